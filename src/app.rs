@@ -1,0 +1,177 @@
+//! Building and running the server: `Application::build(settings)` binds (port 0 in tests),
+//! migrates, seeds an empty database and returns a server ready to run.
+
+use std::net::TcpListener;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use actix_cors::Cors;
+use actix_web::dev::{Server, Service};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{App, HttpMessage, HttpServer, web};
+use anyhow::Context;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::auth::jwt::JwtKeys;
+use crate::auth::rate_limit::LoginLimiter;
+use crate::config::{Settings, redact_url};
+use crate::db::{self, Db};
+use crate::error::AppError;
+use crate::routes;
+use crate::seed;
+use crate::state::AppState;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+/// The process-wide Prometheus recorder (a recorder can be installed once per process; tests
+/// run many servers in one).
+fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            // Fails only if another recorder is installed, in which case ours still renders.
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+/// Opens the database, runs migrations and seeds the starter content when empty.
+pub fn prepare_database(settings: &Settings) -> anyhow::Result<Db> {
+    let pool = db::build_pool(&settings.database_url, settings.raw.database_pool_size);
+    let mut conn = pool.get().with_context(|| {
+        format!(
+            "cannot reach the database at {}",
+            redact_url(&settings.database_url)
+        )
+    })?;
+    let applied = db::run_migrations(&mut conn)?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "migrations applied");
+    }
+    if settings.raw.seed_demo {
+        let report = seed::seed_if_empty(&mut conn)?;
+        if let Some(report) = report {
+            tracing::info!(
+                activities = report.activities,
+                achievements = report.achievements,
+                "starter content seeded"
+            );
+        }
+    }
+    drop(conn);
+    Ok(Db::new(pool, settings.backend))
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let settings = Arc::new(settings);
+        let s = settings.clone();
+        let db = web::block(move || prepare_database(&s)).await??;
+        let cost = settings.raw.bcrypt_cost;
+        let dummy_hash =
+            web::block(move || bcrypt::hash("studyhub-dummy-password", cost)).await??;
+        let state = web::Data::new(AppState {
+            jwt: JwtKeys::new(&settings.jwt_secret.0),
+            settings: settings.clone(),
+            db,
+            login_limiter: LoginLimiter::for_login(),
+            started_at: Instant::now(),
+            metrics: metrics_handle(),
+            dummy_hash,
+        });
+
+        let listener = TcpListener::bind(&settings.raw.bind)
+            .with_context(|| format!("cannot bind {}", settings.raw.bind))?;
+        let port = listener.local_addr()?.port();
+        let server_state = state.clone();
+        let workers = settings
+            .raw
+            .workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(server_state.clone())
+                .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                    AppError::invalid_field("query", e.to_string()).into()
+                }))
+                .app_data(web::PathConfig::default().error_handler(|_, _| AppError::not_found("resource").into()))
+                .wrap_fn(|req, srv| {
+                    // Request id header and HTTP metrics, labelled by route pattern (not by
+                    // raw path, which would make one series per id).
+                    let started = Instant::now();
+                    let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+                    let method = req.method().to_string();
+                    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+                    let fut = srv.call(req);
+                    async move {
+                        let mut res = fut.await?;
+                        let status = res.status().as_u16().to_string();
+                        metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status).increment(1);
+                        metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
+                            .record(started.elapsed().as_secs_f64());
+                        if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                            res.headers_mut().insert(HeaderName::from_static("x-request-id"), id);
+                        }
+                        Ok(res)
+                    }
+                })
+                .wrap(cors(&server_state.settings.cors_origins))
+                .wrap(TracingLogger::default())
+                .configure(routes::configure)
+                .default_service(web::to(routes::not_found))
+        })
+        .workers(workers)
+        .shutdown_timeout(5)
+        .listen(listener)?
+        .run();
+        tracing::info!(
+            address = %settings.raw.bind, port, backend = settings.backend.name(),
+            database = %redact_url(&settings.database_url), "studyhub is listening"
+        );
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allow_any_method()
+        .allow_any_header()
+        .supports_credentials()
+        .max_age(3600);
+    for origin in origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    cors
+}

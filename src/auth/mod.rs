@@ -1,0 +1,227 @@
+//! Who is calling, and what they may do. Authorization is done by extractors so that a
+//! handler cannot forget it: take an [`AuthUser`] (any signed-in user), a role extractor
+//! ([`ParentUser`], [`TeacherUser`], [`AdminUser`]), or a [`LearnerAccess`] (a learner the
+//! caller may act for, resolved from the route).
+
+pub mod jwt;
+pub mod password;
+pub mod rate_limit;
+pub mod refresh;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::models::LearnerRow;
+use crate::db::schema::learners;
+use crate::error::AppError;
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Parent,
+    Teacher,
+    Student,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Parent => "parent",
+            Role::Teacher => "teacher",
+            Role::Student => "student",
+            Role::Admin => "admin",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "parent" => Some(Role::Parent),
+            "teacher" => Some(Role::Teacher),
+            "student" => Some(Role::Student),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// A caller with a valid access token (header `Authorization: Bearer …` or cookie
+/// `access_token`).
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub id: String,
+    pub role: Role,
+}
+
+pub const ACCESS_COOKIE: &str = "access_token";
+pub const REFRESH_COOKIE: &str = "refresh_token";
+
+fn state(req: &HttpRequest) -> Result<&web::Data<AppState>, AppError> {
+    req.app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("AppState missing")))
+}
+
+/// The bearer token of a request: the header wins over the cookie.
+pub fn bearer_token(req: &HttpRequest) -> Option<String> {
+    if let Some(value) = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        let (scheme, token) = value.split_once(' ')?;
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_string());
+    }
+    req.cookie(ACCESS_COOKIE).map(|c| c.value().to_string())
+}
+
+impl AuthUser {
+    pub fn from_request_sync(req: &HttpRequest) -> Result<Self, AppError> {
+        let token = bearer_token(req)
+            .ok_or_else(|| AppError::unauthorized("unauthenticated", "sign in to do this"))?;
+        let claims = state(req)?.jwt.verify(&token)?;
+        Ok(AuthUser {
+            id: claims.sub,
+            role: claims.role,
+        })
+    }
+
+    pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(format!(
+                "this needs the role {}",
+                roles
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )))
+        }
+    }
+}
+
+impl FromRequest for AuthUser {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(AuthUser::from_request_sync(req))
+    }
+}
+
+macro_rules! role_extractor {
+    ($name:ident, $doc:literal, [$($role:expr),+]) => {
+        #[doc = $doc]
+        #[derive(Debug, Clone)]
+        pub struct $name(pub AuthUser);
+
+        impl FromRequest for $name {
+            type Error = AppError;
+            type Future = std::future::Ready<Result<Self, AppError>>;
+
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                std::future::ready(AuthUser::from_request_sync(req).and_then(|u| {
+                    u.require(&[$($role),+])?;
+                    Ok($name(u))
+                }))
+            }
+        }
+    };
+}
+
+role_extractor!(ParentUser, "A signed-in parent.", [Role::Parent]);
+role_extractor!(
+    TeacherUser,
+    "A signed-in teacher or admin.",
+    [Role::Teacher, Role::Admin]
+);
+role_extractor!(AdminUser, "A signed-in admin.", [Role::Admin]);
+
+/// A learner the caller may act for (play as, change settings of): the caller's own child,
+/// or the learner of the caller's student account. Taken from the route's `{learner_id}` or
+/// `{id}` segment, or the `learner_id` query parameter. Anything else is 404, so another
+/// family's ids are never confirmed.
+#[derive(Debug, Clone)]
+pub struct LearnerAccess {
+    pub user: AuthUser,
+    pub learner: LearnerRow,
+}
+
+impl LearnerAccess {
+    pub async fn load(
+        state: &AppState,
+        user: AuthUser,
+        learner_id: String,
+    ) -> Result<Self, AppError> {
+        let uid = user.id.clone();
+        let learner = state
+            .db
+            .run(move |conn| {
+                learners::table
+                    .find(&learner_id)
+                    .filter(learners::parent_id.eq(&uid).or(learners::user_id.eq(&uid)))
+                    .select(LearnerRow::as_select())
+                    .first(conn)
+                    .optional()
+                    .map_err(AppError::from)
+            })
+            .await?
+            .ok_or_else(|| AppError::not_found("learner"))?;
+        Ok(Self { user, learner })
+    }
+}
+
+#[derive(Deserialize)]
+struct LearnerQuery {
+    learner_id: Option<String>,
+}
+
+impl FromRequest for LearnerAccess {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let user = AuthUser::from_request_sync(&req)?;
+            let id = req
+                .match_info()
+                .get("learner_id")
+                .or_else(|| req.match_info().get("id"))
+                .map(String::from)
+                .or_else(|| {
+                    web::Query::<LearnerQuery>::from_query(req.query_string())
+                        .ok()
+                        .and_then(|q| q.into_inner().learner_id)
+                })
+                .ok_or_else(|| AppError::invalid_field("learner_id", "required"))?;
+            let state = state(&req)?.clone();
+            LearnerAccess::load(&state, user, id).await
+        })
+    }
+}
+
+/// The client's address for rate limiting and the audit log. Forwarded headers are trusted
+/// only when configured (`STUDYHUB_TRUST_PROXY`), since anyone can send them.
+pub fn client_addr(req: &HttpRequest, trust_proxy: bool) -> String {
+    let info = req.connection_info();
+    let addr = if trust_proxy {
+        info.realip_remote_addr()
+    } else {
+        info.peer_addr()
+    };
+    let addr = addr.unwrap_or("unknown");
+    // Strip the port: one client uses many.
+    match addr.parse::<std::net::SocketAddr>() {
+        Ok(sa) => sa.ip().to_string(),
+        Err(_) => addr.to_string(),
+    }
+}

@@ -1,0 +1,131 @@
+//! The command line: `serve` (the default), `migrate`, `seed`, `create-admin`.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use diesel::prelude::*;
+
+use crate::app::Application;
+use crate::config::RawConfig;
+use crate::db::models::UserRow;
+use crate::db::schema::users;
+use crate::db::{self};
+use crate::{seed, telemetry};
+
+#[derive(Parser)]
+#[command(
+    name = "studyhub",
+    version,
+    about = "Live learning sessions for families and schools"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the server (migrates first; seeds starter content into an empty database).
+    Serve,
+    /// Apply pending database migrations.
+    Migrate,
+    /// Load or refresh the starter activities and achievements.
+    Seed,
+    /// Create an administrator account. The password is read from standard input.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+pub fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let raw = RawConfig::load()?;
+    telemetry::init(&raw.log_format);
+    let settings = raw.resolve()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => actix_web::rt::System::new().block_on(async move {
+            let app = Application::build(settings).await?;
+            app.run_until_stopped().await.context("server failed")
+        }),
+        Command::Migrate => {
+            let mut conn =
+                db::establish(&settings.database_url).context("cannot reach the database")?;
+            let applied = db::run_migrations(&mut conn)?;
+            println!("{} migration(s) applied", applied.len());
+            Ok(())
+        }
+        Command::Seed => {
+            let mut conn =
+                db::establish(&settings.database_url).context("cannot reach the database")?;
+            db::run_migrations(&mut conn)?;
+            let report = seed::seed(&mut conn)?;
+            println!(
+                "seeded {} activities and {} achievements",
+                report.activities, report.achievements
+            );
+            Ok(())
+        }
+        Command::CreateAdmin { email, name } => {
+            let email = email.trim().to_lowercase();
+            let name = name.trim().to_string();
+            if !validator::ValidateEmail::validate_email(&email) {
+                bail!("{email} is not a valid email address");
+            }
+            if !(2..=100).contains(&name.chars().count()) {
+                bail!("the name must be 2 to 100 characters");
+            }
+            let password = read_password()?;
+            if !(8..=128).contains(&password.chars().count()) {
+                bail!("the password must be 8 to 128 characters");
+            }
+            let hash = bcrypt::hash(&password, settings.raw.bcrypt_cost)?;
+            let mut conn =
+                db::establish(&settings.database_url).context("cannot reach the database")?;
+            db::run_migrations(&mut conn)?;
+            let t = crate::time::now();
+            let row = UserRow {
+                id: uuid::Uuid::now_v7().to_string(),
+                email: email.clone(),
+                name,
+                role: "admin".into(),
+                password_hash: hash,
+                token_version: 0,
+                active: true,
+                last_login_at: None,
+                created_at: t,
+                updated_at: t,
+            };
+            match diesel::insert_into(users::table)
+                .values(&row)
+                .execute(&mut conn)
+            {
+                Ok(_) => {
+                    println!("admin {email} created");
+                    Ok(())
+                }
+                Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                )) => {
+                    bail!("an account with the email {email} already exists")
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+    }
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("password (shown as you type; pipe it in to hide it): ");
+        std::io::stderr().flush()?;
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}

@@ -1,0 +1,280 @@
+//! Configuration in layers: built-in defaults, then an optional TOML file
+//! (`STUDYHUB_CONFIG`, or `studyhub.toml` in the working folder), then the environment
+//! (`STUDYHUB_*`, plus the conventional `DATABASE_URL` and `REDIS_URL`).
+//!
+//! Secrets (JWT secret, encryption key) that are not configured are generated once into the
+//! data folder so a laptop install just works; production must set them.
+
+use std::fmt;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+
+use crate::db::Backend;
+
+/// What the layers say, before secrets are resolved. Field names are the config keys.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RawConfig {
+    pub bind: String,
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    pub database_pool_size: u32,
+    pub redis_url: Option<String>,
+    pub jwt_secret: Option<String>,
+    pub encryption_key: Option<String>,
+    pub bcrypt_cost: u32,
+    pub s3_bucket: Option<String>,
+    pub s3_endpoint: Option<String>,
+    pub s3_region: Option<String>,
+    pub s3_path_style: bool,
+    pub seed_demo: bool,
+    /// Comma-separated origins allowed by CORS; empty allows none (same-origin only).
+    pub cors_origins: String,
+    /// Mark auth cookies `Secure` (set when serving over HTTPS).
+    pub cookie_secure: bool,
+    /// Take the client address from `X-Forwarded-For`/`Forwarded` (only behind a trusted proxy).
+    pub trust_proxy: bool,
+    /// `pretty` or `json`.
+    pub log_format: String,
+    /// HTTP worker threads; the number of cores when unset.
+    pub workers: Option<usize>,
+}
+
+impl Default for RawConfig {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            database_pool_size: 16,
+            redis_url: None,
+            jwt_secret: None,
+            encryption_key: None,
+            bcrypt_cost: 12,
+            s3_bucket: None,
+            s3_endpoint: None,
+            s3_region: None,
+            s3_path_style: false,
+            seed_demo: true,
+            cors_origins: String::new(),
+            cookie_secure: false,
+            trust_proxy: false,
+            log_format: "pretty".into(),
+            workers: None,
+        }
+    }
+}
+
+impl RawConfig {
+    /// Reads defaults → file → environment.
+    pub fn load() -> anyhow::Result<Self> {
+        let mut fig = Figment::from(Serialized::defaults(RawConfig::default()));
+        let file = std::env::var("STUDYHUB_CONFIG")
+            .ok()
+            .map(PathBuf::from)
+            .or_else(|| {
+                let p = PathBuf::from("studyhub.toml");
+                p.exists().then_some(p)
+            });
+        if let Some(file) = file {
+            if !file.exists() {
+                bail!("config file {} does not exist", file.display());
+            }
+            fig = fig.merge(Toml::file(file));
+        }
+        fig.merge(Env::raw().only(&["DATABASE_URL", "REDIS_URL"]))
+            .merge(Env::prefixed("STUDYHUB_").ignore(&["CONFIG"]))
+            .extract()
+            .context("invalid configuration")
+    }
+
+    /// Resolves defaults that depend on other keys and loads or generates the secrets.
+    pub fn resolve(self) -> anyhow::Result<Settings> {
+        fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("cannot create data folder {}", self.data_dir.display()))?;
+        let database_url = match self.database_url.clone().filter(|s| !s.trim().is_empty()) {
+            Some(url) => url,
+            None => self
+                .data_dir
+                .join("studyhub.db")
+                .to_string_lossy()
+                .into_owned(),
+        };
+        if !(4..=31).contains(&self.bcrypt_cost) {
+            bail!("bcrypt_cost must be between 4 and 31");
+        }
+        let jwt_secret = match self.jwt_secret.clone().filter(|s| !s.is_empty()) {
+            Some(s) if s.len() < 32 => bail!("STUDYHUB_JWT_SECRET must be at least 32 characters"),
+            Some(s) => s.into_bytes(),
+            None => {
+                generated_secret(&self.data_dir, "jwt_secret", "STUDYHUB_JWT_SECRET")?.into_bytes()
+            }
+        };
+        let key_hex = match self.encryption_key.clone().filter(|s| !s.is_empty()) {
+            Some(s) => s,
+            None => generated_secret(&self.data_dir, "encryption_key", "STUDYHUB_ENCRYPTION_KEY")?,
+        };
+        let encryption_key = parse_key(&key_hex)?;
+        let cors_origins = self
+            .cors_origins
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect();
+        Ok(Settings {
+            backend: Backend::of_url(&database_url),
+            database_url,
+            jwt_secret: Secret(jwt_secret),
+            encryption_key: Secret(encryption_key),
+            cors_origins,
+            raw: self,
+        })
+    }
+}
+
+/// Resolved settings the server runs with.
+#[derive(Clone)]
+pub struct Settings {
+    pub raw: RawConfig,
+    pub database_url: String,
+    pub backend: Backend,
+    pub jwt_secret: Secret<Vec<u8>>,
+    pub encryption_key: Secret<[u8; 32]>,
+    pub cors_origins: Vec<String>,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("bind", &self.raw.bind)
+            .field("data_dir", &self.raw.data_dir)
+            .field("backend", &self.backend)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("redis", &self.raw.redis_url.as_deref().map(redact_url))
+            .field("s3_bucket", &self.raw.s3_bucket)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A value that never prints.
+#[derive(Clone)]
+pub struct Secret<T>(pub T);
+
+impl<T> fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Drops the password from a URL for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn parse_key(hex_key: &str) -> anyhow::Result<[u8; 32]> {
+    let bytes = hex::decode(hex_key.trim())
+        .context("STUDYHUB_ENCRYPTION_KEY must be 64 hexadecimal characters")?;
+    bytes
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("STUDYHUB_ENCRYPTION_KEY must be 64 hexadecimal characters"))
+}
+
+/// Reads `data_dir/name`, or creates it with 32 random bytes (hex) readable by the owner only.
+fn generated_secret(data_dir: &Path, name: &str, var: &str) -> anyhow::Result<String> {
+    let path = data_dir.join(name);
+    if let Ok(existing) = fs::read_to_string(&path) {
+        let existing = existing.trim().to_string();
+        if !existing.is_empty() {
+            return Ok(existing);
+        }
+    }
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let value = hex::encode(bytes);
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    f.write_all(value.as_bytes())?;
+    tracing::warn!(
+        file = %path.display(),
+        "{var} is not set: generated one and kept it in the data folder. Production must set {var}."
+    );
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords_in_urls() {
+        assert_eq!(
+            redact_url("postgres://u:pw@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(
+            redact_url("redis://127.0.0.1:6379"),
+            "redis://127.0.0.1:6379"
+        );
+    }
+
+    #[test]
+    fn generated_secrets_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let raw = RawConfig {
+            data_dir: dir.path().to_path_buf(),
+            ..Default::default()
+        };
+        let a = raw.clone().resolve().unwrap();
+        let b = raw.resolve().unwrap();
+        assert_eq!(a.jwt_secret.0, b.jwt_secret.0);
+        assert_eq!(a.encryption_key.0, b.encryption_key.0);
+        assert_eq!(a.backend, Backend::Sqlite);
+    }
+
+    #[test]
+    fn rejects_bad_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let raw = RawConfig {
+            data_dir: dir.path().to_path_buf(),
+            encryption_key: Some("abcd".into()),
+            ..Default::default()
+        };
+        assert!(raw.resolve().is_err());
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let dir = tempfile::tempdir().unwrap();
+        let raw = RawConfig {
+            data_dir: dir.path().to_path_buf(),
+            jwt_secret: Some("x".repeat(40)),
+            database_url: Some("postgres://u:hunter2@h/db".into()),
+            ..Default::default()
+        };
+        let printed = format!("{:?}", raw.resolve().unwrap());
+        assert!(!printed.contains("hunter2") && !printed.contains(&"x".repeat(40)));
+    }
+}

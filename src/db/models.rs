@@ -1,0 +1,105 @@
+//! Rows as Diesel sees them. Domain types and wire shapes live with their features.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub password_hash: String,
+    pub token_version: i32,
+    pub active: bool,
+    pub last_login_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = refresh_tokens)]
+pub struct RefreshTokenRow {
+    pub id: String,
+    pub user_id: String,
+    pub family_id: String,
+    pub token_hash: String,
+    pub spent_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+    pub expires_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable, AsChangeset)]
+#[diesel(table_name = learners)]
+pub struct LearnerRow {
+    pub id: String,
+    pub parent_id: Option<String>,
+    pub user_id: Option<String>,
+    pub name: String,
+    pub age: Option<i32>,
+    pub interests: String,
+    pub avatar_url: Option<String>,
+    pub timezone: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = learner_settings)]
+pub struct LearnerSettingsRow {
+    pub learner_id: String,
+    pub daily_time_limit_seconds: i32,
+    pub volume: f64,
+    pub narration_enabled: bool,
+    pub notifications_enabled: bool,
+    pub updated_at: NaiveDateTime,
+}
+
+impl LearnerSettingsRow {
+    pub fn defaults(learner_id: &str, now: NaiveDateTime) -> Self {
+        Self {
+            learner_id: learner_id.to_string(),
+            daily_time_limit_seconds: 3600,
+            volume: 0.8,
+            narration_enabled: true,
+            notifications_enabled: true,
+            updated_at: now,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = activities)]
+#[diesel(treat_none_as_null = true)]
+pub struct ActivityRow {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub category: String,
+    pub sub_category: Option<String>,
+    pub difficulty: i32,
+    pub age_min: i32,
+    pub age_max: i32,
+    pub content: String,
+    pub author_id: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = achievements)]
+#[diesel(treat_none_as_null = true)]
+pub struct AchievementRow {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub category: Option<String>,
+    pub criteria: String,
+    pub reward_points: i32,
+    pub badge_icon_url: Option<String>,
+    pub created_at: NaiveDateTime,
+}

@@ -1,0 +1,317 @@
+// The one schema for both backends. Only SQL types that PostgreSQL and SQLite share
+// (and that `#[derive(MultiConnection)]` supports) appear here.
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        token_version -> Integer,
+        active -> Bool,
+        last_login_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        family_id -> Text,
+        token_hash -> Text,
+        spent_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    realtime_tickets (ticket_hash) {
+        ticket_hash -> Text,
+        user_id -> Text,
+        learner_id -> Nullable<Text>,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    learners (id) {
+        id -> Text,
+        parent_id -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        name -> Text,
+        age -> Nullable<Integer>,
+        interests -> Text,
+        avatar_url -> Nullable<Text>,
+        timezone -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    learner_settings (learner_id) {
+        learner_id -> Text,
+        daily_time_limit_seconds -> Integer,
+        volume -> Double,
+        narration_enabled -> Bool,
+        notifications_enabled -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    activities (id) {
+        id -> Text,
+        title -> Text,
+        description -> Text,
+        category -> Text,
+        sub_category -> Nullable<Text>,
+        difficulty -> Integer,
+        age_min -> Integer,
+        age_max -> Integer,
+        content -> Text,
+        author_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    activity_sessions (id) {
+        id -> Text,
+        learner_id -> Text,
+        activity_id -> Text,
+        status -> Text,
+        questions_total -> Integer,
+        questions_answered -> Integer,
+        questions_correct -> Integer,
+        accuracy -> Nullable<Double>,
+        stars -> Nullable<Integer>,
+        last_saved_seq -> Integer,
+        started_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+        duration_seconds -> Nullable<Integer>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    answers (session_id, seq) {
+        session_id -> Text,
+        seq -> Integer,
+        question_id -> Text,
+        response -> Binary,
+        correct -> Bool,
+        first_attempt -> Bool,
+        answered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    achievements (id) {
+        id -> Text,
+        title -> Text,
+        description -> Text,
+        category -> Nullable<Text>,
+        criteria -> Text,
+        reward_points -> Integer,
+        badge_icon_url -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    learner_achievements (learner_id, achievement_id) {
+        learner_id -> Text,
+        achievement_id -> Text,
+        unlocked_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    daily_progress (learner_id, date, category) {
+        learner_id -> Text,
+        date -> Date,
+        category -> Text,
+        activities_completed -> Integer,
+        questions_answered -> Integer,
+        questions_correct -> Integer,
+        study_seconds -> Integer,
+        stars -> Integer,
+        points -> Integer,
+    }
+}
+
+diesel::table! {
+    screen_time_logs (id) {
+        id -> Text,
+        learner_id -> Text,
+        date -> Date,
+        started_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+        seconds -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    screen_time_grants (id) {
+        id -> Text,
+        learner_id -> Text,
+        date -> Date,
+        seconds -> Integer,
+        granted_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        parent_id -> Text,
+        learner_id -> Text,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        data -> Text,
+        read_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    classes (id) {
+        id -> Text,
+        teacher_id -> Text,
+        name -> Text,
+        subject -> Nullable<Text>,
+        join_code -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    class_members (class_id, learner_id) {
+        class_id -> Text,
+        learner_id -> Text,
+        joined_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    page_progress (learner_id, page_id) {
+        learner_id -> Text,
+        page_id -> Text,
+        title -> Text,
+        seconds -> Integer,
+        completed -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    assessments (id) {
+        id -> Text,
+        learner_id -> Text,
+        teacher_id -> Nullable<Text>,
+        class_id -> Nullable<Text>,
+        assessment_type -> Text,
+        component -> Text,
+        grade -> Text,
+        percentage -> Nullable<Double>,
+        feedback -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    drawings (id) {
+        id -> Text,
+        learner_id -> Text,
+        title -> Text,
+        category -> Text,
+        object_key -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    backup_logs (id) {
+        id -> Text,
+        user_id -> Nullable<Text>,
+        scope -> Text,
+        status -> Text,
+        object_key -> Nullable<Text>,
+        size_bytes -> Nullable<BigInt>,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_logs (id) {
+        id -> Text,
+        user_id -> Nullable<Text>,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Text,
+        old_values -> Nullable<Text>,
+        new_values -> Nullable<Text>,
+        ip_address -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(learner_settings -> learners (learner_id));
+diesel::joinable!(activity_sessions -> learners (learner_id));
+diesel::joinable!(activity_sessions -> activities (activity_id));
+diesel::joinable!(answers -> activity_sessions (session_id));
+diesel::joinable!(learner_achievements -> learners (learner_id));
+diesel::joinable!(learner_achievements -> achievements (achievement_id));
+diesel::joinable!(daily_progress -> learners (learner_id));
+diesel::joinable!(screen_time_logs -> learners (learner_id));
+diesel::joinable!(notifications -> learners (learner_id));
+diesel::joinable!(classes -> users (teacher_id));
+diesel::joinable!(class_members -> classes (class_id));
+diesel::joinable!(class_members -> learners (learner_id));
+diesel::joinable!(page_progress -> learners (learner_id));
+diesel::joinable!(drawings -> learners (learner_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    refresh_tokens,
+    realtime_tickets,
+    learners,
+    learner_settings,
+    activities,
+    activity_sessions,
+    answers,
+    achievements,
+    learner_achievements,
+    daily_progress,
+    screen_time_logs,
+    screen_time_grants,
+    notifications,
+    classes,
+    class_members,
+    page_progress,
+    assessments,
+    drawings,
+    backup_logs,
+    audit_logs,
+);

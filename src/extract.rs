@@ -1,0 +1,256 @@
+//! Request bodies become typed, validated values at the edge ("parse, don't validate").
+//!
+//! [`ValidJson`] answers the contract's way: a body that is not JSON is 400
+//! `malformed_json`; a body of the wrong shape (missing field, wrong type, unknown enum
+//! value) or one that fails validation is 422 with `details.fields`; a body over the limit
+//! is 413; a non-JSON content type is 415.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+
+use crate::error::AppError;
+
+/// Default limit for JSON bodies. Routes that take more set [`JsonLimit`] as app data.
+pub const DEFAULT_JSON_LIMIT: usize = 64 * 1024;
+
+#[derive(Clone, Copy)]
+pub struct JsonLimit(pub usize);
+
+pub struct ValidJson<T>(pub T);
+
+impl<T> std::ops::Deref for ValidJson<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// Reads the whole body, refusing more than `limit` bytes without buffering them.
+pub async fn read_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    limit: usize,
+) -> Result<web::Bytes, AppError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large(limit));
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            AppError::bad_request("bad_body", format!("could not read the body: {e}"))
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+fn too_large(limit: usize) -> AppError {
+    AppError::too_large(format!("the body is larger than {limit} bytes"))
+}
+
+/// JSON is expected, but clients that label it loosely (`text/plain`, curl's form default)
+/// are still understood; only bodies that cannot be JSON at all (multipart, images) are 415.
+fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {
+    let mime = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|ct| {
+            ct.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default();
+    let cannot_be_json = [
+        "multipart/",
+        "image/",
+        "audio/",
+        "video/",
+        "application/octet-stream",
+    ];
+    if cannot_be_json.iter().any(|p| mime.starts_with(p)) {
+        Err(AppError::unsupported_media(
+            "send the body as application/json",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Parses JSON, mapping serde's errors to the contract's 400 / 422.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    // Syntax first, so a truncated body is 400 even when its start already has the wrong
+    // shape. Bodies are small (bounded by the limit), so the second pass is cheap.
+    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+        return Err(AppError::bad_request(
+            "malformed_json",
+            format!("the body is not valid JSON: {e}"),
+        ));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(v) => Ok(v),
+        Err(err) => {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            match inner.classify() {
+                serde_json::error::Category::Data => {
+                    let msg = strip_position(&inner.to_string());
+                    let (field, reason) = match msg.strip_prefix("missing field `") {
+                        Some(rest) => {
+                            let name = rest.split('`').next().unwrap_or("");
+                            let field = if path == "." {
+                                name.to_string()
+                            } else {
+                                format!("{path}.{name}")
+                            };
+                            (field, "required".to_string())
+                        }
+                        None => (
+                            if path == "." {
+                                "body".to_string()
+                            } else {
+                                path
+                            },
+                            msg,
+                        ),
+                    };
+                    Err(AppError::invalid_field(&field, reason))
+                }
+                _ => Err(AppError::bad_request(
+                    "malformed_json",
+                    format!("the body is not valid JSON: {}", inner),
+                )),
+            }
+        }
+    }
+}
+
+fn strip_position(msg: &str) -> String {
+    match msg.find(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg.to_string(),
+    }
+}
+
+/// Turns validator's errors into `field → reason`.
+pub fn validation_error(errors: &ValidationErrors) -> AppError {
+    let mut fields = BTreeMap::new();
+    collect(errors, "", &mut fields);
+    AppError::validation(fields)
+}
+
+fn collect(errors: &ValidationErrors, prefix: &str, out: &mut BTreeMap<String, String>) {
+    for (field, kind) in errors.errors() {
+        let name = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(errs) => {
+                if let Some(e) = errs.first() {
+                    let reason = e
+                        .message
+                        .as_ref()
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| e.code.to_string());
+                    out.insert(name, reason);
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => collect(inner, &name, out),
+            ValidationErrorsKind::List(items) => {
+                for (i, inner) in items {
+                    collect(inner, &format!("{name}[{i}]"), out);
+                }
+            }
+        }
+    }
+}
+
+/// Bodies that need a clean-up step (trimming, lower-casing) before validation.
+pub trait Normalize {
+    fn normalize(&mut self) {}
+}
+
+impl<T> FromRequest for ValidJson<T>
+where
+    T: DeserializeOwned + Validate + Normalize + 'static,
+{
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            check_content_type(&req)?;
+            let limit = req
+                .app_data::<JsonLimit>()
+                .map_or(DEFAULT_JSON_LIMIT, |l| l.0);
+            let bytes = read_body(&req, &mut payload, limit).await?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Err(AppError::bad_request(
+                    "malformed_json",
+                    "the body is empty; send a JSON object",
+                ));
+            }
+            let mut value: T = parse_json(&bytes)?;
+            value.normalize();
+            value.validate().map_err(|e| validation_error(&e))?;
+            Ok(ValidJson(value))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Body {
+        email: String,
+        age: u8,
+    }
+
+    fn fields(e: &AppError) -> serde_json::Value {
+        e.details.as_ref().unwrap()["fields"].clone()
+    }
+
+    #[test]
+    fn syntax_errors_are_400() {
+        let e = parse_json::<Body>(b"{\"email\": ").unwrap_err();
+        assert_eq!(e.code, "malformed_json");
+    }
+
+    #[test]
+    fn missing_and_wrong_fields_are_422_with_names() {
+        let e = parse_json::<Body>(br#"{"age": 3}"#).unwrap_err();
+        assert_eq!(fields(&e)["email"], "required");
+        let e = parse_json::<Body>(br#"{"email": "a@b.c", "age": "x"}"#).unwrap_err();
+        assert!(
+            fields(&e)["age"]
+                .as_str()
+                .unwrap()
+                .starts_with("invalid type")
+        );
+    }
+}

@@ -1,0 +1,67 @@
+//! Learners: a parent's child profile, or the learner behind a student account.
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::DbConnection;
+use crate::db::models::{LearnerRow, LearnerSettingsRow};
+use crate::db::schema::{learner_settings, learners};
+use crate::error::AppError;
+use crate::time::utc;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LearnerView {
+    pub id: String,
+    pub name: String,
+    pub age: Option<i32>,
+    pub interests: Vec<String>,
+    pub avatar_url: Option<String>,
+    pub timezone: String,
+    /// The parent that owns this child profile; absent for a student's own learner.
+    pub parent_id: Option<String>,
+    pub created_at: chrono::DateTime<Utc>,
+}
+
+impl From<LearnerRow> for LearnerView {
+    fn from(r: LearnerRow) -> Self {
+        Self {
+            interests: serde_json::from_str(&r.interests).unwrap_or_default(),
+            id: r.id,
+            name: r.name,
+            age: r.age,
+            avatar_url: r.avatar_url,
+            timezone: r.timezone,
+            parent_id: r.parent_id,
+            created_at: utc(r.created_at),
+        }
+    }
+}
+
+/// Creates a learner with default settings.
+pub fn insert(conn: &mut DbConnection, row: &LearnerRow) -> Result<(), AppError> {
+    diesel::insert_into(learners::table)
+        .values(row)
+        .execute(conn)?;
+    diesel::insert_into(learner_settings::table)
+        .values(LearnerSettingsRow::defaults(&row.id, row.created_at))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A student's own learner row.
+pub fn for_student(user_id: &str, name: &str, now: NaiveDateTime) -> LearnerRow {
+    LearnerRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        parent_id: None,
+        user_id: Some(user_id.to_string()),
+        name: name.to_string(),
+        age: None,
+        interests: "[]".into(),
+        avatar_url: None,
+        timezone: "UTC".into(),
+        created_at: now,
+        updated_at: now,
+    }
+}

@@ -1,0 +1,19 @@
+//! studyhub: the server crate. HTTP and websocket routes, storage, auth, configuration and
+//! the CLI live here; the live engine is the `studyhub-actors` crate.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod learners;
+pub mod routes;
+pub mod seed;
+pub mod state;
+pub mod telemetry;
+pub mod time;
+
+pub use app::Application;
+pub use config::{RawConfig, Settings};

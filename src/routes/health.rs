@@ -1,0 +1,74 @@
+//! Operations: `/health` and `/metrics`.
+
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db;
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`, or `unavailable` when the database does not answer.
+    pub status: &'static str,
+    pub version: &'static str,
+    pub uptime_seconds: u64,
+    pub services: Services,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Services {
+    /// `ok` or `down`.
+    pub database: &'static str,
+    /// `redis` or `in_process`.
+    pub cache: &'static str,
+    /// `s3` or `local`.
+    pub storage: &'static str,
+}
+
+/// Liveness and dependencies: 200 while the database answers, 503 otherwise.
+#[utoipa::path(get, path = "/health", tag = "operations",
+    responses((status = 200, body = Health), (status = 503, body = Health)))]
+pub async fn health(state: web::Data<AppState>) -> HttpResponse {
+    let pool = state.db.pool().clone();
+    let db_ok = web::block(move || {
+        pool.get()
+            .ok()
+            .is_some_and(|mut c| db::ping(&mut c).is_ok())
+    })
+    .await
+    .unwrap_or(false);
+    let body = Health {
+        status: if db_ok { "ok" } else { "unavailable" },
+        version: env!("CARGO_PKG_VERSION"),
+        uptime_seconds: state.started_at.elapsed().as_secs(),
+        services: Services {
+            database: if db_ok { "ok" } else { "down" },
+            cache: if state.settings.raw.redis_url.is_some() {
+                "redis"
+            } else {
+                "in_process"
+            },
+            storage: if state.settings.raw.s3_bucket.is_some() {
+                "s3"
+            } else {
+                "local"
+            },
+        },
+    };
+    metrics::gauge!("studyhub_database_up").set(if db_ok { 1.0 } else { 0.0 });
+    if db_ok {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}
+
+/// Prometheus metrics in the text exposition format.
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain")))]
+pub async fn metrics_text(state: web::Data<AppState>) -> HttpResponse {
+    state.metrics.run_upkeep();
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(state.metrics.render())
+}

@@ -1,0 +1,26 @@
+//! HTTP routes, one file per feature.
+
+pub mod auth;
+pub mod health;
+pub mod openapi;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::error::AppError;
+
+/// Everything under `/v1` plus the operational endpoints.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/health", web::get().to(health::health))
+        .route("/metrics", web::get().to(health::metrics_text))
+        .configure(openapi::routes)
+        .service(web::scope("/v1").configure(auth::routes));
+}
+
+/// Unknown routes answer in the same JSON error shape as everything else.
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    Err(AppError::new(
+        crate::error::ErrorKind::NotFound,
+        "not_found",
+        format!("no route for {} {}", req.method(), req.path()),
+    ))
+}

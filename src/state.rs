@@ -1,0 +1,23 @@
+//! What every request handler can reach.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use metrics_exporter_prometheus::PrometheusHandle;
+
+use crate::auth::jwt::JwtKeys;
+use crate::auth::rate_limit::LoginLimiter;
+use crate::config::Settings;
+use crate::db::Db;
+
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    pub jwt: JwtKeys,
+    pub login_limiter: LoginLimiter,
+    pub started_at: Instant,
+    pub metrics: PrometheusHandle,
+    /// A bcrypt hash of nothing, verified against when the email is unknown so that a
+    /// login for an unknown email takes as long as one with a wrong password.
+    pub dummy_hash: String,
+}

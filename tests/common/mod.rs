@@ -1,0 +1,313 @@
+//! Test harness: every test gets its own real server on port 0 and its own fresh database.
+//!
+//! The backend comes from `STUDYHUB_TEST_DATABASE_URL`: unset, each test gets a temporary
+//! SQLite file; set to a Postgres URL (of a database the test may create databases from,
+//! e.g. `postgres://postgres@127.0.0.1:5432/postgres`), each test gets a new Postgres
+//! database cloned from a migrated template, dropped again when the test ends.
+
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+
+use awc::http::StatusCode;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use serde_json::{Value, json};
+use studyhub::db::{self, Backend};
+use studyhub::{Application, RawConfig};
+use tempfile::TempDir;
+
+pub const TEST_PASSWORD: &str = "correct horse battery";
+
+/// A database for one test.
+pub struct TestDb {
+    pub url: String,
+    pub backend: Backend,
+    pg_admin: Option<(String, String)>,
+    _dir: TempDir,
+}
+
+fn admin_url() -> Option<String> {
+    std::env::var("STUDYHUB_TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+}
+
+fn with_db(admin: &str, name: &str) -> String {
+    let (base, _) = admin
+        .rsplit_once('/')
+        .expect("a Postgres URL with a database name");
+    format!("{base}/{name}")
+}
+
+/// The migrated template, named after the migrations' content so a changed migration gets
+/// a new template. Created once, under an advisory lock (test binaries run in parallel).
+fn pg_template(admin: &str) -> String {
+    static TEMPLATE: OnceLock<String> = OnceLock::new();
+    TEMPLATE
+        .get_or_init(|| {
+            use sha2::{Digest, Sha256};
+            let mut hasher = Sha256::new();
+            let mut entries: Vec<_> = walk("migrations/postgres");
+            entries.sort();
+            for path in entries {
+                hasher.update(path.as_bytes());
+                hasher.update(std::fs::read(&path).unwrap());
+            }
+            let name = format!("studyhub_tpl_{}", &hex::encode(hasher.finalize())[..16]);
+            let mut admin_conn = PgConnection::establish(admin).expect("connect to Postgres");
+            admin_conn
+                .batch_execute("SELECT pg_advisory_lock(727274)")
+                .unwrap();
+            let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                &format!("EXISTS (SELECT 1 FROM pg_database WHERE datname = '{name}')"),
+            ))
+            .get_result(&mut admin_conn)
+            .unwrap();
+            if !exists {
+                admin_conn
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .unwrap();
+                let mut c = db::establish(&with_db(admin, &name)).unwrap();
+                db::run_migrations(&mut c).unwrap();
+            }
+            admin_conn
+                .batch_execute("SELECT pg_advisory_unlock(727274)")
+                .unwrap();
+            name
+        })
+        .clone()
+}
+
+fn walk(dir: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(p.to_str().unwrap()));
+        } else {
+            out.push(p.to_string_lossy().into_owned());
+        }
+    }
+    out
+}
+
+impl TestDb {
+    /// A fresh, migrated database (empty SQLite file: the server migrates it at start).
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        match admin_url() {
+            None => TestDb {
+                url: dir.path().join("test.db").to_string_lossy().into_owned(),
+                backend: Backend::Sqlite,
+                pg_admin: None,
+                _dir: dir,
+            },
+            Some(admin) => {
+                let template = pg_template(&admin);
+                let name = format!("studyhub_t_{}", uuid::Uuid::new_v4().simple());
+                let mut c = PgConnection::establish(&admin).expect("connect to Postgres");
+                c.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+                    .unwrap();
+                TestDb {
+                    url: with_db(&admin, &name),
+                    backend: Backend::Postgres,
+                    pg_admin: Some((admin, name)),
+                    _dir: dir,
+                }
+            }
+        }
+    }
+
+    /// A fresh database with nothing applied (for the migration round trip).
+    pub fn empty() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        match admin_url() {
+            None => TestDb {
+                url: dir.path().join("empty.db").to_string_lossy().into_owned(),
+                backend: Backend::Sqlite,
+                pg_admin: None,
+                _dir: dir,
+            },
+            Some(admin) => {
+                let name = format!("studyhub_t_{}", uuid::Uuid::new_v4().simple());
+                let mut c = PgConnection::establish(&admin).unwrap();
+                c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+                TestDb {
+                    url: with_db(&admin, &name),
+                    backend: Backend::Postgres,
+                    pg_admin: Some((admin, name)),
+                    _dir: dir,
+                }
+            }
+        }
+    }
+
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self._dir.path().to_path_buf()
+    }
+
+    /// Makes the database refuse connections and drops the open ones (Postgres only).
+    pub fn take_down(&self) {
+        let (admin, name) = self.pg_admin.as_ref().expect("take_down needs Postgres");
+        let mut c = PgConnection::establish(admin).unwrap();
+        c.batch_execute(&format!(
+            "ALTER DATABASE {name} ALLOW_CONNECTIONS false; \
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';"
+        ))
+        .unwrap();
+    }
+
+    pub fn bring_up(&self) {
+        let (admin, name) = self.pg_admin.as_ref().expect("bring_up needs Postgres");
+        let mut c = PgConnection::establish(admin).unwrap();
+        c.batch_execute(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
+            .unwrap();
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.pg_admin {
+            if let Ok(mut c) = PgConnection::establish(admin) {
+                let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub db: TestDb,
+    pub client: awc::Client,
+    pub state: actix_web::web::Data<studyhub::state::AppState>,
+}
+
+pub fn test_config(db: &TestDb) -> RawConfig {
+    RawConfig {
+        bind: "127.0.0.1:0".into(),
+        data_dir: db.data_dir(),
+        database_url: Some(db.url.clone()),
+        database_pool_size: 4,
+        jwt_secret: Some("test-secret-test-secret-test-secret!".into()),
+        encryption_key: Some("11".repeat(32)),
+        bcrypt_cost: 4,
+        workers: Some(1),
+        ..RawConfig::default()
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(customize: impl FnOnce(&mut RawConfig)) -> TestApp {
+    let db = TestDb::new();
+    let mut raw = test_config(&db);
+    customize(&mut raw);
+    let app = Application::build(raw.resolve().unwrap())
+        .await
+        .expect("server starts");
+    let port = app.port();
+    let state = app.state();
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        db,
+        client: awc::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .finish(),
+        state,
+    }
+}
+
+/// An account made through the API.
+pub struct Account {
+    pub id: String,
+    pub email: String,
+    pub access: String,
+    pub refresh: String,
+    pub body: Value,
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: awc::http::header::HeaderMap,
+    pub body: Value,
+    pub raw: Vec<u8>,
+}
+
+impl Response {
+    /// The contract's error code, for error responses.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    async fn finish(
+        mut res: awc::ClientResponse<
+            impl futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>
+            + Unpin,
+        >,
+    ) -> Response {
+        let raw = res.body().limit(16 * 1024 * 1024).await.unwrap().to_vec();
+        let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
+        Response {
+            status: res.status(),
+            headers: res.headers().clone(),
+            body,
+            raw,
+        }
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        let mut req = self.client.post(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        Self::finish(req.send_json(body).await.unwrap()).await
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<Vec<u8>>,
+    ) -> Response {
+        let req = self
+            .client
+            .post(self.url(path))
+            .insert_header(("content-type", content_type));
+        Self::finish(req.send_body(body.into()).await.unwrap()).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut req = self.client.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        Self::finish(req.send().await.unwrap()).await
+    }
+
+    pub async fn register(&self, role: &str) -> Account {
+        let email = format!("{}-{}@example.com", role, uuid::Uuid::new_v4().simple());
+        let res = self
+            .post("/v1/auth/register", None, &json!({"email": email, "password": TEST_PASSWORD, "name": format!("Test {role}"), "role": role}))
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "register: {}", res.body);
+        Account {
+            id: res.body["user"]["id"].as_str().unwrap().to_string(),
+            email,
+            access: res.body["access_token"].as_str().unwrap().to_string(),
+            refresh: res.body["refresh_token"].as_str().unwrap().to_string(),
+            body: res.body,
+        }
+    }
+}
