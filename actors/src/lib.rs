@@ -1,5 +1,16 @@
 //! The studyhub live engine. It knows activities, answers and learners, never HTTP or SQL:
-//! storage and content reach it through small traits implemented by the server crate.
+//! storage and content reach it through small traits ([`store::Store`],
+//! [`store::ContentSource`]) implemented by the server crate.
 
 pub mod achievements;
 pub mod content;
+pub mod engine;
+pub mod flusher;
+pub mod learner;
+pub mod memory;
+pub mod protocol;
+pub mod screen_time;
+pub mod session;
+pub mod store;
+
+pub use engine::{Engine, EngineConfig, EngineError};

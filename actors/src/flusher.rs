@@ -1,0 +1,267 @@
+//! Group commit. Every learner's graded answers (and session ends) join one queue; the
+//! flusher writes them in batches, one transaction each, at most `window` after the first
+//! one arrived or as soon as a batch is full. Only after a commit does it tell each learner
+//! which seqs are durable. A failed write is retried with backoff and never acknowledged;
+//! the queue is bounded, and learners refuse answers when it is full.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use actix::prelude::*;
+
+use crate::store::{AnswerRecord, Batch, SessionEnd, Store};
+
+#[derive(Debug, Clone, Copy)]
+pub struct FlushConfig {
+    pub window: Duration,
+    pub max_batch: usize,
+    pub max_buffer: usize,
+}
+
+impl Default for FlushConfig {
+    fn default() -> Self {
+        Self {
+            window: Duration::from_millis(50),
+            max_batch: 2_000,
+            max_buffer: 200_000,
+        }
+    }
+}
+
+/// Told to a learner once answers up to `up_to_seq` of `session_id` are committed.
+#[derive(Message, Debug, Clone, PartialEq, Eq)]
+#[rtype(result = "()")]
+pub struct Durable {
+    pub session_id: String,
+    pub up_to_seq: u32,
+}
+
+#[derive(Debug, Clone)]
+pub enum Item {
+    Answer(AnswerRecord),
+    End(SessionEnd),
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Enqueue {
+    pub item: Item,
+    pub notify: Option<Recipient<Durable>>,
+}
+
+struct Pending {
+    item: Item,
+    notify: Option<Recipient<Durable>>,
+}
+
+/// The number of items waiting in the flusher, readable without a message round trip.
+#[derive(Clone, Default)]
+pub struct Backlog(Arc<AtomicUsize>);
+
+impl Backlog {
+    pub fn get(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+pub struct Flusher {
+    store: Arc<dyn Store>,
+    config: FlushConfig,
+    queue: VecDeque<Pending>,
+    in_flight: bool,
+    timer: Option<SpawnHandle>,
+    backoff: Duration,
+    backlog: Backlog,
+}
+
+impl Flusher {
+    pub fn new(store: Arc<dyn Store>, config: FlushConfig) -> Self {
+        Self {
+            store,
+            config,
+            queue: VecDeque::new(),
+            in_flight: false,
+            timer: None,
+            backoff: Duration::from_millis(50),
+            backlog: Backlog::default(),
+        }
+    }
+
+    pub fn backlog(&self) -> Backlog {
+        self.backlog.clone()
+    }
+
+    fn schedule(&mut self, ctx: &mut Context<Self>, after: Duration) {
+        if self.timer.is_none() {
+            self.timer = Some(ctx.run_later(after, |act, ctx| {
+                act.timer = None;
+                act.flush(ctx);
+            }));
+        }
+    }
+
+    fn flush(&mut self, ctx: &mut Context<Self>) {
+        if self.in_flight || self.queue.is_empty() {
+            return;
+        }
+        if let Some(t) = self.timer.take() {
+            ctx.cancel_future(t);
+        }
+        let n = self.queue.len().min(self.config.max_batch);
+        let taken: Vec<Pending> = self.queue.drain(..n).collect();
+        let mut batch = Batch::default();
+        for p in &taken {
+            match &p.item {
+                Item::Answer(a) => batch.answers.push(a.clone()),
+                Item::End(e) => batch.ends.push(e.clone()),
+            }
+        }
+        self.in_flight = true;
+        let started = std::time::Instant::now();
+        self.store
+            .write_batch(batch)
+            .into_actor(self)
+            .map(move |res, act, ctx| {
+                act.in_flight = false;
+                match res {
+                    Ok(()) => {
+                        tracing::trace!(items = taken.len(), elapsed_ms = started.elapsed().as_millis() as u64, "batch committed");
+                        act.backlog.0.fetch_sub(taken.len(), Ordering::Relaxed);
+                        act.backoff = Duration::from_millis(50);
+                        acknowledge(taken);
+                        // Whatever arrived during the write has waited long enough.
+                        if act.queue.len() >= act.config.max_batch {
+                            act.flush(ctx);
+                        } else if !act.queue.is_empty() {
+                            act.flush(ctx);
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, items = taken.len(), retry_in_ms = act.backoff.as_millis() as u64, "batch failed; will retry");
+                        for p in taken.into_iter().rev() {
+                            act.queue.push_front(p);
+                        }
+                        let wait = act.backoff;
+                        act.backoff = (act.backoff * 2).min(Duration::from_secs(5));
+                        act.schedule(ctx, wait);
+                    }
+                }
+            })
+            .spawn(ctx);
+    }
+}
+
+/// One `Durable` per session per batch, for the highest seq committed.
+fn acknowledge(taken: Vec<Pending>) {
+    let mut best: HashMap<String, (u32, Recipient<Durable>)> = HashMap::new();
+    for p in taken {
+        if let (Item::Answer(a), Some(notify)) = (p.item, p.notify) {
+            let entry = best.entry(a.session_id).or_insert((0, notify));
+            entry.0 = entry.0.max(a.seq);
+        }
+    }
+    for (session_id, (up_to_seq, notify)) in best {
+        notify.do_send(Durable {
+            session_id,
+            up_to_seq,
+        });
+    }
+}
+
+impl Actor for Flusher {
+    type Context = Context<Self>;
+}
+
+impl Handler<Enqueue> for Flusher {
+    type Result = ();
+
+    fn handle(&mut self, msg: Enqueue, ctx: &mut Context<Self>) {
+        self.queue.push_back(Pending {
+            item: msg.item,
+            notify: msg.notify,
+        });
+        if self.in_flight {
+            return;
+        }
+        if self.queue.len() >= self.config.max_batch {
+            self.flush(ctx);
+        } else {
+            let window = self.config.window;
+            self.schedule(ctx, window);
+        }
+    }
+}
+
+/// How learners reach the flusher. The backlog is counted at the sender, so a full buffer
+/// is seen before the message is even queued.
+#[derive(Clone)]
+pub struct FlushHandle {
+    addr: Addr<Flusher>,
+    backlog: Backlog,
+    max_buffer: usize,
+}
+
+impl FlushHandle {
+    pub fn start(store: Arc<dyn Store>, config: FlushConfig) -> Self {
+        let flusher = Flusher::new(store, config);
+        let backlog = flusher.backlog();
+        Self {
+            addr: flusher.start(),
+            backlog,
+            max_buffer: config.max_buffer,
+        }
+    }
+
+    /// A place in the buffer for one answer, or `None` when the buffer is full (the answer
+    /// must then be refused before it is graded, so its seq stays free).
+    pub fn reserve(&self) -> Option<Reservation> {
+        self.backlog
+            .0
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.max_buffer).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Reservation {
+                handle: Some(self.clone()),
+            })
+    }
+
+    /// Queues a session end (always taken: it is small and must follow its answers).
+    pub fn end(&self, end: SessionEnd) {
+        self.backlog.0.fetch_add(1, Ordering::AcqRel);
+        self.addr.do_send(Enqueue {
+            item: Item::End(end),
+            notify: None,
+        });
+    }
+
+    pub fn backlog(&self) -> usize {
+        self.backlog.get()
+    }
+}
+
+/// A reserved place in the flusher's buffer; released if dropped unused.
+pub struct Reservation {
+    handle: Option<FlushHandle>,
+}
+
+impl Reservation {
+    pub fn send(mut self, record: AnswerRecord, notify: Recipient<Durable>) {
+        if let Some(h) = self.handle.take() {
+            h.addr.do_send(Enqueue {
+                item: Item::Answer(record),
+                notify: Some(notify),
+            });
+        }
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            h.backlog.0.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}

@@ -1,0 +1,704 @@
+//! `LearnerActor`: one per live learner, shared by all of the learner's connections (and
+//! REST calls). It owns the open session (answer key, seqs, first answers), grades and
+//! answers `feedback` at once, hands each answer to the flusher, and runs the learner's
+//! screen-time clock.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix::prelude::*;
+use chrono::{NaiveDate, Utc};
+use chrono_tz::Tz;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::content::Answer;
+use crate::engine::Engine;
+use crate::flusher::Durable;
+use crate::protocol::{ClientMsg, ErrorCode, OpenSessionView, Outbound, ServerMsg, close};
+use crate::screen_time::{ClockEvent, ScreenClock, local_date};
+use crate::session::{AnswerResult, LiveSession};
+use crate::store::{
+    Activity, AnswerRecord, LearnerProfile, NewSession, ScreenTimeToday, SessionEnd,
+    SessionSnapshot, SessionStatus, StoreError,
+};
+
+/// A new connection of this learner. The actor sends `hello` (and, with no time left,
+/// `time_up` and a 4001 close) through `tx`.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Connect {
+    pub conn_id: u64,
+    pub tx: mpsc::Sender<Outbound>,
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Disconnect {
+    pub conn_id: u64,
+}
+
+/// A parsed frame from one of the learner's connections.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct FromClient {
+    pub conn_id: u64,
+    pub msg: ClientMsg,
+}
+
+/// The same engine over REST: the reply carries what a websocket would have received, and
+/// for an answer a receiver that resolves once it is saved.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Rest {
+    pub msg: ClientMsg,
+    pub reply: oneshot::Sender<RestReply>,
+}
+
+#[derive(Debug)]
+pub struct RestReply {
+    pub msgs: Vec<ServerMsg>,
+    pub saved: Option<oneshot::Receiver<()>>,
+}
+
+/// The current state of a session, for `GET /v1/sessions/{id}` (None: not live here).
+#[derive(Message)]
+#[rtype(result = "Option<SessionSnapshot>")]
+pub struct Snapshot {
+    pub session_id: String,
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Settings {
+    pub daily_limit_seconds: u64,
+    pub notifications_enabled: bool,
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Grant {
+    pub seconds: u64,
+}
+
+enum ReplyTo {
+    Conn(u64),
+    Rest(oneshot::Sender<RestReply>),
+}
+
+pub struct LearnerActor {
+    learner_id: String,
+    tz: Tz,
+    pub notifications_enabled: bool,
+    engine: Arc<Engine>,
+    conns: HashMap<u64, mpsc::Sender<Outbound>>,
+    session: Option<LiveSession>,
+    clock: ScreenClock,
+    last_activity: Instant,
+    rest_until: Option<Instant>,
+    /// REST answers waiting to be saved: (session, seq, waiter).
+    waiters: Vec<(String, u32, oneshot::Sender<()>)>,
+    last_persist: Instant,
+    empty_since: Option<Instant>,
+}
+
+impl LearnerActor {
+    pub(crate) fn new(
+        engine: Arc<Engine>,
+        profile: LearnerProfile,
+        tz: Tz,
+        today: NaiveDate,
+        used: ScreenTimeToday,
+        session: Option<LiveSession>,
+    ) -> Self {
+        let now = Instant::now();
+        let clock = ScreenClock::new(
+            &profile.id,
+            tz,
+            today,
+            used.used_seconds,
+            used.bonus_seconds,
+            profile.daily_limit_seconds,
+            now,
+            Utc::now(),
+            engine.config.idle_after,
+            engine.config.push_every,
+        );
+        Self {
+            learner_id: profile.id,
+            tz,
+            notifications_enabled: profile.notifications_enabled,
+            engine,
+            conns: HashMap::new(),
+            session,
+            clock,
+            last_activity: now,
+            rest_until: None,
+            waiters: Vec::new(),
+            last_persist: now,
+            empty_since: Some(now),
+        }
+    }
+
+    fn present(&self, now: Instant) -> bool {
+        !self.conns.is_empty() || self.rest_until.is_some_and(|t| t > now)
+    }
+
+    fn send_to(&mut self, conn_id: u64, out: Outbound) {
+        if let Some(tx) = self.conns.get(&conn_id) {
+            if tx.try_send(out).is_err() {
+                // A connection that cannot keep up (or is gone) is dropped; its task closes.
+                tracing::debug!(learner = %self.learner_id, conn_id, "dropping a connection that does not read");
+                self.conns.remove(&conn_id);
+            }
+        }
+    }
+
+    fn broadcast(&mut self, msg: &ServerMsg) {
+        if self.conns.is_empty() {
+            return;
+        }
+        let out = Outbound::msg(msg);
+        let ids: Vec<u64> = self.conns.keys().copied().collect();
+        for id in ids {
+            self.send_to(id, out.clone());
+        }
+    }
+
+    fn reply(&mut self, to: ReplyTo, msgs: Vec<ServerMsg>, saved: Option<oneshot::Receiver<()>>) {
+        match to {
+            ReplyTo::Conn(id) => {
+                for m in &msgs {
+                    self.send_to(id, Outbound::msg(m));
+                }
+            }
+            ReplyTo::Rest(tx) => {
+                let _ = tx.send(RestReply { msgs, saved });
+            }
+        }
+    }
+
+    fn error(
+        &mut self,
+        to: ReplyTo,
+        code: ErrorCode,
+        message: impl Into<String>,
+        seq: Option<i64>,
+    ) {
+        self.reply(to, vec![ServerMsg::error(code, message, seq)], None);
+    }
+
+    fn hello(&self) -> ServerMsg {
+        ServerMsg::Hello {
+            learner_id: self.learner_id.clone(),
+            time: self.clock.view(),
+            open_session: self.session.as_ref().map(|s| OpenSessionView {
+                session_id: s.id.clone(),
+                activity_id: s.activity.id.clone(),
+                last_saved_seq: s.last_saved_seq,
+            }),
+        }
+    }
+
+    fn local_date(&self) -> NaiveDate {
+        local_date(self.tz, Utc::now())
+    }
+
+    fn handle_client(&mut self, msg: ClientMsg, to: ReplyTo, ctx: &mut Context<Self>) {
+        let now = Instant::now();
+        self.last_activity = now;
+        if matches!(to, ReplyTo::Rest(_)) {
+            self.rest_until = Some(now + self.engine.config.rest_presence);
+            self.empty_since = None;
+        }
+        match msg {
+            ClientMsg::Start { activity_id } => self.start_session(activity_id, to, ctx),
+            ClientMsg::Resume { session_id } => self.resume(session_id, to, ctx),
+            ClientMsg::Answer {
+                session_id,
+                seq,
+                question_id,
+                answer,
+            } => self.answer(session_id, seq, question_id, answer, to, ctx),
+            ClientMsg::Finish { session_id } => {
+                if self.session.as_ref().is_some_and(|s| s.id == session_id) {
+                    let completed = self.complete(SessionStatus::Completed);
+                    self.reply(to, vec![completed], None);
+                } else {
+                    self.error(to, ErrorCode::NoSession, "that session is not open", None);
+                }
+            }
+        }
+    }
+
+    fn start_session(&mut self, activity_id: String, to: ReplyTo, ctx: &mut Context<Self>) {
+        if self.clock.is_up() {
+            return self.error(to, ErrorCode::TimeUp, "no screen time left today", None);
+        }
+        let content = self.engine.content.clone();
+        let store = self.engine.store.clone();
+        let session_id = uuid::Uuid::now_v7().to_string();
+        let started_at = Utc::now();
+        let learner_id = self.learner_id.clone();
+        let sid = session_id.clone();
+        let io = async move {
+            let Some(activity) = content.activity(&activity_id).await? else {
+                return Ok(None);
+            };
+            store
+                .create_session(NewSession {
+                    session_id: sid,
+                    learner_id,
+                    activity_id: activity.id.clone(),
+                    questions_total: activity.content.questions.len() as u32,
+                    started_at,
+                })
+                .await?;
+            Ok::<Option<Arc<Activity>>, StoreError>(Some(activity))
+        };
+        // `wait`: no other message of this learner is handled until the session exists.
+        ctx.wait(io.into_actor(self).map(move |res, act, _| match res {
+            Ok(Some(activity)) => {
+                if act.session.is_some() {
+                    act.complete(SessionStatus::Abandoned);
+                }
+                let session = LiveSession::new(session_id.clone(), activity, started_at);
+                let started = ServerMsg::Started {
+                    session_id,
+                    activity: session.activity.public(),
+                    answers: Vec::new(),
+                    last_saved_seq: 0,
+                };
+                act.session = Some(session);
+                act.reply(to, vec![started], None);
+            }
+            Ok(None) => act.error(to, ErrorCode::UnknownActivity, "no such activity", None),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not start a session");
+                act.error(
+                    to,
+                    ErrorCode::StorageUnavailable,
+                    "could not start now; try again shortly",
+                    None,
+                )
+            }
+        }));
+    }
+
+    fn started_msg(session: &LiveSession) -> ServerMsg {
+        ServerMsg::Started {
+            session_id: session.id.clone(),
+            activity: session.activity.public(),
+            answers: session.summary(),
+            last_saved_seq: session.last_saved_seq,
+        }
+    }
+
+    fn resume(&mut self, session_id: String, to: ReplyTo, ctx: &mut Context<Self>) {
+        if let Some(s) = self.session.as_ref().filter(|s| s.id == session_id) {
+            let msg = Self::started_msg(s);
+            return self.reply(to, vec![msg], None);
+        }
+        let store = self.engine.store.clone();
+        let content = self.engine.content.clone();
+        let learner_id = self.learner_id.clone();
+        let io = async move {
+            let Some(snapshot) = store.load_session(&session_id).await? else {
+                return Ok(None);
+            };
+            if snapshot.learner_id != learner_id {
+                return Ok(None);
+            }
+            let activity = content.activity(&snapshot.activity_id).await?;
+            Ok::<_, StoreError>(Some((snapshot, activity)))
+        };
+        ctx.wait(io.into_actor(self).map(move |res, act, _| match res {
+            Ok(Some((snapshot, _))) if snapshot.status == SessionStatus::Completed => {
+                let completed = ServerMsg::Completed(crate::protocol::Completion {
+                    session_id: snapshot.session_id,
+                    activity_id: snapshot.activity_id,
+                    questions_total: snapshot.questions_total,
+                    questions_correct: snapshot.questions_correct,
+                    accuracy: snapshot.accuracy.unwrap_or(0.0),
+                    stars: snapshot.stars.unwrap_or(1),
+                    duration_seconds: snapshot.duration_seconds.unwrap_or(0),
+                });
+                act.reply(to, vec![completed], None);
+            }
+            Ok(Some((snapshot, Some(activity)))) if snapshot.status == SessionStatus::Open => {
+                if act.session.is_some() {
+                    act.complete(SessionStatus::Abandoned);
+                }
+                let session = LiveSession::from_snapshot(&snapshot, activity);
+                let msg = Self::started_msg(&session);
+                act.session = Some(session);
+                act.reply(to, vec![msg], None);
+            }
+            Ok(_) => act.error(
+                to,
+                ErrorCode::NoSession,
+                "no open session with that id",
+                None,
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not load a session");
+                act.error(
+                    to,
+                    ErrorCode::StorageUnavailable,
+                    "could not resume now; try again shortly",
+                    None,
+                )
+            }
+        }));
+    }
+
+    fn answer(
+        &mut self,
+        session_id: String,
+        seq: i64,
+        question_id: String,
+        answer: Answer,
+        to: ReplyTo,
+        ctx: &mut Context<Self>,
+    ) {
+        if self.clock.is_up() {
+            return self.error(
+                to,
+                ErrorCode::TimeUp,
+                "no screen time left today",
+                Some(seq),
+            );
+        }
+        let Some(session) = self.session.as_mut().filter(|s| s.id == session_id) else {
+            return self.error(
+                to,
+                ErrorCode::NoSession,
+                "that session is not open",
+                Some(seq),
+            );
+        };
+        // Reserve a place before grading: with the buffer full, the answer is refused and
+        // its seq stays free for the resend.
+        let next = session.last_seq() as i64 + 1;
+        let reservation = if seq == next {
+            match self.engine.flush.reserve() {
+                Some(r) => Some(r),
+                None => {
+                    return self.error(
+                        to,
+                        ErrorCode::StorageUnavailable,
+                        "answers cannot be saved right now; send it again shortly",
+                        Some(seq),
+                    );
+                }
+            }
+        } else {
+            None
+        };
+        match session.answer(seq, &question_id, &answer) {
+            AnswerResult::Rejected(code, message) => self.error(to, code, message, Some(seq)),
+            AnswerResult::Duplicate(feedback) => {
+                let saved = self.saved_waiter(&session_id, feedback.seq);
+                self.reply(to, vec![ServerMsg::Feedback(feedback)], saved);
+            }
+            AnswerResult::New {
+                feedback,
+                first_attempt,
+                complete,
+            } => {
+                let category = session.activity.category.clone();
+                let record = AnswerRecord {
+                    session_id: session_id.clone(),
+                    learner_id: self.learner_id.clone(),
+                    seq: feedback.seq,
+                    question_id: feedback.question_id.clone(),
+                    answer_json: serde_json::to_string(&answer).unwrap_or_default(),
+                    correct: feedback.correct,
+                    first_attempt,
+                    answered_at: Utc::now(),
+                    category,
+                    local_date: self.local_date(),
+                };
+                let seq_u = feedback.seq;
+                reservation
+                    .expect("a new seq always has a reservation")
+                    .send(record, ctx.address().recipient());
+                let mut msgs = vec![ServerMsg::Feedback(feedback)];
+                let saved = self.saved_waiter(&session_id, seq_u);
+                if complete {
+                    if let ReplyTo::Conn(_) = to {
+                        // Feedback first, then `completed` to every connection.
+                        self.reply(to, msgs, None);
+                        self.complete(SessionStatus::Completed);
+                        return;
+                    }
+                    msgs.push(self.complete(SessionStatus::Completed));
+                }
+                self.reply(to, msgs, saved);
+            }
+        }
+    }
+
+    /// For REST: a receiver that resolves once `seq` is saved (at once if it already is).
+    fn saved_waiter(&mut self, session_id: &str, seq: u32) -> Option<oneshot::Receiver<()>> {
+        let (tx, rx) = oneshot::channel();
+        let already = self
+            .session
+            .as_ref()
+            .is_some_and(|s| s.id == session_id && s.last_saved_seq >= seq);
+        if already {
+            let _ = tx.send(());
+        } else {
+            self.waiters.push((session_id.to_string(), seq, tx));
+        }
+        Some(rx)
+    }
+
+    /// Ends the live session: the end goes to the flusher behind its answers, `completed`
+    /// to every connection. Returns the `completed` message.
+    fn complete(&mut self, status: SessionStatus) -> ServerMsg {
+        let session = self.session.take().expect("complete needs a live session");
+        let now = Utc::now();
+        let c = session.completion(now);
+        self.engine.flush.end(SessionEnd {
+            session_id: session.id.clone(),
+            learner_id: self.learner_id.clone(),
+            status,
+            questions_answered: session.progress().answered,
+            questions_correct: c.questions_correct,
+            accuracy: c.accuracy,
+            stars: c.stars,
+            duration_seconds: c.duration_seconds,
+            ended_at: now,
+            category: session.activity.category.clone(),
+            local_date: self.local_date(),
+        });
+        let msg = ServerMsg::Completed(c);
+        if status == SessionStatus::Completed {
+            self.broadcast(&msg);
+        }
+        msg
+    }
+
+    fn persist(&mut self, ended: bool) {
+        self.last_persist = Instant::now();
+        let span = self.clock.span(ended.then(Utc::now));
+        if span.seconds == 0 && !ended {
+            return;
+        }
+        let fut = self.engine.store.save_screen_time(span);
+        actix::spawn(async move {
+            if let Err(e) = fut.await {
+                tracing::warn!(error = %e, "could not save screen time");
+            }
+        });
+    }
+
+    fn time_up(&mut self) {
+        self.broadcast(&ServerMsg::TimeUp);
+        let ids: Vec<u64> = self.conns.keys().copied().collect();
+        for id in ids {
+            self.send_to(
+                id,
+                Outbound::Close {
+                    code: close::TIME_UP,
+                    reason: "time_up",
+                },
+            );
+        }
+        self.conns.clear();
+        self.rest_until = None;
+        self.persist(false);
+    }
+
+    fn on_clock(&mut self, events: Vec<ClockEvent>) {
+        for event in events {
+            match event {
+                ClockEvent::Warning(left) => {
+                    self.broadcast(&ServerMsg::TimeWarning { left_seconds: left })
+                }
+                ClockEvent::TimeUp => self.time_up(),
+                ClockEvent::Time => {
+                    let view = self.clock.view();
+                    self.broadcast(&ServerMsg::Time(view));
+                }
+                ClockEvent::NewDay(span) => {
+                    let fut = self.engine.store.save_screen_time(span);
+                    actix::spawn(async move {
+                        let _ = fut.await;
+                    });
+                }
+            }
+        }
+    }
+
+    /// After a limit change or a grant: tell everyone, and end play at once if nothing is left.
+    fn time_changed(&mut self) {
+        let now = Instant::now();
+        self.clock.pushed(now);
+        let view = self.clock.view();
+        self.broadcast(&ServerMsg::Time(view));
+        let events = self.clock.check(now);
+        self.on_clock(events);
+    }
+
+    fn tick(&mut self, ctx: &mut Context<Self>) {
+        let now = Instant::now();
+        if self.rest_until.is_some_and(|t| t <= now) {
+            self.rest_until = None;
+        }
+        let present = self.present(now);
+        let events = self
+            .clock
+            .tick(now, Utc::now(), present, self.last_activity);
+        self.on_clock(events);
+        if present && now.duration_since(self.last_persist) >= self.engine.config.persist_every {
+            self.persist(false);
+        }
+        if self.present(now) || !self.waiters.is_empty() {
+            self.empty_since = None;
+        } else {
+            let since = *self.empty_since.get_or_insert(now);
+            if now.duration_since(since) >= self.engine.config.linger {
+                ctx.stop();
+            }
+        }
+    }
+}
+
+impl Actor for LearnerActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.run_interval(self.engine.config.tick, |act, ctx| act.tick(ctx));
+    }
+
+    fn stopped(&mut self, ctx: &mut Context<Self>) {
+        self.persist(true);
+        self.engine.unregister(&self.learner_id, &ctx.address());
+    }
+}
+
+impl Handler<Connect> for LearnerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Connect, _: &mut Context<Self>) {
+        let hello = Outbound::msg(&self.hello());
+        if self.clock.is_up() {
+            let _ = msg.tx.try_send(hello);
+            let _ = msg.tx.try_send(Outbound::msg(&ServerMsg::TimeUp));
+            let _ = msg.tx.try_send(Outbound::Close {
+                code: close::TIME_UP,
+                reason: "time_up",
+            });
+            return;
+        }
+        let now = Instant::now();
+        self.last_activity = now;
+        self.empty_since = None;
+        self.clock.pushed(now);
+        self.conns.insert(msg.conn_id, msg.tx);
+        self.send_to(msg.conn_id, hello);
+    }
+}
+
+impl Handler<Disconnect> for LearnerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Disconnect, _: &mut Context<Self>) {
+        if self.conns.remove(&msg.conn_id).is_some() {
+            self.persist(false);
+        }
+    }
+}
+
+impl Handler<FromClient> for LearnerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: FromClient, ctx: &mut Context<Self>) {
+        if self.conns.contains_key(&msg.conn_id) {
+            self.handle_client(msg.msg, ReplyTo::Conn(msg.conn_id), ctx);
+        }
+    }
+}
+
+impl Handler<Rest> for LearnerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Rest, ctx: &mut Context<Self>) {
+        self.handle_client(msg.msg, ReplyTo::Rest(msg.reply), ctx);
+    }
+}
+
+impl Handler<Durable> for LearnerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Durable, _: &mut Context<Self>) {
+        if let Some(s) = self.session.as_mut().filter(|s| s.id == msg.session_id) {
+            s.last_saved_seq = s.last_saved_seq.max(msg.up_to_seq);
+        }
+        let mut i = 0;
+        while i < self.waiters.len() {
+            if self.waiters[i].0 == msg.session_id && self.waiters[i].1 <= msg.up_to_seq {
+                let (_, _, tx) = self.waiters.swap_remove(i);
+                let _ = tx.send(());
+            } else {
+                i += 1;
+            }
+        }
+        self.broadcast(&ServerMsg::Saved {
+            session_id: msg.session_id,
+            up_to_seq: msg.up_to_seq,
+        });
+    }
+}
+
+impl Handler<Snapshot> for LearnerActor {
+    type Result = Option<SessionSnapshot>;
+
+    fn handle(&mut self, msg: Snapshot, _: &mut Context<Self>) -> Option<SessionSnapshot> {
+        let s = self.session.as_ref().filter(|s| s.id == msg.session_id)?;
+        let p = s.progress();
+        Some(SessionSnapshot {
+            session_id: s.id.clone(),
+            learner_id: self.learner_id.clone(),
+            activity_id: s.activity.id.clone(),
+            status: SessionStatus::Open,
+            started_at: s.started_at,
+            ended_at: None,
+            questions_total: p.total,
+            questions_correct: p.correct,
+            accuracy: None,
+            stars: None,
+            duration_seconds: None,
+            answers: s
+                .summary()
+                .into_iter()
+                .map(|a| crate::store::SavedAnswer {
+                    seq: a.seq,
+                    question_id: a.question_id,
+                    correct: a.correct,
+                })
+                .collect(),
+        })
+    }
+}
+
+impl Handler<Settings> for LearnerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Settings, _: &mut Context<Self>) {
+        self.notifications_enabled = msg.notifications_enabled;
+        self.clock.set_limit(msg.daily_limit_seconds);
+        self.time_changed();
+    }
+}
+
+impl Handler<Grant> for LearnerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Grant, _: &mut Context<Self>) {
+        self.clock.grant(msg.seconds);
+        self.time_changed();
+    }
+}

@@ -1,0 +1,257 @@
+//! In-memory [`Store`] and [`ContentSource`] for the engine's tests. The store can be told
+//! to fail (the database "goes away") and counts what it wrote, so tests can check that
+//! nothing is lost or counted twice.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use chrono::NaiveDate;
+
+use crate::store::*;
+
+#[derive(Default)]
+struct State {
+    learners: HashMap<String, LearnerProfile>,
+    sessions: HashMap<String, SessionSnapshot>,
+    answers: BTreeMap<(String, u32), AnswerRecord>,
+    spans: HashMap<String, ScreenTimeSpan>,
+    bonus: HashMap<(String, NaiveDate), u64>,
+}
+
+pub struct MemoryStore {
+    state: Mutex<State>,
+    failing: AtomicBool,
+    pub batches_written: AtomicUsize,
+    pub failed_writes: AtomicUsize,
+    /// Counts batch writes attempted, so a test can wait for "the flusher tried".
+    attempts: tokio::sync::watch::Sender<usize>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self {
+            state: Mutex::default(),
+            failing: AtomicBool::new(false),
+            batches_written: AtomicUsize::new(0),
+            failed_writes: AtomicUsize::new(0),
+            attempts: tokio::sync::watch::channel(0).0,
+        }
+    }
+}
+
+fn ready<T: Send + 'static>(v: Result<T, StoreError>) -> StoreFuture<T> {
+    Box::pin(std::future::ready(v))
+}
+
+impl MemoryStore {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    pub fn add_learner(&self, id: &str, daily_limit_seconds: u64) {
+        self.state.lock().unwrap().learners.insert(
+            id.into(),
+            LearnerProfile {
+                id: id.into(),
+                name: id.into(),
+                timezone: "UTC".into(),
+                daily_limit_seconds,
+                notifications_enabled: true,
+            },
+        );
+    }
+
+    /// From now on every write fails (true) or succeeds again (false).
+    pub fn set_failing(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
+    }
+
+    /// Watches the number of batch writes attempted (failed or not).
+    pub fn attempts(&self) -> tokio::sync::watch::Receiver<usize> {
+        self.attempts.subscribe()
+    }
+
+    /// Saved answers of a session, in seq order.
+    pub fn answers(&self, session_id: &str) -> Vec<AnswerRecord> {
+        let st = self.state.lock().unwrap();
+        st.answers
+            .iter()
+            .filter(|((s, _), _)| s == session_id)
+            .map(|(_, a)| a.clone())
+            .collect()
+    }
+
+    pub fn session(&self, session_id: &str) -> Option<SessionSnapshot> {
+        self.state.lock().unwrap().sessions.get(session_id).cloned()
+    }
+
+    pub fn screen_seconds(&self, learner_id: &str) -> u64 {
+        self.state
+            .lock()
+            .unwrap()
+            .spans
+            .values()
+            .filter(|s| s.learner_id == learner_id)
+            .map(|s| s.seconds)
+            .sum()
+    }
+
+    fn fail(&self) -> Option<StoreError> {
+        self.failing.load(Ordering::SeqCst).then(|| {
+            self.failed_writes.fetch_add(1, Ordering::SeqCst);
+            StoreError("the database is away (injected)".into())
+        })
+    }
+
+    fn snapshot(st: &State, id: &str) -> Option<SessionSnapshot> {
+        let mut s = st.sessions.get(id)?.clone();
+        s.answers = st
+            .answers
+            .iter()
+            .filter(|((sid, _), _)| sid == id)
+            .map(|(_, a)| SavedAnswer {
+                seq: a.seq,
+                question_id: a.question_id.clone(),
+                correct: a.correct,
+            })
+            .collect();
+        Some(s)
+    }
+}
+
+impl Store for MemoryStore {
+    fn load_learner(&self, learner_id: &str) -> StoreFuture<Option<LearnerProfile>> {
+        ready(Ok(self
+            .state
+            .lock()
+            .unwrap()
+            .learners
+            .get(learner_id)
+            .cloned()))
+    }
+
+    fn load_screen_time(&self, learner_id: &str, date: NaiveDate) -> StoreFuture<ScreenTimeToday> {
+        let st = self.state.lock().unwrap();
+        let used = st
+            .spans
+            .values()
+            .filter(|s| s.learner_id == learner_id && s.date == date)
+            .map(|s| s.seconds)
+            .sum();
+        let bonus = st
+            .bonus
+            .get(&(learner_id.to_string(), date))
+            .copied()
+            .unwrap_or(0);
+        ready(Ok(ScreenTimeToday {
+            used_seconds: used,
+            bonus_seconds: bonus,
+        }))
+    }
+
+    fn save_screen_time(&self, span: ScreenTimeSpan) -> StoreFuture<()> {
+        if let Some(e) = self.fail() {
+            return ready(Err(e));
+        }
+        self.state
+            .lock()
+            .unwrap()
+            .spans
+            .insert(span.id.clone(), span);
+        ready(Ok(()))
+    }
+
+    fn open_session(&self, learner_id: &str) -> StoreFuture<Option<SessionSnapshot>> {
+        let st = self.state.lock().unwrap();
+        let id = st
+            .sessions
+            .values()
+            .filter(|s| s.learner_id == learner_id && s.status == SessionStatus::Open)
+            .max_by_key(|s| s.started_at)
+            .map(|s| s.session_id.clone());
+        ready(Ok(id.and_then(|id| Self::snapshot(&st, &id))))
+    }
+
+    fn load_session(&self, session_id: &str) -> StoreFuture<Option<SessionSnapshot>> {
+        let st = self.state.lock().unwrap();
+        ready(Ok(Self::snapshot(&st, session_id)))
+    }
+
+    fn create_session(&self, s: NewSession) -> StoreFuture<()> {
+        if let Some(e) = self.fail() {
+            return ready(Err(e));
+        }
+        self.state.lock().unwrap().sessions.insert(
+            s.session_id.clone(),
+            SessionSnapshot {
+                session_id: s.session_id,
+                learner_id: s.learner_id,
+                activity_id: s.activity_id,
+                status: SessionStatus::Open,
+                started_at: s.started_at,
+                ended_at: None,
+                questions_total: s.questions_total,
+                questions_correct: 0,
+                accuracy: None,
+                stars: None,
+                duration_seconds: None,
+                answers: Vec::new(),
+            },
+        );
+        ready(Ok(()))
+    }
+
+    fn write_batch(&self, batch: Batch) -> StoreFuture<()> {
+        self.attempts.send_modify(|n| *n += 1);
+        if let Some(e) = self.fail() {
+            return ready(Err(e));
+        }
+        let mut st = self.state.lock().unwrap();
+        for a in batch.answers {
+            // Idempotent on (session_id, seq), like the real tables.
+            st.answers.entry((a.session_id.clone(), a.seq)).or_insert(a);
+        }
+        for e in batch.ends {
+            if let Some(s) = st.sessions.get_mut(&e.session_id) {
+                s.status = e.status;
+                s.questions_correct = e.questions_correct;
+                s.accuracy = Some(e.accuracy);
+                s.stars = Some(e.stars);
+                s.duration_seconds = Some(e.duration_seconds);
+                s.ended_at = Some(e.ended_at);
+            }
+        }
+        self.batches_written.fetch_add(1, Ordering::SeqCst);
+        ready(Ok(()))
+    }
+}
+
+#[derive(Default)]
+pub struct MemoryContent {
+    activities: Mutex<HashMap<String, Arc<Activity>>>,
+}
+
+impl MemoryContent {
+    pub fn new(activities: impl IntoIterator<Item = Activity>) -> Arc<Self> {
+        let c = Self::default();
+        for a in activities {
+            c.activities
+                .lock()
+                .unwrap()
+                .insert(a.id.clone(), Arc::new(a));
+        }
+        Arc::new(c)
+    }
+}
+
+impl ContentSource for MemoryContent {
+    fn activity(&self, activity_id: &str) -> StoreFuture<Option<Arc<Activity>>> {
+        ready(Ok(self
+            .activities
+            .lock()
+            .unwrap()
+            .get(activity_id)
+            .cloned()))
+    }
+}

@@ -1,0 +1,258 @@
+//! The play protocol's messages, typed both ways. Serialized once by the engine, parsed once
+//! by the connection; nothing on this path goes through `serde_json::Value`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::content::{Answer, AnswerType, PublicQuestion};
+
+/// A frame from a player.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMsg {
+    Start {
+        activity_id: String,
+    },
+    Resume {
+        session_id: String,
+    },
+    Answer {
+        session_id: String,
+        seq: i64,
+        question_id: String,
+        answer: Answer,
+    },
+    Finish {
+        session_id: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct TimeView {
+    pub used_seconds: u64,
+    pub limit_seconds: u64,
+    pub left_seconds: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct OpenSessionView {
+    pub session_id: String,
+    pub activity_id: String,
+    pub last_saved_seq: u32,
+}
+
+/// An activity as players see it: questions without their answer keys.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicActivity {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub category: String,
+    pub sub_category: Option<String>,
+    pub difficulty: i32,
+    pub age_min: i32,
+    pub age_max: i32,
+    pub question_count: usize,
+    pub questions: Vec<PublicQuestion>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct AnswerSummary {
+    pub seq: u32,
+    pub question_id: String,
+    pub correct: bool,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Progress {
+    pub answered: u32,
+    pub correct: u32,
+    pub total: u32,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Feedback {
+    pub session_id: String,
+    pub seq: u32,
+    pub question_id: String,
+    pub correct: bool,
+    pub correct_answer: Answer,
+    pub explanation: String,
+    pub progress: Progress,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub duplicate: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Completion {
+    pub session_id: String,
+    pub activity_id: String,
+    pub questions_total: u32,
+    pub questions_correct: u32,
+    pub accuracy: f64,
+    pub stars: u8,
+    pub duration_seconds: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AchievementView {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub badge_icon_url: Option<String>,
+    pub reward_points: i32,
+}
+
+/// The error codes of the play protocol.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadMessage,
+    UnknownActivity,
+    NoSession,
+    BadSeq,
+    UnknownQuestion,
+    TimeUp,
+    RateLimited,
+    Forbidden,
+    /// The database has been away long enough that the answer buffer is full: the answer
+    /// was not taken (not graded, not counted); send it again later.
+    StorageUnavailable,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadMessage => "bad_message",
+            ErrorCode::UnknownActivity => "unknown_activity",
+            ErrorCode::NoSession => "no_session",
+            ErrorCode::BadSeq => "bad_seq",
+            ErrorCode::UnknownQuestion => "unknown_question",
+            ErrorCode::TimeUp => "time_up",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::StorageUnavailable => "storage_unavailable",
+        }
+    }
+}
+
+/// A frame to a player.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMsg {
+    Hello {
+        learner_id: String,
+        time: TimeView,
+        open_session: Option<OpenSessionView>,
+    },
+    Started {
+        session_id: String,
+        activity: PublicActivity,
+        answers: Vec<AnswerSummary>,
+        last_saved_seq: u32,
+    },
+    Feedback(Feedback),
+    Saved {
+        session_id: String,
+        up_to_seq: u32,
+    },
+    Completed(Completion),
+    Achievement {
+        achievement: AchievementView,
+    },
+    Time(TimeView),
+    TimeWarning {
+        left_seconds: u64,
+    },
+    TimeUp,
+    Error {
+        code: ErrorCode,
+        message: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        seq: Option<i64>,
+    },
+}
+
+impl ServerMsg {
+    pub fn error(code: ErrorCode, message: impl Into<String>, seq: Option<i64>) -> Self {
+        ServerMsg::Error {
+            code,
+            message: message.into(),
+            seq,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("server messages always serialize")
+    }
+}
+
+/// What the engine hands a connection: a serialized frame, or the instruction to close.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outbound {
+    Frame { json: String, is_error: bool },
+    Close { code: u16, reason: &'static str },
+}
+
+impl Outbound {
+    pub fn msg(msg: &ServerMsg) -> Self {
+        Outbound::Frame {
+            json: msg.to_json(),
+            is_error: matches!(msg, ServerMsg::Error { .. }),
+        }
+    }
+}
+
+/// Close codes of the play protocol.
+pub mod close {
+    pub const TIME_UP: u16 = 4001;
+    pub const TOO_MANY_ERRORS: u16 = 4008;
+    pub const TOO_BIG: u16 = 1009;
+}
+
+impl AnswerType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnswerType::MultipleChoice => "multiple_choice",
+            AnswerType::TrueFalse => "true_false",
+            AnswerType::Number => "number",
+            AnswerType::Text => "text",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_messages_parse_by_type() {
+        let m: ClientMsg = serde_json::from_str(
+            r#"{"type":"answer","session_id":"s","seq":3,"question_id":"q1","answer":"13"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            m,
+            ClientMsg::Answer {
+                session_id: "s".into(),
+                seq: 3,
+                question_id: "q1".into(),
+                answer: Answer::Text("13".into())
+            }
+        );
+        assert!(serde_json::from_str::<ClientMsg>(r#"{"type":"dance"}"#).is_err());
+    }
+
+    #[test]
+    fn server_messages_carry_their_type() {
+        let json = ServerMsg::TimeUp.to_json();
+        assert_eq!(json, r#"{"type":"time_up"}"#);
+        let json = ServerMsg::Saved {
+            session_id: "s".into(),
+            up_to_seq: 4,
+        }
+        .to_json();
+        assert_eq!(json, r#"{"type":"saved","session_id":"s","up_to_seq":4}"#);
+        let json = ServerMsg::error(ErrorCode::BadSeq, "gap", Some(7)).to_json();
+        assert!(json.contains(r#""code":"bad_seq""#) && json.contains(r#""seq":7"#));
+    }
+}

@@ -1,0 +1,357 @@
+//! One activity session in play: seq bookkeeping, grading, first-answer accuracy, progress.
+//! Pure logic, no I/O: the learner actor drives it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::content::Answer;
+use crate::protocol::{AnswerSummary, Completion, ErrorCode, Feedback, Progress};
+use crate::store::{Activity, SessionSnapshot};
+
+#[derive(Debug, Clone, Copy)]
+struct Outcome {
+    question: u16,
+    correct: bool,
+    /// Progress right after this answer, so a duplicate gets its original feedback.
+    progress: Progress,
+}
+
+#[derive(Debug)]
+pub struct LiveSession {
+    pub id: String,
+    pub activity: Arc<Activity>,
+    pub started_at: DateTime<Utc>,
+    outcomes: Vec<Outcome>,
+    /// Question index → was the first answer correct.
+    first: HashMap<u16, bool>,
+    pub last_saved_seq: u32,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum AnswerResult {
+    /// A new answer: its feedback, whether it is the question's first answer, and whether
+    /// every question now has an answer.
+    New {
+        feedback: Feedback,
+        first_attempt: bool,
+        complete: bool,
+    },
+    /// A seq seen before: its original feedback, marked duplicate, counted once.
+    Duplicate(Feedback),
+    Rejected(ErrorCode, String),
+}
+
+/// Stars for a completed session: 1 for completing, 2 at ≥ 70 %, 3 at ≥ 90 %.
+pub fn stars(accuracy: f64) -> u8 {
+    if accuracy >= 90.0 {
+        3
+    } else if accuracy >= 70.0 {
+        2
+    } else {
+        1
+    }
+}
+
+impl LiveSession {
+    pub fn new(id: String, activity: Arc<Activity>, started_at: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            activity,
+            started_at,
+            outcomes: Vec::new(),
+            first: HashMap::new(),
+            last_saved_seq: 0,
+        }
+    }
+
+    /// Rebuilds a session from what the database saved (resume after a restart). Answers
+    /// to questions the activity no longer has are kept as wrong, so seqs stay aligned.
+    pub fn from_snapshot(snapshot: &SessionSnapshot, activity: Arc<Activity>) -> Self {
+        let mut s = Self::new(snapshot.session_id.clone(), activity, snapshot.started_at);
+        for saved in &snapshot.answers {
+            let idx = s.question_index(&saved.question_id).unwrap_or(u16::MAX);
+            s.record(idx, saved.correct);
+        }
+        s.last_saved_seq = s.outcomes.len() as u32;
+        s
+    }
+
+    fn question_index(&self, question_id: &str) -> Option<u16> {
+        self.activity
+            .content
+            .questions
+            .iter()
+            .position(|q| q.id == question_id)
+            .map(|i| i as u16)
+    }
+
+    fn record(&mut self, question: u16, correct: bool) -> bool {
+        let first_attempt = !self.first.contains_key(&question);
+        if first_attempt && question != u16::MAX {
+            self.first.insert(question, correct);
+        }
+        let progress = self.progress();
+        self.outcomes.push(Outcome {
+            question,
+            correct,
+            progress,
+        });
+        first_attempt
+    }
+
+    pub fn total(&self) -> u32 {
+        self.activity.content.questions.len() as u32
+    }
+
+    pub fn progress(&self) -> Progress {
+        Progress {
+            answered: self.first.len() as u32,
+            correct: self.first.values().filter(|c| **c).count() as u32,
+            total: self.total(),
+        }
+    }
+
+    /// The highest seq taken so far.
+    pub fn last_seq(&self) -> u32 {
+        self.outcomes.len() as u32
+    }
+
+    pub fn is_complete(&self) -> bool {
+        self.first.len() as u32 >= self.total()
+    }
+
+    fn feedback(&self, seq: u32, o: &Outcome, duplicate: bool) -> Feedback {
+        let q = &self.activity.content.questions[o.question as usize];
+        Feedback {
+            session_id: self.id.clone(),
+            seq,
+            question_id: q.id.clone(),
+            correct: o.correct,
+            correct_answer: q.correct_answer.clone(),
+            explanation: q.explanation.clone(),
+            progress: o.progress,
+            duplicate,
+        }
+    }
+
+    pub fn answer(&mut self, seq: i64, question_id: &str, given: &Answer) -> AnswerResult {
+        let next = self.last_seq() as i64 + 1;
+        if seq >= 1 && seq < next {
+            let o = self.outcomes[(seq - 1) as usize];
+            if o.question == u16::MAX {
+                return AnswerResult::Rejected(
+                    ErrorCode::BadSeq,
+                    "that seq was used for a question this activity no longer has".into(),
+                );
+            }
+            return AnswerResult::Duplicate(self.feedback(seq as u32, &o, true));
+        }
+        if seq != next {
+            return AnswerResult::Rejected(ErrorCode::BadSeq, format!("expected seq {next}"));
+        }
+        let Some(idx) = self.question_index(question_id) else {
+            return AnswerResult::Rejected(
+                ErrorCode::UnknownQuestion,
+                format!("no question {question_id:?} in this activity"),
+            );
+        };
+        let correct = self.activity.content.questions[idx as usize].grade(given);
+        let first_attempt = self.record(idx, correct);
+        let o = *self.outcomes.last().expect("just recorded");
+        AnswerResult::New {
+            feedback: self.feedback(seq as u32, &o, false),
+            first_attempt,
+            complete: self.is_complete(),
+        }
+    }
+
+    pub fn summary(&self) -> Vec<AnswerSummary> {
+        self.outcomes
+            .iter()
+            .enumerate()
+            .map(|(i, o)| AnswerSummary {
+                seq: i as u32 + 1,
+                question_id: self
+                    .activity
+                    .content
+                    .questions
+                    .get(o.question as usize)
+                    .map_or_else(String::new, |q| q.id.clone()),
+                correct: o.correct,
+            })
+            .collect()
+    }
+
+    /// The result if the session ended now. Accuracy counts each question's first answer,
+    /// over all the activity's questions (finishing early does not raise it).
+    pub fn completion(&self, now: DateTime<Utc>) -> Completion {
+        let p = self.progress();
+        let accuracy = if p.total == 0 {
+            0.0
+        } else {
+            p.correct as f64 * 100.0 / p.total as f64
+        };
+        Completion {
+            session_id: self.id.clone(),
+            activity_id: self.activity.id.clone(),
+            questions_total: p.total,
+            questions_correct: p.correct,
+            accuracy,
+            stars: stars(accuracy),
+            duration_seconds: (now - self.started_at).num_seconds().max(0) as u64,
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::content::{ActivityContent, AnswerType, Question};
+
+    pub fn activity() -> Arc<Activity> {
+        let q = |id: &str, key: f64| Question {
+            id: id.into(),
+            prompt: format!("{id}?"),
+            answer_type: AnswerType::Number,
+            options: None,
+            correct_answer: Answer::Number(key),
+            explanation: format!("because {key}"),
+            tolerance: None,
+            image_url: None,
+            narration_url: None,
+        };
+        Arc::new(Activity {
+            id: "math-test".into(),
+            title: "Test".into(),
+            description: "d".into(),
+            category: "math".into(),
+            sub_category: None,
+            difficulty: 1,
+            age_min: 5,
+            age_max: 9,
+            content: ActivityContent {
+                questions: vec![q("q1", 1.0), q("q2", 2.0), q("q3", 3.0)],
+            },
+        })
+    }
+
+    #[test]
+    fn seqs_duplicates_gaps_and_first_answer_accuracy() {
+        let mut s = LiveSession::new("s1".into(), activity(), Utc::now());
+        let AnswerResult::New {
+            feedback,
+            first_attempt,
+            complete,
+        } = s.answer(1, "q1", &Answer::Number(9.0))
+        else {
+            panic!()
+        };
+        assert!(!feedback.correct && first_attempt && !complete);
+        assert_eq!(feedback.correct_answer, Answer::Number(1.0));
+        // Same question again: correct now, but accuracy keeps the first answer.
+        let AnswerResult::New {
+            feedback,
+            first_attempt,
+            ..
+        } = s.answer(2, "q1", &Answer::Number(1.0))
+        else {
+            panic!()
+        };
+        assert!(feedback.correct && !first_attempt);
+        assert_eq!(
+            feedback.progress,
+            Progress {
+                answered: 1,
+                correct: 0,
+                total: 3
+            }
+        );
+        // Duplicate of seq 1: original feedback, marked.
+        let AnswerResult::Duplicate(dup) = s.answer(1, "q2", &Answer::Number(2.0)) else {
+            panic!()
+        };
+        assert!(dup.duplicate && !dup.correct && dup.question_id == "q1");
+        assert_eq!(
+            dup.progress,
+            Progress {
+                answered: 1,
+                correct: 0,
+                total: 3
+            }
+        );
+        // Gap and non-positive seqs.
+        assert!(matches!(
+            s.answer(5, "q2", &Answer::Number(2.0)),
+            AnswerResult::Rejected(ErrorCode::BadSeq, _)
+        ));
+        assert!(matches!(
+            s.answer(0, "q2", &Answer::Number(2.0)),
+            AnswerResult::Rejected(ErrorCode::BadSeq, _)
+        ));
+        assert!(matches!(
+            s.answer(3, "nope", &Answer::Number(2.0)),
+            AnswerResult::Rejected(ErrorCode::UnknownQuestion, _)
+        ));
+        // An unknown question does not use up the seq.
+        assert!(matches!(
+            s.answer(3, "q2", &Answer::Number(2.0)),
+            AnswerResult::New {
+                complete: false,
+                ..
+            }
+        ));
+        let AnswerResult::New { complete, .. } = s.answer(4, "q3", &Answer::Text("3".into()))
+        else {
+            panic!()
+        };
+        assert!(complete);
+        let c = s.completion(s.started_at);
+        assert_eq!((c.questions_total, c.questions_correct), (3, 2));
+        assert!((c.accuracy - 66.666).abs() < 0.01);
+        assert_eq!(c.stars, 1);
+    }
+
+    #[test]
+    fn rebuilds_from_a_snapshot() {
+        let mut live = LiveSession::new("s1".into(), activity(), Utc::now());
+        live.answer(1, "q1", &Answer::Number(1.0));
+        live.answer(2, "q2", &Answer::Number(0.0));
+        let snapshot = SessionSnapshot {
+            session_id: "s1".into(),
+            learner_id: "l".into(),
+            activity_id: "math-test".into(),
+            status: crate::store::SessionStatus::Open,
+            started_at: live.started_at,
+            ended_at: None,
+            questions_total: 3,
+            questions_correct: 0,
+            accuracy: None,
+            stars: None,
+            duration_seconds: None,
+            answers: live
+                .summary()
+                .into_iter()
+                .map(|a| crate::store::SavedAnswer {
+                    seq: a.seq,
+                    question_id: a.question_id,
+                    correct: a.correct,
+                })
+                .collect(),
+        };
+        let rebuilt = LiveSession::from_snapshot(&snapshot, activity());
+        assert_eq!(rebuilt.progress(), live.progress());
+        assert_eq!(rebuilt.last_saved_seq, 2);
+        assert_eq!(rebuilt.summary(), live.summary());
+    }
+
+    #[test]
+    fn star_thresholds() {
+        assert_eq!(stars(69.9), 1);
+        assert_eq!(stars(70.0), 2);
+        assert_eq!(stars(89.99), 2);
+        assert_eq!(stars(90.0), 3);
+        assert_eq!(stars(100.0), 3);
+    }
+}

@@ -1,0 +1,212 @@
+//! What the engine needs from storage and content, as small traits. The server crate
+//! implements them with Diesel; [`crate::memory`] has in-memory versions for tests that can
+//! fail on purpose.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::content::ActivityContent;
+use crate::protocol::PublicActivity;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreError(pub String);
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+pub type StoreFuture<T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send>>;
+
+/// An activity with its answer key, as the engine holds it from `start` on.
+#[derive(Debug, Clone)]
+pub struct Activity {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub category: String,
+    pub sub_category: Option<String>,
+    pub difficulty: i32,
+    pub age_min: i32,
+    pub age_max: i32,
+    pub content: ActivityContent,
+}
+
+impl Activity {
+    pub fn public(&self) -> PublicActivity {
+        PublicActivity {
+            id: self.id.clone(),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            category: self.category.clone(),
+            sub_category: self.sub_category.clone(),
+            difficulty: self.difficulty,
+            age_min: self.age_min,
+            age_max: self.age_max,
+            question_count: self.content.questions.len(),
+            questions: self.content.public_questions(),
+        }
+    }
+}
+
+/// What the engine knows of a learner when its actor starts.
+#[derive(Debug, Clone)]
+pub struct LearnerProfile {
+    pub id: String,
+    pub name: String,
+    /// IANA name; "today" is the calendar day there.
+    pub timezone: String,
+    pub daily_limit_seconds: u64,
+    pub notifications_enabled: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScreenTimeToday {
+    pub used_seconds: u64,
+    pub bonus_seconds: u64,
+}
+
+/// One span of counted screen time, kept up to date by the learner's actor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScreenTimeSpan {
+    pub id: String,
+    pub learner_id: String,
+    pub date: NaiveDate,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub seconds: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStatus {
+    Open,
+    Completed,
+    Abandoned,
+}
+
+impl SessionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionStatus::Open => "open",
+            SessionStatus::Completed => "completed",
+            SessionStatus::Abandoned => "abandoned",
+        }
+    }
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "completed" => SessionStatus::Completed,
+            "abandoned" => SessionStatus::Abandoned,
+            _ => SessionStatus::Open,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedAnswer {
+    pub seq: u32,
+    pub question_id: String,
+    pub correct: bool,
+}
+
+/// A session as the database has it (what was saved).
+#[derive(Debug, Clone)]
+pub struct SessionSnapshot {
+    pub session_id: String,
+    pub learner_id: String,
+    pub activity_id: String,
+    pub status: SessionStatus,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub questions_total: u32,
+    pub questions_correct: u32,
+    pub accuracy: Option<f64>,
+    pub stars: Option<u8>,
+    pub duration_seconds: Option<u64>,
+    /// Saved answers in seq order (1, 2, 3, … with no gaps).
+    pub answers: Vec<SavedAnswer>,
+}
+
+/// A new session, written before `started` is sent.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub session_id: String,
+    pub learner_id: String,
+    pub activity_id: String,
+    pub questions_total: u32,
+    pub started_at: DateTime<Utc>,
+}
+
+/// One graded answer on its way to the database.
+#[derive(Debug, Clone)]
+pub struct AnswerRecord {
+    pub session_id: String,
+    pub learner_id: String,
+    pub seq: u32,
+    pub question_id: String,
+    /// The answer as given, JSON; the store encrypts it at rest.
+    pub answer_json: String,
+    pub correct: bool,
+    /// The first answer to this question in the session (the one accuracy counts).
+    pub first_attempt: bool,
+    pub answered_at: DateTime<Utc>,
+    /// For the daily progress row: the activity's category and the learner's local date.
+    pub category: String,
+    pub local_date: NaiveDate,
+}
+
+/// How a session ended, written after its answers.
+#[derive(Debug, Clone)]
+pub struct SessionEnd {
+    pub session_id: String,
+    pub learner_id: String,
+    pub status: SessionStatus,
+    pub questions_answered: u32,
+    pub questions_correct: u32,
+    pub accuracy: f64,
+    pub stars: u8,
+    pub duration_seconds: u64,
+    pub ended_at: DateTime<Utc>,
+    pub category: String,
+    pub local_date: NaiveDate,
+}
+
+/// What one group commit writes, in one transaction: answers (idempotent on
+/// `(session_id, seq)`), then session ends, with the daily progress rows they move.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    pub answers: Vec<AnswerRecord>,
+    pub ends: Vec<SessionEnd>,
+}
+
+impl Batch {
+    pub fn len(&self) -> usize {
+        self.answers.len() + self.ends.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+pub trait Store: Send + Sync + 'static {
+    fn load_learner(&self, learner_id: &str) -> StoreFuture<Option<LearnerProfile>>;
+    fn load_screen_time(&self, learner_id: &str, date: NaiveDate) -> StoreFuture<ScreenTimeToday>;
+    fn save_screen_time(&self, span: ScreenTimeSpan) -> StoreFuture<()>;
+    /// The learner's open session, if any, with its saved answers.
+    fn open_session(&self, learner_id: &str) -> StoreFuture<Option<SessionSnapshot>>;
+    fn load_session(&self, session_id: &str) -> StoreFuture<Option<SessionSnapshot>>;
+    fn create_session(&self, session: NewSession) -> StoreFuture<()>;
+    /// Writes a batch in one transaction. Must be idempotent: a batch may be written again
+    /// after a failure whose commit actually went through.
+    fn write_batch(&self, batch: Batch) -> StoreFuture<()>;
+}
+
+pub trait ContentSource: Send + Sync + 'static {
+    fn activity(&self, activity_id: &str) -> StoreFuture<Option<Arc<Activity>>>;
+}

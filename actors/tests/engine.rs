@@ -1,0 +1,370 @@
+//! The engine against the in-memory store: whole plays, exactly-once across a failing
+//! database and a restart, and the screen-time clock. Every wait is for a message, bounded
+//! by a timeout so a bug fails instead of hanging.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use studyhub_actors::content::{ActivityContent, Answer, AnswerType, Question};
+use studyhub_actors::learner::{Connect, FromClient, LearnerActor};
+use studyhub_actors::memory::{MemoryContent, MemoryStore};
+use studyhub_actors::protocol::{ClientMsg, Outbound};
+use studyhub_actors::store::Activity;
+use studyhub_actors::{Engine, EngineConfig};
+use tokio::sync::mpsc;
+
+fn activity() -> Activity {
+    let q = |id: &str, key: f64| Question {
+        id: id.into(),
+        prompt: format!("{id}?"),
+        answer_type: AnswerType::Number,
+        options: None,
+        correct_answer: Answer::Number(key),
+        explanation: format!("it is {key}"),
+        tolerance: None,
+        image_url: None,
+        narration_url: None,
+    };
+    Activity {
+        id: "math-test".into(),
+        title: "Test".into(),
+        description: "d".into(),
+        category: "math".into(),
+        sub_category: None,
+        difficulty: 1,
+        age_min: 5,
+        age_max: 9,
+        content: ActivityContent {
+            questions: vec![q("q1", 1.0), q("q2", 2.0), q("q3", 3.0), q("q4", 4.0)],
+        },
+    }
+}
+
+fn config() -> EngineConfig {
+    let mut c = EngineConfig::default();
+    c.flush.window = Duration::from_millis(5);
+    c.tick = Duration::from_millis(100);
+    c
+}
+
+struct Conn {
+    id: u64,
+    rx: mpsc::Receiver<Outbound>,
+    addr: actix::Addr<LearnerActor>,
+}
+
+impl Conn {
+    async fn open(engine: &Arc<Engine>, learner: &str, id: u64) -> Conn {
+        let addr = engine.learner(learner).await.unwrap();
+        let (tx, rx) = mpsc::channel(256);
+        addr.send(Connect { conn_id: id, tx }).await.unwrap();
+        Conn { id, rx, addr }
+    }
+
+    async fn next(&mut self) -> Outbound {
+        tokio::time::timeout(Duration::from_secs(10), self.rx.recv())
+            .await
+            .expect("a message in time")
+            .expect("open channel")
+    }
+
+    /// The next frame of `kind`, skipping periodic pushes of other kinds.
+    async fn expect(&mut self, kind: &str) -> Value {
+        loop {
+            match self.next().await {
+                Outbound::Frame { json, .. } => {
+                    let v: Value = serde_json::from_str(&json).unwrap();
+                    if v["type"] == kind {
+                        return v;
+                    }
+                    assert!(
+                        ["time", "saved", "time_warning"].contains(&v["type"].as_str().unwrap()),
+                        "expected {kind}, got {v}"
+                    );
+                }
+                Outbound::Close { code, .. } => panic!("expected {kind}, got close {code}"),
+            }
+        }
+    }
+
+    fn send(&self, msg: Value) {
+        let msg: ClientMsg = serde_json::from_value(msg).unwrap();
+        self.addr.do_send(FromClient {
+            conn_id: self.id,
+            msg,
+        });
+    }
+
+    async fn saved_up_to(&mut self, seq: u64) {
+        loop {
+            let v = self.expect("saved").await;
+            if v["up_to_seq"].as_u64().unwrap() >= seq {
+                return;
+            }
+        }
+    }
+}
+
+fn setup(limit: u64) -> (Arc<MemoryStore>, Arc<MemoryContent>) {
+    let store = MemoryStore::new();
+    store.add_learner("kid", limit);
+    (store, MemoryContent::new([activity()]))
+}
+
+#[actix_rt::test]
+async fn a_whole_activity_is_graded_saved_and_completed() {
+    let (store, content) = setup(3600);
+    let engine = Engine::start(store.clone(), content, config());
+    let mut c = Conn::open(&engine, "kid", 1).await;
+    let hello = c.expect("hello").await;
+    assert_eq!(hello["learner_id"], "kid");
+    assert_eq!(hello["open_session"], Value::Null);
+    assert_eq!(hello["time"]["limit_seconds"], 3600);
+
+    c.send(json!({"type": "start", "activity_id": "math-test"}));
+    let started = c.expect("started").await;
+    let sid = started["session_id"].as_str().unwrap().to_string();
+    let text = started.to_string();
+    assert!(
+        !text.contains("correct_answer") && !text.contains("explanation"),
+        "no key before answering: {text}"
+    );
+    assert_eq!(started["activity"]["question_count"], 4);
+
+    let answers = [("q1", 1.0), ("q2", 5.0), ("q3", 3.0), ("q4", 4.0)];
+    for (i, (q, a)) in answers.iter().enumerate() {
+        c.send(json!({"type": "answer", "session_id": sid, "seq": i + 1, "question_id": q, "answer": a}));
+        let fb = c.expect("feedback").await;
+        assert_eq!(fb["seq"], i as u64 + 1);
+        assert_eq!(fb["correct"], *q != "q2");
+        assert!(fb["explanation"].is_string() && fb.get("correct_answer").is_some());
+    }
+    let done = c.expect("completed").await;
+    assert_eq!(done["questions_total"], 4);
+    assert_eq!(done["questions_correct"], 3);
+    assert_eq!(done["accuracy"], 75.0);
+    assert_eq!(done["stars"], 2);
+    c.saved_up_to(4).await;
+    assert_eq!(store.answers(&sid).len(), 4);
+    // The session's end is queued behind its answers: once one more batch has been
+    // attempted after the one that saved seq 4, the row says completed.
+    let mut attempts = store.attempts();
+    let seen = *attempts.borrow();
+    if store.session(&sid).unwrap().stars.is_none() {
+        attempts.wait_for(|n| *n > seen).await.unwrap();
+    }
+    assert_eq!(store.session(&sid).unwrap().stars, Some(2));
+}
+
+#[actix_rt::test]
+async fn duplicates_are_counted_once_and_gaps_refused() {
+    let (store, content) = setup(3600);
+    let engine = Engine::start(store.clone(), content, config());
+    let mut c = Conn::open(&engine, "kid", 1).await;
+    c.expect("hello").await;
+    c.send(json!({"type": "start", "activity_id": "math-test"}));
+    let sid = c.expect("started").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    c.send(
+        json!({"type": "answer", "session_id": sid, "seq": 1, "question_id": "q1", "answer": 1}),
+    );
+    let first = c.expect("feedback").await;
+    c.send(
+        json!({"type": "answer", "session_id": sid, "seq": 1, "question_id": "q1", "answer": 1}),
+    );
+    let dup = c.expect("feedback").await;
+    assert_eq!(dup["duplicate"], true);
+    assert_eq!(dup["progress"], first["progress"]);
+    c.send(
+        json!({"type": "answer", "session_id": sid, "seq": 3, "question_id": "q2", "answer": 2}),
+    );
+    let err = c.expect("error").await;
+    assert_eq!(err["code"], "bad_seq");
+    c.send(json!({"type": "answer", "session_id": "other", "seq": 2, "question_id": "q2", "answer": 2}));
+    assert_eq!(c.expect("error").await["code"], "no_session");
+    c.saved_up_to(1).await;
+    assert_eq!(store.answers(&sid).len(), 1);
+}
+
+#[actix_rt::test]
+async fn a_failing_database_delays_saved_but_loses_nothing() {
+    let (store, content) = setup(3600);
+    let engine = Engine::start(store.clone(), content, config());
+    let mut c = Conn::open(&engine, "kid", 1).await;
+    c.expect("hello").await;
+    c.send(json!({"type": "start", "activity_id": "math-test"}));
+    let sid = c.expect("started").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    store.set_failing(true);
+    for (seq, q) in [(1, "q1"), (2, "q2")] {
+        c.send(json!({"type": "answer", "session_id": sid, "seq": seq, "question_id": q, "answer": seq}));
+        c.expect("feedback").await;
+    }
+    // Wait until the flusher has tried (and failed) twice: still nothing saved.
+    store.attempts().wait_for(|n| *n >= 2).await.unwrap();
+    assert!(store.answers(&sid).is_empty());
+    while let Ok(out) = c.rx.try_recv() {
+        assert!(
+            !matches!(out, Outbound::Frame { ref json, .. } if json.contains("\"saved\"")),
+            "nothing saved yet"
+        );
+    }
+    store.set_failing(false);
+    c.saved_up_to(2).await;
+    let saved = store.answers(&sid);
+    assert_eq!(saved.iter().map(|a| a.seq).collect::<Vec<_>>(), [1, 2]);
+}
+
+#[actix_rt::test]
+async fn a_full_buffer_refuses_answers_without_using_their_seq() {
+    let (store, content) = setup(3600);
+    let mut cfg = config();
+    cfg.flush.max_buffer = 1;
+    let engine = Engine::start(store.clone(), content, cfg);
+    let mut c = Conn::open(&engine, "kid", 1).await;
+    c.expect("hello").await;
+    c.send(json!({"type": "start", "activity_id": "math-test"}));
+    let sid = c.expect("started").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    store.set_failing(true);
+    c.send(
+        json!({"type": "answer", "session_id": sid, "seq": 1, "question_id": "q1", "answer": 1}),
+    );
+    c.expect("feedback").await;
+    c.send(
+        json!({"type": "answer", "session_id": sid, "seq": 2, "question_id": "q2", "answer": 2}),
+    );
+    let err = c.expect("error").await;
+    assert_eq!(err["code"], "storage_unavailable");
+    store.set_failing(false);
+    c.saved_up_to(1).await;
+    // The refused seq is still free.
+    c.send(
+        json!({"type": "answer", "session_id": sid, "seq": 2, "question_id": "q2", "answer": 2}),
+    );
+    let fb = c.expect("feedback").await;
+    assert!(fb.get("duplicate").is_none());
+    c.saved_up_to(2).await;
+}
+
+#[actix_rt::test]
+async fn after_a_crash_resume_rebuilds_what_was_saved() {
+    let (store, content) = setup(3600);
+    // The first "server" runs in its own actix system on its own thread, and dies with it:
+    // whatever its flusher had not written is gone, as in a crash.
+    let (s, c2) = (store.clone(), content.clone());
+    let sid = std::thread::spawn(move || {
+        actix::System::new().block_on(async move {
+            let engine = Engine::start(s.clone(), c2, config());
+            let mut c = Conn::open(&engine, "kid", 1).await;
+            c.expect("hello").await;
+            c.send(json!({"type": "start", "activity_id": "math-test"}));
+            let sid = c.expect("started").await["session_id"].as_str().unwrap().to_string();
+            c.send(json!({"type": "answer", "session_id": sid, "seq": 1, "question_id": "q1", "answer": 9}));
+            c.expect("feedback").await;
+            c.saved_up_to(1).await;
+            // The database goes away: seq 2 is graded but never saved before the crash.
+            s.set_failing(true);
+            c.send(json!({"type": "answer", "session_id": sid, "seq": 2, "question_id": "q2", "answer": 2}));
+            c.expect("feedback").await;
+            sid
+        })
+    })
+    .join()
+    .unwrap();
+    store.set_failing(false);
+    assert_eq!(store.answers(&sid).len(), 1);
+    // A restarted server over the same database.
+    let engine = Engine::start(store.clone(), content, config());
+    let mut c = Conn::open(&engine, "kid", 2).await;
+    let hello = c.expect("hello").await;
+    assert_eq!(hello["open_session"]["session_id"], sid.as_str());
+    assert_eq!(hello["open_session"]["last_saved_seq"], 1);
+    c.send(json!({"type": "resume", "session_id": sid}));
+    let started = c.expect("started").await;
+    assert_eq!(
+        started["answers"],
+        json!([{"seq": 1, "question_id": "q1", "correct": false}])
+    );
+    assert_eq!(started["last_saved_seq"], 1);
+    // The client resends what was not saved (and a saved one again, which is a duplicate).
+    c.send(
+        json!({"type": "answer", "session_id": sid, "seq": 1, "question_id": "q1", "answer": 1}),
+    );
+    assert_eq!(c.expect("feedback").await["duplicate"], true);
+    for (seq, q, a) in [(2, "q2", 2), (3, "q3", 3), (4, "q4", 4)] {
+        c.send(
+            json!({"type": "answer", "session_id": sid, "seq": seq, "question_id": q, "answer": a}),
+        );
+        c.expect("feedback").await;
+    }
+    let done = c.expect("completed").await;
+    assert_eq!(
+        done["questions_correct"], 3,
+        "q1's first answer was wrong and is counted once"
+    );
+    c.saved_up_to(4).await;
+    assert_eq!(
+        store
+            .answers(&sid)
+            .iter()
+            .map(|a| a.seq)
+            .collect::<Vec<_>>(),
+        [1, 2, 3, 4]
+    );
+}
+
+#[actix_rt::test]
+async fn no_time_left_means_hello_time_up_close() {
+    let (store, content) = setup(0);
+    let engine = Engine::start(store, content, config());
+    let mut c = Conn::open(&engine, "kid", 1).await;
+    let hello = c.expect("hello").await;
+    assert_eq!(hello["time"]["left_seconds"], 0);
+    c.expect("time_up").await;
+    assert_eq!(
+        c.next().await,
+        Outbound::Close {
+            code: 4001,
+            reason: "time_up"
+        }
+    );
+}
+
+#[actix_rt::test]
+async fn two_devices_share_one_clock_a_lower_limit_ends_both_and_a_grant_restores() {
+    let (store, content) = setup(3600);
+    let engine = Engine::start(store, content, config());
+    let mut a = Conn::open(&engine, "kid", 1).await;
+    let mut b = Conn::open(&engine, "kid", 2).await;
+    a.expect("hello").await;
+    b.expect("hello").await;
+    assert_eq!(a.addr, b.addr, "one actor, so one clock, for both devices");
+    // The parent lowers the limit below what is used: both devices end at once.
+    engine.settings_changed("kid", 0, true);
+    for c in [&mut a, &mut b] {
+        assert_eq!(c.expect("time").await["left_seconds"], 0);
+        c.expect("time_up").await;
+        assert_eq!(
+            c.next().await,
+            Outbound::Close {
+                code: 4001,
+                reason: "time_up"
+            }
+        );
+    }
+    // A grant for today lets the child play again, on a new connection.
+    engine.grant("kid", 600);
+    let mut c = Conn::open(&engine, "kid", 3).await;
+    let hello = c.expect("hello").await;
+    assert_eq!(hello["time"]["left_seconds"], 600);
+    c.send(json!({"type": "start", "activity_id": "math-test"}));
+    c.expect("started").await;
+}
