@@ -16,6 +16,8 @@ use tracing_actix_web::{RequestId, TracingLogger};
 use crate::auth::jwt::JwtKeys;
 use crate::auth::rate_limit::LoginLimiter;
 use crate::config::{Settings, redact_url};
+use crate::crypto::Cipher;
+use crate::play::{self, content::ContentCache};
 use crate::db::{self, Db};
 use crate::error::AppError;
 use crate::routes;
@@ -78,7 +80,14 @@ impl Application {
         let cost = settings.raw.bcrypt_cost;
         let dummy_hash =
             web::block(move || bcrypt::hash("studyhub-dummy-password", cost)).await??;
+        let cipher = Cipher::new(&settings.encryption_key.0);
+        let content = Arc::new(ContentCache::new(db.pool().clone()));
+        let engine =
+            play::start_engine(db.pool().clone(), cipher.clone(), content.clone(), play::engine_config(&settings.raw));
         let state = web::Data::new(AppState {
+            engine,
+            content,
+            cipher,
             jwt: JwtKeys::new(&settings.jwt_secret.0),
             settings: settings.clone(),
             db,

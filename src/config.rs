@@ -45,6 +45,14 @@ pub struct RawConfig {
     pub log_format: String,
     /// HTTP worker threads; the number of cores when unset.
     pub workers: Option<usize>,
+    /// Group commit: the longest an answer waits before its batch is written.
+    pub flush_window_ms: u64,
+    /// Group commit: the most answers in one transaction.
+    pub flush_max_batch: usize,
+    /// Answers that may wait for the database (while it is away) before new ones are refused.
+    pub answer_buffer_max: usize,
+    /// How long a learner's live state stays in memory after the last connection closed.
+    pub learner_linger_secs: u64,
 }
 
 impl Default for RawConfig {
@@ -68,6 +76,10 @@ impl Default for RawConfig {
             trust_proxy: false,
             log_format: "pretty".into(),
             workers: None,
+            flush_window_ms: 50,
+            flush_max_batch: 2_000,
+            answer_buffer_max: 200_000,
+            learner_linger_secs: 120,
         }
     }
 }

@@ -4,11 +4,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use metrics_exporter_prometheus::PrometheusHandle;
+use studyhub_actors::Engine;
 
 use crate::auth::jwt::JwtKeys;
 use crate::auth::rate_limit::LoginLimiter;
 use crate::config::Settings;
+use crate::crypto::Cipher;
 use crate::db::Db;
+use crate::play::content::ContentCache;
 
 pub struct AppState {
     pub settings: Arc<Settings>,
@@ -20,4 +23,8 @@ pub struct AppState {
     /// A bcrypt hash of nothing, verified against when the email is unknown so that a
     /// login for an unknown email takes as long as one with a wrong password.
     pub dummy_hash: String,
+    /// The live engine: learner actors and the group-commit flusher.
+    pub engine: Arc<Engine>,
+    pub content: Arc<ContentCache>,
+    pub cipher: Cipher,
 }

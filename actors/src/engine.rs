@@ -97,6 +97,10 @@ impl Engine {
         })
     }
 
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
     pub fn config(&self) -> &EngineConfig {
         &self.config
     }

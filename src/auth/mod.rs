@@ -7,6 +7,7 @@ pub mod jwt;
 pub mod password;
 pub mod rate_limit;
 pub mod refresh;
+pub mod tickets;
 
 use std::future::Future;
 use std::pin::Pin;

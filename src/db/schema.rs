@@ -277,6 +277,7 @@ diesel::table! {
 }
 
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(realtime_tickets -> users (user_id));
 diesel::joinable!(learner_settings -> learners (learner_id));
 diesel::joinable!(activity_sessions -> learners (learner_id));
 diesel::joinable!(activity_sessions -> activities (activity_id));

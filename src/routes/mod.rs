@@ -1,8 +1,11 @@
 //! HTTP routes, one file per feature.
 
+pub mod activities;
 pub mod auth;
 pub mod health;
 pub mod openapi;
+pub mod play;
+pub mod sessions;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -13,7 +16,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health::health))
         .route("/metrics", web::get().to(health::metrics_text))
         .configure(openapi::routes)
-        .service(web::scope("/v1").configure(auth::routes));
+        .service(
+            web::scope("/v1")
+                .configure(auth::routes)
+                .configure(activities::routes)
+                .configure(play::routes)
+                .configure(sessions::routes),
+        );
 }
 
 /// Unknown routes answer in the same JSON error shape as everything else.

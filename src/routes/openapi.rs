@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{auth, health};
+use super::{activities, auth, health, play, sessions};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -13,12 +13,17 @@ use super::{auth, health};
     paths(
         health::health, health::metrics_text,
         auth::register, auth::login, auth::refresh_tokens, auth::logout, auth::me,
+        activities::list, activities::get_one,
+        play::create_ticket, play::play,
+        sessions::start, sessions::answer, sessions::finish, sessions::get_session,
     ),
     components(schemas(crate::auth::Role, crate::learners::LearnerView)),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Accounts and tokens"),
         (name = "operations", description = "Health and metrics"),
+        (name = "activities", description = "The activity catalog (public views)"),
+        (name = "play", description = "Live play: the websocket, tickets, and the same engine over REST"),
     )
 )]
 pub struct ApiDoc;

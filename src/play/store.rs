@@ -1,0 +1,404 @@
+//! The engine's storage, in Diesel: learners, screen time, sessions, and the flusher's
+//! group commit. Every call runs on the blocking pool.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use studyhub_actors::store::*;
+
+use crate::crypto::Cipher;
+use crate::db::schema::{
+    activity_sessions, answers, daily_progress, learner_settings, learners, screen_time_grants, screen_time_logs,
+};
+use crate::db::{DbConnection, DbPool};
+use crate::on_backend;
+
+/// Points a completed activity earns per star (achievements add their own reward points).
+pub const POINTS_PER_STAR: i32 = 10;
+
+/// SQLite allows 32 766 bound values per statement; 7 columns × 1 000 rows stays well below.
+const INSERT_CHUNK: usize = 1_000;
+
+pub struct DieselStore {
+    pool: DbPool,
+    cipher: Cipher,
+}
+
+impl DieselStore {
+    pub fn new(pool: DbPool, cipher: Cipher) -> Self {
+        Self { pool, cipher }
+    }
+
+    fn run<T, F>(&self, f: F) -> StoreFuture<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                let mut conn = pool.get().map_err(|e| StoreError(format!("no database connection: {e}")))?;
+                f(&mut conn).map_err(|e| StoreError(e.to_string()))
+            })
+            .await
+            .map_err(|e| StoreError(format!("storage task failed: {e}")))?
+        })
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = answers)]
+struct AnswerRow {
+    session_id: String,
+    seq: i32,
+    question_id: String,
+    response: Vec<u8>,
+    correct: bool,
+    first_attempt: bool,
+    answered_at: chrono::NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = daily_progress)]
+struct ProgressDelta {
+    learner_id: String,
+    date: NaiveDate,
+    category: String,
+    activities_completed: i32,
+    questions_answered: i32,
+    questions_correct: i32,
+    study_seconds: i32,
+    stars: i32,
+    points: i32,
+}
+
+#[derive(Queryable)]
+struct SessionRow {
+    id: String,
+    learner_id: String,
+    activity_id: String,
+    status: String,
+    questions_total: i32,
+    questions_correct: i32,
+    accuracy: Option<f64>,
+    stars: Option<i32>,
+    started_at: chrono::NaiveDateTime,
+    ended_at: Option<chrono::NaiveDateTime>,
+    duration_seconds: Option<i32>,
+}
+
+type SessionColumns = (
+    activity_sessions::id,
+    activity_sessions::learner_id,
+    activity_sessions::activity_id,
+    activity_sessions::status,
+    activity_sessions::questions_total,
+    activity_sessions::questions_correct,
+    activity_sessions::accuracy,
+    activity_sessions::stars,
+    activity_sessions::started_at,
+    activity_sessions::ended_at,
+    activity_sessions::duration_seconds,
+);
+
+const SESSION_COLUMNS: SessionColumns = (
+    activity_sessions::id,
+    activity_sessions::learner_id,
+    activity_sessions::activity_id,
+    activity_sessions::status,
+    activity_sessions::questions_total,
+    activity_sessions::questions_correct,
+    activity_sessions::accuracy,
+    activity_sessions::stars,
+    activity_sessions::started_at,
+    activity_sessions::ended_at,
+    activity_sessions::duration_seconds,
+);
+
+fn snapshot(conn: &mut DbConnection, row: SessionRow) -> QueryResult<SessionSnapshot> {
+    let saved: Vec<(i32, String, bool)> = answers::table
+        .filter(answers::session_id.eq(&row.id))
+        .order(answers::seq.asc())
+        .select((answers::seq, answers::question_id, answers::correct))
+        .load(conn)?;
+    // Only the unbroken run 1..n counts as saved (the flusher writes in seq order, so a
+    // hole can only come from tampering; never resume past one).
+    let answers = saved
+        .into_iter()
+        .enumerate()
+        .take_while(|(i, (seq, _, _))| *seq == *i as i32 + 1)
+        .map(|(_, (seq, question_id, correct))| SavedAnswer { seq: seq as u32, question_id, correct })
+        .collect();
+    Ok(SessionSnapshot {
+        session_id: row.id,
+        learner_id: row.learner_id,
+        activity_id: row.activity_id,
+        status: SessionStatus::parse(&row.status),
+        started_at: row.started_at.and_utc(),
+        ended_at: row.ended_at.map(|t| t.and_utc()),
+        questions_total: row.questions_total.max(0) as u32,
+        questions_correct: row.questions_correct.max(0) as u32,
+        accuracy: row.accuracy,
+        stars: row.stars.map(|s| s.clamp(0, 3) as u8),
+        duration_seconds: row.duration_seconds.map(|d| d.max(0) as u64),
+        answers,
+    })
+}
+
+fn naive(t: DateTime<Utc>) -> chrono::NaiveDateTime {
+    t.naive_utc()
+}
+
+/// Adds `delta` to the learner's daily row (created if missing), in one statement.
+pub fn add_progress(conn: &mut DbConnection, delta: &ProgressDeltaInput) -> QueryResult<()> {
+    use diesel::upsert::excluded;
+    let row = ProgressDelta {
+        learner_id: delta.learner_id.clone(),
+        date: delta.date,
+        category: delta.category.clone(),
+        activities_completed: delta.activities_completed,
+        questions_answered: delta.questions_answered,
+        questions_correct: delta.questions_correct,
+        study_seconds: delta.study_seconds,
+        stars: delta.stars,
+        points: delta.points,
+    };
+    on_backend!(conn, |c| diesel::insert_into(daily_progress::table)
+        .values(&row)
+        .on_conflict((daily_progress::learner_id, daily_progress::date, daily_progress::category))
+        .do_update()
+        .set((
+            daily_progress::activities_completed
+                .eq(daily_progress::activities_completed + excluded(daily_progress::activities_completed)),
+            daily_progress::questions_answered
+                .eq(daily_progress::questions_answered + excluded(daily_progress::questions_answered)),
+            daily_progress::questions_correct
+                .eq(daily_progress::questions_correct + excluded(daily_progress::questions_correct)),
+            daily_progress::study_seconds.eq(daily_progress::study_seconds + excluded(daily_progress::study_seconds)),
+            daily_progress::stars.eq(daily_progress::stars + excluded(daily_progress::stars)),
+            daily_progress::points.eq(daily_progress::points + excluded(daily_progress::points)),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// A change to one daily progress row.
+#[derive(Debug, Clone)]
+pub struct ProgressDeltaInput {
+    pub learner_id: String,
+    pub date: NaiveDate,
+    pub category: String,
+    pub activities_completed: i32,
+    pub questions_answered: i32,
+    pub questions_correct: i32,
+    pub study_seconds: i32,
+    pub stars: i32,
+    pub points: i32,
+}
+
+/// The group commit: every answer in one multi-row insert (duplicates of an earlier,
+/// ambiguous commit are skipped), then each session end, which moves the daily progress
+/// row only the first time it is applied.
+fn write_batch(conn: &mut DbConnection, cipher: &Cipher, batch: Batch) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        let rows: Vec<AnswerRow> = batch
+            .answers
+            .iter()
+            .map(|a| AnswerRow {
+                session_id: a.session_id.clone(),
+                seq: a.seq as i32,
+                question_id: a.question_id.clone(),
+                response: cipher.encrypt(a.answer_json.as_bytes()),
+                correct: a.correct,
+                first_attempt: a.first_attempt,
+                answered_at: naive(a.answered_at),
+            })
+            .collect();
+        for chunk in rows.chunks(INSERT_CHUNK) {
+            // Idempotent on (session_id, seq): a batch written again after an ambiguous
+            // failure skips what is already there.
+            match conn {
+                DbConnection::Pg(c) => {
+                    diesel::insert_into(answers::table).values(chunk).on_conflict_do_nothing().execute(c)?
+                }
+                DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(answers::table).values(chunk).execute(c)?,
+            };
+        }
+        let mut last_seq: HashMap<&str, u32> = HashMap::new();
+        for a in &batch.answers {
+            let e = last_seq.entry(a.session_id.as_str()).or_default();
+            *e = (*e).max(a.seq);
+        }
+        for end in &batch.ends {
+            let seq = last_seq.get(end.session_id.as_str()).copied().unwrap_or(0) as i32;
+            let applied = diesel::update(
+                activity_sessions::table
+                    .find(&end.session_id)
+                    .filter(activity_sessions::status.eq(SessionStatus::Open.as_str())),
+            )
+            .set((
+                activity_sessions::status.eq(end.status.as_str()),
+                activity_sessions::questions_answered.eq(end.questions_answered as i32),
+                activity_sessions::questions_correct.eq(end.questions_correct as i32),
+                activity_sessions::accuracy.eq(Some(end.accuracy)),
+                activity_sessions::stars.eq((end.status == SessionStatus::Completed).then_some(end.stars as i32)),
+                activity_sessions::ended_at.eq(Some(naive(end.ended_at))),
+                activity_sessions::duration_seconds.eq(Some(end.duration_seconds.min(i32::MAX as u64) as i32)),
+                activity_sessions::last_saved_seq.eq(seq),
+                activity_sessions::updated_at.eq(naive(end.ended_at)),
+            ))
+            .execute(conn)?;
+            if applied == 1 {
+                let completed = end.status == SessionStatus::Completed;
+                let stars = if completed { end.stars as i32 } else { 0 };
+                add_progress(
+                    conn,
+                    &ProgressDeltaInput {
+                        learner_id: end.learner_id.clone(),
+                        date: end.local_date,
+                        category: end.category.clone(),
+                        activities_completed: completed as i32,
+                        questions_answered: end.questions_answered as i32,
+                        questions_correct: end.questions_correct as i32,
+                        study_seconds: end.duration_seconds.min(i32::MAX as u64) as i32,
+                        stars,
+                        points: stars * POINTS_PER_STAR,
+                    },
+                )?;
+            }
+        }
+        Ok(())
+    })
+}
+
+impl Store for DieselStore {
+    fn load_learner(&self, learner_id: &str) -> StoreFuture<Option<LearnerProfile>> {
+        let id = learner_id.to_string();
+        self.run(move |conn| {
+            let row: Option<(String, String, String, Option<i32>, Option<bool>)> = learners::table
+                .left_join(learner_settings::table)
+                .filter(learners::id.eq(&id))
+                .select((
+                    learners::id,
+                    learners::name,
+                    learners::timezone,
+                    learner_settings::daily_time_limit_seconds.nullable(),
+                    learner_settings::notifications_enabled.nullable(),
+                ))
+                .first(conn)
+                .optional()?;
+            Ok(row.map(|(id, name, timezone, limit, notify)| LearnerProfile {
+                id,
+                name,
+                timezone,
+                daily_limit_seconds: limit.unwrap_or(3600).max(0) as u64,
+                notifications_enabled: notify.unwrap_or(true),
+            }))
+        })
+    }
+
+    fn load_screen_time(&self, learner_id: &str, date: NaiveDate) -> StoreFuture<ScreenTimeToday> {
+        let id = learner_id.to_string();
+        self.run(move |conn| {
+            let used: Vec<i32> = screen_time_logs::table
+                .filter(screen_time_logs::learner_id.eq(&id))
+                .filter(screen_time_logs::date.eq(date))
+                .select(screen_time_logs::seconds)
+                .load(conn)?;
+            let bonus: Vec<i32> = screen_time_grants::table
+                .filter(screen_time_grants::learner_id.eq(&id))
+                .filter(screen_time_grants::date.eq(date))
+                .select(screen_time_grants::seconds)
+                .load(conn)?;
+            Ok(ScreenTimeToday {
+                used_seconds: used.iter().map(|s| (*s).max(0) as u64).sum(),
+                bonus_seconds: bonus.iter().map(|s| (*s).max(0) as u64).sum(),
+            })
+        })
+    }
+
+    fn save_screen_time(&self, span: ScreenTimeSpan) -> StoreFuture<()> {
+        self.run(move |conn| {
+            let now = Utc::now().naive_utc();
+            let seconds = span.seconds.min(i32::MAX as u64) as i32;
+            let ended = span.ended_at.map(naive);
+            on_backend!(conn, |c| diesel::insert_into(screen_time_logs::table)
+                .values((
+                    screen_time_logs::id.eq(&span.id),
+                    screen_time_logs::learner_id.eq(&span.learner_id),
+                    screen_time_logs::date.eq(span.date),
+                    screen_time_logs::started_at.eq(naive(span.started_at)),
+                    screen_time_logs::ended_at.eq(ended),
+                    screen_time_logs::seconds.eq(seconds),
+                    screen_time_logs::updated_at.eq(now),
+                ))
+                .on_conflict(screen_time_logs::id)
+                .do_update()
+                .set((
+                    screen_time_logs::seconds.eq(seconds),
+                    screen_time_logs::ended_at.eq(ended),
+                    screen_time_logs::updated_at.eq(now),
+                ))
+                .execute(c))?;
+            Ok(())
+        })
+    }
+
+    fn open_session(&self, learner_id: &str) -> StoreFuture<Option<SessionSnapshot>> {
+        let id = learner_id.to_string();
+        self.run(move |conn| {
+            let row: Option<SessionRow> = activity_sessions::table
+                .filter(activity_sessions::learner_id.eq(&id))
+                .filter(activity_sessions::status.eq("open"))
+                .order(activity_sessions::started_at.desc())
+                .select(SESSION_COLUMNS)
+                .first(conn)
+                .optional()?;
+            row.map(|r| snapshot(conn, r)).transpose()
+        })
+    }
+
+    fn load_session(&self, session_id: &str) -> StoreFuture<Option<SessionSnapshot>> {
+        let id = session_id.to_string();
+        self.run(move |conn| {
+            let row: Option<SessionRow> =
+                activity_sessions::table.find(&id).select(SESSION_COLUMNS).first(conn).optional()?;
+            row.map(|r| snapshot(conn, r)).transpose()
+        })
+    }
+
+    fn create_session(&self, s: NewSession) -> StoreFuture<()> {
+        self.run(move |conn| {
+            let t = naive(s.started_at);
+            diesel::insert_into(activity_sessions::table)
+                .values((
+                    activity_sessions::id.eq(&s.session_id),
+                    activity_sessions::learner_id.eq(&s.learner_id),
+                    activity_sessions::activity_id.eq(&s.activity_id),
+                    activity_sessions::status.eq("open"),
+                    activity_sessions::questions_total.eq(s.questions_total as i32),
+                    activity_sessions::started_at.eq(t),
+                    activity_sessions::updated_at.eq(t),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+    }
+
+    fn write_batch(&self, batch: Batch) -> StoreFuture<()> {
+        let cipher = self.cipher.clone();
+        let n = batch.len();
+        let started = std::time::Instant::now();
+        let fut = self.run(move |conn| write_batch(conn, &cipher, batch));
+        Box::pin(async move {
+            let res = fut.await;
+            metrics::histogram!("studyhub_flush_seconds").record(started.elapsed().as_secs_f64());
+            metrics::histogram!("studyhub_flush_batch_size").record(n as f64);
+            if res.is_err() {
+                metrics::counter!("studyhub_flush_failures_total").increment(1);
+            }
+            res
+        })
+    }
+}

@@ -1,0 +1,175 @@
+//! Play over REST, for clients without websockets: the same engine, the same grading and
+//! screen time. `POST …/answers` answers 200 only once the answer is saved.
+
+use std::time::Duration;
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use studyhub_actors::content::Answer;
+use studyhub_actors::learner::{Rest, Snapshot};
+use studyhub_actors::protocol::{ClientMsg, ErrorCode, ServerMsg};
+use studyhub_actors::store::SessionSnapshot;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::play::engine_error;
+use crate::auth::{AuthUser, LearnerAccess};
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::extract::{Normalize, ValidJson};
+use crate::state::AppState;
+
+/// How long `POST …/answers` waits for the group commit before answering 503.
+const SAVE_WAIT: Duration = Duration::from_secs(15);
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/learners/{id}/sessions", web::post().to(start))
+        .route("/sessions/{id}", web::get().to(get_session))
+        .route("/sessions/{id}/answers", web::post().to(answer))
+        .route("/sessions/{id}/finish", web::post().to(finish));
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct StartRequest {
+    #[validate(length(min = 1, max = 100))]
+    pub activity_id: String,
+}
+impl Normalize for StartRequest {}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct AnswerRequest {
+    #[validate(range(min = 1, max = 1_000_000, message = "a positive integer"))]
+    pub seq: i64,
+    #[validate(length(min = 1, max = 64))]
+    pub question_id: String,
+    /// A string, number or boolean, as the question's `answer_type` asks.
+    #[schema(value_type = Object)]
+    pub answer: Answer,
+}
+impl Normalize for AnswerRequest {}
+
+fn play_error(code: ErrorCode, message: String) -> AppError {
+    let kind = match code {
+        ErrorCode::BadMessage | ErrorCode::UnknownQuestion => ErrorKind::Validation,
+        ErrorCode::UnknownActivity => ErrorKind::NotFound,
+        ErrorCode::NoSession | ErrorCode::BadSeq => ErrorKind::Conflict,
+        ErrorCode::TimeUp | ErrorCode::Forbidden => ErrorKind::Forbidden,
+        ErrorCode::RateLimited => ErrorKind::RateLimited { retry_after_secs: 1 },
+        ErrorCode::StorageUnavailable => ErrorKind::Unavailable,
+    };
+    AppError::new(kind, code.as_str(), message)
+}
+
+/// A server message as a REST body: the same fields, without `type`.
+fn body_of(msg: &ServerMsg) -> Value {
+    let mut v = serde_json::to_value(msg).unwrap_or(Value::Null);
+    if let Some(o) = v.as_object_mut() {
+        o.remove("type");
+    }
+    v
+}
+
+async fn call(state: &AppState, learner_id: &str, msg: ClientMsg) -> AppResult<studyhub_actors::learner::RestReply> {
+    for _ in 0..2 {
+        let addr = state.engine.learner(learner_id).await.map_err(engine_error)?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        if addr.send(Rest { msg: msg.clone(), reply: tx }).await.is_err() {
+            continue; // the actor stopped in between: start a fresh one
+        }
+        if let Ok(reply) = rx.await {
+            if let Some(ServerMsg::Error { code, message, .. }) = reply.msgs.first() {
+                return Err(play_error(*code, message.clone()));
+            }
+            return Ok(reply);
+        }
+    }
+    Err(AppError::new(ErrorKind::Unavailable, "try_again", "the session is busy; try again"))
+}
+
+/// The session (from the live actor if it is playing, else from the database) after
+/// checking the caller may act for its learner.
+/// Also returns the highest seq the database has (the live view includes unsaved answers).
+async fn authorized_session(state: &AppState, user: AuthUser, session_id: String) -> AppResult<(SessionSnapshot, u32)> {
+    let stored = state
+        .engine
+        .store()
+        .load_session(&session_id)
+        .await
+        .map_err(|e| AppError::db_unavailable(anyhow::anyhow!(e)))?
+        .ok_or_else(|| AppError::not_found("session"))?;
+    LearnerAccess::load(state, user, stored.learner_id.clone()).await.map_err(|e| match e.kind {
+        ErrorKind::NotFound => AppError::not_found("session"),
+        _ => e,
+    })?;
+    let saved = stored.answers.last().map_or(0, |a| a.seq);
+    if let Some(addr) = state.engine.live(&stored.learner_id) {
+        if let Ok(Some(live)) = addr.send(Snapshot { session_id: session_id.clone() }).await {
+            return Ok((live, saved));
+        }
+    }
+    Ok((stored, saved))
+}
+
+/// Start an activity session (REST play).
+#[utoipa::path(post, path = "/v1/learners/{id}/sessions", tag = "play", request_body = StartRequest, security(("bearer" = [])),
+    responses((status = 201, description = "{session_id, activity, answers, last_saved_seq}"), (status = 403, description = "time_up"), (status = 404, description = "unknown learner or activity")))]
+pub async fn start(state: web::Data<AppState>, access: LearnerAccess, body: ValidJson<StartRequest>) -> AppResult<HttpResponse> {
+    let reply = call(&state, &access.learner.id, ClientMsg::Start { activity_id: body.0.activity_id }).await?;
+    Ok(HttpResponse::Created().json(body_of(&reply.msgs[0])))
+}
+
+/// Answer a question (REST play). 200 only once the answer is saved; a repeated seq returns
+/// its original feedback with `duplicate: true`.
+#[utoipa::path(post, path = "/v1/sessions/{id}/answers", tag = "play", request_body = AnswerRequest, security(("bearer" = [])),
+    responses((status = 200, description = "feedback, with `completed` when this answer completed the session"), (status = 409, description = "bad_seq or no_session"), (status = 422, description = "unknown_question"), (status = 503, description = "not saved yet: send the same seq again")))]
+pub async fn answer(state: web::Data<AppState>, user: AuthUser, path: web::Path<String>, body: ValidJson<AnswerRequest>) -> AppResult<HttpResponse> {
+    let session_id = path.into_inner();
+    let (session, _) = authorized_session(&state, user, session_id.clone()).await?;
+    let AnswerRequest { seq, question_id, answer } = body.0;
+    let reply = call(&state, &session.learner_id, ClientMsg::Answer { session_id, seq, question_id, answer }).await?;
+    if let Some(saved) = reply.saved {
+        match tokio::time::timeout(SAVE_WAIT, saved).await {
+            Ok(Ok(())) => {}
+            _ => {
+                return Err(AppError::new(ErrorKind::Unavailable, "not_saved", "the answer is not saved yet; send the same seq again"));
+            }
+        }
+    }
+    let mut body = body_of(&reply.msgs[0]);
+    if let Some(done) = reply.msgs.get(1) {
+        body["completed"] = body_of(done);
+    }
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// Finish a session early.
+#[utoipa::path(post, path = "/v1/sessions/{id}/finish", tag = "play", security(("bearer" = [])),
+    responses((status = 200, description = "{session_id, questions_total, questions_correct, accuracy, stars, duration_seconds}"), (status = 409, description = "no_session")))]
+pub async fn finish(state: web::Data<AppState>, user: AuthUser, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let session_id = path.into_inner();
+    let (session, _) = authorized_session(&state, user, session_id.clone()).await?;
+    let reply = call(&state, &session.learner_id, ClientMsg::Finish { session_id }).await?;
+    Ok(HttpResponse::Ok().json(body_of(&reply.msgs[0])))
+}
+
+/// A session's state: its answers (correctness only) and, once ended, its result.
+#[utoipa::path(get, path = "/v1/sessions/{id}", tag = "play", security(("bearer" = [])),
+    responses((status = 200, description = "the session"), (status = 404)))]
+pub async fn get_session(state: web::Data<AppState>, user: AuthUser, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let (s, last_saved_seq) = authorized_session(&state, user, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "session_id": s.session_id,
+        "learner_id": s.learner_id,
+        "activity_id": s.activity_id,
+        "status": s.status.as_str(),
+        "started_at": s.started_at,
+        "ended_at": s.ended_at,
+        "questions_total": s.questions_total,
+        "questions_correct": s.questions_correct,
+        "accuracy": s.accuracy,
+        "stars": s.stars,
+        "duration_seconds": s.duration_seconds,
+        "last_saved_seq": last_saved_seq,
+        "answers": s.answers.iter().map(|a| json!({"seq": a.seq, "question_id": a.question_id, "correct": a.correct})).collect::<Vec<_>>(),
+    })))
+}
