@@ -17,9 +17,9 @@ use crate::auth::jwt::JwtKeys;
 use crate::auth::rate_limit::LoginLimiter;
 use crate::config::{Settings, redact_url};
 use crate::crypto::Cipher;
-use crate::play::{self, content::ContentCache};
 use crate::db::{self, Db};
 use crate::error::AppError;
+use crate::play::{self, content::ContentCache};
 use crate::routes;
 use crate::seed;
 use crate::state::AppState;
@@ -82,8 +82,12 @@ impl Application {
             web::block(move || bcrypt::hash("studyhub-dummy-password", cost)).await??;
         let cipher = Cipher::new(&settings.encryption_key.0);
         let content = Arc::new(ContentCache::new(db.pool().clone()));
-        let engine =
-            play::start_engine(db.pool().clone(), cipher.clone(), content.clone(), play::engine_config(&settings.raw));
+        let engine = play::start_engine(
+            db.pool().clone(),
+            cipher.clone(),
+            content.clone(),
+            play::engine_config(&settings.raw),
+        );
         let state = web::Data::new(AppState {
             engine,
             content,

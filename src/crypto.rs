@@ -22,7 +22,10 @@ impl Cipher {
     pub fn encrypt(&self, plaintext: &[u8]) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
         rand::rng().fill_bytes(&mut nonce);
-        let ct = self.0.encrypt(&Nonce::from(nonce), plaintext).expect("AES-GCM encryption does not fail");
+        let ct = self
+            .0
+            .encrypt(&Nonce::from(nonce), plaintext)
+            .expect("AES-GCM encryption does not fail");
         let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&ct);
@@ -35,7 +38,9 @@ impl Cipher {
         }
         let (nonce, ct) = data.split_at(NONCE_LEN);
         let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| DecryptError)?;
-        self.0.decrypt(&Nonce::from(nonce), ct).map_err(|_| DecryptError)
+        self.0
+            .decrypt(&Nonce::from(nonce), ct)
+            .map_err(|_| DecryptError)
     }
 }
 

@@ -20,12 +20,24 @@ pub enum AnswerType {
 
 /// An answer as given or as keyed: the JSON type follows the question's `answer_type`
 /// (a string for choices and text, a boolean for true/false, a number for numbers).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(untagged)]
 pub enum Answer {
     Bool(bool),
     Number(f64),
     Text(String),
+}
+
+impl Serialize for Answer {
+    /// Whole numbers go out as integers (`7`, not `7.0`), as a person wrote them.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Answer::Bool(b) => s.serialize_bool(*b),
+            Answer::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => s.serialize_i64(*n as i64),
+            Answer::Number(n) => s.serialize_f64(*n),
+            Answer::Text(t) => s.serialize_str(t),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

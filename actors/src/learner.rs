@@ -68,6 +68,11 @@ pub struct Snapshot {
     pub session_id: String,
 }
 
+/// The clock as it stands now.
+#[derive(Message)]
+#[rtype(result = "crate::protocol::TimeView")]
+pub struct TimeNow;
+
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Settings {
@@ -700,5 +705,13 @@ impl Handler<Grant> for LearnerActor {
     fn handle(&mut self, msg: Grant, _: &mut Context<Self>) {
         self.clock.grant(msg.seconds);
         self.time_changed();
+    }
+}
+
+impl Handler<TimeNow> for LearnerActor {
+    type Result = MessageResult<TimeNow>;
+
+    fn handle(&mut self, _: TimeNow, _: &mut Context<Self>) -> Self::Result {
+        MessageResult(self.clock.view())
     }
 }

@@ -17,14 +17,20 @@ use crate::time::now;
 
 pub const TICKET_TTL_SECS: i64 = 30;
 
-pub fn issue(conn: &mut DbConnection, user_id: &str, learner_id: Option<&str>) -> Result<String, AppError> {
+pub fn issue(
+    conn: &mut DbConnection,
+    user_id: &str,
+    learner_id: Option<&str>,
+) -> Result<String, AppError> {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let ticket = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
     let t = now();
     // Expired tickets are swept as new ones are made.
-    diesel::delete(realtime_tickets::table.filter(realtime_tickets::expires_at.lt(t - Duration::minutes(5))))
-        .execute(conn)?;
+    diesel::delete(
+        realtime_tickets::table.filter(realtime_tickets::expires_at.lt(t - Duration::minutes(5))),
+    )
+    .execute(conn)?;
     diesel::insert_into(realtime_tickets::table)
         .values((
             realtime_tickets::ticket_hash.eq(hash_token(&ticket)),
@@ -37,7 +43,10 @@ pub fn issue(conn: &mut DbConnection, user_id: &str, learner_id: Option<&str>) -
 }
 
 /// Redeems a ticket once: the caller it was issued to, and the learner it is bound to.
-pub fn redeem(conn: &mut DbConnection, ticket: &str) -> Result<(AuthUser, Option<String>), AppError> {
+pub fn redeem(
+    conn: &mut DbConnection,
+    ticket: &str,
+) -> Result<(AuthUser, Option<String>), AppError> {
     let hash = hash_token(ticket);
     let t = now();
     let taken = diesel::update(
@@ -49,16 +58,25 @@ pub fn redeem(conn: &mut DbConnection, ticket: &str) -> Result<(AuthUser, Option
     .set(realtime_tickets::used_at.eq(Some(t)))
     .execute(conn)?;
     if taken != 1 {
-        return Err(AppError::unauthorized("invalid_ticket", "the ticket is unknown, used or expired"));
+        return Err(AppError::unauthorized(
+            "invalid_ticket",
+            "the ticket is unknown, used or expired",
+        ));
     }
     let (user_id, learner_id, role): (String, Option<String>, String) = realtime_tickets::table
         .inner_join(users::table)
         .filter(realtime_tickets::ticket_hash.eq(&hash))
         .filter(users::active.eq(true))
-        .select((realtime_tickets::user_id, realtime_tickets::learner_id, users::role))
+        .select((
+            realtime_tickets::user_id,
+            realtime_tickets::learner_id,
+            users::role,
+        ))
         .first(conn)
         .optional()?
-        .ok_or_else(|| AppError::unauthorized("invalid_ticket", "the ticket's account no longer exists"))?;
+        .ok_or_else(|| {
+            AppError::unauthorized("invalid_ticket", "the ticket's account no longer exists")
+        })?;
     let role = Role::parse(&role).unwrap_or(Role::Student);
     Ok((AuthUser { id: user_id, role }, learner_id))
 }

@@ -28,7 +28,11 @@ pub struct ErrorBudget(VecDeque<Instant>);
 impl ErrorBudget {
     /// Records one error; `true` when the budget is exceeded.
     pub fn record(&mut self, now: Instant) -> bool {
-        while self.0.front().is_some_and(|t| now.duration_since(*t) > ERROR_WINDOW) {
+        while self
+            .0
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > ERROR_WINDOW)
+        {
             self.0.pop_front();
         }
         self.0.push_back(now);
@@ -37,7 +41,10 @@ impl ErrorBudget {
 }
 
 fn reason(code: u16, description: &str) -> Option<CloseReason> {
-    Some(CloseReason { code: CloseCode::Other(code), description: Some(description.to_string()) })
+    Some(CloseReason {
+        code: CloseCode::Other(code),
+        description: Some(description.to_string()),
+    })
 }
 
 /// Parses a text frame into a protocol message, or the `error` to answer it with.
@@ -60,7 +67,10 @@ pub async fn run(addr: Addr<LearnerActor>, mut session: Session, stream: actix_w
         return;
     }
     metrics::gauge!("studyhub_play_connections").increment(1.0);
-    let mut stream = stream.max_frame_size(MAX_FRAME).aggregate_continuations().max_continuation_size(MAX_FRAME);
+    let mut stream = stream
+        .max_frame_size(MAX_FRAME)
+        .aggregate_continuations()
+        .max_continuation_size(MAX_FRAME);
     let mut heartbeat = tokio::time::interval(PING_EVERY);
     heartbeat.tick().await;
     let mut last_heard = Instant::now();
@@ -146,14 +156,24 @@ mod tests {
         assert!(b.record(t + Duration::from_millis(20)));
         let mut b = ErrorBudget::default();
         for i in 0..40u64 {
-            assert!(!b.record(t + Duration::from_secs(i)), "one a second is fine");
+            assert!(
+                !b.record(t + Duration::from_secs(i)),
+                "one a second is fine"
+            );
         }
     }
 
     #[test]
     fn bad_frames_become_bad_message_errors() {
-        for text in ["not json", "{\"type\":\"dance\"}", "{\"type\":\"answer\"}", "[]"] {
-            let ServerMsg::Error { code, .. } = parse_frame(text).unwrap_err() else { panic!() };
+        for text in [
+            "not json",
+            "{\"type\":\"dance\"}",
+            "{\"type\":\"answer\"}",
+            "[]",
+        ] {
+            let ServerMsg::Error { code, .. } = parse_frame(text).unwrap_err() else {
+                panic!()
+            };
             assert_eq!(code, ErrorCode::BadMessage);
         }
         assert!(parse_frame(r#"{"type":"start","activity_id":"a"}"#).is_ok());

@@ -18,8 +18,8 @@ pub struct ContentCache {
 }
 
 pub fn activity_from_row(row: ActivityRow) -> Result<Activity, String> {
-    let content: ActivityContent =
-        serde_json::from_str(&row.content).map_err(|e| format!("activity {} has unreadable content: {e}", row.id))?;
+    let content: ActivityContent = serde_json::from_str(&row.content)
+        .map_err(|e| format!("activity {} has unreadable content: {e}", row.id))?;
     Ok(Activity {
         id: row.id,
         title: row.title,
@@ -35,16 +35,27 @@ pub fn activity_from_row(row: ActivityRow) -> Result<Activity, String> {
 
 impl ContentCache {
     pub fn new(pool: DbPool) -> Self {
-        Self { pool, activities: RwLock::new(HashMap::new()) }
+        Self {
+            pool,
+            activities: RwLock::new(HashMap::new()),
+        }
     }
 
     /// Drops a cached activity (after it was edited or deleted).
     pub fn invalidate(&self, activity_id: &str) {
-        self.activities.write().unwrap_or_else(|p| p.into_inner()).remove(activity_id);
+        self.activities
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(activity_id);
     }
 
     pub async fn get(&self, activity_id: &str) -> Result<Option<Arc<Activity>>, StoreError> {
-        if let Some(a) = self.activities.read().unwrap_or_else(|p| p.into_inner()).get(activity_id) {
+        if let Some(a) = self
+            .activities
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(activity_id)
+        {
             return Ok(Some(a.clone()));
         }
         let pool = self.pool.clone();

@@ -30,6 +30,15 @@ pub fn engine_config(raw: &RawConfig) -> EngineConfig {
 }
 
 /// Starts the engine (its flusher runs on the calling arbiter).
-pub fn start_engine(pool: DbPool, cipher: Cipher, content: Arc<ContentCache>, config: EngineConfig) -> Arc<Engine> {
-    Engine::start(Arc::new(DieselStore::new(pool, cipher)), Arc::new(CachedContent(content)), config)
+pub fn start_engine(
+    pool: DbPool,
+    cipher: Cipher,
+    content: Arc<ContentCache>,
+    config: EngineConfig,
+) -> Arc<Engine> {
+    Engine::start(
+        Arc::new(DieselStore::new(pool, cipher)),
+        Arc::new(CachedContent(content)),
+        config,
+    )
 }

@@ -9,7 +9,8 @@ use studyhub_actors::store::*;
 
 use crate::crypto::Cipher;
 use crate::db::schema::{
-    activity_sessions, answers, daily_progress, learner_settings, learners, screen_time_grants, screen_time_logs,
+    activity_sessions, answers, daily_progress, learner_settings, learners, screen_time_grants,
+    screen_time_logs,
 };
 use crate::db::{DbConnection, DbPool};
 use crate::on_backend;
@@ -38,7 +39,9 @@ impl DieselStore {
         let pool = self.pool.clone();
         Box::pin(async move {
             tokio::task::spawn_blocking(move || {
-                let mut conn = pool.get().map_err(|e| StoreError(format!("no database connection: {e}")))?;
+                let mut conn = pool
+                    .get()
+                    .map_err(|e| StoreError(format!("no database connection: {e}")))?;
                 f(&mut conn).map_err(|e| StoreError(e.to_string()))
             })
             .await
@@ -128,7 +131,11 @@ fn snapshot(conn: &mut DbConnection, row: SessionRow) -> QueryResult<SessionSnap
         .into_iter()
         .enumerate()
         .take_while(|(i, (seq, _, _))| *seq == *i as i32 + 1)
-        .map(|(_, (seq, question_id, correct))| SavedAnswer { seq: seq as u32, question_id, correct })
+        .map(|(_, (seq, question_id, correct))| SavedAnswer {
+            seq: seq as u32,
+            question_id,
+            correct,
+        })
         .collect();
     Ok(SessionSnapshot {
         session_id: row.id,
@@ -166,19 +173,28 @@ pub fn add_progress(conn: &mut DbConnection, delta: &ProgressDeltaInput) -> Quer
     };
     on_backend!(conn, |c| diesel::insert_into(daily_progress::table)
         .values(&row)
-        .on_conflict((daily_progress::learner_id, daily_progress::date, daily_progress::category))
-        .do_update()
-        .set((
-            daily_progress::activities_completed
-                .eq(daily_progress::activities_completed + excluded(daily_progress::activities_completed)),
-            daily_progress::questions_answered
-                .eq(daily_progress::questions_answered + excluded(daily_progress::questions_answered)),
-            daily_progress::questions_correct
-                .eq(daily_progress::questions_correct + excluded(daily_progress::questions_correct)),
-            daily_progress::study_seconds.eq(daily_progress::study_seconds + excluded(daily_progress::study_seconds)),
-            daily_progress::stars.eq(daily_progress::stars + excluded(daily_progress::stars)),
-            daily_progress::points.eq(daily_progress::points + excluded(daily_progress::points)),
+        .on_conflict((
+            daily_progress::learner_id,
+            daily_progress::date,
+            daily_progress::category
         ))
+        .do_update()
+        .set(
+            (
+                daily_progress::activities_completed.eq(daily_progress::activities_completed
+                    + excluded(daily_progress::activities_completed)),
+                daily_progress::questions_answered.eq(daily_progress::questions_answered
+                    + excluded(daily_progress::questions_answered)),
+                daily_progress::questions_correct
+                    .eq(daily_progress::questions_correct
+                        + excluded(daily_progress::questions_correct)),
+                daily_progress::study_seconds
+                    .eq(daily_progress::study_seconds + excluded(daily_progress::study_seconds)),
+                daily_progress::stars.eq(daily_progress::stars + excluded(daily_progress::stars)),
+                daily_progress::points
+                    .eq(daily_progress::points + excluded(daily_progress::points)),
+            )
+        )
         .execute(c))?;
     Ok(())
 }
@@ -219,10 +235,13 @@ fn write_batch(conn: &mut DbConnection, cipher: &Cipher, batch: Batch) -> QueryR
             // Idempotent on (session_id, seq): a batch written again after an ambiguous
             // failure skips what is already there.
             match conn {
-                DbConnection::Pg(c) => {
-                    diesel::insert_into(answers::table).values(chunk).on_conflict_do_nothing().execute(c)?
-                }
-                DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(answers::table).values(chunk).execute(c)?,
+                DbConnection::Pg(c) => diesel::insert_into(answers::table)
+                    .values(chunk)
+                    .on_conflict_do_nothing()
+                    .execute(c)?,
+                DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(answers::table)
+                    .values(chunk)
+                    .execute(c)?,
             };
         }
         let mut last_seq: HashMap<&str, u32> = HashMap::new();
@@ -242,9 +261,11 @@ fn write_batch(conn: &mut DbConnection, cipher: &Cipher, batch: Batch) -> QueryR
                 activity_sessions::questions_answered.eq(end.questions_answered as i32),
                 activity_sessions::questions_correct.eq(end.questions_correct as i32),
                 activity_sessions::accuracy.eq(Some(end.accuracy)),
-                activity_sessions::stars.eq((end.status == SessionStatus::Completed).then_some(end.stars as i32)),
+                activity_sessions::stars
+                    .eq((end.status == SessionStatus::Completed).then_some(end.stars as i32)),
                 activity_sessions::ended_at.eq(Some(naive(end.ended_at))),
-                activity_sessions::duration_seconds.eq(Some(end.duration_seconds.min(i32::MAX as u64) as i32)),
+                activity_sessions::duration_seconds
+                    .eq(Some(end.duration_seconds.min(i32::MAX as u64) as i32)),
                 activity_sessions::last_saved_seq.eq(seq),
                 activity_sessions::updated_at.eq(naive(end.ended_at)),
             ))
@@ -288,13 +309,15 @@ impl Store for DieselStore {
                 ))
                 .first(conn)
                 .optional()?;
-            Ok(row.map(|(id, name, timezone, limit, notify)| LearnerProfile {
-                id,
-                name,
-                timezone,
-                daily_limit_seconds: limit.unwrap_or(3600).max(0) as u64,
-                notifications_enabled: notify.unwrap_or(true),
-            }))
+            Ok(
+                row.map(|(id, name, timezone, limit, notify)| LearnerProfile {
+                    id,
+                    name,
+                    timezone,
+                    daily_limit_seconds: limit.unwrap_or(3600).max(0) as u64,
+                    notifications_enabled: notify.unwrap_or(true),
+                }),
+            )
         })
     }
 
@@ -362,8 +385,11 @@ impl Store for DieselStore {
     fn load_session(&self, session_id: &str) -> StoreFuture<Option<SessionSnapshot>> {
         let id = session_id.to_string();
         self.run(move |conn| {
-            let row: Option<SessionRow> =
-                activity_sessions::table.find(&id).select(SESSION_COLUMNS).first(conn).optional()?;
+            let row: Option<SessionRow> = activity_sessions::table
+                .find(&id)
+                .select(SESSION_COLUMNS)
+                .first(conn)
+                .optional()?;
             row.map(|r| snapshot(conn, r)).transpose()
         })
     }

@@ -13,7 +13,8 @@ use crate::play::content::activity_from_row;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/activities", web::get().to(list)).route("/activities/{id}", web::get().to(get_one));
+    cfg.route("/activities", web::get().to(list))
+        .route("/activities/{id}", web::get().to(get_one));
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -42,7 +43,10 @@ pub struct ActivitySummary {
 /// The catalog, filtered.
 #[utoipa::path(get, path = "/v1/activities", tag = "activities", params(ActivityFilter),
     responses((status = 200, body = [ActivitySummary])))]
-pub async fn list(state: web::Data<AppState>, filter: web::Query<ActivityFilter>) -> AppResult<HttpResponse> {
+pub async fn list(
+    state: web::Data<AppState>,
+    filter: web::Query<ActivityFilter>,
+) -> AppResult<HttpResponse> {
     let f = filter.into_inner();
     let rows = state
         .db
@@ -58,12 +62,18 @@ pub async fn list(state: web::Data<AppState>, filter: web::Query<ActivityFilter>
                 q = q.filter(activities::difficulty.eq(d));
             }
             if let Some(age) = f.age {
-                q = q.filter(activities::age_min.le(age)).filter(activities::age_max.ge(age));
+                q = q
+                    .filter(activities::age_min.le(age))
+                    .filter(activities::age_max.ge(age));
             }
-            q.order((activities::category.asc(), activities::difficulty.asc(), activities::id.asc()))
-                .select(ActivityRow::as_select())
-                .load(conn)
-                .map_err(AppError::from)
+            q.order((
+                activities::category.asc(),
+                activities::difficulty.asc(),
+                activities::id.asc(),
+            ))
+            .select(ActivityRow::as_select())
+            .load(conn)
+            .map_err(AppError::from)
         })
         .await?;
     let list: Vec<ActivitySummary> = rows
@@ -87,7 +97,10 @@ pub async fn list(state: web::Data<AppState>, filter: web::Query<ActivityFilter>
 /// One activity with its questions (no answers, no explanations).
 #[utoipa::path(get, path = "/v1/activities/{id}", tag = "activities",
     responses((status = 200, description = "the public activity"), (status = 404)))]
-pub async fn get_one(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn get_one(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let activity = state
         .content
         .get(&path.into_inner())

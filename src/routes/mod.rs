@@ -2,6 +2,7 @@
 
 pub mod activities;
 pub mod auth;
+pub mod children;
 pub mod health;
 pub mod openapi;
 pub mod play;
@@ -20,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::scope("/v1")
                 .configure(auth::routes)
                 .configure(activities::routes)
+                .configure(children::routes)
                 .configure(play::routes)
                 .configure(sessions::routes),
         );

@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{activities, auth, health, play, sessions};
+use super::{activities, auth, children, health, play, sessions};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -14,6 +14,8 @@ use super::{activities, auth, health, play, sessions};
         health::health, health::metrics_text,
         auth::register, auth::login, auth::refresh_tokens, auth::logout, auth::me,
         activities::list, activities::get_one,
+        children::create, children::list, children::get_one, children::update, children::delete,
+        children::get_settings, children::put_settings, children::grant, children::today,
         play::create_ticket, play::play,
         sessions::start, sessions::answer, sessions::finish, sessions::get_session,
     ),
@@ -22,6 +24,7 @@ use super::{activities, auth, health, play, sessions};
     tags(
         (name = "auth", description = "Accounts and tokens"),
         (name = "operations", description = "Health and metrics"),
+        (name = "children", description = "A parent's children, their settings and screen time"),
         (name = "activities", description = "The activity catalog (public views)"),
         (name = "play", description = "Live play: the websocket, tickets, and the same engine over REST"),
     )

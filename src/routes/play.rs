@@ -13,7 +13,8 @@ use crate::play::connection;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/realtime/tickets", web::post().to(create_ticket)).route("/play", web::get().to(play));
+    cfg.route("/realtime/tickets", web::post().to(create_ticket))
+        .route("/play", web::get().to(play));
 }
 
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
@@ -34,13 +35,23 @@ pub struct TicketResponse {
 /// A single-use, 30-second ticket for opening a websocket from a browser.
 #[utoipa::path(post, path = "/v1/realtime/tickets", tag = "play", request_body = TicketRequest, security(("bearer" = [])),
     responses((status = 201, body = TicketResponse), (status = 401), (status = 404, description = "not a learner you may play as")))]
-pub async fn create_ticket(state: web::Data<AppState>, user: AuthUser, body: ValidJson<TicketRequest>) -> AppResult<HttpResponse> {
+pub async fn create_ticket(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: ValidJson<TicketRequest>,
+) -> AppResult<HttpResponse> {
     let learner_id = body.0.learner_id;
     if let Some(id) = &learner_id {
         LearnerAccess::load(&state, user.clone(), id.clone()).await?;
     }
-    let ticket = state.db.run(move |conn| tickets::issue(conn, &user.id, learner_id.as_deref())).await?;
-    Ok(HttpResponse::Created().json(TicketResponse { ticket, expires_in: tickets::TICKET_TTL_SECS }))
+    let ticket = state
+        .db
+        .run(move |conn| tickets::issue(conn, &user.id, learner_id.as_deref()))
+        .await?;
+    Ok(HttpResponse::Created().json(TicketResponse {
+        ticket,
+        expires_in: tickets::TICKET_TTL_SECS,
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -51,9 +62,18 @@ pub struct PlayQuery {
 }
 
 /// Who opens a websocket: a ticket's owner, or the bearer of an access token.
-pub async fn ws_caller(req: &HttpRequest, state: &AppState, ticket: Option<String>) -> AppResult<(AuthUser, Option<String>)> {
+pub async fn ws_caller(
+    req: &HttpRequest,
+    state: &AppState,
+    ticket: Option<String>,
+) -> AppResult<(AuthUser, Option<String>)> {
     match ticket {
-        Some(ticket) => state.db.run(move |conn| tickets::redeem(conn, &ticket)).await,
+        Some(ticket) => {
+            state
+                .db
+                .run(move |conn| tickets::redeem(conn, &ticket))
+                .await
+        }
         None => Ok((AuthUser::from_request_sync(req)?, None)),
     }
 }
@@ -69,24 +89,33 @@ pub fn engine_error(e: EngineError) -> AppError {
 /// The play websocket. Messages are described in docs/protocol.md ("Play").
 #[utoipa::path(get, path = "/v1/play", tag = "play", params(PlayQuery),
     responses((status = 101, description = "switching to the play protocol"), (status = 401), (status = 403, description = "not a learner you may play as")))]
-pub async fn play(req: HttpRequest, body: web::Payload, state: web::Data<AppState>, query: web::Query<PlayQuery>) -> AppResult<HttpResponse> {
+pub async fn play(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+    query: web::Query<PlayQuery>,
+) -> AppResult<HttpResponse> {
     let PlayQuery { learner_id, ticket } = query.into_inner();
     let (user, bound) = ws_caller(&req, &state, ticket).await?;
     if bound.as_ref().is_some_and(|b| *b != learner_id) {
-        return Err(AppError::forbidden("this ticket was issued for another learner"));
+        return Err(AppError::forbidden(
+            "this ticket was issued for another learner",
+        ));
     }
     // Only the student themself or the child's parent may play (403 before the upgrade).
-    LearnerAccess::load(&state, user, learner_id.clone()).await.map_err(|e| match e.kind {
-        ErrorKind::NotFound => AppError::forbidden("you may not play as this learner"),
-        _ => e,
-    })?;
+    LearnerAccess::load(&state, user, learner_id.clone())
+        .await
+        .map_err(|e| match e.kind {
+            ErrorKind::NotFound => AppError::forbidden("you may not play as this learner"),
+            _ => e,
+        })?;
     let addr = match state.engine.learner(&learner_id).await {
         Err(EngineError::Gone) => state.engine.learner(&learner_id).await,
         other => other,
     }
     .map_err(engine_error)?;
-    let (response, session, stream) =
-        actix_ws::handle(&req, body).map_err(|e| AppError::bad_request("not_a_websocket", e.to_string()))?;
+    let (response, session, stream) = actix_ws::handle(&req, body)
+        .map_err(|e| AppError::bad_request("not_a_websocket", e.to_string()))?;
     actix_web::rt::spawn(connection::run(addr, session, stream));
     Ok(response)
 }

@@ -54,7 +54,9 @@ fn play_error(code: ErrorCode, message: String) -> AppError {
         ErrorCode::UnknownActivity => ErrorKind::NotFound,
         ErrorCode::NoSession | ErrorCode::BadSeq => ErrorKind::Conflict,
         ErrorCode::TimeUp | ErrorCode::Forbidden => ErrorKind::Forbidden,
-        ErrorCode::RateLimited => ErrorKind::RateLimited { retry_after_secs: 1 },
+        ErrorCode::RateLimited => ErrorKind::RateLimited {
+            retry_after_secs: 1,
+        },
         ErrorCode::StorageUnavailable => ErrorKind::Unavailable,
     };
     AppError::new(kind, code.as_str(), message)
@@ -69,11 +71,26 @@ fn body_of(msg: &ServerMsg) -> Value {
     v
 }
 
-async fn call(state: &AppState, learner_id: &str, msg: ClientMsg) -> AppResult<studyhub_actors::learner::RestReply> {
+async fn call(
+    state: &AppState,
+    learner_id: &str,
+    msg: ClientMsg,
+) -> AppResult<studyhub_actors::learner::RestReply> {
     for _ in 0..2 {
-        let addr = state.engine.learner(learner_id).await.map_err(engine_error)?;
+        let addr = state
+            .engine
+            .learner(learner_id)
+            .await
+            .map_err(engine_error)?;
         let (tx, rx) = tokio::sync::oneshot::channel();
-        if addr.send(Rest { msg: msg.clone(), reply: tx }).await.is_err() {
+        if addr
+            .send(Rest {
+                msg: msg.clone(),
+                reply: tx,
+            })
+            .await
+            .is_err()
+        {
             continue; // the actor stopped in between: start a fresh one
         }
         if let Ok(reply) = rx.await {
@@ -83,13 +100,21 @@ async fn call(state: &AppState, learner_id: &str, msg: ClientMsg) -> AppResult<s
             return Ok(reply);
         }
     }
-    Err(AppError::new(ErrorKind::Unavailable, "try_again", "the session is busy; try again"))
+    Err(AppError::new(
+        ErrorKind::Unavailable,
+        "try_again",
+        "the session is busy; try again",
+    ))
 }
 
 /// The session (from the live actor if it is playing, else from the database) after
 /// checking the caller may act for its learner.
 /// Also returns the highest seq the database has (the live view includes unsaved answers).
-async fn authorized_session(state: &AppState, user: AuthUser, session_id: String) -> AppResult<(SessionSnapshot, u32)> {
+async fn authorized_session(
+    state: &AppState,
+    user: AuthUser,
+    session_id: String,
+) -> AppResult<(SessionSnapshot, u32)> {
     let stored = state
         .engine
         .store()
@@ -97,13 +122,20 @@ async fn authorized_session(state: &AppState, user: AuthUser, session_id: String
         .await
         .map_err(|e| AppError::db_unavailable(anyhow::anyhow!(e)))?
         .ok_or_else(|| AppError::not_found("session"))?;
-    LearnerAccess::load(state, user, stored.learner_id.clone()).await.map_err(|e| match e.kind {
-        ErrorKind::NotFound => AppError::not_found("session"),
-        _ => e,
-    })?;
+    LearnerAccess::load(state, user, stored.learner_id.clone())
+        .await
+        .map_err(|e| match e.kind {
+            ErrorKind::NotFound => AppError::not_found("session"),
+            _ => e,
+        })?;
     let saved = stored.answers.last().map_or(0, |a| a.seq);
     if let Some(addr) = state.engine.live(&stored.learner_id) {
-        if let Ok(Some(live)) = addr.send(Snapshot { session_id: session_id.clone() }).await {
+        if let Ok(Some(live)) = addr
+            .send(Snapshot {
+                session_id: session_id.clone(),
+            })
+            .await
+        {
             return Ok((live, saved));
         }
     }
@@ -113,8 +145,19 @@ async fn authorized_session(state: &AppState, user: AuthUser, session_id: String
 /// Start an activity session (REST play).
 #[utoipa::path(post, path = "/v1/learners/{id}/sessions", tag = "play", request_body = StartRequest, security(("bearer" = [])),
     responses((status = 201, description = "{session_id, activity, answers, last_saved_seq}"), (status = 403, description = "time_up"), (status = 404, description = "unknown learner or activity")))]
-pub async fn start(state: web::Data<AppState>, access: LearnerAccess, body: ValidJson<StartRequest>) -> AppResult<HttpResponse> {
-    let reply = call(&state, &access.learner.id, ClientMsg::Start { activity_id: body.0.activity_id }).await?;
+pub async fn start(
+    state: web::Data<AppState>,
+    access: LearnerAccess,
+    body: ValidJson<StartRequest>,
+) -> AppResult<HttpResponse> {
+    let reply = call(
+        &state,
+        &access.learner.id,
+        ClientMsg::Start {
+            activity_id: body.0.activity_id,
+        },
+    )
+    .await?;
     Ok(HttpResponse::Created().json(body_of(&reply.msgs[0])))
 }
 
@@ -122,16 +165,39 @@ pub async fn start(state: web::Data<AppState>, access: LearnerAccess, body: Vali
 /// its original feedback with `duplicate: true`.
 #[utoipa::path(post, path = "/v1/sessions/{id}/answers", tag = "play", request_body = AnswerRequest, security(("bearer" = [])),
     responses((status = 200, description = "feedback, with `completed` when this answer completed the session"), (status = 409, description = "bad_seq or no_session"), (status = 422, description = "unknown_question"), (status = 503, description = "not saved yet: send the same seq again")))]
-pub async fn answer(state: web::Data<AppState>, user: AuthUser, path: web::Path<String>, body: ValidJson<AnswerRequest>) -> AppResult<HttpResponse> {
+pub async fn answer(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+    body: ValidJson<AnswerRequest>,
+) -> AppResult<HttpResponse> {
     let session_id = path.into_inner();
     let (session, _) = authorized_session(&state, user, session_id.clone()).await?;
-    let AnswerRequest { seq, question_id, answer } = body.0;
-    let reply = call(&state, &session.learner_id, ClientMsg::Answer { session_id, seq, question_id, answer }).await?;
+    let AnswerRequest {
+        seq,
+        question_id,
+        answer,
+    } = body.0;
+    let reply = call(
+        &state,
+        &session.learner_id,
+        ClientMsg::Answer {
+            session_id,
+            seq,
+            question_id,
+            answer,
+        },
+    )
+    .await?;
     if let Some(saved) = reply.saved {
         match tokio::time::timeout(SAVE_WAIT, saved).await {
             Ok(Ok(())) => {}
             _ => {
-                return Err(AppError::new(ErrorKind::Unavailable, "not_saved", "the answer is not saved yet; send the same seq again"));
+                return Err(AppError::new(
+                    ErrorKind::Unavailable,
+                    "not_saved",
+                    "the answer is not saved yet; send the same seq again",
+                ));
             }
         }
     }
@@ -145,17 +211,30 @@ pub async fn answer(state: web::Data<AppState>, user: AuthUser, path: web::Path<
 /// Finish a session early.
 #[utoipa::path(post, path = "/v1/sessions/{id}/finish", tag = "play", security(("bearer" = [])),
     responses((status = 200, description = "{session_id, questions_total, questions_correct, accuracy, stars, duration_seconds}"), (status = 409, description = "no_session")))]
-pub async fn finish(state: web::Data<AppState>, user: AuthUser, path: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn finish(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let session_id = path.into_inner();
     let (session, _) = authorized_session(&state, user, session_id.clone()).await?;
-    let reply = call(&state, &session.learner_id, ClientMsg::Finish { session_id }).await?;
+    let reply = call(
+        &state,
+        &session.learner_id,
+        ClientMsg::Finish { session_id },
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(body_of(&reply.msgs[0])))
 }
 
 /// A session's state: its answers (correctness only) and, once ended, its result.
 #[utoipa::path(get, path = "/v1/sessions/{id}", tag = "play", security(("bearer" = [])),
     responses((status = 200, description = "the session"), (status = 404)))]
-pub async fn get_session(state: web::Data<AppState>, user: AuthUser, path: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn get_session(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let (s, last_saved_seq) = authorized_session(&state, user, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(json!({
         "session_id": s.session_id,

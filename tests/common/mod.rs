@@ -176,12 +176,36 @@ impl Drop for TestDb {
     }
 }
 
-pub struct TestApp {
+/// Talks to one server over HTTP and websockets.
+pub struct Api {
     pub address: String,
     pub port: u16,
-    pub db: TestDb,
     pub client: awc::Client,
+}
+
+impl Api {
+    pub fn new(port: u16) -> Self {
+        Api {
+            address: format!("http://127.0.0.1:{port}"),
+            port,
+            client: awc::Client::builder()
+                .timeout(std::time::Duration::from_secs(30))
+                .finish(),
+        }
+    }
+}
+
+pub struct TestApp {
+    pub api: Api,
+    pub db: TestDb,
     pub state: actix_web::web::Data<studyhub::state::AppState>,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Api;
+    fn deref(&self) -> &Api {
+        &self.api
+    }
 }
 
 pub fn test_config(db: &TestDb) -> RawConfig {
@@ -213,12 +237,8 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut RawConfig)) -> TestApp {
     let state = app.state();
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
-        address: format!("http://127.0.0.1:{port}"),
-        port,
+        api: Api::new(port),
         db,
-        client: awc::Client::builder()
-            .timeout(std::time::Duration::from_secs(30))
-            .finish(),
         state,
     }
 }
@@ -246,7 +266,7 @@ impl Response {
     }
 }
 
-impl TestApp {
+impl Api {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -308,6 +328,205 @@ impl TestApp {
             access: res.body["access_token"].as_str().unwrap().to_string(),
             refresh: res.body["refresh_token"].as_str().unwrap().to_string(),
             body: res.body,
+        }
+    }
+}
+
+/// A websocket client for the play and live feeds.
+pub struct Ws {
+    framed: actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>,
+}
+
+#[derive(Debug)]
+pub enum WsEvent {
+    Json(Value),
+    Close(Option<u16>),
+}
+
+/// Pushes that may arrive at any time and that `expect` skips.
+const BACKGROUND: [&str; 3] = ["time", "saved", "time_warning"];
+
+impl Ws {
+    pub async fn send(&mut self, v: Value) {
+        self.send_text(&v.to_string()).await;
+    }
+
+    pub async fn send_text(&mut self, s: &str) {
+        use futures_util::SinkExt;
+        self.framed
+            .send(awc::ws::Message::Text(s.to_string().into()))
+            .await
+            .unwrap();
+    }
+
+    pub async fn send_binary(&mut self, b: &[u8]) {
+        use futures_util::SinkExt;
+        self.framed
+            .send(awc::ws::Message::Binary(b.to_vec().into()))
+            .await
+            .unwrap();
+    }
+
+    /// The next frame (answering pings), bounded so a missing message fails the test.
+    pub async fn recv(&mut self) -> WsEvent {
+        use futures_util::{SinkExt, StreamExt};
+        loop {
+            let frame =
+                tokio::time::timeout(std::time::Duration::from_secs(20), self.framed.next())
+                    .await
+                    .expect("a websocket frame in time");
+            match frame {
+                Some(Ok(awc::ws::Frame::Text(t))) => {
+                    return WsEvent::Json(serde_json::from_slice(&t).unwrap());
+                }
+                Some(Ok(awc::ws::Frame::Close(reason))) => {
+                    return WsEvent::Close(reason.map(|r| u16::from(r.code)));
+                }
+                Some(Ok(awc::ws::Frame::Ping(p))) => {
+                    let _ = self.framed.send(awc::ws::Message::Pong(p)).await;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => panic!("websocket error: {e}"),
+                None => return WsEvent::Close(None),
+            }
+        }
+    }
+
+    /// The next message of type `kind`, skipping background pushes.
+    pub async fn expect(&mut self, kind: &str) -> Value {
+        loop {
+            match self.recv().await {
+                WsEvent::Json(v) if v["type"] == kind => return v,
+                WsEvent::Json(v) if BACKGROUND.contains(&v["type"].as_str().unwrap_or("")) => {}
+                other => panic!("expected {kind}, got {other:?}"),
+            }
+        }
+    }
+
+    /// Waits for the close frame, skipping messages; returns its code.
+    pub async fn expect_close(&mut self) -> Option<u16> {
+        loop {
+            if let WsEvent::Close(code) = self.recv().await {
+                return code;
+            }
+        }
+    }
+
+    pub async fn saved_up_to(&mut self, seq: u64) {
+        loop {
+            match self.recv().await {
+                WsEvent::Json(v)
+                    if v["type"] == "saved" && v["up_to_seq"].as_u64().unwrap() >= seq =>
+                {
+                    return;
+                }
+                WsEvent::Json(_) => {}
+                WsEvent::Close(c) => panic!("closed ({c:?}) before saved {seq}"),
+            }
+        }
+    }
+}
+
+impl Api {
+    pub fn ws_url(&self, path: &str) -> String {
+        format!("ws://127.0.0.1:{}{}", self.port, path)
+    }
+
+    /// Opens a websocket with a bearer token; panics unless it upgrades.
+    pub async fn ws(&self, path: &str, token: &str) -> Ws {
+        let (res, framed) = self
+            .client
+            .ws(self.ws_url(path))
+            .bearer_auth(token)
+            .max_frame_size(1024 * 1024)
+            .connect()
+            .await
+            .unwrap_or_else(|e| panic!("websocket {path}: {e}"));
+        assert_eq!(res.status(), StatusCode::SWITCHING_PROTOCOLS);
+        Ws { framed }
+    }
+
+    /// Tries to open a websocket; the HTTP status when it is refused.
+    pub async fn ws_status(&self, path: &str, token: Option<&str>) -> StatusCode {
+        let mut req = self.client.ws(self.ws_url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        match req.connect().await {
+            Ok((res, _)) => res.status(),
+            Err(awc::error::WsClientError::InvalidResponseStatus(status)) => status,
+            Err(e) => panic!("websocket {path}: {e}"),
+        }
+    }
+
+    /// A parent with one child; returns (parent, child id).
+    pub async fn parent_with_child(&self, name: &str) -> (Account, String) {
+        let parent = self.register("parent").await;
+        let res = self
+            .post(
+                "/v1/children",
+                Some(&parent.access),
+                &json!({"name": name, "age": 7, "interests": ["space"]}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let id = res.body["id"].as_str().unwrap().to_string();
+        (parent, id)
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        let mut req = self.client.put(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        Self::finish(req.send_json(body).await.unwrap()).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Response {
+        let mut req = self.client.delete(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        Self::finish(req.send().await.unwrap()).await
+    }
+}
+
+/// A server in its own actix system on its own thread, which a test can kill outright (no
+/// graceful shutdown, no final flush), as a crash would.
+pub struct KillableServer {
+    pub port: u16,
+    system: actix_rt::System,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl KillableServer {
+    pub fn start(db: &TestDb, customize: impl FnOnce(&mut RawConfig) + Send + 'static) -> Self {
+        let mut raw = test_config(db);
+        customize(&mut raw);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let sys = actix_rt::System::new();
+            sys.block_on(async move {
+                let app = Application::build(raw.resolve().unwrap())
+                    .await
+                    .expect("server starts");
+                tx.send((app.port(), actix_rt::System::current())).unwrap();
+                actix_rt::spawn(app.run_until_stopped());
+            });
+            let _ = sys.run();
+        });
+        let (port, system) = rx.recv().expect("the server started");
+        KillableServer {
+            port,
+            system,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn kill(mut self) {
+        self.system.stop();
+        if let Some(t) = self.thread.take() {
+            t.join().unwrap();
         }
     }
 }

@@ -1,0 +1,437 @@
+//! A parent's children: profiles, settings, and today's screen time. A change of limit or a
+//! grant goes through the engine, so open sessions feel it at once.
+
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use studyhub_actors::learner::TimeNow;
+use studyhub_actors::screen_time::{local_date, parse_tz};
+use utoipa::ToSchema;
+use validator::{Validate, ValidationError};
+
+use crate::auth::{LearnerAccess, ParentUser};
+use crate::db::models::{LearnerRow, LearnerSettingsRow};
+use crate::db::schema::{learner_settings, learners, screen_time_grants, screen_time_logs};
+use crate::error::{AppError, AppResult};
+use crate::extract::{Normalize, ValidJson};
+use crate::learners::LearnerView;
+use crate::state::AppState;
+use crate::time::{now, utc};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/children", web::post().to(create))
+        .route("/children", web::get().to(list))
+        .route("/children/{id}", web::get().to(get_one))
+        .route("/children/{id}", web::put().to(update))
+        .route("/children/{id}", web::delete().to(delete))
+        .route("/children/{id}/settings", web::get().to(get_settings))
+        .route("/children/{id}/settings", web::put().to(put_settings))
+        .route("/children/{id}/screen-time/grant", web::post().to(grant))
+        .route("/children/{id}/screen-time/today", web::get().to(today));
+}
+
+fn valid_timezone(tz: &str) -> Result<(), ValidationError> {
+    tz.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| {
+        let mut e = ValidationError::new("timezone");
+        e.message = Some("not an IANA time zone name (like Europe/London)".into());
+        e
+    })
+}
+
+fn valid_interests(items: &[String]) -> Result<(), ValidationError> {
+    if items.len() > 20
+        || items
+            .iter()
+            .any(|i| i.trim().is_empty() || i.chars().count() > 50)
+    {
+        let mut e = ValidationError::new("interests");
+        e.message = Some("at most 20 interests of 1 to 50 characters".into());
+        return Err(e);
+    }
+    Ok(())
+}
+
+fn valid_avatar(url: &str) -> Result<(), ValidationError> {
+    let ok = url.len() <= 500
+        && (url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/'));
+    if ok {
+        Ok(())
+    } else {
+        let mut e = ValidationError::new("avatar_url");
+        e.message = Some("an http(s) URL or a path, at most 500 characters".into());
+        Err(e)
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct ChildRequest {
+    #[validate(length(min = 1, max = 100, message = "between 1 and 100 characters"))]
+    pub name: String,
+    #[validate(range(min = 2, max = 18, message = "between 2 and 18"))]
+    pub age: i32,
+    #[serde(default)]
+    #[validate(custom(function = "valid_interests"))]
+    pub interests: Vec<String>,
+    #[validate(custom(function = "valid_avatar"))]
+    pub avatar_url: Option<String>,
+    #[validate(custom(function = "valid_timezone"))]
+    pub timezone: Option<String>,
+}
+
+impl Normalize for ChildRequest {
+    fn normalize(&mut self) {
+        self.name = self.name.trim().to_string();
+        for i in &mut self.interests {
+            *i = i.trim().to_string();
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+pub struct SettingsBody {
+    #[validate(range(min = 0, max = 86_400, message = "between 0 and 86400 seconds"))]
+    pub daily_time_limit_seconds: Option<i32>,
+    #[validate(range(min = 0.0, max = 1.0, message = "between 0 and 1"))]
+    pub volume: Option<f64>,
+    pub narration_enabled: Option<bool>,
+    pub notifications_enabled: Option<bool>,
+}
+impl Normalize for SettingsBody {}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SettingsView {
+    pub daily_time_limit_seconds: i32,
+    pub volume: f64,
+    pub narration_enabled: bool,
+    pub notifications_enabled: bool,
+}
+
+impl From<LearnerSettingsRow> for SettingsView {
+    fn from(s: LearnerSettingsRow) -> Self {
+        Self {
+            daily_time_limit_seconds: s.daily_time_limit_seconds,
+            volume: s.volume,
+            narration_enabled: s.narration_enabled,
+            notifications_enabled: s.notifications_enabled,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct GrantRequest {
+    #[validate(range(min = 60, max = 7200, message = "between 60 and 7200 seconds"))]
+    pub seconds: i32,
+}
+impl Normalize for GrantRequest {}
+
+/// A parent's access to one child (not a student's own learner).
+async fn own_child(state: &AppState, parent: ParentUser, id: String) -> AppResult<LearnerRow> {
+    let access = LearnerAccess::load(state, parent.0, id).await?;
+    if access.learner.parent_id.is_none() {
+        return Err(AppError::not_found("child"));
+    }
+    Ok(access.learner)
+}
+
+/// Add a child profile.
+#[utoipa::path(post, path = "/v1/children", tag = "children", request_body = ChildRequest, security(("bearer" = [])),
+    responses((status = 201, body = LearnerView), (status = 403, description = "not a parent"), (status = 422)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    parent: ParentUser,
+    body: ValidJson<ChildRequest>,
+) -> AppResult<HttpResponse> {
+    let b = body.0;
+    let t = now();
+    let row = LearnerRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        parent_id: Some(parent.0.id.clone()),
+        user_id: None,
+        name: b.name,
+        age: Some(b.age),
+        interests: serde_json::to_string(&b.interests).unwrap_or_else(|_| "[]".into()),
+        avatar_url: b.avatar_url,
+        timezone: b.timezone.unwrap_or_else(|| "UTC".into()),
+        created_at: t,
+        updated_at: t,
+    };
+    let r = row.clone();
+    state
+        .db
+        .transaction(move |conn| crate::learners::insert(conn, &r))
+        .await?;
+    Ok(HttpResponse::Created().json(LearnerView::from(row)))
+}
+
+/// The parent's children.
+#[utoipa::path(get, path = "/v1/children", tag = "children", security(("bearer" = [])),
+    responses((status = 200, body = [LearnerView])))]
+pub async fn list(state: web::Data<AppState>, parent: ParentUser) -> AppResult<HttpResponse> {
+    let rows = state
+        .db
+        .run(move |conn| {
+            learners::table
+                .filter(learners::parent_id.eq(&parent.0.id))
+                .order(learners::created_at.asc())
+                .select(LearnerRow::as_select())
+                .load(conn)
+                .map_err(AppError::from)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(LearnerView::from).collect::<Vec<_>>()))
+}
+
+#[utoipa::path(get, path = "/v1/children/{id}", tag = "children", security(("bearer" = [])),
+    responses((status = 200, body = LearnerView), (status = 404)))]
+pub async fn get_one(
+    state: web::Data<AppState>,
+    parent: ParentUser,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let child = own_child(&state, parent, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(LearnerView::from(child)))
+}
+
+/// Replace a child's profile.
+#[utoipa::path(put, path = "/v1/children/{id}", tag = "children", request_body = ChildRequest, security(("bearer" = [])),
+    responses((status = 200, body = LearnerView), (status = 404), (status = 422)))]
+pub async fn update(
+    state: web::Data<AppState>,
+    parent: ParentUser,
+    path: web::Path<String>,
+    body: ValidJson<ChildRequest>,
+) -> AppResult<HttpResponse> {
+    let child = own_child(&state, parent, path.into_inner()).await?;
+    let b = body.0;
+    let row = LearnerRow {
+        name: b.name,
+        age: Some(b.age),
+        interests: serde_json::to_string(&b.interests).unwrap_or_else(|_| "[]".into()),
+        avatar_url: b.avatar_url,
+        timezone: b.timezone.unwrap_or(child.timezone.clone()),
+        updated_at: now(),
+        ..child
+    };
+    let r = row.clone();
+    state
+        .db
+        .run(move |conn| {
+            diesel::update(learners::table.find(&r.id))
+                .set(&r)
+                .execute(conn)?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(LearnerView::from(row)))
+}
+
+/// Delete a child and everything that hangs off it.
+#[utoipa::path(delete, path = "/v1/children/{id}", tag = "children", security(("bearer" = [])),
+    responses((status = 204), (status = 404)))]
+pub async fn delete(
+    state: web::Data<AppState>,
+    parent: ParentUser,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let child = own_child(&state, parent, path.into_inner()).await?;
+    // Stop live play first: a deleted child must not keep a session open.
+    state.engine.settings_changed(&child.id, 0, false);
+    state
+        .db
+        .run(move |conn| {
+            diesel::delete(learners::table.find(&child.id)).execute(conn)?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn load_settings(state: &AppState, learner_id: String) -> AppResult<LearnerSettingsRow> {
+    state
+        .db
+        .run(move |conn| {
+            let found = learner_settings::table
+                .find(&learner_id)
+                .select(LearnerSettingsRow::as_select())
+                .first(conn)
+                .optional()?;
+            Ok(found.unwrap_or_else(|| LearnerSettingsRow::defaults(&learner_id, now())))
+        })
+        .await
+}
+
+#[utoipa::path(get, path = "/v1/children/{id}/settings", tag = "children", security(("bearer" = [])),
+    responses((status = 200, body = SettingsView), (status = 404)))]
+pub async fn get_settings(
+    state: web::Data<AppState>,
+    parent: ParentUser,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let child = own_child(&state, parent, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(SettingsView::from(load_settings(&state, child.id).await?)))
+}
+
+/// Change settings (fields left out keep their value). A new limit reaches the child's open
+/// sessions at once.
+#[utoipa::path(put, path = "/v1/children/{id}/settings", tag = "children", request_body = SettingsBody, security(("bearer" = [])),
+    responses((status = 200, body = SettingsView), (status = 404), (status = 422)))]
+pub async fn put_settings(
+    state: web::Data<AppState>,
+    parent: ParentUser,
+    path: web::Path<String>,
+    body: ValidJson<SettingsBody>,
+) -> AppResult<HttpResponse> {
+    let child = own_child(&state, parent, path.into_inner()).await?;
+    let current = load_settings(&state, child.id.clone()).await?;
+    let b = body.0;
+    let next = LearnerSettingsRow {
+        daily_time_limit_seconds: b
+            .daily_time_limit_seconds
+            .unwrap_or(current.daily_time_limit_seconds),
+        volume: b.volume.unwrap_or(current.volume),
+        narration_enabled: b.narration_enabled.unwrap_or(current.narration_enabled),
+        notifications_enabled: b
+            .notifications_enabled
+            .unwrap_or(current.notifications_enabled),
+        updated_at: now(),
+        ..current
+    };
+    let row = next.clone();
+    state
+        .db
+        .run(move |conn| {
+            crate::on_backend!(conn, |c| diesel::insert_into(learner_settings::table)
+                .values(&row)
+                .on_conflict(learner_settings::learner_id)
+                .do_update()
+                .set(&row)
+                .execute(c))?;
+            Ok(())
+        })
+        .await?;
+    state.engine.settings_changed(
+        &child.id,
+        next.daily_time_limit_seconds.max(0) as u64,
+        next.notifications_enabled,
+    );
+    Ok(HttpResponse::Ok().json(SettingsView::from(next)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScreenTimeToday {
+    pub date: chrono::NaiveDate,
+    pub used_seconds: u64,
+    pub limit_seconds: u64,
+    pub bonus_seconds: u64,
+    pub left_seconds: u64,
+    pub sessions: Vec<ScreenTimeSession>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScreenTimeSession {
+    pub started_at: chrono::DateTime<Utc>,
+    pub ended_at: Option<chrono::DateTime<Utc>>,
+    pub seconds: u64,
+}
+
+/// Extra screen time for today, felt at once by open sessions.
+#[utoipa::path(post, path = "/v1/children/{id}/screen-time/grant", tag = "children", request_body = GrantRequest, security(("bearer" = [])),
+    responses((status = 200, body = ScreenTimeToday), (status = 404), (status = 422)))]
+pub async fn grant(
+    state: web::Data<AppState>,
+    parent: ParentUser,
+    path: web::Path<String>,
+    body: ValidJson<GrantRequest>,
+) -> AppResult<HttpResponse> {
+    let granted_by = parent.0.id.clone();
+    let child = own_child(&state, parent, path.into_inner()).await?;
+    let seconds = body.0.seconds;
+    let date = local_date(parse_tz(&child.timezone), Utc::now());
+    let learner_id = child.id.clone();
+    state
+        .db
+        .run(move |conn| {
+            diesel::insert_into(screen_time_grants::table)
+                .values((
+                    screen_time_grants::id.eq(uuid::Uuid::now_v7().to_string()),
+                    screen_time_grants::learner_id.eq(&learner_id),
+                    screen_time_grants::date.eq(date),
+                    screen_time_grants::seconds.eq(seconds),
+                    screen_time_grants::granted_by.eq(Some(granted_by)),
+                    screen_time_grants::created_at.eq(now()),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await?;
+    state.engine.grant(&child.id, seconds as u64);
+    Ok(HttpResponse::Ok().json(today_for(&state, child).await?))
+}
+
+/// Today's screen time: used, limit, bonus, left, and the spans it was used in.
+#[utoipa::path(get, path = "/v1/children/{id}/screen-time/today", tag = "children", security(("bearer" = [])),
+    responses((status = 200, body = ScreenTimeToday), (status = 404)))]
+pub async fn today(
+    state: web::Data<AppState>,
+    parent: ParentUser,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let child = own_child(&state, parent, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(today_for(&state, child).await?))
+}
+
+async fn today_for(state: &AppState, child: LearnerRow) -> AppResult<ScreenTimeToday> {
+    let date = local_date(parse_tz(&child.timezone), Utc::now());
+    let settings = load_settings(state, child.id.clone()).await?;
+    let id = child.id.clone();
+    let (spans, bonus) = state
+        .db
+        .run(move |conn| {
+            let spans: Vec<(chrono::NaiveDateTime, Option<chrono::NaiveDateTime>, i32)> =
+                screen_time_logs::table
+                    .filter(screen_time_logs::learner_id.eq(&id))
+                    .filter(screen_time_logs::date.eq(date))
+                    .order(screen_time_logs::started_at.asc())
+                    .select((
+                        screen_time_logs::started_at,
+                        screen_time_logs::ended_at,
+                        screen_time_logs::seconds,
+                    ))
+                    .load(conn)?;
+            let bonus: Vec<i32> = screen_time_grants::table
+                .filter(screen_time_grants::learner_id.eq(&id))
+                .filter(screen_time_grants::date.eq(date))
+                .select(screen_time_grants::seconds)
+                .load(conn)?;
+            Ok((
+                spans,
+                bonus.into_iter().map(|b| b.max(0) as u64).sum::<u64>(),
+            ))
+        })
+        .await?;
+    let mut used: u64 = spans.iter().map(|s| s.2.max(0) as u64).sum();
+    // The live clock is ahead of what was last persisted.
+    if let Some(addr) = state.engine.live(&child.id) {
+        if let Ok(view) = addr.send(TimeNow).await {
+            used = used.max(view.used_seconds);
+        }
+    }
+    let limit = settings.daily_time_limit_seconds.max(0) as u64;
+    Ok(ScreenTimeToday {
+        date,
+        used_seconds: used,
+        limit_seconds: limit,
+        bonus_seconds: bonus,
+        left_seconds: (limit + bonus).saturating_sub(used),
+        sessions: spans
+            .into_iter()
+            .filter(|s| s.2 > 0)
+            .map(|(started, ended, seconds)| ScreenTimeSession {
+                started_at: utc(started),
+                ended_at: ended.map(utc),
+                seconds: seconds.max(0) as u64,
+            })
+            .collect(),
+    })
+}
