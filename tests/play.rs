@@ -597,3 +597,31 @@ async fn a_killed_server_loses_no_saved_answer_and_counts_none_twice() {
     drop(ws);
     second.kill();
 }
+
+/// A child deleted while its answers wait for the group commit must not block anybody else.
+#[actix_web::test]
+async fn answers_of_a_deleted_child_do_not_block_other_learners() {
+    let app = common::spawn_app_with(|c| {
+        c.flush_max_batch = 2;
+        c.flush_window_ms = 600_000;
+    })
+    .await;
+    let (pa, a) = app.parent_with_child("Gone").await;
+    let (pb, b) = app.parent_with_child("Stays").await;
+    let mut wa = app.ws(&format!("/v1/play?learner_id={a}"), &pa.access).await;
+    let mut wb = app.ws(&format!("/v1/play?learner_id={b}"), &pb.access).await;
+    wa.expect("hello").await;
+    wb.expect("hello").await;
+    // Two starts fill a batch of 2: both session rows are written.
+    let sa = start(&mut wa, "math-addition-1").await["session_id"].as_str().unwrap().to_string();
+    let sb = start(&mut wb, "math-addition-1").await["session_id"].as_str().unwrap().to_string();
+    wa.send(answer(&sa, 1, "q1", "7")).await;
+    wa.expect("feedback").await;
+    let res = app.delete(&format!("/v1/children/{a}"), Some(&pa.access)).await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT);
+    // B's answer completes the batch with A's orphan in it.
+    wb.send(answer(&sb, 1, "q1", "7")).await;
+    wb.expect("feedback").await;
+    wb.saved_up_to(1).await;
+    assert_eq!(app.get(&format!("/v1/children/{a}"), Some(&pa.access)).await.status, StatusCode::NOT_FOUND);
+}

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use actix::prelude::*;
 
-use crate::store::{AnswerRecord, Batch, SessionEnd, Store};
+use crate::store::{AnswerRecord, Batch, NewSession, ScreenTimeSpan, SessionEnd, Store};
 
 #[derive(Debug, Clone, Copy)]
 pub struct FlushConfig {
@@ -40,8 +40,10 @@ pub struct Durable {
 
 #[derive(Debug, Clone)]
 pub enum Item {
+    Start(NewSession),
     Answer(AnswerRecord),
     End(SessionEnd),
+    Span(ScreenTimeSpan),
 }
 
 #[derive(Message)]
@@ -114,8 +116,13 @@ impl Flusher {
         let mut batch = Batch::default();
         for p in &taken {
             match &p.item {
+                Item::Start(s) => batch.starts.push(s.clone()),
                 Item::Answer(a) => batch.answers.push(a.clone()),
                 Item::End(e) => batch.ends.push(e.clone()),
+                Item::Span(s) => match batch.spans.iter_mut().find(|x| x.id == s.id) {
+                    Some(x) => *x = s.clone(),
+                    None => batch.spans.push(s.clone()),
+                },
             }
         }
         self.in_flight = true;
@@ -153,13 +160,18 @@ impl Flusher {
     }
 }
 
-/// One `Durable` per session per batch, for the highest seq committed.
+/// One `Durable` per session per batch, for the highest seq committed (0: the session row).
 fn acknowledge(taken: Vec<Pending>) {
     let mut best: HashMap<String, (u32, Recipient<Durable>)> = HashMap::new();
     for p in taken {
-        if let (Item::Answer(a), Some(notify)) = (p.item, p.notify) {
-            let entry = best.entry(a.session_id).or_insert((0, notify));
-            entry.0 = entry.0.max(a.seq);
+        let (session_id, seq) = match p.item {
+            Item::Answer(a) => (a.session_id, a.seq),
+            Item::Start(s) => (s.session_id, 0),
+            _ => continue,
+        };
+        if let Some(notify) = p.notify {
+            let entry = best.entry(session_id).or_insert((0, notify));
+            entry.0 = entry.0.max(seq);
         }
     }
     for (session_id, (up_to_seq, notify)) in best {
@@ -228,13 +240,11 @@ impl FlushHandle {
             })
     }
 
-    /// Queues a session end (always taken: it is small and must follow its answers).
-    pub fn end(&self, end: SessionEnd) {
+    /// Queues a new session, a session end or a screen-time span. Always taken: they are
+    /// few and small, and a session's rows must stay in order around its answers.
+    pub fn push(&self, item: Item, notify: Option<Recipient<Durable>>) {
         self.backlog.0.fetch_add(1, Ordering::AcqRel);
-        self.addr.do_send(Enqueue {
-            item: Item::End(end),
-            notify: None,
-        });
+        self.addr.do_send(Enqueue { item, notify });
     }
 
     pub fn backlog(&self) -> usize {

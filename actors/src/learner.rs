@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::content::Answer;
 use crate::engine::Engine;
-use crate::flusher::Durable;
+use crate::flusher::{Durable, Item};
 use crate::protocol::{ClientMsg, ErrorCode, OpenSessionView, Outbound, ServerMsg, close};
 use crate::screen_time::{ClockEvent, ScreenClock, local_date};
 use crate::session::{AnswerResult, LiveSession};
@@ -240,54 +240,46 @@ impl LearnerActor {
         if self.clock.is_up() {
             return self.error(to, ErrorCode::TimeUp, "no screen time left today", None);
         }
-        let content = self.engine.content.clone();
-        let store = self.engine.store.clone();
-        let session_id = uuid::Uuid::now_v7().to_string();
-        let started_at = Utc::now();
-        let learner_id = self.learner_id.clone();
-        let sid = session_id.clone();
-        let io = async move {
-            let Some(activity) = content.activity(&activity_id).await? else {
-                return Ok(None);
-            };
-            store
-                .create_session(NewSession {
-                    session_id: sid,
-                    learner_id,
-                    activity_id: activity.id.clone(),
-                    questions_total: activity.content.questions.len() as u32,
-                    started_at,
-                })
-                .await?;
-            Ok::<Option<Arc<Activity>>, StoreError>(Some(activity))
-        };
+        // The activity comes from the content cache (a database read only on a miss).
         // `wait`: no other message of this learner is handled until the session exists.
-        ctx.wait(io.into_actor(self).map(move |res, act, _| match res {
-            Ok(Some(activity)) => {
-                if act.session.is_some() {
-                    act.complete(SessionStatus::Abandoned);
-                }
-                let session = LiveSession::new(session_id.clone(), activity, started_at);
-                let started = ServerMsg::Started {
-                    session_id,
-                    activity: session.activity.public(),
-                    answers: Vec::new(),
-                    last_saved_seq: 0,
-                };
-                act.session = Some(session);
-                act.reply(to, vec![started], None);
-            }
+        let fut = self.engine.content.activity(&activity_id);
+        ctx.wait(fut.into_actor(self).map(move |res, act, ctx| match res {
+            Ok(Some(activity)) => act.open_session(activity, to, ctx),
             Ok(None) => act.error(to, ErrorCode::UnknownActivity, "no such activity", None),
             Err(e) => {
-                tracing::warn!(error = %e, "could not start a session");
-                act.error(
-                    to,
-                    ErrorCode::StorageUnavailable,
-                    "could not start now; try again shortly",
-                    None,
-                )
+                tracing::warn!(error = %e, "could not load an activity");
+                act.error(to, ErrorCode::StorageUnavailable, "could not start now; try again shortly", None)
             }
         }));
+    }
+
+    /// Opens a session: its row goes to the flusher ahead of its answers, so play starts at
+    /// once (also while the database is away); a REST caller waits until the row is saved.
+    fn open_session(&mut self, activity: Arc<Activity>, to: ReplyTo, ctx: &mut Context<Self>) {
+        if self.session.is_some() {
+            self.complete(SessionStatus::Abandoned);
+        }
+        let session_id = uuid::Uuid::now_v7().to_string();
+        let started_at = Utc::now();
+        self.engine.flush.push(
+            Item::Start(NewSession {
+                session_id: session_id.clone(),
+                learner_id: self.learner_id.clone(),
+                activity_id: activity.id.clone(),
+                questions_total: activity.content.questions.len() as u32,
+                started_at,
+            }),
+            Some(ctx.address().recipient()),
+        );
+        let session = LiveSession::new(session_id.clone(), activity, started_at);
+        let started =
+            ServerMsg::Started { session_id: session_id.clone(), activity: session.activity.public(), answers: Vec::new(), last_saved_seq: 0 };
+        self.session = Some(session);
+        let saved = match to {
+            ReplyTo::Rest(_) => self.saved_waiter(&session_id, 0, true),
+            ReplyTo::Conn(_) => None,
+        };
+        self.reply(to, vec![started], saved);
     }
 
     fn started_msg(session: &LiveSession) -> ServerMsg {
@@ -403,7 +395,7 @@ impl LearnerActor {
         match session.answer(seq, &question_id, &answer) {
             AnswerResult::Rejected(code, message) => self.error(to, code, message, Some(seq)),
             AnswerResult::Duplicate(feedback) => {
-                let saved = self.saved_waiter(&session_id, feedback.seq);
+                let saved = self.saved_waiter(&session_id, feedback.seq, false);
                 self.reply(to, vec![ServerMsg::Feedback(feedback)], saved);
             }
             AnswerResult::New {
@@ -429,7 +421,7 @@ impl LearnerActor {
                     .expect("a new seq always has a reservation")
                     .send(record, ctx.address().recipient());
                 let mut msgs = vec![ServerMsg::Feedback(feedback)];
-                let saved = self.saved_waiter(&session_id, seq_u);
+                let saved = self.saved_waiter(&session_id, seq_u, false);
                 if complete {
                     if let ReplyTo::Conn(_) = to {
                         // Feedback first, then `completed` to every connection.
@@ -445,9 +437,11 @@ impl LearnerActor {
     }
 
     /// For REST: a receiver that resolves once `seq` is saved (at once if it already is).
-    fn saved_waiter(&mut self, session_id: &str, seq: u32) -> Option<oneshot::Receiver<()>> {
+    /// `fresh`: the item was just queued, so it cannot be saved yet (seq 0 is a new session).
+    fn saved_waiter(&mut self, session_id: &str, seq: u32, fresh: bool) -> Option<oneshot::Receiver<()>> {
         let (tx, rx) = oneshot::channel();
-        let already = self
+        let already = !fresh
+            && self
             .session
             .as_ref()
             .is_some_and(|s| s.id == session_id && s.last_saved_seq >= seq);
@@ -465,7 +459,7 @@ impl LearnerActor {
         let session = self.session.take().expect("complete needs a live session");
         let now = Utc::now();
         let c = session.completion(now);
-        self.engine.flush.end(SessionEnd {
+        self.engine.flush.push(Item::End(SessionEnd {
             session_id: session.id.clone(),
             learner_id: self.learner_id.clone(),
             status,
@@ -477,7 +471,7 @@ impl LearnerActor {
             ended_at: now,
             category: session.activity.category.clone(),
             local_date: self.local_date(),
-        });
+        }), None);
         let msg = ServerMsg::Completed(c);
         if status == SessionStatus::Completed {
             self.broadcast(&msg);
@@ -488,15 +482,11 @@ impl LearnerActor {
     fn persist(&mut self, ended: bool) {
         self.last_persist = Instant::now();
         let span = self.clock.span(ended.then(Utc::now));
-        if span.seconds == 0 && !ended {
+        if span.seconds == 0 {
             return;
         }
-        let fut = self.engine.store.save_screen_time(span);
-        actix::spawn(async move {
-            if let Err(e) = fut.await {
-                tracing::warn!(error = %e, "could not save screen time");
-            }
-        });
+        // Through the group commit like everything else the engine writes.
+        self.engine.flush.push(Item::Span(span), None);
     }
 
     fn time_up(&mut self) {
@@ -527,12 +517,7 @@ impl LearnerActor {
                     let view = self.clock.view();
                     self.broadcast(&ServerMsg::Time(view));
                 }
-                ClockEvent::NewDay(span) => {
-                    let fut = self.engine.store.save_screen_time(span);
-                    actix::spawn(async move {
-                        let _ = fut.await;
-                    });
-                }
+                ClockEvent::NewDay(span) => self.engine.flush.push(Item::Span(span), None),
             }
         }
     }
@@ -651,10 +636,12 @@ impl Handler<Durable> for LearnerActor {
                 i += 1;
             }
         }
-        self.broadcast(&ServerMsg::Saved {
+        if msg.up_to_seq > 0 {
+            self.broadcast(&ServerMsg::Saved {
             session_id: msg.session_id,
             up_to_seq: msg.up_to_seq,
         });
+        }
     }
 }
 

@@ -150,18 +150,6 @@ impl Store for MemoryStore {
         }))
     }
 
-    fn save_screen_time(&self, span: ScreenTimeSpan) -> StoreFuture<()> {
-        if let Some(e) = self.fail() {
-            return ready(Err(e));
-        }
-        self.state
-            .lock()
-            .unwrap()
-            .spans
-            .insert(span.id.clone(), span);
-        ready(Ok(()))
-    }
-
     fn open_session(&self, learner_id: &str) -> StoreFuture<Option<SessionSnapshot>> {
         let st = self.state.lock().unwrap();
         let id = st
@@ -178,13 +166,14 @@ impl Store for MemoryStore {
         ready(Ok(Self::snapshot(&st, session_id)))
     }
 
-    fn create_session(&self, s: NewSession) -> StoreFuture<()> {
+    fn write_batch(&self, batch: Batch) -> StoreFuture<()> {
+        self.attempts.send_modify(|n| *n += 1);
         if let Some(e) = self.fail() {
             return ready(Err(e));
         }
-        self.state.lock().unwrap().sessions.insert(
-            s.session_id.clone(),
-            SessionSnapshot {
+        let mut st = self.state.lock().unwrap();
+        for s in batch.starts {
+            st.sessions.entry(s.session_id.clone()).or_insert(SessionSnapshot {
                 session_id: s.session_id,
                 learner_id: s.learner_id,
                 activity_id: s.activity_id,
@@ -197,17 +186,8 @@ impl Store for MemoryStore {
                 stars: None,
                 duration_seconds: None,
                 answers: Vec::new(),
-            },
-        );
-        ready(Ok(()))
-    }
-
-    fn write_batch(&self, batch: Batch) -> StoreFuture<()> {
-        self.attempts.send_modify(|n| *n += 1);
-        if let Some(e) = self.fail() {
-            return ready(Err(e));
+            });
         }
-        let mut st = self.state.lock().unwrap();
         for a in batch.answers {
             // Idempotent on (session_id, seq), like the real tables.
             st.answers.entry((a.session_id.clone(), a.seq)).or_insert(a);
@@ -221,6 +201,9 @@ impl Store for MemoryStore {
                 s.duration_seconds = Some(e.duration_seconds);
                 s.ended_at = Some(e.ended_at);
             }
+        }
+        for span in batch.spans {
+            st.spans.insert(span.id.clone(), span);
         }
         self.batches_written.fetch_add(1, Ordering::SeqCst);
         ready(Ok(()))

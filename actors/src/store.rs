@@ -133,7 +133,7 @@ pub struct SessionSnapshot {
     pub answers: Vec<SavedAnswer>,
 }
 
-/// A new session, written before `started` is sent.
+/// A new session, queued before its answers.
 #[derive(Debug, Clone)]
 pub struct NewSession {
     pub session_id: String,
@@ -177,17 +177,20 @@ pub struct SessionEnd {
     pub local_date: NaiveDate,
 }
 
-/// What one group commit writes, in one transaction: answers (idempotent on
-/// `(session_id, seq)`), then session ends, with the daily progress rows they move.
+/// What one group commit writes, in one transaction and in this order: new sessions, answers
+/// (idempotent on `(session_id, seq)`), session ends (with the daily progress rows they move),
+/// and screen-time spans (the latest value of each).
 #[derive(Debug, Clone, Default)]
 pub struct Batch {
+    pub starts: Vec<NewSession>,
     pub answers: Vec<AnswerRecord>,
     pub ends: Vec<SessionEnd>,
+    pub spans: Vec<ScreenTimeSpan>,
 }
 
 impl Batch {
     pub fn len(&self) -> usize {
-        self.answers.len() + self.ends.len()
+        self.starts.len() + self.answers.len() + self.ends.len() + self.spans.len()
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -197,13 +200,12 @@ impl Batch {
 pub trait Store: Send + Sync + 'static {
     fn load_learner(&self, learner_id: &str) -> StoreFuture<Option<LearnerProfile>>;
     fn load_screen_time(&self, learner_id: &str, date: NaiveDate) -> StoreFuture<ScreenTimeToday>;
-    fn save_screen_time(&self, span: ScreenTimeSpan) -> StoreFuture<()>;
     /// The learner's open session, if any, with its saved answers.
     fn open_session(&self, learner_id: &str) -> StoreFuture<Option<SessionSnapshot>>;
     fn load_session(&self, session_id: &str) -> StoreFuture<Option<SessionSnapshot>>;
-    fn create_session(&self, session: NewSession) -> StoreFuture<()>;
     /// Writes a batch in one transaction. Must be idempotent: a batch may be written again
-    /// after a failure whose commit actually went through.
+    /// after a failure whose commit actually went through. Everything the engine writes goes
+    /// through here, so the database sees a few large transactions, not many small ones.
     fn write_batch(&self, batch: Batch) -> StoreFuture<()>;
 }
 

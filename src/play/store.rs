@@ -218,6 +218,32 @@ pub struct ProgressDeltaInput {
 /// row only the first time it is applied.
 fn write_batch(conn: &mut DbConnection, cipher: &Cipher, batch: Batch) -> QueryResult<()> {
     conn.transaction(|conn| {
+        let starts: Vec<_> = batch
+            .starts
+            .iter()
+            .map(|s| {
+                let t = naive(s.started_at);
+                (
+                    activity_sessions::id.eq(&s.session_id),
+                    activity_sessions::learner_id.eq(&s.learner_id),
+                    activity_sessions::activity_id.eq(&s.activity_id),
+                    activity_sessions::status.eq("open"),
+                    activity_sessions::questions_total.eq(s.questions_total as i32),
+                    activity_sessions::started_at.eq(t),
+                    activity_sessions::updated_at.eq(t),
+                )
+            })
+            .collect();
+        for chunk in starts.chunks(INSERT_CHUNK) {
+            match conn {
+                DbConnection::Pg(c) => {
+                    diesel::insert_into(activity_sessions::table).values(chunk).on_conflict_do_nothing().execute(c)?
+                }
+                DbConnection::Sqlite(c) => {
+                    diesel::insert_or_ignore_into(activity_sessions::table).values(chunk).execute(c)?
+                }
+            };
+        }
         let rows: Vec<AnswerRow> = batch
             .answers
             .iter()
@@ -289,8 +315,76 @@ fn write_batch(conn: &mut DbConnection, cipher: &Cipher, batch: Batch) -> QueryR
                 )?;
             }
         }
+        write_spans(conn, &batch.spans)?;
         Ok(())
     })
+}
+
+/// Writes the batch; if the database refuses it for a constraint (a child deleted while its
+/// answers were in flight), writes it item by item and drops only the items refused, so one
+/// orphan can never block everybody's answers. Connection errors are returned for a retry.
+fn write_batch_or_split(conn: &mut DbConnection, cipher: &Cipher, batch: Batch) -> QueryResult<()> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    let refused = |e: &Error| {
+        matches!(
+            e,
+            Error::DatabaseError(
+                DatabaseErrorKind::ForeignKeyViolation | DatabaseErrorKind::CheckViolation | DatabaseErrorKind::NotNullViolation,
+                _
+            )
+        )
+    };
+    match write_batch(conn, cipher, batch.clone()) {
+        Err(e) if refused(&e) => {
+            tracing::warn!(error = %e, items = batch.len(), "batch refused; writing item by item");
+            let singles = batch
+                .starts
+                .into_iter()
+                .map(|s| Batch { starts: vec![s], ..Batch::default() })
+                .chain(batch.answers.into_iter().map(|a| Batch { answers: vec![a], ..Batch::default() }))
+                .chain(batch.ends.into_iter().map(|e| Batch { ends: vec![e], ..Batch::default() }))
+                .chain(batch.spans.into_iter().map(|s| Batch { spans: vec![s], ..Batch::default() }));
+            for single in singles {
+                match write_batch(conn, cipher, single.clone()) {
+                    Err(e) if refused(&e) => {
+                        metrics::counter!("studyhub_flush_dropped_total").increment(1);
+                        tracing::warn!(error = %e, "dropped an item the database refuses");
+                    }
+                    other => other?,
+                }
+            }
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+/// Screen-time spans: each row holds the latest total of one span.
+fn write_spans(conn: &mut DbConnection, spans: &[ScreenTimeSpan]) -> QueryResult<()> {
+    let now = Utc::now().naive_utc();
+    for span in spans {
+        let seconds = span.seconds.min(i32::MAX as u64) as i32;
+        let ended = span.ended_at.map(naive);
+        on_backend!(conn, |c| diesel::insert_into(screen_time_logs::table)
+            .values((
+                screen_time_logs::id.eq(&span.id),
+                screen_time_logs::learner_id.eq(&span.learner_id),
+                screen_time_logs::date.eq(span.date),
+                screen_time_logs::started_at.eq(naive(span.started_at)),
+                screen_time_logs::ended_at.eq(ended),
+                screen_time_logs::seconds.eq(seconds),
+                screen_time_logs::updated_at.eq(now),
+            ))
+            .on_conflict(screen_time_logs::id)
+            .do_update()
+            .set((
+                screen_time_logs::seconds.eq(seconds),
+                screen_time_logs::ended_at.eq(ended),
+                screen_time_logs::updated_at.eq(now),
+            ))
+            .execute(c))?;
+    }
+    Ok(())
 }
 
 impl Store for DieselStore {
@@ -341,33 +435,6 @@ impl Store for DieselStore {
         })
     }
 
-    fn save_screen_time(&self, span: ScreenTimeSpan) -> StoreFuture<()> {
-        self.run(move |conn| {
-            let now = Utc::now().naive_utc();
-            let seconds = span.seconds.min(i32::MAX as u64) as i32;
-            let ended = span.ended_at.map(naive);
-            on_backend!(conn, |c| diesel::insert_into(screen_time_logs::table)
-                .values((
-                    screen_time_logs::id.eq(&span.id),
-                    screen_time_logs::learner_id.eq(&span.learner_id),
-                    screen_time_logs::date.eq(span.date),
-                    screen_time_logs::started_at.eq(naive(span.started_at)),
-                    screen_time_logs::ended_at.eq(ended),
-                    screen_time_logs::seconds.eq(seconds),
-                    screen_time_logs::updated_at.eq(now),
-                ))
-                .on_conflict(screen_time_logs::id)
-                .do_update()
-                .set((
-                    screen_time_logs::seconds.eq(seconds),
-                    screen_time_logs::ended_at.eq(ended),
-                    screen_time_logs::updated_at.eq(now),
-                ))
-                .execute(c))?;
-            Ok(())
-        })
-    }
-
     fn open_session(&self, learner_id: &str) -> StoreFuture<Option<SessionSnapshot>> {
         let id = learner_id.to_string();
         self.run(move |conn| {
@@ -394,29 +461,11 @@ impl Store for DieselStore {
         })
     }
 
-    fn create_session(&self, s: NewSession) -> StoreFuture<()> {
-        self.run(move |conn| {
-            let t = naive(s.started_at);
-            diesel::insert_into(activity_sessions::table)
-                .values((
-                    activity_sessions::id.eq(&s.session_id),
-                    activity_sessions::learner_id.eq(&s.learner_id),
-                    activity_sessions::activity_id.eq(&s.activity_id),
-                    activity_sessions::status.eq("open"),
-                    activity_sessions::questions_total.eq(s.questions_total as i32),
-                    activity_sessions::started_at.eq(t),
-                    activity_sessions::updated_at.eq(t),
-                ))
-                .execute(conn)?;
-            Ok(())
-        })
-    }
-
     fn write_batch(&self, batch: Batch) -> StoreFuture<()> {
         let cipher = self.cipher.clone();
         let n = batch.len();
         let started = std::time::Instant::now();
-        let fut = self.run(move |conn| write_batch(conn, &cipher, batch));
+        let fut = self.run(move |conn| write_batch_or_split(conn, &cipher, batch));
         Box::pin(async move {
             let res = fut.await;
             metrics::histogram!("studyhub_flush_seconds").record(started.elapsed().as_secs_f64());

@@ -62,6 +62,20 @@ fn play_error(code: ErrorCode, message: String) -> AppError {
     AppError::new(kind, code.as_str(), message)
 }
 
+/// Waits for the group commit that saves what the engine just took.
+async fn wait_saved(saved: Option<tokio::sync::oneshot::Receiver<()>>) -> AppResult<()> {
+    if let Some(saved) = saved {
+        if !matches!(tokio::time::timeout(SAVE_WAIT, saved).await, Ok(Ok(()))) {
+            return Err(AppError::new(
+                ErrorKind::Unavailable,
+                "not_saved",
+                "not saved yet; send the same request again",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// A server message as a REST body: the same fields, without `type`.
 fn body_of(msg: &ServerMsg) -> Value {
     let mut v = serde_json::to_value(msg).unwrap_or(Value::Null);
@@ -158,6 +172,7 @@ pub async fn start(
         },
     )
     .await?;
+    wait_saved(reply.saved).await?;
     Ok(HttpResponse::Created().json(body_of(&reply.msgs[0])))
 }
 
@@ -189,18 +204,7 @@ pub async fn answer(
         },
     )
     .await?;
-    if let Some(saved) = reply.saved {
-        match tokio::time::timeout(SAVE_WAIT, saved).await {
-            Ok(Ok(())) => {}
-            _ => {
-                return Err(AppError::new(
-                    ErrorKind::Unavailable,
-                    "not_saved",
-                    "the answer is not saved yet; send the same seq again",
-                ));
-            }
-        }
-    }
+    wait_saved(reply.saved).await?;
     let mut body = body_of(&reply.msgs[0]);
     if let Some(done) = reply.msgs.get(1) {
         body["completed"] = body_of(done);
