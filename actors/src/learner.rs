@@ -86,6 +86,11 @@ pub struct Grant {
     pub seconds: u64,
 }
 
+/// A number in [0, 1) that differs from actor to actor.
+fn jitter() -> f64 {
+    (uuid::Uuid::new_v4().as_u128() % 10_000) as f64 / 10_000.0
+}
+
 enum ReplyTo {
     Conn(u64),
     Rest(oneshot::Sender<RestReply>),
@@ -117,6 +122,7 @@ impl LearnerActor {
         session: Option<LiveSession>,
     ) -> Self {
         let now = Instant::now();
+        let persist_every = engine.config.persist_every;
         let clock = ScreenClock::new(
             &profile.id,
             tz,
@@ -140,7 +146,9 @@ impl LearnerActor {
             last_activity: now,
             rest_until: None,
             waiters: Vec::new(),
-            last_persist: now,
+            // Spread persists over the interval, so learners who connected together do not
+            // all write at the same second.
+            last_persist: now.checked_sub(persist_every.mul_f64(jitter())).unwrap_or(now),
             empty_since: Some(now),
         }
     }

@@ -160,17 +160,7 @@ fn naive(t: DateTime<Utc>) -> chrono::NaiveDateTime {
 /// Adds `delta` to the learner's daily row (created if missing), in one statement.
 pub fn add_progress(conn: &mut DbConnection, delta: &ProgressDeltaInput) -> QueryResult<()> {
     use diesel::upsert::excluded;
-    let row = ProgressDelta {
-        learner_id: delta.learner_id.clone(),
-        date: delta.date,
-        category: delta.category.clone(),
-        activities_completed: delta.activities_completed,
-        questions_answered: delta.questions_answered,
-        questions_correct: delta.questions_correct,
-        study_seconds: delta.study_seconds,
-        stars: delta.stars,
-        points: delta.points,
-    };
+    let row = ProgressDelta::from(delta.clone());
     on_backend!(conn, |c| diesel::insert_into(daily_progress::table)
         .values(&row)
         .on_conflict((
@@ -197,6 +187,22 @@ pub fn add_progress(conn: &mut DbConnection, delta: &ProgressDeltaInput) -> Quer
         )
         .execute(c))?;
     Ok(())
+}
+
+impl From<ProgressDeltaInput> for ProgressDelta {
+    fn from(d: ProgressDeltaInput) -> Self {
+        Self {
+            learner_id: d.learner_id,
+            date: d.date,
+            category: d.category,
+            activities_completed: d.activities_completed,
+            questions_answered: d.questions_answered,
+            questions_correct: d.questions_correct,
+            study_seconds: d.study_seconds,
+            stars: d.stars,
+            points: d.points,
+        }
+    }
 }
 
 /// A change to one daily progress row.
@@ -275,49 +281,152 @@ fn write_batch(conn: &mut DbConnection, cipher: &Cipher, batch: Batch) -> QueryR
             let e = last_seq.entry(a.session_id.as_str()).or_default();
             *e = (*e).max(a.seq);
         }
-        for end in &batch.ends {
-            let seq = last_seq.get(end.session_id.as_str()).copied().unwrap_or(0) as i32;
-            let applied = diesel::update(
-                activity_sessions::table
-                    .find(&end.session_id)
-                    .filter(activity_sessions::status.eq(SessionStatus::Open.as_str())),
-            )
-            .set((
-                activity_sessions::status.eq(end.status.as_str()),
-                activity_sessions::questions_answered.eq(end.questions_answered as i32),
-                activity_sessions::questions_correct.eq(end.questions_correct as i32),
-                activity_sessions::accuracy.eq(Some(end.accuracy)),
-                activity_sessions::stars
-                    .eq((end.status == SessionStatus::Completed).then_some(end.stars as i32)),
-                activity_sessions::ended_at.eq(Some(naive(end.ended_at))),
-                activity_sessions::duration_seconds
-                    .eq(Some(end.duration_seconds.min(i32::MAX as u64) as i32)),
-                activity_sessions::last_saved_seq.eq(seq),
-                activity_sessions::updated_at.eq(naive(end.ended_at)),
-            ))
-            .execute(conn)?;
-            if applied == 1 {
-                let completed = end.status == SessionStatus::Completed;
-                let stars = if completed { end.stars as i32 } else { 0 };
-                add_progress(
-                    conn,
-                    &ProgressDeltaInput {
-                        learner_id: end.learner_id.clone(),
-                        date: end.local_date,
-                        category: end.category.clone(),
-                        activities_completed: completed as i32,
-                        questions_answered: end.questions_answered as i32,
-                        questions_correct: end.questions_correct as i32,
-                        study_seconds: end.duration_seconds.min(i32::MAX as u64) as i32,
-                        stars,
-                        points: stars * POINTS_PER_STAR,
-                    },
-                )?;
-            }
+        let applied = end_sessions(conn, &batch.ends, &last_seq)?;
+        let mut deltas: HashMap<(String, NaiveDate, String), ProgressDeltaInput> = HashMap::new();
+        for end in batch.ends.iter().filter(|e| applied.contains(&e.session_id)) {
+            let completed = end.status == SessionStatus::Completed;
+            let stars = if completed { end.stars as i32 } else { 0 };
+            let d = deltas
+                .entry((end.learner_id.clone(), end.local_date, end.category.clone()))
+                .or_insert_with(|| ProgressDeltaInput {
+                    learner_id: end.learner_id.clone(),
+                    date: end.local_date,
+                    category: end.category.clone(),
+                    activities_completed: 0,
+                    questions_answered: 0,
+                    questions_correct: 0,
+                    study_seconds: 0,
+                    stars: 0,
+                    points: 0,
+                });
+            d.activities_completed += completed as i32;
+            d.questions_answered += end.questions_answered as i32;
+            d.questions_correct += end.questions_correct as i32;
+            d.study_seconds += end.duration_seconds.min(i32::MAX as u64 / 4) as i32;
+            d.stars += stars;
+            d.points += stars * POINTS_PER_STAR;
         }
+        add_progress_many(conn, deltas.into_values().collect())?;
         write_spans(conn, &batch.spans)?;
         Ok(())
     })
+}
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
+}
+
+/// Closes sessions that are still open; returns the ids it closed (a session ended twice,
+/// after a retried batch, is closed and counted only once). PostgreSQL: one
+/// `UPDATE … FROM (VALUES …)` per chunk; SQLite: one update each.
+fn end_sessions(
+    conn: &mut DbConnection,
+    ends: &[SessionEnd],
+    last_seq: &HashMap<&str, u32>,
+) -> QueryResult<std::collections::HashSet<String>> {
+    use diesel::sql_types::{Double, Integer, Nullable, Text, Timestamp};
+    let mut applied = std::collections::HashSet::new();
+    let seq_of = |e: &SessionEnd| last_seq.get(e.session_id.as_str()).copied().unwrap_or(0) as i32;
+    let stars_of = |e: &SessionEnd| (e.status == SessionStatus::Completed).then_some(e.stars as i32);
+    let duration_of = |e: &SessionEnd| e.duration_seconds.min(i32::MAX as u64) as i32;
+    match conn {
+        DbConnection::Pg(c) => {
+            for chunk in ends.chunks(500) {
+                let values: Vec<String> = (0..chunk.len())
+                    .map(|i| {
+                        let b = i * 9;
+                        format!(
+                            "(${}::text, ${}::text, ${}::int4, ${}::int4, ${}::float8, ${}::int4, ${}::timestamp, ${}::int4, ${}::int4)",
+                            b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9
+                        )
+                    })
+                    .collect();
+                let sql = format!(
+                    "UPDATE activity_sessions AS s SET status = v.status, questions_answered = v.answered, \
+                     questions_correct = v.correct, accuracy = v.accuracy, stars = v.stars, ended_at = v.ended_at, \
+                     duration_seconds = v.duration, last_saved_seq = v.seq, updated_at = v.ended_at \
+                     FROM (VALUES {}) AS v(id, status, answered, correct, accuracy, stars, ended_at, duration, seq) \
+                     WHERE s.id = v.id AND s.status = 'open' RETURNING s.id",
+                    values.join(", ")
+                );
+                let mut q = diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>();
+                for e in chunk {
+                    q = q
+                        .bind::<Text, _>(e.session_id.clone())
+                        .bind::<Text, _>(e.status.as_str())
+                        .bind::<Integer, _>(e.questions_answered as i32)
+                        .bind::<Integer, _>(e.questions_correct as i32)
+                        .bind::<Double, _>(e.accuracy)
+                        .bind::<Nullable<Integer>, _>(stars_of(e))
+                        .bind::<Timestamp, _>(naive(e.ended_at))
+                        .bind::<Integer, _>(duration_of(e))
+                        .bind::<Integer, _>(seq_of(e));
+                }
+                applied.extend(q.load::<IdRow>(c)?.into_iter().map(|r| r.id));
+            }
+        }
+        DbConnection::Sqlite(c) => {
+            for e in ends {
+                let n = diesel::update(
+                    activity_sessions::table
+                        .find(&e.session_id)
+                        .filter(activity_sessions::status.eq(SessionStatus::Open.as_str())),
+                )
+                .set((
+                    activity_sessions::status.eq(e.status.as_str()),
+                    activity_sessions::questions_answered.eq(e.questions_answered as i32),
+                    activity_sessions::questions_correct.eq(e.questions_correct as i32),
+                    activity_sessions::accuracy.eq(Some(e.accuracy)),
+                    activity_sessions::stars.eq(stars_of(e)),
+                    activity_sessions::ended_at.eq(Some(naive(e.ended_at))),
+                    activity_sessions::duration_seconds.eq(Some(duration_of(e))),
+                    activity_sessions::last_saved_seq.eq(seq_of(e)),
+                    activity_sessions::updated_at.eq(naive(e.ended_at)),
+                ))
+                .execute(c)?;
+                if n == 1 {
+                    applied.insert(e.session_id.clone());
+                }
+            }
+        }
+    }
+    Ok(applied)
+}
+
+/// Adds many deltas: one multi-row upsert on PostgreSQL, one statement each on SQLite.
+fn add_progress_many(conn: &mut DbConnection, deltas: Vec<ProgressDeltaInput>) -> QueryResult<()> {
+    use diesel::upsert::excluded;
+    if deltas.is_empty() {
+        return Ok(());
+    }
+    match conn {
+        DbConnection::Pg(c) => {
+            let rows: Vec<ProgressDelta> = deltas.into_iter().map(ProgressDelta::from).collect();
+            for chunk in rows.chunks(INSERT_CHUNK) {
+                diesel::insert_into(daily_progress::table)
+                    .values(chunk)
+                    .on_conflict((daily_progress::learner_id, daily_progress::date, daily_progress::category))
+                    .do_update()
+                    .set((
+                        daily_progress::activities_completed
+                            .eq(daily_progress::activities_completed + excluded(daily_progress::activities_completed)),
+                        daily_progress::questions_answered
+                            .eq(daily_progress::questions_answered + excluded(daily_progress::questions_answered)),
+                        daily_progress::questions_correct
+                            .eq(daily_progress::questions_correct + excluded(daily_progress::questions_correct)),
+                        daily_progress::study_seconds
+                            .eq(daily_progress::study_seconds + excluded(daily_progress::study_seconds)),
+                        daily_progress::stars.eq(daily_progress::stars + excluded(daily_progress::stars)),
+                        daily_progress::points.eq(daily_progress::points + excluded(daily_progress::points)),
+                    ))
+                    .execute(c)?;
+            }
+            Ok(())
+        }
+        DbConnection::Sqlite(_) => deltas.iter().try_for_each(|d| add_progress(conn, d)),
+    }
 }
 
 /// Writes the batch; if the database refuses it for a constraint (a child deleted while its
@@ -359,30 +468,51 @@ fn write_batch_or_split(conn: &mut DbConnection, cipher: &Cipher, batch: Batch) 
     }
 }
 
-/// Screen-time spans: each row holds the latest total of one span.
+/// Screen-time spans: each row holds the latest total of one span. PostgreSQL takes them
+/// all in one multi-row upsert; SQLite (local, no round trips) one statement each.
 fn write_spans(conn: &mut DbConnection, spans: &[ScreenTimeSpan]) -> QueryResult<()> {
+    use diesel::upsert::excluded;
     let now = Utc::now().naive_utc();
-    for span in spans {
-        let seconds = span.seconds.min(i32::MAX as u64) as i32;
-        let ended = span.ended_at.map(naive);
-        on_backend!(conn, |c| diesel::insert_into(screen_time_logs::table)
-            .values((
-                screen_time_logs::id.eq(&span.id),
-                screen_time_logs::learner_id.eq(&span.learner_id),
+    let rows: Vec<_> = spans
+        .iter()
+        .map(|span| {
+            (
+                screen_time_logs::id.eq(span.id.clone()),
+                screen_time_logs::learner_id.eq(span.learner_id.clone()),
                 screen_time_logs::date.eq(span.date),
                 screen_time_logs::started_at.eq(naive(span.started_at)),
-                screen_time_logs::ended_at.eq(ended),
-                screen_time_logs::seconds.eq(seconds),
+                screen_time_logs::ended_at.eq(span.ended_at.map(naive)),
+                screen_time_logs::seconds.eq(span.seconds.min(i32::MAX as u64) as i32),
                 screen_time_logs::updated_at.eq(now),
-            ))
-            .on_conflict(screen_time_logs::id)
-            .do_update()
-            .set((
-                screen_time_logs::seconds.eq(seconds),
-                screen_time_logs::ended_at.eq(ended),
-                screen_time_logs::updated_at.eq(now),
-            ))
-            .execute(c))?;
+            )
+        })
+        .collect();
+    match conn {
+        DbConnection::Pg(c) => {
+            for chunk in rows.chunks(INSERT_CHUNK) {
+                diesel::insert_into(screen_time_logs::table)
+                    .values(chunk)
+                    .on_conflict(screen_time_logs::id)
+                    .do_update()
+                    .set((
+                        screen_time_logs::seconds.eq(excluded(screen_time_logs::seconds)),
+                        screen_time_logs::ended_at.eq(excluded(screen_time_logs::ended_at)),
+                        screen_time_logs::updated_at.eq(excluded(screen_time_logs::updated_at)),
+                    ))
+                    .execute(c)?;
+            }
+        }
+        DbConnection::Sqlite(c) => {
+            for row in rows {
+                let (seconds, ended) = (row.5.clone(), row.4.clone());
+                diesel::insert_into(screen_time_logs::table)
+                    .values(row)
+                    .on_conflict(screen_time_logs::id)
+                    .do_update()
+                    .set((seconds, ended, screen_time_logs::updated_at.eq(now)))
+                    .execute(c)?;
+            }
+        }
     }
     Ok(())
 }
