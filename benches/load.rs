@@ -229,7 +229,12 @@ async fn connect(server: SocketAddr, source: Ipv4Addr, path: &str, token: Option
     if let Some(t) = token {
         req.headers_mut().insert("authorization", format!("Bearer {t}").parse().ok()?);
     }
-    let (ws, _) = tokio_tungstenite::client_async(req, stream).await.ok()?;
+    // Small buffers: tungstenite's default 128 KiB read buffer would cost the generator
+    // over a gigabyte at 10 000 connections.
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(0);
+    let (ws, _) = tokio_tungstenite::client_async_with_config(req, stream, Some(config)).await.ok()?;
     Some(ws)
 }
 
