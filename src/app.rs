@@ -19,7 +19,7 @@ use crate::config::{Settings, redact_url};
 use crate::crypto::Cipher;
 use crate::db::{self, Db};
 use crate::error::AppError;
-use crate::play::{self, content::ContentCache};
+use crate::engine::{self, content::ContentCache};
 use crate::routes;
 use crate::seed;
 use crate::state::AppState;
@@ -82,11 +82,11 @@ impl Application {
             web::block(move || bcrypt::hash("studyhub-dummy-password", cost)).await??;
         let cipher = Cipher::new(&settings.encryption_key.0);
         let content = Arc::new(ContentCache::new(db.pool().clone()));
-        let engine = play::start_engine(
+        let engine = engine::start_engine(
             db.pool().clone(),
             cipher.clone(),
             content.clone(),
-            play::engine_config(&settings.raw),
+            engine::engine_config(&settings.raw),
         );
         let state = web::Data::new(AppState {
             engine,

@@ -11,7 +11,7 @@ use crate::auth::rate_limit::LoginLimiter;
 use crate::config::Settings;
 use crate::crypto::Cipher;
 use crate::db::Db;
-use crate::play::content::ContentCache;
+use crate::engine::content::ContentCache;
 
 pub struct AppState {
     pub settings: Arc<Settings>,

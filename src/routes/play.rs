@@ -9,7 +9,9 @@ use validator::Validate;
 use crate::auth::{AuthUser, LearnerAccess, tickets};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::extract::{Normalize, ValidJson};
-use crate::play::connection;
+use crate::live::socket;
+use studyhub_actors::learner::{Connect, Disconnect, FromClient};
+use studyhub_actors::protocol::ClientMsg;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -116,6 +118,21 @@ pub async fn play(
     .map_err(engine_error)?;
     let (response, session, stream) = actix_ws::handle(&req, body)
         .map_err(|e| AppError::bad_request("not_a_websocket", e.to_string()))?;
-    actix_web::rt::spawn(connection::run(addr, session, stream));
+    actix_web::rt::spawn(async move {
+        let conn_id = socket::next_conn_id();
+        let (tx, rx) = tokio::sync::mpsc::channel(socket::OUTBOX);
+        if addr.send(Connect { conn_id, tx }).await.is_err() {
+            let _ = session.close(None).await;
+            return;
+        }
+        let actor = addr.clone();
+        socket::run("play", session, stream, rx, move |text| {
+            let msg = socket::parse_frame::<ClientMsg>(text)?;
+            actor.do_send(FromClient { conn_id, msg });
+            Ok(())
+        })
+        .await;
+        addr.do_send(Disconnect { conn_id });
+    });
     Ok(response)
 }

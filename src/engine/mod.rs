@@ -1,7 +1,5 @@
-//! Live play: wiring the engine (`studyhub-actors`) to the database, and the websocket
-//! connection that speaks the play protocol.
+//! The engine (`studyhub-actors`) wired to the database: its `Store` and `ContentSource`.
 
-pub mod connection;
 pub mod content;
 pub mod store;
 

@@ -1,16 +1,15 @@
-//! One task per play websocket: frames in are parsed into protocol messages and handed to
-//! the learner's actor; what the actor sends back goes out. Heartbeats, the frame limit and
-//! the error budget live here, in one `select!` loop.
+//! The websocket loop shared by the play, parent and teacher feeds: one task per connection
+//! reads frames and hands text to the feed, writes what the engine sends, keeps the heartbeat,
+//! the frame limit and the error budget. All in one `select!` loop.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use actix::Addr;
-use actix_ws::{CloseCode, CloseReason, ProtocolError, Session};
+use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError, Session};
 use futures_util::StreamExt;
-use studyhub_actors::learner::{Connect, Disconnect, FromClient, LearnerActor};
-use studyhub_actors::protocol::{ClientMsg, ErrorCode, Outbound, ServerMsg, close};
+use serde::de::DeserializeOwned;
+use studyhub_actors::protocol::{ErrorCode, Outbound, ServerMsg, close};
 use tokio::sync::mpsc;
 
 pub const MAX_FRAME: usize = 16 * 1024;
@@ -18,8 +17,8 @@ pub const PING_EVERY: Duration = Duration::from_secs(10);
 pub const SILENT_LIMIT: Duration = Duration::from_secs(30);
 const ERROR_BUDGET: usize = 20;
 const ERROR_WINDOW: Duration = Duration::from_secs(10);
-
-static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
+/// Frames the engine may queue for one connection before it is dropped as too slow.
+pub const OUTBOX: usize = 256;
 
 /// Counts errors sent to a client; more than [`ERROR_BUDGET`] in [`ERROR_WINDOW`] ends it.
 #[derive(Default)]
@@ -28,11 +27,7 @@ pub struct ErrorBudget(VecDeque<Instant>);
 impl ErrorBudget {
     /// Records one error; `true` when the budget is exceeded.
     pub fn record(&mut self, now: Instant) -> bool {
-        while self
-            .0
-            .front()
-            .is_some_and(|t| now.duration_since(*t) > ERROR_WINDOW)
-        {
+        while self.0.front().is_some_and(|t| now.duration_since(*t) > ERROR_WINDOW) {
             self.0.pop_front();
         }
         self.0.push_back(now);
@@ -41,15 +36,12 @@ impl ErrorBudget {
 }
 
 fn reason(code: u16, description: &str) -> Option<CloseReason> {
-    Some(CloseReason {
-        code: CloseCode::Other(code),
-        description: Some(description.to_string()),
-    })
+    Some(CloseReason { code: CloseCode::Other(code), description: Some(description.to_string()) })
 }
 
-/// Parses a text frame into a protocol message, or the `error` to answer it with.
-pub fn parse_frame(text: &str) -> Result<ClientMsg, ServerMsg> {
-    serde_json::from_str::<ClientMsg>(text).map_err(|e| {
+/// Parses a text frame into a feed's message type, or the `error` to answer it with.
+pub fn parse_frame<T: DeserializeOwned>(text: &str) -> Result<T, ServerMsg> {
+    serde_json::from_str::<T>(text).map_err(|e| {
         let message = if serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() {
             "frames must be JSON objects".to_string()
         } else {
@@ -59,18 +51,25 @@ pub fn parse_frame(text: &str) -> Result<ClientMsg, ServerMsg> {
     })
 }
 
-pub async fn run(addr: Addr<LearnerActor>, mut session: Session, stream: actix_ws::MessageStream) {
-    let conn_id = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
-    let (tx, mut rx) = mpsc::channel::<Outbound>(256);
-    if addr.send(Connect { conn_id, tx }).await.is_err() {
-        let _ = session.close(reason(1011, "try again")).await;
-        return;
-    }
-    metrics::gauge!("studyhub_play_connections").increment(1.0);
-    let mut stream = stream
-        .max_frame_size(MAX_FRAME)
-        .aggregate_continuations()
-        .max_continuation_size(MAX_FRAME);
+static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
+
+/// A process-unique id for a connection.
+pub fn next_conn_id() -> u64 {
+    NEXT_CONN.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Runs one connection until either side closes it. `on_text` takes each text frame and
+/// returns the `error` to send back for a bad one; everything else reaches the client
+/// through `rx`. Returns when the connection is closed.
+pub async fn run(
+    feed: &'static str,
+    mut session: Session,
+    stream: actix_ws::MessageStream,
+    mut rx: mpsc::Receiver<Outbound>,
+    mut on_text: impl FnMut(&str) -> Result<(), ServerMsg>,
+) {
+    metrics::gauge!("studyhub_live_connections", "feed" => feed).increment(1.0);
+    let mut stream = stream.max_frame_size(MAX_FRAME).aggregate_continuations().max_continuation_size(MAX_FRAME);
     let mut heartbeat = tokio::time::interval(PING_EVERY);
     heartbeat.tick().await;
     let mut last_heard = Instant::now();
@@ -88,27 +87,35 @@ pub async fn run(addr: Addr<LearnerActor>, mut session: Session, stream: actix_w
                     }
                 }
                 Some(Outbound::Close { code, reason: why }) => break reason(code, why),
-                // The actor dropped this connection (it stopped, or we could not keep up).
+                // The engine dropped this connection (it stopped, or we could not keep up).
                 None => break reason(1011, "try again"),
             },
-            frame = stream.next() => match frame {
-                Some(Ok(actix_ws::AggregatedMessage::Text(text))) => {
-                    last_heard = Instant::now();
-                    match parse_frame(&text) {
-                        Ok(msg) => addr.do_send(FromClient { conn_id, msg }),
-                        Err(err) => {
-                            if session.text(err.to_json()).await.is_err() {
-                                break None;
-                            }
-                            if errors.record(Instant::now()) {
-                                break reason(close::TOO_MANY_ERRORS, "too many errors");
-                            }
-                        }
+            frame = stream.next() => {
+                let bad = match frame {
+                    Some(Ok(AggregatedMessage::Text(text))) => {
+                        last_heard = Instant::now();
+                        on_text(&text).err()
                     }
-                }
-                Some(Ok(actix_ws::AggregatedMessage::Binary(_))) => {
-                    last_heard = Instant::now();
-                    let err = ServerMsg::error(ErrorCode::BadMessage, "binary frames are not supported; send JSON text", None);
+                    Some(Ok(AggregatedMessage::Binary(_))) => {
+                        last_heard = Instant::now();
+                        Some(ServerMsg::error(ErrorCode::BadMessage, "binary frames are not supported; send JSON text", None))
+                    }
+                    Some(Ok(AggregatedMessage::Ping(bytes))) => {
+                        last_heard = Instant::now();
+                        if session.pong(&bytes).await.is_err() {
+                            break None;
+                        }
+                        None
+                    }
+                    Some(Ok(AggregatedMessage::Pong(_))) => {
+                        last_heard = Instant::now();
+                        None
+                    }
+                    Some(Ok(AggregatedMessage::Close(_))) => break None,
+                    Some(Err(ProtocolError::Overflow)) => break reason(close::TOO_BIG, "frame too large"),
+                    Some(Err(_)) | None => break None,
+                };
+                if let Some(err) = bad {
                     if session.text(err.to_json()).await.is_err() {
                         break None;
                     }
@@ -116,16 +123,6 @@ pub async fn run(addr: Addr<LearnerActor>, mut session: Session, stream: actix_w
                         break reason(close::TOO_MANY_ERRORS, "too many errors");
                     }
                 }
-                Some(Ok(actix_ws::AggregatedMessage::Ping(bytes))) => {
-                    last_heard = Instant::now();
-                    if session.pong(&bytes).await.is_err() {
-                        break None;
-                    }
-                }
-                Some(Ok(actix_ws::AggregatedMessage::Pong(_))) => last_heard = Instant::now(),
-                Some(Ok(actix_ws::AggregatedMessage::Close(_))) => break None,
-                Some(Err(ProtocolError::Overflow)) => break reason(close::TOO_BIG, "frame too large"),
-                Some(Err(_)) | None => break None,
             },
             _ = heartbeat.tick() => {
                 if last_heard.elapsed() > SILENT_LIMIT {
@@ -137,14 +134,14 @@ pub async fn run(addr: Addr<LearnerActor>, mut session: Session, stream: actix_w
             }
         }
     };
-    addr.do_send(Disconnect { conn_id });
-    metrics::gauge!("studyhub_play_connections").decrement(1.0);
+    metrics::gauge!("studyhub_live_connections", "feed" => feed).decrement(1.0);
     let _ = session.close(close_with).await;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use studyhub_actors::protocol::ClientMsg;
 
     #[test]
     fn more_than_twenty_errors_in_ten_seconds_trip_the_budget() {
@@ -171,11 +168,11 @@ mod tests {
             "{\"type\":\"answer\"}",
             "[]",
         ] {
-            let ServerMsg::Error { code, .. } = parse_frame(text).unwrap_err() else {
+            let ServerMsg::Error { code, .. } = parse_frame::<ClientMsg>(text).unwrap_err() else {
                 panic!()
             };
             assert_eq!(code, ErrorCode::BadMessage);
         }
-        assert!(parse_frame(r#"{"type":"start","activity_id":"a"}"#).is_ok());
+        assert!(parse_frame::<ClientMsg>(r#"{"type":"start","activity_id":"a"}"#).is_ok());
     }
 }

@@ -1,0 +1,3 @@
+//! Live websockets: the shared connection loop and the three feeds (play, parent, teacher).
+
+pub mod socket;
