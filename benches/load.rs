@@ -41,8 +41,18 @@ struct Args {
 }
 
 fn parse_args() -> Args {
-    let mut a = Args { sessions: 1000, rate: 2000.0, seconds: 15, warmup: 3, addrs: 4, only: None };
-    let argv: Vec<String> = std::env::args().skip(1).filter(|s| s != "--bench").collect();
+    let mut a = Args {
+        sessions: 1000,
+        rate: 2000.0,
+        seconds: 15,
+        warmup: 3,
+        addrs: 4,
+        only: None,
+    };
+    let argv: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|s| s != "--bench")
+        .collect();
     let mut i = 0;
     while i < argv.len() {
         let v = argv.get(i + 1).cloned().unwrap_or_default();
@@ -63,7 +73,10 @@ fn parse_args() -> Args {
 /// Raises this process's open-file limit to the hard limit (children inherit it).
 fn raise_nofile() -> u64 {
     unsafe {
-        let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
         libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
         lim.rlim_cur = lim.rlim_max;
         libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
@@ -82,13 +95,20 @@ fn rss_kib(pid: u32) -> u64 {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn wait_for_port(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(120);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "server on port {port} did not start");
+        assert!(
+            Instant::now() < deadline,
+            "server on port {port} did not start"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -97,7 +117,10 @@ fn wait_for_port(port: u16) {
 
 fn serve_echo(port: u16) {
     use actix_web::{App, HttpRequest, HttpServer, web};
-    async fn echo(req: HttpRequest, body: web::Payload) -> actix_web::Result<actix_web::HttpResponse> {
+    async fn echo(
+        req: HttpRequest,
+        body: web::Payload,
+    ) -> actix_web::Result<actix_web::HttpResponse> {
         let (res, mut session, stream) = actix_ws::handle(&req, body)?;
         let mut stream = stream.max_frame_size(16 * 1024);
         actix_web::rt::spawn(async move {
@@ -217,24 +240,35 @@ fn hist() -> Histogram<u64> {
 }
 
 fn record(h: &std::sync::Mutex<Histogram<u64>>, at: Instant) {
-    let _ = h.lock().unwrap().record(at.elapsed().as_micros().max(1) as u64);
+    let _ = h
+        .lock()
+        .unwrap()
+        .record(at.elapsed().as_micros().max(1) as u64);
 }
 
-async fn connect(server: SocketAddr, source: Ipv4Addr, path: &str, token: Option<&str>) -> Option<tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>> {
+async fn connect(
+    server: SocketAddr,
+    source: Ipv4Addr,
+    path: &str,
+    token: Option<&str>,
+) -> Option<tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>> {
     let socket = tokio::net::TcpSocket::new_v4().ok()?;
     socket.bind(SocketAddr::new(source.into(), 0)).ok()?;
     let stream = socket.connect(server).await.ok()?;
     stream.set_nodelay(true).ok()?;
     let mut req = format!("ws://{server}{path}").into_client_request().ok()?;
     if let Some(t) = token {
-        req.headers_mut().insert("authorization", format!("Bearer {t}").parse().ok()?);
+        req.headers_mut()
+            .insert("authorization", format!("Bearer {t}").parse().ok()?);
     }
     // Small buffers: tungstenite's default 128 KiB read buffer would cost the generator
     // over a gigabyte at 10 000 connections.
     let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
         .read_buffer_size(4096)
         .write_buffer_size(0);
-    let (ws, _) = tokio_tungstenite::client_async_with_config(req, stream, Some(config)).await.ok()?;
+    let (ws, _) = tokio_tungstenite::client_async_with_config(req, stream, Some(config))
+        .await
+        .ok()?;
     Some(ws)
 }
 
@@ -261,12 +295,23 @@ async fn drive(
     if mode == Mode::Engine {
         // hello, then start the first activity.
         let _ = rx.next().await;
-        let _ = tx.send(Message::text(json!({"type": "start", "activity_id": "math-addition-1"}).to_string())).await;
+        let _ = tx
+            .send(Message::text(
+                json!({"type": "start", "activity_id": "math-addition-1"}).to_string(),
+            ))
+            .await;
         while let Some(Ok(Message::Text(t))) = rx.next().await {
             let v: Value = serde_json::from_str(&t).unwrap_or_default();
             if v["type"] == "started" {
                 session = v["session_id"].as_str().unwrap_or_default().to_string();
-                questions = v["activity"]["questions"].as_array().map(|qs| qs.iter().map(|q| q["id"].as_str().unwrap().to_string()).collect()).unwrap_or_default();
+                questions = v["activity"]["questions"]
+                    .as_array()
+                    .map(|qs| {
+                        qs.iter()
+                            .map(|q| q["id"].as_str().unwrap().to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 break;
             }
         }
@@ -284,7 +329,8 @@ async fn drive(
     let mut saved_seq: u64 = 0;
     let mut sent_at: std::collections::VecDeque<(u64, Instant)> = std::collections::VecDeque::new();
     let mut ticker = interval.map(|d| {
-        let mut t = tokio::time::interval_at(tokio::time::Instant::now() + d.mul_f64(rand_phase()), d);
+        let mut t =
+            tokio::time::interval_at(tokio::time::Instant::now() + d.mul_f64(rand_phase()), d);
         t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         t
     });
@@ -308,8 +354,28 @@ async fn drive(
                 if !in_flight && !restarting {
                     true
                 } else {
-                    let msg = tokio::time::timeout(Duration::from_secs(5), rx.next()).await.ok().flatten();
-                    if !handle(mode, msg, &mut session, &mut questions, &mut seq, &mut acked_seq, &mut saved_seq, &mut sent_at, &mut result, &shared, &mut tx, &mut restarting).await { break; }
+                    let msg = tokio::time::timeout(Duration::from_secs(5), rx.next())
+                        .await
+                        .ok()
+                        .flatten();
+                    if !handle(
+                        mode,
+                        msg,
+                        &mut session,
+                        &mut questions,
+                        &mut seq,
+                        &mut acked_seq,
+                        &mut saved_seq,
+                        &mut sent_at,
+                        &mut result,
+                        &shared,
+                        &mut tx,
+                        &mut restarting,
+                    )
+                    .await
+                    {
+                        break;
+                    }
                     in_flight = acked_seq < seq;
                     false
                 }
@@ -317,7 +383,11 @@ async fn drive(
         };
         if send_now && (mode == Mode::Echo || !questions.is_empty()) {
             seq += 1;
-            let q = if mode == Mode::Engine { questions[((seq - 1) as usize) % questions.len()].clone() } else { "q".into() };
+            let q = if mode == Mode::Engine {
+                questions[((seq - 1) as usize) % questions.len()].clone()
+            } else {
+                "q".into()
+            };
             let frame = json!({"type": "answer", "session_id": session, "seq": seq, "question_id": q, "answer": 7}).to_string();
             sent_at.push_back((seq, Instant::now()));
             if tx.send(Message::text(frame)).await.is_err() {
@@ -363,7 +433,11 @@ where
     };
     let measuring = shared.measuring.load(Ordering::Relaxed);
     let v: Value = serde_json::from_str(&text).unwrap_or_default();
-    let kind = if mode == Mode::Echo { "feedback" } else { v["type"].as_str().unwrap_or("") };
+    let kind = if mode == Mode::Echo {
+        "feedback"
+    } else {
+        v["type"].as_str().unwrap_or("")
+    };
     match kind {
         "feedback" => {
             let s = v["seq"].as_u64().unwrap_or(0);
@@ -394,11 +468,22 @@ where
         "completed" => {
             // Play the next activity: a new session, seqs from 1 again.
             *restarting = true;
-            let _ = tx.send(Message::text(json!({"type": "start", "activity_id": "math-addition-1"}).to_string())).await;
+            let _ = tx
+                .send(Message::text(
+                    json!({"type": "start", "activity_id": "math-addition-1"}).to_string(),
+                ))
+                .await;
         }
         "started" => {
             *session = v["session_id"].as_str().unwrap_or_default().to_string();
-            *questions = v["activity"]["questions"].as_array().map(|qs| qs.iter().map(|q| q["id"].as_str().unwrap().to_string()).collect()).unwrap_or_default();
+            *questions = v["activity"]["questions"]
+                .as_array()
+                .map(|qs| {
+                    qs.iter()
+                        .map(|q| q["id"].as_str().unwrap().to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
             *seq = 0;
             *acked_seq = 0;
             *saved_seq = 0;
@@ -420,8 +505,18 @@ struct Report {
     rss_per_session_kib: Option<f64>,
 }
 
-fn run_load(mode: Mode, args: &Args, port: u16, path_of: impl Fn(usize) -> (String, Option<String>), pid: Option<u32>) -> Report {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+fn run_load(
+    mode: Mode,
+    args: &Args,
+    port: u16,
+    path_of: impl Fn(usize) -> (String, Option<String>),
+    pid: Option<u32>,
+) -> Report {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let server = SocketAddr::from(([127, 0, 0, 1], port));
     let shared = Arc::new(Shared {
         measuring: AtomicBool::new(false),
@@ -431,7 +526,8 @@ fn run_load(mode: Mode, args: &Args, port: u16, path_of: impl Fn(usize) -> (Stri
         connected: AtomicU64::new(0),
         failed: AtomicU64::new(0),
     });
-    let interval = (args.rate > 0.0).then(|| Duration::from_secs_f64(args.sessions as f64 / args.rate));
+    let interval =
+        (args.rate > 0.0).then(|| Duration::from_secs_f64(args.sessions as f64 / args.rate));
     let baseline = pid.map(rss_kib);
     rt.block_on(async {
         let ready = Arc::new(tokio::sync::Barrier::new(args.sessions + 1));
@@ -491,7 +587,11 @@ fn label(mode: Mode) -> &'static str {
 }
 
 fn ms(h: &Histogram<u64>, q: f64) -> String {
-    if h.is_empty() { "-".into() } else { format!("{:.2}", h.value_at_quantile(q) as f64 / 1000.0) }
+    if h.is_empty() {
+        "-".into()
+    } else {
+        format!("{:.2}", h.value_at_quantile(q) as f64 / 1000.0)
+    }
 }
 
 fn print(r: &Report) {
@@ -505,7 +605,8 @@ fn print(r: &Report) {
         ms(&r.feedback, 0.99),
         ms(&r.saved, 0.5),
         ms(&r.saved, 0.99),
-        r.rss_per_session_kib.map_or("-".into(), |k| format!("{k:.1}")),
+        r.rss_per_session_kib
+            .map_or("-".into(), |k| format!("{k:.1}")),
     );
 }
 
@@ -530,17 +631,30 @@ fn main() {
 
     if args.only.as_deref() != Some("engine") {
         let port = free_port();
-        let echo = Server(Command::new(std::env::current_exe().unwrap()).args(["--serve-echo", &port.to_string()]).spawn().unwrap());
+        let echo = Server(
+            Command::new(std::env::current_exe().unwrap())
+                .args(["--serve-echo", &port.to_string()])
+                .spawn()
+                .unwrap(),
+        );
         wait_for_port(port);
         let pid = echo.0.id();
-        reports.push(run_load(Mode::Echo, &args, port, |_| ("/echo".into(), None), Some(pid)));
+        reports.push(run_load(
+            Mode::Echo,
+            &args,
+            port,
+            |_| ("/echo".into(), None),
+            Some(pid),
+        ));
     }
 
     if args.only.as_deref() != Some("echo") {
-        let admin = std::env::var("STUDYHUB_BENCH_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let admin = std::env::var("STUDYHUB_BENCH_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
         let name = format!("studyhub_bench_{}", std::process::id());
         let mut conn = PgConnection::establish(&admin).expect("PostgreSQL for the benchmark");
-        conn.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        conn.batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
         let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
         let data = tempfile::tempdir().unwrap();
         let port = free_port();
@@ -560,14 +674,25 @@ fn main() {
         let pid = server.0.id();
         let t = Instant::now();
         let fixtures = make_children(port, args.sessions);
-        eprintln!("engine: {} children made in {:.1}s", args.sessions, t.elapsed().as_secs_f64());
-        let learners: Vec<(String, String)> =
-            fixtures.iter().flat_map(|f| f.children.iter().map(move |c| (c.clone(), f.token.clone()))).collect();
+        eprintln!(
+            "engine: {} children made in {:.1}s",
+            args.sessions,
+            t.elapsed().as_secs_f64()
+        );
+        let learners: Vec<(String, String)> = fixtures
+            .iter()
+            .flat_map(|f| f.children.iter().map(move |c| (c.clone(), f.token.clone())))
+            .collect();
         reports.push(run_load(
             Mode::Engine,
             &args,
             port,
-            |i| (format!("/v1/play?learner_id={}", learners[i].0), Some(learners[i].1.clone())),
+            |i| {
+                (
+                    format!("/v1/play?learner_id={}", learners[i].0),
+                    Some(learners[i].1.clone()),
+                )
+            },
             Some(pid),
         ));
         drop(server);
@@ -575,13 +700,32 @@ fn main() {
     }
 
     println!();
-    println!("sessions {}, offered rate {} answers/s ({}), {} s measured after {} s warm-up", args.sessions, args.rate, if args.rate > 0.0 { "open loop" } else { "closed loop" }, args.seconds, args.warmup);
-    println!("| target | sessions held | failed | answers/s | feedback p50 ms | feedback p99 ms | saved p50 ms | saved p99 ms | server RSS KiB/session |");
+    println!(
+        "sessions {}, offered rate {} answers/s ({}), {} s measured after {} s warm-up",
+        args.sessions,
+        args.rate,
+        if args.rate > 0.0 {
+            "open loop"
+        } else {
+            "closed loop"
+        },
+        args.seconds,
+        args.warmup
+    );
+    println!(
+        "| target | sessions held | failed | answers/s | feedback p50 ms | feedback p99 ms | saved p50 ms | saved p99 ms | server RSS KiB/session |"
+    );
     println!("|---|---|---|---|---|---|---|---|---|");
     for r in &reports {
         print(r);
     }
-    if let (Some(echo), Some(engine)) = (reports.iter().find(|r| r.label == "echo"), reports.iter().find(|r| r.label == "engine")) {
-        println!("\nengine ÷ echo (answers/s): {:.2}", engine.rate / echo.rate.max(1.0));
+    if let (Some(echo), Some(engine)) = (
+        reports.iter().find(|r| r.label == "echo"),
+        reports.iter().find(|r| r.label == "engine"),
+    ) {
+        println!(
+            "\nengine ÷ echo (answers/s): {:.2}",
+            engine.rate / echo.rate.max(1.0)
+        );
     }
 }

@@ -608,20 +608,37 @@ async fn answers_of_a_deleted_child_do_not_block_other_learners() {
     .await;
     let (pa, a) = app.parent_with_child("Gone").await;
     let (pb, b) = app.parent_with_child("Stays").await;
-    let mut wa = app.ws(&format!("/v1/play?learner_id={a}"), &pa.access).await;
-    let mut wb = app.ws(&format!("/v1/play?learner_id={b}"), &pb.access).await;
+    let mut wa = app
+        .ws(&format!("/v1/play?learner_id={a}"), &pa.access)
+        .await;
+    let mut wb = app
+        .ws(&format!("/v1/play?learner_id={b}"), &pb.access)
+        .await;
     wa.expect("hello").await;
     wb.expect("hello").await;
     // Two starts fill a batch of 2: both session rows are written.
-    let sa = start(&mut wa, "math-addition-1").await["session_id"].as_str().unwrap().to_string();
-    let sb = start(&mut wb, "math-addition-1").await["session_id"].as_str().unwrap().to_string();
+    let sa = start(&mut wa, "math-addition-1").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sb = start(&mut wb, "math-addition-1").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     wa.send(answer(&sa, 1, "q1", "7")).await;
     wa.expect("feedback").await;
-    let res = app.delete(&format!("/v1/children/{a}"), Some(&pa.access)).await;
+    let res = app
+        .delete(&format!("/v1/children/{a}"), Some(&pa.access))
+        .await;
     assert_eq!(res.status, StatusCode::NO_CONTENT);
     // B's answer completes the batch with A's orphan in it.
     wb.send(answer(&sb, 1, "q1", "7")).await;
     wb.expect("feedback").await;
     wb.saved_up_to(1).await;
-    assert_eq!(app.get(&format!("/v1/children/{a}"), Some(&pa.access)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get(&format!("/v1/children/{a}"), Some(&pa.access))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 }

@@ -8,8 +8,10 @@ use std::time::Duration;
 use actix::prelude::*;
 use chrono::Utc;
 
+use crate::classes::ClassMonitor;
 use crate::flusher::{FlushConfig, FlushHandle};
 use crate::learner::{Grant, LearnerActor, Settings};
+use crate::parents::ParentNotifier;
 use crate::screen_time::{local_date, parse_tz};
 use crate::session::LiveSession;
 use crate::store::{ContentSource, SessionStatus, Store, StoreError};
@@ -70,14 +72,56 @@ impl From<StoreError> for EngineError {
     }
 }
 
-type Registry = Arc<Mutex<HashMap<String, Addr<LearnerActor>>>>;
+/// Live actors of one kind, by id.
+pub(crate) struct Registry<A: Actor>(Mutex<HashMap<String, Addr<A>>>);
+
+impl<A: Actor> Default for Registry<A> {
+    fn default() -> Self {
+        Self(Mutex::new(HashMap::new()))
+    }
+}
+
+impl<A: Actor<Context = Context<A>>> Registry<A> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Addr<A>>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn get(&self, id: &str) -> Option<Addr<A>> {
+        self.lock().get(id).filter(|a| a.connected()).cloned()
+    }
+
+    /// The live actor for `id`, or a new one from `make` (started on this arbiter).
+    pub(crate) fn get_or_start(&self, id: &str, make: impl FnOnce() -> A) -> Addr<A> {
+        let mut reg = self.lock();
+        if let Some(addr) = reg.get(id).filter(|a| a.connected()) {
+            return addr.clone();
+        }
+        let addr = make().start();
+        reg.insert(id.to_string(), addr.clone());
+        addr
+    }
+
+    /// Forgets a stopped actor (only if the registry still points at it).
+    pub(crate) fn remove_if(&self, id: &str, addr: &Addr<A>) {
+        let mut reg = self.lock();
+        if reg.get(id).is_some_and(|a| a == addr) {
+            reg.remove(id);
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.lock().len()
+    }
+}
 
 pub struct Engine {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) content: Arc<dyn ContentSource>,
     pub(crate) flush: FlushHandle,
     pub(crate) config: EngineConfig,
-    registry: Registry,
+    learners: Registry<LearnerActor>,
+    pub(crate) parents: Registry<ParentNotifier>,
+    pub(crate) classes: Registry<ClassMonitor>,
 }
 
 impl Engine {
@@ -93,7 +137,9 @@ impl Engine {
             content,
             flush,
             config,
-            registry: Registry::default(),
+            learners: Registry::default(),
+            parents: Registry::default(),
+            classes: Registry::default(),
         })
     }
 
@@ -112,16 +158,12 @@ impl Engine {
 
     /// Learners with a live actor on this node.
     pub fn live_learners(&self) -> usize {
-        self.registry
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .len()
+        self.learners.len()
     }
 
     /// The live actor of a learner, if there is one.
     pub fn live(&self, learner_id: &str) -> Option<Addr<LearnerActor>> {
-        let reg = self.registry.lock().unwrap_or_else(|p| p.into_inner());
-        reg.get(learner_id).filter(|a| a.connected()).cloned()
+        self.learners.get(learner_id)
     }
 
     /// The learner's actor, started (with today's screen time and any open session loaded)
@@ -150,22 +192,53 @@ impl Engine {
                 }
             }
         }
-        let mut reg = self.registry.lock().unwrap_or_else(|p| p.into_inner());
+        let catalog = self.content.achievements().await?;
         // Someone else may have started it while we were loading: theirs wins.
-        if let Some(addr) = reg.get(learner_id).filter(|a| a.connected()) {
-            return Ok(addr.clone());
-        }
-        let actor = LearnerActor::new(self.clone(), profile, tz, today, used, session);
-        let addr = actor.start();
-        reg.insert(learner_id.to_string(), addr.clone());
-        Ok(addr)
+        let engine = self.clone();
+        Ok(self.learners.get_or_start(learner_id, move || {
+            LearnerActor::new(engine, profile, tz, today, used, session, catalog)
+        }))
     }
 
     /// Forgets a stopped actor (only if the registry still points at it).
     pub(crate) fn unregister(&self, learner_id: &str, addr: &Addr<LearnerActor>) {
-        let mut reg = self.registry.lock().unwrap_or_else(|p| p.into_inner());
-        if reg.get(learner_id).is_some_and(|a| a == addr) {
-            reg.remove(learner_id);
+        self.learners.remove_if(learner_id, addr);
+    }
+
+    /// The parent's notifier, started if needed (it loads nothing).
+    pub fn parent(self: &Arc<Self>, parent_id: &str) -> Addr<ParentNotifier> {
+        let engine = self.clone();
+        self.parents.get_or_start(parent_id, || {
+            ParentNotifier::new(parent_id.to_string(), engine)
+        })
+    }
+
+    /// The parent's notifier if one is live (presence and time need no storing).
+    pub fn live_parent(&self, parent_id: &str) -> Option<Addr<ParentNotifier>> {
+        self.parents.get(parent_id)
+    }
+
+    /// The class's monitor, started with its roster if needed.
+    pub fn class(
+        self: &Arc<Self>,
+        class_id: &str,
+        class: serde_json::Value,
+        roster: Vec<(String, String)>,
+    ) -> Addr<ClassMonitor> {
+        let engine = self.clone();
+        self.classes.get_or_start(class_id, || {
+            ClassMonitor::new(class_id.to_string(), class, roster, engine)
+        })
+    }
+
+    pub fn live_class(&self, class_id: &str) -> Option<Addr<ClassMonitor>> {
+        self.classes.get(class_id)
+    }
+
+    /// A learner joined or left classes: its actor (if live) and the classes' monitors learn it.
+    pub fn classes_changed(&self, learner_id: &str, class_ids: Vec<String>) {
+        if let Some(addr) = self.live(learner_id) {
+            addr.do_send(crate::learner::Classes { class_ids });
         }
     }
 

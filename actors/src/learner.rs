@@ -12,15 +12,18 @@ use chrono::{NaiveDate, Utc};
 use chrono_tz::Tz;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::achievements::{Achievement, Completion as HistoryCompletion, History};
+use crate::classes::ClassEvent;
 use crate::content::Answer;
 use crate::engine::Engine;
 use crate::flusher::{Durable, Item};
+use crate::parents::{ChildTime, Notify, Presence};
 use crate::protocol::{ClientMsg, ErrorCode, OpenSessionView, Outbound, ServerMsg, close};
 use crate::screen_time::{ClockEvent, ScreenClock, local_date};
 use crate::session::{AnswerResult, LiveSession};
 use crate::store::{
-    Activity, AnswerRecord, LearnerProfile, NewSession, ScreenTimeToday, SessionEnd,
-    SessionSnapshot, SessionStatus, StoreError,
+    Activity, AnswerRecord, LearnerProfile, NewSession, Notification, NotificationKind,
+    ScreenTimeToday, SessionEnd, SessionSnapshot, SessionStatus, StoreError,
 };
 
 /// A new connection of this learner. The actor sends `hello` (and, with no time left,
@@ -68,6 +71,34 @@ pub struct Snapshot {
     pub session_id: String,
 }
 
+/// Where the learner is, for a class monitor's first snapshot.
+#[derive(Message)]
+#[rtype(result = "LearnerStatus")]
+pub struct Status;
+
+#[derive(Debug, Clone, Default)]
+pub struct LearnerStatus {
+    pub online: bool,
+    pub activity_id: Option<String>,
+    pub session_id: Option<String>,
+    pub answered: u32,
+    pub correct: u32,
+}
+
+/// The learner's classes changed.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Classes {
+    pub class_ids: Vec<String>,
+}
+
+/// Study time outside activities (study pages), counted for achievements.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct StudySeconds {
+    pub seconds: u64,
+}
+
 /// The clock as it stands now.
 #[derive(Message)]
 #[rtype(result = "crate::protocol::TimeView")]
@@ -98,6 +129,11 @@ enum ReplyTo {
 
 pub struct LearnerActor {
     learner_id: String,
+    name: String,
+    parent_id: Option<String>,
+    class_ids: Vec<String>,
+    history: History,
+    catalog: Arc<Vec<Achievement>>,
     tz: Tz,
     pub notifications_enabled: bool,
     engine: Arc<Engine>,
@@ -120,6 +156,7 @@ impl LearnerActor {
         today: NaiveDate,
         used: ScreenTimeToday,
         session: Option<LiveSession>,
+        catalog: Arc<Vec<Achievement>>,
     ) -> Self {
         let now = Instant::now();
         let persist_every = engine.config.persist_every;
@@ -137,6 +174,11 @@ impl LearnerActor {
         );
         Self {
             learner_id: profile.id,
+            name: profile.name,
+            parent_id: profile.parent_id,
+            class_ids: profile.class_ids,
+            history: profile.history,
+            catalog,
             tz,
             notifications_enabled: profile.notifications_enabled,
             engine,
@@ -148,13 +190,122 @@ impl LearnerActor {
             waiters: Vec::new(),
             // Spread persists over the interval, so learners who connected together do not
             // all write at the same second.
-            last_persist: now.checked_sub(persist_every.mul_f64(jitter())).unwrap_or(now),
+            last_persist: now
+                .checked_sub(persist_every.mul_f64(jitter()))
+                .unwrap_or(now),
             empty_since: Some(now),
         }
     }
 
     fn present(&self, now: Instant) -> bool {
         !self.conns.is_empty() || self.rest_until.is_some_and(|t| t > now)
+    }
+
+    /// Tells the parent's feed and the class monitors where the learner is now.
+    fn announce_presence(&self) {
+        let online = !self.conns.is_empty();
+        let activity_id = self.session.as_ref().map(|s| s.activity.id.clone());
+        if let Some(parent) = self
+            .parent_id
+            .as_deref()
+            .and_then(|p| self.engine.live_parent(p))
+        {
+            parent.do_send(Presence {
+                child_id: self.learner_id.clone(),
+                online,
+                activity_id: activity_id.clone(),
+            });
+        }
+        self.class_event(ClassEvent::Presence {
+            learner_id: self.learner_id.clone(),
+            online,
+            activity_id,
+            session_id: self.session.as_ref().map(|s| s.id.clone()),
+        });
+    }
+
+    fn class_event(&self, event: ClassEvent) {
+        for id in &self.class_ids {
+            if let Some(monitor) = self.engine.live_class(id) {
+                monitor.do_send(event.clone());
+            }
+        }
+    }
+
+    /// Stores a notification for the parent (pushed unless the parent turned them off).
+    fn notify_parent(
+        &self,
+        kind: NotificationKind,
+        title: String,
+        body: String,
+        data: serde_json::Value,
+    ) {
+        let Some(parent_id) = self.parent_id.clone() else {
+            return;
+        };
+        let notification = Notification {
+            id: uuid::Uuid::now_v7().to_string(),
+            parent_id: parent_id.clone(),
+            child_id: self.learner_id.clone(),
+            kind,
+            title,
+            body,
+            data,
+            created_at: Utc::now(),
+        };
+        self.engine.parent(&parent_id).do_send(Notify {
+            notification,
+            push: self.notifications_enabled,
+        });
+    }
+
+    fn push_time_to_parent(&self) {
+        if let Some(parent) = self
+            .parent_id
+            .as_deref()
+            .and_then(|p| self.engine.live_parent(p))
+        {
+            parent.do_send(ChildTime {
+                child_id: self.learner_id.clone(),
+                time: self.clock.view(),
+            });
+        }
+    }
+
+    /// Checks the catalog after a completion; the database decides each unlock once, and only
+    /// what it stored is announced (to the child, the parent and the classes).
+    fn check_achievements(&mut self, ctx: &mut Context<Self>) {
+        let met: Vec<Achievement> = self
+            .history
+            .newly_met(&self.catalog)
+            .into_iter()
+            .cloned()
+            .collect();
+        if met.is_empty() {
+            return;
+        }
+        let ids = met.iter().map(|a| a.id.clone()).collect();
+        let stored = self.engine.store.unlock(&self.learner_id, ids, Utc::now());
+        ctx.spawn(stored.into_actor(self).map(move |res, act, _| match res {
+            Ok(new) => {
+                for a in met.iter().filter(|a| new.contains(&a.id)) {
+                    act.broadcast(&ServerMsg::Achievement { achievement: a.view() });
+                    act.notify_parent(
+                        NotificationKind::AchievementUnlocked,
+                        format!("{} unlocked “{}”", act.name, a.title),
+                        a.description.clone(),
+                        serde_json::json!({"achievement_id": a.id, "reward_points": a.reward_points, "badge_icon_url": a.badge_icon_url}),
+                    );
+                    act.class_event(ClassEvent::Achievement { learner_id: act.learner_id.clone(), achievement: a.view() });
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not store unlocks; they are checked again next time");
+                for a in &met {
+                    act.history.unlocked.remove(&a.id);
+                }
+            }
+        }));
     }
 
     fn send_to(&mut self, conn_id: u64, out: Outbound) {
@@ -235,7 +386,7 @@ impl LearnerActor {
             } => self.answer(session_id, seq, question_id, answer, to, ctx),
             ClientMsg::Finish { session_id } => {
                 if self.session.as_ref().is_some_and(|s| s.id == session_id) {
-                    let completed = self.complete(SessionStatus::Completed);
+                    let completed = self.complete(SessionStatus::Completed, ctx);
                     self.reply(to, vec![completed], None);
                 } else {
                     self.error(to, ErrorCode::NoSession, "that session is not open", None);
@@ -256,7 +407,12 @@ impl LearnerActor {
             Ok(None) => act.error(to, ErrorCode::UnknownActivity, "no such activity", None),
             Err(e) => {
                 tracing::warn!(error = %e, "could not load an activity");
-                act.error(to, ErrorCode::StorageUnavailable, "could not start now; try again shortly", None)
+                act.error(
+                    to,
+                    ErrorCode::StorageUnavailable,
+                    "could not start now; try again shortly",
+                    None,
+                )
             }
         }));
     }
@@ -265,7 +421,7 @@ impl LearnerActor {
     /// once (also while the database is away); a REST caller waits until the row is saved.
     fn open_session(&mut self, activity: Arc<Activity>, to: ReplyTo, ctx: &mut Context<Self>) {
         if self.session.is_some() {
-            self.complete(SessionStatus::Abandoned);
+            self.complete(SessionStatus::Abandoned, ctx);
         }
         let session_id = uuid::Uuid::now_v7().to_string();
         let started_at = Utc::now();
@@ -280,14 +436,19 @@ impl LearnerActor {
             Some(ctx.address().recipient()),
         );
         let session = LiveSession::new(session_id.clone(), activity, started_at);
-        let started =
-            ServerMsg::Started { session_id: session_id.clone(), activity: session.activity.public(), answers: Vec::new(), last_saved_seq: 0 };
+        let started = ServerMsg::Started {
+            session_id: session_id.clone(),
+            activity: session.activity.public(),
+            answers: Vec::new(),
+            last_saved_seq: 0,
+        };
         self.session = Some(session);
         let saved = match to {
             ReplyTo::Rest(_) => self.saved_waiter(&session_id, 0, true),
             ReplyTo::Conn(_) => None,
         };
         self.reply(to, vec![started], saved);
+        self.announce_presence();
     }
 
     fn started_msg(session: &LiveSession) -> ServerMsg {
@@ -317,7 +478,7 @@ impl LearnerActor {
             let activity = content.activity(&snapshot.activity_id).await?;
             Ok::<_, StoreError>(Some((snapshot, activity)))
         };
-        ctx.wait(io.into_actor(self).map(move |res, act, _| match res {
+        ctx.wait(io.into_actor(self).map(move |res, act, ctx| match res {
             Ok(Some((snapshot, _))) if snapshot.status == SessionStatus::Completed => {
                 let completed = ServerMsg::Completed(crate::protocol::Completion {
                     session_id: snapshot.session_id,
@@ -332,12 +493,13 @@ impl LearnerActor {
             }
             Ok(Some((snapshot, Some(activity)))) if snapshot.status == SessionStatus::Open => {
                 if act.session.is_some() {
-                    act.complete(SessionStatus::Abandoned);
+                    act.complete(SessionStatus::Abandoned, ctx);
                 }
                 let session = LiveSession::from_snapshot(&snapshot, activity);
                 let msg = Self::started_msg(&session);
                 act.session = Some(session);
                 act.reply(to, vec![msg], None);
+                act.announce_presence();
             }
             Ok(_) => act.error(
                 to,
@@ -425,6 +587,14 @@ impl LearnerActor {
                     local_date: self.local_date(),
                 };
                 let seq_u = feedback.seq;
+                self.class_event(ClassEvent::Answer {
+                    learner_id: self.learner_id.clone(),
+                    session_id: session_id.clone(),
+                    question_id: feedback.question_id.clone(),
+                    correct: feedback.correct,
+                    answered: feedback.progress.answered,
+                    right: feedback.progress.correct,
+                });
                 reservation
                     .expect("a new seq always has a reservation")
                     .send(record, ctx.address().recipient());
@@ -434,10 +604,10 @@ impl LearnerActor {
                     if let ReplyTo::Conn(_) = to {
                         // Feedback first, then `completed` to every connection.
                         self.reply(to, msgs, None);
-                        self.complete(SessionStatus::Completed);
+                        self.complete(SessionStatus::Completed, ctx);
                         return;
                     }
-                    msgs.push(self.complete(SessionStatus::Completed));
+                    msgs.push(self.complete(SessionStatus::Completed, ctx));
                 }
                 self.reply(to, msgs, saved);
             }
@@ -446,13 +616,18 @@ impl LearnerActor {
 
     /// For REST: a receiver that resolves once `seq` is saved (at once if it already is).
     /// `fresh`: the item was just queued, so it cannot be saved yet (seq 0 is a new session).
-    fn saved_waiter(&mut self, session_id: &str, seq: u32, fresh: bool) -> Option<oneshot::Receiver<()>> {
+    fn saved_waiter(
+        &mut self,
+        session_id: &str,
+        seq: u32,
+        fresh: bool,
+    ) -> Option<oneshot::Receiver<()>> {
         let (tx, rx) = oneshot::channel();
         let already = !fresh
             && self
-            .session
-            .as_ref()
-            .is_some_and(|s| s.id == session_id && s.last_saved_seq >= seq);
+                .session
+                .as_ref()
+                .is_some_and(|s| s.id == session_id && s.last_saved_seq >= seq);
         if already {
             let _ = tx.send(());
         } else {
@@ -463,28 +638,53 @@ impl LearnerActor {
 
     /// Ends the live session: the end goes to the flusher behind its answers, `completed`
     /// to every connection. Returns the `completed` message.
-    fn complete(&mut self, status: SessionStatus) -> ServerMsg {
+    fn complete(&mut self, status: SessionStatus, ctx: &mut Context<Self>) -> ServerMsg {
         let session = self.session.take().expect("complete needs a live session");
         let now = Utc::now();
         let c = session.completion(now);
-        self.engine.flush.push(Item::End(SessionEnd {
-            session_id: session.id.clone(),
-            learner_id: self.learner_id.clone(),
-            status,
-            questions_answered: session.progress().answered,
-            questions_correct: c.questions_correct,
-            accuracy: c.accuracy,
-            stars: c.stars,
-            duration_seconds: c.duration_seconds,
-            ended_at: now,
-            category: session.activity.category.clone(),
-            local_date: self.local_date(),
-        }), None);
-        let msg = ServerMsg::Completed(c);
+        self.engine.flush.push(
+            Item::End(SessionEnd {
+                session_id: session.id.clone(),
+                learner_id: self.learner_id.clone(),
+                status,
+                questions_answered: session.progress().answered,
+                questions_correct: c.questions_correct,
+                accuracy: c.accuracy,
+                stars: c.stars,
+                duration_seconds: c.duration_seconds,
+                ended_at: now,
+                category: session.activity.category.clone(),
+                local_date: self.local_date(),
+            }),
+            None,
+        );
         if status == SessionStatus::Completed {
-            self.broadcast(&msg);
+            self.broadcast(&ServerMsg::Completed(c.clone()));
+            self.class_event(ClassEvent::Completed {
+                learner_id: self.learner_id.clone(),
+                session_id: c.session_id.clone(),
+                activity_id: c.activity_id.clone(),
+                accuracy: c.accuracy,
+                stars: c.stars,
+            });
+            self.notify_parent(
+                NotificationKind::ActivityCompleted,
+                format!("{} completed “{}”", self.name, session.activity.title),
+                format!("{} of {} right, {} star{}", c.questions_correct, c.questions_total, c.stars, if c.stars == 1 { "" } else { "s" }),
+                serde_json::json!({"session_id": c.session_id, "activity_id": c.activity_id, "accuracy": c.accuracy, "stars": c.stars}),
+            );
+            self.history.record(
+                HistoryCompletion {
+                    category: session.activity.category.clone(),
+                    accuracy: c.accuracy,
+                },
+                self.local_date(),
+                c.duration_seconds,
+            );
+            self.check_achievements(ctx);
         }
-        msg
+        self.announce_presence();
+        ServerMsg::Completed(c)
     }
 
     fn persist(&mut self, ended: bool) {
@@ -518,12 +718,36 @@ impl LearnerActor {
         for event in events {
             match event {
                 ClockEvent::Warning(left) => {
-                    self.broadcast(&ServerMsg::TimeWarning { left_seconds: left })
+                    self.broadcast(&ServerMsg::TimeWarning { left_seconds: left });
+                    self.notify_parent(
+                        NotificationKind::TimeWarning,
+                        format!(
+                            "{} has {} minute{} of screen time left today",
+                            self.name,
+                            left.div_ceil(60),
+                            if left.div_ceil(60) == 1 { "" } else { "s" }
+                        ),
+                        String::new(),
+                        serde_json::json!({"left_seconds": left}),
+                    );
                 }
-                ClockEvent::TimeUp => self.time_up(),
+                ClockEvent::TimeUp => {
+                    self.time_up();
+                    self.notify_parent(
+                        NotificationKind::TimeLimitReached,
+                        format!("{} reached today's screen-time limit", self.name),
+                        String::new(),
+                        serde_json::json!({"limit_seconds": self.clock.allowed()}),
+                    );
+                    self.class_event(ClassEvent::TimeUp {
+                        learner_id: self.learner_id.clone(),
+                    });
+                    self.announce_presence();
+                }
                 ClockEvent::Time => {
                     let view = self.clock.view();
                     self.broadcast(&ServerMsg::Time(view));
+                    self.push_time_to_parent();
                 }
                 ClockEvent::NewDay(span) => self.engine.flush.push(Item::Span(span), None),
             }
@@ -536,6 +760,7 @@ impl LearnerActor {
         self.clock.pushed(now);
         let view = self.clock.view();
         self.broadcast(&ServerMsg::Time(view));
+        self.push_time_to_parent();
         let events = self.clock.check(now);
         self.on_clock(events);
     }
@@ -595,8 +820,12 @@ impl Handler<Connect> for LearnerActor {
         self.last_activity = now;
         self.empty_since = None;
         self.clock.pushed(now);
+        let first = self.conns.is_empty();
         self.conns.insert(msg.conn_id, msg.tx);
         self.send_to(msg.conn_id, hello);
+        if first {
+            self.announce_presence();
+        }
     }
 }
 
@@ -606,6 +835,9 @@ impl Handler<Disconnect> for LearnerActor {
     fn handle(&mut self, msg: Disconnect, _: &mut Context<Self>) {
         if self.conns.remove(&msg.conn_id).is_some() {
             self.persist(false);
+            if self.conns.is_empty() {
+                self.announce_presence();
+            }
         }
     }
 }
@@ -646,9 +878,9 @@ impl Handler<Durable> for LearnerActor {
         }
         if msg.up_to_seq > 0 {
             self.broadcast(&ServerMsg::Saved {
-            session_id: msg.session_id,
-            up_to_seq: msg.up_to_seq,
-        });
+                session_id: msg.session_id,
+                up_to_seq: msg.up_to_seq,
+            });
         }
     }
 }
@@ -708,5 +940,38 @@ impl Handler<TimeNow> for LearnerActor {
 
     fn handle(&mut self, _: TimeNow, _: &mut Context<Self>) -> Self::Result {
         MessageResult(self.clock.view())
+    }
+}
+
+impl Handler<Status> for LearnerActor {
+    type Result = MessageResult<Status>;
+
+    fn handle(&mut self, _: Status, _: &mut Context<Self>) -> Self::Result {
+        let progress = self.session.as_ref().map(|s| s.progress());
+        MessageResult(LearnerStatus {
+            online: !self.conns.is_empty(),
+            activity_id: self.session.as_ref().map(|s| s.activity.id.clone()),
+            session_id: self.session.as_ref().map(|s| s.id.clone()),
+            answered: progress.map_or(0, |p| p.answered),
+            correct: progress.map_or(0, |p| p.correct),
+        })
+    }
+}
+
+impl Handler<Classes> for LearnerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Classes, _: &mut Context<Self>) {
+        self.class_ids = msg.class_ids;
+        self.announce_presence();
+    }
+}
+
+impl Handler<StudySeconds> for LearnerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: StudySeconds, ctx: &mut Context<Self>) {
+        self.history.add_study_seconds(msg.seconds);
+        self.check_achievements(ctx);
     }
 }

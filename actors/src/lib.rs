@@ -3,11 +3,13 @@
 //! [`store::ContentSource`]) implemented by the server crate.
 
 pub mod achievements;
+pub mod classes;
 pub mod content;
 pub mod engine;
 pub mod flusher;
 pub mod learner;
 pub mod memory;
+pub mod parents;
 pub mod protocol;
 pub mod screen_time;
 pub mod session;

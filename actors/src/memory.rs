@@ -17,6 +17,8 @@ struct State {
     answers: BTreeMap<(String, u32), AnswerRecord>,
     spans: HashMap<String, ScreenTimeSpan>,
     bonus: HashMap<(String, NaiveDate), u64>,
+    unlocked: HashMap<(String, String), chrono::DateTime<chrono::Utc>>,
+    notifications: Vec<Notification>,
 }
 
 pub struct MemoryStore {
@@ -55,6 +57,9 @@ impl MemoryStore {
             LearnerProfile {
                 id: id.into(),
                 name: id.into(),
+                parent_id: Some(format!("parent-of-{id}")),
+                class_ids: Vec::new(),
+                history: crate::achievements::History::default(),
                 timezone: "UTC".into(),
                 daily_limit_seconds,
                 notifications_enabled: true,
@@ -65,6 +70,21 @@ impl MemoryStore {
     /// From now on every write fails (true) or succeeds again (false).
     pub fn set_failing(&self, failing: bool) {
         self.failing.store(failing, Ordering::SeqCst);
+    }
+
+    /// Notifications stored so far.
+    pub fn notifications(&self) -> Vec<Notification> {
+        self.state.lock().unwrap().notifications.clone()
+    }
+
+    /// Achievement ids unlocked for a learner.
+    pub fn unlocked(&self, learner_id: &str) -> Vec<String> {
+        let st = self.state.lock().unwrap();
+        st.unlocked
+            .keys()
+            .filter(|(l, _)| l == learner_id)
+            .map(|(_, a)| a.clone())
+            .collect()
     }
 
     /// Watches the number of batch writes attempted (failed or not).
@@ -173,20 +193,22 @@ impl Store for MemoryStore {
         }
         let mut st = self.state.lock().unwrap();
         for s in batch.starts {
-            st.sessions.entry(s.session_id.clone()).or_insert(SessionSnapshot {
-                session_id: s.session_id,
-                learner_id: s.learner_id,
-                activity_id: s.activity_id,
-                status: SessionStatus::Open,
-                started_at: s.started_at,
-                ended_at: None,
-                questions_total: s.questions_total,
-                questions_correct: 0,
-                accuracy: None,
-                stars: None,
-                duration_seconds: None,
-                answers: Vec::new(),
-            });
+            st.sessions
+                .entry(s.session_id.clone())
+                .or_insert(SessionSnapshot {
+                    session_id: s.session_id,
+                    learner_id: s.learner_id,
+                    activity_id: s.activity_id,
+                    status: SessionStatus::Open,
+                    started_at: s.started_at,
+                    ended_at: None,
+                    questions_total: s.questions_total,
+                    questions_correct: 0,
+                    accuracy: None,
+                    stars: None,
+                    duration_seconds: None,
+                    answers: Vec::new(),
+                });
         }
         for a in batch.answers {
             // Idempotent on (session_id, seq), like the real tables.
@@ -208,11 +230,41 @@ impl Store for MemoryStore {
         self.batches_written.fetch_add(1, Ordering::SeqCst);
         ready(Ok(()))
     }
+
+    fn unlock(
+        &self,
+        learner_id: &str,
+        ids: Vec<String>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> StoreFuture<Vec<String>> {
+        if let Some(e) = self.fail() {
+            return ready(Err(e));
+        }
+        let mut st = self.state.lock().unwrap();
+        let new = ids
+            .into_iter()
+            .filter(|id| {
+                st.unlocked
+                    .insert((learner_id.to_string(), id.clone()), at)
+                    .is_none()
+            })
+            .collect();
+        ready(Ok(new))
+    }
+
+    fn add_notification(&self, n: Notification) -> StoreFuture<()> {
+        if let Some(e) = self.fail() {
+            return ready(Err(e));
+        }
+        self.state.lock().unwrap().notifications.push(n);
+        ready(Ok(()))
+    }
 }
 
 #[derive(Default)]
 pub struct MemoryContent {
     activities: Mutex<HashMap<String, Arc<Activity>>>,
+    achievements: Mutex<Arc<Vec<crate::achievements::Achievement>>>,
 }
 
 impl MemoryContent {
@@ -226,6 +278,10 @@ impl MemoryContent {
         }
         Arc::new(c)
     }
+
+    pub fn set_achievements(&self, catalog: Vec<crate::achievements::Achievement>) {
+        *self.achievements.lock().unwrap() = Arc::new(catalog);
+    }
 }
 
 impl ContentSource for MemoryContent {
@@ -236,5 +292,9 @@ impl ContentSource for MemoryContent {
             .unwrap()
             .get(activity_id)
             .cloned()))
+    }
+
+    fn achievements(&self) -> StoreFuture<Arc<Vec<crate::achievements::Achievement>>> {
+        ready(Ok(self.achievements.lock().unwrap().clone()))
     }
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::achievements::{Achievement, History};
 use crate::content::ActivityContent;
 use crate::protocol::PublicActivity;
 
@@ -61,6 +62,12 @@ impl Activity {
 pub struct LearnerProfile {
     pub id: String,
     pub name: String,
+    /// The parent told about this learner (none for a student's own learner).
+    pub parent_id: Option<String>,
+    /// Classes whose teachers watch this learner.
+    pub class_ids: Vec<String>,
+    /// What achievements are checked against.
+    pub history: History,
     /// IANA name; "today" is the calendar day there.
     pub timezone: String,
     pub daily_limit_seconds: u64,
@@ -197,6 +204,54 @@ impl Batch {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotificationKind {
+    AchievementUnlocked,
+    ActivityCompleted,
+    TimeWarning,
+    TimeLimitReached,
+}
+
+impl NotificationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::AchievementUnlocked => "achievement_unlocked",
+            NotificationKind::ActivityCompleted => "activity_completed",
+            NotificationKind::TimeWarning => "time_warning",
+            NotificationKind::TimeLimitReached => "time_limit_reached",
+        }
+    }
+}
+
+/// A notification for a parent, stored before it is pushed.
+#[derive(Debug, Clone)]
+pub struct Notification {
+    pub id: String,
+    pub parent_id: String,
+    pub child_id: String,
+    pub kind: NotificationKind,
+    pub title: String,
+    pub body: String,
+    pub data: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Notification {
+    /// The wire shape: `{id, kind, child_id, title, body, data, created_at, read}`.
+    pub fn view(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "kind": self.kind.as_str(),
+            "child_id": self.child_id,
+            "title": self.title,
+            "body": self.body,
+            "data": self.data,
+            "created_at": self.created_at,
+            "read": false,
+        })
+    }
+}
+
 pub trait Store: Send + Sync + 'static {
     fn load_learner(&self, learner_id: &str) -> StoreFuture<Option<LearnerProfile>>;
     fn load_screen_time(&self, learner_id: &str, date: NaiveDate) -> StoreFuture<ScreenTimeToday>;
@@ -207,8 +262,18 @@ pub trait Store: Send + Sync + 'static {
     /// after a failure whose commit actually went through. Everything the engine writes goes
     /// through here, so the database sees a few large transactions, not many small ones.
     fn write_batch(&self, batch: Batch) -> StoreFuture<()>;
+    /// Stores unlocks; returns the ones that were new (a unique key decides, so two nodes or
+    /// two racing completions unlock an achievement once).
+    fn unlock(
+        &self,
+        learner_id: &str,
+        achievement_ids: Vec<String>,
+        at: DateTime<Utc>,
+    ) -> StoreFuture<Vec<String>>;
+    fn add_notification(&self, notification: Notification) -> StoreFuture<()>;
 }
 
 pub trait ContentSource: Send + Sync + 'static {
     fn activity(&self, activity_id: &str) -> StoreFuture<Option<Arc<Activity>>>;
+    fn achievements(&self) -> StoreFuture<Arc<Vec<Achievement>>>;
 }

@@ -231,16 +231,25 @@ async fn a_full_buffer_refuses_answers_without_using_their_seq() {
     // The database is away from the start: the session row and one answer fill the buffer.
     store.set_failing(true);
     c.send(json!({"type": "start", "activity_id": "math-test"}));
-    let sid = c.expect("started").await["session_id"].as_str().unwrap().to_string();
-    c.send(json!({"type": "answer", "session_id": sid, "seq": 1, "question_id": "q1", "answer": 1}));
+    let sid = c.expect("started").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    c.send(
+        json!({"type": "answer", "session_id": sid, "seq": 1, "question_id": "q1", "answer": 1}),
+    );
     c.expect("feedback").await;
-    c.send(json!({"type": "answer", "session_id": sid, "seq": 2, "question_id": "q2", "answer": 2}));
+    c.send(
+        json!({"type": "answer", "session_id": sid, "seq": 2, "question_id": "q2", "answer": 2}),
+    );
     let err = c.expect("error").await;
     assert_eq!(err["code"], "storage_unavailable");
     store.set_failing(false);
     c.saved_up_to(1).await;
     // The refused seq is still free.
-    c.send(json!({"type": "answer", "session_id": sid, "seq": 2, "question_id": "q2", "answer": 2}));
+    c.send(
+        json!({"type": "answer", "session_id": sid, "seq": 2, "question_id": "q2", "answer": 2}),
+    );
     let fb = c.expect("feedback").await;
     assert!(fb.get("duplicate").is_none());
     c.saved_up_to(2).await;

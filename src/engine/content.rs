@@ -9,12 +9,14 @@ use studyhub_actors::content::ActivityContent;
 use studyhub_actors::store::{Activity, ContentSource, StoreError, StoreFuture};
 
 use crate::db::DbPool;
-use crate::db::models::ActivityRow;
-use crate::db::schema::activities;
+use crate::db::models::{AchievementRow, ActivityRow};
+use crate::db::schema::{achievements, activities};
+use studyhub_actors::achievements::{Achievement, Criteria};
 
 pub struct ContentCache {
     pool: DbPool,
     activities: RwLock<HashMap<String, Arc<Activity>>>,
+    achievements: RwLock<Option<Arc<Vec<Achievement>>>>,
 }
 
 pub fn activity_from_row(row: ActivityRow) -> Result<Activity, String> {
@@ -38,7 +40,51 @@ impl ContentCache {
         Self {
             pool,
             activities: RwLock::new(HashMap::new()),
+            achievements: RwLock::new(None),
         }
+    }
+
+    /// The achievement catalog (read once; it changes only with `studyhub seed`).
+    pub async fn achievements(&self) -> Result<Arc<Vec<Achievement>>, StoreError> {
+        if let Some(c) = self
+            .achievements
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+        {
+            return Ok(c);
+        }
+        let pool = self.pool.clone();
+        let rows = tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(|e| StoreError(e.to_string()))?;
+            achievements::table
+                .order(achievements::id)
+                .select(AchievementRow::as_select())
+                .load(&mut conn)
+                .map_err(|e| StoreError(e.to_string()))
+        })
+        .await
+        .map_err(|e| StoreError(e.to_string()))??;
+        let catalog: Vec<Achievement> = rows
+            .into_iter()
+            .filter_map(|r| match serde_json::from_str::<Criteria>(&r.criteria) {
+                Ok(criteria) => Some(Achievement {
+                    id: r.id,
+                    title: r.title,
+                    description: r.description,
+                    badge_icon_url: r.badge_icon_url,
+                    reward_points: r.reward_points,
+                    criteria,
+                }),
+                Err(e) => {
+                    tracing::warn!(achievement = %r.id, error = %e, "achievement with unreadable criteria skipped");
+                    None
+                }
+            })
+            .collect();
+        let catalog = Arc::new(catalog);
+        *self.achievements.write().unwrap_or_else(|p| p.into_inner()) = Some(catalog.clone());
+        Ok(catalog)
     }
 
     /// Drops a cached activity (after it was edited or deleted).
@@ -89,5 +135,10 @@ impl ContentSource for CachedContent {
         let cache = self.0.clone();
         let id = activity_id.to_string();
         Box::pin(async move { cache.get(&id).await })
+    }
+
+    fn achievements(&self) -> StoreFuture<Arc<Vec<Achievement>>> {
+        let cache = self.0.clone();
+        Box::pin(async move { cache.achievements().await })
     }
 }

@@ -9,11 +9,12 @@ use studyhub_actors::store::*;
 
 use crate::crypto::Cipher;
 use crate::db::schema::{
-    activity_sessions, answers, daily_progress, learner_settings, learners, screen_time_grants,
-    screen_time_logs,
+    activities, activity_sessions, answers, class_members, daily_progress, learner_achievements,
+    learner_settings, learners, notifications, page_progress, screen_time_grants, screen_time_logs,
 };
 use crate::db::{DbConnection, DbPool};
 use crate::on_backend;
+use studyhub_actors::achievements::{Completion as HistoryCompletion, History};
 
 /// Points a completed activity earns per star (achievements add their own reward points).
 pub const POINTS_PER_STAR: i32 = 10;
@@ -242,12 +243,13 @@ fn write_batch(conn: &mut DbConnection, cipher: &Cipher, batch: Batch) -> QueryR
             .collect();
         for chunk in starts.chunks(INSERT_CHUNK) {
             match conn {
-                DbConnection::Pg(c) => {
-                    diesel::insert_into(activity_sessions::table).values(chunk).on_conflict_do_nothing().execute(c)?
-                }
-                DbConnection::Sqlite(c) => {
-                    diesel::insert_or_ignore_into(activity_sessions::table).values(chunk).execute(c)?
-                }
+                DbConnection::Pg(c) => diesel::insert_into(activity_sessions::table)
+                    .values(chunk)
+                    .on_conflict_do_nothing()
+                    .execute(c)?,
+                DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(activity_sessions::table)
+                    .values(chunk)
+                    .execute(c)?,
             };
         }
         let rows: Vec<AnswerRow> = batch
@@ -283,7 +285,11 @@ fn write_batch(conn: &mut DbConnection, cipher: &Cipher, batch: Batch) -> QueryR
         }
         let applied = end_sessions(conn, &batch.ends, &last_seq)?;
         let mut deltas: HashMap<(String, NaiveDate, String), ProgressDeltaInput> = HashMap::new();
-        for end in batch.ends.iter().filter(|e| applied.contains(&e.session_id)) {
+        for end in batch
+            .ends
+            .iter()
+            .filter(|e| applied.contains(&e.session_id))
+        {
             let completed = end.status == SessionStatus::Completed;
             let stars = if completed { end.stars as i32 } else { 0 };
             let d = deltas
@@ -329,7 +335,8 @@ fn end_sessions(
     use diesel::sql_types::{Double, Integer, Nullable, Text, Timestamp};
     let mut applied = std::collections::HashSet::new();
     let seq_of = |e: &SessionEnd| last_seq.get(e.session_id.as_str()).copied().unwrap_or(0) as i32;
-    let stars_of = |e: &SessionEnd| (e.status == SessionStatus::Completed).then_some(e.stars as i32);
+    let stars_of =
+        |e: &SessionEnd| (e.status == SessionStatus::Completed).then_some(e.stars as i32);
     let duration_of = |e: &SessionEnd| e.duration_seconds.min(i32::MAX as u64) as i32;
     match conn {
         DbConnection::Pg(c) => {
@@ -407,19 +414,27 @@ fn add_progress_many(conn: &mut DbConnection, deltas: Vec<ProgressDeltaInput>) -
             for chunk in rows.chunks(INSERT_CHUNK) {
                 diesel::insert_into(daily_progress::table)
                     .values(chunk)
-                    .on_conflict((daily_progress::learner_id, daily_progress::date, daily_progress::category))
+                    .on_conflict((
+                        daily_progress::learner_id,
+                        daily_progress::date,
+                        daily_progress::category,
+                    ))
                     .do_update()
                     .set((
                         daily_progress::activities_completed
-                            .eq(daily_progress::activities_completed + excluded(daily_progress::activities_completed)),
-                        daily_progress::questions_answered
-                            .eq(daily_progress::questions_answered + excluded(daily_progress::questions_answered)),
-                        daily_progress::questions_correct
-                            .eq(daily_progress::questions_correct + excluded(daily_progress::questions_correct)),
+                            .eq(daily_progress::activities_completed
+                                + excluded(daily_progress::activities_completed)),
+                        daily_progress::questions_answered.eq(daily_progress::questions_answered
+                            + excluded(daily_progress::questions_answered)),
+                        daily_progress::questions_correct.eq(daily_progress::questions_correct
+                            + excluded(daily_progress::questions_correct)),
                         daily_progress::study_seconds
-                            .eq(daily_progress::study_seconds + excluded(daily_progress::study_seconds)),
-                        daily_progress::stars.eq(daily_progress::stars + excluded(daily_progress::stars)),
-                        daily_progress::points.eq(daily_progress::points + excluded(daily_progress::points)),
+                            .eq(daily_progress::study_seconds
+                                + excluded(daily_progress::study_seconds)),
+                        daily_progress::stars
+                            .eq(daily_progress::stars + excluded(daily_progress::stars)),
+                        daily_progress::points
+                            .eq(daily_progress::points + excluded(daily_progress::points)),
                     ))
                     .execute(c)?;
             }
@@ -427,6 +442,53 @@ fn add_progress_many(conn: &mut DbConnection, deltas: Vec<ProgressDeltaInput>) -
         }
         DbConnection::Sqlite(_) => deltas.iter().try_for_each(|d| add_progress(conn, d)),
     }
+}
+
+/// What achievements are checked against, read once when a learner's actor starts: every
+/// completed session (category, accuracy), the days with a completion, study seconds
+/// (activities and study pages) and what is already unlocked.
+fn load_history(conn: &mut DbConnection, learner_id: &str) -> QueryResult<History> {
+    let completions: Vec<(String, Option<f64>)> = activity_sessions::table
+        .inner_join(activities::table)
+        .filter(activity_sessions::learner_id.eq(learner_id))
+        .filter(activity_sessions::status.eq("completed"))
+        .select((activities::category, activity_sessions::accuracy))
+        .load(conn)?;
+    let days: Vec<(NaiveDate, i32)> = daily_progress::table
+        .filter(daily_progress::learner_id.eq(learner_id))
+        .select((daily_progress::date, daily_progress::study_seconds))
+        .filter(
+            daily_progress::activities_completed
+                .gt(0)
+                .or(daily_progress::study_seconds.gt(0)),
+        )
+        .load(conn)?;
+    let pages: Vec<i32> = page_progress::table
+        .filter(page_progress::learner_id.eq(learner_id))
+        .select(page_progress::seconds)
+        .load(conn)?;
+    let unlocked: Vec<String> = learner_achievements::table
+        .filter(learner_achievements::learner_id.eq(learner_id))
+        .select(learner_achievements::achievement_id)
+        .load(conn)?;
+    let completed_days: Vec<NaiveDate> = daily_progress::table
+        .filter(daily_progress::learner_id.eq(learner_id))
+        .filter(daily_progress::activities_completed.gt(0))
+        .select(daily_progress::date)
+        .load(conn)?;
+    let study = days.iter().map(|(_, s)| (*s).max(0) as u64).sum::<u64>()
+        + pages.iter().map(|s| (*s).max(0) as u64).sum::<u64>();
+    Ok(History::new(
+        completions
+            .into_iter()
+            .map(|(category, accuracy)| HistoryCompletion {
+                category,
+                accuracy: accuracy.unwrap_or(0.0),
+            }),
+        completed_days,
+        study,
+        unlocked,
+    ))
 }
 
 /// Writes the batch; if the database refuses it for a constraint (a child deleted while its
@@ -438,7 +500,9 @@ fn write_batch_or_split(conn: &mut DbConnection, cipher: &Cipher, batch: Batch) 
         matches!(
             e,
             Error::DatabaseError(
-                DatabaseErrorKind::ForeignKeyViolation | DatabaseErrorKind::CheckViolation | DatabaseErrorKind::NotNullViolation,
+                DatabaseErrorKind::ForeignKeyViolation
+                    | DatabaseErrorKind::CheckViolation
+                    | DatabaseErrorKind::NotNullViolation,
                 _
             )
         )
@@ -449,10 +513,22 @@ fn write_batch_or_split(conn: &mut DbConnection, cipher: &Cipher, batch: Batch) 
             let singles = batch
                 .starts
                 .into_iter()
-                .map(|s| Batch { starts: vec![s], ..Batch::default() })
-                .chain(batch.answers.into_iter().map(|a| Batch { answers: vec![a], ..Batch::default() }))
-                .chain(batch.ends.into_iter().map(|e| Batch { ends: vec![e], ..Batch::default() }))
-                .chain(batch.spans.into_iter().map(|s| Batch { spans: vec![s], ..Batch::default() }));
+                .map(|s| Batch {
+                    starts: vec![s],
+                    ..Batch::default()
+                })
+                .chain(batch.answers.into_iter().map(|a| Batch {
+                    answers: vec![a],
+                    ..Batch::default()
+                }))
+                .chain(batch.ends.into_iter().map(|e| Batch {
+                    ends: vec![e],
+                    ..Batch::default()
+                }))
+                .chain(batch.spans.into_iter().map(|s| Batch {
+                    spans: vec![s],
+                    ..Batch::default()
+                }));
             for single in singles {
                 match write_batch(conn, cipher, single.clone()) {
                     Err(e) if refused(&e) => {
@@ -521,27 +597,90 @@ impl Store for DieselStore {
     fn load_learner(&self, learner_id: &str) -> StoreFuture<Option<LearnerProfile>> {
         let id = learner_id.to_string();
         self.run(move |conn| {
-            let row: Option<(String, String, String, Option<i32>, Option<bool>)> = learners::table
+            let row: Option<(
+                String,
+                String,
+                String,
+                Option<String>,
+                Option<i32>,
+                Option<bool>,
+            )> = learners::table
                 .left_join(learner_settings::table)
                 .filter(learners::id.eq(&id))
                 .select((
                     learners::id,
                     learners::name,
                     learners::timezone,
+                    learners::parent_id,
                     learner_settings::daily_time_limit_seconds.nullable(),
                     learner_settings::notifications_enabled.nullable(),
                 ))
                 .first(conn)
                 .optional()?;
-            Ok(
-                row.map(|(id, name, timezone, limit, notify)| LearnerProfile {
-                    id,
-                    name,
-                    timezone,
-                    daily_limit_seconds: limit.unwrap_or(3600).max(0) as u64,
-                    notifications_enabled: notify.unwrap_or(true),
-                }),
-            )
+            let Some((id, name, timezone, parent_id, limit, notify)) = row else {
+                return Ok(None);
+            };
+            let class_ids: Vec<String> = class_members::table
+                .filter(class_members::learner_id.eq(&id))
+                .select(class_members::class_id)
+                .load(conn)?;
+            Ok(Some(LearnerProfile {
+                history: load_history(conn, &id)?,
+                id,
+                name,
+                timezone,
+                parent_id,
+                class_ids,
+                daily_limit_seconds: limit.unwrap_or(3600).max(0) as u64,
+                notifications_enabled: notify.unwrap_or(true),
+            }))
+        })
+    }
+
+    fn unlock(
+        &self,
+        learner_id: &str,
+        ids: Vec<String>,
+        at: DateTime<Utc>,
+    ) -> StoreFuture<Vec<String>> {
+        let learner = learner_id.to_string();
+        self.run(move |conn| {
+            conn.transaction(|conn| {
+                let mut new = Vec::new();
+                for id in ids {
+                    let n =
+                        on_backend!(conn, |c| diesel::insert_into(learner_achievements::table)
+                            .values((
+                                learner_achievements::learner_id.eq(&learner),
+                                learner_achievements::achievement_id.eq(&id),
+                                learner_achievements::unlocked_at.eq(naive(at)),
+                            ))
+                            .on_conflict_do_nothing()
+                            .execute(c))?;
+                    if n == 1 {
+                        new.push(id);
+                    }
+                }
+                Ok(new)
+            })
+        })
+    }
+
+    fn add_notification(&self, n: Notification) -> StoreFuture<()> {
+        self.run(move |conn| {
+            diesel::insert_into(notifications::table)
+                .values((
+                    notifications::id.eq(&n.id),
+                    notifications::parent_id.eq(&n.parent_id),
+                    notifications::learner_id.eq(&n.child_id),
+                    notifications::kind.eq(n.kind.as_str()),
+                    notifications::title.eq(&n.title),
+                    notifications::body.eq(&n.body),
+                    notifications::data.eq(n.data.to_string()),
+                    notifications::created_at.eq(naive(n.created_at)),
+                ))
+                .execute(conn)?;
+            Ok(())
         })
     }
 

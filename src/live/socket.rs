@@ -27,7 +27,11 @@ pub struct ErrorBudget(VecDeque<Instant>);
 impl ErrorBudget {
     /// Records one error; `true` when the budget is exceeded.
     pub fn record(&mut self, now: Instant) -> bool {
-        while self.0.front().is_some_and(|t| now.duration_since(*t) > ERROR_WINDOW) {
+        while self
+            .0
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > ERROR_WINDOW)
+        {
             self.0.pop_front();
         }
         self.0.push_back(now);
@@ -36,7 +40,10 @@ impl ErrorBudget {
 }
 
 fn reason(code: u16, description: &str) -> Option<CloseReason> {
-    Some(CloseReason { code: CloseCode::Other(code), description: Some(description.to_string()) })
+    Some(CloseReason {
+        code: CloseCode::Other(code),
+        description: Some(description.to_string()),
+    })
 }
 
 /// Parses a text frame into a feed's message type, or the `error` to answer it with.
@@ -69,7 +76,10 @@ pub async fn run(
     mut on_text: impl FnMut(&str) -> Result<(), ServerMsg>,
 ) {
     metrics::gauge!("studyhub_live_connections", "feed" => feed).increment(1.0);
-    let mut stream = stream.max_frame_size(MAX_FRAME).aggregate_continuations().max_continuation_size(MAX_FRAME);
+    let mut stream = stream
+        .max_frame_size(MAX_FRAME)
+        .aggregate_continuations()
+        .max_continuation_size(MAX_FRAME);
     let mut heartbeat = tokio::time::interval(PING_EVERY);
     heartbeat.tick().await;
     let mut last_heard = Instant::now();

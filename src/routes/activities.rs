@@ -8,8 +8,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::db::models::ActivityRow;
 use crate::db::schema::activities;
-use crate::error::{AppError, AppResult};
 use crate::engine::content::activity_from_row;
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -10,9 +10,9 @@ use crate::auth::{AuthUser, LearnerAccess, tickets};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::extract::{Normalize, ValidJson};
 use crate::live::socket;
+use crate::state::AppState;
 use studyhub_actors::learner::{Connect, Disconnect, FromClient};
 use studyhub_actors::protocol::ClientMsg;
-use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/realtime/tickets", web::post().to(create_ticket))

@@ -1,0 +1,298 @@
+//! `ClassMonitor`: one per class a teacher is watching. It keeps the live roster (who is
+//! online, in which activity, how far) and streams what changes to the teacher's
+//! connections: a snapshot once on connect, then only deltas, so a big class does not re-send
+//! the roster on every answer. Never the answer itself: only whether it was right.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix::prelude::*;
+use serde::Serialize;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use crate::engine::Engine;
+use crate::learner::Status;
+use crate::protocol::{AchievementView, Outbound};
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StudentState {
+    pub learner_id: String,
+    pub name: String,
+    pub online: bool,
+    pub activity_id: Option<String>,
+    pub session_id: Option<String>,
+    pub answered: u32,
+    pub correct: u32,
+}
+
+/// What a learner's actor tells the monitors of its classes.
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub enum ClassEvent {
+    Presence {
+        learner_id: String,
+        online: bool,
+        activity_id: Option<String>,
+        session_id: Option<String>,
+    },
+    Answer {
+        learner_id: String,
+        session_id: String,
+        question_id: String,
+        correct: bool,
+        answered: u32,
+        right: u32,
+    },
+    Completed {
+        learner_id: String,
+        session_id: String,
+        activity_id: String,
+        accuracy: f64,
+        stars: u8,
+    },
+    Achievement {
+        learner_id: String,
+        achievement: AchievementView,
+    },
+    TimeUp {
+        learner_id: String,
+    },
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct MonitorConnect {
+    pub conn_id: u64,
+    pub tx: mpsc::Sender<Outbound>,
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct MonitorDisconnect {
+    pub conn_id: u64,
+}
+
+/// The roster changed (a student joined or was removed).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Roster {
+    pub students: Vec<(String, String)>,
+}
+
+pub struct ClassMonitor {
+    class_id: String,
+    class: Value,
+    students: BTreeMap<String, StudentState>,
+    engine: Arc<Engine>,
+    conns: HashMap<u64, mpsc::Sender<Outbound>>,
+    empty_since: Option<Instant>,
+}
+
+impl ClassMonitor {
+    pub(crate) fn new(
+        class_id: String,
+        class: Value,
+        roster: Vec<(String, String)>,
+        engine: Arc<Engine>,
+    ) -> Self {
+        let mut m = Self {
+            class_id,
+            class,
+            students: BTreeMap::new(),
+            engine,
+            conns: HashMap::new(),
+            empty_since: Some(Instant::now()),
+        };
+        m.set_roster(roster);
+        m
+    }
+
+    fn set_roster(&mut self, roster: Vec<(String, String)>) {
+        let mut next = BTreeMap::new();
+        for (id, name) in roster {
+            let state = self.students.remove(&id).unwrap_or(StudentState {
+                learner_id: id.clone(),
+                name: name.clone(),
+                online: false,
+                activity_id: None,
+                session_id: None,
+                answered: 0,
+                correct: 0,
+            });
+            next.insert(id, StudentState { name, ..state });
+        }
+        self.students = next;
+    }
+
+    fn snapshot(&self) -> String {
+        json!({"type": "snapshot", "class": self.class, "students": self.students.values().collect::<Vec<_>>()}).to_string()
+    }
+
+    fn broadcast(&mut self, json: String) {
+        self.conns.retain(|_, tx| {
+            tx.try_send(Outbound::Frame {
+                json: json.clone(),
+                is_error: false,
+            })
+            .is_ok()
+        });
+    }
+
+    /// Asks each student's live actor (if any) where it is, so the first snapshot is current.
+    fn refresh(&mut self, ctx: &mut Context<Self>) {
+        let asks: Vec<_> = self
+            .students
+            .keys()
+            .filter_map(|id| self.engine.live(id).map(|addr| (id.clone(), addr)))
+            .map(|(id, addr)| async move { (id, addr.send(Status).await.ok()) })
+            .collect();
+        ctx.wait(
+            futures_util::future::join_all(asks)
+                .into_actor(self)
+                .map(|answers, act, _| {
+                    for (id, status) in answers {
+                        if let (Some(s), Some(st)) = (act.students.get_mut(&id), status) {
+                            s.online = st.online;
+                            s.activity_id = st.activity_id;
+                            s.session_id = st.session_id;
+                            s.answered = st.answered;
+                            s.correct = st.correct;
+                        }
+                    }
+                }),
+        );
+    }
+}
+
+impl Actor for ClassMonitor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        self.refresh(ctx);
+        let linger = self.engine.config.linger;
+        ctx.run_interval(
+            self.engine
+                .config
+                .tick
+                .max(std::time::Duration::from_millis(500)),
+            move |act, ctx| {
+                if act.conns.is_empty() {
+                    let since = *act.empty_since.get_or_insert_with(Instant::now);
+                    if since.elapsed() >= linger {
+                        ctx.stop();
+                    }
+                } else {
+                    act.empty_since = None;
+                }
+            },
+        );
+    }
+
+    fn stopped(&mut self, ctx: &mut Context<Self>) {
+        self.engine
+            .classes
+            .remove_if(&self.class_id, &ctx.address());
+    }
+}
+
+impl Handler<MonitorConnect> for ClassMonitor {
+    type Result = ();
+    fn handle(&mut self, msg: MonitorConnect, _: &mut Context<Self>) {
+        self.empty_since = None;
+        if msg
+            .tx
+            .try_send(Outbound::Frame {
+                json: self.snapshot(),
+                is_error: false,
+            })
+            .is_ok()
+        {
+            self.conns.insert(msg.conn_id, msg.tx);
+        }
+    }
+}
+
+impl Handler<MonitorDisconnect> for ClassMonitor {
+    type Result = ();
+    fn handle(&mut self, msg: MonitorDisconnect, _: &mut Context<Self>) {
+        self.conns.remove(&msg.conn_id);
+    }
+}
+
+impl Handler<Roster> for ClassMonitor {
+    type Result = ();
+    fn handle(&mut self, msg: Roster, ctx: &mut Context<Self>) {
+        self.set_roster(msg.students);
+        self.refresh(ctx);
+        let snapshot = self.snapshot();
+        self.broadcast(snapshot);
+    }
+}
+
+impl Handler<ClassEvent> for ClassMonitor {
+    type Result = ();
+    fn handle(&mut self, event: ClassEvent, _: &mut Context<Self>) {
+        let json = match event {
+            ClassEvent::Presence {
+                learner_id,
+                online,
+                activity_id,
+                session_id,
+            } => {
+                if let Some(s) = self.students.get_mut(&learner_id) {
+                    s.online = online;
+                    if s.session_id != session_id {
+                        s.answered = 0;
+                        s.correct = 0;
+                    }
+                    s.activity_id = activity_id.clone();
+                    s.session_id = session_id.clone();
+                }
+                json!({"type": "presence", "learner_id": learner_id, "online": online, "activity_id": activity_id, "session_id": session_id})
+            }
+            ClassEvent::Answer {
+                learner_id,
+                session_id,
+                question_id,
+                correct,
+                answered,
+                right,
+            } => {
+                if let Some(s) = self.students.get_mut(&learner_id) {
+                    s.session_id = Some(session_id.clone());
+                    s.answered = answered;
+                    s.correct = right;
+                }
+                json!({"type": "answer", "learner_id": learner_id, "session_id": session_id, "question_id": question_id, "correct": correct})
+            }
+            ClassEvent::Completed {
+                learner_id,
+                session_id,
+                activity_id,
+                accuracy,
+                stars,
+            } => {
+                if let Some(s) = self.students.get_mut(&learner_id) {
+                    s.activity_id = None;
+                    s.session_id = None;
+                }
+                json!({"type": "completed", "learner_id": learner_id, "session_id": session_id, "activity_id": activity_id, "accuracy": accuracy, "stars": stars})
+            }
+            ClassEvent::Achievement {
+                learner_id,
+                achievement,
+            } => {
+                json!({"type": "achievement", "learner_id": learner_id, "achievement": achievement})
+            }
+            ClassEvent::TimeUp { learner_id } => {
+                if let Some(s) = self.students.get_mut(&learner_id) {
+                    s.online = false;
+                }
+                json!({"type": "time_up", "learner_id": learner_id})
+            }
+        };
+        self.broadcast(json.to_string());
+    }
+}
