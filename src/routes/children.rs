@@ -344,11 +344,25 @@ pub async fn grant(
     path: web::Path<String>,
     body: ValidJson<GrantRequest>,
 ) -> AppResult<HttpResponse> {
-    let granted_by = parent.0.id.clone();
-    let child = own_child(&state, parent, path.into_inner()).await?;
-    let seconds = body.0.seconds;
+    let child = grant_time(&state, &parent.0.id, &path.into_inner(), body.0.seconds).await?;
+    Ok(HttpResponse::Ok().json(today_for(&state, child).await?))
+}
+
+/// Stores a grant for the child's today and tells the engine, so open sessions feel it at
+/// once. Shared by the REST call and the parent feed's `grant_time`.
+pub(crate) async fn grant_time(
+    state: &AppState,
+    parent_id: &str,
+    child_id: &str,
+    seconds: i32,
+) -> AppResult<LearnerRow> {
+    let parent = ParentUser(crate::auth::AuthUser {
+        id: parent_id.to_string(),
+        role: crate::auth::Role::Parent,
+    });
+    let child = own_child(state, parent, child_id.to_string()).await?;
     let date = local_date(parse_tz(&child.timezone), Utc::now());
-    let learner_id = child.id.clone();
+    let (learner_id, granted_by) = (child.id.clone(), parent_id.to_string());
     state
         .db
         .run(move |conn| {
@@ -366,7 +380,7 @@ pub async fn grant(
         })
         .await?;
     state.engine.grant(&child.id, seconds as u64);
-    Ok(HttpResponse::Ok().json(today_for(&state, child).await?))
+    Ok(child)
 }
 
 /// Today's screen time: used, limit, bonus, left, and the spans it was used in.
@@ -381,7 +395,7 @@ pub async fn today(
     Ok(HttpResponse::Ok().json(today_for(&state, child).await?))
 }
 
-async fn today_for(state: &AppState, child: LearnerRow) -> AppResult<ScreenTimeToday> {
+pub(crate) async fn today_for(state: &AppState, child: LearnerRow) -> AppResult<ScreenTimeToday> {
     let date = local_date(parse_tz(&child.timezone), Utc::now());
     let settings = load_settings(state, child.id.clone()).await?;
     let id = child.id.clone();

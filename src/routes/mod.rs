@@ -1,10 +1,14 @@
 //! HTTP routes, one file per feature.
 
+pub mod achievements;
 pub mod activities;
 pub mod auth;
 pub mod children;
+pub mod classes;
 pub mod health;
+pub mod notifications;
 pub mod openapi;
+pub mod parent_live;
 pub mod play;
 pub mod sessions;
 
@@ -22,6 +26,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(auth::routes)
                 .configure(activities::routes)
                 .configure(children::routes)
+                .configure(achievements::routes)
+                .configure(classes::routes)
+                .configure(notifications::routes)
+                .configure(parent_live::routes)
                 .configure(play::routes)
                 .configure(sessions::routes),
         );

@@ -5,7 +5,10 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{activities, auth, children, health, play, sessions};
+use super::{
+    achievements, activities, auth, children, classes, health, notifications, parent_live, play,
+    sessions,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,6 +21,11 @@ use super::{activities, auth, children, health, play, sessions};
         children::get_settings, children::put_settings, children::grant, children::today,
         play::create_ticket, play::play,
         sessions::start, sessions::answer, sessions::finish, sessions::get_session,
+        achievements::catalog, achievements::unlocked,
+        notifications::list, notifications::read_one, notifications::read_all,
+        parent_live::parent_live,
+        classes::create, classes::list, classes::get_one, classes::remove_member, classes::join_as_student,
+        classes::join_for_child, classes::progress, classes::live,
     ),
     components(schemas(crate::auth::Role, crate::learners::LearnerView)),
     modifiers(&BearerAuth),
@@ -25,6 +33,10 @@ use super::{activities, auth, children, health, play, sessions};
         (name = "auth", description = "Accounts and tokens"),
         (name = "operations", description = "Health and metrics"),
         (name = "children", description = "A parent's children, their settings and screen time"),
+        (name = "achievements", description = "The catalog and what a learner unlocked"),
+        (name = "notifications", description = "A parent's notifications"),
+        (name = "parents", description = "The parent's live feed"),
+        (name = "classes", description = "Classes, joining, progress and the teacher's live view"),
         (name = "activities", description = "The activity catalog (public views)"),
         (name = "play", description = "Live play: the websocket, tickets, and the same engine over REST"),
     )

@@ -530,3 +530,41 @@ impl KillableServer {
         }
     }
 }
+
+impl Ws {
+    /// The next message of type `kind`, whatever comes before it.
+    pub async fn until(&mut self, kind: &str) -> Value {
+        loop {
+            match self.recv().await {
+                WsEvent::Json(v) if v["type"] == kind => return v,
+                WsEvent::Json(_) => {}
+                WsEvent::Close(c) => panic!("closed ({c:?}) while waiting for {kind}"),
+            }
+        }
+    }
+
+    /// The next `notification` of `kind`.
+    pub async fn notification(&mut self, kind: &str) -> Value {
+        loop {
+            let v = self.until("notification").await;
+            if v["notification"]["kind"] == kind {
+                return v["notification"].clone();
+            }
+        }
+    }
+}
+
+/// Polls `check` (each call is a real request or query) until it holds; panics after `tries`.
+pub async fn eventually<F, Fut>(tries: usize, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..tries {
+        if check().await {
+            return;
+        }
+        actix_web::rt::task::yield_now().await;
+    }
+    panic!("condition not reached after {tries} tries");
+}

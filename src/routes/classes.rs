@@ -1,0 +1,515 @@
+//! Classes: teachers make them, students (or parents, for a child) join with a code, and the
+//! teacher watches the class live at `GET /v1/classes/{id}/live`.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{Datelike, Duration, Utc};
+use diesel::prelude::*;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use studyhub_actors::classes::{MonitorConnect, MonitorDisconnect, Roster};
+use studyhub_actors::protocol::{ErrorCode, ServerMsg};
+use tokio::sync::mpsc;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::play::ws_caller;
+use crate::auth::{AuthUser, LearnerAccess, ParentUser, Role, TeacherUser};
+use crate::db::DbConnection;
+use crate::db::schema::{class_members, classes, daily_progress, learners, screen_time_logs};
+use crate::error::{AppError, AppResult};
+use crate::extract::{Normalize, ValidJson};
+use crate::live::socket;
+use crate::state::AppState;
+use crate::time::{now, utc};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/classes", web::post().to(create))
+        .route("/classes", web::get().to(list))
+        .route("/classes/join", web::post().to(join_as_student))
+        .route("/classes/{id}", web::get().to(get_one))
+        .route("/classes/{id}/progress", web::get().to(progress))
+        .route("/classes/{id}/live", web::get().to(live))
+        .route(
+            "/classes/{id}/members/{learner_id}",
+            web::delete().to(remove_member),
+        )
+        .route("/children/{id}/classes", web::post().to(join_for_child));
+}
+
+/// Letters and digits that cannot be mistaken for one another (no 0/O, 1/I/L).
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+const CODE_LEN: usize = 6;
+
+fn new_join_code() -> String {
+    let mut rng = rand::rng();
+    (0..CODE_LEN)
+        .map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char)
+        .collect()
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct ClassRequest {
+    #[validate(length(min = 1, max = 100, message = "between 1 and 100 characters"))]
+    pub name: String,
+    #[validate(length(max = 100, message = "at most 100 characters"))]
+    pub subject: Option<String>,
+}
+impl Normalize for ClassRequest {
+    fn normalize(&mut self) {
+        self.name = self.name.trim().to_string();
+        self.subject = self
+            .subject
+            .take()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty());
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct JoinRequest {
+    #[validate(length(min = 1, max = 20, message = "a class code"))]
+    pub join_code: String,
+}
+impl Normalize for JoinRequest {
+    fn normalize(&mut self) {
+        self.join_code = self.join_code.trim().to_uppercase();
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClassView {
+    pub id: String,
+    pub name: String,
+    pub subject: Option<String>,
+    pub join_code: String,
+    pub student_count: i64,
+    pub created_at: chrono::DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Member {
+    pub learner_id: String,
+    pub name: String,
+    pub joined_at: chrono::DateTime<Utc>,
+}
+
+type ClassRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    chrono::NaiveDateTime,
+);
+
+fn class_cols() -> (
+    classes::id,
+    classes::teacher_id,
+    classes::name,
+    classes::subject,
+    classes::join_code,
+    classes::created_at,
+) {
+    (
+        classes::id,
+        classes::teacher_id,
+        classes::name,
+        classes::subject,
+        classes::join_code,
+        classes::created_at,
+    )
+}
+
+fn view(r: ClassRow, student_count: i64) -> ClassView {
+    ClassView {
+        id: r.0,
+        name: r.2,
+        subject: r.3,
+        join_code: r.4,
+        student_count,
+        created_at: utc(r.5),
+    }
+}
+
+fn roster(
+    conn: &mut DbConnection,
+    class_id: &str,
+) -> QueryResult<Vec<(String, String, chrono::NaiveDateTime)>> {
+    class_members::table
+        .inner_join(learners::table)
+        .filter(class_members::class_id.eq(class_id))
+        .order(learners::name.asc())
+        .select((learners::id, learners::name, class_members::joined_at))
+        .load(conn)
+}
+
+/// The class if `teacher` teaches it (admins may see any): 404 otherwise.
+fn teachers_class(
+    conn: &mut DbConnection,
+    teacher: &AuthUser,
+    class_id: &str,
+) -> Result<ClassRow, AppError> {
+    let row: Option<ClassRow> = classes::table
+        .find(class_id)
+        .select(class_cols())
+        .first(conn)
+        .optional()?;
+    match row {
+        Some(r) if r.1 == teacher.id || teacher.role == Role::Admin => Ok(r),
+        _ => Err(AppError::not_found("class")),
+    }
+}
+
+/// Create a class with a fresh join code.
+#[utoipa::path(post, path = "/v1/classes", tag = "classes", request_body = ClassRequest, security(("bearer" = [])),
+    responses((status = 201, body = ClassView), (status = 403, description = "not a teacher"), (status = 422)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    teacher: TeacherUser,
+    body: ValidJson<ClassRequest>,
+) -> AppResult<HttpResponse> {
+    let b = body.0;
+    let class = state
+        .db
+        .run(move |conn| {
+            // Codes are random; on the rare collision, draw again.
+            for _ in 0..8 {
+                let t = now();
+                let row: ClassRow = (
+                    uuid::Uuid::now_v7().to_string(),
+                    teacher.0.id.clone(),
+                    b.name.clone(),
+                    b.subject.clone(),
+                    new_join_code(),
+                    t,
+                );
+                let res = diesel::insert_into(classes::table)
+                    .values((
+                        classes::id.eq(&row.0),
+                        classes::teacher_id.eq(&row.1),
+                        classes::name.eq(&row.2),
+                        classes::subject.eq(&row.3),
+                        classes::join_code.eq(&row.4),
+                        classes::created_at.eq(t),
+                        classes::updated_at.eq(t),
+                    ))
+                    .execute(conn);
+                match res {
+                    Ok(_) => return Ok(view(row, 0)),
+                    Err(diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::UniqueViolation,
+                        _,
+                    )) => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Err(AppError::conflict(
+                "conflict",
+                "could not find a free join code; try again",
+            ))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(class))
+}
+
+/// The teacher's classes.
+#[utoipa::path(get, path = "/v1/classes", tag = "classes", security(("bearer" = [])), responses((status = 200, body = [ClassView])))]
+pub async fn list(state: web::Data<AppState>, teacher: TeacherUser) -> AppResult<HttpResponse> {
+    let list = state
+        .db
+        .run(move |conn| {
+            let rows: Vec<ClassRow> = classes::table
+                .filter(classes::teacher_id.eq(&teacher.0.id))
+                .order(classes::created_at.asc())
+                .select(class_cols())
+                .load(conn)?;
+            let counts: Vec<(String, i64)> = class_members::table
+                .filter(
+                    class_members::class_id
+                        .eq_any(rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>()),
+                )
+                .group_by(class_members::class_id)
+                .select((class_members::class_id, diesel::dsl::count_star()))
+                .load(conn)?;
+            Ok(rows
+                .into_iter()
+                .map(|r| {
+                    let n = counts.iter().find(|(id, _)| *id == r.0).map_or(0, |c| c.1);
+                    view(r, n)
+                })
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// A class with its roster.
+#[utoipa::path(get, path = "/v1/classes/{id}", tag = "classes", security(("bearer" = [])), responses((status = 200), (status = 404)))]
+pub async fn get_one(
+    state: web::Data<AppState>,
+    teacher: TeacherUser,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let body = state
+        .db
+        .run(move |conn| {
+            let class = teachers_class(conn, &teacher.0, &id)?;
+            let members = roster(conn, &id)?;
+            let mut v = serde_json::to_value(view(class, members.len() as i64)).unwrap_or_default();
+            v["students"] = json!(
+                members
+                    .into_iter()
+                    .map(|(learner_id, name, joined)| Member {
+                        learner_id,
+                        name,
+                        joined_at: utc(joined)
+                    })
+                    .collect::<Vec<_>>()
+            );
+            Ok(v)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// Tells the engine a learner's classes changed, and refreshes live monitors' rosters.
+async fn classes_changed(
+    state: &AppState,
+    learner_id: String,
+    touched_class: String,
+) -> AppResult<()> {
+    let lid = learner_id.clone();
+    let cid = touched_class.clone();
+    let (ids, members) = state
+        .db
+        .run(move |conn| {
+            let ids: Vec<String> = class_members::table
+                .filter(class_members::learner_id.eq(&lid))
+                .select(class_members::class_id)
+                .load(conn)?;
+            Ok((ids, roster(conn, &cid)?))
+        })
+        .await?;
+    state.engine.classes_changed(&learner_id, ids);
+    if let Some(monitor) = state.engine.live_class(&touched_class) {
+        monitor.do_send(Roster {
+            students: members
+                .into_iter()
+                .map(|(id, name, _)| (id, name))
+                .collect(),
+        });
+    }
+    Ok(())
+}
+
+/// Remove a learner from the class.
+#[utoipa::path(delete, path = "/v1/classes/{id}/members/{learner_id}", tag = "classes", security(("bearer" = [])),
+    responses((status = 204), (status = 404)))]
+pub async fn remove_member(
+    state: web::Data<AppState>,
+    teacher: TeacherUser,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (class_id, learner_id) = path.into_inner();
+    let (cid, lid) = (class_id.clone(), learner_id.clone());
+    state
+        .db
+        .run(move |conn| {
+            teachers_class(conn, &teacher.0, &cid)?;
+            let n = diesel::delete(
+                class_members::table
+                    .filter(class_members::class_id.eq(&cid))
+                    .filter(class_members::learner_id.eq(&lid)),
+            )
+            .execute(conn)?;
+            if n == 0 {
+                return Err(AppError::not_found("member"));
+            }
+            Ok(())
+        })
+        .await?;
+    classes_changed(&state, learner_id, class_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn join(state: &AppState, learner_id: String, code: String) -> AppResult<HttpResponse> {
+    let lid = learner_id.clone();
+    let class = state
+        .db
+        .run(move |conn| {
+            let class: ClassRow = classes::table
+                .filter(classes::join_code.eq(&code))
+                .select(class_cols())
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| AppError::not_found("class with that code"))?;
+            crate::on_backend!(conn, |c| diesel::insert_into(class_members::table)
+                .values((
+                    class_members::class_id.eq(&class.0),
+                    class_members::learner_id.eq(&lid),
+                    class_members::joined_at.eq(now()),
+                ))
+                .on_conflict_do_nothing()
+                .execute(c))?;
+            Ok(class)
+        })
+        .await?;
+    let class_id = class.0.clone();
+    classes_changed(state, learner_id, class_id).await?;
+    Ok(HttpResponse::Ok().json(json!({"id": class.0, "name": class.2, "subject": class.3})))
+}
+
+/// A student joins a class with its code (joining twice is fine).
+#[utoipa::path(post, path = "/v1/classes/join", tag = "classes", request_body = JoinRequest, security(("bearer" = [])),
+    responses((status = 200, description = "{id, name, subject}"), (status = 403, description = "not a student"), (status = 404, description = "unknown code")))]
+pub async fn join_as_student(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: ValidJson<JoinRequest>,
+) -> AppResult<HttpResponse> {
+    user.require(&[Role::Student])?;
+    let uid = user.id.clone();
+    let learner_id: String = state
+        .db
+        .run(move |conn| {
+            learners::table
+                .filter(learners::user_id.eq(&uid))
+                .select(learners::id)
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| AppError::not_found("learner"))
+        })
+        .await?;
+    join(&state, learner_id, body.0.join_code).await
+}
+
+/// A parent enrols a child in a class with its code.
+#[utoipa::path(post, path = "/v1/children/{id}/classes", tag = "classes", request_body = JoinRequest, security(("bearer" = [])),
+    responses((status = 200, description = "{id, name, subject}"), (status = 404)))]
+pub async fn join_for_child(
+    state: web::Data<AppState>,
+    parent: ParentUser,
+    path: web::Path<String>,
+    body: ValidJson<JoinRequest>,
+) -> AppResult<HttpResponse> {
+    let access = LearnerAccess::load(&state, parent.0, path.into_inner()).await?;
+    join(&state, access.learner.id, body.0.join_code).await
+}
+
+/// Per learner this week (Monday to today, UTC): activities completed, accuracy of first
+/// answers, screen time.
+#[utoipa::path(get, path = "/v1/classes/{id}/progress", tag = "classes", security(("bearer" = [])), responses((status = 200), (status = 404)))]
+pub async fn progress(
+    state: web::Data<AppState>,
+    teacher: TeacherUser,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let body = state
+        .db
+        .run(move |conn| {
+            teachers_class(conn, &teacher.0, &id)?;
+            let members = roster(conn, &id)?;
+            let ids: Vec<String> = members.iter().map(|m| m.0.clone()).collect();
+            let today = Utc::now().date_naive();
+            let monday = today - Duration::days(today.weekday().num_days_from_monday() as i64);
+            // Three queries for the whole class, whatever its size.
+            let stats: Vec<(String, i32, i32, i32)> = daily_progress::table
+                .filter(daily_progress::learner_id.eq_any(&ids))
+                .filter(daily_progress::date.ge(monday))
+                .select((
+                    daily_progress::learner_id,
+                    daily_progress::activities_completed,
+                    daily_progress::questions_answered,
+                    daily_progress::questions_correct,
+                ))
+                .load(conn)?;
+            let time: Vec<(String, i32)> = screen_time_logs::table
+                .filter(screen_time_logs::learner_id.eq_any(&ids))
+                .filter(screen_time_logs::date.ge(monday))
+                .select((screen_time_logs::learner_id, screen_time_logs::seconds))
+                .load(conn)?;
+            let learners: Vec<_> = members
+                .into_iter()
+                .map(|(lid, name, _)| {
+                    let mine = stats.iter().filter(|s| s.0 == lid);
+                    let (done, answered, correct) = mine.fold((0, 0, 0), |a, s| (a.0 + s.1, a.1 + s.2, a.2 + s.3));
+                    let seconds: i64 = time.iter().filter(|t| t.0 == lid).map(|t| t.1 as i64).sum();
+                    json!({
+                        "learner_id": lid,
+                        "name": name,
+                        "activities_completed": done,
+                        "accuracy": if answered > 0 { Some(correct as f64 * 100.0 / answered as f64) } else { None },
+                        "time_seconds": seconds,
+                    })
+                })
+                .collect();
+            Ok(json!({"class_id": id, "week_start": monday, "learners": learners}))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LiveQuery {
+    pub ticket: Option<String>,
+}
+
+/// The teacher's live view of a class. Messages are described in docs/protocol.md.
+#[utoipa::path(get, path = "/v1/classes/{id}/live", tag = "classes",
+    responses((status = 101), (status = 401), (status = 403, description = "not this class's teacher"), (status = 404)))]
+pub async fn live(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<LiveQuery>,
+) -> AppResult<HttpResponse> {
+    let (user, _) = ws_caller(&req, &state, q.into_inner().ticket).await?;
+    let class_id = path.into_inner();
+    let cid = class_id.clone();
+    let (class, members) = state
+        .db
+        .run(move |conn| {
+            let class: ClassRow = classes::table
+                .find(&cid)
+                .select(class_cols())
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| AppError::not_found("class"))?;
+            Ok((class, roster(conn, &cid)?))
+        })
+        .await?;
+    if class.1 != user.id {
+        return Err(AppError::forbidden("only the class's teacher may watch it"));
+    }
+    let (response, session, stream) = actix_ws::handle(&req, body)
+        .map_err(|e| AppError::bad_request("not_a_websocket", e.to_string()))?;
+    let class_json =
+        json!({"id": class.0, "name": class.2, "subject": class.3, "join_code": class.4});
+    let monitor = state.engine.class(
+        &class_id,
+        class_json,
+        members
+            .into_iter()
+            .map(|(id, name, _)| (id, name))
+            .collect(),
+    );
+    let conn_id = socket::next_conn_id();
+    let (tx, rx) = mpsc::channel(socket::OUTBOX);
+    monitor.do_send(MonitorConnect { conn_id, tx });
+    actix_web::rt::spawn(async move {
+        socket::run("teacher", session, stream, rx, |_| {
+            Err(ServerMsg::error(
+                ErrorCode::BadMessage,
+                "the class feed takes no messages",
+                None,
+            ))
+        })
+        .await;
+        monitor.do_send(MonitorDisconnect { conn_id });
+    });
+    Ok(response)
+}

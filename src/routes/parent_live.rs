@@ -1,0 +1,158 @@
+//! `GET /v1/parent/live`: a parent's live feed. `hello` with the unread count and each child's
+//! presence and time, then `notification`, `presence` and `time` as they happen. The parent
+//! may send `grant_time` (as the REST grant, felt at once) and `mark_read`.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use diesel::prelude::*;
+use serde::Deserialize;
+use serde_json::json;
+use studyhub_actors::learner::Status;
+use studyhub_actors::parents::{ParentConnect, ParentDisconnect};
+use studyhub_actors::protocol::{ErrorCode, Outbound, ServerMsg};
+use tokio::sync::mpsc;
+use utoipa::IntoParams;
+
+use super::children::{grant_time, today_for};
+use super::notifications::{mark_read, unread_count};
+use super::play::ws_caller;
+use crate::auth::Role;
+use crate::db::models::LearnerRow;
+use crate::db::schema::learners;
+use crate::error::{AppError, AppResult};
+use crate::live::socket;
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/parent/live", web::get().to(parent_live));
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct LiveQuery {
+    pub ticket: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ParentMsg {
+    GrantTime { child_id: String, seconds: i64 },
+    MarkRead { notification_id: String },
+}
+
+async fn hello(state: &AppState, parent_id: String) -> AppResult<String> {
+    let pid = parent_id.clone();
+    let (unread, children) = state
+        .db
+        .run(move |conn| {
+            let kids = learners::table
+                .filter(learners::parent_id.eq(&pid))
+                .order(learners::created_at.asc())
+                .select(LearnerRow::as_select())
+                .load(conn)?;
+            Ok((unread_count(conn, &pid)?, kids))
+        })
+        .await?;
+    let mut list = Vec::with_capacity(children.len());
+    for child in children {
+        let status = match state.engine.live(&child.id) {
+            Some(addr) => addr.send(Status).await.unwrap_or_default(),
+            None => Default::default(),
+        };
+        let (id, name) = (child.id.clone(), child.name.clone());
+        let today = today_for(state, child).await?;
+        list.push(json!({
+            "id": id,
+            "name": name,
+            "online": status.online,
+            "activity_id": status.activity_id,
+            "time": {
+                "used_seconds": today.used_seconds,
+                "limit_seconds": today.limit_seconds + today.bonus_seconds,
+                "left_seconds": today.left_seconds,
+            },
+        }));
+    }
+    Ok(json!({"type": "hello", "unread_count": unread, "children": list}).to_string())
+}
+
+fn send_error(tx: &mpsc::Sender<Outbound>, code: ErrorCode, message: &str) {
+    let _ = tx.try_send(Outbound::msg(&ServerMsg::error(code, message, None)));
+}
+
+/// The parent feed. Messages are described in docs/protocol.md ("Parents live").
+#[utoipa::path(get, path = "/v1/parent/live", tag = "parents", params(LiveQuery),
+    responses((status = 101, description = "switching to the parent feed"), (status = 401), (status = 403, description = "not a parent")))]
+pub async fn parent_live(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+    q: web::Query<LiveQuery>,
+) -> AppResult<HttpResponse> {
+    let (user, _) = ws_caller(&req, &state, q.into_inner().ticket).await?;
+    if user.role != Role::Parent {
+        return Err(AppError::forbidden("the parent feed is for parents"));
+    }
+    let hello = hello(&state, user.id.clone()).await?;
+    let (response, session, stream) = actix_ws::handle(&req, body)
+        .map_err(|e| AppError::bad_request("not_a_websocket", e.to_string()))?;
+    let notifier = state.engine.parent(&user.id);
+    let conn_id = socket::next_conn_id();
+    let (tx, rx) = mpsc::channel(socket::OUTBOX);
+    let _ = tx.try_send(Outbound::Frame {
+        json: hello,
+        is_error: false,
+    });
+    notifier.do_send(ParentConnect {
+        conn_id,
+        tx: tx.clone(),
+    });
+    let parent_id = user.id;
+    actix_web::rt::spawn(async move {
+        socket::run("parent", session, stream, rx, |text| {
+            match socket::parse_frame::<ParentMsg>(text)? {
+                ParentMsg::GrantTime { child_id, seconds } => {
+                    if !(60..=7200).contains(&seconds) {
+                        return Err(ServerMsg::error(
+                            ErrorCode::BadMessage,
+                            "seconds must be between 60 and 7200",
+                            None,
+                        ));
+                    }
+                    let (state, parent_id, tx) = (state.clone(), parent_id.clone(), tx.clone());
+                    actix_web::rt::spawn(async move {
+                        if let Err(e) =
+                            grant_time(&state, &parent_id, &child_id, seconds as i32).await
+                        {
+                            let code = if e.code == "not_found" {
+                                ErrorCode::Forbidden
+                            } else {
+                                ErrorCode::BadMessage
+                            };
+                            send_error(&tx, code, &e.message);
+                        }
+                    });
+                }
+                ParentMsg::MarkRead { notification_id } => {
+                    let (state, parent_id, tx) = (state.clone(), parent_id.clone(), tx.clone());
+                    actix_web::rt::spawn(async move {
+                        let id = notification_id.clone();
+                        match state
+                            .db
+                            .run(move |conn| mark_read(conn, &parent_id, &id))
+                            .await
+                        {
+                            Ok(true) => {}
+                            Ok(false) => {
+                                send_error(&tx, ErrorCode::BadMessage, "no such notification")
+                            }
+                            Err(e) => send_error(&tx, ErrorCode::StorageUnavailable, &e.message),
+                        }
+                    });
+                }
+            }
+            Ok(())
+        })
+        .await;
+        notifier.do_send(ParentDisconnect { conn_id });
+    });
+    Ok(response)
+}
