@@ -13,7 +13,10 @@
 //! Options: `--sessions N`, `--rate R` (answers/s in total; 0 = each connection sends its
 //! next message as soon as the last was answered), `--seconds S` (measured), `--warmup S`,
 //! `--addrs K` (source addresses 127.0.0.1..K, to get past the ephemeral port range),
-//! `--only engine|echo`. PostgreSQL from `STUDYHUB_BENCH_DATABASE_URL` (default
+//! `--only engine|echo`, `--parent-share F` (share of parents with a live feed open, default
+//! 0.2), `--class-size N` (learners per class, each class watched by its teacher; 0 = none,
+//! default 30). With observers, it also reports completion → parent notification and
+//! answer → teacher event latency. PostgreSQL from `STUDYHUB_BENCH_DATABASE_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`; a fresh database is made and dropped).
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -38,6 +41,8 @@ struct Args {
     warmup: u64,
     addrs: u8,
     only: Option<String>,
+    parent_share: f64,
+    class_size: usize,
 }
 
 fn parse_args() -> Args {
@@ -48,6 +53,8 @@ fn parse_args() -> Args {
         warmup: 3,
         addrs: 4,
         only: None,
+        parent_share: 0.2,
+        class_size: 30,
     };
     let argv: Vec<String> = std::env::args()
         .skip(1)
@@ -63,6 +70,8 @@ fn parse_args() -> Args {
             "--warmup" => a.warmup = v.parse().expect("--warmup S"),
             "--addrs" => a.addrs = v.parse().expect("--addrs K"),
             "--only" => a.only = Some(v),
+            "--parent-share" => a.parent_share = v.parse().expect("--parent-share F"),
+            "--class-size" => a.class_size = v.parse().expect("--class-size N"),
             other => panic!("unknown option {other}"),
         }
         i += 2;
@@ -210,6 +219,48 @@ fn make_children(port: u16, n: usize) -> Vec<Fixture> {
     })
 }
 
+/// Classes of `size` over all children (enrolled by their parents), one teacher per 10
+/// classes. Returns (teacher token, class id) per class.
+fn make_classes(port: u16, fixtures: &[Fixture], size: usize) -> Vec<(String, String)> {
+    if size == 0 {
+        return Vec::new();
+    }
+    let jobs: Vec<(String, Vec<String>)> = fixtures
+        .iter()
+        .flat_map(|f| f.children.chunks(size).map(move |c| (f.token.clone(), c.to_vec())))
+        .collect();
+    actix_web::rt::System::new().block_on(async move {
+        let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut out = Vec::new();
+        let mut teacher = String::new();
+        for (i, (parent_token, children)) in jobs.into_iter().enumerate() {
+            if i % 10 == 0 {
+                let mut res = client
+                    .post(format!("{base}/v1/auth/register"))
+                    .send_json(&json!({"email": format!("teacher{i}@example.com"), "password": "bench-password", "name": "Bench Teacher", "role": "teacher"}))
+                    .await
+                    .unwrap();
+                teacher = res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_string();
+            }
+            let mut res = client.post(format!("{base}/v1/classes")).bearer_auth(&teacher).send_json(&json!({"name": format!("Class {i}")})).await.unwrap();
+            let class: Value = res.json().await.unwrap();
+            let code = class["join_code"].as_str().unwrap().to_string();
+            for chunk in children.chunks(32) {
+                let futs = chunk.iter().map(|child| {
+                    let (client, base, token, code) = (client.clone(), base.clone(), parent_token.clone(), code.clone());
+                    async move {
+                        client.post(format!("{base}/v1/children/{child}/classes")).bearer_auth(&token).send_json(&json!({"join_code": code})).await.unwrap();
+                    }
+                });
+                futures_util::future::join_all(futs).await;
+            }
+            out.push((teacher.clone(), class["id"].as_str().unwrap().to_string()));
+        }
+        out
+    })
+}
+
 // ---------------------------------------------------------------- the generator
 
 #[derive(Clone, Copy, PartialEq)]
@@ -218,7 +269,18 @@ enum Mode {
     Engine,
 }
 
+/// When each observed event was caused, so the parent and teacher feeds can time it.
+#[derive(Default)]
+struct Causes {
+    /// (learner, session, question) → when the answer was sent.
+    answers: std::sync::Mutex<std::collections::HashMap<(String, String, String), Instant>>,
+    /// learner → when the answer that completed its activity was sent.
+    completions: std::sync::Mutex<std::collections::HashMap<String, Instant>>,
+    observing: AtomicBool,
+}
+
 struct Shared {
+    causes: Causes,
     measuring: AtomicBool,
     stop: AtomicBool,
     sent: AtomicU64,
@@ -389,7 +451,15 @@ async fn drive(
                 "q".into()
             };
             let frame = json!({"type": "answer", "session_id": session, "seq": seq, "question_id": q, "answer": 7}).to_string();
-            sent_at.push_back((seq, Instant::now()));
+            let now = Instant::now();
+            sent_at.push_back((seq, now));
+            if mode == Mode::Engine && shared.causes.observing.load(Ordering::Relaxed) {
+                let learner = path.rsplit('=').next().unwrap_or_default().to_string();
+                if seq as usize == questions.len() {
+                    shared.causes.completions.lock().unwrap().insert(learner.clone(), now);
+                }
+                shared.causes.answers.lock().unwrap().insert((learner, session.clone(), q.clone()), now);
+            }
             if tx.send(Message::text(frame)).await.is_err() {
                 break;
             }
@@ -502,7 +572,51 @@ struct Report {
     rate: f64,
     feedback: Histogram<u64>,
     saved: Histogram<u64>,
+    parent_notify: Histogram<u64>,
+    teacher_event: Histogram<u64>,
     rss_per_session_kib: Option<f64>,
+}
+
+/// A parent or teacher feed that times the events it receives against their causes.
+async fn observe(
+    server: SocketAddr,
+    path: String,
+    token: String,
+    shared: Arc<Shared>,
+    parent: Arc<std::sync::Mutex<Histogram<u64>>>,
+    teacher: Arc<std::sync::Mutex<Histogram<u64>>>,
+) {
+    let Some(ws) = connect(server, Ipv4Addr::new(127, 0, 0, 1), &path, Some(&token)).await else {
+        eprintln!("observer {path} could not connect");
+        return;
+    };
+    let (_tx, mut rx) = ws.split();
+    while let Some(Ok(msg)) = rx.next().await {
+        let Message::Text(text) = msg else { continue };
+        let v: Value = serde_json::from_str(&text).unwrap_or_default();
+        let measuring = shared.measuring.load(Ordering::Relaxed);
+        match v["type"].as_str() {
+            Some("answer") => {
+                let key = (
+                    v["learner_id"].as_str().unwrap_or_default().to_string(),
+                    v["session_id"].as_str().unwrap_or_default().to_string(),
+                    v["question_id"].as_str().unwrap_or_default().to_string(),
+                );
+                let cause = shared.causes.answers.lock().unwrap().remove(&key);
+                if let (Some(at), true) = (cause, measuring) {
+                    record(&teacher, at);
+                }
+            }
+            Some("notification") if v["notification"]["kind"] == "activity_completed" => {
+                let child = v["notification"]["child_id"].as_str().unwrap_or_default().to_string();
+                let cause = shared.causes.completions.lock().unwrap().remove(&child);
+                if let (Some(at), true) = (cause, measuring) {
+                    record(&parent, at);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 fn run_load(
@@ -511,6 +625,7 @@ fn run_load(
     port: u16,
     path_of: impl Fn(usize) -> (String, Option<String>),
     pid: Option<u32>,
+    observers: Vec<(String, String)>,
 ) -> Report {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -519,6 +634,7 @@ fn run_load(
         .unwrap();
     let server = SocketAddr::from(([127, 0, 0, 1], port));
     let shared = Arc::new(Shared {
+        causes: Causes::default(),
         measuring: AtomicBool::new(false),
         stop: AtomicBool::new(false),
         sent: AtomicU64::new(0),
@@ -532,6 +648,13 @@ fn run_load(
     rt.block_on(async {
         let ready = Arc::new(tokio::sync::Barrier::new(args.sessions + 1));
         let results = ConnResult { feedback: Arc::new(std::sync::Mutex::new(hist())), saved: Arc::new(std::sync::Mutex::new(hist())) };
+        let parent_hist = Arc::new(std::sync::Mutex::new(hist()));
+        let teacher_hist = Arc::new(std::sync::Mutex::new(hist()));
+        shared.causes.observing.store(!observers.is_empty(), Ordering::Relaxed);
+        let watchers: Vec<_> = observers
+            .into_iter()
+            .map(|(path, token)| tokio::spawn(observe(server, path, token, shared.clone(), parent_hist.clone(), teacher_hist.clone())))
+            .collect();
         let gate = Arc::new(tokio::sync::Semaphore::new(200));
         let mut tasks = Vec::with_capacity(args.sessions);
         for i in 0..args.sessions {
@@ -563,6 +686,11 @@ fn run_load(
         }
         let feedback = results.feedback.lock().unwrap().clone();
         let saved = results.saved.lock().unwrap().clone();
+        for w in watchers {
+            w.abort();
+        }
+        let parent_notify = parent_hist.lock().unwrap().clone();
+        let teacher_event = teacher_hist.lock().unwrap().clone();
         let held = shared.connected.load(Ordering::Relaxed);
         Report {
             label: label(mode),
@@ -571,6 +699,8 @@ fn run_load(
             rate: shared.answered.load(Ordering::Relaxed) as f64 / elapsed,
             feedback,
             saved,
+            parent_notify,
+            teacher_event,
             rss_per_session_kib: match (baseline, rss) {
                 (Some(b), Some(r)) if held > 0 => Some(r.saturating_sub(b) as f64 / held as f64),
                 _ => None,
@@ -645,6 +775,7 @@ fn main() {
             port,
             |_| ("/echo".into(), None),
             Some(pid),
+            Vec::new(),
         ));
     }
 
@@ -679,6 +810,16 @@ fn main() {
             args.sessions,
             t.elapsed().as_secs_f64()
         );
+        let t = Instant::now();
+        let classes = make_classes(port, &fixtures, args.class_size);
+        eprintln!("engine: {} classes made in {:.1}s", classes.len(), t.elapsed().as_secs_f64());
+        let feeds = ((fixtures.len() as f64 * args.parent_share).ceil() as usize).min(fixtures.len());
+        let observers: Vec<(String, String)> = fixtures
+            .iter()
+            .take(feeds)
+            .map(|f| ("/v1/parent/live".to_string(), f.token.clone()))
+            .chain(classes.iter().map(|(token, id)| (format!("/v1/classes/{id}/live"), token.clone())))
+            .collect();
         let learners: Vec<(String, String)> = fixtures
             .iter()
             .flat_map(|f| f.children.iter().map(move |c| (c.clone(), f.token.clone())))
@@ -694,6 +835,7 @@ fn main() {
                 )
             },
             Some(pid),
+            observers,
         ));
         drop(server);
         let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
@@ -718,6 +860,11 @@ fn main() {
     println!("|---|---|---|---|---|---|---|---|---|");
     for r in &reports {
         print(r);
+    }
+    for r in reports.iter().filter(|r| r.label == "engine") {
+        println!("\n| observed | events | p50 ms | p99 ms |\n|---|---|---|---|");
+        println!("| completion → parent notification | {} | {} | {} |", r.parent_notify.len(), ms(&r.parent_notify, 0.5), ms(&r.parent_notify, 0.99));
+        println!("| answer → teacher event | {} | {} | {} |", r.teacher_event.len(), ms(&r.teacher_event, 0.5), ms(&r.teacher_event, 0.99));
     }
     if let (Some(echo), Some(engine)) = (
         reports.iter().find(|r| r.label == "echo"),
