@@ -227,7 +227,11 @@ fn make_classes(port: u16, fixtures: &[Fixture], size: usize) -> Vec<(String, St
     }
     let jobs: Vec<(String, Vec<String>)> = fixtures
         .iter()
-        .flat_map(|f| f.children.chunks(size).map(move |c| (f.token.clone(), c.to_vec())))
+        .flat_map(|f| {
+            f.children
+                .chunks(size)
+                .map(move |c| (f.token.clone(), c.to_vec()))
+        })
         .collect();
     actix_web::rt::System::new().block_on(async move {
         let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
@@ -456,9 +460,19 @@ async fn drive(
             if mode == Mode::Engine && shared.causes.observing.load(Ordering::Relaxed) {
                 let learner = path.rsplit('=').next().unwrap_or_default().to_string();
                 if seq as usize == questions.len() {
-                    shared.causes.completions.lock().unwrap().insert(learner.clone(), now);
+                    shared
+                        .causes
+                        .completions
+                        .lock()
+                        .unwrap()
+                        .insert(learner.clone(), now);
                 }
-                shared.causes.answers.lock().unwrap().insert((learner, session.clone(), q.clone()), now);
+                shared
+                    .causes
+                    .answers
+                    .lock()
+                    .unwrap()
+                    .insert((learner, session.clone(), q.clone()), now);
             }
             if tx.send(Message::text(frame)).await.is_err() {
                 break;
@@ -608,7 +622,10 @@ async fn observe(
                 }
             }
             Some("notification") if v["notification"]["kind"] == "activity_completed" => {
-                let child = v["notification"]["child_id"].as_str().unwrap_or_default().to_string();
+                let child = v["notification"]["child_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
                 let cause = shared.causes.completions.lock().unwrap().remove(&child);
                 if let (Some(at), true) = (cause, measuring) {
                     record(&parent, at);
@@ -812,13 +829,22 @@ fn main() {
         );
         let t = Instant::now();
         let classes = make_classes(port, &fixtures, args.class_size);
-        eprintln!("engine: {} classes made in {:.1}s", classes.len(), t.elapsed().as_secs_f64());
-        let feeds = ((fixtures.len() as f64 * args.parent_share).ceil() as usize).min(fixtures.len());
+        eprintln!(
+            "engine: {} classes made in {:.1}s",
+            classes.len(),
+            t.elapsed().as_secs_f64()
+        );
+        let feeds =
+            ((fixtures.len() as f64 * args.parent_share).ceil() as usize).min(fixtures.len());
         let observers: Vec<(String, String)> = fixtures
             .iter()
             .take(feeds)
             .map(|f| ("/v1/parent/live".to_string(), f.token.clone()))
-            .chain(classes.iter().map(|(token, id)| (format!("/v1/classes/{id}/live"), token.clone())))
+            .chain(
+                classes
+                    .iter()
+                    .map(|(token, id)| (format!("/v1/classes/{id}/live"), token.clone())),
+            )
             .collect();
         let learners: Vec<(String, String)> = fixtures
             .iter()
@@ -863,8 +889,18 @@ fn main() {
     }
     for r in reports.iter().filter(|r| r.label == "engine") {
         println!("\n| observed | events | p50 ms | p99 ms |\n|---|---|---|---|");
-        println!("| completion → parent notification | {} | {} | {} |", r.parent_notify.len(), ms(&r.parent_notify, 0.5), ms(&r.parent_notify, 0.99));
-        println!("| answer → teacher event | {} | {} | {} |", r.teacher_event.len(), ms(&r.teacher_event, 0.5), ms(&r.teacher_event, 0.99));
+        println!(
+            "| completion → parent notification | {} | {} | {} |",
+            r.parent_notify.len(),
+            ms(&r.parent_notify, 0.5),
+            ms(&r.parent_notify, 0.99)
+        );
+        println!(
+            "| answer → teacher event | {} | {} | {} |",
+            r.teacher_event.len(),
+            ms(&r.teacher_event, 0.5),
+            ms(&r.teacher_event, 0.99)
+        );
     }
     if let (Some(echo), Some(engine)) = (
         reports.iter().find(|r| r.label == "echo"),

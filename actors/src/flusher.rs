@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use actix::prelude::*;
 
-use crate::store::{AnswerRecord, Batch, NewSession, ScreenTimeSpan, SessionEnd, Store};
+use crate::store::{
+    AnswerRecord, Batch, NewSession, Notification, ScreenTimeSpan, SessionEnd, Store,
+};
 
 #[derive(Debug, Clone, Copy)]
 pub struct FlushConfig {
@@ -44,6 +46,20 @@ pub enum Item {
     Answer(AnswerRecord),
     End(SessionEnd),
     Span(ScreenTimeSpan),
+    /// A parent's notification; `to` pushes it once stored (if `push`).
+    Notification {
+        notification: Notification,
+        push: bool,
+        to: Recipient<Stored>,
+    },
+}
+
+/// Told to a parent's notifier once a notification is committed.
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub struct Stored {
+    pub notification: Notification,
+    pub push: bool,
 }
 
 #[derive(Message)]
@@ -119,6 +135,9 @@ impl Flusher {
                 Item::Start(s) => batch.starts.push(s.clone()),
                 Item::Answer(a) => batch.answers.push(a.clone()),
                 Item::End(e) => batch.ends.push(e.clone()),
+                Item::Notification { notification, .. } => {
+                    batch.notifications.push(notification.clone())
+                }
                 Item::Span(s) => match batch.spans.iter_mut().find(|x| x.id == s.id) {
                     Some(x) => *x = s.clone(),
                     None => batch.spans.push(s.clone()),
@@ -167,6 +186,14 @@ fn acknowledge(taken: Vec<Pending>) {
         let (session_id, seq) = match p.item {
             Item::Answer(a) => (a.session_id, a.seq),
             Item::Start(s) => (s.session_id, 0),
+            Item::Notification {
+                notification,
+                push,
+                to,
+            } => {
+                to.do_send(Stored { notification, push });
+                continue;
+            }
             _ => continue,
         };
         if let Some(notify) = p.notify {

@@ -17,7 +17,7 @@ use crate::classes::ClassEvent;
 use crate::content::Answer;
 use crate::engine::Engine;
 use crate::flusher::{Durable, Item};
-use crate::parents::{ChildTime, Notify, Presence};
+use crate::parents::{ChildTime, Presence};
 use crate::protocol::{ClientMsg, ErrorCode, OpenSessionView, Outbound, ServerMsg, close};
 use crate::screen_time::{ClockEvent, ScreenClock, local_date};
 use crate::session::{AnswerResult, LiveSession};
@@ -253,10 +253,16 @@ impl LearnerActor {
             data,
             created_at: Utc::now(),
         };
-        self.engine.parent(&parent_id).do_send(Notify {
-            notification,
-            push: self.notifications_enabled,
-        });
+        let to = self.engine.parent(&parent_id).recipient();
+        // Stored in the group commit; the notifier pushes it once it is committed.
+        self.engine.flush.push(
+            Item::Notification {
+                notification,
+                push: self.notifications_enabled,
+                to,
+            },
+            None,
+        );
     }
 
     fn push_time_to_parent(&self) {

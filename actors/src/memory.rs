@@ -227,6 +227,7 @@ impl Store for MemoryStore {
         for span in batch.spans {
             st.spans.insert(span.id.clone(), span);
         }
+        st.notifications.extend(batch.notifications);
         self.batches_written.fetch_add(1, Ordering::SeqCst);
         ready(Ok(()))
     }
@@ -250,14 +251,6 @@ impl Store for MemoryStore {
             })
             .collect();
         ready(Ok(new))
-    }
-
-    fn add_notification(&self, n: Notification) -> StoreFuture<()> {
-        if let Some(e) = self.fail() {
-            return ready(Err(e));
-        }
-        self.state.lock().unwrap().notifications.push(n);
-        ready(Ok(()))
     }
 }
 

@@ -1,6 +1,7 @@
 //! `ParentNotifier`: one per parent with an open live feed or a notification on its way.
-//! Every notification is stored first, then pushed to every open connection of the parent
-//! (all devices). Presence and time of the parent's children are pushed as they change.
+//! Every notification is stored first (in the group commit), then pushed to every open
+//! connection of the parent (all devices). Presence and time of the parent's children are
+//! pushed as they change.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,8 +12,8 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use crate::engine::Engine;
+use crate::flusher::Stored;
 use crate::protocol::{Outbound, TimeView};
-use crate::store::Notification;
 
 #[derive(Message)]
 #[rtype(result = "()")]
@@ -25,14 +26,6 @@ pub struct ParentConnect {
 #[rtype(result = "()")]
 pub struct ParentDisconnect {
     pub conn_id: u64,
-}
-
-/// Store, then (unless the child's notifications are off) push.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Notify {
-    pub notification: Notification,
-    pub push: bool,
 }
 
 /// A child came online, went offline, or started/ended an activity.
@@ -125,20 +118,15 @@ impl Handler<ParentDisconnect> for ParentNotifier {
     }
 }
 
-impl Handler<Notify> for ParentNotifier {
+impl Handler<Stored> for ParentNotifier {
     type Result = ();
-    fn handle(&mut self, msg: Notify, ctx: &mut Context<Self>) {
-        let started = Instant::now();
-        let stored = self.engine.store.add_notification(msg.notification.clone());
-        // `wait`: notifications reach the parent in the order they were stored.
-        ctx.wait(stored.into_actor(self).map(move |res, act, _| match res {
-            Ok(()) if msg.push => {
-                act.broadcast(json!({"type": "notification", "notification": msg.notification.view()}).to_string());
-                metrics::histogram!("studyhub_parent_notify_seconds").record(started.elapsed().as_secs_f64());
-            }
-            Ok(()) => {}
-            Err(e) => tracing::warn!(error = %e, parent = %act.parent_id, "could not store a notification"),
-        }));
+    fn handle(&mut self, msg: Stored, _: &mut Context<Self>) {
+        if msg.push {
+            self.broadcast(
+                json!({"type": "notification", "notification": msg.notification.view()})
+                    .to_string(),
+            );
+        }
     }
 }
 

@@ -186,18 +186,23 @@ pub struct SessionEnd {
 
 /// What one group commit writes, in one transaction and in this order: new sessions, answers
 /// (idempotent on `(session_id, seq)`), session ends (with the daily progress rows they move),
-/// and screen-time spans (the latest value of each).
+/// screen-time spans (the latest value of each) and parents' notifications.
 #[derive(Debug, Clone, Default)]
 pub struct Batch {
     pub starts: Vec<NewSession>,
     pub answers: Vec<AnswerRecord>,
     pub ends: Vec<SessionEnd>,
     pub spans: Vec<ScreenTimeSpan>,
+    pub notifications: Vec<Notification>,
 }
 
 impl Batch {
     pub fn len(&self) -> usize {
-        self.starts.len() + self.answers.len() + self.ends.len() + self.spans.len()
+        self.starts.len()
+            + self.answers.len()
+            + self.ends.len()
+            + self.spans.len()
+            + self.notifications.len()
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -270,7 +275,6 @@ pub trait Store: Send + Sync + 'static {
         achievement_ids: Vec<String>,
         at: DateTime<Utc>,
     ) -> StoreFuture<Vec<String>>;
-    fn add_notification(&self, notification: Notification) -> StoreFuture<()>;
 }
 
 pub trait ContentSource: Send + Sync + 'static {

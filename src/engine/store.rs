@@ -314,6 +314,7 @@ fn write_batch(conn: &mut DbConnection, cipher: &Cipher, batch: Batch) -> QueryR
         }
         add_progress_many(conn, deltas.into_values().collect())?;
         write_spans(conn, &batch.spans)?;
+        write_notifications(conn, &batch.notifications)?;
         Ok(())
     })
 }
@@ -528,6 +529,10 @@ fn write_batch_or_split(conn: &mut DbConnection, cipher: &Cipher, batch: Batch) 
                 .chain(batch.spans.into_iter().map(|s| Batch {
                     spans: vec![s],
                     ..Batch::default()
+                }))
+                .chain(batch.notifications.into_iter().map(|n| Batch {
+                    notifications: vec![n],
+                    ..Batch::default()
                 }));
             for single in singles {
                 match write_batch(conn, cipher, single.clone()) {
@@ -542,6 +547,37 @@ fn write_batch_or_split(conn: &mut DbConnection, cipher: &Cipher, batch: Batch) 
         }
         other => other,
     }
+}
+
+/// Parents' notifications, one multi-row insert (idempotent on the id for a retried batch).
+fn write_notifications(conn: &mut DbConnection, list: &[Notification]) -> QueryResult<()> {
+    let rows: Vec<_> = list
+        .iter()
+        .map(|n| {
+            (
+                notifications::id.eq(n.id.clone()),
+                notifications::parent_id.eq(n.parent_id.clone()),
+                notifications::learner_id.eq(n.child_id.clone()),
+                notifications::kind.eq(n.kind.as_str()),
+                notifications::title.eq(n.title.clone()),
+                notifications::body.eq(n.body.clone()),
+                notifications::data.eq(n.data.to_string()),
+                notifications::created_at.eq(naive(n.created_at)),
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        match conn {
+            DbConnection::Pg(c) => diesel::insert_into(notifications::table)
+                .values(chunk)
+                .on_conflict_do_nothing()
+                .execute(c)?,
+            DbConnection::Sqlite(c) => diesel::insert_or_ignore_into(notifications::table)
+                .values(chunk)
+                .execute(c)?,
+        };
+    }
+    Ok(())
 }
 
 /// Screen-time spans: each row holds the latest total of one span. PostgreSQL takes them
@@ -663,24 +699,6 @@ impl Store for DieselStore {
                 }
                 Ok(new)
             })
-        })
-    }
-
-    fn add_notification(&self, n: Notification) -> StoreFuture<()> {
-        self.run(move |conn| {
-            diesel::insert_into(notifications::table)
-                .values((
-                    notifications::id.eq(&n.id),
-                    notifications::parent_id.eq(&n.parent_id),
-                    notifications::learner_id.eq(&n.child_id),
-                    notifications::kind.eq(n.kind.as_str()),
-                    notifications::title.eq(&n.title),
-                    notifications::body.eq(&n.body),
-                    notifications::data.eq(n.data.to_string()),
-                    notifications::created_at.eq(naive(n.created_at)),
-                ))
-                .execute(conn)?;
-            Ok(())
         })
     }
 
