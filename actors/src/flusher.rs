@@ -12,7 +12,8 @@ use std::time::Duration;
 use actix::prelude::*;
 
 use crate::store::{
-    AnswerRecord, Batch, NewSession, Notification, ScreenTimeSpan, SessionEnd, Store,
+    AnswerRecord, Batch, BatchResult, NewSession, Notification, ScreenTimeSpan, SessionEnd, Store,
+    UnlockRequest,
 };
 
 #[derive(Debug, Clone, Copy)]
@@ -46,12 +47,24 @@ pub enum Item {
     Answer(AnswerRecord),
     End(SessionEnd),
     Span(ScreenTimeSpan),
+    /// Achievements met: `to` hears which ones this commit stored first.
+    Unlock {
+        request: UnlockRequest,
+        to: Recipient<Unlocked>,
+    },
     /// A parent's notification; `to` pushes it once stored (if `push`).
     Notification {
         notification: Notification,
         push: bool,
         to: Recipient<Stored>,
     },
+}
+
+/// Told to a learner once its unlocks are committed: the achievements that were new.
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub struct Unlocked {
+    pub achievement_ids: Vec<String>,
 }
 
 /// Told to a parent's notifier once a notification is committed.
@@ -138,6 +151,7 @@ impl Flusher {
                 Item::Notification { notification, .. } => {
                     batch.notifications.push(notification.clone())
                 }
+                Item::Unlock { request, .. } => batch.unlocks.push(request.clone()),
                 Item::Span(s) => match batch.spans.iter_mut().find(|x| x.id == s.id) {
                     Some(x) => *x = s.clone(),
                     None => batch.spans.push(s.clone()),
@@ -152,11 +166,11 @@ impl Flusher {
             .map(move |res, act, ctx| {
                 act.in_flight = false;
                 match res {
-                    Ok(()) => {
+                    Ok(result) => {
                         tracing::trace!(items = taken.len(), elapsed_ms = started.elapsed().as_millis() as u64, "batch committed");
                         act.backlog.0.fetch_sub(taken.len(), Ordering::Relaxed);
                         act.backoff = Duration::from_millis(50);
-                        acknowledge(taken);
+                        acknowledge(taken, &result);
                         // Whatever arrived during the write has waited long enough.
                         if act.queue.len() >= act.config.max_batch {
                             act.flush(ctx);
@@ -180,7 +194,7 @@ impl Flusher {
 }
 
 /// One `Durable` per session per batch, for the highest seq committed (0: the session row).
-fn acknowledge(taken: Vec<Pending>) {
+fn acknowledge(taken: Vec<Pending>, result: &BatchResult) {
     let mut best: HashMap<String, (u32, Recipient<Durable>)> = HashMap::new();
     for p in taken {
         let (session_id, seq) = match p.item {
@@ -192,6 +206,24 @@ fn acknowledge(taken: Vec<Pending>) {
                 to,
             } => {
                 to.do_send(Stored { notification, push });
+                continue;
+            }
+            Item::Unlock { request, to } => {
+                let new: Vec<String> = request
+                    .achievement_ids
+                    .into_iter()
+                    .filter(|id| {
+                        result
+                            .unlocked
+                            .iter()
+                            .any(|(l, a)| *l == request.learner_id && a == id)
+                    })
+                    .collect();
+                if !new.is_empty() {
+                    to.do_send(Unlocked {
+                        achievement_ids: new,
+                    });
+                }
                 continue;
             }
             _ => continue,

@@ -16,14 +16,14 @@ use crate::achievements::{Achievement, Completion as HistoryCompletion, History}
 use crate::classes::ClassEvent;
 use crate::content::Answer;
 use crate::engine::Engine;
-use crate::flusher::{Durable, Item};
+use crate::flusher::{Durable, Item, Unlocked};
 use crate::parents::{ChildTime, Presence};
 use crate::protocol::{ClientMsg, ErrorCode, OpenSessionView, Outbound, ServerMsg, close};
 use crate::screen_time::{ClockEvent, ScreenClock, local_date};
 use crate::session::{AnswerResult, LiveSession};
 use crate::store::{
     Activity, AnswerRecord, LearnerProfile, NewSession, Notification, NotificationKind,
-    ScreenTimeToday, SessionEnd, SessionSnapshot, SessionStatus, StoreError,
+    ScreenTimeToday, SessionEnd, SessionSnapshot, SessionStatus, StoreError, UnlockRequest,
 };
 
 /// A new connection of this learner. The actor sends `hello` (and, with no time left,
@@ -281,37 +281,27 @@ impl LearnerActor {
     /// Checks the catalog after a completion; the database decides each unlock once, and only
     /// what it stored is announced (to the child, the parent and the classes).
     fn check_achievements(&mut self, ctx: &mut Context<Self>) {
-        let met: Vec<Achievement> = self
+        let met: Vec<String> = self
             .history
             .newly_met(&self.catalog)
             .into_iter()
-            .cloned()
+            .map(|a| a.id.clone())
             .collect();
         if met.is_empty() {
             return;
         }
-        let ids = met.iter().map(|a| a.id.clone()).collect();
-        let stored = self.engine.store.unlock(&self.learner_id, ids, Utc::now());
-        ctx.spawn(stored.into_actor(self).map(move |res, act, _| match res {
-            Ok(new) => {
-                for a in met.iter().filter(|a| new.contains(&a.id)) {
-                    act.broadcast(&ServerMsg::Achievement { achievement: a.view() });
-                    act.notify_parent(
-                        NotificationKind::AchievementUnlocked,
-                        format!("{} unlocked “{}”", act.name, a.title),
-                        a.description.clone(),
-                        serde_json::json!({"achievement_id": a.id, "reward_points": a.reward_points, "badge_icon_url": a.badge_icon_url}),
-                    );
-                    act.class_event(ClassEvent::Achievement { learner_id: act.learner_id.clone(), achievement: a.view() });
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "could not store unlocks; they are checked again next time");
-                for a in &met {
-                    act.history.unlocked.remove(&a.id);
-                }
-            }
-        }));
+        let request = UnlockRequest {
+            learner_id: self.learner_id.clone(),
+            achievement_ids: met,
+            at: Utc::now(),
+        };
+        self.engine.flush.push(
+            Item::Unlock {
+                request,
+                to: ctx.address().recipient(),
+            },
+            None,
+        );
     }
 
     fn send_to(&mut self, conn_id: u64, out: Outbound) {
@@ -979,5 +969,32 @@ impl Handler<StudySeconds> for LearnerActor {
     fn handle(&mut self, msg: StudySeconds, ctx: &mut Context<Self>) {
         self.history.add_study_seconds(msg.seconds);
         self.check_achievements(ctx);
+    }
+}
+
+impl Handler<Unlocked> for LearnerActor {
+    type Result = ();
+
+    /// Only what this commit stored first is announced: to the child, the parent, the classes.
+    fn handle(&mut self, msg: Unlocked, _: &mut Context<Self>) {
+        let catalog = self.catalog.clone();
+        for a in catalog
+            .iter()
+            .filter(|a| msg.achievement_ids.contains(&a.id))
+        {
+            self.broadcast(&ServerMsg::Achievement {
+                achievement: a.view(),
+            });
+            self.notify_parent(
+                NotificationKind::AchievementUnlocked,
+                format!("{} unlocked “{}”", self.name, a.title),
+                a.description.clone(),
+                serde_json::json!({"achievement_id": a.id, "reward_points": a.reward_points, "badge_icon_url": a.badge_icon_url}),
+            );
+            self.class_event(ClassEvent::Achievement {
+                learner_id: self.learner_id.clone(),
+                achievement: a.view(),
+            });
+        }
     }
 }

@@ -186,7 +186,7 @@ impl Store for MemoryStore {
         ready(Ok(Self::snapshot(&st, session_id)))
     }
 
-    fn write_batch(&self, batch: Batch) -> StoreFuture<()> {
+    fn write_batch(&self, batch: Batch) -> StoreFuture<BatchResult> {
         self.attempts.send_modify(|n| *n += 1);
         if let Some(e) = self.fail() {
             return ready(Err(e));
@@ -228,29 +228,20 @@ impl Store for MemoryStore {
             st.spans.insert(span.id.clone(), span);
         }
         st.notifications.extend(batch.notifications);
-        self.batches_written.fetch_add(1, Ordering::SeqCst);
-        ready(Ok(()))
-    }
-
-    fn unlock(
-        &self,
-        learner_id: &str,
-        ids: Vec<String>,
-        at: chrono::DateTime<chrono::Utc>,
-    ) -> StoreFuture<Vec<String>> {
-        if let Some(e) = self.fail() {
-            return ready(Err(e));
-        }
-        let mut st = self.state.lock().unwrap();
-        let new = ids
-            .into_iter()
-            .filter(|id| {
-                st.unlocked
-                    .insert((learner_id.to_string(), id.clone()), at)
+        let mut result = BatchResult::default();
+        for u in batch.unlocks {
+            for id in u.achievement_ids {
+                if st
+                    .unlocked
+                    .insert((u.learner_id.clone(), id.clone()), u.at)
                     .is_none()
-            })
-            .collect();
-        ready(Ok(new))
+                {
+                    result.unlocked.push((u.learner_id.clone(), id));
+                }
+            }
+        }
+        self.batches_written.fetch_add(1, Ordering::SeqCst);
+        ready(Ok(result))
     }
 }
 

@@ -186,7 +186,7 @@ pub struct SessionEnd {
 
 /// What one group commit writes, in one transaction and in this order: new sessions, answers
 /// (idempotent on `(session_id, seq)`), session ends (with the daily progress rows they move),
-/// screen-time spans (the latest value of each) and parents' notifications.
+/// screen-time spans (the latest value of each), parents' notifications and achievement unlocks.
 #[derive(Debug, Clone, Default)]
 pub struct Batch {
     pub starts: Vec<NewSession>,
@@ -194,6 +194,23 @@ pub struct Batch {
     pub ends: Vec<SessionEnd>,
     pub spans: Vec<ScreenTimeSpan>,
     pub notifications: Vec<Notification>,
+    pub unlocks: Vec<UnlockRequest>,
+}
+
+/// Achievements a learner has just met, to be stored under the unique key (learner,
+/// achievement): only the ones that were not there yet come back as unlocked.
+#[derive(Debug, Clone)]
+pub struct UnlockRequest {
+    pub learner_id: String,
+    pub achievement_ids: Vec<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// What a committed batch reports back.
+#[derive(Debug, Clone, Default)]
+pub struct BatchResult {
+    /// (learner, achievement) pairs this batch stored for the first time.
+    pub unlocked: Vec<(String, String)>,
 }
 
 impl Batch {
@@ -203,6 +220,7 @@ impl Batch {
             + self.ends.len()
             + self.spans.len()
             + self.notifications.len()
+            + self.unlocks.len()
     }
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -266,15 +284,7 @@ pub trait Store: Send + Sync + 'static {
     /// Writes a batch in one transaction. Must be idempotent: a batch may be written again
     /// after a failure whose commit actually went through. Everything the engine writes goes
     /// through here, so the database sees a few large transactions, not many small ones.
-    fn write_batch(&self, batch: Batch) -> StoreFuture<()>;
-    /// Stores unlocks; returns the ones that were new (a unique key decides, so two nodes or
-    /// two racing completions unlock an achievement once).
-    fn unlock(
-        &self,
-        learner_id: &str,
-        achievement_ids: Vec<String>,
-        at: DateTime<Utc>,
-    ) -> StoreFuture<Vec<String>>;
+    fn write_batch(&self, batch: Batch) -> StoreFuture<BatchResult>;
 }
 
 pub trait ContentSource: Send + Sync + 'static {

@@ -223,7 +223,7 @@ pub struct ProgressDeltaInput {
 /// The group commit: every answer in one multi-row insert (duplicates of an earlier,
 /// ambiguous commit are skipped), then each session end, which moves the daily progress
 /// row only the first time it is applied.
-fn write_batch(conn: &mut DbConnection, cipher: &Cipher, batch: Batch) -> QueryResult<()> {
+fn write_batch(conn: &mut DbConnection, cipher: &Cipher, batch: Batch) -> QueryResult<BatchResult> {
     conn.transaction(|conn| {
         let starts: Vec<_> = batch
             .starts
@@ -315,7 +315,9 @@ fn write_batch(conn: &mut DbConnection, cipher: &Cipher, batch: Batch) -> QueryR
         add_progress_many(conn, deltas.into_values().collect())?;
         write_spans(conn, &batch.spans)?;
         write_notifications(conn, &batch.notifications)?;
-        Ok(())
+        Ok(BatchResult {
+            unlocked: write_unlocks(conn, &batch.unlocks)?,
+        })
     })
 }
 
@@ -495,7 +497,11 @@ fn load_history(conn: &mut DbConnection, learner_id: &str) -> QueryResult<Histor
 /// Writes the batch; if the database refuses it for a constraint (a child deleted while its
 /// answers were in flight), writes it item by item and drops only the items refused, so one
 /// orphan can never block everybody's answers. Connection errors are returned for a retry.
-fn write_batch_or_split(conn: &mut DbConnection, cipher: &Cipher, batch: Batch) -> QueryResult<()> {
+fn write_batch_or_split(
+    conn: &mut DbConnection,
+    cipher: &Cipher,
+    batch: Batch,
+) -> QueryResult<BatchResult> {
     use diesel::result::{DatabaseErrorKind, Error};
     let refused = |e: &Error| {
         matches!(
@@ -533,20 +539,78 @@ fn write_batch_or_split(conn: &mut DbConnection, cipher: &Cipher, batch: Batch) 
                 .chain(batch.notifications.into_iter().map(|n| Batch {
                     notifications: vec![n],
                     ..Batch::default()
+                }))
+                .chain(batch.unlocks.into_iter().map(|u| Batch {
+                    unlocks: vec![u],
+                    ..Batch::default()
                 }));
+            let mut result = BatchResult::default();
             for single in singles {
                 match write_batch(conn, cipher, single.clone()) {
                     Err(e) if refused(&e) => {
                         metrics::counter!("studyhub_flush_dropped_total").increment(1);
                         tracing::warn!(error = %e, "dropped an item the database refuses");
                     }
-                    other => other?,
+                    Err(e) => return Err(e),
+                    Ok(r) => result.unlocked.extend(r.unlocked),
                 }
             }
-            Ok(())
+            Ok(result)
         }
         other => other,
     }
+}
+
+/// Achievement unlocks under the unique key (learner, achievement); returns the pairs this
+/// call stored (PostgreSQL: one multi-row insert with RETURNING; SQLite: one each).
+fn write_unlocks(
+    conn: &mut DbConnection,
+    unlocks: &[UnlockRequest],
+) -> QueryResult<Vec<(String, String)>> {
+    let pairs: Vec<(String, String, chrono::NaiveDateTime)> = unlocks
+        .iter()
+        .flat_map(|u| {
+            u.achievement_ids
+                .iter()
+                .map(move |a| (u.learner_id.clone(), a.clone(), naive(u.at)))
+        })
+        .collect();
+    let row = |(l, a, t): &(String, String, chrono::NaiveDateTime)| {
+        (
+            learner_achievements::learner_id.eq(l.clone()),
+            learner_achievements::achievement_id.eq(a.clone()),
+            learner_achievements::unlocked_at.eq(*t),
+        )
+    };
+    let mut stored = Vec::new();
+    match conn {
+        DbConnection::Pg(c) => {
+            for chunk in pairs.chunks(INSERT_CHUNK) {
+                stored.extend(
+                    diesel::insert_into(learner_achievements::table)
+                        .values(chunk.iter().map(row).collect::<Vec<_>>())
+                        .on_conflict_do_nothing()
+                        .returning((
+                            learner_achievements::learner_id,
+                            learner_achievements::achievement_id,
+                        ))
+                        .get_results::<(String, String)>(c)?,
+                );
+            }
+        }
+        DbConnection::Sqlite(c) => {
+            for p in &pairs {
+                if diesel::insert_or_ignore_into(learner_achievements::table)
+                    .values(row(p))
+                    .execute(c)?
+                    == 1
+                {
+                    stored.push((p.0.clone(), p.1.clone()));
+                }
+            }
+        }
+    }
+    Ok(stored)
 }
 
 /// Parents' notifications, one multi-row insert (idempotent on the id for a retried batch).
@@ -673,35 +737,6 @@ impl Store for DieselStore {
         })
     }
 
-    fn unlock(
-        &self,
-        learner_id: &str,
-        ids: Vec<String>,
-        at: DateTime<Utc>,
-    ) -> StoreFuture<Vec<String>> {
-        let learner = learner_id.to_string();
-        self.run(move |conn| {
-            conn.transaction(|conn| {
-                let mut new = Vec::new();
-                for id in ids {
-                    let n =
-                        on_backend!(conn, |c| diesel::insert_into(learner_achievements::table)
-                            .values((
-                                learner_achievements::learner_id.eq(&learner),
-                                learner_achievements::achievement_id.eq(&id),
-                                learner_achievements::unlocked_at.eq(naive(at)),
-                            ))
-                            .on_conflict_do_nothing()
-                            .execute(c))?;
-                    if n == 1 {
-                        new.push(id);
-                    }
-                }
-                Ok(new)
-            })
-        })
-    }
-
     fn load_screen_time(&self, learner_id: &str, date: NaiveDate) -> StoreFuture<ScreenTimeToday> {
         let id = learner_id.to_string();
         self.run(move |conn| {
@@ -748,7 +783,7 @@ impl Store for DieselStore {
         })
     }
 
-    fn write_batch(&self, batch: Batch) -> StoreFuture<()> {
+    fn write_batch(&self, batch: Batch) -> StoreFuture<BatchResult> {
         let cipher = self.cipher.clone();
         let n = batch.len();
         let started = std::time::Instant::now();
