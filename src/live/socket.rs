@@ -19,6 +19,8 @@ const ERROR_BUDGET: usize = 20;
 const ERROR_WINDOW: Duration = Duration::from_secs(10);
 /// Frames the engine may queue for one connection before it is dropped as too slow.
 pub const OUTBOX: usize = 256;
+/// The same for parent and teacher feeds, which hear about many learners at once.
+pub const FEED_OUTBOX: usize = 2048;
 
 /// Counts errors sent to a client; more than [`ERROR_BUDGET`] in [`ERROR_WINDOW`] ends it.
 #[derive(Default)]

@@ -498,7 +498,7 @@ pub async fn live(
             .collect(),
     );
     let conn_id = socket::next_conn_id();
-    let (tx, rx) = mpsc::channel(socket::OUTBOX);
+    let (tx, rx) = mpsc::channel(socket::FEED_OUTBOX);
     monitor.do_send(MonitorConnect { conn_id, tx });
     actix_web::rt::spawn(async move {
         socket::run("teacher", session, stream, rx, |_| {

@@ -74,8 +74,10 @@ async fn hello(state: &AppState, parent_id: String) -> AppResult<String> {
     Ok(json!({"type": "hello", "unread_count": unread, "children": list}).to_string())
 }
 
-fn send_error(tx: &mpsc::Sender<Outbound>, code: ErrorCode, message: &str) {
-    let _ = tx.try_send(Outbound::msg(&ServerMsg::error(code, message, None)));
+fn send_error(tx: &mpsc::WeakSender<Outbound>, code: ErrorCode, message: &str) {
+    if let Some(tx) = tx.upgrade() {
+        let _ = tx.try_send(Outbound::msg(&ServerMsg::error(code, message, None)));
+    }
 }
 
 /// The parent feed. Messages are described in docs/protocol.md ("Parents live").
@@ -96,7 +98,7 @@ pub async fn parent_live(
         .map_err(|e| AppError::bad_request("not_a_websocket", e.to_string()))?;
     let notifier = state.engine.parent(&user.id);
     let conn_id = socket::next_conn_id();
-    let (tx, rx) = mpsc::channel(socket::OUTBOX);
+    let (tx, rx) = mpsc::channel(socket::FEED_OUTBOX);
     let _ = tx.try_send(Outbound::Frame {
         json: hello,
         is_error: false,
@@ -105,6 +107,11 @@ pub async fn parent_live(
         conn_id,
         tx: tx.clone(),
     });
+    // Only the notifier holds the sender: if it drops this connection (too slow), the
+    // socket closes and the client reconnects for a fresh hello. Errors use a weak handle.
+    let weak = tx.downgrade();
+    drop(tx);
+    let tx = weak;
     let parent_id = user.id;
     actix_web::rt::spawn(async move {
         socket::run("parent", session, stream, rx, |text| {
