@@ -2,6 +2,7 @@
 //! the CLI live here; the live engine is the `studyhub-actors` crate.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;

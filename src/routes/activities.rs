@@ -6,15 +6,35 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::audit::{self, Change, RequestMeta};
+use crate::auth::{Role, TeacherUser};
 use crate::db::models::ActivityRow;
 use crate::db::schema::activities;
 use crate::engine::content::activity_from_row;
 use crate::error::{AppError, AppResult};
+use crate::extract::{JsonLimit, Normalize, ValidJson};
 use crate::state::AppState;
+use std::collections::BTreeMap;
+use studyhub_actors::content::{ActivityContent, Question};
+use validator::Validate;
+
+/// Authored activities may carry up to 50 questions of up to 2 000 characters each.
+const ACTIVITY_BODY_LIMIT: usize = 512 * 1024;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/activities", web::get().to(list))
-        .route("/activities/{id}", web::get().to(get_one));
+    cfg.service(
+        web::resource("/activities")
+            .app_data(JsonLimit(ACTIVITY_BODY_LIMIT))
+            .route(web::get().to(list))
+            .route(web::post().to(create)),
+    )
+    .service(
+        web::resource("/activities/{id}")
+            .app_data(JsonLimit(ACTIVITY_BODY_LIMIT))
+            .route(web::get().to(get_one))
+            .route(web::put().to(update))
+            .route(web::delete().to(delete)),
+    );
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -108,4 +128,268 @@ pub async fn get_one(
         .map_err(|e| AppError::db_unavailable(anyhow::anyhow!(e)))?
         .ok_or_else(|| AppError::not_found("activity"))?;
     Ok(HttpResponse::Ok().json(activity.public()))
+}
+
+fn valid_slug(id: &str) -> Result<(), validator::ValidationError> {
+    let ok = (3..=100).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !id.starts_with('-')
+        && !id.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        let mut e = validator::ValidationError::new("slug");
+        e.message = Some("3 to 100 characters of a-z, 0-9 and inner hyphens".into());
+        Err(e)
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[validate(schema(function = "valid_ages"))]
+pub struct ActivityRequest {
+    /// A slug such as `math-fractions-1`; made from the title when left out (POST only).
+    #[validate(custom(function = "valid_slug"))]
+    pub id: Option<String>,
+    #[validate(length(min = 1, max = 200, message = "between 1 and 200 characters"))]
+    pub title: String,
+    #[serde(default)]
+    #[validate(length(max = 2000, message = "at most 2000 characters"))]
+    pub description: String,
+    #[validate(length(min = 1, max = 50, message = "between 1 and 50 characters"))]
+    pub category: String,
+    #[validate(length(min = 1, max = 50, message = "between 1 and 50 characters"))]
+    pub sub_category: Option<String>,
+    #[validate(range(min = 1, max = 5, message = "between 1 and 5"))]
+    pub difficulty: i32,
+    #[validate(range(min = 2, max = 18, message = "between 2 and 18"))]
+    pub age_min: i32,
+    #[validate(range(min = 2, max = 18, message = "between 2 and 18"))]
+    pub age_max: i32,
+    /// `[{id, prompt, answer_type, options?, correct_answer, explanation, tolerance?, image_url?, narration_url?}]`
+    #[schema(value_type = Vec<Object>)]
+    pub questions: Vec<Question>,
+}
+
+fn valid_ages(a: &ActivityRequest) -> Result<(), validator::ValidationError> {
+    if a.age_min > a.age_max {
+        let mut e = validator::ValidationError::new("age_max");
+        e.message = Some("age_max must not be below age_min".into());
+        return Err(e);
+    }
+    Ok(())
+}
+
+impl Normalize for ActivityRequest {
+    fn normalize(&mut self) {
+        self.title = self.title.trim().to_string();
+        self.category = self.category.trim().to_lowercase();
+        self.sub_category = self
+            .sub_category
+            .take()
+            .map(|s| s.trim().to_lowercase())
+            .filter(|s| !s.is_empty());
+    }
+}
+
+fn slug_of(title: &str, category: &str) -> String {
+    let mut slug: String = format!("{category}-{title}")
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    while slug.contains("--") {
+        slug = slug.replace("--", "-");
+    }
+    let slug = slug.trim_matches('-').chars().take(80).collect::<String>();
+    format!("{slug}-{}", &uuid::Uuid::new_v4().simple().to_string()[..6])
+}
+
+/// Checks the questions; 422 with the field of each problem.
+fn content_of(questions: Vec<Question>) -> AppResult<String> {
+    let content = ActivityContent { questions };
+    let problems = content.validate();
+    if !problems.is_empty() {
+        let fields: BTreeMap<String, String> =
+            problems.into_iter().map(|e| (e.field, e.reason)).collect();
+        return Err(AppError::validation(fields));
+    }
+    Ok(serde_json::to_string(&content).map_err(AppError::internal)?)
+}
+
+fn summary(row: &ActivityRow) -> serde_json::Value {
+    serde_json::json!({
+        "id": row.id, "title": row.title, "category": row.category, "sub_category": row.sub_category,
+        "difficulty": row.difficulty, "age_min": row.age_min, "age_max": row.age_max, "author_id": row.author_id,
+    })
+}
+
+/// Write an activity (teachers and admins). Validated: 1-50 questions, unique ids, an
+/// answer key of the right type, options that contain it, bounded sizes.
+#[utoipa::path(post, path = "/v1/activities", tag = "activities", request_body = ActivityRequest, security(("bearer" = [])),
+    responses((status = 201, description = "the public activity"), (status = 403), (status = 409, description = "id taken"), (status = 422)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    author: TeacherUser,
+    meta: RequestMeta,
+    body: ValidJson<ActivityRequest>,
+) -> AppResult<HttpResponse> {
+    let b = body.0;
+    let content = content_of(b.questions)?;
+    let t = crate::time::now();
+    let row = ActivityRow {
+        id: b.id.unwrap_or_else(|| slug_of(&b.title, &b.category)),
+        title: b.title,
+        description: b.description,
+        category: b.category,
+        sub_category: b.sub_category,
+        difficulty: b.difficulty,
+        age_min: b.age_min,
+        age_max: b.age_max,
+        content,
+        author_id: Some(author.0.id.clone()),
+        created_at: t,
+        updated_at: t,
+    };
+    let r = row.clone();
+    state
+        .db
+        .transaction(move |conn| {
+            let taken: i64 = activities::table.find(&r.id).count().get_result(conn)?;
+            if taken > 0 {
+                return Err(AppError::conflict(
+                    "activity_exists",
+                    "an activity with this id exists",
+                ));
+            }
+            diesel::insert_into(activities::table)
+                .values(&r)
+                .execute(conn)?;
+            audit::record(
+                conn,
+                &meta,
+                Change {
+                    user_id: &author.0.id,
+                    action: "create",
+                    entity_type: "activity",
+                    entity_id: &r.id,
+                    old: None,
+                    new: Some(summary(&r)),
+                },
+            )
+        })
+        .await?;
+    let activity = activity_from_row(row).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
+    Ok(HttpResponse::Created().json(activity.public()))
+}
+
+/// The row if `user` may change it: its author, or an admin (built-in content: admins only).
+async fn editable(
+    state: &AppState,
+    user: &crate::auth::AuthUser,
+    id: String,
+) -> AppResult<ActivityRow> {
+    let row = state
+        .db
+        .run(move |conn| {
+            activities::table
+                .find(&id)
+                .select(ActivityRow::as_select())
+                .first(conn)
+                .optional()
+                .map_err(AppError::from)
+        })
+        .await?
+        .ok_or_else(|| AppError::not_found("activity"))?;
+    if user.role == Role::Admin || row.author_id.as_deref() == Some(user.id.as_str()) {
+        Ok(row)
+    } else {
+        Err(AppError::forbidden(
+            "only its author or an admin may change this activity",
+        ))
+    }
+}
+
+/// Replace an activity you wrote. Sessions in progress keep the version they started with.
+#[utoipa::path(put, path = "/v1/activities/{id}", tag = "activities", request_body = ActivityRequest, security(("bearer" = [])),
+    responses((status = 200), (status = 403), (status = 404), (status = 422)))]
+pub async fn update(
+    state: web::Data<AppState>,
+    author: TeacherUser,
+    meta: RequestMeta,
+    path: web::Path<String>,
+    body: ValidJson<ActivityRequest>,
+) -> AppResult<HttpResponse> {
+    let current = editable(&state, &author.0, path.into_inner()).await?;
+    let b = body.0;
+    let row = ActivityRow {
+        title: b.title,
+        description: b.description,
+        category: b.category,
+        sub_category: b.sub_category,
+        difficulty: b.difficulty,
+        age_min: b.age_min,
+        age_max: b.age_max,
+        content: content_of(b.questions)?,
+        updated_at: crate::time::now(),
+        ..current.clone()
+    };
+    let r = row.clone();
+    state
+        .db
+        .transaction(move |conn| {
+            diesel::update(activities::table.find(&r.id))
+                .set(&r)
+                .execute(conn)?;
+            audit::record(
+                conn,
+                &meta,
+                Change {
+                    user_id: &author.0.id,
+                    action: "update",
+                    entity_type: "activity",
+                    entity_id: &r.id,
+                    old: Some(summary(&current)),
+                    new: Some(summary(&r)),
+                },
+            )
+        })
+        .await?;
+    state.content.invalidate(&row.id);
+    let activity = activity_from_row(row).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
+    Ok(HttpResponse::Ok().json(activity.public()))
+}
+
+/// Delete an activity you wrote (its sessions go with it).
+#[utoipa::path(delete, path = "/v1/activities/{id}", tag = "activities", security(("bearer" = [])),
+    responses((status = 204), (status = 403), (status = 404)))]
+pub async fn delete(
+    state: web::Data<AppState>,
+    author: TeacherUser,
+    meta: RequestMeta,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let current = editable(&state, &author.0, path.into_inner()).await?;
+    let id = current.id.clone();
+    state
+        .db
+        .transaction(move |conn| {
+            diesel::delete(activities::table.find(&current.id)).execute(conn)?;
+            audit::record(
+                conn,
+                &meta,
+                Change {
+                    user_id: &author.0.id,
+                    action: "delete",
+                    entity_type: "activity",
+                    entity_id: &current.id,
+                    old: Some(summary(&current)),
+                    new: None,
+                },
+            )
+        })
+        .await?;
+    state.content.invalidate(&id);
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -10,6 +10,7 @@ use studyhub_actors::screen_time::{local_date, parse_tz};
 use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
+use crate::audit::{self, Change, RequestMeta};
 use crate::auth::{LearnerAccess, ParentUser};
 use crate::db::models::{LearnerRow, LearnerSettingsRow};
 use crate::db::schema::{learner_settings, learners, screen_time_grants, screen_time_logs};
@@ -140,6 +141,7 @@ async fn own_child(state: &AppState, parent: ParentUser, id: String) -> AppResul
 pub async fn create(
     state: web::Data<AppState>,
     parent: ParentUser,
+    meta: RequestMeta,
     body: ValidJson<ChildRequest>,
 ) -> AppResult<HttpResponse> {
     let b = body.0;
@@ -157,9 +159,24 @@ pub async fn create(
         updated_at: t,
     };
     let r = row.clone();
+    let uid = parent.0.id.clone();
     state
         .db
-        .transaction(move |conn| crate::learners::insert(conn, &r))
+        .transaction(move |conn| {
+            crate::learners::insert(conn, &r)?;
+            audit::record(
+                conn,
+                &meta,
+                Change {
+                    user_id: &uid,
+                    action: "create",
+                    entity_type: "child",
+                    entity_id: &r.id,
+                    old: None,
+                    new: audit::json(&LearnerView::from(r.clone())),
+                },
+            )
+        })
         .await?;
     Ok(HttpResponse::Created().json(LearnerView::from(row)))
 }
@@ -199,10 +216,13 @@ pub async fn get_one(
 pub async fn update(
     state: web::Data<AppState>,
     parent: ParentUser,
+    meta: RequestMeta,
     path: web::Path<String>,
     body: ValidJson<ChildRequest>,
 ) -> AppResult<HttpResponse> {
+    let uid = parent.0.id.clone();
     let child = own_child(&state, parent, path.into_inner()).await?;
+    let old = audit::json(&LearnerView::from(child.clone()));
     let b = body.0;
     let row = LearnerRow {
         name: b.name,
@@ -216,11 +236,22 @@ pub async fn update(
     let r = row.clone();
     state
         .db
-        .run(move |conn| {
+        .transaction(move |conn| {
             diesel::update(learners::table.find(&r.id))
                 .set(&r)
                 .execute(conn)?;
-            Ok(())
+            audit::record(
+                conn,
+                &meta,
+                Change {
+                    user_id: &uid,
+                    action: "update",
+                    entity_type: "child",
+                    entity_id: &r.id,
+                    old,
+                    new: audit::json(&LearnerView::from(r.clone())),
+                },
+            )
         })
         .await?;
     Ok(HttpResponse::Ok().json(LearnerView::from(row)))
@@ -232,16 +263,30 @@ pub async fn update(
 pub async fn delete(
     state: web::Data<AppState>,
     parent: ParentUser,
+    meta: RequestMeta,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
+    let uid = parent.0.id.clone();
     let child = own_child(&state, parent, path.into_inner()).await?;
     // Stop live play first: a deleted child must not keep a session open.
     state.engine.settings_changed(&child.id, 0, false);
     state
         .db
-        .run(move |conn| {
+        .transaction(move |conn| {
             diesel::delete(learners::table.find(&child.id)).execute(conn)?;
-            Ok(())
+            let old = audit::json(&LearnerView::from(child.clone()));
+            audit::record(
+                conn,
+                &meta,
+                Change {
+                    user_id: &uid,
+                    action: "delete",
+                    entity_type: "child",
+                    entity_id: &child.id,
+                    old,
+                    new: None,
+                },
+            )
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -279,11 +324,14 @@ pub async fn get_settings(
 pub async fn put_settings(
     state: web::Data<AppState>,
     parent: ParentUser,
+    meta: RequestMeta,
     path: web::Path<String>,
     body: ValidJson<SettingsBody>,
 ) -> AppResult<HttpResponse> {
+    let uid = parent.0.id.clone();
     let child = own_child(&state, parent, path.into_inner()).await?;
     let current = load_settings(&state, child.id.clone()).await?;
+    let old = audit::json(&SettingsView::from(current.clone()));
     let b = body.0;
     let next = LearnerSettingsRow {
         daily_time_limit_seconds: b
@@ -300,14 +348,25 @@ pub async fn put_settings(
     let row = next.clone();
     state
         .db
-        .run(move |conn| {
+        .transaction(move |conn| {
             crate::on_backend!(conn, |c| diesel::insert_into(learner_settings::table)
                 .values(&row)
                 .on_conflict(learner_settings::learner_id)
                 .do_update()
                 .set(&row)
                 .execute(c))?;
-            Ok(())
+            audit::record(
+                conn,
+                &meta,
+                Change {
+                    user_id: &uid,
+                    action: "update",
+                    entity_type: "settings",
+                    entity_id: &row.learner_id,
+                    old,
+                    new: audit::json(&SettingsView::from(row.clone())),
+                },
+            )
         })
         .await?;
     state.engine.settings_changed(
@@ -341,10 +400,18 @@ pub struct ScreenTimeSession {
 pub async fn grant(
     state: web::Data<AppState>,
     parent: ParentUser,
+    meta: RequestMeta,
     path: web::Path<String>,
     body: ValidJson<GrantRequest>,
 ) -> AppResult<HttpResponse> {
-    let child = grant_time(&state, &parent.0.id, &path.into_inner(), body.0.seconds).await?;
+    let child = grant_time(
+        &state,
+        &meta,
+        &parent.0.id,
+        &path.into_inner(),
+        body.0.seconds,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(today_for(&state, child).await?))
 }
 
@@ -352,6 +419,7 @@ pub async fn grant(
 /// once. Shared by the REST call and the parent feed's `grant_time`.
 pub(crate) async fn grant_time(
     state: &AppState,
+    meta: &RequestMeta,
     parent_id: &str,
     child_id: &str,
     seconds: i32,
@@ -363,12 +431,15 @@ pub(crate) async fn grant_time(
     let child = own_child(state, parent, child_id.to_string()).await?;
     let date = local_date(parse_tz(&child.timezone), Utc::now());
     let (learner_id, granted_by) = (child.id.clone(), parent_id.to_string());
+    let meta = meta.clone();
     state
         .db
-        .run(move |conn| {
+        .transaction(move |conn| {
+            let id = uuid::Uuid::now_v7().to_string();
+            audit::record(conn, &meta, Change { user_id: &granted_by, action: "create", entity_type: "grant", entity_id: &id, old: None, new: Some(serde_json::json!({"learner_id": learner_id, "date": date, "seconds": seconds})) })?;
             diesel::insert_into(screen_time_grants::table)
                 .values((
-                    screen_time_grants::id.eq(uuid::Uuid::now_v7().to_string()),
+                    screen_time_grants::id.eq(&id),
                     screen_time_grants::learner_id.eq(&learner_id),
                     screen_time_grants::date.eq(date),
                     screen_time_grants::seconds.eq(seconds),

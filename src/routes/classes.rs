@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::play::ws_caller;
+use crate::audit::{self, Change, RequestMeta};
 use crate::auth::{AuthUser, LearnerAccess, ParentUser, Role, TeacherUser};
 use crate::db::DbConnection;
 use crate::db::schema::{class_members, classes, daily_progress, learners, screen_time_logs};
@@ -167,24 +168,33 @@ fn teachers_class(
 pub async fn create(
     state: web::Data<AppState>,
     teacher: TeacherUser,
+    meta: RequestMeta,
     body: ValidJson<ClassRequest>,
 ) -> AppResult<HttpResponse> {
     let b = body.0;
     let class = state
         .db
-        .run(move |conn| {
+        .transaction(move |conn| {
             // Codes are random; on the rare collision, draw again.
             for _ in 0..8 {
+                let code = new_join_code();
+                let taken: i64 = classes::table
+                    .filter(classes::join_code.eq(&code))
+                    .count()
+                    .get_result(conn)?;
+                if taken > 0 {
+                    continue;
+                }
                 let t = now();
                 let row: ClassRow = (
                     uuid::Uuid::now_v7().to_string(),
                     teacher.0.id.clone(),
                     b.name.clone(),
                     b.subject.clone(),
-                    new_join_code(),
+                    code,
                     t,
                 );
-                let res = diesel::insert_into(classes::table)
+                diesel::insert_into(classes::table)
                     .values((
                         classes::id.eq(&row.0),
                         classes::teacher_id.eq(&row.1),
@@ -194,15 +204,21 @@ pub async fn create(
                         classes::created_at.eq(t),
                         classes::updated_at.eq(t),
                     ))
-                    .execute(conn);
-                match res {
-                    Ok(_) => return Ok(view(row, 0)),
-                    Err(diesel::result::Error::DatabaseError(
-                        diesel::result::DatabaseErrorKind::UniqueViolation,
-                        _,
-                    )) => continue,
-                    Err(e) => return Err(e.into()),
-                }
+                    .execute(conn)?;
+                let v = view(row, 0);
+                audit::record(
+                    conn,
+                    &meta,
+                    Change {
+                        user_id: &teacher.0.id,
+                        action: "create",
+                        entity_type: "class",
+                        entity_id: &v.id,
+                        old: None,
+                        new: audit::json(&v),
+                    },
+                )?;
+                return Ok(v);
             }
             Err(AppError::conflict(
                 "conflict",
@@ -310,13 +326,14 @@ async fn classes_changed(
 pub async fn remove_member(
     state: web::Data<AppState>,
     teacher: TeacherUser,
+    meta: RequestMeta,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
     let (class_id, learner_id) = path.into_inner();
     let (cid, lid) = (class_id.clone(), learner_id.clone());
     state
         .db
-        .run(move |conn| {
+        .transaction(move |conn| {
             teachers_class(conn, &teacher.0, &cid)?;
             let n = diesel::delete(
                 class_members::table
@@ -327,18 +344,36 @@ pub async fn remove_member(
             if n == 0 {
                 return Err(AppError::not_found("member"));
             }
-            Ok(())
+            let old = Some(json!({"class_id": cid, "learner_id": lid}));
+            audit::record(
+                conn,
+                &meta,
+                Change {
+                    user_id: &teacher.0.id,
+                    action: "delete",
+                    entity_type: "membership",
+                    entity_id: &format!("{cid}/{lid}"),
+                    old,
+                    new: None,
+                },
+            )
         })
         .await?;
     classes_changed(&state, learner_id, class_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn join(state: &AppState, learner_id: String, code: String) -> AppResult<HttpResponse> {
+async fn join(
+    state: &AppState,
+    meta: RequestMeta,
+    user_id: String,
+    learner_id: String,
+    code: String,
+) -> AppResult<HttpResponse> {
     let lid = learner_id.clone();
     let class = state
         .db
-        .run(move |conn| {
+        .transaction(move |conn| {
             let class: ClassRow = classes::table
                 .filter(classes::join_code.eq(&code))
                 .select(class_cols())
@@ -353,6 +388,19 @@ async fn join(state: &AppState, learner_id: String, code: String) -> AppResult<H
                 ))
                 .on_conflict_do_nothing()
                 .execute(c))?;
+            let new = Some(json!({"class_id": class.0, "learner_id": lid}));
+            audit::record(
+                conn,
+                &meta,
+                Change {
+                    user_id: &user_id,
+                    action: "create",
+                    entity_type: "membership",
+                    entity_id: &format!("{}/{lid}", class.0),
+                    old: None,
+                    new,
+                },
+            )?;
             Ok(class)
         })
         .await?;
@@ -367,6 +415,7 @@ async fn join(state: &AppState, learner_id: String, code: String) -> AppResult<H
 pub async fn join_as_student(
     state: web::Data<AppState>,
     user: AuthUser,
+    meta: RequestMeta,
     body: ValidJson<JoinRequest>,
 ) -> AppResult<HttpResponse> {
     user.require(&[Role::Student])?;
@@ -382,7 +431,7 @@ pub async fn join_as_student(
                 .ok_or_else(|| AppError::not_found("learner"))
         })
         .await?;
-    join(&state, learner_id, body.0.join_code).await
+    join(&state, meta, user.id, learner_id, body.0.join_code).await
 }
 
 /// A parent enrols a child in a class with its code.
@@ -391,11 +440,19 @@ pub async fn join_as_student(
 pub async fn join_for_child(
     state: web::Data<AppState>,
     parent: ParentUser,
+    meta: RequestMeta,
     path: web::Path<String>,
     body: ValidJson<JoinRequest>,
 ) -> AppResult<HttpResponse> {
     let access = LearnerAccess::load(&state, parent.0, path.into_inner()).await?;
-    join(&state, access.learner.id, body.0.join_code).await
+    join(
+        &state,
+        meta,
+        access.user.id,
+        access.learner.id,
+        body.0.join_code,
+    )
+    .await
 }
 
 /// Per learner this week (Monday to today, UTC): activities completed, accuracy of first

@@ -2,6 +2,7 @@
 
 pub mod achievements;
 pub mod activities;
+pub mod audit_log;
 pub mod auth;
 pub mod children;
 pub mod classes;
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(activities::routes)
                 .configure(children::routes)
                 .configure(achievements::routes)
+                .configure(audit_log::routes)
                 .configure(classes::routes)
                 .configure(notifications::routes)
                 .configure(parent_live::routes)

@@ -6,8 +6,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
-    achievements, activities, auth, children, classes, health, notifications, parent_live, play,
-    sessions,
+    achievements, activities, audit_log, auth, children, classes, health, notifications,
+    parent_live, play, sessions,
 };
 
 #[derive(OpenApi)]
@@ -16,12 +16,13 @@ use super::{
     paths(
         health::health, health::metrics_text,
         auth::register, auth::login, auth::refresh_tokens, auth::logout, auth::me,
-        activities::list, activities::get_one,
+        activities::list, activities::get_one, activities::create, activities::update, activities::delete,
         children::create, children::list, children::get_one, children::update, children::delete,
         children::get_settings, children::put_settings, children::grant, children::today,
         play::create_ticket, play::play,
         sessions::start, sessions::answer, sessions::finish, sessions::get_session,
         achievements::catalog, achievements::unlocked,
+        audit_log::list,
         notifications::list, notifications::read_one, notifications::read_all,
         parent_live::parent_live,
         classes::create, classes::list, classes::get_one, classes::remove_member, classes::join_as_student,
@@ -33,6 +34,7 @@ use super::{
         (name = "auth", description = "Accounts and tokens"),
         (name = "operations", description = "Health and metrics"),
         (name = "children", description = "A parent's children, their settings and screen time"),
+        (name = "audit", description = "The audit log (admins)"),
         (name = "achievements", description = "The catalog and what a learner unlocked"),
         (name = "notifications", description = "A parent's notifications"),
         (name = "parents", description = "The parent's live feed"),

@@ -15,12 +15,14 @@ use utoipa::IntoParams;
 use super::children::{grant_time, today_for};
 use super::notifications::{mark_read, unread_count};
 use super::play::ws_caller;
+use crate::audit::RequestMeta;
 use crate::auth::Role;
 use crate::db::models::LearnerRow;
 use crate::db::schema::learners;
 use crate::error::{AppError, AppResult};
 use crate::live::socket;
 use crate::state::AppState;
+use actix_web::FromRequest;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/parent/live", web::get().to(parent_live));
@@ -90,6 +92,7 @@ pub async fn parent_live(
     q: web::Query<LiveQuery>,
 ) -> AppResult<HttpResponse> {
     let (user, _) = ws_caller(&req, &state, q.into_inner().ticket).await?;
+    let meta = RequestMeta::extract(&req).await?;
     if user.role != Role::Parent {
         return Err(AppError::forbidden("the parent feed is for parents"));
     }
@@ -124,10 +127,11 @@ pub async fn parent_live(
                             None,
                         ));
                     }
-                    let (state, parent_id, tx) = (state.clone(), parent_id.clone(), tx.clone());
+                    let (state, parent_id, tx, meta) =
+                        (state.clone(), parent_id.clone(), tx.clone(), meta.clone());
                     actix_web::rt::spawn(async move {
                         if let Err(e) =
-                            grant_time(&state, &parent_id, &child_id, seconds as i32).await
+                            grant_time(&state, &meta, &parent_id, &child_id, seconds as i32).await
                         {
                             let code = if e.code == "not_found" {
                                 ErrorCode::Forbidden
