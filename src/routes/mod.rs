@@ -2,6 +2,7 @@
 
 pub mod achievements;
 pub mod activities;
+pub mod assessments;
 pub mod audit_log;
 pub mod auth;
 pub mod children;
@@ -11,6 +12,7 @@ pub mod notifications;
 pub mod openapi;
 pub mod parent_live;
 pub mod play;
+pub mod progress;
 pub mod sessions;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -32,6 +34,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(classes::routes)
                 .configure(notifications::routes)
                 .configure(parent_live::routes)
+                .configure(progress::routes)
+                .configure(assessments::routes)
                 .configure(play::routes)
                 .configure(sessions::routes),
         );

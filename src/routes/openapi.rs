@@ -6,8 +6,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
-    achievements, activities, audit_log, auth, children, classes, health, notifications,
-    parent_live, play, sessions,
+    achievements, activities, assessments, audit_log, auth, children, classes, health,
+    notifications, parent_live, play, progress, sessions,
 };
 
 #[derive(OpenApi)]
@@ -23,6 +23,8 @@ use super::{
         sessions::start, sessions::answer, sessions::finish, sessions::get_session,
         achievements::catalog, achievements::unlocked,
         audit_log::list,
+        assessments::create, assessments::list, assessments::update, assessments::delete,
+        progress::progress, progress::daily, progress::weekly, progress::pages, progress::dashboard,
         notifications::list, notifications::read_one, notifications::read_all,
         parent_live::parent_live,
         classes::create, classes::list, classes::get_one, classes::remove_member, classes::join_as_student,
@@ -34,6 +36,8 @@ use super::{
         (name = "auth", description = "Accounts and tokens"),
         (name = "operations", description = "Health and metrics"),
         (name = "children", description = "A parent's children, their settings and screen time"),
+        (name = "progress", description = "Progress, study pages and the parent's dashboard"),
+        (name = "assessments", description = "IGCSE assessments"),
         (name = "audit", description = "The audit log (admins)"),
         (name = "achievements", description = "The catalog and what a learner unlocked"),
         (name = "notifications", description = "A parent's notifications"),

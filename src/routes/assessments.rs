@@ -1,0 +1,361 @@
+//! IGCSE assessments: written by a teacher of a class the learner is in; read by that
+//! teacher, the student, and the student's parent. Everyone else: 404. Every change is
+//! audited.
+
+use actix_web::{HttpResponse, web};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::{Validate, ValidationError};
+
+use super::progress::readable_learner;
+use crate::audit::{self, Change, RequestMeta};
+use crate::auth::{AuthUser, Role, TeacherUser};
+use crate::db::DbConnection;
+use crate::db::schema::{activities, assessments, class_members, classes};
+use crate::error::{AppError, AppResult};
+use crate::extract::{Normalize, ValidJson};
+use crate::state::AppState;
+use crate::time::{now, utc};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/learners/{id}/assessments", web::post().to(create))
+        .route("/learners/{id}/assessments", web::get().to(list))
+        .route("/assessments/{id}", web::put().to(update))
+        .route("/assessments/{id}", web::delete().to(delete));
+}
+
+/// IGCSE letter grades (A*–G, U) or the 9–1 scale.
+pub const GRADES: [&str; 19] = [
+    "A*", "A", "B", "C", "D", "E", "F", "G", "U", "9", "8", "7", "6", "5", "4", "3", "2", "1", "0",
+];
+/// The IGCSE Music components; activities' syllabus components (sub-categories) are accepted too.
+pub const COMPONENTS: [&str; 3] = ["listening", "composing", "performing"];
+
+fn valid_grade(g: &str) -> Result<(), ValidationError> {
+    if GRADES.contains(&g) {
+        Ok(())
+    } else {
+        let mut e = ValidationError::new("grade");
+        e.message = Some("A*, A to G, U, or 9 to 1".into());
+        Err(e)
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct AssessmentRequest {
+    /// e.g. `mock`, `coursework`, `practice`.
+    #[validate(length(min = 1, max = 50, message = "between 1 and 50 characters"))]
+    pub assessment_type: String,
+    /// listening, composing, performing, or an activity's syllabus component.
+    #[validate(length(min = 1, max = 50, message = "between 1 and 50 characters"))]
+    pub component: String,
+    #[validate(custom(function = "valid_grade"))]
+    pub grade: String,
+    #[validate(range(min = 0.0, max = 100.0, message = "between 0 and 100"))]
+    pub percentage: Option<f64>,
+    #[validate(length(max = 5000, message = "at most 5000 characters"))]
+    pub feedback: Option<String>,
+}
+
+impl Normalize for AssessmentRequest {
+    fn normalize(&mut self) {
+        self.assessment_type = self.assessment_type.trim().to_lowercase();
+        self.component = self.component.trim().to_lowercase();
+        self.grade = self.grade.trim().to_uppercase();
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AssessmentView {
+    pub id: String,
+    pub learner_id: String,
+    pub teacher_id: Option<String>,
+    pub class_id: Option<String>,
+    pub assessment_type: String,
+    pub component: String,
+    pub grade: String,
+    pub percentage: Option<f64>,
+    pub feedback: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+type Row = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+    Option<f64>,
+    Option<String>,
+    chrono::NaiveDateTime,
+    chrono::NaiveDateTime,
+);
+
+fn cols() -> (
+    assessments::id,
+    assessments::learner_id,
+    assessments::teacher_id,
+    assessments::class_id,
+    assessments::assessment_type,
+    assessments::component,
+    assessments::grade,
+    assessments::percentage,
+    assessments::feedback,
+    assessments::created_at,
+    assessments::updated_at,
+) {
+    (
+        assessments::id,
+        assessments::learner_id,
+        assessments::teacher_id,
+        assessments::class_id,
+        assessments::assessment_type,
+        assessments::component,
+        assessments::grade,
+        assessments::percentage,
+        assessments::feedback,
+        assessments::created_at,
+        assessments::updated_at,
+    )
+}
+
+fn view(r: Row) -> AssessmentView {
+    AssessmentView {
+        id: r.0,
+        learner_id: r.1,
+        teacher_id: r.2,
+        class_id: r.3,
+        assessment_type: r.4,
+        component: r.5,
+        grade: r.6,
+        percentage: r.7,
+        feedback: r.8,
+        created_at: utc(r.9),
+        updated_at: utc(r.10),
+    }
+}
+
+/// A class of `teacher` that the learner is in, if any.
+fn teaching_class(
+    conn: &mut DbConnection,
+    teacher_id: &str,
+    learner_id: &str,
+) -> QueryResult<Option<String>> {
+    class_members::table
+        .inner_join(classes::table)
+        .filter(class_members::learner_id.eq(learner_id))
+        .filter(classes::teacher_id.eq(teacher_id))
+        .select(classes::id)
+        .first(conn)
+        .optional()
+}
+
+fn check_component(conn: &mut DbConnection, component: &str) -> Result<(), AppError> {
+    if COMPONENTS.contains(&component) {
+        return Ok(());
+    }
+    let known: i64 = activities::table
+        .filter(activities::sub_category.eq(component))
+        .count()
+        .get_result(conn)?;
+    if known > 0 {
+        Ok(())
+    } else {
+        Err(AppError::invalid_field(
+            "component",
+            "listening, composing, performing, or an activity's syllabus component",
+        ))
+    }
+}
+
+/// Record an assessment (a teacher of one of the learner's classes).
+#[utoipa::path(post, path = "/v1/learners/{id}/assessments", tag = "assessments", request_body = AssessmentRequest, security(("bearer" = [])),
+    responses((status = 201, body = AssessmentView), (status = 403), (status = 404), (status = 422)))]
+pub async fn create(
+    state: web::Data<AppState>,
+    teacher: TeacherUser,
+    meta: RequestMeta,
+    path: web::Path<String>,
+    body: ValidJson<AssessmentRequest>,
+) -> AppResult<HttpResponse> {
+    let learner_id = path.into_inner();
+    let b = body.0;
+    let v = state
+        .db
+        .transaction(move |conn| {
+            let class_id = teaching_class(conn, &teacher.0.id, &learner_id)?
+                .ok_or_else(|| AppError::not_found("learner"))?;
+            check_component(conn, &b.component)?;
+            let t = now();
+            let row: Row = (
+                uuid::Uuid::now_v7().to_string(),
+                learner_id.clone(),
+                Some(teacher.0.id.clone()),
+                Some(class_id),
+                b.assessment_type,
+                b.component,
+                b.grade,
+                b.percentage,
+                b.feedback,
+                t,
+                t,
+            );
+            diesel::insert_into(assessments::table)
+                .values((
+                    assessments::id.eq(&row.0),
+                    assessments::learner_id.eq(&row.1),
+                    assessments::teacher_id.eq(&row.2),
+                    assessments::class_id.eq(&row.3),
+                    assessments::assessment_type.eq(&row.4),
+                    assessments::component.eq(&row.5),
+                    assessments::grade.eq(&row.6),
+                    assessments::percentage.eq(row.7),
+                    assessments::feedback.eq(&row.8),
+                    assessments::created_at.eq(t),
+                    assessments::updated_at.eq(t),
+                ))
+                .execute(conn)?;
+            let v = view(row);
+            audit::record(
+                conn,
+                &meta,
+                Change {
+                    user_id: &teacher.0.id,
+                    action: "create",
+                    entity_type: "assessment",
+                    entity_id: &v.id,
+                    old: None,
+                    new: audit::json(&v),
+                },
+            )?;
+            Ok(v)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(v))
+}
+
+/// A learner's assessments (its teachers, the student, the parent), newest first.
+#[utoipa::path(get, path = "/v1/learners/{id}/assessments", tag = "assessments", security(("bearer" = [])),
+    responses((status = 200, body = [AssessmentView]), (status = 404)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let learner = readable_learner(&state, user, path.into_inner()).await?;
+    let rows: Vec<Row> = state
+        .db
+        .run(move |conn| {
+            assessments::table
+                .filter(assessments::learner_id.eq(&learner.id))
+                .order(assessments::created_at.desc())
+                .select(cols())
+                .load(conn)
+                .map_err(AppError::from)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(view).collect::<Vec<_>>()))
+}
+
+/// The assessment if `teacher` teaches its learner now (404 otherwise).
+fn writable(conn: &mut DbConnection, teacher: &AuthUser, id: &str) -> Result<Row, AppError> {
+    let row: Row = assessments::table
+        .find(id)
+        .select(cols())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("assessment"))?;
+    if teacher.role != Role::Admin && teaching_class(conn, &teacher.id, &row.1)?.is_none() {
+        return Err(AppError::not_found("assessment"));
+    }
+    Ok(row)
+}
+
+#[utoipa::path(put, path = "/v1/assessments/{id}", tag = "assessments", request_body = AssessmentRequest, security(("bearer" = [])),
+    responses((status = 200, body = AssessmentView), (status = 404), (status = 422)))]
+pub async fn update(
+    state: web::Data<AppState>,
+    teacher: TeacherUser,
+    meta: RequestMeta,
+    path: web::Path<String>,
+    body: ValidJson<AssessmentRequest>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let b = body.0;
+    let v = state
+        .db
+        .transaction(move |conn| {
+            let old = view(writable(conn, &teacher.0, &id)?);
+            check_component(conn, &b.component)?;
+            let t = now();
+            diesel::update(assessments::table.find(&id))
+                .set((
+                    assessments::assessment_type.eq(&b.assessment_type),
+                    assessments::component.eq(&b.component),
+                    assessments::grade.eq(&b.grade),
+                    assessments::percentage.eq(b.percentage),
+                    assessments::feedback.eq(&b.feedback),
+                    assessments::updated_at.eq(t),
+                ))
+                .execute(conn)?;
+            let new = AssessmentView {
+                assessment_type: b.assessment_type,
+                component: b.component,
+                grade: b.grade,
+                percentage: b.percentage,
+                feedback: b.feedback,
+                updated_at: utc(t),
+                ..old.clone()
+            };
+            audit::record(
+                conn,
+                &meta,
+                Change {
+                    user_id: &teacher.0.id,
+                    action: "update",
+                    entity_type: "assessment",
+                    entity_id: &id,
+                    old: audit::json(&old),
+                    new: audit::json(&new),
+                },
+            )?;
+            Ok(new)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+#[utoipa::path(delete, path = "/v1/assessments/{id}", tag = "assessments", security(("bearer" = [])),
+    responses((status = 204), (status = 404)))]
+pub async fn delete(
+    state: web::Data<AppState>,
+    teacher: TeacherUser,
+    meta: RequestMeta,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    state
+        .db
+        .transaction(move |conn| {
+            let old = view(writable(conn, &teacher.0, &id)?);
+            diesel::delete(assessments::table.find(&id)).execute(conn)?;
+            audit::record(
+                conn,
+                &meta,
+                Change {
+                    user_id: &teacher.0.id,
+                    action: "delete",
+                    entity_type: "assessment",
+                    entity_id: &id,
+                    old: audit::json(&old),
+                    new: None,
+                },
+            )
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
