@@ -568,3 +568,44 @@ where
     }
     panic!("condition not reached after {tries} tries");
 }
+
+impl TestApp {
+    /// An admin account (admins cannot register), signed in.
+    pub async fn admin(&self) -> Account {
+        use diesel::prelude::*;
+        use studyhub::db::schema::users;
+        let email = format!("admin-{}@example.com", uuid::Uuid::new_v4().simple());
+        let hash = bcrypt::hash(TEST_PASSWORD, 4).unwrap();
+        let t = chrono::Utc::now().naive_utc();
+        let mut conn = studyhub::db::establish(&self.db.url).unwrap();
+        diesel::insert_into(users::table)
+            .values((
+                users::id.eq(uuid::Uuid::now_v7().to_string()),
+                users::email.eq(&email),
+                users::name.eq("Admin"),
+                users::role.eq("admin"),
+                users::password_hash.eq(hash),
+                users::token_version.eq(0),
+                users::active.eq(true),
+                users::created_at.eq(t),
+                users::updated_at.eq(t),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+        let res = self
+            .post(
+                "/v1/auth/login",
+                None,
+                &json!({"email": email, "password": TEST_PASSWORD}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        Account {
+            id: res.body["user"]["id"].as_str().unwrap().to_string(),
+            email,
+            access: res.body["access_token"].as_str().unwrap().to_string(),
+            refresh: res.body["refresh_token"].as_str().unwrap().to_string(),
+            body: res.body,
+        }
+    }
+}

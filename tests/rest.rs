@@ -1,0 +1,764 @@
+//! The REST surface: authoring, progress, pages, assessments, audit, the dashboard, and who
+//! may call what.
+
+mod common;
+
+use awc::http::StatusCode;
+use common::{Account, TestApp, eventually, spawn_app};
+use serde_json::{Value, json};
+
+fn question(id: &str) -> Value {
+    json!({"id": id, "prompt": format!("What is {id}?"), "answer_type": "multiple_choice", "options": ["a", "b"], "correct_answer": "a", "explanation": "because"})
+}
+
+fn activity(questions: Vec<Value>) -> Value {
+    json!({"title": "Rhythm Basics", "description": "Count the beats", "category": "music", "sub_category": "rhythm",
+           "difficulty": 2, "age_min": 12, "age_max": 16, "questions": questions})
+}
+
+#[actix_web::test]
+async fn teachers_write_activities_and_bad_content_is_refused_field_by_field() {
+    let app = spawn_app().await;
+    let teacher = app.register("teacher").await;
+    let res = app
+        .post(
+            "/v1/activities",
+            Some(&teacher.access),
+            &activity(vec![question("q1"), question("q2")]),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let id = res.body["id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("music-rhythm-basics-"), "{id}");
+    assert!(!res.body.to_string().contains("correct_answer"));
+    let got = app.get(&format!("/v1/activities/{id}"), None).await;
+    assert_eq!(got.body["question_count"], 2);
+
+    let field = |r: &common::Response| r.body["error"]["details"]["fields"].clone();
+    let cases: Vec<(Value, &str)> = vec![
+        (activity(vec![]), "questions"),
+        (
+            activity((0..51).map(|i| question(&format!("q{i}"))).collect()),
+            "questions",
+        ),
+        (
+            activity(vec![question("q1"), question("q1")]),
+            "questions[1].id",
+        ),
+        (
+            activity(vec![
+                json!({"id": "q1", "prompt": "?", "answer_type": "multiple_choice", "options": ["a", "b"], "correct_answer": "c"}),
+            ]),
+            "questions[0].correct_answer",
+        ),
+        (
+            activity(vec![
+                json!({"id": "q1", "prompt": "?", "answer_type": "number", "correct_answer": "seven"}),
+            ]),
+            "questions[0].correct_answer",
+        ),
+        (
+            activity(vec![
+                json!({"id": "q1", "prompt": "?", "answer_type": "true_false", "correct_answer": true, "options": ["x", "y"]}),
+            ]),
+            "questions[0].options",
+        ),
+        (
+            activity(vec![
+                json!({"id": "q1", "prompt": "", "answer_type": "text", "correct_answer": "x"}),
+            ]),
+            "questions[0].prompt",
+        ),
+    ];
+    for (body, f) in cases {
+        let res = app
+            .post("/v1/activities", Some(&teacher.access), &body)
+            .await;
+        assert_eq!(
+            res.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{f}: {}",
+            res.body
+        );
+        assert!(field(&res)[f].is_string(), "{f} in {}", res.body);
+    }
+    let mut bad = activity(vec![question("q1")]);
+    bad["difficulty"] = json!(9);
+    bad["age_min"] = json!(1);
+    let res = app
+        .post("/v1/activities", Some(&teacher.access), &bad)
+        .await;
+    assert!(field(&res)["difficulty"].is_string() && field(&res)["age_min"].is_string());
+    let mut clash = activity(vec![question("q1")]);
+    clash["id"] = json!(id);
+    assert_eq!(
+        app.post("/v1/activities", Some(&teacher.access), &clash)
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+
+    // Only the author (or an admin) changes it; the catalog sees the change at once.
+    let other = app.register("teacher").await;
+    let edit = activity(vec![question("q1"), question("q2"), question("q3")]);
+    assert_eq!(
+        app.put(&format!("/v1/activities/{id}"), Some(&other.access), &edit)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let res = app
+        .put(
+            &format!("/v1/activities/{id}"),
+            Some(&teacher.access),
+            &edit,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(
+        app.get(&format!("/v1/activities/{id}"), None).await.body["question_count"],
+        3
+    );
+    assert_eq!(
+        app.put(
+            "/v1/activities/math-addition-1",
+            Some(&teacher.access),
+            &edit
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let parent = app.register("parent").await;
+    assert_eq!(
+        app.post("/v1/activities", Some(&parent.access), &edit)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.delete(&format!("/v1/activities/{id}"), Some(&teacher.access))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get(&format!("/v1/activities/{id}"), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+/// Plays an activity over REST; `wrong` lists question ids to answer wrongly.
+async fn play(
+    app: &TestApp,
+    token: &str,
+    learner: &str,
+    activity: &str,
+    answers: &[(&str, Value, Value)],
+    wrong: &[&str],
+) -> Value {
+    let res = app
+        .post(
+            &format!("/v1/learners/{learner}/sessions"),
+            Some(token),
+            &json!({"activity_id": activity}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let sid = res.body["session_id"].as_str().unwrap().to_string();
+    let mut last = Value::Null;
+    for (i, (q, right, bad)) in answers.iter().enumerate() {
+        let a = if wrong.contains(q) { bad } else { right };
+        let res = app
+            .post(
+                &format!("/v1/sessions/{sid}/answers"),
+                Some(token),
+                &json!({"seq": i + 1, "question_id": q, "answer": a}),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        last = res.body;
+    }
+    last["completed"].clone()
+}
+
+fn addition() -> Vec<(&'static str, Value, Value)> {
+    vec![
+        ("q1", json!(7), json!(6)),
+        ("q2", json!("13"), json!("12")),
+        ("q3", json!(12), json!(1)),
+        ("q4", json!(true), json!(false)),
+        ("q5", json!("15"), json!("14")),
+        ("q6", json!(9), json!(1)),
+        ("q7", json!("sum"), json!("x")),
+    ]
+}
+
+fn space() -> Vec<(&'static str, Value, Value)> {
+    vec![
+        ("q1", json!(8), json!(9)),
+        ("q2", json!("Jupiter"), json!("Mars")),
+        ("q3", json!(true), json!(false)),
+        ("q4", json!("Mars"), json!("Venus")),
+        ("q5", json!(false), json!(true)),
+        ("q6", json!("mercury"), json!("venus")),
+        ("q7", json!(365), json!(300)),
+    ]
+}
+
+#[actix_web::test]
+async fn progress_matches_a_scripted_history() {
+    let app = spawn_app().await;
+    let (parent, child) = app.parent_with_child("Iris").await;
+    let tok = parent.access.as_str();
+    let done = play(&app, tok, &child, "math-addition-1", &addition(), &["q2"]).await;
+    assert_eq!(done["stars"], 2);
+    let done = play(&app, tok, &child, "science-space-1", &space(), &[]).await;
+    assert_eq!(done["stars"], 3);
+    // Replaying math perfectly: the average uses the latest session of each activity.
+    play(&app, tok, &child, "math-addition-1", &addition(), &[]).await;
+    // Session ends and unlocks land with the next group commits.
+    let url = format!("/v1/learners/{child}/progress");
+    eventually(1000, || async {
+        app.get(&url, Some(tok)).await.body["activities_completed"] == 3
+    })
+    .await;
+    // first-steps (10) and perfect-score (20) unlock; stars 2 + 3 + 3 = 8.
+    eventually(1000, || async {
+        app.get(&url, Some(tok)).await.body["points"] == 8 * 10 + 10 + 20
+    })
+    .await;
+    let p = app.get(&url, Some(tok)).await.body;
+    assert_eq!(p["questions_answered"], 21);
+    assert_eq!(p["questions_correct"], 20);
+    assert_eq!(p["stars"], 8);
+    assert_eq!(p["average_accuracy"], 100.0);
+    assert_eq!(p["current_streak_days"], 1);
+    assert_eq!(p["longest_streak_days"], 1);
+    assert_eq!(p["by_category"]["math"]["activities_completed"], 2);
+    assert_eq!(p["by_category"]["science"]["stars"], 3);
+
+    let daily = app
+        .get(&format!("/v1/learners/{child}/progress/daily"), Some(tok))
+        .await;
+    let days = daily.body["days"].as_array().unwrap();
+    assert_eq!(days.len(), 7);
+    assert_eq!(days[6]["activities_completed"], 3);
+    assert_eq!(days[0]["activities_completed"], 0);
+    let weekly = app
+        .get(&format!("/v1/learners/{child}/progress/weekly"), Some(tok))
+        .await;
+    assert_eq!(weekly.body["totals"]["activities_completed"], 3);
+    assert_eq!(weekly.body["days"].as_array().unwrap().len(), 7);
+    let bad = app
+        .get(
+            &format!("/v1/learners/{child}/progress/weekly?week=2026-47"),
+            Some(tok),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let bad = app
+        .get(
+            &format!("/v1/learners/{child}/progress/daily?from=2026-11-20&to=2026-11-01"),
+            Some(tok),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Study pages add up and count as study time.
+    let pages = format!("/v1/learners/{child}/pages");
+    app.post(
+        &pages,
+        Some(tok),
+        &json!({"page_id": "intervals", "title": "Intervals", "seconds": 120, "completed": false}),
+    )
+    .await;
+    let res = app.post(&pages, Some(tok), &json!({"page_id": "intervals", "title": "Intervals", "seconds": 60, "completed": true})).await;
+    assert_eq!(res.body["seconds"], 180);
+    assert_eq!(res.body["completed"], true);
+    let res = app
+        .post(
+            &pages,
+            Some(tok),
+            &json!({"page_id": "intervals", "title": "Intervals", "seconds": 10}),
+        )
+        .await;
+    assert_eq!(res.body["completed"], true, "completion sticks");
+    let res = app
+        .post(
+            &pages,
+            Some(tok),
+            &json!({"page_id": "", "title": "x", "seconds": -1}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.get(&url, Some(tok)).await.body["by_category"]["pages"]["study_seconds"],
+        190
+    );
+
+    let dash = app.get("/v1/parent/dashboard", Some(tok)).await;
+    assert_eq!(dash.status, StatusCode::OK);
+    let kid = &dash.body["children"][0];
+    assert_eq!(kid["id"], child.as_str());
+    assert_eq!(kid["week"]["activities_completed"], 3);
+    assert_eq!(kid["new_achievements"].as_array().unwrap().len(), 2);
+    assert!(kid["unread_notifications"].as_i64().unwrap() >= 3);
+}
+
+async fn class_with_student(app: &TestApp) -> (Account, Account, String, String) {
+    let teacher = app.register("teacher").await;
+    let class = app
+        .post(
+            "/v1/classes",
+            Some(&teacher.access),
+            &json!({"name": "IGCSE Music"}),
+        )
+        .await
+        .body;
+    let student = app.register("student").await;
+    let learner = app.get("/v1/auth/me", Some(&student.access)).await.body["learner"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post(
+        "/v1/classes/join",
+        Some(&student.access),
+        &json!({"join_code": class["join_code"]}),
+    )
+    .await;
+    (
+        teacher,
+        student,
+        learner,
+        class["id"].as_str().unwrap().to_string(),
+    )
+}
+
+#[actix_web::test]
+async fn assessments_are_written_by_the_class_teacher_and_read_by_the_family() {
+    let app = spawn_app().await;
+    let (teacher, student, learner, _) = class_with_student(&app).await;
+    let url = format!("/v1/learners/{learner}/assessments");
+    let good = json!({"assessment_type": "mock", "component": "Listening", "grade": "a*", "percentage": 91.5, "feedback": "Excellent dictation"});
+    let res = app.post(&url, Some(&teacher.access), &good).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    assert_eq!(res.body["grade"], "A*");
+    assert_eq!(res.body["component"], "listening");
+    let id = res.body["id"].as_str().unwrap().to_string();
+    for (patch, f) in [
+        (json!({"grade": "Z"}), "grade"),
+        (json!({"percentage": 101}), "percentage"),
+        (json!({"component": "juggling"}), "component"),
+    ] {
+        let mut body = good.clone();
+        body.as_object_mut()
+            .unwrap()
+            .extend(patch.as_object().unwrap().clone());
+        let res = app.post(&url, Some(&teacher.access), &body).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{f}");
+        assert!(
+            res.body["error"]["details"]["fields"][f].is_string(),
+            "{}",
+            res.body
+        );
+    }
+    let mut syllabus = good.clone();
+    syllabus["component"] = json!("intervals");
+    assert_eq!(
+        app.post(&url, Some(&teacher.access), &syllabus)
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let other = app.register("teacher").await;
+    assert_eq!(
+        app.post(&url, Some(&other.access), &good).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&url, Some(&other.access)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&url, Some(&student.access))
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        app.get(&url, Some(&teacher.access)).await.status,
+        StatusCode::OK
+    );
+    let stranger = app.register("parent").await;
+    assert_eq!(
+        app.get(&url, Some(&stranger.access)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.get(&url, None).await.status, StatusCode::UNAUTHORIZED);
+    let mut changed = good.clone();
+    changed["grade"] = json!("B");
+    assert_eq!(
+        app.put(
+            &format!("/v1/assessments/{id}"),
+            Some(&other.access),
+            &changed
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    let res = app
+        .put(
+            &format!("/v1/assessments/{id}"),
+            Some(&teacher.access),
+            &changed,
+        )
+        .await;
+    assert_eq!(res.body["grade"], "B");
+    assert_eq!(
+        app.delete(&format!("/v1/assessments/{id}"), Some(&teacher.access))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get(&url, Some(&student.access))
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // A parent reads their child's assessments.
+    let (parent, child) = app.parent_with_child("Kid").await;
+    let code = app
+        .post("/v1/classes", Some(&teacher.access), &json!({"name": "Y9"}))
+        .await
+        .body["join_code"]
+        .clone();
+    app.post(
+        &format!("/v1/children/{child}/classes"),
+        Some(&parent.access),
+        &json!({"join_code": code}),
+    )
+    .await;
+    assert_eq!(
+        app.post(
+            &format!("/v1/learners/{child}/assessments"),
+            Some(&teacher.access),
+            &good
+        )
+        .await
+        .status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.get(
+            &format!("/v1/learners/{child}/assessments"),
+            Some(&parent.access)
+        )
+        .await
+        .body
+        .as_array()
+        .unwrap()
+        .len(),
+        1
+    );
+}
+
+#[actix_web::test]
+async fn every_kind_of_change_is_audited_and_only_admins_read_the_log() {
+    let app = spawn_app().await;
+    let (parent, child) = app.parent_with_child("Audit").await;
+    app.put(
+        &format!("/v1/children/{child}"),
+        Some(&parent.access),
+        &json!({"name": "Audrey", "age": 9}),
+    )
+    .await;
+    app.put(
+        &format!("/v1/children/{child}/settings"),
+        Some(&parent.access),
+        &json!({"daily_time_limit_seconds": 1800}),
+    )
+    .await;
+    app.post(
+        &format!("/v1/children/{child}/screen-time/grant"),
+        Some(&parent.access),
+        &json!({"seconds": 600}),
+    )
+    .await;
+    let (teacher, _, learner, class_id) = class_with_student(&app).await;
+    app.post(
+        &format!("/v1/learners/{learner}/assessments"),
+        Some(&teacher.access),
+        &json!({"assessment_type": "mock", "component": "composing", "grade": "7"}),
+    )
+    .await;
+    app.delete(
+        &format!("/v1/classes/{class_id}/members/{learner}"),
+        Some(&teacher.access),
+    )
+    .await;
+    app.post(
+        "/v1/activities",
+        Some(&teacher.access),
+        &activity(vec![question("q1")]),
+    )
+    .await;
+
+    assert_eq!(
+        app.get("/v1/audit", Some(&parent.access)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get("/v1/audit", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let admin = app.admin().await;
+    let log = app.get("/v1/audit?limit=200", Some(&admin.access)).await;
+    assert_eq!(log.status, StatusCode::OK, "{}", log.body);
+    let entries = log.body["entries"].as_array().unwrap();
+    let kinds: std::collections::BTreeSet<String> = entries
+        .iter()
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e["entity_type"].as_str().unwrap(),
+                e["action"].as_str().unwrap()
+            )
+        })
+        .collect();
+    for k in [
+        "child:create",
+        "child:update",
+        "settings:update",
+        "grant:create",
+        "class:create",
+        "membership:create",
+        "membership:delete",
+        "assessment:create",
+        "activity:create",
+    ] {
+        assert!(kinds.contains(k), "{k} missing from {kinds:?}");
+    }
+    let update = entries
+        .iter()
+        .find(|e| e["entity_type"] == "child" && e["action"] == "update")
+        .unwrap();
+    assert_eq!(update["old_values"]["name"], "Audit");
+    assert_eq!(update["new_values"]["name"], "Audrey");
+    assert_eq!(update["user_id"], parent.id.as_str());
+    assert_eq!(update["ip_address"], "127.0.0.1");
+    let mine = app
+        .get(
+            &format!("/v1/audit?user_id={}", teacher.id),
+            Some(&admin.access),
+        )
+        .await;
+    assert!(
+        mine.body["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["user_id"] == teacher.id.as_str())
+    );
+    let page = app.get("/v1/audit?limit=2", Some(&admin.access)).await;
+    assert_eq!(page.body["entries"].as_array().unwrap().len(), 2);
+    assert!(page.body["next_before"].is_string());
+    assert_eq!(
+        app.get("/v1/audit?limit=0", Some(&admin.access))
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
+
+/// Who may call what: the owner succeeds; another parent, a teacher, a student and an
+/// anonymous caller get the contract's 404 / 403 / 401.
+#[actix_web::test]
+async fn authorization_table() {
+    let app = spawn_app().await;
+    let (owner, child) = app.parent_with_child("Owned").await;
+    let other_parent = app.register("parent").await;
+    let teacher = app.register("teacher").await;
+    let student = app.register("student").await;
+    let settings = json!({"daily_time_limit_seconds": 1200});
+    let grant = json!({"seconds": 300});
+    let page = json!({"page_id": "p", "title": "P", "seconds": 5});
+    // (method, path, body, owner, other parent, teacher, student)
+    let table: Vec<(&str, String, Value, u16, u16, u16, u16)> = vec![
+        (
+            "GET",
+            format!("/v1/children/{child}"),
+            Value::Null,
+            200,
+            404,
+            403,
+            403,
+        ),
+        (
+            "PUT",
+            format!("/v1/children/{child}/settings"),
+            settings.clone(),
+            200,
+            404,
+            403,
+            403,
+        ),
+        (
+            "GET",
+            format!("/v1/children/{child}/settings"),
+            Value::Null,
+            200,
+            404,
+            403,
+            403,
+        ),
+        (
+            "POST",
+            format!("/v1/children/{child}/screen-time/grant"),
+            grant.clone(),
+            200,
+            404,
+            403,
+            403,
+        ),
+        (
+            "GET",
+            format!("/v1/children/{child}/screen-time/today"),
+            Value::Null,
+            200,
+            404,
+            403,
+            403,
+        ),
+        (
+            "GET",
+            format!("/v1/learners/{child}/progress"),
+            Value::Null,
+            200,
+            404,
+            404,
+            404,
+        ),
+        (
+            "GET",
+            format!("/v1/learners/{child}/progress/daily"),
+            Value::Null,
+            200,
+            404,
+            404,
+            404,
+        ),
+        (
+            "GET",
+            format!("/v1/learners/{child}/achievements"),
+            Value::Null,
+            200,
+            404,
+            404,
+            404,
+        ),
+        (
+            "POST",
+            format!("/v1/learners/{child}/pages"),
+            page.clone(),
+            200,
+            404,
+            404,
+            404,
+        ),
+        (
+            "GET",
+            format!("/v1/learners/{child}/assessments"),
+            Value::Null,
+            200,
+            404,
+            404,
+            404,
+        ),
+        (
+            "POST",
+            format!("/v1/learners/{child}/sessions"),
+            json!({"activity_id": "math-shapes-1"}),
+            201,
+            404,
+            404,
+            404,
+        ),
+        (
+            "GET",
+            "/v1/parent/dashboard".to_string(),
+            Value::Null,
+            200,
+            200,
+            403,
+            403,
+        ),
+        (
+            "GET",
+            "/v1/notifications".to_string(),
+            Value::Null,
+            200,
+            200,
+            403,
+            403,
+        ),
+        (
+            "GET",
+            "/v1/classes".to_string(),
+            Value::Null,
+            403,
+            403,
+            200,
+            403,
+        ),
+        (
+            "GET",
+            "/v1/audit".to_string(),
+            Value::Null,
+            403,
+            403,
+            403,
+            403,
+        ),
+    ];
+    for (method, path, body, want_owner, want_other, want_teacher, want_student) in table {
+        for (who, token, want) in [
+            ("owner", Some(owner.access.as_str()), want_owner),
+            (
+                "other parent",
+                Some(other_parent.access.as_str()),
+                want_other,
+            ),
+            ("teacher", Some(teacher.access.as_str()), want_teacher),
+            ("student", Some(student.access.as_str()), want_student),
+            ("anonymous", None, 401),
+        ] {
+            let res = match method {
+                "GET" => app.get(&path, token).await,
+                "PUT" => app.put(&path, token, &body).await,
+                _ => app.post(&path, token, &body).await,
+            };
+            assert_eq!(
+                res.status.as_u16(),
+                want,
+                "{who} {method} {path}: {}",
+                res.body
+            );
+            if want >= 400 {
+                assert!(
+                    res.body["error"]["code"].is_string(),
+                    "{who} {method} {path}: error body"
+                );
+            }
+        }
+    }
+}
