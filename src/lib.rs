@@ -13,6 +13,7 @@ pub mod error;
 pub mod extract;
 pub mod learners;
 pub mod live;
+pub mod reports;
 pub mod routes;
 pub mod seed;
 pub mod state;

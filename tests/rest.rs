@@ -297,6 +297,41 @@ async fn progress_matches_a_scripted_history() {
         190
     );
 
+    // The weekly report, as a PDF a parent can print and as CSV.
+    let pdf = app
+        .get(&format!("/v1/learners/{child}/report.pdf"), Some(tok))
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.headers.get("content-type").unwrap(), "application/pdf");
+    let doc = lopdf::Document::load_mem(&pdf.raw).expect("a PDF");
+    let text = doc.extract_text(&[1]).unwrap();
+    assert!(text.contains("Iris"), "{text}");
+    assert!(
+        text.contains("Adding Up to 20")
+            && text.contains("Our Solar System")
+            && text.contains("First Steps"),
+        "{text}"
+    );
+    let csv = app
+        .get(&format!("/v1/learners/{child}/report.csv"), Some(tok))
+        .await;
+    let csv = String::from_utf8(csv.raw).unwrap();
+    assert_eq!(csv.lines().count(), 8);
+    assert!(
+        csv.lines().any(|l| l.split(',').nth(3) == Some("3")),
+        "{csv}"
+    );
+    let stranger = app.register("parent").await;
+    assert_eq!(
+        app.get(
+            &format!("/v1/learners/{child}/report.pdf"),
+            Some(&stranger.access)
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+
     let dash = app.get("/v1/parent/dashboard", Some(tok)).await;
     assert_eq!(dash.status, StatusCode::OK);
     let kid = &dash.body["children"][0];

@@ -24,7 +24,7 @@ use super::{
         achievements::catalog, achievements::unlocked,
         audit_log::list,
         assessments::create, assessments::list, assessments::update, assessments::delete,
-        progress::progress, progress::daily, progress::weekly, progress::pages, progress::dashboard,
+        progress::progress, progress::daily, progress::weekly, progress::pages, progress::dashboard, progress::report_pdf, progress::report_csv,
         notifications::list, notifications::read_one, notifications::read_all,
         parent_live::parent_live,
         classes::create, classes::list, classes::get_one, classes::remove_member, classes::join_as_student,
