@@ -23,6 +23,7 @@ use crate::error::AppError;
 use crate::routes;
 use crate::seed;
 use crate::state::AppState;
+use crate::storage::ObjectStore;
 
 pub struct Application {
     port: u16,
@@ -88,7 +89,22 @@ impl Application {
             content.clone(),
             engine::engine_config(&settings.raw),
         );
+        let storage = match &settings.raw.s3_bucket {
+            Some(bucket) => {
+                let raw = &settings.raw;
+                ObjectStore::s3(
+                    bucket,
+                    raw.s3_endpoint.as_deref(),
+                    raw.s3_region.as_deref(),
+                    raw.s3_path_style,
+                )
+                .await
+            }
+            None => ObjectStore::local(settings.raw.data_dir.join("objects"))
+                .context("cannot create the object folder")?,
+        };
         let state = web::Data::new(AppState {
+            storage,
             engine,
             content,
             cipher,

@@ -17,6 +17,7 @@ pub mod reports;
 pub mod routes;
 pub mod seed;
 pub mod state;
+pub mod storage;
 pub mod telemetry;
 pub mod time;
 

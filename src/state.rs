@@ -27,4 +27,5 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     pub content: Arc<ContentCache>,
     pub cipher: Cipher,
+    pub storage: crate::storage::ObjectStore,
 }

@@ -22,7 +22,7 @@ pub struct Services {
     pub database: &'static str,
     /// `redis` or `in_process`.
     pub cache: &'static str,
-    /// `s3` or `local`.
+    /// `s3` or `local`, or `down` when the store does not answer.
     pub storage: &'static str,
 }
 
@@ -49,10 +49,10 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
             } else {
                 "in_process"
             },
-            storage: if state.settings.raw.s3_bucket.is_some() {
-                "s3"
+            storage: if state.storage.check().await {
+                state.storage.kind()
             } else {
-                "local"
+                "down"
             },
         },
     };

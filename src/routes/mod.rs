@@ -7,6 +7,7 @@ pub mod audit_log;
 pub mod auth;
 pub mod children;
 pub mod classes;
+pub mod drawings;
 pub mod health;
 pub mod notifications;
 pub mod openapi;
@@ -36,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(parent_live::routes)
                 .configure(progress::routes)
                 .configure(assessments::routes)
+                .configure(drawings::routes)
                 .configure(play::routes)
                 .configure(sessions::routes),
         );

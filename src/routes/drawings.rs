@@ -1,0 +1,420 @@
+//! Drawings (multipart upload of PNG, JPEG or WebP, recognised by their magic bytes, at most
+//! 5 MiB) and `GET /v1/content/{key}` for narration and images from the object store.
+
+use actix_multipart::Multipart;
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use bytes::BytesMut;
+use diesel::prelude::*;
+use futures_util::StreamExt;
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::progress::readable_learner;
+use crate::audit::{self, Change, RequestMeta};
+use crate::auth::{AuthUser, LearnerAccess};
+use crate::db::schema::drawings;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::storage::valid_key;
+use crate::time::{now, utc};
+
+pub const MAX_IMAGE: usize = 5 * 1024 * 1024;
+const MAX_FIELD: usize = 1024;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/learners/{id}/drawings", web::post().to(upload))
+        .route("/learners/{id}/drawings", web::get().to(list))
+        .route("/drawings/{id}/image", web::get().to(image))
+        .route("/drawings/{id}", web::delete().to(delete))
+        .route("/content/{key:.*}", web::get().to(content));
+}
+
+/// The image type its first bytes say, if it is one we take.
+pub fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(("image/png", "png"))
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(("image/jpeg", "jpg"))
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some(("image/webp", "webp"))
+    } else {
+        None
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DrawingView {
+    pub id: String,
+    pub learner_id: String,
+    pub title: String,
+    pub category: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub url: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    chrono::NaiveDateTime,
+);
+
+fn view(r: Row) -> DrawingView {
+    DrawingView {
+        url: format!("/v1/drawings/{}/image", r.0),
+        id: r.0,
+        learner_id: r.1,
+        title: r.2,
+        category: r.3,
+        content_type: r.5,
+        size_bytes: r.6,
+        created_at: utc(r.7),
+    }
+}
+
+fn cols() -> (
+    drawings::id,
+    drawings::learner_id,
+    drawings::title,
+    drawings::category,
+    drawings::object_key,
+    drawings::content_type,
+    drawings::size_bytes,
+    drawings::created_at,
+) {
+    (
+        drawings::id,
+        drawings::learner_id,
+        drawings::title,
+        drawings::category,
+        drawings::object_key,
+        drawings::content_type,
+        drawings::size_bytes,
+        drawings::created_at,
+    )
+}
+
+async fn read_field(
+    field: &mut actix_multipart::Field,
+    limit: usize,
+    name: &str,
+) -> AppResult<BytesMut> {
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(|e| AppError::bad_request("bad_multipart", e.to_string()))?;
+        if buf.len() + chunk.len() > limit {
+            return Err(if name == "image" {
+                AppError::too_large("images are at most 5 MiB")
+            } else {
+                AppError::invalid_field(name, "too long")
+            });
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf)
+}
+
+/// Upload a drawing: multipart fields `title`, `category`, `image`.
+#[utoipa::path(post, path = "/v1/learners/{id}/drawings", tag = "drawings", security(("bearer" = [])),
+    request_body(content_type = "multipart/form-data", description = "title, category, image (PNG, JPEG or WebP, ≤ 5 MiB)"),
+    responses((status = 201, body = DrawingView), (status = 404), (status = 413), (status = 415), (status = 422)))]
+pub async fn upload(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    access: LearnerAccess,
+    meta: RequestMeta,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_IMAGE + 64 * 1024) {
+        return Err(AppError::too_large("images are at most 5 MiB"));
+    }
+    let ct = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !ct.to_ascii_lowercase().starts_with("multipart/form-data") {
+        return Err(AppError::unsupported_media(
+            "send multipart/form-data with title, category and image",
+        ));
+    }
+    let mut form = Multipart::new(req.headers(), payload);
+    let (mut title, mut category, mut image) = (None, None, None);
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(|e| AppError::bad_request("bad_multipart", e.to_string()))?;
+        let name = field.name().unwrap_or("").to_string();
+        match name.as_str() {
+            "image" => image = Some(read_field(&mut field, MAX_IMAGE, "image").await?),
+            "title" | "category" => {
+                let raw = read_field(&mut field, MAX_FIELD, &name).await?;
+                let text = String::from_utf8(raw.to_vec())
+                    .map_err(|_| AppError::invalid_field(&name, "must be text"))?;
+                if name == "title" {
+                    title = Some(text)
+                } else {
+                    category = Some(text)
+                }
+            }
+            _ => {
+                read_field(&mut field, MAX_IMAGE, &name).await?;
+            }
+        }
+    }
+    let title = title
+        .map(|t| t.trim().to_string())
+        .filter(|t| (1..=200).contains(&t.chars().count()));
+    let category = category
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| (1..=50).contains(&t.chars().count()));
+    let mut fields = std::collections::BTreeMap::new();
+    if title.is_none() {
+        fields.insert(
+            "title".to_string(),
+            "between 1 and 200 characters".to_string(),
+        );
+    }
+    if category.is_none() {
+        fields.insert(
+            "category".to_string(),
+            "between 1 and 50 characters".to_string(),
+        );
+    }
+    if image.is_none() {
+        fields.insert("image".to_string(), "required".to_string());
+    }
+    if !fields.is_empty() {
+        return Err(AppError::validation(fields));
+    }
+    let image = image.expect("checked").freeze();
+    let (content_type, ext) = sniff(&image)
+        .ok_or_else(|| AppError::unsupported_media("images must be PNG, JPEG or WebP"))?;
+    let id = uuid::Uuid::now_v7().to_string();
+    let key = format!("drawings/{}/{id}.{ext}", access.learner.id);
+    state
+        .storage
+        .put(&key, image.clone(), content_type)
+        .await
+        .map_err(|e| {
+            AppError::new(
+                crate::error::ErrorKind::Unavailable,
+                "storage_unavailable",
+                "could not store the image",
+            )
+            .with_cause(e)
+        })?;
+    let row: Row = (
+        id,
+        access.learner.id.clone(),
+        title.unwrap(),
+        category.unwrap(),
+        key.clone(),
+        content_type.to_string(),
+        image.len() as i64,
+        now(),
+    );
+    let r = row.clone();
+    let uid = access.user.id.clone();
+    let saved = state
+        .db
+        .transaction(move |conn| {
+            diesel::insert_into(drawings::table)
+                .values((
+                    drawings::id.eq(&r.0),
+                    drawings::learner_id.eq(&r.1),
+                    drawings::title.eq(&r.2),
+                    drawings::category.eq(&r.3),
+                    drawings::object_key.eq(&r.4),
+                    drawings::content_type.eq(&r.5),
+                    drawings::size_bytes.eq(r.6),
+                    drawings::created_at.eq(r.7),
+                ))
+                .execute(conn)?;
+            let new =
+                Some(json!({"learner_id": r.1, "title": r.2, "category": r.3, "size_bytes": r.6}));
+            audit::record(
+                conn,
+                &meta,
+                Change {
+                    user_id: &uid,
+                    action: "create",
+                    entity_type: "drawing",
+                    entity_id: &r.0,
+                    old: None,
+                    new,
+                },
+            )
+        })
+        .await;
+    if let Err(e) = saved {
+        // Nothing points at the object: take it away again.
+        let _ = state.storage.delete(&key).await;
+        return Err(e);
+    }
+    Ok(HttpResponse::Created().json(view(row)))
+}
+
+/// A learner's drawings, newest first.
+#[utoipa::path(get, path = "/v1/learners/{id}/drawings", tag = "drawings", security(("bearer" = [])),
+    responses((status = 200, body = [DrawingView]), (status = 404)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let learner = readable_learner(&state, user, path.into_inner()).await?;
+    let rows: Vec<Row> = state
+        .db
+        .run(move |conn| {
+            drawings::table
+                .filter(drawings::learner_id.eq(&learner.id))
+                .order(drawings::created_at.desc())
+                .select(cols())
+                .load(conn)
+                .map_err(AppError::from)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(rows.into_iter().map(view).collect::<Vec<_>>()))
+}
+
+async fn find(state: &AppState, id: String) -> AppResult<Row> {
+    state
+        .db
+        .run(move |conn| {
+            drawings::table
+                .find(&id)
+                .select(cols())
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| AppError::not_found("drawing"))
+        })
+        .await
+}
+
+/// The image itself.
+#[utoipa::path(get, path = "/v1/drawings/{id}/image", tag = "drawings", security(("bearer" = [])),
+    responses((status = 200, description = "the image"), (status = 404)))]
+pub async fn image(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let row = find(&state, path.into_inner()).await?;
+    readable_learner(&state, user, row.1.clone())
+        .await
+        .map_err(|_| AppError::not_found("drawing"))?;
+    let obj = state
+        .storage
+        .get(&row.4)
+        .await
+        .map_err(|e| {
+            AppError::new(
+                crate::error::ErrorKind::Unavailable,
+                "storage_unavailable",
+                "could not read the image",
+            )
+            .with_cause(e)
+        })?
+        .ok_or_else(|| AppError::not_found("drawing"))?;
+    Ok(HttpResponse::Ok()
+        .content_type(row.5)
+        .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
+        .body(obj.bytes))
+}
+
+/// Delete a drawing and its image (the learner's parent or the student).
+#[utoipa::path(delete, path = "/v1/drawings/{id}", tag = "drawings", security(("bearer" = [])),
+    responses((status = 204), (status = 404)))]
+pub async fn delete(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: RequestMeta,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let row = find(&state, path.into_inner()).await?;
+    let access = LearnerAccess::load(&state, user, row.1.clone())
+        .await
+        .map_err(|_| AppError::not_found("drawing"))?;
+    let key = row.4.clone();
+    state
+        .db
+        .transaction(move |conn| {
+            diesel::delete(drawings::table.find(&row.0)).execute(conn)?;
+            let old = Some(json!({"learner_id": row.1, "title": row.2, "category": row.3}));
+            audit::record(
+                conn,
+                &meta,
+                Change {
+                    user_id: &access.user.id,
+                    action: "delete",
+                    entity_type: "drawing",
+                    entity_id: &row.0,
+                    old,
+                    new: None,
+                },
+            )
+        })
+        .await?;
+    if let Err(e) = state.storage.delete(&key).await {
+        tracing::warn!(key, error = %e, "drawing deleted but its object was not");
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Narration audio and images for activities, from the object store (`content/…`).
+#[utoipa::path(get, path = "/v1/content/{key}", tag = "drawings",
+    responses((status = 200, description = "the file, with its content type"), (status = 404)))]
+pub async fn content(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let key = path.into_inner();
+    if !valid_key(&key) {
+        return Err(AppError::not_found("content"));
+    }
+    let obj = state
+        .storage
+        .get(&format!("content/{key}"))
+        .await
+        .map_err(|e| {
+            AppError::new(
+                crate::error::ErrorKind::Unavailable,
+                "storage_unavailable",
+                "could not read the file",
+            )
+            .with_cause(e)
+        })?
+        .ok_or_else(|| AppError::not_found("content"))?;
+    Ok(HttpResponse::Ok()
+        .content_type(obj.content_type)
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(obj.bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn magic_bytes() {
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\nrest").unwrap().0, "image/png");
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]).unwrap().0, "image/jpeg");
+        assert_eq!(
+            sniff(b"RIFF\x00\x00\x00\x00WEBPVP8 ").unwrap().0,
+            "image/webp"
+        );
+        assert!(sniff(b"GIF89a").is_none());
+        assert!(sniff(b"<svg").is_none());
+    }
+}
