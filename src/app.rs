@@ -15,6 +15,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::auth::jwt::JwtKeys;
 use crate::auth::rate_limit::LoginLimiter;
+use crate::cache::RedisCache;
 use crate::config::{Settings, redact_url};
 use crate::crypto::Cipher;
 use crate::db::{self, Db};
@@ -82,7 +83,18 @@ impl Application {
         let dummy_hash =
             web::block(move || bcrypt::hash("studyhub-dummy-password", cost)).await??;
         let cipher = Cipher::new(&settings.encryption_key.0);
-        let content = Arc::new(ContentCache::new(db.pool().clone()));
+        let redis = match settings.raw.redis_url.as_deref().filter(|u| !u.is_empty()) {
+            Some(url) => match RedisCache::connect(url, &settings.raw.redis_prefix).await {
+                Ok(r) => Some(Arc::new(r)),
+                Err(e) => {
+                    tracing::warn!(error = %e, redis = %redact_url(url), "Redis is not reachable: caching in process only");
+                    None
+                }
+            },
+            None => None,
+        };
+        let redis_up = redis.is_some();
+        let content = ContentCache::new(db.pool().clone(), redis);
         let engine = engine::start_engine(
             db.pool().clone(),
             cipher.clone(),
@@ -104,6 +116,7 @@ impl Application {
                 .context("cannot create the object folder")?,
         };
         let state = web::Data::new(AppState {
+            redis_up,
             storage,
             engine,
             content,

@@ -27,6 +27,8 @@ pub struct RawConfig {
     pub database_url: Option<String>,
     pub database_pool_size: u32,
     pub redis_url: Option<String>,
+    /// Prefix of every Redis key and channel (several deployments can share one Redis).
+    pub redis_prefix: String,
     pub jwt_secret: Option<String>,
     pub encryption_key: Option<String>,
     pub bcrypt_cost: u32,
@@ -63,6 +65,7 @@ impl Default for RawConfig {
             database_url: None,
             database_pool_size: 16,
             redis_url: None,
+            redis_prefix: "studyhub".into(),
             jwt_secret: None,
             encryption_key: None,
             bcrypt_cost: 12,

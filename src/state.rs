@@ -28,4 +28,6 @@ pub struct AppState {
     pub content: Arc<ContentCache>,
     pub cipher: Cipher,
     pub storage: crate::storage::ObjectStore,
+    /// Whether the shared Redis cache was reachable at start.
+    pub redis_up: bool,
 }

@@ -27,7 +27,7 @@ impl std::error::Error for StoreError {}
 pub type StoreFuture<T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send>>;
 
 /// An activity with its answer key, as the engine holds it from `start` on.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Activity {
     pub id: String,
     pub title: String,

@@ -1,5 +1,7 @@
-//! Activities for the engine and the catalog, read through an in-process cache: an
-//! activity's content is parsed once, then served from memory until it changes.
+//! Activities for the engine and the catalog, read through two caches: in-process (parsed
+//! once, served from memory) and, when `REDIS_URL` is set, Redis shared by every node. A
+//! change drops both and tells every node (see `crate::cache`). Redis away: the database
+//! answers, the player sees no error.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -8,6 +10,7 @@ use diesel::prelude::*;
 use studyhub_actors::content::ActivityContent;
 use studyhub_actors::store::{Activity, ContentSource, StoreError, StoreFuture};
 
+use crate::cache::RedisCache;
 use crate::db::DbPool;
 use crate::db::models::{AchievementRow, ActivityRow};
 use crate::db::schema::{achievements, activities};
@@ -16,7 +19,15 @@ use studyhub_actors::achievements::{Achievement, Criteria};
 pub struct ContentCache {
     pool: DbPool,
     activities: RwLock<HashMap<String, Arc<Activity>>>,
+    catalog: RwLock<Option<Arc<Vec<Arc<Activity>>>>>,
     achievements: RwLock<Option<Arc<Vec<Achievement>>>>,
+    redis: Option<Arc<RedisCache>>,
+}
+
+const CATALOG: &str = "catalog";
+
+fn activity_key(id: &str) -> String {
+    format!("activity:{id}")
 }
 
 pub fn activity_from_row(row: ActivityRow) -> Result<Activity, String> {
@@ -36,12 +47,94 @@ pub fn activity_from_row(row: ActivityRow) -> Result<Activity, String> {
 }
 
 impl ContentCache {
-    pub fn new(pool: DbPool) -> Self {
-        Self {
+    pub fn new(pool: DbPool, redis: Option<Arc<RedisCache>>) -> Arc<Self> {
+        let cache = Arc::new(Self {
             pool,
             activities: RwLock::new(HashMap::new()),
+            catalog: RwLock::new(None),
             achievements: RwLock::new(None),
+            redis: redis.clone(),
+        });
+        if let Some(redis) = redis {
+            let weak = Arc::downgrade(&cache);
+            redis.listen(move |name| {
+                if let Some(cache) = weak.upgrade() {
+                    cache.drop_local(&name);
+                }
+            });
         }
+        cache
+    }
+
+    /// Forgets the in-process copy named `name` (`activity:<id>` or `catalog`).
+    fn drop_local(&self, name: &str) {
+        if let Some(id) = name.strip_prefix("activity:") {
+            self.activities
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(id);
+        }
+        *self.catalog.write().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// An activity was written or deleted: every cache on every node lets go of it.
+    pub async fn changed(&self, activity_id: &str) {
+        self.drop_local(&activity_key(activity_id));
+        if let Some(redis) = &self.redis {
+            redis
+                .invalidate(&[activity_key(activity_id), CATALOG.to_string()])
+                .await;
+        }
+    }
+
+    /// Every activity, for the catalog's listing (filtered by the caller).
+    pub async fn catalog(&self) -> Result<Arc<Vec<Arc<Activity>>>, StoreError> {
+        if let Some(c) = self
+            .catalog
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+        {
+            return Ok(c);
+        }
+        let shared = match &self.redis {
+            Some(r) => r
+                .get(CATALOG)
+                .await
+                .and_then(|s| serde_json::from_str::<Vec<Activity>>(&s).ok()),
+            None => None,
+        };
+        let list: Vec<Activity> = match shared {
+            Some(list) => list,
+            None => {
+                let pool = self.pool.clone();
+                let rows = tokio::task::spawn_blocking(move || {
+                    let mut conn = pool.get().map_err(|e| StoreError(e.to_string()))?;
+                    activities::table
+                        .order((
+                            activities::category.asc(),
+                            activities::difficulty.asc(),
+                            activities::id.asc(),
+                        ))
+                        .select(ActivityRow::as_select())
+                        .load(&mut conn)
+                        .map_err(|e| StoreError(e.to_string()))
+                })
+                .await
+                .map_err(|e| StoreError(e.to_string()))??;
+                let list: Vec<Activity> = rows
+                    .into_iter()
+                    .filter_map(|r| activity_from_row(r).ok())
+                    .collect();
+                if let (Some(r), Ok(json)) = (&self.redis, serde_json::to_string(&list)) {
+                    r.set(CATALOG, &json).await;
+                }
+                list
+            }
+        };
+        let list = Arc::new(list.into_iter().map(Arc::new).collect::<Vec<_>>());
+        *self.catalog.write().unwrap_or_else(|p| p.into_inner()) = Some(list.clone());
+        Ok(list)
     }
 
     /// The achievement catalog (read once; it changes only with `studyhub seed`).
@@ -87,14 +180,6 @@ impl ContentCache {
         Ok(catalog)
     }
 
-    /// Drops a cached activity (after it was edited or deleted).
-    pub fn invalidate(&self, activity_id: &str) {
-        self.activities
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(activity_id);
-    }
-
     pub async fn get(&self, activity_id: &str) -> Result<Option<Arc<Activity>>, StoreError> {
         if let Some(a) = self
             .activities
@@ -103,6 +188,20 @@ impl ContentCache {
             .get(activity_id)
         {
             return Ok(Some(a.clone()));
+        }
+        if let Some(redis) = &self.redis {
+            if let Some(a) = redis
+                .get(&activity_key(activity_id))
+                .await
+                .and_then(|s| serde_json::from_str::<Activity>(&s).ok())
+            {
+                let a = Arc::new(a);
+                self.activities
+                    .write()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(a.id.clone(), a.clone());
+                return Ok(Some(a));
+            }
         }
         let pool = self.pool.clone();
         let id = activity_id.to_string();
@@ -119,6 +218,9 @@ impl ContentCache {
         .map_err(|e| StoreError(e.to_string()))??;
         let Some(row) = row else { return Ok(None) };
         let activity = Arc::new(activity_from_row(row).map_err(StoreError)?);
+        if let (Some(r), Ok(json)) = (&self.redis, serde_json::to_string(&*activity)) {
+            r.set(&activity_key(&activity.id), &json).await;
+        }
         self.activities
             .write()
             .unwrap_or_else(|p| p.into_inner())

@@ -68,44 +68,24 @@ pub async fn list(
     filter: web::Query<ActivityFilter>,
 ) -> AppResult<HttpResponse> {
     let f = filter.into_inner();
-    let rows = state
-        .db
-        .run(move |conn| {
-            let mut q = activities::table.into_boxed();
-            if let Some(c) = f.category {
-                q = q.filter(activities::category.eq(c));
-            }
-            if let Some(s) = f.sub_category {
-                q = q.filter(activities::sub_category.eq(s));
-            }
-            if let Some(d) = f.difficulty {
-                q = q.filter(activities::difficulty.eq(d));
-            }
-            if let Some(age) = f.age {
-                q = q
-                    .filter(activities::age_min.le(age))
-                    .filter(activities::age_max.ge(age));
-            }
-            q.order((
-                activities::category.asc(),
-                activities::difficulty.asc(),
-                activities::id.asc(),
-            ))
-            .select(ActivityRow::as_select())
-            .load(conn)
-            .map_err(AppError::from)
-        })
-        .await?;
-    let list: Vec<ActivitySummary> = rows
-        .into_iter()
-        .filter_map(|r| activity_from_row(r).ok())
+    let all = state
+        .content
+        .catalog()
+        .await
+        .map_err(|e| AppError::db_unavailable(anyhow::anyhow!(e)))?;
+    let list: Vec<ActivitySummary> = all
+        .iter()
+        .filter(|a| f.category.as_ref().is_none_or(|c| *c == a.category))
+        .filter(|a| f.sub_category.is_none() || f.sub_category == a.sub_category)
+        .filter(|a| f.difficulty.is_none_or(|d| d == a.difficulty))
+        .filter(|a| f.age.is_none_or(|age| a.age_min <= age && age <= a.age_max))
         .map(|a| ActivitySummary {
             question_count: a.content.questions.len(),
-            id: a.id,
-            title: a.title,
-            description: a.description,
-            category: a.category,
-            sub_category: a.sub_category,
+            id: a.id.clone(),
+            title: a.title.clone(),
+            description: a.description.clone(),
+            category: a.category.clone(),
+            sub_category: a.sub_category.clone(),
             difficulty: a.difficulty,
             age_min: a.age_min,
             age_max: a.age_max,
@@ -280,6 +260,7 @@ pub async fn create(
             )
         })
         .await?;
+    state.content.changed(&row.id).await;
     let activity = activity_from_row(row).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
     Ok(HttpResponse::Created().json(activity.public()))
 }
@@ -356,7 +337,7 @@ pub async fn update(
             )
         })
         .await?;
-    state.content.invalidate(&row.id);
+    state.content.changed(&row.id).await;
     let activity = activity_from_row(row).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
     Ok(HttpResponse::Ok().json(activity.public()))
 }
@@ -390,6 +371,6 @@ pub async fn delete(
             )
         })
         .await?;
-    state.content.invalidate(&id);
+    state.content.changed(&id).await;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -20,7 +20,8 @@ pub struct Health {
 pub struct Services {
     /// `ok` or `down`.
     pub database: &'static str,
-    /// `redis` or `in_process`.
+    /// `redis`, `in_process` (no Redis configured) or `down` (configured, not reachable:
+    /// the database serves instead).
     pub cache: &'static str,
     /// `s3` or `local`, or `down` when the store does not answer.
     pub storage: &'static str,
@@ -44,10 +45,10 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
         uptime_seconds: state.started_at.elapsed().as_secs(),
         services: Services {
             database: if db_ok { "ok" } else { "down" },
-            cache: if state.settings.raw.redis_url.is_some() {
-                "redis"
-            } else {
-                "in_process"
+            cache: match (state.settings.raw.redis_url.is_some(), state.redis_up) {
+                (false, _) => "in_process",
+                (true, true) => "redis",
+                (true, false) => "down",
             },
             storage: if state.storage.check().await {
                 state.storage.kind()

@@ -1,0 +1,140 @@
+//! The content cache: two nodes sharing Redis see each other's changes; with Redis away the
+//! database answers and nobody notices.
+
+mod common;
+
+use awc::http::StatusCode;
+use common::{Api, KillableServer, eventually, spawn_app_with};
+use serde_json::{Value, json};
+
+fn activity(n: usize) -> Value {
+    let questions: Vec<Value> = (0..n)
+        .map(|i| json!({"id": format!("q{i}"), "prompt": "?", "answer_type": "true_false", "correct_answer": true, "explanation": "yes"}))
+        .collect();
+    json!({"id": format!("science-cache-{}", uuid::Uuid::new_v4().simple()), "title": "Cache test", "category": "science",
+           "difficulty": 1, "age_min": 6, "age_max": 9, "questions": questions})
+}
+
+#[actix_web::test]
+async fn a_change_on_one_node_is_seen_on_another_sharing_redis() {
+    let Ok(redis) = std::env::var("STUDYHUB_TEST_REDIS_URL") else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must set STUDYHUB_TEST_REDIS_URL"
+        );
+        return;
+    };
+    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let (r1, p1) = (redis.clone(), prefix.clone());
+    let app = spawn_app_with(move |c| {
+        c.redis_url = Some(r1);
+        c.redis_prefix = p1;
+    })
+    .await;
+    assert_eq!(
+        app.get("/health", None).await.body["services"]["cache"],
+        "redis"
+    );
+    let other = KillableServer::start(&app.db, move |c| {
+        c.redis_url = Some(redis);
+        c.redis_prefix = prefix;
+    });
+    let node_b = Api::new(other.port);
+
+    let teacher = app.register("teacher").await;
+    let body = activity(1);
+    let id = body["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.post("/v1/activities", Some(&teacher.access), &body)
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    // Node B reads it (and now holds it in both caches).
+    assert_eq!(
+        node_b.get(&format!("/v1/activities/{id}"), None).await.body["question_count"],
+        1
+    );
+    let listed = node_b.get("/v1/activities?category=science", None).await;
+    assert!(
+        listed
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["id"] == id.as_str())
+    );
+
+    // Changed on node A: node B hears the invalidation and serves the new version.
+    let mut edit = activity(3);
+    edit["id"] = json!(id);
+    assert_eq!(
+        app.put(
+            &format!("/v1/activities/{id}"),
+            Some(&teacher.access),
+            &edit
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    eventually(2000, || async {
+        node_b.get(&format!("/v1/activities/{id}"), None).await.body["question_count"] == 3
+    })
+    .await;
+    eventually(2000, || async {
+        node_b
+            .get("/v1/activities?category=science", None)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["id"] == id.as_str() && a["question_count"] == 3)
+    })
+    .await;
+    assert_eq!(
+        app.delete(&format!("/v1/activities/{id}"), Some(&teacher.access))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    eventually(2000, || async {
+        node_b
+            .get(&format!("/v1/activities/{id}"), None)
+            .await
+            .status
+            == StatusCode::NOT_FOUND
+    })
+    .await;
+    other.kill();
+}
+
+#[actix_web::test]
+async fn with_redis_away_the_database_serves_and_play_goes_on() {
+    let app = spawn_app_with(|c| c.redis_url = Some("redis://127.0.0.1:1".into())).await;
+    let health = app.get("/health", None).await;
+    assert_eq!(health.status, StatusCode::OK);
+    assert_eq!(health.body["services"]["cache"], "down");
+    assert!(
+        app.get("/v1/activities", None)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len()
+            >= 11
+    );
+    assert_eq!(
+        app.get("/v1/activities/math-addition-1", None).await.status,
+        StatusCode::OK
+    );
+    let (parent, child) = app.parent_with_child("Nia").await;
+    let mut ws = app
+        .ws(&format!("/v1/play?learner_id={child}"), &parent.access)
+        .await;
+    ws.expect("hello").await;
+    ws.send(json!({"type": "start", "activity_id": "math-addition-1"}))
+        .await;
+    ws.expect("started").await;
+}
