@@ -68,17 +68,63 @@ async fn openapi_lists_the_endpoints_and_docs_page_serves() {
     let res = app.get("/v1/openapi.json", None).await;
     assert_eq!(res.status, StatusCode::OK);
     let paths = res.body["paths"].as_object().unwrap();
-    for p in [
-        "/v1/auth/register",
-        "/v1/auth/login",
-        "/v1/auth/refresh",
-        "/v1/auth/logout",
-        "/v1/auth/me",
-        "/health",
-        "/metrics",
-    ] {
-        assert!(paths.contains_key(p), "{p} missing from OpenAPI");
+    // Every endpoint the server routes, with its methods.
+    let expected: &[(&str, &[&str])] = &[
+        ("/health", &["get"]),
+        ("/metrics", &["get"]),
+        ("/v1/auth/register", &["post"]),
+        ("/v1/auth/login", &["post"]),
+        ("/v1/auth/refresh", &["post"]),
+        ("/v1/auth/logout", &["post"]),
+        ("/v1/auth/me", &["get"]),
+        ("/v1/children", &["get", "post"]),
+        ("/v1/children/{id}", &["get", "put", "delete"]),
+        ("/v1/children/{id}/settings", &["get", "put"]),
+        ("/v1/children/{id}/screen-time/grant", &["post"]),
+        ("/v1/children/{id}/screen-time/today", &["get"]),
+        ("/v1/children/{id}/classes", &["post"]),
+        ("/v1/activities", &["get", "post"]),
+        ("/v1/activities/{id}", &["get", "put", "delete"]),
+        ("/v1/realtime/tickets", &["post"]),
+        ("/v1/play", &["get"]),
+        ("/v1/learners/{id}/sessions", &["post"]),
+        ("/v1/sessions/{id}", &["get"]),
+        ("/v1/sessions/{id}/answers", &["post"]),
+        ("/v1/sessions/{id}/finish", &["post"]),
+        ("/v1/parent/live", &["get"]),
+        ("/v1/parent/dashboard", &["get"]),
+        ("/v1/notifications", &["get"]),
+        ("/v1/notifications/{id}/read", &["post"]),
+        ("/v1/notifications/read-all", &["post"]),
+        ("/v1/classes", &["get", "post"]),
+        ("/v1/classes/join", &["post"]),
+        ("/v1/classes/{id}", &["get"]),
+        ("/v1/classes/{id}/members/{learner_id}", &["delete"]),
+        ("/v1/classes/{id}/progress", &["get"]),
+        ("/v1/classes/{id}/live", &["get"]),
+        ("/v1/achievements", &["get"]),
+        ("/v1/learners/{id}/achievements", &["get"]),
+        ("/v1/learners/{id}/progress", &["get"]),
+        ("/v1/learners/{id}/progress/daily", &["get"]),
+        ("/v1/learners/{id}/progress/weekly", &["get"]),
+        ("/v1/learners/{id}/pages", &["post"]),
+        ("/v1/learners/{id}/report.pdf", &["get"]),
+        ("/v1/learners/{id}/report.csv", &["get"]),
+        ("/v1/learners/{id}/assessments", &["get", "post"]),
+        ("/v1/assessments/{id}", &["put", "delete"]),
+        ("/v1/learners/{id}/drawings", &["get", "post"]),
+        ("/v1/drawings/{id}/image", &["get"]),
+        ("/v1/drawings/{id}", &["delete"]),
+        ("/v1/content/{key}", &["get"]),
+        ("/v1/audit", &["get"]),
+    ];
+    for (path, methods) in expected {
+        let item = paths.get(*path).unwrap_or_else(|| panic!("{path} missing from OpenAPI"));
+        for m in *methods {
+            assert!(item.get(*m).is_some(), "{m} {path} missing from OpenAPI");
+        }
     }
+    assert_eq!(paths.len(), expected.len(), "OpenAPI lists paths the test does not know: {:?}", paths.keys().collect::<Vec<_>>());
     let page = app.get("/docs/", None).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(String::from_utf8_lossy(&page.raw).contains("<html"));
