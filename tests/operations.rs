@@ -119,12 +119,19 @@ async fn openapi_lists_the_endpoints_and_docs_page_serves() {
         ("/v1/audit", &["get"]),
     ];
     for (path, methods) in expected {
-        let item = paths.get(*path).unwrap_or_else(|| panic!("{path} missing from OpenAPI"));
+        let item = paths
+            .get(*path)
+            .unwrap_or_else(|| panic!("{path} missing from OpenAPI"));
         for m in *methods {
             assert!(item.get(*m).is_some(), "{m} {path} missing from OpenAPI");
         }
     }
-    assert_eq!(paths.len(), expected.len(), "OpenAPI lists paths the test does not know: {:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(
+        paths.len(),
+        expected.len(),
+        "OpenAPI lists paths the test does not know: {:?}",
+        paths.keys().collect::<Vec<_>>()
+    );
     let page = app.get("/docs/", None).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(String::from_utf8_lossy(&page.raw).contains("<html"));

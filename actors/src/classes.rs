@@ -3,15 +3,15 @@
 //! connections: a snapshot once on connect, then only deltas, so a big class does not re-send
 //! the roster on every answer. Never the answer itself: only whether it was right.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 use actix::prelude::*;
 use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
+use crate::audience::Audience;
 use crate::engine::Engine;
 use crate::learner::Status;
 use crate::protocol::{AchievementView, Outbound};
@@ -86,8 +86,7 @@ pub struct ClassMonitor {
     class: Value,
     students: BTreeMap<String, StudentState>,
     engine: Arc<Engine>,
-    conns: HashMap<u64, mpsc::Sender<Outbound>>,
-    empty_since: Option<Instant>,
+    audience: Audience,
 }
 
 impl ClassMonitor {
@@ -102,8 +101,7 @@ impl ClassMonitor {
             class,
             students: BTreeMap::new(),
             engine,
-            conns: HashMap::new(),
-            empty_since: Some(Instant::now()),
+            audience: Audience::new(),
         };
         m.set_roster(roster);
         m
@@ -128,16 +126,6 @@ impl ClassMonitor {
 
     fn snapshot(&self) -> String {
         json!({"type": "snapshot", "class": self.class, "students": self.students.values().collect::<Vec<_>>()}).to_string()
-    }
-
-    fn broadcast(&mut self, json: String) {
-        self.conns.retain(|_, tx| {
-            tx.try_send(Outbound::Frame {
-                json: json.clone(),
-                is_error: false,
-            })
-            .is_ok()
-        });
     }
 
     /// Asks each student's live actor (if any) where it is, so the first snapshot is current.
@@ -171,23 +159,9 @@ impl Actor for ClassMonitor {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.refresh(ctx);
-        let linger = self.engine.config.linger;
-        ctx.run_interval(
-            self.engine
-                .config
-                .tick
-                .max(std::time::Duration::from_millis(500)),
-            move |act, ctx| {
-                if act.conns.is_empty() {
-                    let since = *act.empty_since.get_or_insert_with(Instant::now);
-                    if since.elapsed() >= linger {
-                        ctx.stop();
-                    }
-                } else {
-                    act.empty_since = None;
-                }
-            },
-        );
+        Audience::stop_when_idle(self.engine.config.linger, ctx, |a: &mut Self| {
+            &mut a.audience
+        });
     }
 
     fn stopped(&mut self, ctx: &mut Context<Self>) {
@@ -200,7 +174,6 @@ impl Actor for ClassMonitor {
 impl Handler<MonitorConnect> for ClassMonitor {
     type Result = ();
     fn handle(&mut self, msg: MonitorConnect, _: &mut Context<Self>) {
-        self.empty_since = None;
         if msg
             .tx
             .try_send(Outbound::Frame {
@@ -209,7 +182,7 @@ impl Handler<MonitorConnect> for ClassMonitor {
             })
             .is_ok()
         {
-            self.conns.insert(msg.conn_id, msg.tx);
+            self.audience.add(msg.conn_id, msg.tx);
         }
     }
 }
@@ -217,7 +190,7 @@ impl Handler<MonitorConnect> for ClassMonitor {
 impl Handler<MonitorDisconnect> for ClassMonitor {
     type Result = ();
     fn handle(&mut self, msg: MonitorDisconnect, _: &mut Context<Self>) {
-        self.conns.remove(&msg.conn_id);
+        self.audience.remove(msg.conn_id);
     }
 }
 
@@ -227,7 +200,7 @@ impl Handler<Roster> for ClassMonitor {
         self.set_roster(msg.students);
         self.refresh(ctx);
         let snapshot = self.snapshot();
-        self.broadcast(snapshot);
+        self.audience.broadcast(snapshot);
     }
 }
 
@@ -293,6 +266,6 @@ impl Handler<ClassEvent> for ClassMonitor {
                 json!({"type": "time_up", "learner_id": learner_id})
             }
         };
-        self.broadcast(json.to_string());
+        self.audience.broadcast(json.to_string());
     }
 }

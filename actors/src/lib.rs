@@ -3,6 +3,7 @@
 //! [`store::ContentSource`]) implemented by the server crate.
 
 pub mod achievements;
+pub mod audience;
 pub mod classes;
 pub mod content;
 pub mod engine;

@@ -3,14 +3,13 @@
 //! connection of the parent (all devices). Presence and time of the parent's children are
 //! pushed as they change.
 
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 use actix::prelude::*;
 use serde_json::json;
 use tokio::sync::mpsc;
 
+use crate::audience::Audience;
 use crate::engine::Engine;
 use crate::flusher::Stored;
 use crate::protocol::{Outbound, TimeView};
@@ -48,8 +47,7 @@ pub struct ChildTime {
 pub struct ParentNotifier {
     parent_id: String,
     engine: Arc<Engine>,
-    conns: HashMap<u64, mpsc::Sender<Outbound>>,
-    empty_since: Option<Instant>,
+    audience: Audience,
 }
 
 impl ParentNotifier {
@@ -57,19 +55,8 @@ impl ParentNotifier {
         Self {
             parent_id,
             engine,
-            conns: HashMap::new(),
-            empty_since: Some(Instant::now()),
+            audience: Audience::new(),
         }
-    }
-
-    fn broadcast(&mut self, json: String) {
-        self.conns.retain(|_, tx| {
-            tx.try_send(Outbound::Frame {
-                json: json.clone(),
-                is_error: false,
-            })
-            .is_ok()
-        });
     }
 }
 
@@ -77,23 +64,9 @@ impl Actor for ParentNotifier {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        let linger = self.engine.config.linger;
-        ctx.run_interval(
-            self.engine
-                .config
-                .tick
-                .max(std::time::Duration::from_millis(500)),
-            move |act, ctx| {
-                if act.conns.is_empty() {
-                    let since = *act.empty_since.get_or_insert_with(Instant::now);
-                    if since.elapsed() >= linger {
-                        ctx.stop();
-                    }
-                } else {
-                    act.empty_since = None;
-                }
-            },
-        );
+        Audience::stop_when_idle(self.engine.config.linger, ctx, |a: &mut Self| {
+            &mut a.audience
+        });
     }
 
     fn stopped(&mut self, ctx: &mut Context<Self>) {
@@ -106,15 +79,14 @@ impl Actor for ParentNotifier {
 impl Handler<ParentConnect> for ParentNotifier {
     type Result = ();
     fn handle(&mut self, msg: ParentConnect, _: &mut Context<Self>) {
-        self.empty_since = None;
-        self.conns.insert(msg.conn_id, msg.tx);
+        self.audience.add(msg.conn_id, msg.tx);
     }
 }
 
 impl Handler<ParentDisconnect> for ParentNotifier {
     type Result = ();
     fn handle(&mut self, msg: ParentDisconnect, _: &mut Context<Self>) {
-        self.conns.remove(&msg.conn_id);
+        self.audience.remove(msg.conn_id);
     }
 }
 
@@ -122,7 +94,7 @@ impl Handler<Stored> for ParentNotifier {
     type Result = ();
     fn handle(&mut self, msg: Stored, _: &mut Context<Self>) {
         if msg.push {
-            self.broadcast(
+            self.audience.broadcast(
                 json!({"type": "notification", "notification": msg.notification.view()})
                     .to_string(),
             );
@@ -133,7 +105,7 @@ impl Handler<Stored> for ParentNotifier {
 impl Handler<Presence> for ParentNotifier {
     type Result = ();
     fn handle(&mut self, p: Presence, _: &mut Context<Self>) {
-        self.broadcast(
+        self.audience.broadcast(
             json!({"type": "presence", "child_id": p.child_id, "online": p.online, "activity_id": p.activity_id}).to_string(),
         );
     }
@@ -142,7 +114,7 @@ impl Handler<Presence> for ParentNotifier {
 impl Handler<ChildTime> for ParentNotifier {
     type Result = ();
     fn handle(&mut self, t: ChildTime, _: &mut Context<Self>) {
-        self.broadcast(
+        self.audience.broadcast(
             json!({
                 "type": "time",
                 "child_id": t.child_id,

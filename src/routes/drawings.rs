@@ -30,6 +30,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/content/{key:.*}", web::get().to(content));
 }
 
+fn storage_error(what: &str, cause: crate::storage::StorageError) -> AppError {
+    AppError::new(
+        crate::error::ErrorKind::Unavailable,
+        "storage_unavailable",
+        what.to_string(),
+    )
+    .with_cause(cause)
+}
+
 /// The image type its first bytes say, if it is one we take.
 pub fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
@@ -206,14 +215,7 @@ pub async fn upload(
         .storage
         .put(&key, image.clone(), content_type)
         .await
-        .map_err(|e| {
-            AppError::new(
-                crate::error::ErrorKind::Unavailable,
-                "storage_unavailable",
-                "could not store the image",
-            )
-            .with_cause(e)
-        })?;
+        .map_err(|e| storage_error("could not store the image", e))?;
     let row: Row = (
         id,
         access.learner.id.clone(),
@@ -318,14 +320,7 @@ pub async fn image(
         .storage
         .get(&row.4)
         .await
-        .map_err(|e| {
-            AppError::new(
-                crate::error::ErrorKind::Unavailable,
-                "storage_unavailable",
-                "could not read the image",
-            )
-            .with_cause(e)
-        })?
+        .map_err(|e| storage_error("could not read the image", e))?
         .ok_or_else(|| AppError::not_found("drawing"))?;
     Ok(HttpResponse::Ok()
         .content_type(row.5)
@@ -387,14 +382,7 @@ pub async fn content(
         .storage
         .get(&format!("content/{key}"))
         .await
-        .map_err(|e| {
-            AppError::new(
-                crate::error::ErrorKind::Unavailable,
-                "storage_unavailable",
-                "could not read the file",
-            )
-            .with_cause(e)
-        })?
+        .map_err(|e| storage_error("could not read the file", e))?
         .ok_or_else(|| AppError::not_found("content"))?;
     Ok(HttpResponse::Ok()
         .content_type(obj.content_type)
