@@ -242,6 +242,18 @@ impl Engine {
         }
     }
 
+    /// For a graceful stop: every live learner writes its screen time, then everything queued
+    /// is committed (bounded by `timeout`). Returns whether it all got written.
+    pub async fn drain(&self, timeout: Duration) -> bool {
+        let learners: Vec<Addr<LearnerActor>> = self.learners.lock().values().cloned().collect();
+        for addr in learners {
+            let _ = addr.send(crate::learner::Persist).await;
+        }
+        tokio::time::timeout(timeout, self.flush.drain())
+            .await
+            .is_ok()
+    }
+
     /// A parent changed the daily limit or notifications: felt at once by open sessions.
     pub fn settings_changed(
         &self,

@@ -105,7 +105,14 @@ pub struct Flusher {
     timer: Option<SpawnHandle>,
     backoff: Duration,
     backlog: Backlog,
+    /// Callers waiting for the queue to be empty (shutdown).
+    drains: Vec<tokio::sync::oneshot::Sender<()>>,
 }
+
+/// Writes everything queued now; answers once the queue is empty.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Drain(pub tokio::sync::oneshot::Sender<()>);
 
 impl Flusher {
     pub fn new(store: Arc<dyn Store>, config: FlushConfig) -> Self {
@@ -117,6 +124,7 @@ impl Flusher {
             timer: None,
             backoff: Duration::from_millis(50),
             backlog: Backlog::default(),
+            drains: Vec::new(),
         }
     }
 
@@ -172,9 +180,11 @@ impl Flusher {
                         act.backoff = Duration::from_millis(50);
                         acknowledge(taken, &result);
                         // Whatever arrived during the write has waited long enough.
-                        if act.queue.len() >= act.config.max_batch {
-                            act.flush(ctx);
-                        } else if !act.queue.is_empty() {
+                        if act.queue.is_empty() {
+                            for d in act.drains.drain(..) {
+                                let _ = d.send(());
+                            }
+                        } else {
                             act.flush(ctx);
                         }
                     }
@@ -245,6 +255,19 @@ impl Actor for Flusher {
     type Context = Context<Self>;
 }
 
+impl Handler<Drain> for Flusher {
+    type Result = ();
+
+    fn handle(&mut self, msg: Drain, ctx: &mut Context<Self>) {
+        if self.queue.is_empty() && !self.in_flight {
+            let _ = msg.0.send(());
+        } else {
+            self.drains.push(msg.0);
+            self.flush(ctx);
+        }
+    }
+}
+
 impl Handler<Enqueue> for Flusher {
     type Result = ();
 
@@ -308,6 +331,14 @@ impl FlushHandle {
 
     pub fn backlog(&self) -> usize {
         self.backlog.get()
+    }
+
+    /// Resolves once everything queued so far is committed.
+    pub async fn drain(&self) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        if self.addr.send(Drain(tx)).await.is_ok() {
+            let _ = rx.await;
+        }
     }
 }
 

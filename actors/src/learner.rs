@@ -99,6 +99,11 @@ pub struct StudySeconds {
     pub seconds: u64,
 }
 
+/// Write the screen-time span now (shutdown).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Persist;
+
 /// The clock as it stands now.
 #[derive(Message)]
 #[rtype(result = "crate::protocol::TimeView")]
@@ -996,5 +1001,13 @@ impl Handler<Unlocked> for LearnerActor {
                 achievement: a.view(),
             });
         }
+    }
+}
+
+impl Handler<Persist> for LearnerActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Persist, _: &mut Context<Self>) {
+        self.persist(false);
     }
 }

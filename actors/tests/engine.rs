@@ -369,3 +369,26 @@ async fn two_devices_share_one_clock_a_lower_limit_ends_both_and_a_grant_restore
     c.send(json!({"type": "start", "activity_id": "math-test"}));
     c.expect("started").await;
 }
+
+#[actix_rt::test]
+async fn drain_writes_what_is_queued() {
+    let (store, content) = setup(3600);
+    let mut cfg = config();
+    cfg.flush.window = Duration::from_secs(600);
+    let engine = Engine::start(store.clone(), content, cfg);
+    let mut c = Conn::open(&engine, "kid", 1).await;
+    c.expect("hello").await;
+    c.send(json!({"type": "start", "activity_id": "math-test"}));
+    let sid = c.expect("started").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    c.send(
+        json!({"type": "answer", "session_id": sid, "seq": 1, "question_id": "q1", "answer": 1}),
+    );
+    c.expect("feedback").await;
+    assert!(store.answers(&sid).is_empty(), "the window holds it");
+    assert!(engine.drain(Duration::from_secs(5)).await);
+    assert_eq!(store.answers(&sid).len(), 1);
+    assert_eq!(engine.backlog(), 0);
+}
