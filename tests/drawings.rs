@@ -163,6 +163,19 @@ async fn drawings_round_trip(app: &TestApp) {
         StatusCode::NOT_FOUND
     );
 
+    // Both changes are in the audit log.
+    let admin = app.admin().await;
+    let log = app
+        .get("/v1/audit?entity_type=drawing", Some(&admin.access))
+        .await;
+    let actions: Vec<&str> = log.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["delete", "create"]);
+
     // Content files are served with their type and cache headers; missing ones are 404.
     app.state
         .storage
