@@ -225,6 +225,35 @@ impl Batch {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The same items, one batch each (to find the one a database refuses).
+    pub fn into_singles(self) -> impl Iterator<Item = Batch> {
+        let one = Batch::default;
+        (self.starts.into_iter().map(move |s| Batch {
+            starts: vec![s],
+            ..one()
+        }))
+        .chain(self.answers.into_iter().map(move |a| Batch {
+            answers: vec![a],
+            ..one()
+        }))
+        .chain(self.ends.into_iter().map(move |e| Batch {
+            ends: vec![e],
+            ..one()
+        }))
+        .chain(self.spans.into_iter().map(move |s| Batch {
+            spans: vec![s],
+            ..one()
+        }))
+        .chain(self.notifications.into_iter().map(move |n| Batch {
+            notifications: vec![n],
+            ..one()
+        }))
+        .chain(self.unlocks.into_iter().map(move |u| Batch {
+            unlocks: vec![u],
+            ..one()
+        }))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -517,33 +517,7 @@ fn write_batch_or_split(
     match write_batch(conn, cipher, batch.clone()) {
         Err(e) if refused(&e) => {
             tracing::warn!(error = %e, items = batch.len(), "batch refused; writing item by item");
-            let singles = batch
-                .starts
-                .into_iter()
-                .map(|s| Batch {
-                    starts: vec![s],
-                    ..Batch::default()
-                })
-                .chain(batch.answers.into_iter().map(|a| Batch {
-                    answers: vec![a],
-                    ..Batch::default()
-                }))
-                .chain(batch.ends.into_iter().map(|e| Batch {
-                    ends: vec![e],
-                    ..Batch::default()
-                }))
-                .chain(batch.spans.into_iter().map(|s| Batch {
-                    spans: vec![s],
-                    ..Batch::default()
-                }))
-                .chain(batch.notifications.into_iter().map(|n| Batch {
-                    notifications: vec![n],
-                    ..Batch::default()
-                }))
-                .chain(batch.unlocks.into_iter().map(|u| Batch {
-                    unlocks: vec![u],
-                    ..Batch::default()
-                }));
+            let singles = batch.into_singles();
             let mut result = BatchResult::default();
             for single in singles {
                 match write_batch(conn, cipher, single.clone()) {
