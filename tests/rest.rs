@@ -797,3 +797,48 @@ async fn authorization_table() {
         }
     }
 }
+
+/// Many writers at once (REST changes while a child plays and the group commit writes): on
+/// SQLite every write transaction takes the lock up front, so none fails with "busy".
+#[actix_web::test]
+async fn concurrent_writes_all_succeed() {
+    let app = spawn_app().await;
+    let (parent, child) = app.parent_with_child("Busy").await;
+    let mut ws = app
+        .ws(&format!("/v1/play?learner_id={child}"), &parent.access)
+        .await;
+    ws.expect("hello").await;
+    ws.send(json!({"type": "start", "activity_id": "math-addition-1"}))
+        .await;
+    let sid = ws.expect("started").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let writes = (0..24).map(|i| {
+        let app = &app;
+        let tok = parent.access.clone();
+        async move {
+            match i % 3 {
+                0 => app.post("/v1/children", Some(&tok), &json!({"name": format!("Kid {i}"), "age": 8})).await.status,
+                1 => app.put(&format!("/v1/children/{}/settings", child_id(&app, &tok).await), Some(&tok), &json!({"volume": 0.5})).await.status,
+                _ => app.post("/v1/auth/register", None, &json!({"email": format!("c{i}-{}@example.com", uuid::Uuid::new_v4().simple()), "password": "long enough", "name": "Someone", "role": "teacher"})).await.status,
+            }
+        }
+    });
+    for (seq, (q, a)) in [("q1", json!(7)), ("q2", json!("13")), ("q3", json!(12))]
+        .iter()
+        .enumerate()
+    {
+        ws.send(json!({"type": "answer", "session_id": sid, "seq": seq + 1, "question_id": q, "answer": a})).await;
+    }
+    let statuses = futures_util::future::join_all(writes).await;
+    assert!(statuses.iter().all(|s| s.is_success()), "{statuses:?}");
+    ws.saved_up_to(3).await;
+}
+
+async fn child_id(app: &TestApp, token: &str) -> String {
+    app.get("/v1/children", Some(token)).await.body[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}

@@ -159,12 +159,44 @@ impl Db {
         .map_err(|e| AppError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
     }
 
-    /// Like [`Db::run`], inside one transaction.
+    /// Like [`Db::run`], inside one write transaction (see [`write_transaction`]).
     pub async fn transaction<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        self.run(move |conn| conn.transaction(f)).await
+        self.run(move |conn| write_transaction(conn, f)).await
+    }
+}
+
+/// A transaction that will write. On SQLite it starts with `BEGIN IMMEDIATE`: taking the write
+/// lock up front means a transaction that reads before it writes waits its turn (busy
+/// timeout) instead of failing with `SQLITE_BUSY` when another writer committed meanwhile.
+/// On PostgreSQL it is a plain transaction.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    if !matches!(conn, DbConnection::Sqlite(_)) {
+        return conn.transaction(f);
+    }
+    if let DbConnection::Sqlite(c) = conn {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    }
+    match f(conn) {
+        Ok(v) => {
+            if let DbConnection::Sqlite(c) = conn {
+                <AnsiTransactionManager as TransactionManager<SqliteConnection>>::commit_transaction(c)?;
+            }
+            Ok(v)
+        }
+        Err(e) => {
+            if let DbConnection::Sqlite(c) = conn {
+                let _ = <AnsiTransactionManager as TransactionManager<SqliteConnection>>::rollback_transaction(c);
+            }
+            Err(e)
+        }
     }
 }

@@ -224,7 +224,7 @@ pub struct ProgressDeltaInput {
 /// ambiguous commit are skipped), then each session end, which moves the daily progress
 /// row only the first time it is applied.
 fn write_batch(conn: &mut DbConnection, cipher: &Cipher, batch: Batch) -> QueryResult<BatchResult> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let starts: Vec<_> = batch
             .starts
             .iter()
