@@ -388,7 +388,10 @@ impl LearnerActor {
             ClientMsg::Finish { session_id } => {
                 if self.session.as_ref().is_some_and(|s| s.id == session_id) {
                     let completed = self.complete(SessionStatus::Completed, ctx);
-                    self.reply(to, vec![completed], None);
+                    // Connections already got `completed` from the broadcast.
+                    if let ReplyTo::Rest(_) = to {
+                        self.reply(to, vec![completed], None);
+                    }
                 } else {
                     self.error(to, ErrorCode::NoSession, "that session is not open", None);
                 }

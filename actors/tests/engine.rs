@@ -392,3 +392,36 @@ async fn drain_writes_what_is_queued() {
     assert_eq!(store.answers(&sid).len(), 1);
     assert_eq!(engine.backlog(), 0);
 }
+
+#[actix_rt::test]
+async fn finish_completes_early_once_for_every_device() {
+    let (store, content) = setup(3600);
+    let engine = Engine::start(store, content, config());
+    let mut a = Conn::open(&engine, "kid", 1).await;
+    let mut b = Conn::open(&engine, "kid", 2).await;
+    a.expect("hello").await;
+    b.expect("hello").await;
+    a.send(json!({"type": "start", "activity_id": "math-test"}));
+    let sid = a.expect("started").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    a.send(
+        json!({"type": "answer", "session_id": sid, "seq": 1, "question_id": "q1", "answer": 1}),
+    );
+    a.expect("feedback").await;
+    a.send(json!({"type": "finish", "session_id": sid}));
+    let done = a.expect("completed").await;
+    assert_eq!(
+        (
+            done["questions_total"].as_u64(),
+            done["questions_correct"].as_u64()
+        ),
+        (Some(4), Some(1))
+    );
+    assert_eq!(done["accuracy"], 25.0);
+    assert_eq!(b.expect("completed").await, done);
+    // Exactly once: the next thing device A hears is the answer to its next message.
+    a.send(json!({"type": "finish", "session_id": sid}));
+    assert_eq!(a.expect("error").await["code"], "no_session");
+}
