@@ -94,7 +94,7 @@ impl Application {
             None => None,
         };
         let redis_up = redis.is_some();
-        let content = ContentCache::new(db.pool().clone(), redis);
+        let content = ContentCache::new(db.pool().clone(), redis.clone());
         let engine = engine::start_engine(
             db.pool().clone(),
             cipher.clone(),
@@ -115,7 +115,9 @@ impl Application {
             None => ObjectStore::local(settings.raw.data_dir.join("objects"))
                 .context("cannot create the object folder")?,
         };
+        let control = crate::engine::control::LiveControl::new(engine.clone(), redis);
         let state = web::Data::new(AppState {
+            control,
             redis_up,
             storage,
             engine,

@@ -80,13 +80,26 @@ impl RedisCache {
         }
     }
 
-    /// Listens for invalidations from every node (this one included) for as long as the
-    /// process runs, reconnecting with backoff when Redis goes away.
-    pub fn listen(self: &Arc<Self>, on_invalidate: impl Fn(String) + Send + Sync + 'static) {
+    /// Publishes `payload` on the channel `{prefix}:{name}` (best effort).
+    pub async fn publish(&self, name: &str, payload: &str) {
+        let mut conn = self.conn.clone();
+        let _ = tokio::time::timeout(
+            CALL_TIMEOUT,
+            conn.publish::<_, _, ()>(self.key(name), payload),
+        )
+        .await;
+    }
+
+    /// Listens on `{prefix}:{name}` for as long as the process runs (messages from every node,
+    /// this one included), reconnecting with backoff when Redis goes away.
+    pub fn listen(
+        self: &Arc<Self>,
+        name: &str,
+        on_message: impl Fn(String) + Send + Sync + 'static,
+    ) {
         let me = self.clone();
-        let on_invalidate = Arc::new(on_invalidate);
+        let channel = self.key(name);
         tokio::spawn(async move {
-            let channel = me.key("invalidate");
             let mut backoff = Duration::from_millis(200);
             loop {
                 match me.client.get_async_pubsub().await {
@@ -95,8 +108,8 @@ impl RedisCache {
                             backoff = Duration::from_millis(200);
                             let mut messages = pubsub.on_message();
                             while let Some(msg) = messages.next().await {
-                                if let Ok(name) = msg.get_payload::<String>() {
-                                    on_invalidate(name);
+                                if let Ok(payload) = msg.get_payload::<String>() {
+                                    on_message(payload);
                                 }
                             }
                         }

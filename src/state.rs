@@ -28,6 +28,8 @@ pub struct AppState {
     pub content: Arc<ContentCache>,
     pub cipher: Cipher,
     pub storage: crate::storage::ObjectStore,
+    /// Limits and grants, applied on every node.
+    pub control: crate::engine::control::LiveControl,
     /// Whether the shared Redis cache was reachable at start.
     pub redis_up: bool,
 }

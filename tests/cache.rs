@@ -1,5 +1,6 @@
-//! The content cache: two nodes sharing Redis see each other's changes; with Redis away the
-//! database answers and nobody notices.
+//! Nodes sharing Redis: the content cache sees each other's changes, and a parent's change
+//! reaches a child playing on another node. With Redis away the database answers and nobody
+//! notices.
 
 mod common;
 
@@ -137,4 +138,53 @@ async fn with_redis_away_the_database_serves_and_play_goes_on() {
     ws.send(json!({"type": "start", "activity_id": "math-addition-1"}))
         .await;
     ws.expect("started").await;
+}
+
+#[actix_web::test]
+async fn a_limit_set_on_one_node_ends_play_on_another() {
+    let Ok(redis) = std::env::var("STUDYHUB_TEST_REDIS_URL") else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must set STUDYHUB_TEST_REDIS_URL"
+        );
+        return;
+    };
+    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let (r1, p1) = (redis.clone(), prefix.clone());
+    let app = spawn_app_with(move |c| {
+        c.redis_url = Some(r1);
+        c.redis_prefix = p1;
+    })
+    .await;
+    let other = KillableServer::start(&app.db, move |c| {
+        c.redis_url = Some(redis);
+        c.redis_prefix = prefix;
+    });
+    let node_b = Api::new(other.port);
+    let (parent, child) = app.parent_with_child("Ola").await;
+    let mut ws = node_b
+        .ws(&format!("/v1/play?learner_id={child}"), &parent.access)
+        .await;
+    ws.expect("hello").await;
+    // Node A takes the grant and the new limit; the child on node B feels both at once.
+    let res = app
+        .post(
+            &format!("/v1/children/{child}/screen-time/grant"),
+            Some(&parent.access),
+            &json!({"seconds": 600}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(ws.expect("time").await["limit_seconds"], 4200);
+    let res = app
+        .put(
+            &format!("/v1/children/{child}/settings"),
+            Some(&parent.access),
+            &json!({"daily_time_limit_seconds": 0}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(ws.expect("time").await["limit_seconds"], 600);
+    drop(ws);
+    other.kill();
 }

@@ -57,7 +57,7 @@ impl ContentCache {
         });
         if let Some(redis) = redis {
             let weak = Arc::downgrade(&cache);
-            redis.listen(move |name| {
+            redis.listen("invalidate", move |name| {
                 if let Some(cache) = weak.upgrade() {
                     cache.drop_local(&name);
                 }

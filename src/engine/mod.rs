@@ -1,6 +1,7 @@
 //! The engine (`studyhub-actors`) wired to the database: its `Store` and `ContentSource`.
 
 pub mod content;
+pub mod control;
 pub mod store;
 
 use std::sync::Arc;

@@ -269,7 +269,7 @@ pub async fn delete(
     let uid = parent.0.id.clone();
     let child = own_child(&state, parent, path.into_inner()).await?;
     // Stop live play first: a deleted child must not keep a session open.
-    state.engine.settings_changed(&child.id, 0, false);
+    state.control.settings_changed(&child.id, 0, false).await;
     state
         .db
         .transaction(move |conn| {
@@ -369,11 +369,14 @@ pub async fn put_settings(
             )
         })
         .await?;
-    state.engine.settings_changed(
-        &child.id,
-        next.daily_time_limit_seconds.max(0) as u64,
-        next.notifications_enabled,
-    );
+    state
+        .control
+        .settings_changed(
+            &child.id,
+            next.daily_time_limit_seconds.max(0) as u64,
+            next.notifications_enabled,
+        )
+        .await;
     Ok(HttpResponse::Ok().json(SettingsView::from(next)))
 }
 
@@ -450,7 +453,7 @@ pub(crate) async fn grant_time(
             Ok(())
         })
         .await?;
-    state.engine.grant(&child.id, seconds as u64);
+    state.control.grant(&child.id, seconds as u64).await;
     Ok(child)
 }
 
