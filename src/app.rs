@@ -115,7 +115,12 @@ impl Application {
             None => ObjectStore::local(settings.raw.data_dir.join("objects"))
                 .context("cannot create the object folder")?,
         };
-        let control = crate::engine::control::LiveControl::new(engine.clone(), redis);
+        // This node's name on the Redis channels, so it ignores its own messages.
+        let node = uuid::Uuid::new_v4().simple().to_string();
+        if let Some(r) = &redis {
+            engine::bus::connect(&engine, r.clone(), node.clone());
+        }
+        let control = crate::engine::control::LiveControl::new(engine.clone(), redis, node);
         let state = web::Data::new(AppState {
             control,
             redis_up,

@@ -188,3 +188,88 @@ async fn a_limit_set_on_one_node_ends_play_on_another() {
     drop(ws);
     other.kill();
 }
+
+#[actix_web::test]
+async fn parents_and_teachers_on_one_node_hear_learners_on_another() {
+    let Ok(redis) = std::env::var("STUDYHUB_TEST_REDIS_URL") else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must set STUDYHUB_TEST_REDIS_URL"
+        );
+        return;
+    };
+    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let (r1, p1) = (redis.clone(), prefix.clone());
+    let app = spawn_app_with(move |c| {
+        c.redis_url = Some(r1);
+        c.redis_prefix = p1;
+    })
+    .await;
+    let other = KillableServer::start(&app.db, move |c| {
+        c.redis_url = Some(redis);
+        c.redis_prefix = prefix;
+    });
+    let node_b = Api::new(other.port);
+
+    // A parent watches on node A; the child plays on node B.
+    let (parent, child) = app.parent_with_child("Remy").await;
+    let teacher = app.register("teacher").await;
+    let code = app
+        .post(
+            "/v1/classes",
+            Some(&teacher.access),
+            &json!({"name": "Mixed"}),
+        )
+        .await
+        .body["join_code"]
+        .clone();
+    let class_id = app.get("/v1/classes", Some(&teacher.access)).await.body[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post(
+        &format!("/v1/children/{child}/classes"),
+        Some(&parent.access),
+        &json!({"join_code": code}),
+    )
+    .await;
+    let mut feed = app.ws("/v1/parent/live", &parent.access).await;
+    feed.until("hello").await;
+    let mut view = app
+        .ws(&format!("/v1/classes/{class_id}/live"), &teacher.access)
+        .await;
+    view.until("snapshot").await;
+
+    let mut play = node_b
+        .ws(&format!("/v1/play?learner_id={child}"), &parent.access)
+        .await;
+    play.expect("hello").await;
+    let p = feed.until("presence").await;
+    assert_eq!(
+        (p["child_id"].as_str(), p["online"].as_bool()),
+        (Some(child.as_str()), Some(true))
+    );
+    assert_eq!(view.until("presence").await["learner_id"], child.as_str());
+    play.send(json!({"type": "start", "activity_id": "math-shapes-1"}))
+        .await;
+    let sid = play.until("started").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    play.send(
+        json!({"type": "answer", "session_id": sid, "seq": 1, "question_id": "q1", "answer": 3}),
+    )
+    .await;
+    let a = view.until("answer").await;
+    assert_eq!(
+        (a["learner_id"].as_str(), a["correct"].as_bool()),
+        (Some(child.as_str()), Some(true))
+    );
+    play.send(json!({"type": "finish", "session_id": sid}))
+        .await;
+    let n = feed.notification("activity_completed").await;
+    assert_eq!(n["child_id"], child.as_str());
+    assert_eq!(view.until("completed").await["learner_id"], child.as_str());
+    drop(play);
+    other.kill();
+}

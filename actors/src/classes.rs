@@ -28,8 +28,9 @@ pub struct StudentState {
 }
 
 /// What a learner's actor tells the monitors of its classes.
-#[derive(Message, Debug, Clone)]
+#[derive(Message, Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[rtype(result = "()")]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ClassEvent {
     Presence {
         learner_id: String,

@@ -8,6 +8,7 @@ use std::time::Duration;
 use actix::prelude::*;
 use chrono::Utc;
 
+use crate::bus::{Bus, LiveEvent};
 use crate::classes::ClassMonitor;
 use crate::flusher::{FlushConfig, FlushHandle};
 use crate::learner::{Grant, LearnerActor, Settings};
@@ -122,6 +123,7 @@ pub struct Engine {
     learners: Registry<LearnerActor>,
     pub(crate) parents: Registry<ParentNotifier>,
     pub(crate) classes: Registry<ClassMonitor>,
+    bus: std::sync::OnceLock<Arc<dyn Bus>>,
 }
 
 impl Engine {
@@ -140,6 +142,7 @@ impl Engine {
             learners: Registry::default(),
             parents: Registry::default(),
             classes: Registry::default(),
+            bus: std::sync::OnceLock::new(),
         })
     }
 
@@ -233,6 +236,40 @@ impl Engine {
 
     pub fn live_class(&self, class_id: &str) -> Option<Addr<ClassMonitor>> {
         self.classes.get(class_id)
+    }
+
+    /// Connects the engine to the other nodes (once, at start-up).
+    pub fn set_bus(&self, bus: Arc<dyn Bus>) {
+        let _ = self.bus.set(bus);
+    }
+
+    /// Hands an event already delivered here to the other nodes.
+    pub(crate) fn relay(&self, event: LiveEvent) {
+        if let Some(bus) = self.bus.get() {
+            bus.publish(event);
+        }
+    }
+
+    /// Delivers an event on this node (to a live parent feed or class view), then relays it.
+    pub(crate) fn announce(&self, event: LiveEvent) {
+        self.deliver(event.clone());
+        self.relay(event);
+    }
+
+    /// Delivers an event that came from another node to this node's parent feeds and class views.
+    pub fn deliver(&self, event: LiveEvent) {
+        match event {
+            LiveEvent::Parent { parent_id, frame } => {
+                if let Some(n) = self.live_parent(&parent_id) {
+                    n.do_send(frame);
+                }
+            }
+            LiveEvent::Class { class_id, event } => {
+                if let Some(m) = self.live_class(&class_id) {
+                    m.do_send(event);
+                }
+            }
+        }
     }
 
     /// A learner joined or left classes: its actor (if live) and the classes' monitors learn it.

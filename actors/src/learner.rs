@@ -13,11 +13,12 @@ use chrono_tz::Tz;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::achievements::{Achievement, Completion as HistoryCompletion, History};
+use crate::bus::LiveEvent;
 use crate::classes::ClassEvent;
 use crate::content::Answer;
 use crate::engine::Engine;
 use crate::flusher::{Durable, Item, Unlocked};
-use crate::parents::{ChildTime, Presence};
+use crate::parents::ParentFrame;
 use crate::protocol::{ClientMsg, ErrorCode, OpenSessionView, Outbound, ServerMsg, close};
 use crate::screen_time::{ClockEvent, ScreenClock, local_date};
 use crate::session::{AnswerResult, LiveSession};
@@ -210,16 +211,13 @@ impl LearnerActor {
     fn announce_presence(&self) {
         let online = !self.conns.is_empty();
         let activity_id = self.session.as_ref().map(|s| s.activity.id.clone());
-        if let Some(parent) = self
-            .parent_id
-            .as_deref()
-            .and_then(|p| self.engine.live_parent(p))
-        {
-            parent.do_send(Presence {
+        if let Some(parent_id) = self.parent_id.clone() {
+            let frame = ParentFrame::Presence {
                 child_id: self.learner_id.clone(),
                 online,
                 activity_id: activity_id.clone(),
-            });
+            };
+            self.engine.announce(LiveEvent::Parent { parent_id, frame });
         }
         self.class_event(ClassEvent::Presence {
             learner_id: self.learner_id.clone(),
@@ -231,9 +229,10 @@ impl LearnerActor {
 
     fn class_event(&self, event: ClassEvent) {
         for id in &self.class_ids {
-            if let Some(monitor) = self.engine.live_class(id) {
-                monitor.do_send(event.clone());
-            }
+            self.engine.announce(LiveEvent::Class {
+                class_id: id.clone(),
+                event: event.clone(),
+            });
         }
     }
 
@@ -271,15 +270,12 @@ impl LearnerActor {
     }
 
     fn push_time_to_parent(&self) {
-        if let Some(parent) = self
-            .parent_id
-            .as_deref()
-            .and_then(|p| self.engine.live_parent(p))
-        {
-            parent.do_send(ChildTime {
+        if let Some(parent_id) = self.parent_id.clone() {
+            let frame = ParentFrame::Time {
                 child_id: self.learner_id.clone(),
                 time: self.clock.view(),
-            });
+            };
+            self.engine.announce(LiveEvent::Parent { parent_id, frame });
         }
     }
 

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use actix::prelude::*;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tokio::sync::mpsc;
 
@@ -27,21 +28,21 @@ pub struct ParentDisconnect {
     pub conn_id: u64,
 }
 
-/// A child came online, went offline, or started/ended an activity.
-#[derive(Message, Clone)]
+/// What a parent's feed is told about a child, on this node or (through the bus) another.
+#[derive(Message, Debug, Clone, Serialize, Deserialize)]
 #[rtype(result = "()")]
-pub struct Presence {
-    pub child_id: String,
-    pub online: bool,
-    pub activity_id: Option<String>,
-}
-
-/// A child's screen time changed.
-#[derive(Message, Clone)]
-#[rtype(result = "()")]
-pub struct ChildTime {
-    pub child_id: String,
-    pub time: TimeView,
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ParentFrame {
+    /// The child came online, went offline, or started/ended an activity.
+    Presence {
+        child_id: String,
+        online: bool,
+        activity_id: Option<String>,
+    },
+    /// The child's screen time changed.
+    Time { child_id: String, time: TimeView },
+    /// A stored notification (pushed on the node that stored it, then relayed).
+    Notification { notification: serde_json::Value },
 }
 
 pub struct ParentNotifier {
@@ -94,35 +95,46 @@ impl Handler<Stored> for ParentNotifier {
     type Result = ();
     fn handle(&mut self, msg: Stored, _: &mut Context<Self>) {
         if msg.push {
-            self.audience.broadcast(
-                json!({"type": "notification", "notification": msg.notification.view()})
-                    .to_string(),
-            );
+            let frame = ParentFrame::Notification {
+                notification: msg.notification.view(),
+            };
+            self.push(&frame);
+            self.engine.relay(crate::bus::LiveEvent::Parent {
+                parent_id: self.parent_id.clone(),
+                frame,
+            });
         }
     }
 }
 
-impl Handler<Presence> for ParentNotifier {
+impl Handler<ParentFrame> for ParentNotifier {
     type Result = ();
-    fn handle(&mut self, p: Presence, _: &mut Context<Self>) {
-        self.audience.broadcast(
-            json!({"type": "presence", "child_id": p.child_id, "online": p.online, "activity_id": p.activity_id}).to_string(),
-        );
+    fn handle(&mut self, frame: ParentFrame, _: &mut Context<Self>) {
+        self.push(&frame);
     }
 }
 
-impl Handler<ChildTime> for ParentNotifier {
-    type Result = ();
-    fn handle(&mut self, t: ChildTime, _: &mut Context<Self>) {
-        self.audience.broadcast(
-            json!({
+impl ParentNotifier {
+    fn push(&mut self, frame: &ParentFrame) {
+        let json = match frame {
+            ParentFrame::Presence {
+                child_id,
+                online,
+                activity_id,
+            } => {
+                json!({"type": "presence", "child_id": child_id, "online": online, "activity_id": activity_id})
+            }
+            ParentFrame::Time { child_id, time } => json!({
                 "type": "time",
-                "child_id": t.child_id,
-                "used_seconds": t.time.used_seconds,
-                "limit_seconds": t.time.limit_seconds,
-                "left_seconds": t.time.left_seconds,
-            })
-            .to_string(),
-        );
+                "child_id": child_id,
+                "used_seconds": time.used_seconds,
+                "limit_seconds": time.limit_seconds,
+                "left_seconds": time.left_seconds,
+            }),
+            ParentFrame::Notification { notification } => {
+                json!({"type": "notification", "notification": notification})
+            }
+        };
+        self.audience.broadcast(json.to_string());
     }
 }

@@ -26,7 +26,7 @@ pub enum ClientMsg {
     },
 }
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TimeView {
     pub used_seconds: u64,
     pub limit_seconds: u64,
@@ -93,7 +93,7 @@ pub struct Completion {
     pub duration_seconds: u64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AchievementView {
     pub id: String,
     pub title: String,

@@ -51,8 +51,7 @@ fn apply(engine: &Engine, change: Change) {
 }
 
 impl LiveControl {
-    pub fn new(engine: Arc<Engine>, redis: Option<Arc<RedisCache>>) -> Self {
-        let node = uuid::Uuid::new_v4().simple().to_string();
+    pub fn new(engine: Arc<Engine>, redis: Option<Arc<RedisCache>>, node: String) -> Self {
         if let Some(r) = &redis {
             let (engine, me) = (engine.clone(), node.clone());
             r.listen("control", move |payload| {

@@ -1,5 +1,6 @@
 //! The engine (`studyhub-actors`) wired to the database: its `Store` and `ContentSource`.
 
+pub mod bus;
 pub mod content;
 pub mod control;
 pub mod store;
