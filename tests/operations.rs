@@ -117,6 +117,8 @@ async fn openapi_lists_the_endpoints_and_docs_page_serves() {
         ("/v1/drawings/{id}", &["delete"]),
         ("/v1/content/{key}", &["get"]),
         ("/v1/audit", &["get"]),
+        ("/v1/me/export", &["get"]),
+        ("/v1/me", &["delete"]),
     ];
     for (path, methods) in expected {
         let item = paths

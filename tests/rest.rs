@@ -842,3 +842,69 @@ async fn child_id(app: &TestApp, token: &str) -> String {
         .unwrap()
         .to_string()
 }
+
+#[actix_web::test]
+async fn a_parent_exports_everything_then_erases_the_account() {
+    let app = spawn_app().await;
+    let (parent, child) = app.parent_with_child("Eve").await;
+    let tok = parent.access.as_str();
+    play(&app, tok, &child, "science-space-1", &space(), &["q2"]).await;
+    let url = format!("/v1/learners/{child}/progress");
+    eventually(1000, || async {
+        app.get(&url, Some(tok)).await.body["activities_completed"] == 1
+    })
+    .await;
+
+    let export = app.get("/v1/me/export", Some(tok)).await;
+    assert_eq!(export.status, StatusCode::OK);
+    assert_eq!(export.body["user"]["email"], parent.email.as_str());
+    let kid = &export.body["learners"][0];
+    assert_eq!(kid["learner"]["name"], "Eve");
+    let answers = kid["sessions"][0]["answers"].as_array().unwrap();
+    assert_eq!(answers.len(), 7);
+    assert_eq!(answers[1]["answer"], "Mars", "answers come back decrypted");
+    assert_eq!(answers[1]["correct"], false);
+
+    let wrong = app
+        .client
+        .delete(app.url("/v1/me"))
+        .bearer_auth(tok)
+        .send_json(&json!({"password": "not it at all"}))
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let ok = app
+        .client
+        .delete(app.url("/v1/me"))
+        .bearer_auth(tok)
+        .send_json(&json!({"password": common::TEST_PASSWORD}))
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::NO_CONTENT);
+    let login = app
+        .post(
+            "/v1/auth/login",
+            None,
+            &json!({"email": parent.email, "password": common::TEST_PASSWORD}),
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::UNAUTHORIZED);
+    use diesel::prelude::*;
+    use studyhub::db::schema::{activity_sessions, learners};
+    let mut conn = studyhub::db::establish(&app.db.url).unwrap();
+    let left: i64 = learners::table
+        .filter(learners::id.eq(&child))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    let sessions: i64 = activity_sessions::table
+        .filter(activity_sessions::learner_id.eq(&child))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(
+        (left, sessions),
+        (0, 0),
+        "everything that hangs off the account is gone"
+    );
+}

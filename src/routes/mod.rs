@@ -1,5 +1,6 @@
 //! HTTP routes, one file per feature.
 
+pub mod account;
 pub mod achievements;
 pub mod activities;
 pub mod assessments;
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/v1")
                 .configure(auth::routes)
+                .configure(account::routes)
                 .configure(activities::routes)
                 .configure(children::routes)
                 .configure(achievements::routes)

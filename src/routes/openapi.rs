@@ -6,8 +6,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
-    achievements, activities, assessments, audit_log, auth, children, classes, drawings, health,
-    notifications, parent_live, play, progress, sessions,
+    account, achievements, activities, assessments, audit_log, auth, children, classes, drawings,
+    health, notifications, parent_live, play, progress, sessions,
 };
 
 #[derive(OpenApi)]
@@ -23,6 +23,7 @@ use super::{
         sessions::start, sessions::answer, sessions::finish, sessions::get_session,
         achievements::catalog, achievements::unlocked,
         audit_log::list,
+        account::export, account::erase,
         drawings::upload, drawings::list, drawings::image, drawings::delete, drawings::content,
         assessments::create, assessments::list, assessments::update, assessments::delete,
         progress::progress, progress::daily, progress::weekly, progress::pages, progress::dashboard, progress::report_pdf, progress::report_csv,
@@ -40,6 +41,7 @@ use super::{
         (name = "progress", description = "Progress, study pages and the parent's dashboard"),
         (name = "assessments", description = "IGCSE assessments"),
         (name = "drawings", description = "Drawings and content files"),
+        (name = "account", description = "Export and erase the account's data"),
         (name = "audit", description = "The audit log (admins)"),
         (name = "achievements", description = "The catalog and what a learner unlocked"),
         (name = "notifications", description = "A parent's notifications"),
