@@ -443,10 +443,7 @@ impl LearnerActor {
             last_saved_seq: 0,
         };
         self.session = Some(session);
-        let saved = match to {
-            ReplyTo::Rest(_) => self.saved_waiter(&session_id, 0, true),
-            ReplyTo::Conn(_) => None,
-        };
+        let saved = self.saved_waiter(&to, &session_id, 0, true);
         self.reply(to, vec![started], saved);
         self.announce_presence();
     }
@@ -565,7 +562,7 @@ impl LearnerActor {
         match session.answer(seq, &question_id, &answer) {
             AnswerResult::Rejected(code, message) => self.error(to, code, message, Some(seq)),
             AnswerResult::Duplicate(feedback) => {
-                let saved = self.saved_waiter(&session_id, feedback.seq, false);
+                let saved = self.saved_waiter(&to, &session_id, feedback.seq, false);
                 self.reply(to, vec![ServerMsg::Feedback(feedback)], saved);
             }
             AnswerResult::New {
@@ -599,7 +596,7 @@ impl LearnerActor {
                     .expect("a new seq always has a reservation")
                     .send(record, ctx.address().recipient());
                 let mut msgs = vec![ServerMsg::Feedback(feedback)];
-                let saved = self.saved_waiter(&session_id, seq_u, false);
+                let saved = self.saved_waiter(&to, &session_id, seq_u, false);
                 if complete {
                     if let ReplyTo::Conn(_) = to {
                         // Feedback first, then `completed` to every connection.
@@ -615,13 +612,18 @@ impl LearnerActor {
     }
 
     /// For REST: a receiver that resolves once `seq` is saved (at once if it already is).
+    /// Websocket clients learn it from `saved`, so they get none (nothing to track per answer).
     /// `fresh`: the item was just queued, so it cannot be saved yet (seq 0 is a new session).
     fn saved_waiter(
         &mut self,
+        to: &ReplyTo,
         session_id: &str,
         seq: u32,
         fresh: bool,
     ) -> Option<oneshot::Receiver<()>> {
+        if let ReplyTo::Conn(_) = to {
+            return None;
+        }
         let (tx, rx) = oneshot::channel();
         let already = !fresh
             && self

@@ -77,7 +77,8 @@ struct ProgressDelta {
     points: i32,
 }
 
-#[derive(Queryable)]
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = activity_sessions)]
 struct SessionRow {
     id: String,
     learner_id: String,
@@ -91,34 +92,6 @@ struct SessionRow {
     ended_at: Option<chrono::NaiveDateTime>,
     duration_seconds: Option<i32>,
 }
-
-type SessionColumns = (
-    activity_sessions::id,
-    activity_sessions::learner_id,
-    activity_sessions::activity_id,
-    activity_sessions::status,
-    activity_sessions::questions_total,
-    activity_sessions::questions_correct,
-    activity_sessions::accuracy,
-    activity_sessions::stars,
-    activity_sessions::started_at,
-    activity_sessions::ended_at,
-    activity_sessions::duration_seconds,
-);
-
-const SESSION_COLUMNS: SessionColumns = (
-    activity_sessions::id,
-    activity_sessions::learner_id,
-    activity_sessions::activity_id,
-    activity_sessions::status,
-    activity_sessions::questions_total,
-    activity_sessions::questions_correct,
-    activity_sessions::accuracy,
-    activity_sessions::stars,
-    activity_sessions::started_at,
-    activity_sessions::ended_at,
-    activity_sessions::duration_seconds,
-);
 
 fn snapshot(conn: &mut DbConnection, row: SessionRow) -> QueryResult<SessionSnapshot> {
     let saved: Vec<(i32, String, bool)> = answers::table
@@ -738,7 +711,7 @@ impl Store for DieselStore {
                 .filter(activity_sessions::learner_id.eq(&id))
                 .filter(activity_sessions::status.eq("open"))
                 .order(activity_sessions::started_at.desc())
-                .select(SESSION_COLUMNS)
+                .select(SessionRow::as_select())
                 .first(conn)
                 .optional()?;
             row.map(|r| snapshot(conn, r)).transpose()
@@ -750,7 +723,7 @@ impl Store for DieselStore {
         self.run(move |conn| {
             let row: Option<SessionRow> = activity_sessions::table
                 .find(&id)
-                .select(SESSION_COLUMNS)
+                .select(SessionRow::as_select())
                 .first(conn)
                 .optional()?;
             row.map(|r| snapshot(conn, r)).transpose()

@@ -16,14 +16,15 @@ fn activity(n: usize) -> Value {
            "difficulty": 1, "age_min": 6, "age_max": 9, "questions": questions})
 }
 
-#[actix_web::test]
-async fn a_change_on_one_node_is_seen_on_another_sharing_redis() {
+/// Two servers over one database sharing a Redis namespace of their own; `None` (skip)
+/// outside CI when no Redis is configured.
+async fn two_nodes() -> Option<(common::TestApp, KillableServer, Api)> {
     let Ok(redis) = std::env::var("STUDYHUB_TEST_REDIS_URL") else {
         assert!(
             std::env::var("CI").is_err(),
             "CI must set STUDYHUB_TEST_REDIS_URL"
         );
-        return;
+        return None;
     };
     let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
     let (r1, p1) = (redis.clone(), prefix.clone());
@@ -32,15 +33,23 @@ async fn a_change_on_one_node_is_seen_on_another_sharing_redis() {
         c.redis_prefix = p1;
     })
     .await;
-    assert_eq!(
-        app.get("/health", None).await.body["services"]["cache"],
-        "redis"
-    );
     let other = KillableServer::start(&app.db, move |c| {
         c.redis_url = Some(redis);
         c.redis_prefix = prefix;
     });
     let node_b = Api::new(other.port);
+    Some((app, other, node_b))
+}
+
+#[actix_web::test]
+async fn a_change_on_one_node_is_seen_on_another_sharing_redis() {
+    let Some((app, other, node_b)) = two_nodes().await else {
+        return;
+    };
+    assert_eq!(
+        app.get("/health", None).await.body["services"]["cache"],
+        "redis"
+    );
 
     let teacher = app.register("teacher").await;
     let body = activity(1);
@@ -142,25 +151,9 @@ async fn with_redis_away_the_database_serves_and_play_goes_on() {
 
 #[actix_web::test]
 async fn a_limit_set_on_one_node_ends_play_on_another() {
-    let Ok(redis) = std::env::var("STUDYHUB_TEST_REDIS_URL") else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must set STUDYHUB_TEST_REDIS_URL"
-        );
+    let Some((app, other, node_b)) = two_nodes().await else {
         return;
     };
-    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
-    let (r1, p1) = (redis.clone(), prefix.clone());
-    let app = spawn_app_with(move |c| {
-        c.redis_url = Some(r1);
-        c.redis_prefix = p1;
-    })
-    .await;
-    let other = KillableServer::start(&app.db, move |c| {
-        c.redis_url = Some(redis);
-        c.redis_prefix = prefix;
-    });
-    let node_b = Api::new(other.port);
     let (parent, child) = app.parent_with_child("Ola").await;
     let mut ws = node_b
         .ws(&format!("/v1/play?learner_id={child}"), &parent.access)
@@ -191,25 +184,9 @@ async fn a_limit_set_on_one_node_ends_play_on_another() {
 
 #[actix_web::test]
 async fn parents_and_teachers_on_one_node_hear_learners_on_another() {
-    let Ok(redis) = std::env::var("STUDYHUB_TEST_REDIS_URL") else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must set STUDYHUB_TEST_REDIS_URL"
-        );
+    let Some((app, other, node_b)) = two_nodes().await else {
         return;
     };
-    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
-    let (r1, p1) = (redis.clone(), prefix.clone());
-    let app = spawn_app_with(move |c| {
-        c.redis_url = Some(r1);
-        c.redis_prefix = p1;
-    })
-    .await;
-    let other = KillableServer::start(&app.db, move |c| {
-        c.redis_url = Some(redis);
-        c.redis_prefix = prefix;
-    });
-    let node_b = Api::new(other.port);
 
     // A parent watches on node A; the child plays on node B.
     let (parent, child) = app.parent_with_child("Remy").await;
