@@ -11,6 +11,7 @@ pub mod engine;
 pub mod flusher;
 pub mod learner;
 pub mod memory;
+pub mod next;
 pub mod parents;
 pub mod protocol;
 pub mod screen_time;
