@@ -12,8 +12,8 @@ use std::time::Duration;
 use actix::prelude::*;
 
 use crate::store::{
-    AnswerRecord, Batch, BatchResult, NewSession, Notification, ScreenTimeSpan, SessionEnd, Store,
-    UnlockRequest,
+    AnswerRecord, Batch, BatchResult, ItemKey, NewSession, Notification, ScreenTimeSpan,
+    SessionEnd, Store, UnlockRequest,
 };
 
 #[derive(Debug, Clone, Copy)]
@@ -33,12 +33,15 @@ impl Default for FlushConfig {
     }
 }
 
-/// Told to a learner once answers up to `up_to_seq` of `session_id` are committed.
+/// Told to a learner once a batch with answers of `session_id` is committed: every seq up to
+/// `up_to_seq` is stored except those in `refused`, which the database refuses for good (they
+/// are dead letters; seq 0 stands for the session row itself).
 #[derive(Message, Debug, Clone, PartialEq, Eq)]
 #[rtype(result = "()")]
 pub struct Durable {
     pub session_id: String,
     pub up_to_seq: u32,
+    pub refused: Vec<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -203,19 +206,36 @@ impl Flusher {
     }
 }
 
-/// One `Durable` per session per batch, for the highest seq committed (0: the session row).
+/// One `Durable` per session per batch, for the highest seq committed (0: the session row)
+/// and the seqs refused. Refused notifications and unlocks are never announced.
 fn acknowledge(taken: Vec<Pending>, result: &BatchResult) {
-    let mut best: HashMap<String, (u32, Recipient<Durable>)> = HashMap::new();
+    let mut best: HashMap<String, (u32, Vec<u32>, Recipient<Durable>)> = HashMap::new();
+    let refused = |key: &ItemKey| result.refused.contains(key);
     for p in taken {
-        let (session_id, seq) = match p.item {
-            Item::Answer(a) => (a.session_id, a.seq),
-            Item::Start(s) => (s.session_id, 0),
+        let (session_id, seq, key) = match p.item {
+            Item::Answer(a) => {
+                let key = ItemKey::Answer {
+                    session_id: a.session_id.clone(),
+                    seq: a.seq,
+                };
+                (a.session_id, a.seq, key)
+            }
+            Item::Start(s) => {
+                let key = ItemKey::Start {
+                    session_id: s.session_id.clone(),
+                };
+                (s.session_id, 0, key)
+            }
             Item::Notification {
                 notification,
                 push,
                 to,
             } => {
-                to.do_send(Stored { notification, push });
+                if !refused(&ItemKey::Notification {
+                    id: notification.id.clone(),
+                }) {
+                    to.do_send(Stored { notification, push });
+                }
                 continue;
             }
             Item::Unlock { request, to } => {
@@ -239,14 +259,19 @@ fn acknowledge(taken: Vec<Pending>, result: &BatchResult) {
             _ => continue,
         };
         if let Some(notify) = p.notify {
-            let entry = best.entry(session_id).or_insert((0, notify));
-            entry.0 = entry.0.max(seq);
+            let entry = best.entry(session_id).or_insert((0, Vec::new(), notify));
+            if refused(&key) {
+                entry.1.push(seq);
+            } else {
+                entry.0 = entry.0.max(seq);
+            }
         }
     }
-    for (session_id, (up_to_seq, notify)) in best {
+    for (session_id, (up_to_seq, refused, notify)) in best {
         notify.do_send(Durable {
             session_id,
             up_to_seq,
+            refused,
         });
     }
 }

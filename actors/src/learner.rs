@@ -62,7 +62,8 @@ pub struct Rest {
 #[derive(Debug)]
 pub struct RestReply {
     pub msgs: Vec<ServerMsg>,
-    pub saved: Option<oneshot::Receiver<()>>,
+    /// Resolves `true` once saved, `false` if the database refused it for good.
+    pub saved: Option<oneshot::Receiver<bool>>,
 }
 
 /// The current state of a session, for `GET /v1/sessions/{id}` (None: not live here).
@@ -148,8 +149,8 @@ pub struct LearnerActor {
     clock: ScreenClock,
     last_activity: Instant,
     rest_until: Option<Instant>,
-    /// REST answers waiting to be saved: (session, seq, waiter).
-    waiters: Vec<(String, u32, oneshot::Sender<()>)>,
+    /// REST answers waiting to be saved: (session, seq, waiter told saved or refused).
+    waiters: Vec<(String, u32, oneshot::Sender<bool>)>,
     last_persist: Instant,
     empty_since: Option<Instant>,
 }
@@ -326,7 +327,7 @@ impl LearnerActor {
         }
     }
 
-    fn reply(&mut self, to: ReplyTo, msgs: Vec<ServerMsg>, saved: Option<oneshot::Receiver<()>>) {
+    fn reply(&mut self, to: ReplyTo, msgs: Vec<ServerMsg>, saved: Option<oneshot::Receiver<bool>>) {
         match to {
             ReplyTo::Conn(id) => {
                 for m in &msgs {
@@ -620,7 +621,7 @@ impl LearnerActor {
         session_id: &str,
         seq: u32,
         fresh: bool,
-    ) -> Option<oneshot::Receiver<()>> {
+    ) -> Option<oneshot::Receiver<bool>> {
         if let ReplyTo::Conn(_) = to {
             return None;
         }
@@ -631,7 +632,7 @@ impl LearnerActor {
                 .as_ref()
                 .is_some_and(|s| s.id == session_id && s.last_saved_seq >= seq);
         if already {
-            let _ = tx.send(());
+            let _ = tx.send(true);
         } else {
             self.waiters.push((session_id.to_string(), seq, tx));
         }
@@ -871,12 +872,29 @@ impl Handler<Durable> for LearnerActor {
         }
         let mut i = 0;
         while i < self.waiters.len() {
-            if self.waiters[i].0 == msg.session_id && self.waiters[i].1 <= msg.up_to_seq {
-                let (_, _, tx) = self.waiters.swap_remove(i);
-                let _ = tx.send(());
+            let (session, seq, _) = &self.waiters[i];
+            let outcome = if *session != msg.session_id {
+                None
+            } else if msg.refused.contains(seq) {
+                Some(false)
             } else {
-                i += 1;
+                (*seq <= msg.up_to_seq).then_some(true)
+            };
+            match outcome {
+                Some(saved) => {
+                    let (_, _, tx) = self.waiters.swap_remove(i);
+                    let _ = tx.send(saved);
+                }
+                None => i += 1,
             }
+        }
+        // A refused answer is never `saved`: every device hears it can never be stored.
+        for seq in &msg.refused {
+            self.broadcast(&ServerMsg::error(
+                ErrorCode::NotSaved,
+                "this answer can never be stored; play goes on",
+                Some(i64::from(*seq)),
+            ));
         }
         if msg.up_to_seq > 0 {
             self.broadcast(&ServerMsg::Saved {

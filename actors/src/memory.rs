@@ -26,6 +26,8 @@ pub struct MemoryStore {
     failing: AtomicBool,
     pub batches_written: AtomicUsize,
     pub failed_writes: AtomicUsize,
+    /// Answers to these question ids are refused for good, like text a database cannot hold.
+    refuse_questions: Mutex<Vec<String>>,
     /// Counts batch writes attempted, so a test can wait for "the flusher tried".
     attempts: tokio::sync::watch::Sender<usize>,
 }
@@ -37,6 +39,7 @@ impl Default for MemoryStore {
             failing: AtomicBool::new(false),
             batches_written: AtomicUsize::new(0),
             failed_writes: AtomicUsize::new(0),
+            refuse_questions: Mutex::default(),
             attempts: tokio::sync::watch::channel(0).0,
         }
     }
@@ -70,6 +73,14 @@ impl MemoryStore {
     /// From now on every write fails (true) or succeeds again (false).
     pub fn set_failing(&self, failing: bool) {
         self.failing.store(failing, Ordering::SeqCst);
+    }
+
+    /// From now on answers to `question_id` are refused for good (dead letters).
+    pub fn refuse_answers_to(&self, question_id: &str) {
+        self.refuse_questions
+            .lock()
+            .unwrap()
+            .push(question_id.to_string());
     }
 
     /// Notifications stored so far.
@@ -191,6 +202,8 @@ impl Store for MemoryStore {
         if let Some(e) = self.fail() {
             return ready(Err(e));
         }
+        let refuse = self.refuse_questions.lock().unwrap().clone();
+        let mut result = BatchResult::default();
         let mut st = self.state.lock().unwrap();
         for s in batch.starts {
             st.sessions
@@ -211,6 +224,13 @@ impl Store for MemoryStore {
                 });
         }
         for a in batch.answers {
+            if refuse.contains(&a.question_id) {
+                result.refused.push(ItemKey::Answer {
+                    session_id: a.session_id,
+                    seq: a.seq,
+                });
+                continue;
+            }
             // Idempotent on (session_id, seq), like the real tables.
             st.answers.entry((a.session_id.clone(), a.seq)).or_insert(a);
         }
@@ -228,7 +248,6 @@ impl Store for MemoryStore {
             st.spans.insert(span.id.clone(), span);
         }
         st.notifications.extend(batch.notifications);
-        let mut result = BatchResult::default();
         for u in batch.unlocks {
             for id in u.achievement_ids {
                 if st

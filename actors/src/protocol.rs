@@ -117,6 +117,9 @@ pub enum ErrorCode {
     /// The database has been away long enough that the answer buffer is full: the answer
     /// was not taken (not graded, not counted); send it again later.
     StorageUnavailable,
+    /// The database refuses this answer for good (a dead letter): it is never `saved`; the
+    /// socket and every other answer go on.
+    NotSaved,
 }
 
 impl ErrorCode {
@@ -131,6 +134,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::StorageUnavailable => "storage_unavailable",
+            ErrorCode::NotSaved => "not_saved",
         }
     }
 }

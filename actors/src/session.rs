@@ -71,6 +71,11 @@ impl LiveSession {
     pub fn from_snapshot(snapshot: &SessionSnapshot, activity: Arc<Activity>) -> Self {
         let mut s = Self::new(snapshot.session_id.clone(), activity, snapshot.started_at);
         for saved in &snapshot.answers {
+            // A seq the database refused (a dead letter) leaves a hole: it stays used, and
+            // counts for nothing, so the seqs after it keep their places.
+            while (s.outcomes.len() as u32) + 1 < saved.seq {
+                s.record(u16::MAX, false);
+            }
             let idx = s.question_index(&saved.question_id).unwrap_or(u16::MAX);
             s.record(idx, saved.correct);
         }

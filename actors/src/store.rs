@@ -136,7 +136,7 @@ pub struct SessionSnapshot {
     pub accuracy: Option<f64>,
     pub stars: Option<u8>,
     pub duration_seconds: Option<u64>,
-    /// Saved answers in seq order (1, 2, 3, … with no gaps).
+    /// Saved answers in seq order (1, 2, 3, …; a hole is a seq refused as a dead letter).
     pub answers: Vec<SavedAnswer>,
 }
 
@@ -211,6 +211,20 @@ pub struct UnlockRequest {
 pub struct BatchResult {
     /// (learner, achievement) pairs this batch stored for the first time.
     pub unlocked: Vec<(String, String)>,
+    /// Items the database refuses every time (text it cannot hold, a number out of range, a
+    /// parent row gone): parked as dead letters, never acknowledged as saved.
+    pub refused: Vec<ItemKey>,
+}
+
+/// Names one item of a batch, to report it refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemKey {
+    Start { session_id: String },
+    Answer { session_id: String, seq: u32 },
+    End { session_id: String },
+    Span { id: String },
+    Notification { id: String },
+    Unlock { learner_id: String },
 }
 
 impl Batch {
@@ -226,32 +240,77 @@ impl Batch {
         self.len() == 0
     }
 
-    /// The same items, one batch each (to find the one a database refuses).
-    pub fn into_singles(self) -> impl Iterator<Item = Batch> {
+    /// The same items, one batch each and named (to find the ones a database refuses).
+    pub fn into_singles(self) -> impl Iterator<Item = (ItemKey, Batch)> {
         let one = Batch::default;
-        (self.starts.into_iter().map(move |s| Batch {
-            starts: vec![s],
-            ..one()
+        (self.starts.into_iter().map(move |s| {
+            let key = ItemKey::Start {
+                session_id: s.session_id.clone(),
+            };
+            (
+                key,
+                Batch {
+                    starts: vec![s],
+                    ..one()
+                },
+            )
         }))
-        .chain(self.answers.into_iter().map(move |a| Batch {
-            answers: vec![a],
-            ..one()
+        .chain(self.answers.into_iter().map(move |a| {
+            let key = ItemKey::Answer {
+                session_id: a.session_id.clone(),
+                seq: a.seq,
+            };
+            (
+                key,
+                Batch {
+                    answers: vec![a],
+                    ..one()
+                },
+            )
         }))
-        .chain(self.ends.into_iter().map(move |e| Batch {
-            ends: vec![e],
-            ..one()
+        .chain(self.ends.into_iter().map(move |e| {
+            let key = ItemKey::End {
+                session_id: e.session_id.clone(),
+            };
+            (
+                key,
+                Batch {
+                    ends: vec![e],
+                    ..one()
+                },
+            )
         }))
-        .chain(self.spans.into_iter().map(move |s| Batch {
-            spans: vec![s],
-            ..one()
+        .chain(self.spans.into_iter().map(move |s| {
+            let key = ItemKey::Span { id: s.id.clone() };
+            (
+                key,
+                Batch {
+                    spans: vec![s],
+                    ..one()
+                },
+            )
         }))
-        .chain(self.notifications.into_iter().map(move |n| Batch {
-            notifications: vec![n],
-            ..one()
+        .chain(self.notifications.into_iter().map(move |n| {
+            let key = ItemKey::Notification { id: n.id.clone() };
+            (
+                key,
+                Batch {
+                    notifications: vec![n],
+                    ..one()
+                },
+            )
         }))
-        .chain(self.unlocks.into_iter().map(move |u| Batch {
-            unlocks: vec![u],
-            ..one()
+        .chain(self.unlocks.into_iter().map(move |u| {
+            let key = ItemKey::Unlock {
+                learner_id: u.learner_id.clone(),
+            };
+            (
+                key,
+                Batch {
+                    unlocks: vec![u],
+                    ..one()
+                },
+            )
         }))
     }
 }

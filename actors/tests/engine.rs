@@ -221,6 +221,50 @@ async fn a_failing_database_delays_saved_but_loses_nothing() {
 }
 
 #[actix_rt::test]
+async fn an_answer_the_database_refuses_is_not_saved_and_blocks_no_one() {
+    let (store, content) = setup(3600);
+    store.refuse_answers_to("q2");
+    let engine = Engine::start(store.clone(), content, config());
+    let mut c = Conn::open(&engine, "kid", 1).await;
+    c.expect("hello").await;
+    c.send(json!({"type": "start", "activity_id": "math-test"}));
+    let sid = c.expect("started").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (seq, q) in [(1, "q1"), (2, "q2"), (3, "q3")] {
+        c.send(json!({"type": "answer", "session_id": sid, "seq": seq, "question_id": q, "answer": seq}));
+    }
+    // Every answer is graded; seq 2 alone is reported `not_saved`, the others are saved.
+    let mut feedback = 0;
+    let mut not_saved = Vec::new();
+    let mut saved_up_to = 0;
+    while feedback < 3 || not_saved.is_empty() || saved_up_to < 3 {
+        let Outbound::Frame { json, .. } = c.next().await else {
+            panic!("closed")
+        };
+        let v: Value = serde_json::from_str(&json).unwrap();
+        match v["type"].as_str().unwrap() {
+            "feedback" => feedback += 1,
+            "error" => {
+                assert_eq!(v["code"], "not_saved", "{v}");
+                not_saved.push(v["seq"].as_u64().unwrap());
+            }
+            "saved" => saved_up_to = v["up_to_seq"].as_u64().unwrap(),
+            _ => {}
+        }
+    }
+    assert_eq!(not_saved, [2]);
+    let stored: Vec<u32> = store.answers(&sid).iter().map(|a| a.seq).collect();
+    assert_eq!(stored, [1, 3]);
+    // Seq 2 stays used: play goes on at seq 4.
+    c.send(
+        json!({"type": "answer", "session_id": sid, "seq": 4, "question_id": "q4", "answer": 4}),
+    );
+    assert_eq!(c.expect("feedback").await["seq"], 4);
+}
+
+#[actix_rt::test]
 async fn a_full_buffer_refuses_answers_without_using_their_seq() {
     let (store, content) = setup(3600);
     let mut cfg = config();

@@ -247,6 +247,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    dead_letters (id) {
+        id -> Text,
+        kind -> Text,
+        learner_id -> Nullable<Text>,
+        session_id -> Nullable<Text>,
+        seq -> Nullable<Integer>,
+        payload -> Text,
+        error -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     backup_logs (id) {
         id -> Text,
         user_id -> Nullable<Text>,
@@ -258,6 +271,7 @@ diesel::table! {
         created_at -> Timestamp,
         completed_at -> Nullable<Timestamp>,
         expires_at -> Timestamp,
+        sha256 -> Nullable<Text>,
     }
 }
 
@@ -314,5 +328,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     assessments,
     drawings,
     backup_logs,
+    dead_letters,
     audit_logs,
 );

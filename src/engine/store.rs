@@ -99,16 +99,15 @@ fn snapshot(conn: &mut DbConnection, row: SessionRow) -> QueryResult<SessionSnap
         .order(answers::seq.asc())
         .select((answers::seq, answers::question_id, answers::correct))
         .load(conn)?;
-    // Only the unbroken run 1..n counts as saved (the flusher writes in seq order, so a
-    // hole can only come from tampering; never resume past one).
+    // In seq order; a hole is an answer the database refused for good (a dead letter).
     let answers = saved
         .into_iter()
-        .enumerate()
-        .take_while(|(i, (seq, _, _))| *seq == *i as i32 + 1)
-        .map(|(_, (seq, question_id, correct))| SavedAnswer {
-            seq: seq as u32,
-            question_id,
-            correct,
+        .filter_map(|(seq, question_id, correct)| {
+            Some(SavedAnswer {
+                seq: u32::try_from(seq).ok().filter(|s| *s > 0)?,
+                question_id,
+                correct,
+            })
         })
         .collect();
     Ok(SessionSnapshot {
@@ -230,7 +229,7 @@ fn write_batch(conn: &mut DbConnection, cipher: &Cipher, batch: Batch) -> QueryR
             .iter()
             .map(|a| AnswerRow {
                 session_id: a.session_id.clone(),
-                seq: a.seq as i32,
+                seq: i32::try_from(a.seq).unwrap_or(i32::MAX),
                 question_id: a.question_id.clone(),
                 response: cipher.encrypt(a.answer_json.as_bytes()),
                 correct: a.correct,
@@ -278,18 +277,28 @@ fn write_batch(conn: &mut DbConnection, cipher: &Cipher, batch: Batch) -> QueryR
                     stars: 0,
                     points: 0,
                 });
-            d.activities_completed += completed as i32;
-            d.questions_answered += end.questions_answered as i32;
-            d.questions_correct += end.questions_correct as i32;
-            d.study_seconds += end.duration_seconds.min(i32::MAX as u64 / 4) as i32;
-            d.stars += stars;
-            d.points += stars * POINTS_PER_STAR;
+            // Saturating here; the database refuses a row past its column's range (a dead
+            // letter), but the server never wraps or panics on one.
+            let small = |n: u64| i32::try_from(n).unwrap_or(i32::MAX);
+            d.activities_completed = d.activities_completed.saturating_add(completed as i32);
+            d.questions_answered = d
+                .questions_answered
+                .saturating_add(small(end.questions_answered.into()));
+            d.questions_correct = d
+                .questions_correct
+                .saturating_add(small(end.questions_correct.into()));
+            d.study_seconds = d.study_seconds.saturating_add(small(end.duration_seconds));
+            d.stars = d.stars.saturating_add(stars);
+            d.points = d
+                .points
+                .saturating_add(stars.saturating_mul(POINTS_PER_STAR));
         }
         add_progress_many(conn, deltas.into_values().collect())?;
         write_spans(conn, &batch.spans)?;
         write_notifications(conn, &batch.notifications)?;
         Ok(BatchResult {
             unlocked: write_unlocks(conn, &batch.unlocks)?,
+            refused: Vec::new(),
         })
     })
 }
@@ -467,45 +476,148 @@ fn load_history(conn: &mut DbConnection, learner_id: &str) -> QueryResult<Histor
     ))
 }
 
-/// Writes the batch; if the database refuses it for a constraint (a child deleted while its
-/// answers were in flight), writes it item by item and drops only the items refused, so one
-/// orphan can never block everybody's answers. Connection errors are returned for a retry.
+/// Whether an error will come back however often the same write is tried: the database
+/// refuses the data itself (text it cannot hold, a number out of range, a constraint), as
+/// opposed to a connection lost, a deadlock or a serialization failure, which a retry cures.
+fn is_permanent(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind as K, Error};
+    match e {
+        Error::DatabaseError(kind, info) => match kind {
+            K::ClosedConnection | K::UnableToSendCommand | K::SerializationFailure => false,
+            K::ReadOnlyTransaction => false,
+            _ => {
+                let msg = info.message().to_ascii_lowercase();
+                let transient = [
+                    "deadlock",
+                    "could not serialize",
+                    "canceling statement",
+                    "terminating connection",
+                    "server closed",
+                    "connection",
+                    "database is locked",
+                    "busy",
+                    "out of memory",
+                    "too many",
+                ];
+                !transient.iter().any(|t| msg.contains(t))
+            }
+        },
+        Error::SerializationError(_) => true,
+        _ => false,
+    }
+}
+
+/// Writes the batch. If the database refuses it for good, writes it item by item: the items
+/// it refuses become dead letters (reported back, never acknowledged as saved) and all the
+/// others are committed in the same window, so one bad item never blocks anybody else.
+/// Transient errors are returned for the flusher to retry the whole batch (writes are
+/// idempotent, so items already written by the split are harmless to write again).
 fn write_batch_or_split(
     conn: &mut DbConnection,
     cipher: &Cipher,
     batch: Batch,
 ) -> QueryResult<BatchResult> {
-    use diesel::result::{DatabaseErrorKind, Error};
-    let refused = |e: &Error| {
-        matches!(
-            e,
-            Error::DatabaseError(
-                DatabaseErrorKind::ForeignKeyViolation
-                    | DatabaseErrorKind::CheckViolation
-                    | DatabaseErrorKind::NotNullViolation,
-                _
-            )
-        )
-    };
     match write_batch(conn, cipher, batch.clone()) {
-        Err(e) if refused(&e) => {
+        Err(e) if is_permanent(&e) => {
             tracing::warn!(error = %e, items = batch.len(), "batch refused; writing item by item");
-            let singles = batch.into_singles();
             let mut result = BatchResult::default();
-            for single in singles {
+            for (key, single) in batch.into_singles() {
                 match write_batch(conn, cipher, single.clone()) {
-                    Err(e) if refused(&e) => {
-                        metrics::counter!("studyhub_flush_dropped_total").increment(1);
-                        tracing::warn!(error = %e, "dropped an item the database refuses");
+                    Ok(r) => result.unlocked.extend(r.unlocked),
+                    Err(e) if is_permanent(&e) => {
+                        dead_letter(conn, cipher, &key, &single, &e);
+                        result.refused.push(key);
                     }
                     Err(e) => return Err(e),
-                    Ok(r) => result.unlocked.extend(r.unlocked),
                 }
             }
             Ok(result)
         }
         other => other,
     }
+}
+
+/// Text as any backend stores it: NUL (which PostgreSQL refuses) becomes U+FFFD.
+fn storable(s: &str) -> String {
+    s.replace('\0', "\u{FFFD}")
+}
+
+/// Parks an item the database refuses: logged, counted, and kept in `dead_letters` for an
+/// administrator (the payload as JSON text, answers still encrypted).
+fn dead_letter(
+    conn: &mut DbConnection,
+    cipher: &Cipher,
+    key: &ItemKey,
+    single: &Batch,
+    error: &diesel::result::Error,
+) {
+    use crate::db::schema::dead_letters;
+    let (kind, learner_id, session_id, seq) = match key {
+        ItemKey::Start { session_id } => ("start", None, Some(session_id), None),
+        ItemKey::Answer { session_id, seq } => ("answer", None, Some(session_id), Some(*seq)),
+        ItemKey::End { session_id } => ("end", None, Some(session_id), None),
+        ItemKey::Span { .. } => ("screen_time", None, None, None),
+        ItemKey::Notification { .. } => ("notification", None, None, None),
+        ItemKey::Unlock { learner_id } => ("unlock", Some(learner_id), None, None),
+    };
+    let learner_id = learner_id.cloned().or_else(|| {
+        single
+            .answers
+            .first()
+            .map(|a| a.learner_id.clone())
+            .or_else(|| single.starts.first().map(|s| s.learner_id.clone()))
+            .or_else(|| single.ends.first().map(|e| e.learner_id.clone()))
+            .or_else(|| single.spans.first().map(|s| s.learner_id.clone()))
+            .or_else(|| single.notifications.first().map(|n| n.child_id.clone()))
+    });
+    // serde_json escapes control characters, so the payload is always storable text.
+    let payload = dead_letter_payload(cipher, single);
+    metrics::counter!("studyhub_dead_letters_total", "kind" => kind).increment(1);
+    tracing::error!(kind, learner = ?learner_id, session = ?session_id, seq = ?seq, %error,
+        "the database refuses this item for good; kept as a dead letter");
+    let row = (
+        dead_letters::id.eq(uuid::Uuid::now_v7().to_string()),
+        dead_letters::kind.eq(kind),
+        dead_letters::learner_id.eq(learner_id.as_deref().map(storable)),
+        dead_letters::session_id.eq(session_id.map(|s| storable(s))),
+        dead_letters::seq.eq(seq.map(|s| i32::try_from(s).unwrap_or(i32::MAX))),
+        dead_letters::payload.eq(payload),
+        dead_letters::error.eq(storable(&error.to_string())),
+        dead_letters::created_at.eq(naive(Utc::now())),
+    );
+    if let Err(e) = diesel::insert_into(dead_letters::table)
+        .values(row)
+        .execute(conn)
+    {
+        tracing::error!(error = %e, "could not even keep the dead letter; it is in this log only");
+    }
+}
+
+fn dead_letter_payload(cipher: &Cipher, b: &Batch) -> String {
+    use serde_json::json;
+    let v = if let Some(a) = b.answers.first() {
+        json!({"session_id": a.session_id, "learner_id": a.learner_id, "seq": a.seq,
+               "question_id": a.question_id, "correct": a.correct,
+               "answer_encrypted": hex::encode(cipher.encrypt(a.answer_json.as_bytes())),
+               "answered_at": a.answered_at, "category": a.category, "local_date": a.local_date})
+    } else if let Some(s) = b.starts.first() {
+        json!({"session_id": s.session_id, "learner_id": s.learner_id,
+               "activity_id": s.activity_id, "started_at": s.started_at})
+    } else if let Some(e) = b.ends.first() {
+        json!({"session_id": e.session_id, "learner_id": e.learner_id, "status": e.status.as_str(),
+               "accuracy": e.accuracy, "stars": e.stars, "duration_seconds": e.duration_seconds,
+               "ended_at": e.ended_at})
+    } else if let Some(s) = b.spans.first() {
+        json!({"id": s.id, "learner_id": s.learner_id, "date": s.date, "seconds": s.seconds})
+    } else if let Some(n) = b.notifications.first() {
+        json!({"id": n.id, "parent_id": n.parent_id, "child_id": n.child_id,
+               "kind": n.kind.as_str(), "title": n.title})
+    } else if let Some(u) = b.unlocks.first() {
+        json!({"learner_id": u.learner_id, "achievement_ids": u.achievement_ids})
+    } else {
+        json!({})
+    };
+    v.to_string()
 }
 
 /// Achievement unlocks under the unique key (learner, achievement); returns the pairs this

@@ -50,7 +50,9 @@ impl Normalize for AnswerRequest {}
 
 fn play_error(code: ErrorCode, message: String) -> AppError {
     let kind = match code {
-        ErrorCode::BadMessage | ErrorCode::UnknownQuestion => ErrorKind::Validation,
+        ErrorCode::BadMessage | ErrorCode::UnknownQuestion | ErrorCode::NotSaved => {
+            ErrorKind::Validation
+        }
         ErrorCode::UnknownActivity => ErrorKind::NotFound,
         ErrorCode::NoSession | ErrorCode::BadSeq => ErrorKind::Conflict,
         ErrorCode::TimeUp | ErrorCode::Forbidden => ErrorKind::Forbidden,
@@ -63,17 +65,23 @@ fn play_error(code: ErrorCode, message: String) -> AppError {
 }
 
 /// Waits for the group commit that saves what the engine just took.
-async fn wait_saved(saved: Option<tokio::sync::oneshot::Receiver<()>>) -> AppResult<()> {
-    if let Some(saved) = saved {
-        if !matches!(tokio::time::timeout(SAVE_WAIT, saved).await, Ok(Ok(()))) {
-            return Err(AppError::new(
-                ErrorKind::Unavailable,
-                "not_saved",
-                "not saved yet; send the same request again",
-            ));
-        }
+async fn wait_saved(saved: Option<tokio::sync::oneshot::Receiver<bool>>) -> AppResult<()> {
+    let Some(saved) = saved else {
+        return Ok(());
+    };
+    match tokio::time::timeout(SAVE_WAIT, saved).await {
+        Ok(Ok(true)) => Ok(()),
+        Ok(Ok(false)) => Err(AppError::new(
+            ErrorKind::Validation,
+            "not_saved",
+            "the database refuses this answer for good; it was not stored",
+        )),
+        _ => Err(AppError::new(
+            ErrorKind::Unavailable,
+            "storage_unavailable",
+            "not saved yet; send the same request again",
+        )),
     }
-    Ok(())
 }
 
 /// A server message as a REST body: the same fields, without `type`.

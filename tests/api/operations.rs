@@ -1,9 +1,7 @@
 //! Health, metrics, OpenAPI and docs; the database going away and coming back.
 
-mod common;
-
+use crate::common::spawn_app;
 use awc::http::StatusCode;
-use common::spawn_app;
 use studyhub::db::Backend;
 
 #[actix_web::test]

@@ -1,10 +1,9 @@
 //! Drawings and content files, on the local folder store and, when
 //! `STUDYHUB_TEST_S3_ENDPOINT` points at an S3-compatible server (CI starts moto), on S3.
 
-mod common;
-
+use crate::common;
+use crate::common::{TestApp, spawn_app, spawn_app_with};
 use awc::http::StatusCode;
-use common::{TestApp, spawn_app, spawn_app_with};
 
 const PNG: &[u8] =
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00";

@@ -2,10 +2,9 @@
 //! reaches a child playing on another node. With Redis away the database answers and nobody
 //! notices.
 
-mod common;
-
+use crate::common;
+use crate::common::{Api, KillableServer, eventually, spawn_app_with};
 use awc::http::StatusCode;
-use common::{Api, KillableServer, eventually, spawn_app_with};
 use serde_json::{Value, json};
 
 fn activity(n: usize) -> Value {

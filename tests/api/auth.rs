@@ -1,9 +1,7 @@
 //! Accounts and tokens, end to end against a real server and database.
 
-mod common;
-
+use crate::common::{TEST_PASSWORD, spawn_app};
 use awc::http::StatusCode;
-use common::{TEST_PASSWORD, spawn_app};
 use serde_json::json;
 
 #[actix_web::test]

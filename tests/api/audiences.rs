@@ -1,9 +1,8 @@
 //! Parents and teachers live: notifications, the parent feed, classes and the teacher's view.
 
-mod common;
-
+use crate::common;
+use crate::common::{Api, KillableServer, Ws, eventually, spawn_app};
 use awc::http::StatusCode;
-use common::{Api, KillableServer, Ws, eventually, spawn_app};
 use serde_json::{Value, json};
 
 /// Plays math-addition-1 to the end with one wrong answer (so no perfect score).

@@ -1,10 +1,9 @@
 //! The REST surface: authoring, progress, pages, assessments, audit, the dashboard, and who
 //! may call what.
 
-mod common;
-
+use crate::common;
+use crate::common::{Account, TestApp, eventually, spawn_app};
 use awc::http::StatusCode;
-use common::{Account, TestApp, eventually, spawn_app};
 use serde_json::{Value, json};
 
 fn question(id: &str) -> Value {

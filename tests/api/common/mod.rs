@@ -208,7 +208,18 @@ impl std::ops::Deref for TestApp {
     }
 }
 
+/// `TEST_LOG=1` (any value) shows the servers' logs, filtered by `RUST_LOG` (default `info`).
+fn init_test_log() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            studyhub::telemetry::init("pretty");
+        }
+    });
+}
+
 pub fn test_config(db: &TestDb) -> RawConfig {
+    init_test_log();
     RawConfig {
         bind: "127.0.0.1:0".into(),
         data_dir: db.data_dir(),

@@ -1,8 +1,6 @@
 //! Every migration applies up, down and up again, and seeding is idempotent.
 
-mod common;
-
-use common::TestDb;
+use crate::common::TestDb;
 use diesel::prelude::*;
 use studyhub::db::{self, schema};
 

@@ -1,9 +1,7 @@
 //! Bad input of every kind gets a clear error in the contract's shape, never a 500.
 
-mod common;
-
+use crate::common::{TEST_PASSWORD, spawn_app};
 use awc::http::StatusCode;
-use common::{TEST_PASSWORD, spawn_app};
 use serde_json::{Value, json};
 
 fn fields(body: &Value) -> &Value {

@@ -1,9 +1,8 @@
 //! Live play end to end: a real server, real websockets, a real database.
 
-mod common;
-
+use crate::common;
+use crate::common::{Api, KillableServer, TestDb, WsEvent, spawn_app};
 use awc::http::StatusCode;
-use common::{Api, KillableServer, TestDb, WsEvent, spawn_app};
 use diesel::prelude::*;
 use serde_json::{Value, json};
 

@@ -1,0 +1,2 @@
+DROP INDEX backup_logs_one_pending_idx;
+ALTER TABLE backup_logs DROP COLUMN sha256;

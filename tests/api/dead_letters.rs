@@ -1,0 +1,158 @@
+//! The group commit against a real database: an item the database refuses for good (text it
+//! cannot hold, a number past a column's range, a parent row gone) is parked as a dead letter
+//! and reported refused, and everything else in the same batch is committed.
+
+use chrono::Utc;
+use diesel::prelude::*;
+use studyhub::db::{self, Backend, schema};
+use studyhub_actors::store::{AnswerRecord, Batch, ItemKey, NewSession, SessionEnd, SessionStatus};
+
+use crate::common::spawn_app;
+
+fn answer(session_id: &str, learner_id: &str, seq: u32, question_id: &str) -> AnswerRecord {
+    AnswerRecord {
+        session_id: session_id.into(),
+        learner_id: learner_id.into(),
+        seq,
+        question_id: question_id.into(),
+        answer_json: "7".into(),
+        correct: true,
+        first_attempt: true,
+        answered_at: Utc::now(),
+        category: "math".into(),
+        local_date: Utc::now().date_naive(),
+    }
+}
+
+fn start(session_id: &str, learner_id: &str) -> NewSession {
+    NewSession {
+        session_id: session_id.into(),
+        learner_id: learner_id.into(),
+        activity_id: "math-addition-1".into(),
+        questions_total: 7,
+        started_at: Utc::now(),
+    }
+}
+
+fn end(session_id: &str, learner_id: &str, duration_seconds: u64) -> SessionEnd {
+    SessionEnd {
+        session_id: session_id.into(),
+        learner_id: learner_id.into(),
+        status: SessionStatus::Completed,
+        questions_answered: 7,
+        questions_correct: 7,
+        accuracy: 100.0,
+        stars: 3,
+        duration_seconds,
+        ended_at: Utc::now(),
+        category: "math".into(),
+        local_date: Utc::now().date_naive(),
+    }
+}
+
+fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+#[actix_web::test]
+async fn each_refused_item_fails_alone_and_the_rest_of_its_batch_is_saved() {
+    let app = spawn_app().await;
+    let (_, kid) = app.parent_with_child("Ada").await;
+    let store = app.state.engine.store().clone();
+    let good = new_id();
+    store
+        .write_batch(Batch {
+            starts: vec![start(&good, &kid)],
+            ..Batch::default()
+        })
+        .await
+        .unwrap();
+
+    // Missing parent: answers of a session that does not exist (both backends enforce it).
+    let orphan = new_id();
+    // Text: NUL, which PostgreSQL cannot store in text (SQLite can).
+    let batch = Batch {
+        answers: vec![
+            answer(&good, &kid, 1, "q1"),
+            answer(&orphan, &kid, 1, "q1"),
+            answer(&good, &kid, 2, "q\u{0}2"),
+            answer(&good, &kid, 3, "q3"),
+        ],
+        ..Batch::default()
+    };
+    let result = store.write_batch(batch).await.unwrap();
+    let pg = app.db.backend == Backend::Postgres;
+    let mut expected = vec![ItemKey::Answer {
+        session_id: orphan.clone(),
+        seq: 1,
+    }];
+    if pg {
+        expected.push(ItemKey::Answer {
+            session_id: good.clone(),
+            seq: 2,
+        });
+    }
+    assert_eq!(result.refused, expected);
+
+    let mut conn = db::establish(&app.db.url).unwrap();
+    let stored: Vec<i32> = schema::answers::table
+        .filter(schema::answers::session_id.eq(&good))
+        .select(schema::answers::seq)
+        .order(schema::answers::seq)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(stored, if pg { vec![1, 3] } else { vec![1, 2, 3] });
+    let letters: Vec<(String, Option<String>, Option<i32>)> = schema::dead_letters::table
+        .select((
+            schema::dead_letters::kind,
+            schema::dead_letters::session_id,
+            schema::dead_letters::seq,
+        ))
+        .order(schema::dead_letters::id)
+        .load(&mut conn)
+        .unwrap();
+    let mut want = vec![("answer".to_string(), Some(orphan.clone()), Some(1))];
+    if pg {
+        want.push(("answer".to_string(), Some(good.clone()), Some(2)));
+    }
+    assert_eq!(letters, want);
+
+    // Range: daily study seconds past the INTEGER column (PostgreSQL refuses the sum; SQLite
+    // integers are 64-bit). Each end is its own session; the one that overflows fails alone.
+    let sessions: Vec<String> = (0..6).map(|_| new_id()).collect();
+    store
+        .write_batch(Batch {
+            starts: sessions.iter().map(|s| start(s, &kid)).collect(),
+            ..Batch::default()
+        })
+        .await
+        .unwrap();
+    let mut refused = Vec::new();
+    for s in &sessions {
+        let other = new_id();
+        let result = store
+            .write_batch(Batch {
+                starts: vec![start(&other, &kid)],
+                ends: vec![end(s, &kid, i32::MAX as u64 / 4)],
+                ..Batch::default()
+            })
+            .await
+            .unwrap();
+        refused.extend(result.refused);
+        // The other item of the same batch is always saved.
+        let saved: i64 = schema::activity_sessions::table
+            .filter(schema::activity_sessions::id.eq(&other))
+            .count()
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(saved, 1);
+    }
+    if pg {
+        assert!(
+            !refused.is_empty() && refused.iter().all(|k| matches!(k, ItemKey::End { .. })),
+            "{refused:?}"
+        );
+    } else {
+        assert!(refused.is_empty(), "{refused:?}");
+    }
+}

@@ -1,0 +1,15 @@
+//! The integration suite, one binary: every test starts a real server on port 0 with its own
+//! fresh database (see `common`). `TEST_LOG=1` shows the servers' logs.
+
+mod common;
+
+mod audiences;
+mod auth;
+mod bad_input;
+mod dead_letters;
+mod drawings;
+mod migrations;
+mod operations;
+mod play;
+mod redis_nodes;
+mod rest;
