@@ -284,7 +284,7 @@ async fn answer_keys_never_leave_before_an_answer() {
     let list = app.get("/v1/activities", None).await;
     assert_eq!(list.status, StatusCode::OK);
     let items = list.body.as_array().unwrap();
-    assert!(items.len() >= 11);
+    assert!(items.len() >= 18);
     assert!(
         items
             .iter()

@@ -132,7 +132,7 @@ async fn with_redis_away_the_database_serves_and_play_goes_on() {
             .as_array()
             .unwrap()
             .len()
-            >= 11
+            >= 18
     );
     assert_eq!(
         app.get("/v1/activities/math-addition-1", None).await.status,
