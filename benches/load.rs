@@ -812,6 +812,7 @@ fn main() {
                 .env("STUDYHUB_BIND", format!("127.0.0.1:{port}"))
                 .env("STUDYHUB_DATA_DIR", data.path())
                 .env("STUDYHUB_BCRYPT_COST", "4")
+                .env("STUDYHUB_REGISTER_LIMIT_PER_HOUR", "1000000")
                 .env("STUDYHUB_DATABASE_POOL_SIZE", "8")
                 .env("RUST_LOG", "warn")
                 .stdout(Stdio::null())

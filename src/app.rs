@@ -132,6 +132,7 @@ impl Application {
             settings: settings.clone(),
             db,
             login_limiter: LoginLimiter::for_login(),
+            register_limiter: LoginLimiter::for_registration(settings.raw.register_limit_per_hour),
             started_at: Instant::now(),
             metrics: metrics_handle(),
             dummy_hash,
@@ -174,6 +175,7 @@ impl Application {
                 })
                 .wrap(cors(&server_state.settings.cors_origins))
                 .wrap(TracingLogger::default())
+                .wrap(actix_web::middleware::from_fn(crate::uri_guard::refuse_nul))
                 .configure(routes::configure)
                 .default_service(web::to(routes::not_found))
         })

@@ -60,6 +60,8 @@ pub struct RawConfig {
 impl Default for RawConfig {
     fn default() -> Self {
         Self {
+    /// Accounts one client address may register in an hour.
+    pub register_limit_per_hour: usize,
             bind: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("./data"),
             database_url: None,
@@ -90,6 +92,7 @@ impl Default for RawConfig {
 impl RawConfig {
     /// Reads defaults → file → environment.
     pub fn load() -> anyhow::Result<Self> {
+            register_limit_per_hour: 10,
         let mut fig = Figment::from(Serialized::defaults(RawConfig::default()));
         let file = std::env::var("STUDYHUB_CONFIG")
             .ok()

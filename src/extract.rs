@@ -103,6 +103,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             format!("the body is not valid JSON: {e}"),
         ));
     }
+    refuse_nul(bytes)?;
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(de) {
         Ok(v) => Ok(v),
@@ -139,6 +140,51 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
                 )),
             }
         }
+    }
+}
+
+/// Text with NUL cannot be stored by PostgreSQL (SQLite would take it, and a move between
+/// them would then fail), so no body may carry it: 422 naming the field, on both backends.
+fn refuse_nul(bytes: &[u8]) -> Result<(), AppError> {
+    // A JSON string can only hold NUL as the escape `\u0000`: parse further only then.
+    if !bytes.windows(6).any(|w| w == b"\\u0000") {
+        return Ok(());
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Ok(());
+    };
+    match nul_path(&value, "") {
+        Some(field) => Err(AppError::invalid_field(
+            if field.is_empty() { "body" } else { &field },
+            "must not contain the NUL character",
+        )),
+        None => Ok(()),
+    }
+}
+
+fn nul_path(v: &serde_json::Value, at: &str) -> Option<String> {
+    use serde_json::Value;
+    let join = |k: &str| {
+        if at.is_empty() {
+            k.to_string()
+        } else {
+            format!("{at}.{k}")
+        }
+    };
+    match v {
+        Value::String(s) => s.contains('\0').then(|| at.to_string()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_path(item, &format!("{at}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, item)| {
+            if k.contains('\0') {
+                Some(join(&k.replace('\0', "\\u0000")))
+            } else {
+                nul_path(item, &join(k))
+            }
+        }),
+        _ => None,
     }
 }
 
@@ -233,6 +279,17 @@ mod tests {
 
     fn fields(e: &AppError) -> serde_json::Value {
         e.details.as_ref().unwrap()["fields"].clone()
+    }
+
+    #[test]
+    fn nul_anywhere_in_a_string_is_422_naming_the_field() {
+        let e = parse_json::<Body>(br#"{"email": "a\u0000@b.c", "age": 3}"#).unwrap_err();
+        assert_eq!(fields(&e)["email"], "must not contain the NUL character");
+        let e = parse_json::<serde_json::Value>(br#"{"a": [{"b": "ok"}, {"b": "\u0000"}]}"#)
+            .unwrap_err();
+        assert!(fields(&e).get("a[1].b").is_some(), "{:?}", e.details);
+        // An escaped backslash followed by the letters is not NUL.
+        assert!(parse_json::<serde_json::Value>(br#"{"a": "\\u0000"}"#).is_ok());
     }
 
     #[test]

@@ -22,5 +22,6 @@ pub mod storage;
 pub mod telemetry;
 pub mod time;
 
+pub mod uri_guard;
 pub use app::Application;
 pub use config::{RawConfig, Settings};

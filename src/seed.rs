@@ -103,6 +103,7 @@ pub fn seed(conn: &mut DbConnection) -> anyhow::Result<SeedReport> {
             author_id: None,
             created_at: t,
             updated_at: t,
+            archived_at: None,
         })
         .collect();
     let achievement_rows: Vec<AchievementRow> = achs

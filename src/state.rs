@@ -18,6 +18,8 @@ pub struct AppState {
     pub db: Db,
     pub jwt: JwtKeys,
     pub login_limiter: LoginLimiter,
+    /// Registrations per client address.
+    pub register_limiter: LoginLimiter,
     pub started_at: Instant,
     pub metrics: PrometheusHandle,
     /// A bcrypt hash of nothing, verified against when the email is unknown so that a

@@ -404,8 +404,8 @@ impl LearnerActor {
         // `wait`: no other message of this learner is handled until the session exists.
         let fut = self.engine.content.activity(&activity_id);
         ctx.wait(fut.into_actor(self).map(move |res, act, ctx| match res {
-            Ok(Some(activity)) => act.open_session(activity, to, ctx),
-            Ok(None) => act.error(to, ErrorCode::UnknownActivity, "no such activity", None),
+            Ok(Some(activity)) if !activity.archived => act.open_session(activity, to, ctx),
+            Ok(_) => act.error(to, ErrorCode::UnknownActivity, "no such activity", None),
             Err(e) => {
                 tracing::warn!(error = %e, "could not load an activity");
                 act.error(

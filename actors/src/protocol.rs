@@ -5,25 +5,51 @@ use serde::{Deserialize, Serialize};
 
 use crate::content::{Answer, AnswerType, PublicQuestion};
 
-/// A frame from a player.
+/// A frame from a player. Ids are checked as they are parsed (see [`id`]), so nothing the
+/// database could refuse ever gets past the parser.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMsg {
     Start {
+        #[serde(deserialize_with = "id")]
         activity_id: String,
     },
     Resume {
+        #[serde(deserialize_with = "id")]
         session_id: String,
     },
     Answer {
+        #[serde(deserialize_with = "id")]
         session_id: String,
         seq: i64,
+        #[serde(deserialize_with = "id")]
         question_id: String,
         answer: Answer,
     },
     Finish {
+        #[serde(deserialize_with = "id")]
         session_id: String,
     },
+}
+
+/// The longest id a client may send (UUIDs are 36, activity slugs at most 100).
+pub const MAX_ID_LEN: usize = 100;
+
+/// Whether `s` can be an id: 1 to [`MAX_ID_LEN`] bytes, no control characters (NUL included,
+/// which PostgreSQL cannot store in text).
+pub fn is_plausible_id(s: &str) -> bool {
+    !s.is_empty() && s.len() <= MAX_ID_LEN && !s.chars().any(char::is_control)
+}
+
+fn id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let s = String::deserialize(d)?;
+    if is_plausible_id(&s) {
+        Ok(s)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "an id is 1 to {MAX_ID_LEN} characters with no control characters"
+        )))
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -244,6 +270,15 @@ mod tests {
             }
         );
         assert!(serde_json::from_str::<ClientMsg>(r#"{"type":"dance"}"#).is_err());
+        for bad in [
+            r#"{"type":"start","activity_id":"math\u0000"}"#,
+            r#"{"type":"resume","session_id":""}"#,
+            r#"{"type":"finish","session_id":"a\nb"}"#,
+        ] {
+            assert!(serde_json::from_str::<ClientMsg>(bad).is_err(), "{bad}");
+        }
+        let long = format!(r#"{{"type":"start","activity_id":"{}"}}"#, "a".repeat(101));
+        assert!(serde_json::from_str::<ClientMsg>(&long).is_err());
     }
 
     #[test]

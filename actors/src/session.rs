@@ -236,6 +236,7 @@ pub(crate) mod tests {
             difficulty: 1,
             age_min: 5,
             age_max: 9,
+            archived: false,
             content: ActivityContent {
                 questions: vec![q("q1", 1.0), q("q2", 2.0), q("q3", 3.0)],
             },

@@ -37,6 +37,10 @@ pub struct Activity {
     pub difficulty: i32,
     pub age_min: i32,
     pub age_max: i32,
+    /// Deleted by its author: out of the catalog and no new sessions, but an open session
+    /// on it may still be resumed and finished.
+    #[serde(default)]
+    pub archived: bool,
     pub content: ActivityContent,
 }
 

@@ -35,6 +35,7 @@ fn activity() -> Activity {
         difficulty: 1,
         age_min: 5,
         age_max: 9,
+        archived: false,
         content: ActivityContent {
             questions: vec![q("q1", 1.0), q("q2", 2.0), q("q3", 3.0), q("q4", 4.0)],
         },

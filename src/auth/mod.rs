@@ -210,16 +210,22 @@ impl FromRequest for LearnerAccess {
     }
 }
 
-/// The client's address for rate limiting and the audit log. Forwarded headers are trusted
-/// only when configured (`STUDYHUB_TRUST_PROXY`), since anyone can send them.
+/// The client's address for rate limiting and the audit log. `X-Forwarded-For` is read only
+/// when configured (`STUDYHUB_TRUST_PROXY`), and then only its right-most entry: the one our
+/// own proxy appended. Everything left of it came from the client and could be anything.
 pub fn client_addr(req: &HttpRequest, trust_proxy: bool) -> String {
     let info = req.connection_info();
-    let addr = if trust_proxy {
-        info.realip_remote_addr()
-    } else {
-        info.peer_addr()
-    };
-    let addr = addr.unwrap_or("unknown");
+    let forwarded = trust_proxy
+        .then(|| {
+            req.headers()
+                .get_all("x-forwarded-for")
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .map(str::trim)
+                .rfind(|s| !s.is_empty())
+        })
+        .flatten();
+    let addr = forwarded.or(info.peer_addr()).unwrap_or("unknown");
     // Strip the port: one client uses many.
     match addr.parse::<std::net::SocketAddr>() {
         Ok(sa) => sa.ip().to_string(),

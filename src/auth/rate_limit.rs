@@ -1,6 +1,9 @@
 //! Login throttling: at most `max_failures` failed logins per window, counted separately per
-//! client address and per email. Only failures count, so a family sharing one address is not
-//! locked out by successful logins; a success clears that email's failures.
+//! client address and per email. An attempt is counted *before* the password is checked
+//! ([`LoginLimiter::try_acquire`]), so parallel attempts cannot slip past the limit; a success
+//! gives its attempt back and clears that email's failures, so a family sharing one address
+//! is not locked out by successful logins. Registration uses the same counter per address
+//! and keeps every attempt.
 //!
 //! In-process: on several nodes each node counts on its own (a Redis-backed store is the
 //! next step once `REDIS_URL` is used for the bus).
@@ -29,8 +32,14 @@ impl LoginLimiter {
         Self::new(5, Duration::from_secs(15 * 60))
     }
 
-    /// `Err(retry_after)` when any of `keys` has used up its failures.
-    pub fn check(&self, keys: &[&str], now: Instant) -> Result<(), Duration> {
+    /// Registrations: `per_hour` per client address (the contract's default is 10).
+    pub fn for_registration(per_hour: usize) -> Self {
+        Self::new(per_hour, Duration::from_secs(60 * 60))
+    }
+
+    /// Counts one attempt against every key at once, or `Err(retry_after)` without counting
+    /// when any key has used up its allowance. Check and count happen under one lock.
+    pub fn try_acquire(&self, keys: &[&str], now: Instant) -> Result<Instant, Duration> {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         let mut wait = Duration::ZERO;
         for key in keys {
@@ -42,22 +51,30 @@ impl LoginLimiter {
                 }
             }
         }
-        if wait.is_zero() { Ok(()) } else { Err(wait) }
-    }
-
-    pub fn record_failure(&self, keys: &[&str], now: Instant) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        for key in keys {
-            let q = map.entry((*key).to_string()).or_default();
-            prune(q, now, self.window);
-            q.push_back(now);
+        if !wait.is_zero() {
+            return Err(wait.max(Duration::from_secs(1)));
         }
-        // Keep memory bounded: forget keys whose failures have all expired.
+        for key in keys {
+            map.entry((*key).to_string()).or_default().push_back(now);
+        }
         if map.len() > 10_000 {
             map.retain(|_, q| {
                 prune(q, now, self.window);
                 !q.is_empty()
             });
+        }
+        Ok(now)
+    }
+
+    /// Gives back an attempt counted by [`Self::try_acquire`] (the login succeeded).
+    pub fn release(&self, keys: &[&str], attempt: Instant) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        for key in keys {
+            if let Some(q) = map.get_mut(*key) {
+                if let Some(i) = q.iter().rposition(|t| *t == attempt) {
+                    q.remove(i);
+                }
+            }
         }
     }
 
@@ -84,34 +101,48 @@ mod tests {
         let l = LoginLimiter::new(5, Duration::from_secs(900));
         let t0 = Instant::now();
         for i in 0..5 {
-            assert!(l.check(&["ip:a", "email:x"], t0).is_ok(), "attempt {i}");
-            l.record_failure(&["ip:a", "email:x"], t0 + Duration::from_secs(i));
+            let at = t0 + Duration::from_secs(i);
+            assert!(
+                l.try_acquire(&["ip:a", "email:x"], at).is_ok(),
+                "attempt {i}"
+            );
         }
-        let wait = l
-            .check(&["ip:a"], t0 + Duration::from_secs(10))
-            .unwrap_err();
-        assert_eq!(wait, Duration::from_secs(890));
-        // Another address with the same email is blocked too (per-email limit).
-        assert!(
-            l.check(&["ip:b", "email:x"], t0 + Duration::from_secs(10))
-                .is_err()
+        let at = t0 + Duration::from_secs(10);
+        assert_eq!(
+            l.try_acquire(&["ip:a"], at).unwrap_err(),
+            Duration::from_secs(890)
         );
+        // Another address with the same email is blocked too (per-email limit).
+        assert!(l.try_acquire(&["ip:b", "email:x"], at).is_err());
         // Another email from another address is not.
+        assert!(l.try_acquire(&["ip:b", "email:y"], at).is_ok());
+        // After the window the oldest failure has expired.
         assert!(
-            l.check(&["ip:b", "email:y"], t0 + Duration::from_secs(10))
+            l.try_acquire(&["ip:a"], t0 + Duration::from_secs(901))
                 .is_ok()
         );
-        // After the window the oldest failure has expired.
-        assert!(l.check(&["ip:a"], t0 + Duration::from_secs(901)).is_ok());
+    }
+
+    #[test]
+    fn attempts_are_counted_before_checking_so_parallel_ones_cannot_slip_past() {
+        let l = LoginLimiter::new(5, Duration::from_secs(900));
+        let t = Instant::now();
+        let keys = ["ip:a", "email:x"];
+        let taken: Vec<_> = (0..30).map(|_| l.try_acquire(&keys, t)).collect();
+        assert_eq!(taken.iter().filter(|r| r.is_ok()).count(), 5);
+        // A success gives its attempt back: one more may try.
+        l.release(&keys, *taken[0].as_ref().unwrap());
+        assert!(l.try_acquire(&keys, t).is_ok());
+        assert!(l.try_acquire(&keys, t).is_err());
     }
 
     #[test]
     fn clear_forgets_one_key() {
         let l = LoginLimiter::new(1, Duration::from_secs(60));
         let t = Instant::now();
-        l.record_failure(&["ip:a", "email:x"], t);
+        l.try_acquire(&["ip:a", "email:x"], t).unwrap();
         l.clear("email:x");
-        assert!(l.check(&["email:x"], t).is_ok());
-        assert!(l.check(&["ip:a"], t).is_err());
+        assert!(l.try_acquire(&["email:x"], t).is_ok());
+        assert!(l.try_acquire(&["ip:a"], t).is_err());
     }
 }

@@ -88,6 +88,8 @@ pub struct ActivityRow {
     pub author_id: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Set when deleted: out of the catalog, history kept.
+    pub archived_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]

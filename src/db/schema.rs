@@ -79,6 +79,7 @@ diesel::table! {
         author_id -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        archived_at -> Nullable<Timestamp>,
     }
 }
 

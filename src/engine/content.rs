@@ -42,6 +42,7 @@ pub fn activity_from_row(row: ActivityRow) -> Result<Activity, String> {
         difficulty: row.difficulty,
         age_min: row.age_min,
         age_max: row.age_max,
+        archived: row.archived_at.is_some(),
         content,
     })
 }
@@ -111,6 +112,7 @@ impl ContentCache {
                 let rows = tokio::task::spawn_blocking(move || {
                     let mut conn = pool.get().map_err(|e| StoreError(e.to_string()))?;
                     activities::table
+                        .filter(activities::archived_at.is_null())
                         .order((
                             activities::category.asc(),
                             activities::difficulty.asc(),

@@ -106,6 +106,7 @@ pub async fn get_one(
         .get(&path.into_inner())
         .await
         .map_err(|e| AppError::db_unavailable(anyhow::anyhow!(e)))?
+        .filter(|a| !a.archived)
         .ok_or_else(|| AppError::not_found("activity"))?;
     Ok(HttpResponse::Ok().json(activity.public()))
 }
@@ -231,6 +232,7 @@ pub async fn create(
         author_id: Some(author.0.id.clone()),
         created_at: t,
         updated_at: t,
+        archived_at: None,
     };
     let r = row.clone();
     state
@@ -276,6 +278,7 @@ async fn editable(
         .run(move |conn| {
             activities::table
                 .find(&id)
+                .filter(activities::archived_at.is_null())
                 .select(ActivityRow::as_select())
                 .first(conn)
                 .optional()
@@ -356,7 +359,10 @@ pub async fn delete(
     state
         .db
         .transaction(move |conn| {
-            diesel::delete(activities::table.find(&current.id)).execute(conn)?;
+            // Archived, never deleted: learners' sessions, answers and progress stay.
+            diesel::update(activities::table.find(&current.id))
+                .set(activities::archived_at.eq(Some(crate::time::now())))
+                .execute(conn)?;
             audit::record(
                 conn,
                 &meta,

@@ -67,6 +67,12 @@ pub async fn list(
     q: web::Query<AuditQuery>,
 ) -> AppResult<HttpResponse> {
     let q = q.into_inner();
+    if let Some(t) = q.from {
+        crate::time::check_instant(t, "from")?;
+    }
+    if let Some(t) = q.to {
+        crate::time::check_instant(t, "to")?;
+    }
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
         return Err(AppError::invalid_field("limit", "between 1 and 200"));

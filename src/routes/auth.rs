@@ -189,12 +189,18 @@ fn with_cookies(
 
 /// Create an account (parent, teacher or student) and sign in.
 #[utoipa::path(post, path = "/v1/auth/register", tag = "auth", request_body = RegisterRequest,
-    responses((status = 201, body = AuthResponse), (status = 400), (status = 409, description = "email_taken"), (status = 422)))]
+    responses((status = 201, body = AuthResponse), (status = 400), (status = 409, description = "email_taken"), (status = 422), (status = 429, description = "rate_limited: 10 registrations an hour per address, with Retry-After")))]
 pub async fn register(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: ValidJson<RegisterRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.0;
+    let ip_key = format!("ip:{}", client_addr(&req, state.settings.raw.trust_proxy));
+    state
+        .register_limiter
+        .try_acquire(&[ip_key.as_str()], Instant::now())
+        .map_err(|wait| AppError::rate_limited(wait.as_secs().max(1)))?;
     let hash = password::hash(body.password.clone(), state.settings.raw.bcrypt_cost).await?;
     let role: Role = body.role.into();
     let t = now();
@@ -266,9 +272,11 @@ pub async fn login(
     let ip_key = format!("ip:{}", client_addr(&req, state.settings.raw.trust_proxy));
     let email_key = format!("email:{}", body.email);
     let keys = [ip_key.as_str(), email_key.as_str()];
-    if let Err(wait) = state.login_limiter.check(&keys, Instant::now()) {
-        return Err(AppError::rate_limited(wait.as_secs().max(1)));
-    }
+    // Counted before bcrypt: thirty parallel tries get five checks, not thirty.
+    let attempt = state
+        .login_limiter
+        .try_acquire(&keys, Instant::now())
+        .map_err(|wait| AppError::rate_limited(wait.as_secs().max(1)))?;
     let email = body.email.clone();
     let found: Option<UserRow> = state
         .db
@@ -288,12 +296,13 @@ pub async fn login(
         .map_or_else(|| state.dummy_hash.clone(), |u| u.password_hash.clone());
     let ok = password::verify(body.password, hash).await? && found.is_some();
     let Some(user) = found.filter(|_| ok) else {
-        state.login_limiter.record_failure(&keys, Instant::now());
+        // The attempt counted above stays counted: it was a failure.
         return Err(AppError::unauthorized(
             "invalid_credentials",
             "wrong email or password",
         ));
     };
+    state.login_limiter.release(&keys, attempt);
     state.login_limiter.clear(&email_key);
     let uid = user.id.clone();
     let (user, refresh_token) = state

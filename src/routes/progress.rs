@@ -27,7 +27,7 @@ use crate::error::{AppError, AppResult, ErrorKind};
 use crate::extract::{Normalize, ValidJson};
 use crate::reports::{SessionLine, WeekReport};
 use crate::state::AppState;
-use crate::time::now;
+use crate::time::{check_day, now};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/learners/{id}/progress", web::get().to(progress))
@@ -291,8 +291,11 @@ pub async fn daily(
 ) -> AppResult<HttpResponse> {
     let learner = readable_learner(&state, user, path.into_inner()).await?;
     let today = local_date(parse_tz(&learner.timezone), Utc::now());
-    let to = q.to.unwrap_or(today);
-    let from = q.from.unwrap_or(to - Duration::days(6));
+    let to = check_day(q.to.unwrap_or(today), "to")?;
+    let from = match q.from {
+        Some(from) => check_day(from, "from")?,
+        None => to - Duration::days(6),
+    };
     if from > to {
         return Err(AppError::invalid_field("from", "must not be after `to`"));
     }
@@ -314,10 +317,19 @@ pub struct WeekQuery {
 }
 
 /// Monday..Sunday of an ISO week written `YYYY-Www`.
-pub fn parse_week(s: &str) -> Option<(NaiveDate, NaiveDate)> {
-    let (y, w) = s.trim().split_once("-W")?;
-    let monday = NaiveDate::from_isoywd_opt(y.parse().ok()?, w.parse().ok()?, Weekday::Mon)?;
-    Some((monday, monday + Duration::days(6)))
+/// 422 when it is not a week; 400 when it is one outside [`crate::time::YEARS`].
+pub fn parse_week(s: &str) -> AppResult<(NaiveDate, NaiveDate)> {
+    let malformed = || AppError::invalid_field("week", "an ISO week like 2026-W47");
+    let (y, w) = s.trim().split_once("-W").ok_or_else(malformed)?;
+    let (y, w): (i32, u32) = (
+        y.parse().map_err(|_| malformed())?,
+        w.parse().map_err(|_| malformed())?,
+    );
+    if !crate::time::YEARS.contains(&y) {
+        return Err(crate::time::check_day(NaiveDate::MIN, "week").unwrap_err());
+    }
+    let monday = NaiveDate::from_isoywd_opt(y, w, Weekday::Mon).ok_or_else(malformed)?;
+    Ok((monday, monday + Duration::days(6)))
 }
 
 pub fn week_of(d: NaiveDate) -> String {
@@ -337,8 +349,7 @@ pub async fn weekly(
     let learner = readable_learner(&state, user, path.into_inner()).await?;
     let today = local_date(parse_tz(&learner.timezone), Utc::now());
     let week = q.into_inner().week.unwrap_or_else(|| week_of(today));
-    let (from, to) = parse_week(&week)
-        .ok_or_else(|| AppError::invalid_field("week", "an ISO week like 2026-W47"))?;
+    let (from, to) = parse_week(&week)?;
     let id = learner.id.clone();
     let rows = state
         .db
@@ -561,8 +572,7 @@ async fn week_report(
     let tz = parse_tz(&learner.timezone);
     let today = local_date(tz, Utc::now());
     let week = week.unwrap_or_else(|| week_of(today));
-    let (from, to) = parse_week(&week)
-        .ok_or_else(|| AppError::invalid_field("week", "an ISO week like 2026-W47"))?;
+    let (from, to) = parse_week(&week)?;
     let id = learner.id.clone();
     // A day either side in UTC covers the learner's week in any time zone.
     let (lo, hi) = (
@@ -706,8 +716,16 @@ mod tests {
 
     #[test]
     fn iso_weeks() {
-        assert_eq!(parse_week("2026-W47"), Some((d(16), d(22))));
+        assert_eq!(parse_week("2026-W47").ok(), Some((d(16), d(22))));
         assert_eq!(week_of(d(22)), "2026-W47");
-        assert!(parse_week("2026-47").is_none() && parse_week("2026-W60").is_none());
+        assert_eq!(parse_week("2026-47").unwrap_err().code, "validation_failed");
+        assert!(parse_week("2026-W60").is_err());
+        for far in ["262143-W01", "262142-W52", "-5-W01", "1969-W52"] {
+            assert_eq!(
+                parse_week(far).unwrap_err().code,
+                "date_out_of_range",
+                "{far}"
+            );
+        }
     }
 }

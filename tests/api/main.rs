@@ -9,6 +9,7 @@ mod bad_input;
 mod dead_letters;
 mod drawings;
 mod migrations;
+mod hostile;
 mod operations;
 mod play;
 mod redis_nodes;

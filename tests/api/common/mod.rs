@@ -229,6 +229,8 @@ pub fn test_config(db: &TestDb) -> RawConfig {
         encryption_key: Some("11".repeat(32)),
         bcrypt_cost: 4,
         workers: Some(1),
+        // Tests register many accounts from one address; `hostile` tests the real limit.
+        register_limit_per_hour: 1_000,
         ..RawConfig::default()
     }
 }

@@ -1,0 +1,282 @@
+//! Clients that lie, race or flood: every refusal is a clear 4xx, the same on both backends,
+//! and nothing a learner did is lost because of someone else's action.
+
+use awc::http::StatusCode;
+use diesel::prelude::*;
+use serde_json::json;
+use studyhub::db::{self, schema};
+
+use crate::common::{TEST_PASSWORD, spawn_app, spawn_app_with};
+
+#[actix_web::test]
+async fn nul_in_any_text_is_422_and_in_an_address_404_on_both_backends() {
+    let app = spawn_app().await;
+    let (parent, child) = app.parent_with_child("Ada").await;
+    let tok = Some(parent.access.as_str());
+    let bad = [
+        (
+            "/v1/children",
+            json!({"name": "Bo\u{0}b", "age": 7, "interests": []}),
+            "name",
+        ),
+        (
+            "/v1/children",
+            json!({"name": "Bob", "age": 7, "interests": ["sp\u{0}ace"]}),
+            "interests[0]",
+        ),
+        (
+            "/v1/auth/register",
+            json!({"email": "a\u{0}@example.com", "password": TEST_PASSWORD, "name": "Ann", "role": "parent"}),
+            "email",
+        ),
+        (
+            "/v1/auth/login",
+            json!({"email": "a@example.com", "password": "pass\u{0}word"}),
+            "password",
+        ),
+    ];
+    for (path, body, field) in bad {
+        let res = app.post(path, tok, &body).await;
+        assert_eq!(
+            res.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {}",
+            res.body
+        );
+        assert!(
+            res.body["error"]["details"]["fields"].get(field).is_some(),
+            "{path}: {}",
+            res.body
+        );
+    }
+    let teacher = app.register("teacher").await;
+    let res = app
+        .post(
+            "/v1/classes",
+            Some(&teacher.access),
+            &json!({"name": "7\u{0}B"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    // In a path: the id cannot exist (404, not a 503 that says to retry).
+    let res = app.get("/v1/children/ab%00cd", tok).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
+    let res = app
+        .get(&format!("/v1/children/{child}%00/settings"), tok)
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
+    // In a query: that parameter is invalid.
+    let res = app.get("/v1/notifications?before=x%00", tok).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    // The server is fine afterwards.
+    let res = app.get(&format!("/v1/children/{child}"), tok).await;
+    assert_eq!(res.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn dates_far_outside_the_calendar_are_400_not_a_dropped_connection() {
+    let app = spawn_app().await;
+    let (parent, child) = app.parent_with_child("Ada").await;
+    let tok = Some(parent.access.as_str());
+    for query in [
+        "progress/daily?from=%2B262142-12-31",
+        "progress/daily?to=-262143-01-03",
+        "progress/daily?from=1900-01-01&to=1900-01-02",
+        "progress/weekly?week=262143-W01",
+        "report.csv?week=262142-W52",
+        "report.pdf?week=-5-W01",
+    ] {
+        let res = app.get(&format!("/v1/learners/{child}/{query}"), tok).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{query}: {}", res.body);
+        assert_eq!(res.code(), "date_out_of_range", "{query}");
+    }
+    let admin = app.admin().await;
+    let res = app
+        .get(
+            "/v1/audit?from=%2B200000-01-01T00:00:00Z",
+            Some(&admin.access),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
+    let res = app
+        .get(&format!("/v1/learners/{child}/progress/daily"), tok)
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn deleting_an_activity_archives_it_and_keeps_every_learners_history() {
+    let app = spawn_app().await;
+    let teacher = app.register("teacher").await;
+    let q = |id: &str| json!({"id": id, "prompt": "Pick a", "answer_type": "multiple_choice", "options": ["a", "b"], "correct_answer": "a", "explanation": "a it is"});
+    let res = app
+        .post(
+            "/v1/activities",
+            Some(&teacher.access),
+            &json!({"id": "rhythm-basics-9", "title": "Rhythm", "description": "Beats", "category": "music",
+                    "difficulty": 1, "age_min": 5, "age_max": 16, "questions": [q("q1"), q("q2")]}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let (parent, child) = app.parent_with_child("Ada").await;
+    let mut ws = app
+        .ws(&format!("/v1/play?learner_id={child}"), &parent.access)
+        .await;
+    ws.expect("hello").await;
+    ws.send(json!({"type": "start", "activity_id": "rhythm-basics-9"}))
+        .await;
+    let sid = ws.expect("started").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (seq, q) in [(1, "q1"), (2, "q2")] {
+        ws.send(json!({"type": "answer", "session_id": sid, "seq": seq, "question_id": q, "answer": "a"}))
+            .await;
+        ws.expect("feedback").await;
+    }
+    ws.expect("completed").await;
+    ws.saved_up_to(2).await;
+
+    let res = app
+        .delete("/v1/activities/rhythm-basics-9", Some(&teacher.access))
+        .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
+    // Gone from the catalog, no new sessions ...
+    let list = app.get("/v1/activities?limit=200", None).await;
+    assert!(!list.body.to_string().contains("rhythm-basics-9"));
+    let res = app.get("/v1/activities/rhythm-basics-9", None).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    ws.send(json!({"type": "start", "activity_id": "rhythm-basics-9"}))
+        .await;
+    assert_eq!(ws.expect("error").await["code"], "unknown_activity");
+    // ... but the child's session, answers and progress stay.
+    let mut conn = db::establish(&app.db.url).unwrap();
+    let answers: i64 = schema::answers::table
+        .filter(schema::answers::session_id.eq(&sid))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(answers, 2);
+    let res = app
+        .get(&format!("/v1/sessions/{sid}"), Some(&parent.access))
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(res.body["status"], "completed");
+    let progress = app
+        .get(
+            &format!("/v1/learners/{child}/progress"),
+            Some(&parent.access),
+        )
+        .await;
+    assert_eq!(
+        progress.body["activities_completed"], 1,
+        "{}",
+        progress.body
+    );
+}
+
+#[actix_web::test]
+async fn thirty_parallel_logins_get_five_password_checks() {
+    let app = spawn_app().await;
+    let parent = app.register("parent").await;
+    let bodies: Vec<_> = (0..30)
+        .map(|i| json!({"email": parent.email, "password": format!("wrong password {i}")}))
+        .collect();
+    let tries = bodies.iter().map(|b| app.post("/v1/auth/login", None, b));
+    let results = futures_util::future::join_all(tries).await;
+    let checked = results
+        .iter()
+        .filter(|r| r.status == StatusCode::UNAUTHORIZED)
+        .count();
+    let limited = results
+        .iter()
+        .filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((checked, limited), (5, 25));
+    assert!(
+        results
+            .iter()
+            .find(|r| r.status == StatusCode::TOO_MANY_REQUESTS)
+            .unwrap()
+            .headers
+            .contains_key("retry-after")
+    );
+    // Even the right password waits now.
+    let res = app
+        .post(
+            "/v1/auth/login",
+            None,
+            &json!({"email": parent.email, "password": TEST_PASSWORD}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[actix_web::test]
+async fn registration_is_limited_per_address_and_a_spoofed_forwarded_hop_does_not_escape() {
+    let app = spawn_app_with(|c| {
+        c.register_limit_per_hour = 10;
+        c.trust_proxy = true;
+    })
+    .await;
+    let register = |i: usize, spoof: &'static str| {
+        let req = app
+            .client
+            .post(app.url("/v1/auth/register"))
+            // A client-chosen left-most hop, then the address our proxy saw.
+            .insert_header(("x-forwarded-for", format!("{spoof}, 203.0.113.7")));
+        async move {
+            let mut res = req
+                .send_json(&json!({"email": format!("p{i}@example.com"), "password": TEST_PASSWORD, "name": "Pat", "role": "parent"}))
+                .await
+                .unwrap();
+            let _ = res.body().await;
+            res.status()
+        }
+    };
+    let spoofs = [
+        "10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6",
+    ];
+    for i in 0..10 {
+        assert_eq!(
+            register(i, spoofs[i % spoofs.len()]).await,
+            StatusCode::CREATED
+        );
+    }
+    assert_eq!(
+        register(10, "192.0.2.1").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[actix_web::test]
+async fn every_byte_of_a_long_password_counts() {
+    let app = spawn_app().await;
+    let long = "p".repeat(100);
+    let res = app
+        .post(
+            "/v1/auth/register",
+            None,
+            &json!({"email": "long@example.com", "password": long, "name": "Lee", "role": "parent"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let mut other = "p".repeat(99);
+    other.push('q');
+    let res = app
+        .post(
+            "/v1/auth/login",
+            None,
+            &json!({"email": "long@example.com", "password": other}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    let res = app
+        .post(
+            "/v1/auth/login",
+            None,
+            &json!({"email": "long@example.com", "password": long}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+}
