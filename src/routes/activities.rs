@@ -16,6 +16,7 @@ use crate::extract::{JsonLimit, Normalize, ValidJson};
 use crate::state::AppState;
 use std::collections::BTreeMap;
 use studyhub_actors::content::{ActivityContent, Question};
+use studyhub_actors::store::Activity;
 use validator::Validate;
 
 /// Authored activities may carry up to 50 questions of up to 2 000 characters each.
@@ -45,7 +46,14 @@ pub struct ActivityFilter {
     pub difficulty: Option<i32>,
     /// Only activities suitable for this age.
     pub age: Option<i32>,
+    /// At most this many (default 100, at most 200).
+    pub limit: Option<usize>,
+    /// The next page: the id of the last activity of the previous one.
+    pub after: Option<String>,
 }
+
+pub const DEFAULT_PAGE: usize = 100;
+pub const MAX_PAGE: usize = 200;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActivitySummary {
@@ -68,13 +76,36 @@ pub async fn list(
     filter: web::Query<ActivityFilter>,
 ) -> AppResult<HttpResponse> {
     let f = filter.into_inner();
+    let limit = f.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(AppError::invalid_field(
+            "limit",
+            format!("between 1 and {MAX_PAGE}"),
+        ));
+    }
     let all = state
         .content
         .catalog()
         .await
         .map_err(|e| AppError::db_unavailable(anyhow::anyhow!(e)))?;
+    // The catalog's order is (category, difficulty, id); a page starts after the key of
+    // `after`, which is found even if that activity was archived since.
+    let key = |a: &Activity| (a.category.clone(), a.difficulty, a.id.clone());
+    let after = match &f.after {
+        Some(id) => Some(
+            state
+                .content
+                .get(id)
+                .await
+                .map_err(|e| AppError::db_unavailable(anyhow::anyhow!(e)))?
+                .map(|a| key(&a))
+                .ok_or_else(|| AppError::invalid_field("after", "no activity has this id"))?,
+        ),
+        None => None,
+    };
     let list: Vec<ActivitySummary> = all
         .iter()
+        .filter(|a| after.as_ref().is_none_or(|k| key(a) > *k))
         .filter(|a| f.category.as_ref().is_none_or(|c| *c == a.category))
         .filter(|a| f.sub_category.is_none() || f.sub_category == a.sub_category)
         .filter(|a| f.difficulty.is_none_or(|d| d == a.difficulty))
@@ -90,6 +121,7 @@ pub async fn list(
             age_min: a.age_min,
             age_max: a.age_max,
         })
+        .take(limit)
         .collect();
     Ok(HttpResponse::Ok().json(list))
 }

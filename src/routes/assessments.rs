@@ -246,13 +246,20 @@ pub async fn list(
     user: AuthUser,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
+    // A teacher reads only their own assessments, even of a student another teacher
+    // assesses too; the student, the parent and admins read them all.
+    let own_only = (user.role == Role::Teacher).then(|| user.id.clone());
     let learner = readable_learner(&state, user, path.into_inner()).await?;
     let rows: Vec<Row> = state
         .db
         .run(move |conn| {
-            assessments::table
+            let mut q = assessments::table
                 .filter(assessments::learner_id.eq(&learner.id))
-                .order(assessments::created_at.desc())
+                .into_boxed();
+            if let Some(teacher) = own_only {
+                q = q.filter(assessments::teacher_id.eq(teacher));
+            }
+            q.order(assessments::created_at.desc())
                 .select(cols())
                 .load(conn)
                 .map_err(AppError::from)
@@ -261,7 +268,8 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(rows.into_iter().map(view).collect::<Vec<_>>()))
 }
 
-/// The assessment if `teacher` teaches its learner now (404 otherwise).
+/// The assessment if `teacher` wrote it and teaches its learner now, or is an admin (404
+/// otherwise: another teacher's assessment is neither read nor rewritten).
 fn writable(conn: &mut DbConnection, teacher: &AuthUser, id: &str) -> Result<Row, AppError> {
     let row: Row = assessments::table
         .find(id)
@@ -269,7 +277,9 @@ fn writable(conn: &mut DbConnection, teacher: &AuthUser, id: &str) -> Result<Row
         .first(conn)
         .optional()?
         .ok_or_else(|| AppError::not_found("assessment"))?;
-    if teacher.role != Role::Admin && teaching_class(conn, &teacher.id, &row.1)?.is_none() {
+    let own = row.2.as_deref() == Some(teacher.id.as_str());
+    if teacher.role != Role::Admin && (!own || teaching_class(conn, &teacher.id, &row.1)?.is_none())
+    {
         return Err(AppError::not_found("assessment"));
     }
     Ok(row)

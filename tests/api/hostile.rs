@@ -280,3 +280,90 @@ async fn every_byte_of_a_long_password_counts() {
         .await;
     assert_eq!(res.status, StatusCode::OK);
 }
+
+#[actix_web::test]
+async fn a_teacher_neither_reads_nor_rewrites_another_teachers_assessments() {
+    let app = spawn_app().await;
+    let (teacher_a, student, learner, _) = crate::rest::class_with_student(&app).await;
+    // Teacher B has the same student in a class of their own.
+    let teacher_b = app.register("teacher").await;
+    let class_b = app
+        .post(
+            "/v1/classes",
+            Some(&teacher_b.access),
+            &json!({"name": "Choir"}),
+        )
+        .await
+        .body;
+    let joined = app
+        .post(
+            "/v1/classes/join",
+            Some(&student.access),
+            &json!({"join_code": class_b["join_code"]}),
+        )
+        .await;
+    assert!(joined.status.is_success(), "{}", joined.body);
+    let url = format!("/v1/learners/{learner}/assessments");
+    let a = app
+        .post(
+            &url,
+            Some(&teacher_a.access),
+            &json!({"assessment_type": "mock", "component": "listening", "grade": "A", "percentage": 88, "feedback": "A's private note"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let id = a.body["id"].as_str().unwrap();
+    let seen_by_b = app.get(&url, Some(&teacher_b.access)).await;
+    assert_eq!(seen_by_b.status, StatusCode::OK);
+    assert!(!seen_by_b.body.to_string().contains("A's private note"));
+    let rewrite = app
+        .put(
+            &format!("/v1/assessments/{id}"),
+            Some(&teacher_b.access),
+            &json!({"assessment_type": "mock", "component": "listening", "grade": "U", "percentage": 1, "feedback": "rewritten"}),
+        )
+        .await;
+    assert_eq!(rewrite.status, StatusCode::NOT_FOUND);
+    let gone = app
+        .delete(&format!("/v1/assessments/{id}"), Some(&teacher_b.access))
+        .await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    // The family still sees A's assessment unchanged.
+    let family = app.get(&url, Some(&student.access)).await;
+    assert_eq!(family.body[0]["grade"], "A");
+}
+
+#[actix_web::test]
+async fn the_catalog_comes_in_pages() {
+    let app = spawn_app().await;
+    let all = app.get("/v1/activities?limit=200", None).await.body;
+    let all: Vec<String> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(all.len() >= 18);
+    let mut paged = Vec::new();
+    let mut after = String::new();
+    loop {
+        let q = if after.is_empty() {
+            "/v1/activities?limit=5".to_string()
+        } else {
+            format!("/v1/activities?limit=5&after={after}")
+        };
+        let page = app.get(&q, None).await.body;
+        let page = page.as_array().unwrap();
+        assert!(page.len() <= 5);
+        if page.is_empty() {
+            break;
+        }
+        paged.extend(page.iter().map(|a| a["id"].as_str().unwrap().to_string()));
+        after = paged.last().unwrap().clone();
+    }
+    assert_eq!(paged, all);
+    for bad in ["limit=0", "limit=201", "after=no-such-activity"] {
+        let res = app.get(&format!("/v1/activities?{bad}"), None).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+}

@@ -340,7 +340,7 @@ async fn progress_matches_a_scripted_history() {
     assert!(kid["unread_notifications"].as_i64().unwrap() >= 3);
 }
 
-async fn class_with_student(app: &TestApp) -> (Account, Account, String, String) {
+pub async fn class_with_student(app: &TestApp) -> (Account, Account, String, String) {
     let teacher = app.register("teacher").await;
     let class = app
         .post(
