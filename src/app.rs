@@ -17,7 +17,6 @@ use crate::auth::jwt::JwtKeys;
 use crate::auth::rate_limit::LoginLimiter;
 use crate::cache::RedisCache;
 use crate::config::{Settings, redact_url};
-use crate::crypto::Cipher;
 use crate::db::{self, Db};
 use crate::engine::{self, content::ContentCache};
 use crate::error::AppError;
@@ -82,7 +81,7 @@ impl Application {
         let cost = settings.raw.bcrypt_cost;
         let dummy_hash =
             web::block(move || bcrypt::hash("studyhub-dummy-password", cost)).await??;
-        let cipher = Cipher::new(&settings.encryption_key.0);
+        let cipher = settings.cipher();
         let redis = match settings.raw.redis_url.as_deref().filter(|u| !u.is_empty()) {
             Some(url) => match RedisCache::connect(url, &settings.raw.redis_prefix).await {
                 Ok(r) => Some(Arc::new(r)),
@@ -120,6 +119,7 @@ impl Application {
         if let Some(r) = &redis {
             engine::bus::connect(&engine, r.clone(), node.clone());
         }
+        let backup_redis = redis.clone();
         let control = crate::engine::control::LiveControl::new(engine.clone(), redis, node);
         let state = web::Data::new(AppState {
             control,
@@ -137,6 +137,8 @@ impl Application {
             metrics: metrics_handle(),
             dummy_hash,
         });
+
+        crate::backup::schedule::spawn(state.clone(), backup_redis);
 
         let listener = TcpListener::bind(&settings.raw.bind)
             .with_context(|| format!("cannot bind {}", settings.raw.bind))?;

@@ -90,6 +90,40 @@ impl RedisCache {
         .await;
     }
 
+    /// A lock shared by every node: `SET {prefix}:{name} token NX PX ttl`. `Ok(true)` when this
+    /// caller holds it now; `Err` when Redis did not answer.
+    pub async fn try_lock(&self, name: &str, token: &str, ttl: Duration) -> Result<bool, String> {
+        let mut conn = self.conn.clone();
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(self.key(name))
+            .arg(token)
+            .arg("NX")
+            .arg("PX")
+            .arg(ttl.as_millis() as u64);
+        let set = cmd.query_async::<Option<String>>(&mut conn);
+        match tokio::time::timeout(CALL_TIMEOUT, set).await {
+            Ok(Ok(v)) => Ok(v.is_some()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err("redis did not answer".into()),
+        }
+    }
+
+    /// Releases a lock taken with [`RedisCache::try_lock`], only if `token` still holds it.
+    pub async fn unlock(&self, name: &str, token: &str) {
+        let mut conn = self.conn.clone();
+        let script = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+        let _ = tokio::time::timeout(
+            CALL_TIMEOUT,
+            redis::cmd("EVAL")
+                .arg(script)
+                .arg(1)
+                .arg(self.key(name))
+                .arg(token)
+                .query_async::<i64>(&mut conn),
+        )
+        .await;
+    }
+
     /// Listens on `{prefix}:{name}` for as long as the process runs (messages from every node,
     /// this one included), reconnecting with backoff when Redis goes away.
     pub fn listen(

@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `seed`, `create-admin`.
+//! The command line: `serve` (the default), `migrate`, `seed`, `create-admin`, `backup`,
+//! `restore`.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -38,6 +39,23 @@ pub enum Command {
         email: String,
         #[arg(long)]
         name: String,
+    },
+    /// Take a system backup now: encrypted, stored in the object store, read back and checked.
+    /// Prints its id (with --out, writes the file instead of storing it).
+    Backup {
+        /// Write the backup to this file instead of the object store.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Restore a backup (a FILE, or the ID of a stored backup) into an empty database
+    /// (`DATABASE_URL` picks the backend). All or nothing: the whole backup is decrypted and
+    /// checked before one row is written, and the rows go in inside one transaction.
+    Restore {
+        /// A backup file, or the id of a backup in the object store.
+        source: String,
+        /// The expected SHA-256 of the backup file (from `GET /v1/backups/{id}`).
+        #[arg(long)]
+        sha256: Option<String>,
     },
 }
 
@@ -81,6 +99,10 @@ pub fn main() -> anyhow::Result<()> {
                 report.activities, report.achievements
             );
             Ok(())
+        }
+        Command::Backup { out } => crate::backup::cli::backup(&settings, out.as_deref()),
+        Command::Restore { source, sha256 } => {
+            crate::backup::cli::restore(&settings, &source, sha256.as_deref())
         }
         Command::CreateAdmin { email, name } => {
             let email = email.trim().to_lowercase();

@@ -31,6 +31,11 @@ pub struct RawConfig {
     pub redis_prefix: String,
     pub jwt_secret: Option<String>,
     pub encryption_key: Option<String>,
+    /// Keys of earlier rotations (comma-separated, 64 hex characters each): still used to
+    /// read stored answers and restore backups, never to write.
+    pub encryption_keys_old: Option<String>,
+    /// The system backup schedule inside `serve`: one every this many seconds (0: none).
+    pub backup_interval_secs: u64,
     pub bcrypt_cost: u32,
     pub s3_bucket: Option<String>,
     pub s3_endpoint: Option<String>,
@@ -55,13 +60,13 @@ pub struct RawConfig {
     pub answer_buffer_max: usize,
     /// How long a learner's live state stays in memory after the last connection closed.
     pub learner_linger_secs: u64,
+    /// Accounts one client address may register in an hour.
+    pub register_limit_per_hour: usize,
 }
 
 impl Default for RawConfig {
     fn default() -> Self {
         Self {
-    /// Accounts one client address may register in an hour.
-    pub register_limit_per_hour: usize,
             bind: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("./data"),
             database_url: None,
@@ -70,6 +75,8 @@ impl Default for RawConfig {
             redis_prefix: "studyhub".into(),
             jwt_secret: None,
             encryption_key: None,
+            encryption_keys_old: None,
+            backup_interval_secs: 86_400,
             bcrypt_cost: 12,
             s3_bucket: None,
             s3_endpoint: None,
@@ -85,6 +92,7 @@ impl Default for RawConfig {
             flush_max_batch: 2_000,
             answer_buffer_max: 200_000,
             learner_linger_secs: 120,
+            register_limit_per_hour: 10,
         }
     }
 }
@@ -92,7 +100,6 @@ impl Default for RawConfig {
 impl RawConfig {
     /// Reads defaults → file → environment.
     pub fn load() -> anyhow::Result<Self> {
-            register_limit_per_hour: 10,
         let mut fig = Figment::from(Serialized::defaults(RawConfig::default()));
         let file = std::env::var("STUDYHUB_CONFIG")
             .ok()
@@ -140,6 +147,19 @@ impl RawConfig {
             None => generated_secret(&self.data_dir, "encryption_key", "STUDYHUB_ENCRYPTION_KEY")?,
         };
         let encryption_key = parse_key(&key_hex)?;
+        let old_encryption_keys = self
+            .encryption_keys_old
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|k| {
+                parse_key(k).context(
+                    "STUDYHUB_ENCRYPTION_KEYS_OLD must be comma-separated keys of 64 hexadecimal characters",
+                )
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let cors_origins = self
             .cors_origins
             .split(',')
@@ -152,6 +172,7 @@ impl RawConfig {
             database_url,
             jwt_secret: Secret(jwt_secret),
             encryption_key: Secret(encryption_key),
+            old_encryption_keys: Secret(old_encryption_keys),
             cors_origins,
             raw: self,
         })
@@ -166,7 +187,16 @@ pub struct Settings {
     pub backend: Backend,
     pub jwt_secret: Secret<Vec<u8>>,
     pub encryption_key: Secret<[u8; 32]>,
+    /// Keys of earlier rotations, for reading only.
+    pub old_encryption_keys: Secret<Vec<[u8; 32]>>,
     pub cors_origins: Vec<String>,
+}
+
+impl Settings {
+    /// The cipher for data at rest: the current key, then the old ones for reading.
+    pub fn cipher(&self) -> crate::crypto::Cipher {
+        crate::crypto::Cipher::with_old_keys(&self.encryption_key.0, &self.old_encryption_keys.0)
+    }
 }
 
 impl fmt::Debug for Settings {
@@ -281,6 +311,25 @@ mod tests {
             ..Default::default()
         };
         assert!(raw.resolve().is_err());
+    }
+
+    #[test]
+    fn old_keys_are_parsed_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let raw = RawConfig {
+            data_dir: dir.path().to_path_buf(),
+            encryption_key: Some("22".repeat(32)),
+            encryption_keys_old: Some(format!(" {} ,{}", "11".repeat(32), "33".repeat(32))),
+            ..Default::default()
+        };
+        let s = raw.clone().resolve().unwrap();
+        assert_eq!(s.old_encryption_keys.0.len(), 2);
+        assert_eq!(s.cipher().key_ids().len(), 3);
+        let bad = RawConfig {
+            encryption_keys_old: Some("abcd".into()),
+            ..raw
+        };
+        assert!(bad.resolve().is_err());
     }
 
     #[test]

@@ -209,6 +209,98 @@ impl ObjectStore {
         }
     }
 
+    /// Stores a file's contents under `key` without reading it into memory (backups). One
+    /// request on S3 (no multipart: objects up to 5 GiB).
+    pub async fn put_file(
+        &self,
+        key: &str,
+        file: &Path,
+        content_type: &str,
+    ) -> Result<(), StorageError> {
+        match self {
+            ObjectStore::Local(root) => {
+                let path = Self::path(root, key)?;
+                let file = file.to_path_buf();
+                tokio::task::spawn_blocking(move || {
+                    if let Some(dir) = path.parent() {
+                        std::fs::create_dir_all(dir)?;
+                    }
+                    let tmp = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4().simple()));
+                    std::fs::copy(&file, &tmp)?;
+                    std::fs::File::open(&tmp)?.sync_all()?;
+                    std::fs::rename(&tmp, &path)
+                })
+                .await
+                .map_err(|e| StorageError(e.to_string()))?
+                .map_err(|e| StorageError(e.to_string()))
+            }
+            ObjectStore::S3 { client, bucket } => {
+                if !valid_key(key) {
+                    return Err(StorageError(format!("invalid key {key:?}")));
+                }
+                let body = ByteStream::from_path(file)
+                    .await
+                    .map_err(|e| StorageError(e.to_string()))?;
+                client
+                    .put_object()
+                    .bucket(bucket)
+                    .key(key)
+                    .content_type(content_type)
+                    .body(body)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| {
+                        StorageError(aws_sdk_s3::error::DisplayErrorContext(&e).to_string())
+                    })
+            }
+        }
+    }
+
+    /// Writes the object `key` into `file` as it arrives (never whole in memory). `false`
+    /// when there is no such object.
+    pub async fn get_to_file(&self, key: &str, file: &Path) -> Result<bool, StorageError> {
+        use tokio::io::AsyncWriteExt;
+        let err = |e: std::io::Error| StorageError(e.to_string());
+        match self {
+            ObjectStore::Local(root) => {
+                let path = Self::path(root, key)?;
+                match tokio::fs::copy(&path, file).await {
+                    Ok(_) => Ok(true),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+                    Err(e) => Err(err(e)),
+                }
+            }
+            ObjectStore::S3 { client, bucket } => {
+                if !valid_key(key) {
+                    return Err(StorageError(format!("invalid key {key:?}")));
+                }
+                let mut out = match client.get_object().bucket(bucket).key(key).send().await {
+                    Ok(out) => out,
+                    Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => {
+                        return Ok(false);
+                    }
+                    Err(e) => {
+                        return Err(StorageError(
+                            aws_sdk_s3::error::DisplayErrorContext(&e).to_string(),
+                        ));
+                    }
+                };
+                let mut f = tokio::fs::File::create(file).await.map_err(err)?;
+                while let Some(chunk) = out
+                    .body
+                    .try_next()
+                    .await
+                    .map_err(|e| StorageError(e.to_string()))?
+                {
+                    f.write_all(&chunk).await.map_err(err)?;
+                }
+                f.flush().await.map_err(err)?;
+                Ok(true)
+            }
+        }
+    }
+
     /// Whether the store answers (for `/health`).
     pub async fn check(&self) -> bool {
         match self {

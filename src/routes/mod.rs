@@ -6,6 +6,7 @@ pub mod activities;
 pub mod assessments;
 pub mod audit_log;
 pub mod auth;
+pub mod backups;
 pub mod children;
 pub mod classes;
 pub mod drawings;
@@ -30,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::scope("/v1")
                 .configure(auth::routes)
                 .configure(account::routes)
+                .configure(backups::routes)
                 .configure(activities::routes)
                 .configure(children::routes)
                 .configure(achievements::routes)

@@ -6,8 +6,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
-    account, achievements, activities, assessments, audit_log, auth, children, classes, drawings,
-    health, notifications, parent_live, play, progress, sessions,
+    account, achievements, activities, assessments, audit_log, auth, backups, children, classes,
+    drawings, health, notifications, parent_live, play, progress, sessions,
 };
 
 #[derive(OpenApi)]
@@ -24,6 +24,7 @@ use super::{
         achievements::catalog, achievements::unlocked,
         audit_log::list,
         account::export, account::erase,
+        backups::create, backups::list, backups::get_one,
         drawings::upload, drawings::list, drawings::image, drawings::delete, drawings::content,
         assessments::create, assessments::list, assessments::update, assessments::delete,
         progress::progress, progress::daily, progress::weekly, progress::pages, progress::dashboard, progress::report_pdf, progress::report_csv,
@@ -42,6 +43,7 @@ use super::{
         (name = "assessments", description = "IGCSE assessments"),
         (name = "drawings", description = "Drawings and content files"),
         (name = "account", description = "Export and erase the account's data"),
+        (name = "backups", description = "Encrypted backups of the caller's data (an admin: the system)"),
         (name = "audit", description = "The audit log (admins)"),
         (name = "achievements", description = "The catalog and what a learner unlocked"),
         (name = "notifications", description = "A parent's notifications"),

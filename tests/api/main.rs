@@ -5,11 +5,12 @@ mod common;
 
 mod audiences;
 mod auth;
+mod backups;
 mod bad_input;
 mod dead_letters;
 mod drawings;
-mod migrations;
 mod hostile;
+mod migrations;
 mod operations;
 mod play;
 mod redis_nodes;

@@ -1,0 +1,2 @@
+//! Backup and restore timing (see BENCHMARKS.md).
+fn main() {}
