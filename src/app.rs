@@ -120,7 +120,15 @@ impl Application {
             engine::bus::connect(&engine, r.clone(), node.clone());
         }
         let backup_redis = redis.clone();
-        let control = crate::engine::control::LiveControl::new(engine.clone(), redis, node);
+        let token_gate = Arc::new(crate::auth::gate::TokenGate::default());
+        let user_sockets = Arc::new(crate::live::revoke::UserSockets::default());
+        let control = crate::engine::control::LiveControl::new(
+            engine.clone(),
+            token_gate.clone(),
+            user_sockets.clone(),
+            redis,
+            node,
+        );
         let state = web::Data::new(AppState {
             control,
             redis_up,
@@ -132,6 +140,8 @@ impl Application {
             settings: settings.clone(),
             db,
             login_limiter: LoginLimiter::for_login(),
+            token_gate,
+            user_sockets,
             register_limiter: LoginLimiter::for_registration(settings.raw.register_limit_per_hour),
             started_at: Instant::now(),
             metrics: metrics_handle(),
@@ -175,9 +185,9 @@ impl Application {
                         Ok(res)
                     }
                 })
+                .wrap(actix_web::middleware::from_fn(crate::uri_guard::refuse_nul))
                 .wrap(cors(&server_state.settings.cors_origins))
                 .wrap(TracingLogger::default())
-                .wrap(actix_web::middleware::from_fn(crate::uri_guard::refuse_nul))
                 .configure(routes::configure)
                 .default_service(web::to(routes::not_found))
         })

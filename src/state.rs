@@ -18,6 +18,10 @@ pub struct AppState {
     pub db: Db,
     pub jwt: JwtKeys,
     pub login_limiter: LoginLimiter,
+    /// Whether an access token's account still accepts it.
+    pub token_gate: Arc<crate::auth::gate::TokenGate>,
+    /// Every open websocket of an account, to close them when its sessions end.
+    pub user_sockets: Arc<crate::live::revoke::UserSockets>,
     /// Registrations per client address.
     pub register_limiter: LoginLimiter,
     pub started_at: Instant,

@@ -235,6 +235,8 @@ impl Outbound {
 /// Close codes of the play protocol.
 pub mod close {
     pub const TIME_UP: u16 = 4001;
+    /// The account's password changed, it signed out everywhere, or it was erased.
+    pub const SIGNED_OUT: u16 = 4003;
     pub const TOO_MANY_ERRORS: u16 = 4008;
     pub const TOO_BIG: u16 = 1009;
 }

@@ -16,6 +16,10 @@ pub struct Claims {
     pub exp: i64,
     pub iat: i64,
     pub jti: String,
+    /// The account's token version when issued: a password change, a sign-out or an erasure
+    /// moves the version on, and every access token issued before stops working.
+    #[serde(default)]
+    pub ver: i32,
 }
 
 #[derive(Clone)]
@@ -38,7 +42,7 @@ impl JwtKeys {
     }
 
     /// Issues an access token for `user_id`; returns it with its lifetime in seconds.
-    pub fn issue(&self, user_id: &str, role: Role) -> Result<(String, i64), AppError> {
+    pub fn issue(&self, user_id: &str, role: Role, ver: i32) -> Result<(String, i64), AppError> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.to_string(),
@@ -46,6 +50,7 @@ impl JwtKeys {
             iat: now,
             exp: now + ACCESS_TTL_SECS,
             jti: uuid::Uuid::now_v7().to_string(),
+            ver,
         };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(AppError::internal)?;
@@ -71,11 +76,12 @@ mod tests {
     #[test]
     fn round_trip_and_tamper() {
         let keys = JwtKeys::new(b"0123456789abcdef0123456789abcdef");
-        let (token, ttl) = keys.issue("user-1", Role::Parent).unwrap();
+        let (token, ttl) = keys.issue("user-1", Role::Parent, 3).unwrap();
         assert_eq!(ttl, 900);
         let claims = keys.verify(&token).unwrap();
         assert_eq!(claims.sub, "user-1");
         assert_eq!(claims.role, Role::Parent);
+        assert_eq!(claims.ver, 3);
         let other = JwtKeys::new(b"another-secret-another-secret-xx");
         assert_eq!(other.verify(&token).unwrap_err().code, "invalid_token");
     }
@@ -89,6 +95,7 @@ mod tests {
             iat: 0,
             exp: Utc::now().timestamp() - 3600,
             jti: "j".into(),
+            ver: 0,
         };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding).unwrap();
         assert_eq!(keys.verify(&token).unwrap_err().code, "token_expired");

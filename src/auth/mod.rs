@@ -3,6 +3,7 @@
 //! ([`ParentUser`], [`TeacherUser`], [`AdminUser`]), or a [`LearnerAccess`] (a learner the
 //! caller may act for, resolved from the route).
 
+pub mod gate;
 pub mod jwt;
 pub mod password;
 pub mod rate_limit;
@@ -83,10 +84,16 @@ pub fn bearer_token(req: &HttpRequest) -> Option<String> {
 }
 
 impl AuthUser {
-    pub fn from_request_sync(req: &HttpRequest) -> Result<Self, AppError> {
+    /// The caller: a valid access token whose account still accepts it (see [`gate`]).
+    pub async fn authenticate(req: &HttpRequest) -> Result<Self, AppError> {
         let token = bearer_token(req)
             .ok_or_else(|| AppError::unauthorized("unauthenticated", "sign in to do this"))?;
-        let claims = state(req)?.jwt.verify(&token)?;
+        let state = state(req)?.clone();
+        let claims = state.jwt.verify(&token)?;
+        state
+            .token_gate
+            .check(&state.db, &claims.sub, claims.ver)
+            .await?;
         Ok(AuthUser {
             id: claims.sub,
             role: claims.role,
@@ -111,10 +118,11 @@ impl AuthUser {
 
 impl FromRequest for AuthUser {
     type Error = AppError;
-    type Future = std::future::Ready<Result<Self, AppError>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(AuthUser::from_request_sync(req))
+        let req = req.clone();
+        Box::pin(async move { AuthUser::authenticate(&req).await })
     }
 }
 
@@ -126,13 +134,15 @@ macro_rules! role_extractor {
 
         impl FromRequest for $name {
             type Error = AppError;
-            type Future = std::future::Ready<Result<Self, AppError>>;
+            type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
             fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-                std::future::ready(AuthUser::from_request_sync(req).and_then(|u| {
+                let req = req.clone();
+                Box::pin(async move {
+                    let u = AuthUser::authenticate(&req).await?;
                     u.require(&[$($role),+])?;
                     Ok($name(u))
-                }))
+                })
             }
         }
     };
@@ -192,7 +202,7 @@ impl FromRequest for LearnerAccess {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let user = AuthUser::from_request_sync(&req)?;
+            let user = AuthUser::authenticate(&req).await?;
             let id = req
                 .match_info()
                 .get("learner_id")

@@ -119,17 +119,19 @@ fn rotate_inner(conn: &mut DbConnection, token: &str) -> Result<Outcome, AppErro
     Ok(Ok((user, next)))
 }
 
-/// Revokes the family `token` belongs to (logout). Unknown tokens are ignored.
-pub fn revoke_by_token(conn: &mut DbConnection, token: &str) -> Result<(), AppError> {
-    let family: Option<String> = refresh_tokens::table
+/// Revokes the family `token` belongs to (logout) and returns its owner. Unknown tokens are
+/// ignored.
+pub fn revoke_by_token(conn: &mut DbConnection, token: &str) -> Result<Option<String>, AppError> {
+    let family: Option<(String, String)> = refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(hash_token(token)))
-        .select(refresh_tokens::family_id)
+        .select((refresh_tokens::family_id, refresh_tokens::user_id))
         .first(conn)
         .optional()?;
-    if let Some(family) = family {
-        revoke_family(conn, &family, Utc::now().naive_utc())?;
-    }
-    Ok(())
+    let Some((family, owner)) = family else {
+        return Ok(None);
+    };
+    revoke_family(conn, &family, Utc::now().naive_utc())?;
+    Ok(Some(owner))
 }
 
 /// Revokes every refresh token of a user (sign out everywhere).

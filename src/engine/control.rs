@@ -7,7 +7,9 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use studyhub_actors::Engine;
 
+use crate::auth::gate::TokenGate;
 use crate::cache::RedisCache;
+use crate::live::revoke::UserSockets;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -21,6 +23,11 @@ enum Change {
         learner_id: String,
         seconds: u64,
     },
+    /// An account's password changed, it signed out everywhere or it was erased: its access
+    /// tokens are re-checked and its sockets close (4003).
+    Account {
+        user_id: String,
+    },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -31,13 +38,25 @@ struct Envelope {
 }
 
 pub struct LiveControl {
-    engine: Arc<Engine>,
+    local: Arc<Local>,
     redis: Option<Arc<RedisCache>>,
     node: String,
 }
 
-fn apply(engine: &Engine, change: Change) {
+/// What a change touches on this node.
+struct Local {
+    engine: Arc<Engine>,
+    gate: Arc<TokenGate>,
+    sockets: Arc<UserSockets>,
+}
+
+fn apply(local: &Local, change: Change) {
+    let engine = &local.engine;
     match change {
+        Change::Account { user_id } => {
+            local.gate.forget(&user_id);
+            local.sockets.close_all(&user_id);
+        }
         Change::Settings {
             learner_id,
             daily_limit_seconds,
@@ -51,26 +70,33 @@ fn apply(engine: &Engine, change: Change) {
 }
 
 impl LiveControl {
-    pub fn new(engine: Arc<Engine>, redis: Option<Arc<RedisCache>>, node: String) -> Self {
+    pub fn new(
+        engine: Arc<Engine>,
+        gate: Arc<TokenGate>,
+        sockets: Arc<UserSockets>,
+        redis: Option<Arc<RedisCache>>,
+        node: String,
+    ) -> Self {
+        let local = Arc::new(Local {
+            engine,
+            gate,
+            sockets,
+        });
         if let Some(r) = &redis {
-            let (engine, me) = (engine.clone(), node.clone());
+            let (local, me) = (local.clone(), node.clone());
             r.listen("control", move |payload| {
                 match serde_json::from_str::<Envelope>(&payload) {
-                    Ok(env) if env.node != me => apply(&engine, env.change),
+                    Ok(env) if env.node != me => apply(&local, env.change),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "unreadable control message"),
                 }
             });
         }
-        Self {
-            engine,
-            redis,
-            node,
-        }
+        Self { local, redis, node }
     }
 
     async fn publish(&self, change: Change) {
-        apply(&self.engine, change.clone());
+        apply(&self.local, change.clone());
         if let Some(r) = &self.redis {
             if let Ok(payload) = serde_json::to_string(&Envelope {
                 node: self.node.clone(),
@@ -92,6 +118,14 @@ impl LiveControl {
             learner_id: learner_id.into(),
             daily_limit_seconds,
             notifications_enabled,
+        })
+        .await
+    }
+
+    /// The account's sessions ended (see [`Change::Account`]), on every node.
+    pub async fn account_changed(&self, user_id: &str) {
+        self.publish(Change::Account {
+            user_id: user_id.into(),
         })
         .await
     }

@@ -75,6 +75,7 @@ pub async fn run(
     mut session: Session,
     stream: actix_ws::MessageStream,
     mut rx: mpsc::Receiver<Outbound>,
+    mut revoked: tokio::sync::watch::Receiver<u64>,
     mut on_text: impl FnMut(&str) -> Result<(), ServerMsg>,
 ) {
     metrics::gauge!("studyhub_live_connections", "feed" => feed).increment(1.0);
@@ -136,6 +137,7 @@ pub async fn run(
                     }
                 }
             },
+            Ok(()) = revoked.changed() => break reason(close::SIGNED_OUT, "signed out"),
             _ = heartbeat.tick() => {
                 if last_heard.elapsed() > SILENT_LIMIT {
                     break reason(1001, "no heartbeat");

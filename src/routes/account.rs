@@ -128,7 +128,7 @@ pub async fn erase(
     body: ValidJson<EraseRequest>,
 ) -> AppResult<HttpResponse> {
     let uid = user.id.clone();
-    let (hash, learner_ids, keys) = state
+    let (hash, learner_ids) = state
         .db
         .run(move |conn| {
             let hash: String = users::table
@@ -136,11 +136,7 @@ pub async fn erase(
                 .select(users::password_hash)
                 .first(conn)?;
             let ids: Vec<String> = learners_of(conn, &uid)?.into_iter().map(|l| l.id).collect();
-            let keys: Vec<String> = drawings::table
-                .filter(drawings::learner_id.eq_any(&ids))
-                .select(drawings::object_key)
-                .load(conn)?;
-            Ok((hash, ids, keys))
+            Ok((hash, ids))
         })
         .await?;
     if !password::verify(body.0.password, hash).await? {
@@ -155,7 +151,7 @@ pub async fn erase(
     }
     let uid = user.id.clone();
     let n = learner_ids.len();
-    state
+    let keys = state
         .db
         .transaction(move |conn| {
             audit::record(
@@ -163,6 +159,39 @@ pub async fn erase(
                 &meta,
                 Change {
                     user_id: &uid,
+            // The learners are locked before their drawings are listed, so an upload racing
+            // this erasure either lands in the list or fails on the missing learner and
+            // removes its own file (SQLite's write transactions are serial already).
+            if let DbConnection::Pg(c) = conn {
+                diesel::sql_query(
+                    "SELECT id FROM learners WHERE parent_id = $1 OR user_id = $1 FOR UPDATE",
+                )
+                .bind::<diesel::sql_types::Text, _>(&uid)
+                .execute(c)?;
+            }
+            let ids: Vec<String> = learners_of(conn, &uid)?.into_iter().map(|l| l.id).collect();
+            let keys: Vec<String> = drawings::table
+                .filter(drawings::learner_id.eq_any(&ids))
+                .select(drawings::object_key)
+                .load(conn)?;
+            // Personal data about the account and its learners leaves the audit log too; the
+            // entries stay (who changed what, when) without their values.
+            let mut about: Vec<String> = ids.clone();
+            about.push(uid.clone());
+            diesel::update(audit_logs::table.filter(audit_logs::entity_id.eq_any(&about)))
+                .set((
+                    audit_logs::old_values.eq(None::<String>),
+                    audit_logs::new_values.eq(None::<String>),
+                    audit_logs::ip_address.eq(None::<String>),
+                    audit_logs::user_agent.eq(None::<String>),
+                ))
+                .execute(conn)?;
+            diesel::update(audit_logs::table.filter(audit_logs::user_id.eq(&uid)))
+                .set((
+                    audit_logs::ip_address.eq(None::<String>),
+                    audit_logs::user_agent.eq(None::<String>),
+                ))
+                .execute(conn)?;
                     action: "delete",
                     entity_type: "account",
                     entity_id: &uid,
@@ -175,7 +204,7 @@ pub async fn erase(
             )
             .execute(conn)?;
             diesel::delete(users::table.find(&uid)).execute(conn)?;
-            Ok(())
+            Ok(keys)
         })
         .await?;
     for key in keys {
@@ -183,6 +212,8 @@ pub async fn erase(
             tracing::warn!(key, error = %e, "an erased drawing's file could not be removed");
         }
     }
+    // Its tokens stop working and its sockets close (4003) on every node.
+    state.control.account_changed(&user.id).await;
     tracing::info!(user_id = %user.id, "account erased");
     Ok(HttpResponse::NoContent().finish())
 }

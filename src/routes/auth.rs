@@ -28,7 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/auth/login", web::post().to(login))
         .route("/auth/refresh", web::post().to(refresh_tokens))
         .route("/auth/logout", web::post().to(logout))
-        .route("/auth/me", web::get().to(me));
+        .route("/auth/me", web::get().to(me))
+        .route("/auth/password", web::post().to(change_password));
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -243,7 +244,7 @@ pub async fn register(
             Ok((user, token))
         })
         .await?;
-    let (access, expires_in) = state.jwt.issue(&user.id, role)?;
+    let (access, expires_in) = state.jwt.issue(&user.id, role, user.token_version)?;
     tracing::info!(user_id = %user.id, role = role.as_str(), "account registered");
     let cookies = auth_cookies(&state, &access, &refresh_token);
     Ok(
@@ -323,7 +324,7 @@ pub async fn login(
         })
         .await?;
     let role = Role::parse(&user.role).unwrap_or(Role::Student);
-    let (access, expires_in) = state.jwt.issue(&user.id, role)?;
+    let (access, expires_in) = state.jwt.issue(&user.id, role, user.token_version)?;
     let cookies = auth_cookies(&state, &access, &refresh_token);
     Ok(
         with_cookies(HttpResponse::Ok(), cookies).json(AuthResponse {
@@ -377,7 +378,7 @@ pub async fn refresh_tokens(
         Rotation::Refused(err) => return Err(err),
     };
     let role = Role::parse(&user.role).unwrap_or(Role::Student);
-    let (access, expires_in) = state.jwt.issue(&user.id, role)?;
+    let (access, expires_in) = state.jwt.issue(&user.id, role, user.token_version)?;
     let cookies = auth_cookies(&state, &access, &refresh_token);
     Ok(
         with_cookies(HttpResponse::Ok(), cookies).json(TokenResponse {
@@ -408,14 +409,98 @@ pub async fn logout(
             "nothing to sign out of",
         ));
     }
-    state
+    let signed_out = state
         .db
-        .run(move |conn| match (token, user) {
-            (Some(token), _) => refresh::revoke_by_token(conn, &token),
-            (None, Some(user)) => refresh::revoke_user(conn, &user),
-            (None, None) => Ok(()),
+        .transaction(move |conn| {
+            let owner = match (&token, &user) {
+                (Some(token), _) => refresh::revoke_by_token(conn, token)?,
+                (None, Some(user)) => {
+                    refresh::revoke_user(conn, user)?;
+                    Some(user.clone())
+                }
+                (None, None) => None,
+            };
+            // Access tokens issued so far stop working too; other devices of the account
+            // refresh theirs (their refresh tokens are untouched).
+            if let Some(owner) = &owner {
+                bump_token_version(conn, owner)?;
+            }
+            Ok(owner)
         })
         .await?;
+    if let Some(owner) = signed_out {
+        state.token_gate.forget(&owner);
+    }
+    Ok(with_cookies(HttpResponse::NoContent(), cleared_cookies()).finish())
+}
+
+/// Every access token of `user_id` issued before now stops working.
+pub fn bump_token_version(conn: &mut crate::db::DbConnection, user_id: &str) -> AppResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::token_version.eq(users::token_version + 1),
+            users::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct PasswordChange {
+    #[validate(length(min = 1, max = 128, message = "required"))]
+    pub current_password: String,
+    #[validate(length(min = 8, max = 128, message = "between 8 and 128 characters"))]
+    pub new_password: String,
+}
+impl Normalize for PasswordChange {}
+
+/// Change the password: every refresh family is revoked, access tokens issued before stop
+/// working, and the account's open websockets close with 4003.
+#[utoipa::path(post, path = "/v1/auth/password", tag = "auth", request_body = PasswordChange, security(("bearer" = [])),
+    responses((status = 204), (status = 401, description = "unauthenticated, or invalid_credentials: the current password is wrong"), (status = 422), (status = 429, description = "rate_limited, with Retry-After")))]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: ValidJson<PasswordChange>,
+) -> AppResult<HttpResponse> {
+    let body = body.0;
+    let key = format!("password:{}", user.id);
+    let attempt = state
+        .login_limiter
+        .try_acquire(&[key.as_str()], Instant::now())
+        .map_err(|wait| AppError::rate_limited(wait.as_secs().max(1)))?;
+    let uid = user.id.clone();
+    let stored: String = state
+        .db
+        .run(move |conn| {
+            users::table
+                .find(&uid)
+                .select(users::password_hash)
+                .first(conn)
+                .map_err(AppError::from)
+        })
+        .await?;
+    if !password::verify(body.current_password, stored).await? {
+        return Err(AppError::unauthorized(
+            "invalid_credentials",
+            "the current password is wrong",
+        ));
+    }
+    state.login_limiter.release(&[key.as_str()], attempt);
+    let hash = password::hash(body.new_password, state.settings.raw.bcrypt_cost).await?;
+    let uid = user.id.clone();
+    state
+        .db
+        .transaction(move |conn| {
+            diesel::update(users::table.find(&uid))
+                .set(users::password_hash.eq(&hash))
+                .execute(conn)?;
+            refresh::revoke_user(conn, &uid)?;
+            bump_token_version(conn, &uid)
+        })
+        .await?;
+    state.control.account_changed(&user.id).await;
+    tracing::info!(user_id = %user.id, "password changed; every session of the account ended");
     Ok(with_cookies(HttpResponse::NoContent(), cleared_cookies()).finish())
 }
 

@@ -7,7 +7,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
     account, achievements, activities, assessments, audit_log, auth, backups, children, classes,
-    drawings, health, notifications, parent_live, play, progress, sessions,
+    drawings, health, import, notifications, parent_live, play, progress, sessions,
 };
 
 #[derive(OpenApi)]
@@ -15,7 +15,7 @@ use super::{
     info(title = "studyhub", description = "Live learning sessions: play, screen time, achievements, parents and teachers live. Websocket messages are described in docs/protocol.md."),
     paths(
         health::health, health::metrics_text,
-        auth::register, auth::login, auth::refresh_tokens, auth::logout, auth::me,
+        auth::register, auth::login, auth::refresh_tokens, auth::logout, auth::me, auth::change_password,
         activities::list, activities::get_one, activities::create, activities::update, activities::delete,
         children::create, children::list, children::get_one, children::update, children::delete,
         children::get_settings, children::put_settings, children::grant, children::today,
@@ -23,7 +23,7 @@ use super::{
         sessions::start, sessions::answer, sessions::finish, sessions::get_session,
         achievements::catalog, achievements::unlocked,
         audit_log::list,
-        account::export, account::erase,
+        account::export, account::erase, import::import,
         backups::create, backups::list, backups::get_one,
         drawings::upload, drawings::list, drawings::image, drawings::delete, drawings::content,
         assessments::create, assessments::list, assessments::update, assessments::delete,

@@ -76,7 +76,7 @@ pub async fn ws_caller(
                 .run(move |conn| tickets::redeem(conn, &ticket))
                 .await
         }
-        None => Ok((AuthUser::from_request_sync(req)?, None)),
+        None => Ok((AuthUser::authenticate(req).await?, None)),
     }
 }
 
@@ -105,6 +105,7 @@ pub async fn play(
         ));
     }
     // Only the student themself or the child's parent may play (403 before the upgrade).
+    let user_id = user.id.clone();
     LearnerAccess::load(&state, user, learner_id.clone())
         .await
         .map_err(|e| match e.kind {
@@ -118,6 +119,7 @@ pub async fn play(
     .map_err(engine_error)?;
     let (response, session, stream) = actix_ws::handle(&req, body)
         .map_err(|e| AppError::bad_request("not_a_websocket", e.to_string()))?;
+    let revoked = state.user_sockets.subscribe(&user_id);
     actix_web::rt::spawn(async move {
         let conn_id = socket::next_conn_id();
         let (tx, rx) = tokio::sync::mpsc::channel(socket::OUTBOX);
@@ -126,7 +128,7 @@ pub async fn play(
             return;
         }
         let actor = addr.clone();
-        socket::run("play", session, stream, rx, move |text| {
+        socket::run("play", session, stream, rx, revoked, move |text| {
             let msg = socket::parse_frame::<ClientMsg>(text)?;
             actor.do_send(FromClient { conn_id, msg });
             Ok(())

@@ -243,7 +243,9 @@ async fn bad_or_missing_access_tokens_are_401() {
     assert_eq!(res.code(), "invalid_token");
     // A token signed with another secret.
     let other = studyhub::auth::jwt::JwtKeys::new(b"another-secret-another-secret-xx");
-    let (forged, _) = other.issue("someone", studyhub::auth::Role::Admin).unwrap();
+    let (forged, _) = other
+        .issue("someone", studyhub::auth::Role::Admin, 0)
+        .unwrap();
     assert_eq!(
         app.get("/v1/auth/me", Some(&forged)).await.status,
         StatusCode::UNAUTHORIZED

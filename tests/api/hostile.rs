@@ -367,3 +367,137 @@ async fn the_catalog_comes_in_pages() {
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
     }
 }
+
+#[actix_web::test]
+async fn a_password_change_ends_every_session_and_closes_sockets_with_4003() {
+    let app = spawn_app().await;
+    let (parent, child) = app.parent_with_child("Ada").await;
+    let mut play = app
+        .ws(&format!("/v1/play?learner_id={child}"), &parent.access)
+        .await;
+    play.expect("hello").await;
+    let mut feed = app.ws("/v1/parent/live", &parent.access).await;
+    feed.expect("hello").await;
+
+    let change =
+        |current: &str, new: &str| json!({"current_password": current, "new_password": new});
+    let wrong = app
+        .post(
+            "/v1/auth/password",
+            Some(&parent.access),
+            &change("not my password", "a brand new secret"),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    let short = app
+        .post(
+            "/v1/auth/password",
+            Some(&parent.access),
+            &change(TEST_PASSWORD, "short"),
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let res = app
+        .post(
+            "/v1/auth/password",
+            Some(&parent.access),
+            &change(TEST_PASSWORD, "a brand new secret"),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
+    assert_eq!(play.expect_close().await, Some(4003));
+    assert_eq!(feed.expect_close().await, Some(4003));
+    // The old access token and the old refresh token are both dead.
+    let me = app.get("/v1/auth/me", Some(&parent.access)).await;
+    assert_eq!(me.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(me.code(), "token_revoked");
+    let refreshed = app
+        .post(
+            "/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": parent.refresh}),
+        )
+        .await;
+    assert_eq!(refreshed.status, StatusCode::UNAUTHORIZED);
+    // The new password works, the old one does not.
+    let login = |password: &str| json!({"email": parent.email, "password": password});
+    let old = app
+        .post("/v1/auth/login", None, &login(TEST_PASSWORD))
+        .await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    let new = app
+        .post("/v1/auth/login", None, &login("a brand new secret"))
+        .await;
+    assert_eq!(new.status, StatusCode::OK);
+    let token = new.body["access_token"].as_str().unwrap();
+    assert_eq!(
+        app.get("/v1/auth/me", Some(token)).await.status,
+        StatusCode::OK
+    );
+}
+
+#[actix_web::test]
+async fn after_logout_the_access_token_no_longer_works() {
+    let app = spawn_app().await;
+    let parent = app.register("parent").await;
+    assert_eq!(
+        app.get("/v1/children", Some(&parent.access)).await.status,
+        StatusCode::OK
+    );
+    let res = app
+        .post(
+            "/v1/auth/logout",
+            Some(&parent.access),
+            &json!({"refresh_token": parent.refresh}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT);
+    let res = app.get("/v1/children", Some(&parent.access)).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(res.code(), "token_revoked");
+}
+
+#[actix_web::test]
+async fn erasure_ends_tokens_and_sockets_and_leaves_no_personal_data_in_the_audit_log() {
+    let app = spawn_app().await;
+    let (parent, child) = app.parent_with_child("Zebedee Quill").await;
+    // A settings change is audited with old and new values.
+    let res = app
+        .put(
+            &format!("/v1/children/{child}"),
+            Some(&parent.access),
+            &json!({"name": "Zebedee Quill-Smith", "age": 9, "interests": ["origami"]}),
+        )
+        .await;
+    assert!(res.status.is_success(), "{}", res.body);
+    let mut play = app
+        .ws(&format!("/v1/play?learner_id={child}"), &parent.access)
+        .await;
+    play.expect("hello").await;
+    let res = app
+        .client
+        .delete(app.url("/v1/me"))
+        .bearer_auth(&parent.access)
+        .send_json(&json!({"password": TEST_PASSWORD}))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let code = play.expect_close().await;
+    assert!(matches!(code, Some(4003) | Some(4001)), "{code:?}");
+    assert_eq!(
+        app.get("/v1/children", Some(&parent.access)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let mut conn = db::establish(&app.db.url).unwrap();
+    let values: Vec<(Option<String>, Option<String>)> = schema::audit_logs::table
+        .select((
+            schema::audit_logs::old_values,
+            schema::audit_logs::new_values,
+        ))
+        .load(&mut conn)
+        .unwrap();
+    let text = format!("{values:?}");
+    for personal in ["Zebedee", "Quill", "origami"] {
+        assert!(!text.contains(personal), "{personal} left in {text}");
+    }
+}

@@ -75,6 +75,7 @@ async fn openapi_lists_the_endpoints_and_docs_page_serves() {
         ("/v1/auth/refresh", &["post"]),
         ("/v1/auth/logout", &["post"]),
         ("/v1/auth/me", &["get"]),
+        ("/v1/auth/password", &["post"]),
         ("/v1/children", &["get", "post"]),
         ("/v1/children/{id}", &["get", "put", "delete"]),
         ("/v1/children/{id}/settings", &["get", "put"]),
