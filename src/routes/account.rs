@@ -34,7 +34,8 @@ fn learners_of(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<Learne
 }
 
 /// Everything the account holds, readable: profile, learners with settings, sessions and
-/// their answers (decrypted), progress, screen time, pages, achievements, drawings (links),
+/// their answers (decrypted), progress, screen time, pages, achievements, drawings (with the
+/// image, base64, up to an export-wide budget),
 /// assessments; notifications; classes taught and activities written.
 #[utoipa::path(get, path = "/v1/me/export", tag = "account", security(("bearer" = [])),
     responses((status = 200, description = "all of the account's data as JSON"), (status = 401)))]
@@ -53,10 +54,11 @@ pub async fn export(state: web::Data<AppState>, user: AuthUser) -> AppResult<Htt
                     .select((activity_sessions::id, activity_sessions::activity_id, activity_sessions::status, activity_sessions::accuracy, activity_sessions::stars, activity_sessions::started_at, activity_sessions::ended_at))
                     .load(conn)?;
                 let ids: Vec<String> = sessions.iter().map(|s| s.0.clone()).collect();
-                let answers: Vec<(String, i32, String, Vec<u8>, bool, chrono::NaiveDateTime)> = answers::table
+                let stats: Vec<(String, i32, i32, i32, Option<i32>)> = activity_sessions::table.filter(activity_sessions::learner_id.eq(&l.id)).select((activity_sessions::id, activity_sessions::questions_total, activity_sessions::questions_answered, activity_sessions::questions_correct, activity_sessions::duration_seconds)).load(conn)?;
+                let answers: Vec<(String, i32, String, Vec<u8>, bool, chrono::NaiveDateTime, bool)> = answers::table
                     .filter(answers::session_id.eq_any(&ids))
                     .order((answers::session_id.asc(), answers::seq.asc()))
-                    .select((answers::session_id, answers::seq, answers::question_id, answers::response, answers::correct, answers::answered_at))
+                    .select((answers::session_id, answers::seq, answers::question_id, answers::response, answers::correct, answers::answered_at, answers::first_attempt))
                     .load(conn)?;
                 let progress: Vec<(chrono::NaiveDate, String, i32, i32, i32, i32, i32, i32)> = daily_progress::table
                     .filter(daily_progress::learner_id.eq(&l.id))
@@ -65,29 +67,30 @@ pub async fn export(state: web::Data<AppState>, user: AuthUser) -> AppResult<Htt
                 let time: Vec<(chrono::NaiveDate, i32)> = screen_time_logs::table.filter(screen_time_logs::learner_id.eq(&l.id)).select((screen_time_logs::date, screen_time_logs::seconds)).load(conn)?;
                 let pages: Vec<(String, String, i32, bool)> = page_progress::table.filter(page_progress::learner_id.eq(&l.id)).select((page_progress::page_id, page_progress::title, page_progress::seconds, page_progress::completed)).load(conn)?;
                 let unlocked: Vec<(String, chrono::NaiveDateTime)> = learner_achievements::table.filter(learner_achievements::learner_id.eq(&l.id)).select((learner_achievements::achievement_id, learner_achievements::unlocked_at)).load(conn)?;
-                let pictures: Vec<(String, String, String, chrono::NaiveDateTime)> = drawings::table.filter(drawings::learner_id.eq(&l.id)).select((drawings::id, drawings::title, drawings::category, drawings::created_at)).load(conn)?;
-                let grades: Vec<(String, String, String, Option<f64>, Option<String>, chrono::NaiveDateTime)> = assessments::table.filter(assessments::learner_id.eq(&l.id)).select((assessments::assessment_type, assessments::component, assessments::grade, assessments::percentage, assessments::feedback, assessments::created_at)).load(conn)?;
+                let pictures: Vec<(String, String, String, chrono::NaiveDateTime, String, String)> = drawings::table.filter(drawings::learner_id.eq(&l.id)).select((drawings::id, drawings::title, drawings::category, drawings::created_at, drawings::content_type, drawings::object_key)).load(conn)?;
+                let grades: Vec<(String, String, String, Option<f64>, Option<String>, chrono::NaiveDateTime, String)> = assessments::table.filter(assessments::learner_id.eq(&l.id)).select((assessments::assessment_type, assessments::component, assessments::grade, assessments::percentage, assessments::feedback, assessments::created_at, assessments::id)).load(conn)?;
                 let answer_json = |bytes: &[u8]| -> Value {
                     cipher.decrypt(bytes).ok().and_then(|p| serde_json::from_slice(&p).ok()).unwrap_or(Value::Null)
                 };
                 kids.push(json!({
                     "learner": crate::learners::LearnerView::from(l.clone()),
                     "settings": settings.map(|s| json!({"daily_time_limit_seconds": s.daily_time_limit_seconds, "volume": s.volume, "narration_enabled": s.narration_enabled, "notifications_enabled": s.notifications_enabled})),
-                    "sessions": sessions.iter().map(|s| json!({
+                    "sessions": sessions.iter().map(|s| { let st = stats.iter().find(|x| x.0 == s.0); json!({
+                        "questions_total": st.map(|x| x.1), "questions_answered": st.map(|x| x.2), "questions_correct": st.map(|x| x.3), "duration_seconds": st.and_then(|x| x.4),
                         "id": s.0, "activity_id": s.1, "status": s.2, "accuracy": s.3, "stars": s.4, "started_at": s.5.and_utc(), "ended_at": s.6.map(|t| t.and_utc()),
-                        "answers": answers.iter().filter(|a| a.0 == s.0).map(|a| json!({"seq": a.1, "question_id": a.2, "answer": answer_json(&a.3), "correct": a.4, "answered_at": a.5.and_utc()})).collect::<Vec<_>>(),
-                    })).collect::<Vec<_>>(),
+                        "answers": answers.iter().filter(|a| a.0 == s.0).map(|a| json!({"seq": a.1, "question_id": a.2, "answer": answer_json(&a.3), "correct": a.4, "answered_at": a.5.and_utc(), "first_attempt": a.6})).collect::<Vec<_>>(),
+                    })}).collect::<Vec<_>>(),
                     "daily_progress": progress.iter().map(|p| json!({"date": p.0, "category": p.1, "activities_completed": p.2, "questions_answered": p.3, "questions_correct": p.4, "study_seconds": p.5, "stars": p.6, "points": p.7})).collect::<Vec<_>>(),
                     "screen_time": time.iter().map(|t| json!({"date": t.0, "seconds": t.1})).collect::<Vec<_>>(),
                     "pages": pages.iter().map(|p| json!({"page_id": p.0, "title": p.1, "seconds": p.2, "completed": p.3})).collect::<Vec<_>>(),
                     "achievements": unlocked.iter().map(|u| json!({"id": u.0, "unlocked_at": u.1.and_utc()})).collect::<Vec<_>>(),
-                    "drawings": pictures.iter().map(|d| json!({"id": d.0, "title": d.1, "category": d.2, "created_at": d.3.and_utc(), "url": format!("/v1/drawings/{}/image", d.0)})).collect::<Vec<_>>(),
-                    "assessments": grades.iter().map(|g| json!({"assessment_type": g.0, "component": g.1, "grade": g.2, "percentage": g.3, "feedback": g.4, "created_at": g.5.and_utc()})).collect::<Vec<_>>(),
+                    "drawings": pictures.iter().map(|d| json!({"id": d.0, "title": d.1, "category": d.2, "created_at": d.3.and_utc(), "url": format!("/v1/drawings/{}/image", d.0), "content_type": d.4, "_object_key": d.5})).collect::<Vec<_>>(),
+                    "assessments": grades.iter().map(|g| json!({"id": g.6, "assessment_type": g.0, "component": g.1, "grade": g.2, "percentage": g.3, "feedback": g.4, "created_at": g.5.and_utc()})).collect::<Vec<_>>(),
                 }));
             }
-            let notes: Vec<(String, String, String, String, Option<chrono::NaiveDateTime>, chrono::NaiveDateTime)> = notifications::table
+            let notes: Vec<(String, String, String, String, Option<chrono::NaiveDateTime>, chrono::NaiveDateTime, String, String)> = notifications::table
                 .filter(notifications::parent_id.eq(&user.id))
-                .select((notifications::kind, notifications::learner_id, notifications::title, notifications::body, notifications::read_at, notifications::created_at))
+                .select((notifications::kind, notifications::learner_id, notifications::title, notifications::body, notifications::read_at, notifications::created_at, notifications::id, notifications::data))
                 .load(conn)?;
             let taught: Vec<(String, String, Option<String>, String)> = classes::table.filter(classes::teacher_id.eq(&user.id)).select((classes::id, classes::name, classes::subject, classes::join_code)).load(conn)?;
             let written: Vec<(String, String)> = activities::table.filter(activities::author_id.eq(&user.id)).select((activities::id, activities::title)).load(conn)?;
@@ -95,12 +98,14 @@ pub async fn export(state: web::Data<AppState>, user: AuthUser) -> AppResult<Htt
                 "exported_at": chrono::Utc::now(),
                 "user": crate::routes::auth::UserView::from(me),
                 "learners": kids,
-                "notifications": notes.iter().map(|n| json!({"kind": n.0, "child_id": n.1, "title": n.2, "body": n.3, "read": n.4.is_some(), "created_at": n.5.and_utc()})).collect::<Vec<_>>(),
+                "notifications": notes.iter().map(|n| json!({"id": n.6, "data": serde_json::from_str::<Value>(&n.7).unwrap_or(Value::Null), "kind": n.0, "child_id": n.1, "title": n.2, "body": n.3, "read": n.4.is_some(), "created_at": n.5.and_utc()})).collect::<Vec<_>>(),
                 "classes_taught": taught.iter().map(|c| json!({"id": c.0, "name": c.1, "subject": c.2, "join_code": c.3})).collect::<Vec<_>>(),
                 "activities_written": written.iter().map(|a| json!({"id": a.0, "title": a.1})).collect::<Vec<_>>(),
             }))
         })
         .await?;
+    let mut body = body;
+    super::import::embed_drawings(&state.storage, &mut body).await;
     Ok(HttpResponse::Ok()
         .insert_header((
             "Content-Disposition",
@@ -154,11 +159,6 @@ pub async fn erase(
     let keys = state
         .db
         .transaction(move |conn| {
-            audit::record(
-                conn,
-                &meta,
-                Change {
-                    user_id: &uid,
             // The learners are locked before their drawings are listed, so an upload racing
             // this erasure either lands in the list or fails on the missing learner and
             // removes its own file (SQLite's write transactions are serial already).
@@ -192,6 +192,11 @@ pub async fn erase(
                     audit_logs::user_agent.eq(None::<String>),
                 ))
                 .execute(conn)?;
+            audit::record(
+                conn,
+                &meta,
+                Change {
+                    user_id: &uid,
                     action: "delete",
                     entity_type: "account",
                     entity_id: &uid,
@@ -207,13 +212,13 @@ pub async fn erase(
             Ok(keys)
         })
         .await?;
+    // Its tokens stop working and its sockets close (4003) on every node.
+    state.control.account_changed(&user.id).await;
     for key in keys {
         if let Err(e) = state.storage.delete(&key).await {
             tracing::warn!(key, error = %e, "an erased drawing's file could not be removed");
         }
     }
-    // Its tokens stop working and its sockets close (4003) on every node.
-    state.control.account_changed(&user.id).await;
     tracing::info!(user_id = %user.id, "account erased");
     Ok(HttpResponse::NoContent().finish())
 }

@@ -11,6 +11,7 @@ pub mod children;
 pub mod classes;
 pub mod drawings;
 pub mod health;
+pub mod import;
 pub mod notifications;
 pub mod openapi;
 pub mod parent_live;
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(auth::routes)
                 .configure(account::routes)
                 .configure(backups::routes)
+                .configure(import::routes)
                 .configure(activities::routes)
                 .configure(children::routes)
                 .configure(achievements::routes)

@@ -878,3 +878,147 @@ async fn an_installation_moves_from_sqlite_to_postgres_and_back() {
     let tok = login.body["access_token"].as_str().unwrap();
     play(&api_lite, tok, &child, "math-addition-1", &addition()).await;
 }
+
+const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00";
+
+async fn upload_drawing(app: &TestApp, token: &str, learner: &str) -> String {
+    let boundary = "bkboundary";
+    let mut body = Vec::new();
+    for (name, file, data) in [
+        ("title", None, &b"Rocket"[..]),
+        ("category", None, &b"space"[..]),
+        ("image", Some("r.png"), PNG),
+    ] {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match file {
+            Some(f) => body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes()),
+            None => body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
+        }
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let mut res = app
+        .client
+        .post(app.url(&format!("/v1/learners/{learner}/drawings")))
+        .bearer_auth(token)
+        .insert_header((
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        ))
+        .send_body(body)
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let v: Value = serde_json::from_slice(&res.body().await.unwrap()).unwrap();
+    v["id"].as_str().unwrap().to_string()
+}
+
+async fn import(api: &Api, token: &str, body: &[u8], content_type: &str) -> common::Response {
+    let mut res = api
+        .client
+        .post(api.url("/v1/me/import"))
+        .bearer_auth(token)
+        .insert_header(("content-type", content_type))
+        .send_body(body.to_vec())
+        .await
+        .unwrap();
+    let raw = res.body().limit(1 << 20).await.unwrap().to_vec();
+    common::Response {
+        status: res.status(),
+        headers: res.headers().clone(),
+        body: serde_json::from_slice(&raw).unwrap_or(Value::Null),
+        raw,
+    }
+}
+
+#[actix_web::test]
+async fn an_export_imports_into_another_installation_once() {
+    let there = spawn_app().await;
+    let (parent, child) = there.parent_with_child("Ivy").await;
+    play(&there, &parent.access, &child, "science-space-1", &space()).await;
+    upload_drawing(&there, &parent.access, &child).await;
+    let export = there.get("/v1/me/export", Some(&parent.access)).await;
+    assert_eq!(export.status, StatusCode::OK);
+    let drawing = &export.body["learners"][0]["drawings"][0];
+    assert_eq!(drawing["content_type"], "image/png");
+    assert!(
+        drawing["image_base64"].is_string(),
+        "the export carries the image: {drawing}"
+    );
+    assert!(drawing.get("_object_key").is_none());
+
+    let here = spawn_app_with(|c| c.encryption_key = Some(KEY_B.into())).await;
+    let me = here.register("parent").await;
+    let tok = me.access.as_str();
+    let file = serde_json::to_vec(&export.body).unwrap();
+    let res = import(&here, tok, &file, "application/json").await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let created = &res.body["created"];
+    assert_eq!(created["learners"], 1, "{}", res.body);
+    assert_eq!(created["sessions"], 1);
+    assert_eq!(created["answers"], 7);
+    assert_eq!(created["drawings"], 1);
+    assert!(created["notifications"].as_u64().unwrap() >= 1);
+
+    // Everything is there under the new account, with new ids, answers readable here.
+    let mine = here.get("/v1/me/export", Some(tok)).await.body;
+    let kid = &mine["learners"][0];
+    assert_eq!(kid["learner"]["name"], "Ivy");
+    assert_ne!(kid["learner"]["id"], child.as_str());
+    let answers = kid["sessions"][0]["answers"].as_array().unwrap();
+    assert_eq!(answers.len(), 7);
+    assert_eq!(answers[1]["answer"], "Mars");
+    let pic = kid["drawings"][0]["id"].as_str().unwrap();
+    let img = here
+        .get(&format!("/v1/drawings/{pic}/image"), Some(tok))
+        .await;
+    assert_eq!(img.status, StatusCode::OK);
+    assert_eq!(img.raw, PNG);
+    let progress = here
+        .get(
+            &format!(
+                "/v1/learners/{}/progress",
+                kid["learner"]["id"].as_str().unwrap()
+            ),
+            Some(tok),
+        )
+        .await;
+    assert_eq!(
+        progress.body["activities_completed"], 1,
+        "{}",
+        progress.body
+    );
+
+    // A second import of the same file creates nothing.
+    let again = import(&here, tok, &file, "application/json").await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert!(
+        again.body["created"]
+            .as_object()
+            .unwrap()
+            .values()
+            .all(|v| v == 0),
+        "{}",
+        again.body
+    );
+    assert_eq!(
+        here.get("/v1/children", Some(tok))
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Not an export, not JSON, an admin: refused.
+    let res = import(&here, tok, b"{\"hello\": 1}", "application/json").await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let res = import(&here, tok, &file, "text/plain").await;
+    assert_eq!(res.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let admin = here.admin().await;
+    let res = import(&here, &admin.access, &file, "application/json").await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+}
