@@ -118,6 +118,9 @@ async fn openapi_lists_the_endpoints_and_docs_page_serves() {
         ("/v1/audit", &["get"]),
         ("/v1/me/export", &["get"]),
         ("/v1/me", &["delete"]),
+        ("/v1/me/import", &["post"]),
+        ("/v1/backups", &["get", "post"]),
+        ("/v1/backups/{id}", &["get"]),
     ];
     for (path, methods) in expected {
         let item = paths
