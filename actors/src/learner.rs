@@ -124,6 +124,9 @@ pub struct Grant {
     pub seconds: u64,
 }
 
+/// Play sockets one learner may have open at once.
+pub const MAX_CONNECTIONS: usize = 5;
+
 /// A number in [0, 1) that differs from actor to actor.
 fn jitter() -> f64 {
     (uuid::Uuid::new_v4().as_u128() % 10_000) as f64 / 10_000.0
@@ -823,6 +826,20 @@ impl Handler<Connect> for LearnerActor {
         self.last_activity = now;
         self.empty_since = None;
         self.clock.pushed(now);
+        // At most five devices at once: a sixth replaces the oldest (ids only grow).
+        while self.conns.len() >= MAX_CONNECTIONS {
+            let Some(oldest) = self.conns.keys().min().copied() else {
+                break;
+            };
+            self.send_to(
+                oldest,
+                Outbound::Close {
+                    code: close::REPLACED,
+                    reason: "replaced",
+                },
+            );
+            self.conns.remove(&oldest);
+        }
         let first = self.conns.is_empty();
         self.conns.insert(msg.conn_id, msg.tx);
         self.send_to(msg.conn_id, hello);

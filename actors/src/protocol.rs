@@ -237,6 +237,10 @@ pub mod close {
     pub const TIME_UP: u16 = 4001;
     /// The account's password changed, it signed out everywhere, or it was erased.
     pub const SIGNED_OUT: u16 = 4003;
+    /// A sixth play socket of one learner closes the oldest.
+    pub const REPLACED: u16 = 4009;
+    /// The client stopped reading what the server sends.
+    pub const NOT_READING: u16 = 1008;
     pub const TOO_MANY_ERRORS: u16 = 4008;
     pub const TOO_BIG: u16 = 1009;
 }

@@ -22,6 +22,65 @@ pub const OUTBOX: usize = 256;
 /// The same for parent and teacher feeds, which hear about many learners at once.
 pub const FEED_OUTBOX: usize = 2048;
 
+/// Frames a client may send: 20 a second on average, in bursts of up to 40.
+const FRAMES_PER_SECOND: f64 = 20.0;
+const FRAME_BURST: f64 = 40.0;
+/// Kept over the rate this long, a client is closed (4008).
+const FLOOD_LIMIT: Duration = Duration::from_secs(10);
+/// A write that waits this long means the client stopped reading: closed with 1008.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A token bucket over a client's frames, and how long it has been flooding.
+pub struct FrameLimiter {
+    tokens: f64,
+    at: Instant,
+    flooding_since: Option<Instant>,
+    last_refused: Option<Instant>,
+}
+
+pub enum FrameVerdict {
+    Take,
+    /// Over the rate: answer `rate_limited`, the frame is dropped.
+    Refuse,
+    /// Over the rate for [`FLOOD_LIMIT`]: close with 4008.
+    Close,
+}
+
+impl FrameLimiter {
+    pub fn new(now: Instant) -> Self {
+        Self {
+            tokens: FRAME_BURST,
+            at: now,
+            flooding_since: None,
+            last_refused: None,
+        }
+    }
+
+    pub fn frame(&mut self, now: Instant) -> FrameVerdict {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * FRAMES_PER_SECOND).min(FRAME_BURST);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            return FrameVerdict::Take;
+        }
+        // A second without a refusal ends a flood.
+        if self
+            .last_refused
+            .is_none_or(|t| now.saturating_duration_since(t) > Duration::from_secs(1))
+        {
+            self.flooding_since = Some(now);
+        }
+        self.last_refused = Some(now);
+        match self.flooding_since {
+            Some(since) if now.saturating_duration_since(since) >= FLOOD_LIMIT => {
+                FrameVerdict::Close
+            }
+            _ => FrameVerdict::Refuse,
+        }
+    }
+}
+
 /// Counts errors sent to a client; more than [`ERROR_BUDGET`] in [`ERROR_WINDOW`] ends it.
 #[derive(Default)]
 pub struct ErrorBudget(VecDeque<Instant>);
@@ -87,14 +146,23 @@ pub async fn run(
     heartbeat.tick().await;
     let mut last_heard = Instant::now();
     let mut errors = ErrorBudget::default();
+    let mut frames = FrameLimiter::new(Instant::now());
+    // A client that stops reading must not hang this task (the heartbeat lives here too).
+    macro_rules! send {
+        ($text:expr) => {
+            match tokio::time::timeout(WRITE_TIMEOUT, session.text($text)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => break None,
+                Err(_) => break reason(close::NOT_READING, "not reading"),
+            }
+        };
+    }
 
     let close_with: Option<CloseReason> = loop {
         tokio::select! {
             out = rx.recv() => match out {
                 Some(Outbound::Frame { json, is_error }) => {
-                    if session.text(json).await.is_err() {
-                        break None;
-                    }
+                    send!(json);
                     if is_error && errors.record(Instant::now()) {
                         break reason(close::TOO_MANY_ERRORS, "too many errors");
                     }
@@ -107,7 +175,16 @@ pub async fn run(
                 let bad = match frame {
                     Some(Ok(AggregatedMessage::Text(text))) => {
                         last_heard = Instant::now();
-                        on_text(&text).err()
+                        match frames.frame(last_heard) {
+                            FrameVerdict::Take => on_text(&text).err(),
+                            FrameVerdict::Refuse => {
+                                // Not counted in the error budget: the flood rule decides.
+                                let err = ServerMsg::error(ErrorCode::RateLimited, "more than 20 frames a second; slow down", None);
+                                send!(err.to_json());
+                                None
+                            }
+                            FrameVerdict::Close => break reason(close::TOO_MANY_ERRORS, "flooding"),
+                        }
                     }
                     Some(Ok(AggregatedMessage::Binary(_))) => {
                         last_heard = Instant::now();
@@ -129,9 +206,7 @@ pub async fn run(
                     Some(Err(_)) | None => break None,
                 };
                 if let Some(err) = bad {
-                    if session.text(err.to_json()).await.is_err() {
-                        break None;
-                    }
+                    send!(err.to_json());
                     if errors.record(Instant::now()) {
                         break reason(close::TOO_MANY_ERRORS, "too many errors");
                     }
@@ -142,14 +217,26 @@ pub async fn run(
                 if last_heard.elapsed() > SILENT_LIMIT {
                     break reason(1001, "no heartbeat");
                 }
-                if session.ping(b"").await.is_err() {
-                    break None;
+                match tokio::time::timeout(WRITE_TIMEOUT, session.ping(b"")).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_)) => break None,
+                    Err(_) => break reason(close::NOT_READING, "not reading"),
                 }
             }
         }
     };
     metrics::gauge!("studyhub_live_connections", "feed" => feed).decrement(1.0);
-    let _ = session.close(close_with).await;
+    // Every close is logged and counted with its reason (none: the client went away).
+    let (code, why) = match &close_with {
+        Some(r) => (
+            u16::from(r.code).to_string(),
+            r.description.clone().unwrap_or_default(),
+        ),
+        None => ("none".to_string(), "client gone".to_string()),
+    };
+    tracing::info!(feed, code = %code, reason = %why, "websocket closed");
+    metrics::counter!("studyhub_ws_closes_total", "feed" => feed, "code" => code).increment(1);
+    let _ = tokio::time::timeout(WRITE_TIMEOUT, session.close(close_with)).await;
 }
 
 #[cfg(test)]
@@ -172,6 +259,37 @@ mod tests {
                 "one a second is fine"
             );
         }
+    }
+
+    #[test]
+    fn twenty_frames_a_second_in_bursts_of_forty_and_ten_seconds_of_flood_close() {
+        let t = Instant::now();
+        let mut l = FrameLimiter::new(t);
+        let taken = (0..60)
+            .filter(|_| matches!(l.frame(t), FrameVerdict::Take))
+            .count();
+        assert_eq!(taken, 40, "a burst of 40");
+        // Steady at 20 a second is fine.
+        let mut l = FrameLimiter::new(t);
+        for i in 0..400u64 {
+            let now = t + Duration::from_millis(50 * i);
+            assert!(matches!(l.frame(now), FrameVerdict::Take), "frame {i}");
+        }
+        // 40 a second for long enough closes; the refusals start once the burst is spent.
+        let mut l = FrameLimiter::new(t);
+        let mut closed_at = None;
+        for i in 0..1_000u64 {
+            let now = t + Duration::from_millis(25 * i);
+            if matches!(l.frame(now), FrameVerdict::Close) {
+                closed_at = Some(now - t);
+                break;
+            }
+        }
+        let closed_at = closed_at.expect("a flood is closed");
+        assert!(
+            closed_at >= Duration::from_secs(10) && closed_at < Duration::from_secs(13),
+            "{closed_at:?}"
+        );
     }
 
     #[test]

@@ -501,3 +501,47 @@ async fn erasure_ends_tokens_and_sockets_and_leaves_no_personal_data_in_the_audi
         assert!(!text.contains(personal), "{personal} left in {text}");
     }
 }
+
+#[actix_web::test]
+async fn a_sixth_play_socket_replaces_the_oldest_and_a_flood_is_rate_limited() {
+    let app = spawn_app().await;
+    let (parent, child) = app.parent_with_child("Ada").await;
+    let path = format!("/v1/play?learner_id={child}");
+    let mut socks = Vec::new();
+    for _ in 0..5 {
+        let mut ws = app.ws(&path, &parent.access).await;
+        ws.expect("hello").await;
+        socks.push(ws);
+    }
+    let mut sixth = app.ws(&path, &parent.access).await;
+    sixth.expect("hello").await;
+    assert_eq!(socks[0].expect_close().await, Some(4009));
+    // A burst past 40 frames: the extra ones get `rate_limited`, the socket stays open.
+    sixth
+        .send(json!({"type": "start", "activity_id": "math-addition-1"}))
+        .await;
+    let sid = sixth.expect("started").await["session_id"].clone();
+    for _ in 0..60 {
+        sixth
+            .send(json!({"type": "resume", "session_id": sid}))
+            .await;
+    }
+    // Wait out the burst, then play on: the socket was never closed.
+    let mut limited = 0;
+    let mut answered = 0;
+    while answered + limited < 60 {
+        match sixth.recv().await {
+            crate::common::WsEvent::Json(v) if v["type"] == "error" => {
+                assert_eq!(v["code"], "rate_limited", "{v}");
+                limited += 1;
+            }
+            crate::common::WsEvent::Json(v) if v["type"] == "started" => answered += 1,
+            crate::common::WsEvent::Json(_) => {}
+            other => panic!("closed: {other:?}"),
+        }
+    }
+    assert!(
+        limited >= 15 && answered >= 35,
+        "{limited} limited, {answered} answered"
+    );
+}
