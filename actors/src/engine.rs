@@ -11,7 +11,7 @@ use chrono::Utc;
 use crate::bus::{Bus, LiveEvent};
 use crate::classes::ClassMonitor;
 use crate::flusher::{FlushConfig, FlushHandle};
-use crate::learner::{Grant, LearnerActor, Settings};
+use crate::learner::{Grant, LearnerActor, Refresh, Settings};
 use crate::parents::ParentNotifier;
 use crate::screen_time::{local_date, parse_tz};
 use crate::session::LiveSession;
@@ -124,6 +124,42 @@ pub struct Engine {
     pub(crate) parents: Registry<ParentNotifier>,
     pub(crate) classes: Registry<ClassMonitor>,
     bus: std::sync::OnceLock<Arc<dyn Bus>>,
+    /// Learners whose actor is being started (loads in flight), with how many starts.
+    starting: std::sync::Mutex<HashMap<String, usize>>,
+    /// Bumped by every limit or grant that reached a learner while it was starting.
+    changes: std::sync::atomic::AtomicU64,
+}
+
+/// A start in progress; tells whether a change raced it.
+struct StartGuard<'a> {
+    engine: &'a Engine,
+    learner_id: String,
+    seen: u64,
+}
+
+impl StartGuard<'_> {
+    fn changed(&self) -> bool {
+        self.engine
+            .changes
+            .load(std::sync::atomic::Ordering::SeqCst)
+            != self.seen
+    }
+}
+
+impl Drop for StartGuard<'_> {
+    fn drop(&mut self) {
+        let mut starting = self
+            .engine
+            .starting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = starting.get_mut(&self.learner_id) {
+            *n -= 1;
+            if *n == 0 {
+                starting.remove(&self.learner_id);
+            }
+        }
+    }
 }
 
 impl Engine {
@@ -143,6 +179,8 @@ impl Engine {
             parents: Registry::default(),
             classes: Registry::default(),
             bus: std::sync::OnceLock::new(),
+            starting: Default::default(),
+            changes: Default::default(),
         })
     }
 
@@ -178,6 +216,8 @@ impl Engine {
         if let Some(addr) = self.live(learner_id) {
             return Ok(addr);
         }
+        // Changes that arrive while this start loads are noted, so that none is lost.
+        let raced = self.racing(learner_id);
         let profile = self
             .store
             .load_learner(learner_id)
@@ -198,9 +238,43 @@ impl Engine {
         let catalog = self.content.achievements().await?;
         // Someone else may have started it while we were loading: theirs wins.
         let engine = self.clone();
-        Ok(self.learners.get_or_start(learner_id, move || {
+        let addr = self.learners.get_or_start(learner_id, move || {
             LearnerActor::new(engine, profile, tz, today, used, session, catalog)
-        }))
+        });
+        if raced.changed() {
+            // A limit or a grant was written while we loaded: read them again, as stored.
+            if let Some(p) = self.store.load_learner(learner_id).await? {
+                let now = self.store.load_screen_time(learner_id, today).await?;
+                addr.do_send(Refresh {
+                    daily_limit_seconds: p.daily_limit_seconds,
+                    notifications_enabled: p.notifications_enabled,
+                    bonus_seconds: now.bonus_seconds,
+                });
+            }
+        }
+        Ok(addr)
+    }
+
+    /// Marks a start of `learner_id` in progress until the guard is dropped.
+    fn racing(&self, learner_id: &str) -> StartGuard<'_> {
+        let mut starting = self.starting.lock().unwrap_or_else(|p| p.into_inner());
+        *starting.entry(learner_id.to_string()).or_insert(0) += 1;
+        let seen = self.changes.load(std::sync::atomic::Ordering::SeqCst);
+        drop(starting);
+        StartGuard {
+            engine: self,
+            learner_id: learner_id.to_string(),
+            seen,
+        }
+    }
+
+    /// A change for a learner with no live actor: counted if a start is in progress.
+    fn note_change(&self, learner_id: &str) {
+        let starting = self.starting.lock().unwrap_or_else(|p| p.into_inner());
+        if starting.contains_key(learner_id) {
+            self.changes
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
     }
 
     /// Forgets a stopped actor (only if the registry still points at it).
@@ -298,18 +372,20 @@ impl Engine {
         daily_limit_seconds: u64,
         notifications_enabled: bool,
     ) {
-        if let Some(addr) = self.live(learner_id) {
-            addr.do_send(Settings {
+        match self.live(learner_id) {
+            Some(addr) => addr.do_send(Settings {
                 daily_limit_seconds,
                 notifications_enabled,
-            });
+            }),
+            None => self.note_change(learner_id),
         }
     }
 
     /// Extra time for today (already stored by the caller): felt at once.
     pub fn grant(&self, learner_id: &str, seconds: u64) {
-        if let Some(addr) = self.live(learner_id) {
-            addr.do_send(Grant { seconds });
+        match self.live(learner_id) {
+            Some(addr) => addr.do_send(Grant { seconds }),
+            None => self.note_change(learner_id),
         }
     }
 }

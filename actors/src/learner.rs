@@ -124,6 +124,16 @@ pub struct Grant {
     pub seconds: u64,
 }
 
+/// The limit, notifications and today's grants as stored now: sent when a change raced the
+/// actor's start (it may have loaded the values from before the change).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Refresh {
+    pub daily_limit_seconds: u64,
+    pub notifications_enabled: bool,
+    pub bonus_seconds: u64,
+}
+
 /// Play sockets one learner may have open at once.
 pub const MAX_CONNECTIONS: usize = 5;
 
@@ -968,6 +978,17 @@ impl Handler<Grant> for LearnerActor {
 
     fn handle(&mut self, msg: Grant, _: &mut Context<Self>) {
         self.clock.grant(msg.seconds);
+        self.time_changed();
+    }
+}
+
+impl Handler<Refresh> for LearnerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Refresh, _: &mut Context<Self>) {
+        self.notifications_enabled = msg.notifications_enabled;
+        self.clock.set_limit(msg.daily_limit_seconds);
+        self.clock.set_bonus(msg.bonus_seconds);
         self.time_changed();
     }
 }

@@ -28,6 +28,8 @@ pub struct MemoryStore {
     pub failed_writes: AtomicUsize,
     /// Answers to these question ids are refused for good, like text a database cannot hold.
     refuse_questions: Mutex<Vec<String>>,
+    /// While set, reading screen time waits for a permit (to hold an actor's start midway).
+    screen_time_gate: Mutex<Option<Arc<tokio::sync::Semaphore>>>,
     /// Counts batch writes attempted, so a test can wait for "the flusher tried".
     attempts: tokio::sync::watch::Sender<usize>,
 }
@@ -40,6 +42,7 @@ impl Default for MemoryStore {
             batches_written: AtomicUsize::new(0),
             failed_writes: AtomicUsize::new(0),
             refuse_questions: Mutex::default(),
+            screen_time_gate: Mutex::default(),
             attempts: tokio::sync::watch::channel(0).0,
         }
     }
@@ -50,6 +53,25 @@ fn ready<T: Send + 'static>(v: Result<T, StoreError>) -> StoreFuture<T> {
 }
 
 impl MemoryStore {
+    fn snapshot_today(&self, learner_id: &str, date: NaiveDate) -> ScreenTimeToday {
+        let st = self.state.lock().unwrap();
+        let used = st
+            .spans
+            .values()
+            .filter(|s| s.learner_id == learner_id && s.date == date)
+            .map(|s| s.seconds)
+            .sum();
+        let bonus = st
+            .bonus
+            .get(&(learner_id.to_string(), date))
+            .copied()
+            .unwrap_or(0);
+        ScreenTimeToday {
+            used_seconds: used,
+            bonus_seconds: bonus,
+        }
+    }
+
     pub fn new() -> Arc<Self> {
         Arc::new(Self::default())
     }
@@ -73,6 +95,20 @@ impl MemoryStore {
     /// From now on every write fails (true) or succeeds again (false).
     pub fn set_failing(&self, failing: bool) {
         self.failing.store(failing, Ordering::SeqCst);
+    }
+
+    /// Holds every screen-time read until the returned semaphore gets permits.
+    pub fn hold_screen_time_reads(&self) -> Arc<tokio::sync::Semaphore> {
+        let gate = Arc::new(tokio::sync::Semaphore::new(0));
+        *self.screen_time_gate.lock().unwrap() = Some(gate.clone());
+        gate
+    }
+
+    /// A parent's new daily limit, as the database would have it.
+    pub fn set_limit(&self, learner_id: &str, daily_limit_seconds: u64) {
+        if let Some(l) = self.state.lock().unwrap().learners.get_mut(learner_id) {
+            l.daily_limit_seconds = daily_limit_seconds;
+        }
     }
 
     /// From now on answers to `question_id` are refused for good (dead letters).
@@ -163,24 +199,16 @@ impl Store for MemoryStore {
     }
 
     fn load_screen_time(&self, learner_id: &str, date: NaiveDate) -> StoreFuture<ScreenTimeToday> {
-        let st = self.state.lock().unwrap();
-        let used = st
-            .spans
-            .values()
-            .filter(|s| s.learner_id == learner_id && s.date == date)
-            .map(|s| s.seconds)
-            .sum();
-        let bonus = st
-            .bonus
-            .get(&(learner_id.to_string(), date))
-            .copied()
-            .unwrap_or(0);
-        ready(Ok(ScreenTimeToday {
-            used_seconds: used,
-            bonus_seconds: bonus,
-        }))
+        if let Some(gate) = self.screen_time_gate.lock().unwrap().clone() {
+            // Read now (the values from before any change), answered once let through.
+            let today = self.snapshot_today(learner_id, date);
+            return Box::pin(async move {
+                let _permit = gate.acquire().await;
+                Ok(today)
+            });
+        }
+        ready(Ok(self.snapshot_today(learner_id, date)))
     }
-
     fn open_session(&self, learner_id: &str) -> StoreFuture<Option<SessionSnapshot>> {
         let st = self.state.lock().unwrap();
         let id = st

@@ -148,6 +148,12 @@ impl ScreenClock {
         self.rearm();
     }
 
+    /// Today's grants as the database has them (a grant that raced the actor's start).
+    pub fn set_bonus(&mut self, bonus_seconds: u64) {
+        self.bonus = bonus_seconds;
+        self.rearm();
+    }
+
     /// Advances the clock. Time counts only while `present` (a connection is open) and the
     /// learner did something within the idle window (`last_activity`).
     pub fn tick(

@@ -470,3 +470,38 @@ async fn finish_completes_early_once_for_every_device() {
     a.send(json!({"type": "finish", "session_id": sid}));
     assert_eq!(a.expect("error").await["code"], "no_session");
 }
+
+#[actix_rt::test]
+async fn a_limit_changed_while_the_learners_actor_starts_is_not_lost() {
+    let (store, content) = setup(3600);
+    let engine = Engine::start(store.clone(), content, config());
+    let gate = store.hold_screen_time_reads();
+    // The start has read the profile (limit 3600) and waits on screen time ...
+    let starting = {
+        let engine = engine.clone();
+        actix_rt::spawn(async move { engine.learner("kid").await.unwrap() })
+    };
+    // One turn of the (single-threaded) runtime: the start runs until it waits on the gate.
+    tokio::task::yield_now().await;
+    // ... when the parent lowers the limit: stored, then told to a learner not live yet.
+    store.set_limit("kid", 120);
+    engine.settings_changed("kid", 120, true);
+    gate.add_permits(1_000);
+    let addr = starting.await.unwrap();
+    let (tx, mut rx) = mpsc::channel(256);
+    addr.send(Connect { conn_id: 1, tx }).await.unwrap();
+    // The new limit reaches the actor (hello may still show the old one; a `time` follows).
+    loop {
+        let Outbound::Frame { json, .. } = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("a frame in time")
+            .expect("open")
+        else {
+            panic!("closed")
+        };
+        let v: Value = serde_json::from_str(&json).unwrap();
+        if v["time"]["limit_seconds"] == 120 || v["limit_seconds"] == 120 {
+            break;
+        }
+    }
+}
