@@ -50,6 +50,20 @@ pub fn log_pending(
         .map(|_| ())
 }
 
+/// The stored objects of a user's own backups (erasing the account deletes them).
+pub fn user_backup_objects(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<String>> {
+    let keys: Vec<Option<String>> = backup_logs::table
+        .filter(backup_logs::user_id.eq(user_id))
+        .filter(backup_logs::scope.eq("user"))
+        .select(backup_logs::object_key)
+        .load(conn)?;
+    Ok(keys
+        .into_iter()
+        .flatten()
+        .flat_map(|k| [checksum_key(&k), k])
+        .collect())
+}
+
 /// Takes a logged, pending backup: writes it to a staging file, stores it, reads it back from
 /// the store, decrypts and counts it, then marks it `verified` (or `failed`, with the reason).
 pub async fn run(

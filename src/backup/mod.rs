@@ -15,7 +15,7 @@ mod jobs;
 pub mod schedule;
 pub mod tables;
 
-pub use jobs::{Ctx, fetch, log_pending, open_store, prune, run};
+pub use jobs::{Ctx, fetch, log_pending, open_store, prune, run, user_backup_objects};
 
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};

@@ -170,10 +170,12 @@ pub async fn erase(
                 .execute(c)?;
             }
             let ids: Vec<String> = learners_of(conn, &uid)?.into_iter().map(|l| l.id).collect();
-            let keys: Vec<String> = drawings::table
+            let mut keys: Vec<String> = drawings::table
                 .filter(drawings::learner_id.eq_any(&ids))
                 .select(drawings::object_key)
                 .load(conn)?;
+            // The account's own backups go too (their log rows go with the user).
+            keys.extend(crate::backup::user_backup_objects(conn, &uid)?);
             // Personal data about the account and its learners leaves the audit log too; the
             // entries stay (who changed what, when) without their values.
             let mut about: Vec<String> = ids.clone();

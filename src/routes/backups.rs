@@ -153,7 +153,9 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser) -> AppResult<Htt
                     ));
                 }
             }
-            match backup::log_pending(conn, &bid, kind, Some(&uid), t) {
+            // A system backup belongs to no account (it outlives whoever asked for it).
+            let owner = (kind == Kind::User).then_some(uid.as_str());
+            match backup::log_pending(conn, &bid, kind, owner, t) {
                 Ok(()) => Ok(()),
                 // The one-pending-per-user index: a concurrent request won.
                 Err(diesel::result::Error::DatabaseError(

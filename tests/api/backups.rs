@@ -213,6 +213,17 @@ async fn user_backup_round_trip(app: &TestApp) {
         .load(&mut conn)
         .unwrap();
     assert_eq!(emails, vec![parent.email.clone()]);
+
+    // Erasing the account deletes its backups, files included.
+    let gone = app
+        .client
+        .delete(app.url("/v1/me"))
+        .bearer_auth(tok)
+        .send_json(&json!({"password": common::TEST_PASSWORD}))
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), StatusCode::NO_CONTENT);
+    assert!(app.state.storage.get(&key).await.unwrap().is_none());
 }
 
 #[actix_web::test]
