@@ -1033,3 +1033,38 @@ async fn an_export_imports_into_another_installation_once() {
     let res = import(&here, &admin.access, &file, "application/json").await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
 }
+
+/// Every table the migrations create is in a backup (schema.rs and the backup's list are
+/// checked against each other by a unit test; this checks them against the database).
+#[actix_web::test]
+async fn every_table_of_the_database_is_backed_up() {
+    let app = spawn_app().await;
+    let mut conn = db::establish(&app.db.url).unwrap();
+    #[derive(QueryableByName)]
+    struct T {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    let sql = match app.db.backend {
+        Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        }
+        Backend::Postgres => {
+            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'"
+        }
+    };
+    let mut found: Vec<String> = diesel::sql_query(sql)
+        .load::<T>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .filter(|n| n != "__diesel_schema_migrations")
+        .collect();
+    found.sort();
+    let mut listed: Vec<String> = tables::TABLES.iter().map(|t| t.to_string()).collect();
+    listed.sort();
+    assert_eq!(
+        found, listed,
+        "tables in the database vs tables in a backup"
+    );
+}
