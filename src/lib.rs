@@ -22,7 +22,7 @@ pub mod state;
 pub mod storage;
 pub mod telemetry;
 pub mod time;
-
 pub mod uri_guard;
+
 pub use app::Application;
 pub use config::{RawConfig, Settings};

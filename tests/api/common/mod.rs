@@ -31,13 +31,32 @@ fn admin_url() -> Option<String> {
     std::env::var("STUDYHUB_TEST_DATABASE_URL")
         .ok()
         .filter(|s| !s.trim().is_empty())
+        .map(|url| without_tls(&url))
+}
+
+/// Tests talk to a PostgreSQL on loopback: no TLS. (With TLS, libpq's OpenSSL clean-up at
+/// process exit can race the pool threads of servers still running, and the test binary
+/// sometimes died with SIGSEGV after every test had passed.)
+pub fn without_tls(url: &str) -> String {
+    if url.contains("sslmode=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&sslmode=disable")
+    } else {
+        format!("{url}?sslmode=disable")
+    }
 }
 
 fn with_db(admin: &str, name: &str) -> String {
-    let (base, _) = admin
+    let (path, query) = admin.split_once('?').unwrap_or((admin, ""));
+    let (base, _) = path
         .rsplit_once('/')
         .expect("a Postgres URL with a database name");
-    format!("{base}/{name}")
+    if query.is_empty() {
+        format!("{base}/{name}")
+    } else {
+        format!("{base}/{name}?{query}")
+    }
 }
 
 /// The migrated template, named after the migrations' content so a changed migration gets
