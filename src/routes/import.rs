@@ -13,9 +13,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -27,6 +25,9 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::storage::ObjectStore;
 use crate::time::now;
+
+mod export_file;
+use export_file::{ExLearner, ExportFile};
 
 /// Whether the query finds a row.
 macro_rules! exists {
@@ -81,153 +82,6 @@ pub async fn embed_drawings(storage: &ObjectStore, body: &mut Value) {
             }
         }
     }
-}
-
-#[derive(Debug, Deserialize)]
-struct ExportFile {
-    user: ExUser,
-    #[serde(default)]
-    learners: Vec<ExLearner>,
-    #[serde(default)]
-    notifications: Vec<ExNote>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ExUser {
-    id: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct ExLearner {
-    learner: ExLearnerView,
-    settings: Option<ExSettings>,
-    #[serde(default)]
-    sessions: Vec<ExSession>,
-    #[serde(default)]
-    daily_progress: Vec<ExProgress>,
-    #[serde(default)]
-    screen_time: Vec<ExTime>,
-    #[serde(default)]
-    pages: Vec<ExPage>,
-    #[serde(default)]
-    achievements: Vec<ExUnlocked>,
-    #[serde(default)]
-    drawings: Vec<ExDrawing>,
-    #[serde(default)]
-    assessments: Vec<ExAssessment>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ExLearnerView {
-    id: String,
-    name: String,
-    age: Option<i32>,
-    #[serde(default)]
-    interests: Vec<String>,
-    avatar_url: Option<String>,
-    timezone: Option<String>,
-    parent_id: Option<String>,
-    created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ExSettings {
-    daily_time_limit_seconds: i32,
-    volume: f64,
-    narration_enabled: bool,
-    notifications_enabled: bool,
-}
-
-#[derive(Debug, Deserialize)]
-struct ExSession {
-    id: String,
-    activity_id: String,
-    status: String,
-    accuracy: Option<f64>,
-    stars: Option<i32>,
-    started_at: DateTime<Utc>,
-    ended_at: Option<DateTime<Utc>>,
-    questions_total: Option<i32>,
-    questions_answered: Option<i32>,
-    questions_correct: Option<i32>,
-    duration_seconds: Option<i32>,
-    #[serde(default)]
-    answers: Vec<ExAnswer>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ExAnswer {
-    seq: i32,
-    question_id: String,
-    answer: Value,
-    correct: bool,
-    answered_at: DateTime<Utc>,
-    first_attempt: Option<bool>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ExProgress {
-    date: NaiveDate,
-    category: String,
-    activities_completed: i32,
-    questions_answered: i32,
-    questions_correct: i32,
-    study_seconds: i32,
-    stars: i32,
-    points: i32,
-}
-
-#[derive(Debug, Deserialize)]
-struct ExTime {
-    date: NaiveDate,
-    seconds: i32,
-}
-
-#[derive(Debug, Deserialize)]
-struct ExPage {
-    page_id: String,
-    title: String,
-    seconds: i32,
-    completed: bool,
-}
-
-#[derive(Debug, Deserialize)]
-struct ExUnlocked {
-    id: String,
-    unlocked_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ExDrawing {
-    id: String,
-    title: String,
-    category: String,
-    created_at: DateTime<Utc>,
-    image_base64: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ExAssessment {
-    id: Option<String>,
-    assessment_type: String,
-    component: String,
-    grade: String,
-    percentage: Option<f64>,
-    feedback: Option<String>,
-    created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ExNote {
-    id: Option<String>,
-    kind: String,
-    child_id: String,
-    title: String,
-    body: String,
-    #[serde(default)]
-    read: bool,
-    created_at: DateTime<Utc>,
-    data: Option<Value>,
 }
 
 /// The id a row from the file gets here: the same for the same caller and source row, so a
