@@ -210,30 +210,37 @@ impl Flusher {
 /// and the seqs refused. Refused notifications and unlocks are never announced.
 fn acknowledge(taken: Vec<Pending>, result: &BatchResult) {
     let mut best: HashMap<String, (u32, Vec<u32>, Recipient<Durable>)> = HashMap::new();
-    let refused = |key: &ItemKey| result.refused.contains(key);
+    // Checked without building keys: on the answer path the list is almost always empty.
+    let refused = &result.refused;
+    let answer_refused = |sid: &str, n: u32| {
+        refused.iter().any(
+            |k| matches!(k, ItemKey::Answer { session_id, seq } if session_id == sid && *seq == n),
+        )
+    };
+    let start_refused = |sid: &str| {
+        refused
+            .iter()
+            .any(|k| matches!(k, ItemKey::Start { session_id } if session_id == sid))
+    };
     for p in taken {
-        let (session_id, seq, key) = match p.item {
+        let (session_id, seq, is_refused) = match p.item {
             Item::Answer(a) => {
-                let key = ItemKey::Answer {
-                    session_id: a.session_id.clone(),
-                    seq: a.seq,
-                };
-                (a.session_id, a.seq, key)
+                let r = answer_refused(&a.session_id, a.seq);
+                (a.session_id, a.seq, r)
             }
             Item::Start(s) => {
-                let key = ItemKey::Start {
-                    session_id: s.session_id.clone(),
-                };
-                (s.session_id, 0, key)
+                let r = start_refused(&s.session_id);
+                (s.session_id, 0, r)
             }
             Item::Notification {
                 notification,
                 push,
                 to,
             } => {
-                if !refused(&ItemKey::Notification {
-                    id: notification.id.clone(),
-                }) {
+                let dropped = refused
+                    .iter()
+                    .any(|k| matches!(k, ItemKey::Notification { id } if *id == notification.id));
+                if !dropped {
                     to.do_send(Stored { notification, push });
                 }
                 continue;
@@ -260,7 +267,7 @@ fn acknowledge(taken: Vec<Pending>, result: &BatchResult) {
         };
         if let Some(notify) = p.notify {
             let entry = best.entry(session_id).or_insert((0, Vec::new(), notify));
-            if refused(&key) {
+            if is_refused {
                 entry.1.push(seq);
             } else {
                 entry.0 = entry.0.max(seq);
