@@ -1,0 +1,165 @@
+//! The screen-time clock: ticks, warnings, time up, limit changes and grants.
+
+use std::time::Instant;
+
+use actix::prelude::*;
+use chrono::Utc;
+
+use super::{Grant, LearnerActor, Refresh, Settings, StudySeconds, TimeNow};
+use crate::bus::LiveEvent;
+use crate::classes::ClassEvent;
+use crate::flusher::Item;
+use crate::parents::ParentFrame;
+use crate::protocol::{Outbound, ServerMsg, close};
+use crate::screen_time::ClockEvent;
+use crate::store::NotificationKind;
+
+impl LearnerActor {
+    pub(super) fn push_time_to_parent(&self) {
+        if let Some(parent_id) = self.parent_id.clone() {
+            let frame = ParentFrame::Time {
+                child_id: self.learner_id.clone(),
+                time: self.clock.view(),
+            };
+            self.engine.announce(LiveEvent::Parent { parent_id, frame });
+        }
+    }
+
+    pub(super) fn time_up(&mut self) {
+        self.broadcast(&ServerMsg::TimeUp);
+        let ids: Vec<u64> = self.conns.keys().copied().collect();
+        for id in ids {
+            self.send_to(
+                id,
+                Outbound::Close {
+                    code: close::TIME_UP,
+                    reason: "time_up",
+                },
+            );
+        }
+        self.conns.clear();
+        self.rest_until = None;
+        self.persist(false);
+    }
+
+    pub(super) fn on_clock(&mut self, events: Vec<ClockEvent>) {
+        for event in events {
+            match event {
+                ClockEvent::Warning(left) => {
+                    self.broadcast(&ServerMsg::TimeWarning { left_seconds: left });
+                    self.notify_parent(
+                        NotificationKind::TimeWarning,
+                        format!(
+                            "{} has {} minute{} of screen time left today",
+                            self.name,
+                            left.div_ceil(60),
+                            if left.div_ceil(60) == 1 { "" } else { "s" }
+                        ),
+                        String::new(),
+                        serde_json::json!({"left_seconds": left}),
+                    );
+                }
+                ClockEvent::TimeUp => {
+                    self.time_up();
+                    self.notify_parent(
+                        NotificationKind::TimeLimitReached,
+                        format!("{} reached today's screen-time limit", self.name),
+                        String::new(),
+                        serde_json::json!({"limit_seconds": self.clock.allowed()}),
+                    );
+                    self.class_event(ClassEvent::TimeUp {
+                        learner_id: self.learner_id.clone(),
+                    });
+                    self.announce_presence();
+                }
+                ClockEvent::Time => {
+                    let view = self.clock.view();
+                    self.broadcast(&ServerMsg::Time(view));
+                    self.push_time_to_parent();
+                }
+                ClockEvent::NewDay(span) => self.engine.flush.push(Item::Span(span), None),
+            }
+        }
+    }
+
+    /// After a limit change or a grant: tell everyone, and end play at once if nothing is left.
+    pub(super) fn time_changed(&mut self) {
+        let now = Instant::now();
+        self.clock.pushed(now);
+        let view = self.clock.view();
+        self.broadcast(&ServerMsg::Time(view));
+        self.push_time_to_parent();
+        let events = self.clock.check(now);
+        self.on_clock(events);
+    }
+
+    pub(super) fn tick(&mut self, ctx: &mut Context<Self>) {
+        let now = Instant::now();
+        if self.rest_until.is_some_and(|t| t <= now) {
+            self.rest_until = None;
+        }
+        let present = self.present(now);
+        let events = self
+            .clock
+            .tick(now, Utc::now(), present, self.last_activity);
+        self.on_clock(events);
+        if present && now.duration_since(self.last_persist) >= self.engine.config.persist_every {
+            self.persist(false);
+        }
+        if self.present(now) || !self.waiters.is_empty() {
+            self.empty_since = None;
+        } else {
+            let since = *self.empty_since.get_or_insert(now);
+            if now.duration_since(since) >= self.engine.config.linger {
+                ctx.stop();
+            }
+        }
+    }
+}
+
+impl Handler<Settings> for LearnerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Settings, _: &mut Context<Self>) {
+        self.notifications_enabled = msg.notifications_enabled;
+        self.clock.set_limit(msg.daily_limit_seconds);
+        self.time_changed();
+    }
+}
+
+impl Handler<Grant> for LearnerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Grant, _: &mut Context<Self>) {
+        self.clock.grant(msg.seconds);
+        self.time_changed();
+    }
+}
+
+impl Handler<Refresh> for LearnerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Refresh, _: &mut Context<Self>) {
+        self.notifications_enabled = msg.notifications_enabled;
+        self.clock.set_limit(msg.daily_limit_seconds);
+        self.clock.set_bonus(msg.bonus_seconds);
+        self.time_changed();
+    }
+}
+
+impl Handler<TimeNow> for LearnerActor {
+    type Result = MessageResult<TimeNow>;
+
+    fn handle(&mut self, _: TimeNow, _: &mut Context<Self>) -> Self::Result {
+        MessageResult(self.clock.view())
+    }
+}
+
+impl Handler<StudySeconds> for LearnerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: StudySeconds, ctx: &mut Context<Self>) {
+        self.history.add_study_seconds(msg.seconds);
+        self.check_achievements(ctx);
+    }
+}

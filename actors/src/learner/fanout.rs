@@ -1,0 +1,135 @@
+//! Presence, parent notifications and achievements: what the learner tells others.
+
+use std::time::Instant;
+
+use actix::prelude::*;
+use chrono::Utc;
+
+use super::LearnerActor;
+use crate::bus::LiveEvent;
+use crate::classes::ClassEvent;
+use crate::flusher::{Item, Unlocked};
+use crate::parents::ParentFrame;
+use crate::protocol::ServerMsg;
+use crate::store::{Notification, NotificationKind, UnlockRequest};
+
+impl LearnerActor {
+    pub(super) fn present(&self, now: Instant) -> bool {
+        !self.conns.is_empty() || self.rest_until.is_some_and(|t| t > now)
+    }
+
+    /// Tells the parent's feed and the class monitors where the learner is now.
+    pub(super) fn announce_presence(&self) {
+        let online = !self.conns.is_empty();
+        let activity_id = self.session.as_ref().map(|s| s.activity.id.clone());
+        if let Some(parent_id) = self.parent_id.clone() {
+            let frame = ParentFrame::Presence {
+                child_id: self.learner_id.clone(),
+                online,
+                activity_id: activity_id.clone(),
+            };
+            self.engine.announce(LiveEvent::Parent { parent_id, frame });
+        }
+        self.class_event(ClassEvent::Presence {
+            learner_id: self.learner_id.clone(),
+            online,
+            activity_id,
+            session_id: self.session.as_ref().map(|s| s.id.clone()),
+        });
+    }
+
+    pub(super) fn class_event(&self, event: ClassEvent) {
+        for id in &self.class_ids {
+            self.engine.announce(LiveEvent::Class {
+                class_id: id.clone(),
+                event: event.clone(),
+            });
+        }
+    }
+
+    /// Stores a notification for the parent (pushed unless the parent turned them off).
+    pub(super) fn notify_parent(
+        &self,
+        kind: NotificationKind,
+        title: String,
+        body: String,
+        data: serde_json::Value,
+    ) {
+        let Some(parent_id) = self.parent_id.clone() else {
+            return;
+        };
+        let notification = Notification {
+            id: uuid::Uuid::now_v7().to_string(),
+            parent_id: parent_id.clone(),
+            child_id: self.learner_id.clone(),
+            kind,
+            title,
+            body,
+            data,
+            created_at: Utc::now(),
+        };
+        let to = self.engine.parent(&parent_id).recipient();
+        // Stored in the group commit; the notifier pushes it once it is committed.
+        self.engine.flush.push(
+            Item::Notification {
+                notification,
+                push: self.notifications_enabled,
+                to,
+            },
+            None,
+        );
+    }
+
+    /// Checks the catalog after a completion; the database decides each unlock once, and only
+    /// what it stored is announced (to the child, the parent and the classes).
+    pub(super) fn check_achievements(&mut self, ctx: &mut Context<Self>) {
+        let met: Vec<String> = self
+            .history
+            .newly_met(&self.catalog)
+            .into_iter()
+            .map(|a| a.id.clone())
+            .collect();
+        if met.is_empty() {
+            return;
+        }
+        let request = UnlockRequest {
+            learner_id: self.learner_id.clone(),
+            achievement_ids: met,
+            at: Utc::now(),
+        };
+        self.engine.flush.push(
+            Item::Unlock {
+                request,
+                to: ctx.address().recipient(),
+            },
+            None,
+        );
+    }
+}
+
+impl Handler<Unlocked> for LearnerActor {
+    type Result = ();
+
+    /// Only what this commit stored first is announced: to the child, the parent, the classes.
+    fn handle(&mut self, msg: Unlocked, _: &mut Context<Self>) {
+        let catalog = self.catalog.clone();
+        for a in catalog
+            .iter()
+            .filter(|a| msg.achievement_ids.contains(&a.id))
+        {
+            self.broadcast(&ServerMsg::Achievement {
+                achievement: a.view(),
+            });
+            self.notify_parent(
+                NotificationKind::AchievementUnlocked,
+                format!("{} unlocked “{}”", self.name, a.title),
+                a.description.clone(),
+                serde_json::json!({"achievement_id": a.id, "reward_points": a.reward_points, "badge_icon_url": a.badge_icon_url}),
+            );
+            self.class_event(ClassEvent::Achievement {
+                learner_id: self.learner_id.clone(),
+                achievement: a.view(),
+            });
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! What the rest of the engine sends a learner actor, and how it answers.
+
+use std::time::Instant;
+
+use actix::prelude::*;
+use tokio::sync::{mpsc, oneshot};
+
+use super::{LearnerActor, MAX_CONNECTIONS, ReplyTo};
+use crate::protocol::{ClientMsg, Outbound, ServerMsg, close};
+use crate::store::{SessionSnapshot, SessionStatus};
+
+/// A new connection of this learner. The actor sends `hello` (and, with no time left,
+/// `time_up` and a 4001 close) through `tx`.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Connect {
+    pub conn_id: u64,
+    pub tx: mpsc::Sender<Outbound>,
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Disconnect {
+    pub conn_id: u64,
+}
+
+/// A parsed frame from one of the learner's connections.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct FromClient {
+    pub conn_id: u64,
+    pub msg: ClientMsg,
+}
+
+/// The same engine over REST: the reply carries what a websocket would have received, and
+/// for an answer a receiver that resolves once it is saved.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Rest {
+    pub msg: ClientMsg,
+    pub reply: oneshot::Sender<RestReply>,
+}
+
+#[derive(Debug)]
+pub struct RestReply {
+    pub msgs: Vec<ServerMsg>,
+    /// Resolves `true` once saved, `false` if the database refused it for good.
+    pub saved: Option<oneshot::Receiver<bool>>,
+}
+
+/// The current state of a session, for `GET /v1/sessions/{id}` (None: not live here).
+#[derive(Message)]
+#[rtype(result = "Option<SessionSnapshot>")]
+pub struct Snapshot {
+    pub session_id: String,
+}
+
+/// Where the learner is, for a class monitor's first snapshot.
+#[derive(Message)]
+#[rtype(result = "LearnerStatus")]
+pub struct Status;
+
+#[derive(Debug, Clone, Default)]
+pub struct LearnerStatus {
+    pub online: bool,
+    pub activity_id: Option<String>,
+    pub session_id: Option<String>,
+    pub answered: u32,
+    pub correct: u32,
+}
+
+/// The learner's classes changed.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Classes {
+    pub class_ids: Vec<String>,
+}
+
+/// Study time outside activities (study pages), counted for achievements.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct StudySeconds {
+    pub seconds: u64,
+}
+
+/// Write the screen-time span now (shutdown).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Persist;
+
+/// The clock as it stands now.
+#[derive(Message)]
+#[rtype(result = "crate::protocol::TimeView")]
+pub struct TimeNow;
+
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Settings {
+    pub daily_limit_seconds: u64,
+    pub notifications_enabled: bool,
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Grant {
+    pub seconds: u64,
+}
+
+/// The limit, notifications and today's grants as stored now: sent when a change raced the
+/// actor's start (it may have loaded the values from before the change).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Refresh {
+    pub daily_limit_seconds: u64,
+    pub notifications_enabled: bool,
+    pub bonus_seconds: u64,
+}
+
+impl Handler<Connect> for LearnerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Connect, _: &mut Context<Self>) {
+        let hello = Outbound::msg(&self.hello());
+        if self.clock.is_up() {
+            let _ = msg.tx.try_send(hello);
+            let _ = msg.tx.try_send(Outbound::msg(&ServerMsg::TimeUp));
+            let _ = msg.tx.try_send(Outbound::Close {
+                code: close::TIME_UP,
+                reason: "time_up",
+            });
+            return;
+        }
+        let now = Instant::now();
+        self.last_activity = now;
+        self.empty_since = None;
+        self.clock.pushed(now);
+        // At most five devices at once: a sixth replaces the oldest (ids only grow).
+        while self.conns.len() >= MAX_CONNECTIONS {
+            let Some(oldest) = self.conns.keys().min().copied() else {
+                break;
+            };
+            self.send_to(
+                oldest,
+                Outbound::Close {
+                    code: close::REPLACED,
+                    reason: "replaced",
+                },
+            );
+            self.conns.remove(&oldest);
+        }
+        let first = self.conns.is_empty();
+        self.conns.insert(msg.conn_id, msg.tx);
+        self.send_to(msg.conn_id, hello);
+        if first {
+            self.announce_presence();
+        }
+    }
+}
+
+impl Handler<Disconnect> for LearnerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Disconnect, _: &mut Context<Self>) {
+        if self.conns.remove(&msg.conn_id).is_some() {
+            self.persist(false);
+            if self.conns.is_empty() {
+                self.announce_presence();
+            }
+        }
+    }
+}
+
+impl Handler<FromClient> for LearnerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: FromClient, ctx: &mut Context<Self>) {
+        if self.conns.contains_key(&msg.conn_id) {
+            self.handle_client(msg.msg, ReplyTo::Conn(msg.conn_id), ctx);
+        }
+    }
+}
+
+impl Handler<Rest> for LearnerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Rest, ctx: &mut Context<Self>) {
+        self.handle_client(msg.msg, ReplyTo::Rest(msg.reply), ctx);
+    }
+}
+
+impl Handler<Snapshot> for LearnerActor {
+    type Result = Option<SessionSnapshot>;
+
+    fn handle(&mut self, msg: Snapshot, _: &mut Context<Self>) -> Option<SessionSnapshot> {
+        let s = self.session.as_ref().filter(|s| s.id == msg.session_id)?;
+        let p = s.progress();
+        Some(SessionSnapshot {
+            session_id: s.id.clone(),
+            learner_id: self.learner_id.clone(),
+            activity_id: s.activity.id.clone(),
+            status: SessionStatus::Open,
+            started_at: s.started_at,
+            ended_at: None,
+            questions_total: p.total,
+            questions_correct: p.correct,
+            accuracy: None,
+            stars: None,
+            duration_seconds: None,
+            answers: s
+                .summary()
+                .into_iter()
+                .map(|a| crate::store::SavedAnswer {
+                    seq: a.seq,
+                    question_id: a.question_id,
+                    correct: a.correct,
+                })
+                .collect(),
+        })
+    }
+}
+
+impl Handler<Status> for LearnerActor {
+    type Result = MessageResult<Status>;
+
+    fn handle(&mut self, _: Status, _: &mut Context<Self>) -> Self::Result {
+        let progress = self.session.as_ref().map(|s| s.progress());
+        MessageResult(LearnerStatus {
+            online: !self.conns.is_empty(),
+            activity_id: self.session.as_ref().map(|s| s.activity.id.clone()),
+            session_id: self.session.as_ref().map(|s| s.id.clone()),
+            answered: progress.map_or(0, |p| p.answered),
+            correct: progress.map_or(0, |p| p.correct),
+        })
+    }
+}
+
+impl Handler<Classes> for LearnerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Classes, _: &mut Context<Self>) {
+        self.class_ids = msg.class_ids;
+        self.announce_presence();
+    }
+}

@@ -1,0 +1,188 @@
+//! `LearnerActor`: one per live learner, shared by all of the learner's connections (and
+//! REST calls). It owns the open session (answer key, seqs, first answers), grades and
+//! answers `feedback` at once, hands each answer to the flusher, and runs the learner's
+//! screen-time clock.
+
+//!
+//! The actor is split by concern: `messages` (what the rest of the engine sends it),
+//! `play` (sessions and answers), `clock` (screen time) and `fanout` (presence, parent
+//! notifications, achievements).
+
+mod clock;
+mod fanout;
+mod messages;
+mod play;
+
+pub use messages::*;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix::prelude::*;
+use chrono::{NaiveDate, Utc};
+use chrono_tz::Tz;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::achievements::{Achievement, History};
+use crate::engine::Engine;
+use crate::protocol::{ErrorCode, OpenSessionView, Outbound, ServerMsg};
+use crate::screen_time::{ScreenClock, local_date};
+use crate::session::LiveSession;
+use crate::store::{LearnerProfile, ScreenTimeToday};
+
+pub const MAX_CONNECTIONS: usize = 5;
+
+/// A number in [0, 1) that differs from actor to actor.
+fn jitter() -> f64 {
+    (uuid::Uuid::new_v4().as_u128() % 10_000) as f64 / 10_000.0
+}
+
+enum ReplyTo {
+    Conn(u64),
+    Rest(oneshot::Sender<RestReply>),
+}
+
+pub struct LearnerActor {
+    learner_id: String,
+    name: String,
+    parent_id: Option<String>,
+    class_ids: Vec<String>,
+    history: History,
+    catalog: Arc<Vec<Achievement>>,
+    tz: Tz,
+    pub notifications_enabled: bool,
+    engine: Arc<Engine>,
+    conns: HashMap<u64, mpsc::Sender<Outbound>>,
+    session: Option<LiveSession>,
+    clock: ScreenClock,
+    last_activity: Instant,
+    rest_until: Option<Instant>,
+    /// REST answers waiting to be saved: (session, seq, waiter told saved or refused).
+    waiters: Vec<(String, u32, oneshot::Sender<bool>)>,
+    last_persist: Instant,
+    empty_since: Option<Instant>,
+}
+
+impl LearnerActor {
+    pub(crate) fn new(
+        engine: Arc<Engine>,
+        profile: LearnerProfile,
+        tz: Tz,
+        today: NaiveDate,
+        used: ScreenTimeToday,
+        session: Option<LiveSession>,
+        catalog: Arc<Vec<Achievement>>,
+    ) -> Self {
+        let now = Instant::now();
+        let persist_every = engine.config.persist_every;
+        let clock = ScreenClock::new(
+            &profile.id,
+            tz,
+            today,
+            used.used_seconds,
+            used.bonus_seconds,
+            profile.daily_limit_seconds,
+            now,
+            Utc::now(),
+            engine.config.idle_after,
+            engine.config.push_every,
+        );
+        Self {
+            learner_id: profile.id,
+            name: profile.name,
+            parent_id: profile.parent_id,
+            class_ids: profile.class_ids,
+            history: profile.history,
+            catalog,
+            tz,
+            notifications_enabled: profile.notifications_enabled,
+            engine,
+            conns: HashMap::new(),
+            session,
+            clock,
+            last_activity: now,
+            rest_until: None,
+            waiters: Vec::new(),
+            // Spread persists over the interval, so learners who connected together do not
+            // all write at the same second.
+            last_persist: now
+                .checked_sub(persist_every.mul_f64(jitter()))
+                .unwrap_or(now),
+            empty_since: Some(now),
+        }
+    }
+
+    fn send_to(&mut self, conn_id: u64, out: Outbound) {
+        if let Some(tx) = self.conns.get(&conn_id) {
+            if tx.try_send(out).is_err() {
+                // A connection that cannot keep up (or is gone) is dropped; its task closes.
+                tracing::debug!(learner = %self.learner_id, conn_id, "dropping a connection that does not read");
+                self.conns.remove(&conn_id);
+            }
+        }
+    }
+
+    fn broadcast(&mut self, msg: &ServerMsg) {
+        if self.conns.is_empty() {
+            return;
+        }
+        let out = Outbound::msg(msg);
+        let ids: Vec<u64> = self.conns.keys().copied().collect();
+        for id in ids {
+            self.send_to(id, out.clone());
+        }
+    }
+
+    fn reply(&mut self, to: ReplyTo, msgs: Vec<ServerMsg>, saved: Option<oneshot::Receiver<bool>>) {
+        match to {
+            ReplyTo::Conn(id) => {
+                for m in &msgs {
+                    self.send_to(id, Outbound::msg(m));
+                }
+            }
+            ReplyTo::Rest(tx) => {
+                let _ = tx.send(RestReply { msgs, saved });
+            }
+        }
+    }
+
+    fn error(
+        &mut self,
+        to: ReplyTo,
+        code: ErrorCode,
+        message: impl Into<String>,
+        seq: Option<i64>,
+    ) {
+        self.reply(to, vec![ServerMsg::error(code, message, seq)], None);
+    }
+
+    fn hello(&self) -> ServerMsg {
+        ServerMsg::Hello {
+            learner_id: self.learner_id.clone(),
+            time: self.clock.view(),
+            open_session: self.session.as_ref().map(|s| OpenSessionView {
+                session_id: s.id.clone(),
+                activity_id: s.activity.id.clone(),
+                last_saved_seq: s.last_saved_seq,
+            }),
+        }
+    }
+
+    fn local_date(&self) -> NaiveDate {
+        local_date(self.tz, Utc::now())
+    }
+}
+
+impl Actor for LearnerActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.run_interval(self.engine.config.tick, |act, ctx| act.tick(ctx));
+    }
+
+    fn stopped(&mut self, ctx: &mut Context<Self>) {
+        self.persist(true);
+        self.engine.unregister(&self.learner_id, &ctx.address());
+    }
+}

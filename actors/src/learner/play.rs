@@ -1,0 +1,415 @@
+//! Sessions and answers: start, resume, grade, save, complete.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix::prelude::*;
+use chrono::Utc;
+use tokio::sync::oneshot;
+
+use super::{LearnerActor, Persist, ReplyTo};
+use crate::achievements::Completion as HistoryCompletion;
+use crate::classes::ClassEvent;
+use crate::content::Answer;
+use crate::flusher::{Durable, Item};
+use crate::protocol::{ClientMsg, ErrorCode, ServerMsg};
+use crate::session::{AnswerResult, LiveSession};
+use crate::store::{
+    Activity, AnswerRecord, NewSession, NotificationKind, SessionEnd, SessionStatus, StoreError,
+};
+
+impl LearnerActor {
+    pub(super) fn handle_client(&mut self, msg: ClientMsg, to: ReplyTo, ctx: &mut Context<Self>) {
+        let now = Instant::now();
+        self.last_activity = now;
+        if matches!(to, ReplyTo::Rest(_)) {
+            self.rest_until = Some(now + self.engine.config.rest_presence);
+            self.empty_since = None;
+        }
+        match msg {
+            ClientMsg::Start { activity_id } => self.start_session(activity_id, to, ctx),
+            ClientMsg::Resume { session_id } => self.resume(session_id, to, ctx),
+            ClientMsg::Answer {
+                session_id,
+                seq,
+                question_id,
+                answer,
+            } => self.answer(session_id, seq, question_id, answer, to, ctx),
+            ClientMsg::Finish { session_id } => {
+                if self.session.as_ref().is_some_and(|s| s.id == session_id) {
+                    let completed = self.complete(SessionStatus::Completed, ctx);
+                    // Connections already got `completed` from the broadcast.
+                    if let ReplyTo::Rest(_) = to {
+                        self.reply(to, vec![completed], None);
+                    }
+                } else {
+                    self.error(to, ErrorCode::NoSession, "that session is not open", None);
+                }
+            }
+        }
+    }
+
+    pub(super) fn start_session(
+        &mut self,
+        activity_id: String,
+        to: ReplyTo,
+        ctx: &mut Context<Self>,
+    ) {
+        if self.clock.is_up() {
+            return self.error(to, ErrorCode::TimeUp, "no screen time left today", None);
+        }
+        // The activity comes from the content cache (a database read only on a miss).
+        // `wait`: no other message of this learner is handled until the session exists.
+        let fut = self.engine.content.activity(&activity_id);
+        ctx.wait(fut.into_actor(self).map(move |res, act, ctx| match res {
+            Ok(Some(activity)) if !activity.archived => act.open_session(activity, to, ctx),
+            Ok(_) => act.error(to, ErrorCode::UnknownActivity, "no such activity", None),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not load an activity");
+                act.error(
+                    to,
+                    ErrorCode::StorageUnavailable,
+                    "could not start now; try again shortly",
+                    None,
+                )
+            }
+        }));
+    }
+
+    /// Opens a session: its row goes to the flusher ahead of its answers, so play starts at
+    /// once (also while the database is away); a REST caller waits until the row is saved.
+    pub(super) fn open_session(
+        &mut self,
+        activity: Arc<Activity>,
+        to: ReplyTo,
+        ctx: &mut Context<Self>,
+    ) {
+        if self.session.is_some() {
+            self.complete(SessionStatus::Abandoned, ctx);
+        }
+        let session_id = uuid::Uuid::now_v7().to_string();
+        let started_at = Utc::now();
+        self.engine.flush.push(
+            Item::Start(NewSession {
+                session_id: session_id.clone(),
+                learner_id: self.learner_id.clone(),
+                activity_id: activity.id.clone(),
+                questions_total: activity.content.questions.len() as u32,
+                started_at,
+            }),
+            Some(ctx.address().recipient()),
+        );
+        let session = LiveSession::new(session_id.clone(), activity, started_at);
+        let started = ServerMsg::Started {
+            session_id: session_id.clone(),
+            activity: session.activity.public(),
+            answers: Vec::new(),
+            last_saved_seq: 0,
+        };
+        self.session = Some(session);
+        let saved = self.saved_waiter(&to, &session_id, 0, true);
+        self.reply(to, vec![started], saved);
+        self.announce_presence();
+    }
+
+    pub(super) fn started_msg(session: &LiveSession) -> ServerMsg {
+        ServerMsg::Started {
+            session_id: session.id.clone(),
+            activity: session.activity.public(),
+            answers: session.summary(),
+            last_saved_seq: session.last_saved_seq,
+        }
+    }
+
+    pub(super) fn resume(&mut self, session_id: String, to: ReplyTo, ctx: &mut Context<Self>) {
+        if let Some(s) = self.session.as_ref().filter(|s| s.id == session_id) {
+            let msg = Self::started_msg(s);
+            return self.reply(to, vec![msg], None);
+        }
+        let store = self.engine.store.clone();
+        let content = self.engine.content.clone();
+        let learner_id = self.learner_id.clone();
+        let io = async move {
+            let Some(snapshot) = store.load_session(&session_id).await? else {
+                return Ok(None);
+            };
+            if snapshot.learner_id != learner_id {
+                return Ok(None);
+            }
+            let activity = content.activity(&snapshot.activity_id).await?;
+            Ok::<_, StoreError>(Some((snapshot, activity)))
+        };
+        ctx.wait(io.into_actor(self).map(move |res, act, ctx| match res {
+            Ok(Some((snapshot, _))) if snapshot.status == SessionStatus::Completed => {
+                let completed = ServerMsg::Completed(crate::protocol::Completion {
+                    session_id: snapshot.session_id,
+                    activity_id: snapshot.activity_id,
+                    questions_total: snapshot.questions_total,
+                    questions_correct: snapshot.questions_correct,
+                    accuracy: snapshot.accuracy.unwrap_or(0.0),
+                    stars: snapshot.stars.unwrap_or(1),
+                    duration_seconds: snapshot.duration_seconds.unwrap_or(0),
+                });
+                act.reply(to, vec![completed], None);
+            }
+            Ok(Some((snapshot, Some(activity)))) if snapshot.status == SessionStatus::Open => {
+                if act.session.is_some() {
+                    act.complete(SessionStatus::Abandoned, ctx);
+                }
+                let session = LiveSession::from_snapshot(&snapshot, activity);
+                let msg = Self::started_msg(&session);
+                act.session = Some(session);
+                act.reply(to, vec![msg], None);
+                act.announce_presence();
+            }
+            Ok(_) => act.error(
+                to,
+                ErrorCode::NoSession,
+                "no open session with that id",
+                None,
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not load a session");
+                act.error(
+                    to,
+                    ErrorCode::StorageUnavailable,
+                    "could not resume now; try again shortly",
+                    None,
+                )
+            }
+        }));
+    }
+
+    pub(super) fn answer(
+        &mut self,
+        session_id: String,
+        seq: i64,
+        question_id: String,
+        answer: Answer,
+        to: ReplyTo,
+        ctx: &mut Context<Self>,
+    ) {
+        if self.clock.is_up() {
+            return self.error(
+                to,
+                ErrorCode::TimeUp,
+                "no screen time left today",
+                Some(seq),
+            );
+        }
+        let Some(session) = self.session.as_mut().filter(|s| s.id == session_id) else {
+            return self.error(
+                to,
+                ErrorCode::NoSession,
+                "that session is not open",
+                Some(seq),
+            );
+        };
+        // Reserve a place before grading: with the buffer full, the answer is refused and
+        // its seq stays free for the resend.
+        let next = session.last_seq() as i64 + 1;
+        let reservation = if seq == next {
+            match self.engine.flush.reserve() {
+                Some(r) => Some(r),
+                None => {
+                    return self.error(
+                        to,
+                        ErrorCode::StorageUnavailable,
+                        "answers cannot be saved right now; send it again shortly",
+                        Some(seq),
+                    );
+                }
+            }
+        } else {
+            None
+        };
+        match session.answer(seq, &question_id, &answer) {
+            AnswerResult::Rejected(code, message) => self.error(to, code, message, Some(seq)),
+            AnswerResult::Duplicate(feedback) => {
+                let saved = self.saved_waiter(&to, &session_id, feedback.seq, false);
+                self.reply(to, vec![ServerMsg::Feedback(feedback)], saved);
+            }
+            AnswerResult::New {
+                feedback,
+                first_attempt,
+                complete,
+            } => {
+                let category = session.activity.category.clone();
+                let record = AnswerRecord {
+                    session_id: session_id.clone(),
+                    learner_id: self.learner_id.clone(),
+                    seq: feedback.seq,
+                    question_id: feedback.question_id.clone(),
+                    answer_json: serde_json::to_string(&answer).unwrap_or_default(),
+                    correct: feedback.correct,
+                    first_attempt,
+                    answered_at: Utc::now(),
+                    category,
+                    local_date: self.local_date(),
+                };
+                let seq_u = feedback.seq;
+                self.class_event(ClassEvent::Answer {
+                    learner_id: self.learner_id.clone(),
+                    session_id: session_id.clone(),
+                    question_id: feedback.question_id.clone(),
+                    correct: feedback.correct,
+                    answered: feedback.progress.answered,
+                    right: feedback.progress.correct,
+                });
+                reservation
+                    .expect("a new seq always has a reservation")
+                    .send(record, ctx.address().recipient());
+                let mut msgs = vec![ServerMsg::Feedback(feedback)];
+                let saved = self.saved_waiter(&to, &session_id, seq_u, false);
+                if complete {
+                    if let ReplyTo::Conn(_) = to {
+                        // Feedback first, then `completed` to every connection.
+                        self.reply(to, msgs, None);
+                        self.complete(SessionStatus::Completed, ctx);
+                        return;
+                    }
+                    msgs.push(self.complete(SessionStatus::Completed, ctx));
+                }
+                self.reply(to, msgs, saved);
+            }
+        }
+    }
+
+    /// For REST: a receiver that resolves once `seq` is saved (at once if it already is).
+    /// Websocket clients learn it from `saved`, so they get none (nothing to track per answer).
+    /// `fresh`: the item was just queued, so it cannot be saved yet (seq 0 is a new session).
+    pub(super) fn saved_waiter(
+        &mut self,
+        to: &ReplyTo,
+        session_id: &str,
+        seq: u32,
+        fresh: bool,
+    ) -> Option<oneshot::Receiver<bool>> {
+        if let ReplyTo::Conn(_) = to {
+            return None;
+        }
+        let (tx, rx) = oneshot::channel();
+        let already = !fresh
+            && self
+                .session
+                .as_ref()
+                .is_some_and(|s| s.id == session_id && s.last_saved_seq >= seq);
+        if already {
+            let _ = tx.send(true);
+        } else {
+            self.waiters.push((session_id.to_string(), seq, tx));
+        }
+        Some(rx)
+    }
+
+    /// Ends the live session: the end goes to the flusher behind its answers, `completed`
+    /// to every connection. Returns the `completed` message.
+    pub(super) fn complete(&mut self, status: SessionStatus, ctx: &mut Context<Self>) -> ServerMsg {
+        let session = self.session.take().expect("complete needs a live session");
+        let now = Utc::now();
+        let c = session.completion(now);
+        self.engine.flush.push(
+            Item::End(SessionEnd {
+                session_id: session.id.clone(),
+                learner_id: self.learner_id.clone(),
+                status,
+                questions_answered: session.progress().answered,
+                questions_correct: c.questions_correct,
+                accuracy: c.accuracy,
+                stars: c.stars,
+                duration_seconds: c.duration_seconds,
+                ended_at: now,
+                category: session.activity.category.clone(),
+                local_date: self.local_date(),
+            }),
+            None,
+        );
+        if status == SessionStatus::Completed {
+            self.broadcast(&ServerMsg::Completed(c.clone()));
+            self.class_event(ClassEvent::Completed {
+                learner_id: self.learner_id.clone(),
+                session_id: c.session_id.clone(),
+                activity_id: c.activity_id.clone(),
+                accuracy: c.accuracy,
+                stars: c.stars,
+            });
+            self.notify_parent(
+                NotificationKind::ActivityCompleted,
+                format!("{} completed “{}”", self.name, session.activity.title),
+                format!("{} of {} right, {} star{}", c.questions_correct, c.questions_total, c.stars, if c.stars == 1 { "" } else { "s" }),
+                serde_json::json!({"session_id": c.session_id, "activity_id": c.activity_id, "accuracy": c.accuracy, "stars": c.stars}),
+            );
+            self.history.record(
+                HistoryCompletion {
+                    category: session.activity.category.clone(),
+                    accuracy: c.accuracy,
+                },
+                self.local_date(),
+                c.duration_seconds,
+            );
+            self.check_achievements(ctx);
+        }
+        self.announce_presence();
+        ServerMsg::Completed(c)
+    }
+
+    pub(super) fn persist(&mut self, ended: bool) {
+        self.last_persist = Instant::now();
+        let span = self.clock.span(ended.then(Utc::now));
+        if span.seconds == 0 {
+            return;
+        }
+        // Through the group commit like everything else the engine writes.
+        self.engine.flush.push(Item::Span(span), None);
+    }
+}
+
+impl Handler<Durable> for LearnerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Durable, _: &mut Context<Self>) {
+        if let Some(s) = self.session.as_mut().filter(|s| s.id == msg.session_id) {
+            s.last_saved_seq = s.last_saved_seq.max(msg.up_to_seq);
+        }
+        let mut i = 0;
+        while i < self.waiters.len() {
+            let (session, seq, _) = &self.waiters[i];
+            let outcome = if *session != msg.session_id {
+                None
+            } else if msg.refused.contains(seq) {
+                Some(false)
+            } else {
+                (*seq <= msg.up_to_seq).then_some(true)
+            };
+            match outcome {
+                Some(saved) => {
+                    let (_, _, tx) = self.waiters.swap_remove(i);
+                    let _ = tx.send(saved);
+                }
+                None => i += 1,
+            }
+        }
+        // A refused answer is never `saved`: every device hears it can never be stored.
+        for seq in &msg.refused {
+            self.broadcast(&ServerMsg::error(
+                ErrorCode::NotSaved,
+                "this answer can never be stored; play goes on",
+                Some(i64::from(*seq)),
+            ));
+        }
+        if msg.up_to_seq > 0 {
+            self.broadcast(&ServerMsg::Saved {
+                session_id: msg.session_id,
+                up_to_seq: msg.up_to_seq,
+            });
+        }
+    }
+}
+
+impl Handler<Persist> for LearnerActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Persist, _: &mut Context<Self>) {
+        self.persist(false);
+    }
+}
