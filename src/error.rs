@@ -20,6 +20,8 @@ pub enum ErrorKind {
     Forbidden,
     /// 404: unknown, or belongs to someone else.
     NotFound,
+    /// 405 with `Allow`: a known path, another method.
+    MethodNotAllowed { allow: String },
     /// 409: conflicts with existing state.
     Conflict,
     /// 413
@@ -179,11 +181,12 @@ impl From<anyhow::Error> for AppError {
 
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
-        match self.kind {
+        match &self.kind {
             ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
             ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
             ErrorKind::Forbidden => StatusCode::FORBIDDEN,
             ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ErrorKind::Conflict => StatusCode::CONFLICT,
             ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -195,17 +198,22 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        match self.kind {
+        match &self.kind {
             ErrorKind::Internal => tracing::error!(error = ?self, "request failed"),
             ErrorKind::Unavailable => tracing::warn!(error = ?self, "dependency unavailable"),
             _ => tracing::debug!(error = ?self, "request rejected"),
         }
         let mut res = HttpResponse::build(self.status_code());
-        if let ErrorKind::RateLimited { retry_after_secs } = self.kind {
+        if let ErrorKind::RateLimited { retry_after_secs } = &self.kind {
             res.insert_header((
                 header::RETRY_AFTER,
-                HeaderValue::from(retry_after_secs.max(1)),
+                HeaderValue::from((*retry_after_secs).max(1)),
             ));
+        }
+        if let ErrorKind::MethodNotAllowed { allow } = &self.kind {
+            if let Ok(v) = HeaderValue::from_str(allow) {
+                res.insert_header((header::ALLOW, v));
+            }
         }
         if self.kind == ErrorKind::Unauthorized {
             res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));

@@ -105,7 +105,22 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     }
     refuse_nul(bytes)?;
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(de) {
+    let mut result = serde_path_to_error::deserialize::<_, T>(de);
+    if let Err(err) = &result {
+        // JSON does not tell `2` from `2.0`, and JSON Schema calls both an integer: take an
+        // integral number where an integer is wanted (the slow path, only when it matters).
+        if err
+            .inner()
+            .to_string()
+            .starts_with("invalid type: floating point")
+        {
+            if let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(bytes) {
+                integral_floats_to_integers(&mut value);
+                result = serde_path_to_error::deserialize::<_, T>(value);
+            }
+        }
+    }
+    match result {
         Ok(v) => Ok(v),
         Err(err) => {
             let path = err.path().to_string();
@@ -140,6 +155,22 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
                 )),
             }
         }
+    }
+}
+
+fn integral_floats_to_integers(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
+                if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                    *n = serde_json::Number::from(f as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_to_integers),
+        Value::Object(map) => map.values_mut().for_each(integral_floats_to_integers),
+        _ => {}
     }
 }
 
@@ -290,6 +321,22 @@ mod tests {
         assert!(fields(&e).get("a[1].b").is_some(), "{:?}", e.details);
         // An escaped backslash followed by the letters is not NUL.
         assert!(parse_json::<serde_json::Value>(br#"{"a": "\\u0000"}"#).is_ok());
+    }
+
+    #[test]
+    fn integral_floats_are_integers_but_fractions_are_not() {
+        #[derive(serde::Deserialize)]
+        struct Age {
+            age: i32,
+        }
+        assert_eq!(parse_json::<Age>(br#"{"age": 8.0}"#).unwrap().age, 8);
+        let e = parse_json::<Age>(br#"{"age": 8.5}"#).err().unwrap();
+        assert!(
+            fields(&e)["age"]
+                .as_str()
+                .unwrap()
+                .contains("floating point")
+        );
     }
 
     #[test]

@@ -117,6 +117,7 @@ pub async fn export(state: web::Data<AppState>, user: AuthUser) -> AppResult<Htt
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct EraseRequest {
     #[validate(length(min = 1, max = 128, message = "required"))]
+    #[schema(min_length = 1, max_length = 128)]
     pub password: String,
 }
 impl Normalize for EraseRequest {}

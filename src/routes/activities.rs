@@ -40,15 +40,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ActivityFilter {
+    #[param(max_length = 50)]
     pub category: Option<String>,
+    #[param(max_length = 50)]
     pub sub_category: Option<String>,
     /// 1 (easiest) to 5.
+    #[param(minimum = 1, maximum = 5)]
     pub difficulty: Option<i32>,
     /// Only activities suitable for this age.
+    #[param(minimum = 2, maximum = 18)]
     pub age: Option<i32>,
     /// At most this many (default 100, at most 200).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<usize>,
-    /// The next page: the id of the last activity of the previous one.
+    /// The next page: the id of the last activity of the previous one (422 when no activity
+    /// has this id).
+    #[param(
+        min_length = 3,
+        max_length = 100,
+        pattern = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
+    )]
     pub after: Option<String>,
 }
 
@@ -76,6 +87,17 @@ pub async fn list(
     filter: web::Query<ActivityFilter>,
 ) -> AppResult<HttpResponse> {
     let f = filter.into_inner();
+    for (name, value) in [("category", &f.category), ("sub_category", &f.sub_category)] {
+        if value.as_ref().is_some_and(|v| v.chars().count() > 50) {
+            return Err(AppError::invalid_field(name, "at most 50 characters"));
+        }
+    }
+    if f.difficulty.is_some_and(|d| !(1..=5).contains(&d)) {
+        return Err(AppError::invalid_field("difficulty", "between 1 and 5"));
+    }
+    if f.age.is_some_and(|a| !(2..=18).contains(&a)) {
+        return Err(AppError::invalid_field("age", "between 2 and 18"));
+    }
     let limit = f.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(AppError::invalid_field(
@@ -164,21 +186,33 @@ fn valid_slug(id: &str) -> Result<(), validator::ValidationError> {
 pub struct ActivityRequest {
     /// A slug such as `math-fractions-1`; made from the title when left out (POST only).
     #[validate(custom(function = "valid_slug"))]
+    #[schema(
+        min_length = 3,
+        max_length = 100,
+        pattern = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
+    )]
     pub id: Option<String>,
     #[validate(length(min = 1, max = 200, message = "between 1 and 200 characters"))]
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub title: String,
     #[serde(default)]
     #[validate(length(max = 2000, message = "at most 2000 characters"))]
+    #[schema(max_length = 2000)]
     pub description: String,
     #[validate(length(min = 1, max = 50, message = "between 1 and 50 characters"))]
+    #[schema(min_length = 1, max_length = 50, pattern = r"\S")]
     pub category: String,
     #[validate(length(min = 1, max = 50, message = "between 1 and 50 characters"))]
+    #[schema(min_length = 1, max_length = 50, pattern = r"\S")]
     pub sub_category: Option<String>,
     #[validate(range(min = 1, max = 5, message = "between 1 and 5"))]
+    #[schema(minimum = 1, maximum = 5)]
     pub difficulty: i32,
     #[validate(range(min = 2, max = 18, message = "between 2 and 18"))]
+    #[schema(minimum = 2, maximum = 18)]
     pub age_min: i32,
     #[validate(range(min = 2, max = 18, message = "between 2 and 18"))]
+    #[schema(minimum = 2, maximum = 18)]
     pub age_max: i32,
     /// `[{id, prompt, answer_type, options?, correct_answer, explanation, tolerance?, image_url?, narration_url?}]`
     #[schema(value_type = Vec<Object>)]

@@ -32,6 +32,24 @@ pub const GRADES: [&str; 19] = [
 /// The IGCSE Music components; activities' syllabus components (sub-categories) are accepted too.
 pub const COMPONENTS: [&str; 3] = ["listening", "composing", "performing"];
 
+/// The IGCSE components; the catalog's sub-categories are accepted too, but change with it.
+fn component_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(COMPONENTS))
+        .description(Some(
+            "listening, composing, performing, or a sub-category of the catalog",
+        ))
+        .build()
+}
+
+fn grade_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(GRADES))
+        .build()
+}
+
 fn valid_grade(g: &str) -> Result<(), ValidationError> {
     if GRADES.contains(&g) {
         Ok(())
@@ -46,15 +64,20 @@ fn valid_grade(g: &str) -> Result<(), ValidationError> {
 pub struct AssessmentRequest {
     /// e.g. `mock`, `coursework`, `practice`.
     #[validate(length(min = 1, max = 50, message = "between 1 and 50 characters"))]
+    #[schema(min_length = 1, max_length = 50, pattern = r"\S")]
     pub assessment_type: String,
     /// listening, composing, performing, or an activity's syllabus component.
     #[validate(length(min = 1, max = 50, message = "between 1 and 50 characters"))]
+    #[schema(schema_with = component_schema)]
     pub component: String,
     #[validate(custom(function = "valid_grade"))]
+    #[schema(schema_with = grade_schema)]
     pub grade: String,
     #[validate(range(min = 0.0, max = 100.0, message = "between 0 and 100"))]
+    #[schema(minimum = 0.0, maximum = 100.0)]
     pub percentage: Option<f64>,
     #[validate(length(max = 5000, message = "at most 5000 characters"))]
+    #[schema(max_length = 5000)]
     pub feedback: Option<String>,
 }
 

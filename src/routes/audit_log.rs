@@ -24,6 +24,7 @@ pub struct AuditQuery {
     pub from: Option<chrono::DateTime<chrono::Utc>>,
     pub to: Option<chrono::DateTime<chrono::Utc>>,
     /// 1..200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// Cursor: the `id` of the last entry of the previous page.
     pub before: Option<String>,

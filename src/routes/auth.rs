@@ -80,10 +80,13 @@ pub struct RegisterRequest {
         email(message = "not a valid email address"),
         length(max = 254, message = "at most 254 characters")
     )]
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     #[validate(length(min = 8, max = 128, message = "between 8 and 128 characters"))]
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
     #[validate(length(min = 2, max = 100, message = "between 2 and 100 characters"))]
+    #[schema(min_length = 2, max_length = 100, pattern = r"\S[\s\S]*\S")]
     pub name: String,
     pub role: SignupRole,
 }
@@ -98,8 +101,10 @@ impl Normalize for RegisterRequest {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct LoginRequest {
     #[validate(length(min = 1, max = 254, message = "required"))]
+    #[schema(min_length = 1, max_length = 254, pattern = r"\S")]
     pub email: String,
     #[validate(length(min = 1, max = 128, message = "required"))]
+    #[schema(min_length = 1, max_length = 128)]
     pub password: String,
 }
 
@@ -448,8 +453,10 @@ pub fn bump_token_version(conn: &mut crate::db::DbConnection, user_id: &str) -> 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct PasswordChange {
     #[validate(length(min = 1, max = 128, message = "required"))]
+    #[schema(min_length = 1, max_length = 128)]
     pub current_password: String,
     #[validate(length(min = 8, max = 128, message = "between 8 and 128 characters"))]
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 impl Normalize for PasswordChange {}

@@ -53,6 +53,33 @@ fn valid_interests(items: &[String]) -> Result<(), ValidationError> {
     Ok(())
 }
 
+/// Up to 20 interests of 1..50 characters, not blank.
+fn interests_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(50))
+                .pattern(Some(r"\S")),
+        )
+        .max_items(Some(20))
+        .build()
+}
+
+/// An IANA time zone name: the ones this build knows.
+fn timezone_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            Type::String,
+            Type::Null,
+        ]))
+        .enum_values(Some(chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())))
+        .build()
+}
+
 fn valid_avatar(url: &str) -> Result<(), ValidationError> {
     let ok = url.len() <= 500
         && (url.starts_with("https://") || url.starts_with("http://") || url.starts_with('/'));
@@ -68,15 +95,20 @@ fn valid_avatar(url: &str) -> Result<(), ValidationError> {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct ChildRequest {
     #[validate(length(min = 1, max = 100, message = "between 1 and 100 characters"))]
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
     #[validate(range(min = 2, max = 18, message = "between 2 and 18"))]
+    #[schema(minimum = 2, maximum = 18)]
     pub age: i32,
     #[serde(default)]
     #[validate(custom(function = "valid_interests"))]
+    #[schema(schema_with = interests_schema)]
     pub interests: Vec<String>,
     #[validate(custom(function = "valid_avatar"))]
+    #[schema(max_length = 500, pattern = r"^(https?://|/)")]
     pub avatar_url: Option<String>,
     #[validate(custom(function = "valid_timezone"))]
+    #[schema(schema_with = timezone_schema)]
     pub timezone: Option<String>,
 }
 
@@ -92,8 +124,10 @@ impl Normalize for ChildRequest {
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 pub struct SettingsBody {
     #[validate(range(min = 0, max = 86_400, message = "between 0 and 86400 seconds"))]
+    #[schema(minimum = 0, maximum = 86_400)]
     pub daily_time_limit_seconds: Option<i32>,
     #[validate(range(min = 0.0, max = 1.0, message = "between 0 and 1"))]
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub volume: Option<f64>,
     pub narration_enabled: Option<bool>,
     pub notifications_enabled: Option<bool>,
@@ -122,6 +156,7 @@ impl From<LearnerSettingsRow> for SettingsView {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct GrantRequest {
     #[validate(range(min = 60, max = 7200, message = "between 60 and 7200 seconds"))]
+    #[schema(minimum = 60, maximum = 7200)]
     pub seconds: i32,
 }
 impl Normalize for GrantRequest {}

@@ -52,8 +52,10 @@ fn new_join_code() -> String {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct ClassRequest {
     #[validate(length(min = 1, max = 100, message = "between 1 and 100 characters"))]
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
     #[validate(length(max = 100, message = "at most 100 characters"))]
+    #[schema(max_length = 100)]
     pub subject: Option<String>,
 }
 impl Normalize for ClassRequest {
@@ -70,6 +72,7 @@ impl Normalize for ClassRequest {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct JoinRequest {
     #[validate(length(min = 1, max = 20, message = "a class code"))]
+    #[schema(min_length = 1, max_length = 20, pattern = r"\S")]
     pub join_code: String,
 }
 impl Normalize for JoinRequest {

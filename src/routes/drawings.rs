@@ -130,9 +130,22 @@ async fn read_field(
     Ok(buf)
 }
 
+/// The multipart form of an upload (read field by field; this type only documents it).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct DrawingUpload {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    title: String,
+    #[schema(min_length = 1, max_length = 50, pattern = r"\S")]
+    category: String,
+    /// PNG, JPEG or WebP (recognised by its first bytes), at most 5 MiB.
+    #[schema(value_type = String, format = Binary, content_media_type = "image/png")]
+    image: Vec<u8>,
+}
+
 /// Upload a drawing: multipart fields `title`, `category`, `image`.
 #[utoipa::path(post, path = "/v1/learners/{id}/drawings", tag = "drawings", security(("bearer" = [])),
-    request_body(content_type = "multipart/form-data", description = "title, category, image (PNG, JPEG or WebP, ≤ 5 MiB)"),
+    request_body(content = DrawingUpload, content_type = "multipart/form-data"),
     responses((status = 201, body = DrawingView), (status = 404), (status = 413), (status = 415), (status = 422)))]
 pub async fn upload(
     req: HttpRequest,

@@ -134,7 +134,7 @@ fn clip(s: &str, max: usize) -> String {
 
 /// Recreate another installation's export under this account (idempotent).
 #[utoipa::path(post, path = "/v1/me/import", tag = "account", security(("bearer" = [])),
-    request_body(content_type = "application/json", description = "the JSON of GET /v1/me/export from another installation (at most 64 MiB)"),
+    request_body(content = Object, content_type = "application/json", description = "the JSON of GET /v1/me/export from another installation (at most 64 MiB)"),
     responses((status = 200, description = "{created: {learners, sessions, answers, …}, skipped: {…}}: a second import of the same file creates nothing"),
         (status = 401), (status = 403, description = "admins have nothing to import into"), (status = 413), (status = 415), (status = 422)))]
 pub async fn import(

@@ -49,8 +49,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// Unknown routes answer in the same JSON error shape as everything else.
+/// Unknown routes answer in the same JSON error shape as everything else; a known path
+/// with a method it does not take is 405 with `Allow`.
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    if let Some(allow) = openapi::allowed(req.path()) {
+        let message = format!("{} takes {allow}", req.path());
+        return Err(AppError::new(
+            crate::error::ErrorKind::MethodNotAllowed { allow },
+            "method_not_allowed",
+            message,
+        ));
+    }
     Err(AppError::new(
         crate::error::ErrorKind::NotFound,
         "not_found",

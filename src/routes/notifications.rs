@@ -25,8 +25,10 @@ pub struct ListQuery {
     /// Only unread ones.
     pub unread: Option<bool>,
     /// 1..100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// Cursor: the `id` of the last notification of the previous page.
+    #[param(max_length = 100)]
     pub before: Option<String>,
 }
 
@@ -114,6 +116,9 @@ pub async fn list(
     let limit = q.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
         return Err(AppError::invalid_field("limit", "between 1 and 100"));
+    }
+    if q.before.as_ref().is_some_and(|b| b.len() > 100) {
+        return Err(AppError::invalid_field("before", "at most 100 characters"));
     }
     let page = state
         .db

@@ -5,6 +5,13 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
+mod complete;
+mod methods;
+
+pub use methods::allowed;
+
+use complete::SharedResponses;
+
 use super::{
     account, achievements, activities, assessments, audit_log, auth, backups, children, classes,
     drawings, health, import, notifications, parent_live, play, progress, sessions,
@@ -34,7 +41,7 @@ use super::{
         classes::join_for_child, classes::progress, classes::live,
     ),
     components(schemas(crate::auth::Role, crate::learners::LearnerView)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &SharedResponses),
     tags(
         (name = "auth", description = "Accounts and tokens"),
         (name = "operations", description = "Health and metrics"),

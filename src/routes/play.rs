@@ -23,6 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub struct TicketRequest {
     /// The learner the ticket will play as (required for `/v1/play`).
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub learner_id: Option<String>,
 }
 

@@ -250,9 +250,12 @@ pub async fn progress(
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct DailyQuery {
-    /// First day (the learner's calendar), default 6 days before `to`.
+    /// First day (the learner's calendar), default 6 days before `to`; years 1970..9999,
+    /// at most 366 days before `to` (422).
+    #[param(pattern = r"^(19[7-9][0-9]|[2-9][0-9]{3})-")]
     pub from: Option<NaiveDate>,
     /// Last day, default today.
+    #[param(pattern = r"^(19[7-9][0-9]|[2-9][0-9]{3})-")]
     pub to: Option<NaiveDate>,
 }
 
@@ -312,7 +315,9 @@ pub async fn daily(
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct WeekQuery {
-    /// ISO week, like `2026-W47`; default the current one.
+    /// ISO week, like `2026-W47`; default the current one (years 1970..9999; week 53 only in
+    /// a year that has one).
+    #[param(pattern = r"^(19[7-9][0-9]|[2-9][0-9]{3})-W(0[1-9]|[1-4][0-9]|5[0-2])$")]
     pub week: Option<String>,
 }
 
@@ -366,16 +371,24 @@ pub async fn weekly(
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct PageRequest {
     #[validate(length(min = 1, max = 100, message = "between 1 and 100 characters"))]
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub page_id: String,
     #[validate(length(min = 1, max = 200, message = "between 1 and 200 characters"))]
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub title: String,
     /// Seconds spent on the page in this visit (added up).
     #[validate(range(min = 0, max = 14_400, message = "between 0 and 14400"))]
+    #[schema(minimum = 0, maximum = 14_400)]
     pub seconds: i32,
     #[serde(default)]
     pub completed: bool,
 }
-impl Normalize for PageRequest {}
+impl Normalize for PageRequest {
+    fn normalize(&mut self) {
+        self.page_id = self.page_id.trim().to_string();
+        self.title = self.title.trim().to_string();
+    }
+}
 
 /// Study-page time (IGCSE pages): added to the page's total and to today's study time.
 #[utoipa::path(post, path = "/v1/learners/{id}/pages", tag = "progress", request_body = PageRequest, security(("bearer" = [])),

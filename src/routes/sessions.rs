@@ -32,6 +32,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct StartRequest {
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub activity_id: String,
 }
 impl Normalize for StartRequest {}
@@ -39,12 +40,41 @@ impl Normalize for StartRequest {}
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct AnswerRequest {
     #[validate(range(min = 1, max = 1_000_000, message = "a positive integer"))]
+    #[schema(minimum = 1, maximum = 1_000_000)]
     pub seq: i64,
     #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64)]
     pub question_id: String,
     /// A string, number or boolean, as the question's `answer_type` asks.
-    #[schema(value_type = Object)]
+    #[schema(schema_with = answer_schema)]
+    #[validate(custom(function = "valid_answer"))]
     pub answer: Answer,
+}
+
+fn valid_answer(answer: &Answer) -> Result<(), validator::ValidationError> {
+    match answer {
+        Answer::Text(t) if t.chars().count() > studyhub_actors::content::MAX_TEXT => {
+            let mut e = validator::ValidationError::new("answer");
+            e.message = Some("at most 2000 characters".into());
+            Err(e)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A string, a number or a boolean.
+fn answer_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(studyhub_actors::content::MAX_TEXT)),
+        )
+        .item(ObjectBuilder::new().schema_type(Type::Number))
+        .item(ObjectBuilder::new().schema_type(Type::Boolean))
+        .build()
+        .into()
 }
 impl Normalize for AnswerRequest {}
 

@@ -140,3 +140,86 @@ async fn openapi_lists_the_endpoints_and_docs_page_serves() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(String::from_utf8_lossy(&page.raw).contains("<html"));
 }
+
+/// What schemathesis checks at length in `.ci/run`, checked here in one pass: every `{…}`
+/// in a path is a declared parameter, and the statuses every handler shares are declared with
+/// the error body.
+#[actix_web::test]
+async fn openapi_declares_path_parameters_and_shared_statuses() {
+    let app = spawn_app().await;
+    let doc = app.get("/v1/openapi.json", None).await.body;
+    assert!(doc["components"]["schemas"]["Error"]["properties"]["error"].is_object());
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let names: Vec<&str> = path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+            .collect();
+        for (method, op) in item.as_object().unwrap() {
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            for name in &names {
+                assert!(
+                    params
+                        .iter()
+                        .any(|p| p["name"] == *name && p["in"] == "path"),
+                    "{method} {path}: `{name}` is not declared"
+                );
+            }
+            let responses = op["responses"].as_object().unwrap();
+            let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+            if secured {
+                assert!(responses.contains_key("401"), "{method} {path}: no 401");
+            }
+            if !names.is_empty() {
+                assert!(responses.contains_key("404"), "{method} {path}: no 404");
+            }
+            if op.get("requestBody").is_some() {
+                for status in ["413", "415", "422"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path}: no {status}"
+                    );
+                }
+            }
+            // `/health` answers 503 with its own report; everything else with the error.
+            if path != "/health" {
+                assert_eq!(
+                    responses["503"]["content"]["application/json"]["schema"]["$ref"],
+                    "#/components/schemas/Error",
+                    "{method} {path}"
+                );
+            }
+        }
+    }
+}
+
+#[actix_web::test]
+async fn a_known_path_with_another_method_is_405_with_allow() {
+    let app = spawn_app().await;
+    let res = app
+        .client
+        .patch(app.url("/v1/children/some-id"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        res.headers().get("allow").unwrap(),
+        "GET, HEAD, PUT, DELETE"
+    );
+    let res = app
+        .client
+        .put(app.url("/v1/auth/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(res.headers().get("allow").unwrap(), "POST");
+    // An unknown path stays 404.
+    let res = app
+        .client
+        .patch(app.url("/v1/nowhere"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
