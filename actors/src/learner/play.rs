@@ -26,6 +26,15 @@ impl LearnerActor {
             self.rest_until = Some(now + self.engine.config.rest_presence);
             self.empty_since = None;
         }
+        if let Some(seq) = match &msg {
+            ClientMsg::Start { .. } | ClientMsg::Resume { .. } => Some(None),
+            ClientMsg::Answer { seq, .. } => Some(Some(*seq)),
+            ClientMsg::Finish { .. } | ClientMsg::AskTime { .. } => None,
+        } {
+            if let Some(until) = self.downtime.at(Utc::now()) {
+                return self.reply(to, vec![ServerMsg::downtime_error(until, seq)], None);
+            }
+        }
         match msg {
             ClientMsg::Start { activity_id } => self.start_session(activity_id, to, ctx),
             ClientMsg::Resume { session_id } => self.resume(session_id, to, ctx),
@@ -46,6 +55,7 @@ impl LearnerActor {
                     self.error(to, ErrorCode::NoSession, "that session is not open", None);
                 }
             }
+            ClientMsg::AskTime { seconds, reason } => self.ask_time(seconds, reason, to, ctx),
         }
     }
 
