@@ -331,6 +331,14 @@ impl Engine {
         self.relay(event);
     }
 
+    /// Tells the parent's feeds on every node (nothing is stored).
+    pub fn tell_parent(&self, parent_id: &str, frame: crate::parents::ParentFrame) {
+        self.announce(LiveEvent::Parent {
+            parent_id: parent_id.to_string(),
+            frame,
+        });
+    }
+
     /// Delivers an event that came from another node to this node's parent feeds and class views.
     pub fn deliver(&self, event: LiveEvent) {
         match event {
