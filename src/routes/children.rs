@@ -454,9 +454,7 @@ pub(crate) async fn grant_time(
     let meta = meta.clone();
     state
         .db
-        .transaction(move |conn| {
-            insert_grant(conn, &meta, &granted_by, &learner_id, date, seconds)
-        })
+        .transaction(move |conn| insert_grant(conn, &meta, &granted_by, &learner_id, date, seconds))
         .await?;
     state.control.grant(&child.id, seconds as u64).await;
     Ok(child)
@@ -482,7 +480,9 @@ pub(crate) fn insert_grant(
             entity_type: "grant",
             entity_id: &id,
             old: None,
-            new: Some(serde_json::json!({"learner_id": learner_id, "date": date, "seconds": seconds})),
+            new: Some(
+                serde_json::json!({"learner_id": learner_id, "date": date, "seconds": seconds}),
+            ),
         },
     )?;
     diesel::insert_into(screen_time_grants::table)
