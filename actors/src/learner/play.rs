@@ -20,12 +20,7 @@ use crate::store::{
 
 impl LearnerActor {
     pub(super) fn handle_client(&mut self, msg: ClientMsg, to: ReplyTo, ctx: &mut Context<Self>) {
-        let now = Instant::now();
-        self.last_activity = now;
-        if matches!(to, ReplyTo::Rest(_)) {
-            self.rest_until = Some(now + self.engine.config.rest_presence);
-            self.empty_since = None;
-        }
+        // Refused inside downtime before anything else: a refused call is no activity.
         if let Some(seq) = match &msg {
             ClientMsg::Start { .. } | ClientMsg::Resume { .. } => Some(None),
             ClientMsg::Answer { seq, .. } => Some(Some(*seq)),
@@ -34,6 +29,12 @@ impl LearnerActor {
             if let Some(until) = self.downtime.at(Utc::now()) {
                 return self.reply(to, vec![ServerMsg::downtime_error(until, seq)], None);
             }
+        }
+        let now = Instant::now();
+        self.last_activity = now;
+        if matches!(to, ReplyTo::Rest(_)) {
+            self.rest_until = Some(now + self.engine.config.rest_presence);
+            self.empty_since = None;
         }
         match msg {
             ClientMsg::Start { activity_id } => self.start_session(activity_id, to, ctx),
