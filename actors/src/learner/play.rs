@@ -25,10 +25,9 @@ impl LearnerActor {
             ClientMsg::Start { .. } | ClientMsg::Resume { .. } => Some(None),
             ClientMsg::Answer { seq, .. } => Some(Some(*seq)),
             ClientMsg::Finish { .. } | ClientMsg::AskTime { .. } => None,
-        } {
-            if let Some(until) = self.downtime.at(Utc::now()) {
-                return self.reply(to, vec![ServerMsg::downtime_error(until, seq)], None);
-            }
+        } && let Some(until) = self.downtime.at(Utc::now())
+        {
+            return self.reply(to, vec![ServerMsg::downtime_error(until, seq)], None);
         }
         let now = Instant::now();
         self.last_activity = now;
