@@ -11,7 +11,7 @@ use chrono::Utc;
 use crate::bus::{Bus, LiveEvent};
 use crate::classes::ClassMonitor;
 use crate::flusher::{FlushConfig, FlushHandle};
-use crate::learner::{Grant, LearnerActor, Refresh, Settings};
+use crate::learner::{Grant, LearnerActor, Refresh, Settings, TimeRequestAnswered};
 use crate::parents::ParentNotifier;
 use crate::screen_time::{local_date, parse_tz};
 use crate::session::LiveSession;
@@ -248,6 +248,7 @@ impl Engine {
                 addr.do_send(Refresh {
                     daily_limit_seconds: p.daily_limit_seconds,
                     notifications_enabled: p.notifications_enabled,
+                    downtime: p.downtime,
                     bonus_seconds: now.bonus_seconds,
                 });
             }
@@ -330,6 +331,14 @@ impl Engine {
         self.relay(event);
     }
 
+    /// Tells the parent's feeds on every node (nothing is stored).
+    pub fn tell_parent(&self, parent_id: &str, frame: crate::parents::ParentFrame) {
+        self.announce(LiveEvent::Parent {
+            parent_id: parent_id.to_string(),
+            frame,
+        });
+    }
+
     /// Delivers an event that came from another node to this node's parent feeds and class views.
     pub fn deliver(&self, event: LiveEvent) {
         match event {
@@ -365,18 +374,20 @@ impl Engine {
             .is_ok()
     }
 
-    /// A parent changed the daily limit or notifications: felt at once by open sessions.
-    pub fn settings_changed(
-        &self,
-        learner_id: &str,
-        daily_limit_seconds: u64,
-        notifications_enabled: bool,
-    ) {
+    /// A parent changed the daily limit, notifications or downtime: felt at once by open
+    /// sessions (a downtime window that holds now closes them).
+    pub fn settings_changed(&self, learner_id: &str, settings: Settings) {
         match self.live(learner_id) {
-            Some(addr) => addr.do_send(Settings {
-                daily_limit_seconds,
-                notifications_enabled,
-            }),
+            Some(addr) => addr.do_send(settings),
+            None => self.note_change(learner_id),
+        }
+    }
+
+    /// A parent answered a request for more time (an approval already stored as a grant):
+    /// the child hears the answer, then its time.
+    pub fn time_request_answered(&self, learner_id: &str, answer: TimeRequestAnswered) {
+        match self.live(learner_id) {
+            Some(addr) => addr.do_send(answer),
             None => self.note_change(learner_id),
         }
     }

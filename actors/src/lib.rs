@@ -7,6 +7,7 @@ pub mod audience;
 pub mod bus;
 pub mod classes;
 pub mod content;
+pub mod downtime;
 pub mod engine;
 pub mod flusher;
 pub mod learner;

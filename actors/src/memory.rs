@@ -19,6 +19,8 @@ struct State {
     bonus: HashMap<(String, NaiveDate), u64>,
     unlocked: HashMap<(String, String), chrono::DateTime<chrono::Utc>>,
     notifications: Vec<Notification>,
+    /// Requests for more time with whether each is still pending.
+    time_requests: Vec<(NewTimeRequest, bool)>,
 }
 
 pub struct MemoryStore {
@@ -88,6 +90,7 @@ impl MemoryStore {
                 timezone: "UTC".into(),
                 daily_limit_seconds,
                 notifications_enabled: true,
+                downtime: Vec::new(),
             },
         );
     }
@@ -117,6 +120,15 @@ impl MemoryStore {
             .lock()
             .unwrap()
             .push(question_id.to_string());
+    }
+
+    /// A parent's answer, as the database would record it (the request is no longer pending).
+    pub fn answer_time_request(&self, request_id: &str) {
+        for (r, pending) in &mut self.state.lock().unwrap().time_requests {
+            if r.id == request_id {
+                *pending = false;
+            }
+        }
     }
 
     /// Notifications stored so far.
@@ -289,6 +301,33 @@ impl Store for MemoryStore {
         }
         self.batches_written.fetch_add(1, Ordering::SeqCst);
         ready(Ok(result))
+    }
+
+    fn ask_time(&self, request: NewTimeRequest) -> StoreFuture<AskOutcome> {
+        if let Some(e) = self.fail() {
+            return ready(Err(e));
+        }
+        let mut st = self.state.lock().unwrap();
+        let mine = || {
+            st.time_requests
+                .iter()
+                .filter(|(r, _)| r.learner_id == request.learner_id)
+        };
+        let outcome = if mine().any(|(_, pending)| *pending) {
+            AskOutcome::Pending
+        } else if mine()
+            .filter(|(r, _)| r.created_at >= request.day.0 && r.created_at < request.day.1)
+            .count() as i64
+            >= TIME_REQUESTS_PER_DAY
+        {
+            AskOutcome::DailyLimit
+        } else {
+            AskOutcome::Created
+        };
+        if outcome == AskOutcome::Created {
+            st.time_requests.push((request, true));
+        }
+        ready(Ok(outcome))
     }
 }
 

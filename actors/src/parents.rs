@@ -43,6 +43,13 @@ pub enum ParentFrame {
     Time { child_id: String, time: TimeView },
     /// A stored notification (pushed on the node that stored it, then relayed).
     Notification { notification: serde_json::Value },
+    /// A request for more time was answered (so every device of the parent knows).
+    TimeRequestAnswered {
+        child_id: String,
+        request_id: String,
+        approved: bool,
+        seconds: u64,
+    },
 }
 
 pub struct ParentNotifier {
@@ -134,6 +141,18 @@ impl ParentNotifier {
             ParentFrame::Notification { notification } => {
                 json!({"type": "notification", "notification": notification})
             }
+            ParentFrame::TimeRequestAnswered {
+                child_id,
+                request_id,
+                approved,
+                seconds,
+            } => json!({
+                "type": "time_request_answered",
+                "child_id": child_id,
+                "request_id": request_id,
+                "approved": approved,
+                "seconds": seconds,
+            }),
         };
         self.audience.broadcast(json.to_string());
     }

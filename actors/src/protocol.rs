@@ -1,6 +1,7 @@
 //! The play protocol's messages, typed both ways. Serialized once by the engine, parsed once
 //! by the connection; nothing on this path goes through `serde_json::Value`.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::content::{Answer, AnswerType, PublicQuestion};
@@ -29,6 +30,12 @@ pub enum ClientMsg {
     Finish {
         #[serde(deserialize_with = "id")]
         session_id: String,
+    },
+    /// The child asks the parent for more time today (checked by the learner actor).
+    AskTime {
+        seconds: i64,
+        #[serde(default)]
+        reason: Option<String>,
     },
 }
 
@@ -146,6 +153,16 @@ pub enum ErrorCode {
     /// The database refuses this answer for good (a dead letter): it is never `saved`; the
     /// socket and every other answer go on.
     NotSaved,
+    /// Inside a downtime window: no play until it ends.
+    Downtime,
+    /// `ask_time` while an earlier request still waits for the parent.
+    TimeRequestPending,
+    /// `ask_time` past the three requests of the child's day.
+    TimeRequestLimit,
+    /// A parent's answer to a request that is already answered.
+    AlreadyAnswered,
+    /// A parent's answer to a request that is not theirs or does not exist.
+    UnknownRequest,
 }
 
 impl ErrorCode {
@@ -161,6 +178,11 @@ impl ErrorCode {
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::StorageUnavailable => "storage_unavailable",
             ErrorCode::NotSaved => "not_saved",
+            ErrorCode::Downtime => "downtime",
+            ErrorCode::TimeRequestPending => "time_request_pending",
+            ErrorCode::TimeRequestLimit => "time_request_limit",
+            ErrorCode::AlreadyAnswered => "already_answered",
+            ErrorCode::UnknownRequest => "unknown_request",
         }
     }
 }
@@ -194,11 +216,29 @@ pub enum ServerMsg {
         left_seconds: u64,
     },
     TimeUp,
+    /// Inside a downtime window (then the close 4002).
+    Downtime {
+        until: DateTime<Utc>,
+    },
+    /// An `ask_time` was stored and the parent told.
+    TimeRequest {
+        request_id: String,
+        status: &'static str,
+    },
+    /// The parent answered; `time` follows.
+    TimeRequestAnswered {
+        request_id: String,
+        approved: bool,
+        seconds: u64,
+    },
     Error {
         code: ErrorCode,
         message: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         seq: Option<i64>,
+        /// With `downtime`: when play may start again.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        until: Option<DateTime<Utc>>,
     },
 }
 
@@ -208,6 +248,20 @@ impl ServerMsg {
             code,
             message: message.into(),
             seq,
+            until: None,
+        }
+    }
+
+    /// The refusal of play inside a downtime window.
+    pub fn downtime_error(until: DateTime<Utc>, seq: Option<i64>) -> Self {
+        ServerMsg::Error {
+            code: ErrorCode::Downtime,
+            message: format!(
+                "no play during downtime; play again at {}",
+                until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+            seq,
+            until: Some(until),
         }
     }
 
@@ -235,6 +289,8 @@ impl Outbound {
 /// Close codes of the play protocol.
 pub mod close {
     pub const TIME_UP: u16 = 4001;
+    /// A downtime window of the child's settings began (or was on at connect).
+    pub const DOWNTIME: u16 = 4002;
     /// The account's password changed, it signed out everywhere, or it was erased.
     pub const SIGNED_OUT: u16 = 4003;
     /// A sixth play socket of one learner closes the oldest.

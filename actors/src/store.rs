@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::achievements::{Achievement, History};
 use crate::content::ActivityContent;
+use crate::downtime::Window;
 use crate::protocol::PublicActivity;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +77,8 @@ pub struct LearnerProfile {
     pub timezone: String,
     pub daily_limit_seconds: u64,
     pub notifications_enabled: bool,
+    /// Weekly windows of local time with no play.
+    pub downtime: Vec<Window>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -325,6 +328,8 @@ pub enum NotificationKind {
     ActivityCompleted,
     TimeWarning,
     TimeLimitReached,
+    /// The child asks for more time (`data.request_id` is what the parent answers).
+    TimeRequest,
 }
 
 impl NotificationKind {
@@ -334,6 +339,7 @@ impl NotificationKind {
             NotificationKind::ActivityCompleted => "activity_completed",
             NotificationKind::TimeWarning => "time_warning",
             NotificationKind::TimeLimitReached => "time_limit_reached",
+            NotificationKind::TimeRequest => "time_request",
         }
     }
 }
@@ -367,6 +373,31 @@ impl Notification {
     }
 }
 
+/// A child's request for more time, as the learner actor asks to store it.
+#[derive(Debug, Clone)]
+pub struct NewTimeRequest {
+    pub id: String,
+    pub learner_id: String,
+    pub parent_id: String,
+    pub seconds: u32,
+    pub reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// The child's local day as instants `[start, end)`: what "three a day" counts in.
+    pub day: (DateTime<Utc>, DateTime<Utc>),
+}
+
+/// Requests a child may make in one local day.
+pub const TIME_REQUESTS_PER_DAY: i64 = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AskOutcome {
+    Created,
+    /// Another request of the child still waits for an answer.
+    Pending,
+    /// [`TIME_REQUESTS_PER_DAY`] were already made today.
+    DailyLimit,
+}
+
 pub trait Store: Send + Sync + 'static {
     fn load_learner(&self, learner_id: &str) -> StoreFuture<Option<LearnerProfile>>;
     fn load_screen_time(&self, learner_id: &str, date: NaiveDate) -> StoreFuture<ScreenTimeToday>;
@@ -377,6 +408,9 @@ pub trait Store: Send + Sync + 'static {
     /// after a failure whose commit actually went through. Everything the engine writes goes
     /// through here, so the database sees a few large transactions, not many small ones.
     fn write_batch(&self, batch: Batch) -> StoreFuture<BatchResult>;
+    /// Stores a request for more time unless one is pending or the day's are used up. Must
+    /// hold across nodes: the database decides (at most one pending request per learner).
+    fn ask_time(&self, request: NewTimeRequest) -> StoreFuture<AskOutcome>;
 }
 
 pub trait ContentSource: Send + Sync + 'static {

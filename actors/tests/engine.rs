@@ -7,12 +7,16 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use studyhub_actors::content::{ActivityContent, Answer, AnswerType, Question};
-use studyhub_actors::learner::{Connect, FromClient, LearnerActor};
+use studyhub_actors::learner::{Connect, FromClient, LearnerActor, Settings};
 use studyhub_actors::memory::{MemoryContent, MemoryStore};
 use studyhub_actors::protocol::{ClientMsg, Outbound};
 use studyhub_actors::store::Activity;
 use studyhub_actors::{Engine, EngineConfig};
 use tokio::sync::mpsc;
+
+/// Downtime and requests for more time, with the helpers below.
+#[path = "engine/time_rules.rs"]
+mod time_rules;
 
 fn activity() -> Activity {
     let q = |id: &str, key: f64| Question {
@@ -394,7 +398,14 @@ async fn two_devices_share_one_clock_a_lower_limit_ends_both_and_a_grant_restore
     b.expect("hello").await;
     assert_eq!(a.addr, b.addr, "one actor, so one clock, for both devices");
     // The parent lowers the limit below what is used: both devices end at once.
-    engine.settings_changed("kid", 0, true);
+    engine.settings_changed(
+        "kid",
+        Settings {
+            daily_limit_seconds: 0,
+            notifications_enabled: true,
+            downtime: Vec::new(),
+        },
+    );
     for c in [&mut a, &mut b] {
         assert_eq!(c.expect("time").await["left_seconds"], 0);
         c.expect("time_up").await;
@@ -485,7 +496,14 @@ async fn a_limit_changed_while_the_learners_actor_starts_is_not_lost() {
     tokio::task::yield_now().await;
     // ... when the parent lowers the limit: stored, then told to a learner not live yet.
     store.set_limit("kid", 120);
-    engine.settings_changed("kid", 120, true);
+    engine.settings_changed(
+        "kid",
+        Settings {
+            daily_limit_seconds: 120,
+            notifications_enabled: true,
+            downtime: Vec::new(),
+        },
+    );
     gate.add_permits(1_000);
     let addr = starting.await.unwrap();
     let (tx, mut rx) = mpsc::channel(256);

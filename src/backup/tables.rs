@@ -227,6 +227,10 @@ fn none<T>(_: &str) -> Option<Filter<T>> {
 
 fn keep<R>(_: &mut R, _: &str) {}
 
+fn no_downtime() -> String {
+    "[]".into()
+}
+
 use schema::{
     achievements as ach, activities as act, activity_sessions as ses, classes as cls,
     learner_achievements as lach, learners as lrn,
@@ -322,6 +326,9 @@ backup_tables! {
         narration_enabled: bool,
         notifications_enabled: bool,
         updated_at: NaiveDateTime,
+        /// Not in backups written before downtime existed.
+        #[serde(default = "no_downtime")]
+        downtime: String,
     }
     user = by_learner!(learner_settings);
     system = none;
@@ -463,6 +470,21 @@ backup_tables! {
         created_at: NaiveDateTime,
     }
     user = |uid| Some(Box::new(schema::notifications::parent_id.eq(uid.to_string()).nullable()));
+    system = none;
+    fix = keep;
+
+    TimeRequestRow => time_requests [id] {
+        id: String,
+        learner_id: String,
+        parent_id: String,
+        seconds: i32,
+        reason: Option<String>,
+        status: String,
+        created_at: NaiveDateTime,
+        answered_at: Option<NaiveDateTime>,
+        granted_seconds: Option<i32>,
+    }
+    user = |uid| Some(Box::new(schema::time_requests::parent_id.eq(uid.to_string()).nullable()));
     system = none;
     fix = keep;
 

@@ -57,6 +57,8 @@ pub struct LearnerSettingsRow {
     pub narration_enabled: bool,
     pub notifications_enabled: bool,
     pub updated_at: NaiveDateTime,
+    /// Downtime windows, a JSON array of `{days, start, end}`.
+    pub downtime: String,
 }
 
 impl LearnerSettingsRow {
@@ -68,6 +70,7 @@ impl LearnerSettingsRow {
             narration_enabled: true,
             notifications_enabled: true,
             updated_at: now,
+            downtime: "[]".into(),
         }
     }
 }

@@ -62,6 +62,7 @@ diesel::table! {
         narration_enabled -> Bool,
         notifications_enabled -> Bool,
         updated_at -> Timestamp,
+        downtime -> Text,
     }
 }
 
@@ -187,6 +188,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    time_requests (id) {
+        id -> Text,
+        learner_id -> Text,
+        parent_id -> Text,
+        seconds -> Integer,
+        reason -> Nullable<Text>,
+        status -> Text,
+        created_at -> Timestamp,
+        answered_at -> Nullable<Timestamp>,
+        granted_seconds -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
     classes (id) {
         id -> Text,
         teacher_id -> Text,
@@ -302,6 +317,7 @@ diesel::joinable!(learner_achievements -> achievements (achievement_id));
 diesel::joinable!(daily_progress -> learners (learner_id));
 diesel::joinable!(screen_time_logs -> learners (learner_id));
 diesel::joinable!(notifications -> learners (learner_id));
+diesel::joinable!(time_requests -> learners (learner_id));
 diesel::joinable!(classes -> users (teacher_id));
 diesel::joinable!(class_members -> classes (class_id));
 diesel::joinable!(class_members -> learners (learner_id));
@@ -323,6 +339,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     screen_time_logs,
     screen_time_grants,
     notifications,
+    time_requests,
     classes,
     class_members,
     page_progress,

@@ -1,11 +1,13 @@
-//! A parent's change reaches the child wherever it plays: a new limit or a grant is applied to
-//! the learner's live state on this node and, through Redis (`{prefix}:control`), on every
-//! other node. Without Redis there is one node and the local call is all there is.
+//! A parent's change reaches the child wherever it plays: a new limit, downtime, a grant or
+//! the answer to a request for more time is applied to the learner's live state on this node
+//! and, through Redis (`{prefix}:control`), on every other node. Without Redis there is one node and the local call is all there is.
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use studyhub_actors::Engine;
+use studyhub_actors::downtime::Window;
+use studyhub_actors::learner::{Settings, TimeRequestAnswered};
 
 use crate::auth::gate::TokenGate;
 use crate::cache::RedisCache;
@@ -18,6 +20,16 @@ enum Change {
         learner_id: String,
         daily_limit_seconds: u64,
         notifications_enabled: bool,
+        /// Absent from nodes that predate downtime: no windows.
+        #[serde(default)]
+        downtime: Vec<Window>,
+    },
+    /// A parent answered a request for more time (an approval is already stored as a grant).
+    TimeRequestAnswered {
+        learner_id: String,
+        request_id: String,
+        approved: bool,
+        seconds: u64,
     },
     Grant {
         learner_id: String,
@@ -61,7 +73,28 @@ fn apply(local: &Local, change: Change) {
             learner_id,
             daily_limit_seconds,
             notifications_enabled,
-        } => engine.settings_changed(&learner_id, daily_limit_seconds, notifications_enabled),
+            downtime,
+        } => engine.settings_changed(
+            &learner_id,
+            Settings {
+                daily_limit_seconds,
+                notifications_enabled,
+                downtime,
+            },
+        ),
+        Change::TimeRequestAnswered {
+            learner_id,
+            request_id,
+            approved,
+            seconds,
+        } => engine.time_request_answered(
+            &learner_id,
+            TimeRequestAnswered {
+                request_id,
+                approved,
+                seconds,
+            },
+        ),
         Change::Grant {
             learner_id,
             seconds,
@@ -107,17 +140,38 @@ impl LiveControl {
         }
     }
 
-    /// A new daily limit or notification setting, felt at once wherever the learner plays.
-    pub async fn settings_changed(
-        &self,
-        learner_id: &str,
-        daily_limit_seconds: u64,
-        notifications_enabled: bool,
-    ) {
+    /// A new daily limit, notification setting or downtime, felt at once wherever the
+    /// learner plays.
+    pub async fn settings_changed(&self, learner_id: &str, settings: Settings) {
         self.publish(Change::Settings {
             learner_id: learner_id.into(),
-            daily_limit_seconds,
-            notifications_enabled,
+            daily_limit_seconds: settings.daily_limit_seconds,
+            notifications_enabled: settings.notifications_enabled,
+            downtime: settings.downtime,
+        })
+        .await
+    }
+
+    /// Play stops at once wherever the learner plays (the child or account is going away).
+    pub async fn stop_play(&self, learner_id: &str) {
+        self.settings_changed(
+            learner_id,
+            Settings {
+                daily_limit_seconds: 0,
+                notifications_enabled: false,
+                downtime: Vec::new(),
+            },
+        )
+        .await
+    }
+
+    /// The answer to a request for more time reaches the child wherever it plays, then its time.
+    pub async fn time_request_answered(&self, learner_id: &str, answer: TimeRequestAnswered) {
+        self.publish(Change::TimeRequestAnswered {
+            learner_id: learner_id.into(),
+            request_id: answer.request_id,
+            approved: answer.approved,
+            seconds: answer.seconds,
         })
         .await
     }

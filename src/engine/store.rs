@@ -17,6 +17,7 @@ use crate::on_backend;
 use studyhub_actors::achievements::{Completion as HistoryCompletion, History};
 
 mod refusals;
+pub mod time_requests;
 
 /// Points a completed activity earns per star (achievements add their own reward points).
 pub const POINTS_PER_STAR: i32 = 10;
@@ -621,6 +622,7 @@ impl Store for DieselStore {
                 Option<String>,
                 Option<i32>,
                 Option<bool>,
+                Option<String>,
             )> = learners::table
                 .left_join(learner_settings::table)
                 .filter(learners::id.eq(&id))
@@ -631,10 +633,11 @@ impl Store for DieselStore {
                     learners::parent_id,
                     learner_settings::daily_time_limit_seconds.nullable(),
                     learner_settings::notifications_enabled.nullable(),
+                    learner_settings::downtime.nullable(),
                 ))
                 .first(conn)
                 .optional()?;
-            let Some((id, name, timezone, parent_id, limit, notify)) = row else {
+            let Some((id, name, timezone, parent_id, limit, notify, downtime)) = row else {
                 return Ok(None);
             };
             let class_ids: Vec<String> = class_members::table
@@ -650,6 +653,7 @@ impl Store for DieselStore {
                 class_ids,
                 daily_limit_seconds: limit.unwrap_or(3600).max(0) as u64,
                 notifications_enabled: notify.unwrap_or(true),
+                downtime: time_requests::parse_downtime(downtime.as_deref()),
             }))
         })
     }
@@ -714,5 +718,9 @@ impl Store for DieselStore {
             }
             res
         })
+    }
+
+    fn ask_time(&self, request: NewTimeRequest) -> StoreFuture<AskOutcome> {
+        self.run(move |conn| time_requests::ask(conn, &request))
     }
 }

@@ -36,7 +36,7 @@ fn learners_of(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<Learne
 /// Everything the account holds, readable: profile, learners with settings, sessions and
 /// their answers (decrypted), progress, screen time, pages, achievements, drawings (with the
 /// image, base64, up to an export-wide budget),
-/// assessments; notifications; classes taught and activities written.
+/// assessments, requests for more time; notifications; classes taught and activities written.
 #[utoipa::path(get, path = "/v1/me/export", tag = "account", security(("bearer" = [])),
     responses((status = 200, description = "all of the account's data as JSON"), (status = 401)))]
 pub async fn export(state: web::Data<AppState>, user: AuthUser) -> AppResult<HttpResponse> {
@@ -69,12 +69,14 @@ pub async fn export(state: web::Data<AppState>, user: AuthUser) -> AppResult<Htt
                 let unlocked: Vec<(String, chrono::NaiveDateTime)> = learner_achievements::table.filter(learner_achievements::learner_id.eq(&l.id)).select((learner_achievements::achievement_id, learner_achievements::unlocked_at)).load(conn)?;
                 let pictures: Vec<(String, String, String, chrono::NaiveDateTime, String, String)> = drawings::table.filter(drawings::learner_id.eq(&l.id)).select((drawings::id, drawings::title, drawings::category, drawings::created_at, drawings::content_type, drawings::object_key)).load(conn)?;
                 let grades: Vec<(String, String, String, Option<f64>, Option<String>, chrono::NaiveDateTime, String)> = assessments::table.filter(assessments::learner_id.eq(&l.id)).select((assessments::assessment_type, assessments::component, assessments::grade, assessments::percentage, assessments::feedback, assessments::created_at, assessments::id)).load(conn)?;
+                let asks: Vec<(String, i32, Option<String>, String, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>, Option<i32>)> = time_requests::table.filter(time_requests::learner_id.eq(&l.id)).order(time_requests::created_at.asc()).select((time_requests::id, time_requests::seconds, time_requests::reason, time_requests::status, time_requests::created_at, time_requests::answered_at, time_requests::granted_seconds)).load(conn)?;
                 let answer_json = |bytes: &[u8]| -> Value {
                     cipher.decrypt(bytes).ok().and_then(|p| serde_json::from_slice(&p).ok()).unwrap_or(Value::Null)
                 };
                 kids.push(json!({
                     "learner": crate::learners::LearnerView::from(l.clone()),
-                    "settings": settings.map(|s| json!({"daily_time_limit_seconds": s.daily_time_limit_seconds, "volume": s.volume, "narration_enabled": s.narration_enabled, "notifications_enabled": s.notifications_enabled})),
+                    "settings": settings.map(crate::routes::children::SettingsView::from),
+                    "time_requests": asks.iter().map(|r| json!({"id": r.0, "seconds": r.1, "reason": r.2, "status": r.3, "created_at": r.4.and_utc(), "answered_at": r.5.map(|t| t.and_utc()), "granted_seconds": r.6})).collect::<Vec<_>>(),
                     "sessions": sessions.iter().map(|s| { let st = stats.iter().find(|x| x.0 == s.0); json!({
                         "questions_total": st.map(|x| x.1), "questions_answered": st.map(|x| x.2), "questions_correct": st.map(|x| x.3), "duration_seconds": st.and_then(|x| x.4),
                         "id": s.0, "activity_id": s.1, "status": s.2, "accuracy": s.3, "stars": s.4, "started_at": s.5.and_utc(), "ended_at": s.6.map(|t| t.and_utc()),
@@ -153,7 +155,7 @@ pub async fn erase(
     }
     // Play ends at once for every learner of the account.
     for id in &learner_ids {
-        state.control.settings_changed(id, 0, false).await;
+        state.control.stop_play(id).await;
     }
     let uid = user.id.clone();
     let n = learner_ids.len();

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use studyhub_actors::learner::TimeNow;
+use studyhub_actors::learner::{Settings, TimeNow};
 use studyhub_actors::screen_time::{local_date, parse_tz};
 use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
@@ -19,6 +19,10 @@ use crate::extract::{Normalize, ValidJson};
 use crate::learners::LearnerView;
 use crate::state::AppState;
 use crate::time::{now, utc};
+
+mod downtime;
+
+pub use downtime::{DowntimeWindow, check as check_downtime};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/children", web::post().to(create))
@@ -131,6 +135,8 @@ pub struct SettingsBody {
     pub volume: Option<f64>,
     pub narration_enabled: Option<bool>,
     pub notifications_enabled: Option<bool>,
+    /// Weekly windows of the child's local time with no play (at most 14; `[]` clears them).
+    pub downtime: Option<Vec<DowntimeWindow>>,
 }
 impl Normalize for SettingsBody {}
 
@@ -140,6 +146,7 @@ pub struct SettingsView {
     pub volume: f64,
     pub narration_enabled: bool,
     pub notifications_enabled: bool,
+    pub downtime: Vec<DowntimeWindow>,
 }
 
 impl From<LearnerSettingsRow> for SettingsView {
@@ -149,6 +156,10 @@ impl From<LearnerSettingsRow> for SettingsView {
             volume: s.volume,
             narration_enabled: s.narration_enabled,
             notifications_enabled: s.notifications_enabled,
+            downtime: downtime::stored(&s.downtime)
+                .into_iter()
+                .map(DowntimeWindow::from)
+                .collect(),
         }
     }
 }
@@ -304,7 +315,7 @@ pub async fn delete(
     let uid = parent.0.id.clone();
     let child = own_child(&state, parent, path.into_inner()).await?;
     // Stop live play first: a deleted child must not keep a session open.
-    state.control.settings_changed(&child.id, 0, false).await;
+    state.control.stop_play(&child.id).await;
     state
         .db
         .transaction(move |conn| {
@@ -353,7 +364,7 @@ pub async fn get_settings(
 }
 
 /// Change settings (fields left out keep their value). A new limit reaches the child's open
-/// sessions at once.
+/// sessions at once; so does downtime (a window that holds now closes play with 4002).
 #[utoipa::path(put, path = "/v1/children/{id}/settings", tag = "children", request_body = SettingsBody, security(("bearer" = [])),
     responses((status = 200, body = SettingsView), (status = 404), (status = 422)))]
 pub async fn put_settings(
@@ -365,10 +376,13 @@ pub async fn put_settings(
 ) -> AppResult<HttpResponse> {
     let uid = parent.0.id.clone();
     let child = own_child(&state, parent, path.into_inner()).await?;
+    let b = body.0;
+    let windows = b.downtime.map(downtime::check).transpose()?;
     let current = load_settings(&state, child.id.clone()).await?;
     let old = audit::json(&SettingsView::from(current.clone()));
-    let b = body.0;
+    let windows = windows.unwrap_or_else(|| downtime::stored(&current.downtime));
     let next = LearnerSettingsRow {
+        downtime: serde_json::to_string(&windows).unwrap_or_else(|_| "[]".into()),
         daily_time_limit_seconds: b
             .daily_time_limit_seconds
             .unwrap_or(current.daily_time_limit_seconds),
@@ -408,8 +422,11 @@ pub async fn put_settings(
         .control
         .settings_changed(
             &child.id,
-            next.daily_time_limit_seconds.max(0) as u64,
-            next.notifications_enabled,
+            Settings {
+                daily_limit_seconds: next.daily_time_limit_seconds.max(0) as u64,
+                notifications_enabled: next.notifications_enabled,
+                downtime: windows,
+            },
         )
         .await;
     Ok(HttpResponse::Ok().json(SettingsView::from(next)))
@@ -472,24 +489,48 @@ pub(crate) async fn grant_time(
     let meta = meta.clone();
     state
         .db
-        .transaction(move |conn| {
-            let id = uuid::Uuid::now_v7().to_string();
-            audit::record(conn, &meta, Change { user_id: &granted_by, action: "create", entity_type: "grant", entity_id: &id, old: None, new: Some(serde_json::json!({"learner_id": learner_id, "date": date, "seconds": seconds})) })?;
-            diesel::insert_into(screen_time_grants::table)
-                .values((
-                    screen_time_grants::id.eq(&id),
-                    screen_time_grants::learner_id.eq(&learner_id),
-                    screen_time_grants::date.eq(date),
-                    screen_time_grants::seconds.eq(seconds),
-                    screen_time_grants::granted_by.eq(Some(granted_by)),
-                    screen_time_grants::created_at.eq(now()),
-                ))
-                .execute(conn)?;
-            Ok(())
-        })
+        .transaction(move |conn| insert_grant(conn, &meta, &granted_by, &learner_id, date, seconds))
         .await?;
     state.control.grant(&child.id, seconds as u64).await;
     Ok(child)
+}
+
+/// Stores a grant of extra time for the child's `date`, with its audit entry (call inside the
+/// transaction of the change that grants it).
+pub(crate) fn insert_grant(
+    conn: &mut crate::db::DbConnection,
+    meta: &RequestMeta,
+    granted_by: &str,
+    learner_id: &str,
+    date: chrono::NaiveDate,
+    seconds: i32,
+) -> AppResult<()> {
+    let id = uuid::Uuid::now_v7().to_string();
+    audit::record(
+        conn,
+        meta,
+        Change {
+            user_id: granted_by,
+            action: "create",
+            entity_type: "grant",
+            entity_id: &id,
+            old: None,
+            new: Some(
+                serde_json::json!({"learner_id": learner_id, "date": date, "seconds": seconds}),
+            ),
+        },
+    )?;
+    diesel::insert_into(screen_time_grants::table)
+        .values((
+            screen_time_grants::id.eq(&id),
+            screen_time_grants::learner_id.eq(learner_id),
+            screen_time_grants::date.eq(date),
+            screen_time_grants::seconds.eq(seconds),
+            screen_time_grants::granted_by.eq(Some(granted_by)),
+            screen_time_grants::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Today's screen time: used, limit, bonus, left, and the spans it was used in.

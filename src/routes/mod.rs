@@ -18,6 +18,7 @@ pub mod parent_live;
 pub mod play;
 pub mod progress;
 pub mod sessions;
+pub mod time_requests;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -45,7 +46,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(assessments::routes)
                 .configure(drawings::routes)
                 .configure(play::routes)
-                .configure(sessions::routes),
+                .configure(sessions::routes)
+                .configure(time_requests::routes),
         );
 }
 

@@ -14,7 +14,7 @@ use complete::SharedResponses;
 
 use super::{
     account, achievements, activities, assessments, audit_log, auth, backups, children, classes,
-    drawings, health, import, notifications, parent_live, play, progress, sessions,
+    drawings, health, import, notifications, parent_live, play, progress, sessions, time_requests,
 };
 
 #[derive(OpenApi)]
@@ -26,6 +26,7 @@ use super::{
         activities::list, activities::get_one, activities::create, activities::update, activities::delete,
         children::create, children::list, children::get_one, children::update, children::delete,
         children::get_settings, children::put_settings, children::grant, children::today,
+        time_requests::answer,
         play::create_ticket, play::play,
         sessions::start, sessions::answer, sessions::finish, sessions::get_session,
         achievements::catalog, achievements::unlocked,

@@ -1,6 +1,7 @@
 //! `GET /v1/parent/live`: a parent's live feed. `hello` with the unread count and each child's
 //! presence and time, then `notification`, `presence` and `time` as they happen. The parent
-//! may send `grant_time` (as the REST grant, felt at once) and `mark_read`.
+//! may send `grant_time` (as the REST grant, felt at once), `mark_read` and
+//! `answer_time_request` (as `POST /v1/time-requests/{id}`).
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::prelude::*;
@@ -15,11 +16,12 @@ use utoipa::IntoParams;
 use super::children::{grant_time, today_for};
 use super::notifications::{mark_read, unread_count};
 use super::play::ws_caller;
+use super::time_requests::answer_time_request;
 use crate::audit::RequestMeta;
 use crate::auth::Role;
 use crate::db::models::LearnerRow;
 use crate::db::schema::learners;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorKind};
 use crate::live::socket;
 use crate::state::AppState;
 use actix_web::FromRequest;
@@ -36,8 +38,19 @@ pub struct LiveQuery {
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum ParentMsg {
-    GrantTime { child_id: String, seconds: i64 },
-    MarkRead { notification_id: String },
+    GrantTime {
+        child_id: String,
+        seconds: i64,
+    },
+    MarkRead {
+        notification_id: String,
+    },
+    AnswerTimeRequest {
+        request_id: String,
+        approve: bool,
+        #[serde(default)]
+        seconds: Option<i64>,
+    },
 }
 
 async fn hello(state: &AppState, parent_id: String) -> AppResult<String> {
@@ -138,6 +151,42 @@ pub async fn parent_live(
                                 ErrorCode::Forbidden
                             } else {
                                 ErrorCode::BadMessage
+                            };
+                            send_error(&tx, code, &e.message);
+                        }
+                    });
+                }
+                ParentMsg::AnswerTimeRequest {
+                    request_id,
+                    approve,
+                    seconds,
+                } => {
+                    if seconds.is_some_and(|s| !(60..=3600).contains(&s)) {
+                        return Err(ServerMsg::error(
+                            ErrorCode::BadMessage,
+                            "seconds must be between 60 and 3600",
+                            None,
+                        ));
+                    }
+                    let (state, parent_id, tx, meta) =
+                        (state.clone(), parent_id.clone(), tx.clone(), meta.clone());
+                    actix_web::rt::spawn(async move {
+                        let seconds = seconds.map(|s| s as i32);
+                        if let Err(e) = answer_time_request(
+                            &state,
+                            &meta,
+                            &parent_id,
+                            &request_id,
+                            approve,
+                            seconds,
+                        )
+                        .await
+                        {
+                            let code = match e.kind {
+                                ErrorKind::NotFound => ErrorCode::UnknownRequest,
+                                ErrorKind::Conflict => ErrorCode::AlreadyAnswered,
+                                ErrorKind::Validation => ErrorCode::BadMessage,
+                                _ => ErrorCode::StorageUnavailable,
                             };
                             send_error(&tx, code, &e.message);
                         }

@@ -78,20 +78,32 @@ fn answer_schema() -> utoipa::openapi::schema::Schema {
 }
 impl Normalize for AnswerRequest {}
 
-fn play_error(code: ErrorCode, message: String) -> AppError {
+fn play_error(
+    code: ErrorCode,
+    message: String,
+    until: Option<chrono::DateTime<chrono::Utc>>,
+) -> AppError {
     let kind = match code {
         ErrorCode::BadMessage | ErrorCode::UnknownQuestion | ErrorCode::NotSaved => {
             ErrorKind::Validation
         }
-        ErrorCode::UnknownActivity => ErrorKind::NotFound,
-        ErrorCode::NoSession | ErrorCode::BadSeq => ErrorKind::Conflict,
-        ErrorCode::TimeUp | ErrorCode::Forbidden => ErrorKind::Forbidden,
-        ErrorCode::RateLimited => ErrorKind::RateLimited {
+        ErrorCode::UnknownActivity | ErrorCode::UnknownRequest => ErrorKind::NotFound,
+        ErrorCode::NoSession
+        | ErrorCode::BadSeq
+        | ErrorCode::TimeRequestPending
+        | ErrorCode::AlreadyAnswered => ErrorKind::Conflict,
+        ErrorCode::TimeUp | ErrorCode::Forbidden | ErrorCode::Downtime => ErrorKind::Forbidden,
+        ErrorCode::RateLimited | ErrorCode::TimeRequestLimit => ErrorKind::RateLimited {
             retry_after_secs: 1,
         },
         ErrorCode::StorageUnavailable => ErrorKind::Unavailable,
     };
-    AppError::new(kind, code.as_str(), message)
+    let err = AppError::new(kind, code.as_str(), message);
+    match until {
+        // Downtime: when play may start again.
+        Some(until) => err.with_details(json!({ "until": until })),
+        None => err,
+    }
 }
 
 /// Waits for the group commit that saves what the engine just took.
@@ -146,8 +158,14 @@ async fn call(
             continue; // the actor stopped in between: start a fresh one
         }
         if let Ok(reply) = rx.await {
-            if let Some(ServerMsg::Error { code, message, .. }) = reply.msgs.first() {
-                return Err(play_error(*code, message.clone()));
+            if let Some(ServerMsg::Error {
+                code,
+                message,
+                until,
+                ..
+            }) = reply.msgs.first()
+            {
+                return Err(play_error(*code, message.clone(), *until));
             }
             return Ok(reply);
         }

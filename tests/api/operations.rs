@@ -82,6 +82,7 @@ async fn openapi_lists_the_endpoints_and_docs_page_serves() {
         ("/v1/children/{id}/screen-time/grant", &["post"]),
         ("/v1/children/{id}/screen-time/today", &["get"]),
         ("/v1/children/{id}/classes", &["post"]),
+        ("/v1/time-requests/{id}", &["post"]),
         ("/v1/activities", &["get", "post"]),
         ("/v1/activities/{id}", &["get", "put", "delete"]),
         ("/v1/realtime/tickets", &["post"]),
@@ -136,6 +137,16 @@ async fn openapi_lists_the_endpoints_and_docs_page_serves() {
         "OpenAPI lists paths the test does not know: {:?}",
         paths.keys().collect::<Vec<_>>()
     );
+    // Settings carry downtime windows, both ways.
+    let schemas = &res.body["components"]["schemas"];
+    for s in ["SettingsBody", "SettingsView"] {
+        assert!(
+            schemas[s]["properties"]["downtime"].is_object(),
+            "{s}: {}",
+            schemas[s]
+        );
+    }
+    assert!(schemas["DowntimeWindow"]["properties"]["days"].is_object());
     let page = app.get("/docs/", None).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(String::from_utf8_lossy(&page.raw).contains("<html"));

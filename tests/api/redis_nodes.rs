@@ -17,7 +17,7 @@ fn activity(n: usize) -> Value {
 
 /// Two servers over one database sharing a Redis namespace of their own; `None` (skip)
 /// outside CI when no Redis is configured.
-async fn two_nodes() -> Option<(common::TestApp, KillableServer, Api)> {
+pub(crate) async fn two_nodes() -> Option<(common::TestApp, KillableServer, Api)> {
     let Ok(redis) = std::env::var("STUDYHUB_TEST_REDIS_URL") else {
         assert!(
             std::env::var("CI").is_err(),

@@ -98,6 +98,7 @@ impl LearnerActor {
         if self.rest_until.is_some_and(|t| t <= now) {
             self.rest_until = None;
         }
+        self.check_downtime();
         let present = self.present(now);
         let events = self
             .clock
@@ -122,8 +123,10 @@ impl Handler<Settings> for LearnerActor {
 
     fn handle(&mut self, msg: Settings, _: &mut Context<Self>) {
         self.notifications_enabled = msg.notifications_enabled;
+        self.downtime.set(msg.downtime);
         self.clock.set_limit(msg.daily_limit_seconds);
         self.time_changed();
+        self.check_downtime();
     }
 }
 
@@ -141,9 +144,11 @@ impl Handler<Refresh> for LearnerActor {
 
     fn handle(&mut self, msg: Refresh, _: &mut Context<Self>) {
         self.notifications_enabled = msg.notifications_enabled;
+        self.downtime.set(msg.downtime);
         self.clock.set_limit(msg.daily_limit_seconds);
         self.clock.set_bonus(msg.bonus_seconds);
         self.time_changed();
+        self.check_downtime();
     }
 }
 

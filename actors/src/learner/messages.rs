@@ -6,6 +6,7 @@ use actix::prelude::*;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{LearnerActor, MAX_CONNECTIONS, ReplyTo};
+use crate::downtime::Window;
 use crate::protocol::{ClientMsg, Outbound, ServerMsg, close};
 use crate::store::{SessionSnapshot, SessionStatus};
 
@@ -93,11 +94,13 @@ pub struct Persist;
 #[rtype(result = "crate::protocol::TimeView")]
 pub struct TimeNow;
 
-#[derive(Message)]
+/// What a parent's settings change for live play.
+#[derive(Message, Debug, Clone, PartialEq)]
 #[rtype(result = "()")]
 pub struct Settings {
     pub daily_limit_seconds: u64,
     pub notifications_enabled: bool,
+    pub downtime: Vec<Window>,
 }
 
 #[derive(Message)]
@@ -113,7 +116,17 @@ pub struct Grant {
 pub struct Refresh {
     pub daily_limit_seconds: u64,
     pub notifications_enabled: bool,
+    pub downtime: Vec<Window>,
     pub bonus_seconds: u64,
+}
+
+/// The parent answered a request for more time (an approval is already stored as a grant).
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub struct TimeRequestAnswered {
+    pub request_id: String,
+    pub approved: bool,
+    pub seconds: u64,
 }
 
 impl Handler<Connect> for LearnerActor {
@@ -121,6 +134,17 @@ impl Handler<Connect> for LearnerActor {
 
     fn handle(&mut self, msg: Connect, _: &mut Context<Self>) {
         let hello = Outbound::msg(&self.hello());
+        if let Some(until) = self.downtime.at(chrono::Utc::now()) {
+            let _ = msg.tx.try_send(hello);
+            let _ = msg
+                .tx
+                .try_send(Outbound::msg(&ServerMsg::Downtime { until }));
+            let _ = msg.tx.try_send(Outbound::Close {
+                code: close::DOWNTIME,
+                reason: "downtime",
+            });
+            return;
+        }
         if self.clock.is_up() {
             let _ = msg.tx.try_send(hello);
             let _ = msg.tx.try_send(Outbound::msg(&ServerMsg::TimeUp));

@@ -5,13 +5,16 @@
 
 //!
 //! The actor is split by concern: `messages` (what the rest of the engine sends it),
-//! `play` (sessions and answers), `clock` (screen time) and `fanout` (presence, parent
-//! notifications, achievements).
+//! `play` (sessions and answers), `clock` (screen time), `downtime` (no play inside the
+//! parent's windows), `requests` (asking the parent for more time) and `fanout` (presence,
+//! parent notifications, achievements).
 
 mod clock;
+mod downtime;
 mod fanout;
 mod messages;
 mod play;
+mod requests;
 
 pub use messages::*;
 
@@ -25,6 +28,7 @@ use chrono_tz::Tz;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::achievements::{Achievement, History};
+use crate::downtime::Schedule;
 use crate::engine::Engine;
 use crate::protocol::{ErrorCode, OpenSessionView, Outbound, ServerMsg};
 use crate::screen_time::{ScreenClock, local_date};
@@ -56,6 +60,7 @@ pub struct LearnerActor {
     conns: HashMap<u64, mpsc::Sender<Outbound>>,
     session: Option<LiveSession>,
     clock: ScreenClock,
+    downtime: Schedule,
     last_activity: Instant,
     rest_until: Option<Instant>,
     /// REST answers waiting to be saved: (session, seq, waiter told saved or refused).
@@ -89,6 +94,7 @@ impl LearnerActor {
             engine.config.push_every,
         );
         Self {
+            downtime: Schedule::new(profile.downtime, tz),
             learner_id: profile.id,
             name: profile.name,
             parent_id: profile.parent_id,

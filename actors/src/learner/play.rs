@@ -20,6 +20,15 @@ use crate::store::{
 
 impl LearnerActor {
     pub(super) fn handle_client(&mut self, msg: ClientMsg, to: ReplyTo, ctx: &mut Context<Self>) {
+        // Refused inside downtime before anything else: a refused call is no activity.
+        if let Some(seq) = match &msg {
+            ClientMsg::Start { .. } | ClientMsg::Resume { .. } => Some(None),
+            ClientMsg::Answer { seq, .. } => Some(Some(*seq)),
+            ClientMsg::Finish { .. } | ClientMsg::AskTime { .. } => None,
+        } && let Some(until) = self.downtime.at(Utc::now())
+        {
+            return self.reply(to, vec![ServerMsg::downtime_error(until, seq)], None);
+        }
         let now = Instant::now();
         self.last_activity = now;
         if matches!(to, ReplyTo::Rest(_)) {
@@ -46,6 +55,7 @@ impl LearnerActor {
                     self.error(to, ErrorCode::NoSession, "that session is not open", None);
                 }
             }
+            ClientMsg::AskTime { seconds, reason } => self.ask_time(seconds, reason, to, ctx),
         }
     }
 

@@ -58,6 +58,9 @@ pub(super) struct ExSettings {
     pub(super) volume: f64,
     pub(super) narration_enabled: bool,
     pub(super) notifications_enabled: bool,
+    /// Exports made before downtime existed have none.
+    #[serde(default)]
+    pub(super) downtime: Vec<crate::routes::children::DowntimeWindow>,
 }
 
 #[derive(Debug, Deserialize)]

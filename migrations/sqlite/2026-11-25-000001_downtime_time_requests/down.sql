@@ -1,0 +1,2 @@
+DROP TABLE time_requests;
+ALTER TABLE learner_settings DROP COLUMN downtime;

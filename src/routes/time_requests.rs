@@ -1,0 +1,226 @@
+//! A parent answers a child's request for more time: `POST /v1/time-requests/{id}` (the parent
+//! feed's `answer_time_request` goes through the same function). An approval is a grant for
+//! the child's today, stored with the answer in one transaction; the child hears
+//! `time_request_answered` then `time` wherever it plays.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use studyhub_actors::learner::TimeRequestAnswered;
+use studyhub_actors::parents::ParentFrame;
+use studyhub_actors::screen_time::{local_date, parse_tz};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::children::insert_grant;
+use crate::audit::{self, Change, RequestMeta};
+use crate::auth::ParentUser;
+use crate::db::schema::{learners, time_requests};
+use crate::error::{AppError, AppResult};
+use crate::extract::{Normalize, ValidJson};
+use crate::state::AppState;
+use crate::time::{now, utc};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/time-requests/{id}", web::post().to(answer));
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct AnswerRequest {
+    pub approve: bool,
+    /// With an approval: grant less than was asked (60 up to what was asked).
+    #[validate(range(min = 60, max = 3600, message = "between 60 and 3600 seconds"))]
+    pub seconds: Option<i32>,
+}
+impl Normalize for AnswerRequest {}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TimeRequestView {
+    pub id: String,
+    pub child_id: String,
+    /// What the child asked for.
+    pub seconds: i32,
+    pub reason: Option<String>,
+    /// `pending`, `approved` or `denied`.
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub answered_at: Option<DateTime<Utc>>,
+    /// What was granted (approved only).
+    pub granted_seconds: Option<i32>,
+}
+
+type Row = (
+    String,
+    String,
+    String,
+    i32,
+    Option<String>,
+    String,
+    chrono::NaiveDateTime,
+    Option<chrono::NaiveDateTime>,
+    Option<i32>,
+);
+
+fn view(r: Row) -> TimeRequestView {
+    TimeRequestView {
+        id: r.0,
+        child_id: r.1,
+        seconds: r.3,
+        reason: r.4,
+        status: r.5,
+        created_at: utc(r.6),
+        answered_at: r.7.map(utc),
+        granted_seconds: r.8,
+    }
+}
+
+/// Answer a child's request for more time. An approval grants `seconds` (default: what was
+/// asked; only lower) for the child's today, felt at once.
+#[utoipa::path(post, path = "/v1/time-requests/{id}", tag = "children", request_body = AnswerRequest, security(("bearer" = [])),
+    responses((status = 200, body = TimeRequestView), (status = 403, description = "not a parent"),
+        (status = 404, description = "no such request of the caller's children"),
+        (status = 409, description = "already answered (`already_answered`)"),
+        (status = 422, description = "`seconds` above what was asked, or out of range")))]
+pub async fn answer(
+    state: web::Data<AppState>,
+    parent: ParentUser,
+    meta: RequestMeta,
+    path: web::Path<String>,
+    body: ValidJson<AnswerRequest>,
+) -> AppResult<HttpResponse> {
+    let b = body.0;
+    let v = answer_time_request(
+        &state,
+        &meta,
+        &parent.0.id,
+        &path.into_inner(),
+        b.approve,
+        b.seconds,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+/// Records the parent's answer (and, approved, the grant) once; then the child and the
+/// parent's other devices hear it, on every node.
+pub(crate) async fn answer_time_request(
+    state: &AppState,
+    meta: &RequestMeta,
+    parent_id: &str,
+    request_id: &str,
+    approve: bool,
+    seconds: Option<i32>,
+) -> AppResult<TimeRequestView> {
+    let (pid, rid, meta) = (parent_id.to_string(), request_id.to_string(), meta.clone());
+    let answered = state
+        .db
+        .transaction(move |conn| {
+            let found: Option<(Row, String)> = time_requests::table
+                .inner_join(learners::table)
+                .filter(time_requests::id.eq(&rid))
+                .select((
+                    (
+                        time_requests::id,
+                        time_requests::learner_id,
+                        time_requests::parent_id,
+                        time_requests::seconds,
+                        time_requests::reason,
+                        time_requests::status,
+                        time_requests::created_at,
+                        time_requests::answered_at,
+                        time_requests::granted_seconds,
+                    ),
+                    learners::timezone,
+                ))
+                .first(conn)
+                .optional()?;
+            // Someone else's request is as unknown as one that does not exist.
+            let Some((row, timezone)) = found.filter(|(r, _)| r.2 == pid) else {
+                return Err(AppError::not_found("time request"));
+            };
+            if row.5 != "pending" {
+                return Err(AppError::conflict(
+                    "already_answered",
+                    format!("this request was already {}", row.5),
+                ));
+            }
+            let granted = match (approve, seconds) {
+                (false, _) => None,
+                (true, Some(s)) if s > row.3 => {
+                    return Err(AppError::invalid_field(
+                        "seconds",
+                        format!("at most the {} seconds asked for", row.3),
+                    ));
+                }
+                (true, s) => Some(s.unwrap_or(row.3)),
+            };
+            let status = if approve { "approved" } else { "denied" };
+            let at = now();
+            // Only a pending request changes: a racing answer finds it answered.
+            let changed = diesel::update(
+                time_requests::table
+                    .filter(time_requests::id.eq(&rid))
+                    .filter(time_requests::status.eq("pending")),
+            )
+            .set((
+                time_requests::status.eq(status),
+                time_requests::answered_at.eq(Some(at)),
+                time_requests::granted_seconds.eq(granted),
+            ))
+            .execute(conn)?;
+            if changed == 0 {
+                return Err(AppError::conflict(
+                    "already_answered",
+                    "this request was already answered",
+                ));
+            }
+            let old = view(row.clone());
+            let new = TimeRequestView {
+                status: status.to_string(),
+                answered_at: Some(utc(at)),
+                granted_seconds: granted,
+                ..old.clone()
+            };
+            audit::record(
+                conn,
+                &meta,
+                Change {
+                    user_id: &pid,
+                    action: "update",
+                    entity_type: "time_request",
+                    entity_id: &rid,
+                    old: audit::json(&old),
+                    new: audit::json(&new),
+                },
+            )?;
+            if let Some(s) = granted {
+                let date = local_date(parse_tz(&timezone), Utc::now());
+                insert_grant(conn, &meta, &pid, &new.child_id, date, s)?;
+            }
+            Ok(new)
+        })
+        .await?;
+    let seconds = answered.granted_seconds.unwrap_or(0).max(0) as u64;
+    state
+        .control
+        .time_request_answered(
+            &answered.child_id,
+            TimeRequestAnswered {
+                request_id: answered.id.clone(),
+                approved: approve,
+                seconds,
+            },
+        )
+        .await;
+    state.engine.tell_parent(
+        parent_id,
+        ParentFrame::TimeRequestAnswered {
+            child_id: answered.child_id.clone(),
+            request_id: answered.id.clone(),
+            approved: approve,
+            seconds,
+        },
+    );
+    Ok(answered)
+}
