@@ -212,7 +212,7 @@ def main():
             for path in EXCLUDED:
                 cmd += ["--exclude-path", path]
             print(f"schemathesis as {who}: {' '.join(cmd[:6])} …", flush=True)
-            if subprocess.run(cmd).returncode != 0:
+            if subprocess.run(cmd, cwd=data).returncode != 0:
                 failed = True
     finally:
         server.terminate()
