@@ -547,8 +547,10 @@ async fn a_killed_server_loses_no_saved_answer_and_counts_none_twice() {
             ws.saved_up_to(3).await;
         }
     }
-    drop(ws);
+    // Killed with the socket still open: a disconnect would write the screen-time span,
+    // and that third item would fill the batch and commit 4 and 5 before the crash.
     first.kill();
+    drop(ws);
 
     let second = KillableServer::start(&db, |_| {});
     let api = Api::new(second.port);
