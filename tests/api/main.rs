@@ -12,6 +12,7 @@ mod drawings;
 mod hostile;
 mod migrations;
 mod operations;
+mod outages;
 mod play;
 mod redis_nodes;
 mod rest;
