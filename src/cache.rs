@@ -9,6 +9,7 @@
 //! back, since messages sent meanwhile are lost.
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -37,6 +38,9 @@ pub struct RedisCache {
     up: watch::Sender<bool>,
     /// Invalidations that could not be published: sent once Redis is back.
     missed: Mutex<BTreeSet<String>>,
+    /// Channels this node listens to, and how many of them are subscribed now.
+    channels: AtomicUsize,
+    subscribed: AtomicUsize,
 }
 
 fn backoff(previous: Duration) -> Duration {
@@ -54,6 +58,8 @@ impl RedisCache {
             prefix: prefix.to_string(),
             up: watch::channel(false).0,
             missed: Mutex::new(BTreeSet::new()),
+            channels: AtomicUsize::new(0),
+            subscribed: AtomicUsize::new(0),
         });
         match me.open().await {
             Ok(()) => me.set_up(true),
@@ -65,8 +71,14 @@ impl RedisCache {
         Ok(me)
     }
 
-    /// Whether Redis answered the last ping (at most about a second ago).
+    /// Whether this node is on Redis: it answered the last ping (at most about a second ago)
+    /// and every channel the node listens to is subscribed.
     pub fn is_up(&self) -> bool {
+        self.answers()
+            && self.subscribed.load(Ordering::Acquire) == self.channels.load(Ordering::Acquire)
+    }
+
+    fn answers(&self) -> bool {
         *self.up.borrow()
     }
 
@@ -123,7 +135,7 @@ impl RedisCache {
                     self.open().await.is_ok() && self.ping().await
                 };
                 if ok {
-                    let was_up = self.is_up();
+                    let was_up = self.answers();
                     failures = 0;
                     retry = RETRY_FIRST;
                     self.set_up(true);
@@ -282,6 +294,7 @@ impl RedisCache {
     ) {
         let me = self.clone();
         let channel = self.key(name);
+        self.channels.fetch_add(1, Ordering::AcqRel);
         tokio::spawn(async move {
             let mut retry = RETRY_FIRST;
             let mut up = me.up.subscribe();
@@ -298,6 +311,7 @@ impl RedisCache {
                         tracing::debug!(channel, "subscribed");
                         up.borrow_and_update();
                         on_subscribed();
+                        me.subscribed.fetch_add(1, Ordering::AcqRel);
                         let mut messages = pubsub.on_message();
                         loop {
                             tokio::select! {
@@ -317,6 +331,7 @@ impl RedisCache {
                                 }
                             }
                         }
+                        me.subscribed.fetch_sub(1, Ordering::AcqRel);
                         tracing::debug!(channel, "subscription lost; subscribing again");
                     }
                 }

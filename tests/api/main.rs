@@ -15,4 +15,5 @@ mod operations;
 mod outages;
 mod play;
 mod redis_nodes;
+mod redis_outages;
 mod rest;

@@ -37,9 +37,13 @@ impl Player {
     /// A new parent's child on `api`, with a play socket and math-addition-1 started.
     pub async fn join(api: &Api, name: &str) -> Self {
         let (parent, child) = api.parent_with_child(name).await;
-        let mut ws = api
-            .ws(&format!("/v1/play?learner_id={child}"), &parent.access)
-            .await;
+        Self::play(api, &parent.access, &child).await
+    }
+
+    /// `child` on `api` (played by `token`'s holder), with math-addition-1 started.
+    pub async fn play(api: &Api, token: &str, child: &str) -> Self {
+        let child = child.to_string();
+        let mut ws = api.ws(&format!("/v1/play?learner_id={child}"), token).await;
         ws.expect("hello").await;
         ws.send(json!({"type": "start", "activity_id": "math-addition-1"}))
             .await;
@@ -99,6 +103,17 @@ impl Player {
         while self.answered < self.sent {
             self.read().await;
             assert!(self.closed.is_none(), "closed while answering");
+        }
+    }
+
+    /// Answers every question left: the session completes.
+    pub async fn finish(&mut self) {
+        while self.sent < ADDITION.len() as u32 {
+            self.answer().await;
+        }
+        while !self.completed {
+            self.read().await;
+            assert!(self.closed.is_none(), "closed before completed");
         }
     }
 
