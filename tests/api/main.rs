@@ -17,3 +17,4 @@ mod play;
 mod redis_nodes;
 mod redis_outages;
 mod rest;
+mod shutdown;
