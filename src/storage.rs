@@ -357,6 +357,26 @@ mod tests {
     }
 
     #[actix_web::test]
+    async fn a_failed_local_write_leaves_no_partial_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ObjectStore::local(dir.path()).unwrap();
+        // The rename at the end fails: a non-empty folder holds the object's name.
+        std::fs::create_dir_all(dir.path().join("x/y.png")).unwrap();
+        std::fs::write(dir.path().join("x/y.png/z"), b"").unwrap();
+        assert!(
+            store
+                .put("x/y.png", Bytes::from_static(b"png!"), "image/png")
+                .await
+                .is_err()
+        );
+        let left: Vec<_> = std::fs::read_dir(dir.path().join("x"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["y.png"]);
+    }
+
+    #[actix_web::test]
     async fn local_round_trip() {
         let dir = tempfile::tempdir().unwrap();
         let store = ObjectStore::local(dir.path()).unwrap();

@@ -18,3 +18,4 @@ mod redis_nodes;
 mod redis_outages;
 mod rest;
 mod shutdown;
+mod storage_outages;
