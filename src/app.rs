@@ -82,17 +82,15 @@ impl Application {
         let dummy_hash =
             web::block(move || bcrypt::hash("studyhub-dummy-password", cost)).await??;
         let cipher = settings.cipher();
+        // Redis away at start is not fatal: it is connected (and subscribed) once it answers.
         let redis = match settings.raw.redis_url.as_deref().filter(|u| !u.is_empty()) {
-            Some(url) => match RedisCache::connect(url, &settings.raw.redis_prefix).await {
-                Ok(r) => Some(Arc::new(r)),
-                Err(e) => {
-                    tracing::warn!(error = %e, redis = %redact_url(url), "Redis is not reachable: caching in process only");
-                    None
-                }
-            },
+            Some(url) => Some(
+                RedisCache::connect(url, &settings.raw.redis_prefix)
+                    .await
+                    .with_context(|| format!("cannot use REDIS_URL {}", redact_url(url)))?,
+            ),
             None => None,
         };
-        let redis_up = redis.is_some();
         let content = ContentCache::new(db.pool().clone(), redis.clone());
         let engine = engine::start_engine(
             db.pool().clone(),
@@ -126,12 +124,12 @@ impl Application {
             engine.clone(),
             token_gate.clone(),
             user_sockets.clone(),
-            redis,
+            redis.clone(),
             node,
         );
         let state = web::Data::new(AppState {
             control,
-            redis_up,
+            redis,
             storage,
             engine,
             content,
@@ -192,7 +190,9 @@ impl Application {
                 .default_service(web::to(routes::not_found))
         })
         .workers(workers)
-        .shutdown_timeout(5)
+        // Stops are ours (`crate::shutdown`): the engine drains before sockets close.
+        .disable_signals()
+        .shutdown_timeout(crate::shutdown::WORKERS_WAIT_SECS)
         .listen(listener)?
         .run();
         tracing::info!(
@@ -216,6 +216,20 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then stops gracefully (see `crate::shutdown`).
+    pub async fn run_until_signal(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let mut server = actix_web::rt::spawn(self.server);
+        tokio::select! {
+            done = &mut server => return done.unwrap_or_else(|e| Err(std::io::Error::other(e))),
+            () = crate::shutdown::signal() => {}
+        }
+        crate::shutdown::graceful(&self.state, handle).await;
+        server
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)))
     }
 
     pub fn into_server(self) -> Server {

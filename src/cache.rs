@@ -2,41 +2,160 @@
 //! with a TTL; a change deletes the key and publishes the id on `{prefix}:invalidate`, which
 //! every node listens to so its in-process copy goes too. Redis is an accelerator only: when
 //! it is slow or away, calls give up within a fraction of a second and the database answers.
+//!
+//! Redis may be away when the node starts, or go away later: a watcher pings it every second,
+//! connects (again) with backoff while it does not answer, and says whether it is up now
+//! (`/health`). Subscriptions reconnect by themselves and tell their owner when they are
+//! back, since messages sent meanwhile are lost.
 
-use std::sync::Arc;
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use tokio::sync::watch;
 
 const CALL_TIMEOUT: Duration = Duration::from_millis(300);
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 const TTL_SECS: u64 = 3600;
+/// How often the watcher pings while Redis answers.
+const PING_EVERY: Duration = Duration::from_secs(1);
+/// Reconnection backoff, while Redis does not answer.
+const RETRY_FIRST: Duration = Duration::from_millis(200);
+const RETRY_MAX: Duration = Duration::from_secs(2);
+/// After this many failed pings in a row the connection is dropped and made afresh.
+const FAILED_PINGS_BEFORE_RECONNECT: u32 = 3;
 
 pub struct RedisCache {
     client: redis::Client,
-    conn: ConnectionManager,
+    /// `None` until the first connection succeeds (and after a connection is given up).
+    conn: RwLock<Option<ConnectionManager>>,
     prefix: String,
+    /// Whether Redis answered the last ping.
+    up: watch::Sender<bool>,
+    /// Invalidations that could not be published: sent once Redis is back.
+    missed: Mutex<BTreeSet<String>>,
+    /// Channels this node listens to, and how many of them are subscribed now.
+    channels: AtomicUsize,
+    subscribed: AtomicUsize,
+}
+
+fn backoff(previous: Duration) -> Duration {
+    (previous * 2).min(RETRY_MAX)
 }
 
 impl RedisCache {
-    pub async fn connect(url: &str, prefix: &str) -> anyhow::Result<Self> {
+    /// A cache for `url`, connected if Redis answers now; either way a watcher keeps
+    /// (re)connecting in the background. Fails only for a URL that cannot be used.
+    pub async fn connect(url: &str, prefix: &str) -> anyhow::Result<Arc<Self>> {
         let client = redis::Client::open(url)?;
+        let me = Arc::new(Self {
+            client,
+            conn: RwLock::new(None),
+            prefix: prefix.to_string(),
+            up: watch::channel(false).0,
+            missed: Mutex::new(BTreeSet::new()),
+            channels: AtomicUsize::new(0),
+            subscribed: AtomicUsize::new(0),
+        });
+        match me.open().await {
+            Ok(()) => me.set_up(true),
+            Err(e) => {
+                tracing::warn!(error = %e, "Redis is not reachable: caching in process only until it answers")
+            }
+        }
+        me.clone().watch();
+        Ok(me)
+    }
+
+    /// Whether this node is on Redis: it answered the last ping (at most about a second ago)
+    /// and every channel the node listens to is subscribed.
+    pub fn is_up(&self) -> bool {
+        self.answers()
+            && self.subscribed.load(Ordering::Acquire) == self.channels.load(Ordering::Acquire)
+    }
+
+    fn answers(&self) -> bool {
+        *self.up.borrow()
+    }
+
+    async fn open(&self) -> anyhow::Result<()> {
         let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_millis(500)))
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
             .set_response_timeout(Some(CALL_TIMEOUT))
             .set_number_of_retries(1);
         let conn = tokio::time::timeout(
             Duration::from_secs(2),
-            ConnectionManager::new_with_config(client.clone(), config),
+            ConnectionManager::new_with_config(self.client.clone(), config),
         )
         .await
         .map_err(|_| anyhow::anyhow!("redis did not answer"))??;
-        Ok(Self {
-            client,
-            conn,
-            prefix: prefix.to_string(),
-        })
+        *self.conn.write().unwrap_or_else(|p| p.into_inner()) = Some(conn);
+        Ok(())
+    }
+
+    fn conn(&self) -> Option<ConnectionManager> {
+        self.conn.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn set_up(&self, up: bool) {
+        // Subscribers hear transitions only.
+        let changed = self.up.send_if_modified(|v| std::mem::replace(v, up) != up);
+        metrics::gauge!("studyhub_redis_up").set(if up { 1.0 } else { 0.0 });
+        if changed {
+            if up {
+                tracing::info!("Redis answers again");
+            } else {
+                tracing::warn!("Redis stopped answering: caching in process only until it is back");
+            }
+        }
+    }
+
+    async fn ping(&self) -> bool {
+        let Some(mut conn) = self.conn() else {
+            return false;
+        };
+        let cmd = redis::cmd("PING");
+        let ping = cmd.query_async::<String>(&mut conn);
+        matches!(tokio::time::timeout(CALL_TIMEOUT, ping).await, Ok(Ok(_)))
+    }
+
+    /// Pings every second while Redis answers; (re)connects with backoff while it does not.
+    fn watch(self: Arc<Self>) {
+        tokio::spawn(async move {
+            let mut failures = 0u32;
+            let mut retry = RETRY_FIRST;
+            loop {
+                let ok = if self.conn().is_some() {
+                    self.ping().await
+                } else {
+                    self.open().await.is_ok() && self.ping().await
+                };
+                if ok {
+                    let was_up = self.answers();
+                    failures = 0;
+                    retry = RETRY_FIRST;
+                    self.set_up(true);
+                    if !was_up {
+                        self.send_missed().await;
+                    }
+                    tokio::time::sleep(PING_EVERY).await;
+                } else {
+                    failures += 1;
+                    self.set_up(false);
+                    if failures >= FAILED_PINGS_BEFORE_RECONNECT {
+                        // The manager reconnects by itself on I/O errors; this also covers
+                        // one stuck on a connection that no longer answers.
+                        *self.conn.write().unwrap_or_else(|p| p.into_inner()) = None;
+                    }
+                    tokio::time::sleep(retry).await;
+                    retry = backoff(retry);
+                }
+            }
+        });
     }
 
     fn key(&self, name: &str) -> String {
@@ -44,7 +163,7 @@ impl RedisCache {
     }
 
     pub async fn get(&self, name: &str) -> Option<String> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn()?;
         match tokio::time::timeout(CALL_TIMEOUT, conn.get::<_, Option<String>>(self.key(name)))
             .await
         {
@@ -58,7 +177,9 @@ impl RedisCache {
     }
 
     pub async fn set(&self, name: &str, value: &str) {
-        let mut conn = self.conn.clone();
+        let Some(mut conn) = self.conn() else {
+            return;
+        };
         let _ = tokio::time::timeout(
             CALL_TIMEOUT,
             conn.set_ex::<_, _, ()>(self.key(name), value, TTL_SECS),
@@ -66,23 +187,56 @@ impl RedisCache {
         .await;
     }
 
-    /// Drops the shared copies and tells every node to drop theirs.
+    /// Drops the shared copies and tells every node to drop theirs. What cannot be done now
+    /// (Redis away) is done again once Redis answers, so no node keeps a stale copy.
     pub async fn invalidate(&self, names: &[String]) {
-        let mut conn = self.conn.clone();
+        if !self.try_invalidate(names).await {
+            let mut missed = self.missed.lock().unwrap_or_else(|p| p.into_inner());
+            missed.extend(names.iter().cloned());
+        }
+    }
+
+    async fn try_invalidate(&self, names: &[String]) -> bool {
+        let Some(mut conn) = self.conn() else {
+            return false;
+        };
         let keys: Vec<String> = names.iter().map(|n| self.key(n)).collect();
-        let _ = tokio::time::timeout(CALL_TIMEOUT, conn.del::<_, ()>(keys)).await;
+        let mut ok = matches!(
+            tokio::time::timeout(CALL_TIMEOUT, conn.del::<_, ()>(keys)).await,
+            Ok(Ok(()))
+        );
         for n in names {
-            let _ = tokio::time::timeout(
-                CALL_TIMEOUT,
-                conn.publish::<_, _, ()>(self.key("invalidate"), n),
-            )
-            .await;
+            ok &= matches!(
+                tokio::time::timeout(
+                    CALL_TIMEOUT,
+                    conn.publish::<_, _, ()>(self.key("invalidate"), n),
+                )
+                .await,
+                Ok(Ok(()))
+            );
+        }
+        ok
+    }
+
+    async fn send_missed(&self) {
+        let names: Vec<String> =
+            std::mem::take(&mut *self.missed.lock().unwrap_or_else(|p| p.into_inner()))
+                .into_iter()
+                .collect();
+        if !names.is_empty() {
+            tracing::info!(
+                count = names.len(),
+                "sending the invalidations Redis missed"
+            );
+            self.invalidate(&names).await;
         }
     }
 
     /// Publishes `payload` on the channel `{prefix}:{name}` (best effort).
     pub async fn publish(&self, name: &str, payload: &str) {
-        let mut conn = self.conn.clone();
+        let Some(mut conn) = self.conn() else {
+            return;
+        };
         let _ = tokio::time::timeout(
             CALL_TIMEOUT,
             conn.publish::<_, _, ()>(self.key(name), payload),
@@ -93,7 +247,9 @@ impl RedisCache {
     /// A lock shared by every node: `SET {prefix}:{name} token NX PX ttl`. `Ok(true)` when this
     /// caller holds it now; `Err` when Redis did not answer.
     pub async fn try_lock(&self, name: &str, token: &str, ttl: Duration) -> Result<bool, String> {
-        let mut conn = self.conn.clone();
+        let Some(mut conn) = self.conn() else {
+            return Err("redis is not connected".into());
+        };
         let mut cmd = redis::cmd("SET");
         cmd.arg(self.key(name))
             .arg(token)
@@ -110,7 +266,9 @@ impl RedisCache {
 
     /// Releases a lock taken with [`RedisCache::try_lock`], only if `token` still holds it.
     pub async fn unlock(&self, name: &str, token: &str) {
-        let mut conn = self.conn.clone();
+        let Some(mut conn) = self.conn() else {
+            return;
+        };
         let script = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
         let _ = tokio::time::timeout(
             CALL_TIMEOUT,
@@ -125,33 +283,60 @@ impl RedisCache {
     }
 
     /// Listens on `{prefix}:{name}` for as long as the process runs (messages from every node,
-    /// this one included), reconnecting with backoff when Redis goes away.
+    /// this one included), subscribing again with backoff whenever the subscription is lost
+    /// or the watcher sees Redis stop answering. `on_subscribed` runs after every
+    /// subscription: whatever was published while there was none is lost.
     pub fn listen(
         self: &Arc<Self>,
         name: &str,
+        on_subscribed: impl Fn() + Send + Sync + 'static,
         on_message: impl Fn(String) + Send + Sync + 'static,
     ) {
         let me = self.clone();
         let channel = self.key(name);
+        self.channels.fetch_add(1, Ordering::AcqRel);
         tokio::spawn(async move {
-            let mut backoff = Duration::from_millis(200);
+            let mut retry = RETRY_FIRST;
+            let mut up = me.up.subscribe();
             loop {
-                match me.client.get_async_pubsub().await {
-                    Ok(mut pubsub) => {
-                        if pubsub.subscribe(&channel).await.is_ok() {
-                            backoff = Duration::from_millis(200);
-                            let mut messages = pubsub.on_message();
-                            while let Some(msg) = messages.next().await {
-                                if let Ok(payload) = msg.get_payload::<String>() {
-                                    on_message(payload);
+                let pubsub =
+                    tokio::time::timeout(Duration::from_secs(2), me.client.get_async_pubsub())
+                        .await;
+                if let Ok(Ok(mut pubsub)) = pubsub {
+                    let subscribed =
+                        tokio::time::timeout(Duration::from_secs(2), pubsub.subscribe(&channel))
+                            .await;
+                    if let Ok(Ok(())) = subscribed {
+                        retry = RETRY_FIRST;
+                        tracing::debug!(channel, "subscribed");
+                        up.borrow_and_update();
+                        on_subscribed();
+                        me.subscribed.fetch_add(1, Ordering::AcqRel);
+                        let mut messages = pubsub.on_message();
+                        loop {
+                            tokio::select! {
+                                msg = messages.next() => match msg {
+                                    Some(msg) => {
+                                        if let Ok(payload) = msg.get_payload::<String>() {
+                                            on_message(payload);
+                                        }
+                                    }
+                                    None => break,
+                                },
+                                // A connection cut without a word can look alive for long.
+                                Ok(()) = up.changed() => {
+                                    if !*up.borrow_and_update() {
+                                        break;
+                                    }
                                 }
                             }
                         }
+                        me.subscribed.fetch_sub(1, Ordering::AcqRel);
+                        tracing::debug!(channel, "subscription lost; subscribing again");
                     }
-                    Err(e) => tracing::debug!(error = %e, "redis subscription failed; retrying"),
                 }
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(10));
+                tokio::time::sleep(retry).await;
+                retry = backoff(retry);
             }
         });
     }

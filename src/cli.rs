@@ -67,20 +67,7 @@ pub fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => actix_web::rt::System::new().block_on(async move {
             let app = Application::build(settings).await?;
-            let engine = app.state().engine.clone();
-            let served = app.run_until_stopped().await.context("server failed");
-            // Stopped (SIGINT/SIGTERM): write what the engine still holds before exiting.
-            tracing::info!(
-                backlog = engine.backlog(),
-                "stopping: writing what is queued"
-            );
-            if !engine.drain(std::time::Duration::from_secs(15)).await {
-                tracing::warn!(
-                    backlog = engine.backlog(),
-                    "the database did not take everything in time; clients resend unsaved answers"
-                );
-            }
-            served
+            app.run_until_signal().await.context("server failed")
         }),
         Command::Migrate => {
             let mut conn =

@@ -18,6 +18,7 @@ pub mod live;
 pub mod reports;
 pub mod routes;
 pub mod seed;
+pub mod shutdown;
 pub mod state;
 pub mod storage;
 pub mod telemetry;

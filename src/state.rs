@@ -36,6 +36,6 @@ pub struct AppState {
     pub storage: crate::storage::ObjectStore,
     /// Limits and grants, applied on every node.
     pub control: crate::engine::control::LiveControl,
-    /// Whether the shared Redis cache was reachable at start.
-    pub redis_up: bool,
+    /// The shared cache and bus, when `REDIS_URL` is set (up or not).
+    pub redis: Option<Arc<crate::cache::RedisCache>>,
 }

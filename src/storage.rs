@@ -60,6 +60,19 @@ pub fn content_type_of(key: &str) -> &'static str {
     }
 }
 
+/// Runs a write through `tmp`; when it fails (a full or read-only disk), `tmp` goes, so no
+/// partial object is left behind.
+fn without_leftovers(
+    tmp: &Path,
+    write: impl FnOnce() -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let done = write();
+    if done.is_err() {
+        let _ = std::fs::remove_file(tmp);
+    }
+    done
+}
+
 impl ObjectStore {
     pub fn local(dir: impl AsRef<Path>) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir.as_ref())?;
@@ -125,8 +138,10 @@ impl ObjectStore {
                     }
                     // Write then rename, so a reader never sees half a file.
                     let tmp = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4().simple()));
-                    std::fs::write(&tmp, &bytes)?;
-                    std::fs::rename(&tmp, &path)
+                    without_leftovers(&tmp, || {
+                        std::fs::write(&tmp, &bytes)?;
+                        std::fs::rename(&tmp, &path)
+                    })
                 })
                 .await
                 .map_err(|e| StorageError(e.to_string()))?
@@ -226,9 +241,11 @@ impl ObjectStore {
                         std::fs::create_dir_all(dir)?;
                     }
                     let tmp = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4().simple()));
-                    std::fs::copy(&file, &tmp)?;
-                    std::fs::File::open(&tmp)?.sync_all()?;
-                    std::fs::rename(&tmp, &path)
+                    without_leftovers(&tmp, || {
+                        std::fs::copy(&file, &tmp)?;
+                        std::fs::File::open(&tmp)?.sync_all()?;
+                        std::fs::rename(&tmp, &path)
+                    })
                 })
                 .await
                 .map_err(|e| StorageError(e.to_string()))?
@@ -301,14 +318,21 @@ impl ObjectStore {
         }
     }
 
-    /// Whether the store answers (for `/health`).
+    /// Whether the store answers (for `/health`), within two seconds.
     pub async fn check(&self) -> bool {
-        match self {
-            ObjectStore::Local(root) => tokio::fs::metadata(root).await.is_ok_and(|m| m.is_dir()),
-            ObjectStore::S3 { client, bucket } => {
-                client.head_bucket().bucket(bucket).send().await.is_ok()
+        let check = async {
+            match self {
+                ObjectStore::Local(root) => {
+                    tokio::fs::metadata(root).await.is_ok_and(|m| m.is_dir())
+                }
+                ObjectStore::S3 { client, bucket } => {
+                    client.head_bucket().bucket(bucket).send().await.is_ok()
+                }
             }
-        }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(2), check)
+            .await
+            .unwrap_or(false)
     }
 }
 
@@ -330,6 +354,26 @@ mod tests {
         ] {
             assert!(!valid_key(bad), "{bad}");
         }
+    }
+
+    #[actix_web::test]
+    async fn a_failed_local_write_leaves_no_partial_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ObjectStore::local(dir.path()).unwrap();
+        // The rename at the end fails: a non-empty folder holds the object's name.
+        std::fs::create_dir_all(dir.path().join("x/y.png")).unwrap();
+        std::fs::write(dir.path().join("x/y.png/z"), b"").unwrap();
+        assert!(
+            store
+                .put("x/y.png", Bytes::from_static(b"png!"), "image/png")
+                .await
+                .is_err()
+        );
+        let left: Vec<_> = std::fs::read_dir(dir.path().join("x"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["y.png"]);
     }
 
     #[actix_web::test]

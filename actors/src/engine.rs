@@ -256,6 +256,30 @@ impl Engine {
         Ok(addr)
     }
 
+    /// Reads every live learner's limit, notifications and today's grants again, as stored:
+    /// for when this node may have missed changes made on another (its bus was away).
+    pub async fn reload_live(&self) {
+        let live: Vec<(String, Addr<LearnerActor>)> = self
+            .learners
+            .lock()
+            .iter()
+            .map(|(id, addr)| (id.clone(), addr.clone()))
+            .collect();
+        for (learner_id, addr) in live {
+            let Ok(Some(p)) = self.store.load_learner(&learner_id).await else {
+                continue;
+            };
+            let today = local_date(parse_tz(&p.timezone), Utc::now());
+            if let Ok(now) = self.store.load_screen_time(&learner_id, today).await {
+                addr.do_send(Refresh {
+                    daily_limit_seconds: p.daily_limit_seconds,
+                    notifications_enabled: p.notifications_enabled,
+                    bonus_seconds: now.bonus_seconds,
+                });
+            }
+        }
+    }
+
     /// Marks a start of `learner_id` in progress until the guard is dropped.
     fn racing(&self, learner_id: &str) -> StartGuard<'_> {
         let mut starting = self.starting.lock().unwrap_or_else(|p| p.into_inner());
@@ -363,15 +387,22 @@ impl Engine {
     }
 
     /// For a graceful stop: every live learner writes its screen time, then everything queued
-    /// is committed (bounded by `timeout`). Returns whether it all got written.
+    /// is committed (bounded by `timeout`), then every learner tells its connections what is
+    /// saved. Returns whether it all got written.
     pub async fn drain(&self, timeout: Duration) -> bool {
         let learners: Vec<Addr<LearnerActor>> = self.learners.lock().values().cloned().collect();
-        for addr in learners {
+        // Each learner first handles what its connections sent before (one mailbox, in order),
+        // so their answers are queued before the flusher is asked to drain.
+        for addr in &learners {
             let _ = addr.send(crate::learner::Persist).await;
         }
-        tokio::time::timeout(timeout, self.flush.drain())
+        let written = tokio::time::timeout(timeout, self.flush.drain())
             .await
-            .is_ok()
+            .is_ok();
+        for addr in &learners {
+            let _ = addr.send(crate::learner::SaySaved).await;
+        }
+        written
     }
 
     /// A parent changed the daily limit, notifications or downtime: felt at once by open

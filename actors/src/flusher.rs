@@ -193,6 +193,7 @@ impl Flusher {
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, items = taken.len(), retry_in_ms = act.backoff.as_millis() as u64, "batch failed; will retry");
+                        metrics::counter!("studyhub_flush_retries_total").increment(1);
                         for p in taken.into_iter().rev() {
                             act.queue.push_front(p);
                         }

@@ -299,6 +299,8 @@ pub mod close {
     pub const NOT_READING: u16 = 1008;
     pub const TOO_MANY_ERRORS: u16 = 4008;
     pub const TOO_BIG: u16 = 1009;
+    /// The server is stopping (a restart or a deploy): reconnect, to another node if any.
+    pub const RESTARTING: u16 = 1012;
 }
 
 impl AnswerType {

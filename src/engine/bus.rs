@@ -41,11 +41,15 @@ pub fn connect(engine: &Arc<Engine>, redis: Arc<RedisCache>, node: String) {
         node: node.clone(),
     }));
     let engine = engine.clone();
-    redis.listen("live", move |payload| {
-        match serde_json::from_str::<Envelope>(&payload) {
+    // Live events are of the moment: what passed while this node was not listening is gone
+    // (notifications are stored, and feeds read them again on `hello`).
+    redis.listen(
+        "live",
+        || {},
+        move |payload| match serde_json::from_str::<Envelope>(&payload) {
             Ok(env) if env.node != node => engine.deliver(env.event),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "unreadable live event"),
-        }
-    });
+        },
+    );
 }

@@ -57,12 +57,21 @@ impl ContentCache {
             redis: redis.clone(),
         });
         if let Some(redis) = redis {
-            let weak = Arc::downgrade(&cache);
-            redis.listen("invalidate", move |name| {
-                if let Some(cache) = weak.upgrade() {
-                    cache.drop_local(&name);
-                }
-            });
+            let (weak, weak2) = (Arc::downgrade(&cache), Arc::downgrade(&cache));
+            redis.listen(
+                "invalidate",
+                // Changes made elsewhere while this node was not listening went unheard.
+                move || {
+                    if let Some(cache) = weak2.upgrade() {
+                        cache.drop_all_local();
+                    }
+                },
+                move |name| {
+                    if let Some(cache) = weak.upgrade() {
+                        cache.drop_local(&name);
+                    }
+                },
+            );
         }
         cache
     }
@@ -75,6 +84,15 @@ impl ContentCache {
                 .unwrap_or_else(|p| p.into_inner())
                 .remove(id);
         }
+        *self.catalog.write().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// Forgets every in-process copy.
+    fn drop_all_local(&self) {
+        self.activities
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
         *self.catalog.write().unwrap_or_else(|p| p.into_inner()) = None;
     }
 

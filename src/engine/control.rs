@@ -117,13 +117,22 @@ impl LiveControl {
         });
         if let Some(r) = &redis {
             let (local, me) = (local.clone(), node.clone());
-            r.listen("control", move |payload| {
-                match serde_json::from_str::<Envelope>(&payload) {
+            let missed = local.clone();
+            r.listen(
+                "control",
+                // Limits and grants published while this node was not listening: read what is
+                // stored for every learner live here. (Revoked tokens are re-checked within
+                // seconds anyway: the token gate's cache is short.)
+                move || {
+                    let engine = missed.engine.clone();
+                    tokio::spawn(async move { engine.reload_live().await });
+                },
+                move |payload| match serde_json::from_str::<Envelope>(&payload) {
                     Ok(env) if env.node != me => apply(&local, env.change),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "unreadable control message"),
-                }
-            });
+                },
+            );
         }
         Self { local, redis, node }
     }

@@ -12,6 +12,8 @@ use serde::de::DeserializeOwned;
 use studyhub_actors::protocol::{ErrorCode, Outbound, ServerMsg, close};
 use tokio::sync::mpsc;
 
+use super::revoke::{Signals, Stop};
+
 pub const MAX_FRAME: usize = 16 * 1024;
 pub const PING_EVERY: Duration = Duration::from_secs(10);
 pub const SILENT_LIMIT: Duration = Duration::from_secs(30);
@@ -134,9 +136,13 @@ pub async fn run(
     mut session: Session,
     stream: actix_ws::MessageStream,
     mut rx: mpsc::Receiver<Outbound>,
-    mut revoked: tokio::sync::watch::Receiver<u64>,
+    signals: Signals,
     mut on_text: impl FnMut(&str) -> Result<(), ServerMsg>,
 ) {
+    let Signals {
+        mut revoked,
+        mut stop,
+    } = signals;
     metrics::gauge!("studyhub_live_connections", "feed" => feed).increment(1.0);
     let mut stream = stream
         .max_frame_size(MAX_FRAME)
@@ -158,7 +164,12 @@ pub async fn run(
         };
     }
 
+    // A socket opened while the server stops sees the stop at once.
+    let mut phase = *stop.borrow_and_update();
     let close_with: Option<CloseReason> = loop {
+        if phase == Stop::Closing {
+            break flush_outbox(&mut session, &mut rx).await;
+        }
         tokio::select! {
             out = rx.recv() => match out {
                 Some(Outbound::Frame { json, is_error }) => {
@@ -176,6 +187,9 @@ pub async fn run(
                     Some(Ok(AggregatedMessage::Text(text))) => {
                         last_heard = Instant::now();
                         match frames.frame(last_heard) {
+                            // Stopping: not taken, not answered; the client sends it again
+                            // to the server it reconnects to.
+                            FrameVerdict::Take if phase != Stop::Running => None,
                             FrameVerdict::Take => on_text(&text).err(),
                             FrameVerdict::Refuse => {
                                 // Not counted in the error budget: the flood rule decides.
@@ -213,6 +227,7 @@ pub async fn run(
                 }
             },
             Ok(()) = revoked.changed() => break reason(close::SIGNED_OUT, "signed out"),
+            Ok(()) = stop.changed() => phase = *stop.borrow_and_update(),
             _ = heartbeat.tick() => {
                 if last_heard.elapsed() > SILENT_LIMIT {
                     break reason(1001, "no heartbeat");
@@ -237,6 +252,27 @@ pub async fn run(
     tracing::info!(feed, code = %code, reason = %why, "websocket closed");
     metrics::counter!("studyhub_ws_closes_total", "feed" => feed, "code" => code).increment(1);
     let _ = tokio::time::timeout(WRITE_TIMEOUT, session.close(close_with)).await;
+}
+
+/// Sends what the engine queued for this client (the last `feedback` and `saved` before a
+/// stop), then the reason to close: 1012, or the close the engine queued itself.
+async fn flush_outbox(
+    session: &mut Session,
+    rx: &mut mpsc::Receiver<Outbound>,
+) -> Option<CloseReason> {
+    while let Ok(out) = rx.try_recv() {
+        match out {
+            Outbound::Frame { json, .. } => {
+                match tokio::time::timeout(WRITE_TIMEOUT, session.text(json)).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_)) => return None,
+                    Err(_) => return reason(close::NOT_READING, "not reading"),
+                }
+            }
+            Outbound::Close { code, reason: why } => return reason(code, why),
+        }
+    }
+    reason(close::RESTARTING, "server restarting; reconnect")
 }
 
 #[cfg(test)]

@@ -560,9 +560,9 @@ pub async fn live(
     let conn_id = socket::next_conn_id();
     let (tx, rx) = mpsc::channel(socket::FEED_OUTBOX);
     monitor.do_send(MonitorConnect { conn_id, tx });
-    let revoked = state.user_sockets.subscribe(&user.id);
+    let signals = state.user_sockets.subscribe(&user.id);
     actix_web::rt::spawn(async move {
-        socket::run("teacher", session, stream, rx, revoked, |_| {
+        socket::run("teacher", session, stream, rx, signals, |_| {
             Err(ServerMsg::error(
                 ErrorCode::BadMessage,
                 "the class feed takes no messages",

@@ -146,7 +146,8 @@ pub struct DrawingUpload {
 /// Upload a drawing: multipart fields `title`, `category`, `image`.
 #[utoipa::path(post, path = "/v1/learners/{id}/drawings", tag = "drawings", security(("bearer" = [])),
     request_body(content = DrawingUpload, content_type = "multipart/form-data"),
-    responses((status = 201, body = DrawingView), (status = 404), (status = 413), (status = 415), (status = 422)))]
+    responses((status = 201, body = DrawingView), (status = 404), (status = 413), (status = 415), (status = 422),
+        (status = 503, description = "`storage_unavailable`: the object store did not take the image; nothing was kept")))]
 pub async fn upload(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -224,11 +225,16 @@ pub async fn upload(
         .ok_or_else(|| AppError::unsupported_media("images must be PNG, JPEG or WebP"))?;
     let id = uuid::Uuid::now_v7().to_string();
     let key = format!("drawings/{}/{id}.{ext}", access.learner.id);
-    state
-        .storage
-        .put(&key, image.clone(), content_type)
-        .await
-        .map_err(|e| storage_error("could not store the image", e))?;
+    if let Err(e) = state.storage.put(&key, image.clone(), content_type).await {
+        // A store that failed to answer may still have taken the object: ask it to let go
+        // (in the background; the client hears at once that nothing was kept).
+        let (store, k) = (state.clone(), key.clone());
+        actix_web::rt::spawn(async move { store.storage.delete(&k).await });
+        return Err(storage_error(
+            "the image could not be stored; nothing was kept, send it again later",
+            e,
+        ));
+    }
     let row: Row = (
         id,
         access.learner.id.clone(),
@@ -319,7 +325,8 @@ async fn find(state: &AppState, id: String) -> AppResult<Row> {
 
 /// The image itself.
 #[utoipa::path(get, path = "/v1/drawings/{id}/image", tag = "drawings", security(("bearer" = [])),
-    responses((status = 200, description = "the image"), (status = 404)))]
+    responses((status = 200, description = "the image"), (status = 404),
+        (status = 503, description = "`storage_unavailable`: the object store does not answer")))]
 pub async fn image(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -20,8 +20,8 @@ pub struct Health {
 pub struct Services {
     /// `ok` or `down`.
     pub database: &'static str,
-    /// `redis`, `in_process` (no Redis configured) or `down` (configured, not reachable:
-    /// the database serves instead).
+    /// `redis`, `in_process` (no Redis configured) or `down` (configured, not answering now:
+    /// the database serves, and the node reconnects by itself once Redis is back).
     pub cache: &'static str,
     /// `s3` or `local`, or `down` when the store does not answer.
     pub storage: &'static str,
@@ -45,10 +45,10 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
         uptime_seconds: state.started_at.elapsed().as_secs(),
         services: Services {
             database: if db_ok { "ok" } else { "down" },
-            cache: match (state.settings.raw.redis_url.is_some(), state.redis_up) {
-                (false, _) => "in_process",
-                (true, true) => "redis",
-                (true, false) => "down",
+            cache: match &state.redis {
+                None => "in_process",
+                Some(r) if r.is_up() => "redis",
+                Some(_) => "down",
             },
             storage: if state.storage.check().await {
                 state.storage.kind()
@@ -68,6 +68,10 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
 /// Prometheus metrics in the text exposition format.
 #[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain")))]
 pub async fn metrics_text(state: web::Data<AppState>) -> HttpResponse {
+    // Read at the scrape: the items waiting for the group commit (they pile up while the
+    // database is away) and the engine's live actors.
+    metrics::gauge!("studyhub_flush_queue_depth").set(state.engine.backlog() as f64);
+    metrics::gauge!("studyhub_live_learners").set(state.engine.live_learners() as f64);
     state.metrics.run_upkeep();
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")

@@ -128,10 +128,10 @@ pub async fn parent_live(
     let weak = tx.downgrade();
     drop(tx);
     let tx = weak;
-    let revoked = state.user_sockets.subscribe(&user.id);
+    let signals = state.user_sockets.subscribe(&user.id);
     let parent_id = user.id;
     actix_web::rt::spawn(async move {
-        socket::run("parent", session, stream, rx, revoked, |text| {
+        socket::run("parent", session, stream, rx, signals, |text| {
             match socket::parse_frame::<ParentMsg>(text)? {
                 ParentMsg::GrantTime { child_id, seconds } => {
                     if !(60..=7200).contains(&seconds) {

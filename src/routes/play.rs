@@ -120,7 +120,7 @@ pub async fn play(
     .map_err(engine_error)?;
     let (response, session, stream) = actix_ws::handle(&req, body)
         .map_err(|e| AppError::bad_request("not_a_websocket", e.to_string()))?;
-    let revoked = state.user_sockets.subscribe(&user_id);
+    let signals = state.user_sockets.subscribe(&user_id);
     actix_web::rt::spawn(async move {
         let conn_id = socket::next_conn_id();
         let (tx, rx) = tokio::sync::mpsc::channel(socket::OUTBOX);
@@ -129,7 +129,7 @@ pub async fn play(
             return;
         }
         let actor = addr.clone();
-        socket::run("play", session, stream, rx, revoked, move |text| {
+        socket::run("play", session, stream, rx, signals, move |text| {
             let msg = socket::parse_frame::<ClientMsg>(text)?;
             actor.do_send(FromClient { conn_id, msg });
             Ok(())

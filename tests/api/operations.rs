@@ -1,8 +1,8 @@
-//! Health, metrics, OpenAPI and docs; the database going away and coming back.
+//! Health, metrics, OpenAPI and docs. (Dependencies going away and coming back: `outages`,
+//! `redis_outages`, `storage_outages`.)
 
 use crate::common::spawn_app;
 use awc::http::StatusCode;
-use studyhub::db::Backend;
 
 #[actix_web::test]
 async fn health_reports_version_uptime_and_services() {
@@ -16,34 +16,6 @@ async fn health_reports_version_uptime_and_services() {
     assert_eq!(res.body["services"]["cache"], "in_process");
     assert_eq!(res.body["services"]["storage"], "local");
     assert!(res.headers.contains_key("x-request-id"));
-}
-
-/// A real outage: the database refuses connections and the open ones are cut. Only
-/// PostgreSQL can go away under a running server; an embedded SQLite file cannot.
-#[actix_web::test]
-async fn health_is_503_while_the_database_is_down_and_recovers() {
-    let app = spawn_app().await;
-    if app.db.backend != Backend::Postgres {
-        // SQLite: the database is a file the server holds open; health stays 200.
-        assert_eq!(app.get("/health", None).await.status, StatusCode::OK);
-        return;
-    }
-    assert_eq!(app.get("/health", None).await.status, StatusCode::OK);
-    app.db.take_down();
-    let res = app.get("/health", None).await;
-    assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE, "{}", res.body);
-    assert_eq!(res.body["services"]["database"], "down");
-    // Requests that need the database answer 503 in the contract's shape, not 500.
-    let res = app
-        .post(
-            "/v1/auth/login",
-            None,
-            &serde_json::json!({"email": "a@b.co", "password": "whatever1"}),
-        )
-        .await;
-    assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE, "{}", res.body);
-    app.db.bring_up();
-    assert_eq!(app.get("/health", None).await.status, StatusCode::OK);
 }
 
 #[actix_web::test]

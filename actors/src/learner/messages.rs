@@ -89,6 +89,11 @@ pub struct StudySeconds {
 #[rtype(result = "()")]
 pub struct Persist;
 
+/// The server stops: tell every connection what is saved (after the last group commit).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SaySaved;
+
 /// The clock as it stands now.
 #[derive(Message)]
 #[rtype(result = "crate::protocol::TimeView")]

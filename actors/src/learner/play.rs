@@ -7,7 +7,7 @@ use actix::prelude::*;
 use chrono::Utc;
 use tokio::sync::oneshot;
 
-use super::{LearnerActor, Persist, ReplyTo};
+use super::{LearnerActor, Persist, ReplyTo, SaySaved};
 use crate::achievements::Completion as HistoryCompletion;
 use crate::classes::ClassEvent;
 use crate::content::Answer;
@@ -412,6 +412,21 @@ impl Handler<Durable> for LearnerActor {
                 session_id: msg.session_id,
                 up_to_seq: msg.up_to_seq,
             });
+        }
+    }
+}
+
+impl Handler<SaySaved> for LearnerActor {
+    type Result = ();
+
+    /// Handled after every `Durable` the flusher sent before (one mailbox, in order).
+    fn handle(&mut self, _: SaySaved, _: &mut Context<Self>) {
+        if let Some(s) = self.session.as_ref().filter(|s| s.last_saved_seq > 0) {
+            let msg = ServerMsg::Saved {
+                session_id: s.id.clone(),
+                up_to_seq: s.last_saved_seq,
+            };
+            self.broadcast(&msg);
         }
     }
 }

@@ -7,6 +7,10 @@
 
 #![allow(dead_code)]
 
+pub mod players;
+pub mod proxy;
+pub mod wait;
+
 use std::sync::OnceLock;
 
 use awc::http::StatusCode;
@@ -27,7 +31,8 @@ pub struct TestDb {
     _dir: TempDir,
 }
 
-fn admin_url() -> Option<String> {
+/// The PostgreSQL the tests use (`STUDYHUB_TEST_DATABASE_URL`), if they use one.
+pub fn admin_url() -> Option<String> {
     std::env::var("STUDYHUB_TEST_DATABASE_URL")
         .ok()
         .filter(|s| !s.trim().is_empty())
@@ -164,24 +169,6 @@ impl TestDb {
 
     pub fn data_dir(&self) -> std::path::PathBuf {
         self._dir.path().to_path_buf()
-    }
-
-    /// Makes the database refuse connections and drops the open ones (Postgres only).
-    pub fn take_down(&self) {
-        let (admin, name) = self.pg_admin.as_ref().expect("take_down needs Postgres");
-        let mut c = PgConnection::establish(admin).unwrap();
-        c.batch_execute(&format!(
-            "ALTER DATABASE {name} ALLOW_CONNECTIONS false; \
-             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';"
-        ))
-        .unwrap();
-    }
-
-    pub fn bring_up(&self) {
-        let (admin, name) = self.pg_admin.as_ref().expect("bring_up needs Postgres");
-        let mut c = PgConnection::establish(admin).unwrap();
-        c.batch_execute(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
-            .unwrap();
     }
 }
 
