@@ -274,6 +274,7 @@ impl Engine {
                 addr.do_send(Refresh {
                     daily_limit_seconds: p.daily_limit_seconds,
                     notifications_enabled: p.notifications_enabled,
+                    downtime: p.downtime,
                     bonus_seconds: now.bonus_seconds,
                 });
             }
