@@ -70,6 +70,8 @@ pub async fn export(state: web::Data<AppState>, user: AuthUser) -> AppResult<Htt
                 let pictures: Vec<(String, String, String, chrono::NaiveDateTime, String, String)> = drawings::table.filter(drawings::learner_id.eq(&l.id)).select((drawings::id, drawings::title, drawings::category, drawings::created_at, drawings::content_type, drawings::object_key)).load(conn)?;
                 let grades: Vec<(String, String, String, Option<f64>, Option<String>, chrono::NaiveDateTime, String)> = assessments::table.filter(assessments::learner_id.eq(&l.id)).select((assessments::assessment_type, assessments::component, assessments::grade, assessments::percentage, assessments::feedback, assessments::created_at, assessments::id)).load(conn)?;
                 let asks: Vec<(String, i32, Option<String>, String, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>, Option<i32>)> = time_requests::table.filter(time_requests::learner_id.eq(&l.id)).order(time_requests::created_at.asc()).select((time_requests::id, time_requests::seconds, time_requests::reason, time_requests::status, time_requests::created_at, time_requests::answered_at, time_requests::granted_seconds)).load(conn)?;
+                let grants: Vec<(chrono::NaiveDate, i32, chrono::NaiveDateTime)> = screen_time_grants::table.filter(screen_time_grants::learner_id.eq(&l.id)).order(screen_time_grants::created_at.asc()).select((screen_time_grants::date, screen_time_grants::seconds, screen_time_grants::created_at)).load(conn)?;
+                let memberships: Vec<(String, String, chrono::NaiveDateTime)> = class_members::table.inner_join(classes::table).filter(class_members::learner_id.eq(&l.id)).select((classes::id, classes::name, class_members::joined_at)).load(conn)?;
                 let answer_json = |bytes: &[u8]| -> Value {
                     cipher.decrypt(bytes).ok().and_then(|p| serde_json::from_slice(&p).ok()).unwrap_or(Value::Null)
                 };
@@ -84,6 +86,8 @@ pub async fn export(state: web::Data<AppState>, user: AuthUser) -> AppResult<Htt
                     })}).collect::<Vec<_>>(),
                     "daily_progress": progress.iter().map(|p| json!({"date": p.0, "category": p.1, "activities_completed": p.2, "questions_answered": p.3, "questions_correct": p.4, "study_seconds": p.5, "stars": p.6, "points": p.7})).collect::<Vec<_>>(),
                     "screen_time": time.iter().map(|t| json!({"date": t.0, "seconds": t.1})).collect::<Vec<_>>(),
+                    "screen_time_grants": grants.iter().map(|g| json!({"date": g.0, "seconds": g.1, "created_at": g.2.and_utc()})).collect::<Vec<_>>(),
+                    "classes": memberships.iter().map(|m| json!({"id": m.0, "name": m.1, "joined_at": m.2.and_utc()})).collect::<Vec<_>>(),
                     "pages": pages.iter().map(|p| json!({"page_id": p.0, "title": p.1, "seconds": p.2, "completed": p.3})).collect::<Vec<_>>(),
                     "achievements": unlocked.iter().map(|u| json!({"id": u.0, "unlocked_at": u.1.and_utc()})).collect::<Vec<_>>(),
                     "drawings": pictures.iter().map(|d| json!({"id": d.0, "title": d.1, "category": d.2, "created_at": d.3.and_utc(), "url": format!("/v1/drawings/{}/image", d.0), "content_type": d.4, "_object_key": d.5})).collect::<Vec<_>>(),
@@ -95,6 +99,15 @@ pub async fn export(state: web::Data<AppState>, user: AuthUser) -> AppResult<Htt
                 .select((notifications::kind, notifications::learner_id, notifications::title, notifications::body, notifications::read_at, notifications::created_at, notifications::id, notifications::data))
                 .load(conn)?;
             let taught: Vec<(String, String, Option<String>, String)> = classes::table.filter(classes::teacher_id.eq(&user.id)).select((classes::id, classes::name, classes::subject, classes::join_code)).load(conn)?;
+            // What the audit log holds about the account and its learners.
+            let mut about = vec![user.id.clone()];
+            about.extend(kids.iter().filter_map(|k| k["learner"]["id"].as_str().map(str::to_owned)));
+            let audit: Vec<(String, String, String, Option<String>, Option<String>, Option<String>, Option<String>, chrono::NaiveDateTime)> = audit_logs::table
+                .filter(audit_logs::user_id.eq(&user.id).or(audit_logs::entity_id.eq_any(&about)))
+                .order(audit_logs::id.asc())
+                .select((audit_logs::action, audit_logs::entity_type, audit_logs::entity_id, audit_logs::old_values, audit_logs::new_values, audit_logs::ip_address, audit_logs::user_agent, audit_logs::created_at))
+                .load(conn)?;
+            let parse = |s: &Option<String>| s.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok());
             let written: Vec<(String, String)> = activities::table.filter(activities::author_id.eq(&user.id)).select((activities::id, activities::title)).load(conn)?;
             Ok(json!({
                 "exported_at": chrono::Utc::now(),
@@ -103,6 +116,7 @@ pub async fn export(state: web::Data<AppState>, user: AuthUser) -> AppResult<Htt
                 "notifications": notes.iter().map(|n| json!({"id": n.6, "data": serde_json::from_str::<Value>(&n.7).unwrap_or(Value::Null), "kind": n.0, "child_id": n.1, "title": n.2, "body": n.3, "read": n.4.is_some(), "created_at": n.5.and_utc()})).collect::<Vec<_>>(),
                 "classes_taught": taught.iter().map(|c| json!({"id": c.0, "name": c.1, "subject": c.2, "join_code": c.3})).collect::<Vec<_>>(),
                 "activities_written": written.iter().map(|a| json!({"id": a.0, "title": a.1})).collect::<Vec<_>>(),
+                "audit": audit.iter().map(|a| json!({"action": a.0, "entity_type": a.1, "entity_id": a.2, "old_values": parse(&a.3), "new_values": parse(&a.4), "ip_address": a.5, "user_agent": a.6, "created_at": a.7.and_utc()})).collect::<Vec<_>>(),
             }))
         })
         .await?;

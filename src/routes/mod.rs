@@ -9,6 +9,7 @@ pub mod auth;
 pub mod backups;
 pub mod children;
 pub mod classes;
+pub mod dead_letters;
 pub mod drawings;
 pub mod health;
 pub mod import;
@@ -39,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(children::routes)
                 .configure(achievements::routes)
                 .configure(audit_log::routes)
+                .configure(dead_letters::routes)
                 .configure(classes::routes)
                 .configure(notifications::routes)
                 .configure(parent_live::routes)

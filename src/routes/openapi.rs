@@ -14,7 +14,8 @@ use complete::SharedResponses;
 
 use super::{
     account, achievements, activities, assessments, audit_log, auth, backups, children, classes,
-    drawings, health, import, notifications, parent_live, play, progress, sessions, time_requests,
+    dead_letters, drawings, health, import, notifications, parent_live, play, progress, sessions,
+    time_requests,
 };
 
 #[derive(OpenApi)]
@@ -30,7 +31,7 @@ use super::{
         play::create_ticket, play::play,
         sessions::start, sessions::answer, sessions::finish, sessions::get_session,
         achievements::catalog, achievements::unlocked,
-        audit_log::list,
+        audit_log::list, dead_letters::list,
         account::export, account::erase, import::import,
         backups::create, backups::list, backups::get_one,
         drawings::upload, drawings::list, drawings::image, drawings::delete, drawings::content,

@@ -7,6 +7,8 @@ use diesel::prelude::*;
 use studyhub::db::{self, Backend, schema};
 use studyhub_actors::store::{AnswerRecord, Batch, ItemKey, NewSession, SessionEnd, SessionStatus};
 
+use actix_web::http::StatusCode;
+
 use crate::common::spawn_app;
 
 fn answer(session_id: &str, learner_id: &str, seq: u32, question_id: &str) -> AnswerRecord {
@@ -155,4 +157,44 @@ async fn each_refused_item_fails_alone_and_the_rest_of_its_batch_is_saved() {
     } else {
         assert!(refused.is_empty(), "{refused:?}");
     }
+}
+
+#[actix_web::test]
+async fn an_admin_reads_the_dead_letters_and_no_one_else_does() {
+    let app = spawn_app().await;
+    let (parent, kid) = app.parent_with_child("Ada").await;
+    let orphan = new_id();
+    let result = app
+        .state
+        .engine
+        .store()
+        .write_batch(Batch {
+            answers: vec![answer(&orphan, &kid, 4, "q1")],
+            ..Batch::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(result.refused.len(), 1);
+
+    let admin = app.admin().await;
+    let res = app
+        .get("/v1/admin/dead-letters?limit=10", Some(&admin.access))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{:?}", res.body);
+    let letters = res.body["dead_letters"].as_array().unwrap();
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    assert_eq!(letters[0]["kind"], "answer");
+    assert_eq!(letters[0]["session_id"], orphan.as_str());
+    assert_eq!(letters[0]["learner_id"], kid.as_str());
+    assert_eq!(letters[0]["seq"], 4);
+    assert!(letters[0]["payload"].is_object(), "{:?}", letters[0]);
+    assert!(!letters[0]["error"].as_str().unwrap().is_empty());
+    assert!(res.body["next_before"].is_null());
+
+    let res = app
+        .get("/v1/admin/dead-letters", Some(&parent.access))
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let res = app.get("/v1/admin/dead-letters", None).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
 }

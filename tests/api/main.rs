@@ -10,6 +10,8 @@ mod bad_input;
 mod dead_letters;
 mod downtime;
 mod drawings;
+mod durability;
+mod export;
 mod hostile;
 mod migrations;
 mod operations;

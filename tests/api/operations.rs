@@ -89,6 +89,7 @@ async fn openapi_lists_the_endpoints_and_docs_page_serves() {
         ("/v1/drawings/{id}", &["delete"]),
         ("/v1/content/{key}", &["get"]),
         ("/v1/audit", &["get"]),
+        ("/v1/admin/dead-letters", &["get"]),
         ("/v1/me/export", &["get"]),
         ("/v1/me", &["delete"]),
         ("/v1/me/import", &["post"]),
