@@ -135,6 +135,7 @@ fn serve_echo(port: u16) {
         actix_web::rt::spawn(async move {
             while let Some(Ok(msg)) = stream.next().await {
                 match msg {
+                    #[allow(clippy::collapsible_match)] // the send must happen, not be a guard
                     actix_ws::Message::Text(t) => {
                         if session.text(t).await.is_err() {
                             break;
@@ -526,11 +527,11 @@ where
         "feedback" => {
             let s = v["seq"].as_u64().unwrap_or(0);
             *acked_seq = (*acked_seq).max(s);
-            if let Some((_, at)) = sent_at.iter().find(|(q, _)| *q == s) {
-                if measuring {
-                    record(&result.feedback, *at);
-                    shared.answered.fetch_add(1, Ordering::Relaxed);
-                }
+            if let Some((_, at)) = sent_at.iter().find(|(q, _)| *q == s)
+                && measuring
+            {
+                record(&result.feedback, *at);
+                shared.answered.fetch_add(1, Ordering::Relaxed);
             }
             if mode == Mode::Echo {
                 sent_at.retain(|(q, _)| *q > s);

@@ -210,10 +210,10 @@ impl ResponseError for AppError {
                 HeaderValue::from((*retry_after_secs).max(1)),
             ));
         }
-        if let ErrorKind::MethodNotAllowed { allow } = &self.kind {
-            if let Ok(v) = HeaderValue::from_str(allow) {
-                res.insert_header((header::ALLOW, v));
-            }
+        if let ErrorKind::MethodNotAllowed { allow } = &self.kind
+            && let Ok(v) = HeaderValue::from_str(allow)
+        {
+            res.insert_header((header::ALLOW, v));
         }
         if self.kind == ErrorKind::Unauthorized {
             res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));

@@ -113,11 +113,10 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             .inner()
             .to_string()
             .starts_with("invalid type: floating point")
+            && let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(bytes)
         {
-            if let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(bytes) {
-                integral_floats_to_integers(&mut value);
-                result = serde_path_to_error::deserialize::<_, T>(value);
-            }
+            integral_floats_to_integers(&mut value);
+            result = serde_path_to_error::deserialize::<_, T>(value);
         }
     }
     match result {
@@ -162,10 +161,11 @@ fn integral_floats_to_integers(v: &mut serde_json::Value) {
     use serde_json::Value;
     match v {
         Value::Number(n) => {
-            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
-                if f.fract() == 0.0 && f.abs() < 9.0e15 {
-                    *n = serde_json::Number::from(f as i64);
-                }
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64())
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                *n = serde_json::Number::from(f as i64);
             }
         }
         Value::Array(items) => items.iter_mut().for_each(integral_floats_to_integers),

@@ -98,10 +98,10 @@ impl ObjectStore {
             .force_path_style(path_style)
             .build();
         let client = aws_sdk_s3::Client::from_conf(conf);
-        if client.head_bucket().bucket(bucket).send().await.is_err() {
-            if let Err(e) = client.create_bucket().bucket(bucket).send().await {
-                tracing::warn!(bucket, error = %aws_sdk_s3::error::DisplayErrorContext(&e), "bucket not reachable or not creatable");
-            }
+        if client.head_bucket().bucket(bucket).send().await.is_err()
+            && let Err(e) = client.create_bucket().bucket(bucket).send().await
+        {
+            tracing::warn!(bucket, error = %aws_sdk_s3::error::DisplayErrorContext(&e), "bucket not reachable or not creatable");
         }
         ObjectStore::S3 {
             client,

@@ -228,12 +228,11 @@ impl Engine {
         let today = local_date(tz, now);
         let used = self.store.load_screen_time(learner_id, today).await?;
         let mut session = None;
-        if let Some(snapshot) = self.store.open_session(learner_id).await? {
-            if snapshot.status == SessionStatus::Open {
-                if let Some(activity) = self.content.activity(&snapshot.activity_id).await? {
-                    session = Some(LiveSession::from_snapshot(&snapshot, activity));
-                }
-            }
+        if let Some(snapshot) = self.store.open_session(learner_id).await?
+            && snapshot.status == SessionStatus::Open
+            && let Some(activity) = self.content.activity(&snapshot.activity_id).await?
+        {
+            session = Some(LiveSession::from_snapshot(&snapshot, activity));
         }
         let catalog = self.content.achievements().await?;
         // Someone else may have started it while we were loading: theirs wins.

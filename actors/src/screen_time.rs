@@ -203,13 +203,13 @@ impl ScreenClock {
             return events;
         }
         // The lowest threshold reached wins; the ones above it are then spent too.
-        if let Some(i) = WARNINGS.iter().rposition(|w| left <= *w) {
-            if !self.warned[i] {
-                for w in self.warned.iter_mut().take(i + 1) {
-                    *w = true;
-                }
-                events.push(ClockEvent::Warning(left));
+        if let Some(i) = WARNINGS.iter().rposition(|w| left <= *w)
+            && !self.warned[i]
+        {
+            for w in self.warned.iter_mut().take(i + 1) {
+                *w = true;
             }
+            events.push(ClockEvent::Warning(left));
         }
         if now.saturating_duration_since(self.last_push) >= self.push_every {
             self.last_push = now;

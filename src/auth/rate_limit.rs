@@ -70,10 +70,10 @@ impl LoginLimiter {
     pub fn release(&self, keys: &[&str], attempt: Instant) {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         for key in keys {
-            if let Some(q) = map.get_mut(*key) {
-                if let Some(i) = q.iter().rposition(|t| *t == attempt) {
-                    q.remove(i);
-                }
+            if let Some(q) = map.get_mut(*key)
+                && let Some(i) = q.iter().rposition(|t| *t == attempt)
+            {
+                q.remove(i);
             }
         }
     }

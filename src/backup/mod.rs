@@ -122,6 +122,7 @@ pub fn staging_dir(data_dir: &Path) -> std::io::Result<PathBuf> {
 /// Writes a backup of `scope` to `out` from one consistent read of the database (a
 /// repeatable-read snapshot on PostgreSQL, one read transaction on SQLite). Memory stays at
 /// one page of rows and one chunk, whatever the size of the database.
+#[allow(clippy::too_many_arguments)] // each is a separate input of one streamed write
 pub fn write_backup<W: Write>(
     conn: &mut DbConnection,
     cipher: &Cipher,
@@ -191,10 +192,10 @@ pub fn write_backup<W: Write>(
                     }
                     self.rows += page.len() as u64;
                     (self.progress)(self.rows);
-                    if let Some(max) = self.max_bytes {
-                        if self.w.bytes_written() > max {
-                            return Err(BackupError::TooLarge(max));
-                        }
+                    if let Some(max) = self.max_bytes
+                        && self.w.bytes_written() > max
+                    {
+                        return Err(BackupError::TooLarge(max));
                     }
                     last = page.into_iter().last();
                 }
@@ -210,10 +211,10 @@ pub fn write_backup<W: Write>(
         };
         tables::visit(&mut dump)?;
         let (out, written) = dump.w.finish()?;
-        if let Some(max) = max_bytes {
-            if written.size_bytes > max {
-                return Err(BackupError::TooLarge(max));
-            }
+        if let Some(max) = max_bytes
+            && written.size_bytes > max
+        {
+            return Err(BackupError::TooLarge(max));
         }
         let header = Header {
             key_id: cipher.key_id().to_string(),
@@ -273,7 +274,7 @@ impl<R: Read> Visitor for Loader<'_, R> {
                             batch.clear();
                         }
                     }
-                    if self.rows % 1000 == 0 {
+                    if self.rows.is_multiple_of(1000) {
                         (self.progress)(self.reader.bytes_read(), self.rows);
                     }
                 }
@@ -287,10 +288,10 @@ impl<R: Read> Visitor for Loader<'_, R> {
                 }
             }
         }
-        if let Some(conn) = self.conn.as_deref_mut() {
-            if !batch.is_empty() {
-                T::insert(conn, &batch)?;
-            }
+        if let Some(conn) = self.conn.as_deref_mut()
+            && !batch.is_empty()
+        {
+            T::insert(conn, &batch)?;
         }
         self.counts.push((T::NAME.to_string(), n));
         Ok(())
@@ -384,13 +385,13 @@ pub fn restore_file(
     restore_progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Report, BackupError> {
     let checked = verify_file(path, cipher, verify_progress)?;
-    if let Some(expected) = expected_sha256 {
-        if !expected.eq_ignore_ascii_case(&checked.sha256) {
-            return Err(BackupError::Checksum {
-                expected: expected.to_string(),
-                actual: checked.sha256,
-            });
-        }
+    if let Some(expected) = expected_sha256
+        && !expected.eq_ignore_ascii_case(&checked.sha256)
+    {
+        return Err(BackupError::Checksum {
+            expected: expected.to_string(),
+            actual: checked.sha256,
+        });
     }
     crate::db::write_transaction(conn, |conn| {
         // Inside the transaction too: DDL is transactional on both backends, so a failed

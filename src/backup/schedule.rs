@@ -114,12 +114,11 @@ async fn take_if_due(
         }
     }
     // Another node may have taken this period's backup while we waited for the lock.
-    if let Ok(last) = last_system_backup(state).await {
-        if due(last) {
-            if let Err(e) = take_system_backup(state, None).await {
-                tracing::error!(error = %e, "scheduled system backup failed");
-            }
-        }
+    if let Ok(last) = last_system_backup(state).await
+        && due(last)
+        && let Err(e) = take_system_backup(state, None).await
+    {
+        tracing::error!(error = %e, "scheduled system backup failed");
     }
     if let Some(r) = redis {
         r.unlock(LOCK, node).await;

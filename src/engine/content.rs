@@ -209,19 +209,18 @@ impl ContentCache {
         {
             return Ok(Some(a.clone()));
         }
-        if let Some(redis) = &self.redis {
-            if let Some(a) = redis
+        if let Some(redis) = &self.redis
+            && let Some(a) = redis
                 .get(&activity_key(activity_id))
                 .await
                 .and_then(|s| serde_json::from_str::<Activity>(&s).ok())
-            {
-                let a = Arc::new(a);
-                self.activities
-                    .write()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(a.id.clone(), a.clone());
-                return Ok(Some(a));
-            }
+        {
+            let a = Arc::new(a);
+            self.activities
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(a.id.clone(), a.clone());
+            return Ok(Some(a));
         }
         let pool = self.pool.clone();
         let id = activity_id.to_string();

@@ -139,13 +139,13 @@ impl LiveControl {
 
     async fn publish(&self, change: Change) {
         apply(&self.local, change.clone());
-        if let Some(r) = &self.redis {
-            if let Ok(payload) = serde_json::to_string(&Envelope {
+        if let Some(r) = &self.redis
+            && let Ok(payload) = serde_json::to_string(&Envelope {
                 node: self.node.clone(),
                 change,
-            }) {
-                r.publish("control", &payload).await;
-            }
+            })
+        {
+            r.publish("control", &payload).await;
         }
     }
 

@@ -598,7 +598,7 @@ fn write_spans(conn: &mut DbConnection, spans: &[ScreenTimeSpan]) -> QueryResult
         }
         DbConnection::Sqlite(c) => {
             for row in rows {
-                let (seconds, ended) = (row.5.clone(), row.4.clone());
+                let (seconds, ended) = (row.5, row.4);
                 diesel::insert_into(screen_time_logs::table)
                     .values(row)
                     .on_conflict(screen_time_logs::id)

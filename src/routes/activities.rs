@@ -262,7 +262,7 @@ fn content_of(questions: Vec<Question>) -> AppResult<String> {
             problems.into_iter().map(|e| (e.field, e.reason)).collect();
         return Err(AppError::validation(fields));
     }
-    Ok(serde_json::to_string(&content).map_err(AppError::internal)?)
+    serde_json::to_string(&content).map_err(AppError::internal)
 }
 
 fn summary(row: &ActivityRow) -> serde_json::Value {

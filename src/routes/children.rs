@@ -576,10 +576,10 @@ pub(crate) async fn today_for(state: &AppState, child: LearnerRow) -> AppResult<
         .await?;
     let mut used: u64 = spans.iter().map(|s| s.2.max(0) as u64).sum();
     // The live clock is ahead of what was last persisted.
-    if let Some(addr) = state.engine.live(&child.id) {
-        if let Ok(view) = addr.send(TimeNow).await {
-            used = used.max(view.used_seconds);
-        }
+    if let Some(addr) = state.engine.live(&child.id)
+        && let Ok(view) = addr.send(TimeNow).await
+    {
+        used = used.max(view.used_seconds);
     }
     let limit = settings.daily_time_limit_seconds.max(0) as u64;
     Ok(ScreenTimeToday {

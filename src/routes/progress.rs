@@ -546,10 +546,10 @@ pub async fn dashboard(state: web::Data<AppState>, parent: ParentUser) -> AppRes
             .filter(|l| l.0 == c.id && l.1 == today)
             .map(|l| l.2 as i64)
             .sum();
-        if let Some(addr) = state.engine.live(&c.id) {
-            if let Ok(view) = addr.send(TimeNow).await {
-                used = used.max(view.used_seconds as i64);
-            }
+        if let Some(addr) = state.engine.live(&c.id)
+            && let Ok(view) = addr.send(TimeNow).await
+        {
+            used = used.max(view.used_seconds as i64);
         }
         let bonus: i64 = grants
             .iter()

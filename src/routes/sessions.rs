@@ -199,15 +199,14 @@ async fn authorized_session(
             _ => e,
         })?;
     let saved = stored.answers.last().map_or(0, |a| a.seq);
-    if let Some(addr) = state.engine.live(&stored.learner_id) {
-        if let Ok(Some(live)) = addr
+    if let Some(addr) = state.engine.live(&stored.learner_id)
+        && let Ok(Some(live)) = addr
             .send(Snapshot {
                 session_id: session_id.clone(),
             })
             .await
-        {
-            return Ok((live, saved));
-        }
+    {
+        return Ok((live, saved));
     }
     Ok((stored, saved))
 }

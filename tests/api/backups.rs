@@ -398,11 +398,10 @@ fn dump(url: &str, skip_backups: &[&str]) -> Vec<(String, Vec<Value>)> {
         }
         for r in rows.iter_mut() {
             for v in r.as_object_mut().unwrap().values_mut() {
-                if let Some(s) = v.as_str() {
-                    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
-                    {
-                        *v = json!(t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string());
-                    }
+                if let Some(s) = v.as_str()
+                    && let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+                {
+                    *v = json!(t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string());
                 }
             }
         }

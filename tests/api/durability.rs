@@ -6,7 +6,7 @@ use crate::common::{Api, KillableServer, TestDb, WsEvent, spawn_app};
 use crate::play::{ADDITION, answer, start};
 use awc::http::StatusCode;
 use diesel::prelude::*;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// A server killed with answers in flight: nothing saved is lost, nothing counted twice.
 #[actix_web::test]

@@ -1,7 +1,7 @@
 //! Live play end to end: a real server, real websockets, a real database.
 
 use crate::common;
-use crate::common::{Api, KillableServer, TestDb, WsEvent, spawn_app};
+use crate::common::{WsEvent, spawn_app};
 use awc::http::StatusCode;
 use diesel::prelude::*;
 use serde_json::{Value, json};

@@ -819,7 +819,7 @@ async fn concurrent_writes_all_succeed() {
         async move {
             match i % 3 {
                 0 => app.post("/v1/children", Some(&tok), &json!({"name": format!("Kid {i}"), "age": 8})).await.status,
-                1 => app.put(&format!("/v1/children/{}/settings", child_id(&app, &tok).await), Some(&tok), &json!({"volume": 0.5})).await.status,
+                1 => app.put(&format!("/v1/children/{}/settings", child_id(app, &tok).await), Some(&tok), &json!({"volume": 0.5})).await.status,
                 _ => app.post("/v1/auth/register", None, &json!({"email": format!("c{i}-{}@example.com", uuid::Uuid::new_v4().simple()), "password": "long enough", "name": "Someone", "role": "teacher"})).await.status,
             }
         }

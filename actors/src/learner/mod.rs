@@ -120,12 +120,12 @@ impl LearnerActor {
     }
 
     fn send_to(&mut self, conn_id: u64, out: Outbound) {
-        if let Some(tx) = self.conns.get(&conn_id) {
-            if tx.try_send(out).is_err() {
-                // A connection that cannot keep up (or is gone) is dropped; its task closes.
-                tracing::debug!(learner = %self.learner_id, conn_id, "dropping a connection that does not read");
-                self.conns.remove(&conn_id);
-            }
+        if let Some(tx) = self.conns.get(&conn_id)
+            && tx.try_send(out).is_err()
+        {
+            // A connection that cannot keep up (or is gone) is dropped; its task closes.
+            tracing::debug!(learner = %self.learner_id, conn_id, "dropping a connection that does not read");
+            self.conns.remove(&conn_id);
         }
     }
 

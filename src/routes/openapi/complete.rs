@@ -77,12 +77,11 @@ impl Modify for SharedResponses {
                 }
                 // Every error the handler declared itself has the same body.
                 for (status, response) in op.responses.responses.iter_mut() {
-                    if status.starts_with('4') || status.starts_with('5') {
-                        if let RefOr::T(r) = response {
-                            if r.content.is_empty() {
-                                r.content.insert("application/json".into(), error_content());
-                            }
-                        }
+                    if (status.starts_with('4') || status.starts_with('5'))
+                        && let RefOr::T(r) = response
+                        && r.content.is_empty()
+                    {
+                        r.content.insert("application/json".into(), error_content());
                     }
                 }
             }
