@@ -266,6 +266,23 @@ pub trait Normalize {
     fn normalize(&mut self) {}
 }
 
+/// A whole body checked as [`ValidJson`] checks it once read: not empty, JSON of the right
+/// shape, normalized, validated.
+pub fn parse_valid<T: DeserializeOwned + Validate + Normalize>(
+    bytes: &[u8],
+) -> Result<T, AppError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(AppError::bad_request(
+            "malformed_json",
+            "the body is empty; send a JSON object",
+        ));
+    }
+    let mut value: T = parse_json(bytes)?;
+    value.normalize();
+    value.validate().map_err(|e| validation_error(&e))?;
+    Ok(value)
+}
+
 impl<T> FromRequest for ValidJson<T>
 where
     T: DeserializeOwned + Validate + Normalize + 'static,
@@ -282,16 +299,7 @@ where
                 .app_data::<JsonLimit>()
                 .map_or(DEFAULT_JSON_LIMIT, |l| l.0);
             let bytes = read_body(&req, &mut payload, limit).await?;
-            if bytes.iter().all(u8::is_ascii_whitespace) {
-                return Err(AppError::bad_request(
-                    "malformed_json",
-                    "the body is empty; send a JSON object",
-                ));
-            }
-            let mut value: T = parse_json(&bytes)?;
-            value.normalize();
-            value.validate().map_err(|e| validation_error(&e))?;
-            Ok(ValidJson(value))
+            Ok(ValidJson(parse_valid(&bytes)?))
         })
     }
 }

@@ -277,3 +277,6 @@ mod tests {
         assert!(!ActivityContent { questions: vec![] }.validate().is_empty());
     }
 }
+
+#[cfg(test)]
+mod props;

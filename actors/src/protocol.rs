@@ -2,6 +2,7 @@
 //! by the connection; nothing on this path goes through `serde_json::Value`.
 
 use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::content::{Answer, AnswerType, PublicQuestion};
@@ -57,6 +58,25 @@ fn id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
             "an id is 1 to {MAX_ID_LEN} characters with no control characters"
         )))
     }
+}
+
+/// Parses a text frame into a feed's message type, or the `error` to answer it with. Any
+/// text at all gets one or the other: this is the edge the fuzz targets and property tests
+/// hammer.
+pub fn parse_frame<T: DeserializeOwned>(text: &str) -> Result<T, ServerMsg> {
+    serde_json::from_str::<T>(text).map_err(|e| {
+        let message = if serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() {
+            "frames must be JSON objects".to_string()
+        } else {
+            format!("not a valid message: {e}")
+        };
+        ServerMsg::error(ErrorCode::BadMessage, message, None)
+    })
+}
+
+/// A play frame from a learner's socket (or a REST play call), parsed.
+pub fn parse_client_frame(text: &str) -> Result<ClientMsg, ServerMsg> {
+    parse_frame(text)
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -359,3 +379,6 @@ mod tests {
         assert!(json.contains(r#""code":"bad_seq""#) && json.contains(r#""seq":7"#));
     }
 }
+
+#[cfg(test)]
+mod props;

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError, Session};
 use futures_util::StreamExt;
-use serde::de::DeserializeOwned;
 use studyhub_actors::protocol::{ErrorCode, Outbound, ServerMsg, close};
 use tokio::sync::mpsc;
 
@@ -109,17 +108,8 @@ fn reason(code: u16, description: &str) -> Option<CloseReason> {
     })
 }
 
-/// Parses a text frame into a feed's message type, or the `error` to answer it with.
-pub fn parse_frame<T: DeserializeOwned>(text: &str) -> Result<T, ServerMsg> {
-    serde_json::from_str::<T>(text).map_err(|e| {
-        let message = if serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() {
-            "frames must be JSON objects".to_string()
-        } else {
-            format!("not a valid message: {e}")
-        };
-        ServerMsg::error(ErrorCode::BadMessage, message, None)
-    })
-}
+/// Text frames are parsed by the engine crate's parser (fuzzed in `fuzz/`).
+pub use studyhub_actors::protocol::parse_frame;
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 

@@ -12,7 +12,7 @@ use crate::db::models::ActivityRow;
 use crate::db::schema::activities;
 use crate::engine::content::activity_from_row;
 use crate::error::{AppError, AppResult};
-use crate::extract::{JsonLimit, Normalize, ValidJson};
+use crate::extract::{JsonLimit, Normalize, ValidJson, parse_valid};
 use crate::state::AppState;
 use std::collections::BTreeMap;
 use studyhub_actors::content::{ActivityContent, Question};
@@ -253,6 +253,15 @@ fn slug_of(title: &str, category: &str) -> String {
     format!("{slug}-{}", &uuid::Uuid::new_v4().simple().to_string()[..6])
 }
 
+/// Everything `POST /v1/activities` checks before it touches the database: the body as
+/// JSON of the right shape, normalized and validated, and its questions (422 naming each
+/// field). Returns the request and its stored `content`. Public for the fuzz target.
+pub fn validate_activity(body: &[u8]) -> AppResult<(ActivityRequest, String)> {
+    let mut request: ActivityRequest = parse_valid(body)?;
+    let content = content_of(std::mem::take(&mut request.questions))?;
+    Ok((request, content))
+}
+
 /// Checks the questions; 422 with the field of each problem.
 fn content_of(questions: Vec<Question>) -> AppResult<String> {
     let content = ActivityContent { questions };
@@ -446,3 +455,6 @@ pub async fn delete(
     state.content.changed(&id).await;
     Ok(HttpResponse::NoContent().finish())
 }
+
+#[cfg(test)]
+mod props;

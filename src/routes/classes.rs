@@ -519,7 +519,7 @@ pub struct LiveQuery {
 
 /// The teacher's live view of a class. Messages are described in docs/protocol.md.
 #[utoipa::path(get, path = "/v1/classes/{id}/live", tag = "classes",
-    responses((status = 101), (status = 401), (status = 403, description = "not this class's teacher"), (status = 404)))]
+    responses((status = 101), (status = 401), (status = 403, description = "not a teacher, or an admin"), (status = 404, description = "unknown, or another teacher's class")))]
 pub async fn live(
     req: HttpRequest,
     body: web::Payload,
@@ -528,6 +528,8 @@ pub async fn live(
     q: web::Query<LiveQuery>,
 ) -> AppResult<HttpResponse> {
     let (user, _) = ws_caller(&req, &state, q.into_inner().ticket).await?;
+    // The role first, so a parent or a student learns nothing about the id.
+    user.require(&[Role::Teacher, Role::Admin])?;
     let class_id = path.into_inner();
     let cid = class_id.clone();
     let (class, members) = state
@@ -543,7 +545,12 @@ pub async fn live(
         })
         .await?;
     if class.1 != user.id {
-        return Err(AppError::forbidden("only the class's teacher may watch it"));
+        // Another teacher's class is unknown to this teacher, as in REST; an admin, who may
+        // read any class, is told no.
+        return Err(match user.role {
+            Role::Admin => AppError::forbidden("only the class's teacher may watch it"),
+            _ => AppError::not_found("class"),
+        });
     }
     let (response, session, stream) = actix_ws::handle(&req, body)
         .map_err(|e| AppError::bad_request("not_a_websocket", e.to_string()))?;

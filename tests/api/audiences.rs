@@ -345,7 +345,8 @@ async fn a_teacher_watches_a_student_join_answer_complete_and_unlock() {
     assert_eq!(
         app.ws_status(&format!("/v1/classes/{class_id}/live"), Some(&other.access))
             .await,
-        StatusCode::FORBIDDEN
+        StatusCode::NOT_FOUND,
+        "another teacher's class is unknown to this one, as in REST"
     );
     assert_eq!(
         app.get(&format!("/v1/classes/{class_id}"), Some(&other.access))

@@ -5,6 +5,7 @@ mod common;
 
 mod audiences;
 mod auth;
+mod authz;
 mod backups;
 mod bad_input;
 mod dead_letters;

@@ -1,0 +1,31 @@
+//! Any text frame a player sends is either a play message with plausible ids or a
+//! `bad_message` error: never a panic, never anything else.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use studyhub_actors::protocol::{ClientMsg, ErrorCode, ServerMsg, is_plausible_id, parse_client_frame};
+
+fuzz_target!(|data: &[u8]| {
+    // Websocket text frames are UTF-8 (the transport refuses anything else).
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match parse_client_frame(text) {
+        Ok(msg) => {
+            let ids: Vec<&String> = match &msg {
+                ClientMsg::Start { activity_id } => vec![activity_id],
+                ClientMsg::Resume { session_id } | ClientMsg::Finish { session_id } => {
+                    vec![session_id]
+                }
+                ClientMsg::Answer {
+                    session_id,
+                    question_id,
+                    ..
+                } => vec![session_id, question_id],
+            };
+            assert!(ids.iter().all(|id| is_plausible_id(id)), "{msg:?}");
+        }
+        Err(ServerMsg::Error { code, .. }) => assert_eq!(code, ErrorCode::BadMessage),
+        Err(other) => panic!("a bad frame must become bad_message, got {other:?}"),
+    }
+});
