@@ -158,6 +158,16 @@ impl World {
                 assert_eq!(status, 201, "{body}");
                 str_of(&body["id"])
             }
+            "fresh_time_request" => {
+                // One pending request per child: each call asks for a new child.
+                let kid = Box::pin(self.fresh(app, "fresh_child")).await;
+                let mut ws = app
+                    .ws(&format!("/v1/play?learner_id={kid}"), self.token(A))
+                    .await;
+                ws.expect("hello").await;
+                ws.send(json!({"type": "ask_time", "seconds": 600})).await;
+                str_of(&ws.expect("time_request").await["request_id"])
+            }
             "fresh_activity" => {
                 str_of(&ok(app.post("/v1/activities", t, &one_question()).await, 201)["id"])
             }

@@ -21,6 +21,7 @@ fn check(text: &str) -> Result<(), TestCaseError> {
                     question_id,
                     ..
                 } => vec![session_id, question_id],
+                ClientMsg::AskTime { .. } => vec![],
             };
             prop_assert!(ids.iter().all(|id| is_plausible_id(id)), "{msg:?}");
         }
@@ -127,6 +128,9 @@ fn written(msg: &ClientMsg) -> String {
             answer: a,
         } => json!({"type": "answer", "session_id": session_id, "seq": seq,
             "question_id": question_id, "answer": answer(a)}),
+        ClientMsg::AskTime { seconds, reason } => {
+            json!({"type": "ask_time", "seconds": seconds, "reason": reason})
+        }
     }
     .to_string()
 }

@@ -227,6 +227,11 @@ pub fn rows() -> Vec<Row> {
         then(row("POST", "/v1/backups", "/v1/backups", Nothing, signed_in(202)), After::SettleBackups),
         row("GET", "/v1/backups", "/v1/backups", Nothing, signed_in(200)),
         row("GET", "/v1/audit", "/v1/audit", Nothing, [403, 403, 403, 403, 403, 403, 200, 401]),
+        row("GET", "/v1/admin/dead-letters", "/v1/admin/dead-letters", Nothing,
+            [403, 403, 403, 403, 403, 403, 200, 401]),
+        // Asking for more time: only the child's parent answers.
+        row("POST", "/v1/time-requests/{id}", "/v1/time-requests/{fresh_time_request}",
+            Json(json!({"approve": true})), childs_parent(200)),
         // These end the callers' tokens, then their accounts: last.
         then(
             row("POST", "/v1/auth/password", "/v1/auth/password",
