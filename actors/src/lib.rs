@@ -9,6 +9,7 @@ pub mod classes;
 pub mod content;
 pub mod engine;
 pub mod flusher;
+pub mod game;
 pub mod learner;
 pub mod memory;
 pub mod next;

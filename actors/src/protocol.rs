@@ -30,6 +30,11 @@ pub enum ClientMsg {
         #[serde(deserialize_with = "id")]
         session_id: String,
     },
+    /// Join a class game: a session of its activity is opened (or kept) for its answers.
+    JoinGame {
+        #[serde(deserialize_with = "id")]
+        game_id: String,
+    },
 }
 
 /// The longest id a client may send (UUIDs are 36, activity slugs at most 100).
@@ -146,6 +151,14 @@ pub enum ErrorCode {
     /// The database refuses this answer for good (a dead letter): it is never `saved`; the
     /// socket and every other answer go on.
     NotSaved,
+    /// `join_game` for a game this node does not have (never made, or gone).
+    UnknownGame,
+    /// `join_game` by a learner who is not in the game's class.
+    NotInClass,
+    /// The game has ended: nothing more to join or drive.
+    GameOver,
+    /// In a game's session, an answer to a question that is not the one open now.
+    QuestionClosed,
 }
 
 impl ErrorCode {
@@ -161,6 +174,10 @@ impl ErrorCode {
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::StorageUnavailable => "storage_unavailable",
             ErrorCode::NotSaved => "not_saved",
+            ErrorCode::UnknownGame => "unknown_game",
+            ErrorCode::NotInClass => "not_in_class",
+            ErrorCode::GameOver => "game_over",
+            ErrorCode::QuestionClosed => "question_closed",
         }
     }
 }

@@ -54,8 +54,12 @@ fn play_error(code: ErrorCode, message: String) -> AppError {
             ErrorKind::Validation
         }
         ErrorCode::UnknownActivity => ErrorKind::NotFound,
-        ErrorCode::NoSession | ErrorCode::BadSeq => ErrorKind::Conflict,
-        ErrorCode::TimeUp | ErrorCode::Forbidden => ErrorKind::Forbidden,
+        ErrorCode::NoSession
+        | ErrorCode::BadSeq
+        | ErrorCode::QuestionClosed
+        | ErrorCode::GameOver => ErrorKind::Conflict,
+        ErrorCode::TimeUp | ErrorCode::Forbidden | ErrorCode::NotInClass => ErrorKind::Forbidden,
+        ErrorCode::UnknownGame => ErrorKind::NotFound,
         ErrorCode::RateLimited => ErrorKind::RateLimited {
             retry_after_secs: 1,
         },
