@@ -641,3 +641,6 @@ impl Handler<Answered> for GameActor {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

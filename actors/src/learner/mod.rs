@@ -17,7 +17,7 @@ mod next;
 mod play;
 
 pub use messages::*;
-pub use next::{NextFor, compact as compact_played};
+pub use next::NextFor;
 
 use std::collections::HashMap;
 use std::sync::Arc;

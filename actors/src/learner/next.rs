@@ -57,7 +57,7 @@ impl Played {
 /// Keeps only what [`next_activity`] looks at, in order: the latest completion of each
 /// activity and the two latest of each category. The answer is the same as on the whole
 /// history (tested below), and the list stays as small as the catalog.
-pub fn compact(list: &mut Vec<PlayedSession>) {
+fn compact(list: &mut Vec<PlayedSession>) {
     list.sort_by_key(|p| p.completed.completed_at); // stable, as next_activity sorts
     let keep: Vec<bool> = {
         let mut activities: HashSet<&str> = HashSet::new();
