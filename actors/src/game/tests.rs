@@ -25,7 +25,9 @@ impl Handler<ToPlayer> for Recorder {
         let Outbound::Frame { json, .. } = msg.frame else {
             panic!("a frame")
         };
-        let _ = self.0.send((msg.event, serde_json::from_str(&json).unwrap()));
+        let _ = self
+            .0
+            .send((msg.event, serde_json::from_str(&json).unwrap()));
     }
 }
 
@@ -141,12 +143,23 @@ async fn seven_players_a_top_five_shared_ranks_and_only_first_timely_answers_sco
     let stranger = Seat::new("zed");
     let mut bad = stranger.join("c");
     bad.class_ids = vec!["other".into()];
-    assert!(matches!(game.send(bad).await.unwrap(), Err(ErrorCode::NotInClass)));
+    assert!(matches!(
+        game.send(bad).await.unwrap(),
+        Err(ErrorCode::NotInClass)
+    ));
 
-    let mut seats: Vec<Seat> = ["a", "b", "c", "d", "e", "f", "g"].into_iter().map(Seat::new).collect();
+    let mut seats: Vec<Seat> = ["a", "b", "c", "d", "e", "f", "g"]
+        .into_iter()
+        .map(Seat::new)
+        .collect();
     for s in &seats {
         let reply = game.send(s.join("c")).await.unwrap();
-        let Ok(JoinReply::Joined { session_id, catch_up, .. }) = reply else {
+        let Ok(JoinReply::Joined {
+            session_id,
+            catch_up,
+            ..
+        }) = reply
+        else {
             panic!("joined")
         };
         assert!(session_id.is_none() && catch_up.is_none());
@@ -158,11 +171,21 @@ async fn seven_players_a_top_five_shared_ranks_and_only_first_timely_answers_sco
     let lobby = host_frame(&mut host, "lobby").await;
     assert_eq!(lobby["players"].as_array().unwrap().len(), 0);
 
-    game.do_send(HostCommand { conn_id: 1, msg: HostMsg::Next });
+    game.do_send(HostCommand {
+        conn_id: 1,
+        msg: HostMsg::Next,
+    });
     host_frame(&mut host, "question").await;
-    let (event, q) = seats[0].next().await;
-    assert_eq!(event, PlayerEvent::Question { question_id: "q1".into() });
-    assert!(!q.to_string().contains("correct_answer"));
+    for s in &mut seats {
+        let (event, q) = s.next().await;
+        assert_eq!(
+            event,
+            PlayerEvent::Question {
+                question_id: "q1".into()
+            }
+        );
+        assert!(!q.to_string().contains("correct_answer"));
+    }
     let opened = Instant::now();
     // a and b right at once, c right later, d wrong; e answers another question, then twice;
     // f answers after the deadline; g says nothing.
@@ -182,14 +205,26 @@ async fn seven_players_a_top_five_shared_ranks_and_only_first_timely_answers_sco
         }
     }
     // g never answers: the teacher closes the question.
-    game.do_send(HostCommand { conn_id: 1, msg: HostMsg::Next });
+    game.do_send(HostCommand {
+        conn_id: 1,
+        msg: HostMsg::Next,
+    });
     let reveal = host_frame(&mut host, "reveal").await;
-    assert_eq!(reveal["counts_by_option"], serde_json::json!({"1": 3, "0": 2}));
+    assert_eq!(
+        reveal["counts_by_option"],
+        serde_json::json!({"1": 3, "0": 2})
+    );
     let top: Vec<(String, u64, u64)> = reveal["top"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["learner_id"].as_str().unwrap().to_string(), e["score"].as_u64().unwrap(), e["rank"].as_u64().unwrap()))
+        .map(|e| {
+            (
+                e["learner_id"].as_str().unwrap().to_string(),
+                e["score"].as_u64().unwrap(),
+                e["rank"].as_u64().unwrap(),
+            )
+        })
         .collect();
     let top: Vec<(&str, u64, u64)> = top.iter().map(|(i, s, r)| (i.as_str(), *s, *r)).collect();
     // At most the top five; c's speed bonus is about half (server times within a few ms).
@@ -203,28 +238,51 @@ async fn seven_players_a_top_five_shared_ranks_and_only_first_timely_answers_sco
         assert_eq!(event, PlayerEvent::Reveal);
         let you = &r["you"];
         match s.id.as_str() {
-            "a" | "b" => assert_eq!((you["score"].as_u64(), you["rank"].as_u64()), (Some(1000), Some(1))),
-            "e" => assert_eq!((you["answered"].as_bool(), you["correct"].as_bool()), (Some(true), Some(false))),
-            "f" | "g" => assert_eq!((you["answered"].as_bool(), you["rank"].as_u64()), (Some(false), Some(4))),
+            "a" | "b" => assert_eq!(
+                (you["score"].as_u64(), you["rank"].as_u64()),
+                (Some(1000), Some(1))
+            ),
+            "e" => assert_eq!(
+                (you["answered"].as_bool(), you["correct"].as_bool()),
+                (Some(true), Some(false))
+            ),
+            "f" | "g" => assert_eq!(
+                (you["answered"].as_bool(), you["rank"].as_u64()),
+                (Some(false), Some(4))
+            ),
             _ => {}
         }
     }
 
     // Joining again mid-game: the same session and score, and where the game is.
     let reply = game.send(seats[2].join("c")).await.unwrap();
-    let Ok(JoinReply::Joined { session_id, catch_up: Some(now), .. }) = reply else {
+    let Ok(JoinReply::Joined {
+        session_id,
+        catch_up: Some(now),
+        ..
+    }) = reply
+    else {
         panic!("joined again")
     };
     assert_eq!(session_id.as_deref(), Some("s-c"));
     assert_eq!(now.event, PlayerEvent::Reveal);
 
-    game.do_send(HostCommand { conn_id: 1, msg: HostMsg::End });
+    game.do_send(HostCommand {
+        conn_id: 1,
+        msg: HostMsg::End,
+    });
     let over = host_frame(&mut host, "game_over").await;
     assert_eq!(over["podium"].as_array().unwrap().len(), PODIUM);
     let (event, mine) = seats[6].next().await;
     assert_eq!(event, PlayerEvent::Over);
     assert_eq!(mine["you"]["rank"], 4);
     // Over: a player hears the end again, anyone else is refused.
-    assert!(matches!(game.send(seats[0].join("c")).await.unwrap(), Ok(JoinReply::Over(_))));
-    assert!(matches!(game.send(stranger.join("c")).await.unwrap(), Err(ErrorCode::GameOver)));
+    assert!(matches!(
+        game.send(seats[0].join("c")).await.unwrap(),
+        Ok(JoinReply::Over(_))
+    ));
+    assert!(matches!(
+        game.send(stranger.join("c")).await.unwrap(),
+        Err(ErrorCode::GameOver)
+    ));
 }
