@@ -11,6 +11,7 @@
 
 mod board;
 pub mod frames;
+mod messages;
 
 use std::collections::HashMap;
 use std::ops::RangeInclusive;
@@ -28,6 +29,7 @@ use crate::store::Activity;
 pub use board::{PODIUM, RIGHT_POINTS, SPEED_POINTS, TOP};
 pub use frames::{HostFrame, HostMsg, PlayerFrame};
 use frames::{OpenQuestion, PlayerView, Standing, You, YouAfterQuestion};
+pub use messages::*;
 
 /// `seconds_per_question` a game may have, and its default.
 pub const QUESTION_SECONDS: RangeInclusive<u32> = 5..=120;
@@ -65,101 +67,6 @@ impl GameState {
             GameState::Over => "over",
         }
     }
-}
-
-/// What a learner's actor learns from the game, with the frame for its connections.
-#[derive(Message, Debug, Clone)]
-#[rtype(result = "()")]
-pub struct ToPlayer {
-    pub game_id: String,
-    pub event: PlayerEvent,
-    pub frame: Outbound,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PlayerEvent {
-    /// This question is open: answers to it (and only it) are taken.
-    Question {
-        question_id: String,
-    },
-    Reveal,
-    Over,
-}
-
-/// A learner joins (or joins again after reconnecting).
-#[derive(Message)]
-#[rtype(result = "Result<JoinReply, ErrorCode>")]
-pub struct Join {
-    pub learner_id: String,
-    pub name: String,
-    /// The learner's classes now: the game's class must be one of them.
-    pub class_ids: Vec<String>,
-    pub to: Recipient<ToPlayer>,
-}
-
-pub enum JoinReply {
-    Joined {
-        activity: Arc<Activity>,
-        /// The session this player answered in so far (none for a new player).
-        session_id: Option<String>,
-        /// Where the game is now: the open question, or the last reveal.
-        catch_up: Option<ToPlayer>,
-    },
-    /// The game is over; the player's final `game_over`.
-    Over(ToPlayer),
-}
-
-/// The session a player's answers go to.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Bind {
-    pub learner_id: String,
-    pub session_id: String,
-}
-
-/// A learner's actor graded a new answer in the game's session (at `at`, server time).
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Answered {
-    pub learner_id: String,
-    pub question_id: String,
-    pub answer: Answer,
-    pub correct: bool,
-    pub at: Instant,
-}
-
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct HostConnect {
-    pub conn_id: u64,
-    pub tx: mpsc::Sender<Outbound>,
-}
-
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct HostDisconnect {
-    pub conn_id: u64,
-}
-
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct HostCommand {
-    pub conn_id: u64,
-    pub msg: HostMsg,
-}
-
-/// Who may host the game, for the host socket's authorization.
-#[derive(Message)]
-#[rtype(result = "GameInfo")]
-pub struct Info;
-
-#[derive(Debug, Clone)]
-pub struct GameInfo {
-    pub game_id: String,
-    pub class_id: String,
-    pub teacher_id: String,
-    pub activity_id: String,
-    pub state: GameState,
 }
 
 struct Player {
@@ -234,7 +141,7 @@ impl GameActor {
         self.spec.activity.content.questions.len()
     }
 
-    fn to_hosts(&mut self, frame: &HostFrame) {
+    fn send_hosts(&mut self, frame: &HostFrame) {
         let out = frame.out();
         // A host socket that cannot keep up is dropped (its task closes it).
         self.hosts.retain(|_, tx| tx.try_send(out.clone()).is_ok());
@@ -326,7 +233,7 @@ impl GameActor {
                 correct: given.is_some_and(|g| g.correct),
             },
         };
-        self.to_player(PlayerEvent::Reveal, &frame)
+        self.player_frame(PlayerEvent::Reveal, &frame)
     }
 
     fn player_over(&self, player: &Player, standings: &[Standing]) -> ToPlayer {
@@ -338,10 +245,10 @@ impl GameActor {
             },
             podium: standings.iter().take(PODIUM).cloned().collect(),
         };
-        self.to_player(PlayerEvent::Over, &frame)
+        self.player_frame(PlayerEvent::Over, &frame)
     }
 
-    fn to_player(&self, event: PlayerEvent, frame: &PlayerFrame) -> ToPlayer {
+    fn player_frame(&self, event: PlayerEvent, frame: &PlayerFrame) -> ToPlayer {
         ToPlayer {
             game_id: self.spec.game_id.clone(),
             event,
@@ -352,7 +259,7 @@ impl GameActor {
     fn question_event(&self, round: &Round) -> ToPlayer {
         let question_id = self.spec.activity.content.questions[round.index].id.clone();
         let frame = PlayerFrame::GameQuestion(self.open_question(round));
-        self.to_player(PlayerEvent::Question { question_id }, &frame)
+        self.player_frame(PlayerEvent::Question { question_id }, &frame)
     }
 
     /// Where the game stands, for a player who (re)joins.
@@ -383,9 +290,9 @@ impl GameActor {
         };
         self.state = GameState::Question;
         let host = HostFrame::Question(self.open_question(&round));
-        self.to_hosts(&host);
+        self.send_hosts(&host);
         let answers = self.answers(&round);
-        self.to_hosts(&answers);
+        self.send_hosts(&answers);
         let event = self.question_event(&round);
         for p in &self.players {
             p.to.do_send(event.clone());
@@ -416,7 +323,7 @@ impl GameActor {
         self.state = GameState::Revealed;
         let standings = self.standings();
         let host = self.host_reveal(&round, &standings);
-        self.to_hosts(&host);
+        self.send_hosts(&host);
         for p in &self.players {
             p.to.do_send(self.player_reveal(&round, p, &standings));
         }
@@ -432,7 +339,7 @@ impl GameActor {
         self.state = GameState::Over;
         self.over_at = Some(Instant::now());
         let standings = self.standings();
-        self.to_hosts(&HostFrame::GameOver {
+        self.send_hosts(&HostFrame::GameOver {
             game_id: self.spec.game_id.clone(),
             podium: standings.iter().take(PODIUM).cloned().collect(),
         });
@@ -575,12 +482,14 @@ impl Handler<Join> for GameActor {
                     score: 0,
                 });
                 let lobby = self.lobby();
-                self.to_hosts(&lobby);
-                if let Some(round) = &self.round {
-                    if self.state == GameState::Question {
-                        let answers = self.answers(round);
-                        self.to_hosts(&answers);
-                    }
+                self.send_hosts(&lobby);
+                if let Some(round) = self
+                    .round
+                    .as_ref()
+                    .filter(|_| self.state == GameState::Question)
+                {
+                    let answers = self.answers(round);
+                    self.send_hosts(&answers);
                 }
                 self.players.len() - 1
             }
@@ -635,7 +544,7 @@ impl Handler<Answered> for GameActor {
         let everyone = round.given.len() >= self.players.len();
         let round = self.round.as_ref().expect("just answered");
         let answers = self.answers(round);
-        self.to_hosts(&answers);
+        self.send_hosts(&answers);
         if everyone {
             self.reveal();
         }
