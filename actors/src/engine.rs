@@ -123,6 +123,8 @@ pub struct Engine {
     learners: Registry<LearnerActor>,
     pub(crate) parents: Registry<ParentNotifier>,
     pub(crate) classes: Registry<ClassMonitor>,
+    /// Class games hosted on this node (see `crate::game`).
+    pub(crate) games: Registry<crate::game::GameActor>,
     bus: std::sync::OnceLock<Arc<dyn Bus>>,
     /// Learners whose actor is being started (loads in flight), with how many starts.
     starting: std::sync::Mutex<HashMap<String, usize>>,
@@ -178,6 +180,7 @@ impl Engine {
             learners: Registry::default(),
             parents: Registry::default(),
             classes: Registry::default(),
+            games: Registry::default(),
             bus: std::sync::OnceLock::new(),
             starting: Default::default(),
             changes: Default::default(),

@@ -10,6 +10,7 @@ pub mod content;
 pub mod downtime;
 pub mod engine;
 pub mod flusher;
+pub mod game;
 pub mod learner;
 pub mod memory;
 pub mod next;

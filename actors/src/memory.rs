@@ -21,6 +21,8 @@ struct State {
     notifications: Vec<Notification>,
     /// Requests for more time with whether each is still pending.
     time_requests: Vec<(NewTimeRequest, bool)>,
+    /// Activity id → (category, difficulty), for `played` (the real store joins activities).
+    activities: HashMap<String, (String, i32)>,
 }
 
 pub struct MemoryStore {
@@ -92,6 +94,21 @@ impl MemoryStore {
                 notifications_enabled: true,
                 downtime: Vec::new(),
             },
+        );
+    }
+
+    /// Puts the learner in a class (as the database's memberships would).
+    pub fn add_to_class(&self, learner_id: &str, class_id: &str) {
+        if let Some(l) = self.state.lock().unwrap().learners.get_mut(learner_id) {
+            l.class_ids.push(class_id.to_string());
+        }
+    }
+
+    /// Lets `played` know an activity's category and difficulty.
+    pub fn know_activity(&self, activity: &Activity) {
+        self.state.lock().unwrap().activities.insert(
+            activity.id.clone(),
+            (activity.category.clone(), activity.difficulty),
         );
     }
 
@@ -235,6 +252,34 @@ impl Store for MemoryStore {
     fn load_session(&self, session_id: &str) -> StoreFuture<Option<SessionSnapshot>> {
         let st = self.state.lock().unwrap();
         ready(Ok(Self::snapshot(&st, session_id)))
+    }
+
+    fn played(&self, learner_id: &str) -> StoreFuture<Vec<PlayedSession>> {
+        let st = self.state.lock().unwrap();
+        let mut out: Vec<PlayedSession> = st
+            .sessions
+            .values()
+            .filter(|s| s.learner_id == learner_id && s.status == SessionStatus::Completed)
+            .map(|s| {
+                let (category, difficulty) = st
+                    .activities
+                    .get(&s.activity_id)
+                    .cloned()
+                    .unwrap_or_default();
+                PlayedSession {
+                    session_id: s.session_id.clone(),
+                    completed: crate::next::Completed {
+                        activity_id: s.activity_id.clone(),
+                        category,
+                        difficulty,
+                        accuracy: s.accuracy.unwrap_or(0.0),
+                        completed_at: s.ended_at.unwrap_or(s.started_at),
+                    },
+                }
+            })
+            .collect();
+        out.sort_by_key(|p| p.completed.completed_at);
+        ready(Ok(out))
     }
 
     fn write_batch(&self, batch: Batch) -> StoreFuture<BatchResult> {

@@ -38,6 +38,11 @@ pub enum ClientMsg {
         #[serde(default)]
         reason: Option<String>,
     },
+    /// Join a class game: a session of its activity is opened (or kept) for its answers.
+    JoinGame {
+        #[serde(deserialize_with = "id")]
+        game_id: String,
+    },
 }
 
 /// The longest id a client may send (UUIDs are 36, activity slugs at most 100).
@@ -183,6 +188,14 @@ pub enum ErrorCode {
     AlreadyAnswered,
     /// A parent's answer to a request that is not theirs or does not exist.
     UnknownRequest,
+    /// `join_game` for a game this node does not have (never made, or gone).
+    UnknownGame,
+    /// `join_game` by a learner who is not in the game's class.
+    NotInClass,
+    /// The game has ended: nothing more to join or drive.
+    GameOver,
+    /// In a game's session, an answer to a question that is not the one open now.
+    QuestionClosed,
 }
 
 impl ErrorCode {
@@ -203,6 +216,10 @@ impl ErrorCode {
             ErrorCode::TimeRequestLimit => "time_request_limit",
             ErrorCode::AlreadyAnswered => "already_answered",
             ErrorCode::UnknownRequest => "unknown_request",
+            ErrorCode::UnknownGame => "unknown_game",
+            ErrorCode::NotInClass => "not_in_class",
+            ErrorCode::GameOver => "game_over",
+            ErrorCode::QuestionClosed => "question_closed",
         }
     }
 }

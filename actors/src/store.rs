@@ -398,12 +398,23 @@ pub enum AskOutcome {
     DailyLimit,
 }
 
+/// One completed session of a learner, as choosing the next activity needs it (the activity's
+/// category and difficulty as stored with the activity, archived or not).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlayedSession {
+    pub session_id: String,
+    pub completed: crate::next::Completed,
+}
+
 pub trait Store: Send + Sync + 'static {
     fn load_learner(&self, learner_id: &str) -> StoreFuture<Option<LearnerProfile>>;
     fn load_screen_time(&self, learner_id: &str, date: NaiveDate) -> StoreFuture<ScreenTimeToday>;
     /// The learner's open session, if any, with its saved answers.
     fn open_session(&self, learner_id: &str) -> StoreFuture<Option<SessionSnapshot>>;
     fn load_session(&self, session_id: &str) -> StoreFuture<Option<SessionSnapshot>>;
+    /// The learner's completed sessions, oldest first (read once per live learner, when
+    /// the next activity is first asked for).
+    fn played(&self, learner_id: &str) -> StoreFuture<Vec<PlayedSession>>;
     /// Writes a batch in one transaction. Must be idempotent: a batch may be written again
     /// after a failure whose commit actually went through. Everything the engine writes goes
     /// through here, so the database sees a few large transactions, not many small ones.

@@ -704,6 +704,56 @@ impl Store for DieselStore {
         })
     }
 
+    fn played(&self, learner_id: &str) -> StoreFuture<Vec<PlayedSession>> {
+        let id = learner_id.to_string();
+        self.run(move |conn| {
+            type Row = (
+                String,
+                String,
+                String,
+                i32,
+                Option<f64>,
+                Option<chrono::NaiveDateTime>,
+                chrono::NaiveDateTime,
+            );
+            let rows: Vec<Row> = activity_sessions::table
+                .inner_join(activities::table)
+                .filter(activity_sessions::learner_id.eq(&id))
+                .filter(activity_sessions::status.eq("completed"))
+                .order((
+                    activity_sessions::ended_at.asc(),
+                    activity_sessions::id.asc(),
+                ))
+                .select((
+                    activity_sessions::id,
+                    activity_sessions::activity_id,
+                    activities::category,
+                    activities::difficulty,
+                    activity_sessions::accuracy,
+                    activity_sessions::ended_at,
+                    activity_sessions::started_at,
+                ))
+                .load(conn)?;
+            Ok(rows
+                .into_iter()
+                .map(
+                    |(session_id, activity_id, category, difficulty, accuracy, ended, started)| {
+                        PlayedSession {
+                            session_id,
+                            completed: studyhub_actors::next::Completed {
+                                activity_id,
+                                category,
+                                difficulty,
+                                accuracy: accuracy.unwrap_or(0.0),
+                                completed_at: crate::time::utc(ended.unwrap_or(started)),
+                            },
+                        }
+                    },
+                )
+                .collect())
+        })
+    }
+
     fn write_batch(&self, batch: Batch) -> StoreFuture<BatchResult> {
         let cipher = self.cipher.clone();
         let n = batch.len();

@@ -11,8 +11,10 @@ pub mod children;
 pub mod classes;
 pub mod dead_letters;
 pub mod drawings;
+pub mod games;
 pub mod health;
 pub mod import;
+pub mod next;
 pub mod notifications;
 pub mod openapi;
 pub mod parent_live;
@@ -42,9 +44,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .configure(audit_log::routes)
                 .configure(dead_letters::routes)
                 .configure(classes::routes)
+                .configure(games::routes)
                 .configure(notifications::routes)
                 .configure(parent_live::routes)
                 .configure(progress::routes)
+                .configure(next::routes)
                 .configure(assessments::routes)
                 .configure(drawings::routes)
                 .configure(play::routes)

@@ -14,8 +14,8 @@ use complete::SharedResponses;
 
 use super::{
     account, achievements, activities, assessments, audit_log, auth, backups, children, classes,
-    dead_letters, drawings, health, import, notifications, parent_live, play, progress, sessions,
-    time_requests,
+    dead_letters, drawings, games, health, import, next, notifications, parent_live, play,
+    progress, sessions, time_requests,
 };
 
 #[derive(OpenApi)]
@@ -41,6 +41,7 @@ use super::{
         parent_live::parent_live,
         classes::create, classes::list, classes::get_one, classes::remove_member, classes::join_as_student,
         classes::join_for_child, classes::progress, classes::live,
+        games::create, games::host, next::next,
     ),
     components(schemas(crate::auth::Role, crate::learners::LearnerView)),
     modifiers(&BearerAuth, &SharedResponses),
@@ -58,6 +59,7 @@ use super::{
         (name = "notifications", description = "A parent's notifications"),
         (name = "parents", description = "The parent's live feed"),
         (name = "classes", description = "Classes, joining, progress and the teacher's live view"),
+        (name = "games", description = "Class games: made by the class's teacher, driven on the host socket, played from the play socket"),
         (name = "activities", description = "The activity catalog (public views)"),
         (name = "play", description = "Live play: the websocket, tickets, and the same engine over REST"),
     )

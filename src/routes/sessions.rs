@@ -87,12 +87,18 @@ fn play_error(
         ErrorCode::BadMessage | ErrorCode::UnknownQuestion | ErrorCode::NotSaved => {
             ErrorKind::Validation
         }
-        ErrorCode::UnknownActivity | ErrorCode::UnknownRequest => ErrorKind::NotFound,
+        ErrorCode::UnknownActivity | ErrorCode::UnknownRequest | ErrorCode::UnknownGame => {
+            ErrorKind::NotFound
+        }
         ErrorCode::NoSession
         | ErrorCode::BadSeq
         | ErrorCode::TimeRequestPending
-        | ErrorCode::AlreadyAnswered => ErrorKind::Conflict,
-        ErrorCode::TimeUp | ErrorCode::Forbidden | ErrorCode::Downtime => ErrorKind::Forbidden,
+        | ErrorCode::AlreadyAnswered
+        | ErrorCode::QuestionClosed
+        | ErrorCode::GameOver => ErrorKind::Conflict,
+        ErrorCode::TimeUp | ErrorCode::Forbidden | ErrorCode::Downtime | ErrorCode::NotInClass => {
+            ErrorKind::Forbidden
+        }
         ErrorCode::RateLimited | ErrorCode::TimeRequestLimit => ErrorKind::RateLimited {
             retry_after_secs: 1,
         },

@@ -6,17 +6,21 @@
 //!
 //! The actor is split by concern: `messages` (what the rest of the engine sends it),
 //! `play` (sessions and answers), `clock` (screen time), `downtime` (no play inside the
-//! parent's windows), `requests` (asking the parent for more time) and `fanout` (presence,
-//! parent notifications, achievements).
+//! parent's windows), `requests` (asking the parent for more time), `fanout` (presence,
+//! parent notifications, achievements), `game` (a class game's session) and `next` (what to
+//! play next, from the completions the actor keeps).
 
 mod clock;
 mod downtime;
 mod fanout;
+mod game;
 mod messages;
+mod next;
 mod play;
 mod requests;
 
 pub use messages::*;
+pub use next::NextFor;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -67,6 +71,10 @@ pub struct LearnerActor {
     waiters: Vec<(String, u32, oneshot::Sender<bool>)>,
     last_persist: Instant,
     empty_since: Option<Instant>,
+    /// The class game this learner plays in, if any.
+    game: Option<game::GameLink>,
+    /// Completions, for the next activity (read once when first asked).
+    played: next::Played,
 }
 
 impl LearnerActor {
@@ -116,6 +124,8 @@ impl LearnerActor {
                 .checked_sub(persist_every.mul_f64(jitter()))
                 .unwrap_or(now),
             empty_since: Some(now),
+            game: None,
+            played: next::Played::default(),
         }
     }
 

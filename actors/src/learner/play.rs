@@ -22,7 +22,9 @@ impl LearnerActor {
     pub(super) fn handle_client(&mut self, msg: ClientMsg, to: ReplyTo, ctx: &mut Context<Self>) {
         // Refused inside downtime before anything else: a refused call is no activity.
         if let Some(seq) = match &msg {
-            ClientMsg::Start { .. } | ClientMsg::Resume { .. } => Some(None),
+            ClientMsg::Start { .. } | ClientMsg::Resume { .. } | ClientMsg::JoinGame { .. } => {
+                Some(None)
+            }
             ClientMsg::Answer { seq, .. } => Some(Some(*seq)),
             ClientMsg::Finish { .. } | ClientMsg::AskTime { .. } => None,
         } && let Some(until) = self.downtime.at(Utc::now())
@@ -44,6 +46,7 @@ impl LearnerActor {
                 question_id,
                 answer,
             } => self.answer(session_id, seq, question_id, answer, to, ctx),
+            ClientMsg::JoinGame { game_id } => self.join_game(game_id, to, ctx),
             ClientMsg::Finish { session_id } => {
                 if self.session.as_ref().is_some_and(|s| s.id == session_id) {
                     let completed = self.complete(SessionStatus::Completed, ctx);
@@ -207,6 +210,14 @@ impl LearnerActor {
                 Some(seq),
             );
         }
+        if self.game_refuses(&session_id, seq, &question_id) {
+            return self.error(
+                to,
+                ErrorCode::QuestionClosed,
+                "in a game, answer the question that is open now",
+                Some(seq),
+            );
+        }
         let Some(session) = self.session.as_mut().filter(|s| s.id == session_id) else {
             return self.error(
                 to,
@@ -266,6 +277,12 @@ impl LearnerActor {
                     answered: feedback.progress.answered,
                     right: feedback.progress.correct,
                 });
+                self.game_graded(
+                    &session_id,
+                    &feedback.question_id,
+                    &answer,
+                    feedback.correct,
+                );
                 reservation
                     .expect("a new seq always has a reservation")
                     .send(record, ctx.address().recipient());
@@ -349,6 +366,7 @@ impl LearnerActor {
                 format!("{} of {} right, {} star{}", c.questions_correct, c.questions_total, c.stars, if c.stars == 1 { "" } else { "s" }),
                 serde_json::json!({"session_id": c.session_id, "activity_id": c.activity_id, "accuracy": c.accuracy, "stars": c.stars}),
             );
+            self.note_played(&session, &c, now);
             self.history.record(
                 HistoryCompletion {
                     category: session.activity.category.clone(),

@@ -22,6 +22,7 @@ fn check(text: &str) -> Result<(), TestCaseError> {
                     ..
                 } => vec![session_id, question_id],
                 ClientMsg::AskTime { .. } => vec![],
+                ClientMsg::JoinGame { game_id } => vec![game_id],
             };
             prop_assert!(ids.iter().all(|id| is_plausible_id(id)), "{msg:?}");
         }
@@ -128,6 +129,7 @@ fn written(msg: &ClientMsg) -> String {
             answer: a,
         } => json!({"type": "answer", "session_id": session_id, "seq": seq,
             "question_id": question_id, "answer": answer(a)}),
+        ClientMsg::JoinGame { game_id } => json!({"type": "join_game", "game_id": game_id}),
         ClientMsg::AskTime { seconds, reason } => {
             json!({"type": "ask_time", "seconds": seconds, "reason": reason})
         }

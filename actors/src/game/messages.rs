@@ -1,0 +1,107 @@
+//! What the game actor takes and what it tells learner actors.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix::prelude::*;
+use tokio::sync::mpsc;
+
+use super::{GameState, HostMsg};
+use crate::content::Answer;
+use crate::protocol::{ErrorCode, Outbound};
+use crate::store::Activity;
+
+/// What a learner's actor learns from the game, with the frame for its connections.
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub struct ToPlayer {
+    pub game_id: String,
+    pub event: PlayerEvent,
+    pub frame: Outbound,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlayerEvent {
+    /// This question is open: answers to it (and only it) are taken.
+    Question {
+        question_id: String,
+    },
+    Reveal,
+    Over,
+}
+
+/// A learner joins (or joins again after reconnecting).
+#[derive(Message)]
+#[rtype(result = "Result<JoinReply, ErrorCode>")]
+pub struct Join {
+    pub learner_id: String,
+    pub name: String,
+    /// The learner's classes now: the game's class must be one of them.
+    pub class_ids: Vec<String>,
+    pub to: Recipient<ToPlayer>,
+}
+
+pub enum JoinReply {
+    Joined {
+        activity: Arc<Activity>,
+        /// The session this player answered in so far (none for a new player).
+        session_id: Option<String>,
+        /// Where the game is now: the open question, or the last reveal.
+        catch_up: Option<ToPlayer>,
+    },
+    /// The game is over; the player's final `game_over`.
+    Over(ToPlayer),
+}
+
+/// The session a player's answers go to.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Bind {
+    pub learner_id: String,
+    pub session_id: String,
+}
+
+/// A learner's actor graded a new answer in the game's session (at `at`, server time).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Answered {
+    pub learner_id: String,
+    pub question_id: String,
+    pub answer: Answer,
+    pub correct: bool,
+    pub at: Instant,
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct HostConnect {
+    pub conn_id: u64,
+    pub tx: mpsc::Sender<Outbound>,
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct HostDisconnect {
+    pub conn_id: u64,
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct HostCommand {
+    pub conn_id: u64,
+    pub msg: HostMsg,
+}
+
+/// Who may host the game, for the host socket's authorization.
+#[derive(Message)]
+#[rtype(result = "GameInfo")]
+pub struct Info;
+
+#[derive(Debug, Clone)]
+pub struct GameInfo {
+    pub game_id: String,
+    pub class_id: String,
+    pub teacher_id: String,
+    pub activity_id: String,
+    pub state: GameState,
+}

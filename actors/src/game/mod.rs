@@ -1,0 +1,555 @@
+//! `GameActor`: one per class game (teacher-paced, like a quiz show). The teacher's host
+//! sockets drive it (`next`, `end`) and hear counts, reveals and the podium; students join
+//! from their play sockets through their learner actors, which open an ordinary session of
+//! the game's activity, grade every answer as usual and tell the game when they graded one
+//! (server time). The game scores, ranks and reveals; it stores nothing itself: the answers
+//! are stored as the students' sessions.
+//!
+//! A game lives in memory on the node that created it (the registry is per engine): players
+//! and hosts must reach that node. It is dropped [`KEEP_FINISHED`] after it ends, or after
+//! [`IDLE_LIMIT`] without a command, a join or an answer.
+
+mod board;
+pub mod frames;
+mod messages;
+
+use std::collections::HashMap;
+use std::ops::RangeInclusive;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use chrono::{DateTime, Utc};
+use tokio::sync::mpsc;
+
+use crate::content::Answer;
+use crate::engine::Engine;
+use crate::protocol::{ErrorCode, Outbound, ServerMsg};
+use crate::store::Activity;
+pub use board::{PODIUM, RIGHT_POINTS, SPEED_POINTS, TOP};
+pub use frames::{HostFrame, HostMsg, PlayerFrame};
+use frames::{OpenQuestion, PlayerView, Standing, You, YouAfterQuestion};
+pub use messages::*;
+
+/// `seconds_per_question` a game may have, and its default.
+pub const QUESTION_SECONDS: RangeInclusive<u32> = 5..=120;
+pub const DEFAULT_QUESTION_SECONDS: u32 = 20;
+/// A game nobody touched for this long is dropped.
+pub const IDLE_LIMIT: Duration = Duration::from_secs(3 * 3600);
+/// A finished game stays this long, so that a player who reconnects still hears the end.
+pub const KEEP_FINISHED: Duration = Duration::from_secs(10 * 60);
+/// Host sockets are closed with this when the game is dropped.
+pub const CLOSE_GAME_GONE: u16 = 1000;
+
+#[derive(Debug, Clone)]
+pub struct GameSpec {
+    pub game_id: String,
+    pub class_id: String,
+    pub teacher_id: String,
+    pub activity: Arc<Activity>,
+    pub seconds_per_question: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GameState {
+    Lobby,
+    Question,
+    Revealed,
+    Over,
+}
+
+impl GameState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GameState::Lobby => "lobby",
+            GameState::Question => "question",
+            GameState::Revealed => "revealed",
+            GameState::Over => "over",
+        }
+    }
+}
+
+struct Player {
+    learner_id: String,
+    name: String,
+    to: Recipient<ToPlayer>,
+    session_id: Option<String>,
+    score: u32,
+}
+
+/// The first answer of a player to the open question.
+struct Given {
+    answer: Answer,
+    correct: bool,
+    points: u32,
+}
+
+struct Round {
+    index: usize,
+    opened: Instant,
+    deadline: Instant,
+    deadline_utc: DateTime<Utc>,
+    given: HashMap<String, Given>,
+}
+
+pub struct GameActor {
+    spec: GameSpec,
+    engine: Arc<Engine>,
+    hosts: HashMap<u64, mpsc::Sender<Outbound>>,
+    players: Vec<Player>,
+    state: GameState,
+    round: Option<Round>,
+    touched: Instant,
+    over_at: Option<Instant>,
+}
+
+impl Engine {
+    /// Starts a new game on this node.
+    pub fn start_game(self: &Arc<Self>, spec: GameSpec) -> Addr<GameActor> {
+        let engine = self.clone();
+        let id = spec.game_id.clone();
+        self.games
+            .get_or_start(&id, move || GameActor::new(spec, engine))
+    }
+
+    /// A game this node hosts.
+    pub fn game(&self, game_id: &str) -> Option<Addr<GameActor>> {
+        self.games.get(game_id)
+    }
+
+    /// Games live on this node.
+    pub fn live_games(&self) -> usize {
+        self.games.len()
+    }
+}
+
+impl GameActor {
+    fn new(spec: GameSpec, engine: Arc<Engine>) -> Self {
+        Self {
+            spec,
+            engine,
+            hosts: HashMap::new(),
+            players: Vec::new(),
+            state: GameState::Lobby,
+            round: None,
+            touched: Instant::now(),
+            over_at: None,
+        }
+    }
+
+    fn question_count(&self) -> usize {
+        self.spec.activity.content.questions.len()
+    }
+
+    fn send_hosts(&mut self, frame: &HostFrame) {
+        let out = frame.out();
+        // A host socket that cannot keep up is dropped (its task closes it).
+        self.hosts.retain(|_, tx| tx.try_send(out.clone()).is_ok());
+    }
+
+    fn player(&self, learner_id: &str) -> Option<usize> {
+        self.players.iter().position(|p| p.learner_id == learner_id)
+    }
+
+    fn standings(&self) -> Vec<Standing> {
+        board::standings(
+            self.players
+                .iter()
+                .map(|p| (p.learner_id.as_str(), p.name.as_str(), p.score)),
+        )
+    }
+
+    fn lobby(&self) -> HostFrame {
+        HostFrame::Lobby {
+            game_id: self.spec.game_id.clone(),
+            activity_id: self.spec.activity.id.clone(),
+            players: self
+                .players
+                .iter()
+                .map(|p| PlayerView {
+                    learner_id: p.learner_id.clone(),
+                    name: p.name.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    fn open_question(&self, round: &Round) -> OpenQuestion {
+        OpenQuestion {
+            game_id: self.spec.game_id.clone(),
+            index: round.index,
+            question_count: self.question_count(),
+            question: self.spec.activity.content.questions[round.index].public(),
+            deadline: round.deadline_utc,
+            seconds: self.spec.seconds_per_question,
+            remaining_ms: round
+                .deadline
+                .saturating_duration_since(Instant::now())
+                .as_millis() as u64,
+        }
+    }
+
+    fn answers(&self, round: &Round) -> HostFrame {
+        HostFrame::Answers {
+            game_id: self.spec.game_id.clone(),
+            index: round.index,
+            answered: round.given.len(),
+            total: self.players.len(),
+        }
+    }
+
+    fn host_reveal(&self, round: &Round, standings: &[Standing]) -> HostFrame {
+        let q = &self.spec.activity.content.questions[round.index];
+        HostFrame::Reveal {
+            game_id: self.spec.game_id.clone(),
+            index: round.index,
+            correct_answer: q.correct_answer.clone(),
+            explanation: q.explanation.clone(),
+            counts_by_option: board::counts(q, round.given.values().map(|g| &g.answer)),
+            top: standings.iter().take(TOP).cloned().collect(),
+        }
+    }
+
+    fn rank_of(standings: &[Standing], learner_id: &str) -> u32 {
+        standings
+            .iter()
+            .find(|s| s.learner_id == learner_id)
+            .map_or(0, |s| s.rank)
+    }
+
+    fn player_reveal(&self, round: &Round, player: &Player, standings: &[Standing]) -> ToPlayer {
+        let q = &self.spec.activity.content.questions[round.index];
+        let given = round.given.get(&player.learner_id);
+        let frame = PlayerFrame::GameReveal {
+            game_id: self.spec.game_id.clone(),
+            index: round.index,
+            correct_answer: q.correct_answer.clone(),
+            explanation: q.explanation.clone(),
+            you: YouAfterQuestion {
+                score: player.score,
+                rank: Self::rank_of(standings, &player.learner_id),
+                points: given.map_or(0, |g| g.points),
+                answered: given.is_some(),
+                correct: given.is_some_and(|g| g.correct),
+            },
+        };
+        self.player_frame(PlayerEvent::Reveal, &frame)
+    }
+
+    fn player_over(&self, player: &Player, standings: &[Standing]) -> ToPlayer {
+        let frame = PlayerFrame::GameOver {
+            game_id: self.spec.game_id.clone(),
+            you: You {
+                score: player.score,
+                rank: Self::rank_of(standings, &player.learner_id),
+            },
+            podium: standings.iter().take(PODIUM).cloned().collect(),
+        };
+        self.player_frame(PlayerEvent::Over, &frame)
+    }
+
+    fn player_frame(&self, event: PlayerEvent, frame: &PlayerFrame) -> ToPlayer {
+        ToPlayer {
+            game_id: self.spec.game_id.clone(),
+            event,
+            frame: frame.out(),
+        }
+    }
+
+    fn question_event(&self, round: &Round) -> ToPlayer {
+        let question_id = self.spec.activity.content.questions[round.index].id.clone();
+        let frame = PlayerFrame::GameQuestion(self.open_question(round));
+        self.player_frame(PlayerEvent::Question { question_id }, &frame)
+    }
+
+    /// Where the game stands, for a player who (re)joins.
+    fn catch_up(&self, player: &Player) -> Option<ToPlayer> {
+        let round = self.round.as_ref()?;
+        match self.state {
+            GameState::Question => Some(self.question_event(round)),
+            GameState::Revealed => Some(self.player_reveal(round, player, &self.standings())),
+            GameState::Lobby | GameState::Over => None,
+        }
+    }
+
+    /// Shows the next question to everyone, or ends the game after the last one.
+    fn next_question(&mut self, ctx: &mut Context<Self>) {
+        let index = self.round.as_ref().map_or(0, |r| r.index + 1);
+        if index >= self.question_count() {
+            return self.finish();
+        }
+        let seconds = Duration::from_secs(u64::from(self.spec.seconds_per_question));
+        let opened = Instant::now();
+        let round = Round {
+            index,
+            opened,
+            deadline: opened + seconds,
+            deadline_utc: Utc::now()
+                + chrono::Duration::from_std(seconds).unwrap_or(chrono::Duration::zero()),
+            given: HashMap::new(),
+        };
+        self.state = GameState::Question;
+        let host = HostFrame::Question(self.open_question(&round));
+        self.send_hosts(&host);
+        let answers = self.answers(&round);
+        self.send_hosts(&answers);
+        let event = self.question_event(&round);
+        for p in &self.players {
+            p.to.do_send(event.clone());
+        }
+        self.round = Some(round);
+        ctx.run_later(seconds, move |act, _| {
+            if act.state == GameState::Question
+                && act.round.as_ref().is_some_and(|r| r.index == index)
+            {
+                act.reveal();
+            }
+        });
+    }
+
+    /// Closes the open question: scores count, everyone sees the answer and where they stand.
+    fn reveal(&mut self) {
+        if self.state != GameState::Question {
+            return;
+        }
+        let Some(round) = self.round.take() else {
+            return;
+        };
+        for p in &mut self.players {
+            if let Some(g) = round.given.get(&p.learner_id) {
+                p.score += g.points;
+            }
+        }
+        self.state = GameState::Revealed;
+        let standings = self.standings();
+        let host = self.host_reveal(&round, &standings);
+        self.send_hosts(&host);
+        for p in &self.players {
+            p.to.do_send(self.player_reveal(&round, p, &standings));
+        }
+        self.round = Some(round);
+    }
+
+    /// Ends the game: an open question is revealed first, then the podium goes out.
+    fn finish(&mut self) {
+        if self.state == GameState::Over {
+            return;
+        }
+        self.reveal();
+        self.state = GameState::Over;
+        self.over_at = Some(Instant::now());
+        let standings = self.standings();
+        self.send_hosts(&HostFrame::GameOver {
+            game_id: self.spec.game_id.clone(),
+            podium: standings.iter().take(PODIUM).cloned().collect(),
+        });
+        for p in &self.players {
+            p.to.do_send(self.player_over(p, &standings));
+        }
+    }
+
+    fn host_error(&mut self, conn_id: u64, code: ErrorCode, message: &str) {
+        if let Some(tx) = self.hosts.get(&conn_id) {
+            let _ = tx.try_send(Outbound::msg(&ServerMsg::error(code, message, None)));
+        }
+    }
+}
+
+impl Actor for GameActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.run_interval(Duration::from_secs(60), |act, ctx| {
+            let finished = act.over_at.is_some_and(|t| t.elapsed() > KEEP_FINISHED);
+            if finished || act.touched.elapsed() > IDLE_LIMIT {
+                ctx.stop();
+            }
+        });
+    }
+
+    fn stopped(&mut self, ctx: &mut Context<Self>) {
+        for tx in self.hosts.values() {
+            let _ = tx.try_send(Outbound::Close {
+                code: CLOSE_GAME_GONE,
+                reason: "game closed",
+            });
+        }
+        self.engine
+            .games
+            .remove_if(&self.spec.game_id, &ctx.address());
+    }
+}
+
+impl Handler<Info> for GameActor {
+    type Result = MessageResult<Info>;
+
+    fn handle(&mut self, _: Info, _: &mut Context<Self>) -> Self::Result {
+        MessageResult(GameInfo {
+            game_id: self.spec.game_id.clone(),
+            class_id: self.spec.class_id.clone(),
+            teacher_id: self.spec.teacher_id.clone(),
+            activity_id: self.spec.activity.id.clone(),
+            state: self.state,
+        })
+    }
+}
+
+impl Handler<HostConnect> for GameActor {
+    type Result = ();
+
+    /// A host socket first hears where the game is: the lobby, then the open question with
+    /// its count, the last reveal, or the podium.
+    fn handle(&mut self, msg: HostConnect, _: &mut Context<Self>) {
+        self.touched = Instant::now();
+        let mut frames = vec![self.lobby()];
+        if let Some(round) = &self.round {
+            match self.state {
+                GameState::Question => {
+                    frames.push(HostFrame::Question(self.open_question(round)));
+                    frames.push(self.answers(round));
+                }
+                GameState::Revealed => frames.push(self.host_reveal(round, &self.standings())),
+                GameState::Lobby | GameState::Over => {}
+            }
+        }
+        if self.state == GameState::Over {
+            frames.push(HostFrame::GameOver {
+                game_id: self.spec.game_id.clone(),
+                podium: self.standings().into_iter().take(PODIUM).collect(),
+            });
+        }
+        for f in frames {
+            let _ = msg.tx.try_send(f.out());
+        }
+        self.hosts.insert(msg.conn_id, msg.tx);
+    }
+}
+
+impl Handler<HostDisconnect> for GameActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: HostDisconnect, _: &mut Context<Self>) {
+        self.hosts.remove(&msg.conn_id);
+    }
+}
+
+impl Handler<HostCommand> for GameActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: HostCommand, ctx: &mut Context<Self>) {
+        self.touched = Instant::now();
+        if self.state == GameState::Over {
+            return self.host_error(msg.conn_id, ErrorCode::GameOver, "the game is over");
+        }
+        match msg.msg {
+            // During a question, `next` closes it early; the following `next` moves on.
+            HostMsg::Next if self.state == GameState::Question => self.reveal(),
+            HostMsg::Next => self.next_question(ctx),
+            HostMsg::End => self.finish(),
+        }
+    }
+}
+
+impl Handler<Join> for GameActor {
+    type Result = Result<JoinReply, ErrorCode>;
+
+    fn handle(&mut self, msg: Join, _: &mut Context<Self>) -> Self::Result {
+        if !msg.class_ids.contains(&self.spec.class_id) {
+            return Err(ErrorCode::NotInClass);
+        }
+        self.touched = Instant::now();
+        let known = self.player(&msg.learner_id);
+        if self.state == GameState::Over {
+            let i = known.ok_or(ErrorCode::GameOver)?;
+            return Ok(JoinReply::Over(
+                self.player_over(&self.players[i], &self.standings()),
+            ));
+        }
+        let i = match known {
+            Some(i) => {
+                // Joining again (a reconnect): same score, same session, new address.
+                let p = &mut self.players[i];
+                p.to = msg.to;
+                p.name = msg.name;
+                i
+            }
+            None => {
+                self.players.push(Player {
+                    learner_id: msg.learner_id,
+                    name: msg.name,
+                    to: msg.to,
+                    session_id: None,
+                    score: 0,
+                });
+                let lobby = self.lobby();
+                self.send_hosts(&lobby);
+                if let Some(round) = self
+                    .round
+                    .as_ref()
+                    .filter(|_| self.state == GameState::Question)
+                {
+                    let answers = self.answers(round);
+                    self.send_hosts(&answers);
+                }
+                self.players.len() - 1
+            }
+        };
+        let p = &self.players[i];
+        Ok(JoinReply::Joined {
+            activity: self.spec.activity.clone(),
+            session_id: p.session_id.clone(),
+            catch_up: self.catch_up(p),
+        })
+    }
+}
+
+impl Handler<Bind> for GameActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Bind, _: &mut Context<Self>) {
+        if let Some(i) = self.player(&msg.learner_id) {
+            self.players[i].session_id = Some(msg.session_id);
+        }
+    }
+}
+
+impl Handler<Answered> for GameActor {
+    type Result = ();
+
+    /// Only a player's first answer to the open question counts, and only within its time.
+    fn handle(&mut self, msg: Answered, _: &mut Context<Self>) {
+        self.touched = Instant::now();
+        if self.state != GameState::Question || self.player(&msg.learner_id).is_none() {
+            return;
+        }
+        let Some(round) = self.round.as_mut() else {
+            return;
+        };
+        let question = &self.spec.activity.content.questions[round.index];
+        if question.id != msg.question_id
+            || msg.at > round.deadline
+            || round.given.contains_key(&msg.learner_id)
+        {
+            return;
+        }
+        let points = board::points(msg.correct, round.opened, round.deadline, msg.at);
+        round.given.insert(
+            msg.learner_id,
+            Given {
+                answer: msg.answer,
+                correct: msg.correct,
+                points,
+            },
+        );
+        let everyone = round.given.len() >= self.players.len();
+        let round = self.round.as_ref().expect("just answered");
+        let answers = self.answers(round);
+        self.send_hosts(&answers);
+        if everyone {
+            self.reveal();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

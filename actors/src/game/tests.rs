@@ -1,0 +1,288 @@
+//! The game actor alone: players are small recording actors, answers arrive as the learner
+//! actors would send them, with server times chosen by the test.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use super::*;
+use crate::content::{ActivityContent, AnswerType, Question};
+use crate::memory::{MemoryContent, MemoryStore};
+use crate::{Engine, EngineConfig};
+
+/// Stands in for a learner actor: forwards what the game tells it.
+struct Recorder(mpsc::UnboundedSender<(PlayerEvent, Value)>);
+
+impl Actor for Recorder {
+    type Context = Context<Self>;
+}
+
+impl Handler<ToPlayer> for Recorder {
+    type Result = ();
+    fn handle(&mut self, msg: ToPlayer, _: &mut Context<Self>) {
+        let Outbound::Frame { json, .. } = msg.frame else {
+            panic!("a frame")
+        };
+        let _ = self
+            .0
+            .send((msg.event, serde_json::from_str(&json).unwrap()));
+    }
+}
+
+struct Seat {
+    id: String,
+    addr: Addr<Recorder>,
+    rx: mpsc::UnboundedReceiver<(PlayerEvent, Value)>,
+}
+
+impl Seat {
+    fn new(id: &str) -> Seat {
+        let (tx, rx) = mpsc::unbounded_channel();
+        Seat {
+            id: id.into(),
+            addr: Recorder(tx).start(),
+            rx,
+        }
+    }
+
+    fn join(&self, class: &str) -> Join {
+        Join {
+            learner_id: self.id.clone(),
+            name: self.id.to_uppercase(),
+            class_ids: vec![class.into()],
+            to: self.addr.clone().recipient(),
+        }
+    }
+
+    async fn next(&mut self) -> (PlayerEvent, Value) {
+        tokio::time::timeout(Duration::from_secs(5), self.rx.recv())
+            .await
+            .expect("a frame in time")
+            .expect("open")
+    }
+}
+
+fn activity() -> Arc<Activity> {
+    let q = |id: &str, key: f64| Question {
+        id: id.into(),
+        prompt: format!("{id}?"),
+        answer_type: AnswerType::Number,
+        options: None,
+        correct_answer: Answer::Number(key),
+        explanation: format!("it is {key}"),
+        tolerance: None,
+        image_url: None,
+        narration_url: None,
+    };
+    Arc::new(Activity {
+        id: "math-test".into(),
+        title: "Test".into(),
+        description: "d".into(),
+        category: "math".into(),
+        sub_category: None,
+        difficulty: 1,
+        age_min: 5,
+        age_max: 9,
+        archived: false,
+        content: ActivityContent {
+            questions: vec![q("q1", 1.0), q("q2", 2.0)],
+        },
+    })
+}
+
+fn start() -> (Arc<Engine>, Addr<GameActor>, mpsc::Receiver<Outbound>) {
+    let engine = Engine::start(
+        MemoryStore::new(),
+        MemoryContent::new([]),
+        EngineConfig::default(),
+    );
+    let game = engine.start_game(GameSpec {
+        game_id: "g".into(),
+        class_id: "c".into(),
+        teacher_id: "t".into(),
+        activity: activity(),
+        seconds_per_question: 60,
+    });
+    let (tx, rx) = mpsc::channel(256);
+    game.do_send(HostConnect { conn_id: 1, tx });
+    (engine, game, rx)
+}
+
+async fn host_frame(rx: &mut mpsc::Receiver<Outbound>, kind: &str) -> Value {
+    loop {
+        let out = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .expect("a host frame in time")
+            .expect("open");
+        let Outbound::Frame { json, .. } = out else {
+            panic!("closed")
+        };
+        let v: Value = serde_json::from_str(&json).unwrap();
+        if v["type"] == kind {
+            return v;
+        }
+    }
+}
+
+fn answered(id: &str, q: &str, correct: bool, at: Instant) -> Answered {
+    Answered {
+        learner_id: id.into(),
+        question_id: q.into(),
+        answer: Answer::Number(if correct { 1.0 } else { 0.0 }),
+        correct,
+        at,
+    }
+}
+
+#[actix_rt::test]
+async fn seven_players_a_top_five_shared_ranks_and_only_first_timely_answers_score() {
+    let (engine, game, mut host) = start();
+    assert!(engine.game("g").is_some());
+    let stranger = Seat::new("zed");
+    let mut bad = stranger.join("c");
+    bad.class_ids = vec!["other".into()];
+    assert!(matches!(
+        game.send(bad).await.unwrap(),
+        Err(ErrorCode::NotInClass)
+    ));
+
+    let mut seats: Vec<Seat> = ["a", "b", "c", "d", "e", "f", "g"]
+        .into_iter()
+        .map(Seat::new)
+        .collect();
+    for s in &seats {
+        let reply = game.send(s.join("c")).await.unwrap();
+        let Ok(JoinReply::Joined {
+            session_id,
+            catch_up,
+            ..
+        }) = reply
+        else {
+            panic!("joined")
+        };
+        assert!(session_id.is_none() && catch_up.is_none());
+        game.do_send(Bind {
+            learner_id: s.id.clone(),
+            session_id: format!("s-{}", s.id),
+        });
+    }
+    let lobby = host_frame(&mut host, "lobby").await;
+    assert_eq!(lobby["players"].as_array().unwrap().len(), 0);
+
+    game.do_send(HostCommand {
+        conn_id: 1,
+        msg: HostMsg::Next,
+    });
+    host_frame(&mut host, "question").await;
+    for s in &mut seats {
+        let (event, q) = s.next().await;
+        assert_eq!(
+            event,
+            PlayerEvent::Question {
+                question_id: "q1".into()
+            }
+        );
+        assert!(!q.to_string().contains("correct_answer"));
+    }
+    let opened = Instant::now();
+    // a and b right at once, c right later, d wrong; e answers another question, then twice;
+    // f answers after the deadline; g says nothing.
+    game.do_send(answered("a", "q1", true, opened));
+    game.do_send(answered("b", "q1", true, opened));
+    game.do_send(answered("c", "q1", true, opened + Duration::from_secs(30)));
+    game.do_send(answered("d", "q1", false, opened));
+    game.do_send(answered("e", "q2", true, opened));
+    game.do_send(answered("e", "q1", false, opened));
+    game.do_send(answered("e", "q1", true, opened));
+    game.do_send(answered("f", "q1", true, opened + Duration::from_secs(61)));
+    loop {
+        let a = host_frame(&mut host, "answers").await;
+        if a["answered"] == 5 {
+            assert_eq!(a["total"], 7);
+            break;
+        }
+    }
+    // g never answers: the teacher closes the question.
+    game.do_send(HostCommand {
+        conn_id: 1,
+        msg: HostMsg::Next,
+    });
+    let reveal = host_frame(&mut host, "reveal").await;
+    assert_eq!(
+        reveal["counts_by_option"],
+        serde_json::json!({"1": 3, "0": 2})
+    );
+    let top: Vec<(String, u64, u64)> = reveal["top"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["learner_id"].as_str().unwrap().to_string(),
+                e["score"].as_u64().unwrap(),
+                e["rank"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let top: Vec<(&str, u64, u64)> = top.iter().map(|(i, s, r)| (i.as_str(), *s, *r)).collect();
+    // At most the top five; c's speed bonus is about half (server times within a few ms).
+    assert_eq!(top.len(), TOP);
+    assert_eq!(&top[..2], &[("a", 1000, 1), ("b", 1000, 1)]);
+    assert_eq!(top[2].0, "c");
+    assert!((740..=760).contains(&top[2].1), "{top:?}");
+    assert_eq!((top[3].1, top[3].2, top[4].2), (0, 4, 4));
+    for s in &mut seats {
+        let (event, r) = s.next().await;
+        assert_eq!(event, PlayerEvent::Reveal);
+        let you = &r["you"];
+        match s.id.as_str() {
+            "a" | "b" => assert_eq!(
+                (you["score"].as_u64(), you["rank"].as_u64()),
+                (Some(1000), Some(1))
+            ),
+            "e" => assert_eq!(
+                (you["answered"].as_bool(), you["correct"].as_bool()),
+                (Some(true), Some(false))
+            ),
+            "f" | "g" => assert_eq!(
+                (you["answered"].as_bool(), you["rank"].as_u64()),
+                (Some(false), Some(4))
+            ),
+            _ => {}
+        }
+    }
+
+    // Joining again mid-game: the same session and score, and where the game is.
+    let reply = game.send(seats[2].join("c")).await.unwrap();
+    let Ok(JoinReply::Joined {
+        session_id,
+        catch_up: Some(now),
+        ..
+    }) = reply
+    else {
+        panic!("joined again")
+    };
+    assert_eq!(session_id.as_deref(), Some("s-c"));
+    assert_eq!(now.event, PlayerEvent::Reveal);
+
+    game.do_send(HostCommand {
+        conn_id: 1,
+        msg: HostMsg::End,
+    });
+    let over = host_frame(&mut host, "game_over").await;
+    assert_eq!(over["podium"].as_array().unwrap().len(), PODIUM);
+    let (event, mine) = seats[6].next().await;
+    assert_eq!(event, PlayerEvent::Over);
+    assert_eq!(mine["you"]["rank"], 4);
+    // Over: a player hears the end again, anyone else is refused.
+    assert!(matches!(
+        game.send(seats[0].join("c")).await.unwrap(),
+        Ok(JoinReply::Over(_))
+    ));
+    assert!(matches!(
+        game.send(stranger.join("c")).await.unwrap(),
+        Err(ErrorCode::GameOver)
+    ));
+}

@@ -1,0 +1,213 @@
+//! The learner's side of a class game: `join_game` opens (or keeps) an ordinary session of
+//! the game's activity, the game's frames reach every connection of the learner, and each
+//! new answer in that session is reported to the game with the server time it was graded.
+//! Answers go through the normal path (seq, feedback, saved, exactly once); the only rule a
+//! game adds is that a new answer must be to the question open now.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix::prelude::*;
+use chrono::Utc;
+
+use super::{LearnerActor, ReplyTo};
+use crate::content::Answer;
+use crate::flusher::Item;
+use crate::game::{Answered, Bind, GameActor, Join, JoinReply, PlayerEvent, PlayerFrame, ToPlayer};
+use crate::protocol::{ErrorCode, Outbound};
+use crate::session::LiveSession;
+use crate::store::{Activity, NewSession, SessionStatus};
+
+/// The game this learner plays in now.
+pub(super) struct GameLink {
+    game_id: String,
+    game: Addr<GameActor>,
+    session_id: String,
+    /// The question that takes answers now (none between questions).
+    open_question: Option<String>,
+}
+
+impl LearnerActor {
+    pub(super) fn join_game(&mut self, game_id: String, to: ReplyTo, ctx: &mut Context<Self>) {
+        let ReplyTo::Conn(conn_id) = to else {
+            return self.error(
+                to,
+                ErrorCode::BadMessage,
+                "games are played on the websocket",
+                None,
+            );
+        };
+        if self.clock.is_up() {
+            return self.error(to, ErrorCode::TimeUp, "no screen time left today", None);
+        }
+        let Some(game) = self.engine.game(&game_id) else {
+            return self.error(
+                to,
+                ErrorCode::UnknownGame,
+                "no such game on this server",
+                None,
+            );
+        };
+        let join = Join {
+            learner_id: self.learner_id.clone(),
+            name: self.name.clone(),
+            class_ids: self.class_ids.clone(),
+            to: ctx.address().recipient(),
+        };
+        // `wait`: the game's next frames are handled only once the link below exists.
+        let fut = game.send(join).into_actor(self).map(move |res, act, ctx| {
+            let to = ReplyTo::Conn(conn_id);
+            match res {
+                Err(_) => act.error(
+                    to,
+                    ErrorCode::UnknownGame,
+                    "no such game on this server",
+                    None,
+                ),
+                Ok(Err(code)) => {
+                    let message = match code {
+                        ErrorCode::NotInClass => "this game is for a class you are not in",
+                        ErrorCode::GameOver => "this game is over",
+                        _ => "cannot join this game",
+                    };
+                    act.error(to, code, message, None)
+                }
+                Ok(Ok(JoinReply::Over(over))) => act.send_to(conn_id, over.frame),
+                Ok(Ok(JoinReply::Joined {
+                    activity,
+                    session_id,
+                    catch_up,
+                })) => {
+                    let kept = session_id
+                        .filter(|s| act.session.as_ref().is_some_and(|live| live.id == *s));
+                    let activity_id = activity.id.clone();
+                    let question_count = activity.content.questions.len();
+                    let session_id = match kept {
+                        Some(s) => s,
+                        None => act.open_game_session(activity, ctx),
+                    };
+                    game.do_send(Bind {
+                        learner_id: act.learner_id.clone(),
+                        session_id: session_id.clone(),
+                    });
+                    act.game = Some(GameLink {
+                        game_id: game_id.clone(),
+                        game,
+                        session_id: session_id.clone(),
+                        open_question: None,
+                    });
+                    let joined = PlayerFrame::GameJoined {
+                        game_id,
+                        session_id,
+                        activity_id,
+                        question_count,
+                    };
+                    act.send_to(conn_id, joined.out());
+                    if let Some(now) = catch_up {
+                        act.game_event(now, ctx);
+                    }
+                }
+            }
+        });
+        ctx.wait(fut);
+    }
+
+    /// A new session of the game's activity (an open one is abandoned, as `start` does).
+    /// Its row goes to the flusher ahead of its answers.
+    fn open_game_session(&mut self, activity: Arc<Activity>, ctx: &mut Context<Self>) -> String {
+        if self.session.is_some() {
+            self.complete(SessionStatus::Abandoned, ctx);
+        }
+        let session_id = uuid::Uuid::now_v7().to_string();
+        let started_at = Utc::now();
+        self.engine.flush.push(
+            Item::Start(NewSession {
+                session_id: session_id.clone(),
+                learner_id: self.learner_id.clone(),
+                activity_id: activity.id.clone(),
+                questions_total: activity.content.questions.len() as u32,
+                started_at,
+            }),
+            Some(ctx.address().recipient()),
+        );
+        self.session = Some(LiveSession::new(session_id.clone(), activity, started_at));
+        self.announce_presence();
+        session_id
+    }
+
+    /// A new answer (`seq` not taken yet) in the game's session to a question of the
+    /// activity that is not open now: refused, so nobody answers ahead or after the reveal.
+    pub(super) fn game_refuses(&self, session_id: &str, seq: i64, question_id: &str) -> bool {
+        let Some(link) = self.game.as_ref().filter(|l| l.session_id == session_id) else {
+            return false;
+        };
+        let Some(session) = self.session.as_ref().filter(|s| s.id == session_id) else {
+            return false;
+        };
+        seq == i64::from(session.last_seq()) + 1
+            && session.activity.content.question(question_id).is_some()
+            && link.open_question.as_deref() != Some(question_id)
+    }
+
+    /// Tells the game about a new graded answer in its session (server time, now).
+    pub(super) fn game_graded(
+        &self,
+        session_id: &str,
+        question_id: &str,
+        answer: &Answer,
+        correct: bool,
+    ) {
+        if let Some(link) = self.game.as_ref().filter(|l| l.session_id == session_id) {
+            link.game.do_send(Answered {
+                learner_id: self.learner_id.clone(),
+                question_id: question_id.to_string(),
+                answer: answer.clone(),
+                correct,
+                at: Instant::now(),
+            });
+        }
+    }
+
+    /// A frame from the game: to every connection, after noting which question is open.
+    /// At the end the game's session is completed (unanswered questions count as not right),
+    /// or abandoned if it has no answer at all.
+    fn game_event(&mut self, msg: ToPlayer, ctx: &mut Context<Self>) {
+        let Some(link) = self.game.as_mut().filter(|l| l.game_id == msg.game_id) else {
+            return;
+        };
+        link.open_question = match &msg.event {
+            PlayerEvent::Question { question_id } => Some(question_id.clone()),
+            PlayerEvent::Reveal | PlayerEvent::Over => None,
+        };
+        let over = msg.event == PlayerEvent::Over;
+        let session_id = link.session_id.clone();
+        self.broadcast_out(msg.frame);
+        if over {
+            self.game = None;
+            if let Some(s) = self.session.as_ref().filter(|s| s.id == session_id) {
+                // A session with no answer was only joined: it does not count as played.
+                let status = if s.progress().answered > 0 {
+                    SessionStatus::Completed
+                } else {
+                    SessionStatus::Abandoned
+                };
+                self.complete(status, ctx);
+            }
+        }
+    }
+
+    fn broadcast_out(&mut self, out: Outbound) {
+        let ids: Vec<u64> = self.conns.keys().copied().collect();
+        for id in ids {
+            self.send_to(id, out.clone());
+        }
+    }
+}
+
+impl Handler<ToPlayer> for LearnerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: ToPlayer, ctx: &mut Context<Self>) {
+        self.game_event(msg, ctx);
+    }
+}

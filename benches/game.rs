@@ -1,0 +1,459 @@
+//! Class games under load: many classes play at once, and every student must see the reveal
+//! quickly.
+//!
+//! Starts a release `studyhub` (PostgreSQL by default, a fresh database per run; `--sqlite`
+//! for a SQLite file), makes one teacher and one class per `--classes`, `--class-size`
+//! students in each, and one game of `math-addition-1` per class and round. Then, all classes
+//! at once: every student joins from the play socket, the teacher's host socket runs the
+//! game (`next` as soon as the previous reveal arrived), each student answers every question
+//! after a random think time (0..`--think-ms`), so every question is revealed because
+//! everyone answered. Measured in the generator:
+//! - **reveal**: from sending the last answer of a question (in that game) to each student
+//!   receiving its `game_reveal` (the fan-out the teacher waits for);
+//! - host reveal: the same to the host's `reveal`; feedback: answer → `feedback`.
+//!
+//! ```sh
+//! cargo bench --bench game                      # 10 classes of 30, 3 rounds (≈ 1 min)
+//! cargo bench --bench game -- --classes 20 --class-size 30 --rounds 2 --sqlite
+//! ```
+//! PostgreSQL from `STUDYHUB_BENCH_DATABASE_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`).
+
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use futures_util::{SinkExt, StreamExt};
+use hdrhistogram::Histogram;
+use rand::Rng;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+#[derive(Debug, Clone)]
+struct Args {
+    classes: usize,
+    class_size: usize,
+    rounds: usize,
+    think_ms: u64,
+    sqlite: bool,
+}
+
+fn parse_args() -> Args {
+    let mut a = Args {
+        classes: 10,
+        class_size: 30,
+        rounds: 3,
+        think_ms: 1000,
+        sqlite: false,
+    };
+    let argv: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|s| s != "--bench")
+        .collect();
+    let mut i = 0;
+    while i < argv.len() {
+        let v = argv.get(i + 1).cloned().unwrap_or_default();
+        match argv[i].as_str() {
+            "--classes" => a.classes = v.parse().expect("--classes N"),
+            "--class-size" => a.class_size = v.parse().expect("--class-size N"),
+            "--rounds" => a.rounds = v.parse().expect("--rounds N"),
+            "--think-ms" => a.think_ms = v.parse().expect("--think-ms MS"),
+            "--sqlite" => {
+                a.sqlite = true;
+                i += 1;
+                continue;
+            }
+            other => panic!("unknown option {other}"),
+        }
+        i += 2;
+    }
+    a
+}
+
+struct Server(Child);
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "server on port {port} did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+// ---------------------------------------------------------------- setup over HTTP
+
+struct Class {
+    teacher: String,
+    /// (learner id, access token) per student.
+    students: Vec<(String, String)>,
+    /// One game per round.
+    games: Vec<String>,
+}
+
+async fn post(client: &awc::Client, url: String, token: Option<&str>, body: Value) -> Value {
+    let mut req = client.post(url);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let mut res = req.send_json(&body).await.expect("request");
+    let v: Value = res.json().limit(1 << 20).await.unwrap_or_default();
+    assert!(res.status().is_success(), "{}: {v}", res.status());
+    v
+}
+
+fn make_classes(port: u16, args: &Args) -> Vec<Class> {
+    let args = args.clone();
+    actix_web::rt::System::new().block_on(async move {
+        let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut out = Vec::new();
+        for c in 0..args.classes {
+            let reg = |role: &str, name: String| {
+                json!({"email": format!("{}-{}@example.com", role, uuid::Uuid::new_v4().simple()), "password": "bench-password", "name": name, "role": role})
+            };
+            let t = post(&client, format!("{base}/v1/auth/register"), None, reg("teacher", format!("Teacher {c}"))).await;
+            let teacher = t["access_token"].as_str().unwrap().to_string();
+            let class = post(&client, format!("{base}/v1/classes"), Some(&teacher), json!({"name": format!("Class {c}")})).await;
+            let (class_id, code) = (class["id"].as_str().unwrap().to_string(), class["join_code"].as_str().unwrap().to_string());
+            let mut students = Vec::new();
+            for chunk in (0..args.class_size).collect::<Vec<_>>().chunks(16) {
+                let futs = chunk.iter().map(|i| {
+                    let (client, base, code) = (client.clone(), base.clone(), code.clone());
+                    let body = reg("student", format!("Student {c}-{i}"));
+                    async move {
+                        let s = post(&client, format!("{base}/v1/auth/register"), None, body).await;
+                        let token = s["access_token"].as_str().unwrap().to_string();
+                        post(&client, format!("{base}/v1/classes/join"), Some(&token), json!({"join_code": code})).await;
+                        let mut me = client.get(format!("{base}/v1/auth/me")).bearer_auth(&token).send().await.unwrap();
+                        let me: Value = me.json().await.unwrap();
+                        (me["learner"]["id"].as_str().unwrap().to_string(), token)
+                    }
+                });
+                students.extend(futures_util::future::join_all(futs).await);
+            }
+            let mut games = Vec::new();
+            for _ in 0..args.rounds {
+                let g = post(&client, format!("{base}/v1/classes/{class_id}/games"), Some(&teacher),
+                    json!({"activity_id": "math-addition-1", "seconds_per_question": 20})).await;
+                games.push(g["game_id"].as_str().unwrap().to_string());
+            }
+            out.push(Class { teacher, students, games });
+        }
+        out
+    })
+}
+
+// ---------------------------------------------------------------- the generator
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+
+async fn connect(port: u16, path: &str, token: &str) -> Socket {
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    stream.set_nodelay(true).unwrap();
+    let mut req = format!("ws://127.0.0.1:{port}{path}")
+        .into_client_request()
+        .unwrap();
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let (ws, _) = tokio_tungstenite::client_async(req, stream)
+        .await
+        .expect("websocket");
+    ws
+}
+
+/// The next JSON frame (pings are answered by tungstenite), bounded so a stall fails.
+async fn next_json(ws: &mut Socket) -> Value {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(60), ws.next())
+            .await
+            .expect("a frame within a minute")
+            .expect("the socket is open")
+            .expect("a websocket frame");
+        if let Message::Text(t) = msg {
+            return serde_json::from_str(&t).unwrap();
+        }
+    }
+}
+
+#[derive(Default)]
+struct Shared {
+    /// (game, question index) → when the latest answer to it was sent.
+    last_answer: Mutex<HashMap<(String, u64), Instant>>,
+    reveal: Mutex<Option<Histogram<u64>>>,
+    host_reveal: Mutex<Option<Histogram<u64>>>,
+    feedback: Mutex<Option<Histogram<u64>>>,
+}
+
+fn hist() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 120_000_000, 3).unwrap()
+}
+
+impl Shared {
+    fn new() -> Self {
+        let s = Shared::default();
+        *s.reveal.lock().unwrap() = Some(hist());
+        *s.host_reveal.lock().unwrap() = Some(hist());
+        *s.feedback.lock().unwrap() = Some(hist());
+        s
+    }
+
+    fn record(h: &Mutex<Option<Histogram<u64>>>, since: Instant) {
+        let us = since.elapsed().as_micros().max(1) as u64;
+        let _ = h.lock().unwrap().as_mut().unwrap().record(us);
+    }
+
+    fn since_last_answer(&self, frame: &Value) -> Option<Instant> {
+        let key = (
+            frame["game_id"].as_str()?.to_string(),
+            frame["index"].as_u64()?,
+        );
+        self.last_answer.lock().unwrap().get(&key).copied()
+    }
+}
+
+fn pick_answer(question: &Value) -> Value {
+    let mut rng = rand::rng();
+    match question["answer_type"].as_str().unwrap_or("") {
+        "multiple_choice" => {
+            let opts = question["options"].as_array().cloned().unwrap_or_default();
+            opts.get(rng.random_range(0..opts.len().max(1)))
+                .cloned()
+                .unwrap_or(json!("?"))
+        }
+        "true_false" => json!(rng.random_bool(0.5)),
+        "number" => json!(rng.random_range(0..20)),
+        _ => json!("sum"),
+    }
+}
+
+/// One student: plays every round's game of its class on one play socket.
+async fn student(
+    port: u16,
+    learner: String,
+    token: String,
+    games: Vec<String>,
+    think_ms: u64,
+    shared: Arc<Shared>,
+) {
+    let mut ws = connect(port, &format!("/v1/play?learner_id={learner}"), &token).await;
+    assert_eq!(next_json(&mut ws).await["type"], "hello");
+    for game in games {
+        ws.send(Message::text(
+            json!({"type": "join_game", "game_id": game}).to_string(),
+        ))
+        .await
+        .unwrap();
+        let mut session = String::new();
+        let mut seq = 0u64;
+        let mut sent: Option<Instant> = None;
+        loop {
+            let v = next_json(&mut ws).await;
+            match v["type"].as_str().unwrap_or("") {
+                "game_joined" => session = v["session_id"].as_str().unwrap().to_string(),
+                "game_question" => {
+                    let think = rand::rng().random_range(0..=think_ms);
+                    tokio::time::sleep(Duration::from_millis(think)).await;
+                    seq += 1;
+                    let q = &v["question"];
+                    let frame = json!({"type": "answer", "session_id": session, "seq": seq, "question_id": q["id"], "answer": pick_answer(q)});
+                    let now = Instant::now();
+                    {
+                        let key = (game.clone(), v["index"].as_u64().unwrap());
+                        let mut last = shared.last_answer.lock().unwrap();
+                        let e = last.entry(key).or_insert(now);
+                        *e = (*e).max(now);
+                    }
+                    sent = Some(now);
+                    ws.send(Message::text(frame.to_string())).await.unwrap();
+                }
+                "feedback" => {
+                    if let Some(at) = sent.take() {
+                        Shared::record(&shared.feedback, at);
+                    }
+                }
+                "game_reveal" => {
+                    if let Some(at) = shared.since_last_answer(&v) {
+                        Shared::record(&shared.reveal, at);
+                    }
+                }
+                "game_over" => break,
+                "error" => panic!("student {learner}: {v}"),
+                _ => {}
+            }
+        }
+    }
+    let _ = ws.close(None).await;
+}
+
+/// One teacher: runs the class's games one after the other, each from a full lobby.
+async fn host(
+    port: u16,
+    class: usize,
+    token: String,
+    games: Vec<String>,
+    players: usize,
+    shared: Arc<Shared>,
+) {
+    for game in games {
+        let mut ws = connect(port, &format!("/v1/games/{game}/host"), &token).await;
+        loop {
+            let v = next_json(&mut ws).await;
+            if v["type"] == "lobby" && v["players"].as_array().unwrap().len() == players {
+                break;
+            }
+        }
+        ws.send(Message::text(r#"{"type":"next"}"#)).await.unwrap();
+        loop {
+            let v = next_json(&mut ws).await;
+            match v["type"].as_str().unwrap_or("") {
+                "reveal" => {
+                    if let Some(at) = shared.since_last_answer(&v) {
+                        Shared::record(&shared.host_reveal, at);
+                    }
+                    ws.send(Message::text(r#"{"type":"next"}"#)).await.unwrap();
+                }
+                "game_over" => break,
+                "error" => panic!("class {class}: {v}"),
+                _ => {}
+            }
+        }
+        let _ = ws.close(None).await;
+    }
+}
+
+fn ms(h: &Histogram<u64>, q: f64) -> String {
+    format!("{:.2}", h.value_at_quantile(q) as f64 / 1000.0)
+}
+
+fn main() {
+    let args = parse_args();
+    eprintln!("{args:?}");
+    let data = tempfile::tempdir().unwrap();
+    let mut pg: Option<(PgConnection, String)> = None;
+    let url = if args.sqlite {
+        data.path().join("bench.db").to_string_lossy().into_owned()
+    } else {
+        let admin = std::env::var("STUDYHUB_BENCH_DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let name = format!("studyhub_bench_game_{}", std::process::id());
+        let mut conn = PgConnection::establish(&admin).expect("PostgreSQL for the benchmark");
+        conn.batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+        pg = Some((conn, name));
+        url
+    };
+    let port = free_port();
+    let server = Server(
+        Command::new(env!("CARGO_BIN_EXE_studyhub"))
+            .env("DATABASE_URL", &url)
+            .env("STUDYHUB_BIND", format!("127.0.0.1:{port}"))
+            .env("STUDYHUB_DATA_DIR", data.path())
+            .env("STUDYHUB_BCRYPT_COST", "4")
+            .env("STUDYHUB_REGISTER_LIMIT_PER_HOUR", "1000000")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("the studyhub binary"),
+    );
+    wait_for_port(port);
+    let t = Instant::now();
+    let classes = make_classes(port, &args);
+    eprintln!(
+        "{} classes of {} students, {} games each, made in {:.1}s",
+        args.classes,
+        args.class_size,
+        args.rounds,
+        t.elapsed().as_secs_f64()
+    );
+
+    let shared = Arc::new(Shared::new());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let t = Instant::now();
+    rt.block_on(async {
+        let mut tasks = Vec::new();
+        for (c, class) in classes.iter().enumerate() {
+            for (learner, token) in &class.students {
+                tasks.push(tokio::spawn(student(
+                    port,
+                    learner.clone(),
+                    token.clone(),
+                    class.games.clone(),
+                    args.think_ms,
+                    shared.clone(),
+                )));
+            }
+            tasks.push(tokio::spawn(host(
+                port,
+                c,
+                class.teacher.clone(),
+                class.games.clone(),
+                class.students.len(),
+                shared.clone(),
+            )));
+        }
+        for t in tasks {
+            t.await.expect("a player or host failed");
+        }
+    });
+    let played = t.elapsed().as_secs_f64();
+    drop(server);
+    if let Some((mut conn, name)) = pg {
+        let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    }
+
+    let reveal = shared.reveal.lock().unwrap().take().unwrap();
+    let host_reveal = shared.host_reveal.lock().unwrap().take().unwrap();
+    let feedback = shared.feedback.lock().unwrap().take().unwrap();
+    println!();
+    println!(
+        "{} students in {} classes, {} games each played at once in {:.1}s ({}; think time 0..{} ms)",
+        args.classes * args.class_size,
+        args.classes,
+        args.rounds,
+        played,
+        if args.sqlite { "SQLite" } else { "PostgreSQL" },
+        args.think_ms
+    );
+    println!("| measured | samples | p50 ms | p99 ms | max ms |\n|---|---|---|---|---|");
+    for (name, h) in [
+        ("last answer → every student's `game_reveal`", &reveal),
+        ("last answer → host `reveal`", &host_reveal),
+        ("answer → `feedback`", &feedback),
+    ] {
+        println!(
+            "| {name} | {} | {} | {} | {:.2} |",
+            h.len(),
+            ms(h, 0.5),
+            ms(h, 0.99),
+            h.max() as f64 / 1000.0
+        );
+    }
+}
