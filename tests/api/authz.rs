@@ -158,6 +158,11 @@ impl World {
                 assert_eq!(status, 201, "{body}");
                 str_of(&body["id"])
             }
+            "fresh_game" => {
+                let path = format!("/v1/classes/{}/games", self.ids["class"]);
+                let body = json!({"activity_id": self.ids["activity"]});
+                str_of(&ok(app.post(&path, t, &body).await, 201)["game_id"])
+            }
             "fresh_time_request" => {
                 // One pending request per child: each call asks for a new child.
                 let kid = Box::pin(self.fresh(app, "fresh_child")).await;

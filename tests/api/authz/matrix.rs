@@ -180,6 +180,7 @@ pub fn rows() -> Vec<Row> {
             acts_for_child(200)),
         // Progress and reports: readers of the learner (its parent, its class's teacher).
         row("GET", "/v1/learners/{id}/progress", "/v1/learners/{child}/progress", Nothing, reads_child(200)),
+        row("GET", "/v1/learners/{id}/next", "/v1/learners/{child}/next", Nothing, reads_child(200)),
         row("GET", "/v1/learners/{id}/progress/daily", "/v1/learners/{child}/progress/daily", Nothing,
             reads_child(200)),
         row("GET", "/v1/learners/{id}/progress/weekly", "/v1/learners/{child}/progress/weekly", Nothing,
@@ -222,6 +223,11 @@ pub fn rows() -> Vec<Row> {
             [403, 403, 403, 403, 200, 200, 403, 401]),
         row("GET", "/v1/classes/{id}/live", "/v1/classes/{class}/live", Upgrade,
             [403, 403, 101, 404, 403, 403, 403, 401]),
+        // Class games: the class's teacher only; everyone else is told there is no such class.
+        row("POST", "/v1/classes/{id}/games", "/v1/classes/{class}/games",
+            Json(json!({"activity_id": "{activity}"})), [404, 404, 201, 404, 404, 404, 404, 401]),
+        row("GET", "/v1/games/{id}/host", "/v1/games/{fresh_game}/host", Upgrade,
+            [404, 404, 101, 404, 404, 404, 404, 401]),
         // Backups: one's own (an admin's is a system backup); another's is 404.
         row("GET", "/v1/backups/{id}", "/v1/backups/{backup}", Nothing, [200, 404, 404, 404, 404, 404, 404, 401]),
         then(row("POST", "/v1/backups", "/v1/backups", Nothing, signed_in(202)), After::SettleBackups),
