@@ -224,10 +224,10 @@ impl World {
 
     /// Waits (each try a real request) until no account has a pending backup.
     async fn settle_backups(&self, app: &TestApp) {
-        for who in 0..self.accounts.len() {
+        for (who, account) in self.accounts.iter().enumerate() {
             let mut settled = false;
             for _ in 0..100_000 {
-                let list = ok(app.get("/v1/backups", Some(self.token(who))).await, 200);
+                let list = ok(app.get("/v1/backups", Some(&account.access)).await, 200);
                 let pending = list
                     .as_array()
                     .or_else(|| list["backups"].as_array())
