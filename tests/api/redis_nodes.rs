@@ -37,6 +37,15 @@ pub(crate) async fn two_nodes() -> Option<(common::TestApp, KillableServer, Api)
         c.redis_prefix = prefix;
     });
     let node_b = Api::new(other.port);
+    // Both nodes on the bus before anything is published: a node joins it in the background.
+    for api in [&app.api, &node_b] {
+        crate::common::wait::poll_until(
+            std::time::Duration::from_secs(10),
+            "the node joins the bus",
+            || async { api.get("/health", None).await.body["services"]["cache"] == "redis" },
+        )
+        .await;
+    }
     Some((app, other, node_b))
 }
 
