@@ -44,6 +44,8 @@ SEMANTIC = [
     ("/v1/learners/{id}/drawings", 415, "the image must really be a PNG, JPEG or WebP"),
     ("/v1/sessions/{id}/answers", 422, "the question must be one of the session's, the answer of its type"),
     ("/v1/activities/{id}", 422, "a question's correct answer must be of its type and among its options"),
+    ("/v1/classes/{id}/games", 422, "the activity must be in the catalog"),
+    ("/v1/children/{id}/settings", 422, "a downtime window's start must differ from its end"),
     ("/v1/auth/login", 429, "five failures in 15 minutes per address and per email (by design)"),
     ("/v1/auth/register", 429, "registrations per address an hour (by design)"),
 ]

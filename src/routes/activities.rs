@@ -39,6 +39,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ActivityFilter {
     #[param(max_length = 50)]
     pub category: Option<String>,

@@ -16,6 +16,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     pub user_id: Option<String>,
     /// child, settings, grant, class, membership, assessment, activity, drawing

@@ -136,6 +136,7 @@ pub struct SettingsBody {
     pub narration_enabled: Option<bool>,
     pub notifications_enabled: Option<bool>,
     /// Weekly windows of the child's local time with no play (at most 14; `[]` clears them).
+    #[schema(max_items = 14)]
     pub downtime: Option<Vec<DowntimeWindow>>,
 }
 impl Normalize for SettingsBody {}

@@ -17,6 +17,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeadLetterQuery {
     /// 1..200, default 50.
     #[param(minimum = 1, maximum = 200)]

@@ -31,6 +31,7 @@ pub struct GameRequest {
     pub activity_id: String,
     /// 5..120, default 20.
     #[validate(range(min = 5, max = 120, message = "between 5 and 120"))]
+    #[schema(minimum = 5, maximum = 120)]
     pub seconds_per_question: Option<u32>,
 }
 

@@ -58,6 +58,7 @@ pub async fn create_ticket(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PlayQuery {
     pub learner_id: String,
     /// A realtime ticket, for clients that cannot send an Authorization header.

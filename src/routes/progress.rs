@@ -249,6 +249,7 @@ pub async fn progress(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DailyQuery {
     /// First day (the learner's calendar), default 6 days before `to`; years 1970..9999,
     /// at most 366 days before `to` (422).
@@ -314,6 +315,7 @@ pub async fn daily(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WeekQuery {
     /// ISO week, like `2026-W47`; default the current one (years 1970..9999; week 53 only in
     /// a year that has one).

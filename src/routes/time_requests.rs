@@ -27,10 +27,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(as = TimeRequestAnswer)]
 pub struct AnswerRequest {
     pub approve: bool,
     /// With an approval: grant less than was asked (60 up to what was asked).
     #[validate(range(min = 60, max = 3600, message = "between 60 and 3600 seconds"))]
+    #[schema(minimum = 60, maximum = 3600)]
     pub seconds: Option<i32>,
 }
 impl Normalize for AnswerRequest {}

@@ -143,6 +143,13 @@ async fn openapi_declares_path_parameters_and_shared_statuses() {
             .collect();
         for (method, op) in item.as_object().unwrap() {
             let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            for p in params.iter().filter(|p| p["in"] == "path") {
+                let name = p["name"].as_str().unwrap();
+                assert!(
+                    names.contains(&name),
+                    "{method} {path}: `{name}` is declared in the path but the path has no {{{name}}}"
+                );
+            }
             for name in &names {
                 assert!(
                     params

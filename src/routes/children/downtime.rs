@@ -9,17 +9,33 @@ use utoipa::ToSchema;
 
 use crate::error::AppError;
 
+/// At least one of `mon`..`sun` (a day named twice counts once).
+fn days_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["mon", "tue", "wed", "thu", "fri", "sat", "sun"])),
+        )
+        .min_items(Some(1))
+        .build()
+}
+
 /// A weekly window of the child's local time with no play.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct DowntimeWindow {
     /// The days it starts on: `mon`, `tue`, `wed`, `thu`, `fri`, `sat`, `sun`.
-    #[schema(example = json!(["mon", "tue", "wed", "thu", "sun"]))]
+    #[schema(schema_with = days_schema)]
     pub days: Vec<String>,
     /// Local start, `HH:MM` (00:00 to 23:59).
-    #[schema(example = "20:00")]
+    #[schema(example = "20:00", pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub start: String,
     /// Local end, `HH:MM` (00:00 to 24:00). Not after `start`: it ends the next day.
-    #[schema(example = "07:00")]
+    #[schema(
+        example = "07:00",
+        pattern = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+    )]
     pub end: String,
 }
 
