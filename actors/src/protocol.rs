@@ -100,6 +100,7 @@ pub struct OpenSessionView {
 
 /// An activity as players see it: questions without their answer keys.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicActivity {
     pub id: String,
     pub title: String,
@@ -114,6 +115,7 @@ pub struct PublicActivity {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AnswerSummary {
     pub seq: u32,
     pub question_id: String,
@@ -121,6 +123,7 @@ pub struct AnswerSummary {
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Progress {
     pub answered: u32,
     pub correct: u32,
@@ -128,6 +131,7 @@ pub struct Progress {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Feedback {
     pub session_id: String,
     pub seq: u32,
@@ -141,6 +145,7 @@ pub struct Feedback {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Completion {
     pub session_id: String,
     pub activity_id: String,
@@ -152,6 +157,7 @@ pub struct Completion {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AchievementView {
     pub id: String,
     pub title: String,

@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -22,6 +22,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/me", web::delete().to(erase));
 }
 
+/// The export file. The nested records are described in docs/protocol.md ("Backups and
+/// privacy"); `POST /v1/me/import` reads the same file.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountExport {
+    pub exported_at: chrono::DateTime<chrono::Utc>,
+    pub user: crate::routes::auth::UserView,
+    /// Each: the learner, settings, sessions with answers, progress, screen time and grants,
+    /// classes, pages, achievements, drawings, assessments, requests for more time.
+    #[schema(value_type = Vec<Object>)]
+    pub learners: Vec<Value>,
+    #[schema(value_type = Vec<Object>)]
+    pub notifications: Vec<Value>,
+    #[schema(value_type = Vec<Object>)]
+    pub classes_taught: Vec<Value>,
+    #[schema(value_type = Vec<Object>)]
+    pub activities_written: Vec<Value>,
+    #[schema(value_type = Vec<Object>)]
+    pub audit: Vec<Value>,
+}
+
 fn learners_of(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<LearnerRow>> {
     learners::table
         .filter(
@@ -38,7 +58,7 @@ fn learners_of(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<Learne
 /// image, base64, up to an export-wide budget),
 /// assessments, requests for more time; notifications; classes taught and activities written.
 #[utoipa::path(get, path = "/v1/me/export", tag = "account", security(("bearer" = [])),
-    responses((status = 200, description = "all of the account's data as JSON"), (status = 401)))]
+    responses((status = 200, body = AccountExport), (status = 401)))]
 pub async fn export(state: web::Data<AppState>, user: AuthUser) -> AppResult<HttpResponse> {
     let cipher = state.cipher.clone();
     let body = state
@@ -109,18 +129,18 @@ pub async fn export(state: web::Data<AppState>, user: AuthUser) -> AppResult<Htt
                 .load(conn)?;
             let parse = |s: &Option<String>| s.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok());
             let written: Vec<(String, String)> = activities::table.filter(activities::author_id.eq(&user.id)).select((activities::id, activities::title)).load(conn)?;
-            Ok(json!({
-                "exported_at": chrono::Utc::now(),
-                "user": crate::routes::auth::UserView::from(me),
-                "learners": kids,
-                "notifications": notes.iter().map(|n| json!({"id": n.6, "data": serde_json::from_str::<Value>(&n.7).unwrap_or(Value::Null), "kind": n.0, "child_id": n.1, "title": n.2, "body": n.3, "read": n.4.is_some(), "created_at": n.5.and_utc()})).collect::<Vec<_>>(),
-                "classes_taught": taught.iter().map(|c| json!({"id": c.0, "name": c.1, "subject": c.2, "join_code": c.3})).collect::<Vec<_>>(),
-                "activities_written": written.iter().map(|a| json!({"id": a.0, "title": a.1})).collect::<Vec<_>>(),
-                "audit": audit.iter().map(|a| json!({"action": a.0, "entity_type": a.1, "entity_id": a.2, "old_values": parse(&a.3), "new_values": parse(&a.4), "ip_address": a.5, "user_agent": a.6, "created_at": a.7.and_utc()})).collect::<Vec<_>>(),
-            }))
+            Ok(AccountExport {
+                exported_at: chrono::Utc::now(),
+                user: crate::routes::auth::UserView::from(me),
+                learners: kids,
+                notifications: notes.iter().map(|n| json!({"id": n.6, "data": serde_json::from_str::<Value>(&n.7).unwrap_or(Value::Null), "kind": n.0, "child_id": n.1, "title": n.2, "body": n.3, "read": n.4.is_some(), "created_at": n.5.and_utc()})).collect(),
+                classes_taught: taught.iter().map(|c| json!({"id": c.0, "name": c.1, "subject": c.2, "join_code": c.3})).collect(),
+                activities_written: written.iter().map(|a| json!({"id": a.0, "title": a.1})).collect(),
+                audit: audit.iter().map(|a| json!({"action": a.0, "entity_type": a.1, "entity_id": a.2, "old_values": parse(&a.3), "new_values": parse(&a.4), "ip_address": a.5, "user_agent": a.6, "created_at": a.7.and_utc()})).collect(),
+            })
         })
         .await?;
-    let mut body = body;
+    let mut body = serde_json::to_value(body).map_err(AppError::internal)?;
     super::import::embed_drawings(&state.storage, &mut body).await;
     Ok(HttpResponse::Ok()
         .insert_header((

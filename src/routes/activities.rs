@@ -16,6 +16,7 @@ use crate::extract::{JsonLimit, Normalize, ValidJson, parse_valid};
 use crate::state::AppState;
 use std::collections::BTreeMap;
 use studyhub_actors::content::{ActivityContent, Question};
+use studyhub_actors::protocol::PublicActivity;
 use studyhub_actors::store::Activity;
 use validator::Validate;
 
@@ -151,7 +152,7 @@ pub async fn list(
 
 /// One activity with its questions (no answers, no explanations).
 #[utoipa::path(get, path = "/v1/activities/{id}", tag = "activities",
-    responses((status = 200, description = "the public activity"), (status = 404)))]
+    responses((status = 200, body = PublicActivity), (status = 404)))]
 pub async fn get_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -285,7 +286,7 @@ fn summary(row: &ActivityRow) -> serde_json::Value {
 /// Write an activity (teachers and admins). Validated: 1-50 questions, unique ids, an
 /// answer key of the right type, options that contain it, bounded sizes.
 #[utoipa::path(post, path = "/v1/activities", tag = "activities", request_body = ActivityRequest, security(("bearer" = [])),
-    responses((status = 201, description = "the public activity"), (status = 403), (status = 409, description = "id taken"), (status = 422)))]
+    responses((status = 201, body = PublicActivity), (status = 403), (status = 409, description = "id taken"), (status = 422)))]
 pub async fn create(
     state: web::Data<AppState>,
     author: TeacherUser,
@@ -373,7 +374,7 @@ async fn editable(
 
 /// Replace an activity you wrote. Sessions in progress keep the version they started with.
 #[utoipa::path(put, path = "/v1/activities/{id}", tag = "activities", request_body = ActivityRequest, security(("bearer" = [])),
-    responses((status = 200), (status = 403), (status = 404), (status = 422)))]
+    responses((status = 200, body = PublicActivity), (status = 403), (status = 404), (status = 422)))]
 pub async fn update(
     state: web::Data<AppState>,
     author: TeacherUser,
@@ -421,7 +422,7 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(activity.public()))
 }
 
-/// Delete an activity you wrote (its sessions go with it).
+/// Delete an activity you wrote: it is archived, so the sessions played on it stay.
 #[utoipa::path(delete, path = "/v1/activities/{id}", tag = "activities", security(("bearer" = [])),
     responses((status = 204), (status = 403), (status = 404)))]
 pub async fn delete(

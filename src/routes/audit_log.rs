@@ -47,6 +47,13 @@ pub struct AuditEntry {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// A page of the log; `next_before` is the cursor for the next (older) page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub next_before: Option<String>,
+}
+
 type Row = (
     String,
     Option<String>,
@@ -62,7 +69,7 @@ type Row = (
 
 /// The audit log, newest first, filtered and paged by cursor.
 #[utoipa::path(get, path = "/v1/audit", tag = "audit", params(AuditQuery), security(("bearer" = [])),
-    responses((status = 200, description = "{entries: [AuditEntry], next_before}"), (status = 403, description = "not an admin")))]
+    responses((status = 200, body = AuditPage), (status = 403, description = "not an admin")))]
 pub async fn list(
     state: web::Data<AppState>,
     _admin: AdminUser,
@@ -140,8 +147,8 @@ pub async fn list(
     } else {
         None
     };
-    Ok(
-        HttpResponse::Ok()
-            .json(serde_json::json!({"entries": entries, "next_before": next_before})),
-    )
+    Ok(HttpResponse::Ok().json(AuditPage {
+        entries,
+        next_before,
+    }))
 }

@@ -2,7 +2,7 @@
 //! teacher watches the class live at `GET /v1/classes/{id}/live`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{Datelike, Duration, Utc};
+use chrono::Utc;
 use diesel::prelude::*;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -13,11 +13,13 @@ use tokio::sync::mpsc;
 use utoipa::ToSchema;
 use validator::Validate;
 
+pub mod progress;
+
 use super::play::ws_caller;
 use crate::audit::{self, Change, RequestMeta};
 use crate::auth::{AuthUser, LearnerAccess, ParentUser, Role, TeacherUser};
 use crate::db::DbConnection;
-use crate::db::schema::{class_members, classes, daily_progress, learners, screen_time_logs};
+use crate::db::schema::{class_members, classes, learners};
 use crate::error::{AppError, AppResult};
 use crate::extract::{Normalize, ValidJson};
 use crate::live::socket;
@@ -29,7 +31,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/classes", web::get().to(list))
         .route("/classes/join", web::post().to(join_as_student))
         .route("/classes/{id}", web::get().to(get_one))
-        .route("/classes/{id}/progress", web::get().to(progress))
+        .route("/classes/{id}/progress", web::get().to(progress::progress))
         .route("/classes/{id}/live", web::get().to(live))
         .route(
             "/classes/{id}/members/{learner_id}",
@@ -89,6 +91,22 @@ pub struct ClassView {
     pub join_code: String,
     pub student_count: i64,
     pub created_at: chrono::DateTime<Utc>,
+}
+
+/// A class with its roster, for its teacher.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClassDetail {
+    #[serde(flatten)]
+    pub class: ClassView,
+    pub students: Vec<Member>,
+}
+
+/// The class a learner just joined.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JoinedClass {
+    pub id: String,
+    pub name: String,
+    pub subject: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -264,7 +282,7 @@ pub async fn list(state: web::Data<AppState>, teacher: TeacherUser) -> AppResult
 }
 
 /// A class with its roster.
-#[utoipa::path(get, path = "/v1/classes/{id}", tag = "classes", security(("bearer" = [])), responses((status = 200), (status = 404)))]
+#[utoipa::path(get, path = "/v1/classes/{id}", tag = "classes", security(("bearer" = [])), responses((status = 200, body = ClassDetail), (status = 404)))]
 pub async fn get_one(
     state: web::Data<AppState>,
     teacher: TeacherUser,
@@ -276,18 +294,17 @@ pub async fn get_one(
         .run(move |conn| {
             let class = teachers_class(conn, &teacher.0, &id)?;
             let members = roster(conn, &id)?;
-            let mut v = serde_json::to_value(view(class, members.len() as i64)).unwrap_or_default();
-            v["students"] = json!(
-                members
+            Ok(ClassDetail {
+                class: view(class, members.len() as i64),
+                students: members
                     .into_iter()
                     .map(|(learner_id, name, joined)| Member {
                         learner_id,
                         name,
-                        joined_at: utc(joined)
+                        joined_at: utc(joined),
                     })
-                    .collect::<Vec<_>>()
-            );
-            Ok(v)
+                    .collect(),
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))
@@ -409,12 +426,16 @@ async fn join(
         .await?;
     let class_id = class.0.clone();
     classes_changed(state, learner_id, class_id).await?;
-    Ok(HttpResponse::Ok().json(json!({"id": class.0, "name": class.2, "subject": class.3})))
+    Ok(HttpResponse::Ok().json(JoinedClass {
+        id: class.0,
+        name: class.2,
+        subject: class.3,
+    }))
 }
 
 /// A student joins a class with its code (joining twice is fine).
 #[utoipa::path(post, path = "/v1/classes/join", tag = "classes", request_body = JoinRequest, security(("bearer" = [])),
-    responses((status = 200, description = "{id, name, subject}"), (status = 403, description = "not a student"), (status = 404, description = "unknown code")))]
+    responses((status = 200, body = JoinedClass), (status = 403, description = "not a student"), (status = 404, description = "unknown code")))]
 pub async fn join_as_student(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -439,7 +460,7 @@ pub async fn join_as_student(
 
 /// A parent enrols a child in a class with its code.
 #[utoipa::path(post, path = "/v1/children/{id}/classes", tag = "classes", request_body = JoinRequest, security(("bearer" = [])),
-    responses((status = 200, description = "{id, name, subject}"), (status = 404)))]
+    responses((status = 200, body = JoinedClass), (status = 404)))]
 pub async fn join_for_child(
     state: web::Data<AppState>,
     parent: ParentUser,
@@ -456,60 +477,6 @@ pub async fn join_for_child(
         body.0.join_code,
     )
     .await
-}
-
-/// Per learner this week (Monday to today, UTC): activities completed, accuracy of first
-/// answers, screen time.
-#[utoipa::path(get, path = "/v1/classes/{id}/progress", tag = "classes", security(("bearer" = [])), responses((status = 200), (status = 404)))]
-pub async fn progress(
-    state: web::Data<AppState>,
-    teacher: TeacherUser,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let body = state
-        .db
-        .run(move |conn| {
-            teachers_class(conn, &teacher.0, &id)?;
-            let members = roster(conn, &id)?;
-            let ids: Vec<String> = members.iter().map(|m| m.0.clone()).collect();
-            let today = Utc::now().date_naive();
-            let monday = today - Duration::days(today.weekday().num_days_from_monday() as i64);
-            // Three queries for the whole class, whatever its size.
-            let stats: Vec<(String, i32, i32, i32)> = daily_progress::table
-                .filter(daily_progress::learner_id.eq_any(&ids))
-                .filter(daily_progress::date.ge(monday))
-                .select((
-                    daily_progress::learner_id,
-                    daily_progress::activities_completed,
-                    daily_progress::questions_answered,
-                    daily_progress::questions_correct,
-                ))
-                .load(conn)?;
-            let time: Vec<(String, i32)> = screen_time_logs::table
-                .filter(screen_time_logs::learner_id.eq_any(&ids))
-                .filter(screen_time_logs::date.ge(monday))
-                .select((screen_time_logs::learner_id, screen_time_logs::seconds))
-                .load(conn)?;
-            let learners: Vec<_> = members
-                .into_iter()
-                .map(|(lid, name, _)| {
-                    let mine = stats.iter().filter(|s| s.0 == lid);
-                    let (done, answered, correct) = mine.fold((0, 0, 0), |a, s| (a.0 + s.1, a.1 + s.2, a.2 + s.3));
-                    let seconds: i64 = time.iter().filter(|t| t.0 == lid).map(|t| t.1 as i64).sum();
-                    json!({
-                        "learner_id": lid,
-                        "name": name,
-                        "activities_completed": done,
-                        "accuracy": if answered > 0 { Some(correct as f64 * 100.0 / answered as f64) } else { None },
-                        "time_seconds": seconds,
-                    })
-                })
-                .collect();
-            Ok(json!({"class_id": id, "week_start": monday, "learners": learners}))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(body))
 }
 
 #[derive(Debug, Deserialize)]

@@ -325,7 +325,7 @@ async fn find(state: &AppState, id: String) -> AppResult<Row> {
 
 /// The image itself.
 #[utoipa::path(get, path = "/v1/drawings/{id}/image", tag = "drawings", security(("bearer" = [])),
-    responses((status = 200, description = "the image"), (status = 404),
+    responses((status = 200, description = "the image", content_type = "image/*"), (status = 404),
         (status = 503, description = "`storage_unavailable`: the object store does not answer")))]
 pub async fn image(
     state: web::Data<AppState>,
@@ -389,7 +389,7 @@ pub async fn delete(
 
 /// Narration audio and images for activities, from the object store (`content/…`).
 #[utoipa::path(get, path = "/v1/content/{key}", tag = "drawings",
-    responses((status = 200, description = "the file, with its content type"), (status = 404)))]
+    responses((status = 200, description = "the file, with its content type", content_type = "*/*"), (status = 404)))]
 pub async fn content(
     state: web::Data<AppState>,
     path: web::Path<String>,

@@ -14,8 +14,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use diesel::prelude::*;
+use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
 use crate::audit::{self, Change, RequestMeta};
 use crate::auth::{AuthUser, Role};
@@ -101,13 +103,20 @@ impl Tally {
     fn add(&mut self, what: &'static str) {
         *self.0.entry(what).or_default() += 1;
     }
-    fn json(&self, keys: &[&'static str]) -> Value {
-        let mut m = serde_json::Map::new();
-        for k in keys {
-            m.insert((*k).into(), json!(self.0.get(k).copied().unwrap_or(0)));
-        }
-        Value::Object(m)
+    /// Every kind, zero included, so a client sees what an import can touch.
+    fn counts(&self) -> BTreeMap<String, u64> {
+        KINDS
+            .iter()
+            .map(|k| ((*k).to_owned(), self.0.get(k).copied().unwrap_or(0)))
+            .collect()
     }
+}
+
+/// What an import made, and what it left alone because it was already there, per kind.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportResult {
+    pub created: BTreeMap<String, u64>,
+    pub skipped: BTreeMap<String, u64>,
 }
 
 const KINDS: [&str; 11] = [
@@ -135,7 +144,7 @@ fn clip(s: &str, max: usize) -> String {
 /// Recreate another installation's export under this account (idempotent).
 #[utoipa::path(post, path = "/v1/me/import", tag = "account", security(("bearer" = [])),
     request_body(content = Object, content_type = "application/json", description = "the JSON of GET /v1/me/export from another installation (at most 64 MiB)"),
-    responses((status = 200, description = "{created: {learners, sessions, answers, …}, skipped: {…}}: a second import of the same file creates nothing"),
+    responses((status = 200, body = ImportResult, description = "a second import of the same file creates nothing"),
         (status = 401), (status = 403, description = "admins have nothing to import into"), (status = 413), (status = 415), (status = 422)))]
 pub async fn import(
     req: HttpRequest,
@@ -322,18 +331,16 @@ pub async fn import(
                     entity_type: "account",
                     entity_id: &caller,
                     old: None,
-                    new: Some(
-                        json!({"source_user": file.user.id, "created": created.json(&KINDS)}),
-                    ),
+                    new: Some(json!({"source_user": file.user.id, "created": created.counts()})),
                 },
             )?;
             Ok((created, skipped))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "created": created.json(&KINDS),
-        "skipped": skipped.json(&KINDS),
-    })))
+    Ok(HttpResponse::Ok().json(ImportResult {
+        created: created.counts(),
+        skipped: skipped.counts(),
+    }))
 }
 
 enum Target<'a> {

@@ -183,8 +183,14 @@ pub async fn read_one(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// How many notifications were unread until now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadAll {
+    pub updated: usize,
+}
+
 #[utoipa::path(post, path = "/v1/notifications/read-all", tag = "notifications", security(("bearer" = [])),
-    responses((status = 200, description = "{updated}")))]
+    responses((status = 200, body = ReadAll)))]
 pub async fn read_all(state: web::Data<AppState>, parent: ParentUser) -> AppResult<HttpResponse> {
     let updated = state
         .db
@@ -198,5 +204,5 @@ pub async fn read_all(state: web::Data<AppState>, parent: ParentUser) -> AppResu
             .execute(conn)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(json!({"updated": updated})))
+    Ok(HttpResponse::Ok().json(ReadAll { updated }))
 }

@@ -36,11 +36,12 @@ use super::{
         backups::create, backups::list, backups::get_one,
         drawings::upload, drawings::list, drawings::image, drawings::delete, drawings::content,
         assessments::create, assessments::list, assessments::update, assessments::delete,
-        progress::progress, progress::daily, progress::weekly, progress::pages, progress::dashboard, progress::report_pdf, progress::report_csv,
+        progress::summary::progress, progress::days::daily, progress::days::weekly, progress::pages::pages, progress::dashboard::dashboard,
+        progress::report::report_pdf, progress::report::report_csv,
         notifications::list, notifications::read_one, notifications::read_all,
         parent_live::parent_live,
         classes::create, classes::list, classes::get_one, classes::remove_member, classes::join_as_student,
-        classes::join_for_child, classes::progress, classes::live,
+        classes::join_for_child, classes::progress::progress, classes::live,
         games::create, games::host, next::next,
     ),
     components(schemas(crate::auth::Role, crate::learners::LearnerView)),
@@ -98,4 +99,44 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .finish()
             }),
         );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every success response that has a body says what the body is, so a client (and
+    /// schemathesis) can check it: a 2xx with only a description is a hole in the contract.
+    #[test]
+    fn every_success_body_has_a_schema() {
+        let doc = ApiDoc::openapi();
+        let mut missing = Vec::new();
+        for (path, item) in &doc.paths.paths {
+            let ops = [
+                ("get", &item.get),
+                ("post", &item.post),
+                ("put", &item.put),
+                ("patch", &item.patch),
+                ("delete", &item.delete),
+            ];
+            for (method, op) in ops {
+                let Some(op) = op else { continue };
+                for (status, resp) in &op.responses.responses {
+                    if !status.starts_with('2') || status == "204" {
+                        continue;
+                    }
+                    let utoipa::openapi::RefOr::T(resp) = resp else {
+                        continue;
+                    };
+                    if resp.content.is_empty() {
+                        missing.push(format!("{method} {path} {status}"));
+                    }
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "success responses without a schema: {missing:#?}"
+        );
+    }
 }

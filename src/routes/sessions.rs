@@ -5,14 +5,17 @@ use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use studyhub_actors::content::Answer;
 use studyhub_actors::learner::{Rest, Snapshot};
-use studyhub_actors::protocol::{ClientMsg, ErrorCode, ServerMsg};
+use studyhub_actors::protocol::{ClientMsg, Completion, ErrorCode, ServerMsg};
 use studyhub_actors::store::SessionSnapshot;
 use utoipa::ToSchema;
 use validator::Validate;
 
+mod bodies;
+
+use self::bodies::{AnswerBody, SessionBody, StartedBody};
 use super::play::engine_error;
 use crate::auth::{AuthUser, LearnerAccess};
 use crate::error::{AppError, AppResult, ErrorKind};
@@ -46,7 +49,6 @@ pub struct AnswerRequest {
     #[schema(min_length = 1, max_length = 64)]
     pub question_id: String,
     /// A string, number or boolean, as the question's `answer_type` asks.
-    #[schema(schema_with = answer_schema)]
     #[validate(custom(function = "valid_answer"))]
     pub answer: Answer,
 }
@@ -62,20 +64,6 @@ fn valid_answer(answer: &Answer) -> Result<(), validator::ValidationError> {
     }
 }
 
-/// A string, a number or a boolean.
-fn answer_schema() -> utoipa::openapi::schema::Schema {
-    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
-    OneOfBuilder::new()
-        .item(
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .max_length(Some(studyhub_actors::content::MAX_TEXT)),
-        )
-        .item(ObjectBuilder::new().schema_type(Type::Number))
-        .item(ObjectBuilder::new().schema_type(Type::Boolean))
-        .build()
-        .into()
-}
 impl Normalize for AnswerRequest {}
 
 fn play_error(
@@ -133,14 +121,6 @@ async fn wait_saved(saved: Option<tokio::sync::oneshot::Receiver<bool>>) -> AppR
 }
 
 /// A server message as a REST body: the same fields, without `type`.
-fn body_of(msg: &ServerMsg) -> Value {
-    let mut v = serde_json::to_value(msg).unwrap_or(Value::Null);
-    if let Some(o) = v.as_object_mut() {
-        o.remove("type");
-    }
-    v
-}
-
 async fn call(
     state: &AppState,
     learner_id: &str,
@@ -219,7 +199,7 @@ async fn authorized_session(
 
 /// Start an activity session (REST play).
 #[utoipa::path(post, path = "/v1/learners/{id}/sessions", tag = "play", request_body = StartRequest, security(("bearer" = [])),
-    responses((status = 201, description = "{session_id, activity, answers, last_saved_seq}"), (status = 403, description = "time_up"), (status = 404, description = "unknown learner or activity")))]
+    responses((status = 201, body = StartedBody), (status = 403, description = "time_up"), (status = 404, description = "unknown learner or activity")))]
 pub async fn start(
     state: web::Data<AppState>,
     access: LearnerAccess,
@@ -234,13 +214,13 @@ pub async fn start(
     )
     .await?;
     wait_saved(reply.saved).await?;
-    Ok(HttpResponse::Created().json(body_of(&reply.msgs[0])))
+    Ok(HttpResponse::Created().json(bodies::started(&reply.msgs[0])?))
 }
 
 /// Answer a question (REST play). 200 only once the answer is saved; a repeated seq returns
 /// its original feedback with `duplicate: true`.
 #[utoipa::path(post, path = "/v1/sessions/{id}/answers", tag = "play", request_body = AnswerRequest, security(("bearer" = [])),
-    responses((status = 200, description = "feedback, with `completed` when this answer completed the session"), (status = 409, description = "bad_seq or no_session"), (status = 422, description = "unknown_question"), (status = 503, description = "not saved yet: send the same seq again")))]
+    responses((status = 200, body = AnswerBody, description = "feedback, with `completed` when this answer completed the session"), (status = 409, description = "bad_seq or no_session"), (status = 422, description = "unknown_question"), (status = 503, description = "not saved yet: send the same seq again")))]
 pub async fn answer(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -266,16 +246,15 @@ pub async fn answer(
     )
     .await?;
     wait_saved(reply.saved).await?;
-    let mut body = body_of(&reply.msgs[0]);
-    if let Some(done) = reply.msgs.get(1) {
-        body["completed"] = body_of(done);
-    }
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok().json(AnswerBody {
+        feedback: bodies::feedback(&reply.msgs[0])?,
+        completed: reply.msgs.get(1).map(bodies::completion).transpose()?,
+    }))
 }
 
 /// Finish a session early.
 #[utoipa::path(post, path = "/v1/sessions/{id}/finish", tag = "play", security(("bearer" = [])),
-    responses((status = 200, description = "{session_id, questions_total, questions_correct, accuracy, stars, duration_seconds}"), (status = 409, description = "no_session")))]
+    responses((status = 200, body = Completion), (status = 409, description = "no_session")))]
 pub async fn finish(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -289,31 +268,17 @@ pub async fn finish(
         ClientMsg::Finish { session_id },
     )
     .await?;
-    Ok(HttpResponse::Ok().json(body_of(&reply.msgs[0])))
+    Ok(HttpResponse::Ok().json(bodies::completion(&reply.msgs[0])?))
 }
 
 /// A session's state: its answers (correctness only) and, once ended, its result.
 #[utoipa::path(get, path = "/v1/sessions/{id}", tag = "play", security(("bearer" = [])),
-    responses((status = 200, description = "the session"), (status = 404)))]
+    responses((status = 200, body = SessionBody), (status = 404)))]
 pub async fn get_session(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let (s, last_saved_seq) = authorized_session(&state, user, path.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "session_id": s.session_id,
-        "learner_id": s.learner_id,
-        "activity_id": s.activity_id,
-        "status": s.status.as_str(),
-        "started_at": s.started_at,
-        "ended_at": s.ended_at,
-        "questions_total": s.questions_total,
-        "questions_correct": s.questions_correct,
-        "accuracy": s.accuracy,
-        "stars": s.stars,
-        "duration_seconds": s.duration_seconds,
-        "last_saved_seq": last_saved_seq,
-        "answers": s.answers.iter().map(|a| json!({"seq": a.seq, "question_id": a.question_id, "correct": a.correct})).collect::<Vec<_>>(),
-    })))
+    Ok(HttpResponse::Ok().json(SessionBody::new(s, last_saved_seq)))
 }

@@ -1,0 +1,91 @@
+//! A class's week at a glance, for its teacher.
+
+use actix_web::{HttpResponse, web};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{roster, teachers_class};
+use crate::auth::TeacherUser;
+use crate::db::schema::{daily_progress, screen_time_logs};
+use crate::error::AppResult;
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClassProgress {
+    pub class_id: String,
+    /// The Monday the week began (UTC).
+    pub week_start: NaiveDate,
+    pub learners: Vec<LearnerWeek>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LearnerWeek {
+    pub learner_id: String,
+    pub name: String,
+    pub activities_completed: i32,
+    /// Percent of first answers that were right; null before any answer.
+    pub accuracy: Option<f64>,
+    pub time_seconds: i64,
+}
+
+/// Per learner this week (Monday to today, UTC): activities completed, accuracy of first
+/// answers, screen time.
+#[utoipa::path(get, path = "/v1/classes/{id}/progress", tag = "classes", security(("bearer" = [])), responses((status = 200, body = ClassProgress), (status = 404)))]
+pub async fn progress(
+    state: web::Data<AppState>,
+    teacher: TeacherUser,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let body = state
+        .db
+        .run(move |conn| {
+            teachers_class(conn, &teacher.0, &id)?;
+            let members = roster(conn, &id)?;
+            let ids: Vec<String> = members.iter().map(|m| m.0.clone()).collect();
+            let today = Utc::now().date_naive();
+            let monday = today - Duration::days(today.weekday().num_days_from_monday() as i64);
+            // Three queries for the whole class, whatever its size.
+            let stats: Vec<(String, i32, i32, i32)> = daily_progress::table
+                .filter(daily_progress::learner_id.eq_any(&ids))
+                .filter(daily_progress::date.ge(monday))
+                .select((
+                    daily_progress::learner_id,
+                    daily_progress::activities_completed,
+                    daily_progress::questions_answered,
+                    daily_progress::questions_correct,
+                ))
+                .load(conn)?;
+            let time: Vec<(String, i32)> = screen_time_logs::table
+                .filter(screen_time_logs::learner_id.eq_any(&ids))
+                .filter(screen_time_logs::date.ge(monday))
+                .select((screen_time_logs::learner_id, screen_time_logs::seconds))
+                .load(conn)?;
+            let learners: Vec<_> = members
+                .into_iter()
+                .map(|(lid, name, _)| {
+                    let mine = stats.iter().filter(|s| s.0 == lid);
+                    let (done, answered, correct) =
+                        mine.fold((0, 0, 0), |a, s| (a.0 + s.1, a.1 + s.2, a.2 + s.3));
+                    let seconds: i64 = time.iter().filter(|t| t.0 == lid).map(|t| t.1 as i64).sum();
+                    LearnerWeek {
+                        learner_id: lid,
+                        name,
+                        activities_completed: done,
+                        accuracy: (answered > 0)
+                            .then(|| f64::from(correct) * 100.0 / f64::from(answered)),
+                        time_seconds: seconds,
+                    }
+                })
+                .collect();
+            Ok(ClassProgress {
+                class_id: id,
+                week_start: monday,
+                learners,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}

@@ -1,0 +1,174 @@
+//! Day by day and week by week.
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, web};
+use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
+use serde::{Deserialize, Serialize};
+use studyhub_actors::screen_time::{local_date, parse_tz};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{DayRow, Totals, day_rows, readable_learner};
+use crate::auth::AuthUser;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::time::check_day;
+
+/// One day's totals, and the same per category.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DayTotals {
+    pub date: NaiveDate,
+    #[serde(flatten)]
+    pub totals: Totals,
+    pub by_category: BTreeMap<String, Totals>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DailyProgress {
+    pub learner_id: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Every day from `from` to `to`, empty days included.
+    pub days: Vec<DayTotals>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WeeklyProgress {
+    pub learner_id: String,
+    /// The ISO week, like `2026-W47`.
+    pub week: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub totals: Totals,
+    pub days: Vec<DayTotals>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DailyQuery {
+    /// First day (the learner's calendar), default 6 days before `to`; years 1970..9999,
+    /// at most 366 days before `to` (422).
+    #[param(pattern = r"^(19[7-9][0-9]|[2-9][0-9]{3})-")]
+    pub from: Option<NaiveDate>,
+    /// Last day, default today.
+    #[param(pattern = r"^(19[7-9][0-9]|[2-9][0-9]{3})-")]
+    pub to: Option<NaiveDate>,
+}
+
+fn days_between(rows: Vec<DayRow>, from: NaiveDate, to: NaiveDate) -> Vec<DayTotals> {
+    let mut by_day: BTreeMap<NaiveDate, (Totals, BTreeMap<String, Totals>)> = BTreeMap::new();
+    let mut d = from;
+    while d <= to {
+        by_day.insert(d, Default::default());
+        d = d.succ_opt().expect("a date after");
+    }
+    for r in &rows {
+        if let Some((t, cats)) = by_day.get_mut(&r.0) {
+            t.add(r);
+            cats.entry(r.1.clone()).or_default().add(r);
+        }
+    }
+    by_day
+        .into_iter()
+        .map(|(date, (totals, by_category))| DayTotals {
+            date,
+            totals,
+            by_category,
+        })
+        .collect()
+}
+
+/// Day by day, every day in the range (empty days included), at most 366 days.
+#[utoipa::path(get, path = "/v1/learners/{id}/progress/daily", tag = "progress", params(DailyQuery), security(("bearer" = [])),
+    responses((status = 200, body = DailyProgress), (status = 404), (status = 422)))]
+pub async fn daily(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+    q: web::Query<DailyQuery>,
+) -> AppResult<HttpResponse> {
+    let learner = readable_learner(&state, user, path.into_inner()).await?;
+    let today = local_date(parse_tz(&learner.timezone), Utc::now());
+    let to = check_day(q.to.unwrap_or(today), "to")?;
+    let from = match q.from {
+        Some(from) => check_day(from, "from")?,
+        None => to - Duration::days(6),
+    };
+    if from > to {
+        return Err(AppError::invalid_field("from", "must not be after `to`"));
+    }
+    if (to - from).num_days() > 365 {
+        return Err(AppError::invalid_field("to", "at most 366 days at once"));
+    }
+    let id = learner.id.clone();
+    let rows = state
+        .db
+        .run(move |conn| Ok(day_rows(conn, &id, Some(from), Some(to))?))
+        .await?;
+    Ok(HttpResponse::Ok().json(DailyProgress {
+        learner_id: learner.id,
+        from,
+        to,
+        days: days_between(rows, from, to),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WeekQuery {
+    /// ISO week, like `2026-W47`; default the current one (years 1970..9999; week 53 only in
+    /// a year that has one).
+    #[param(pattern = r"^(19[7-9][0-9]|[2-9][0-9]{3})-W(0[1-9]|[1-4][0-9]|5[0-2])$")]
+    pub week: Option<String>,
+}
+
+/// Monday..Sunday of an ISO week written `YYYY-Www`.
+/// 422 when it is not a week; 400 when it is one outside [`crate::time::YEARS`].
+pub fn parse_week(s: &str) -> AppResult<(NaiveDate, NaiveDate)> {
+    let malformed = || AppError::invalid_field("week", "an ISO week like 2026-W47");
+    let (y, w) = s.trim().split_once("-W").ok_or_else(malformed)?;
+    let (y, w): (i32, u32) = (
+        y.parse().map_err(|_| malformed())?,
+        w.parse().map_err(|_| malformed())?,
+    );
+    if !crate::time::YEARS.contains(&y) {
+        return Err(crate::time::check_day(NaiveDate::MIN, "week").unwrap_err());
+    }
+    let monday = NaiveDate::from_isoywd_opt(y, w, Weekday::Mon).ok_or_else(malformed)?;
+    Ok((monday, monday + Duration::days(6)))
+}
+
+pub fn week_of(d: NaiveDate) -> String {
+    let iw = d.iso_week();
+    format!("{}-W{:02}", iw.year(), iw.week())
+}
+
+/// One ISO week: its seven days and the totals.
+#[utoipa::path(get, path = "/v1/learners/{id}/progress/weekly", tag = "progress", params(WeekQuery), security(("bearer" = [])),
+    responses((status = 200, body = WeeklyProgress), (status = 404), (status = 422)))]
+pub async fn weekly(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+    q: web::Query<WeekQuery>,
+) -> AppResult<HttpResponse> {
+    let learner = readable_learner(&state, user, path.into_inner()).await?;
+    let today = local_date(parse_tz(&learner.timezone), Utc::now());
+    let week = q.into_inner().week.unwrap_or_else(|| week_of(today));
+    let (from, to) = parse_week(&week)?;
+    let id = learner.id.clone();
+    let rows = state
+        .db
+        .run(move |conn| Ok(day_rows(conn, &id, Some(from), Some(to))?))
+        .await?;
+    let mut totals = Totals::default();
+    rows.iter().for_each(|r| totals.add(r));
+    Ok(HttpResponse::Ok().json(WeeklyProgress {
+        learner_id: learner.id,
+        week,
+        from,
+        to,
+        totals,
+        days: days_between(rows, from, to),
+    }))
+}
