@@ -117,6 +117,15 @@ impl AppError {
             format!("too many attempts; try again in {retry_after_secs} seconds"),
         )
     }
+    /// Lost a race with another writer (a deadlock broken by the database): safe to repeat.
+    pub fn try_again() -> Self {
+        Self::new(
+            ErrorKind::Unavailable,
+            "try_again",
+            "another change got in the way; send the same request again",
+        )
+    }
+
     pub fn db_unavailable(cause: impl Into<anyhow::Error>) -> Self {
         Self::new(
             ErrorKind::Unavailable,
@@ -164,6 +173,14 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
                 AppError::conflict("conflict", "that refers to something that does not exist")
                     .with_cause(e)
+            }
+            // PostgreSQL broke a lock cycle (40P01) or a serializable conflict (40001): the
+            // same request will very likely go through if sent again.
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                AppError::try_again().with_cause(e)
+            }
+            Error::DatabaseError(_, info) if info.message().starts_with("deadlock detected") => {
+                AppError::try_again().with_cause(e)
             }
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
             | Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _)
@@ -225,5 +242,55 @@ impl ResponseError for AppError {
                 "details": self.details.clone().unwrap_or_else(|| json!({})),
             }
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind, Error};
+
+    struct Info(&'static str);
+    impl DatabaseErrorInformation for Info {
+        fn message(&self) -> &str {
+            self.0
+        }
+        fn details(&self) -> Option<&str> {
+            None
+        }
+        fn hint(&self) -> Option<&str> {
+            None
+        }
+        fn table_name(&self) -> Option<&str> {
+            None
+        }
+        fn column_name(&self) -> Option<&str> {
+            None
+        }
+        fn constraint_name(&self) -> Option<&str> {
+            None
+        }
+        fn statement_position(&self) -> Option<i32> {
+            None
+        }
+    }
+
+    /// A deadlock the database broke is worth repeating (503 `try_again`), not a 500.
+    #[test]
+    fn deadlocks_and_serialization_failures_are_try_again() {
+        let deadlock = Error::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new(Info("deadlock detected")),
+        );
+        let serial = Error::DatabaseError(
+            DatabaseErrorKind::SerializationFailure,
+            Box::new(Info("could not serialize access")),
+        );
+        for e in [deadlock, serial] {
+            let e = AppError::from(e);
+            assert_eq!((e.kind, e.code), (ErrorKind::Unavailable, "try_again"));
+        }
+        let other = Error::DatabaseError(DatabaseErrorKind::Unknown, Box::new(Info("boom")));
+        assert_eq!(AppError::from(other).kind, ErrorKind::Internal);
     }
 }

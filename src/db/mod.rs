@@ -167,6 +167,28 @@ impl Db {
     {
         self.run(move |conn| write_transaction(conn, f)).await
     }
+
+    /// Like [`Db::transaction`], sent again (up to three times in all) when the database
+    /// broke a deadlock by aborting it: for wide deletes that race the group commit.
+    pub async fn transaction_retrying<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: Fn(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |conn| {
+            let mut attempt = 1;
+            loop {
+                match write_transaction(conn, &f) {
+                    Err(e) if e.code == "try_again" && attempt < 3 => {
+                        tracing::warn!(attempt, error = %e, "transaction aborted by the database; again");
+                        attempt += 1;
+                    }
+                    other => return other,
+                }
+            }
+        })
+        .await
+    }
 }
 
 /// A transaction that will write. On SQLite it starts with `BEGIN IMMEDIATE`: taking the write

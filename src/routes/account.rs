@@ -195,7 +195,7 @@ pub async fn erase(
     let n = learner_ids.len();
     let keys = state
         .db
-        .transaction(move |conn| {
+        .transaction_retrying(move |conn| {
             // The learners are locked before their drawings are listed, so an upload racing
             // this erasure either lands in the list or fails on the missing learner and
             // removes its own file (SQLite's write transactions are serial already).

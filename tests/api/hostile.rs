@@ -545,3 +545,64 @@ async fn a_sixth_play_socket_replaces_the_oldest_and_a_flood_is_rate_limited() {
         "{limited} limited, {answered} answered"
     );
 }
+
+/// Answers still on their way to the database when the account is erased go with it: none
+/// is parked as a dead letter (which would keep an erased child's data), nothing is stored.
+#[actix_web::test]
+async fn answers_in_flight_during_erasure_are_not_kept_anywhere() {
+    let app = spawn_app().await;
+    let (parent, child) = app.parent_with_child("Ottilie").await;
+    let mut play = app
+        .ws(&format!("/v1/play?learner_id={child}"), &parent.access)
+        .await;
+    play.expect("hello").await;
+    play.send(json!({"type": "start", "activity_id": "math-addition-1"}))
+        .await;
+    let started = play.expect("started").await;
+    let sid = started["session_id"].as_str().unwrap().to_owned();
+    for (i, q) in started["activity"]["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(4)
+        .enumerate()
+    {
+        play.send(json!({"type": "answer", "session_id": sid, "seq": i + 1,
+            "question_id": q["id"], "answer": "1"}))
+            .await;
+    }
+    let res = app
+        .client
+        .delete(app.url("/v1/me"))
+        .bearer_auth(&parent.access)
+        .send_json(&json!({"password": TEST_PASSWORD}))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    play.expect_close().await;
+    // Wait until the group commit has nothing left in hand: every item was written before
+    // the erasure (and erased with it) or refused after it.
+    crate::common::wait::poll_until(
+        std::time::Duration::from_secs(20),
+        "the flusher's queue drains",
+        || async {
+            let text = String::from_utf8(app.get("/metrics", None).await.raw).unwrap();
+            text.lines().any(|l| l == "studyhub_flush_queue_depth 0")
+        },
+    )
+    .await;
+    let mut conn = db::establish(&app.db.url).unwrap();
+    let letters: i64 = schema::dead_letters::table
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(
+        letters, 0,
+        "an erased learner's answers became dead letters"
+    );
+    let answers: i64 = schema::answers::table
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(answers, 0);
+}

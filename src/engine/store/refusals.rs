@@ -59,7 +59,16 @@ pub(super) fn write_batch_or_split(
                 match write_batch(conn, cipher, single.clone()) {
                     Ok(r) => result.unlocked.extend(r.unlocked),
                     Err(e) if is_permanent(&e) => {
-                        dead_letter(conn, cipher, &key, &single, &e);
+                        match learner_of(&key, &single) {
+                            // Its learner was erased meanwhile (`DELETE /v1/me`): the item
+                            // goes with the rest of its data instead of being kept.
+                            Some(id) if erased(conn, &id) => {
+                                metrics::counter!("studyhub_erased_items_dropped_total")
+                                    .increment(1);
+                                tracing::info!(learner = %id, "an item of an erased learner was dropped");
+                            }
+                            _ => dead_letter(conn, cipher, &key, &single, &e),
+                        }
                         result.refused.push(key);
                     }
                     Err(e) => return Err(e),
@@ -69,6 +78,34 @@ pub(super) fn write_batch_or_split(
         }
         other => other,
     }
+}
+
+/// The learner an item belongs to.
+fn learner_of(key: &ItemKey, single: &Batch) -> Option<String> {
+    if let ItemKey::Unlock { learner_id } = key {
+        return Some(learner_id.clone());
+    }
+    single
+        .answers
+        .first()
+        .map(|a| a.learner_id.clone())
+        .or_else(|| single.starts.first().map(|s| s.learner_id.clone()))
+        .or_else(|| single.ends.first().map(|e| e.learner_id.clone()))
+        .or_else(|| single.spans.first().map(|s| s.learner_id.clone()))
+        .or_else(|| single.notifications.first().map(|n| n.child_id.clone()))
+}
+
+/// Whether the learner is gone (a failed lookup counts as "still there": keep the item).
+fn erased(conn: &mut DbConnection, learner_id: &str) -> bool {
+    use crate::db::schema::learners;
+    matches!(
+        learners::table
+            .find(learner_id)
+            .select(learners::id)
+            .first::<String>(conn)
+            .optional(),
+        Ok(None)
+    )
 }
 
 /// Text as any backend stores it: NUL (which PostgreSQL refuses) becomes U+FFFD.
@@ -86,24 +123,15 @@ fn dead_letter(
     error: &diesel::result::Error,
 ) {
     use crate::db::schema::dead_letters;
-    let (kind, learner_id, session_id, seq) = match key {
-        ItemKey::Start { session_id } => ("start", None, Some(session_id), None),
-        ItemKey::Answer { session_id, seq } => ("answer", None, Some(session_id), Some(*seq)),
-        ItemKey::End { session_id } => ("end", None, Some(session_id), None),
-        ItemKey::Span { .. } => ("screen_time", None, None, None),
-        ItemKey::Notification { .. } => ("notification", None, None, None),
-        ItemKey::Unlock { learner_id } => ("unlock", Some(learner_id), None, None),
+    let (kind, session_id, seq) = match key {
+        ItemKey::Start { session_id } => ("start", Some(session_id), None),
+        ItemKey::Answer { session_id, seq } => ("answer", Some(session_id), Some(*seq)),
+        ItemKey::End { session_id } => ("end", Some(session_id), None),
+        ItemKey::Span { .. } => ("screen_time", None, None),
+        ItemKey::Notification { .. } => ("notification", None, None),
+        ItemKey::Unlock { .. } => ("unlock", None, None),
     };
-    let learner_id = learner_id.cloned().or_else(|| {
-        single
-            .answers
-            .first()
-            .map(|a| a.learner_id.clone())
-            .or_else(|| single.starts.first().map(|s| s.learner_id.clone()))
-            .or_else(|| single.ends.first().map(|e| e.learner_id.clone()))
-            .or_else(|| single.spans.first().map(|s| s.learner_id.clone()))
-            .or_else(|| single.notifications.first().map(|n| n.child_id.clone()))
-    });
+    let learner_id = learner_of(key, single);
     // serde_json escapes control characters, so the payload is always storable text.
     let payload = dead_letter_payload(cipher, single);
     metrics::counter!("studyhub_dead_letters_total", "kind" => kind).increment(1);
