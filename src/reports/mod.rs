@@ -4,6 +4,10 @@
 use chrono::{Datelike, Duration, NaiveDate};
 use printpdf::*;
 
+mod fonts;
+
+use self::fonts::{Face, Fonts};
+
 /// What goes into one learner's week.
 #[derive(Debug, Clone, Default)]
 pub struct WeekReport {
@@ -61,28 +65,39 @@ impl WeekReport {
     pub fn pdf(&self) -> Vec<u8> {
         let mut doc = PdfDocument::new(&format!(
             "Weekly report - {} - {}",
-            ascii(&self.child_name),
-            self.week
+            self.child_name, self.week
         ));
+        let fonts = Fonts::add(
+            &mut doc,
+            std::iter::once(self.child_name.as_str())
+                .chain(
+                    self.sessions
+                        .iter()
+                        .flat_map(|s| [s.activity.as_str(), s.category.as_str()]),
+                )
+                .chain(self.achievements.iter().map(|a| a.0.as_str())),
+        );
         let mut pages = Vec::new();
         let mut ops = Vec::new();
         let mut y = 275.0;
         text(
             &mut ops,
+            &fonts,
             20.0,
             y,
             22.0,
-            BuiltinFont::HelveticaBold,
-            &format!("Weekly report: {}", ascii(&self.child_name)),
+            Face::Bold,
+            &format!("Weekly report: {}", self.child_name),
         );
         y -= 9.0;
         let to = self.from + Duration::days(6);
         text(
             &mut ops,
+            &fonts,
             20.0,
             y,
             12.0,
-            BuiltinFont::Helvetica,
+            Face::Regular,
             &format!(
                 "Week {} ({} to {})",
                 self.week,
@@ -95,10 +110,11 @@ impl WeekReport {
         // Screen time per day, as bars.
         text(
             &mut ops,
+            &fonts,
             20.0,
             y,
             14.0,
-            BuiltinFont::HelveticaBold,
+            Face::Bold,
             "Screen time per day",
         );
         y -= 6.0;
@@ -116,18 +132,20 @@ impl WeekReport {
             rect(&mut ops, x, base, 14.0, h.max(0.3), (0.27, 0.51, 0.71));
             text(
                 &mut ops,
+                &fonts,
                 x,
                 base - 5.0,
                 9.0,
-                BuiltinFont::Helvetica,
+                Face::Regular,
                 &day.format("%a").to_string(),
             );
             text(
                 &mut ops,
+                &fonts,
                 x,
                 base + h + 2.0,
                 9.0,
-                BuiltinFont::Helvetica,
+                Face::Regular,
                 &format!("{} min", self.screen_seconds[i] / 60),
             );
         }
@@ -135,31 +153,26 @@ impl WeekReport {
         let total_min: i64 = self.screen_seconds.iter().sum::<i64>() / 60;
         text(
             &mut ops,
+            &fonts,
             20.0,
             y,
             11.0,
-            BuiltinFont::Helvetica,
+            Face::Regular,
             &format!("Total: {} h {} min", total_min / 60, total_min % 60),
         );
         y -= 12.0;
 
         // Activities.
-        text(
-            &mut ops,
-            20.0,
-            y,
-            14.0,
-            BuiltinFont::HelveticaBold,
-            "Activities",
-        );
+        text(&mut ops, &fonts, 20.0, y, 14.0, Face::Bold, "Activities");
         y -= 7.0;
         if self.sessions.is_empty() {
             text(
                 &mut ops,
+                &fonts,
                 20.0,
                 y,
                 11.0,
-                BuiltinFont::Helvetica,
+                Face::Regular,
                 "No activities completed this week.",
             );
             y -= 7.0;
@@ -171,7 +184,7 @@ impl WeekReport {
                 (160.0, "Accuracy"),
                 (183.0, "Stars"),
             ] {
-                text(&mut ops, x, y, 10.0, BuiltinFont::HelveticaBold, head);
+                text(&mut ops, &fonts, x, y, 10.0, Face::Bold, head);
             }
             y -= 6.0;
             for s in &self.sessions {
@@ -181,42 +194,39 @@ impl WeekReport {
                 }
                 text(
                     &mut ops,
+                    &fonts,
                     20.0,
                     y,
                     10.0,
-                    BuiltinFont::Helvetica,
+                    Face::Regular,
                     &s.date.format("%a %e").to_string(),
                 );
                 text(
                     &mut ops,
+                    &fonts,
                     45.0,
                     y,
                     10.0,
-                    BuiltinFont::Helvetica,
-                    &truncate(&ascii(&s.activity), 48),
+                    Face::Regular,
+                    &truncate(&s.activity, 48),
                 );
+                text(&mut ops, &fonts, 135.0, y, 10.0, Face::Regular, &s.category);
                 text(
                     &mut ops,
-                    135.0,
-                    y,
-                    10.0,
-                    BuiltinFont::Helvetica,
-                    &ascii(&s.category),
-                );
-                text(
-                    &mut ops,
+                    &fonts,
                     160.0,
                     y,
                     10.0,
-                    BuiltinFont::Helvetica,
+                    Face::Regular,
                     &format!("{:.0} %", s.accuracy),
                 );
                 text(
                     &mut ops,
+                    &fonts,
                     183.0,
                     y,
                     10.0,
-                    BuiltinFont::Helvetica,
+                    Face::Regular,
                     &"*".repeat(s.stars.clamp(0, 3) as usize),
                 );
                 y -= 6.0;
@@ -227,22 +237,16 @@ impl WeekReport {
             pages.push(PdfPage::new(Mm(210.0), Mm(297.0), std::mem::take(&mut ops)));
             y = 275.0;
         }
-        text(
-            &mut ops,
-            20.0,
-            y,
-            14.0,
-            BuiltinFont::HelveticaBold,
-            "Achievements",
-        );
+        text(&mut ops, &fonts, 20.0, y, 14.0, Face::Bold, "Achievements");
         y -= 7.0;
         if self.achievements.is_empty() {
             text(
                 &mut ops,
+                &fonts,
                 20.0,
                 y,
                 11.0,
-                BuiltinFont::Helvetica,
+                Face::Regular,
                 "None new this week - keep going!",
             );
         }
@@ -253,55 +257,27 @@ impl WeekReport {
             }
             text(
                 &mut ops,
+                &fonts,
                 20.0,
                 y,
                 11.0,
-                BuiltinFont::Helvetica,
-                &format!("{}  ({})", ascii(title), day.format("%a %e %b")),
+                Face::Regular,
+                &format!("{}  ({})", title, day.format("%a %e %b")),
             );
             y -= 6.0;
         }
         text(
             &mut ops,
+            &fonts,
             20.0,
             12.0,
             8.0,
-            BuiltinFont::Helvetica,
+            Face::Regular,
             "studyhub weekly report",
         );
         pages.push(PdfPage::new(Mm(210.0), Mm(297.0), ops));
         doc.with_pages(pages)
             .save(&PdfSaveOptions::default(), &mut Vec::new())
-    }
-}
-
-/// The built-in PDF fonts cover Latin-1 only: fold what they cannot show.
-fn ascii(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii() && !c.is_ascii_control() {
-                c
-            } else if c.is_alphabetic() {
-                fold(c)
-            } else {
-                ' '
-            }
-        })
-        .collect()
-}
-
-fn fold(c: char) -> char {
-    match c {
-        'à'..='å' => 'a',
-        'À'..='Å' => 'A',
-        'è'..='ë' => 'e',
-        'È'..='Ë' => 'E',
-        'ì'..='ï' => 'i',
-        'ò'..='ö' | 'ø' => 'o',
-        'ù'..='ü' => 'u',
-        'ç' => 'c',
-        'ñ' => 'n',
-        _ => '?',
     }
 }
 
@@ -313,15 +289,11 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
-fn text(ops: &mut Vec<Op>, x: f32, y: f32, size: f32, font: BuiltinFont, s: &str) {
+fn text(ops: &mut Vec<Op>, fonts: &Fonts, x: f32, y: f32, size: f32, face: Face, s: &str) {
     ops.extend([
         Op::StartTextSection,
         Op::SetTextCursor {
             pos: Point::new(Mm(x), Mm(y)),
-        },
-        Op::SetFont {
-            font: PdfFontHandle::Builtin(font),
-            size: Pt(size),
         },
         Op::SetFillColor {
             col: Color::Rgb(Rgb {
@@ -331,11 +303,19 @@ fn text(ops: &mut Vec<Op>, x: f32, y: f32, size: f32, font: BuiltinFont, s: &str
                 icc_profile: None,
             }),
         },
-        Op::ShowText {
-            items: vec![TextItem::Text(s.to_string())],
-        },
-        Op::EndTextSection,
     ]);
+    for (font, run) in fonts.runs(face, s) {
+        ops.extend([
+            Op::SetFont {
+                font,
+                size: Pt(size),
+            },
+            Op::ShowText {
+                items: vec![TextItem::Text(run)],
+            },
+        ]);
+    }
+    ops.push(Op::EndTextSection);
 }
 
 fn rect(ops: &mut Vec<Op>, x: f32, y: f32, w: f32, h: f32, (r, g, b): (f32, f32, f32)) {
@@ -393,8 +373,21 @@ mod tests {
         assert!(bytes.starts_with(b"%PDF-"));
         let doc = lopdf::Document::load_mem(&bytes).unwrap();
         let text = doc.extract_text(&[1]).unwrap();
-        assert!(text.contains("Weekly report: Zoe"), "{text}");
+        assert!(text.contains("Weekly report: Zoë"), "{text}");
         assert!(text.contains("Adding Up to 20"));
         assert!(text.contains("First Steps"));
+    }
+
+    /// Names in any script print as written (not as `?`): Cyrillic and Greek from DejaVu,
+    /// Chinese from the fallback font, in one line.
+    #[test]
+    fn pdf_prints_names_in_other_scripts() {
+        let mut report = sample();
+        report.child_name = "Мария Ελένη 王芳".into();
+        let doc = lopdf::Document::load_mem(&report.pdf()).unwrap();
+        let text = doc.extract_text(&[1]).unwrap();
+        for part in ["Мария", "Ελένη", "王芳"] {
+            assert!(text.contains(part), "{part} missing from {text}");
+        }
     }
 }
