@@ -1,7 +1,7 @@
 //! The command line: `serve` (the default), `migrate`, `seed`, `create-admin`, `backup`,
 //! `restore`.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -144,8 +144,13 @@ pub fn main() -> anyhow::Result<()> {
 fn read_password() -> anyhow::Result<String> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprint!("password (shown as you type; pipe it in to hide it): ");
-        std::io::stderr().flush()?;
+        // Typed at a terminal: not echoed, asked twice.
+        let first = rpassword::prompt_password("password: ")?;
+        let again = rpassword::prompt_password("the same password again: ")?;
+        if first != again {
+            bail!("the two passwords differ");
+        }
+        return Ok(first);
     }
     let mut line = String::new();
     stdin.lock().read_line(&mut line)?;
