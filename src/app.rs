@@ -5,6 +5,8 @@ use std::net::TcpListener;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
+use secrecy::ExposeSecret;
+
 use actix_cors::Cors;
 use actix_web::dev::{Server, Service};
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -134,7 +136,7 @@ impl Application {
             engine,
             content,
             cipher,
-            jwt: JwtKeys::new(&settings.jwt_secret.0),
+            jwt: JwtKeys::new(settings.jwt_secret.expose_secret()),
             settings: settings.clone(),
             db,
             login_limiter: LoginLimiter::for_login(),

@@ -14,6 +14,7 @@ use anyhow::{Context, bail};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use rand::RngCore;
+use secrecy::{ExposeSecret, SecretBox, SecretSlice};
 use serde::{Deserialize, Serialize};
 
 use crate::db::Backend;
@@ -121,7 +122,7 @@ impl RawConfig {
     }
 
     /// Resolves defaults that depend on other keys and loads or generates the secrets.
-    pub fn resolve(self) -> anyhow::Result<Settings> {
+    pub fn resolve(mut self) -> anyhow::Result<Settings> {
         fs::create_dir_all(&self.data_dir)
             .with_context(|| format!("cannot create data folder {}", self.data_dir.display()))?;
         let database_url = match self.database_url.clone().filter(|s| !s.trim().is_empty()) {
@@ -135,20 +136,23 @@ impl RawConfig {
         if !(4..=31).contains(&self.bcrypt_cost) {
             bail!("bcrypt_cost must be between 4 and 31");
         }
-        let jwt_secret = match self.jwt_secret.clone().filter(|s| !s.is_empty()) {
+        // The secrets leave the plain configuration here: only `Settings`' secret types keep
+        // them (never printed, zeroed when dropped).
+        let jwt_secret = match self.jwt_secret.take().filter(|s| !s.is_empty()) {
             Some(s) if s.len() < 32 => bail!("STUDYHUB_JWT_SECRET must be at least 32 characters"),
             Some(s) => s.into_bytes(),
             None => {
                 generated_secret(&self.data_dir, "jwt_secret", "STUDYHUB_JWT_SECRET")?.into_bytes()
             }
         };
-        let key_hex = match self.encryption_key.clone().filter(|s| !s.is_empty()) {
+        let key_hex = match self.encryption_key.take().filter(|s| !s.is_empty()) {
             Some(s) => s,
             None => generated_secret(&self.data_dir, "encryption_key", "STUDYHUB_ENCRYPTION_KEY")?,
         };
         let encryption_key = parse_key(&key_hex)?;
         let old_encryption_keys = self
             .encryption_keys_old
+            .take()
             .as_deref()
             .unwrap_or("")
             .split(',')
@@ -170,9 +174,12 @@ impl RawConfig {
         Ok(Settings {
             backend: Backend::of_url(&database_url),
             database_url,
-            jwt_secret: Secret(jwt_secret),
-            encryption_key: Secret(encryption_key),
-            old_encryption_keys: Secret(old_encryption_keys),
+            jwt_secret: SecretSlice::from(jwt_secret),
+            encryption_key: SecretBox::new(Box::new(Key(encryption_key))),
+            old_encryption_keys: old_encryption_keys
+                .into_iter()
+                .map(|k| SecretBox::new(Box::new(Key(k))))
+                .collect(),
             cors_origins,
             raw: self,
         })
@@ -185,17 +192,34 @@ pub struct Settings {
     pub raw: RawConfig,
     pub database_url: String,
     pub backend: Backend,
-    pub jwt_secret: Secret<Vec<u8>>,
-    pub encryption_key: Secret<[u8; 32]>,
+    pub jwt_secret: SecretSlice<u8>,
+    pub encryption_key: SecretBox<Key>,
     /// Keys of earlier rotations, for reading only.
-    pub old_encryption_keys: Secret<Vec<[u8; 32]>>,
+    pub old_encryption_keys: Vec<SecretBox<Key>>,
     pub cors_origins: Vec<String>,
 }
+
+/// An AES-256 key, zeroed when dropped.
+#[derive(Clone)]
+pub struct Key(pub [u8; 32]);
+
+impl secrecy::zeroize::Zeroize for Key {
+    fn zeroize(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl secrecy::CloneableSecret for Key {}
 
 impl Settings {
     /// The cipher for data at rest: the current key, then the old ones for reading.
     pub fn cipher(&self) -> crate::crypto::Cipher {
-        crate::crypto::Cipher::with_old_keys(&self.encryption_key.0, &self.old_encryption_keys.0)
+        let old: Vec<[u8; 32]> = self
+            .old_encryption_keys
+            .iter()
+            .map(|k| k.expose_secret().0)
+            .collect();
+        crate::crypto::Cipher::with_old_keys(&self.encryption_key.expose_secret().0, &old)
     }
 }
 
@@ -209,16 +233,6 @@ impl fmt::Debug for Settings {
             .field("redis", &self.raw.redis_url.as_deref().map(redact_url))
             .field("s3_bucket", &self.raw.s3_bucket)
             .finish_non_exhaustive()
-    }
-}
-
-/// A value that never prints.
-#[derive(Clone)]
-pub struct Secret<T>(pub T);
-
-impl<T> fmt::Debug for Secret<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
     }
 }
 
@@ -297,8 +311,12 @@ mod tests {
         };
         let a = raw.clone().resolve().unwrap();
         let b = raw.resolve().unwrap();
-        assert_eq!(a.jwt_secret.0, b.jwt_secret.0);
-        assert_eq!(a.encryption_key.0, b.encryption_key.0);
+        assert_eq!(a.jwt_secret.expose_secret(), b.jwt_secret.expose_secret());
+        assert!(a.raw.jwt_secret.is_none() && a.raw.encryption_key.is_none());
+        assert_eq!(
+            a.encryption_key.expose_secret().0,
+            b.encryption_key.expose_secret().0
+        );
         assert_eq!(a.backend, Backend::Sqlite);
     }
 
@@ -323,7 +341,7 @@ mod tests {
             ..Default::default()
         };
         let s = raw.clone().resolve().unwrap();
-        assert_eq!(s.old_encryption_keys.0.len(), 2);
+        assert_eq!(s.old_encryption_keys.len(), 2);
         assert_eq!(s.cipher().key_ids().len(), 3);
         let bad = RawConfig {
             encryption_keys_old: Some("abcd".into()),
