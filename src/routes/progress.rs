@@ -149,9 +149,6 @@ pub fn streaks(days: &[NaiveDate], today: NaiveDate) -> (u32, u32) {
     (current, longest)
 }
 
-/// Totals, streaks and stars; `average_accuracy` averages the latest completed session of
-/// each activity. Five queries, whatever the history's length.
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,8 @@ use chrono::Utc;
 use diesel::prelude::*;
 use studyhub_actors::store::{Batch, BatchResult, ItemKey};
 
-use super::{naive, write_batch};
+use super::batch::write_batch;
+use super::naive;
 use crate::crypto::Cipher;
 use crate::db::DbConnection;
 

@@ -11,7 +11,7 @@ use validator::Validate;
 
 use crate::auth::LearnerAccess;
 use crate::db::schema::page_progress;
-use crate::engine::store::{ProgressDeltaInput, add_progress};
+use crate::engine::store::{ProgressDelta, add_progress};
 use crate::error::AppResult;
 use crate::extract::{Normalize, ValidJson};
 use crate::state::AppState;
@@ -92,7 +92,7 @@ pub async fn pages(
                 .execute(c))?;
             add_progress(
                 conn,
-                &ProgressDeltaInput {
+                &ProgressDelta {
                     learner_id: id.clone(),
                     date,
                     category: PAGES_CATEGORY.into(),
