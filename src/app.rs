@@ -116,6 +116,7 @@ impl Application {
         let node = uuid::Uuid::new_v4().simple().to_string();
         if let Some(r) = &redis {
             engine::bus::connect(&engine, r.clone(), node.clone());
+            engine.set_shared(engine::shared::RedisShared::new(r.clone(), node.clone()));
         }
         let backup_redis = redis.clone();
         let token_gate = Arc::new(crate::auth::gate::TokenGate::default());

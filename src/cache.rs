@@ -18,7 +18,7 @@ use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::watch;
 
-const CALL_TIMEOUT: Duration = Duration::from_millis(300);
+pub(crate) const CALL_TIMEOUT: Duration = Duration::from_millis(300);
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 const TTL_SECS: u64 = 3600;
 /// How often the watcher pings while Redis answers.
@@ -78,7 +78,8 @@ impl RedisCache {
             && self.subscribed.load(Ordering::Acquire) == self.channels.load(Ordering::Acquire)
     }
 
-    fn answers(&self) -> bool {
+    /// Whether Redis answered the last ping (subscriptions aside).
+    pub(crate) fn answers(&self) -> bool {
         *self.up.borrow()
     }
 
@@ -97,7 +98,7 @@ impl RedisCache {
         Ok(())
     }
 
-    fn conn(&self) -> Option<ConnectionManager> {
+    pub(crate) fn conn(&self) -> Option<ConnectionManager> {
         self.conn.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
@@ -107,9 +108,13 @@ impl RedisCache {
         metrics::gauge!("studyhub_redis_up").set(if up { 1.0 } else { 0.0 });
         if changed {
             if up {
-                tracing::info!("Redis answers again");
+                tracing::info!(
+                    "Redis answers again: screen time, login limits and presence are shared by every node"
+                );
             } else {
-                tracing::warn!("Redis stopped answering: caching in process only until it is back");
+                tracing::warn!(
+                    "Redis stopped answering: caching in process, and this node counts screen time and login limits alone until it is back"
+                );
             }
         }
     }
@@ -158,7 +163,7 @@ impl RedisCache {
         });
     }
 
-    fn key(&self, name: &str) -> String {
+    pub(crate) fn key(&self, name: &str) -> String {
         format!("{}:{name}", self.prefix)
     }
 

@@ -17,6 +17,7 @@ mod games;
 mod hostile;
 mod migrations;
 mod next;
+mod nodes;
 mod operations;
 mod outages;
 mod play;

@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod players;
+pub mod process;
 pub mod proxy;
 pub mod wait;
 
