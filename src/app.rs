@@ -14,7 +14,7 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::auth::jwt::JwtKeys;
-use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::shared_limit::SharedLimiter;
 use crate::cache::RedisCache;
 use crate::config::{Settings, redact_url};
 use crate::db::{self, Db};
@@ -128,6 +128,9 @@ impl Application {
             redis.clone(),
             node,
         );
+        let login_limiter = SharedLimiter::for_login(redis.clone());
+        let register_limiter =
+            SharedLimiter::for_registration(settings.raw.register_limit_per_hour, redis.clone());
         let state = web::Data::new(AppState {
             control,
             redis,
@@ -138,10 +141,10 @@ impl Application {
             jwt: JwtKeys::new(&settings.jwt_secret.0),
             settings: settings.clone(),
             db,
-            login_limiter: LoginLimiter::for_login(),
+            login_limiter,
             token_gate,
             user_sockets,
-            register_limiter: LoginLimiter::for_registration(settings.raw.register_limit_per_hour),
+            register_limiter,
             started_at: Instant::now(),
             metrics: metrics_handle(),
             dummy_hash,

@@ -18,7 +18,7 @@ use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::watch;
 
-pub(crate) const CALL_TIMEOUT: Duration = Duration::from_millis(300);
+const CALL_TIMEOUT: Duration = Duration::from_millis(300);
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 const TTL_SECS: u64 = 3600;
 /// How often the watcher pings while Redis answers.
@@ -98,7 +98,7 @@ impl RedisCache {
         Ok(())
     }
 
-    pub(crate) fn conn(&self) -> Option<ConnectionManager> {
+    fn conn(&self) -> Option<ConnectionManager> {
         self.conn.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
@@ -234,6 +234,34 @@ impl RedisCache {
                 "sending the invalidations Redis missed"
             );
             self.invalidate(&names).await;
+        }
+    }
+
+    /// Runs a command, script or pipeline on the shared connection within the call timeout;
+    /// `None` when Redis is away, too slow or refuses (the caller then goes on alone).
+    pub(crate) async fn query<T: redis::FromRedisValue>(
+        &self,
+        what: &'static str,
+        query: impl FnOnce(
+            ConnectionManager,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = redis::RedisResult<T>> + Send>,
+        >,
+    ) -> Option<T> {
+        if !self.answers() {
+            return None;
+        }
+        let conn = self.conn()?;
+        match tokio::time::timeout(CALL_TIMEOUT, query(conn)).await {
+            Ok(Ok(v)) => Some(v),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, what, "Redis refused; this node goes on alone");
+                None
+            }
+            Err(_) => {
+                tracing::debug!(what, "Redis too slow; this node goes on alone");
+                None
+            }
         }
     }
 

@@ -18,7 +18,7 @@ use studyhub_actors::shared::{
     Counted, PRESENCE_TTL_MS, PresenceWord, Report, Shared, SharedFuture, merge_presence, now_ms,
 };
 
-use crate::cache::{CALL_TIMEOUT, RedisCache};
+use crate::cache::RedisCache;
 
 /// A day's counter outlives the day in every time zone, then goes.
 const DAY_TTL_SECS: u64 = 2 * 86_400;
@@ -85,36 +85,6 @@ fn word(status: Option<LearnerStatus>) -> String {
         .unwrap_or_default()
 }
 
-/// Runs `cmd` (or a pipeline) within the call timeout; `None` when Redis is away or fails.
-async fn run<T: redis::FromRedisValue>(
-    redis: &RedisCache,
-    what: &'static str,
-    query: impl FnOnce(
-        redis::aio::ConnectionManager,
-    ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = redis::RedisResult<T>> + Send>,
-    >,
-) -> Option<T> {
-    if !redis.answers() {
-        return None;
-    }
-    let conn = redis.conn()?;
-    match tokio::time::timeout(CALL_TIMEOUT, query(conn)).await {
-        Ok(Ok(v)) => Some(v),
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, what, "shared state: Redis refused; this node goes on alone");
-            None
-        }
-        Err(_) => {
-            tracing::debug!(
-                what,
-                "shared state: Redis too slow; this node goes on alone"
-            );
-            None
-        }
-    }
-}
-
 impl Shared for RedisShared {
     fn count(&self, report: Report) -> SharedFuture<Counted> {
         let redis = self.redis.clone();
@@ -134,18 +104,19 @@ impl Shared for RedisShared {
             PRESENCE_TTL_MS.to_string(),
         ];
         Box::pin(async move {
-            let (used, added): (i64, i64) = run(&redis, "count", move |mut conn| {
-                Box::pin(async move {
-                    redis::cmd("EVAL")
-                        .arg(COUNT)
-                        .arg(keys.len())
-                        .arg(&keys)
-                        .arg(&args)
-                        .query_async(&mut conn)
-                        .await
+            let (used, added): (i64, i64) = redis
+                .query("count", move |mut conn| {
+                    Box::pin(async move {
+                        redis::cmd("EVAL")
+                            .arg(COUNT)
+                            .arg(keys.len())
+                            .arg(&keys)
+                            .arg(&args)
+                            .query_async(&mut conn)
+                            .await
+                    })
                 })
-            })
-            .await?;
+                .await?;
             Some(Counted {
                 used: used.max(0) as u64,
                 added: added.max(0) as u64,
@@ -157,16 +128,17 @@ impl Shared for RedisShared {
         let redis = self.redis.clone();
         let key = day_key(&redis, learner_id, date);
         Box::pin(async move {
-            let used: Option<i64> = run(&redis, "used", move |mut conn| {
-                Box::pin(async move {
-                    redis::cmd("HGET")
-                        .arg(key)
-                        .arg("used")
-                        .query_async(&mut conn)
-                        .await
+            let used: Option<i64> = redis
+                .query("used", move |mut conn| {
+                    Box::pin(async move {
+                        redis::cmd("HGET")
+                            .arg(key)
+                            .arg("used")
+                            .query_async(&mut conn)
+                            .await
+                    })
                 })
-            })
-            .await?;
+                .await?;
             Some(used.unwrap_or(0).max(0) as u64)
         })
     }
@@ -176,21 +148,22 @@ impl Shared for RedisShared {
         let key = presence_key(&redis, learner_id);
         let (node, word) = (self.node.clone(), word(status));
         tokio::spawn(async move {
-            let _: Option<()> = run(&redis, "presence", move |mut conn| {
-                Box::pin(async move {
-                    let mut pipe = redis::pipe();
-                    if word.is_empty() {
-                        pipe.hdel(&key, &node).ignore();
-                    } else {
-                        pipe.hset(&key, &node, &word)
-                            .ignore()
-                            .pexpire(&key, PRESENCE_TTL_MS)
-                            .ignore();
-                    }
-                    pipe.query_async(&mut conn).await
+            let _: Option<()> = redis
+                .query("presence", move |mut conn| {
+                    Box::pin(async move {
+                        let mut pipe = redis::pipe();
+                        if word.is_empty() {
+                            pipe.hdel(&key, &node).ignore();
+                        } else {
+                            pipe.hset(&key, &node, &word)
+                                .ignore()
+                                .pexpire(&key, PRESENCE_TTL_MS)
+                                .ignore();
+                        }
+                        pipe.query_async(&mut conn).await
+                    })
                 })
-            })
-            .await;
+                .await;
         });
     }
 
@@ -204,16 +177,17 @@ impl Shared for RedisShared {
                 .iter()
                 .map(|id| presence_key(&redis, id))
                 .collect();
-            let words: Vec<HashMap<String, String>> = run(&redis, "presence", move |mut conn| {
-                Box::pin(async move {
-                    let mut pipe = redis::pipe();
-                    for key in &keys {
-                        pipe.hgetall(key);
-                    }
-                    pipe.query_async(&mut conn).await
+            let words: Vec<HashMap<String, String>> = redis
+                .query("presence", move |mut conn| {
+                    Box::pin(async move {
+                        let mut pipe = redis::pipe();
+                        for key in &keys {
+                            pipe.hgetall(key);
+                        }
+                        pipe.query_async(&mut conn).await
+                    })
                 })
-            })
-            .await?;
+                .await?;
             let now = now_ms();
             Some(
                 learner_ids

@@ -186,3 +186,27 @@ async fn five_failed_logins_in_all_not_five_per_node() {
         assert!(res.headers.contains_key("retry-after"));
     }
 }
+
+#[actix_web::test]
+async fn with_redis_away_a_node_limits_logins_alone_and_says_so() {
+    let app =
+        crate::common::spawn_app_with(|c| c.redis_url = Some("redis://127.0.0.1:1".into())).await;
+    let health = app.get("/health", None).await;
+    assert_eq!(health.body["services"]["nodes"], "alone", "{}", health.body);
+    let parent = app.register("parent").await;
+    for _ in 0..5 {
+        assert_eq!(
+            wrong_login(&app, &parent.email).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        wrong_login(&app, &parent.email).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let single = crate::common::spawn_app().await;
+    assert_eq!(
+        single.get("/health", None).await.body["services"]["nodes"],
+        "single"
+    );
+}
