@@ -142,13 +142,14 @@ impl ClassMonitor {
 
     /// Asks where each student is (live actors here, the other nodes' word), so the first
     /// snapshot is current whichever node the students play on.
-    fn refresh(&mut self, ctx: &mut Context<Self>) {
+    /// With `announce`, the snapshot then goes to every connection (the roster changed).
+    fn refresh(&mut self, ctx: &mut Context<Self>, announce: bool) {
         let ids: Vec<String> = self.students.keys().cloned().collect();
         let engine = self.engine.clone();
         ctx.wait(
             async move { engine.where_are(&ids).await }
                 .into_actor(self)
-                .map(|found, act, _| {
+                .map(move |found, act, _| {
                     for (id, st) in found {
                         if let Some(s) = act.students.get_mut(&id) {
                             s.online = st.online;
@@ -157,6 +158,10 @@ impl ClassMonitor {
                             s.answered = st.answered;
                             s.correct = st.correct;
                         }
+                    }
+                    if announce {
+                        let snapshot = act.snapshot();
+                        act.audience.broadcast(snapshot);
                     }
                 }),
         );
@@ -167,7 +172,7 @@ impl Actor for ClassMonitor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        self.refresh(ctx);
+        self.refresh(ctx, false);
         Audience::stop_when_idle(self.engine.config.linger, ctx, |a: &mut Self| {
             &mut a.audience
         });
@@ -207,9 +212,7 @@ impl Handler<Roster> for ClassMonitor {
     type Result = ();
     fn handle(&mut self, msg: Roster, ctx: &mut Context<Self>) {
         self.set_roster(msg.students);
-        self.refresh(ctx);
-        let snapshot = self.snapshot();
-        self.audience.broadcast(snapshot);
+        self.refresh(ctx, true);
     }
 }
 

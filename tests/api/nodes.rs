@@ -210,3 +210,155 @@ async fn with_redis_away_a_node_limits_logins_alone_and_says_so() {
         "single"
     );
 }
+
+/// A student account on `api` in the class with `join_code`, playing math-addition-1 there;
+/// (learner id, play socket, session id).
+async fn student_playing(api: &Api, join_code: &str) -> (String, Ws, String) {
+    let student = api.register("student").await;
+    let res = api
+        .post(
+            "/v1/classes/join",
+            Some(&student.access),
+            &json!({"join_code": join_code}),
+        )
+        .await;
+    assert!(res.status.is_success(), "{}", res.body);
+    let learner = api.get("/v1/auth/me", Some(&student.access)).await.body["learner"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut ws = api
+        .ws(&format!("/v1/play?learner_id={learner}"), &student.access)
+        .await;
+    ws.expect("hello").await;
+    ws.send(json!({"type": "start", "activity_id": "math-addition-1"}))
+        .await;
+    let sid = ws.expect("started").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (learner, ws, sid)
+}
+
+#[actix_web::test]
+async fn one_roster_a_removed_student_stops_streaming_to_a_view_on_another_node() {
+    let Some((_db, node_a, node_b)) = two_nodes(&[]).await else {
+        return;
+    };
+    let (a, b) = (node_a.api(), node_b.api());
+    let teacher = a.register("teacher").await;
+    let class = a
+        .post("/v1/classes", Some(&teacher.access), &json!({"name": "5B"}))
+        .await
+        .body;
+    let (class_id, code) = (
+        class["id"].as_str().unwrap().to_string(),
+        class["join_code"].as_str().unwrap().to_string(),
+    );
+    // Both students play on node A; the teacher watches on node B.
+    let (gone, mut gone_ws, gone_sid) = student_playing(&a, &code).await;
+    let (stays, mut stays_ws, stays_sid) = student_playing(&a, &code).await;
+    let live = format!("/v1/classes/{class_id}/live");
+    // Asked again (a new view, a real request) until node A's word has reached Redis.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut every = tokio::time::interval(Duration::from_millis(50));
+    let mut view = loop {
+        every.tick().await;
+        let mut ws = b.ws(&live, &teacher.access).await;
+        let snapshot = ws.until("snapshot").await;
+        let playing = snapshot["students"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["online"] == true && s["activity_id"] == "math-addition-1")
+            .count();
+        if playing == 2 {
+            break ws;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the snapshot on node B never showed node A's students: {snapshot}"
+        );
+    };
+
+    // Removed on node A: node B's view gets the new roster at once.
+    let res = a
+        .delete(
+            &format!("/v1/classes/{class_id}/members/{gone}"),
+            Some(&teacher.access),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
+    let snapshot = view.until("snapshot").await;
+    let ids: Vec<&str> = snapshot["students"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["learner_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [stays.as_str()]);
+
+    // The removed student answers first, then the other: the view hears only the other.
+    gone_ws
+        .send(json!({"type": "answer", "session_id": gone_sid, "seq": 1, "question_id": "q1", "answer": 7}))
+        .await;
+    gone_ws.expect("feedback").await;
+    stays_ws
+        .send(json!({"type": "answer", "session_id": stays_sid, "seq": 1, "question_id": "q1", "answer": 7}))
+        .await;
+    stays_ws.expect("feedback").await;
+    loop {
+        let WsEvent::Json(v) = view.recv().await else {
+            panic!("the view closed");
+        };
+        assert_ne!(
+            v["learner_id"],
+            gone.as_str(),
+            "a removed student streamed: {v}"
+        );
+        if v["type"] == "answer" {
+            assert_eq!(v["learner_id"], stays.as_str());
+            break;
+        }
+    }
+}
+
+#[actix_web::test]
+async fn a_parents_hello_on_one_node_shows_a_child_playing_on_another() {
+    let Some((_db, node_a, node_b)) = two_nodes(&[]).await else {
+        return;
+    };
+    let (a, b) = (node_a.api(), node_b.api());
+    let (parent, child) = a.parent_with_child("Ode").await;
+    let mut play = a
+        .ws(&format!("/v1/play?learner_id={child}"), &parent.access)
+        .await;
+    play.expect("hello").await;
+    play.send(json!({"type": "start", "activity_id": "math-addition-1"}))
+        .await;
+    play.expect("started").await;
+    poll_until(
+        Duration::from_secs(5),
+        "the hello on node B shows the child playing on node A",
+        || async {
+            let mut feed = b.ws("/v1/parent/live", &parent.access).await;
+            let hello = feed.until("hello").await;
+            let kid = &hello["children"][0];
+            kid["id"] == child.as_str()
+                && kid["online"] == true
+                && kid["activity_id"] == "math-addition-1"
+        },
+    )
+    .await;
+    // Gone from node A: node B's next hello says so.
+    drop(play);
+    poll_until(
+        Duration::from_secs(5),
+        "the child is offline everywhere",
+        || async {
+            let mut feed = b.ws("/v1/parent/live", &parent.access).await;
+            feed.until("hello").await["children"][0]["online"] == false
+        },
+    )
+    .await;
+}
