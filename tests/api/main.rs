@@ -8,6 +8,7 @@ mod auth;
 mod authz;
 mod backups;
 mod bad_input;
+mod balancer;
 mod dead_letters;
 mod downtime;
 mod drawings;
