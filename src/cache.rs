@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{AsyncCommands, ErrorKind, ServerErrorKind};
 use tokio::sync::watch;
 
 const CALL_TIMEOUT: Duration = Duration::from_millis(300);
@@ -28,6 +28,33 @@ const RETRY_FIRST: Duration = Duration::from_millis(200);
 const RETRY_MAX: Duration = Duration::from_secs(2);
 /// After this many failed pings in a row the connection is dropped and made afresh.
 const FAILED_PINGS_BEFORE_RECONNECT: u32 = 3;
+
+/// A Lua script, sent once and then run by its SHA.
+pub(crate) struct Script {
+    src: &'static str,
+    sha: RwLock<Option<String>>,
+}
+
+impl Script {
+    pub(crate) const fn new(src: &'static str) -> Self {
+        Self {
+            src,
+            sha: RwLock::new(None),
+        }
+    }
+
+    fn sha(&self) -> Option<String> {
+        self.sha.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn remember(&self, sha: &str) {
+        *self.sha.write().unwrap_or_else(|p| p.into_inner()) = Some(sha.to_string());
+    }
+
+    fn forget(&self) {
+        *self.sha.write().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}
 
 pub struct RedisCache {
     client: redis::Client,
@@ -263,6 +290,54 @@ impl RedisCache {
                 None
             }
         }
+    }
+
+    /// Runs `script` by its SHA (loaded once, again after Redis forgot it: a restart), within
+    /// the call timeout; `None` as [`Self::query`].
+    pub(crate) async fn eval<T: redis::FromRedisValue + Send + 'static>(
+        &self,
+        what: &'static str,
+        script: &'static Script,
+        keys: Vec<String>,
+        args: Vec<String>,
+    ) -> Option<T> {
+        self.query(what, move |mut conn| {
+            Box::pin(async move {
+                let sha = match script.sha() {
+                    Some(sha) => sha,
+                    None => {
+                        let sha: String = redis::cmd("SCRIPT")
+                            .arg("LOAD")
+                            .arg(script.src)
+                            .query_async(&mut conn)
+                            .await?;
+                        script.remember(&sha);
+                        sha
+                    }
+                };
+                let run = redis::cmd("EVALSHA")
+                    .arg(sha)
+                    .arg(keys.len())
+                    .arg(&keys)
+                    .arg(&args)
+                    .query_async(&mut conn)
+                    .await;
+                match run {
+                    Err(e) if e.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
+                        script.forget();
+                        redis::cmd("EVAL")
+                            .arg(script.src)
+                            .arg(keys.len())
+                            .arg(&keys)
+                            .arg(&args)
+                            .query_async(&mut conn)
+                            .await
+                    }
+                    other => other,
+                }
+            })
+        })
+        .await
     }
 
     /// Publishes `payload` on the channel `{prefix}:{name}` (best effort).

@@ -9,11 +9,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::rate_limit::LoginLimiter;
-use crate::cache::RedisCache;
+use crate::cache::{RedisCache, Script};
 
 /// KEYS: one sorted set per key. ARGV: now (ms), window (ms), max, this attempt's id.
 /// Returns 0 when counted, else the milliseconds until the oldest blocking attempt expires.
-const ACQUIRE: &str = r"
+static ACQUIRE: Script = Script::new(
+    r"
 local now, window, max = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local wait = 0
 for _, k in ipairs(KEYS) do
@@ -30,7 +31,8 @@ for _, k in ipairs(KEYS) do
   redis.call('PEXPIRE', k, window)
 end
 return 0
-";
+",
+);
 
 /// One counted attempt, to give back if it succeeds.
 pub enum Attempt {
@@ -88,19 +90,7 @@ impl SharedLimiter {
                 self.max.to_string(),
                 id.clone(),
             ];
-            let wait: Option<i64> = redis
-                .query("limit", move |mut conn| {
-                    Box::pin(async move {
-                        redis::cmd("EVAL")
-                            .arg(ACQUIRE)
-                            .arg(sets.len())
-                            .arg(&sets)
-                            .arg(&args)
-                            .query_async(&mut conn)
-                            .await
-                    })
-                })
-                .await;
+            let wait: Option<i64> = redis.eval("limit", &ACQUIRE, sets, args.to_vec()).await;
             match wait {
                 Some(0) => return Ok(Attempt::Shared(id)),
                 Some(ms) => {

@@ -18,7 +18,7 @@ use studyhub_actors::shared::{
     Counted, PRESENCE_TTL_MS, PresenceWord, Report, Shared, SharedFuture, merge_presence, now_ms,
 };
 
-use crate::cache::RedisCache;
+use crate::cache::{RedisCache, Script};
 
 /// A day's counter outlives the day in every time zone, then goes.
 const DAY_TTL_SECS: u64 = 2 * 86_400;
@@ -26,7 +26,8 @@ const DAY_TTL_SECS: u64 = 2 * 86_400;
 /// KEYS: the day's counter, the learner's presence. ARGV: to, seconds, alone, seed, cap,
 /// day ttl (s), node, word ('' = not connected here), presence ttl (ms). The same rule as
 /// `studyhub_actors::shared::count_rule`.
-const COUNT: &str = r"
+static COUNT: Script = Script::new(
+    r"
 local used = tonumber(redis.call('HGET', KEYS[1], 'used'))
 local last = tonumber(redis.call('HGET', KEYS[1], 'last') or '0')
 local to, seconds = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -51,7 +52,8 @@ else
   redis.call('PEXPIRE', KEYS[2], ARGV[9])
 end
 return {used, added}
-";
+",
+);
 
 pub struct RedisShared {
     redis: Arc<RedisCache>,
@@ -105,17 +107,7 @@ impl Shared for RedisShared {
         ];
         Box::pin(async move {
             let (used, added): (i64, i64) = redis
-                .query("count", move |mut conn| {
-                    Box::pin(async move {
-                        redis::cmd("EVAL")
-                            .arg(COUNT)
-                            .arg(keys.len())
-                            .arg(&keys)
-                            .arg(&args)
-                            .query_async(&mut conn)
-                            .await
-                    })
-                })
+                .eval("count", &COUNT, keys.to_vec(), args.to_vec())
                 .await?;
             Some(Counted {
                 used: used.max(0) as u64,
