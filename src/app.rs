@@ -15,7 +15,7 @@ use secrecy::ExposeSecret;
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::auth::jwt::JwtKeys;
-use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::shared_limit::SharedLimiter;
 use crate::cache::RedisCache;
 use crate::config::{Settings, redact_url};
 use crate::db::{self, Db};
@@ -117,6 +117,7 @@ impl Application {
         let node = uuid::Uuid::new_v4().simple().to_string();
         if let Some(r) = &redis {
             engine::bus::connect(&engine, r.clone(), node.clone());
+            engine.set_shared(engine::shared::RedisShared::new(r.clone(), node.clone()));
         }
         let backup_redis = redis.clone();
         let token_gate = Arc::new(crate::auth::gate::TokenGate::default());
@@ -128,6 +129,9 @@ impl Application {
             redis.clone(),
             node,
         );
+        let login_limiter = SharedLimiter::for_login(redis.clone());
+        let register_limiter =
+            SharedLimiter::for_registration(settings.raw.register_limit_per_hour, redis.clone());
         let state = web::Data::new(AppState {
             control,
             redis,
@@ -138,10 +142,10 @@ impl Application {
             jwt: JwtKeys::new(settings.jwt_secret.expose_secret()),
             settings: settings.clone(),
             db,
-            login_limiter: LoginLimiter::for_login(),
+            login_limiter,
             token_gate,
             user_sockets,
-            register_limiter: LoginLimiter::for_registration(settings.raw.register_limit_per_hour),
+            register_limiter,
             started_at: Instant::now(),
             metrics: metrics_handle(),
             dummy_hash,

@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{AsyncCommands, ErrorKind, ServerErrorKind};
 use tokio::sync::watch;
 
 const CALL_TIMEOUT: Duration = Duration::from_millis(300);
@@ -28,6 +28,33 @@ const RETRY_FIRST: Duration = Duration::from_millis(200);
 const RETRY_MAX: Duration = Duration::from_secs(2);
 /// After this many failed pings in a row the connection is dropped and made afresh.
 const FAILED_PINGS_BEFORE_RECONNECT: u32 = 3;
+
+/// A Lua script, sent once and then run by its SHA.
+pub(crate) struct Script {
+    src: &'static str,
+    sha: RwLock<Option<String>>,
+}
+
+impl Script {
+    pub(crate) const fn new(src: &'static str) -> Self {
+        Self {
+            src,
+            sha: RwLock::new(None),
+        }
+    }
+
+    fn sha(&self) -> Option<String> {
+        self.sha.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn remember(&self, sha: &str) {
+        *self.sha.write().unwrap_or_else(|p| p.into_inner()) = Some(sha.to_string());
+    }
+
+    fn forget(&self) {
+        *self.sha.write().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}
 
 pub struct RedisCache {
     client: redis::Client,
@@ -78,7 +105,8 @@ impl RedisCache {
             && self.subscribed.load(Ordering::Acquire) == self.channels.load(Ordering::Acquire)
     }
 
-    fn answers(&self) -> bool {
+    /// Whether Redis answered the last ping (subscriptions aside).
+    pub(crate) fn answers(&self) -> bool {
         *self.up.borrow()
     }
 
@@ -107,9 +135,13 @@ impl RedisCache {
         metrics::gauge!("studyhub_redis_up").set(if up { 1.0 } else { 0.0 });
         if changed {
             if up {
-                tracing::info!("Redis answers again");
+                tracing::info!(
+                    "Redis answers again: screen time, login limits and presence are shared by every node"
+                );
             } else {
-                tracing::warn!("Redis stopped answering: caching in process only until it is back");
+                tracing::warn!(
+                    "Redis stopped answering: caching in process, and this node counts screen time and login limits alone until it is back"
+                );
             }
         }
     }
@@ -158,7 +190,7 @@ impl RedisCache {
         });
     }
 
-    fn key(&self, name: &str) -> String {
+    pub(crate) fn key(&self, name: &str) -> String {
         format!("{}:{name}", self.prefix)
     }
 
@@ -230,6 +262,82 @@ impl RedisCache {
             );
             self.invalidate(&names).await;
         }
+    }
+
+    /// Runs a command, script or pipeline on the shared connection within the call timeout;
+    /// `None` when Redis is away, too slow or refuses (the caller then goes on alone).
+    pub(crate) async fn query<T: redis::FromRedisValue>(
+        &self,
+        what: &'static str,
+        query: impl FnOnce(
+            ConnectionManager,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = redis::RedisResult<T>> + Send>,
+        >,
+    ) -> Option<T> {
+        if !self.answers() {
+            return None;
+        }
+        let conn = self.conn()?;
+        match tokio::time::timeout(CALL_TIMEOUT, query(conn)).await {
+            Ok(Ok(v)) => Some(v),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, what, "Redis refused; this node goes on alone");
+                None
+            }
+            Err(_) => {
+                tracing::debug!(what, "Redis too slow; this node goes on alone");
+                None
+            }
+        }
+    }
+
+    /// Runs `script` by its SHA (loaded once, again after Redis forgot it: a restart), within
+    /// the call timeout; `None` as [`Self::query`].
+    pub(crate) async fn eval<T: redis::FromRedisValue + Send + 'static>(
+        &self,
+        what: &'static str,
+        script: &'static Script,
+        keys: Vec<String>,
+        args: Vec<String>,
+    ) -> Option<T> {
+        self.query(what, move |mut conn| {
+            Box::pin(async move {
+                let sha = match script.sha() {
+                    Some(sha) => sha,
+                    None => {
+                        let sha: String = redis::cmd("SCRIPT")
+                            .arg("LOAD")
+                            .arg(script.src)
+                            .query_async(&mut conn)
+                            .await?;
+                        script.remember(&sha);
+                        sha
+                    }
+                };
+                let run = redis::cmd("EVALSHA")
+                    .arg(sha)
+                    .arg(keys.len())
+                    .arg(&keys)
+                    .arg(&args)
+                    .query_async(&mut conn)
+                    .await;
+                match run {
+                    Err(e) if e.kind() == ErrorKind::Server(ServerErrorKind::NoScript) => {
+                        script.forget();
+                        redis::cmd("EVAL")
+                            .arg(script.src)
+                            .arg(keys.len())
+                            .arg(&keys)
+                            .arg(&args)
+                            .query_async(&mut conn)
+                            .await
+                    }
+                    other => other,
+                }
+            })
+        })
+        .await
     }
 
     /// Publishes `payload` on the channel `{prefix}:{name}` (best effort).

@@ -61,6 +61,8 @@ pub struct RawConfig {
     pub answer_buffer_max: usize,
     /// How long a learner's live state stays in memory after the last connection closed.
     pub learner_linger_secs: u64,
+    /// Screen time stops counting this many seconds after the learner last did something.
+    pub screen_time_idle_secs: u64,
     /// Accounts one client address may register in an hour.
     pub register_limit_per_hour: usize,
 }
@@ -93,6 +95,7 @@ impl Default for RawConfig {
             flush_max_batch: 2_000,
             answer_buffer_max: 200_000,
             learner_linger_secs: 120,
+            screen_time_idle_secs: 60,
             register_limit_per_hour: 10,
         }
     }

@@ -7,7 +7,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use studyhub_actors::Engine;
 
 use crate::auth::jwt::JwtKeys;
-use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::shared_limit::SharedLimiter;
 use crate::config::Settings;
 use crate::crypto::Cipher;
 use crate::db::Db;
@@ -17,13 +17,13 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: Db,
     pub jwt: JwtKeys,
-    pub login_limiter: LoginLimiter,
+    pub login_limiter: SharedLimiter,
     /// Whether an access token's account still accepts it.
     pub token_gate: Arc<crate::auth::gate::TokenGate>,
     /// Every open websocket of an account, to close them when its sessions end.
     pub user_sockets: Arc<crate::live::revoke::UserSockets>,
     /// Registrations per client address.
-    pub register_limiter: LoginLimiter,
+    pub register_limiter: SharedLimiter,
     pub started_at: Instant,
     pub metrics: PrometheusHandle,
     /// A bcrypt hash of nothing, verified against when the email is unknown so that a

@@ -13,7 +13,6 @@ use tokio::sync::mpsc;
 
 use crate::audience::Audience;
 use crate::engine::Engine;
-use crate::learner::Status;
 use crate::protocol::{AchievementView, Outbound};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -60,6 +59,18 @@ pub enum ClassEvent {
     TimeUp {
         learner_id: String,
     },
+}
+
+impl ClassEvent {
+    pub fn learner_id(&self) -> &str {
+        match self {
+            ClassEvent::Presence { learner_id, .. }
+            | ClassEvent::Answer { learner_id, .. }
+            | ClassEvent::Completed { learner_id, .. }
+            | ClassEvent::Achievement { learner_id, .. }
+            | ClassEvent::TimeUp { learner_id } => learner_id,
+        }
+    }
 }
 
 #[derive(Message)]
@@ -129,26 +140,28 @@ impl ClassMonitor {
         json!({"type": "snapshot", "class": self.class, "students": self.students.values().collect::<Vec<_>>()}).to_string()
     }
 
-    /// Asks each student's live actor (if any) where it is, so the first snapshot is current.
-    fn refresh(&mut self, ctx: &mut Context<Self>) {
-        let asks: Vec<_> = self
-            .students
-            .keys()
-            .filter_map(|id| self.engine.live(id).map(|addr| (id.clone(), addr)))
-            .map(|(id, addr)| async move { (id, addr.send(Status).await.ok()) })
-            .collect();
+    /// Asks where each student is (live actors here, the other nodes' word), so the first
+    /// snapshot is current whichever node the students play on.
+    /// With `announce`, the snapshot then goes to every connection (the roster changed).
+    fn refresh(&mut self, ctx: &mut Context<Self>, announce: bool) {
+        let ids: Vec<String> = self.students.keys().cloned().collect();
+        let engine = self.engine.clone();
         ctx.wait(
-            futures_util::future::join_all(asks)
+            async move { engine.where_are(&ids).await }
                 .into_actor(self)
-                .map(|answers, act, _| {
-                    for (id, status) in answers {
-                        if let (Some(s), Some(st)) = (act.students.get_mut(&id), status) {
+                .map(move |found, act, _| {
+                    for (id, st) in found {
+                        if let Some(s) = act.students.get_mut(&id) {
                             s.online = st.online;
                             s.activity_id = st.activity_id;
                             s.session_id = st.session_id;
                             s.answered = st.answered;
                             s.correct = st.correct;
                         }
+                    }
+                    if announce {
+                        let snapshot = act.snapshot();
+                        act.audience.broadcast(snapshot);
                     }
                 }),
         );
@@ -159,7 +172,7 @@ impl Actor for ClassMonitor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        self.refresh(ctx);
+        self.refresh(ctx, false);
         Audience::stop_when_idle(self.engine.config.linger, ctx, |a: &mut Self| {
             &mut a.audience
         });
@@ -199,15 +212,18 @@ impl Handler<Roster> for ClassMonitor {
     type Result = ();
     fn handle(&mut self, msg: Roster, ctx: &mut Context<Self>) {
         self.set_roster(msg.students);
-        self.refresh(ctx);
-        let snapshot = self.snapshot();
-        self.audience.broadcast(snapshot);
+        self.refresh(ctx, true);
     }
 }
 
 impl Handler<ClassEvent> for ClassMonitor {
     type Result = ();
     fn handle(&mut self, event: ClassEvent, _: &mut Context<Self>) {
+        // A learner no longer on the roster (removed on another node a moment ago, its actor
+        // not told yet) streams nothing here.
+        if !self.students.contains_key(event.learner_id()) {
+            return;
+        }
         let json = match event {
             ClassEvent::Presence {
                 learner_id,

@@ -11,10 +11,12 @@ use chrono::Utc;
 use crate::bus::{Bus, LiveEvent};
 use crate::classes::ClassMonitor;
 use crate::flusher::{FlushConfig, FlushHandle};
+use crate::learner::LearnerStatus;
 use crate::learner::{Grant, LearnerActor, Refresh, Settings, TimeRequestAnswered};
 use crate::parents::ParentNotifier;
 use crate::screen_time::{local_date, parse_tz};
 use crate::session::LiveSession;
+use crate::shared::Shared;
 use crate::store::{ContentSource, SessionStatus, Store, StoreError};
 
 #[derive(Debug, Clone, Copy)]
@@ -126,6 +128,8 @@ pub struct Engine {
     /// Class games hosted on this node (see `crate::game`).
     pub(crate) games: Registry<crate::game::GameActor>,
     bus: std::sync::OnceLock<Arc<dyn Bus>>,
+    /// What the nodes share (screen time, presence), when there are several.
+    shared: std::sync::OnceLock<Arc<dyn Shared>>,
     /// Learners whose actor is being started (loads in flight), with how many starts.
     starting: std::sync::Mutex<HashMap<String, usize>>,
     /// Bumped by every limit or grant that reached a learner while it was starting.
@@ -182,6 +186,7 @@ impl Engine {
             classes: Registry::default(),
             games: Registry::default(),
             bus: std::sync::OnceLock::new(),
+            shared: std::sync::OnceLock::new(),
             starting: Default::default(),
             changes: Default::default(),
         })
@@ -229,7 +234,13 @@ impl Engine {
         let tz = parse_tz(&profile.timezone);
         let now = Utc::now();
         let today = local_date(tz, now);
-        let used = self.store.load_screen_time(learner_id, today).await?;
+        let mut used = self.store.load_screen_time(learner_id, today).await?;
+        // Other nodes' seconds not stored yet.
+        if let Some(shared) = self.shared()
+            && let Some(total) = shared.used(learner_id, today).await
+        {
+            used.used_seconds = used.used_seconds.max(total);
+        }
         let mut session = None;
         if let Some(snapshot) = self.store.open_session(learner_id).await?
             && snapshot.status == SessionStatus::Open
@@ -343,6 +354,48 @@ impl Engine {
     /// Connects the engine to the other nodes (once, at start-up).
     pub fn set_bus(&self, bus: Arc<dyn Bus>) {
         let _ = self.bus.set(bus);
+    }
+
+    /// Shares screen time and presence with the other nodes (once, at start-up, before any
+    /// learner is live).
+    pub fn set_shared(&self, shared: Arc<dyn Shared>) {
+        let _ = self.shared.set(shared);
+    }
+
+    pub fn shared(&self) -> Option<&Arc<dyn Shared>> {
+        self.shared.get()
+    }
+
+    /// Today's screen time as every node counted it, if the nodes share it and it answers.
+    pub async fn shared_used(&self, learner_id: &str, date: chrono::NaiveDate) -> Option<u64> {
+        self.shared()?.used(learner_id, date).await
+    }
+
+    /// Where these learners are: this node's live actors, and the other nodes' word.
+    pub async fn where_are(&self, learner_ids: &[String]) -> HashMap<String, LearnerStatus> {
+        let mut found = match self.shared() {
+            Some(shared) => shared
+                .presence(learner_ids.to_vec())
+                .await
+                .unwrap_or_default(),
+            None => HashMap::new(),
+        };
+        let asks = learner_ids.iter().filter_map(|id| {
+            let addr = self.live(id)?;
+            Some(async move { (id.clone(), addr.send(crate::learner::Status).await.ok()) })
+        });
+        for (id, status) in futures_util::future::join_all(asks).await {
+            let Some(mut here) = status else { continue };
+            match found.get_mut(&id) {
+                // No activity here: the other nodes' word on it stands.
+                Some(there) if here.session_id.is_none() => there.online |= here.online,
+                there => {
+                    here.online |= there.is_some_and(|t| t.online);
+                    found.insert(id, here);
+                }
+            }
+        }
+        found
     }
 
     /// Hands an event already delivered here to the other nodes.

@@ -20,6 +20,7 @@ pub mod parents;
 pub mod protocol;
 pub mod screen_time;
 pub mod session;
+pub mod shared;
 pub mod store;
 
 pub use engine::{Engine, EngineConfig, EngineError};

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use crate::protocol::TimeView;
+use crate::shared::{Counted, Report};
 use crate::store::ScreenTimeSpan;
 
 /// Warnings are pushed when this much time is left.
@@ -24,6 +25,16 @@ pub enum ClockEvent {
     NewDay(ScreenTimeSpan),
 }
 
+/// Counting shared with other nodes: what this clock saw and has not told them yet.
+#[derive(Debug, Default)]
+struct Unreported {
+    /// The last wall-clock second seen active.
+    to: i64,
+    seconds: u64,
+    /// Seconds counted alone (the shared counter was away), to be added to it.
+    alone: u64,
+}
+
 #[derive(Debug)]
 pub struct ScreenClock {
     learner_id: String,
@@ -31,8 +42,12 @@ pub struct ScreenClock {
     pub date: NaiveDate,
     /// Seconds used today elsewhere (earlier spans, other nodes), as loaded.
     base_used: u64,
-    /// Milliseconds counted by this clock today.
+    /// Milliseconds counted by this clock today (shared: the seconds this node added).
     here_ms: u64,
+    /// Set when several nodes share the learner's budget (see `crate::shared`).
+    shared: Option<Unreported>,
+    /// The wall-clock second of the last tick.
+    last_wall: i64,
     bonus: u64,
     limit: u64,
     warned: [bool; 2],
@@ -73,6 +88,8 @@ impl ScreenClock {
             date,
             base_used: used_seconds,
             here_ms: 0,
+            shared: None,
+            last_wall: wall.timestamp(),
             bonus: bonus_seconds,
             limit: limit_seconds,
             warned: [false; 2],
@@ -170,6 +187,9 @@ impl ScreenClock {
             self.date = today;
             self.base_used = 0;
             self.here_ms = 0;
+            if let Some(u) = &mut self.shared {
+                *u = Unreported::default();
+            }
             self.bonus = 0;
             self.span_id = uuid::Uuid::now_v7().to_string();
             self.span_started = wall;
@@ -179,15 +199,78 @@ impl ScreenClock {
         }
         let elapsed = now.saturating_duration_since(self.last_tick);
         self.last_tick = now;
+        let wall_s = wall.timestamp();
+        let from = std::mem::replace(&mut self.last_wall, wall_s);
         let active = present && now.saturating_duration_since(last_activity) <= self.idle_after;
         // Nothing is counted past the end of the allowance (play has stopped there).
         if !active || self.left() == 0 {
             return events;
         }
         // A stalled timer (suspended process) must not charge a child for the stall.
-        self.here_ms += elapsed.min(Duration::from_secs(5)).as_millis() as u64;
+        match &mut self.shared {
+            None => self.here_ms += elapsed.min(Duration::from_secs(5)).as_millis() as u64,
+            // Whole wall-clock seconds, so that nodes agree which second they saw.
+            Some(u) => {
+                let seconds = (wall_s - from).clamp(0, 5) as u64;
+                if seconds > 0 {
+                    u.seconds += seconds;
+                    u.to = wall_s;
+                }
+            }
+        }
         events.extend(self.check(now));
         events
+    }
+
+    /// From now on the budget is shared with other nodes: ticks note what they saw, and
+    /// [`Self::report`] / [`Self::counted`] settle it with the shared counter.
+    pub fn share(&mut self) {
+        self.shared.get_or_insert_with(Unreported::default);
+    }
+
+    /// Seconds counted alone are waiting to be added to the shared counter.
+    pub fn owes(&self) -> bool {
+        self.shared.as_ref().is_some_and(|u| u.alone > 0)
+    }
+
+    /// What to tell the shared counter now (what was seen since the last report is taken;
+    /// [`Self::alone`] gives it back if nobody answers).
+    pub fn report(&mut self) -> Option<Report> {
+        let seed = self.used();
+        let cap = self.allowed();
+        let u = self.shared.as_mut()?;
+        Some(Report {
+            learner_id: self.learner_id.clone(),
+            date: self.date,
+            to: u.to,
+            seconds: std::mem::take(&mut u.seconds),
+            alone: std::mem::take(&mut u.alone),
+            seed,
+            cap,
+            presence: None,
+        })
+    }
+
+    /// The shared counter's answer: today's total, of which `added` seconds are this node's.
+    pub fn counted(&mut self, report: &Report, counted: Counted) {
+        if report.date != self.date {
+            return;
+        }
+        self.here_ms += counted.added * 1000;
+        self.base_used = counted.used.saturating_sub(self.here_ms / 1000);
+    }
+
+    /// Nobody answered `report`: what it saw counts here alone (this node enforces on its
+    /// own), and is added to the shared counter once it answers again.
+    pub fn alone(&mut self, report: &Report) {
+        if report.date != self.date {
+            return;
+        }
+        let seconds = report.seconds.min(self.left());
+        self.here_ms += seconds * 1000;
+        if let Some(u) = &mut self.shared {
+            u.alone += seconds + report.alone;
+        }
     }
 
     /// Warnings and time-up for the current state (also called right after a change).
@@ -291,6 +374,74 @@ mod tests {
             again.extend(c.tick(t, wall, true, t));
         }
         assert!(again.contains(&ClockEvent::Warning(60)), "{again:?}");
+    }
+
+    #[test]
+    fn two_nodes_sharing_a_budget_count_each_second_once() {
+        use crate::shared::{DayCount, count_rule};
+        let t0 = Instant::now();
+        let wall0 = Utc::now();
+        let (mut a, mut b) = (clock(0, 10, t0), clock(0, 10, t0));
+        a.share();
+        b.share();
+        let mut day: Option<DayCount> = None;
+        let mut settle = |c: &mut ScreenClock, away: bool| {
+            let r = c.report().unwrap();
+            if away {
+                c.alone(&r);
+            } else {
+                let (d, counted) = count_rule(day, &r);
+                day = Some(d);
+                c.counted(&r, counted);
+            }
+        };
+        // Both devices active for 6 s: 6 s used, not 12.
+        for i in 1..=6 {
+            let (t, wall) = (
+                t0 + Duration::from_secs(i),
+                wall0 + chrono::Duration::seconds(i as i64),
+            );
+            a.tick(t, wall, true, t);
+            b.tick(t, wall, true, t);
+            settle(&mut a, false);
+            settle(&mut b, false);
+        }
+        assert_eq!((a.used(), b.used()), (6, 6));
+        assert_eq!(
+            a.span(None).seconds + b.span(None).seconds,
+            6,
+            "each second stored once"
+        );
+        // The shared counter is away for 2 s: each node counts alone, then adds it.
+        for i in 7..=8 {
+            let (t, wall) = (
+                t0 + Duration::from_secs(i),
+                wall0 + chrono::Duration::seconds(i as i64),
+            );
+            a.tick(t, wall, true, t);
+            settle(&mut a, true);
+        }
+        assert_eq!((a.used(), b.used()), (8, 6));
+        // Back: b only reads, and hears a's seconds.
+        let (t, wall) = (
+            t0 + Duration::from_secs(9),
+            wall0 + chrono::Duration::seconds(9),
+        );
+        a.tick(t, wall, true, t);
+        settle(&mut a, false);
+        b.tick(t, wall, false, t);
+        settle(&mut b, false);
+        assert_eq!((a.used(), b.used()), (9, 9));
+        // The last second: b, idle, is told time is up too.
+        let (t, wall) = (
+            t0 + Duration::from_secs(10),
+            wall0 + chrono::Duration::seconds(10),
+        );
+        a.tick(t, wall, true, t);
+        settle(&mut a, false);
+        settle(&mut b, false);
+        assert!(a.is_up() && b.is_up());
+        assert_eq!(b.check(t), vec![ClockEvent::TimeUp]);
     }
 
     #[test]

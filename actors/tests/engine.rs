@@ -18,6 +18,10 @@ use tokio::sync::mpsc;
 #[path = "engine/time_rules.rs"]
 mod time_rules;
 
+/// Two engines sharing one budget (two nodes).
+#[path = "engine/nodes.rs"]
+mod nodes;
+
 fn activity() -> Activity {
     let q = |id: &str, key: f64| Question {
         id: id.into(),

@@ -8,6 +8,7 @@ pub mod jwt;
 pub mod password;
 pub mod rate_limit;
 pub mod refresh;
+pub mod shared_limit;
 pub mod tickets;
 
 use std::future::Future;

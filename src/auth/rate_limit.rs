@@ -5,8 +5,8 @@
 //! is not locked out by successful logins. Registration uses the same counter per address
 //! and keeps every attempt.
 //!
-//! In-process: on several nodes each node counts on its own (a Redis-backed store is the
-//! next step once `REDIS_URL` is used for the bus).
+//! In-process: the fallback of `shared_limit::SharedLimiter`, which shares the counts
+//! between nodes through Redis and uses this one while Redis is away (or not configured).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -25,16 +25,6 @@ impl LoginLimiter {
             window,
             failures: Mutex::new(HashMap::new()),
         }
-    }
-
-    /// The login default: 5 failures in 15 minutes.
-    pub fn for_login() -> Self {
-        Self::new(5, Duration::from_secs(15 * 60))
-    }
-
-    /// Registrations: `per_hour` per client address (the contract's default is 10).
-    pub fn for_registration(per_hour: usize) -> Self {
-        Self::new(per_hour, Duration::from_secs(60 * 60))
     }
 
     /// Counts one attempt against every key at once, or `Err(retry_after)` without counting

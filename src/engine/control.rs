@@ -1,11 +1,12 @@
 //! A parent's change reaches the child wherever it plays: a new limit, downtime, a grant or
-//! the answer to a request for more time is applied to the learner's live state on this node
+//! the answer to a request for more time (and a teacher's roster change) is applied to the learner's live state on this node
 //! and, through Redis (`{prefix}:control`), on every other node. Without Redis there is one node and the local call is all there is.
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use studyhub_actors::Engine;
+use studyhub_actors::classes::Roster;
 use studyhub_actors::downtime::Window;
 use studyhub_actors::learner::{Settings, TimeRequestAnswered};
 
@@ -34,6 +35,15 @@ enum Change {
     Grant {
         learner_id: String,
         seconds: u64,
+    },
+    /// A learner joined or left a class: its actor's classes and the class views' roster,
+    /// wherever they are live.
+    Classes {
+        learner_id: String,
+        class_ids: Vec<String>,
+        class_id: String,
+        /// The touched class's roster now: (learner id, name).
+        roster: Vec<(String, String)>,
     },
     /// An account's password changed, it signed out everywhere or it was erased: its access
     /// tokens are re-checked and its sockets close (4003).
@@ -99,6 +109,17 @@ fn apply(local: &Local, change: Change) {
             learner_id,
             seconds,
         } => engine.grant(&learner_id, seconds),
+        Change::Classes {
+            learner_id,
+            class_ids,
+            class_id,
+            roster,
+        } => {
+            engine.classes_changed(&learner_id, class_ids);
+            if let Some(monitor) = engine.live_class(&class_id) {
+                monitor.do_send(Roster { students: roster });
+            }
+        }
     }
 }
 
@@ -189,6 +210,24 @@ impl LiveControl {
     pub async fn account_changed(&self, user_id: &str) {
         self.publish(Change::Account {
             user_id: user_id.into(),
+        })
+        .await
+    }
+
+    /// A learner joined or left `class_id` (already stored): its play and the class's live
+    /// views follow at once on every node (a removed student stops streaming to the teacher).
+    pub async fn classes_changed(
+        &self,
+        learner_id: &str,
+        class_ids: Vec<String>,
+        class_id: &str,
+        roster: Vec<(String, String)>,
+    ) {
+        self.publish(Change::Classes {
+            learner_id: learner_id.into(),
+            class_ids,
+            class_id: class_id.into(),
+            roster,
         })
         .await
     }

@@ -3,6 +3,7 @@
 pub mod bus;
 pub mod content;
 pub mod control;
+pub mod shared;
 pub mod store;
 
 use std::sync::Arc;
@@ -25,6 +26,7 @@ pub fn engine_config(raw: &RawConfig) -> EngineConfig {
             max_buffer: raw.answer_buffer_max.max(1),
         },
         linger: Duration::from_secs(raw.learner_linger_secs),
+        idle_after: Duration::from_secs(raw.screen_time_idle_secs.max(1)),
         ..EngineConfig::default()
     }
 }

@@ -1,7 +1,5 @@
 //! Accounts and tokens: register, login, refresh, logout, me.
 
-use std::time::Instant;
-
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
@@ -205,7 +203,8 @@ pub async fn register(
     let ip_key = format!("ip:{}", client_addr(&req, state.settings.raw.trust_proxy));
     state
         .register_limiter
-        .try_acquire(&[ip_key.as_str()], Instant::now())
+        .try_acquire(&[ip_key.as_str()])
+        .await
         .map_err(|wait| AppError::rate_limited(wait.as_secs().max(1)))?;
     let hash = password::hash(body.password.clone(), state.settings.raw.bcrypt_cost).await?;
     let role: Role = body.role.into();
@@ -281,7 +280,8 @@ pub async fn login(
     // Counted before bcrypt: thirty parallel tries get five checks, not thirty.
     let attempt = state
         .login_limiter
-        .try_acquire(&keys, Instant::now())
+        .try_acquire(&keys)
+        .await
         .map_err(|wait| AppError::rate_limited(wait.as_secs().max(1)))?;
     let email = body.email.clone();
     let found: Option<UserRow> = state
@@ -308,8 +308,8 @@ pub async fn login(
             "wrong email or password",
         ));
     };
-    state.login_limiter.release(&keys, attempt);
-    state.login_limiter.clear(&email_key);
+    state.login_limiter.release(&keys, attempt).await;
+    state.login_limiter.clear(&email_key).await;
     let uid = user.id.clone();
     let (user, refresh_token) = state
         .db
@@ -474,7 +474,8 @@ pub async fn change_password(
     let key = format!("password:{}", user.id);
     let attempt = state
         .login_limiter
-        .try_acquire(&[key.as_str()], Instant::now())
+        .try_acquire(&[key.as_str()])
+        .await
         .map_err(|wait| AppError::rate_limited(wait.as_secs().max(1)))?;
     let uid = user.id.clone();
     let stored: String = state
@@ -493,7 +494,7 @@ pub async fn change_password(
             "the current password is wrong",
         ));
     }
-    state.login_limiter.release(&[key.as_str()], attempt);
+    state.login_limiter.release(&[key.as_str()], attempt).await;
     let hash = password::hash(body.new_password, state.settings.raw.bcrypt_cost).await?;
     let uid = user.id.clone();
     state

@@ -440,11 +440,14 @@ pub(crate) async fn today_for(state: &AppState, child: LearnerRow) -> AppResult<
         })
         .await?;
     let mut used: u64 = spans.iter().map(|s| s.2.max(0) as u64).sum();
-    // The live clock is ahead of what was last persisted.
+    // The live clock (and the other nodes' count) is ahead of what was last persisted.
     if let Some(addr) = state.engine.live(&child.id)
         && let Ok(view) = addr.send(TimeNow).await
     {
         used = used.max(view.used_seconds);
+    }
+    if let Some(shared) = state.engine.shared_used(&child.id, date).await {
+        used = used.max(shared);
     }
     let limit = settings.daily_time_limit_seconds.max(0) as u64;
     Ok(ScreenTimeToday {

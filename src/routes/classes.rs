@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use studyhub_actors::classes::{MonitorConnect, MonitorDisconnect, Roster};
+use studyhub_actors::classes::{MonitorConnect, MonitorDisconnect};
 use studyhub_actors::protocol::{ErrorCode, ServerMsg};
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
@@ -310,7 +310,8 @@ pub async fn get_one(
     Ok(HttpResponse::Ok().json(body))
 }
 
-/// Tells the engine a learner's classes changed, and refreshes live monitors' rosters.
+/// Tells the engine a learner's classes changed, and refreshes live monitors' rosters, on
+/// every node.
 async fn classes_changed(
     state: &AppState,
     learner_id: String,
@@ -328,15 +329,14 @@ async fn classes_changed(
             Ok((ids, roster(conn, &cid)?))
         })
         .await?;
-    state.engine.classes_changed(&learner_id, ids);
-    if let Some(monitor) = state.engine.live_class(&touched_class) {
-        monitor.do_send(Roster {
-            students: members
-                .into_iter()
-                .map(|(id, name, _)| (id, name))
-                .collect(),
-        });
-    }
+    let roster = members
+        .into_iter()
+        .map(|(id, name, _)| (id, name))
+        .collect();
+    state
+        .control
+        .classes_changed(&learner_id, ids, &touched_class, roster)
+        .await;
     Ok(())
 }
 

@@ -25,6 +25,10 @@ pub struct Services {
     pub cache: &'static str,
     /// `s3` or `local`, or `down` when the store does not answer.
     pub storage: &'static str,
+    /// What this node shares with the others: `shared` (screen time, login limits and
+    /// presence through Redis), `alone` (Redis configured but away: this node counts and
+    /// enforces them on its own until it is back) or `single` (no Redis: one node).
+    pub nodes: &'static str,
 }
 
 /// Liveness and dependencies: 200 while the database answers, 503 otherwise.
@@ -54,6 +58,11 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
                 state.storage.kind()
             } else {
                 "down"
+            },
+            nodes: match &state.redis {
+                None => "single",
+                Some(r) if r.answers() => "shared",
+                Some(_) => "alone",
             },
         },
     };

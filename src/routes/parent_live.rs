@@ -7,7 +7,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
-use studyhub_actors::learner::Status;
 use studyhub_actors::parents::{ParentConnect, ParentDisconnect};
 use studyhub_actors::protocol::{ErrorCode, Outbound, ServerMsg};
 use tokio::sync::mpsc;
@@ -67,12 +66,12 @@ async fn hello(state: &AppState, parent_id: String) -> AppResult<String> {
             Ok((unread_count(conn, &pid)?, kids))
         })
         .await?;
+    // Where each child is, on this node or another.
+    let ids: Vec<String> = children.iter().map(|c| c.id.clone()).collect();
+    let mut present = state.engine.where_are(&ids).await;
     let mut list = Vec::with_capacity(children.len());
     for child in children {
-        let status = match state.engine.live(&child.id) {
-            Some(addr) => addr.send(Status).await.unwrap_or_default(),
-            None => Default::default(),
-        };
+        let status = present.remove(&child.id).unwrap_or_default();
         let (id, name) = (child.id.clone(), child.name.clone());
         let today = today_for(state, child).await?;
         list.push(json!({

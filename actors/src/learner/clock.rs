@@ -47,6 +47,10 @@ impl LearnerActor {
             match event {
                 ClockEvent::Warning(left) => {
                     self.broadcast(&ServerMsg::TimeWarning { left_seconds: left });
+                    // The node whose seconds crossed the line tells the parent, once.
+                    if self.counted_elsewhere {
+                        continue;
+                    }
                     self.notify_parent(
                         NotificationKind::TimeWarning,
                         format!(
@@ -61,6 +65,10 @@ impl LearnerActor {
                 }
                 ClockEvent::TimeUp => {
                     self.time_up();
+                    self.announce_presence();
+                    if self.counted_elsewhere {
+                        continue;
+                    }
                     self.notify_parent(
                         NotificationKind::TimeLimitReached,
                         format!("{} reached today's screen-time limit", self.name),
@@ -70,7 +78,6 @@ impl LearnerActor {
                     self.class_event(ClassEvent::TimeUp {
                         learner_id: self.learner_id.clone(),
                     });
-                    self.announce_presence();
                 }
                 ClockEvent::Time => {
                     let view = self.clock.view();
@@ -93,6 +100,39 @@ impl LearnerActor {
         self.on_clock(events);
     }
 
+    /// Settles the clock with the other nodes (one report at a time): what this node saw is
+    /// counted once, the day's total comes back, and time runs out on every node within a
+    /// tick. Nobody answering, this node counts and enforces alone.
+    fn share(&mut self, ctx: &mut Context<Self>) {
+        let Some(shared) = self.engine.shared().cloned() else {
+            return;
+        };
+        if self.sharing {
+            return;
+        }
+        let Some(mut report) = self.clock.report() else {
+            return;
+        };
+        let online = !self.conns.is_empty();
+        report.presence = online.then(|| self.status());
+        self.said_online = online;
+        self.sharing = true;
+        let fut = shared.count(report.clone());
+        ctx.spawn(fut.into_actor(self).map(move |counted, act, _| {
+            act.sharing = false;
+            match counted {
+                Some(c) => {
+                    act.clock.counted(&report, c);
+                    act.counted_elsewhere = c.added == 0;
+                }
+                None => act.clock.alone(&report),
+            }
+            let events = act.clock.check(Instant::now());
+            act.on_clock(events);
+            act.counted_elsewhere = false;
+        }));
+    }
+
     pub(super) fn tick(&mut self, ctx: &mut Context<Self>) {
         let now = Instant::now();
         if self.rest_until.is_some_and(|t| t <= now) {
@@ -104,6 +144,9 @@ impl LearnerActor {
             .clock
             .tick(now, Utc::now(), present, self.last_activity);
         self.on_clock(events);
+        if present || self.said_online || self.clock.owes() {
+            self.share(ctx);
+        }
         if present && now.duration_since(self.last_persist) >= self.engine.config.persist_every {
             self.persist(false);
         }

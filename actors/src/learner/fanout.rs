@@ -18,9 +18,26 @@ impl LearnerActor {
         !self.conns.is_empty() || self.rest_until.is_some_and(|t| t > now)
     }
 
-    /// Tells the parent's feed and the class monitors where the learner is now.
-    pub(super) fn announce_presence(&self) {
+    /// Where the learner is on this node.
+    pub(super) fn status(&self) -> super::LearnerStatus {
+        let progress = self.session.as_ref().map(|s| s.progress());
+        super::LearnerStatus {
+            online: !self.conns.is_empty(),
+            activity_id: self.session.as_ref().map(|s| s.activity.id.clone()),
+            session_id: self.session.as_ref().map(|s| s.id.clone()),
+            answered: progress.map_or(0, |p| p.answered),
+            correct: progress.map_or(0, |p| p.correct),
+        }
+    }
+
+    /// Tells the parent's feed and the class monitors where the learner is now (and the
+    /// other nodes, for feeds that open there later).
+    pub(super) fn announce_presence(&mut self) {
         let online = !self.conns.is_empty();
+        if let Some(shared) = self.engine.shared() {
+            shared.set_presence(&self.learner_id, online.then(|| self.status()));
+            self.said_online = online;
+        }
         let activity_id = self.session.as_ref().map(|s| s.activity.id.clone());
         if let Some(parent_id) = self.parent_id.clone() {
             let frame = ParentFrame::Presence {

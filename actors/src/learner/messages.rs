@@ -61,7 +61,7 @@ pub struct Snapshot {
 #[rtype(result = "LearnerStatus")]
 pub struct Status;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LearnerStatus {
     pub online: bool,
     pub activity_id: Option<String>,
@@ -252,14 +252,7 @@ impl Handler<Status> for LearnerActor {
     type Result = MessageResult<Status>;
 
     fn handle(&mut self, _: Status, _: &mut Context<Self>) -> Self::Result {
-        let progress = self.session.as_ref().map(|s| s.progress());
-        MessageResult(LearnerStatus {
-            online: !self.conns.is_empty(),
-            activity_id: self.session.as_ref().map(|s| s.activity.id.clone()),
-            session_id: self.session.as_ref().map(|s| s.id.clone()),
-            answered: progress.map_or(0, |p| p.answered),
-            correct: progress.map_or(0, |p| p.correct),
-        })
+        MessageResult(self.status())
     }
 }
 

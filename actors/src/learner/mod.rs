@@ -75,6 +75,12 @@ pub struct LearnerActor {
     game: Option<game::GameLink>,
     /// Completions, for the next activity (read once when first asked).
     played: next::Played,
+    /// Sharing with other nodes (see `crate::shared`): a report is on its way,
+    sharing: bool,
+    /// the other nodes were last told the learner is connected here,
+    said_online: bool,
+    /// and the clock's last change came from another node's seconds (it tells the parent).
+    counted_elsewhere: bool,
 }
 
 impl LearnerActor {
@@ -89,7 +95,7 @@ impl LearnerActor {
     ) -> Self {
         let now = Instant::now();
         let persist_every = engine.config.persist_every;
-        let clock = ScreenClock::new(
+        let mut clock = ScreenClock::new(
             &profile.id,
             tz,
             today,
@@ -101,6 +107,9 @@ impl LearnerActor {
             engine.config.idle_after,
             engine.config.push_every,
         );
+        if engine.shared().is_some() {
+            clock.share();
+        }
         Self {
             downtime: Schedule::new(profile.downtime, tz),
             learner_id: profile.id,
@@ -126,6 +135,9 @@ impl LearnerActor {
             empty_since: Some(now),
             game: None,
             played: next::Played::default(),
+            sharing: false,
+            said_online: false,
+            counted_elsewhere: false,
         }
     }
 
@@ -199,6 +211,11 @@ impl Actor for LearnerActor {
 
     fn stopped(&mut self, ctx: &mut Context<Self>) {
         self.persist(true);
+        if self.said_online
+            && let Some(shared) = self.engine.shared()
+        {
+            shared.set_presence(&self.learner_id, None);
+        }
         self.engine.unregister(&self.learner_id, &ctx.address());
     }
 }

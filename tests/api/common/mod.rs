@@ -7,7 +7,9 @@
 
 #![allow(dead_code)]
 
+pub mod nginx;
 pub mod players;
+pub mod process;
 pub mod proxy;
 pub mod wait;
 

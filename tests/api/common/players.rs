@@ -21,6 +21,8 @@ pub const ADDITION: [(&str, &str); 7] = [
 pub struct Player {
     pub ws: Ws,
     pub child: String,
+    /// The parent's access token the child plays with.
+    pub token: String,
     pub session: String,
     /// Answers sent (seqs 1..=sent).
     pub sent: u32,
@@ -54,6 +56,7 @@ impl Player {
         Player {
             ws,
             child,
+            token: token.to_string(),
             session,
             sent: 0,
             answered: 0,
@@ -115,6 +118,32 @@ impl Player {
             self.read().await;
             assert!(self.closed.is_none(), "closed before completed");
         }
+    }
+
+    /// After the server closed the socket (1012): connects again through `api` (a balancer
+    /// picks a node), finds the session open with everything `saved` stored, and resumes it;
+    /// the next answer is the one after the last saved seq.
+    pub async fn reconnect(&mut self, api: &Api) {
+        assert!(self.closed.is_some(), "reconnect after the server closed");
+        let mut ws = api
+            .ws(&format!("/v1/play?learner_id={}", self.child), &self.token)
+            .await;
+        let hello = ws.expect("hello").await;
+        assert_eq!(
+            hello["open_session"]["session_id"],
+            self.session.as_str(),
+            "{hello}"
+        );
+        let last = hello["open_session"]["last_saved_seq"].as_u64().unwrap() as u32;
+        assert_eq!(last, self.saved, "what was saved is stored: {hello}");
+        ws.send(json!({"type": "resume", "session_id": self.session}))
+            .await;
+        let started = ws.expect("started").await;
+        assert_eq!(started["answers"].as_array().unwrap().len(), last as usize);
+        self.ws = ws;
+        self.sent = last;
+        self.answered = last;
+        self.closed = None;
     }
 
     /// Waits until everything up to `seq` is `saved`.

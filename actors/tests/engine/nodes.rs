@@ -1,0 +1,86 @@
+//! Two engines on one in-memory store and one `MemoryShared` are two nodes: one budget per
+//! learner (each wall-clock second counted once), presence seen from either.
+
+use std::time::Instant;
+
+use chrono::Utc;
+use studyhub_actors::shared::MemoryShared;
+
+use super::*;
+
+fn node(
+    store: &Arc<MemoryStore>,
+    content: &Arc<MemoryContent>,
+    shared: &Arc<MemoryShared>,
+    name: &str,
+) -> Arc<Engine> {
+    let engine = Engine::start(store.clone(), content.clone(), config());
+    engine.set_shared(shared.node(name));
+    engine
+}
+
+async fn closed_with(c: &mut Conn, code: u16) {
+    loop {
+        if let Outbound::Close { code: got, .. } = c.next().await {
+            return assert_eq!(got, code);
+        }
+    }
+}
+
+#[actix_rt::test]
+async fn two_nodes_count_one_budget_and_end_play_on_both() {
+    let (store, content) = setup(3);
+    let shared = MemoryShared::new();
+    let (a, b) = (
+        node(&store, &content, &shared, "a"),
+        node(&store, &content, &shared, "b"),
+    );
+    let started = Instant::now();
+    // Both devices active (they just connected): the same seconds, counted once.
+    let mut phone = Conn::open(&a, "kid", 1).await;
+    phone.expect("hello").await;
+    let mut tablet = Conn::open(&b, "kid", 2).await;
+    tablet.expect("hello").await;
+    // Node B sees node A's device (and its own).
+    let seen = a.where_are(&["kid".to_string()]).await;
+    assert!(seen["kid"].online);
+
+    phone.expect("time_up").await;
+    tablet.expect("time_up").await;
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "3 s of budget went in {:?}: seconds counted twice",
+        started.elapsed()
+    );
+    closed_with(&mut phone, 4001).await;
+    closed_with(&mut tablet, 4001).await;
+    let today = studyhub_actors::screen_time::local_date(chrono_tz::Tz::UTC, Utc::now());
+    assert_eq!(shared.used("kid", today), Some(3));
+    // Each node stores the seconds it counted: together, the budget, once.
+    let mut attempts = store.attempts();
+    attempts
+        .wait_for(|_| store.screen_seconds("kid") == 3)
+        .await
+        .unwrap();
+    // Nobody is connected any more, on either node.
+    assert!(
+        b.where_are(&["kid".to_string()])
+            .await
+            .get("kid")
+            .is_none_or(|s| !s.online)
+    );
+}
+
+#[actix_rt::test]
+async fn with_the_shared_state_away_each_node_counts_alone() {
+    let (store, content) = setup(2);
+    let shared = MemoryShared::new();
+    shared.set_away(true);
+    let a = node(&store, &content, &shared, "a");
+    let mut phone = Conn::open(&a, "kid", 1).await;
+    phone.expect("hello").await;
+    phone.expect("time_up").await;
+    closed_with(&mut phone, 4001).await;
+    let today = studyhub_actors::screen_time::local_date(chrono_tz::Tz::UTC, Utc::now());
+    assert_eq!(shared.used("kid", today), None);
+}
