@@ -9,6 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::{Value, json};
+use studyhub_actors::protocol::ErrorCode as PlayCode;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -38,9 +39,128 @@ pub enum ErrorKind {
     Internal,
 }
 
+/// The `error.code` of a REST answer: what a client branches on (docs/protocol.md lists
+/// them all). A refusal of the play engine keeps the engine's own code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    MalformedJson,
+    BadBody,
+    ValidationFailed,
+    Unauthenticated,
+    InvalidToken,
+    TokenExpired,
+    TokenRevoked,
+    TokenReused,
+    InvalidCredentials,
+    InvalidTicket,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    EmailTaken,
+    ActivityExists,
+    Conflict,
+    AlreadyAnswered,
+    NoActivity,
+    NotAWebsocket,
+    BadMultipart,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    RateLimited,
+    DateOutOfRange,
+    NotSaved,
+    StorageUnavailable,
+    DatabaseUnavailable,
+    TryAgain,
+    InternalError,
+    /// Refused by the engine (REST play): `time_up`, `bad_seq`, `downtime`, …
+    Play(PlayCode),
+}
+
+impl Code {
+    /// Every code of the server itself (the engine's are in `PlayCode`).
+    pub const ALL: [Code; 29] = [
+        Code::MalformedJson,
+        Code::BadBody,
+        Code::ValidationFailed,
+        Code::Unauthenticated,
+        Code::InvalidToken,
+        Code::TokenExpired,
+        Code::TokenRevoked,
+        Code::TokenReused,
+        Code::InvalidCredentials,
+        Code::InvalidTicket,
+        Code::Forbidden,
+        Code::NotFound,
+        Code::MethodNotAllowed,
+        Code::EmailTaken,
+        Code::ActivityExists,
+        Code::Conflict,
+        Code::AlreadyAnswered,
+        Code::NoActivity,
+        Code::NotAWebsocket,
+        Code::BadMultipart,
+        Code::PayloadTooLarge,
+        Code::UnsupportedMediaType,
+        Code::RateLimited,
+        Code::DateOutOfRange,
+        Code::NotSaved,
+        Code::StorageUnavailable,
+        Code::DatabaseUnavailable,
+        Code::TryAgain,
+        Code::InternalError,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::MalformedJson => "malformed_json",
+            Code::BadBody => "bad_body",
+            Code::ValidationFailed => "validation_failed",
+            Code::Unauthenticated => "unauthenticated",
+            Code::InvalidToken => "invalid_token",
+            Code::TokenExpired => "token_expired",
+            Code::TokenRevoked => "token_revoked",
+            Code::TokenReused => "token_reused",
+            Code::InvalidCredentials => "invalid_credentials",
+            Code::InvalidTicket => "invalid_ticket",
+            Code::Forbidden => "forbidden",
+            Code::NotFound => "not_found",
+            Code::MethodNotAllowed => "method_not_allowed",
+            Code::EmailTaken => "email_taken",
+            Code::ActivityExists => "activity_exists",
+            Code::Conflict => "conflict",
+            Code::AlreadyAnswered => "already_answered",
+            Code::NoActivity => "no_activity",
+            Code::NotAWebsocket => "not_a_websocket",
+            Code::BadMultipart => "bad_multipart",
+            Code::PayloadTooLarge => "payload_too_large",
+            Code::UnsupportedMediaType => "unsupported_media_type",
+            Code::RateLimited => "rate_limited",
+            Code::DateOutOfRange => "date_out_of_range",
+            Code::NotSaved => "not_saved",
+            Code::StorageUnavailable => "storage_unavailable",
+            Code::DatabaseUnavailable => "database_unavailable",
+            Code::TryAgain => "try_again",
+            Code::InternalError => "internal_error",
+            Code::Play(code) => code.as_str(),
+        }
+    }
+}
+
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 pub struct AppError {
     pub kind: ErrorKind,
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub details: Option<Value>,
     cause: Option<anyhow::Error>,
@@ -49,7 +169,7 @@ pub struct AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
-    pub fn new(kind: ErrorKind, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(kind: ErrorKind, code: Code, message: impl Into<String>) -> Self {
         Self {
             kind,
             code,
@@ -69,32 +189,32 @@ impl AppError {
         self
     }
 
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn bad_request(code: Code, message: impl Into<String>) -> Self {
         Self::new(ErrorKind::BadRequest, code, message)
     }
-    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn unauthorized(code: Code, message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Unauthorized, code, message)
     }
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Forbidden, "forbidden", message)
+        Self::new(ErrorKind::Forbidden, Code::Forbidden, message)
     }
     pub fn not_found(what: &str) -> Self {
         Self::new(
             ErrorKind::NotFound,
-            "not_found",
+            Code::NotFound,
             format!("{what} not found"),
         )
     }
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: Code, message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Conflict, code, message)
     }
     pub fn too_large(message: impl Into<String>) -> Self {
-        Self::new(ErrorKind::PayloadTooLarge, "payload_too_large", message)
+        Self::new(ErrorKind::PayloadTooLarge, Code::PayloadTooLarge, message)
     }
     pub fn unsupported_media(message: impl Into<String>) -> Self {
         Self::new(
             ErrorKind::UnsupportedMediaType,
-            "unsupported_media_type",
+            Code::UnsupportedMediaType,
             message,
         )
     }
@@ -102,7 +222,7 @@ impl AppError {
     pub fn validation(fields: BTreeMap<String, String>) -> Self {
         Self::new(
             ErrorKind::Validation,
-            "validation_failed",
+            Code::ValidationFailed,
             "some fields are not valid",
         )
         .with_details(json!({ "fields": fields }))
@@ -113,7 +233,7 @@ impl AppError {
     pub fn rate_limited(retry_after_secs: u64) -> Self {
         Self::new(
             ErrorKind::RateLimited { retry_after_secs },
-            "rate_limited",
+            Code::RateLimited,
             format!("too many attempts; try again in {retry_after_secs} seconds"),
         )
     }
@@ -121,7 +241,7 @@ impl AppError {
     pub fn try_again() -> Self {
         Self::new(
             ErrorKind::Unavailable,
-            "try_again",
+            Code::TryAgain,
             "another change got in the way; send the same request again",
         )
     }
@@ -129,7 +249,7 @@ impl AppError {
     pub fn db_unavailable(cause: impl Into<anyhow::Error>) -> Self {
         Self::new(
             ErrorKind::Unavailable,
-            "database_unavailable",
+            Code::DatabaseUnavailable,
             "the database is not available",
         )
         .with_cause(cause)
@@ -137,7 +257,7 @@ impl AppError {
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         Self::new(
             ErrorKind::Internal,
-            "internal_error",
+            Code::InternalError,
             "something went wrong on our side",
         )
         .with_cause(cause)
@@ -168,12 +288,13 @@ impl From<diesel::result::Error> for AppError {
         match &e {
             Error::NotFound => AppError::not_found("resource"),
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                AppError::conflict("conflict", "that already exists").with_cause(e)
+                AppError::conflict(Code::Conflict, "that already exists").with_cause(e)
             }
-            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
-                AppError::conflict("conflict", "that refers to something that does not exist")
-                    .with_cause(e)
-            }
+            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => AppError::conflict(
+                Code::Conflict,
+                "that refers to something that does not exist",
+            )
+            .with_cause(e),
             // PostgreSQL broke a lock cycle (40P01) or a serializable conflict (40001): the
             // same request will very likely go through if sent again.
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
@@ -237,7 +358,7 @@ impl ResponseError for AppError {
         }
         res.json(json!({
             "error": {
-                "code": self.code,
+                "code": self.code.as_str(),
                 "message": self.message,
                 "details": self.details.clone().unwrap_or_else(|| json!({})),
             }
@@ -288,9 +409,21 @@ mod tests {
         );
         for e in [deadlock, serial] {
             let e = AppError::from(e);
-            assert_eq!((e.kind, e.code), (ErrorKind::Unavailable, "try_again"));
+            assert_eq!((e.kind, e.code), (ErrorKind::Unavailable, Code::TryAgain));
         }
         let other = Error::DatabaseError(DatabaseErrorKind::Unknown, Box::new(Info("boom")));
         assert_eq!(AppError::from(other).kind, ErrorKind::Internal);
+    }
+
+    /// A client can look up every code it may be sent.
+    #[test]
+    fn every_code_is_documented() {
+        let doc = include_str!("../docs/protocol.md");
+        for code in Code::ALL {
+            assert!(
+                doc.contains(&format!("`{}`", code.as_str())),
+                "`{code}` is not in docs/protocol.md"
+            );
+        }
     }
 }

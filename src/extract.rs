@@ -14,7 +14,7 @@ use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 
 /// Default limit for JSON bodies. Routes that take more set [`JsonLimit`] as app data.
 pub const DEFAULT_JSON_LIMIT: usize = 64 * 1024;
@@ -48,7 +48,7 @@ pub async fn read_body(
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| {
-            AppError::bad_request("bad_body", format!("could not read the body: {e}"))
+            AppError::bad_request(Code::BadBody, format!("could not read the body: {e}"))
         })?;
         if body.len() + chunk.len() > limit {
             return Err(too_large(limit));
@@ -99,7 +99,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     // shape. Bodies are small (bounded by the limit), so the second pass is cheap.
     if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
         return Err(AppError::bad_request(
-            "malformed_json",
+            Code::MalformedJson,
             format!("the body is not valid JSON: {e}"),
         ));
     }
@@ -149,7 +149,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
                     Err(AppError::invalid_field(&field, reason))
                 }
                 _ => Err(AppError::bad_request(
-                    "malformed_json",
+                    Code::MalformedJson,
                     format!("the body is not valid JSON: {}", inner),
                 )),
             }
@@ -273,7 +273,7 @@ pub fn parse_valid<T: DeserializeOwned + Validate + Normalize>(
 ) -> Result<T, AppError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(AppError::bad_request(
-            "malformed_json",
+            Code::MalformedJson,
             "the body is empty; send a JSON object",
         ));
     }

@@ -35,7 +35,7 @@ pub fn check_instant(
 
 fn out_of_range(field: &str) -> crate::error::AppError {
     crate::error::AppError::bad_request(
-        "date_out_of_range",
+        crate::error::Code::DateOutOfRange,
         format!(
             "`{field}` must be between {}-01-01 and {}-12-31",
             YEARS.start(),

@@ -12,7 +12,7 @@ use diesel::prelude::*;
 
 use crate::db::Db;
 use crate::db::schema::users;
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 
 const FRESH_FOR: Duration = Duration::from_secs(5);
 const MAX_ENTRIES: usize = 100_000;
@@ -25,7 +25,7 @@ pub struct TokenGate {
 
 fn revoked() -> AppError {
     AppError::unauthorized(
-        "token_revoked",
+        Code::TokenRevoked,
         "this access token was signed out; refresh it or sign in again",
     )
 }

@@ -5,7 +5,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, deco
 use serde::{Deserialize, Serialize};
 
 use super::Role;
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 
 pub const ACCESS_TTL_SECS: i64 = 15 * 60;
 
@@ -62,9 +62,9 @@ impl JwtKeys {
             .map(|d| d.claims)
             .map_err(|e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
-                    AppError::unauthorized("token_expired", "the access token has expired")
+                    AppError::unauthorized(Code::TokenExpired, "the access token has expired")
                 }
-                _ => AppError::unauthorized("invalid_token", "the access token is not valid"),
+                _ => AppError::unauthorized(Code::InvalidToken, "the access token is not valid"),
             })
     }
 }

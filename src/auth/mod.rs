@@ -21,7 +21,7 @@ use utoipa::ToSchema;
 
 use crate::db::models::LearnerRow;
 use crate::db::schema::learners;
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -88,7 +88,7 @@ impl AuthUser {
     /// The caller: a valid access token whose account still accepts it (see [`gate`]).
     pub async fn authenticate(req: &HttpRequest) -> Result<Self, AppError> {
         let token = bearer_token(req)
-            .ok_or_else(|| AppError::unauthorized("unauthenticated", "sign in to do this"))?;
+            .ok_or_else(|| AppError::unauthorized(Code::Unauthenticated, "sign in to do this"))?;
         let state = state(req)?.clone();
         let claims = state.jwt.verify(&token)?;
         state

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::db::DbConnection;
 use crate::db::models::{RefreshTokenRow, UserRow};
 use crate::db::schema::{refresh_tokens, users};
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 
 pub const REFRESH_TTL_DAYS: i64 = 7;
 
@@ -80,7 +80,7 @@ fn rotate_inner(conn: &mut DbConnection, token: &str) -> Result<Outcome, AppErro
     };
     if row.revoked_at.is_some() {
         return Ok(Err(AppError::unauthorized(
-            "token_revoked",
+            Code::TokenRevoked,
             "this session was signed out",
         )));
     }
@@ -90,7 +90,7 @@ fn rotate_inner(conn: &mut DbConnection, token: &str) -> Result<Outcome, AppErro
     }
     if row.expires_at <= now {
         return Ok(Err(AppError::unauthorized(
-            "token_expired",
+            Code::TokenExpired,
             "the refresh token has expired",
         )));
     }
@@ -163,12 +163,12 @@ fn revoke_family(
 }
 
 fn invalid() -> AppError {
-    AppError::unauthorized("invalid_token", "the refresh token is not valid")
+    AppError::unauthorized(Code::InvalidToken, "the refresh token is not valid")
 }
 
 fn reused() -> AppError {
     AppError::unauthorized(
-        "token_reused",
+        Code::TokenReused,
         "this refresh token was already used; sign in again",
     )
 }

@@ -12,7 +12,7 @@ use super::refresh::hash_token;
 use super::{AuthUser, Role};
 use crate::db::DbConnection;
 use crate::db::schema::{realtime_tickets, users};
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use crate::time::now;
 
 pub const TICKET_TTL_SECS: i64 = 30;
@@ -59,7 +59,7 @@ pub fn redeem(
     .execute(conn)?;
     if taken != 1 {
         return Err(AppError::unauthorized(
-            "invalid_ticket",
+            Code::InvalidTicket,
             "the ticket is unknown, used or expired",
         ));
     }
@@ -75,7 +75,7 @@ pub fn redeem(
         .first(conn)
         .optional()?
         .ok_or_else(|| {
-            AppError::unauthorized("invalid_ticket", "the ticket's account no longer exists")
+            AppError::unauthorized(Code::InvalidTicket, "the ticket's account no longer exists")
         })?;
     let role = Role::parse(&role).unwrap_or(Role::Student);
     Ok((AuthUser { id: user_id, role }, learner_id))

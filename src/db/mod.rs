@@ -179,7 +179,7 @@ impl Db {
             let mut attempt = 1;
             loop {
                 match write_transaction(conn, &f) {
-                    Err(e) if e.code == "try_again" && attempt < 3 => {
+                    Err(e) if e.code == crate::error::Code::TryAgain && attempt < 3 => {
                         tracing::warn!(attempt, error = %e, "transaction aborted by the database; again");
                         attempt += 1;
                     }

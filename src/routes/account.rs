@@ -13,7 +13,7 @@ use crate::auth::{AuthUser, password};
 use crate::db::DbConnection;
 use crate::db::models::{LearnerRow, LearnerSettingsRow, UserRow};
 use crate::db::schema::*;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::extract::{Normalize, ValidJson};
 use crate::state::AppState;
 
@@ -183,7 +183,7 @@ pub async fn erase(
         .await?;
     if !password::verify(body.0.password, hash).await? {
         return Err(AppError::unauthorized(
-            "invalid_credentials",
+            Code::InvalidCredentials,
             "wrong password",
         ));
     }

@@ -11,7 +11,7 @@ use crate::auth::{Role, TeacherUser};
 use crate::db::models::ActivityRow;
 use crate::db::schema::activities;
 use crate::engine::content::activity_from_row;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::extract::{JsonLimit, Normalize, ValidJson, parse_valid};
 use crate::state::AppState;
 use std::collections::BTreeMap;
@@ -318,7 +318,7 @@ pub async fn create(
             let taken: i64 = activities::table.find(&r.id).count().get_result(conn)?;
             if taken > 0 {
                 return Err(AppError::conflict(
-                    "activity_exists",
+                    Code::ActivityExists,
                     "an activity with this id exists",
                 ));
             }

@@ -15,7 +15,7 @@ use crate::auth::{
 };
 use crate::db::models::{LearnerRow, UserRow};
 use crate::db::schema::{learners, users};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::extract::{Normalize, ValidJson, parse_json, read_body};
 use crate::learners::LearnerView;
 use crate::state::AppState;
@@ -262,7 +262,10 @@ pub async fn register(
 }
 
 fn email_taken() -> AppError {
-    AppError::conflict("email_taken", "an account with this email already exists")
+    AppError::conflict(
+        Code::EmailTaken,
+        "an account with this email already exists",
+    )
 }
 
 /// Sign in with email and password. Unknown email and wrong password answer alike.
@@ -304,7 +307,7 @@ pub async fn login(
     let Some(user) = found.filter(|_| ok) else {
         // The attempt counted above stays counted: it was a failure.
         return Err(AppError::unauthorized(
-            "invalid_credentials",
+            Code::InvalidCredentials,
             "wrong email or password",
         ));
     };
@@ -372,7 +375,7 @@ pub async fn refresh_tokens(
     let token = presented_refresh_token(&req, &mut payload)
         .await?
         .ok_or_else(|| {
-            AppError::unauthorized("unauthenticated", "no refresh token was presented")
+            AppError::unauthorized(Code::Unauthenticated, "no refresh token was presented")
         })?;
     let rotation = state
         .db
@@ -410,7 +413,7 @@ pub async fn logout(
         .map(|c| c.sub);
     if token.is_none() && user.is_none() {
         return Err(AppError::unauthorized(
-            "unauthenticated",
+            Code::Unauthenticated,
             "nothing to sign out of",
         ));
     }
@@ -490,7 +493,7 @@ pub async fn change_password(
         .await?;
     if !password::verify(body.current_password, stored).await? {
         return Err(AppError::unauthorized(
-            "invalid_credentials",
+            Code::InvalidCredentials,
             "the current password is wrong",
         ));
     }
@@ -526,7 +529,7 @@ pub async fn me(state: web::Data<AppState>, user: AuthUser) -> AppResult<HttpRes
                 .first(conn)
                 .optional()?
                 .ok_or_else(|| {
-                    AppError::unauthorized("invalid_token", "this account no longer exists")
+                    AppError::unauthorized(Code::InvalidToken, "this account no longer exists")
                 })?;
             let (learner, children) = match user.role {
                 Role::Student => {

@@ -20,7 +20,7 @@ use crate::audit::{self, Change, RequestMeta};
 use crate::auth::{AuthUser, LearnerAccess, ParentUser, Role, TeacherUser};
 use crate::db::DbConnection;
 use crate::db::schema::{class_members, classes, learners};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::extract::{Normalize, ValidJson};
 use crate::live::socket;
 use crate::state::AppState;
@@ -242,7 +242,7 @@ pub async fn create(
                 return Ok(v);
             }
             Err(AppError::conflict(
-                "conflict",
+                Code::Conflict,
                 "could not find a free join code; try again",
             ))
         })
@@ -520,7 +520,7 @@ pub async fn live(
         });
     }
     let (response, session, stream) = actix_ws::handle(&req, body)
-        .map_err(|e| AppError::bad_request("not_a_websocket", e.to_string()))?;
+        .map_err(|e| AppError::bad_request(Code::NotAWebsocket, e.to_string()))?;
     let class_json =
         json!({"id": class.0, "name": class.2, "subject": class.3, "join_code": class.4});
     let monitor = state.engine.class(

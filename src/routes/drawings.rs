@@ -14,7 +14,7 @@ use super::progress::readable_learner;
 use crate::audit::{self, Change, RequestMeta};
 use crate::auth::{AuthUser, LearnerAccess};
 use crate::db::schema::drawings;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::state::AppState;
 use crate::storage::valid_key;
 use crate::time::{now, utc};
@@ -33,7 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 fn storage_error(what: &str, cause: crate::storage::StorageError) -> AppError {
     AppError::new(
         crate::error::ErrorKind::Unavailable,
-        "storage_unavailable",
+        Code::StorageUnavailable,
         what.to_string(),
     )
     .with_cause(cause)
@@ -117,7 +117,7 @@ async fn read_field(
 ) -> AppResult<BytesMut> {
     let mut buf = BytesMut::new();
     while let Some(chunk) = field.next().await {
-        let chunk = chunk.map_err(|e| AppError::bad_request("bad_multipart", e.to_string()))?;
+        let chunk = chunk.map_err(|e| AppError::bad_request(Code::BadMultipart, e.to_string()))?;
         if buf.len() + chunk.len() > limit {
             return Err(if name == "image" {
                 AppError::too_large("images are at most 5 MiB")
@@ -176,7 +176,8 @@ pub async fn upload(
     let mut form = Multipart::new(req.headers(), payload);
     let (mut title, mut category, mut image) = (None, None, None);
     while let Some(field) = form.next().await {
-        let mut field = field.map_err(|e| AppError::bad_request("bad_multipart", e.to_string()))?;
+        let mut field =
+            field.map_err(|e| AppError::bad_request(Code::BadMultipart, e.to_string()))?;
         let name = field.name().unwrap_or("").to_string();
         match name.as_str() {
             "image" => image = Some(read_field(&mut field, MAX_IMAGE, "image").await?),

@@ -15,7 +15,7 @@ use validator::Validate;
 use super::play::ws_caller;
 use crate::auth::AuthUser;
 use crate::db::schema::classes;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::extract::{Normalize, ValidJson};
 use crate::live::socket;
 use crate::state::AppState;
@@ -142,7 +142,7 @@ pub async fn host(
         return Err(AppError::not_found("game"));
     }
     let (response, session, stream) = actix_ws::handle(&req, body)
-        .map_err(|e| AppError::bad_request("not_a_websocket", e.to_string()))?;
+        .map_err(|e| AppError::bad_request(Code::NotAWebsocket, e.to_string()))?;
     let conn_id = socket::next_conn_id();
     let (tx, rx) = mpsc::channel(socket::FEED_OUTBOX);
     game.do_send(HostConnect { conn_id, tx });

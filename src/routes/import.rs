@@ -22,7 +22,7 @@ use utoipa::ToSchema;
 use crate::audit::{self, Change, RequestMeta};
 use crate::auth::{AuthUser, Role};
 use crate::db::schema::*;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::state::AppState;
 use crate::storage::ObjectStore;
 
@@ -237,7 +237,7 @@ pub async fn import(
                 .map_err(|e| {
                     AppError::new(
                         crate::error::ErrorKind::Unavailable,
-                        "storage_unavailable",
+                        Code::StorageUnavailable,
                         "the drawing could not be stored",
                     )
                     .with_cause(e)

@@ -25,7 +25,7 @@ pub mod time_requests;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 
 /// Everything under `/v1` plus the operational endpoints.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -64,13 +64,13 @@ pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, AppError> {
         let message = format!("{} takes {allow}", req.path());
         return Err(AppError::new(
             crate::error::ErrorKind::MethodNotAllowed { allow },
-            "method_not_allowed",
+            Code::MethodNotAllowed,
             message,
         ));
     }
     Err(AppError::new(
         crate::error::ErrorKind::NotFound,
-        "not_found",
+        Code::NotFound,
         format!("no route for {} {}", req.method(), req.path()),
     ))
 }

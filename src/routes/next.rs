@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::play::engine_error;
 use super::progress::readable_learner;
 use crate::auth::AuthUser;
-use crate::error::{AppError, AppResult, ErrorKind};
+use crate::error::{AppError, AppResult, Code, ErrorKind};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -77,7 +77,7 @@ pub async fn next(
         .ok_or_else(|| {
             AppError::new(
                 ErrorKind::NotFound,
-                "no_activity",
+                Code::NoActivity,
                 "the catalog has no activity to start",
             )
         })?;

@@ -20,7 +20,7 @@ use crate::audit::RequestMeta;
 use crate::auth::Role;
 use crate::db::models::LearnerRow;
 use crate::db::schema::learners;
-use crate::error::{AppError, AppResult, ErrorKind};
+use crate::error::{AppError, AppResult, Code, ErrorKind};
 use crate::live::socket;
 use crate::state::AppState;
 use actix_web::FromRequest;
@@ -111,7 +111,7 @@ pub async fn parent_live(
     }
     let hello = hello(&state, user.id.clone()).await?;
     let (response, session, stream) = actix_ws::handle(&req, body)
-        .map_err(|e| AppError::bad_request("not_a_websocket", e.to_string()))?;
+        .map_err(|e| AppError::bad_request(Code::NotAWebsocket, e.to_string()))?;
     let notifier = state.engine.parent(&user.id);
     let conn_id = socket::next_conn_id();
     let (tx, rx) = mpsc::channel(socket::FEED_OUTBOX);

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::{AuthUser, LearnerAccess, tickets};
-use crate::error::{AppError, AppResult, ErrorKind};
+use crate::error::{AppError, AppResult, Code, ErrorKind};
 use crate::extract::{Normalize, ValidJson};
 use crate::live::socket;
 use crate::state::AppState;
@@ -86,7 +86,7 @@ pub fn engine_error(e: EngineError) -> AppError {
     match e {
         EngineError::UnknownLearner => AppError::not_found("learner"),
         EngineError::Storage(e) => AppError::db_unavailable(anyhow::anyhow!(e)),
-        EngineError::Gone => AppError::new(ErrorKind::Unavailable, "try_again", "try again"),
+        EngineError::Gone => AppError::new(ErrorKind::Unavailable, Code::TryAgain, "try again"),
     }
 }
 
@@ -120,7 +120,7 @@ pub async fn play(
     }
     .map_err(engine_error)?;
     let (response, session, stream) = actix_ws::handle(&req, body)
-        .map_err(|e| AppError::bad_request("not_a_websocket", e.to_string()))?;
+        .map_err(|e| AppError::bad_request(Code::NotAWebsocket, e.to_string()))?;
     let signals = state.user_sockets.subscribe(&user_id);
     actix_web::rt::spawn(async move {
         let conn_id = socket::next_conn_id();

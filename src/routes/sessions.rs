@@ -18,7 +18,7 @@ mod bodies;
 use self::bodies::{AnswerBody, SessionBody, StartedBody};
 use super::play::engine_error;
 use crate::auth::{AuthUser, LearnerAccess};
-use crate::error::{AppError, AppResult, ErrorKind};
+use crate::error::{AppError, AppResult, Code, ErrorKind};
 use crate::extract::{Normalize, ValidJson};
 use crate::state::AppState;
 
@@ -92,7 +92,7 @@ fn play_error(
         },
         ErrorCode::StorageUnavailable => ErrorKind::Unavailable,
     };
-    let err = AppError::new(kind, code.as_str(), message);
+    let err = AppError::new(kind, crate::error::Code::Play(code), message);
     match until {
         // Downtime: when play may start again.
         Some(until) => err.with_details(json!({ "until": until })),
@@ -109,12 +109,12 @@ async fn wait_saved(saved: Option<tokio::sync::oneshot::Receiver<bool>>) -> AppR
         Ok(Ok(true)) => Ok(()),
         Ok(Ok(false)) => Err(AppError::new(
             ErrorKind::Validation,
-            "not_saved",
+            Code::NotSaved,
             "the database refuses this answer for good; it was not stored",
         )),
         _ => Err(AppError::new(
             ErrorKind::Unavailable,
-            "storage_unavailable",
+            Code::StorageUnavailable,
             "not saved yet; send the same request again",
         )),
     }
@@ -158,7 +158,7 @@ async fn call(
     }
     Err(AppError::new(
         ErrorKind::Unavailable,
-        "try_again",
+        Code::TryAgain,
         "the session is busy; try again",
     ))
 }

@@ -17,7 +17,7 @@ use super::children::insert_grant;
 use crate::audit::{self, Change, RequestMeta};
 use crate::auth::ParentUser;
 use crate::db::schema::{learners, time_requests};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::extract::{Normalize, ValidJson};
 use crate::state::AppState;
 use crate::time::{now, utc};
@@ -143,7 +143,7 @@ pub(crate) async fn answer_time_request(
             };
             if row.5 != "pending" {
                 return Err(AppError::conflict(
-                    "already_answered",
+                    Code::AlreadyAnswered,
                     format!("this request was already {}", row.5),
                 ));
             }
@@ -173,7 +173,7 @@ pub(crate) async fn answer_time_request(
             .execute(conn)?;
             if changed == 0 {
                 return Err(AppError::conflict(
-                    "already_answered",
+                    Code::AlreadyAnswered,
                     "this request was already answered",
                 ));
             }
