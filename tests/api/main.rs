@@ -19,6 +19,7 @@ mod migrations;
 mod next;
 mod operations;
 mod outages;
+mod pages;
 mod play;
 mod redis_nodes;
 mod redis_outages;

@@ -1,0 +1,4 @@
+// /parent (filled in by the next stage).
+import { signedIn } from './shell.js';
+
+signedIn(['parent']);

@@ -1,0 +1,4 @@
+// /teacher (filled in by a later stage).
+import { signedIn } from './shell.js';
+
+signedIn(['teacher']);
