@@ -41,12 +41,12 @@ export function announce(text, urgent = false) {
 // so keyboard and screen-reader users land on the new content.
 export function showScreen(name, { focus = true } = {}) {
   let shown = null;
-  for (const el of $$('[data-screen]')) {
+  for (const el of $$('main > [data-screen]')) {
     const on = el.dataset.screen === name;
     el.hidden = !on;
     if (on) shown = el;
   }
-  document.body.dataset.screen = name;
+  document.body.dataset.view = name;
   if (focus && shown) {
     const target = shown.querySelector('h1, h2, [data-focus]');
     if (target) {
@@ -107,4 +107,10 @@ export function errorText(error) {
   const known = `error.${error.code}`;
   const text = t(known);
   return text === known ? (error.message || t('error.generic')) : text;
+}
+
+// Replaces the children of `el` (nulls and falses are left out, as in `h`).
+export function fill(el, ...children) {
+  el.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
+  return el;
 }

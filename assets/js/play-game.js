@@ -1,6 +1,6 @@
 // A class game from the student's side: join with the code the teacher shows, answer each
 // question as it comes, see the reveal and the podium.
-import { $, announce, h, showScreen } from './dom.js';
+import { $, announce, fill, h, showScreen } from './dom.js';
 import { answerControls } from './play-view.js';
 import { t } from './strings.js';
 
@@ -22,9 +22,9 @@ export class GamePlayer {
 
   render(...body) {
     const screen = $('[data-screen=game]');
-    screen.replaceChildren(h('h1', {}, t('game.title')), ...body,
+    fill(screen, h('h1', {}, t('game.title')), ...body,
       h('p', { class: 'leave' }, h('button', { type: 'button', class: 'link', onclick: () => this.leave() }, t('game.leave'))));
-    if (document.body.dataset.screen !== 'game') showScreen('game');
+    if (document.body.dataset.view !== 'game') showScreen('game');
   }
 
   leave() {

@@ -1,6 +1,6 @@
 // What a child sees while playing: the question with big answers, the feedback with its
 // explanation, the stars at the end, and the celebration of an achievement.
-import { $, announce, h, showScreen } from './dom.js';
+import { $, announce, fill, h, showScreen } from './dom.js';
 import { t } from './strings.js';
 
 // The answer controls for a question: big buttons for choices, a field for numbers and words.
@@ -45,7 +45,7 @@ function setDisabled(root, disabled) {
 // The question screen for `question` (index of total), answered through `onAnswer`.
 export function showQuestion({ title, question, index, total, onAnswer, onLeave }) {
   const screen = $('[data-screen=question]');
-  screen.replaceChildren(
+  fill(screen,
     h('p', { class: 'activity-title' }, title),
     h('p', { class: 'progress-text', id: 'progress-text' }, t('play.progress', { n: index + 1, total })),
     h('div', {
@@ -56,7 +56,7 @@ export function showQuestion({ title, question, index, total, onAnswer, onLeave 
     question.image_url ? h('img', { class: 'question-image', src: question.image_url, alt: '' }) : null,
     answerControls(question, (value) => {
       setDisabled(screen, true);
-      screen.querySelector('.feedback').replaceChildren(h('p', { class: 'checking' }, t('play.checking')));
+      fill(screen.querySelector('.feedback'), h('p', { class: 'checking' }, t('play.checking')));
       onAnswer(value);
     }),
     h('div', { class: 'feedback', role: 'status', 'aria-live': 'polite' }),
@@ -81,7 +81,7 @@ export function showFeedback(msg, { onNext, last }) {
   setDisabled(screen, true);
   const next = h('button', { type: 'button', class: 'primary big', id: 'next', onclick: onNext }, t(last ? 'play.see_stars' : 'play.next'));
   box.className = `feedback ${msg.correct ? 'right' : 'wrong'}`;
-  box.replaceChildren(
+  fill(box,
     h('p', { class: 'verdict' }, msg.correct ? t('play.right') : t('play.wrong', { answer: answerText(msg.correct_answer) })),
     msg.explanation ? h('p', { class: 'explanation' }, msg.explanation) : null,
     next,
@@ -93,7 +93,7 @@ export function showFeedback(msg, { onNext, last }) {
 export function showDone(msg, { onNext, onCatalog, nextTitle }) {
   const screen = $('[data-screen=done]');
   const stars = msg.stars ?? 0;
-  screen.replaceChildren(
+  fill(screen,
     h('h1', {}, t(stars >= 3 ? 'play.done.amazing' : 'play.done.title')),
     h('p', { class: 'stars', role: 'img', 'aria-label': t('play.stars', { n: stars }) },
       [1, 2, 3].map((n) => h('span', { class: n <= stars ? 'star on' : 'star', 'aria-hidden': 'true' }, '★'))),
@@ -108,9 +108,22 @@ export function showDone(msg, { onNext, onCatalog, nextTitle }) {
   announce(t('play.stars', { n: stars }));
 }
 
-// A celebration for an unlocked achievement (a modal dialog: Escape or the button closes it).
+const cheers = [];
+
+// A celebration for an unlocked achievement (a modal dialog: Escape or the button closes
+// it); several in a row are shown one after the other.
 export function celebrate(achievement) {
   const dialog = $('#celebration');
+  if (dialog.open) {
+    cheers.push(achievement);
+    return;
+  }
+  if (!dialog.dataset.wired) {
+    dialog.dataset.wired = 'true';
+    dialog.addEventListener('close', () => {
+      if (cheers.length) setTimeout(() => celebrate(cheers.shift()), 300);
+    });
+  }
   $('#celebration-title').textContent = t('play.achievement.title', { title: achievement.title });
   $('#celebration-text').textContent = achievement.description ?? '';
   $('#celebration-points').textContent = achievement.reward_points
@@ -124,6 +137,6 @@ export function celebrate(achievement) {
   } else {
     badge.append(h('span', { 'aria-hidden': 'true' }, '🏆'));
   }
-  if (!dialog.open) dialog.showModal();
+  dialog.showModal();
   announce(t('play.achievement.title', { title: achievement.title }), true);
 }

@@ -24,6 +24,7 @@ let pendingStart = null; // an activity to start once the socket is back
 let wantPlay = false; // the child asked to start or continue: show the question on `started`
 let showing = null; // the id of the question on screen
 let finished = null; // `completed` of the session on screen, shown when the child moves on
+const later = []; // achievements unlocked during a question, celebrated with the stars
 
 const send = (frame) => socket?.send(frame) ?? false;
 
@@ -148,6 +149,7 @@ function renderCatalog() {
 function backToCatalog(message) {
   renderCatalog();
   showScreen('catalog');
+  while (later.length) celebrate(later.shift());
   if (message) {
     $('#catalog-message').textContent = message;
     announce(message);
@@ -199,7 +201,7 @@ function onMessage(msg) {
     case 'hello':
       time.update(msg.time);
       openSession = msg.open_session;
-      if (['loading', 'timeup', 'downtime', 'replaced'].includes(document.body.dataset.screen)) {
+      if (['loading', 'timeup', 'downtime', 'replaced'].includes(document.body.dataset.view)) {
         backToCatalog();
       }
       if (session.rejoinFrame()) {
@@ -212,7 +214,7 @@ function onMessage(msg) {
     case 'started':
       session.started(msg);
       // After a reconnect the question on screen stays: its feedback comes from the resend.
-      if (wantPlay || (document.body.dataset.screen === 'question' && !showing)) {
+      if (wantPlay || (document.body.dataset.view === 'question' && !showing)) {
         wantPlay = false;
         nextQuestion();
       }
@@ -237,7 +239,9 @@ function onMessage(msg) {
       if (!showing) done(msg);
       break;
     case 'achievement':
-      celebrate(msg.achievement);
+      // Not over a question: kept for the stars screen.
+      if (document.body.dataset.view === 'question') later.push(msg.achievement);
+      else celebrate(msg.achievement);
       break;
     case 'time_up':
       time.timeUp();
@@ -258,12 +262,13 @@ async function done(msg) {
   showing = null;
   const next = await get(`/v1/learners/${learner.id}/next`).catch(() => null);
   recommended = next;
-  if (document.body.dataset.screen === 'game') return;
+  if (document.body.dataset.view === 'game') return;
   showDone(msg, {
     nextTitle: next ? titleOf(next.activity_id) : null,
     onNext: () => start(next.activity_id),
     onCatalog: () => backToCatalog(),
   });
+  while (later.length) celebrate(later.shift());
 }
 
 function onError(msg) {
@@ -301,7 +306,7 @@ function onError(msg) {
 function onClosed(code) {
   if (code === 4001) time.timeUp();
   else if (code === 4002) {
-    if (document.body.dataset.screen !== 'downtime') time.downtime(null);
+    if (document.body.dataset.view !== 'downtime') time.downtime(null);
   } else if (code === 4009) showScreen('replaced');
 }
 

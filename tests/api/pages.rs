@@ -1,6 +1,8 @@
 //! The pages for people (`/`, `/play`, `/parent`, `/teacher`): how they are served, and what
 //! people do with them in a real browser (see `pages/browser.rs`).
 
+mod actions;
 mod browser;
+mod play;
 mod serving;
 mod signin;

@@ -177,8 +177,10 @@ impl Browser {
 
     /// Fails the test with what the page shows and logged.
     async fn fail(&self, what: &str) -> ! {
-        let problems = self.console().await;
-        let body = self.js("return document.body.innerText").await;
+        let problems = self.log().await;
+        let body = self
+            .js("return JSON.stringify(document.body.dataset) + '\\n' + document.body.innerText")
+            .await;
         panic!(
             "{}: {what}: not within {WITHIN:?}\npage: {}\n{}\nconsole: {problems:#?}",
             self.name,
@@ -279,29 +281,48 @@ impl Browser {
     /// What the page logged as errors: script errors and content security policy violations
     /// (failed loads while the network is cut are expected and left out).
     pub async fn console(&self) -> Vec<String> {
+        self.log()
+            .await
+            .into_iter()
+            .filter(|(level, m)| {
+                level == "SEVERE"
+                    && (m.contains("Content Security Policy")
+                        || m.contains("Uncaught")
+                        || m.contains("SyntaxError")
+                        || m.contains("TypeError"))
+            })
+            .map(|(_, m)| m)
+            .collect()
+    }
+
+    /// The browser's log since the last look: (level, message).
+    pub async fn log(&self) -> Vec<(String, String)> {
         let Ok(Some(session)) = self.c.session_id().await else {
             return vec![];
         };
         let url = format!("http://127.0.0.1:{}/session/{session}/se/log", self.driver);
-        let Ok(mut res) = awc::Client::default()
+        let mut res = match awc::Client::default()
             .post(url)
             .send_json(&json!({"type": "browser"}))
             .await
-        else {
-            return vec![];
+        {
+            Ok(res) => res,
+            Err(e) => return vec![("ERROR".into(), format!("reading the log: {e}"))],
         };
-        let body: Value = res.json().limit(8 << 20).await.unwrap_or(Value::Null);
+        let body: Value = match res.json().limit(8 << 20).await {
+            Ok(body) => body,
+            Err(e) => return vec![("ERROR".into(), format!("reading the log: {e}"))],
+        };
+        if std::env::var_os("PAGES_DEBUG").is_some() {
+            eprintln!("log: {body}");
+        }
         body["value"]
             .as_array()
             .into_iter()
             .flatten()
-            .filter(|e| e["level"] == "SEVERE")
-            .filter_map(|e| e["message"].as_str().map(str::to_string))
-            .filter(|m| {
-                m.contains("Content Security Policy")
-                    || m.contains("Uncaught")
-                    || m.contains("SyntaxError")
-                    || m.contains("TypeError")
+            .map(|e| {
+                let text = |k: &str| e[k].as_str().unwrap_or("").to_string();
+                (text("level"), text("message"))
             })
             .collect()
     }
