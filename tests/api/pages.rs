@@ -3,6 +3,7 @@
 
 mod actions;
 mod browser;
+mod family;
 mod play;
 mod serving;
 mod signin;

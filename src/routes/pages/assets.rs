@@ -48,6 +48,7 @@ pub const ASSETS: &[Asset] = embed![
     "js/parent.js" => JS,
     "js/parent-child.js" => JS,
     "js/parent-live.js" => JS,
+    "js/parent-settings.js" => JS,
     "js/play.js" => JS,
     "js/play-game.js" => JS,
     "js/play-session.js" => JS,
