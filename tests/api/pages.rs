@@ -3,6 +3,7 @@
 
 mod actions;
 mod browser;
+mod classroom;
 mod family;
 mod play;
 mod serving;
