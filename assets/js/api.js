@@ -72,7 +72,9 @@ export function refresh() {
   refreshing ??= (async () => {
     const run = async () => {
       try {
-        const res = await fetch('/v1/auth/refresh', { method: 'POST', credentials: 'same-origin' });
+        // keepalive: a page left while this runs still lets the browser take the new
+        // cookie (the old refresh token is spent the moment the server answers).
+        const res = await fetch('/v1/auth/refresh', { method: 'POST', credentials: 'same-origin', keepalive: true });
         if (!res.ok) {
           access = null;
           return false;

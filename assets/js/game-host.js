@@ -22,6 +22,11 @@ export class GameHost {
       h('p', { class: 'hint' }, t('host.link'), ' ', h('a', { href: link }, link)),
       this.status, this.stage, this.controls);
     this.buttons(t('host.start'));
+    // The game is what the room looks at now (often on a projector).
+    const heading = box.querySelector('h3');
+    heading.setAttribute('tabindex', '-1');
+    heading.focus();
+    box.scrollIntoView({ block: 'start' });
     this.socket = new LiveSocket({
       name: 'host',
       path: `/v1/games/${game.game_id}/host`,

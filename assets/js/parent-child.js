@@ -85,10 +85,10 @@ export class ChildPanel {
         return { label: day, value: minutes, text: t('parent.day_minutes', { day, n: minutes }) };
       });
       const total = week.totals ?? {};
-      const summary = t('parent.week_summary', {
+      const summary = total.accuracy == null ? t('parent.week_summary_none') : t('parent.week_summary', {
         activities: total.activities_completed ?? 0,
         minutes: Math.round((total.study_seconds ?? 0) / 60),
-        accuracy: total.accuracy == null ? '–' : Math.round(total.accuracy),
+        accuracy: Math.round(total.accuracy),
       });
       fill(this.week,
         h('p', {}, summary),

@@ -43,6 +43,11 @@ function onMessage(msg, notes) {
       break;
     case 'notification':
       notes.arrived(msg.notification);
+      // A finished activity changes the week: draw it again once its numbers are written
+      // (the same group commit, a moment later).
+      if (msg.notification.kind === 'activity_completed') {
+        setTimeout(() => panels.get(msg.notification.child_id)?.loadWeek(), 1000);
+      }
       break;
     case 'presence':
       panels.get(msg.child_id)?.presence(msg);

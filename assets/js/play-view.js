@@ -109,6 +109,7 @@ export function showDone(msg, { onNext, onCatalog, nextTitle }) {
 }
 
 const cheers = [];
+const TROPHY = new URL('../trophy.svg', import.meta.url).href;
 
 // A celebration for an unlocked achievement (a modal dialog: Escape or the button closes
 // it); several in a row are shown one after the other.
@@ -128,15 +129,10 @@ export function celebrate(achievement) {
   $('#celebration-text').textContent = achievement.description ?? '';
   $('#celebration-points').textContent = achievement.reward_points
     ? t('play.achievement.points', { n: achievement.reward_points }) : '';
-  const badge = $('#celebration-badge');
-  badge.replaceChildren();
-  if (achievement.badge_icon_url) {
-    const img = h('img', { src: achievement.badge_icon_url, alt: '' });
-    img.addEventListener('error', () => img.replaceWith(h('span', { 'aria-hidden': 'true' }, '🏆')));
-    badge.append(img);
-  } else {
-    badge.append(h('span', { 'aria-hidden': 'true' }, '🏆'));
-  }
+  // The achievement's badge, or a trophy when it has none (or it does not load).
+  const img = h('img', { src: achievement.badge_icon_url || TROPHY, alt: '' });
+  img.addEventListener('error', () => { img.src = TROPHY; }, { once: true });
+  $('#celebration-badge').replaceChildren(img);
   dialog.showModal();
   announce(t('play.achievement.title', { title: achievement.title }), true);
 }

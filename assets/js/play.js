@@ -25,6 +25,7 @@ let wantPlay = false; // the child asked to start or continue: show the question
 let showing = null; // the id of the question on screen
 let finished = null; // `completed` of the session on screen, shown when the child moves on
 const later = []; // achievements unlocked during a question, celebrated with the stars
+let resting = null; // 'timeup' or 'downtime' since the last hello
 
 const send = (frame) => socket?.send(frame) ?? false;
 
@@ -70,7 +71,8 @@ async function play(who) {
   stop();
   learner = who;
   if (learner.parent_id) localStorage.setItem(CHILD_KEY, learner.id);
-  $('#learner-name').textContent = learner.name;
+  // A parent's device says who plays; a student's own name is already in the header.
+  $('#learner-name').textContent = learner.parent_id ? learner.name : '';
   $('#hello-name').textContent = t('play.hello', { name: learner.name });
   time.canAsk = Boolean(learner.parent_id);
   session = new PlaySession(learner.id, send);
@@ -201,9 +203,14 @@ function onMessage(msg) {
     case 'hello':
       time.update(msg.time);
       openSession = msg.open_session;
-      if (['loading', 'timeup', 'downtime', 'replaced'].includes(document.body.dataset.view)) {
-        backToCatalog();
-      }
+      // Back from a resting screen, unless the server says at once that it still holds
+      // (`time_up` or `downtime` follow the hello then).
+      resting = null;
+      setTimeout(() => {
+        if (!resting && ['loading', 'timeup', 'downtime', 'replaced'].includes(document.body.dataset.view)) {
+          backToCatalog();
+        }
+      }, msg.time.left_seconds > 0 ? 300 : 3000);
       if (session.rejoinFrame()) {
         send(session.rejoinFrame());
       } else if (pendingStart) {
@@ -244,9 +251,11 @@ function onMessage(msg) {
       else celebrate(msg.achievement);
       break;
     case 'time_up':
+      resting = 'timeup';
       time.timeUp();
       break;
     case 'downtime':
+      resting = 'downtime';
       time.downtime(msg.until);
       break;
     case 'error':
@@ -304,10 +313,15 @@ function onError(msg) {
 }
 
 function onClosed(code) {
-  if (code === 4001) time.timeUp();
-  else if (code === 4002) {
+  if (code === 4001) {
+    resting = 'timeup';
+    time.timeUp();
+  } else if (code === 4002) {
+    resting = 'downtime';
     if (document.body.dataset.view !== 'downtime') time.downtime(null);
-  } else if (code === 4009) showScreen('replaced');
+  } else if (code === 4009) {
+    showScreen('replaced');
+  }
 }
 
 async function joinGame(event) {

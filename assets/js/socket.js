@@ -18,10 +18,13 @@ export class LiveSocket {
     this.failures = 0;
     this.stopped = false;
     this.timer = null;
+    this.attempt = 0; // each connect's number: a slower, older one gives way
     this.online = () => this.reconnectNow();
   }
 
   start() {
+    this.detach();
+    clearTimeout(this.timer);
     this.stopped = false;
     window.addEventListener('online', this.online);
     this.connect();
@@ -41,14 +44,23 @@ export class LiveSocket {
 
   stop() {
     this.stopped = true;
+    this.attempt += 1;
     clearTimeout(this.timer);
     window.removeEventListener('online', this.online);
-    if (this.ws) {
-      this.ws.onclose = null;
-      this.ws.close(1000);
-      this.ws = null;
-    }
+    this.detach();
     this.state('closed');
+  }
+
+  // Forgets the current websocket: whatever it still says (a late close of one that was
+  // closing) can no longer touch the new one.
+  detach() {
+    const old = this.ws;
+    this.ws = null;
+    if (!old) return;
+    old.onopen = null;
+    old.onmessage = null;
+    old.onclose = null;
+    if (old.readyState === WebSocket.CONNECTING || old.readyState === WebSocket.OPEN) old.close(1000);
   }
 
   reconnectNow() {
@@ -58,15 +70,18 @@ export class LiveSocket {
   }
 
   async connect() {
+    this.attempt += 1;
+    const attempt = this.attempt;
     this.state(this.failures === 0 ? 'connecting' : 'offline');
     let pass;
     try {
       pass = await ticket(this.learnerId);
     } catch (e) {
+      if (attempt !== this.attempt) return undefined;
       if (e instanceof ApiError && e.status === 401) return this.onSignedOut?.();
       return this.retry();
     }
-    if (this.stopped) return;
+    if (this.stopped || attempt !== this.attempt) return undefined;
     const ws = new WebSocket(socketUrl(this.path, { ...this.params, ticket: pass }));
     this.ws = ws;
     ws.onopen = () => {
@@ -83,7 +98,9 @@ export class LiveSocket {
       }
       this.onMessage(msg);
     };
-    ws.onclose = (event) => this.closed(event.code);
+    ws.onclose = (event) => {
+      if (this.ws === ws) this.closed(event.code);
+    };
   }
 
   async closed(code) {

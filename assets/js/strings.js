@@ -142,6 +142,7 @@ const en = {
   'parent.granted': '{name} got {time} more today.',
   'parent.week': 'This week',
   'parent.week_summary': '{activities} activities, {minutes} minutes learning, {accuracy}% right.',
+  'parent.week_summary_none': 'Nothing played yet this week.',
   'parent.chart_title': 'Minutes learning per day',
   'parent.day_minutes': '{day}: {n} minutes',
   'parent.report': 'Download this week’s report (PDF)',
@@ -165,7 +166,7 @@ const en = {
 
   'note.achievement': '{child} unlocked “{title}”',
   'note.completed': '{child} finished {title}',
-  'note.completed_body': '{stars} stars, {accuracy}% right',
+  'note.completed_body': '★ {stars}, {accuracy}% right',
   'note.time_warning': '{child} has {time} left today',
   'note.time_up': '{child} used all of today’s time',
   'note.time_request': '{child} asks for {time} more',

@@ -5,6 +5,7 @@ mod actions;
 mod browser;
 mod classroom;
 mod family;
+mod look;
 mod play;
 mod serving;
 mod signin;

@@ -40,6 +40,8 @@ const JS: &str = "text/javascript; charset=utf-8";
 pub const ASSETS: &[Asset] = embed![
     "app.css" => "text/css; charset=utf-8",
     "icon.svg" => "image/svg+xml",
+    "moon.svg" => "image/svg+xml",
+    "trophy.svg" => "image/svg+xml",
     "js/api.js" => JS,
     "js/chart.js" => JS,
     "js/class-live.js" => JS,

@@ -95,7 +95,7 @@ impl Driver {
     pub async fn browser(&self, base: &str, name: &'static str) -> Browser {
         let caps = json!({
             "browserName": "chrome",
-            "goog:loggingPrefs": {"browser": "ALL"},
+            "goog:loggingPrefs": {"browser": "ALL", "performance": "ALL"},
             "goog:chromeOptions": {
                 "binary": self.chromium,
                 "args": [
@@ -178,11 +178,12 @@ impl Browser {
     /// Fails the test with what the page shows and logged.
     async fn fail(&self, what: &str) -> ! {
         let problems = self.log().await;
+        let frames = self.socket_frames().await;
         let body = self
             .js("return JSON.stringify(document.body.dataset) + '\\n' + document.body.innerText")
             .await;
         panic!(
-            "{}: {what}: not within {WITHIN:?}\npage: {}\n{}\nconsole: {problems:#?}",
+            "{}: {what}: not within {WITHIN:?}\npage: {}\n{}\nconsole: {problems:#?}\nwebsocket frames (last 40): {frames:#?}",
             self.name,
             self.path().await,
             body.as_str()
@@ -295,15 +296,67 @@ impl Browser {
             .collect()
     }
 
+    /// Sends a Chrome DevTools command through chromedriver (`goog/cdp/execute`).
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        let session = self.c.session_id().await.unwrap().unwrap();
+        let url = format!(
+            "http://127.0.0.1:{}/session/{session}/goog/cdp/execute",
+            self.driver
+        );
+        let mut res = awc::Client::default()
+            .post(url)
+            .send_json(&json!({"cmd": cmd, "params": params}))
+            .await
+            .unwrap_or_else(|e| panic!("{}: {cmd}: {e}", self.name));
+        let body: Value = res.json().limit(1 << 20).await.unwrap();
+        assert!(res.status().is_success(), "{}: {cmd}: {body}", self.name);
+        body["value"].clone()
+    }
+
+    /// The websocket traffic the browser saw (from its performance log), for failures.
+    async fn socket_frames(&self) -> Vec<String> {
+        let entries = self.log_of("performance").await;
+        let mut frames: Vec<String> = entries
+            .iter()
+            .filter_map(|(_, m)| serde_json::from_str::<Value>(m).ok())
+            .filter_map(|v| {
+                let msg = &v["message"];
+                let dir = match msg["method"].as_str()? {
+                    "Network.webSocketFrameReceived" => "<-",
+                    "Network.webSocketFrameSent" => "->",
+                    "Network.webSocketClosed" => return Some("closed".to_string()),
+                    "Network.webSocketCreated" => {
+                        return Some(format!(
+                            "open {}",
+                            msg["params"]["url"].as_str()?.split('?').next()?
+                        ));
+                    }
+                    _ => return None,
+                };
+                Some(format!(
+                    "{dir} {}",
+                    msg["params"]["response"]["payloadData"].as_str()?
+                ))
+            })
+            .collect();
+        let keep = frames.len().saturating_sub(40);
+        frames.drain(..keep);
+        frames
+    }
+
     /// The browser's log since the last look: (level, message).
     pub async fn log(&self) -> Vec<(String, String)> {
+        self.log_of("browser").await
+    }
+
+    async fn log_of(&self, kind: &str) -> Vec<(String, String)> {
         let Ok(Some(session)) = self.c.session_id().await else {
             return vec![];
         };
         let url = format!("http://127.0.0.1:{}/session/{session}/se/log", self.driver);
         let mut res = match awc::Client::default()
             .post(url)
-            .send_json(&json!({"type": "browser"}))
+            .send_json(&json!({"type": kind}))
             .await
         {
             Ok(res) => res,

@@ -5,6 +5,7 @@
 
 use super::actions::answer;
 use super::browser::{Browser, Driver};
+use super::look::{check, check_showing};
 use crate::common::{TEST_PASSWORD, spawn_app};
 
 async fn register(b: &Browser, name: &str, role: &str) {
@@ -51,6 +52,8 @@ async fn a_teacher_watches_the_class_and_runs_a_game_with_two_students() {
         teacher.wait_text("#live-table tbody", name).await;
     }
 
+    check(&teacher, "teacher").await;
+
     // Ada plays; her row fills in as she answers, without a reload.
     ada.click("#recommended-card .activity", None).await;
     teacher.wait_text("#live-table tbody tr", "Adding Up").await;
@@ -91,11 +94,17 @@ async fn a_teacher_watches_the_class_and_runs_a_game_with_two_students() {
                 &format!("Question {}", question + 1),
             )
             .await;
+            if question == 0 && b.name.ends_with("Ada") {
+                check(b, "play-game").await;
+            }
             answer(b, "game").await;
         }
         // Everyone answered: the reveal comes to the host and to each student.
         teacher.wait_text(".host-question", "The answer").await;
         teacher.shown(".counts li", None).await;
+        if question == 0 {
+            check_showing(&teacher, "teacher-game", Some(".game-box")).await;
+        }
         for b in [&ada, &ben] {
             b.wait_text("[data-screen=game] .score", "Your score").await;
         }
@@ -118,6 +127,7 @@ async fn a_teacher_watches_the_class_and_runs_a_game_with_two_students() {
         .click("#assess-form button[type=submit]", None)
         .await;
     teacher.wait_text("#assessments", "Good work on sums").await;
+    check(&teacher, "teacher-assessment").await;
 
     for b in [ada, ben, teacher] {
         b.quit().await;

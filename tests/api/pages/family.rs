@@ -5,6 +5,7 @@
 
 use super::actions::{play_to_the_end, sign_in};
 use super::browser::Driver;
+use super::look::{check, check_showing};
 use crate::common::{TEST_PASSWORD, spawn_app};
 
 #[actix_web::test]
@@ -42,6 +43,8 @@ async fn a_parent_sees_the_child_play_live_and_sets_the_limits() {
 
     // On the child's device the parent signs in and picks Mia, who plays an activity.
     sign_in(&child, &email, "/play").await;
+    child.shown("#children .child", Some("Mia")).await;
+    check(&child, "play-picker").await;
     child.click("#children .child", Some("Mia")).await;
     child.wait_text("#hello-name", "Mia").await;
     child.click("#recommended-card .activity", None).await;
@@ -56,9 +59,11 @@ async fn a_parent_sees_the_child_play_live_and_sets_the_limits() {
         .await;
     parent.wait_text("#notifications", "Mia finished").await;
     parent.wait_text("#unread", "new").await;
+    check(&parent, "parent").await;
 
     // A limit of 0: the child's page says time is up, kindly.
     parent.click(".child-panel summary", Some("Settings")).await;
+    check_showing(&parent, "parent-settings", Some(".settings-form")).await;
     parent.fill(".settings-form input[name=limit]", "0").await;
     parent
         .click(".settings-form button[type=submit]", None)
@@ -67,12 +72,18 @@ async fn a_parent_sees_the_child_play_live_and_sets_the_limits() {
     child
         .wait_text("[data-screen=timeup] h1", "all for today")
         .await;
+    check(&child, "play-timeup").await;
 
     // The parent gives 15 minutes; the child looks again and plays on.
     parent
         .click(".child-panel .grant button", Some("+15"))
         .await;
-    parent.wait_text(".child-panel .time-today", "left").await;
+    parent
+        .wait_js(
+            "the grant shows",
+            "/1[45] minutes left/.test(document.querySelector('.child-panel .time-today').textContent)",
+        )
+        .await;
     child.click("#check-time", None).await;
     child.wait_text("#hello-name", "Mia").await;
     child.wait_text("#time-left", "minutes left").await;
@@ -81,6 +92,7 @@ async fn a_parent_sees_the_child_play_live_and_sets_the_limits() {
     child.click("#ask-time", None).await;
     child.click("#ask-dialog label.choice", Some("30")).await;
     child.fill("#ask-reason", "to finish the planets").await;
+    check(&child, "play-ask").await;
     child.click("#ask-form button[type=submit]", None).await;
     child.wait_text("#time-banner", "We asked").await;
     parent
@@ -117,6 +129,7 @@ async fn a_parent_sees_the_child_play_live_and_sets_the_limits() {
     parent.wait_text(".settings-form .saved", "Saved").await;
     child.wait_text("[data-screen=downtime] h1", "break").await;
     child.wait_text("#downtime-until", "play again").await;
+    check(&child, "play-downtime").await;
     let settings = parent
         .js("return document.querySelectorAll('.settings-form .window').length")
         .await;

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::actions::{answer, play_to_the_end, sign_in};
 use super::browser::Driver;
+use super::look::check;
 use crate::common::players::stored_seqs;
 use crate::common::proxy::Proxy;
 use crate::common::spawn_app;
@@ -28,6 +29,7 @@ async fn a_student_plays_through_a_cut_connection_and_nothing_is_lost() {
     b.shown("#recommended-card .activity", None).await;
     b.shown("#catalog .activity", None).await;
     let recommended = b.text("#recommended-card .activity-name").await;
+    check(&b, "play-catalog").await;
     b.click("#recommended-card .activity", None).await;
     b.wait_text("[data-screen=question] .activity-title", &recommended)
         .await;
@@ -38,6 +40,7 @@ async fn a_student_plays_through_a_cut_connection_and_nothing_is_lost() {
         .await;
     b.shown("[data-screen=question] .feedback .explanation", None)
         .await;
+    check(&b, "play-feedback").await;
     b.click("#next", None).await;
 
     // The network goes; the page notices, and the child answers anyway.
@@ -73,7 +76,9 @@ async fn a_student_plays_through_a_cut_connection_and_nothing_is_lost() {
     // Through to the end: stars, and the first achievement is celebrated.
     play_to_the_end(&b).await;
     b.wait_text("#celebration", "First Steps").await;
+    check(&b, "play-achievement").await;
     b.click("#celebration-close", None).await;
+    check(&b, "play-stars").await;
 
     // Every answer is stored once, in order: nothing lost, nothing twice.
     let export = app.get("/v1/me/export", Some(&student.access)).await;

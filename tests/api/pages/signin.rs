@@ -1,6 +1,7 @@
 //! Signing in and registering in a real browser; the session outlives the access token.
 
 use super::browser::Driver;
+use super::look::check;
 use crate::common::{TEST_PASSWORD, spawn_app};
 
 #[actix_web::test]
@@ -14,7 +15,14 @@ async fn register_sign_out_sign_in_and_stay_signed_in() {
 
     // A new parent registers from the front page and lands on the family page.
     b.goto("/").await;
+    b.wait_js(
+        "the front page is ready",
+        "document.body.dataset.ready === 'true'",
+    )
+    .await;
+    check(&b, "signin").await;
     b.click("#to-register", None).await;
+    check(&b, "register").await;
     b.fill("#register-name", "Ana").await;
     b.fill("#register-email", &email).await;
     b.fill("#register-password", TEST_PASSWORD).await;
@@ -37,6 +45,11 @@ async fn register_sign_out_sign_in_and_stay_signed_in() {
     b.click("#signin button[type=submit]", None).await;
     b.until("the family page", || async { b.path().await == "/parent" })
         .await;
+    b.wait_js(
+        "the family page settled",
+        "document.body.dataset.sockParent === 'open' && !document.querySelector('#no-notifications').hidden",
+    )
+    .await;
 
     // Without its access token (it lasts 15 minutes), a page still knows who this is: the
     // HttpOnly refresh cookie gets a new one.
