@@ -24,6 +24,7 @@ export class PlayTime {
 
   update(time) {
     this.left = time.left_seconds;
+    $('#ask-time').hidden = !this.asking || time.left_seconds <= 0;
     const el = $('#time-left');
     el.textContent = t('play.time_left', { time: minutesText(time.left_seconds) });
     el.classList.toggle('low', time.left_seconds <= 300);
@@ -41,6 +42,8 @@ export class PlayTime {
   }
 
   timeUp() {
+    // Asking needs a connection, and the server closes it when time is up.
+    $('#ask-time').hidden = true;
     $('#time-banner').hidden = true;
     $('#time-left').textContent = t('play.time_left', { time: minutesText(0) });
     showScreen('timeup');
@@ -50,6 +53,7 @@ export class PlayTime {
   }
 
   downtime(until) {
+    $('#ask-time').hidden = true;
     $('#time-banner').hidden = true;
     $('#downtime-until').textContent = until ? t('play.downtime.until', { when: dateText(until) }) : '';
     showScreen('downtime');
