@@ -41,8 +41,11 @@ impl TokenGate {
             .filter(|(_, at)| at.elapsed() < FRESH_FOR)
             .map(|(v, _)| *v);
         let current = match cached {
-            Some(v) => Some(v),
-            None => {
+            // Versions only grow, so a token newer than the cached version proves the cache
+            // stale (a request that read the old version can store it just after a sign-out
+            // dropped it): read again rather than refuse a fresh sign-in for seconds.
+            Some(v) if ver <= v => Some(v),
+            _ => {
                 let id = user_id.to_string();
                 let found: Option<i32> = db
                     .run(move |conn| {

@@ -17,6 +17,7 @@ pub mod import;
 pub mod next;
 pub mod notifications;
 pub mod openapi;
+pub mod pages;
 pub mod parent_live;
 pub mod play;
 pub mod progress;
@@ -27,11 +28,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::error::{AppError, Code};
 
-/// Everything under `/v1` plus the operational endpoints.
+/// Everything under `/v1`, the operational endpoints and the pages for people.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health::health))
         .route("/metrics", web::get().to(health::metrics_text))
         .configure(openapi::routes)
+        .configure(pages::routes)
         .service(
             web::scope("/v1")
                 .configure(auth::routes)

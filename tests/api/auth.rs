@@ -327,3 +327,41 @@ async fn successful_logins_do_not_count_toward_the_limit() {
         assert_eq!(res.status, StatusCode::OK);
     }
 }
+
+/// A request that read the account's token version just before a sign-out can cache that
+/// old version just after the sign-out dropped it; a token signed in afterwards (a newer
+/// version) must not be refused for the seconds the cache lasts. Simulated exactly: the
+/// version is cached, then raised in the database behind the cache's back.
+#[actix_web::test]
+async fn a_stale_cached_token_version_does_not_refuse_a_newer_token() {
+    use diesel::prelude::*;
+    use studyhub::db::schema::users;
+    let app = spawn_app().await;
+    let parent = app.register("parent").await;
+    assert_eq!(
+        app.get("/v1/auth/me", Some(&parent.access)).await.status,
+        StatusCode::OK
+    );
+    let mut conn = studyhub::db::establish(&app.db.url).unwrap();
+    diesel::update(users::table.find(&parent.id))
+        .set(users::token_version.eq(users::token_version + 1))
+        .execute(&mut conn)
+        .unwrap();
+    let login = app
+        .post(
+            "/v1/auth/login",
+            None,
+            &json!({"email": parent.email, "password": TEST_PASSWORD}),
+        )
+        .await;
+    let fresh = login.body["access_token"].as_str().unwrap();
+    assert_eq!(
+        app.get("/v1/auth/me", Some(fresh)).await.status,
+        StatusCode::OK
+    );
+    // The token of the old version is refused once the database has been read again.
+    assert_eq!(
+        app.get("/v1/auth/me", Some(&parent.access)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}

@@ -21,6 +21,7 @@ mod next;
 mod nodes;
 mod operations;
 mod outages;
+mod pages;
 mod play;
 mod redis_nodes;
 mod redis_outages;

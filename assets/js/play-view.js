@@ -1,0 +1,138 @@
+// What a child sees while playing: the question with big answers, the feedback with its
+// explanation, the stars at the end, and the celebration of an achievement.
+import { $, announce, fill, h, showScreen } from './dom.js';
+import { t } from './strings.js';
+
+// The answer controls for a question: big buttons for choices, a field for numbers and words.
+// `onAnswer(value)` gets a string, a number or a boolean, as the server grades it.
+export function answerControls(question, onAnswer) {
+  const choose = (value) => () => onAnswer(value);
+  if (question.answer_type === 'multiple_choice') {
+    return h('div', { class: 'answers', role: 'group', 'aria-labelledby': 'prompt' },
+      question.options.map((option) => h('button', { type: 'button', class: 'answer', onclick: choose(option) }, option)));
+  }
+  if (question.answer_type === 'true_false') {
+    return h('div', { class: 'answers two', role: 'group', 'aria-labelledby': 'prompt' },
+      h('button', { type: 'button', class: 'answer yes', onclick: choose(true) }, t('play.true')),
+      h('button', { type: 'button', class: 'answer no', onclick: choose(false) }, t('play.false')));
+  }
+  const number = question.answer_type === 'number';
+  const input = h('input', {
+    id: 'typed-answer', name: 'answer', autocomplete: 'off', required: true,
+    inputmode: number ? 'decimal' : 'text', class: 'typed',
+  });
+  return h('form', {
+    class: 'typed-answer',
+    onsubmit: (event) => {
+      event.preventDefault();
+      const text = input.value.trim();
+      if (!text) return input.focus();
+      const value = number && Number.isFinite(Number(text.replace(',', '.'))) ? Number(text.replace(',', '.')) : text;
+      onAnswer(value);
+    },
+  },
+  h('label', { for: 'typed-answer' }, t(number ? 'play.type_number' : 'play.type_word')),
+  input,
+  h('button', { type: 'submit', class: 'primary big' }, t('play.check')));
+}
+
+function setDisabled(root, disabled) {
+  for (const el of root.querySelectorAll('button.answer, .typed-answer input, .typed-answer button')) {
+    el.disabled = disabled;
+  }
+}
+
+// The question screen for `question` (index of total), answered through `onAnswer`.
+export function showQuestion({ title, question, index, total, onAnswer, onLeave }) {
+  const screen = $('[data-screen=question]');
+  fill(screen,
+    h('p', { class: 'activity-title' }, title),
+    h('p', { class: 'progress-text', id: 'progress-text' }, t('play.progress', { n: index + 1, total })),
+    h('div', {
+      class: 'progress', role: 'progressbar', 'aria-labelledby': 'progress-text',
+      'aria-valuemin': '0', 'aria-valuemax': String(total), 'aria-valuenow': String(index),
+    }, h('span', { class: 'progress-fill' })),
+    h('h1', { id: 'prompt', class: 'prompt' }, question.prompt),
+    question.image_url ? h('img', { class: 'question-image', src: question.image_url, alt: '' }) : null,
+    answerControls(question, (value) => {
+      setDisabled(screen, true);
+      fill(screen.querySelector('.feedback'), h('p', { class: 'checking' }, t('play.checking')));
+      onAnswer(value);
+    }),
+    h('div', { class: 'feedback', role: 'status', 'aria-live': 'polite' }),
+    h('p', { class: 'leave' }, h('button', { type: 'button', class: 'link', onclick: onLeave }, t('play.leave'))),
+  );
+  screen.querySelector('.progress-fill').style.width = `${(index / Math.max(total, 1)) * 100}%`;
+  showScreen('question');
+  screen.querySelector('.answer, .typed')?.focus();
+}
+
+function answerText(value) {
+  if (value === true) return t('play.true');
+  if (value === false) return t('play.false');
+  return String(value);
+}
+
+// The feedback for the answer just given, with the explanation and the way on.
+export function showFeedback(msg, { onNext, last }) {
+  const screen = $('[data-screen=question]');
+  const box = screen.querySelector('.feedback');
+  if (!box) return;
+  setDisabled(screen, true);
+  const next = h('button', { type: 'button', class: 'primary big', id: 'next', onclick: onNext }, t(last ? 'play.see_stars' : 'play.next'));
+  box.className = `feedback ${msg.correct ? 'right' : 'wrong'}`;
+  fill(box,
+    h('p', { class: 'verdict' }, msg.correct ? t('play.right') : t('play.wrong', { answer: answerText(msg.correct_answer) })),
+    msg.explanation ? h('p', { class: 'explanation' }, msg.explanation) : null,
+    next,
+  );
+  next.focus();
+}
+
+// The end of an activity: stars, accuracy, and where to go next.
+export function showDone(msg, { onNext, onCatalog, nextTitle }) {
+  const screen = $('[data-screen=done]');
+  const stars = msg.stars ?? 0;
+  fill(screen,
+    h('h1', {}, t(stars >= 3 ? 'play.done.amazing' : 'play.done.title')),
+    h('p', { class: 'stars', role: 'img', 'aria-label': t('play.stars', { n: stars }) },
+      [1, 2, 3].map((n) => h('span', { class: n <= stars ? 'star on' : 'star', 'aria-hidden': 'true' }, '★'))),
+    h('p', { class: 'score' }, t('play.done.score', {
+      correct: msg.questions_correct, total: msg.questions_total, accuracy: Math.round(msg.accuracy),
+    })),
+    h('div', { class: 'actions' },
+      nextTitle ? h('button', { type: 'button', class: 'primary big', onclick: onNext }, t('play.done.next', { title: nextTitle })) : null,
+      h('button', { type: 'button', class: 'big', onclick: onCatalog }, t('play.done.catalog'))),
+  );
+  showScreen('done');
+  announce(t('play.stars', { n: stars }));
+}
+
+const cheers = [];
+const TROPHY = new URL('../trophy.svg', import.meta.url).href;
+
+// A celebration for an unlocked achievement (a modal dialog: Escape or the button closes
+// it); several in a row are shown one after the other.
+export function celebrate(achievement) {
+  const dialog = $('#celebration');
+  if (dialog.open) {
+    cheers.push(achievement);
+    return;
+  }
+  if (!dialog.dataset.wired) {
+    dialog.dataset.wired = 'true';
+    dialog.addEventListener('close', () => {
+      if (cheers.length) setTimeout(() => celebrate(cheers.shift()), 300);
+    });
+  }
+  $('#celebration-title').textContent = t('play.achievement.title', { title: achievement.title });
+  $('#celebration-text').textContent = achievement.description ?? '';
+  $('#celebration-points').textContent = achievement.reward_points
+    ? t('play.achievement.points', { n: achievement.reward_points }) : '';
+  // The achievement's badge, or a trophy when it has none (or it does not load).
+  const img = h('img', { src: achievement.badge_icon_url || TROPHY, alt: '' });
+  img.addEventListener('error', () => { img.src = TROPHY; }, { once: true });
+  $('#celebration-badge').replaceChildren(img);
+  dialog.showModal();
+  announce(t('play.achievement.title', { title: achievement.title }), true);
+}

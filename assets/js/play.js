@@ -1,0 +1,347 @@
+// /play: a student plays, or a parent picks which child plays on this device. Everything
+// live goes over one play socket; a dropped one comes back by itself and the session picks
+// up where it was, sending again the answers the server had not saved.
+import { get, post } from './api.js';
+import { $, announce, errorText, h, showScreen } from './dom.js';
+import { GamePlayer } from './play-game.js';
+import { PlaySession } from './play-session.js';
+import { PlayTime } from './play-time.js';
+import { celebrate, showDone, showFeedback, showQuestion } from './play-view.js';
+import { signedIn, toSignIn } from './shell.js';
+import { LiveSocket } from './socket.js';
+import { t } from './strings.js';
+
+const CHILD_KEY = 'studyhub.play.child';
+let learner = null;
+let socket = null;
+let session = null;
+let time = null;
+let game = null;
+let catalog = [];
+let recommended = null;
+let openSession = null;
+let pendingStart = null; // an activity to start once the socket is back
+let wantPlay = false; // the child asked to start or continue: show the question on `started`
+let showing = null; // the id of the question on screen
+let finished = null; // `completed` of the session on screen, shown when the child moves on
+const later = []; // achievements unlocked during a question, celebrated with the stars
+let resting = null; // 'timeup' or 'downtime' since the last hello
+
+const send = (frame) => socket?.send(frame) ?? false;
+
+async function main() {
+  const who = await signedIn(['parent', 'student']);
+  $('#ask-dialog-close')?.addEventListener('click', () => $('#ask-dialog').close());
+  $('#celebration-close').addEventListener('click', () => $('#celebration').close());
+  $('#join-game').addEventListener('submit', joinGame);
+  $('#replaced-resume').addEventListener('click', () => { socket.start(); showScreen('catalog'); });
+  time = new PlayTime({ send, recheck: () => socket?.start() });
+  if (who.user.role === 'student') {
+    $('#join-class').hidden = false;
+    $('#join-class form').addEventListener('submit', joinClass);
+    return play(who.learner);
+  }
+  const children = who.children ?? [];
+  const wanted = new URLSearchParams(location.search).get('child') ?? localStorage.getItem(CHILD_KEY);
+  const chosen = children.find((c) => c.id === wanted);
+  $('#switch-child').addEventListener('click', () => pick(children));
+  $('#switch-child').hidden = false;
+  if (chosen) return play(chosen);
+  return pick(children);
+}
+
+function pick(children) {
+  stop();
+  const list = $('#children');
+  list.replaceChildren(...children.map((child) => h('li', {},
+    h('button', { type: 'button', class: 'child big', onclick: () => play(child) },
+      h('span', { class: 'avatar', 'aria-hidden': 'true' }, child.name.slice(0, 1).toUpperCase()),
+      child.name))));
+  $('#no-children').hidden = children.length > 0;
+  showScreen('picker');
+}
+
+function stop() {
+  socket?.stop();
+  socket = null;
+  time?.cancelRecheck();
+}
+
+async function play(who) {
+  stop();
+  learner = who;
+  if (learner.parent_id) localStorage.setItem(CHILD_KEY, learner.id);
+  // A parent's device says who plays; a student's own name is already in the header.
+  $('#learner-name').textContent = learner.parent_id ? learner.name : '';
+  $('#hello-name').textContent = t('play.hello', { name: learner.name });
+  time.canAsk = Boolean(learner.parent_id);
+  session = new PlaySession(learner.id, send);
+  session.restore();
+  game = new GamePlayer({ session, send, onLeave: backToCatalog });
+  showScreen('loading', { focus: false });
+  socket = new LiveSocket({
+    name: 'play',
+    path: '/v1/play',
+    params: { learner_id: learner.id },
+    learnerId: learner.id,
+    onMessage,
+    onClosed,
+    onSignedOut: toSignIn,
+  }).start();
+  await loadCatalog();
+  const code = new URLSearchParams(location.search).get('game');
+  if (code && !session.id) game.join(code);
+}
+
+async function loadCatalog() {
+  const age = learner.age ? `&age=${learner.age}` : '';
+  try {
+    const [list, next] = await Promise.all([
+      get(`/v1/activities?limit=200${age}`),
+      get(`/v1/learners/${learner.id}/next`).catch(() => null),
+    ]);
+    catalog = list;
+    recommended = next;
+  } catch (e) {
+    $('#catalog').replaceChildren(h('p', { class: 'notice' }, errorText(e)));
+    return;
+  }
+  renderCatalog();
+}
+
+const titleOf = (id) => catalog.find((a) => a.id === id)?.title ?? id;
+
+function activityCard(activity, { big = false } = {}) {
+  return h('button', {
+    type: 'button', class: big ? 'activity big recommended' : 'activity',
+    onclick: () => start(activity.id), dataset: { activity: activity.id },
+  },
+  h('span', { class: 'activity-name' }, activity.title),
+  h('span', { class: 'activity-meta' }, t('play.activity_meta', {
+    category: t(`category.${activity.category}`) === `category.${activity.category}` ? activity.category : t(`category.${activity.category}`),
+    n: activity.question_count,
+  })));
+}
+
+function renderCatalog() {
+  const rec = recommended && catalog.find((a) => a.id === recommended.activity_id);
+  $('#recommended').hidden = !rec;
+  if (rec) {
+    $('#recommended-reason').textContent = t(`next.${recommended.reason}`);
+    $('#recommended-card').replaceChildren(activityCard(rec, { big: true }));
+  }
+  const cont = $('#continue');
+  cont.replaceChildren();
+  const mine = session.id && !session.game && !session.done;
+  const open = mine ? (session.activity?.id ?? openSession?.activity_id) : openSession?.activity_id;
+  if (open) {
+    cont.append(h('button', { type: 'button', class: 'primary big', onclick: continueSession },
+      t('play.continue', { title: titleOf(open) })));
+  }
+  const groups = new Map();
+  for (const a of catalog) {
+    if (!groups.has(a.category)) groups.set(a.category, []);
+    groups.get(a.category).push(a);
+  }
+  $('#catalog').replaceChildren(...[...groups].map(([category, list]) => h('section', { class: 'category' },
+    h('h3', {}, t(`category.${category}`) === `category.${category}` ? category : t(`category.${category}`)),
+    h('div', { class: 'activities' }, list.map((a) => activityCard(a))))));
+}
+
+function backToCatalog(message) {
+  renderCatalog();
+  showScreen('catalog');
+  while (later.length) celebrate(later.shift());
+  if (message) {
+    $('#catalog-message').textContent = message;
+    announce(message);
+  }
+}
+
+function start(activityId) {
+  $('#catalog-message').textContent = '';
+  wantPlay = true;
+  finished = null;
+  if (!send({ type: 'start', activity_id: activityId })) {
+    $('#catalog-message').textContent = t('play.starting_soon');
+    pendingStart = activityId; // sent by the hello handler
+  }
+}
+
+function continueSession() {
+  wantPlay = true;
+  if (!session.id || session.done || session.game) {
+    session.clear();
+    session.id = openSession.session_id;
+  }
+  send(session.rejoinFrame());
+}
+
+// The next question of the session; after the last one, the stars.
+function nextQuestion() {
+  const question = session.activity && !session.done ? session.current() : null;
+  if (!question) {
+    showing = null;
+    if (finished) done(finished);
+    return;
+  }
+  showing = question.id;
+  const questions = session.activity.questions;
+  showQuestion({
+    title: session.activity.title,
+    question,
+    index: questions.indexOf(question),
+    total: questions.length,
+    onAnswer: (value) => session.answer(question.id, value),
+    onLeave: () => { showing = null; backToCatalog(); },
+  });
+}
+
+function onMessage(msg) {
+  if (time.handle(msg) || game.handle(msg)) return;
+  switch (msg.type) {
+    case 'hello':
+      time.update(msg.time);
+      openSession = msg.open_session;
+      // Back from a resting screen, unless the server says at once that it still holds
+      // (`time_up` or `downtime` follow the hello then).
+      resting = null;
+      setTimeout(() => {
+        if (!resting && ['loading', 'timeup', 'downtime', 'replaced'].includes(document.body.dataset.view)) {
+          backToCatalog();
+        }
+      }, msg.time.left_seconds > 0 ? 300 : 3000);
+      if (session.rejoinFrame()) {
+        send(session.rejoinFrame());
+      } else if (pendingStart) {
+        send({ type: 'start', activity_id: pendingStart });
+        pendingStart = null;
+      }
+      break;
+    case 'started':
+      session.started(msg);
+      // After a reconnect the question on screen stays: its feedback comes from the resend.
+      if (wantPlay || (document.body.dataset.view === 'question' && !showing)) {
+        wantPlay = false;
+        nextQuestion();
+      }
+      break;
+    case 'feedback':
+      if (!session.gotFeedback(msg)) break;
+      if (session.game) {
+        game.feedback(msg);
+      } else if (msg.question_id === showing) {
+        showFeedback(msg, { onNext: nextQuestion, last: !session.current() });
+      }
+      break;
+    case 'saved':
+      session.saved(msg);
+      break;
+    case 'completed':
+      if (msg.session_id !== session.id || session.done) break;
+      session.finish();
+      openSession = null;
+      // Shown when the child leaves the last feedback (or at once if none is on screen).
+      finished = msg;
+      if (!showing) done(msg);
+      break;
+    case 'achievement':
+      // Not over a question: kept for the stars screen.
+      if (document.body.dataset.view === 'question') later.push(msg.achievement);
+      else celebrate(msg.achievement);
+      break;
+    case 'time_up':
+      resting = 'timeup';
+      time.timeUp();
+      break;
+    case 'downtime':
+      resting = 'downtime';
+      time.downtime(msg.until);
+      break;
+    case 'error':
+      onError(msg);
+      break;
+    default:
+      break;
+  }
+}
+
+async function done(msg) {
+  finished = null;
+  showing = null;
+  const next = await get(`/v1/learners/${learner.id}/next`).catch(() => null);
+  recommended = next;
+  if (document.body.dataset.view === 'game') return;
+  showDone(msg, {
+    nextTitle: next ? titleOf(next.activity_id) : null,
+    onNext: () => start(next.activity_id),
+    onCatalog: () => backToCatalog(),
+  });
+  while (later.length) celebrate(later.shift());
+}
+
+function onError(msg) {
+  switch (msg.code) {
+    case 'time_up':
+      time.timeUp();
+      break;
+    case 'downtime':
+      time.downtime(msg.until);
+      break;
+    case 'bad_seq':
+      // Out of step with the server: pick the session up again, which sends what is missing.
+      setTimeout(() => send(session.rejoinFrame()), 300);
+      break;
+    case 'busy':
+    case 'storage_unavailable':
+    case 'rate_limited':
+      if (msg.seq) session.retryLater(msg.seq, msg.retry_after_ms);
+      break;
+    case 'not_saved':
+      if (msg.seq) session.drop(msg.seq);
+      break;
+    case 'no_session':
+      session.clear();
+      backToCatalog();
+      break;
+    case 'unknown_activity':
+      backToCatalog(t('error.unknown_activity'));
+      break;
+    default:
+      break;
+  }
+}
+
+function onClosed(code) {
+  if (code === 4001) {
+    resting = 'timeup';
+    time.timeUp();
+  } else if (code === 4002) {
+    resting = 'downtime';
+    if (document.body.dataset.view !== 'downtime') time.downtime(null);
+  } else if (code === 4009) {
+    showScreen('replaced');
+  }
+}
+
+async function joinGame(event) {
+  event.preventDefault();
+  const code = new FormData(event.target).get('game').toString().trim();
+  if (!code) return;
+  game.join(code);
+}
+
+async function joinClass(event) {
+  event.preventDefault();
+  const form = event.target;
+  const status = form.querySelector('.form-error');
+  try {
+    const joined = await post('/v1/classes/join', { join_code: new FormData(form).get('join_code').toString().trim() });
+    status.textContent = t('play.joined_class', { name: joined.name });
+    form.reset();
+  } catch (e) {
+    status.textContent = errorText(e);
+  }
+}
+
+main();

@@ -1,0 +1,47 @@
+// What every signed-in page shares: the strings, who is signed in, the header, signing out.
+import { me, signOut } from './api.js';
+import { $, h } from './dom.js';
+import { applyStrings, t } from './strings.js';
+
+export function homeOf(role) {
+  return { parent: '/parent', teacher: '/teacher', student: '/play' }[role] ?? '/docs/';
+}
+
+export function toSignIn() {
+  const next = encodeURIComponent(location.pathname + location.search);
+  location.replace(`/?next=${next}`);
+}
+
+// Resolves with `{user, learner?, children?}` when someone of `roles` is signed in; otherwise
+// goes to the sign-in page (or says whose page this is) and never resolves.
+export async function signedIn(roles) {
+  applyStrings();
+  let who = null;
+  try {
+    who = await me();
+  } catch {
+    $('#main').replaceChildren(h('p', { class: 'notice', role: 'alert' }, t('error.network')));
+    return new Promise(() => {});
+  }
+  if (!who) {
+    toSignIn();
+    return new Promise(() => {});
+  }
+  $('#who').textContent = who.user.name;
+  $('#sign-out').hidden = false;
+  $('#sign-out').addEventListener('click', async () => {
+    try {
+      await signOut();
+    } finally {
+      location.assign('/');
+    }
+  });
+  if (!roles.includes(who.user.role)) {
+    $('#main').replaceChildren(
+      h('h1', {}, t('shell.wrong_page')),
+      h('p', {}, h('a', { href: homeOf(who.user.role) }, t('shell.go_home'))),
+    );
+    return new Promise(() => {});
+  }
+  return who;
+}

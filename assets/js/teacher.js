@@ -1,0 +1,60 @@
+// /teacher: the teacher's classes. Pick one to see it live, run a class game, follow the
+// week's progress and write assessments; or make a new class with its join code.
+import { get, post } from './api.js';
+import { $, announce, fill, formValues, h, showFormError } from './dom.js';
+import { signedIn } from './shell.js';
+import { ClassPanel } from './teacher-class.js';
+import { t } from './strings.js';
+
+const titles = new Map();
+let activities = [];
+let classes = [];
+let current = null;
+
+function tabs() {
+  fill($('#class-tabs'), classes.map((k) => h('button', {
+    type: 'button', 'aria-pressed': String(current?.klass.id === k.id), onclick: () => open(k),
+  }, k.name)));
+  $('#no-classes').hidden = classes.length > 0;
+}
+
+async function open(klass) {
+  current?.close();
+  current = new ClassPanel(klass, titles, activities);
+  fill($('#class-view'), current.el);
+  tabs();
+  await current.open();
+  const heading = $('#class-title');
+  heading.setAttribute('tabindex', '-1');
+  heading.focus();
+}
+
+async function create(event) {
+  event.preventDefault();
+  const form = event.target;
+  showFormError(form, null);
+  const v = formValues(form);
+  try {
+    const klass = await post('/v1/classes', { name: v.name, subject: v.subject || undefined });
+    form.reset();
+    classes.push(klass);
+    announce(t('teacher.created', { name: klass.name, code: klass.join_code }));
+    await open(klass);
+  } catch (e) {
+    showFormError(form, e);
+  }
+}
+
+async function main() {
+  await signedIn(['teacher']);
+  $('#new-class').addEventListener('submit', create);
+  [activities, classes] = await Promise.all([
+    get('/v1/activities?limit=200').catch(() => []),
+    get('/v1/classes'),
+  ]);
+  for (const a of activities) titles.set(a.id, a.title);
+  tabs();
+  if (classes.length) await open(classes[0]);
+}
+
+main();

@@ -1,0 +1,11 @@
+//! The pages for people (`/`, `/play`, `/parent`, `/teacher`): how they are served, and what
+//! people do with them in a real browser (see `pages/browser.rs`).
+
+mod actions;
+mod browser;
+mod classroom;
+mod family;
+mod look;
+mod play;
+mod serving;
+mod signin;

@@ -1,0 +1,52 @@
+//! What people do on the pages, as steps the scenarios share.
+
+use super::browser::Browser;
+use crate::common::TEST_PASSWORD;
+
+/// Signs in on the front page (opened with `next` to come back to).
+pub async fn sign_in(b: &Browser, email: &str, then: &str) {
+    b.goto(&format!("/?next={}", then.replace('/', "%2F")))
+        .await;
+    b.fill("#signin-email", email).await;
+    b.fill("#signin-password", TEST_PASSWORD).await;
+    b.click("#signin button[type=submit]", None).await;
+    b.until(&format!("{then} after signing in"), || async {
+        b.path().await == then
+    })
+    .await;
+}
+
+/// Answers the question on screen (the first choice, or a typed 7) without waiting for
+/// the feedback; returns its prompt.
+pub async fn answer(b: &Browser, screen: &str) -> String {
+    let prompt_css = format!("[data-screen={screen}] .prompt");
+    let prompt = b.shown(&prompt_css, None).await.text().await.unwrap();
+    let typed = format!("[data-screen={screen}] .typed-answer input");
+    if b.find_shown(&typed, None).await.is_some() {
+        b.fill(&typed, "7").await;
+        b.click(
+            &format!("[data-screen={screen}] .typed-answer button"),
+            None,
+        )
+        .await;
+    } else {
+        b.click(&format!("[data-screen={screen}] .answers .answer"), None)
+            .await;
+    }
+    prompt
+}
+
+/// Answers every question of the activity on screen, through to the stars.
+pub async fn play_to_the_end(b: &Browser) {
+    loop {
+        answer(b, "question").await;
+        b.shown("[data-screen=question] .feedback .verdict", None)
+            .await;
+        let next = b.text("#next").await;
+        b.click("#next", None).await;
+        if next.contains("stars") {
+            break;
+        }
+    }
+    b.shown("[data-screen=done] .stars", None).await;
+}
