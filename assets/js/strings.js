@@ -141,7 +141,7 @@ const en = {
   'parent.grant_minutes': '+{n} min',
   'parent.granted': '{name} got {time} more today.',
   'parent.week': 'This week',
-  'parent.week_summary': '{activities} activities, {minutes} minutes learning, {accuracy}% right.',
+  'parent.week_summary': 'Activities finished: {activities} · minutes learning: {minutes} · {accuracy}% right.',
   'parent.week_summary_none': 'Nothing played yet this week.',
   'parent.chart_title': 'Minutes learning per day',
   'parent.day_minutes': '{day}: {n} minutes',
