@@ -200,6 +200,11 @@ impl Engine {
         self.flush.backlog()
     }
 
+    /// The group commit's load: whether answers would be refused now, and for how long.
+    pub fn load(&self) -> crate::flusher::Load {
+        self.flush.load().clone()
+    }
+
     /// Learners with a live actor on this node.
     pub fn live_learners(&self) -> usize {
         self.learners.len()

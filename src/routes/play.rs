@@ -130,10 +130,12 @@ pub async fn play(
             return;
         }
         let actor = addr.clone();
-        socket::run("play", session, stream, rx, signals, move |text| {
+        let load = Some(state.engine.load());
+        socket::run("play", session, stream, rx, signals, load, move |text| {
             let msg = socket::parse_frame::<ClientMsg>(text)?;
-            actor.do_send(FromClient { conn_id, msg });
-            Ok(())
+            // Awaited by the socket: a learner that is behind slows its reads (bounded mailbox).
+            let handled = actor.send(FromClient { conn_id, msg });
+            Ok(Some(Box::pin(async move { handled.await.is_ok() })))
         })
         .await;
         addr.do_send(Disconnect { conn_id });

@@ -19,6 +19,7 @@ mod migrations;
 mod next;
 mod operations;
 mod outages;
+mod overload;
 mod play;
 mod redis_nodes;
 mod redis_outages;

@@ -75,6 +75,9 @@ pub struct LearnerActor {
     game: Option<game::GameLink>,
     /// Completions, for the next activity (read once when first asked).
     played: next::Played,
+    /// The seq last refused as busy (session, seq): answers pipelined behind it are refused
+    /// alike until it comes again.
+    shed: Option<(String, i64)>,
 }
 
 impl LearnerActor {
@@ -126,6 +129,7 @@ impl LearnerActor {
             empty_since: Some(now),
             game: None,
             played: next::Played::default(),
+            shed: None,
         }
     }
 
