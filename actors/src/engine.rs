@@ -12,10 +12,11 @@ use crate::bus::{Bus, LiveEvent};
 use crate::classes::ClassMonitor;
 use crate::flusher::{FlushConfig, FlushHandle};
 use crate::learner::{Grant, LearnerActor, Refresh, Settings, TimeRequestAnswered};
+use crate::loader::Loader;
 use crate::parents::ParentNotifier;
 use crate::screen_time::{local_date, parse_tz};
 use crate::session::LiveSession;
-use crate::store::{ContentSource, SessionStatus, Store, StoreError};
+use crate::store::{ContentSource, LearnerStart, SessionStatus, Store, StoreError};
 
 #[derive(Debug, Clone, Copy)]
 pub struct EngineConfig {
@@ -120,6 +121,8 @@ pub struct Engine {
     pub(crate) content: Arc<dyn ContentSource>,
     pub(crate) flush: FlushHandle,
     pub(crate) config: EngineConfig,
+    /// Reads learners' starts in batches.
+    loader: Loader,
     learners: Registry<LearnerActor>,
     pub(crate) parents: Registry<ParentNotifier>,
     pub(crate) classes: Registry<ClassMonitor>,
@@ -173,6 +176,7 @@ impl Engine {
     ) -> Arc<Self> {
         let flush = FlushHandle::start(store.clone(), config.flush);
         Arc::new(Self {
+            loader: Loader::start(store.clone()),
             store,
             content,
             flush,
@@ -226,17 +230,19 @@ impl Engine {
         }
         // Changes that arrive while this start loads are noted, so that none is lost.
         let raced = self.racing(learner_id);
-        let profile = self
-            .store
-            .load_learner(learner_id)
+        let LearnerStart {
+            profile,
+            today,
+            used,
+            open_session,
+        } = self
+            .loader
+            .load(learner_id)
             .await?
             .ok_or(EngineError::UnknownLearner)?;
         let tz = parse_tz(&profile.timezone);
-        let now = Utc::now();
-        let today = local_date(tz, now);
-        let used = self.store.load_screen_time(learner_id, today).await?;
         let mut session = None;
-        if let Some(snapshot) = self.store.open_session(learner_id).await?
+        if let Some(snapshot) = open_session
             && snapshot.status == SessionStatus::Open
             && let Some(activity) = self.content.activity(&snapshot.activity_id).await?
         {

@@ -12,6 +12,7 @@ pub mod engine;
 pub mod flusher;
 pub mod game;
 pub mod learner;
+mod loader;
 pub mod memory;
 pub mod next;
 pub mod parents;

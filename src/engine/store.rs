@@ -17,6 +17,7 @@ use crate::on_backend;
 use studyhub_actors::achievements::{Completion as HistoryCompletion, History};
 
 mod refusals;
+mod starts;
 pub mod time_requests;
 
 /// Points a completed activity earns per star (achievements add their own reward points).
@@ -102,6 +103,11 @@ fn snapshot(conn: &mut DbConnection, row: SessionRow) -> QueryResult<SessionSnap
         .order(answers::seq.asc())
         .select((answers::seq, answers::question_id, answers::correct))
         .load(conn)?;
+    Ok(snapshot_of(row, saved))
+}
+
+/// A session row with its saved answers `(seq, question_id, correct)`, in seq order.
+fn snapshot_of(row: SessionRow, saved: Vec<(i32, String, bool)>) -> SessionSnapshot {
     // In seq order; a hole is an answer the database refused for good (a dead letter).
     let answers = saved
         .into_iter()
@@ -113,7 +119,7 @@ fn snapshot(conn: &mut DbConnection, row: SessionRow) -> QueryResult<SessionSnap
             })
         })
         .collect();
-    Ok(SessionSnapshot {
+    SessionSnapshot {
         session_id: row.id,
         learner_id: row.learner_id,
         activity_id: row.activity_id,
@@ -126,7 +132,7 @@ fn snapshot(conn: &mut DbConnection, row: SessionRow) -> QueryResult<SessionSnap
         stars: row.stars.map(|s| s.clamp(0, 3) as u8),
         duration_seconds: row.duration_seconds.map(|d| d.max(0) as u64),
         answers,
-    })
+    }
 }
 
 fn naive(t: DateTime<Utc>) -> chrono::NaiveDateTime {
@@ -656,6 +662,14 @@ impl Store for DieselStore {
                 downtime: time_requests::parse_downtime(downtime.as_deref()),
             }))
         })
+    }
+
+    fn load_starts(
+        &self,
+        learner_ids: Vec<String>,
+        at: DateTime<Utc>,
+    ) -> StoreFuture<Vec<LearnerStart>> {
+        self.run(move |conn| starts::load_starts(conn, &learner_ids, at))
     }
 
     fn load_screen_time(&self, learner_id: &str, date: NaiveDate) -> StoreFuture<ScreenTimeToday> {

@@ -25,5 +25,6 @@ mod redis_nodes;
 mod redis_outages;
 mod rest;
 mod shutdown;
+mod starts;
 mod storage_outages;
 mod time_requests;
