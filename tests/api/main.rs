@@ -26,5 +26,6 @@ mod redis_outages;
 mod rest;
 mod shutdown;
 mod starts;
+mod tickets;
 mod storage_outages;
 mod time_requests;
