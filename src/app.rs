@@ -140,6 +140,7 @@ impl Application {
             content,
             cipher,
             jwt: JwtKeys::new(settings.jwt_secret.expose_secret()),
+            tickets: crate::auth::tickets::Tickets::new(settings.jwt_secret.expose_secret()),
             settings: settings.clone(),
             db,
             login_limiter,
@@ -153,7 +154,7 @@ impl Application {
 
         crate::backup::schedule::spawn(state.clone(), backup_redis);
 
-        let listener = TcpListener::bind(&settings.raw.bind)
+        let listener = listen(&settings.raw.bind)
             .with_context(|| format!("cannot bind {}", settings.raw.bind))?;
         let port = listener.local_addr()?.port();
         let server_state = state.clone();
@@ -240,6 +241,30 @@ impl Application {
     pub fn into_server(self) -> Server {
         self.server
     }
+}
+
+/// Connections the kernel may hold for us before they are accepted. The standard library
+/// listens with 128: when thousands of clients reconnect at once (a restart), the rest of
+/// their connects were dropped and retried a second or more later.
+const ACCEPT_BACKLOG: i32 = 4096;
+
+/// Binds the HTTP listener with a deep accept queue (see [`ACCEPT_BACKLOG`]; the kernel caps
+/// it at `net.core.somaxconn`) and `SO_REUSEADDR`, so a restarted node can bind its port
+/// while the old one's connections linger in TIME_WAIT.
+fn listen(bind: &str) -> std::io::Result<TcpListener> {
+    use std::net::ToSocketAddrs;
+    let addr = bind.to_socket_addrs()?.next().ok_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, "no address to bind")
+    })?;
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(ACCEPT_BACKLOG)?;
+    Ok(socket.into())
 }
 
 fn cors(origins: &[String]) -> Cors {

@@ -59,6 +59,9 @@ pub struct RawConfig {
     pub flush_max_batch: usize,
     /// Answers that may wait for the database (while it is away) before new ones are refused.
     pub answer_buffer_max: usize,
+    /// Items that may wait for the group commit while the database takes writes; past it new
+    /// answers are refused as `busy` (the database is slower than the answers coming in).
+    pub flush_queue_max: usize,
     /// How long a learner's live state stays in memory after the last connection closed.
     pub learner_linger_secs: u64,
     /// Screen time stops counting this many seconds after the learner last did something.
@@ -94,6 +97,7 @@ impl Default for RawConfig {
             flush_window_ms: 50,
             flush_max_batch: 2_000,
             answer_buffer_max: 200_000,
+            flush_queue_max: 5_000,
             learner_linger_secs: 120,
             screen_time_idle_secs: 60,
             register_limit_per_hour: 10,

@@ -35,6 +35,9 @@ pub enum ErrorKind {
     RateLimited { retry_after_secs: u64 },
     /// 503: a dependency (database, store) is down.
     Unavailable,
+    /// 503 with `Retry-After` (seconds, rounded up): past capacity, nothing was kept; send
+    /// it again after `retry_after_ms` (also in `details`).
+    Busy { retry_after_ms: u64 },
     /// 500: a bug or an unexpected failure. Never used for bad input.
     Internal,
 }
@@ -330,7 +333,7 @@ impl ResponseError for AppError {
             ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorKind::Validation => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorKind::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorKind::Unavailable | ErrorKind::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -346,6 +349,12 @@ impl ResponseError for AppError {
             res.insert_header((
                 header::RETRY_AFTER,
                 HeaderValue::from((*retry_after_secs).max(1)),
+            ));
+        }
+        if let ErrorKind::Busy { retry_after_ms } = &self.kind {
+            res.insert_header((
+                header::RETRY_AFTER,
+                HeaderValue::from(retry_after_ms.div_ceil(1000).max(1)),
             ));
         }
         if let ErrorKind::MethodNotAllowed { allow } = &self.kind

@@ -17,6 +17,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: Db,
     pub jwt: JwtKeys,
+    /// Realtime tickets: signed, spent once.
+    pub tickets: crate::auth::tickets::Tickets,
     pub login_limiter: SharedLimiter,
     /// Whether an access token's account still accepts it.
     pub token_gate: Arc<crate::auth::gate::TokenGate>,

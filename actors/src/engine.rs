@@ -13,11 +13,12 @@ use crate::classes::ClassMonitor;
 use crate::flusher::{FlushConfig, FlushHandle};
 use crate::learner::LearnerStatus;
 use crate::learner::{Grant, LearnerActor, Refresh, Settings, TimeRequestAnswered};
+use crate::loader::Loader;
 use crate::parents::ParentNotifier;
 use crate::screen_time::{local_date, parse_tz};
 use crate::session::LiveSession;
 use crate::shared::Shared;
-use crate::store::{ContentSource, SessionStatus, Store, StoreError};
+use crate::store::{ContentSource, LearnerStart, SessionStatus, Store, StoreError};
 
 #[derive(Debug, Clone, Copy)]
 pub struct EngineConfig {
@@ -122,6 +123,8 @@ pub struct Engine {
     pub(crate) content: Arc<dyn ContentSource>,
     pub(crate) flush: FlushHandle,
     pub(crate) config: EngineConfig,
+    /// Reads learners' starts in batches.
+    loader: Loader,
     learners: Registry<LearnerActor>,
     pub(crate) parents: Registry<ParentNotifier>,
     pub(crate) classes: Registry<ClassMonitor>,
@@ -177,6 +180,7 @@ impl Engine {
     ) -> Arc<Self> {
         let flush = FlushHandle::start(store.clone(), config.flush);
         Arc::new(Self {
+            loader: Loader::start(store.clone()),
             store,
             content,
             flush,
@@ -205,6 +209,11 @@ impl Engine {
         self.flush.backlog()
     }
 
+    /// The group commit's load: whether answers would be refused now, and for how long.
+    pub fn load(&self) -> crate::flusher::Load {
+        self.flush.load().clone()
+    }
+
     /// Learners with a live actor on this node.
     pub fn live_learners(&self) -> usize {
         self.learners.len()
@@ -226,15 +235,18 @@ impl Engine {
         }
         // Changes that arrive while this start loads are noted, so that none is lost.
         let raced = self.racing(learner_id);
-        let profile = self
-            .store
-            .load_learner(learner_id)
+        let LearnerStart {
+            profile,
+            today,
+            used,
+            open_session,
+        } = self
+            .loader
+            .load(learner_id)
             .await?
             .ok_or(EngineError::UnknownLearner)?;
         let tz = parse_tz(&profile.timezone);
-        let now = Utc::now();
-        let today = local_date(tz, now);
-        let mut used = self.store.load_screen_time(learner_id, today).await?;
+        let mut used = used;
         // Other nodes' seconds not stored yet.
         if let Some(shared) = self.shared()
             && let Some(total) = shared.used(learner_id, today).await
@@ -242,7 +254,7 @@ impl Engine {
             used.used_seconds = used.used_seconds.max(total);
         }
         let mut session = None;
-        if let Some(snapshot) = self.store.open_session(learner_id).await?
+        if let Some(snapshot) = open_session
             && snapshot.status == SessionStatus::Open
             && let Some(activity) = self.content.activity(&snapshot.activity_id).await?
         {

@@ -1,12 +1,16 @@
 //! Group commit. Every learner's graded answers (and session ends) join one queue; the
 //! flusher writes them in batches, one transaction each, at most `window` after the first
 //! one arrived or as soon as a batch is full. Only after a commit does it tell each learner
-//! which seqs are durable. A failed write is retried with backoff and never acknowledged;
-//! the queue is bounded, and learners refuse answers when it is full.
+//! which seqs are durable. A failed write is retried with backoff and never acknowledged.
+//!
+//! The queue is bounded twice (see [`Load`]): while the database takes writes, past
+//! `max_queue` items new answers are refused as `busy` (so the answers taken keep a bounded
+//! wait for `saved`); while it is away, the buffer holds up to `max_buffer`, then answers are
+//! refused as `storage_unavailable`.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use actix::prelude::*;
@@ -20,7 +24,12 @@ use crate::store::{
 pub struct FlushConfig {
     pub window: Duration,
     pub max_batch: usize,
+    /// Items that may wait while the database is away; past it answers are refused
+    /// (`storage_unavailable`).
     pub max_buffer: usize,
+    /// Items that may wait while the database takes writes; past it answers are refused as
+    /// `busy`: the database is slower than the answers coming in.
+    pub max_queue: usize,
 }
 
 impl Default for FlushConfig {
@@ -29,6 +38,7 @@ impl Default for FlushConfig {
             window: Duration::from_millis(50),
             max_batch: 2_000,
             max_buffer: 200_000,
+            max_queue: 5_000,
         }
     }
 }
@@ -90,13 +100,96 @@ struct Pending {
     notify: Option<Recipient<Durable>>,
 }
 
-/// The number of items waiting in the flusher, readable without a message round trip.
-#[derive(Clone, Default)]
-pub struct Backlog(Arc<AtomicUsize>);
+/// Why an answer cannot be taken now (nothing of it was kept).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Past capacity: the database is slower than the answers coming in. Send it again after
+    /// `retry_after`.
+    Busy { retry_after: Duration },
+    /// The database has been away so long that the buffer is full.
+    Unavailable,
+}
 
-impl Backlog {
+/// The flusher's load, readable without a message round trip: learners read it to refuse
+/// an answer before grading it, sockets to slow their reads while answers would be refused.
+#[derive(Clone)]
+pub struct Load(Arc<LoadState>);
+
+struct LoadState {
+    /// Items waiting, the batch being written included (counted by the senders).
+    items: AtomicUsize,
+    /// The last write failed: the database is away, the buffer holds up to `max_buffer`.
+    failing: AtomicBool,
+    /// Items committed per second while writing (smoothed; `f64` bits), for retry hints.
+    rate: AtomicU64,
+    max_queue: usize,
+    max_buffer: usize,
+    window: Duration,
+}
+
+/// The shortest and longest wait a `busy` asks for.
+const RETRY_MIN: Duration = Duration::from_millis(100);
+const RETRY_MAX: Duration = Duration::from_secs(5);
+
+impl Load {
+    fn new(config: &FlushConfig) -> Self {
+        Self(Arc::new(LoadState {
+            items: AtomicUsize::new(0),
+            failing: AtomicBool::new(false),
+            rate: AtomicU64::new(0f64.to_bits()),
+            max_queue: config.max_queue.max(1),
+            max_buffer: config.max_buffer.max(1),
+            window: config.window,
+        }))
+    }
+
     pub fn get(&self) -> usize {
-        self.0.load(Ordering::Relaxed)
+        self.0.items.load(Ordering::Relaxed)
+    }
+
+    /// Why a new answer would be refused now, if it would.
+    pub fn refusal(&self) -> Option<Refusal> {
+        self.refusal_at(self.get())
+    }
+
+    fn refusal_at(&self, n: usize) -> Option<Refusal> {
+        if n >= self.0.max_buffer {
+            Some(Refusal::Unavailable)
+        } else if n >= self.0.max_queue && !self.0.failing.load(Ordering::Acquire) {
+            Some(Refusal::Busy {
+                retry_after: self.retry_after(n),
+            })
+        } else {
+            None
+        }
+    }
+
+    /// The retry hint while busy: about the time the queue takes to drain to half its bound
+    /// at the rate it has been committing, spread by a random quarter so refused clients do
+    /// not all come back at once.
+    fn retry_after(&self, n: usize) -> Duration {
+        let rate = f64::from_bits(self.0.rate.load(Ordering::Relaxed));
+        let excess = n.saturating_sub(self.0.max_queue / 2) as f64;
+        let base = if rate > 0.0 {
+            Duration::from_secs_f64(excess / rate)
+        } else {
+            self.0.window * 2
+        };
+        let spread = 1.0 + (uuid::Uuid::new_v4().as_u128() % 1_000) as f64 / 4_000.0;
+        base.mul_f64(spread).clamp(RETRY_MIN, RETRY_MAX)
+    }
+
+    fn committed(&self, items: usize, took: Duration) {
+        let now = items as f64 / took.as_secs_f64().max(0.001);
+        let old = f64::from_bits(self.0.rate.load(Ordering::Relaxed));
+        let new = if old > 0.0 {
+            old * 0.8 + now * 0.2
+        } else {
+            now
+        };
+        self.0.rate.store(new.to_bits(), Ordering::Relaxed);
+        self.0.items.fetch_sub(items, Ordering::AcqRel);
+        self.0.failing.store(false, Ordering::Release);
     }
 }
 
@@ -107,7 +200,7 @@ pub struct Flusher {
     in_flight: bool,
     timer: Option<SpawnHandle>,
     backoff: Duration,
-    backlog: Backlog,
+    load: Load,
     /// Callers waiting for the queue to be empty (shutdown).
     drains: Vec<tokio::sync::oneshot::Sender<()>>,
 }
@@ -126,13 +219,13 @@ impl Flusher {
             in_flight: false,
             timer: None,
             backoff: Duration::from_millis(50),
-            backlog: Backlog::default(),
+            load: Load::new(&config),
             drains: Vec::new(),
         }
     }
 
-    pub fn backlog(&self) -> Backlog {
-        self.backlog.clone()
+    pub fn load(&self) -> Load {
+        self.load.clone()
     }
 
     fn schedule(&mut self, ctx: &mut Context<Self>, after: Duration) {
@@ -179,7 +272,7 @@ impl Flusher {
                 match res {
                     Ok(result) => {
                         tracing::trace!(items = taken.len(), elapsed_ms = started.elapsed().as_millis() as u64, "batch committed");
-                        act.backlog.0.fetch_sub(taken.len(), Ordering::Relaxed);
+                        act.load.committed(taken.len(), started.elapsed());
                         act.backoff = Duration::from_millis(50);
                         acknowledge(taken, &result);
                         // Whatever arrived during the write has waited long enough.
@@ -194,6 +287,7 @@ impl Flusher {
                     Err(e) => {
                         tracing::warn!(error = %e, items = taken.len(), retry_in_ms = act.backoff.as_millis() as u64, "batch failed; will retry");
                         metrics::counter!("studyhub_flush_retries_total").increment(1);
+                        act.load.0.failing.store(true, Ordering::Release);
                         for p in taken.into_iter().rev() {
                             act.queue.push_front(p);
                         }
@@ -321,49 +415,59 @@ impl Handler<Enqueue> for Flusher {
     }
 }
 
-/// How learners reach the flusher. The backlog is counted at the sender, so a full buffer
-/// is seen before the message is even queued.
+/// How learners reach the flusher. The load is counted at the sender, so a full queue is
+/// seen before the message is even queued.
 #[derive(Clone)]
 pub struct FlushHandle {
     addr: Addr<Flusher>,
-    backlog: Backlog,
-    max_buffer: usize,
+    load: Load,
 }
 
 impl FlushHandle {
     pub fn start(store: Arc<dyn Store>, config: FlushConfig) -> Self {
         let flusher = Flusher::new(store, config);
-        let backlog = flusher.backlog();
+        let load = flusher.load();
         Self {
             addr: flusher.start(),
-            backlog,
-            max_buffer: config.max_buffer,
+            load,
         }
     }
 
-    /// A place in the buffer for one answer, or `None` when the buffer is full (the answer
-    /// must then be refused before it is graded, so its seq stays free).
-    pub fn reserve(&self) -> Option<Reservation> {
-        self.backlog
+    /// A place in the queue for one answer, or why there is none (the answer must then be
+    /// refused before it is graded, so its seq stays free).
+    pub fn reserve(&self) -> Result<Reservation, Refusal> {
+        let mut refused = None;
+        let taken = self
+            .load
             .0
+            .items
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < self.max_buffer).then_some(n + 1)
-            })
-            .ok()
-            .map(|_| Reservation {
+                refused = self.load.refusal_at(n);
+                refused.is_none().then_some(n + 1)
+            });
+        match (taken, refused) {
+            (Ok(_), _) => Ok(Reservation {
                 handle: Some(self.clone()),
-            })
+            }),
+            (Err(_), Some(why)) => Err(why),
+            (Err(_), None) => Err(Refusal::Unavailable),
+        }
     }
 
     /// Queues a new session, a session end or a screen-time span. Always taken: they are
-    /// few and small, and a session's rows must stay in order around its answers.
+    /// few and small (a session start asks [`Load::refusal`] first), and a session's rows
+    /// must stay in order around its answers.
     pub fn push(&self, item: Item, notify: Option<Recipient<Durable>>) {
-        self.backlog.0.fetch_add(1, Ordering::AcqRel);
+        self.load.0.items.fetch_add(1, Ordering::AcqRel);
         self.addr.do_send(Enqueue { item, notify });
     }
 
     pub fn backlog(&self) -> usize {
-        self.backlog.get()
+        self.load.get()
+    }
+
+    pub fn load(&self) -> &Load {
+        &self.load
     }
 
     /// Resolves once everything queued so far is committed.
@@ -394,7 +498,7 @@ impl Reservation {
 impl Drop for Reservation {
     fn drop(&mut self) {
         if let Some(h) = self.handle.take() {
-            h.backlog.0.fetch_sub(1, Ordering::AcqRel);
+            h.load.0.items.fetch_sub(1, Ordering::AcqRel);
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod engine;
 pub mod flusher;
 pub mod game;
 pub mod learner;
+mod loader;
 /// The in-memory store and content the engine's own tests run on; not in a release build.
 #[cfg(any(test, feature = "test-util"))]
 pub mod memory;

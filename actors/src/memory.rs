@@ -227,6 +227,44 @@ impl Store for MemoryStore {
             .cloned()))
     }
 
+    fn load_starts(
+        &self,
+        learner_ids: Vec<String>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> StoreFuture<Vec<LearnerStart>> {
+        let mut out = Vec::new();
+        for id in learner_ids {
+            let Some(profile) = self.state.lock().unwrap().learners.get(&id).cloned() else {
+                continue;
+            };
+            let today =
+                crate::screen_time::local_date(crate::screen_time::parse_tz(&profile.timezone), at);
+            let st = self.state.lock().unwrap();
+            let open = st
+                .sessions
+                .values()
+                .filter(|s| s.learner_id == id && s.status == SessionStatus::Open)
+                .max_by_key(|s| s.started_at)
+                .map(|s| s.session_id.clone());
+            let open_session = open.and_then(|sid| Self::snapshot(&st, &sid));
+            drop(st);
+            out.push(LearnerStart {
+                used: self.snapshot_today(&id, today),
+                profile,
+                today,
+                open_session,
+            });
+        }
+        if let Some(gate) = self.screen_time_gate.lock().unwrap().clone() {
+            // Read now (the values from before any change), answered once let through.
+            return Box::pin(async move {
+                let _permit = gate.acquire().await;
+                Ok(out)
+            });
+        }
+        ready(Ok(out))
+    }
+
     fn load_screen_time(&self, learner_id: &str, date: NaiveDate) -> StoreFuture<ScreenTimeToday> {
         if let Some(gate) = self.screen_time_gate.lock().unwrap().clone() {
             // Read now (the values from before any change), answered once let through.

@@ -181,6 +181,9 @@ pub enum ErrorCode {
     /// The database has been away long enough that the answer buffer is full: the answer
     /// was not taken (not graded, not counted); send it again later.
     StorageUnavailable,
+    /// Past capacity: nothing of this answer (or start) was kept; send it again after
+    /// `retry_after_ms`.
+    Busy,
     /// The database refuses this answer for good (a dead letter): it is never `saved`; the
     /// socket and every other answer go on.
     NotSaved,
@@ -216,6 +219,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::StorageUnavailable => "storage_unavailable",
+            ErrorCode::Busy => "busy",
             ErrorCode::NotSaved => "not_saved",
             ErrorCode::Downtime => "downtime",
             ErrorCode::TimeRequestPending => "time_request_pending",
@@ -227,6 +231,16 @@ impl ErrorCode {
             ErrorCode::GameOver => "game_over",
             ErrorCode::QuestionClosed => "question_closed",
         }
+    }
+
+    /// Whether the error is the client's doing, counted against its error budget (4008).
+    /// The server's own conditions (past capacity, database away or refusing) never close
+    /// a socket.
+    pub fn is_clients_fault(self) -> bool {
+        !matches!(
+            self,
+            ErrorCode::Busy | ErrorCode::StorageUnavailable | ErrorCode::NotSaved
+        )
     }
 }
 
@@ -282,6 +296,9 @@ pub enum ServerMsg {
         /// With `downtime`: when play may start again.
         #[serde(skip_serializing_if = "Option::is_none")]
         until: Option<DateTime<Utc>>,
+        /// With `busy`: when to send it again.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
     },
 }
 
@@ -292,6 +309,20 @@ impl ServerMsg {
             message: message.into(),
             seq,
             until: None,
+            retry_after_ms: None,
+        }
+    }
+
+    /// The refusal of an answer (or a start) past capacity: nothing of it was kept.
+    pub fn busy(seq: Option<i64>, retry_after: std::time::Duration) -> Self {
+        ServerMsg::Error {
+            code: ErrorCode::Busy,
+            message:
+                "past capacity: nothing of this answer was kept; send it again after retry_after_ms"
+                    .into(),
+            seq,
+            until: None,
+            retry_after_ms: Some(retry_after.as_millis().max(1) as u64),
         }
     }
 
@@ -305,6 +336,7 @@ impl ServerMsg {
             ),
             seq,
             until: Some(until),
+            retry_after_ms: None,
         }
     }
 
@@ -324,7 +356,7 @@ impl Outbound {
     pub fn msg(msg: &ServerMsg) -> Self {
         Outbound::Frame {
             json: msg.to_json(),
-            is_error: matches!(msg, ServerMsg::Error { .. }),
+            is_error: matches!(msg, ServerMsg::Error { code, .. } if code.is_clients_fault()),
         }
     }
 }

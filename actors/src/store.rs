@@ -81,6 +81,16 @@ pub struct LearnerProfile {
     pub downtime: Vec<Window>,
 }
 
+/// Everything a learner's actor starts from: the profile, today's screen time (`today` is the
+/// calendar day in the learner's time zone when it was read) and its open session, if any.
+#[derive(Debug, Clone)]
+pub struct LearnerStart {
+    pub profile: LearnerProfile,
+    pub today: NaiveDate,
+    pub used: ScreenTimeToday,
+    pub open_session: Option<SessionSnapshot>,
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ScreenTimeToday {
     pub used_seconds: u64,
@@ -408,6 +418,14 @@ pub struct PlayedSession {
 
 pub trait Store: Send + Sync + 'static {
     fn load_learner(&self, learner_id: &str) -> StoreFuture<Option<LearnerProfile>>;
+    /// What several learners' actors start from, in as few round trips as the store can: a
+    /// node that restarts sees thousands of learners come back at once. Learners it does not
+    /// know are left out; "today" is each learner's own day at `at`.
+    fn load_starts(
+        &self,
+        learner_ids: Vec<String>,
+        at: DateTime<Utc>,
+    ) -> StoreFuture<Vec<LearnerStart>>;
     fn load_screen_time(&self, learner_id: &str, date: NaiveDate) -> StoreFuture<ScreenTimeToday>;
     /// The learner's open session, if any, with its saved answers.
     fn open_session(&self, learner_id: &str) -> StoreFuture<Option<SessionSnapshot>>;

@@ -309,6 +309,54 @@ async fn a_full_buffer_refuses_answers_without_using_their_seq() {
 }
 
 #[actix_rt::test]
+async fn past_capacity_answers_are_busy_keep_nothing_and_pipelined_ones_too() {
+    let (store, content) = setup(3600);
+    let mut cfg = config();
+    // The database answers, but the group commit holds two items for a whole second.
+    cfg.flush.window = Duration::from_secs(1);
+    cfg.flush.max_queue = 2;
+    let engine = Engine::start(store.clone(), content, cfg);
+    let mut c = Conn::open(&engine, "kid", 1).await;
+    c.expect("hello").await;
+    c.send(json!({"type": "start", "activity_id": "math-test"}));
+    let sid = c.expect("started").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let answer = |seq: u64, q: &str, a: u64| json!({"type": "answer", "session_id": sid, "seq": seq, "question_id": q, "answer": a});
+    // The session row and seq 1 fill the queue; 2 is refused, and 3 sent behind it too
+    // (busy, not bad_seq: the client sends both again).
+    c.send(answer(1, "q1", 1));
+    c.expect("feedback").await;
+    c.send(answer(2, "q2", 2));
+    c.send(answer(3, "q3", 3));
+    for seq in [2, 3] {
+        let err = c.expect("error").await;
+        assert_eq!(err["code"], "busy", "{err}");
+        assert_eq!(err["seq"], seq);
+        assert!(err["retry_after_ms"].as_u64().unwrap() >= 100, "{err}");
+    }
+    // A new session is refused alike while the queue is full.
+    c.send(json!({"type": "start", "activity_id": "math-test"}));
+    assert_eq!(c.expect("error").await["code"], "busy");
+    c.saved_up_to(1).await;
+    // Once committed there is room: 2 and 3 are new answers (their seqs were kept free).
+    for (seq, q) in [(2, "q2"), (3, "q3")] {
+        c.send(answer(seq, q, seq));
+        let fb = c.expect("feedback").await;
+        assert_eq!(fb["seq"], seq);
+        assert!(fb.get("duplicate").is_none());
+        c.saved_up_to(seq).await;
+    }
+    let seqs: Vec<u32> = store.answers(&sid).iter().map(|a| a.seq).collect();
+    assert_eq!(
+        seqs,
+        [1, 2, 3],
+        "each answer taken is stored once, none refused is"
+    );
+}
+
+#[actix_rt::test]
 async fn after_a_crash_resume_rebuilds_what_was_saved() {
     let (store, content) = setup(3600);
     // The first "server" runs in its own actix system on its own thread, and dies with it:

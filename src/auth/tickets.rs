@@ -1,82 +1,218 @@
 //! Realtime tickets: browsers cannot set headers on a websocket, so they trade their access
 //! token for a ticket (single use, 30 seconds, bound to the caller and optionally to a
-//! learner) and pass it as `?ticket=`. Stored hashed in the database so any node can redeem
-//! one that another issued.
+//! learner) and pass it as `?ticket=`.
+//!
+//! A ticket is a signed token (HS256 under a key of its own, derived from the JWT secret, so
+//! a ticket is never an access token nor the other way round): issuing one writes nothing and
+//! any node can check one that another issued. It is spent once: its id is set in Redis
+//! (`SET NX`, seen by every node) or, without Redis, in this process; with Redis configured
+//! but away, in the database's ticket table, so a ticket stays single use meanwhile. A
+//! reconnect storm thus costs no database write per connection.
 
-use base64::Engine;
-use chrono::Duration;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chrono::Utc;
 use diesel::prelude::*;
-use rand::RngCore;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::refresh::hash_token;
 use super::{AuthUser, Role};
-use crate::db::DbConnection;
-use crate::db::schema::{realtime_tickets, users};
+use crate::db::schema::realtime_tickets;
 use crate::error::{AppError, Code};
-use crate::time::now;
+use crate::state::AppState;
 
 pub const TICKET_TTL_SECS: i64 = 30;
+/// Spent ids kept in this process before the expired ones are swept.
+const SWEEP_ABOVE: usize = 50_000;
 
-pub fn issue(
-    conn: &mut DbConnection,
-    user_id: &str,
-    learner_id: Option<&str>,
-) -> Result<String, AppError> {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let ticket = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
-    let t = now();
-    // Expired tickets are swept as new ones are made.
-    diesel::delete(
-        realtime_tickets::table.filter(realtime_tickets::expires_at.lt(t - Duration::minutes(5))),
-    )
-    .execute(conn)?;
-    diesel::insert_into(realtime_tickets::table)
-        .values((
-            realtime_tickets::ticket_hash.eq(hash_token(&ticket)),
-            realtime_tickets::user_id.eq(user_id),
-            realtime_tickets::learner_id.eq(learner_id),
-            realtime_tickets::expires_at.eq(t + Duration::seconds(TICKET_TTL_SECS)),
-        ))
-        .execute(conn)?;
-    Ok(ticket)
+#[derive(Debug, Serialize, Deserialize)]
+struct TicketClaims {
+    sub: String,
+    role: Role,
+    /// The caller's token version: a ticket stops working with the access tokens.
+    ver: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lrn: Option<String>,
+    jti: String,
+    iat: i64,
+    exp: i64,
 }
 
-/// Redeems a ticket once: the caller it was issued to, and the learner it is bound to.
-pub fn redeem(
-    conn: &mut DbConnection,
-    ticket: &str,
-) -> Result<(AuthUser, Option<String>), AppError> {
-    let hash = hash_token(ticket);
-    let t = now();
-    let taken = diesel::update(
-        realtime_tickets::table
-            .find(&hash)
-            .filter(realtime_tickets::used_at.is_null())
-            .filter(realtime_tickets::expires_at.gt(t)),
+pub struct Tickets {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    /// Ids spent in this process (without Redis), with when they expire.
+    spent: Mutex<Spent>,
+}
+
+/// Spent ids; the expired ones are swept once the map doubled since the last sweep (so a
+/// sweep costs O(1) per ticket however many are live).
+#[derive(Default)]
+struct Spent {
+    ids: HashMap<String, i64>,
+    sweep_at: usize,
+}
+
+fn invalid() -> AppError {
+    AppError::unauthorized(
+        Code::InvalidTicket,
+        "the ticket is unknown, used or expired",
     )
-    .set(realtime_tickets::used_at.eq(Some(t)))
-    .execute(conn)?;
-    if taken != 1 {
-        return Err(AppError::unauthorized(
-            Code::InvalidTicket,
-            "the ticket is unknown, used or expired",
-        ));
+}
+
+impl Tickets {
+    pub fn new(jwt_secret: &[u8]) -> Self {
+        let key = Sha256::new()
+            .chain_update(b"studyhub realtime tickets\0")
+            .chain_update(jwt_secret)
+            .finalize();
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp", "sub", "iat"]);
+        Self {
+            encoding: EncodingKey::from_secret(&key),
+            decoding: DecodingKey::from_secret(&key),
+            validation,
+            spent: Mutex::default(),
+        }
     }
-    let (user_id, learner_id, role): (String, Option<String>, String) = realtime_tickets::table
-        .inner_join(users::table)
-        .filter(realtime_tickets::ticket_hash.eq(&hash))
-        .filter(users::active.eq(true))
-        .select((
-            realtime_tickets::user_id,
-            realtime_tickets::learner_id,
-            users::role,
+
+    /// A ticket for `user` (whose access token has version `ver`), bound to `learner_id`.
+    pub fn issue(
+        &self,
+        user: &AuthUser,
+        ver: i32,
+        learner_id: Option<&str>,
+    ) -> Result<String, AppError> {
+        let now = Utc::now().timestamp();
+        let claims = TicketClaims {
+            sub: user.id.clone(),
+            role: user.role,
+            ver,
+            lrn: learner_id.map(String::from),
+            jti: uuid::Uuid::new_v4().simple().to_string(),
+            iat: now,
+            exp: now + TICKET_TTL_SECS,
+        };
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(AppError::internal)
+    }
+
+    /// Redeems a ticket once: the caller it was issued to, and the learner it is bound to.
+    pub async fn redeem(
+        &self,
+        state: &AppState,
+        ticket: &str,
+    ) -> Result<(AuthUser, Option<String>), AppError> {
+        let claims = decode::<TicketClaims>(ticket, &self.decoding, &self.validation)
+            .map_err(|_| invalid())?
+            .claims;
+        if !self.spend(state, &claims).await? {
+            return Err(invalid());
+        }
+        // The account still accepts its tokens (not deleted, deactivated or signed out).
+        state
+            .token_gate
+            .check(&state.db, &claims.sub, claims.ver)
+            .await
+            .map_err(|e| match e.kind {
+                crate::error::ErrorKind::Unauthorized => AppError::unauthorized(
+                    Code::InvalidTicket,
+                    "the ticket's account no longer accepts it",
+                ),
+                _ => e,
+            })?;
+        Ok((
+            AuthUser {
+                id: claims.sub,
+                role: claims.role,
+            },
+            claims.lrn,
         ))
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| {
-            AppError::unauthorized(Code::InvalidTicket, "the ticket's account no longer exists")
-        })?;
-    let role = Role::parse(&role).unwrap_or(Role::Student);
-    Ok((AuthUser { id: user_id, role }, learner_id))
+    }
+
+    /// Marks the ticket used; `false` if it already was.
+    async fn spend(&self, state: &AppState, claims: &TicketClaims) -> Result<bool, AppError> {
+        let left = Duration::from_secs((claims.exp - Utc::now().timestamp()).max(1) as u64);
+        let Some(redis) = &state.redis else {
+            return Ok(self.spend_here(claims));
+        };
+        match redis
+            .try_lock(&format!("ticket:{}", claims.jti), "1", left)
+            .await
+        {
+            Ok(fresh) => Ok(fresh),
+            Err(e) => {
+                tracing::debug!(error = %e, "redis away: spending a ticket in the database");
+                let row = (
+                    realtime_tickets::ticket_hash.eq(hash_token(&claims.jti)),
+                    realtime_tickets::user_id.eq(claims.sub.clone()),
+                    realtime_tickets::learner_id.eq(claims.lrn.clone()),
+                    realtime_tickets::expires_at
+                        .eq(crate::time::now() + chrono::Duration::seconds(TICKET_TTL_SECS)),
+                    realtime_tickets::used_at.eq(Some(crate::time::now())),
+                );
+                let taken = state
+                    .db
+                    .run(move |conn| {
+                        // Spent tickets are swept as others are spent.
+                        diesel::delete(
+                            realtime_tickets::table.filter(
+                                realtime_tickets::expires_at
+                                    .lt(crate::time::now() - chrono::Duration::minutes(5)),
+                            ),
+                        )
+                        .execute(conn)?;
+                        Ok(crate::on_backend!(conn, |c| diesel::insert_into(
+                            realtime_tickets::table
+                        )
+                        .values(row)
+                        .on_conflict_do_nothing()
+                        .execute(c))?)
+                    })
+                    .await?;
+                Ok(taken == 1)
+            }
+        }
+    }
+
+    fn spend_here(&self, claims: &TicketClaims) -> bool {
+        let mut spent = self.spent.lock().unwrap_or_else(|p| p.into_inner());
+        if spent.ids.len() >= spent.sweep_at.max(SWEEP_ABOVE) {
+            let now = Utc::now().timestamp();
+            spent.ids.retain(|_, exp| *exp >= now);
+            spent.sweep_at = spent.ids.len() * 2;
+        }
+        spent.ids.insert(claims.jti.clone(), claims.exp).is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ticket_is_not_an_access_token_and_the_other_way_round() {
+        let secret = b"0123456789abcdef0123456789abcdef";
+        let tickets = Tickets::new(secret);
+        let jwt = super::super::jwt::JwtKeys::new(secret);
+        let user = AuthUser {
+            id: "u".into(),
+            role: Role::Parent,
+        };
+        let ticket = tickets.issue(&user, 0, Some("l")).unwrap();
+        assert!(jwt.verify(&ticket).is_err());
+        let (access, _) = jwt.issue("u", Role::Parent, 0).unwrap();
+        assert!(decode::<TicketClaims>(&access, &tickets.decoding, &tickets.validation).is_err());
+        let claims = decode::<TicketClaims>(&ticket, &tickets.decoding, &tickets.validation)
+            .unwrap()
+            .claims;
+        assert_eq!(claims.lrn.as_deref(), Some("l"));
+        assert!(tickets.spend_here(&claims));
+        assert!(!tickets.spend_here(&claims), "single use");
+    }
 }

@@ -24,6 +24,7 @@ pub fn engine_config(raw: &RawConfig) -> EngineConfig {
             window: Duration::from_millis(raw.flush_window_ms),
             max_batch: raw.flush_max_batch.max(1),
             max_buffer: raw.answer_buffer_max.max(1),
+            max_queue: raw.flush_queue_max.max(1),
         },
         linger: Duration::from_secs(raw.learner_linger_secs),
         idle_after: Duration::from_secs(raw.screen_time_idle_secs.max(1)),

@@ -16,6 +16,7 @@ use studyhub_actors::achievements::{Completion as HistoryCompletion, History};
 mod batch;
 mod progress;
 mod refusals;
+mod starts;
 pub mod time_requests;
 
 pub use self::progress::{ProgressDelta, add_progress};
@@ -77,6 +78,11 @@ fn snapshot(conn: &mut DbConnection, row: SessionRow) -> QueryResult<SessionSnap
         .order(answers::seq.asc())
         .select((answers::seq, answers::question_id, answers::correct))
         .load(conn)?;
+    Ok(snapshot_of(row, saved))
+}
+
+/// A session row with its saved answers `(seq, question_id, correct)`, in seq order.
+fn snapshot_of(row: SessionRow, saved: Vec<(i32, String, bool)>) -> SessionSnapshot {
     // In seq order; a hole is an answer the database refused for good (a dead letter).
     let answers = saved
         .into_iter()
@@ -88,7 +94,7 @@ fn snapshot(conn: &mut DbConnection, row: SessionRow) -> QueryResult<SessionSnap
             })
         })
         .collect();
-    Ok(SessionSnapshot {
+    SessionSnapshot {
         session_id: row.id,
         learner_id: row.learner_id,
         activity_id: row.activity_id,
@@ -101,7 +107,7 @@ fn snapshot(conn: &mut DbConnection, row: SessionRow) -> QueryResult<SessionSnap
         stars: row.stars.map(|s| s.clamp(0, 3) as u8),
         duration_seconds: row.duration_seconds.map(|d| d.max(0) as u64),
         answers,
-    })
+    }
 }
 
 fn naive(t: DateTime<Utc>) -> chrono::NaiveDateTime {
@@ -200,6 +206,14 @@ impl Store for DieselStore {
                 downtime: time_requests::parse_downtime(downtime.as_deref()),
             }))
         })
+    }
+
+    fn load_starts(
+        &self,
+        learner_ids: Vec<String>,
+        at: DateTime<Utc>,
+    ) -> StoreFuture<Vec<LearnerStart>> {
+        self.run(move |conn| starts::load_starts(conn, &learner_ids, at))
     }
 
     fn load_screen_time(&self, learner_id: &str, date: NaiveDate) -> StoreFuture<ScreenTimeToday> {

@@ -3,11 +3,15 @@
 //! the frame limit and the error budget. All in one `select!` loop.
 
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError, Session};
 use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use studyhub_actors::flusher::{Load, Refusal};
 use studyhub_actors::protocol::{ErrorCode, Outbound, ServerMsg, close};
 use tokio::sync::mpsc;
 
@@ -101,12 +105,31 @@ impl ErrorBudget {
     }
 }
 
-fn reason(code: u16, description: &str) -> Option<CloseReason> {
-    Some(CloseReason {
-        code: CloseCode::Other(code),
-        description: Some(description.to_string()),
-    })
+/// Why a connection ends: the close code sent (none when the client went away first) and a
+/// reason, which is the close frame's description, the log's and the metric's label.
+struct Ending {
+    code: Option<u16>,
+    reason: &'static str,
 }
+
+const fn ending(code: u16, reason: &'static str) -> Ending {
+    Ending {
+        code: Some(code),
+        reason,
+    }
+}
+
+const CLIENT_GONE: Ending = Ending {
+    code: None,
+    reason: "client_gone",
+};
+const CLIENT_CLOSED: Ending = Ending {
+    code: None,
+    reason: "client_closed",
+};
+const NOT_READING: Ending = ending(close::NOT_READING, "not_reading");
+const TOO_MANY_ERRORS: Ending = ending(close::TOO_MANY_ERRORS, "too_many_errors");
+const RESTARTING: Ending = ending(close::RESTARTING, "restarting");
 
 /// Text frames are parsed by the engine crate's parser (fuzzed in `fuzz/`).
 pub use studyhub_actors::protocol::parse_frame;
@@ -118,16 +141,30 @@ pub fn next_conn_id() -> u64 {
     NEXT_CONN.fetch_add(1, Ordering::Relaxed)
 }
 
+/// A frame handed to an actor: resolves once the actor has handled it (`false`: the actor
+/// is gone). While [`IN_FLIGHT`] of a connection's frames wait, it reads no more, so a busy
+/// actor's mailbox stays bounded and the client's frames wait in its own socket buffer.
+pub type Handed = Pin<Box<dyn Future<Output = bool>>>;
+
+/// Frames of one connection an actor may hold unhandled before the socket stops reading.
+pub const IN_FLIGHT: usize = 8;
+/// The longest a socket stops reading because the group commit is past capacity.
+const PAUSE_MAX: Duration = Duration::from_secs(1);
+
 /// Runs one connection until either side closes it. `on_text` takes each text frame and
-/// returns the `error` to send back for a bad one; everything else reaches the client
-/// through `rx`. Returns when the connection is closed.
+/// returns the `error` to send back for a bad one, or what it handed to an actor; everything
+/// else reaches the client through `rx`. With `load` (play), a group commit past capacity
+/// also pauses reading for a while after each frame (answers would be refused as `busy`
+/// meanwhile). Returns when the connection is closed.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     feed: &'static str,
     mut session: Session,
     stream: actix_ws::MessageStream,
     mut rx: mpsc::Receiver<Outbound>,
     signals: Signals,
-    mut on_text: impl FnMut(&str) -> Result<(), ServerMsg>,
+    load: Option<Load>,
+    mut on_text: impl FnMut(&str) -> Result<Option<Handed>, ServerMsg>,
 ) {
     let Signals {
         mut revoked,
@@ -143,36 +180,46 @@ pub async fn run(
     let mut last_heard = Instant::now();
     let mut errors = ErrorBudget::default();
     let mut frames = FrameLimiter::new(Instant::now());
+    let mut handed: FuturesUnordered<Handed> = FuturesUnordered::new();
+    let mut paused_until: Option<tokio::time::Instant> = None;
     // A client that stops reading must not hang this task (the heartbeat lives here too).
     macro_rules! send {
         ($text:expr) => {
             match tokio::time::timeout(WRITE_TIMEOUT, session.text($text)).await {
                 Ok(Ok(())) => {}
-                Ok(Err(_)) => break None,
-                Err(_) => break reason(close::NOT_READING, "not reading"),
+                Ok(Err(_)) => break CLIENT_GONE,
+                Err(_) => break NOT_READING,
             }
         };
     }
 
     // A socket opened while the server stops sees the stop at once.
     let mut phase = *stop.borrow_and_update();
-    let close_with: Option<CloseReason> = loop {
+    let ending: Ending = loop {
         if phase == Stop::Closing {
             break flush_outbox(&mut session, &mut rx).await;
         }
+        let reading = handed.len() < IN_FLIGHT && paused_until.is_none();
         tokio::select! {
             out = rx.recv() => match out {
                 Some(Outbound::Frame { json, is_error }) => {
                     send!(json);
                     if is_error && errors.record(Instant::now()) {
-                        break reason(close::TOO_MANY_ERRORS, "too many errors");
+                        break TOO_MANY_ERRORS;
                     }
                 }
-                Some(Outbound::Close { code, reason: why }) => break reason(code, why),
-                // The engine dropped this connection (it stopped, or we could not keep up).
-                None => break reason(1011, "try again"),
+                Some(Outbound::Close { code, reason }) => break ending(code, reason),
+                // The engine dropped this connection: it could not keep up (256 frames waited).
+                None => break NOT_READING,
             },
-            frame = stream.next() => {
+            Some(taken) = handed.next(), if !handed.is_empty() => {
+                if !taken {
+                    // The actor stopped under us (the server is stopping): reconnect.
+                    break RESTARTING;
+                }
+            },
+            () = pause(paused_until), if paused_until.is_some() => paused_until = None,
+            frame = stream.next(), if reading => {
                 let bad = match frame {
                     Some(Ok(AggregatedMessage::Text(text))) => {
                         last_heard = Instant::now();
@@ -180,14 +227,22 @@ pub async fn run(
                             // Stopping: not taken, not answered; the client sends it again
                             // to the server it reconnects to.
                             FrameVerdict::Take if phase != Stop::Running => None,
-                            FrameVerdict::Take => on_text(&text).err(),
+                            FrameVerdict::Take => match on_text(&text) {
+                                Ok(Some(h)) => {
+                                    handed.push(h);
+                                    paused_until = load.as_ref().and_then(pause_for);
+                                    None
+                                }
+                                Ok(None) => None,
+                                Err(e) => Some(e),
+                            },
                             FrameVerdict::Refuse => {
                                 // Not counted in the error budget: the flood rule decides.
                                 let err = ServerMsg::error(ErrorCode::RateLimited, "more than 20 frames a second; slow down", None);
                                 send!(err.to_json());
                                 None
                             }
-                            FrameVerdict::Close => break reason(close::TOO_MANY_ERRORS, "flooding"),
+                            FrameVerdict::Close => break ending(close::TOO_MANY_ERRORS, "flooding"),
                         }
                     }
                     Some(Ok(AggregatedMessage::Binary(_))) => {
@@ -197,7 +252,7 @@ pub async fn run(
                     Some(Ok(AggregatedMessage::Ping(bytes))) => {
                         last_heard = Instant::now();
                         if session.pong(&bytes).await.is_err() {
-                            break None;
+                            break CLIENT_GONE;
                         }
                         None
                     }
@@ -205,64 +260,80 @@ pub async fn run(
                         last_heard = Instant::now();
                         None
                     }
-                    Some(Ok(AggregatedMessage::Close(_))) => break None,
-                    Some(Err(ProtocolError::Overflow)) => break reason(close::TOO_BIG, "frame too large"),
-                    Some(Err(_)) | None => break None,
+                    Some(Ok(AggregatedMessage::Close(_))) => break CLIENT_CLOSED,
+                    Some(Err(ProtocolError::Overflow)) => break ending(close::TOO_BIG, "too_big"),
+                    Some(Err(_)) | None => break CLIENT_GONE,
                 };
                 if let Some(err) = bad {
                     send!(err.to_json());
                     if errors.record(Instant::now()) {
-                        break reason(close::TOO_MANY_ERRORS, "too many errors");
+                        break TOO_MANY_ERRORS;
                     }
                 }
             },
-            Ok(()) = revoked.changed() => break reason(close::SIGNED_OUT, "signed out"),
+            Ok(()) = revoked.changed() => break ending(close::SIGNED_OUT, "signed_out"),
             Ok(()) = stop.changed() => phase = *stop.borrow_and_update(),
             _ = heartbeat.tick() => {
                 if last_heard.elapsed() > SILENT_LIMIT {
-                    break reason(1001, "no heartbeat");
+                    break ending(1001, "no_heartbeat");
                 }
                 match tokio::time::timeout(WRITE_TIMEOUT, session.ping(b"")).await {
                     Ok(Ok(())) => {}
-                    Ok(Err(_)) => break None,
-                    Err(_) => break reason(close::NOT_READING, "not reading"),
+                    Ok(Err(_)) => break CLIENT_GONE,
+                    Err(_) => break NOT_READING,
                 }
             }
         }
     };
     metrics::gauge!("studyhub_live_connections", "feed" => feed).decrement(1.0);
-    // Every close is logged and counted with its reason (none: the client went away).
-    let (code, why) = match &close_with {
-        Some(r) => (
-            u16::from(r.code).to_string(),
-            r.description.clone().unwrap_or_default(),
-        ),
-        None => ("none".to_string(), "client gone".to_string()),
-    };
-    tracing::info!(feed, code = %code, reason = %why, "websocket closed");
-    metrics::counter!("studyhub_ws_closes_total", "feed" => feed, "code" => code).increment(1);
+    // Every close is logged and counted with its code and reason (code `none`: the client
+    // went away, or closed first).
+    let code = ending
+        .code
+        .map_or_else(|| "none".to_string(), |c| c.to_string());
+    let reason = ending.reason.replace(' ', "_");
+    tracing::info!(feed, code = %code, reason = %reason, "websocket closed");
+    metrics::counter!("studyhub_ws_closes_total", "feed" => feed, "code" => code, "reason" => reason.clone())
+        .increment(1);
+    let close_with = ending.code.map(|code| CloseReason {
+        code: CloseCode::Other(code),
+        description: Some(reason),
+    });
     let _ = tokio::time::timeout(WRITE_TIMEOUT, session.close(close_with)).await;
+}
+
+/// How long to stop reading after a frame, while the group commit is past capacity.
+fn pause_for(load: &Load) -> Option<tokio::time::Instant> {
+    let wait = match load.refusal()? {
+        Refusal::Busy { retry_after } => retry_after.min(PAUSE_MAX),
+        Refusal::Unavailable => PAUSE_MAX,
+    };
+    metrics::counter!("studyhub_ws_read_pauses_total").increment(1);
+    Some(tokio::time::Instant::now() + wait)
+}
+
+async fn pause(until: Option<tokio::time::Instant>) {
+    if let Some(at) = until {
+        tokio::time::sleep_until(at).await;
+    }
 }
 
 /// Sends what the engine queued for this client (the last `feedback` and `saved` before a
 /// stop), then the reason to close: 1012, or the close the engine queued itself.
-async fn flush_outbox(
-    session: &mut Session,
-    rx: &mut mpsc::Receiver<Outbound>,
-) -> Option<CloseReason> {
+async fn flush_outbox(session: &mut Session, rx: &mut mpsc::Receiver<Outbound>) -> Ending {
     while let Ok(out) = rx.try_recv() {
         match out {
             Outbound::Frame { json, .. } => {
                 match tokio::time::timeout(WRITE_TIMEOUT, session.text(json)).await {
                     Ok(Ok(())) => {}
-                    Ok(Err(_)) => return None,
-                    Err(_) => return reason(close::NOT_READING, "not reading"),
+                    Ok(Err(_)) => return CLIENT_GONE,
+                    Err(_) => return NOT_READING,
                 }
             }
-            Outbound::Close { code, reason: why } => return reason(code, why),
+            Outbound::Close { code, reason } => return ending(code, reason),
         }
     }
-    reason(close::RESTARTING, "server restarting; reconnect")
+    RESTARTING
 }
 
 #[cfg(test)]

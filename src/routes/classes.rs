@@ -536,7 +536,7 @@ pub async fn live(
     monitor.do_send(MonitorConnect { conn_id, tx });
     let signals = state.user_sockets.subscribe(&user.id);
     actix_web::rt::spawn(async move {
-        socket::run("teacher", session, stream, rx, signals, |_| {
+        socket::run("teacher", session, stream, rx, signals, None, |_| {
             Err(ServerMsg::error(
                 ErrorCode::BadMessage,
                 "the class feed takes no messages",

@@ -149,11 +149,19 @@ pub async fn host(
     let revoked = state.user_sockets.subscribe(&user.id);
     actix_web::rt::spawn(async move {
         let commands = game.clone();
-        socket::run("game_host", session, stream, rx, revoked, move |text| {
-            let msg = socket::parse_frame::<HostMsg>(text)?;
-            commands.do_send(HostCommand { conn_id, msg });
-            Ok(())
-        })
+        socket::run(
+            "game_host",
+            session,
+            stream,
+            rx,
+            revoked,
+            None,
+            move |text| {
+                let msg = socket::parse_frame::<HostMsg>(text)?;
+                commands.do_send(HostCommand { conn_id, msg });
+                Ok(None)
+            },
+        )
         .await;
         game.do_send(HostDisconnect { conn_id });
     });

@@ -131,8 +131,9 @@ pub async fn parent_live(
     let signals = state.user_sockets.subscribe(&user.id);
     let parent_id = user.id;
     actix_web::rt::spawn(async move {
-        socket::run("parent", session, stream, rx, signals, |text| {
-            match socket::parse_frame::<ParentMsg>(text)? {
+        socket::run("parent", session, stream, rx, signals, None, |text| {
+            // Each frame's work is awaited by the socket: at most `IN_FLIGHT` at once.
+            let work: socket::Handed = match socket::parse_frame::<ParentMsg>(text)? {
                 ParentMsg::GrantTime { child_id, seconds } => {
                     if !(60..=7200).contains(&seconds) {
                         return Err(ServerMsg::error(
@@ -143,7 +144,7 @@ pub async fn parent_live(
                     }
                     let (state, parent_id, tx, meta) =
                         (state.clone(), parent_id.clone(), tx.clone(), meta.clone());
-                    actix_web::rt::spawn(async move {
+                    Box::pin(async move {
                         if let Err(e) =
                             grant_time(&state, &meta, &parent_id, &child_id, seconds as i32).await
                         {
@@ -154,7 +155,8 @@ pub async fn parent_live(
                             };
                             send_error(&tx, code, &e.message);
                         }
-                    });
+                        true
+                    })
                 }
                 ParentMsg::AnswerTimeRequest {
                     request_id,
@@ -170,7 +172,7 @@ pub async fn parent_live(
                     }
                     let (state, parent_id, tx, meta) =
                         (state.clone(), parent_id.clone(), tx.clone(), meta.clone());
-                    actix_web::rt::spawn(async move {
+                    Box::pin(async move {
                         let seconds = seconds.map(|s| s as i32);
                         if let Err(e) = answer_time_request(
                             &state,
@@ -190,11 +192,12 @@ pub async fn parent_live(
                             };
                             send_error(&tx, code, &e.message);
                         }
-                    });
+                        true
+                    })
                 }
                 ParentMsg::MarkRead { notification_id } => {
                     let (state, parent_id, tx) = (state.clone(), parent_id.clone(), tx.clone());
-                    actix_web::rt::spawn(async move {
+                    Box::pin(async move {
                         let id = notification_id.clone();
                         match state
                             .db
@@ -207,10 +210,11 @@ pub async fn parent_live(
                             }
                             Err(e) => send_error(&tx, ErrorCode::StorageUnavailable, &e.message),
                         }
-                    });
+                        true
+                    })
                 }
-            }
-            Ok(())
+            };
+            Ok(Some(work))
         })
         .await;
         notifier.do_send(ParentDisconnect { conn_id });

@@ -70,7 +70,16 @@ fn play_error(
     code: ErrorCode,
     message: String,
     until: Option<chrono::DateTime<chrono::Utc>>,
+    retry_after_ms: Option<u64>,
 ) -> AppError {
+    if let (ErrorCode::Busy, Some(ms)) = (code, retry_after_ms) {
+        return AppError::new(
+            ErrorKind::Busy { retry_after_ms: ms },
+            Code::Play(code),
+            message,
+        )
+        .with_details(json!({ "retry_after_ms": ms }));
+    }
     let kind = match code {
         ErrorCode::BadMessage | ErrorCode::UnknownQuestion | ErrorCode::NotSaved => {
             ErrorKind::Validation
@@ -90,7 +99,7 @@ fn play_error(
         ErrorCode::RateLimited | ErrorCode::TimeRequestLimit => ErrorKind::RateLimited {
             retry_after_secs: 1,
         },
-        ErrorCode::StorageUnavailable => ErrorKind::Unavailable,
+        ErrorCode::StorageUnavailable | ErrorCode::Busy => ErrorKind::Unavailable,
     };
     let err = AppError::new(kind, crate::error::Code::Play(code), message);
     match until {
@@ -148,10 +157,11 @@ async fn call(
                 code,
                 message,
                 until,
+                retry_after_ms,
                 ..
             }) = reply.msgs.first()
             {
-                return Err(play_error(*code, message.clone(), *until));
+                return Err(play_error(*code, message.clone(), *until, *retry_after_ms));
             }
             return Ok(reply);
         }
@@ -220,7 +230,7 @@ pub async fn start(
 /// Answer a question (REST play). 200 only once the answer is saved; a repeated seq returns
 /// its original feedback with `duplicate: true`.
 #[utoipa::path(post, path = "/v1/sessions/{id}/answers", tag = "play", request_body = AnswerRequest, security(("bearer" = [])),
-    responses((status = 200, body = AnswerBody, description = "feedback, with `completed` when this answer completed the session"), (status = 409, description = "bad_seq or no_session"), (status = 422, description = "unknown_question"), (status = 503, description = "not saved yet: send the same seq again")))]
+    responses((status = 200, body = AnswerBody, description = "feedback, with `completed` when this answer completed the session"), (status = 409, description = "bad_seq or no_session"), (status = 422, description = "unknown_question"), (status = 503, description = "`storage_unavailable`: not saved yet, send the same seq again; or `busy` (past capacity, nothing kept) with `Retry-After` and `details.retry_after_ms`")))]
 pub async fn answer(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -81,6 +81,9 @@ pub struct LearnerActor {
     said_online: bool,
     /// and the clock's last change came from another node's seconds (it tells the parent).
     counted_elsewhere: bool,
+    /// The seq last refused as busy (session, seq): answers pipelined behind it are refused
+    /// alike until it comes again.
+    shed: Option<(String, i64)>,
 }
 
 impl LearnerActor {
@@ -138,6 +141,7 @@ impl LearnerActor {
             sharing: false,
             said_online: false,
             counted_elsewhere: false,
+            shed: None,
         }
     }
 

@@ -11,12 +11,15 @@ use super::{LearnerActor, Persist, ReplyTo, SaySaved};
 use crate::achievements::Completion as HistoryCompletion;
 use crate::classes::ClassEvent;
 use crate::content::Answer;
-use crate::flusher::{Durable, Item};
+use crate::flusher::{Durable, Item, Refusal};
 use crate::protocol::{ClientMsg, ErrorCode, ServerMsg};
 use crate::session::{AnswerResult, LiveSession};
 use crate::store::{
     Activity, AnswerRecord, NewSession, NotificationKind, SessionEnd, SessionStatus, StoreError,
 };
+
+/// The wait asked of answers pipelined behind a busy one once the queue has room again.
+const SHED_RETRY: std::time::Duration = std::time::Duration::from_millis(100);
 
 impl LearnerActor {
     pub(super) fn handle_client(&mut self, msg: ClientMsg, to: ReplyTo, ctx: &mut Context<Self>) {
@@ -70,6 +73,10 @@ impl LearnerActor {
     ) {
         if self.clock.is_up() {
             return self.error(to, ErrorCode::TimeUp, "no screen time left today", None);
+        }
+        // A session row is one more item for the group commit: refused like an answer.
+        if let Some(why) = self.engine.flush.load().refusal() {
+            return self.refuse(to, why, None);
         }
         // The activity comes from the content cache (a database read only on a miss).
         // `wait`: no other message of this learner is handled until the session exists.
@@ -218,7 +225,12 @@ impl LearnerActor {
                 Some(seq),
             );
         }
-        let Some(session) = self.session.as_mut().filter(|s| s.id == session_id) else {
+        let Some(last) = self
+            .session
+            .as_ref()
+            .filter(|s| s.id == session_id)
+            .map(|s| s.last_seq() as i64)
+        else {
             return self.error(
                 to,
                 ErrorCode::NoSession,
@@ -226,24 +238,37 @@ impl LearnerActor {
                 Some(seq),
             );
         };
-        // Reserve a place before grading: with the buffer full, the answer is refused and
+        // Reserve a place before grading: with the queue full, the answer is refused and
         // its seq stays free for the resend.
-        let next = session.last_seq() as i64 + 1;
+        let next = last + 1;
         let reservation = if seq == next {
             match self.engine.flush.reserve() {
-                Some(r) => Some(r),
-                None => {
-                    return self.error(
-                        to,
-                        ErrorCode::StorageUnavailable,
-                        "answers cannot be saved right now; send it again shortly",
-                        Some(seq),
-                    );
+                Ok(r) => {
+                    self.shed = None;
+                    Some(r)
+                }
+                Err(why) => {
+                    self.shed = Some((session_id, seq));
+                    return self.refuse(to, why, Some(seq));
                 }
             }
         } else {
+            // Answers a client pipelined behind one refused as busy are refused alike (not
+            // `bad_seq`): it sends them all again, from the refused one.
+            if seq > next
+                && self
+                    .shed
+                    .as_ref()
+                    .is_some_and(|(s, from)| *s == session_id && *from == next)
+            {
+                let why = self.engine.flush.load().refusal().unwrap_or(Refusal::Busy {
+                    retry_after: SHED_RETRY,
+                });
+                return self.refuse(to, why, Some(seq));
+            }
             None
         };
+        let session = self.session.as_mut().expect("checked above");
         match session.answer(seq, &question_id, &answer) {
             AnswerResult::Rejected(code, message) => self.error(to, code, message, Some(seq)),
             AnswerResult::Duplicate(feedback) => {
@@ -300,6 +325,26 @@ impl LearnerActor {
                 self.reply(to, msgs, saved);
             }
         }
+    }
+
+    /// Refuses an answer (or a start) the flusher cannot take now; nothing of it was kept.
+    fn refuse(&mut self, to: ReplyTo, why: Refusal, seq: Option<i64>) {
+        let msg = match why {
+            Refusal::Busy { retry_after } => {
+                metrics::counter!("studyhub_answers_refused_total", "code" => "busy").increment(1);
+                ServerMsg::busy(seq, retry_after)
+            }
+            Refusal::Unavailable => {
+                metrics::counter!("studyhub_answers_refused_total", "code" => "storage_unavailable")
+                    .increment(1);
+                ServerMsg::error(
+                    ErrorCode::StorageUnavailable,
+                    "answers cannot be saved right now; send it again shortly",
+                    seq,
+                )
+            }
+        };
+        self.reply(to, vec![msg], None);
     }
 
     /// For REST: a receiver that resolves once `seq` is saved (at once if it already is).

@@ -1,0 +1,796 @@
+//! Connect speed, reconnect storms and kill -9 under load, against a release `studyhub` on
+//! PostgreSQL (a fresh database per run).
+//!
+//! Every learner comes back the way a browser does: a ticket over HTTP (`POST
+//! /v1/realtime/tickets` with the parent's token), the websocket upgrade on the same
+//! connection with `?ticket=`, `hello`, `start` (or `resume` of its open session, resending
+//! what was not `saved`), and one answer answered with `feedback`: then it is "back and
+//! playing". Phases:
+//! 1. `cold`: all N connect at once to a server that has never seen them (every learner's
+//!    actor is loaded from the database);
+//! 2. `storm`: all drop, then all reconnect at once (their actors still live);
+//! 3. `kill -9`: every learner plays (one answer every `--every-ms`), the server is killed
+//!    outright with answers in flight and started again; all reconnect at once, resume and
+//!    resend what was not `saved`. Then the database must hold every answer that was `saved`,
+//!    each session's answers without a gap, and `hello` must never show less saved than the
+//!    client saw.
+//!
+//! Reports per phase the time until all are back, the rate, one learner's way back (p50, p99,
+//! max) and errors.
+//!
+//! ```sh
+//! cargo bench --bench connect -- --learners 15000
+//! ```
+//! Options: `--learners N` (default 15 000), `--addrs K` (source addresses 127.0.0.1..K,
+//! default 8), `--inflight C` (handshakes at once, default 2 000), `--every-ms M` (default
+//! 4 000), `--play-secs S` (play before the kill, default 10), `--skip-kill`. PostgreSQL from
+//! `STUDYHUB_BENCH_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`).
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use futures_util::{SinkExt, StreamExt};
+use hdrhistogram::Histogram;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+struct Args {
+    learners: usize,
+    addrs: u8,
+    inflight: usize,
+    every_ms: u64,
+    play_secs: u64,
+    kill: bool,
+}
+
+fn parse_args() -> Args {
+    let mut a = Args {
+        learners: 15_000,
+        addrs: 8,
+        inflight: 2_000,
+        every_ms: 4_000,
+        play_secs: 10,
+        kill: true,
+    };
+    let argv: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|s| s != "--bench")
+        .collect();
+    let mut i = 0;
+    while i < argv.len() {
+        let v = argv.get(i + 1).cloned().unwrap_or_default();
+        match argv[i].as_str() {
+            "--learners" => a.learners = v.parse().expect("--learners N"),
+            "--addrs" => a.addrs = v.parse().expect("--addrs K"),
+            "--inflight" => a.inflight = v.parse().expect("--inflight C"),
+            "--every-ms" => a.every_ms = v.parse().expect("--every-ms M"),
+            "--play-secs" => a.play_secs = v.parse().expect("--play-secs S"),
+            "--skip-kill" => {
+                a.kill = false;
+                i += 1;
+                continue;
+            }
+            other => panic!("unknown option {other}"),
+        }
+        i += 2;
+    }
+    a
+}
+
+fn raise_nofile() -> u64 {
+    unsafe {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
+        lim.rlim_cur = lim.rlim_max;
+        libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        lim.rlim_cur
+    }
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+// ---------------------------------------------------------------- the server
+
+struct Server {
+    child: Child,
+}
+
+impl Server {
+    fn start(url: &str, data: &std::path::Path, port: u16) -> (Self, Instant) {
+        let child = Command::new(env!("CARGO_BIN_EXE_studyhub"))
+            .env("DATABASE_URL", url)
+            .env("STUDYHUB_BIND", format!("127.0.0.1:{port}"))
+            .env("STUDYHUB_DATA_DIR", data)
+            .env("STUDYHUB_BCRYPT_COST", "4")
+            .env("STUDYHUB_REGISTER_LIMIT_PER_HOUR", "1000000")
+            .env("STUDYHUB_DATABASE_POOL_SIZE", "8")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("the studyhub binary");
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "the server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        (Server { child }, Instant::now())
+    }
+
+    fn kill9(&mut self) {
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGKILL);
+        }
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Parents (one per 500 children) and their children, all limits at 24 h: (token, child).
+fn make_learners(port: u16, n: usize) -> Vec<(Arc<str>, String)> {
+    actix_web::rt::System::new().block_on(async move {
+        let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut out = Vec::with_capacity(n);
+        let mut p = 0;
+        while out.len() < n {
+            let k = (n - out.len()).min(500);
+            let mut res = client
+                .post(format!("{base}/v1/auth/register"))
+                .send_json(&json!({"email": format!("connect{p}@example.com"), "password": "bench-password", "name": "Bench Parent", "role": "parent"}))
+                .await
+                .unwrap();
+            let body: Value = res.json().await.unwrap();
+            let token: Arc<str> = body["access_token"].as_str().expect("registered").into();
+            for chunk in (0..k).collect::<Vec<_>>().chunks(32) {
+                let futs = chunk.iter().map(|i| {
+                    let (client, token, base) = (client.clone(), token.clone(), base.clone());
+                    async move {
+                        let mut res = client
+                            .post(format!("{base}/v1/children"))
+                            .bearer_auth(&token)
+                            .send_json(&json!({"name": format!("Kid {i}"), "age": 8}))
+                            .await
+                            .unwrap();
+                        let id = res.json::<Value>().await.unwrap()["id"].as_str().expect("child").to_string();
+                        client
+                            .put(format!("{base}/v1/children/{id}/settings"))
+                            .bearer_auth(&token)
+                            .send_json(&json!({"daily_time_limit_seconds": 86400}))
+                            .await
+                            .unwrap();
+                        (token, id)
+                    }
+                });
+                out.extend(futures_util::future::join_all(futs).await);
+            }
+            p += 1;
+        }
+        out
+    })
+}
+
+// ---------------------------------------------------------------- one learner
+
+/// What a careful client keeps: its session, the highest seq sent, with feedback and saved.
+#[derive(Clone, Default)]
+struct Learner {
+    id: String,
+    token: Arc<str>,
+    source: Option<Ipv4Addr>,
+    session: Option<String>,
+    sent: u32,
+    fed: u32,
+    saved: u32,
+    /// Set when `hello` showed less saved than this client had seen: a lost answer.
+    lost: bool,
+}
+
+type Ws = WebSocketStream<TcpStream>;
+
+/// Reads an HTTP/1.1 response with a `Content-Length` body, nothing past it.
+async fn read_response(stream: &mut TcpStream) -> Result<(u16, Vec<u8>), String> {
+    let mut buf = Vec::with_capacity(512);
+    let mut chunk = [0u8; 512];
+    loop {
+        let n = stream
+            .read(&mut chunk)
+            .await
+            .map_err(|e| format!("ticket read: {e}"))?;
+        if n == 0 {
+            return Err("ticket: connection closed".into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&buf[..end]).to_string();
+        let status: u16 = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or("ticket: bad status line")?;
+        let len: usize = head
+            .lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case("content-length")
+                    .then(|| v.trim().parse().ok())?
+            })
+            .unwrap_or(0);
+        while buf.len() < end + 4 + len {
+            let n = stream
+                .read(&mut chunk)
+                .await
+                .map_err(|e| format!("ticket read: {e}"))?;
+            if n == 0 {
+                return Err("ticket: connection closed".into());
+            }
+            buf.extend_from_slice(&chunk[..n]);
+        }
+        return Ok((status, buf[end + 4..end + 4 + len].to_vec()));
+    }
+}
+
+/// A ticket over HTTP, then the upgrade on the same connection.
+async fn open(server: SocketAddr, l: &Learner) -> Result<Ws, String> {
+    let socket = tokio::net::TcpSocket::new_v4().map_err(|e| e.to_string())?;
+    if let Some(src) = l.source {
+        socket
+            .bind(SocketAddr::new(src.into(), 0))
+            .map_err(|e| format!("bind: {e}"))?;
+    }
+    let mut stream = socket
+        .connect(server)
+        .await
+        .map_err(|e| format!("connect: {}", e.kind()))?;
+    stream.set_nodelay(true).ok();
+    let body = json!({"learner_id": l.id}).to_string();
+    let req = format!(
+        "POST /v1/realtime/tickets HTTP/1.1\r\nHost: {server}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        l.token,
+        body.len()
+    );
+    stream
+        .write_all(req.as_bytes())
+        .await
+        .map_err(|e| format!("ticket write: {e}"))?;
+    let (status, body) = read_response(&mut stream).await?;
+    if status != 201 {
+        return Err(format!("ticket {status}"));
+    }
+    let v: Value = serde_json::from_slice(&body).map_err(|_| "ticket: bad json")?;
+    let ticket = v["ticket"].as_str().ok_or("ticket: none")?;
+    let url = format!("ws://{server}/v1/play?learner_id={}&ticket={ticket}", l.id);
+    let req = url.into_client_request().map_err(|e| e.to_string())?;
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(0);
+    let (ws, _) = tokio_tungstenite::client_async_with_config(req, stream, Some(config))
+        .await
+        .map_err(|e| format!("upgrade: {e}"))?;
+    Ok(ws)
+}
+
+/// The next text frame as JSON (pings are answered by tungstenite), bounded in time.
+async fn next(ws: &mut Ws) -> Result<Value, String> {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(30), ws.next())
+            .await
+            .map_err(|_| "no frame in 30 s".to_string())?;
+        match msg {
+            Some(Ok(Message::Text(t))) => {
+                return serde_json::from_str(&t).map_err(|_| "bad json".into());
+            }
+            Some(Ok(Message::Close(c))) => {
+                return Err(format!("closed {}", c.map_or(0, |c| u16::from(c.code))));
+            }
+            Some(Ok(_)) => {}
+            Some(Err(e)) => return Err(format!("ws: {e}")),
+            None => return Err("ws: gone".into()),
+        }
+    }
+}
+
+fn answer(session: &str, seq: u32) -> Message {
+    Message::text(
+        json!({"type": "answer", "session_id": session, "seq": seq, "question_id": "q1", "answer": 7})
+            .to_string(),
+    )
+}
+
+async fn send(ws: &mut Ws, m: Message) -> Result<(), String> {
+    ws.send(m).await.map_err(|e| format!("send: {e}"))
+}
+
+/// Reads until `feedback` for `seq`, keeping `saved`; `busy` is waited out and sent again.
+async fn until_feedback(ws: &mut Ws, l: &mut Learner, seq: u32) -> Result<(), String> {
+    loop {
+        let v = next(ws).await?;
+        match v["type"].as_str().unwrap_or("") {
+            "feedback" => {
+                let s = v["seq"].as_u64().unwrap_or(0) as u32;
+                l.fed = l.fed.max(s);
+                if s >= seq {
+                    return Ok(());
+                }
+            }
+            "saved" => l.saved = l.saved.max(v["up_to_seq"].as_u64().unwrap_or(0) as u32),
+            "error" if v["code"] == "busy" => {
+                let wait = v["retry_after_ms"].as_u64().unwrap_or(500);
+                tokio::time::sleep(Duration::from_millis(wait)).await;
+                let s = v["seq"].as_u64().unwrap_or(0) as u32;
+                let session = l.session.clone().unwrap_or_default();
+                for q in s..=seq {
+                    send(ws, answer(&session, q)).await?;
+                }
+            }
+            "error" => return Err(format!("error {}", v["code"])),
+            _ => {}
+        }
+    }
+}
+
+/// Back and playing: ticket, upgrade, `hello`, `start` or `resume` (resending what was not
+/// saved), and one new answer with `feedback`.
+async fn come_back(server: SocketAddr, l: &mut Learner) -> Result<Ws, String> {
+    let mut ws = open(server, l).await?;
+    let hello = next(&mut ws).await?;
+    if hello["type"] != "hello" {
+        return Err(format!("first frame {}", hello["type"]));
+    }
+    let open_session = &hello["open_session"];
+    match (&l.session, open_session["session_id"].as_str()) {
+        (Some(mine), Some(theirs)) if mine == theirs => {
+            let stored = open_session["last_saved_seq"].as_u64().unwrap_or(0) as u32;
+            if stored < l.saved {
+                l.lost = true;
+            }
+            send(
+                &mut ws,
+                Message::text(json!({"type": "resume", "session_id": mine}).to_string()),
+            )
+            .await?;
+            loop {
+                let v = next(&mut ws).await?;
+                if v["type"] == "started" {
+                    let stored = v["last_saved_seq"].as_u64().unwrap_or(0) as u32;
+                    l.saved = l.saved.max(stored);
+                    // The server knows only what was stored: what this client sent after it
+                    // is sent again (new answers to the new server).
+                    l.fed = stored;
+                    break;
+                }
+                if v["type"] == "error" {
+                    return Err(format!("resume: {}", v["code"]));
+                }
+            }
+            let mine = mine.clone();
+            for seq in l.fed + 1..=l.sent {
+                send(&mut ws, answer(&mine, seq)).await?;
+            }
+            if l.sent > l.fed {
+                let sent = l.sent;
+                until_feedback(&mut ws, l, sent).await?;
+            }
+        }
+        (Some(_), _) => return Err("hello: the open session is gone".into()),
+        (None, _) => {
+            send(
+                &mut ws,
+                Message::text(
+                    json!({"type": "start", "activity_id": "math-addition-1"}).to_string(),
+                ),
+            )
+            .await?;
+            loop {
+                let v = next(&mut ws).await?;
+                if v["type"] == "started" {
+                    l.session = v["session_id"].as_str().map(String::from);
+                    break;
+                }
+                if v["type"] == "error" {
+                    // Busy: start again after the wait.
+                    if v["code"] == "busy" {
+                        let wait = v["retry_after_ms"].as_u64().unwrap_or(500);
+                        tokio::time::sleep(Duration::from_millis(wait)).await;
+                        send(
+                            &mut ws,
+                            Message::text(
+                                json!({"type": "start", "activity_id": "math-addition-1"})
+                                    .to_string(),
+                            ),
+                        )
+                        .await?;
+                        continue;
+                    }
+                    return Err(format!("start: {}", v["code"]));
+                }
+            }
+        }
+    }
+    l.sent += 1;
+    let (session, seq) = (l.session.clone().unwrap(), l.sent);
+    send(&mut ws, answer(&session, seq)).await?;
+    until_feedback(&mut ws, l, seq).await?;
+    Ok(ws)
+}
+
+/// Plays one answer every `every` until the socket closes (the kill) or `stop` is set.
+async fn play(mut ws: Ws, mut l: Learner, every: Duration, stop: Arc<AtomicBool>) -> Learner {
+    let phase = Duration::from_millis(rand_u64() % every.as_millis().max(1) as u64);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + phase, every);
+    let session = l.session.clone().unwrap();
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                if stop.load(Ordering::Relaxed) {
+                    return l;
+                }
+                l.sent += 1;
+                if send(&mut ws, answer(&session, l.sent)).await.is_err() {
+                    return l;
+                }
+            }
+            msg = ws.next() => match msg {
+                Some(Ok(Message::Text(t))) => {
+                    let v: Value = serde_json::from_str(&t).unwrap_or_default();
+                    match v["type"].as_str() {
+                        Some("feedback") => l.fed = l.fed.max(v["seq"].as_u64().unwrap_or(0) as u32),
+                        Some("saved") => l.saved = l.saved.max(v["up_to_seq"].as_u64().unwrap_or(0) as u32),
+                        // Past capacity: this seq was not kept; the next tick sends it again.
+                        Some("error") if v["code"] == "busy" => l.sent = l.sent.min(v["seq"].as_u64().unwrap_or(1) as u32 - 1),
+                        _ => {}
+                    }
+                }
+                Some(Ok(_)) => {}
+                _ => return l,
+            }
+        }
+    }
+}
+
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(1);
+    h.finish()
+}
+
+// ---------------------------------------------------------------- phases
+
+struct Phase {
+    name: &'static str,
+    back: usize,
+    errors: std::collections::BTreeMap<String, usize>,
+    /// From the phase's start to the last learner back.
+    all_back: Duration,
+    /// From the server listening (kill -9 phase) to the last learner back.
+    since_listening: Option<Duration>,
+    way_back: Histogram<u64>,
+    rss_kib: u64,
+}
+
+/// Every learner comes back at once (at most `inflight` handshakes at a time), retrying a
+/// refused TCP connect (the server not listening yet) every 50 ms; other errors count.
+fn storm(
+    rt: &tokio::runtime::Runtime,
+    server: SocketAddr,
+    learners: Vec<Learner>,
+    inflight: usize,
+) -> (
+    Vec<(Learner, Option<Ws>)>,
+    Duration,
+    Histogram<u64>,
+    std::collections::BTreeMap<String, usize>,
+) {
+    rt.block_on(async move {
+        let t0 = Instant::now();
+        let gate = Arc::new(tokio::sync::Semaphore::new(inflight));
+        let tasks: Vec<_> = learners
+            .into_iter()
+            .map(|mut l| {
+                let gate = gate.clone();
+                tokio::spawn(async move {
+                    let started = Instant::now();
+                    loop {
+                        let permit = gate.acquire().await.unwrap();
+                        let res = come_back(server, &mut l).await;
+                        drop(permit);
+                        match res {
+                            Err(e) if e.starts_with("connect") => {
+                                tokio::time::sleep(Duration::from_millis(50)).await;
+                            }
+                            Ok(ws) => return (l, Some(ws), started.elapsed(), None),
+                            Err(e) => return (l, None, started.elapsed(), Some(e)),
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(tasks.len());
+        let mut way_back = Histogram::<u64>::new_with_bounds(1, 600_000_000, 3).unwrap();
+        let mut errors = std::collections::BTreeMap::new();
+        let mut last = Duration::ZERO;
+        for t in tasks {
+            let (l, ws, took, err) = t.await.unwrap();
+            if let Some(e) = err {
+                // Group "closed 1012", "ticket 503"…, not per-learner text.
+                let key: String = e.chars().take(40).collect();
+                *errors.entry(key).or_insert(0) += 1;
+            } else {
+                let _ = way_back.record(took.as_micros().max(1) as u64);
+                last = last.max(t0.elapsed());
+            }
+            out.push((l, ws));
+        }
+        (out, last, way_back, errors)
+    })
+}
+
+fn report(p: &Phase, n: usize) {
+    let ms = |q: f64| p.way_back.value_at_quantile(q) as f64 / 1000.0;
+    println!(
+        "| {} | {}/{} | {:.2} | {:.0} | {:.0} | {:.0} | {:.0} | {} | {} | {:?} |",
+        p.name,
+        p.back,
+        n,
+        p.all_back.as_secs_f64(),
+        p.since_listening
+            .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0),
+        p.back as f64 / p.all_back.as_secs_f64().max(0.001),
+        ms(0.5),
+        ms(0.99),
+        p.way_back.max() as f64 / 1000.0,
+        p.rss_kib / 1024,
+        p.errors,
+    );
+}
+
+fn main() {
+    let args = parse_args();
+    let nofile = raise_nofile();
+    eprintln!(
+        "open-file limit {nofile}; {} learners, {} source addresses, {} handshakes at once",
+        args.learners, args.addrs, args.inflight
+    );
+    let admin = std::env::var("STUDYHUB_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let name = format!("studyhub_connect_{}", std::process::id());
+    let mut conn = PgConnection::establish(&admin).expect("PostgreSQL for the benchmark");
+    conn.batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+    let data = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let server_addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let (mut server, _) = Server::start(&url, data.path(), port);
+    let t = Instant::now();
+    let made = make_learners(port, args.learners);
+    eprintln!(
+        "{} learners made in {:.1}s",
+        made.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let learners: Vec<Learner> = made
+        .into_iter()
+        .enumerate()
+        .map(|(i, (token, id))| Learner {
+            id,
+            token,
+            source: Some(Ipv4Addr::new(
+                127,
+                0,
+                0,
+                1 + (i % args.addrs as usize) as u8,
+            )),
+            ..Learner::default()
+        })
+        .collect();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let n = learners.len();
+    let mut phases = Vec::new();
+
+    // 1. Cold: the server has never seen them.
+    eprintln!("cold connect of {n}…");
+    let (back, all_back, way_back, errors) = storm(&rt, server_addr, learners, args.inflight);
+    phases.push(Phase {
+        name: "cold connect",
+        back: back.iter().filter(|(_, ws)| ws.is_some()).count(),
+        errors,
+        all_back,
+        since_listening: None,
+        way_back,
+        rss_kib: rss_kib(server.child.id()),
+    });
+
+    // 2. All drop, then all come back at once.
+    let learners: Vec<Learner> = rt.block_on(async {
+        let mut out = Vec::with_capacity(back.len());
+        for (l, ws) in back {
+            if let Some(mut ws) = ws {
+                let _ = ws.close(None).await;
+            }
+            out.push(l);
+        }
+        out
+    });
+    eprintln!("reconnect storm of {n}…");
+    let (back, all_back, way_back, errors) = storm(&rt, server_addr, learners, args.inflight);
+    phases.push(Phase {
+        name: "reconnect storm (actors live)",
+        back: back.iter().filter(|(_, ws)| ws.is_some()).count(),
+        errors,
+        all_back,
+        since_listening: None,
+        way_back,
+        rss_kib: rss_kib(server.child.id()),
+    });
+
+    let mut lost = 0;
+    let mut gaps = 0;
+    if args.kill {
+        // 3. Play, kill -9 with answers in flight, restart, everyone back.
+        eprintln!("playing {} s, then kill -9…", args.play_secs);
+        let stop = Arc::new(AtomicBool::new(false));
+        let answered = Arc::new(AtomicU64::new(0));
+        let players: Vec<_> = back
+            .into_iter()
+            .map(|(l, ws)| {
+                let stop = stop.clone();
+                rt.spawn(async move {
+                    match ws {
+                        Some(ws) => play(ws, l, Duration::from_millis(args.every_ms), stop).await,
+                        None => l,
+                    }
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_secs(args.play_secs));
+        let killed_at = Instant::now();
+        server.kill9();
+        let learners: Vec<Learner> = rt.block_on(async {
+            let mut out = Vec::new();
+            for p in players {
+                out.push(p.await.unwrap());
+            }
+            out
+        });
+        answered.store(
+            learners.iter().map(|l| l.fed as u64).sum(),
+            Ordering::Relaxed,
+        );
+        let saved_before: u64 = learners.iter().map(|l| l.saved as u64).sum();
+        let sent_before: u64 = learners.iter().map(|l| l.sent as u64).sum();
+        eprintln!(
+            "killed: {} answers sent, {} with feedback, {} saved (client view); restarting…",
+            sent_before,
+            answered.load(Ordering::Relaxed),
+            saved_before
+        );
+        let restart = std::thread::spawn({
+            let (url, data) = (url.clone(), data.path().to_path_buf());
+            move || Server::start(&url, &data, port)
+        });
+        let (back, all_back, way_back, errors) = storm(&rt, server_addr, learners, args.inflight);
+        let (new_server, listening_at) = restart.join().unwrap();
+        server = new_server;
+        lost = back.iter().filter(|(l, _)| l.lost).count();
+        phases.push(Phase {
+            name: "kill -9, restart, all back",
+            back: back.iter().filter(|(_, ws)| ws.is_some()).count(),
+            errors,
+            all_back,
+            since_listening: Some((killed_at + all_back).saturating_duration_since(listening_at)),
+            way_back,
+            rss_kib: rss_kib(server.child.id()),
+        });
+        // Wait for every `saved`, then check the database: each learner's answers 1..=sent,
+        // no gap, every one it saw saved among them.
+        let learners: Vec<Learner> = rt.block_on(async {
+            let mut out = Vec::new();
+            for (mut l, ws) in back {
+                if let Some(mut ws) = ws {
+                    while l.saved < l.sent {
+                        match next(&mut ws).await {
+                            Ok(v) if v["type"] == "saved" => {
+                                l.saved = l.saved.max(v["up_to_seq"].as_u64().unwrap_or(0) as u32)
+                            }
+                            Ok(_) => {}
+                            Err(_) => break,
+                        }
+                    }
+                    let _ = ws.close(None).await;
+                }
+                out.push(l);
+            }
+            out
+        });
+        let mut db = PgConnection::establish(&url).unwrap();
+        #[derive(diesel::QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            session_id: String,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            top: i32,
+        }
+        let rows: Vec<Row> = diesel::sql_query(
+            "SELECT session_id, count(*) AS n, max(seq) AS top FROM answers GROUP BY session_id",
+        )
+        .load(&mut db)
+        .unwrap();
+        let stored: std::collections::HashMap<String, (i64, i32)> = rows
+            .into_iter()
+            .map(|r| (r.session_id, (r.n, r.top)))
+            .collect();
+        for l in &learners {
+            let Some(s) = &l.session else { continue };
+            let (n, top) = stored.get(s).copied().unwrap_or((0, 0));
+            if n != i64::from(top) || (top as u32) < l.saved {
+                gaps += 1;
+            }
+        }
+        let total: i64 = stored.values().map(|(n, _)| n).sum();
+        eprintln!(
+            "database: {total} answers stored; {gaps} sessions with a gap or a lost saved answer; {lost} hellos showed less saved than the client had seen"
+        );
+    }
+    drop(server);
+    let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+
+    println!();
+    println!(
+        "{n} learners; ticket + upgrade + hello + start/resume + one answer with feedback each"
+    );
+    println!(
+        "| phase | back | all back s | from listening ms | learners/s | way back p50 ms | p99 ms | max ms | server RSS MiB | errors |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for p in &phases {
+        report(p, n);
+    }
+    if args.kill {
+        println!(
+            "\nkill -9: {lost} learners saw less saved after the restart than before; {gaps} sessions with a gap or a saved answer missing"
+        );
+    }
+}
