@@ -145,7 +145,7 @@ async fn serve_asset(req: HttpRequest, path: web::Path<(String, String)>) -> Htt
 mod tests {
     use super::*;
 
-    /// Every file under `assets/` is in the list (or it would silently not be served), and
+    /// Every file under `assets/web/` is in the list (or it would silently not be served), and
     /// every page refers only to files of the list.
     #[test]
     fn the_list_names_every_file() {
@@ -159,7 +159,7 @@ mod tests {
                 }
             }
         }
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/web");
         let mut files = Vec::new();
         walk(&root, &root, &mut files);
         let listed: Vec<&str> = ASSETS

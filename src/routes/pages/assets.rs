@@ -1,5 +1,5 @@
 //! The pages' files, embedded in the binary at build time. One fixed list: a file under
-//! `assets/` that is not named here is not served (a unit test keeps the two in step).
+//! `assets/web/` that is not named here is not served (a unit test keeps the two in step).
 
 /// One embedded file, served at `/assets/{version}/{path}`.
 pub struct Asset {
@@ -20,7 +20,7 @@ macro_rules! embed {
         &[$(Asset {
             path: $path,
             content_type: $ty,
-            body: include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/", $path)),
+            body: include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/web/", $path)),
         }),*]
     };
 }
@@ -30,7 +30,7 @@ macro_rules! pages {
         &[$(Page {
             route: $route,
             file: $file,
-            html: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/", $file)),
+            html: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/web/", $file)),
         }),*]
     };
 }

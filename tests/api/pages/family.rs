@@ -1,12 +1,16 @@
 //! A family in two browsers: the parent registers and adds a child on the family page; the
 //! child plays on another device (a second browser, signed in by the parent, who picks the
 //! child); the parent's page shows the achievement arrive without a reload; the parent's
-//! settings end the child's time and start a quiet time, and the child asks for more time.
+//! settings end the child's time and start a quiet time, the child asks for more time, and a
+//! drawing is uploaded.
 
 use super::actions::{play_to_the_end, sign_in};
 use super::browser::Driver;
 use super::look::{check, check_showing};
 use crate::common::{TEST_PASSWORD, spawn_app};
+
+/// An 8×8 PNG.
+const DRAWING: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x08\x00\x00\x00\x08\x08\x02\x00\x00\x00\x4b\x6d\x29\xdc\x00\x00\x00\x11\x49\x44\x41\x54\x78\x9c\x63\xb0\xb6\xdf\x86\x15\x31\x0c\x2d\x09\x00\x93\xbb\x4c\x01\x48\xb6\x74\x36\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
 
 #[actix_web::test]
 async fn a_parent_sees_the_child_play_live_and_sets_the_limits() {
@@ -60,6 +64,30 @@ async fn a_parent_sees_the_child_play_live_and_sets_the_limits() {
     parent.wait_text("#notifications", "Mia finished").await;
     parent.wait_text("#unread", "new").await;
     check(&parent, "parent").await;
+
+    // A drawing, uploaded from the family page, is listed with its picture.
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("rocket.png");
+    std::fs::write(&png, DRAWING).unwrap();
+    parent.click(".child-panel summary", Some("Drawings")).await;
+    parent
+        .fill(".drawings-box input[name=title]", "Rocket")
+        .await;
+    parent
+        .shown(".drawings-box input[type=file]", None)
+        .await
+        .send_keys(png.to_str().unwrap())
+        .await
+        .unwrap();
+    parent
+        .click(".drawings-box button[type=submit]", None)
+        .await;
+    parent
+        .wait_js(
+            "the drawing is shown",
+            "[...document.querySelectorAll('.drawings img')].some(i => i.alt === 'Rocket' && i.naturalWidth === 8)",
+        )
+        .await;
 
     // A limit of 0: the child's page says time is up, kindly.
     parent.click(".child-panel summary", Some("Settings")).await;
