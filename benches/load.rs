@@ -13,10 +13,15 @@
 //! Options: `--sessions N`, `--rate R` (answers/s in total; 0 = each connection sends its
 //! next message as soon as the last was answered), `--seconds S` (measured), `--warmup S`,
 //! `--addrs K` (source addresses 127.0.0.1..K, to get past the ephemeral port range),
-//! `--only engine|echo`, `--parent-share F` (share of parents with a live feed open, default
-//! 0.2), `--class-size N` (learners per class, each class watched by its teacher; 0 = none,
-//! default 30). With observers, it also reports completion → parent notification and
-//! answer → teacher event latency. PostgreSQL from `STUDYHUB_BENCH_DATABASE_URL` (default
+//! `--only engine|echo`, `--per-parent N` (children per parent, default 20), `--parent-share F`
+//! (share of parents with a live feed open, default 0.2), `--class-size N` (learners per class,
+//! each class watched by its teacher; 0 = none, default 30), `--activity ID` (every learner
+//! plays only this one; by default learner i starts at the i-th activity of the whole catalog
+//! and moves on to the next each time it completes one, answering four in five questions
+//! right). With observers, it also reports completion → parent notification and answer →
+//! teacher event latency. Answers refused `busy` are counted and sent again (same seq) on the
+//! learner's next tick. CPU per answer is each server process's user+system time over the
+//! measured window ÷ the answers it answered (engine: ÷ the answers `saved`). PostgreSQL from `STUDYHUB_BENCH_DATABASE_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`; a fresh database is made and dropped).
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -34,18 +39,20 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 #[derive(Clone, Debug)]
-struct Args {
-    sessions: usize,
-    rate: f64,
-    seconds: u64,
-    warmup: u64,
-    addrs: u8,
-    only: Option<String>,
-    parent_share: f64,
-    class_size: usize,
+pub(crate) struct Args {
+    pub sessions: usize,
+    pub rate: f64,
+    pub seconds: u64,
+    pub warmup: u64,
+    pub addrs: u8,
+    pub only: Option<String>,
+    pub parent_share: f64,
+    pub class_size: usize,
+    pub per_parent: usize,
+    pub activity: Option<String>,
 }
 
-fn parse_args() -> Args {
+pub(crate) fn parse_args() -> Args {
     let mut a = Args {
         sessions: 1000,
         rate: 2000.0,
@@ -55,6 +62,8 @@ fn parse_args() -> Args {
         only: None,
         parent_share: 0.2,
         class_size: 30,
+        per_parent: 20,
+        activity: None,
     };
     let argv: Vec<String> = std::env::args()
         .skip(1)
@@ -72,6 +81,8 @@ fn parse_args() -> Args {
             "--only" => a.only = Some(v),
             "--parent-share" => a.parent_share = v.parse().expect("--parent-share F"),
             "--class-size" => a.class_size = v.parse().expect("--class-size N"),
+            "--per-parent" => a.per_parent = v.parse().expect("--per-parent N"),
+            "--activity" => a.activity = Some(v),
             other => panic!("unknown option {other}"),
         }
         i += 2;
@@ -80,7 +91,7 @@ fn parse_args() -> Args {
 }
 
 /// Raises this process's open-file limit to the hard limit (children inherit it).
-fn raise_nofile() -> u64 {
+pub(crate) fn raise_nofile() -> u64 {
     unsafe {
         let mut lim = libc::rlimit {
             rlim_cur: 0,
@@ -93,7 +104,7 @@ fn raise_nofile() -> u64 {
     }
 }
 
-fn rss_kib(pid: u32) -> u64 {
+pub(crate) fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
@@ -103,7 +114,7 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -111,7 +122,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn wait_for_port(port: u16) {
+pub(crate) fn wait_for_port(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(120);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
@@ -164,13 +175,13 @@ fn serve_echo(port: u16) {
 
 // ---------------------------------------------------------------- setup over HTTP
 
-struct Fixture {
-    token: String,
-    children: Vec<String>,
+pub(crate) struct Fixture {
+    pub token: String,
+    pub children: Vec<String>,
 }
 
-/// One parent per 500 children (tokens are per parent), all limits at 24 h.
-fn make_children(port: u16, n: usize) -> Vec<Fixture> {
+/// One parent per `per_parent` children (tokens are per parent), all limits at 24 h.
+pub(crate) fn make_children(port: u16, n: usize, per_parent: usize) -> Vec<Fixture> {
     actix_web::rt::System::new().block_on(async move {
         let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
         let base = format!("http://127.0.0.1:{port}");
@@ -178,7 +189,7 @@ fn make_children(port: u16, n: usize) -> Vec<Fixture> {
         let mut left = n;
         let mut p = 0;
         while left > 0 {
-            let k = left.min(500);
+            let k = left.min(per_parent.max(1));
             let mut res = client
                 .post(format!("{base}/v1/auth/register"))
                 .send_json(&json!({"email": format!("bench{p}@example.com"), "password": "bench-password", "name": "Bench Parent", "role": "parent"}))
@@ -266,10 +277,83 @@ fn make_classes(port: u16, fixtures: &[Fixture], size: usize) -> Vec<(String, St
     })
 }
 
+// ---------------------------------------------------------------- the catalog
+
+/// One activity as the generator plays it: its question ids with their right answers (read
+/// from the starter content the server seeds), so four answers in five can be right.
+pub(crate) struct Activity {
+    id: String,
+    questions: Vec<(String, Value)>,
+}
+
+/// The starter catalog, or just `only` when given.
+pub(crate) fn catalog(only: Option<&str>) -> Arc<Vec<Activity>> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/content/activities");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("content/activities")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let list: Vec<Value> = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
+        for a in list {
+            let id = a["id"].as_str().unwrap().to_string();
+            if only.is_some_and(|o| o != id) {
+                continue;
+            }
+            let questions = a["questions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|q| {
+                    (
+                        q["id"].as_str().unwrap().to_string(),
+                        q["correct_answer"].clone(),
+                    )
+                })
+                .collect();
+            out.push(Activity { id, questions });
+        }
+    }
+    assert!(
+        !out.is_empty(),
+        "no activity {only:?} in the starter content"
+    );
+    Arc::new(out)
+}
+
+/// Which answer to send: right four times in five (spread by learner and seq).
+fn answer_for(activity: &Activity, seq: u64, salt: u64) -> (String, Value) {
+    let (q, right) = &activity.questions[((seq - 1) as usize) % activity.questions.len()];
+    let wrong = (seq.wrapping_mul(2_654_435_761) ^ salt).is_multiple_of(5);
+    let value = if wrong {
+        json!("not it")
+    } else {
+        right.clone()
+    };
+    (q.clone(), value)
+}
+
+/// A process's user+system CPU time so far, in microseconds.
+fn cpu_micros(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at field 3.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    ticks * 1_000_000 / hz
+}
+
 // ---------------------------------------------------------------- the generator
 
 #[derive(Clone, Copy, PartialEq)]
-enum Mode {
+pub(crate) enum Mode {
     Echo,
     Engine,
 }
@@ -292,6 +376,10 @@ struct Shared {
     answered: AtomicU64,
     connected: AtomicU64,
     failed: AtomicU64,
+    saved: AtomicU64,
+    busy: AtomicU64,
+    errors: AtomicU64,
+    closed: AtomicU64,
 }
 
 /// Latencies in microseconds, shared by all connections of a run (a histogram per
@@ -302,7 +390,7 @@ struct ConnResult {
     saved: Arc<std::sync::Mutex<Histogram<u64>>>,
 }
 
-fn hist() -> Histogram<u64> {
+pub(crate) fn hist() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 120_000_000, 3).unwrap()
 }
 
@@ -313,7 +401,7 @@ fn record(h: &std::sync::Mutex<Histogram<u64>>, at: Instant) {
         .record(at.elapsed().as_micros().max(1) as u64);
 }
 
-async fn connect(
+pub(crate) async fn connect(
     server: SocketAddr,
     source: Ipv4Addr,
     path: &str,
@@ -339,9 +427,33 @@ async fn connect(
     Some(ws)
 }
 
+/// One learner's (or echo client's) play state.
+struct Play {
+    mode: Mode,
+    catalog: Arc<Vec<Activity>>,
+    /// Index into the catalog of the activity being played.
+    at: usize,
+    salt: u64,
+    session: String,
+    seq: u64,
+    acked_seq: u64,
+    sent_at: std::collections::VecDeque<(u64, Instant)>,
+    /// A `start` is on its way (or must be sent again after `busy`).
+    restarting: bool,
+    start_again: bool,
+    /// The first `start` was refused for good.
+    refused: bool,
+}
+
+impl Play {
+    fn start_frame(&self) -> Message {
+        Message::text(json!({"type": "start", "activity_id": self.catalog[self.at].id}).to_string())
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn drive(
-    mode: Mode,
+    mut play: Play,
     server: SocketAddr,
     source: Ipv4Addr,
     path: String,
@@ -349,40 +461,38 @@ async fn drive(
     interval: Option<Duration>,
     shared: Arc<Shared>,
     ready: Arc<tokio::sync::Barrier>,
-    mut result: ConnResult,
+    result: ConnResult,
 ) -> ConnResult {
+    let mode = play.mode;
     let Some(ws) = connect(server, source, &path, token.as_deref()).await else {
         shared.failed.fetch_add(1, Ordering::Relaxed);
         ready.wait().await;
         return result;
     };
     let (mut tx, mut rx) = ws.split();
-    let mut session = String::new();
-    let mut questions: Vec<String> = Vec::new();
     if mode == Mode::Engine {
         // hello, then start the first activity.
         let _ = rx.next().await;
-        let _ = tx
-            .send(Message::text(
-                json!({"type": "start", "activity_id": "math-addition-1"}).to_string(),
-            ))
-            .await;
-        while let Some(Ok(Message::Text(t))) = rx.next().await {
-            let v: Value = serde_json::from_str(&t).unwrap_or_default();
-            if v["type"] == "started" {
-                session = v["session_id"].as_str().unwrap_or_default().to_string();
-                questions = v["activity"]["questions"]
-                    .as_array()
-                    .map(|qs| {
-                        qs.iter()
-                            .map(|q| q["id"].as_str().unwrap().to_string())
-                            .collect()
-                    })
-                    .unwrap_or_default();
+        let _ = tx.send(play.start_frame()).await;
+        play.restarting = true;
+        while play.restarting {
+            let msg = tokio::time::timeout(Duration::from_secs(30), rx.next())
+                .await
+                .ok()
+                .flatten();
+            if msg.is_none() || !handle(&mut play, msg, &result, &shared, &mut tx).await {
                 break;
             }
+            // Refused for another reason than `busy` (pushes of `time` would keep it waiting).
+            if play.refused {
+                break;
+            }
+            if play.start_again {
+                play.start_again = false;
+                let _ = tx.send(play.start_frame()).await;
+            }
         }
-        if session.is_empty() {
+        if play.session.is_empty() {
             shared.failed.fetch_add(1, Ordering::Relaxed);
             ready.wait().await;
             return result;
@@ -391,18 +501,13 @@ async fn drive(
     shared.connected.fetch_add(1, Ordering::Relaxed);
     ready.wait().await;
 
-    let mut seq: u64 = 0;
-    let mut acked_seq: u64 = 0;
-    let mut saved_seq: u64 = 0;
-    let mut sent_at: std::collections::VecDeque<(u64, Instant)> = std::collections::VecDeque::new();
     let mut ticker = interval.map(|d| {
         let mut t =
             tokio::time::interval_at(tokio::time::Instant::now() + d.mul_f64(rand_phase()), d);
         t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         t
     });
-    let mut in_flight = false;
-    let mut restarting = false;
+    let learner = path.rsplit('=').next().unwrap_or_default().to_string();
     loop {
         if shared.stop.load(Ordering::Relaxed) {
             break;
@@ -410,78 +515,81 @@ async fn drive(
         let send_now = match ticker.as_mut() {
             Some(t) => {
                 tokio::select! {
-                    _ = t.tick() => !restarting,
+                    _ = t.tick() => true,
                     msg = rx.next() => {
-                        if !handle(mode, msg, &mut session, &mut questions, &mut seq, &mut acked_seq, &mut saved_seq, &mut sent_at, &mut result, &shared, &mut tx, &mut restarting).await { break; }
+                        if !handle(&mut play, msg, &result, &shared, &mut tx).await { break; }
                         false
                     }
                 }
             }
             None => {
-                if !in_flight && !restarting {
+                let in_flight = play.acked_seq < play.seq;
+                if !in_flight && !play.restarting {
                     true
                 } else {
                     let msg = tokio::time::timeout(Duration::from_secs(5), rx.next())
                         .await
                         .ok()
                         .flatten();
-                    if !handle(
-                        mode,
-                        msg,
-                        &mut session,
-                        &mut questions,
-                        &mut seq,
-                        &mut acked_seq,
-                        &mut saved_seq,
-                        &mut sent_at,
-                        &mut result,
-                        &shared,
-                        &mut tx,
-                        &mut restarting,
-                    )
-                    .await
-                    {
+                    if !handle(&mut play, msg, &result, &shared, &mut tx).await {
                         break;
                     }
-                    in_flight = acked_seq < seq;
+                    // Closed loop: a refused start goes again at once.
+                    if play.start_again {
+                        play.start_again = false;
+                        let _ = tx.send(play.start_frame()).await;
+                    }
                     false
                 }
             }
         };
-        if send_now && (mode == Mode::Echo || !questions.is_empty()) {
-            seq += 1;
-            let q = if mode == Mode::Engine {
-                questions[((seq - 1) as usize) % questions.len()].clone()
-            } else {
-                "q".into()
-            };
-            let frame = json!({"type": "answer", "session_id": session, "seq": seq, "question_id": q, "answer": 7}).to_string();
-            let now = Instant::now();
-            sent_at.push_back((seq, now));
-            if mode == Mode::Engine && shared.causes.observing.load(Ordering::Relaxed) {
-                let learner = path.rsplit('=').next().unwrap_or_default().to_string();
-                if seq as usize == questions.len() {
-                    shared
-                        .causes
-                        .completions
-                        .lock()
-                        .unwrap()
-                        .insert(learner.clone(), now);
-                }
-                shared
-                    .causes
-                    .answers
-                    .lock()
-                    .unwrap()
-                    .insert((learner, session.clone(), q.clone()), now);
-            }
-            if tx.send(Message::text(frame)).await.is_err() {
+        if !send_now {
+            continue;
+        }
+        if play.start_again {
+            play.start_again = false;
+            if tx.send(play.start_frame()).await.is_err() {
                 break;
             }
-            in_flight = true;
-            if shared.measuring.load(Ordering::Relaxed) {
-                shared.sent.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
+        // Every question is answered once; then the client waits for `completed` (a next
+        // answer would get `no_session`).
+        if play.restarting
+            || (mode == Mode::Engine && play.seq as usize >= play.catalog[play.at].questions.len())
+        {
+            continue;
+        }
+        play.seq += 1;
+        let seq = play.seq;
+        let (q, value) = match mode {
+            Mode::Engine => answer_for(&play.catalog[play.at], seq, play.salt),
+            Mode::Echo => ("q".into(), json!(7)),
+        };
+        let frame = json!({"type": "answer", "session_id": play.session, "seq": seq, "question_id": q, "answer": value}).to_string();
+        let now = Instant::now();
+        play.sent_at.push_back((seq, now));
+        if mode == Mode::Engine && shared.causes.observing.load(Ordering::Relaxed) {
+            if seq as usize == play.catalog[play.at].questions.len() {
+                shared
+                    .causes
+                    .completions
+                    .lock()
+                    .unwrap()
+                    .insert(learner.clone(), now);
             }
+            shared
+                .causes
+                .answers
+                .lock()
+                .unwrap()
+                .insert((learner.clone(), play.session.clone(), q), now);
+        }
+        if tx.send(Message::text(frame)).await.is_err() {
+            break;
+        }
+        if shared.measuring.load(Ordering::Relaxed) {
+            shared.sent.fetch_add(1, Ordering::Relaxed);
         }
     }
     let _ = tx.send(Message::Close(None)).await;
@@ -495,30 +603,28 @@ fn rand_phase() -> f64 {
     (h.finish() % 10_000) as f64 / 10_000.0
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Takes one frame from the server; false when the connection is over.
 async fn handle<S>(
-    mode: Mode,
+    play: &mut Play,
     msg: Option<Result<Message, tokio_tungstenite::tungstenite::Error>>,
-    session: &mut String,
-    questions: &mut Vec<String>,
-    seq: &mut u64,
-    acked_seq: &mut u64,
-    saved_seq: &mut u64,
-    sent_at: &mut std::collections::VecDeque<(u64, Instant)>,
-    result: &mut ConnResult,
+    result: &ConnResult,
     shared: &Shared,
     tx: &mut S,
-    restarting: &mut bool,
 ) -> bool
 where
     S: futures_util::Sink<Message> + Unpin,
 {
     let Some(Ok(Message::Text(text))) = msg else {
-        return matches!(msg, Some(Ok(_)));
+        if let Some(Ok(Message::Close(frame))) = &msg {
+            let code = frame.as_ref().map_or(1005, |f| u16::from(f.code));
+            eprintln!("closed by the server: {code}");
+            shared.closed.fetch_add(1, Ordering::Relaxed);
+        }
+        return matches!(msg, Some(Ok(ref m)) if !m.is_close());
     };
     let measuring = shared.measuring.load(Ordering::Relaxed);
     let v: Value = serde_json::from_str(&text).unwrap_or_default();
-    let kind = if mode == Mode::Echo {
+    let kind = if play.mode == Mode::Echo {
         "feedback"
     } else {
         v["type"].as_str().unwrap_or("")
@@ -526,65 +632,82 @@ where
     match kind {
         "feedback" => {
             let s = v["seq"].as_u64().unwrap_or(0);
-            *acked_seq = (*acked_seq).max(s);
-            if let Some((_, at)) = sent_at.iter().find(|(q, _)| *q == s)
+            play.acked_seq = play.acked_seq.max(s);
+            if let Some((_, at)) = play.sent_at.iter().find(|(q, _)| *q == s)
                 && measuring
             {
                 record(&result.feedback, *at);
                 shared.answered.fetch_add(1, Ordering::Relaxed);
             }
-            if mode == Mode::Echo {
-                sent_at.retain(|(q, _)| *q > s);
+            if play.mode == Mode::Echo {
+                play.sent_at.retain(|(q, _)| *q > s);
             }
         }
         "saved" => {
             let up = v["up_to_seq"].as_u64().unwrap_or(0);
-            while let Some((q, at)) = sent_at.front().copied() {
+            while let Some((q, at)) = play.sent_at.front().copied() {
                 if q > up {
                     break;
                 }
                 if measuring {
                     record(&result.saved, at);
+                    shared.saved.fetch_add(1, Ordering::Relaxed);
                 }
-                sent_at.pop_front();
+                play.sent_at.pop_front();
             }
-            *saved_seq = (*saved_seq).max(up);
+        }
+        "error" if v["code"] == "busy" => {
+            if measuring {
+                shared.busy.fetch_add(1, Ordering::Relaxed);
+            }
+            match v["seq"].as_u64() {
+                // Nothing of it was kept: that seq (and any sent behind it) goes again.
+                Some(s) if s >= 1 && s <= play.seq => {
+                    play.seq = s - 1;
+                    play.acked_seq = play.acked_seq.min(s - 1);
+                    play.sent_at.retain(|(q, _)| *q < s);
+                }
+                Some(_) => {}
+                None => play.start_again = play.restarting,
+            }
+        }
+        "error" => {
+            eprintln!("error frame: {text}");
+            shared.errors.fetch_add(1, Ordering::Relaxed);
+            play.refused = play.restarting && v.get("seq").is_none();
         }
         "completed" => {
-            // Play the next activity: a new session, seqs from 1 again.
-            *restarting = true;
-            let _ = tx
-                .send(Message::text(
-                    json!({"type": "start", "activity_id": "math-addition-1"}).to_string(),
-                ))
-                .await;
+            // Play the next activity of the catalog: a new session, seqs from 1 again.
+            play.at = (play.at + 1) % play.catalog.len();
+            play.restarting = true;
+            let _ = tx.send(play.start_frame()).await;
         }
         "started" => {
-            *session = v["session_id"].as_str().unwrap_or_default().to_string();
-            *questions = v["activity"]["questions"]
-                .as_array()
-                .map(|qs| {
-                    qs.iter()
-                        .map(|q| q["id"].as_str().unwrap().to_string())
-                        .collect()
-                })
-                .unwrap_or_default();
-            *seq = 0;
-            *acked_seq = 0;
-            *saved_seq = 0;
-            sent_at.clear();
-            *restarting = false;
+            play.session = v["session_id"].as_str().unwrap_or_default().to_string();
+            play.seq = 0;
+            play.acked_seq = 0;
+            play.sent_at.clear();
+            play.restarting = false;
+            play.start_again = false;
         }
         _ => {}
     }
     true
 }
 
-struct Report {
+pub(crate) struct Report {
     label: &'static str,
     held: u64,
     failed: u64,
     rate: f64,
+    saved_rate: f64,
+    busy: u64,
+    errors: u64,
+    closed: u64,
+    /// Server CPU µs per unit of work (engine: per durable answer; echo: per message).
+    server_cpu_us: Option<f64>,
+    generator_cpu_us: Option<f64>,
+    server_cores: f64,
     feedback: Histogram<u64>,
     saved: Histogram<u64>,
     parent_notify: Histogram<u64>,
@@ -637,13 +760,14 @@ async fn observe(
     }
 }
 
-fn run_load(
+pub(crate) fn run_load(
     mode: Mode,
     args: &Args,
     port: u16,
     path_of: impl Fn(usize) -> (String, Option<String>),
     pid: Option<u32>,
     observers: Vec<(String, String)>,
+    catalog: Arc<Vec<Activity>>,
 ) -> Report {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -659,6 +783,10 @@ fn run_load(
         answered: AtomicU64::new(0),
         connected: AtomicU64::new(0),
         failed: AtomicU64::new(0),
+        saved: AtomicU64::new(0),
+        busy: AtomicU64::new(0),
+        errors: AtomicU64::new(0),
+        closed: AtomicU64::new(0),
     });
     let interval =
         (args.rate > 0.0).then(|| Duration::from_secs_f64(args.sessions as f64 / args.rate));
@@ -678,10 +806,12 @@ fn run_load(
         for i in 0..args.sessions {
             let (path, token) = path_of(i);
             let source = Ipv4Addr::new(127, 0, 0, 1 + (i % args.addrs as usize) as u8);
-            let (shared, ready, gate, results) = (shared.clone(), ready.clone(), gate.clone(), results.clone());
+            let (shared, ready, gate, results, catalog) = (shared.clone(), ready.clone(), gate.clone(), results.clone(), catalog.clone());
+            let i = i % catalog.len();
             tasks.push(tokio::spawn(async move {
                 let permit = gate.acquire_owned().await.unwrap();
-                let fut = drive(mode, server, source, path, token, interval, shared, ready, results);
+                let play = Play { mode, catalog, at: i, salt: i as u64, session: String::new(), seq: 0, acked_seq: 0, sent_at: Default::default(), restarting: false, start_again: false, refused: false };
+                let fut = drive(play, server, source, path, token, interval, shared, ready, results);
                 tokio::pin!(fut);
                 // Release the connect permit once this connection is through the handshake.
                 let r = tokio::select! { biased; r = &mut fut => Some(r), _ = tokio::time::sleep(Duration::from_millis(1)) => None };
@@ -694,9 +824,11 @@ fn run_load(
         tokio::time::sleep(Duration::from_secs(args.warmup)).await;
         shared.measuring.store(true, Ordering::Relaxed);
         let t0 = Instant::now();
+        let cpu0 = (pid.map(cpu_micros), cpu_micros(std::process::id()));
         tokio::time::sleep(Duration::from_secs(args.seconds)).await;
         shared.measuring.store(false, Ordering::Relaxed);
         let elapsed = t0.elapsed().as_secs_f64();
+        let cpu1 = (pid.map(cpu_micros), cpu_micros(std::process::id()));
         let rss = pid.map(rss_kib);
         shared.stop.store(true, Ordering::Relaxed);
         for t in tasks {
@@ -710,11 +842,30 @@ fn run_load(
         let parent_notify = parent_hist.lock().unwrap().clone();
         let teacher_event = teacher_hist.lock().unwrap().clone();
         let held = shared.connected.load(Ordering::Relaxed);
+        let answered = shared.answered.load(Ordering::Relaxed);
+        // The engine's unit of work is a durable answer; the echo's, an echoed message.
+        let done = match mode {
+            Mode::Engine => shared.saved.load(Ordering::Relaxed),
+            Mode::Echo => answered,
+        };
         Report {
             label: label(mode),
             held,
             failed: shared.failed.load(Ordering::Relaxed),
-            rate: shared.answered.load(Ordering::Relaxed) as f64 / elapsed,
+            rate: answered as f64 / elapsed,
+            saved_rate: shared.saved.load(Ordering::Relaxed) as f64 / elapsed,
+            busy: shared.busy.load(Ordering::Relaxed),
+            errors: shared.errors.load(Ordering::Relaxed),
+            closed: shared.closed.load(Ordering::Relaxed),
+            server_cpu_us: match (cpu0.0, cpu1.0) {
+                (Some(a), Some(b)) if done > 0 => Some((b - a) as f64 / done as f64),
+                _ => None,
+            },
+            generator_cpu_us: (done > 0).then(|| (cpu1.1 - cpu0.1) as f64 / done as f64),
+            server_cores: match (cpu0.0, cpu1.0) {
+                (Some(a), Some(b)) => (b - a) as f64 / 1e6 / elapsed,
+                _ => 0.0,
+            },
             feedback,
             saved,
             parent_notify,
@@ -734,7 +885,7 @@ fn label(mode: Mode) -> &'static str {
     }
 }
 
-fn ms(h: &Histogram<u64>, q: f64) -> String {
+pub(crate) fn ms(h: &Histogram<u64>, q: f64) -> String {
     if h.is_empty() {
         "-".into()
     } else {
@@ -742,13 +893,25 @@ fn ms(h: &Histogram<u64>, q: f64) -> String {
     }
 }
 
-fn print(r: &Report) {
+pub(crate) fn print(r: &Report) {
+    let us = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.0}"));
     println!(
-        "| {} | {} | {} | {:.0} | {} | {} | {} | {} | {} |",
+        "| {} | {} | {} | {:.0} | {} | {} | {} | {} | {} | {} | {:.2} | {} | {} | {} | {} | {} |",
         r.label,
         r.held,
         r.failed,
         r.rate,
+        if r.label == "engine" {
+            format!("{:.0}", r.saved_rate)
+        } else {
+            "-".into()
+        },
+        r.busy,
+        r.errors,
+        r.closed,
+        us(r.server_cpu_us),
+        us(r.generator_cpu_us),
+        r.server_cores,
         ms(&r.feedback, 0.5),
         ms(&r.feedback, 0.99),
         ms(&r.saved, 0.5),
@@ -758,7 +921,7 @@ fn print(r: &Report) {
     );
 }
 
-struct Server(Child);
+pub(crate) struct Server(pub Child);
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -775,6 +938,7 @@ fn main() {
     let args = parse_args();
     let nofile = raise_nofile();
     eprintln!("open-file limit {nofile}; {args:?}");
+    let catalog = catalog(args.activity.as_deref());
     let mut reports = Vec::new();
 
     if args.only.as_deref() != Some("engine") {
@@ -794,6 +958,7 @@ fn main() {
             |_| ("/echo".into(), None),
             Some(pid),
             Vec::new(),
+            catalog.clone(),
         ));
     }
 
@@ -823,7 +988,7 @@ fn main() {
         wait_for_port(port);
         let pid = server.0.id();
         let t = Instant::now();
-        let fixtures = make_children(port, args.sessions);
+        let fixtures = make_children(port, args.sessions, args.per_parent);
         eprintln!(
             "engine: {} children made in {:.1}s",
             args.sessions,
@@ -864,6 +1029,7 @@ fn main() {
             },
             Some(pid),
             observers,
+            catalog.clone(),
         ));
         drop(server);
         let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
@@ -871,8 +1037,10 @@ fn main() {
 
     println!();
     println!(
-        "sessions {}, offered rate {} answers/s ({}), {} s measured after {} s warm-up",
+        "sessions {}, {} activities, {} children per parent, offered rate {} answers/s ({}), {} s measured after {} s warm-up",
         args.sessions,
+        catalog.len(),
+        args.per_parent,
         args.rate,
         if args.rate > 0.0 {
             "open loop"
@@ -883,9 +1051,9 @@ fn main() {
         args.warmup
     );
     println!(
-        "| target | sessions held | failed | answers/s | feedback p50 ms | feedback p99 ms | saved p50 ms | saved p99 ms | server RSS KiB/session |"
+        "| target | sessions held | failed | answers/s | saved/s | busy | errors | closed | server CPU µs/answer | generator CPU µs/answer | server cores | feedback p50 ms | feedback p99 ms | saved p50 ms | saved p99 ms | server RSS KiB/session |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for r in &reports {
         print(r);
     }
@@ -912,5 +1080,11 @@ fn main() {
             "\nengine ÷ echo (answers/s): {:.2}",
             engine.rate / echo.rate.max(1.0)
         );
+        if let (Some(e), Some(o)) = (engine.server_cpu_us, echo.server_cpu_us) {
+            println!(
+                "engine CPU per durable answer ÷ echo CPU per message: {:.2}",
+                e / o.max(0.001)
+            );
+        }
     }
 }

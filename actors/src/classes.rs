@@ -7,89 +7,34 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use actix::prelude::*;
-use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::mpsc;
 
 use crate::audience::Audience;
 use crate::engine::Engine;
-use crate::protocol::{AchievementView, Outbound};
+use crate::events::ClassEvent;
+use crate::protocol::Outbound;
+use crate::protocol::feeds::ClassFeedFrame;
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct StudentState {
-    pub learner_id: String,
-    pub name: String,
-    pub online: bool,
-    pub activity_id: Option<String>,
-    pub session_id: Option<String>,
-    pub answered: u32,
-    pub correct: u32,
-}
-
-/// What a learner's actor tells the monitors of its classes.
-#[derive(Message, Debug, Clone, serde::Serialize, serde::Deserialize)]
-#[rtype(result = "()")]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum ClassEvent {
-    Presence {
-        learner_id: String,
-        online: bool,
-        activity_id: Option<String>,
-        session_id: Option<String>,
-    },
-    Answer {
-        learner_id: String,
-        session_id: String,
-        question_id: String,
-        correct: bool,
-        answered: u32,
-        right: u32,
-    },
-    Completed {
-        learner_id: String,
-        session_id: String,
-        activity_id: String,
-        accuracy: f64,
-        stars: u8,
-    },
-    Achievement {
-        learner_id: String,
-        achievement: AchievementView,
-    },
-    TimeUp {
-        learner_id: String,
-    },
-}
-
-impl ClassEvent {
-    pub fn learner_id(&self) -> &str {
-        match self {
-            ClassEvent::Presence { learner_id, .. }
-            | ClassEvent::Answer { learner_id, .. }
-            | ClassEvent::Completed { learner_id, .. }
-            | ClassEvent::Achievement { learner_id, .. }
-            | ClassEvent::TimeUp { learner_id } => learner_id,
-        }
-    }
-}
+pub use crate::protocol::feeds::StudentState;
 
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct MonitorConnect {
+pub(crate) struct MonitorConnect {
     pub conn_id: u64,
     pub tx: mpsc::Sender<Outbound>,
 }
 
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct MonitorDisconnect {
+pub(crate) struct MonitorDisconnect {
     pub conn_id: u64,
 }
 
 /// The roster changed (a student joined or was removed).
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct Roster {
+pub(crate) struct Roster {
     pub students: Vec<(String, String)>,
 }
 
@@ -137,7 +82,11 @@ impl ClassMonitor {
     }
 
     fn snapshot(&self) -> String {
-        json!({"type": "snapshot", "class": self.class, "students": self.students.values().collect::<Vec<_>>()}).to_string()
+        ClassFeedFrame::Snapshot {
+            class: &self.class,
+            students: self.students.values().collect(),
+        }
+        .to_json()
     }
 
     /// Asks where each student is (live actors here, the other nodes' word), so the first
@@ -240,7 +189,13 @@ impl Handler<ClassEvent> for ClassMonitor {
                     s.activity_id = activity_id.clone();
                     s.session_id = session_id.clone();
                 }
-                json!({"type": "presence", "learner_id": learner_id, "online": online, "activity_id": activity_id, "session_id": session_id})
+                ClassFeedFrame::Presence {
+                    learner_id: &learner_id,
+                    online,
+                    activity_id: activity_id.as_deref(),
+                    session_id: session_id.as_deref(),
+                }
+                .to_json()
             }
             ClassEvent::Answer {
                 learner_id,
@@ -255,7 +210,13 @@ impl Handler<ClassEvent> for ClassMonitor {
                     s.answered = answered;
                     s.correct = right;
                 }
-                json!({"type": "answer", "learner_id": learner_id, "session_id": session_id, "question_id": question_id, "correct": correct})
+                ClassFeedFrame::Answer {
+                    learner_id: &learner_id,
+                    session_id: &session_id,
+                    question_id: &question_id,
+                    correct,
+                }
+                .to_json()
             }
             ClassEvent::Completed {
                 learner_id,
@@ -268,21 +229,33 @@ impl Handler<ClassEvent> for ClassMonitor {
                     s.activity_id = None;
                     s.session_id = None;
                 }
-                json!({"type": "completed", "learner_id": learner_id, "session_id": session_id, "activity_id": activity_id, "accuracy": accuracy, "stars": stars})
+                ClassFeedFrame::Completed {
+                    learner_id: &learner_id,
+                    session_id: &session_id,
+                    activity_id: &activity_id,
+                    accuracy,
+                    stars,
+                }
+                .to_json()
             }
             ClassEvent::Achievement {
                 learner_id,
                 achievement,
-            } => {
-                json!({"type": "achievement", "learner_id": learner_id, "achievement": achievement})
+            } => ClassFeedFrame::Achievement {
+                learner_id: &learner_id,
+                achievement: &achievement,
             }
+            .to_json(),
             ClassEvent::TimeUp { learner_id } => {
                 if let Some(s) = self.students.get_mut(&learner_id) {
                     s.online = false;
                 }
-                json!({"type": "time_up", "learner_id": learner_id})
+                ClassFeedFrame::TimeUp {
+                    learner_id: &learner_id,
+                }
+                .to_json()
             }
         };
-        self.audience.broadcast(json.to_string());
+        self.audience.broadcast(json);
     }
 }

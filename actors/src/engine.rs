@@ -8,11 +8,13 @@ use std::time::Duration;
 use actix::prelude::*;
 use chrono::Utc;
 
-use crate::bus::{Bus, LiveEvent};
+use crate::bus::Bus;
 use crate::classes::ClassMonitor;
+use crate::events::LiveEvent;
+use crate::feeds::{ClassFeed, ParentFeed};
 use crate::flusher::{FlushConfig, FlushHandle};
 use crate::learner::LearnerStatus;
-use crate::learner::{Grant, LearnerActor, Refresh, Settings, TimeRequestAnswered};
+use crate::learner::{Grant, Learner, LearnerActor, Refresh, Settings, TimeRequestAnswered};
 use crate::loader::Loader;
 use crate::parents::ParentNotifier;
 use crate::screen_time::{local_date, parse_tz};
@@ -220,17 +222,25 @@ impl Engine {
     }
 
     /// The live actor of a learner, if there is one.
-    pub fn live(&self, learner_id: &str) -> Option<Addr<LearnerActor>> {
+    pub fn live(&self, learner_id: &str) -> Option<Learner> {
+        self.live_addr(learner_id).map(Learner)
+    }
+
+    pub(crate) fn live_addr(&self, learner_id: &str) -> Option<Addr<LearnerActor>> {
         self.learners.get(learner_id)
     }
 
     /// The learner's actor, started (with today's screen time and any open session loaded)
     /// if it is not live yet.
-    pub async fn learner(
+    pub async fn learner(self: &Arc<Self>, learner_id: &str) -> Result<Learner, EngineError> {
+        self.learner_addr(learner_id).await.map(Learner)
+    }
+
+    async fn learner_addr(
         self: &Arc<Self>,
         learner_id: &str,
     ) -> Result<Addr<LearnerActor>, EngineError> {
-        if let Some(addr) = self.live(learner_id) {
+        if let Some(addr) = self.live_addr(learner_id) {
             return Ok(addr);
         }
         // Changes that arrive while this start loads are noted, so that none is lost.
@@ -333,8 +343,13 @@ impl Engine {
         self.learners.remove_if(learner_id, addr);
     }
 
+    /// The parent's feed, for a parent's socket.
+    pub fn parent_feed(self: &Arc<Self>, parent_id: &str) -> ParentFeed {
+        ParentFeed(self.parent(parent_id))
+    }
+
     /// The parent's notifier, started if needed (it loads nothing).
-    pub fn parent(self: &Arc<Self>, parent_id: &str) -> Addr<ParentNotifier> {
+    pub(crate) fn parent(self: &Arc<Self>, parent_id: &str) -> Addr<ParentNotifier> {
         let engine = self.clone();
         self.parents.get_or_start(parent_id, || {
             ParentNotifier::new(parent_id.to_string(), engine)
@@ -342,24 +357,31 @@ impl Engine {
     }
 
     /// The parent's notifier if one is live (presence and time need no storing).
-    pub fn live_parent(&self, parent_id: &str) -> Option<Addr<ParentNotifier>> {
+    pub(crate) fn live_parent(&self, parent_id: &str) -> Option<Addr<ParentNotifier>> {
         self.parents.get(parent_id)
     }
 
-    /// The class's monitor, started with its roster if needed.
-    pub fn class(
+    /// The class's live view, started with its roster (id, name) if needed.
+    pub fn class_feed(
         self: &Arc<Self>,
         class_id: &str,
         class: serde_json::Value,
         roster: Vec<(String, String)>,
-    ) -> Addr<ClassMonitor> {
+    ) -> ClassFeed {
         let engine = self.clone();
-        self.classes.get_or_start(class_id, || {
+        ClassFeed(self.classes.get_or_start(class_id, || {
             ClassMonitor::new(class_id.to_string(), class, roster, engine)
-        })
+        }))
     }
 
-    pub fn live_class(&self, class_id: &str) -> Option<Addr<ClassMonitor>> {
+    /// A class's roster changed (id, name of each student): its live view, if any, follows.
+    pub fn roster_changed(&self, class_id: &str, students: Vec<(String, String)>) {
+        if let Some(monitor) = self.live_class(class_id) {
+            monitor.do_send(crate::classes::Roster { students });
+        }
+    }
+
+    pub(crate) fn live_class(&self, class_id: &str) -> Option<Addr<ClassMonitor>> {
         self.classes.get(class_id)
     }
 
@@ -393,7 +415,7 @@ impl Engine {
             None => HashMap::new(),
         };
         let asks = learner_ids.iter().filter_map(|id| {
-            let addr = self.live(id)?;
+            let addr = self.live_addr(id)?;
             Some(async move { (id.clone(), addr.send(crate::learner::Status).await.ok()) })
         });
         for (id, status) in futures_util::future::join_all(asks).await {
@@ -424,7 +446,7 @@ impl Engine {
     }
 
     /// Tells the parent's feeds on every node (nothing is stored).
-    pub fn tell_parent(&self, parent_id: &str, frame: crate::parents::ParentFrame) {
+    pub fn tell_parent(&self, parent_id: &str, frame: crate::events::ParentFrame) {
         self.announce(LiveEvent::Parent {
             parent_id: parent_id.to_string(),
             frame,
@@ -449,7 +471,7 @@ impl Engine {
 
     /// A learner joined or left classes: its actor (if live) and the classes' monitors learn it.
     pub fn classes_changed(&self, learner_id: &str, class_ids: Vec<String>) {
-        if let Some(addr) = self.live(learner_id) {
+        if let Some(addr) = self.live_addr(learner_id) {
             addr.do_send(crate::learner::Classes { class_ids });
         }
     }
@@ -476,7 +498,7 @@ impl Engine {
     /// A parent changed the daily limit, notifications or downtime: felt at once by open
     /// sessions (a downtime window that holds now closes them).
     pub fn settings_changed(&self, learner_id: &str, settings: Settings) {
-        match self.live(learner_id) {
+        match self.live_addr(learner_id) {
             Some(addr) => addr.do_send(settings),
             None => self.note_change(learner_id),
         }
@@ -485,7 +507,7 @@ impl Engine {
     /// A parent answered a request for more time (an approval already stored as a grant):
     /// the child hears the answer, then its time.
     pub fn time_request_answered(&self, learner_id: &str, answer: TimeRequestAnswered) {
-        match self.live(learner_id) {
+        match self.live_addr(learner_id) {
             Some(addr) => addr.do_send(answer),
             None => self.note_change(learner_id),
         }
@@ -493,7 +515,7 @@ impl Engine {
 
     /// Extra time for today (already stored by the caller): felt at once.
     pub fn grant(&self, learner_id: &str, seconds: u64) {
-        match self.live(learner_id) {
+        match self.live_addr(learner_id) {
             Some(addr) => addr.do_send(Grant { seconds }),
             None => self.note_change(learner_id),
         }

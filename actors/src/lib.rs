@@ -9,6 +9,8 @@ pub mod classes;
 pub mod content;
 pub mod downtime;
 pub mod engine;
+pub mod events;
+pub mod feeds;
 pub mod flusher;
 pub mod game;
 pub mod learner;

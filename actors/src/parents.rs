@@ -6,50 +6,26 @@
 use std::sync::Arc;
 
 use actix::prelude::*;
-use serde::{Deserialize, Serialize};
-use serde_json::json;
 use tokio::sync::mpsc;
 
 use crate::audience::Audience;
 use crate::engine::Engine;
+use crate::events::ParentFrame;
 use crate::flusher::Stored;
-use crate::protocol::{Outbound, TimeView};
+use crate::protocol::Outbound;
+use crate::protocol::feeds::ParentFeedFrame;
 
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct ParentConnect {
+pub(crate) struct ParentConnect {
     pub conn_id: u64,
     pub tx: mpsc::Sender<Outbound>,
 }
 
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct ParentDisconnect {
+pub(crate) struct ParentDisconnect {
     pub conn_id: u64,
-}
-
-/// What a parent's feed is told about a child, on this node or (through the bus) another.
-#[derive(Message, Debug, Clone, Serialize, Deserialize)]
-#[rtype(result = "()")]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum ParentFrame {
-    /// The child came online, went offline, or started/ended an activity.
-    Presence {
-        child_id: String,
-        online: bool,
-        activity_id: Option<String>,
-    },
-    /// The child's screen time changed.
-    Time { child_id: String, time: TimeView },
-    /// A stored notification (pushed on the node that stored it, then relayed).
-    Notification { notification: serde_json::Value },
-    /// A request for more time was answered (so every device of the parent knows).
-    TimeRequestAnswered {
-        child_id: String,
-        request_id: String,
-        approved: bool,
-        seconds: u64,
-    },
 }
 
 pub struct ParentNotifier {
@@ -106,7 +82,7 @@ impl Handler<Stored> for ParentNotifier {
                 notification: msg.notification.view(),
             };
             self.push(&frame);
-            self.engine.relay(crate::bus::LiveEvent::Parent {
+            self.engine.relay(crate::events::LiveEvent::Parent {
                 parent_id: self.parent_id.clone(),
                 frame,
             });
@@ -128,32 +104,28 @@ impl ParentNotifier {
                 child_id,
                 online,
                 activity_id,
-            } => {
-                json!({"type": "presence", "child_id": child_id, "online": online, "activity_id": activity_id})
-            }
-            ParentFrame::Time { child_id, time } => json!({
-                "type": "time",
-                "child_id": child_id,
-                "used_seconds": time.used_seconds,
-                "limit_seconds": time.limit_seconds,
-                "left_seconds": time.left_seconds,
-            }),
+            } => ParentFeedFrame::Presence {
+                child_id,
+                online: *online,
+                activity_id: activity_id.as_deref(),
+            },
+            ParentFrame::Time { child_id, time } => ParentFeedFrame::Time { child_id, time },
             ParentFrame::Notification { notification } => {
-                json!({"type": "notification", "notification": notification})
+                ParentFeedFrame::Notification { notification }
             }
             ParentFrame::TimeRequestAnswered {
                 child_id,
                 request_id,
                 approved,
                 seconds,
-            } => json!({
-                "type": "time_request_answered",
-                "child_id": child_id,
-                "request_id": request_id,
-                "approved": approved,
-                "seconds": seconds,
-            }),
-        };
-        self.audience.broadcast(json.to_string());
+            } => ParentFeedFrame::TimeRequestAnswered {
+                child_id,
+                request_id,
+                approved: *approved,
+                seconds: *seconds,
+            },
+        }
+        .to_json();
+        self.audience.broadcast(json);
     }
 }

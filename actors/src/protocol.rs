@@ -435,5 +435,6 @@ mod tests {
     }
 }
 
+pub mod feeds;
 #[cfg(test)]
 mod props;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use studyhub_actors::content::{ActivityContent, Answer, AnswerType, Question};
-use studyhub_actors::learner::{Connect, FromClient, LearnerActor, Settings};
+use studyhub_actors::learner::{Learner, Settings};
 use studyhub_actors::memory::{MemoryContent, MemoryStore};
 use studyhub_actors::protocol::{ClientMsg, Outbound};
 use studyhub_actors::store::Activity;
@@ -60,15 +60,15 @@ fn config() -> EngineConfig {
 struct Conn {
     id: u64,
     rx: mpsc::Receiver<Outbound>,
-    addr: actix::Addr<LearnerActor>,
+    learner: Learner,
 }
 
 impl Conn {
     async fn open(engine: &Arc<Engine>, learner: &str, id: u64) -> Conn {
-        let addr = engine.learner(learner).await.unwrap();
+        let learner = engine.learner(learner).await.unwrap();
         let (tx, rx) = mpsc::channel(256);
-        addr.send(Connect { conn_id: id, tx }).await.unwrap();
-        Conn { id, rx, addr }
+        assert!(learner.connect(id, tx).await);
+        Conn { id, rx, learner }
     }
 
     async fn next(&mut self) -> Outbound {
@@ -99,10 +99,7 @@ impl Conn {
 
     fn send(&self, msg: Value) {
         let msg: ClientMsg = serde_json::from_value(msg).unwrap();
-        self.addr.do_send(FromClient {
-            conn_id: self.id,
-            msg,
-        });
+        self.learner.push(self.id, msg);
     }
 
     async fn saved_up_to(&mut self, seq: u64) {
@@ -448,7 +445,10 @@ async fn two_devices_share_one_clock_a_lower_limit_ends_both_and_a_grant_restore
     let mut b = Conn::open(&engine, "kid", 2).await;
     a.expect("hello").await;
     b.expect("hello").await;
-    assert_eq!(a.addr, b.addr, "one actor, so one clock, for both devices");
+    assert!(
+        a.learner == b.learner,
+        "one actor, so one clock, for both devices"
+    );
     // The parent lowers the limit below what is used: both devices end at once.
     engine.settings_changed(
         "kid",
@@ -557,9 +557,9 @@ async fn a_limit_changed_while_the_learners_actor_starts_is_not_lost() {
         },
     );
     gate.add_permits(1_000);
-    let addr = starting.await.unwrap();
+    let learner = starting.await.unwrap();
     let (tx, mut rx) = mpsc::channel(256);
-    addr.send(Connect { conn_id: 1, tx }).await.unwrap();
+    assert!(learner.connect(1, tx).await);
     // The new limit reaches the actor (hello may still show the old one; a `time` follows).
     loop {
         let Outbound::Frame { json, .. } = tokio::time::timeout(Duration::from_secs(10), rx.recv())

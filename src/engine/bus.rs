@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use studyhub_actors::Engine;
-use studyhub_actors::bus::{Bus, LiveEvent};
+use studyhub_actors::bus::Bus;
+use studyhub_actors::events::LiveEvent;
 
 use crate::cache::RedisCache;
 

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use studyhub_actors::Engine;
-use studyhub_actors::classes::Roster;
 use studyhub_actors::downtime::Window;
 use studyhub_actors::learner::{Settings, TimeRequestAnswered};
 
@@ -116,9 +115,7 @@ fn apply(local: &Local, change: Change) {
             roster,
         } => {
             engine.classes_changed(&learner_id, class_ids);
-            if let Some(monitor) = engine.live_class(&class_id) {
-                monitor.do_send(Roster { students: roster });
-            }
+            engine.roster_changed(&class_id, roster);
         }
     }
 }

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use diesel::prelude::*;
 use serde::Serialize;
-use studyhub_actors::learner::{Settings, TimeNow};
+use studyhub_actors::learner::Settings;
 use studyhub_actors::screen_time::{local_date, parse_tz};
 use utoipa::ToSchema;
 
@@ -442,7 +442,7 @@ pub(crate) async fn today_for(state: &AppState, child: LearnerRow) -> AppResult<
     let mut used: u64 = spans.iter().map(|s| s.2.max(0) as u64).sum();
     // The live clock (and the other nodes' count) is ahead of what was last persisted.
     if let Some(addr) = state.engine.live(&child.id)
-        && let Ok(view) = addr.send(TimeNow).await
+        && let Some(view) = addr.time_now().await
     {
         used = used.max(view.used_seconds);
     }

@@ -7,7 +7,6 @@ use diesel::prelude::*;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use studyhub_actors::classes::{MonitorConnect, MonitorDisconnect};
 use studyhub_actors::protocol::{ErrorCode, ServerMsg};
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
@@ -523,7 +522,7 @@ pub async fn live(
         .map_err(|e| AppError::bad_request(Code::NotAWebsocket, e.to_string()))?;
     let class_json =
         json!({"id": class.0, "name": class.2, "subject": class.3, "join_code": class.4});
-    let monitor = state.engine.class(
+    let monitor = state.engine.class_feed(
         &class_id,
         class_json,
         members
@@ -533,7 +532,7 @@ pub async fn live(
     );
     let conn_id = socket::next_conn_id();
     let (tx, rx) = mpsc::channel(socket::FEED_OUTBOX);
-    monitor.do_send(MonitorConnect { conn_id, tx });
+    monitor.connect(conn_id, tx);
     let signals = state.user_sockets.subscribe(&user.id);
     actix_web::rt::spawn(async move {
         socket::run("teacher", session, stream, rx, signals, None, |_| {
@@ -544,7 +543,7 @@ pub async fn live(
             ))
         })
         .await;
-        monitor.do_send(MonitorDisconnect { conn_id });
+        monitor.disconnect(conn_id);
     });
     Ok(response)
 }

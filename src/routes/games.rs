@@ -5,9 +5,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use studyhub_actors::game::{
-    DEFAULT_QUESTION_SECONDS, GameSpec, HostCommand, HostConnect, HostDisconnect, HostMsg, Info,
-};
+use studyhub_actors::game::{DEFAULT_QUESTION_SECONDS, GameSpec, HostMsg};
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
 use validator::Validate;
@@ -135,9 +133,9 @@ pub async fn host(
         .game(&game_id)
         .ok_or_else(|| AppError::not_found("game"))?;
     let info = game
-        .send(Info)
+        .info()
         .await
-        .map_err(|_| AppError::not_found("game"))?;
+        .ok_or_else(|| AppError::not_found("game"))?;
     if info.teacher_id != user.id {
         return Err(AppError::not_found("game"));
     }
@@ -145,7 +143,7 @@ pub async fn host(
         .map_err(|e| AppError::bad_request(Code::NotAWebsocket, e.to_string()))?;
     let conn_id = socket::next_conn_id();
     let (tx, rx) = mpsc::channel(socket::FEED_OUTBOX);
-    game.do_send(HostConnect { conn_id, tx });
+    game.connect(conn_id, tx);
     let revoked = state.user_sockets.subscribe(&user.id);
     actix_web::rt::spawn(async move {
         let commands = game.clone();
@@ -158,12 +156,12 @@ pub async fn host(
             None,
             move |text| {
                 let msg = socket::parse_frame::<HostMsg>(text)?;
-                commands.do_send(HostCommand { conn_id, msg });
+                commands.command(conn_id, msg);
                 Ok(None)
             },
         )
         .await;
-        game.do_send(HostDisconnect { conn_id });
+        game.disconnect(conn_id);
     });
     Ok(response)
 }

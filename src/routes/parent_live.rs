@@ -7,7 +7,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
-use studyhub_actors::parents::{ParentConnect, ParentDisconnect};
 use studyhub_actors::protocol::{ErrorCode, Outbound, ServerMsg};
 use tokio::sync::mpsc;
 use utoipa::IntoParams;
@@ -112,17 +111,14 @@ pub async fn parent_live(
     let hello = hello(&state, user.id.clone()).await?;
     let (response, session, stream) = actix_ws::handle(&req, body)
         .map_err(|e| AppError::bad_request(Code::NotAWebsocket, e.to_string()))?;
-    let notifier = state.engine.parent(&user.id);
+    let notifier = state.engine.parent_feed(&user.id);
     let conn_id = socket::next_conn_id();
     let (tx, rx) = mpsc::channel(socket::FEED_OUTBOX);
     let _ = tx.try_send(Outbound::Frame {
         json: hello,
         is_error: false,
     });
-    notifier.do_send(ParentConnect {
-        conn_id,
-        tx: tx.clone(),
-    });
+    notifier.connect(conn_id, tx.clone());
     // Only the notifier holds the sender: if it drops this connection (too slow), the
     // socket closes and the client reconnects for a fresh hello. Errors use a weak handle.
     let weak = tx.downgrade();
@@ -217,7 +213,7 @@ pub async fn parent_live(
             Ok(Some(work))
         })
         .await;
-        notifier.do_send(ParentDisconnect { conn_id });
+        notifier.disconnect(conn_id);
     });
     Ok(response)
 }

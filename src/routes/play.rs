@@ -11,7 +11,6 @@ use crate::error::{AppError, AppResult, Code, ErrorKind};
 use crate::extract::{Normalize, ValidJson};
 use crate::live::socket;
 use crate::state::AppState;
-use studyhub_actors::learner::{Connect, Disconnect, FromClient};
 use studyhub_actors::protocol::ClientMsg;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -125,7 +124,7 @@ pub async fn play(
     actix_web::rt::spawn(async move {
         let conn_id = socket::next_conn_id();
         let (tx, rx) = tokio::sync::mpsc::channel(socket::OUTBOX);
-        if addr.send(Connect { conn_id, tx }).await.is_err() {
+        if !addr.connect(conn_id, tx).await {
             let _ = session.close(None).await;
             return;
         }
@@ -134,11 +133,10 @@ pub async fn play(
         socket::run("play", session, stream, rx, signals, load, move |text| {
             let msg = socket::parse_frame::<ClientMsg>(text)?;
             // Awaited by the socket: a learner that is behind slows its reads (bounded mailbox).
-            let handled = actor.send(FromClient { conn_id, msg });
-            Ok(Some(Box::pin(async move { handled.await.is_ok() })))
+            Ok(Some(Box::pin(actor.from_client(conn_id, msg))))
         })
         .await;
-        addr.do_send(Disconnect { conn_id });
+        addr.disconnect(conn_id);
     });
     Ok(response)
 }

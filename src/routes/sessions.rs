@@ -7,7 +7,6 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 use studyhub_actors::content::Answer;
-use studyhub_actors::learner::{Rest, Snapshot};
 use studyhub_actors::protocol::{ClientMsg, Completion, ErrorCode, ServerMsg};
 use studyhub_actors::store::SessionSnapshot;
 use utoipa::ToSchema;
@@ -141,18 +140,8 @@ async fn call(
             .learner(learner_id)
             .await
             .map_err(engine_error)?;
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        if addr
-            .send(Rest {
-                msg: msg.clone(),
-                reply: tx,
-            })
-            .await
-            .is_err()
-        {
-            continue; // the actor stopped in between: start a fresh one
-        }
-        if let Ok(reply) = rx.await {
+        // None: the actor stopped in between, so a fresh one is started.
+        if let Some(reply) = addr.rest(msg.clone()).await {
             if let Some(ServerMsg::Error {
                 code,
                 message,
@@ -196,11 +185,7 @@ async fn authorized_session(
         })?;
     let saved = stored.answers.last().map_or(0, |a| a.seq);
     if let Some(addr) = state.engine.live(&stored.learner_id)
-        && let Ok(Some(live)) = addr
-            .send(Snapshot {
-                session_id: session_id.clone(),
-            })
-            .await
+        && let Some(live) = addr.snapshot(&session_id).await
     {
         return Ok((live, saved));
     }

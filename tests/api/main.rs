@@ -16,6 +16,7 @@ mod durability;
 mod export;
 mod games;
 mod hostile;
+mod kill_under_load;
 mod migrations;
 mod next;
 mod nodes;

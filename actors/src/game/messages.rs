@@ -74,20 +74,20 @@ pub struct Answered {
 
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct HostConnect {
+pub(crate) struct HostConnect {
     pub conn_id: u64,
     pub tx: mpsc::Sender<Outbound>,
 }
 
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct HostDisconnect {
+pub(crate) struct HostDisconnect {
     pub conn_id: u64,
 }
 
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct HostCommand {
+pub(crate) struct HostCommand {
     pub conn_id: u64,
     pub msg: HostMsg,
 }
@@ -95,7 +95,7 @@ pub struct HostCommand {
 /// Who may host the game, for the host socket's authorization.
 #[derive(Message)]
 #[rtype(result = "GameInfo")]
-pub struct Info;
+pub(crate) struct Info;
 
 #[derive(Debug, Clone)]
 pub struct GameInfo {

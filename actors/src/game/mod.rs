@@ -105,15 +105,21 @@ pub struct GameActor {
 
 impl Engine {
     /// Starts a new game on this node.
-    pub fn start_game(self: &Arc<Self>, spec: GameSpec) -> Addr<GameActor> {
+    pub fn start_game(self: &Arc<Self>, spec: GameSpec) -> crate::feeds::GameHost {
         let engine = self.clone();
         let id = spec.game_id.clone();
-        self.games
-            .get_or_start(&id, move || GameActor::new(spec, engine))
+        crate::feeds::GameHost(
+            self.games
+                .get_or_start(&id, move || GameActor::new(spec, engine)),
+        )
     }
 
-    /// A game this node hosts.
-    pub fn game(&self, game_id: &str) -> Option<Addr<GameActor>> {
+    /// A game this node hosts, for its teacher's socket.
+    pub fn game(&self, game_id: &str) -> Option<crate::feeds::GameHost> {
+        self.game_addr(game_id).map(crate::feeds::GameHost)
+    }
+
+    pub(crate) fn game_addr(&self, game_id: &str) -> Option<Addr<GameActor>> {
         self.games.get(game_id)
     }
 

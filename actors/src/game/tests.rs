@@ -106,8 +106,8 @@ fn start() -> (Arc<Engine>, Addr<GameActor>, mpsc::Receiver<Outbound>) {
         seconds_per_question: 60,
     });
     let (tx, rx) = mpsc::channel(256);
-    game.do_send(HostConnect { conn_id: 1, tx });
-    (engine, game, rx)
+    game.connect(1, tx);
+    (engine, game.0, rx)
 }
 
 async fn host_frame(rx: &mut mpsc::Receiver<Outbound>, kind: &str) -> Value {

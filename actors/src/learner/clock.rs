@@ -6,10 +6,10 @@ use actix::prelude::*;
 use chrono::Utc;
 
 use super::{Grant, LearnerActor, Refresh, Settings, StudySeconds, TimeNow};
-use crate::bus::LiveEvent;
-use crate::classes::ClassEvent;
+use crate::events::ClassEvent;
+use crate::events::LiveEvent;
+use crate::events::ParentFrame;
 use crate::flusher::Item;
-use crate::parents::ParentFrame;
 use crate::protocol::{Outbound, ServerMsg, close};
 use crate::screen_time::ClockEvent;
 use crate::store::NotificationKind;

@@ -6,10 +6,10 @@ use actix::prelude::*;
 use chrono::Utc;
 
 use super::LearnerActor;
-use crate::bus::LiveEvent;
-use crate::classes::ClassEvent;
+use crate::events::ClassEvent;
+use crate::events::LiveEvent;
+use crate::events::ParentFrame;
 use crate::flusher::{Item, Unlocked};
-use crate::parents::ParentFrame;
 use crate::protocol::ServerMsg;
 use crate::store::{Notification, NotificationKind, UnlockRequest};
 

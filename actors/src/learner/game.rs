@@ -40,7 +40,7 @@ impl LearnerActor {
         if self.clock.is_up() {
             return self.error(to, ErrorCode::TimeUp, "no screen time left today", None);
         }
-        let Some(game) = self.engine.game(&game_id) else {
+        let Some(game) = self.engine.game_addr(&game_id) else {
             return self.error(
                 to,
                 ErrorCode::UnknownGame,

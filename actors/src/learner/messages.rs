@@ -14,21 +14,21 @@ use crate::store::{SessionSnapshot, SessionStatus};
 /// `time_up` and a 4001 close) through `tx`.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct Connect {
+pub(crate) struct Connect {
     pub conn_id: u64,
     pub tx: mpsc::Sender<Outbound>,
 }
 
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct Disconnect {
+pub(crate) struct Disconnect {
     pub conn_id: u64,
 }
 
 /// A parsed frame from one of the learner's connections.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct FromClient {
+pub(crate) struct FromClient {
     pub conn_id: u64,
     pub msg: ClientMsg,
 }
@@ -37,7 +37,7 @@ pub struct FromClient {
 /// for an answer a receiver that resolves once it is saved.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct Rest {
+pub(crate) struct Rest {
     pub msg: ClientMsg,
     pub reply: oneshot::Sender<RestReply>,
 }
@@ -52,7 +52,7 @@ pub struct RestReply {
 /// The current state of a session, for `GET /v1/sessions/{id}` (None: not live here).
 #[derive(Message)]
 #[rtype(result = "Option<SessionSnapshot>")]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     pub session_id: String,
 }
 
@@ -80,7 +80,7 @@ pub struct Classes {
 /// Study time outside activities (study pages), counted for achievements.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct StudySeconds {
+pub(crate) struct StudySeconds {
     pub seconds: u64,
 }
 
@@ -97,7 +97,7 @@ pub struct SaySaved;
 /// The clock as it stands now.
 #[derive(Message)]
 #[rtype(result = "crate::protocol::TimeView")]
-pub struct TimeNow;
+pub(crate) struct TimeNow;
 
 /// What a parent's settings change for live play.
 #[derive(Message, Debug, Clone, PartialEq)]

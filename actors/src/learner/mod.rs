@@ -14,11 +14,13 @@ mod clock;
 mod downtime;
 mod fanout;
 mod game;
+mod handle;
 mod messages;
 mod next;
 mod play;
 mod requests;
 
+pub use handle::Learner;
 pub use messages::*;
 pub use next::NextFor;
 

@@ -136,7 +136,7 @@ impl Engine {
         learner: LearnerProfile,
         catalog: Arc<Vec<CatalogEntry>>,
     ) -> Result<Option<Next>, EngineError> {
-        if let Some(addr) = self.live(learner_id) {
+        if let Some(addr) = self.live_addr(learner_id) {
             let ask = NextFor {
                 learner: learner.clone(),
                 catalog: catalog.clone(),

@@ -9,8 +9,8 @@ use tokio::sync::oneshot;
 
 use super::{LearnerActor, Persist, ReplyTo, SaySaved};
 use crate::achievements::Completion as HistoryCompletion;
-use crate::classes::ClassEvent;
 use crate::content::Answer;
+use crate::events::ClassEvent;
 use crate::flusher::{Durable, Item, Refusal};
 use crate::protocol::{ClientMsg, ErrorCode, ServerMsg};
 use crate::session::{AnswerResult, LiveSession};

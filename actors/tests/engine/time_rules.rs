@@ -2,7 +2,7 @@
 
 use chrono::{Duration as Span, Utc};
 use studyhub_actors::downtime::{Window, WindowSpec};
-use studyhub_actors::learner::{Rest, TimeRequestAnswered};
+use studyhub_actors::learner::TimeRequestAnswered;
 use studyhub_actors::store::NotificationKind;
 
 use super::*;
@@ -61,17 +61,13 @@ async fn a_window_that_begins_closes_play_and_keeps_it_closed_until_lifted() {
     closed_with(&mut b, 4002).await;
 
     // Play over REST is refused too, with the end of the window.
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    b.addr
-        .send(Rest {
-            msg: ClientMsg::Start {
-                activity_id: "math-test".into(),
-            },
-            reply: tx,
+    let reply = b
+        .learner
+        .rest(ClientMsg::Start {
+            activity_id: "math-test".into(),
         })
         .await
         .unwrap();
-    let reply = rx.await.unwrap();
     let refusal: Value = serde_json::to_value(&reply.msgs[0]).unwrap();
     assert_eq!(refusal["code"], "downtime", "{refusal}");
     assert_eq!(

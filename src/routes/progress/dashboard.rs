@@ -4,7 +4,6 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
-use studyhub_actors::learner::TimeNow;
 use studyhub_actors::screen_time::{local_date, parse_tz};
 use utoipa::ToSchema;
 
@@ -143,7 +142,7 @@ pub async fn dashboard(state: web::Data<AppState>, parent: ParentUser) -> AppRes
             .map(|l| l.2 as i64)
             .sum();
         if let Some(addr) = state.engine.live(&c.id)
-            && let Ok(view) = addr.send(TimeNow).await
+            && let Some(view) = addr.time_now().await
         {
             used = used.max(view.used_seconds as i64);
         }

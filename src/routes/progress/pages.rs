@@ -4,7 +4,6 @@ use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use studyhub_actors::learner::StudySeconds;
 use studyhub_actors::screen_time::{local_date, parse_tz};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -122,9 +121,7 @@ pub async fn pages(
         })
         .await?;
     if let Some(addr) = state.engine.live(&learner.id) {
-        addr.do_send(StudySeconds {
-            seconds: seconds as u64,
-        });
+        addr.study_seconds(seconds as u64);
     }
     Ok(HttpResponse::Ok().json(row))
 }

@@ -81,6 +81,13 @@ impl Served {
         assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
     }
 
+    /// `kill -9`: the process dies at once, with whatever it holds in memory.
+    pub fn kill(mut self) {
+        let mut child = self.child.take().unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+
     /// Waits for the process to exit (bounded); whether it exited cleanly.
     pub async fn exited_cleanly(mut self) -> bool {
         let mut child = self.child.take().unwrap();

@@ -1,0 +1,94 @@
+//! The events the engine's actors send one another about a learner, and the bus carries to
+//! other nodes: what a class view is told (`ClassEvent`), what a parent's feed is told
+//! (`ParentFrame`), and the two as one bus message (`LiveEvent`). A leaf: it depends on the
+//! wire types of `protocol` only, so any actor (and the server's bus) can use it.
+
+use actix::Message;
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::{AchievementView, TimeView};
+
+/// What a learner's actor tells the monitors of its classes.
+#[derive(Message, Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[rtype(result = "()")]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ClassEvent {
+    Presence {
+        learner_id: String,
+        online: bool,
+        activity_id: Option<String>,
+        session_id: Option<String>,
+    },
+    Answer {
+        learner_id: String,
+        session_id: String,
+        question_id: String,
+        correct: bool,
+        answered: u32,
+        right: u32,
+    },
+    Completed {
+        learner_id: String,
+        session_id: String,
+        activity_id: String,
+        accuracy: f64,
+        stars: u8,
+    },
+    Achievement {
+        learner_id: String,
+        achievement: AchievementView,
+    },
+    TimeUp {
+        learner_id: String,
+    },
+}
+
+impl ClassEvent {
+    pub fn learner_id(&self) -> &str {
+        match self {
+            ClassEvent::Presence { learner_id, .. }
+            | ClassEvent::Answer { learner_id, .. }
+            | ClassEvent::Completed { learner_id, .. }
+            | ClassEvent::Achievement { learner_id, .. }
+            | ClassEvent::TimeUp { learner_id } => learner_id,
+        }
+    }
+}
+
+/// What a parent's feed is told about a child, on this node or (through the bus) another.
+#[derive(Message, Debug, Clone, Serialize, Deserialize)]
+#[rtype(result = "()")]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ParentFrame {
+    /// The child came online, went offline, or started/ended an activity.
+    Presence {
+        child_id: String,
+        online: bool,
+        activity_id: Option<String>,
+    },
+    /// The child's screen time changed.
+    Time { child_id: String, time: TimeView },
+    /// A stored notification (pushed on the node that stored it, then relayed).
+    Notification { notification: serde_json::Value },
+    /// A request for more time was answered (so every device of the parent knows).
+    TimeRequestAnswered {
+        child_id: String,
+        request_id: String,
+        approved: bool,
+        seconds: u64,
+    },
+}
+
+/// A live event on its way to another node's parents or class views.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "to", rename_all = "snake_case")]
+pub enum LiveEvent {
+    Parent {
+        parent_id: String,
+        frame: ParentFrame,
+    },
+    Class {
+        class_id: String,
+        event: ClassEvent,
+    },
+}

@@ -1,0 +1,93 @@
+//! The frames parent feeds and class views send, typed: one variant per `type` of
+//! docs/protocol.md ("Parent feed", "Class live view"), borrowing from the event they
+//! describe, so nothing is built twice on the way out.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{AchievementView, TimeView};
+
+/// A student as a class view shows them (the snapshot's `students`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StudentState {
+    pub learner_id: String,
+    pub name: String,
+    pub online: bool,
+    pub activity_id: Option<String>,
+    pub session_id: Option<String>,
+    pub answered: u32,
+    pub correct: u32,
+}
+
+/// A frame of `GET /v1/parent/live`.
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ParentFeedFrame<'a> {
+    Presence {
+        child_id: &'a str,
+        online: bool,
+        activity_id: Option<&'a str>,
+    },
+    Time {
+        child_id: &'a str,
+        #[serde(flatten)]
+        time: &'a TimeView,
+    },
+    Notification {
+        notification: &'a Value,
+    },
+    TimeRequestAnswered {
+        child_id: &'a str,
+        request_id: &'a str,
+        approved: bool,
+        seconds: u64,
+    },
+}
+
+/// A frame of `GET /v1/classes/{id}/live`.
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClassFeedFrame<'a> {
+    Snapshot {
+        class: &'a Value,
+        students: Vec<&'a StudentState>,
+    },
+    Presence {
+        learner_id: &'a str,
+        online: bool,
+        activity_id: Option<&'a str>,
+        session_id: Option<&'a str>,
+    },
+    Answer {
+        learner_id: &'a str,
+        session_id: &'a str,
+        question_id: &'a str,
+        correct: bool,
+    },
+    Completed {
+        learner_id: &'a str,
+        session_id: &'a str,
+        activity_id: &'a str,
+        accuracy: f64,
+        stars: u8,
+    },
+    Achievement {
+        learner_id: &'a str,
+        achievement: &'a AchievementView,
+    },
+    TimeUp {
+        learner_id: &'a str,
+    },
+}
+
+impl ClassFeedFrame<'_> {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a feed frame serializes")
+    }
+}
+
+impl ParentFeedFrame<'_> {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a feed frame serializes")
+    }
+}

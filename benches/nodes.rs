@@ -1,0 +1,409 @@
+//! Two nodes behind nginx: N learners (default 30 000) through the sample balancer
+//! configuration, and how long a parent notification takes to cross from one node to the other.
+//!
+//! Starts two release `studyhub` processes on one fresh PostgreSQL database and the local
+//! Redis (a namespace of their own), and nginx (Debian's) in front of them from
+//! `deploy/nginx/studyhub.conf` with its ports replaced, four workers so that no process passes
+//! the machine's 20 000 open files. Registers the learners (one parent per 20) on node A, then
+//! runs the load bench's generator (`benches/load.rs`: the whole catalog, busy answers sent
+//! again) in `--shards` processes of their own, each with its share of the learners and of the
+//! rate, all through nginx. Meanwhile `--feeds` parents keep their feed open on **both** nodes
+//! directly: a notification is pushed by the node where the child plays and relayed by Redis
+//! to the other, so the later of its two arrivals minus the earlier is the cross-node delay.
+//!
+//! ```sh
+//! cargo bench --bench nodes -- --learners 30000 --rate 3000 --seconds 30
+//! ```
+//! Options: `--learners N`, `--rate R` (answers/s in all), `--seconds S`, `--warmup S`,
+//! `--shards K` (generator processes, default 2), `--feeds F` (parents watched on both nodes,
+//! default 100), `--addrs K` (source addresses per shard). PostgreSQL from
+//! `STUDYHUB_BENCH_DATABASE_URL`, Redis from `STUDYHUB_BENCH_REDIS_URL` (defaults: local).
+
+#[allow(dead_code)]
+#[path = "load.rs"]
+mod load;
+
+use std::collections::HashMap;
+use std::io::{BufRead, Write};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use futures_util::StreamExt;
+use hdrhistogram::Histogram;
+use serde_json::Value;
+use tokio_tungstenite::tungstenite::Message;
+
+use load::{Args, Fixture, Mode, Server};
+
+struct Opts {
+    learners: usize,
+    rate: f64,
+    seconds: u64,
+    warmup: u64,
+    shards: usize,
+    feeds: usize,
+    addrs: u8,
+}
+
+fn opts(argv: &[String]) -> Opts {
+    let mut o = Opts {
+        learners: 30_000,
+        rate: 3_000.0,
+        seconds: 30,
+        warmup: 5,
+        shards: 2,
+        feeds: 100,
+        addrs: 8,
+    };
+    let mut i = 0;
+    while i < argv.len() {
+        let v = argv.get(i + 1).cloned().unwrap_or_default();
+        match argv[i].as_str() {
+            "--learners" => o.learners = v.parse().expect("--learners N"),
+            "--rate" => o.rate = v.parse().expect("--rate R"),
+            "--seconds" => o.seconds = v.parse().expect("--seconds S"),
+            "--warmup" => o.warmup = v.parse().expect("--warmup S"),
+            "--shards" => o.shards = v.parse().expect("--shards K"),
+            "--feeds" => o.feeds = v.parse().expect("--feeds F"),
+            "--addrs" => o.addrs = v.parse().expect("--addrs K"),
+            other => panic!("unknown option {other}"),
+        }
+        i += 2;
+    }
+    o
+}
+
+/// One generator process: `--shard <fixtures file> <first> <count> <port> <rate> <seconds>
+/// <warmup> <addrs>`; prints its row of the load bench's table.
+fn shard(a: &[String]) {
+    load::raise_nofile();
+    let learners: Vec<(String, String)> =
+        serde_json::from_slice(&std::fs::read(&a[0]).unwrap()).unwrap();
+    let (first, count): (usize, usize) = (a[1].parse().unwrap(), a[2].parse().unwrap());
+    let mine = learners[first..first + count].to_vec();
+    let args = Args {
+        sessions: count,
+        rate: a[4].parse().unwrap(),
+        seconds: a[5].parse().unwrap(),
+        warmup: a[6].parse().unwrap(),
+        addrs: a[7].parse().unwrap(),
+        only: Some("engine".into()),
+        parent_share: 0.0,
+        class_size: 0,
+        per_parent: 20,
+        activity: None,
+    };
+    let t = Instant::now();
+    let report = load::run_load(
+        Mode::Engine,
+        &args,
+        a[3].parse().unwrap(),
+        |i| {
+            (
+                format!("/v1/play?learner_id={}", mine[i].0),
+                Some(mine[i].1.clone()),
+            )
+        },
+        None,
+        Vec::new(),
+        load::catalog(None),
+    );
+    eprintln!("shard done in {:.1}s", t.elapsed().as_secs_f64());
+    load::print(&report);
+}
+
+fn node(url: &str, redis: &str, prefix: &str, data: &std::path::Path) -> (Server, u16) {
+    let port = load::free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_studyhub"))
+        .env("DATABASE_URL", url)
+        .env("REDIS_URL", redis)
+        .env("STUDYHUB_REDIS_PREFIX", prefix)
+        .env("STUDYHUB_TRUST_PROXY", "true")
+        .env("STUDYHUB_BIND", format!("127.0.0.1:{port}"))
+        .env("STUDYHUB_DATA_DIR", data)
+        .env("STUDYHUB_ENCRYPTION_KEY", "11".repeat(32))
+        .env(
+            "STUDYHUB_JWT_SECRET",
+            "bench-secret-bench-secret-bench-secret!",
+        )
+        .env("STUDYHUB_BCRYPT_COST", "4")
+        .env("STUDYHUB_REGISTER_LIMIT_PER_HOUR", "1000000")
+        .env("STUDYHUB_DATABASE_POOL_SIZE", "8")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("the studyhub binary");
+    load::wait_for_port(port);
+    (Server(child), port)
+}
+
+/// nginx from the sample configuration, four workers, each under the open-file limit.
+fn nginx(nodes: [u16; 2], dir: &std::path::Path) -> (Server, u16) {
+    let port = load::free_port();
+    let sample = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/deploy/nginx/studyhub.conf"
+    ))
+    .unwrap();
+    let site = sample
+        .replace(
+            "server 127.0.0.1:8081",
+            &format!("server 127.0.0.1:{}", nodes[0]),
+        )
+        .replace(
+            "server 127.0.0.1:8082",
+            &format!("server 127.0.0.1:{}", nodes[1]),
+        )
+        .replace(
+            "listen 80;",
+            &format!("listen 127.0.0.1:{port} reuseport backlog=4096;"),
+        );
+    let d = dir.display();
+    std::fs::write(dir.join("studyhub.conf"), site).unwrap();
+    let main = format!(
+        "daemon off;\nuser root;\nworker_processes 4;\nworker_rlimit_nofile 19000;\npid {d}/nginx.pid;\n\
+         error_log {d}/error.log warn;\nevents {{ worker_connections 18000; }}\n\
+         http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
+         fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
+         include {d}/studyhub.conf;\n}}\n"
+    );
+    std::fs::write(dir.join("nginx.conf"), main).unwrap();
+    let child = Command::new("/usr/sbin/nginx")
+        .arg("-p")
+        .arg(dir)
+        .arg("-c")
+        .arg(dir.join("nginx.conf"))
+        .arg("-e")
+        .arg(dir.join("error.log"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("nginx (apt-get install nginx)");
+    load::wait_for_port(port);
+    (Server(child), port)
+}
+
+/// The RSS of a process and its children (nginx's workers), in MiB.
+fn rss_tree_mib(pid: u32) -> f64 {
+    let mut kib = load::rss_kib(pid);
+    if let Ok(children) = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")) {
+        kib += children
+            .split_whitespace()
+            .filter_map(|c| c.parse().ok())
+            .map(load::rss_kib)
+            .sum::<u64>();
+    }
+    kib as f64 / 1024.0
+}
+
+/// Play sockets a node holds, from its `/metrics`.
+fn play_sockets(port: u16) -> u64 {
+    let out = Command::new("curl")
+        .args(["-s", &format!("http://127.0.0.1:{port}/metrics")])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).to_string())
+        .unwrap_or_default();
+    out.lines()
+        .find_map(|l| l.strip_prefix("studyhub_live_connections{feed=\"play\"} "))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .unwrap_or(0.0) as u64
+}
+
+/// When each notification reached the feed on each node (0 = A, 1 = B).
+type Arrivals = Arc<Mutex<HashMap<String, [Option<Instant>; 2]>>>;
+
+async fn watch(port: u16, node: usize, token: String, arrivals: Arrivals) {
+    let server = SocketAddr::from(([127, 0, 0, 1], port));
+    let Some(ws) =
+        load::connect(server, Ipv4Addr::LOCALHOST, "/v1/parent/live", Some(&token)).await
+    else {
+        eprintln!("a parent feed on node {node} could not connect");
+        return;
+    };
+    let (_tx, mut rx) = ws.split();
+    while let Some(Ok(msg)) = rx.next().await {
+        let Message::Text(text) = msg else { continue };
+        let v: Value = serde_json::from_str(&text).unwrap_or_default();
+        if v["type"] == "notification"
+            && let Some(id) = v["notification"]["id"].as_str()
+        {
+            let now = Instant::now();
+            arrivals.lock().unwrap().entry(id.to_string()).or_default()[node] = Some(now);
+        }
+    }
+}
+
+fn main() {
+    let argv: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|s| s != "--bench")
+        .collect();
+    if argv.first().map(String::as_str) == Some("--shard") {
+        shard(&argv[1..]);
+        return;
+    }
+    let o = opts(&argv);
+    load::raise_nofile();
+    let admin = std::env::var("STUDYHUB_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let redis = std::env::var("STUDYHUB_BENCH_REDIS_URL")
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let name = format!("studyhub_nodes_{}", std::process::id());
+    let mut conn = PgConnection::establish(&admin).expect("PostgreSQL for the benchmark");
+    conn.batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+    let prefix = format!("bench-{}", std::process::id());
+    let dir = tempfile::tempdir().unwrap();
+    let (a, a_port) = node(&url, &redis, &prefix, dir.path());
+    let (b, b_port) = node(&url, &redis, &prefix, dir.path());
+    let (lb, lb_port) = nginx([a_port, b_port], dir.path());
+
+    let t = Instant::now();
+    let fixtures: Vec<Fixture> = load::make_children(a_port, o.learners, 20);
+    eprintln!(
+        "{} learners made in {:.1}s",
+        o.learners,
+        t.elapsed().as_secs_f64()
+    );
+    let learners: Vec<(String, String)> = fixtures
+        .iter()
+        .flat_map(|f| f.children.iter().map(move |c| (c.clone(), f.token.clone())))
+        .collect();
+    let file = dir.path().join("learners.json");
+    std::fs::write(&file, serde_json::to_vec(&learners).unwrap()).unwrap();
+
+    // Parents watched on both nodes.
+    let arrivals: Arrivals = Arc::default();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    for f in fixtures.iter().take(o.feeds) {
+        for (node, port) in [(0, a_port), (1, b_port)] {
+            rt.spawn(watch(port, node, f.token.clone(), arrivals.clone()));
+        }
+    }
+
+    let per = o.learners / o.shards;
+    let t0 = Instant::now();
+    let mut shards = Vec::new();
+    for k in 0..o.shards {
+        let count = if k + 1 == o.shards {
+            o.learners - per * k
+        } else {
+            per
+        };
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["--shard", &file.display().to_string()])
+            .args([per * k, count].map(|n| n.to_string()))
+            .arg(lb_port.to_string())
+            .arg((o.rate / o.shards as f64).to_string())
+            .args([o.seconds, o.warmup].map(|n| n.to_string()))
+            .arg(o.addrs.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let err = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+                if line.contains("connected,") {
+                    let _ = tx.send((Instant::now(), line.clone()));
+                }
+                eprintln!("shard {k}: {line}");
+            }
+        });
+        shards.push((child, rx));
+    }
+    // All connected: how long, where they landed, what it costs.
+    let mut connected_at = Vec::new();
+    for (_, rx) in &shards {
+        connected_at.push(
+            rx.recv_timeout(Duration::from_secs(600))
+                .expect("a shard connects"),
+        );
+    }
+    let all_in = connected_at.iter().map(|(t, _)| *t).max().unwrap() - t0;
+    let held = (play_sockets(a_port), play_sockets(b_port));
+    let mut rss = Vec::new();
+    let sample = |rss: &mut Vec<(f64, f64, f64)>| {
+        rss.push((
+            load::rss_kib(a.0.id()) as f64 / 1024.0,
+            load::rss_kib(b.0.id()) as f64 / 1024.0,
+            rss_tree_mib(lb.0.id()),
+        ))
+    };
+    sample(&mut rss);
+    let mut rows = Vec::new();
+    for (mut child, _) in shards {
+        let mut out = String::new();
+        std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut out).unwrap();
+        sample(&mut rss);
+        child.wait().unwrap();
+        rows.extend(
+            out.lines()
+                .filter(|l| l.starts_with('|'))
+                .map(str::to_string),
+        );
+    }
+    rt.shutdown_timeout(Duration::from_secs(1));
+
+    let arrivals = arrivals.lock().unwrap();
+    let mut cross = Histogram::<u64>::new_with_bounds(1, 120_000_000, 3).unwrap();
+    let mut one_side = 0;
+    for [x, y] in arrivals.values() {
+        match (x, y) {
+            (Some(x), Some(y)) => {
+                let d = if x > y { *x - *y } else { *y - *x };
+                let _ = cross.record(d.as_micros().max(1) as u64);
+            }
+            _ => one_side += 1,
+        }
+    }
+
+    println!();
+    println!(
+        "{} learners through nginx over two nodes, {} generator processes, {} answers/s offered, {} s measured",
+        o.learners, o.shards, o.rate, o.seconds
+    );
+    println!(
+        "\nall connected in {:.1} s ({:.0} learners/s, ticketless: token header); play sockets: node A {}, node B {}",
+        all_in.as_secs_f64(),
+        o.learners as f64 / all_in.as_secs_f64(),
+        held.0,
+        held.1
+    );
+    let last = rss.iter().fold((0.0f64, 0.0f64, 0.0f64), |m, r| {
+        (m.0.max(r.0), m.1.max(r.1), m.2.max(r.2))
+    });
+    println!(
+        "peak RSS MiB: node A {:.0}, node B {:.0}, nginx (all workers) {:.0}",
+        last.0, last.1, last.2
+    );
+    println!(
+        "\n| shard | sessions held | failed | answers/s | saved/s | busy | errors | closed | server CPU µs/answer | generator CPU µs/answer | server cores | feedback p50 ms | feedback p99 ms | saved p50 ms | saved p99 ms | server RSS KiB/session |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for r in rows {
+        println!("{r}");
+    }
+    println!(
+        "\n| cross-node notification (later arrival − earlier) | seen on both | p50 ms | p99 ms | max ms | seen on one only |\n|---|---|---|---|---|---|\n| {} parents watched on both nodes | {} | {} | {} | {} | {} |",
+        o.feeds,
+        cross.len(),
+        load::ms(&cross, 0.5),
+        load::ms(&cross, 0.99),
+        load::ms(&cross, 1.0),
+        one_side
+    );
+    let _ = std::io::stdout().flush();
+    drop((lb, a, b));
+    let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+}
