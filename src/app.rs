@@ -132,7 +132,9 @@ impl Application {
         let login_limiter = SharedLimiter::for_login(redis.clone());
         let register_limiter =
             SharedLimiter::for_registration(settings.raw.register_limit_per_hour, redis.clone());
+        let learner_reads = crate::auth::access::LearnerReads::start(db.clone());
         let state = web::Data::new(AppState {
+            learner_reads,
             control,
             redis,
             storage,

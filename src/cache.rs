@@ -26,7 +26,12 @@ const PING_EVERY: Duration = Duration::from_secs(1);
 /// Reconnection backoff, while Redis does not answer.
 const RETRY_FIRST: Duration = Duration::from_millis(200);
 const RETRY_MAX: Duration = Duration::from_secs(2);
-/// After this many failed pings in a row the connection is dropped and made afresh.
+/// A ping waits behind every command in flight on the shared connection: under load it is
+/// given longer than a call, and one slow answer does not make Redis "down".
+const PING_TIMEOUT: Duration = Duration::from_secs(1);
+/// After this many failed pings in a row, Redis is down (each node works alone)...
+const FAILED_PINGS_BEFORE_DOWN: u32 = 2;
+/// ...and after this many the connection is dropped and made afresh, and subscriptions too.
 const FAILED_PINGS_BEFORE_RECONNECT: u32 = 3;
 
 /// A Lua script, sent once and then run by its SHA.
@@ -63,6 +68,8 @@ pub struct RedisCache {
     prefix: String,
     /// Whether Redis answered the last ping.
     up: watch::Sender<bool>,
+    /// Counts the connections given up: subscriptions start afresh when it moves.
+    reconnects: watch::Sender<u64>,
     /// Invalidations that could not be published: sent once Redis is back.
     missed: Mutex<BTreeSet<String>>,
     /// Channels this node listens to, and how many of them are subscribed now.
@@ -84,6 +91,7 @@ impl RedisCache {
             conn: RwLock::new(None),
             prefix: prefix.to_string(),
             up: watch::channel(false).0,
+            reconnects: watch::channel(0).0,
             missed: Mutex::new(BTreeSet::new()),
             channels: AtomicUsize::new(0),
             subscribed: AtomicUsize::new(0),
@@ -152,7 +160,7 @@ impl RedisCache {
         };
         let cmd = redis::cmd("PING");
         let ping = cmd.query_async::<String>(&mut conn);
-        matches!(tokio::time::timeout(CALL_TIMEOUT, ping).await, Ok(Ok(_)))
+        matches!(tokio::time::timeout(PING_TIMEOUT, ping).await, Ok(Ok(_)))
     }
 
     /// Pings every second while Redis answers; (re)connects with backoff while it does not.
@@ -177,11 +185,22 @@ impl RedisCache {
                     tokio::time::sleep(PING_EVERY).await;
                 } else {
                     failures += 1;
-                    self.set_up(false);
-                    if failures >= FAILED_PINGS_BEFORE_RECONNECT {
-                        // The manager reconnects by itself on I/O errors; this also covers
-                        // one stuck on a connection that no longer answers.
-                        *self.conn.write().unwrap_or_else(|p| p.into_inner()) = None;
+                    // Not connected at all is down at once.
+                    if failures >= FAILED_PINGS_BEFORE_DOWN || self.conn().is_none() {
+                        self.set_up(false);
+                    }
+                    // The manager reconnects by itself on I/O errors; this also covers one
+                    // stuck on a connection that no longer answers.
+                    if failures >= FAILED_PINGS_BEFORE_RECONNECT
+                        && self
+                            .conn
+                            .write()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .take()
+                            .is_some()
+                    {
+                        self.reconnects.send_modify(|n| *n += 1);
+                        metrics::counter!("studyhub_redis_reconnects_total").increment(1);
                     }
                     tokio::time::sleep(retry).await;
                     retry = backoff(retry);
@@ -341,15 +360,19 @@ impl RedisCache {
     }
 
     /// Publishes `payload` on the channel `{prefix}:{name}` (best effort).
-    pub async fn publish(&self, name: &str, payload: &str) {
+    /// Publishes on `{prefix}:{name}`; `false` when Redis did not take it.
+    pub async fn publish(&self, name: &str, payload: &str) -> bool {
         let Some(mut conn) = self.conn() else {
-            return;
+            return false;
         };
-        let _ = tokio::time::timeout(
-            CALL_TIMEOUT,
-            conn.publish::<_, _, ()>(self.key(name), payload),
+        matches!(
+            tokio::time::timeout(
+                CALL_TIMEOUT,
+                conn.publish::<_, _, ()>(self.key(name), payload),
+            )
+            .await,
+            Ok(Ok(()))
         )
-        .await;
     }
 
     /// A lock shared by every node: `SET {prefix}:{name} token NX PX ttl`. `Ok(true)` when this
@@ -405,7 +428,7 @@ impl RedisCache {
         self.channels.fetch_add(1, Ordering::AcqRel);
         tokio::spawn(async move {
             let mut retry = RETRY_FIRST;
-            let mut up = me.up.subscribe();
+            let mut reconnects = me.reconnects.subscribe();
             loop {
                 let pubsub =
                     tokio::time::timeout(Duration::from_secs(2), me.client.get_async_pubsub())
@@ -417,7 +440,7 @@ impl RedisCache {
                     if let Ok(Ok(())) = subscribed {
                         retry = RETRY_FIRST;
                         tracing::debug!(channel, "subscribed");
-                        up.borrow_and_update();
+                        reconnects.borrow_and_update();
                         on_subscribed();
                         me.subscribed.fetch_add(1, Ordering::AcqRel);
                         let mut messages = pubsub.on_message();
@@ -431,16 +454,15 @@ impl RedisCache {
                                     }
                                     None => break,
                                 },
-                                // A connection cut without a word can look alive for long.
-                                Ok(()) = up.changed() => {
-                                    if !*up.borrow_and_update() {
-                                        break;
-                                    }
-                                }
+                                // A connection cut without a word can look alive for long:
+                                // when the watcher gives the connection up, this one goes too.
+                                // (A slow ping under load does not: messages would be lost.)
+                                Ok(()) = reconnects.changed() => break,
                             }
                         }
                         me.subscribed.fetch_sub(1, Ordering::AcqRel);
-                        tracing::debug!(channel, "subscription lost; subscribing again");
+                        metrics::counter!("studyhub_redis_resubscribes_total").increment(1);
+                        tracing::warn!(channel, "subscription lost; subscribing again");
                     }
                 }
                 tokio::time::sleep(retry).await;

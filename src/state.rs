@@ -40,4 +40,6 @@ pub struct AppState {
     pub control: crate::engine::control::LiveControl,
     /// The shared cache and bus, when `REDIS_URL` is set (up or not).
     pub redis: Option<Arc<crate::cache::RedisCache>>,
+    /// Learners read in batches for access checks.
+    pub learner_reads: crate::auth::access::LearnerReads,
 }

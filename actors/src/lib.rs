@@ -4,6 +4,7 @@
 
 pub mod achievements;
 pub mod audience;
+pub mod batched_reads;
 pub mod bus;
 pub mod classes;
 pub mod content;

@@ -3,6 +3,7 @@
 //! ([`ParentUser`], [`TeacherUser`], [`AdminUser`]), or a [`LearnerAccess`] (a learner the
 //! caller may act for, resolved from the route).
 
+pub mod access;
 pub mod gate;
 pub mod jwt;
 pub mod password;
@@ -11,16 +12,15 @@ pub mod refresh;
 pub mod shared_limit;
 pub mod tickets;
 
+pub use access::LearnerAccess;
+
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::models::LearnerRow;
-use crate::db::schema::learners;
 use crate::error::{AppError, Code};
 use crate::state::AppState;
 
@@ -64,7 +64,7 @@ pub struct AuthUser {
 pub const ACCESS_COOKIE: &str = "access_token";
 pub const REFRESH_COOKIE: &str = "refresh_token";
 
-fn state(req: &HttpRequest) -> Result<&web::Data<AppState>, AppError> {
+pub(crate) fn state(req: &HttpRequest) -> Result<&web::Data<AppState>, AppError> {
     req.app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("AppState missing")))
 }
@@ -156,70 +156,6 @@ role_extractor!(
     [Role::Teacher, Role::Admin]
 );
 role_extractor!(AdminUser, "A signed-in admin.", [Role::Admin]);
-
-/// A learner the caller may act for (play as, change settings of): the caller's own child,
-/// or the learner of the caller's student account. Taken from the route's `{learner_id}` or
-/// `{id}` segment, or the `learner_id` query parameter. Anything else is 404, so another
-/// family's ids are never confirmed.
-#[derive(Debug, Clone)]
-pub struct LearnerAccess {
-    pub user: AuthUser,
-    pub learner: LearnerRow,
-}
-
-impl LearnerAccess {
-    pub async fn load(
-        state: &AppState,
-        user: AuthUser,
-        learner_id: String,
-    ) -> Result<Self, AppError> {
-        let uid = user.id.clone();
-        let learner = state
-            .db
-            .run(move |conn| {
-                learners::table
-                    .find(&learner_id)
-                    .filter(learners::parent_id.eq(&uid).or(learners::user_id.eq(&uid)))
-                    .select(LearnerRow::as_select())
-                    .first(conn)
-                    .optional()
-                    .map_err(AppError::from)
-            })
-            .await?
-            .ok_or_else(|| AppError::not_found("learner"))?;
-        Ok(Self { user, learner })
-    }
-}
-
-#[derive(Deserialize)]
-struct LearnerQuery {
-    learner_id: Option<String>,
-}
-
-impl FromRequest for LearnerAccess {
-    type Error = AppError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let user = AuthUser::authenticate(&req).await?;
-            let id = req
-                .match_info()
-                .get("learner_id")
-                .or_else(|| req.match_info().get("id"))
-                .map(String::from)
-                .or_else(|| {
-                    web::Query::<LearnerQuery>::from_query(req.query_string())
-                        .ok()
-                        .and_then(|q| q.into_inner().learner_id)
-                })
-                .ok_or_else(|| AppError::invalid_field("learner_id", "required"))?;
-            let state = state(&req)?.clone();
-            LearnerAccess::load(&state, user, id).await
-        })
-    }
-}
 
 /// The client's address for rate limiting and the audit log. `X-Forwarded-For` is read only
 /// when configured (`STUDYHUB_TRUST_PROXY`), and then only its right-most entry: the one our

@@ -8,39 +8,68 @@ use studyhub_actors::Engine;
 use studyhub_actors::bus::Bus;
 use studyhub_actors::events::LiveEvent;
 
+use tokio::sync::mpsc;
+
 use crate::cache::RedisCache;
 
+/// What one publish carries: every event queued since the last one.
 #[derive(Serialize, Deserialize)]
 struct Envelope {
     node: String,
-    event: LiveEvent,
+    #[serde(default)]
+    events: Vec<LiveEvent>,
+    /// One event, as nodes before batching sent it (read during a rolling upgrade).
+    #[serde(default, skip_serializing)]
+    event: Option<LiveEvent>,
 }
 
+/// Events waiting for the publisher; past it, events are dropped (and counted): live
+/// updates are of the moment, and a node that cannot keep up must not grow without bound.
+const QUEUE: usize = 20_000;
+/// Events in one publish.
+const MAX_BATCH: usize = 500;
+
+/// Events queue here and one task publishes them, many to a message: under load one
+/// `PUBLISH` (and one message for every other node to read) carries hundreds of events
+/// instead of each costing a command, a task and a wake-up of its own.
 struct RedisBus {
-    redis: Arc<RedisCache>,
-    node: String,
+    queue: mpsc::Sender<LiveEvent>,
 }
 
 impl Bus for RedisBus {
     fn publish(&self, event: LiveEvent) {
-        let Ok(payload) = serde_json::to_string(&Envelope {
-            node: self.node.clone(),
-            event,
-        }) else {
-            return;
+        if self.queue.try_send(event).is_err() {
+            metrics::counter!("studyhub_bus_dropped_total", "reason" => "queue_full")
+                .increment(1);
+        }
+    }
+}
+
+async fn publisher(redis: Arc<RedisCache>, node: String, mut queue: mpsc::Receiver<LiveEvent>) {
+    let mut events = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut events, MAX_BATCH).await > 0 {
+        let n = events.len() as u64;
+        let envelope = Envelope {
+            node: node.clone(),
+            events: std::mem::take(&mut events),
+            event: None,
         };
-        let redis = self.redis.clone();
-        tokio::spawn(async move { redis.publish("live", &payload).await });
+        let Ok(payload) = serde_json::to_string(&envelope) else {
+            continue;
+        };
+        metrics::histogram!("studyhub_bus_publish_events").record(n as f64);
+        if !redis.publish("live", &payload).await {
+            metrics::counter!("studyhub_bus_dropped_total", "reason" => "redis").increment(n);
+        }
     }
 }
 
 /// Connects this node's engine to the others: what happens here is published, what others
 /// publish is delivered here.
 pub fn connect(engine: &Arc<Engine>, redis: Arc<RedisCache>, node: String) {
-    engine.set_bus(Arc::new(RedisBus {
-        redis: redis.clone(),
-        node: node.clone(),
-    }));
+    let (queue, waiting) = mpsc::channel(QUEUE);
+    tokio::spawn(publisher(redis.clone(), node.clone(), waiting));
+    engine.set_bus(Arc::new(RedisBus { queue }));
     let engine = engine.clone();
     // Live events are of the moment: what passed while this node was not listening is gone
     // (notifications are stored, and feeds read them again on `hello`).
@@ -48,7 +77,9 @@ pub fn connect(engine: &Arc<Engine>, redis: Arc<RedisCache>, node: String) {
         "live",
         || {},
         move |payload| match serde_json::from_str::<Envelope>(&payload) {
-            Ok(env) if env.node != node => engine.deliver(env.event),
+            Ok(env) if env.node != node => {
+                env.events.into_iter().chain(env.event).for_each(|e| engine.deliver(e))
+            }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "unreadable live event"),
         },

@@ -181,9 +181,11 @@ pub async fn delete(
     let child = own_child(&state, parent, path.into_inner()).await?;
     // Stop live play first: a deleted child must not keep a session open.
     state.control.stop_play(&child.id).await;
+    // The cascade can deadlock with a group commit writing this child's last answers:
+    // PostgreSQL aborts one of the two, and the delete is simply sent again.
     state
         .db
-        .transaction(move |conn| {
+        .transaction_retrying(move |conn| {
             diesel::delete(learners::table.find(&child.id)).execute(conn)?;
             let old = audit::json(&LearnerView::from(child.clone()));
             audit::record(
