@@ -200,14 +200,18 @@ fn rss_tree_mib(pid: u32) -> f64 {
     kib as f64 / 1024.0
 }
 
-/// Play sockets a node holds, from its `/metrics`.
-fn play_sockets(port: u16) -> u64 {
-    let out = Command::new("curl")
+fn metrics(port: u16) -> String {
+    Command::new("curl")
         .args(["-s", &format!("http://127.0.0.1:{port}/metrics")])
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).to_string())
-        .unwrap_or_default();
-    out.lines()
+        .unwrap_or_default()
+}
+
+/// Play sockets a node holds, from its `/metrics`.
+fn play_sockets(port: u16) -> u64 {
+    metrics(port)
+        .lines()
         .find_map(|l| l.strip_prefix("studyhub_live_connections{feed=\"play\"} "))
         .and_then(|v| v.trim().parse::<f64>().ok())
         .unwrap_or(0.0) as u64
@@ -216,24 +220,48 @@ fn play_sockets(port: u16) -> u64 {
 /// When each notification reached the feed on each node (0 = A, 1 = B).
 type Arrivals = Arc<Mutex<HashMap<String, [Option<Instant>; 2]>>>;
 
-async fn watch(port: u16, node: usize, token: String, arrivals: Arrivals) {
+/// Why each feed closed ("node A: 1011 not_reading"), by count: a closed feed misses what
+/// is pushed until it is back (it reconnects at once).
+type Closes = Arc<Mutex<HashMap<String, usize>>>;
+
+async fn watch(port: u16, node: usize, token: String, arrivals: Arrivals, closes: Closes) {
     let server = SocketAddr::from(([127, 0, 0, 1], port));
-    let Some(ws) =
-        load::connect(server, Ipv4Addr::LOCALHOST, "/v1/parent/live", Some(&token)).await
-    else {
-        eprintln!("a parent feed on node {node} could not connect");
-        return;
-    };
-    let (_tx, mut rx) = ws.split();
-    while let Some(Ok(msg)) = rx.next().await {
-        let Message::Text(text) = msg else { continue };
-        let v: Value = serde_json::from_str(&text).unwrap_or_default();
-        if v["type"] == "notification"
-            && let Some(id) = v["notification"]["id"].as_str()
-        {
-            let now = Instant::now();
-            arrivals.lock().unwrap().entry(id.to_string()).or_default()[node] = Some(now);
-        }
+    let name = ["A", "B"][node];
+    loop {
+        let Some(ws) =
+            load::connect(server, Ipv4Addr::LOCALHOST, "/v1/parent/live", Some(&token)).await
+        else {
+            eprintln!("a parent feed on node {name} could not connect");
+            return;
+        };
+        let (_tx, mut rx) = ws.split();
+        let why = loop {
+            match rx.next().await {
+                Some(Ok(Message::Text(text))) => {
+                    let v: Value = serde_json::from_str(&text).unwrap_or_default();
+                    if v["type"] == "notification"
+                        && let Some(id) = v["notification"]["id"].as_str()
+                    {
+                        let now = Instant::now();
+                        arrivals.lock().unwrap().entry(id.to_string()).or_default()[node] =
+                            Some(now);
+                    }
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    break frame.map_or("no code".to_string(), |f| {
+                        format!("{} {}", u16::from(f.code), f.reason)
+                    });
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => break format!("error {e}"),
+                None => break "gone".to_string(),
+            }
+        };
+        *closes
+            .lock()
+            .unwrap()
+            .entry(format!("node {name}: {why}"))
+            .or_default() += 1;
     }
 }
 
@@ -279,6 +307,7 @@ fn main() {
 
     // Parents watched on both nodes.
     let arrivals: Arrivals = Arc::default();
+    let closes: Closes = Arc::default();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -286,7 +315,13 @@ fn main() {
         .unwrap();
     for f in fixtures.iter().take(o.feeds) {
         for (node, port) in [(0, a_port), (1, b_port)] {
-            rt.spawn(watch(port, node, f.token.clone(), arrivals.clone()));
+            rt.spawn(watch(
+                port,
+                node,
+                f.token.clone(),
+                arrivals.clone(),
+                closes.clone(),
+            ));
         }
     }
 
@@ -358,13 +393,21 @@ fn main() {
     let arrivals = arrivals.lock().unwrap();
     let mut cross = Histogram::<u64>::new_with_bounds(1, 120_000_000, 3).unwrap();
     let mut one_side = 0;
+    let mut only = [0usize; 2];
     for [x, y] in arrivals.values() {
         match (x, y) {
             (Some(x), Some(y)) => {
                 let d = if x > y { *x - *y } else { *y - *x };
                 let _ = cross.record(d.as_micros().max(1) as u64);
             }
-            _ => one_side += 1,
+            (Some(_), None) => {
+                one_side += 1;
+                only[0] += 1;
+            }
+            _ => {
+                one_side += 1;
+                only[1] += 1;
+            }
         }
     }
 
@@ -403,6 +446,32 @@ fn main() {
         load::ms(&cross, 1.0),
         one_side
     );
+    println!(
+        "(seen only on node A: {}, only on node B: {})",
+        only[0], only[1]
+    );
+    // What each node's relay did (events published, received, dropped; Redis reconnects).
+    for (name, port) in [("A", a_port), ("B", b_port)] {
+        let relay: Vec<String> = metrics(port)
+            .lines()
+            .filter(|l| {
+                (l.starts_with("studyhub_bus_") || l.starts_with("studyhub_redis_"))
+                    && !l.contains("_bucket")
+                    && !l.contains("quantile")
+            })
+            .map(str::to_string)
+            .collect();
+        println!("\nnode {name} relay: {}", relay.join("; "));
+    }
+    let closes = closes.lock().unwrap();
+    if closes.is_empty() {
+        println!("\nwatched feeds closed: none");
+    } else {
+        println!("\nwatched feeds closed (each reconnected at once):");
+        for (why, n) in closes.iter() {
+            println!("- {why}: {n}");
+        }
+    }
     let _ = std::io::stdout().flush();
     drop((lb, a, b));
     let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));

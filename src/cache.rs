@@ -19,6 +19,8 @@ use redis::{AsyncCommands, ErrorKind, ServerErrorKind};
 use tokio::sync::watch;
 
 const CALL_TIMEOUT: Duration = Duration::from_millis(300);
+/// The longest any caller waits for an answer (see [`RedisCache::publish_within`]).
+pub(crate) const LONGEST_WAIT: Duration = Duration::from_secs(5);
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 const TTL_SECS: u64 = 3600;
 /// How often the watcher pings while Redis answers.
@@ -121,7 +123,9 @@ impl RedisCache {
     async fn open(&self) -> anyhow::Result<()> {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(CONNECT_TIMEOUT))
-            .set_response_timeout(Some(CALL_TIMEOUT))
+            // Each call waits as long as it may (a request 300 ms, a ping or the bus's
+            // publisher longer): the manager's own limit is only the longest of them.
+            .set_response_timeout(Some(LONGEST_WAIT))
             .set_number_of_retries(1);
         let conn = tokio::time::timeout(
             Duration::from_secs(2),
@@ -359,18 +363,19 @@ impl RedisCache {
         .await
     }
 
-    /// Publishes `payload` on the channel `{prefix}:{name}` (best effort).
     /// Publishes on `{prefix}:{name}`; `false` when Redis did not take it.
     pub async fn publish(&self, name: &str, payload: &str) -> bool {
+        self.publish_within(name, payload, CALL_TIMEOUT).await
+    }
+
+    /// [`RedisCache::publish`], waiting up to `wait` for Redis to take it: a publisher with a
+    /// queue of its own can wait behind a busy connection, where a request cannot.
+    pub async fn publish_within(&self, name: &str, payload: &str, wait: Duration) -> bool {
         let Some(mut conn) = self.conn() else {
             return false;
         };
         matches!(
-            tokio::time::timeout(
-                CALL_TIMEOUT,
-                conn.publish::<_, _, ()>(self.key(name), payload),
-            )
-            .await,
+            tokio::time::timeout(wait, conn.publish::<_, _, ()>(self.key(name), payload)).await,
             Ok(Ok(()))
         )
     }

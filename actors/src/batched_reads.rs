@@ -174,6 +174,10 @@ mod tests {
         assert_eq!(reads.get("missing").await, Ok(None));
         let batches = batches.borrow();
         assert!(batches.iter().all(|&n| n <= 50), "{batches:?}");
-        assert!(batches.len() < 20, "200 callers in {} batches", batches.len());
+        assert!(
+            batches.len() < 20,
+            "200 callers in {} batches",
+            batches.len()
+        );
     }
 }

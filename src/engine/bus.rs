@@ -28,6 +28,9 @@ struct Envelope {
 const QUEUE: usize = 20_000;
 /// Events in one publish.
 const MAX_BATCH: usize = 500;
+/// How long one publish may wait behind a busy connection (a request waits 300 ms at most;
+/// this queue has room to wait longer, and a publish given up is events lost).
+const PUBLISH_WAIT: std::time::Duration = crate::cache::LONGEST_WAIT;
 
 /// Events queue here and one task publishes them, many to a message: under load one
 /// `PUBLISH` (and one message for every other node to read) carries hundreds of events
@@ -39,8 +42,7 @@ struct RedisBus {
 impl Bus for RedisBus {
     fn publish(&self, event: LiveEvent) {
         if self.queue.try_send(event).is_err() {
-            metrics::counter!("studyhub_bus_dropped_total", "reason" => "queue_full")
-                .increment(1);
+            metrics::counter!("studyhub_bus_dropped_total", "reason" => "queue_full").increment(1);
         }
     }
 }
@@ -58,7 +60,9 @@ async fn publisher(redis: Arc<RedisCache>, node: String, mut queue: mpsc::Receiv
             continue;
         };
         metrics::histogram!("studyhub_bus_publish_events").record(n as f64);
-        if !redis.publish("live", &payload).await {
+        if redis.publish_within("live", &payload, PUBLISH_WAIT).await {
+            metrics::counter!("studyhub_bus_published_events_total").increment(n);
+        } else {
             metrics::counter!("studyhub_bus_dropped_total", "reason" => "redis").increment(n);
         }
     }
@@ -78,7 +82,12 @@ pub fn connect(engine: &Arc<Engine>, redis: Arc<RedisCache>, node: String) {
         || {},
         move |payload| match serde_json::from_str::<Envelope>(&payload) {
             Ok(env) if env.node != node => {
-                env.events.into_iter().chain(env.event).for_each(|e| engine.deliver(e))
+                metrics::counter!("studyhub_bus_received_events_total")
+                    .increment(env.events.len() as u64 + u64::from(env.event.is_some()));
+                env.events
+                    .into_iter()
+                    .chain(env.event)
+                    .for_each(|e| engine.deliver(e))
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "unreadable live event"),
