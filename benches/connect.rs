@@ -27,12 +27,10 @@
 //! `STUDYHUB_BENCH_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`).
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
@@ -42,6 +40,11 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+mod support;
+use support::{
+    BenchDatabase, Server, free_port, raise_nofile, read_options, rss_kib, studyhub, wait_for_port,
+};
 
 struct Args {
     learners: usize,
@@ -61,102 +64,29 @@ fn parse_args() -> Args {
         play_secs: 10,
         kill: true,
     };
-    let argv: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|s| s != "--bench")
-        .collect();
-    let mut i = 0;
-    while i < argv.len() {
-        let v = argv.get(i + 1).cloned().unwrap_or_default();
-        match argv[i].as_str() {
-            "--learners" => a.learners = v.parse().expect("--learners N"),
-            "--addrs" => a.addrs = v.parse().expect("--addrs K"),
-            "--inflight" => a.inflight = v.parse().expect("--inflight C"),
-            "--every-ms" => a.every_ms = v.parse().expect("--every-ms M"),
-            "--play-secs" => a.play_secs = v.parse().expect("--play-secs S"),
-            "--skip-kill" => {
-                a.kill = false;
-                i += 1;
-                continue;
-            }
-            other => panic!("unknown option {other}"),
-        }
-        i += 2;
-    }
+    read_options(&["--skip-kill"], |flag, v| match flag {
+        "--learners" => a.learners = v.parse().expect("--learners N"),
+        "--addrs" => a.addrs = v.parse().expect("--addrs K"),
+        "--inflight" => a.inflight = v.parse().expect("--inflight C"),
+        "--every-ms" => a.every_ms = v.parse().expect("--every-ms M"),
+        "--play-secs" => a.play_secs = v.parse().expect("--play-secs S"),
+        "--skip-kill" => a.kill = false,
+        other => panic!("unknown option {other}"),
+    });
     a
-}
-
-fn raise_nofile() -> u64 {
-    unsafe {
-        let mut lim = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
-        lim.rlim_cur = lim.rlim_max;
-        libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
-        lim.rlim_cur
-    }
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
 }
 
 // ---------------------------------------------------------------- the server
 
-struct Server {
-    child: Child,
-}
-
-impl Server {
-    fn start(url: &str, data: &std::path::Path, port: u16) -> (Self, Instant) {
-        let child = Command::new(env!("CARGO_BIN_EXE_studyhub"))
-            .env("DATABASE_URL", url)
-            .env("STUDYHUB_BIND", format!("127.0.0.1:{port}"))
-            .env("STUDYHUB_DATA_DIR", data)
-            .env("STUDYHUB_BCRYPT_COST", "4")
-            .env("STUDYHUB_REGISTER_LIMIT_PER_HOUR", "1000000")
-            .env("STUDYHUB_DATABASE_POOL_SIZE", "8")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
+/// A release `studyhub` on `url`, and when it listened.
+fn start_server(url: &str, data: &std::path::Path, port: u16) -> (Server, Instant) {
+    let server = Server(
+        studyhub(url, port, data)
             .spawn()
-            .expect("the studyhub binary");
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "the server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        (Server { child }, Instant::now())
-    }
-
-    fn kill9(&mut self) {
-        unsafe {
-            libc::kill(self.child.id() as libc::pid_t, libc::SIGKILL);
-        }
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+            .expect("the studyhub binary"),
+    );
+    wait_for_port(port);
+    (server, Instant::now())
 }
 
 /// Parents (one per 500 children) and their children, all limits at 24 h: (token, child).
@@ -587,17 +517,12 @@ fn main() {
         "open-file limit {nofile}; {} learners, {} source addresses, {} handshakes at once",
         args.learners, args.addrs, args.inflight
     );
-    let admin = std::env::var("STUDYHUB_BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let name = format!("studyhub_connect_{}", std::process::id());
-    let mut conn = PgConnection::establish(&admin).expect("PostgreSQL for the benchmark");
-    conn.batch_execute(&format!("CREATE DATABASE {name}"))
-        .unwrap();
-    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+    let db = BenchDatabase::create("connect");
+    let url = db.url.clone();
     let data = tempfile::tempdir().unwrap();
     let port = free_port();
     let server_addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let (mut server, _) = Server::start(&url, data.path(), port);
+    let (mut server, _) = start_server(&url, data.path(), port);
     let t = Instant::now();
     let made = make_learners(port, args.learners);
     eprintln!(
@@ -638,7 +563,7 @@ fn main() {
         all_back,
         since_listening: None,
         way_back,
-        rss_kib: rss_kib(server.child.id()),
+        rss_kib: rss_kib(server.0.id()),
     });
 
     // 2. All drop, then all come back at once.
@@ -661,7 +586,7 @@ fn main() {
         all_back,
         since_listening: None,
         way_back,
-        rss_kib: rss_kib(server.child.id()),
+        rss_kib: rss_kib(server.0.id()),
     });
 
     let mut lost = 0;
@@ -707,7 +632,7 @@ fn main() {
         );
         let restart = std::thread::spawn({
             let (url, data) = (url.clone(), data.path().to_path_buf());
-            move || Server::start(&url, &data, port)
+            move || start_server(&url, &data, port)
         });
         let (back, all_back, way_back, errors) = storm(&rt, server_addr, learners, args.inflight);
         let (new_server, listening_at) = restart.join().unwrap();
@@ -720,7 +645,7 @@ fn main() {
             all_back,
             since_listening: Some((killed_at + all_back).saturating_duration_since(listening_at)),
             way_back,
-            rss_kib: rss_kib(server.child.id()),
+            rss_kib: rss_kib(server.0.id()),
         });
         // Wait for every `saved`, then check the database: each learner's answers 1..=sent,
         // no gap, every one it saw saved among them.
@@ -775,7 +700,7 @@ fn main() {
         );
     }
     drop(server);
-    let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    drop(db);
 
     println!();
     println!(

@@ -20,18 +20,18 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`).
 
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use diesel::connection::SimpleConnection;
-use diesel::{Connection, PgConnection};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use rand::Rng;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+mod support;
+use support::{BenchDatabase, Server, free_port, hist, ms, read_options, studyhub, wait_for_port};
 
 #[derive(Debug, Clone)]
 struct Args {
@@ -50,55 +50,15 @@ fn parse_args() -> Args {
         think_ms: 1000,
         sqlite: false,
     };
-    let argv: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|s| s != "--bench")
-        .collect();
-    let mut i = 0;
-    while i < argv.len() {
-        let v = argv.get(i + 1).cloned().unwrap_or_default();
-        match argv[i].as_str() {
-            "--classes" => a.classes = v.parse().expect("--classes N"),
-            "--class-size" => a.class_size = v.parse().expect("--class-size N"),
-            "--rounds" => a.rounds = v.parse().expect("--rounds N"),
-            "--think-ms" => a.think_ms = v.parse().expect("--think-ms MS"),
-            "--sqlite" => {
-                a.sqlite = true;
-                i += 1;
-                continue;
-            }
-            other => panic!("unknown option {other}"),
-        }
-        i += 2;
-    }
+    read_options(&["--sqlite"], |flag, v| match flag {
+        "--classes" => a.classes = v.parse().expect("--classes N"),
+        "--class-size" => a.class_size = v.parse().expect("--class-size N"),
+        "--rounds" => a.rounds = v.parse().expect("--rounds N"),
+        "--think-ms" => a.think_ms = v.parse().expect("--think-ms MS"),
+        "--sqlite" => a.sqlite = true,
+        other => panic!("unknown option {other}"),
+    });
     a
-}
-
-struct Server(Child);
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "server on port {port} did not start"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 // ---------------------------------------------------------------- setup over HTTP
@@ -205,10 +165,6 @@ struct Shared {
     reveal: Mutex<Option<Histogram<u64>>>,
     host_reveal: Mutex<Option<Histogram<u64>>>,
     feedback: Mutex<Option<Histogram<u64>>>,
-}
-
-fn hist() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 120_000_000, 3).unwrap()
 }
 
 impl Shared {
@@ -344,38 +300,24 @@ async fn host(
     }
 }
 
-fn ms(h: &Histogram<u64>, q: f64) -> String {
-    format!("{:.2}", h.value_at_quantile(q) as f64 / 1000.0)
-}
-
 fn main() {
     let args = parse_args();
     eprintln!("{args:?}");
     let data = tempfile::tempdir().unwrap();
-    let mut pg: Option<(PgConnection, String)> = None;
+    let mut pg: Option<BenchDatabase> = None;
     let url = if args.sqlite {
         data.path().join("bench.db").to_string_lossy().into_owned()
     } else {
-        let admin = std::env::var("STUDYHUB_BENCH_DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let name = format!("studyhub_bench_game_{}", std::process::id());
-        let mut conn = PgConnection::establish(&admin).expect("PostgreSQL for the benchmark");
-        conn.batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap();
-        let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
-        pg = Some((conn, name));
+        let db = BenchDatabase::create("bench_game");
+        let url = db.url.clone();
+        pg = Some(db);
         url
     };
     let port = free_port();
     let server = Server(
-        Command::new(env!("CARGO_BIN_EXE_studyhub"))
-            .env("DATABASE_URL", &url)
-            .env("STUDYHUB_BIND", format!("127.0.0.1:{port}"))
-            .env("STUDYHUB_DATA_DIR", data.path())
-            .env("STUDYHUB_BCRYPT_COST", "4")
-            .env("STUDYHUB_REGISTER_LIMIT_PER_HOUR", "1000000")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
+        studyhub(&url, port, data.path())
+            // The server's default pool, as the figures in BENCHMARKS.md were measured.
+            .env("STUDYHUB_DATABASE_POOL_SIZE", "16")
             .spawn()
             .expect("the studyhub binary"),
     );
@@ -425,9 +367,7 @@ fn main() {
     });
     let played = t.elapsed().as_secs_f64();
     drop(server);
-    if let Some((mut conn, name)) = pg {
-        let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-    }
+    drop(pg);
 
     let reveal = shared.reveal.lock().unwrap().take().unwrap();
     let host_reveal = shared.host_reveal.lock().unwrap().take().unwrap();

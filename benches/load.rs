@@ -25,18 +25,24 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`; a fresh database is made and dropped).
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use diesel::connection::SimpleConnection;
-use diesel::{Connection, PgConnection};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+// Shared with the other benches (`nodes` reaches them as `load::…`).
+#[path = "support/mod.rs"]
+mod support;
+pub(crate) use support::{
+    BenchDatabase, Server, free_port, hist, ms, raise_nofile, read_options, rss_kib, studyhub,
+    wait_for_port,
+};
 
 #[derive(Clone, Debug)]
 pub(crate) struct Args {
@@ -65,72 +71,20 @@ pub(crate) fn parse_args() -> Args {
         per_parent: 20,
         activity: None,
     };
-    let argv: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|s| s != "--bench")
-        .collect();
-    let mut i = 0;
-    while i < argv.len() {
-        let v = argv.get(i + 1).cloned().unwrap_or_default();
-        match argv[i].as_str() {
-            "--sessions" => a.sessions = v.parse().expect("--sessions N"),
-            "--rate" => a.rate = v.parse().expect("--rate R"),
-            "--seconds" => a.seconds = v.parse().expect("--seconds S"),
-            "--warmup" => a.warmup = v.parse().expect("--warmup S"),
-            "--addrs" => a.addrs = v.parse().expect("--addrs K"),
-            "--only" => a.only = Some(v),
-            "--parent-share" => a.parent_share = v.parse().expect("--parent-share F"),
-            "--class-size" => a.class_size = v.parse().expect("--class-size N"),
-            "--per-parent" => a.per_parent = v.parse().expect("--per-parent N"),
-            "--activity" => a.activity = Some(v),
-            other => panic!("unknown option {other}"),
-        }
-        i += 2;
-    }
+    read_options(&[], |flag, v| match flag {
+        "--sessions" => a.sessions = v.parse().expect("--sessions N"),
+        "--rate" => a.rate = v.parse().expect("--rate R"),
+        "--seconds" => a.seconds = v.parse().expect("--seconds S"),
+        "--warmup" => a.warmup = v.parse().expect("--warmup S"),
+        "--addrs" => a.addrs = v.parse().expect("--addrs K"),
+        "--only" => a.only = Some(v.to_string()),
+        "--parent-share" => a.parent_share = v.parse().expect("--parent-share F"),
+        "--class-size" => a.class_size = v.parse().expect("--class-size N"),
+        "--per-parent" => a.per_parent = v.parse().expect("--per-parent N"),
+        "--activity" => a.activity = Some(v.to_string()),
+        other => panic!("unknown option {other}"),
+    });
     a
-}
-
-/// Raises this process's open-file limit to the hard limit (children inherit it).
-pub(crate) fn raise_nofile() -> u64 {
-    unsafe {
-        let mut lim = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
-        lim.rlim_cur = lim.rlim_max;
-        libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
-        lim.rlim_cur
-    }
-}
-
-pub(crate) fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
-pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-pub(crate) fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "server on port {port} did not start"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 // ---------------------------------------------------------------- the echo server
@@ -388,10 +342,6 @@ struct Shared {
 struct ConnResult {
     feedback: Arc<std::sync::Mutex<Histogram<u64>>>,
     saved: Arc<std::sync::Mutex<Histogram<u64>>>,
-}
-
-pub(crate) fn hist() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 120_000_000, 3).unwrap()
 }
 
 fn record(h: &std::sync::Mutex<Histogram<u64>>, at: Instant) {
@@ -885,14 +835,6 @@ fn label(mode: Mode) -> &'static str {
     }
 }
 
-pub(crate) fn ms(h: &Histogram<u64>, q: f64) -> String {
-    if h.is_empty() {
-        "-".into()
-    } else {
-        format!("{:.2}", h.value_at_quantile(q) as f64 / 1000.0)
-    }
-}
-
 pub(crate) fn print(r: &Report) {
     let us = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.0}"));
     println!(
@@ -919,14 +861,6 @@ pub(crate) fn print(r: &Report) {
         r.rss_per_session_kib
             .map_or("-".into(), |k| format!("{k:.1}")),
     );
-}
-
-pub(crate) struct Server(pub Child);
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn main() {
@@ -963,25 +897,11 @@ fn main() {
     }
 
     if args.only.as_deref() != Some("echo") {
-        let admin = std::env::var("STUDYHUB_BENCH_DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let name = format!("studyhub_bench_{}", std::process::id());
-        let mut conn = PgConnection::establish(&admin).expect("PostgreSQL for the benchmark");
-        conn.batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap();
-        let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+        let db = BenchDatabase::create("bench");
         let data = tempfile::tempdir().unwrap();
         let port = free_port();
         let server = Server(
-            Command::new(env!("CARGO_BIN_EXE_studyhub"))
-                .env("DATABASE_URL", &url)
-                .env("STUDYHUB_BIND", format!("127.0.0.1:{port}"))
-                .env("STUDYHUB_DATA_DIR", data.path())
-                .env("STUDYHUB_BCRYPT_COST", "4")
-                .env("STUDYHUB_REGISTER_LIMIT_PER_HOUR", "1000000")
-                .env("STUDYHUB_DATABASE_POOL_SIZE", "8")
-                .env("RUST_LOG", "warn")
-                .stdout(Stdio::null())
+            studyhub(&db.url, port, data.path())
                 .spawn()
                 .expect("the studyhub binary"),
         );
@@ -1032,7 +952,7 @@ fn main() {
             catalog.clone(),
         ));
         drop(server);
-        let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        drop(db);
     }
 
     println!();

@@ -30,8 +30,6 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use diesel::connection::SimpleConnection;
-use diesel::{Connection, PgConnection};
 use futures_util::StreamExt;
 use hdrhistogram::Histogram;
 use serde_json::Value;
@@ -118,23 +116,15 @@ fn shard(a: &[String]) {
 
 fn node(url: &str, redis: &str, prefix: &str, data: &std::path::Path) -> (Server, u16) {
     let port = load::free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_studyhub"))
-        .env("DATABASE_URL", url)
+    let child = load::studyhub(url, port, data)
         .env("REDIS_URL", redis)
         .env("STUDYHUB_REDIS_PREFIX", prefix)
         .env("STUDYHUB_TRUST_PROXY", "true")
-        .env("STUDYHUB_BIND", format!("127.0.0.1:{port}"))
-        .env("STUDYHUB_DATA_DIR", data)
         .env("STUDYHUB_ENCRYPTION_KEY", "11".repeat(32))
         .env(
             "STUDYHUB_JWT_SECRET",
             "bench-secret-bench-secret-bench-secret!",
         )
-        .env("STUDYHUB_BCRYPT_COST", "4")
-        .env("STUDYHUB_REGISTER_LIMIT_PER_HOUR", "1000000")
-        .env("STUDYHUB_DATABASE_POOL_SIZE", "8")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
         .spawn()
         .expect("the studyhub binary");
     load::wait_for_port(port);
@@ -276,15 +266,10 @@ fn main() {
     }
     let o = opts(&argv);
     load::raise_nofile();
-    let admin = std::env::var("STUDYHUB_BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let redis = std::env::var("STUDYHUB_BENCH_REDIS_URL")
         .unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-    let name = format!("studyhub_nodes_{}", std::process::id());
-    let mut conn = PgConnection::establish(&admin).expect("PostgreSQL for the benchmark");
-    conn.batch_execute(&format!("CREATE DATABASE {name}"))
-        .unwrap();
-    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+    let db = load::BenchDatabase::create("nodes");
+    let url = db.url.clone();
     let prefix = format!("bench-{}", std::process::id());
     let dir = tempfile::tempdir().unwrap();
     let (a, a_port) = node(&url, &redis, &prefix, dir.path());
@@ -474,5 +459,5 @@ fn main() {
     }
     let _ = std::io::stdout().flush();
     drop((lb, a, b));
-    let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    drop(db);
 }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod cache;
+pub mod classes;
 pub mod cli;
 pub mod config;
 pub mod crypto;

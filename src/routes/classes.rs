@@ -17,8 +17,8 @@ pub mod progress;
 use super::play::ws_caller;
 use crate::audit::{self, Change, RequestMeta};
 use crate::auth::{AuthUser, LearnerAccess, ParentUser, Role, TeacherUser};
-use crate::db::DbConnection;
-use crate::db::schema::{class_members, classes, learners};
+use crate::classes::{self, Class, TaughtClass};
+use crate::db::schema::learners;
 use crate::error::{AppError, AppResult, Code};
 use crate::extract::{Normalize, ValidJson};
 use crate::live::socket;
@@ -115,70 +115,16 @@ pub struct Member {
     pub joined_at: chrono::DateTime<Utc>,
 }
 
-type ClassRow = (
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    chrono::NaiveDateTime,
-);
-
-fn class_cols() -> (
-    classes::id,
-    classes::teacher_id,
-    classes::name,
-    classes::subject,
-    classes::join_code,
-    classes::created_at,
-) {
-    (
-        classes::id,
-        classes::teacher_id,
-        classes::name,
-        classes::subject,
-        classes::join_code,
-        classes::created_at,
-    )
-}
-
-fn view(r: ClassRow, student_count: i64) -> ClassView {
-    ClassView {
-        id: r.0,
-        name: r.2,
-        subject: r.3,
-        join_code: r.4,
-        student_count,
-        created_at: utc(r.5),
-    }
-}
-
-fn roster(
-    conn: &mut DbConnection,
-    class_id: &str,
-) -> QueryResult<Vec<(String, String, chrono::NaiveDateTime)>> {
-    class_members::table
-        .inner_join(learners::table)
-        .filter(class_members::class_id.eq(class_id))
-        .order(learners::name.asc())
-        .select((learners::id, learners::name, class_members::joined_at))
-        .load(conn)
-}
-
-/// The class if `teacher` teaches it (admins may see any): 404 otherwise.
-fn teachers_class(
-    conn: &mut DbConnection,
-    teacher: &AuthUser,
-    class_id: &str,
-) -> Result<ClassRow, AppError> {
-    let row: Option<ClassRow> = classes::table
-        .find(class_id)
-        .select(class_cols())
-        .first(conn)
-        .optional()?;
-    match row {
-        Some(r) if r.1 == teacher.id || teacher.role == Role::Admin => Ok(r),
-        _ => Err(AppError::not_found("class")),
+impl ClassView {
+    fn new(c: Class, student_count: i64) -> Self {
+        Self {
+            id: c.id,
+            name: c.name,
+            subject: c.subject,
+            join_code: c.join_code,
+            student_count,
+            created_at: utc(c.created_at),
+        }
     }
 }
 
@@ -198,34 +144,19 @@ pub async fn create(
             // Codes are random; on the rare collision, draw again.
             for _ in 0..8 {
                 let code = new_join_code();
-                let taken: i64 = classes::table
-                    .filter(classes::join_code.eq(&code))
-                    .count()
-                    .get_result(conn)?;
-                if taken > 0 {
+                if classes::code_taken(conn, &code)? {
                     continue;
                 }
-                let t = now();
-                let row: ClassRow = (
-                    uuid::Uuid::now_v7().to_string(),
-                    teacher.0.id.clone(),
-                    b.name.clone(),
-                    b.subject.clone(),
-                    code,
-                    t,
-                );
-                diesel::insert_into(classes::table)
-                    .values((
-                        classes::id.eq(&row.0),
-                        classes::teacher_id.eq(&row.1),
-                        classes::name.eq(&row.2),
-                        classes::subject.eq(&row.3),
-                        classes::join_code.eq(&row.4),
-                        classes::created_at.eq(t),
-                        classes::updated_at.eq(t),
-                    ))
-                    .execute(conn)?;
-                let v = view(row, 0);
+                let class = Class {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    teacher_id: teacher.0.id.clone(),
+                    name: b.name.clone(),
+                    subject: b.subject.clone(),
+                    join_code: code,
+                    created_at: now(),
+                };
+                classes::insert(conn, &class)?;
+                let v = ClassView::new(class, 0);
                 audit::record(
                     conn,
                     &meta,
@@ -255,24 +186,14 @@ pub async fn list(state: web::Data<AppState>, teacher: TeacherUser) -> AppResult
     let list = state
         .db
         .run(move |conn| {
-            let rows: Vec<ClassRow> = classes::table
-                .filter(classes::teacher_id.eq(&teacher.0.id))
-                .order(classes::created_at.asc())
-                .select(class_cols())
-                .load(conn)?;
-            let counts: Vec<(String, i64)> = class_members::table
-                .filter(
-                    class_members::class_id
-                        .eq_any(rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>()),
-                )
-                .group_by(class_members::class_id)
-                .select((class_members::class_id, diesel::dsl::count_star()))
-                .load(conn)?;
-            Ok(rows
+            let taught = classes::of_teacher(conn, &teacher.0.id)?;
+            let ids: Vec<String> = taught.iter().map(|c| c.id.clone()).collect();
+            let counts = classes::member_counts(conn, &ids)?;
+            Ok(taught
                 .into_iter()
-                .map(|r| {
-                    let n = counts.iter().find(|(id, _)| *id == r.0).map_or(0, |c| c.1);
-                    view(r, n)
+                .map(|c| {
+                    let n = counts.get(&c.id).copied().unwrap_or(0);
+                    ClassView::new(c, n)
                 })
                 .collect::<Vec<_>>())
         })
@@ -282,30 +203,24 @@ pub async fn list(state: web::Data<AppState>, teacher: TeacherUser) -> AppResult
 
 /// A class with its roster.
 #[utoipa::path(get, path = "/v1/classes/{id}", tag = "classes", security(("bearer" = [])), responses((status = 200, body = ClassDetail), (status = 404)))]
-pub async fn get_one(
-    state: web::Data<AppState>,
-    teacher: TeacherUser,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
-    let body = state
+pub async fn get_one(state: web::Data<AppState>, taught: TaughtClass) -> AppResult<HttpResponse> {
+    let class = taught.class;
+    let id = class.id.clone();
+    let members = state
         .db
-        .run(move |conn| {
-            let class = teachers_class(conn, &teacher.0, &id)?;
-            let members = roster(conn, &id)?;
-            Ok(ClassDetail {
-                class: view(class, members.len() as i64),
-                students: members
-                    .into_iter()
-                    .map(|(learner_id, name, joined)| Member {
-                        learner_id,
-                        name,
-                        joined_at: utc(joined),
-                    })
-                    .collect(),
-            })
-        })
+        .run(move |conn| Ok(classes::roster(conn, &id)?))
         .await?;
+    let body = ClassDetail {
+        class: ClassView::new(class, members.len() as i64),
+        students: members
+            .into_iter()
+            .map(|m| Member {
+                learner_id: m.learner_id,
+                name: m.name,
+                joined_at: utc(m.joined_at),
+            })
+            .collect(),
+    };
     Ok(HttpResponse::Ok().json(body))
 }
 
@@ -321,16 +236,15 @@ async fn classes_changed(
     let (ids, members) = state
         .db
         .run(move |conn| {
-            let ids: Vec<String> = class_members::table
-                .filter(class_members::learner_id.eq(&lid))
-                .select(class_members::class_id)
-                .load(conn)?;
-            Ok((ids, roster(conn, &cid)?))
+            Ok((
+                classes::of_learner(conn, &lid)?,
+                classes::roster(conn, &cid)?,
+            ))
         })
         .await?;
     let roster = members
         .into_iter()
-        .map(|(id, name, _)| (id, name))
+        .map(|m| (m.learner_id, m.name))
         .collect();
     state
         .control
@@ -344,23 +258,17 @@ async fn classes_changed(
     responses((status = 204), (status = 404)))]
 pub async fn remove_member(
     state: web::Data<AppState>,
-    teacher: TeacherUser,
+    taught: TaughtClass,
     meta: RequestMeta,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
     let (class_id, learner_id) = path.into_inner();
     let (cid, lid) = (class_id.clone(), learner_id.clone());
+    let teacher_id = taught.user.id;
     state
         .db
         .transaction(move |conn| {
-            teachers_class(conn, &teacher.0, &cid)?;
-            let n = diesel::delete(
-                class_members::table
-                    .filter(class_members::class_id.eq(&cid))
-                    .filter(class_members::learner_id.eq(&lid)),
-            )
-            .execute(conn)?;
-            if n == 0 {
+            if !classes::remove_member(conn, &cid, &lid)? {
                 return Err(AppError::not_found("member"));
             }
             let old = Some(json!({"class_id": cid, "learner_id": lid}));
@@ -368,7 +276,7 @@ pub async fn remove_member(
                 conn,
                 &meta,
                 Change {
-                    user_id: &teacher.0.id,
+                    user_id: &teacher_id,
                     action: "delete",
                     entity_type: "membership",
                     entity_id: &format!("{cid}/{lid}"),
@@ -393,21 +301,10 @@ async fn join(
     let class = state
         .db
         .transaction(move |conn| {
-            let class: ClassRow = classes::table
-                .filter(classes::join_code.eq(&code))
-                .select(class_cols())
-                .first(conn)
-                .optional()?
+            let class = classes::by_join_code(conn, &code)?
                 .ok_or_else(|| AppError::not_found("class with that code"))?;
-            crate::on_backend!(conn, |c| diesel::insert_into(class_members::table)
-                .values((
-                    class_members::class_id.eq(&class.0),
-                    class_members::learner_id.eq(&lid),
-                    class_members::joined_at.eq(now()),
-                ))
-                .on_conflict_do_nothing()
-                .execute(c))?;
-            let new = Some(json!({"class_id": class.0, "learner_id": lid}));
+            classes::add_member(conn, &class.id, &lid)?;
+            let new = Some(json!({"class_id": class.id, "learner_id": lid}));
             audit::record(
                 conn,
                 &meta,
@@ -415,7 +312,7 @@ async fn join(
                     user_id: &user_id,
                     action: "create",
                     entity_type: "membership",
-                    entity_id: &format!("{}/{lid}", class.0),
+                    entity_id: &format!("{}/{lid}", class.id),
                     old: None,
                     new,
                 },
@@ -423,12 +320,11 @@ async fn join(
             Ok(class)
         })
         .await?;
-    let class_id = class.0.clone();
-    classes_changed(state, learner_id, class_id).await?;
+    classes_changed(state, learner_id, class.id.clone()).await?;
     Ok(HttpResponse::Ok().json(JoinedClass {
-        id: class.0,
-        name: class.2,
-        subject: class.3,
+        id: class.id,
+        name: class.name,
+        subject: class.subject,
     }))
 }
 
@@ -501,16 +397,11 @@ pub async fn live(
     let (class, members) = state
         .db
         .run(move |conn| {
-            let class: ClassRow = classes::table
-                .find(&cid)
-                .select(class_cols())
-                .first(conn)
-                .optional()?
-                .ok_or_else(|| AppError::not_found("class"))?;
-            Ok((class, roster(conn, &cid)?))
+            let class = classes::find(conn, &cid)?.ok_or_else(|| AppError::not_found("class"))?;
+            Ok((class, classes::roster(conn, &cid)?))
         })
         .await?;
-    if class.1 != user.id {
+    if class.teacher_id != user.id {
         // Another teacher's class is unknown to this teacher, as in REST; an admin, who may
         // read any class, is told no.
         return Err(match user.role {
@@ -520,14 +411,13 @@ pub async fn live(
     }
     let (response, session, stream) = actix_ws::handle(&req, body)
         .map_err(|e| AppError::bad_request(Code::NotAWebsocket, e.to_string()))?;
-    let class_json =
-        json!({"id": class.0, "name": class.2, "subject": class.3, "join_code": class.4});
+    let class_json = json!({"id": class.id, "name": class.name, "subject": class.subject, "join_code": class.join_code});
     let monitor = state.engine.class_feed(
         &class_id,
         class_json,
         members
             .into_iter()
-            .map(|(id, name, _)| (id, name))
+            .map(|m| (m.learner_id, m.name))
             .collect(),
     );
     let conn_id = socket::next_conn_id();

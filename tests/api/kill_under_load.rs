@@ -72,12 +72,14 @@ async fn kill_9_under_load_loses_nothing_saved_and_stores_every_answer_once() {
         players.extend(joined);
     }
 
-    // Everyone plays at once: two answers with their feedback, then two more sent without
-    // waiting, so the kill lands with answers in the socket, in the actor and in the group
-    // commit.
+    // Everyone plays at once: two answers with their feedback, stored (so the session is
+    // too: a start is durable only with the group commit, like an answer), then two more
+    // sent without waiting, so the kill lands with answers in the socket, in the actor and
+    // in the group commit.
     join_all(players.iter_mut().map(|p| async move {
         p.answer().await;
         p.answer().await;
+        p.saved_up_to(2).await;
         p.send_next().await;
         p.send_next().await;
     }))

@@ -6,8 +6,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{roster, teachers_class};
-use crate::auth::TeacherUser;
+use crate::classes::{self, TaughtClass};
 use crate::db::schema::{daily_progress, screen_time_logs};
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -33,18 +32,13 @@ pub struct LearnerWeek {
 /// Per learner this week (Monday to today, UTC): activities completed, accuracy of first
 /// answers, screen time.
 #[utoipa::path(get, path = "/v1/classes/{id}/progress", tag = "classes", security(("bearer" = [])), responses((status = 200, body = ClassProgress), (status = 404)))]
-pub async fn progress(
-    state: web::Data<AppState>,
-    teacher: TeacherUser,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner();
+pub async fn progress(state: web::Data<AppState>, taught: TaughtClass) -> AppResult<HttpResponse> {
+    let id = taught.class.id;
     let body = state
         .db
         .run(move |conn| {
-            teachers_class(conn, &teacher.0, &id)?;
-            let members = roster(conn, &id)?;
-            let ids: Vec<String> = members.iter().map(|m| m.0.clone()).collect();
+            let members = classes::roster(conn, &id)?;
+            let ids: Vec<String> = members.iter().map(|m| m.learner_id.clone()).collect();
             let today = Utc::now().date_naive();
             let monday = today - Duration::days(today.weekday().num_days_from_monday() as i64);
             // Three queries for the whole class, whatever its size.
@@ -65,20 +59,27 @@ pub async fn progress(
                 .load(conn)?;
             let learners: Vec<_> = members
                 .into_iter()
-                .map(|(lid, name, _)| {
-                    let mine = stats.iter().filter(|s| s.0 == lid);
-                    let (done, answered, correct) =
-                        mine.fold((0, 0, 0), |a, s| (a.0 + s.1, a.1 + s.2, a.2 + s.3));
-                    let seconds: i64 = time.iter().filter(|t| t.0 == lid).map(|t| t.1 as i64).sum();
-                    LearnerWeek {
-                        learner_id: lid,
-                        name,
-                        activities_completed: done,
-                        accuracy: (answered > 0)
-                            .then(|| f64::from(correct) * 100.0 / f64::from(answered)),
-                        time_seconds: seconds,
-                    }
-                })
+                .map(
+                    |classes::Member {
+                         learner_id: lid,
+                         name,
+                         ..
+                     }| {
+                        let mine = stats.iter().filter(|s| s.0 == lid);
+                        let (done, answered, correct) =
+                            mine.fold((0, 0, 0), |a, s| (a.0 + s.1, a.1 + s.2, a.2 + s.3));
+                        let seconds: i64 =
+                            time.iter().filter(|t| t.0 == lid).map(|t| t.1 as i64).sum();
+                        LearnerWeek {
+                            learner_id: lid,
+                            name,
+                            activities_completed: done,
+                            accuracy: (answered > 0)
+                                .then(|| f64::from(correct) * 100.0 / f64::from(answered)),
+                            time_seconds: seconds,
+                        }
+                    },
+                )
                 .collect();
             Ok(ClassProgress {
                 class_id: id,
