@@ -434,6 +434,15 @@ struct Phase {
     rss_kib: u64,
 }
 
+/// What a storm ends with: each learner with its socket (if it came back), the time until
+/// the last one was back, each one's way back, and the errors by kind.
+struct Storm {
+    back: Vec<(Learner, Option<Ws>)>,
+    all_back: Duration,
+    way_back: Histogram<u64>,
+    errors: std::collections::BTreeMap<String, usize>,
+}
+
 /// Every learner comes back at once (at most `inflight` handshakes at a time), retrying a
 /// refused TCP connect (the server not listening yet) every 50 ms; other errors count.
 fn storm(
@@ -441,12 +450,7 @@ fn storm(
     server: SocketAddr,
     learners: Vec<Learner>,
     inflight: usize,
-) -> (
-    Vec<(Learner, Option<Ws>)>,
-    Duration,
-    Histogram<u64>,
-    std::collections::BTreeMap<String, usize>,
-) {
+) -> Storm {
     rt.block_on(async move {
         let t0 = Instant::now();
         let gate = Arc::new(tokio::sync::Semaphore::new(inflight));
@@ -487,7 +491,12 @@ fn storm(
             }
             out.push((l, ws));
         }
-        (out, last, way_back, errors)
+        Storm {
+            back: out,
+            all_back: last,
+            way_back,
+            errors,
+        }
     })
 }
 
@@ -555,7 +564,12 @@ fn main() {
 
     // 1. Cold: the server has never seen them.
     eprintln!("cold connect of {n}…");
-    let (back, all_back, way_back, errors) = storm(&rt, server_addr, learners, args.inflight);
+    let Storm {
+        back,
+        all_back,
+        way_back,
+        errors,
+    } = storm(&rt, server_addr, learners, args.inflight);
     phases.push(Phase {
         name: "cold connect",
         back: back.iter().filter(|(_, ws)| ws.is_some()).count(),
@@ -578,7 +592,12 @@ fn main() {
         out
     });
     eprintln!("reconnect storm of {n}…");
-    let (back, all_back, way_back, errors) = storm(&rt, server_addr, learners, args.inflight);
+    let Storm {
+        back,
+        all_back,
+        way_back,
+        errors,
+    } = storm(&rt, server_addr, learners, args.inflight);
     phases.push(Phase {
         name: "reconnect storm (actors live)",
         back: back.iter().filter(|(_, ws)| ws.is_some()).count(),
@@ -634,7 +653,12 @@ fn main() {
             let (url, data) = (url.clone(), data.path().to_path_buf());
             move || start_server(&url, &data, port)
         });
-        let (back, all_back, way_back, errors) = storm(&rt, server_addr, learners, args.inflight);
+        let Storm {
+            back,
+            all_back,
+            way_back,
+            errors,
+        } = storm(&rt, server_addr, learners, args.inflight);
         let (new_server, listening_at) = restart.join().unwrap();
         server = new_server;
         lost = back.iter().filter(|(l, _)| l.lost).count();

@@ -161,19 +161,23 @@ fn load_history(conn: &mut DbConnection, learner_id: &str) -> QueryResult<Histor
     ))
 }
 
+/// A learner with its settings (absent settings: the defaults).
+#[derive(Queryable)]
+struct ProfileRow {
+    id: String,
+    name: String,
+    timezone: String,
+    parent_id: Option<String>,
+    limit: Option<i32>,
+    notify: Option<bool>,
+    downtime: Option<String>,
+}
+
 impl Store for DieselStore {
     fn load_learner(&self, learner_id: &str) -> StoreFuture<Option<LearnerProfile>> {
         let id = learner_id.to_string();
         self.run(move |conn| {
-            let row: Option<(
-                String,
-                String,
-                String,
-                Option<String>,
-                Option<i32>,
-                Option<bool>,
-                Option<String>,
-            )> = learners::table
+            let row: Option<ProfileRow> = learners::table
                 .left_join(learner_settings::table)
                 .filter(learners::id.eq(&id))
                 .select((
@@ -187,7 +191,16 @@ impl Store for DieselStore {
                 ))
                 .first(conn)
                 .optional()?;
-            let Some((id, name, timezone, parent_id, limit, notify, downtime)) = row else {
+            let Some(ProfileRow {
+                id,
+                name,
+                timezone,
+                parent_id,
+                limit,
+                notify,
+                downtime,
+            }) = row
+            else {
                 return Ok(None);
             };
             let class_ids: Vec<String> = class_members::table

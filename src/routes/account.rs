@@ -11,11 +11,14 @@ use validator::Validate;
 use crate::audit::{self, Change, RequestMeta};
 use crate::auth::{AuthUser, password};
 use crate::db::DbConnection;
-use crate::db::models::{LearnerRow, LearnerSettingsRow, UserRow};
+use crate::db::models::LearnerRow;
 use crate::db::schema::*;
 use crate::error::{AppError, AppResult, Code};
 use crate::extract::{Normalize, ValidJson};
 use crate::state::AppState;
+
+mod export;
+pub use export::*;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/me/export", web::get().to(export))
@@ -51,103 +54,6 @@ fn learners_of(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<Learne
         )
         .select(LearnerRow::as_select())
         .load(conn)
-}
-
-/// Everything the account holds, readable: profile, learners with settings, sessions and
-/// their answers (decrypted), progress, screen time, pages, achievements, drawings (with the
-/// image, base64, up to an export-wide budget),
-/// assessments, requests for more time; notifications; classes taught and activities written.
-#[utoipa::path(get, path = "/v1/me/export", tag = "account", security(("bearer" = [])),
-    responses((status = 200, body = AccountExport), (status = 401)))]
-pub async fn export(state: web::Data<AppState>, user: AuthUser) -> AppResult<HttpResponse> {
-    let cipher = state.cipher.clone();
-    let body = state
-        .db
-        .run(move |conn| {
-            let me: UserRow = users::table.find(&user.id).select(UserRow::as_select()).first(conn)?;
-            let mut kids = Vec::new();
-            for l in learners_of(conn, &user.id)? {
-                let settings = learner_settings::table.find(&l.id).select(LearnerSettingsRow::as_select()).first(conn).optional()?;
-                let sessions: Vec<(String, String, String, Option<f64>, Option<i32>, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>)> = activity_sessions::table
-                    .filter(activity_sessions::learner_id.eq(&l.id))
-                    .order(activity_sessions::started_at.asc())
-                    .select((activity_sessions::id, activity_sessions::activity_id, activity_sessions::status, activity_sessions::accuracy, activity_sessions::stars, activity_sessions::started_at, activity_sessions::ended_at))
-                    .load(conn)?;
-                let ids: Vec<String> = sessions.iter().map(|s| s.0.clone()).collect();
-                let stats: Vec<(String, i32, i32, i32, Option<i32>)> = activity_sessions::table.filter(activity_sessions::learner_id.eq(&l.id)).select((activity_sessions::id, activity_sessions::questions_total, activity_sessions::questions_answered, activity_sessions::questions_correct, activity_sessions::duration_seconds)).load(conn)?;
-                let answers: Vec<(String, i32, String, Vec<u8>, bool, chrono::NaiveDateTime, bool)> = answers::table
-                    .filter(answers::session_id.eq_any(&ids))
-                    .order((answers::session_id.asc(), answers::seq.asc()))
-                    .select((answers::session_id, answers::seq, answers::question_id, answers::response, answers::correct, answers::answered_at, answers::first_attempt))
-                    .load(conn)?;
-                let progress: Vec<(chrono::NaiveDate, String, i32, i32, i32, i32, i32, i32)> = daily_progress::table
-                    .filter(daily_progress::learner_id.eq(&l.id))
-                    .select((daily_progress::date, daily_progress::category, daily_progress::activities_completed, daily_progress::questions_answered, daily_progress::questions_correct, daily_progress::study_seconds, daily_progress::stars, daily_progress::points))
-                    .load(conn)?;
-                let time: Vec<(chrono::NaiveDate, i32)> = screen_time_logs::table.filter(screen_time_logs::learner_id.eq(&l.id)).select((screen_time_logs::date, screen_time_logs::seconds)).load(conn)?;
-                let pages: Vec<(String, String, i32, bool)> = page_progress::table.filter(page_progress::learner_id.eq(&l.id)).select((page_progress::page_id, page_progress::title, page_progress::seconds, page_progress::completed)).load(conn)?;
-                let unlocked: Vec<(String, chrono::NaiveDateTime)> = learner_achievements::table.filter(learner_achievements::learner_id.eq(&l.id)).select((learner_achievements::achievement_id, learner_achievements::unlocked_at)).load(conn)?;
-                let pictures: Vec<(String, String, String, chrono::NaiveDateTime, String, String)> = drawings::table.filter(drawings::learner_id.eq(&l.id)).select((drawings::id, drawings::title, drawings::category, drawings::created_at, drawings::content_type, drawings::object_key)).load(conn)?;
-                let grades: Vec<(String, String, String, Option<f64>, Option<String>, chrono::NaiveDateTime, String)> = assessments::table.filter(assessments::learner_id.eq(&l.id)).select((assessments::assessment_type, assessments::component, assessments::grade, assessments::percentage, assessments::feedback, assessments::created_at, assessments::id)).load(conn)?;
-                let asks: Vec<(String, i32, Option<String>, String, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>, Option<i32>)> = time_requests::table.filter(time_requests::learner_id.eq(&l.id)).order(time_requests::created_at.asc()).select((time_requests::id, time_requests::seconds, time_requests::reason, time_requests::status, time_requests::created_at, time_requests::answered_at, time_requests::granted_seconds)).load(conn)?;
-                let grants: Vec<(chrono::NaiveDate, i32, chrono::NaiveDateTime)> = screen_time_grants::table.filter(screen_time_grants::learner_id.eq(&l.id)).order(screen_time_grants::created_at.asc()).select((screen_time_grants::date, screen_time_grants::seconds, screen_time_grants::created_at)).load(conn)?;
-                let memberships: Vec<(String, String, chrono::NaiveDateTime)> = class_members::table.inner_join(classes::table).filter(class_members::learner_id.eq(&l.id)).select((classes::id, classes::name, class_members::joined_at)).load(conn)?;
-                let answer_json = |bytes: &[u8]| -> Value {
-                    cipher.decrypt(bytes).ok().and_then(|p| serde_json::from_slice(&p).ok()).unwrap_or(Value::Null)
-                };
-                kids.push(json!({
-                    "learner": crate::learners::LearnerView::from(l.clone()),
-                    "settings": settings.map(crate::routes::children::SettingsView::from),
-                    "time_requests": asks.iter().map(|r| json!({"id": r.0, "seconds": r.1, "reason": r.2, "status": r.3, "created_at": r.4.and_utc(), "answered_at": r.5.map(|t| t.and_utc()), "granted_seconds": r.6})).collect::<Vec<_>>(),
-                    "sessions": sessions.iter().map(|s| { let st = stats.iter().find(|x| x.0 == s.0); json!({
-                        "questions_total": st.map(|x| x.1), "questions_answered": st.map(|x| x.2), "questions_correct": st.map(|x| x.3), "duration_seconds": st.and_then(|x| x.4),
-                        "id": s.0, "activity_id": s.1, "status": s.2, "accuracy": s.3, "stars": s.4, "started_at": s.5.and_utc(), "ended_at": s.6.map(|t| t.and_utc()),
-                        "answers": answers.iter().filter(|a| a.0 == s.0).map(|a| json!({"seq": a.1, "question_id": a.2, "answer": answer_json(&a.3), "correct": a.4, "answered_at": a.5.and_utc(), "first_attempt": a.6})).collect::<Vec<_>>(),
-                    })}).collect::<Vec<_>>(),
-                    "daily_progress": progress.iter().map(|p| json!({"date": p.0, "category": p.1, "activities_completed": p.2, "questions_answered": p.3, "questions_correct": p.4, "study_seconds": p.5, "stars": p.6, "points": p.7})).collect::<Vec<_>>(),
-                    "screen_time": time.iter().map(|t| json!({"date": t.0, "seconds": t.1})).collect::<Vec<_>>(),
-                    "screen_time_grants": grants.iter().map(|g| json!({"date": g.0, "seconds": g.1, "created_at": g.2.and_utc()})).collect::<Vec<_>>(),
-                    "classes": memberships.iter().map(|m| json!({"id": m.0, "name": m.1, "joined_at": m.2.and_utc()})).collect::<Vec<_>>(),
-                    "pages": pages.iter().map(|p| json!({"page_id": p.0, "title": p.1, "seconds": p.2, "completed": p.3})).collect::<Vec<_>>(),
-                    "achievements": unlocked.iter().map(|u| json!({"id": u.0, "unlocked_at": u.1.and_utc()})).collect::<Vec<_>>(),
-                    "drawings": pictures.iter().map(|d| json!({"id": d.0, "title": d.1, "category": d.2, "created_at": d.3.and_utc(), "url": format!("/v1/drawings/{}/image", d.0), "content_type": d.4, "_object_key": d.5})).collect::<Vec<_>>(),
-                    "assessments": grades.iter().map(|g| json!({"id": g.6, "assessment_type": g.0, "component": g.1, "grade": g.2, "percentage": g.3, "feedback": g.4, "created_at": g.5.and_utc()})).collect::<Vec<_>>(),
-                }));
-            }
-            let notes: Vec<(String, String, String, String, Option<chrono::NaiveDateTime>, chrono::NaiveDateTime, String, String)> = notifications::table
-                .filter(notifications::parent_id.eq(&user.id))
-                .select((notifications::kind, notifications::learner_id, notifications::title, notifications::body, notifications::read_at, notifications::created_at, notifications::id, notifications::data))
-                .load(conn)?;
-            let taught: Vec<(String, String, Option<String>, String)> = classes::table.filter(classes::teacher_id.eq(&user.id)).select((classes::id, classes::name, classes::subject, classes::join_code)).load(conn)?;
-            // What the audit log holds about the account and its learners.
-            let mut about = vec![user.id.clone()];
-            about.extend(kids.iter().filter_map(|k| k["learner"]["id"].as_str().map(str::to_owned)));
-            let audit: Vec<(String, String, String, Option<String>, Option<String>, Option<String>, Option<String>, chrono::NaiveDateTime)> = audit_logs::table
-                .filter(audit_logs::user_id.eq(&user.id).or(audit_logs::entity_id.eq_any(&about)))
-                .order(audit_logs::id.asc())
-                .select((audit_logs::action, audit_logs::entity_type, audit_logs::entity_id, audit_logs::old_values, audit_logs::new_values, audit_logs::ip_address, audit_logs::user_agent, audit_logs::created_at))
-                .load(conn)?;
-            let parse = |s: &Option<String>| s.as_deref().and_then(|s| serde_json::from_str::<Value>(s).ok());
-            let written: Vec<(String, String)> = activities::table.filter(activities::author_id.eq(&user.id)).select((activities::id, activities::title)).load(conn)?;
-            Ok(AccountExport {
-                exported_at: chrono::Utc::now(),
-                user: crate::routes::auth::UserView::from(me),
-                learners: kids,
-                notifications: notes.iter().map(|n| json!({"id": n.6, "data": serde_json::from_str::<Value>(&n.7).unwrap_or(Value::Null), "kind": n.0, "child_id": n.1, "title": n.2, "body": n.3, "read": n.4.is_some(), "created_at": n.5.and_utc()})).collect(),
-                classes_taught: taught.iter().map(|c| json!({"id": c.0, "name": c.1, "subject": c.2, "join_code": c.3})).collect(),
-                activities_written: written.iter().map(|a| json!({"id": a.0, "title": a.1})).collect(),
-                audit: audit.iter().map(|a| json!({"action": a.0, "entity_type": a.1, "entity_id": a.2, "old_values": parse(&a.3), "new_values": parse(&a.4), "ip_address": a.5, "user_agent": a.6, "created_at": a.7.and_utc()})).collect(),
-            })
-        })
-        .await?;
-    let mut body = serde_json::to_value(body).map_err(AppError::internal)?;
-    super::import::embed_drawings(&state.storage, &mut body).await;
-    Ok(HttpResponse::Ok()
-        .insert_header((
-            "Content-Disposition",
-            "attachment; filename=\"studyhub-export.json\"",
-        ))
-        .json(body))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]

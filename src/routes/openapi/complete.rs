@@ -13,32 +13,36 @@ use utoipa::openapi::{
 
 pub struct SharedResponses;
 
+/// A status that comes from outside a handler: its code, what it means, and to which
+/// operations it applies.
+struct Shared(&'static str, &'static str, fn(&Shape) -> bool);
+
 /// The statuses that come from outside a handler, and when.
-const SHARED: &[(&str, &str, fn(&Shape) -> bool)] = &[
-    (
+const SHARED: &[Shared] = &[
+    Shared(
         "400",
         "Malformed JSON, a malformed query or path value, or a date out of range",
         |s| s.has_body || s.has_query || s.has_path,
     ),
-    (
+    Shared(
         "401",
         "No credentials, or a token that is expired or revoked",
         |s| s.authenticated,
     ),
-    ("403", "Authenticated, but this role may not do this", |s| {
+    Shared("403", "Authenticated, but this role may not do this", |s| {
         s.authenticated
     }),
-    ("404", "Unknown, or belongs to someone else", |s| s.has_path),
-    ("413", "The body is too large", |s| s.has_body),
-    ("415", "The body is not of the documented media type", |s| {
+    Shared("404", "Unknown, or belongs to someone else", |s| s.has_path),
+    Shared("413", "The body is too large", |s| s.has_body),
+    Shared("415", "The body is not of the documented media type", |s| {
         s.has_body
     }),
-    (
+    Shared(
         "422",
         "Validation failed: `details.fields` maps each field to its reason",
         |s| s.has_body || s.has_query,
     ),
-    (
+    Shared(
         "503",
         "The database (or the object store) is not answering",
         |_| true,
@@ -70,7 +74,7 @@ impl Modify for SharedResponses {
                         .any(|p| matches!(p.parameter_in, ParameterIn::Query)),
                     has_path: !names.is_empty(),
                 };
-                for (status, description, applies) in SHARED {
+                for Shared(status, description, applies) in SHARED {
                     if applies(&shape) {
                         add_error(op, status, description);
                     }

@@ -16,6 +16,17 @@ use crate::error::{AppError, AppResult};
 use crate::reports::{SessionLine, WeekReport};
 use crate::state::AppState;
 
+/// A completed session of the week, with its activity.
+#[derive(Queryable)]
+struct CompletedRow {
+    title: String,
+    category: String,
+    accuracy: Option<f64>,
+    stars: Option<i32>,
+    duration_seconds: Option<i32>,
+    ended_at: Option<chrono::NaiveDateTime>,
+}
+
 /// Gathers one week of a learner for the report (three queries).
 async fn week_report(
     state: &AppState,
@@ -40,14 +51,7 @@ async fn week_report(
                 .filter(screen_time_logs::date.between(from, to))
                 .select((screen_time_logs::date, screen_time_logs::seconds))
                 .load(conn)?;
-            let sessions: Vec<(
-                String,
-                String,
-                Option<f64>,
-                Option<i32>,
-                Option<i32>,
-                Option<chrono::NaiveDateTime>,
-            )> = activity_sessions::table
+            let sessions: Vec<CompletedRow> = activity_sessions::table
                 .inner_join(activities::table)
                 .filter(activity_sessions::learner_id.eq(&id))
                 .filter(activity_sessions::status.eq("completed"))
@@ -87,15 +91,15 @@ async fn week_report(
         screen_seconds: screen,
         sessions: sessions
             .into_iter()
-            .filter_map(|(activity, category, accuracy, stars, duration, ended)| {
-                let date = local(ended?);
+            .filter_map(|r| {
+                let date = local(r.ended_at?);
                 (date >= from && date <= to).then(|| SessionLine {
                     date,
-                    activity,
-                    category,
-                    accuracy: accuracy.unwrap_or(0.0),
-                    stars: stars.unwrap_or(0),
-                    duration_seconds: duration.unwrap_or(0) as i64,
+                    activity: r.title,
+                    category: r.category,
+                    accuracy: r.accuracy.unwrap_or(0.0),
+                    stars: r.stars.unwrap_or(0),
+                    duration_seconds: r.duration_seconds.unwrap_or(0) as i64,
                 })
             })
             .collect(),
