@@ -65,3 +65,19 @@ pub fn for_student(user_id: &str, name: &str, now: NaiveDateTime) -> LearnerRow 
         updated_at: now,
     }
 }
+
+/// A learner's settings, or the defaults while none were saved.
+pub async fn settings(
+    db: &crate::db::Db,
+    learner_id: String,
+) -> Result<LearnerSettingsRow, AppError> {
+    db.run(move |conn| {
+        let found = learner_settings::table
+            .find(&learner_id)
+            .select(LearnerSettingsRow::as_select())
+            .first(conn)
+            .optional()?;
+        Ok(found.unwrap_or_else(|| LearnerSettingsRow::defaults(&learner_id, crate::time::now())))
+    })
+    .await
+}

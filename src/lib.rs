@@ -18,6 +18,7 @@ pub mod learners;
 pub mod live;
 pub mod reports;
 pub mod routes;
+pub mod screen_time;
 pub mod seed;
 pub mod shutdown;
 pub mod state;

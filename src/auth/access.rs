@@ -13,10 +13,10 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use studyhub_actors::batched_reads::{BatchedReads, Limits, Stopped};
 
-use super::{AuthUser, state};
+use super::{AuthUser, Role, state};
 use crate::db::Db;
 use crate::db::models::LearnerRow;
-use crate::db::schema::learners;
+use crate::db::schema::{class_members, classes, learners};
 use crate::error::{AppError, ErrorKind};
 use crate::state::AppState;
 
@@ -101,6 +101,49 @@ impl LearnerAccess {
             .ok_or_else(|| AppError::not_found("learner"))?;
         Ok(Self { user, learner })
     }
+}
+
+/// A parent's own child (not a student's own learner): 404 otherwise.
+pub async fn parents_child(
+    state: &AppState,
+    parent: AuthUser,
+    id: String,
+) -> Result<LearnerRow, AppError> {
+    let access = LearnerAccess::load(state, parent, id).await?;
+    if access.learner.parent_id.is_none() {
+        return Err(AppError::not_found("child"));
+    }
+    Ok(access.learner)
+}
+
+/// A learner the caller may read: its parent, the student themself, or a teacher of one of
+/// its classes. Anyone else gets 404.
+pub async fn readable_learner(
+    state: &AppState,
+    user: AuthUser,
+    id: String,
+) -> Result<LearnerRow, AppError> {
+    match LearnerAccess::load(state, user.clone(), id.clone()).await {
+        Ok(a) => return Ok(a.learner),
+        Err(e) if e.kind != ErrorKind::NotFound => return Err(e),
+        Err(_) => {}
+    }
+    if user.role != Role::Teacher {
+        return Err(AppError::not_found("learner"));
+    }
+    state
+        .db
+        .run(move |conn| {
+            learners::table
+                .inner_join(class_members::table.inner_join(classes::table))
+                .filter(learners::id.eq(&id))
+                .filter(classes::teacher_id.eq(&user.id))
+                .select(LearnerRow::as_select())
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| AppError::not_found("learner"))
+        })
+        .await
 }
 
 #[derive(Deserialize)]

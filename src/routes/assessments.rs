@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
-use super::progress::readable_learner;
 use crate::audit::{self, Change, RequestMeta};
+use crate::auth::access::readable_learner;
 use crate::auth::{AuthUser, Role, TeacherUser};
 use crate::db::DbConnection;
 use crate::db::schema::{activities, assessments, class_members, classes, learners};

@@ -2,22 +2,20 @@
 //! grant goes through the engine, so open sessions feel it at once.
 
 use actix_web::{HttpResponse, web};
-use chrono::Utc;
 use diesel::prelude::*;
-use serde::Serialize;
 use studyhub_actors::learner::Settings;
-use studyhub_actors::screen_time::{local_date, parse_tz};
-use utoipa::ToSchema;
 
 use crate::audit::{self, Change, RequestMeta};
-use crate::auth::{LearnerAccess, ParentUser};
+use crate::auth::ParentUser;
+use crate::auth::access::parents_child;
 use crate::db::models::{LearnerRow, LearnerSettingsRow};
-use crate::db::schema::{learner_settings, learners, screen_time_grants, screen_time_logs};
+use crate::db::schema::{learner_settings, learners};
 use crate::error::{AppError, AppResult};
 use crate::extract::ValidJson;
 use crate::learners::LearnerView;
+use crate::screen_time::{self, ScreenTimeToday};
 use crate::state::AppState;
-use crate::time::{now, utc};
+use crate::time::now;
 
 mod bodies;
 mod downtime;
@@ -35,15 +33,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/children/{id}/settings", web::put().to(put_settings))
         .route("/children/{id}/screen-time/grant", web::post().to(grant))
         .route("/children/{id}/screen-time/today", web::get().to(today));
-}
-
-/// A parent's access to one child (not a student's own learner).
-async fn own_child(state: &AppState, parent: ParentUser, id: String) -> AppResult<LearnerRow> {
-    let access = LearnerAccess::load(state, parent.0, id).await?;
-    if access.learner.parent_id.is_none() {
-        return Err(AppError::not_found("child"));
-    }
-    Ok(access.learner)
 }
 
 /// Add a child profile.
@@ -117,7 +106,7 @@ pub async fn get_one(
     parent: ParentUser,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let child = own_child(&state, parent, path.into_inner()).await?;
+    let child = parents_child(&state, parent.0, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(LearnerView::from(child)))
 }
 
@@ -132,7 +121,7 @@ pub async fn update(
     body: ValidJson<ChildRequest>,
 ) -> AppResult<HttpResponse> {
     let uid = parent.0.id.clone();
-    let child = own_child(&state, parent, path.into_inner()).await?;
+    let child = parents_child(&state, parent.0, path.into_inner()).await?;
     let old = audit::json(&LearnerView::from(child.clone()));
     let b = body.0;
     let row = LearnerRow {
@@ -178,7 +167,7 @@ pub async fn delete(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let uid = parent.0.id.clone();
-    let child = own_child(&state, parent, path.into_inner()).await?;
+    let child = parents_child(&state, parent.0, path.into_inner()).await?;
     // Stop live play first: a deleted child must not keep a session open.
     state.control.stop_play(&child.id).await;
     // The cascade can deadlock with a group commit writing this child's last answers:
@@ -205,20 +194,6 @@ pub async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn load_settings(state: &AppState, learner_id: String) -> AppResult<LearnerSettingsRow> {
-    state
-        .db
-        .run(move |conn| {
-            let found = learner_settings::table
-                .find(&learner_id)
-                .select(LearnerSettingsRow::as_select())
-                .first(conn)
-                .optional()?;
-            Ok(found.unwrap_or_else(|| LearnerSettingsRow::defaults(&learner_id, now())))
-        })
-        .await
-}
-
 #[utoipa::path(get, path = "/v1/children/{id}/settings", tag = "children", security(("bearer" = [])),
     responses((status = 200, body = SettingsView), (status = 404)))]
 pub async fn get_settings(
@@ -226,8 +201,10 @@ pub async fn get_settings(
     parent: ParentUser,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let child = own_child(&state, parent, path.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(SettingsView::from(load_settings(&state, child.id).await?)))
+    let child = parents_child(&state, parent.0, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(SettingsView::from(
+        crate::learners::settings(&state.db, child.id).await?,
+    )))
 }
 
 /// Change settings (fields left out keep their value). A new limit reaches the child's open
@@ -242,10 +219,10 @@ pub async fn put_settings(
     body: ValidJson<SettingsBody>,
 ) -> AppResult<HttpResponse> {
     let uid = parent.0.id.clone();
-    let child = own_child(&state, parent, path.into_inner()).await?;
+    let child = parents_child(&state, parent.0, path.into_inner()).await?;
     let b = body.0;
     let windows = b.downtime.map(downtime::check).transpose()?;
-    let current = load_settings(&state, child.id.clone()).await?;
+    let current = crate::learners::settings(&state.db, child.id.clone()).await?;
     let old = audit::json(&SettingsView::from(current.clone()));
     let windows = windows.unwrap_or_else(|| downtime::stored(&current.downtime));
     let next = LearnerSettingsRow {
@@ -299,23 +276,6 @@ pub async fn put_settings(
     Ok(HttpResponse::Ok().json(SettingsView::from(next)))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ScreenTimeToday {
-    pub date: chrono::NaiveDate,
-    pub used_seconds: u64,
-    pub limit_seconds: u64,
-    pub bonus_seconds: u64,
-    pub left_seconds: u64,
-    pub sessions: Vec<ScreenTimeSession>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ScreenTimeSession {
-    pub started_at: chrono::DateTime<Utc>,
-    pub ended_at: Option<chrono::DateTime<Utc>>,
-    pub seconds: u64,
-}
-
 /// Extra screen time for today, felt at once by open sessions.
 #[utoipa::path(post, path = "/v1/children/{id}/screen-time/grant", tag = "children", request_body = GrantRequest, security(("bearer" = [])),
     responses((status = 200, body = ScreenTimeToday), (status = 404), (status = 422)))]
@@ -326,7 +286,7 @@ pub async fn grant(
     path: web::Path<String>,
     body: ValidJson<GrantRequest>,
 ) -> AppResult<HttpResponse> {
-    let child = grant_time(
+    let child = screen_time::grant(
         &state,
         &meta,
         &parent.0.id,
@@ -334,70 +294,7 @@ pub async fn grant(
         body.0.seconds,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(today_for(&state, child).await?))
-}
-
-/// Stores a grant for the child's today and tells the engine, so open sessions feel it at
-/// once. Shared by the REST call and the parent feed's `grant_time`.
-pub(crate) async fn grant_time(
-    state: &AppState,
-    meta: &RequestMeta,
-    parent_id: &str,
-    child_id: &str,
-    seconds: i32,
-) -> AppResult<LearnerRow> {
-    let parent = ParentUser(crate::auth::AuthUser {
-        id: parent_id.to_string(),
-        role: crate::auth::Role::Parent,
-    });
-    let child = own_child(state, parent, child_id.to_string()).await?;
-    let date = local_date(parse_tz(&child.timezone), Utc::now());
-    let (learner_id, granted_by) = (child.id.clone(), parent_id.to_string());
-    let meta = meta.clone();
-    state
-        .db
-        .transaction(move |conn| insert_grant(conn, &meta, &granted_by, &learner_id, date, seconds))
-        .await?;
-    state.control.grant(&child.id, seconds as u64).await;
-    Ok(child)
-}
-
-/// Stores a grant of extra time for the child's `date`, with its audit entry (call inside the
-/// transaction of the change that grants it).
-pub(crate) fn insert_grant(
-    conn: &mut crate::db::DbConnection,
-    meta: &RequestMeta,
-    granted_by: &str,
-    learner_id: &str,
-    date: chrono::NaiveDate,
-    seconds: i32,
-) -> AppResult<()> {
-    let id = uuid::Uuid::now_v7().to_string();
-    audit::record(
-        conn,
-        meta,
-        Change {
-            user_id: granted_by,
-            action: "create",
-            entity_type: "grant",
-            entity_id: &id,
-            old: None,
-            new: Some(
-                serde_json::json!({"learner_id": learner_id, "date": date, "seconds": seconds}),
-            ),
-        },
-    )?;
-    diesel::insert_into(screen_time_grants::table)
-        .values((
-            screen_time_grants::id.eq(&id),
-            screen_time_grants::learner_id.eq(learner_id),
-            screen_time_grants::date.eq(date),
-            screen_time_grants::seconds.eq(seconds),
-            screen_time_grants::granted_by.eq(Some(granted_by)),
-            screen_time_grants::created_at.eq(now()),
-        ))
-        .execute(conn)?;
-    Ok(())
+    Ok(HttpResponse::Ok().json(screen_time::today(&state, child).await?))
 }
 
 /// Today's screen time: used, limit, bonus, left, and the spans it was used in.
@@ -408,64 +305,6 @@ pub async fn today(
     parent: ParentUser,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let child = own_child(&state, parent, path.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(today_for(&state, child).await?))
-}
-
-pub(crate) async fn today_for(state: &AppState, child: LearnerRow) -> AppResult<ScreenTimeToday> {
-    let date = local_date(parse_tz(&child.timezone), Utc::now());
-    let settings = load_settings(state, child.id.clone()).await?;
-    let id = child.id.clone();
-    let (spans, bonus) = state
-        .db
-        .run(move |conn| {
-            let spans: Vec<(chrono::NaiveDateTime, Option<chrono::NaiveDateTime>, i32)> =
-                screen_time_logs::table
-                    .filter(screen_time_logs::learner_id.eq(&id))
-                    .filter(screen_time_logs::date.eq(date))
-                    .order(screen_time_logs::started_at.asc())
-                    .select((
-                        screen_time_logs::started_at,
-                        screen_time_logs::ended_at,
-                        screen_time_logs::seconds,
-                    ))
-                    .load(conn)?;
-            let bonus: Vec<i32> = screen_time_grants::table
-                .filter(screen_time_grants::learner_id.eq(&id))
-                .filter(screen_time_grants::date.eq(date))
-                .select(screen_time_grants::seconds)
-                .load(conn)?;
-            Ok((
-                spans,
-                bonus.into_iter().map(|b| b.max(0) as u64).sum::<u64>(),
-            ))
-        })
-        .await?;
-    let mut used: u64 = spans.iter().map(|s| s.2.max(0) as u64).sum();
-    // The live clock (and the other nodes' count) is ahead of what was last persisted.
-    if let Some(addr) = state.engine.live(&child.id)
-        && let Some(view) = addr.time_now().await
-    {
-        used = used.max(view.used_seconds);
-    }
-    if let Some(shared) = state.engine.shared_used(&child.id, date).await {
-        used = used.max(shared);
-    }
-    let limit = settings.daily_time_limit_seconds.max(0) as u64;
-    Ok(ScreenTimeToday {
-        date,
-        used_seconds: used,
-        limit_seconds: limit,
-        bonus_seconds: bonus,
-        left_seconds: (limit + bonus).saturating_sub(used),
-        sessions: spans
-            .into_iter()
-            .filter(|s| s.2 > 0)
-            .map(|(started, ended, seconds)| ScreenTimeSession {
-                started_at: utc(started),
-                ended_at: ended.map(utc),
-                seconds: seconds.max(0) as u64,
-            })
-            .collect(),
-    })
+    let child = parents_child(&state, parent.0, path.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(screen_time::today(&state, child).await?))
 }

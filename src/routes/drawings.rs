@@ -10,8 +10,8 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::progress::readable_learner;
 use crate::audit::{self, Change, RequestMeta};
+use crate::auth::access::readable_learner;
 use crate::auth::{AuthUser, LearnerAccess};
 use crate::db::schema::drawings;
 use crate::error::{AppError, AppResult, Code};

@@ -10,8 +10,8 @@ use studyhub_actors::store::Activity;
 use utoipa::ToSchema;
 
 use super::play::engine_error;
-use super::progress::readable_learner;
 use crate::auth::AuthUser;
+use crate::auth::access::readable_learner;
 use crate::error::{AppError, AppResult, Code, ErrorKind};
 use crate::state::AppState;
 

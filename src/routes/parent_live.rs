@@ -11,7 +11,6 @@ use studyhub_actors::protocol::{ErrorCode, Outbound, ServerMsg};
 use tokio::sync::mpsc;
 use utoipa::IntoParams;
 
-use super::children::{grant_time, today_for};
 use super::notifications::{mark_read, unread_count};
 use super::play::ws_caller;
 use super::time_requests::answer_time_request;
@@ -21,6 +20,7 @@ use crate::db::models::LearnerRow;
 use crate::db::schema::learners;
 use crate::error::{AppError, AppResult, Code, ErrorKind};
 use crate::live::socket;
+use crate::screen_time;
 use crate::state::AppState;
 use actix_web::FromRequest;
 
@@ -72,7 +72,7 @@ async fn hello(state: &AppState, parent_id: String) -> AppResult<String> {
     for child in children {
         let status = present.remove(&child.id).unwrap_or_default();
         let (id, name) = (child.id.clone(), child.name.clone());
-        let today = today_for(state, child).await?;
+        let today = screen_time::today(state, child).await?;
         list.push(json!({
             "id": id,
             "name": name,
@@ -142,7 +142,8 @@ pub async fn parent_live(
                         (state.clone(), parent_id.clone(), tx.clone(), meta.clone());
                     Box::pin(async move {
                         if let Err(e) =
-                            grant_time(&state, &meta, &parent_id, &child_id, seconds as i32).await
+                            screen_time::grant(&state, &meta, &parent_id, &child_id, seconds as i32)
+                                .await
                         {
                             let code = if e.code == "not_found" {
                                 ErrorCode::Forbidden

@@ -14,12 +14,8 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::{AuthUser, LearnerAccess, Role};
 use crate::db::DbConnection;
-use crate::db::models::LearnerRow;
-use crate::db::schema::{class_members, classes, daily_progress, learners};
-use crate::error::{AppError, AppResult, ErrorKind};
-use crate::state::AppState;
+use crate::db::schema::daily_progress;
 
 pub use self::days::{parse_week, week_of};
 
@@ -40,36 +36,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(report::report_csv),
         )
         .route("/parent/dashboard", web::get().to(dashboard::dashboard));
-}
-
-/// A learner the caller may read: its parent, the student themself, or a teacher of one of
-/// its classes. Anyone else gets 404.
-pub async fn readable_learner(
-    state: &AppState,
-    user: AuthUser,
-    id: String,
-) -> AppResult<LearnerRow> {
-    match LearnerAccess::load(state, user.clone(), id.clone()).await {
-        Ok(a) => return Ok(a.learner),
-        Err(e) if e.kind != ErrorKind::NotFound => return Err(e),
-        Err(_) => {}
-    }
-    if user.role != Role::Teacher {
-        return Err(AppError::not_found("learner"));
-    }
-    state
-        .db
-        .run(move |conn| {
-            learners::table
-                .inner_join(class_members::table.inner_join(classes::table))
-                .filter(learners::id.eq(&id))
-                .filter(classes::teacher_id.eq(&user.id))
-                .select(LearnerRow::as_select())
-                .first(conn)
-                .optional()?
-                .ok_or_else(|| AppError::not_found("learner"))
-        })
-        .await
 }
 
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]

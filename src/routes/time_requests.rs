@@ -13,12 +13,12 @@ use studyhub_actors::screen_time::{local_date, parse_tz};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::children::insert_grant;
 use crate::audit::{self, Change, RequestMeta};
 use crate::auth::ParentUser;
 use crate::db::schema::{learners, time_requests};
 use crate::error::{AppError, AppResult, Code};
 use crate::extract::{Normalize, ValidJson};
+use crate::screen_time::insert_grant;
 use crate::state::AppState;
 use crate::time::{now, utc};
 

@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use studyhub_actors::screen_time::{local_date, parse_tz};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{DayRow, Totals, day_rows, readable_learner};
+use super::{DayRow, Totals, day_rows};
 use crate::auth::AuthUser;
+use crate::auth::access::readable_learner;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::time::check_day;

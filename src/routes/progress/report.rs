@@ -6,8 +6,9 @@ use diesel::prelude::*;
 use studyhub_actors::screen_time::{local_date, parse_tz};
 
 use super::days::WeekQuery;
-use super::{parse_week, readable_learner, week_of};
+use super::{parse_week, week_of};
 use crate::auth::AuthUser;
+use crate::auth::access::readable_learner;
 use crate::db::models::LearnerRow;
 use crate::db::schema::{
     achievements, activities, activity_sessions, learner_achievements, screen_time_logs,

@@ -9,8 +9,9 @@ use serde::Serialize;
 use studyhub_actors::screen_time::{local_date, parse_tz};
 use utoipa::ToSchema;
 
-use super::{Totals, day_rows, readable_learner, streaks};
+use super::{Totals, day_rows, streaks};
 use crate::auth::AuthUser;
+use crate::auth::access::readable_learner;
 use crate::db::schema::{
     achievements, activities, activity_sessions, learner_achievements, page_progress,
 };

@@ -1,0 +1,159 @@
+//! A child's screen time as parents see and change it: today's count and grants of extra
+//! time (from the children routes, the parent feed and answered requests for more time). The
+//! live count itself runs in the engine (`studyhub_actors::screen_time`).
+
+use chrono::Utc;
+use diesel::prelude::*;
+use serde::Serialize;
+use studyhub_actors::screen_time::{local_date, parse_tz};
+use utoipa::ToSchema;
+
+use crate::audit::{self, Change, RequestMeta};
+use crate::auth::access::parents_child;
+use crate::auth::{AuthUser, Role};
+use crate::db::DbConnection;
+use crate::db::models::LearnerRow;
+use crate::db::schema::{screen_time_grants, screen_time_logs};
+use crate::error::AppResult;
+use crate::state::AppState;
+use crate::time::{now, utc};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScreenTimeToday {
+    pub date: chrono::NaiveDate,
+    pub used_seconds: u64,
+    pub limit_seconds: u64,
+    pub bonus_seconds: u64,
+    pub left_seconds: u64,
+    pub sessions: Vec<ScreenTimeSession>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScreenTimeSession {
+    pub started_at: chrono::DateTime<Utc>,
+    pub ended_at: Option<chrono::DateTime<Utc>>,
+    pub seconds: u64,
+}
+
+/// Stores a grant for the child's today and tells the engine, so open sessions feel it at
+/// once. Shared by the REST call and the parent feed's `grant_time`.
+pub async fn grant(
+    state: &AppState,
+    meta: &RequestMeta,
+    parent_id: &str,
+    child_id: &str,
+    seconds: i32,
+) -> AppResult<LearnerRow> {
+    let parent = AuthUser {
+        id: parent_id.to_string(),
+        role: Role::Parent,
+    };
+    let child = parents_child(state, parent, child_id.to_string()).await?;
+    let date = local_date(parse_tz(&child.timezone), Utc::now());
+    let (learner_id, granted_by) = (child.id.clone(), parent_id.to_string());
+    let meta = meta.clone();
+    state
+        .db
+        .transaction(move |conn| insert_grant(conn, &meta, &granted_by, &learner_id, date, seconds))
+        .await?;
+    state.control.grant(&child.id, seconds as u64).await;
+    Ok(child)
+}
+
+/// Stores a grant of extra time for the child's `date`, with its audit entry (call inside the
+/// transaction of the change that grants it).
+pub fn insert_grant(
+    conn: &mut DbConnection,
+    meta: &RequestMeta,
+    granted_by: &str,
+    learner_id: &str,
+    date: chrono::NaiveDate,
+    seconds: i32,
+) -> AppResult<()> {
+    let id = uuid::Uuid::now_v7().to_string();
+    audit::record(
+        conn,
+        meta,
+        Change {
+            user_id: granted_by,
+            action: "create",
+            entity_type: "grant",
+            entity_id: &id,
+            old: None,
+            new: Some(
+                serde_json::json!({"learner_id": learner_id, "date": date, "seconds": seconds}),
+            ),
+        },
+    )?;
+    diesel::insert_into(screen_time_grants::table)
+        .values((
+            screen_time_grants::id.eq(&id),
+            screen_time_grants::learner_id.eq(learner_id),
+            screen_time_grants::date.eq(date),
+            screen_time_grants::seconds.eq(seconds),
+            screen_time_grants::granted_by.eq(Some(granted_by)),
+            screen_time_grants::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Today's screen time of a child: used (the live count when it is ahead of what was
+/// stored), limit, bonus, left, and the spans it was used in.
+pub async fn today(state: &AppState, child: LearnerRow) -> AppResult<ScreenTimeToday> {
+    let date = local_date(parse_tz(&child.timezone), Utc::now());
+    let settings = crate::learners::settings(&state.db, child.id.clone()).await?;
+    let id = child.id.clone();
+    let (spans, bonus) = state
+        .db
+        .run(move |conn| {
+            let spans: Vec<(chrono::NaiveDateTime, Option<chrono::NaiveDateTime>, i32)> =
+                screen_time_logs::table
+                    .filter(screen_time_logs::learner_id.eq(&id))
+                    .filter(screen_time_logs::date.eq(date))
+                    .order(screen_time_logs::started_at.asc())
+                    .select((
+                        screen_time_logs::started_at,
+                        screen_time_logs::ended_at,
+                        screen_time_logs::seconds,
+                    ))
+                    .load(conn)?;
+            let bonus: Vec<i32> = screen_time_grants::table
+                .filter(screen_time_grants::learner_id.eq(&id))
+                .filter(screen_time_grants::date.eq(date))
+                .select(screen_time_grants::seconds)
+                .load(conn)?;
+            Ok((
+                spans,
+                bonus.into_iter().map(|b| b.max(0) as u64).sum::<u64>(),
+            ))
+        })
+        .await?;
+    let mut used: u64 = spans.iter().map(|s| s.2.max(0) as u64).sum();
+    // The live clock (and the other nodes' count) is ahead of what was last persisted.
+    if let Some(addr) = state.engine.live(&child.id)
+        && let Some(view) = addr.time_now().await
+    {
+        used = used.max(view.used_seconds);
+    }
+    if let Some(shared) = state.engine.shared_used(&child.id, date).await {
+        used = used.max(shared);
+    }
+    let limit = settings.daily_time_limit_seconds.max(0) as u64;
+    Ok(ScreenTimeToday {
+        date,
+        used_seconds: used,
+        limit_seconds: limit,
+        bonus_seconds: bonus,
+        left_seconds: (limit + bonus).saturating_sub(used),
+        sessions: spans
+            .into_iter()
+            .filter(|s| s.2 > 0)
+            .map(|(started, ended, seconds)| ScreenTimeSession {
+                started_at: utc(started),
+                ended_at: ended.map(utc),
+                seconds: seconds.max(0) as u64,
+            })
+            .collect(),
+    })
+}
