@@ -5,6 +5,10 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+pub mod downtime;
+
+use downtime::DowntimeWindow;
+
 use crate::db::DbConnection;
 use crate::db::models::{LearnerRow, LearnerSettingsRow};
 use crate::db::schema::{learner_settings, learners};
@@ -80,4 +84,29 @@ pub async fn settings(
         Ok(found.unwrap_or_else(|| LearnerSettingsRow::defaults(&learner_id, crate::time::now())))
     })
     .await
+}
+
+/// A learner's settings as parents read them (and the export carries them).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SettingsView {
+    pub daily_time_limit_seconds: i32,
+    pub volume: f64,
+    pub narration_enabled: bool,
+    pub notifications_enabled: bool,
+    pub downtime: Vec<DowntimeWindow>,
+}
+
+impl From<LearnerSettingsRow> for SettingsView {
+    fn from(s: LearnerSettingsRow) -> Self {
+        Self {
+            daily_time_limit_seconds: s.daily_time_limit_seconds,
+            volume: s.volume,
+            narration_enabled: s.narration_enabled,
+            notifications_enabled: s.notifications_enabled,
+            downtime: downtime::stored(&s.downtime)
+                .into_iter()
+                .map(DowntimeWindow::from)
+                .collect(),
+        }
+    }
 }

@@ -18,10 +18,10 @@ use crate::state::AppState;
 use crate::time::now;
 
 mod bodies;
-mod downtime;
 
-pub use bodies::{ChildRequest, GrantRequest, SettingsBody, SettingsView};
-pub use downtime::{DowntimeWindow, check as check_downtime};
+use crate::learners::SettingsView;
+use crate::learners::downtime;
+pub use bodies::{ChildRequest, GrantRequest, SettingsBody};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/children", web::post().to(create))

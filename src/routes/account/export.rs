@@ -280,7 +280,7 @@ fn learner_record(
     };
     Ok(json!({
         "learner": crate::learners::LearnerView::from(l),
-        "settings": settings.map(crate::routes::children::SettingsView::from),
+        "settings": settings.map(crate::learners::SettingsView::from),
         "time_requests": asks.iter().map(|r| json!({
             "id": r.id,
             "seconds": r.seconds,

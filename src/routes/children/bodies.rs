@@ -1,13 +1,12 @@
 //! What the children routes take and give: request bodies with their rules (checked by
-//! `validator`, declared to OpenAPI) and the settings view.
+//! `validator`, declared to OpenAPI).
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
 
-use super::DowntimeWindow;
-use crate::db::models::LearnerSettingsRow;
 use crate::extract::Normalize;
+use crate::learners::downtime::DowntimeWindow;
 
 fn valid_timezone(tz: &str) -> Result<(), ValidationError> {
     tz.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| {
@@ -113,30 +112,6 @@ pub struct SettingsBody {
     pub downtime: Option<Vec<DowntimeWindow>>,
 }
 impl Normalize for SettingsBody {}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SettingsView {
-    pub daily_time_limit_seconds: i32,
-    pub volume: f64,
-    pub narration_enabled: bool,
-    pub notifications_enabled: bool,
-    pub downtime: Vec<DowntimeWindow>,
-}
-
-impl From<LearnerSettingsRow> for SettingsView {
-    fn from(s: LearnerSettingsRow) -> Self {
-        Self {
-            daily_time_limit_seconds: s.daily_time_limit_seconds,
-            volume: s.volume,
-            narration_enabled: s.narration_enabled,
-            notifications_enabled: s.notifications_enabled,
-            downtime: super::downtime::stored(&s.downtime)
-                .into_iter()
-                .map(DowntimeWindow::from)
-                .collect(),
-        }
-    }
-}
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct GrantRequest {

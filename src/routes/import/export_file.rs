@@ -60,7 +60,7 @@ pub(super) struct ExSettings {
     pub(super) notifications_enabled: bool,
     /// Exports made before downtime existed have none.
     #[serde(default)]
-    pub(super) downtime: Vec<crate::routes::children::DowntimeWindow>,
+    pub(super) downtime: Vec<crate::learners::downtime::DowntimeWindow>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -86,8 +86,7 @@ pub(super) fn insert_learner(
                 learner_settings::notifications_enabled.eq(s.notifications_enabled),
                 // Windows that do not pass today's checks are left out rather than refused.
                 learner_settings::downtime.eq(serde_json::to_string(
-                    &crate::routes::children::check_downtime(s.downtime.clone())
-                        .unwrap_or_default(),
+                    &crate::learners::downtime::check(s.downtime.clone()).unwrap_or_default(),
                 )
                 .unwrap_or_else(|_| "[]".into())),
             ))
