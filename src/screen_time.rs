@@ -98,6 +98,15 @@ pub fn insert_grant(
     Ok(())
 }
 
+/// A span of play, as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = screen_time_logs)]
+struct Span {
+    started_at: chrono::NaiveDateTime,
+    ended_at: Option<chrono::NaiveDateTime>,
+    seconds: i32,
+}
+
 /// Today's screen time of a child: used (the live count when it is ahead of what was
 /// stored), limit, bonus, left, and the spans it was used in.
 pub async fn today(state: &AppState, child: LearnerRow) -> AppResult<ScreenTimeToday> {
@@ -107,17 +116,12 @@ pub async fn today(state: &AppState, child: LearnerRow) -> AppResult<ScreenTimeT
     let (spans, bonus) = state
         .db
         .run(move |conn| {
-            let spans: Vec<(chrono::NaiveDateTime, Option<chrono::NaiveDateTime>, i32)> =
-                screen_time_logs::table
-                    .filter(screen_time_logs::learner_id.eq(&id))
-                    .filter(screen_time_logs::date.eq(date))
-                    .order(screen_time_logs::started_at.asc())
-                    .select((
-                        screen_time_logs::started_at,
-                        screen_time_logs::ended_at,
-                        screen_time_logs::seconds,
-                    ))
-                    .load(conn)?;
+            let spans: Vec<Span> = screen_time_logs::table
+                .filter(screen_time_logs::learner_id.eq(&id))
+                .filter(screen_time_logs::date.eq(date))
+                .order(screen_time_logs::started_at.asc())
+                .select(Span::as_select())
+                .load(conn)?;
             let bonus: Vec<i32> = screen_time_grants::table
                 .filter(screen_time_grants::learner_id.eq(&id))
                 .filter(screen_time_grants::date.eq(date))
@@ -129,7 +133,7 @@ pub async fn today(state: &AppState, child: LearnerRow) -> AppResult<ScreenTimeT
             ))
         })
         .await?;
-    let mut used: u64 = spans.iter().map(|s| s.2.max(0) as u64).sum();
+    let mut used: u64 = spans.iter().map(|s| s.seconds.max(0) as u64).sum();
     // The live clock (and the other nodes' count) is ahead of what was last persisted.
     if let Some(addr) = state.engine.live(&child.id)
         && let Some(view) = addr.time_now().await
@@ -148,11 +152,11 @@ pub async fn today(state: &AppState, child: LearnerRow) -> AppResult<ScreenTimeT
         left_seconds: (limit + bonus).saturating_sub(used),
         sessions: spans
             .into_iter()
-            .filter(|s| s.2 > 0)
-            .map(|(started, ended, seconds)| ScreenTimeSession {
-                started_at: utc(started),
-                ended_at: ended.map(utc),
-                seconds: seconds.max(0) as u64,
+            .filter(|s| s.seconds > 0)
+            .map(|s| ScreenTimeSession {
+                started_at: utc(s.started_at),
+                ended_at: s.ended_at.map(utc),
+                seconds: s.seconds.max(0) as u64,
             })
             .collect(),
     })

@@ -48,6 +48,52 @@ impl Backend {
 }
 
 pub type DbPool = Pool<ConnectionManager<DbConnection>>;
+
+/// What can go wrong on the way to a query, besides the query itself.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("no database connection: {0}")]
+    NoConnection(#[from] diesel::r2d2::PoolError),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error("database task failed: {0}")]
+    Task(String),
+}
+
+impl From<DbError> for AppError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::NoConnection(e) => AppError::db_unavailable(e),
+            DbError::Query(e) => AppError::from(e),
+            DbError::Task(e) => AppError::internal(anyhow::anyhow!(e)),
+        }
+    }
+}
+
+impl From<DbError> for studyhub_actors::store::StoreError {
+    fn from(e: DbError) -> Self {
+        Self(e.to_string())
+    }
+}
+
+/// Runs `f` with a pooled connection on the blocking thread pool: the one way the server
+/// reaches the database (routes through [`Db::run`], the engine's store and the content
+/// cache directly). A pool that has no connection for `f`, or a task that did not finish,
+/// becomes `E` like any other failure.
+pub async fn blocking<T, E, F>(pool: &DbPool, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<DbError> + Send + 'static,
+{
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().map_err(|e| E::from(DbError::NoConnection(e)))?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| E::from(DbError::Task(e.to_string())))?
+}
 pub type PooledDb = PooledConnection<ConnectionManager<DbConnection>>;
 
 /// SQLite needs per-connection pragmas: WAL so readers never block the writer,
@@ -144,19 +190,13 @@ impl Db {
         &self.pool
     }
 
-    /// Runs `f` with a pooled connection on the blocking thread pool.
+    /// Runs `f` with a pooled connection on the blocking thread pool (see [`blocking`]).
     pub async fn run<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
-        actix_web::web::block(move || {
-            let mut conn = pool.get().map_err(AppError::db_unavailable)?;
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| AppError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
+        blocking(&self.pool, f).await
     }
 
     /// Like [`Db::run`], inside one write transaction (see [`write_transaction`]).

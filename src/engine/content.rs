@@ -11,9 +11,9 @@ use studyhub_actors::content::ActivityContent;
 use studyhub_actors::store::{Activity, ContentSource, StoreError, StoreFuture};
 
 use crate::cache::RedisCache;
-use crate::db::DbPool;
 use crate::db::models::{AchievementRow, ActivityRow};
 use crate::db::schema::{achievements, activities};
+use crate::db::{DbError, DbPool, blocking};
 use studyhub_actors::achievements::{Achievement, Criteria};
 
 pub struct ContentCache {
@@ -126,9 +126,7 @@ impl ContentCache {
         let list: Vec<Activity> = match shared {
             Some(list) => list,
             None => {
-                let pool = self.pool.clone();
-                let rows = tokio::task::spawn_blocking(move || {
-                    let mut conn = pool.get().map_err(|e| StoreError(e.to_string()))?;
+                let rows: Vec<ActivityRow> = blocking(&self.pool, |conn| {
                     activities::table
                         .filter(activities::archived_at.is_null())
                         .order((
@@ -137,11 +135,10 @@ impl ContentCache {
                             activities::id.asc(),
                         ))
                         .select(ActivityRow::as_select())
-                        .load(&mut conn)
-                        .map_err(|e| StoreError(e.to_string()))
+                        .load(conn)
+                        .map_err(DbError::Query)
                 })
-                .await
-                .map_err(|e| StoreError(e.to_string()))??;
+                .await?;
                 let list: Vec<Activity> = rows
                     .into_iter()
                     .filter_map(|r| activity_from_row(r).ok())
@@ -167,17 +164,14 @@ impl ContentCache {
         {
             return Ok(c);
         }
-        let pool = self.pool.clone();
-        let rows = tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get().map_err(|e| StoreError(e.to_string()))?;
+        let rows: Vec<AchievementRow> = blocking(&self.pool, |conn| {
             achievements::table
                 .order(achievements::id)
                 .select(AchievementRow::as_select())
-                .load(&mut conn)
-                .map_err(|e| StoreError(e.to_string()))
+                .load(conn)
+                .map_err(DbError::Query)
         })
-        .await
-        .map_err(|e| StoreError(e.to_string()))??;
+        .await?;
         let catalog: Vec<Achievement> = rows
             .into_iter()
             .filter_map(|r| match serde_json::from_str::<Criteria>(&r.criteria) {
@@ -222,19 +216,16 @@ impl ContentCache {
                 .insert(a.id.clone(), a.clone());
             return Ok(Some(a));
         }
-        let pool = self.pool.clone();
         let id = activity_id.to_string();
-        let row = tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get().map_err(|e| StoreError(e.to_string()))?;
+        let row = blocking(&self.pool, move |conn| {
             activities::table
                 .find(&id)
                 .select(ActivityRow::as_select())
-                .first(&mut conn)
+                .first(conn)
                 .optional()
-                .map_err(|e| StoreError(e.to_string()))
+                .map_err(DbError::Query)
         })
-        .await
-        .map_err(|e| StoreError(e.to_string()))??;
+        .await?;
         let Some(row) = row else { return Ok(None) };
         let activity = Arc::new(activity_from_row(row).map_err(StoreError)?);
         if let (Some(r), Ok(json)) = (&self.redis, serde_json::to_string(&*activity)) {

@@ -10,7 +10,7 @@ use crate::db::schema::{
     activities, activity_sessions, answers, class_members, daily_progress, learner_achievements,
     learner_settings, learners, page_progress, screen_time_grants, screen_time_logs,
 };
-use crate::db::{DbConnection, DbPool};
+use crate::db::{DbConnection, DbError, DbPool};
 use studyhub_actors::achievements::{Completion as HistoryCompletion, History};
 
 mod batch;
@@ -44,14 +44,9 @@ impl DieselStore {
     {
         let pool = self.pool.clone();
         Box::pin(async move {
-            tokio::task::spawn_blocking(move || {
-                let mut conn = pool
-                    .get()
-                    .map_err(|e| StoreError(format!("no database connection: {e}")))?;
-                f(&mut conn).map_err(|e| StoreError(e.to_string()))
-            })
-            .await
-            .map_err(|e| StoreError(format!("storage task failed: {e}")))?
+            crate::db::blocking(&pool, move |conn| f(conn).map_err(DbError::Query))
+                .await
+                .map_err(StoreError::from)
         })
     }
 }

@@ -50,16 +50,28 @@ pub struct Totals {
     pub points: i64,
 }
 
-type DayRow = (NaiveDate, String, i32, i32, i32, i32, i32, i32);
+/// One day of one category of a learner's progress.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = daily_progress)]
+struct DayRow {
+    date: NaiveDate,
+    category: String,
+    activities_completed: i32,
+    questions_answered: i32,
+    questions_correct: i32,
+    study_seconds: i32,
+    stars: i32,
+    points: i32,
+}
 
 impl Totals {
     fn add(&mut self, r: &DayRow) {
-        self.activities_completed += r.2 as i64;
-        self.questions_answered += r.3 as i64;
-        self.questions_correct += r.4 as i64;
-        self.study_seconds += r.5 as i64;
-        self.stars += r.6 as i64;
-        self.points += r.7 as i64;
+        self.activities_completed += r.activities_completed as i64;
+        self.questions_answered += r.questions_answered as i64;
+        self.questions_correct += r.questions_correct as i64;
+        self.study_seconds += r.study_seconds as i64;
+        self.stars += r.stars as i64;
+        self.points += r.points as i64;
         self.accuracy = (self.questions_answered > 0)
             .then(|| self.questions_correct as f64 * 100.0 / self.questions_answered as f64);
     }
@@ -81,16 +93,7 @@ fn day_rows(
         q = q.filter(daily_progress::date.le(t));
     }
     q.order(daily_progress::date.asc())
-        .select((
-            daily_progress::date,
-            daily_progress::category,
-            daily_progress::activities_completed,
-            daily_progress::questions_answered,
-            daily_progress::questions_correct,
-            daily_progress::study_seconds,
-            daily_progress::stars,
-            daily_progress::points,
-        ))
+        .select(DayRow::as_select())
         .load(conn)
 }
 

@@ -29,6 +29,16 @@ pub struct LearnerWeek {
     pub time_seconds: i64,
 }
 
+/// A learner's day of progress (all categories of the day are rows of their own).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = daily_progress)]
+struct DayStats {
+    learner_id: String,
+    activities_completed: i32,
+    questions_answered: i32,
+    questions_correct: i32,
+}
+
 /// Per learner this week (Monday to today, UTC): activities completed, accuracy of first
 /// answers, screen time.
 #[utoipa::path(get, path = "/v1/classes/{id}/progress", tag = "classes", security(("bearer" = [])), responses((status = 200, body = ClassProgress), (status = 404)))]
@@ -42,15 +52,10 @@ pub async fn progress(state: web::Data<AppState>, taught: TaughtClass) -> AppRes
             let today = Utc::now().date_naive();
             let monday = today - Duration::days(today.weekday().num_days_from_monday() as i64);
             // Three queries for the whole class, whatever its size.
-            let stats: Vec<(String, i32, i32, i32)> = daily_progress::table
+            let stats: Vec<DayStats> = daily_progress::table
                 .filter(daily_progress::learner_id.eq_any(&ids))
                 .filter(daily_progress::date.ge(monday))
-                .select((
-                    daily_progress::learner_id,
-                    daily_progress::activities_completed,
-                    daily_progress::questions_answered,
-                    daily_progress::questions_correct,
-                ))
+                .select(DayStats::as_select())
                 .load(conn)?;
             let time: Vec<(String, i32)> = screen_time_logs::table
                 .filter(screen_time_logs::learner_id.eq_any(&ids))
@@ -65,9 +70,14 @@ pub async fn progress(state: web::Data<AppState>, taught: TaughtClass) -> AppRes
                          name,
                          ..
                      }| {
-                        let mine = stats.iter().filter(|s| s.0 == lid);
-                        let (done, answered, correct) =
-                            mine.fold((0, 0, 0), |a, s| (a.0 + s.1, a.1 + s.2, a.2 + s.3));
+                        let mine = stats.iter().filter(|s| s.learner_id == lid);
+                        let (done, answered, correct) = mine.fold((0, 0, 0), |a, s| {
+                            (
+                                a.0 + s.activities_completed,
+                                a.1 + s.questions_answered,
+                                a.2 + s.questions_correct,
+                            )
+                        });
                         let seconds: i64 =
                             time.iter().filter(|t| t.0 == lid).map(|t| t.1 as i64).sum();
                         LearnerWeek {

@@ -58,6 +58,34 @@ pub struct RecentAchievement {
     pub unlocked_at: DateTime<Utc>,
 }
 
+/// A child's day of progress, for the week so far.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = daily_progress)]
+struct WeekDay {
+    learner_id: String,
+    date: NaiveDate,
+    activities_completed: i32,
+    questions_answered: i32,
+    questions_correct: i32,
+}
+
+/// Seconds of a child's day: used (screen time spans) or granted.
+#[derive(Queryable)]
+struct Seconds {
+    learner_id: String,
+    date: NaiveDate,
+    seconds: i32,
+}
+
+/// An achievement a child unlocked lately.
+#[derive(Queryable)]
+struct Unlocked {
+    learner_id: String,
+    achievement_id: String,
+    title: String,
+    unlocked_at: chrono::NaiveDateTime,
+}
+
 /// Per child: time today, activities and accuracy this week (ISO, the child's calendar), new
 /// achievements (last 7 days) and unread notifications. Seven queries for the whole family,
 /// whatever its size (children, week rows, screen time, grants, settings, unlocks, unread).
@@ -75,18 +103,12 @@ pub async fn dashboard(state: web::Data<AppState>, parent: ParentUser) -> AppRes
             let ids: Vec<String> = children.iter().map(|c| c.id.clone()).collect();
             // A week back covers every child's week whatever its time zone.
             let since = Utc::now().date_naive() - Duration::days(8);
-            let week: Vec<(String, NaiveDate, i32, i32, i32)> = daily_progress::table
+            let week: Vec<WeekDay> = daily_progress::table
                 .filter(daily_progress::learner_id.eq_any(&ids))
                 .filter(daily_progress::date.ge(since))
-                .select((
-                    daily_progress::learner_id,
-                    daily_progress::date,
-                    daily_progress::activities_completed,
-                    daily_progress::questions_answered,
-                    daily_progress::questions_correct,
-                ))
+                .select(WeekDay::as_select())
                 .load(conn)?;
-            let logs: Vec<(String, NaiveDate, i32)> = screen_time_logs::table
+            let logs: Vec<Seconds> = screen_time_logs::table
                 .filter(screen_time_logs::learner_id.eq_any(&ids))
                 .filter(screen_time_logs::date.ge(since))
                 .select((
@@ -95,7 +117,7 @@ pub async fn dashboard(state: web::Data<AppState>, parent: ParentUser) -> AppRes
                     screen_time_logs::seconds,
                 ))
                 .load(conn)?;
-            let grants: Vec<(String, NaiveDate, i32)> = screen_time_grants::table
+            let grants: Vec<Seconds> = screen_time_grants::table
                 .filter(screen_time_grants::learner_id.eq_any(&ids))
                 .filter(screen_time_grants::date.ge(since))
                 .select((
@@ -111,18 +133,17 @@ pub async fn dashboard(state: web::Data<AppState>, parent: ParentUser) -> AppRes
                     learner_settings::daily_time_limit_seconds,
                 ))
                 .load(conn)?;
-            let unlocked: Vec<(String, String, String, chrono::NaiveDateTime)> =
-                learner_achievements::table
-                    .inner_join(achievements::table)
-                    .filter(learner_achievements::learner_id.eq_any(&ids))
-                    .filter(learner_achievements::unlocked_at.ge(now() - Duration::days(7)))
-                    .select((
-                        learner_achievements::learner_id,
-                        achievements::id,
-                        achievements::title,
-                        learner_achievements::unlocked_at,
-                    ))
-                    .load(conn)?;
+            let unlocked: Vec<Unlocked> = learner_achievements::table
+                .inner_join(achievements::table)
+                .filter(learner_achievements::learner_id.eq_any(&ids))
+                .filter(learner_achievements::unlocked_at.ge(now() - Duration::days(7)))
+                .select((
+                    learner_achievements::learner_id,
+                    achievements::id,
+                    achievements::title,
+                    learner_achievements::unlocked_at,
+                ))
+                .load(conn)?;
             let unread: Vec<(String, i64)> = notifications::table
                 .filter(notifications::parent_id.eq(&pid))
                 .filter(notifications::read_at.is_null())
@@ -136,11 +157,8 @@ pub async fn dashboard(state: web::Data<AppState>, parent: ParentUser) -> AppRes
     for c in children {
         let today = local_date(parse_tz(&c.timezone), Utc::now());
         let monday = today - Duration::days(today.weekday().num_days_from_monday() as i64);
-        let mut used: i64 = logs
-            .iter()
-            .filter(|l| l.0 == c.id && l.1 == today)
-            .map(|l| l.2 as i64)
-            .sum();
+        let on_today = |r: &&Seconds| r.learner_id == c.id && r.date == today;
+        let mut used: i64 = logs.iter().filter(on_today).map(|l| l.seconds as i64).sum();
         if let Some(addr) = state.engine.live(&c.id)
             && let Some(view) = addr.time_now().await
         {
@@ -148,15 +166,19 @@ pub async fn dashboard(state: web::Data<AppState>, parent: ParentUser) -> AppRes
         }
         let bonus: i64 = grants
             .iter()
-            .filter(|g| g.0 == c.id && g.1 == today)
-            .map(|g| g.2 as i64)
+            .filter(on_today)
+            .map(|g| g.seconds as i64)
             .sum();
         let limit = limits.iter().find(|l| l.0 == c.id).map_or(3600, |l| l.1) as i64;
         let (done, answered, correct) = week
             .iter()
-            .filter(|w| w.0 == c.id && w.1 >= monday && w.1 <= today)
+            .filter(|w| w.learner_id == c.id && w.date >= monday && w.date <= today)
             .fold((0i64, 0i64, 0i64), |a, w| {
-                (a.0 + w.2 as i64, a.1 + w.3 as i64, a.2 + w.4 as i64)
+                (
+                    a.0 + w.activities_completed as i64,
+                    a.1 + w.questions_answered as i64,
+                    a.2 + w.questions_correct as i64,
+                )
             });
         out.push(ChildGlance {
             time_today: TimeToday {
@@ -173,11 +195,11 @@ pub async fn dashboard(state: web::Data<AppState>, parent: ParentUser) -> AppRes
             },
             new_achievements: unlocked
                 .iter()
-                .filter(|u| u.0 == c.id)
+                .filter(|u| u.learner_id == c.id)
                 .map(|u| RecentAchievement {
-                    id: u.1.clone(),
-                    title: u.2.clone(),
-                    unlocked_at: u.3.and_utc(),
+                    id: u.achievement_id.clone(),
+                    title: u.title.clone(),
+                    unlocked_at: u.unlocked_at.and_utc(),
                 })
                 .collect(),
             unread_notifications: unread.iter().find(|u| u.0 == c.id).map_or(0, |u| u.1),

@@ -64,9 +64,9 @@ fn days_between(rows: Vec<DayRow>, from: NaiveDate, to: NaiveDate) -> Vec<DayTot
         d = d.succ_opt().expect("a date after");
     }
     for r in &rows {
-        if let Some((t, cats)) = by_day.get_mut(&r.0) {
+        if let Some((t, cats)) = by_day.get_mut(&r.date) {
             t.add(r);
-            cats.entry(r.1.clone()).or_default().add(r);
+            cats.entry(r.category.clone()).or_default().add(r);
         }
     }
     by_day

@@ -43,6 +43,15 @@ pub struct CategoryTotals {
     pub average_accuracy: Option<f64>,
 }
 
+/// A completed session with its activity's category.
+#[derive(Queryable)]
+struct Completed {
+    activity_id: String,
+    category: String,
+    accuracy: Option<f64>,
+    ended_at: Option<chrono::NaiveDateTime>,
+}
+
 /// Totals, streaks and stars; `average_accuracy` averages the latest completed session of
 /// each activity. Five queries, whatever the history's length.
 #[utoipa::path(get, path = "/v1/learners/{id}/progress", tag = "progress", security(("bearer" = [])), responses((status = 200, body = ProgressSummary), (status = 404)))]
@@ -58,18 +67,17 @@ pub async fn progress(
         .db
         .run(move |conn| {
             let rows = day_rows(conn, &id, None, None)?;
-            let sessions: Vec<(String, String, Option<f64>, Option<chrono::NaiveDateTime>)> =
-                activity_sessions::table
-                    .inner_join(activities::table)
-                    .filter(activity_sessions::learner_id.eq(&id))
-                    .filter(activity_sessions::status.eq("completed"))
-                    .select((
-                        activity_sessions::activity_id,
-                        activities::category,
-                        activity_sessions::accuracy,
-                        activity_sessions::ended_at,
-                    ))
-                    .load(conn)?;
+            let sessions: Vec<Completed> = activity_sessions::table
+                .inner_join(activities::table)
+                .filter(activity_sessions::learner_id.eq(&id))
+                .filter(activity_sessions::status.eq("completed"))
+                .select((
+                    activity_sessions::activity_id,
+                    activities::category,
+                    activity_sessions::accuracy,
+                    activity_sessions::ended_at,
+                ))
+                .load(conn)?;
             let reward: Option<i64> = learner_achievements::table
                 .inner_join(achievements::table)
                 .filter(learner_achievements::learner_id.eq(&id))
@@ -84,15 +92,21 @@ pub async fn progress(
             let mut days: Vec<NaiveDate> = Vec::new();
             for r in &rows {
                 total.add(r);
-                by_category.entry(r.1.clone()).or_default().add(r);
-                if r.2 > 0 && days.last() != Some(&r.0) {
-                    days.push(r.0);
+                by_category.entry(r.category.clone()).or_default().add(r);
+                if r.activities_completed > 0 && days.last() != Some(&r.date) {
+                    days.push(r.date);
                 }
             }
             // Latest completed session per activity.
             let mut latest: HashMap<String, (String, f64, chrono::NaiveDateTime)> = HashMap::new();
-            for (activity, category, accuracy, ended) in sessions {
-                let (Some(acc), Some(ended)) = (accuracy, ended) else {
+            for Completed {
+                activity_id: activity,
+                category,
+                accuracy,
+                ended_at,
+            } in sessions
+            {
+                let (Some(acc), Some(ended)) = (accuracy, ended_at) else {
                     continue;
                 };
                 match latest.get(&activity) {
