@@ -54,18 +54,21 @@ pub struct AuditPage {
     pub next_before: Option<String>,
 }
 
-type Row = (
-    String,
-    Option<String>,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    chrono::NaiveDateTime,
-);
+/// An entry as stored (old and new values as JSON text).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = audit_logs)]
+struct Row {
+    id: String,
+    user_id: Option<String>,
+    action: String,
+    entity_type: String,
+    entity_id: String,
+    old_values: Option<String>,
+    new_values: Option<String>,
+    ip_address: Option<String>,
+    user_agent: Option<String>,
+    created_at: chrono::NaiveDateTime,
+}
 
 /// The audit log, newest first, filtered and paged by cursor.
 #[utoipa::path(get, path = "/v1/audit", tag = "audit", params(AuditQuery), security(("bearer" = [])),
@@ -108,18 +111,7 @@ pub async fn list(
             query
                 .order(audit_logs::id.desc())
                 .limit(limit + 1)
-                .select((
-                    audit_logs::id,
-                    audit_logs::user_id,
-                    audit_logs::action,
-                    audit_logs::entity_type,
-                    audit_logs::entity_id,
-                    audit_logs::old_values,
-                    audit_logs::new_values,
-                    audit_logs::ip_address,
-                    audit_logs::user_agent,
-                    audit_logs::created_at,
-                ))
+                .select(Row::as_select())
                 .load(conn)
                 .map_err(AppError::from)
         })
@@ -130,16 +122,16 @@ pub async fn list(
         .into_iter()
         .take(limit as usize)
         .map(|r| AuditEntry {
-            id: r.0,
-            user_id: r.1,
-            action: r.2,
-            entity_type: r.3,
-            entity_id: r.4,
-            old_values: parse(r.5),
-            new_values: parse(r.6),
-            ip_address: r.7,
-            user_agent: r.8,
-            created_at: utc(r.9),
+            id: r.id,
+            user_id: r.user_id,
+            action: r.action,
+            entity_type: r.entity_type,
+            entity_id: r.entity_id,
+            old_values: parse(r.old_values),
+            new_values: parse(r.new_values),
+            ip_address: r.ip_address,
+            user_agent: r.user_agent,
+            created_at: utc(r.created_at),
         })
         .collect();
     let next_before = if more {

@@ -52,28 +52,31 @@ pub struct TimeRequestView {
     pub granted_seconds: Option<i32>,
 }
 
-type Row = (
-    String,
-    String,
-    String,
-    i32,
-    Option<String>,
-    String,
-    chrono::NaiveDateTime,
-    Option<chrono::NaiveDateTime>,
-    Option<i32>,
-);
+/// A request for more time, as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = time_requests)]
+struct Row {
+    id: String,
+    learner_id: String,
+    parent_id: String,
+    seconds: i32,
+    reason: Option<String>,
+    status: String,
+    created_at: chrono::NaiveDateTime,
+    answered_at: Option<chrono::NaiveDateTime>,
+    granted_seconds: Option<i32>,
+}
 
 fn view(r: Row) -> TimeRequestView {
     TimeRequestView {
-        id: r.0,
-        child_id: r.1,
-        seconds: r.3,
-        reason: r.4,
-        status: r.5,
-        created_at: utc(r.6),
-        answered_at: r.7.map(utc),
-        granted_seconds: r.8,
+        id: r.id,
+        child_id: r.learner_id,
+        seconds: r.seconds,
+        reason: r.reason,
+        status: r.status,
+        created_at: utc(r.created_at),
+        answered_at: r.answered_at.map(utc),
+        granted_seconds: r.granted_seconds,
     }
 }
 
@@ -121,41 +124,28 @@ pub(crate) async fn answer_time_request(
             let found: Option<(Row, String)> = time_requests::table
                 .inner_join(learners::table)
                 .filter(time_requests::id.eq(&rid))
-                .select((
-                    (
-                        time_requests::id,
-                        time_requests::learner_id,
-                        time_requests::parent_id,
-                        time_requests::seconds,
-                        time_requests::reason,
-                        time_requests::status,
-                        time_requests::created_at,
-                        time_requests::answered_at,
-                        time_requests::granted_seconds,
-                    ),
-                    learners::timezone,
-                ))
+                .select((Row::as_select(), learners::timezone))
                 .first(conn)
                 .optional()?;
             // Someone else's request is as unknown as one that does not exist.
-            let Some((row, timezone)) = found.filter(|(r, _)| r.2 == pid) else {
+            let Some((row, timezone)) = found.filter(|(r, _)| r.parent_id == pid) else {
                 return Err(AppError::not_found("time request"));
             };
-            if row.5 != "pending" {
+            if row.status != "pending" {
                 return Err(AppError::conflict(
                     Code::AlreadyAnswered,
-                    format!("this request was already {}", row.5),
+                    format!("this request was already {}", row.status),
                 ));
             }
             let granted = match (approve, seconds) {
                 (false, _) => None,
-                (true, Some(s)) if s > row.3 => {
+                (true, Some(s)) if s > row.seconds => {
                     return Err(AppError::invalid_field(
                         "seconds",
-                        format!("at most the {} seconds asked for", row.3),
+                        format!("at most the {} seconds asked for", row.seconds),
                     ));
                 }
-                (true, s) => Some(s.unwrap_or(row.3)),
+                (true, s) => Some(s.unwrap_or(row.seconds)),
             };
             let status = if approve { "approved" } else { "denied" };
             let at = now();

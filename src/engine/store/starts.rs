@@ -13,7 +13,7 @@ use studyhub_actors::screen_time::{local_date, parse_tz};
 use studyhub_actors::store::{LearnerProfile, LearnerStart, ScreenTimeToday};
 
 use super::time_requests::parse_downtime;
-use super::{SessionRow, snapshot_of};
+use super::{ProfileRow, SessionRow, snapshot_of};
 use crate::db::DbConnection;
 use crate::db::schema::{
     activities, activity_sessions, answers, class_members, daily_progress, learner_achievements,
@@ -34,15 +34,6 @@ pub(super) fn load_starts(
     ids: &[String],
     at: DateTime<Utc>,
 ) -> QueryResult<Vec<LearnerStart>> {
-    type ProfileRow = (
-        String,
-        String,
-        String,
-        Option<String>,
-        Option<i32>,
-        Option<bool>,
-        Option<String>,
-    );
     let rows: Vec<ProfileRow> = learners::table
         .left_join(learner_settings::table)
         .filter(learners::id.eq_any(ids))
@@ -59,7 +50,7 @@ pub(super) fn load_starts(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<&String> = rows.iter().map(|r| &r.0).collect();
+    let ids: Vec<&String> = rows.iter().map(|r| &r.id).collect();
     let mut classes = by_learner(
         class_members::table
             .filter(class_members::learner_id.eq_any(&ids))
@@ -114,7 +105,7 @@ pub(super) fn load_starts(
     // Today's screen time: each learner's own day; one query over the (few) days in play.
     let today: HashMap<String, NaiveDate> = rows
         .iter()
-        .map(|r| (r.0.clone(), local_date(parse_tz(&r.2), at)))
+        .map(|r| (r.id.clone(), local_date(parse_tz(&r.timezone), at)))
         .collect();
     let dates: Vec<NaiveDate> = today
         .values()
@@ -168,7 +159,16 @@ pub(super) fn load_starts(
     });
 
     let mut out = Vec::with_capacity(rows.len());
-    for (id, name, timezone, parent_id, limit, notify, downtime) in rows {
+    for ProfileRow {
+        id,
+        name,
+        timezone,
+        parent_id,
+        limit,
+        notify,
+        downtime,
+    } in rows
+    {
         let day = today[&id];
         let days = days.remove(&id).unwrap_or_default();
         let study = days.iter().map(|(_, s, _)| (*s).max(0) as u64).sum::<u64>()
