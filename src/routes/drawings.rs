@@ -64,50 +64,31 @@ pub struct DrawingView {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
-type Row = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    chrono::NaiveDateTime,
-);
+/// A drawing's row: its image is in the object store under `object_key`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = drawings)]
+struct Row {
+    id: String,
+    learner_id: String,
+    title: String,
+    category: String,
+    object_key: String,
+    content_type: String,
+    size_bytes: i64,
+    created_at: chrono::NaiveDateTime,
+}
 
 fn view(r: Row) -> DrawingView {
     DrawingView {
-        url: format!("/v1/drawings/{}/image", r.0),
-        id: r.0,
-        learner_id: r.1,
-        title: r.2,
-        category: r.3,
-        content_type: r.5,
-        size_bytes: r.6,
-        created_at: utc(r.7),
+        url: format!("/v1/drawings/{}/image", r.id),
+        id: r.id,
+        learner_id: r.learner_id,
+        title: r.title,
+        category: r.category,
+        content_type: r.content_type,
+        size_bytes: r.size_bytes,
+        created_at: utc(r.created_at),
     }
-}
-
-fn cols() -> (
-    drawings::id,
-    drawings::learner_id,
-    drawings::title,
-    drawings::category,
-    drawings::object_key,
-    drawings::content_type,
-    drawings::size_bytes,
-    drawings::created_at,
-) {
-    (
-        drawings::id,
-        drawings::learner_id,
-        drawings::title,
-        drawings::category,
-        drawings::object_key,
-        drawings::content_type,
-        drawings::size_bytes,
-        drawings::created_at,
-    )
 }
 
 async fn read_field(
@@ -236,35 +217,30 @@ pub async fn upload(
             e,
         ));
     }
-    let row: Row = (
+    let row = Row {
         id,
-        access.learner.id.clone(),
-        title.unwrap(),
-        category.unwrap(),
-        key.clone(),
-        content_type.to_string(),
-        image.len() as i64,
-        now(),
-    );
+        learner_id: access.learner.id.clone(),
+        title: title.unwrap(),
+        category: category.unwrap(),
+        object_key: key.clone(),
+        content_type: content_type.to_string(),
+        size_bytes: image.len() as i64,
+        created_at: now(),
+    };
     let r = row.clone();
     let uid = access.user.id.clone();
     let saved = state
         .db
         .transaction(move |conn| {
             diesel::insert_into(drawings::table)
-                .values((
-                    drawings::id.eq(&r.0),
-                    drawings::learner_id.eq(&r.1),
-                    drawings::title.eq(&r.2),
-                    drawings::category.eq(&r.3),
-                    drawings::object_key.eq(&r.4),
-                    drawings::content_type.eq(&r.5),
-                    drawings::size_bytes.eq(r.6),
-                    drawings::created_at.eq(r.7),
-                ))
+                .values(&r)
                 .execute(conn)?;
-            let new =
-                Some(json!({"learner_id": r.1, "title": r.2, "category": r.3, "size_bytes": r.6}));
+            let new = Some(json!({
+                "learner_id": r.learner_id,
+                "title": r.title,
+                "category": r.category,
+                "size_bytes": r.size_bytes,
+            }));
             audit::record(
                 conn,
                 &meta,
@@ -272,7 +248,7 @@ pub async fn upload(
                     user_id: &uid,
                     action: "create",
                     entity_type: "drawing",
-                    entity_id: &r.0,
+                    entity_id: &r.id,
                     old: None,
                     new,
                 },
@@ -302,7 +278,7 @@ pub async fn list(
             drawings::table
                 .filter(drawings::learner_id.eq(&learner.id))
                 .order(drawings::created_at.desc())
-                .select(cols())
+                .select(Row::as_select())
                 .load(conn)
                 .map_err(AppError::from)
         })
@@ -316,7 +292,7 @@ async fn find(state: &AppState, id: String) -> AppResult<Row> {
         .run(move |conn| {
             drawings::table
                 .find(&id)
-                .select(cols())
+                .select(Row::as_select())
                 .first(conn)
                 .optional()?
                 .ok_or_else(|| AppError::not_found("drawing"))
@@ -334,17 +310,17 @@ pub async fn image(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let row = find(&state, path.into_inner()).await?;
-    readable_learner(&state, user, row.1.clone())
+    readable_learner(&state, user, row.learner_id.clone())
         .await
         .map_err(|_| AppError::not_found("drawing"))?;
     let obj = state
         .storage
-        .get(&row.4)
+        .get(&row.object_key)
         .await
         .map_err(|e| storage_error("could not read the image", e))?
         .ok_or_else(|| AppError::not_found("drawing"))?;
     Ok(HttpResponse::Ok()
-        .content_type(row.5)
+        .content_type(row.content_type)
         .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
         .body(obj.bytes))
 }
@@ -359,15 +335,17 @@ pub async fn delete(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let row = find(&state, path.into_inner()).await?;
-    let access = LearnerAccess::load(&state, user, row.1.clone())
+    let access = LearnerAccess::load(&state, user, row.learner_id.clone())
         .await
         .map_err(|_| AppError::not_found("drawing"))?;
-    let key = row.4.clone();
+    let key = row.object_key.clone();
     state
         .db
         .transaction(move |conn| {
-            diesel::delete(drawings::table.find(&row.0)).execute(conn)?;
-            let old = Some(json!({"learner_id": row.1, "title": row.2, "category": row.3}));
+            diesel::delete(drawings::table.find(&row.id)).execute(conn)?;
+            let old = Some(
+                json!({"learner_id": row.learner_id, "title": row.title, "category": row.category}),
+            );
             audit::record(
                 conn,
                 &meta,
@@ -375,7 +353,7 @@ pub async fn delete(
                     user_id: &access.user.id,
                     action: "delete",
                     entity_type: "drawing",
-                    entity_id: &row.0,
+                    entity_id: &row.id,
                     old,
                     new: None,
                 },

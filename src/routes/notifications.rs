@@ -55,27 +55,30 @@ pub struct NotificationPage {
     pub unread_count: i64,
 }
 
-type Row = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<chrono::NaiveDateTime>,
-    chrono::NaiveDateTime,
-);
+/// A notification as stored (`data` as JSON text).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = notifications)]
+struct Row {
+    id: String,
+    kind: String,
+    learner_id: String,
+    title: String,
+    body: String,
+    data: String,
+    read_at: Option<chrono::NaiveDateTime>,
+    created_at: chrono::NaiveDateTime,
+}
 
 fn view(r: Row) -> NotificationView {
     NotificationView {
-        id: r.0,
-        kind: r.1,
-        child_id: r.2,
-        title: r.3,
-        body: r.4,
-        data: serde_json::from_str(&r.5).unwrap_or(json!({})),
-        read: r.6.is_some(),
-        created_at: utc(r.7),
+        id: r.id,
+        kind: r.kind,
+        child_id: r.learner_id,
+        title: r.title,
+        body: r.body,
+        data: serde_json::from_str(&r.data).unwrap_or(json!({})),
+        read: r.read_at.is_some(),
+        created_at: utc(r.created_at),
     }
 }
 
@@ -137,16 +140,7 @@ pub async fn list(
             let rows: Vec<Row> = query
                 .order(notifications::id.desc())
                 .limit(limit + 1)
-                .select((
-                    notifications::id,
-                    notifications::kind,
-                    notifications::learner_id,
-                    notifications::title,
-                    notifications::body,
-                    notifications::data,
-                    notifications::read_at,
-                    notifications::created_at,
-                ))
+                .select(Row::as_select())
                 .load(conn)?;
             let more = rows.len() as i64 > limit;
             let list: Vec<NotificationView> =
