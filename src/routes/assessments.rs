@@ -104,61 +104,36 @@ pub struct AssessmentView {
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
-type Row = (
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    String,
-    Option<f64>,
-    Option<String>,
-    chrono::NaiveDateTime,
-    chrono::NaiveDateTime,
-);
-
-fn cols() -> (
-    assessments::id,
-    assessments::learner_id,
-    assessments::teacher_id,
-    assessments::class_id,
-    assessments::assessment_type,
-    assessments::component,
-    assessments::grade,
-    assessments::percentage,
-    assessments::feedback,
-    assessments::created_at,
-    assessments::updated_at,
-) {
-    (
-        assessments::id,
-        assessments::learner_id,
-        assessments::teacher_id,
-        assessments::class_id,
-        assessments::assessment_type,
-        assessments::component,
-        assessments::grade,
-        assessments::percentage,
-        assessments::feedback,
-        assessments::created_at,
-        assessments::updated_at,
-    )
+/// An assessment as stored: every column of the table.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = assessments)]
+struct Row {
+    id: String,
+    learner_id: String,
+    teacher_id: Option<String>,
+    class_id: Option<String>,
+    assessment_type: String,
+    component: String,
+    grade: String,
+    percentage: Option<f64>,
+    feedback: Option<String>,
+    created_at: chrono::NaiveDateTime,
+    updated_at: chrono::NaiveDateTime,
 }
 
 fn view(r: Row) -> AssessmentView {
     AssessmentView {
-        id: r.0,
-        learner_id: r.1,
-        teacher_id: r.2,
-        class_id: r.3,
-        assessment_type: r.4,
-        component: r.5,
-        grade: r.6,
-        percentage: r.7,
-        feedback: r.8,
-        created_at: utc(r.9),
-        updated_at: utc(r.10),
+        id: r.id,
+        learner_id: r.learner_id,
+        teacher_id: r.teacher_id,
+        class_id: r.class_id,
+        assessment_type: r.assessment_type,
+        component: r.component,
+        grade: r.grade,
+        percentage: r.percentage,
+        feedback: r.feedback,
+        created_at: utc(r.created_at),
+        updated_at: utc(r.updated_at),
     }
 }
 
@@ -214,33 +189,21 @@ pub async fn create(
                 .ok_or_else(|| AppError::not_found("learner"))?;
             check_component(conn, &b.component)?;
             let t = now();
-            let row: Row = (
-                uuid::Uuid::now_v7().to_string(),
-                learner_id.clone(),
-                Some(teacher.0.id.clone()),
-                Some(class_id),
-                b.assessment_type,
-                b.component,
-                b.grade,
-                b.percentage,
-                b.feedback,
-                t,
-                t,
-            );
+            let row = Row {
+                id: uuid::Uuid::now_v7().to_string(),
+                learner_id: learner_id.clone(),
+                teacher_id: Some(teacher.0.id.clone()),
+                class_id: Some(class_id),
+                assessment_type: b.assessment_type,
+                component: b.component,
+                grade: b.grade,
+                percentage: b.percentage,
+                feedback: b.feedback,
+                created_at: t,
+                updated_at: t,
+            };
             diesel::insert_into(assessments::table)
-                .values((
-                    assessments::id.eq(&row.0),
-                    assessments::learner_id.eq(&row.1),
-                    assessments::teacher_id.eq(&row.2),
-                    assessments::class_id.eq(&row.3),
-                    assessments::assessment_type.eq(&row.4),
-                    assessments::component.eq(&row.5),
-                    assessments::grade.eq(&row.6),
-                    assessments::percentage.eq(row.7),
-                    assessments::feedback.eq(&row.8),
-                    assessments::created_at.eq(t),
-                    assessments::updated_at.eq(t),
-                ))
+                .values(&row)
                 .execute(conn)?;
             let v = view(row);
             audit::record(
@@ -297,7 +260,7 @@ pub async fn list(
                 q = q.filter(assessments::teacher_id.eq(teacher));
             }
             q.order(assessments::created_at.desc())
-                .select(cols())
+                .select(Row::as_select())
                 .load(conn)
                 .map_err(AppError::from)
         })
@@ -310,12 +273,13 @@ pub async fn list(
 fn writable(conn: &mut DbConnection, teacher: &AuthUser, id: &str) -> Result<Row, AppError> {
     let row: Row = assessments::table
         .find(id)
-        .select(cols())
+        .select(Row::as_select())
         .first(conn)
         .optional()?
         .ok_or_else(|| AppError::not_found("assessment"))?;
-    let own = row.2.as_deref() == Some(teacher.id.as_str());
-    if teacher.role != Role::Admin && (!own || teaching_class(conn, &teacher.id, &row.1)?.is_none())
+    let own = row.teacher_id.as_deref() == Some(teacher.id.as_str());
+    if teacher.role != Role::Admin
+        && (!own || teaching_class(conn, &teacher.id, &row.learner_id)?.is_none())
     {
         return Err(AppError::not_found("assessment"));
     }

@@ -43,53 +43,32 @@ pub struct BackupView {
     pub error: Option<String>,
 }
 
-type Row = (
-    String,
-    String,
-    String,
-    Option<i64>,
-    Option<String>,
-    NaiveDateTime,
-    Option<NaiveDateTime>,
-    NaiveDateTime,
-    Option<String>,
-);
-
-fn cols() -> (
-    backup_logs::id,
-    backup_logs::scope,
-    backup_logs::status,
-    backup_logs::size_bytes,
-    backup_logs::sha256,
-    backup_logs::created_at,
-    backup_logs::completed_at,
-    backup_logs::expires_at,
-    backup_logs::error,
-) {
-    (
-        backup_logs::id,
-        backup_logs::scope,
-        backup_logs::status,
-        backup_logs::size_bytes,
-        backup_logs::sha256,
-        backup_logs::created_at,
-        backup_logs::completed_at,
-        backup_logs::expires_at,
-        backup_logs::error,
-    )
+/// A backup's log row, as the API shows it.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = backup_logs)]
+struct Row {
+    id: String,
+    scope: String,
+    status: String,
+    size_bytes: Option<i64>,
+    sha256: Option<String>,
+    created_at: NaiveDateTime,
+    completed_at: Option<NaiveDateTime>,
+    expires_at: NaiveDateTime,
+    error: Option<String>,
 }
 
 fn view(r: Row) -> BackupView {
     BackupView {
-        id: r.0,
-        kind: r.1,
-        status: r.2,
-        size_bytes: r.3,
-        sha256: r.4,
-        created_at: utc(r.5),
-        completed_at: r.6.map(utc),
-        expires_at: utc(r.7),
-        error: r.8,
+        id: r.id,
+        kind: r.scope,
+        status: r.status,
+        size_bytes: r.size_bytes,
+        sha256: r.sha256,
+        created_at: utc(r.created_at),
+        completed_at: r.completed_at.map(utc),
+        expires_at: utc(r.expires_at),
+        error: r.error,
     }
 }
 
@@ -191,7 +170,7 @@ pub async fn list(state: web::Data<AppState>, user: AuthUser) -> AppResult<HttpR
             Ok(visible(&user.id, admin)
                 .order(backup_logs::created_at.desc())
                 .limit(200)
-                .select(cols())
+                .select(Row::as_select())
                 .load(conn)?)
         })
         .await?;
@@ -214,7 +193,7 @@ pub async fn get_one(
             let admin = user.role == Role::Admin;
             Ok(visible(&user.id, admin)
                 .filter(backup_logs::id.eq(&id))
-                .select(cols())
+                .select(Row::as_select())
                 .first(conn)
                 .optional()?)
         })
