@@ -443,6 +443,22 @@ struct Storm {
     errors: std::collections::BTreeMap<String, usize>,
 }
 
+impl Storm {
+    /// The phase's figures; the learners and their sockets go on to the next phase.
+    fn phase(self, name: &'static str, rss_kib: u64) -> (Phase, Vec<(Learner, Option<Ws>)>) {
+        let phase = Phase {
+            name,
+            back: self.back.iter().filter(|(_, ws)| ws.is_some()).count(),
+            errors: self.errors,
+            all_back: self.all_back,
+            since_listening: None,
+            way_back: self.way_back,
+            rss_kib,
+        };
+        (phase, self.back)
+    }
+}
+
 /// Every learner comes back at once (at most `inflight` handshakes at a time), retrying a
 /// refused TCP connect (the server not listening yet) every 50 ms; other errors count.
 fn storm(
@@ -564,21 +580,9 @@ fn main() {
 
     // 1. Cold: the server has never seen them.
     eprintln!("cold connect of {n}…");
-    let Storm {
-        back,
-        all_back,
-        way_back,
-        errors,
-    } = storm(&rt, server_addr, learners, args.inflight);
-    phases.push(Phase {
-        name: "cold connect",
-        back: back.iter().filter(|(_, ws)| ws.is_some()).count(),
-        errors,
-        all_back,
-        since_listening: None,
-        way_back,
-        rss_kib: rss_kib(server.0.id()),
-    });
+    let (phase, back) = storm(&rt, server_addr, learners, args.inflight)
+        .phase("cold connect", rss_kib(server.0.id()));
+    phases.push(phase);
 
     // 2. All drop, then all come back at once.
     let learners: Vec<Learner> = rt.block_on(async {
@@ -592,21 +596,9 @@ fn main() {
         out
     });
     eprintln!("reconnect storm of {n}…");
-    let Storm {
-        back,
-        all_back,
-        way_back,
-        errors,
-    } = storm(&rt, server_addr, learners, args.inflight);
-    phases.push(Phase {
-        name: "reconnect storm (actors live)",
-        back: back.iter().filter(|(_, ws)| ws.is_some()).count(),
-        errors,
-        all_back,
-        since_listening: None,
-        way_back,
-        rss_kib: rss_kib(server.0.id()),
-    });
+    let (phase, back) = storm(&rt, server_addr, learners, args.inflight)
+        .phase("reconnect storm (actors live)", rss_kib(server.0.id()));
+    phases.push(phase);
 
     let mut lost = 0;
     let mut gaps = 0;
@@ -653,24 +645,14 @@ fn main() {
             let (url, data) = (url.clone(), data.path().to_path_buf());
             move || start_server(&url, &data, port)
         });
-        let Storm {
-            back,
-            all_back,
-            way_back,
-            errors,
-        } = storm(&rt, server_addr, learners, args.inflight);
+        let storm = storm(&rt, server_addr, learners, args.inflight);
         let (new_server, listening_at) = restart.join().unwrap();
         server = new_server;
+        let (mut phase, back) = storm.phase("kill -9, restart, all back", rss_kib(server.0.id()));
+        phase.since_listening =
+            Some((killed_at + phase.all_back).saturating_duration_since(listening_at));
+        phases.push(phase);
         lost = back.iter().filter(|(l, _)| l.lost).count();
-        phases.push(Phase {
-            name: "kill -9, restart, all back",
-            back: back.iter().filter(|(_, ws)| ws.is_some()).count(),
-            errors,
-            all_back,
-            since_listening: Some((killed_at + all_back).saturating_duration_since(listening_at)),
-            way_back,
-            rss_kib: rss_kib(server.0.id()),
-        });
         // Wait for every `saved`, then check the database: each learner's answers 1..=sent,
         // no gap, every one it saw saved among them.
         let learners: Vec<Learner> = rt.block_on(async {

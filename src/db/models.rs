@@ -108,3 +108,17 @@ pub struct AchievementRow {
     pub badge_icon_url: Option<String>,
     pub created_at: NaiveDateTime,
 }
+
+/// One day of one category of a learner's progress (the row without its learner).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = daily_progress)]
+pub struct DayProgress {
+    pub date: chrono::NaiveDate,
+    pub category: String,
+    pub activities_completed: i32,
+    pub questions_answered: i32,
+    pub questions_correct: i32,
+    pub study_seconds: i32,
+    pub stars: i32,
+    pub points: i32,
+}

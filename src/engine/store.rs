@@ -168,6 +168,24 @@ struct ProfileRow {
     downtime: Option<String>,
 }
 
+impl ProfileRow {
+    /// The profile an actor starts from; absent settings read as the defaults (an hour a day,
+    /// notifications on, no downtime).
+    fn into_profile(self, class_ids: Vec<String>, history: History) -> LearnerProfile {
+        LearnerProfile {
+            id: self.id,
+            name: self.name,
+            timezone: self.timezone,
+            parent_id: self.parent_id,
+            class_ids,
+            history,
+            daily_limit_seconds: self.limit.unwrap_or(3600).max(0) as u64,
+            notifications_enabled: self.notify.unwrap_or(true),
+            downtime: time_requests::parse_downtime(self.downtime.as_deref()),
+        }
+    }
+}
+
 impl Store for DieselStore {
     fn load_learner(&self, learner_id: &str) -> StoreFuture<Option<LearnerProfile>> {
         let id = learner_id.to_string();
@@ -186,33 +204,15 @@ impl Store for DieselStore {
                 ))
                 .first(conn)
                 .optional()?;
-            let Some(ProfileRow {
-                id,
-                name,
-                timezone,
-                parent_id,
-                limit,
-                notify,
-                downtime,
-            }) = row
-            else {
+            let Some(row) = row else {
                 return Ok(None);
             };
             let class_ids: Vec<String> = class_members::table
-                .filter(class_members::learner_id.eq(&id))
+                .filter(class_members::learner_id.eq(&row.id))
                 .select(class_members::class_id)
                 .load(conn)?;
-            Ok(Some(LearnerProfile {
-                history: load_history(conn, &id)?,
-                id,
-                name,
-                timezone,
-                parent_id,
-                class_ids,
-                daily_limit_seconds: limit.unwrap_or(3600).max(0) as u64,
-                notifications_enabled: notify.unwrap_or(true),
-                downtime: time_requests::parse_downtime(downtime.as_deref()),
-            }))
+            let history = load_history(conn, &row.id)?;
+            Ok(Some(row.into_profile(class_ids, history)))
         })
     }
 

@@ -15,6 +15,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::DbConnection;
+use crate::db::models::DayProgress;
 use crate::db::schema::daily_progress;
 
 pub use self::days::{parse_week, week_of};
@@ -50,22 +51,8 @@ pub struct Totals {
     pub points: i64,
 }
 
-/// One day of one category of a learner's progress.
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = daily_progress)]
-struct DayRow {
-    date: NaiveDate,
-    category: String,
-    activities_completed: i32,
-    questions_answered: i32,
-    questions_correct: i32,
-    study_seconds: i32,
-    stars: i32,
-    points: i32,
-}
-
 impl Totals {
-    fn add(&mut self, r: &DayRow) {
+    fn add(&mut self, r: &DayProgress) {
         self.activities_completed += r.activities_completed as i64;
         self.questions_answered += r.questions_answered as i64;
         self.questions_correct += r.questions_correct as i64;
@@ -82,7 +69,7 @@ fn day_rows(
     learner_id: &str,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
-) -> QueryResult<Vec<DayRow>> {
+) -> QueryResult<Vec<DayProgress>> {
     let mut q = daily_progress::table
         .filter(daily_progress::learner_id.eq(learner_id))
         .into_boxed();
@@ -93,7 +80,7 @@ fn day_rows(
         q = q.filter(daily_progress::date.le(t));
     }
     q.order(daily_progress::date.asc())
-        .select(DayRow::as_select())
+        .select(DayProgress::as_select())
         .load(conn)
 }
 

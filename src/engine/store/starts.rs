@@ -10,9 +10,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use studyhub_actors::achievements::{Completion as HistoryCompletion, History};
 use studyhub_actors::screen_time::{local_date, parse_tz};
-use studyhub_actors::store::{LearnerProfile, LearnerStart, ScreenTimeToday};
+use studyhub_actors::store::{LearnerStart, ScreenTimeToday};
 
-use super::time_requests::parse_downtime;
 use super::{ProfileRow, SessionRow, snapshot_of};
 use crate::db::DbConnection;
 use crate::db::schema::{
@@ -159,16 +158,8 @@ pub(super) fn load_starts(
     });
 
     let mut out = Vec::with_capacity(rows.len());
-    for ProfileRow {
-        id,
-        name,
-        timezone,
-        parent_id,
-        limit,
-        notify,
-        downtime,
-    } in rows
-    {
+    for row in rows {
+        let id = row.id.clone();
         let day = today[&id];
         let days = days.remove(&id).unwrap_or_default();
         let study = days.iter().map(|(_, s, _)| (*s).max(0) as u64).sum::<u64>()
@@ -211,17 +202,7 @@ pub(super) fn load_starts(
             snapshot_of(row, answers)
         });
         out.push(LearnerStart {
-            profile: LearnerProfile {
-                class_ids: classes.remove(&id).unwrap_or_default(),
-                history,
-                id,
-                name,
-                timezone,
-                parent_id,
-                daily_limit_seconds: limit.unwrap_or(3600).max(0) as u64,
-                notifications_enabled: notify.unwrap_or(true),
-                downtime: parse_downtime(downtime.as_deref()),
-            },
+            profile: row.into_profile(classes.remove(&id).unwrap_or_default(), history),
             today: day,
             used,
             open_session,

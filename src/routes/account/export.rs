@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::{AccountExport, learners_of};
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
-use crate::db::models::{LearnerRow, LearnerSettingsRow, UserRow};
+use crate::db::models::{DayProgress, LearnerRow, LearnerSettingsRow, UserRow};
 use crate::db::schema::*;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -42,19 +42,6 @@ struct Answer {
     correct: bool,
     answered_at: NaiveDateTime,
     first_attempt: bool,
-}
-
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = daily_progress)]
-struct Day {
-    date: NaiveDate,
-    category: String,
-    activities_completed: i32,
-    questions_answered: i32,
-    questions_correct: i32,
-    study_seconds: i32,
-    stars: i32,
-    points: i32,
 }
 
 #[derive(Queryable, Selectable)]
@@ -201,9 +188,9 @@ fn learner_record(
         .order((answers::session_id.asc(), answers::seq.asc()))
         .select(Answer::as_select())
         .load(conn)?;
-    let days: Vec<Day> = daily_progress::table
+    let days: Vec<DayProgress> = daily_progress::table
         .filter(daily_progress::learner_id.eq(&id))
-        .select(Day::as_select())
+        .select(DayProgress::as_select())
         .load(conn)?;
     let time: Vec<TimeUsed> = screen_time_logs::table
         .filter(screen_time_logs::learner_id.eq(&id))

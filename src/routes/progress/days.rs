@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 use studyhub_actors::screen_time::{local_date, parse_tz};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{DayRow, Totals, day_rows};
+use super::{Totals, day_rows};
 use crate::auth::AuthUser;
 use crate::auth::access::readable_learner;
+use crate::db::models::DayProgress;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::time::check_day;
@@ -56,7 +57,7 @@ pub struct DailyQuery {
     pub to: Option<NaiveDate>,
 }
 
-fn days_between(rows: Vec<DayRow>, from: NaiveDate, to: NaiveDate) -> Vec<DayTotals> {
+fn days_between(rows: Vec<DayProgress>, from: NaiveDate, to: NaiveDate) -> Vec<DayTotals> {
     let mut by_day: BTreeMap<NaiveDate, (Totals, BTreeMap<String, Totals>)> = BTreeMap::new();
     let mut d = from;
     while d <= to {
