@@ -16,6 +16,7 @@ pub mod error;
 pub mod extract;
 pub mod learners;
 pub mod live;
+pub mod progress;
 pub mod reports;
 pub mod routes;
 pub mod screen_time;

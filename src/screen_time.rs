@@ -5,6 +5,7 @@
 use chrono::Utc;
 use diesel::prelude::*;
 use serde::Serialize;
+use studyhub_actors::ids::LearnerId;
 use studyhub_actors::screen_time::{local_date, parse_tz};
 use utoipa::ToSchema;
 
@@ -41,14 +42,14 @@ pub async fn grant(
     state: &AppState,
     meta: &RequestMeta,
     parent_id: &str,
-    child_id: &str,
+    child_id: &LearnerId,
     seconds: i32,
 ) -> AppResult<LearnerRow> {
     let parent = AuthUser {
         id: parent_id.to_string(),
         role: Role::Parent,
     };
-    let child = parents_child(state, parent, child_id.to_string()).await?;
+    let child = parents_child(state, parent, child_id.clone()).await?;
     let date = local_date(parse_tz(&child.timezone), Utc::now());
     let (learner_id, granted_by) = (child.id.clone(), parent_id.to_string());
     let meta = meta.clone();
@@ -56,7 +57,10 @@ pub async fn grant(
         .db
         .transaction(move |conn| insert_grant(conn, &meta, &granted_by, &learner_id, date, seconds))
         .await?;
-    state.control.grant(&child.id, seconds as u64).await;
+    state
+        .control
+        .grant(&child.learner_id(), seconds as u64)
+        .await;
     Ok(child)
 }
 
@@ -135,12 +139,12 @@ pub async fn today(state: &AppState, child: LearnerRow) -> AppResult<ScreenTimeT
         .await?;
     let mut used: u64 = spans.iter().map(|s| s.seconds.max(0) as u64).sum();
     // The live clock (and the other nodes' count) is ahead of what was last persisted.
-    if let Some(addr) = state.engine.live(&child.id)
+    if let Some(addr) = state.engine.live(&child.learner_id())
         && let Some(view) = addr.time_now().await
     {
         used = used.max(view.used_seconds);
     }
-    if let Some(shared) = state.engine.shared_used(&child.id, date).await {
+    if let Some(shared) = state.engine.shared_used(&child.learner_id(), date).await {
         used = used.max(shared);
     }
     let limit = settings.daily_time_limit_seconds.max(0) as u64;

@@ -41,17 +41,17 @@ pub struct Stopped;
 
 type Reply<V, E> = oneshot::Sender<Result<Option<V>, E>>;
 
-struct Request<V, E> {
-    id: String,
+struct Request<K, V, E> {
+    id: K,
     reply: Reply<V, E>,
 }
 
 /// A handle to a batching task: cheap to clone, usable from any thread.
-pub struct BatchedReads<V, E> {
-    tx: mpsc::Sender<Request<V, E>>,
+pub struct BatchedReads<K, V, E> {
+    tx: mpsc::Sender<Request<K, V, E>>,
 }
 
-impl<V, E> Clone for BatchedReads<V, E> {
+impl<K, V, E> Clone for BatchedReads<K, V, E> {
     fn clone(&self) -> Self {
         Self {
             tx: self.tx.clone(),
@@ -59,8 +59,9 @@ impl<V, E> Clone for BatchedReads<V, E> {
     }
 }
 
-impl<V, E> BatchedReads<V, E>
+impl<K, V, E> BatchedReads<K, V, E>
 where
+    K: Clone + Eq + std::hash::Hash + 'static,
     V: Clone + 'static,
     E: Clone + From<Stopped> + 'static,
 {
@@ -69,10 +70,10 @@ where
     /// the batch-size histogram (`studyhub_{name}_batch`).
     pub fn start<F, Fut>(name: &'static str, limits: Limits, read: F) -> Self
     where
-        F: Fn(Vec<String>) -> Fut + 'static,
-        Fut: Future<Output = Result<HashMap<String, V>, E>> + 'static,
+        F: Fn(Vec<K>) -> Fut + 'static,
+        Fut: Future<Output = Result<HashMap<K, V>, E>> + 'static,
     {
-        let (tx, mut rx) = mpsc::channel::<Request<V, E>>(limits.waiting);
+        let (tx, mut rx) = mpsc::channel::<Request<K, V, E>>(limits.waiting);
         let histogram = format!("studyhub_{name}_batch");
         actix::spawn(async move {
             let reads = Arc::new(Semaphore::new(limits.reads));
@@ -81,7 +82,7 @@ where
                     break;
                 };
                 // Whatever queued while the reads were busy rides this one.
-                let mut waiting: HashMap<String, Vec<Reply<V, E>>> = HashMap::new();
+                let mut waiting: HashMap<K, Vec<Reply<V, E>>> = HashMap::new();
                 waiting.entry(first.id).or_default().push(first.reply);
                 while waiting.len() < limits.max_batch {
                     match rx.try_recv() {
@@ -115,13 +116,10 @@ where
     }
 
     /// The value read for `id` (`None`: nothing there).
-    pub async fn get(&self, id: &str) -> Result<Option<V>, E> {
+    pub async fn get(&self, id: K) -> Result<Option<V>, E> {
         let (reply, rx) = oneshot::channel();
         self.tx
-            .send(Request {
-                id: id.to_string(),
-                reply,
-            })
+            .send(Request { id, reply })
             .await
             .map_err(|_| Stopped)?;
         rx.await.map_err(|_| Stopped)?
@@ -152,7 +150,7 @@ mod tests {
             reads: 1,
             waiting: 1_000,
         };
-        let reads = BatchedReads::<String, Gone>::start("test", limits, move |ids| {
+        let reads = BatchedReads::<String, String, Gone>::start("test", limits, move |ids| {
             seen.borrow_mut().push(ids.len());
             async move {
                 tokio::task::yield_now().await;
@@ -165,13 +163,13 @@ mod tests {
         });
         let callers = (0..200).map(|i| {
             let reads = reads.clone();
-            async move { reads.get(&format!("id{}", i % 150)).await }
+            async move { reads.get(format!("id{}", i % 150)).await }
         });
         let got = futures_util::future::join_all(callers).await;
         for (i, v) in got.into_iter().enumerate() {
             assert_eq!(v, Ok(Some(format!("value of id{}", i % 150))));
         }
-        assert_eq!(reads.get("missing").await, Ok(None));
+        assert_eq!(reads.get("missing".to_string()).await, Ok(None));
         let batches = batches.borrow();
         assert!(batches.iter().all(|&n| n <= 50), "{batches:?}");
         assert!(

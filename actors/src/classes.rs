@@ -3,6 +3,7 @@
 //! connections: a snapshot once on connect, then only deltas, so a big class does not re-send
 //! the roster on every answer. Never the answer itself: only whether it was right.
 
+use crate::ids::{ClassId, LearnerId};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -35,22 +36,22 @@ pub(crate) struct MonitorDisconnect {
 #[derive(Message)]
 #[rtype(result = "()")]
 pub(crate) struct Roster {
-    pub students: Vec<(String, String)>,
+    pub students: Vec<(LearnerId, String)>,
 }
 
 pub struct ClassMonitor {
-    class_id: String,
+    class_id: ClassId,
     class: Value,
-    students: BTreeMap<String, StudentState>,
+    students: BTreeMap<LearnerId, StudentState>,
     engine: Arc<Engine>,
     audience: Audience,
 }
 
 impl ClassMonitor {
     pub(crate) fn new(
-        class_id: String,
+        class_id: ClassId,
         class: Value,
-        roster: Vec<(String, String)>,
+        roster: Vec<(LearnerId, String)>,
         engine: Arc<Engine>,
     ) -> Self {
         let mut m = Self {
@@ -64,7 +65,7 @@ impl ClassMonitor {
         m
     }
 
-    fn set_roster(&mut self, roster: Vec<(String, String)>) {
+    fn set_roster(&mut self, roster: Vec<(LearnerId, String)>) {
         let mut next = BTreeMap::new();
         for (id, name) in roster {
             let state = self.students.remove(&id).unwrap_or(StudentState {
@@ -93,7 +94,7 @@ impl ClassMonitor {
     /// snapshot is current whichever node the students play on.
     /// With `announce`, the snapshot then goes to every connection (the roster changed).
     fn refresh(&mut self, ctx: &mut Context<Self>, announce: bool) {
-        let ids: Vec<String> = self.students.keys().cloned().collect();
+        let ids: Vec<LearnerId> = self.students.keys().cloned().collect();
         let engine = self.engine.clone();
         ctx.wait(
             async move { engine.where_are(&ids).await }

@@ -1,6 +1,7 @@
 //! The engine's front door: configuration, the learner registry, and the calls the server
 //! makes (connect a player, play over REST, change a limit, grant time).
 
+use crate::ids::{ClassId, LearnerId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -79,16 +80,20 @@ impl From<StoreError> for EngineError {
 }
 
 /// Live actors of one kind, by id.
-pub(crate) struct Registry<A: Actor>(Mutex<HashMap<String, Addr<A>>>);
+pub(crate) struct Registry<K, A: Actor>(Mutex<HashMap<K, Addr<A>>>);
 
-impl<A: Actor> Default for Registry<A> {
+impl<K, A: Actor> Default for Registry<K, A> {
     fn default() -> Self {
         Self(Mutex::new(HashMap::new()))
     }
 }
 
-impl<A: Actor<Context = Context<A>>> Registry<A> {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Addr<A>>> {
+impl<K, A> Registry<K, A>
+where
+    K: Clone + Eq + std::hash::Hash + std::borrow::Borrow<str>,
+    A: Actor<Context = Context<A>>,
+{
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, Addr<A>>> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -97,13 +102,13 @@ impl<A: Actor<Context = Context<A>>> Registry<A> {
     }
 
     /// The live actor for `id`, or a new one from `make` (started on this arbiter).
-    pub(crate) fn get_or_start(&self, id: &str, make: impl FnOnce() -> A) -> Addr<A> {
+    pub(crate) fn get_or_start(&self, id: &K, make: impl FnOnce() -> A) -> Addr<A> {
         let mut reg = self.lock();
-        if let Some(addr) = reg.get(id).filter(|a| a.connected()) {
+        if let Some(addr) = reg.get(id.borrow()).filter(|a| a.connected()) {
             return addr.clone();
         }
         let addr = make().start();
-        reg.insert(id.to_string(), addr.clone());
+        reg.insert(id.clone(), addr.clone());
         addr
     }
 
@@ -127,16 +132,16 @@ pub struct Engine {
     pub(crate) config: EngineConfig,
     /// Reads learners' starts in batches.
     loader: Loader,
-    learners: Registry<LearnerActor>,
-    pub(crate) parents: Registry<ParentNotifier>,
-    pub(crate) classes: Registry<ClassMonitor>,
+    learners: Registry<LearnerId, LearnerActor>,
+    pub(crate) parents: Registry<String, ParentNotifier>,
+    pub(crate) classes: Registry<ClassId, ClassMonitor>,
     /// Class games hosted on this node (see `crate::game`).
-    pub(crate) games: Registry<crate::game::GameActor>,
+    pub(crate) games: Registry<String, crate::game::GameActor>,
     bus: std::sync::OnceLock<Arc<dyn Bus>>,
     /// What the nodes share (screen time, presence), when there are several.
     shared: std::sync::OnceLock<Arc<dyn Shared>>,
     /// Learners whose actor is being started (loads in flight), with how many starts.
-    starting: std::sync::Mutex<HashMap<String, usize>>,
+    starting: std::sync::Mutex<HashMap<LearnerId, usize>>,
     /// Bumped by every limit or grant that reached a learner while it was starting.
     changes: std::sync::atomic::AtomicU64,
 }
@@ -144,7 +149,7 @@ pub struct Engine {
 /// A start in progress; tells whether a change raced it.
 struct StartGuard<'a> {
     engine: &'a Engine,
-    learner_id: String,
+    learner_id: LearnerId,
     seen: u64,
 }
 
@@ -222,7 +227,7 @@ impl Engine {
     }
 
     /// The live actor of a learner, if there is one.
-    pub fn live(&self, learner_id: &str) -> Option<Learner> {
+    pub fn live(&self, learner_id: &LearnerId) -> Option<Learner> {
         self.live_addr(learner_id).map(Learner)
     }
 
@@ -232,13 +237,13 @@ impl Engine {
 
     /// The learner's actor, started (with today's screen time and any open session loaded)
     /// if it is not live yet.
-    pub async fn learner(self: &Arc<Self>, learner_id: &str) -> Result<Learner, EngineError> {
+    pub async fn learner(self: &Arc<Self>, learner_id: &LearnerId) -> Result<Learner, EngineError> {
         self.learner_addr(learner_id).await.map(Learner)
     }
 
     async fn learner_addr(
         self: &Arc<Self>,
-        learner_id: &str,
+        learner_id: &LearnerId,
     ) -> Result<Addr<LearnerActor>, EngineError> {
         if let Some(addr) = self.live_addr(learner_id) {
             return Ok(addr);
@@ -294,7 +299,7 @@ impl Engine {
     /// Reads every live learner's limit, notifications and today's grants again, as stored:
     /// for when this node may have missed changes made on another (its bus was away).
     pub async fn reload_live(&self) {
-        let live: Vec<(String, Addr<LearnerActor>)> = self
+        let live: Vec<(LearnerId, Addr<LearnerActor>)> = self
             .learners
             .lock()
             .iter()
@@ -317,14 +322,14 @@ impl Engine {
     }
 
     /// Marks a start of `learner_id` in progress until the guard is dropped.
-    fn racing(&self, learner_id: &str) -> StartGuard<'_> {
+    fn racing(&self, learner_id: &LearnerId) -> StartGuard<'_> {
         let mut starting = self.starting.lock().unwrap_or_else(|p| p.into_inner());
-        *starting.entry(learner_id.to_string()).or_insert(0) += 1;
+        *starting.entry(learner_id.clone()).or_insert(0) += 1;
         let seen = self.changes.load(std::sync::atomic::Ordering::SeqCst);
         drop(starting);
         StartGuard {
             engine: self,
-            learner_id: learner_id.to_string(),
+            learner_id: learner_id.clone(),
             seen,
         }
     }
@@ -339,7 +344,7 @@ impl Engine {
     }
 
     /// Forgets a stopped actor (only if the registry still points at it).
-    pub(crate) fn unregister(&self, learner_id: &str, addr: &Addr<LearnerActor>) {
+    pub(crate) fn unregister(&self, learner_id: &LearnerId, addr: &Addr<LearnerActor>) {
         self.learners.remove_if(learner_id, addr);
     }
 
@@ -351,7 +356,7 @@ impl Engine {
     /// The parent's notifier, started if needed (it loads nothing).
     pub(crate) fn parent(self: &Arc<Self>, parent_id: &str) -> Addr<ParentNotifier> {
         let engine = self.clone();
-        self.parents.get_or_start(parent_id, || {
+        self.parents.get_or_start(&parent_id.to_string(), || {
             ParentNotifier::new(parent_id.to_string(), engine)
         })
     }
@@ -364,18 +369,18 @@ impl Engine {
     /// The class's live view, started with its roster (id, name) if needed.
     pub fn class_feed(
         self: &Arc<Self>,
-        class_id: &str,
+        class_id: &ClassId,
         class: serde_json::Value,
-        roster: Vec<(String, String)>,
+        roster: Vec<(LearnerId, String)>,
     ) -> ClassFeed {
         let engine = self.clone();
         ClassFeed(self.classes.get_or_start(class_id, || {
-            ClassMonitor::new(class_id.to_string(), class, roster, engine)
+            ClassMonitor::new(class_id.clone(), class, roster, engine)
         }))
     }
 
     /// A class's roster changed (id, name of each student): its live view, if any, follows.
-    pub fn roster_changed(&self, class_id: &str, students: Vec<(String, String)>) {
+    pub fn roster_changed(&self, class_id: &ClassId, students: Vec<(LearnerId, String)>) {
         if let Some(monitor) = self.live_class(class_id) {
             monitor.do_send(crate::classes::Roster { students });
         }
@@ -401,12 +406,16 @@ impl Engine {
     }
 
     /// Today's screen time as every node counted it, if the nodes share it and it answers.
-    pub async fn shared_used(&self, learner_id: &str, date: chrono::NaiveDate) -> Option<u64> {
+    pub async fn shared_used(
+        &self,
+        learner_id: &LearnerId,
+        date: chrono::NaiveDate,
+    ) -> Option<u64> {
         self.shared()?.used(learner_id, date).await
     }
 
     /// Where these learners are: this node's live actors, and the other nodes' word.
-    pub async fn where_are(&self, learner_ids: &[String]) -> HashMap<String, LearnerStatus> {
+    pub async fn where_are(&self, learner_ids: &[LearnerId]) -> HashMap<LearnerId, LearnerStatus> {
         let mut found = match self.shared() {
             Some(shared) => shared
                 .presence(learner_ids.to_vec())
@@ -470,7 +479,7 @@ impl Engine {
     }
 
     /// A learner joined or left classes: its actor (if live) and the classes' monitors learn it.
-    pub fn classes_changed(&self, learner_id: &str, class_ids: Vec<String>) {
+    pub fn classes_changed(&self, learner_id: &LearnerId, class_ids: Vec<ClassId>) {
         if let Some(addr) = self.live_addr(learner_id) {
             addr.do_send(crate::learner::Classes { class_ids });
         }
@@ -497,7 +506,7 @@ impl Engine {
 
     /// A parent changed the daily limit, notifications or downtime: felt at once by open
     /// sessions (a downtime window that holds now closes them).
-    pub fn settings_changed(&self, learner_id: &str, settings: Settings) {
+    pub fn settings_changed(&self, learner_id: &LearnerId, settings: Settings) {
         match self.live_addr(learner_id) {
             Some(addr) => addr.do_send(settings),
             None => self.note_change(learner_id),
@@ -506,7 +515,7 @@ impl Engine {
 
     /// A parent answered a request for more time (an approval already stored as a grant):
     /// the child hears the answer, then its time.
-    pub fn time_request_answered(&self, learner_id: &str, answer: TimeRequestAnswered) {
+    pub fn time_request_answered(&self, learner_id: &LearnerId, answer: TimeRequestAnswered) {
         match self.live_addr(learner_id) {
             Some(addr) => addr.do_send(answer),
             None => self.note_change(learner_id),
@@ -514,7 +523,7 @@ impl Engine {
     }
 
     /// Extra time for today (already stored by the caller): felt at once.
-    pub fn grant(&self, learner_id: &str, seconds: u64) {
+    pub fn grant(&self, learner_id: &LearnerId, seconds: u64) {
         match self.live_addr(learner_id) {
             Some(addr) => addr.do_send(Grant { seconds }),
             None => self.note_change(learner_id),

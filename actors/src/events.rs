@@ -3,6 +3,7 @@
 //! (`ParentFrame`), and the two as one bus message (`LiveEvent`). A leaf: it depends on the
 //! wire types of `protocol` only, so any actor (and the server's bus) can use it.
 
+use crate::ids::{ClassId, LearnerId, SessionId};
 use actix::Message;
 use serde::{Deserialize, Serialize};
 
@@ -14,37 +15,37 @@ use crate::protocol::{AchievementView, TimeView};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ClassEvent {
     Presence {
-        learner_id: String,
+        learner_id: LearnerId,
         online: bool,
         activity_id: Option<String>,
-        session_id: Option<String>,
+        session_id: Option<SessionId>,
     },
     Answer {
-        learner_id: String,
-        session_id: String,
+        learner_id: LearnerId,
+        session_id: SessionId,
         question_id: String,
         correct: bool,
         answered: u32,
         right: u32,
     },
     Completed {
-        learner_id: String,
-        session_id: String,
+        learner_id: LearnerId,
+        session_id: SessionId,
         activity_id: String,
         accuracy: f64,
         stars: u8,
     },
     Achievement {
-        learner_id: String,
+        learner_id: LearnerId,
         achievement: AchievementView,
     },
     TimeUp {
-        learner_id: String,
+        learner_id: LearnerId,
     },
 }
 
 impl ClassEvent {
-    pub fn learner_id(&self) -> &str {
+    pub fn learner_id(&self) -> &LearnerId {
         match self {
             ClassEvent::Presence { learner_id, .. }
             | ClassEvent::Answer { learner_id, .. }
@@ -62,17 +63,17 @@ impl ClassEvent {
 pub enum ParentFrame {
     /// The child came online, went offline, or started/ended an activity.
     Presence {
-        child_id: String,
+        child_id: LearnerId,
         online: bool,
         activity_id: Option<String>,
     },
     /// The child's screen time changed.
-    Time { child_id: String, time: TimeView },
+    Time { child_id: LearnerId, time: TimeView },
     /// A stored notification (pushed on the node that stored it, then relayed).
     Notification { notification: serde_json::Value },
     /// A request for more time was answered (so every device of the parent knows).
     TimeRequestAnswered {
-        child_id: String,
+        child_id: LearnerId,
         request_id: String,
         approved: bool,
         seconds: u64,
@@ -88,7 +89,7 @@ pub enum LiveEvent {
         frame: ParentFrame,
     },
     Class {
-        class_id: String,
+        class_id: ClassId,
         event: ClassEvent,
     },
 }

@@ -49,7 +49,7 @@ impl Default for FlushConfig {
 #[derive(Message, Debug, Clone, PartialEq, Eq)]
 #[rtype(result = "()")]
 pub struct Durable {
-    pub session_id: String,
+    pub session_id: crate::ids::SessionId,
     pub up_to_seq: u32,
     pub refused: Vec<u32>,
 }
@@ -304,7 +304,8 @@ impl Flusher {
 /// One `Durable` per session per batch, for the highest seq committed (0: the session row)
 /// and the seqs refused. Refused notifications and unlocks are never announced.
 fn acknowledge(taken: Vec<Pending>, result: &BatchResult) {
-    let mut best: HashMap<String, (u32, Vec<u32>, Recipient<Durable>)> = HashMap::new();
+    let mut best: HashMap<crate::ids::SessionId, (u32, Vec<u32>, Recipient<Durable>)> =
+        HashMap::new();
     // Checked without building keys: on the answer path the list is almost always empty.
     let refused = &result.refused;
     let answer_refused = |sid: &str, n: u32| {

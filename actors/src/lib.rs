@@ -14,6 +14,7 @@ pub mod events;
 pub mod feeds;
 pub mod flusher;
 pub mod game;
+pub mod ids;
 pub mod learner;
 mod loader;
 /// The in-memory store and content the engine's own tests run on; not in a release build.

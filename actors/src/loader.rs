@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::Utc;
 
 use crate::batched_reads::{BatchedReads, Limits, Stopped};
+use crate::ids::LearnerId;
 use crate::store::{LearnerStart, Store, StoreError};
 
 impl From<Stopped> for StoreError {
@@ -15,7 +16,7 @@ impl From<Stopped> for StoreError {
 }
 
 #[derive(Clone)]
-pub(crate) struct Loader(BatchedReads<LearnerStart, StoreError>);
+pub(crate) struct Loader(BatchedReads<LearnerId, LearnerStart, StoreError>);
 
 impl Loader {
     /// Starts the batching task on the current arbiter.
@@ -37,7 +38,10 @@ impl Loader {
     }
 
     /// What the learner's actor starts from (`None`: no such learner).
-    pub(crate) async fn load(&self, learner_id: &str) -> Result<Option<LearnerStart>, StoreError> {
-        self.0.get(learner_id).await
+    pub(crate) async fn load(
+        &self,
+        learner_id: &LearnerId,
+    ) -> Result<Option<LearnerStart>, StoreError> {
+        self.0.get(learner_id.clone()).await
     }
 }

@@ -8,16 +8,17 @@ use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 
+use crate::ids::{LearnerId, SessionId};
 use crate::store::*;
 
 #[derive(Default)]
 struct State {
-    learners: HashMap<String, LearnerProfile>,
-    sessions: HashMap<String, SessionSnapshot>,
-    answers: BTreeMap<(String, u32), AnswerRecord>,
+    learners: HashMap<LearnerId, LearnerProfile>,
+    sessions: HashMap<SessionId, SessionSnapshot>,
+    answers: BTreeMap<(SessionId, u32), AnswerRecord>,
     spans: HashMap<String, ScreenTimeSpan>,
     bonus: HashMap<(String, NaiveDate), u64>,
-    unlocked: HashMap<(String, String), chrono::DateTime<chrono::Utc>>,
+    unlocked: HashMap<(LearnerId, String), chrono::DateTime<chrono::Utc>>,
     notifications: Vec<Notification>,
     /// Requests for more time with whether each is still pending.
     time_requests: Vec<(NewTimeRequest, bool)>,
@@ -100,7 +101,7 @@ impl MemoryStore {
     /// Puts the learner in a class (as the database's memberships would).
     pub fn add_to_class(&self, learner_id: &str, class_id: &str) {
         if let Some(l) = self.state.lock().unwrap().learners.get_mut(learner_id) {
-            l.class_ids.push(class_id.to_string());
+            l.class_ids.push(class_id.into());
         }
     }
 
@@ -217,7 +218,7 @@ impl MemoryStore {
 }
 
 impl Store for MemoryStore {
-    fn load_learner(&self, learner_id: &str) -> StoreFuture<Option<LearnerProfile>> {
+    fn load_learner(&self, learner_id: &LearnerId) -> StoreFuture<Option<LearnerProfile>> {
         ready(Ok(self
             .state
             .lock()
@@ -229,7 +230,7 @@ impl Store for MemoryStore {
 
     fn load_starts(
         &self,
-        learner_ids: Vec<String>,
+        learner_ids: Vec<LearnerId>,
         at: chrono::DateTime<chrono::Utc>,
     ) -> StoreFuture<Vec<LearnerStart>> {
         let mut out = Vec::new();
@@ -265,7 +266,11 @@ impl Store for MemoryStore {
         ready(Ok(out))
     }
 
-    fn load_screen_time(&self, learner_id: &str, date: NaiveDate) -> StoreFuture<ScreenTimeToday> {
+    fn load_screen_time(
+        &self,
+        learner_id: &LearnerId,
+        date: NaiveDate,
+    ) -> StoreFuture<ScreenTimeToday> {
         if let Some(gate) = self.screen_time_gate.lock().unwrap().clone() {
             // Read now (the values from before any change), answered once let through.
             let today = self.snapshot_today(learner_id, date);
@@ -276,28 +281,28 @@ impl Store for MemoryStore {
         }
         ready(Ok(self.snapshot_today(learner_id, date)))
     }
-    fn open_session(&self, learner_id: &str) -> StoreFuture<Option<SessionSnapshot>> {
+    fn open_session(&self, learner_id: &LearnerId) -> StoreFuture<Option<SessionSnapshot>> {
         let st = self.state.lock().unwrap();
         let id = st
             .sessions
             .values()
-            .filter(|s| s.learner_id == learner_id && s.status == SessionStatus::Open)
+            .filter(|s| s.learner_id == *learner_id && s.status == SessionStatus::Open)
             .max_by_key(|s| s.started_at)
             .map(|s| s.session_id.clone());
         ready(Ok(id.and_then(|id| Self::snapshot(&st, &id))))
     }
 
-    fn load_session(&self, session_id: &str) -> StoreFuture<Option<SessionSnapshot>> {
+    fn load_session(&self, session_id: &SessionId) -> StoreFuture<Option<SessionSnapshot>> {
         let st = self.state.lock().unwrap();
         ready(Ok(Self::snapshot(&st, session_id)))
     }
 
-    fn played(&self, learner_id: &str) -> StoreFuture<Vec<PlayedSession>> {
+    fn played(&self, learner_id: &LearnerId) -> StoreFuture<Vec<PlayedSession>> {
         let st = self.state.lock().unwrap();
         let mut out: Vec<PlayedSession> = st
             .sessions
             .values()
-            .filter(|s| s.learner_id == learner_id && s.status == SessionStatus::Completed)
+            .filter(|s| s.learner_id == *learner_id && s.status == SessionStatus::Completed)
             .map(|s| {
                 let (category, difficulty) = st
                     .activities

@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::content::{Answer, AnswerType, PublicQuestion};
+use crate::ids::{LearnerId, SessionId};
 
 /// A frame from a player. Ids are checked as they are parsed (see [`id`]), so nothing the
 /// database could refuse ever gets past the parser.
@@ -17,20 +18,17 @@ pub enum ClientMsg {
         activity_id: String,
     },
     Resume {
-        #[serde(deserialize_with = "id")]
-        session_id: String,
+        session_id: SessionId,
     },
     Answer {
-        #[serde(deserialize_with = "id")]
-        session_id: String,
+        session_id: SessionId,
         seq: i64,
         #[serde(deserialize_with = "id")]
         question_id: String,
         answer: Answer,
     },
     Finish {
-        #[serde(deserialize_with = "id")]
-        session_id: String,
+        session_id: SessionId,
     },
     /// The child asks the parent for more time today (checked by the learner actor).
     AskTime {
@@ -45,23 +43,14 @@ pub enum ClientMsg {
     },
 }
 
-/// The longest id a client may send (UUIDs are 36, activity slugs at most 100).
-pub const MAX_ID_LEN: usize = 100;
-
-/// Whether `s` can be an id: 1 to [`MAX_ID_LEN`] bytes, no control characters (NUL included,
-/// which PostgreSQL cannot store in text).
-pub fn is_plausible_id(s: &str) -> bool {
-    !s.is_empty() && s.len() <= MAX_ID_LEN && !s.chars().any(char::is_control)
-}
+pub use crate::ids::{MAX_ID_LEN, is_plausible_id};
 
 fn id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     let s = String::deserialize(d)?;
     if is_plausible_id(&s) {
         Ok(s)
     } else {
-        Err(serde::de::Error::custom(format!(
-            "an id is 1 to {MAX_ID_LEN} characters with no control characters"
-        )))
+        Err(crate::ids::implausible())
     }
 }
 
@@ -93,7 +82,7 @@ pub struct TimeView {
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct OpenSessionView {
-    pub session_id: String,
+    pub session_id: SessionId,
     pub activity_id: String,
     pub last_saved_seq: u32,
 }
@@ -133,7 +122,7 @@ pub struct Progress {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Feedback {
-    pub session_id: String,
+    pub session_id: SessionId,
     pub seq: u32,
     pub question_id: String,
     pub correct: bool,
@@ -147,7 +136,7 @@ pub struct Feedback {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Completion {
-    pub session_id: String,
+    pub session_id: SessionId,
     pub activity_id: String,
     pub questions_total: u32,
     pub questions_correct: u32,
@@ -249,19 +238,19 @@ impl ErrorCode {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMsg {
     Hello {
-        learner_id: String,
+        learner_id: LearnerId,
         time: TimeView,
         open_session: Option<OpenSessionView>,
     },
     Started {
-        session_id: String,
+        session_id: SessionId,
         activity: PublicActivity,
         answers: Vec<AnswerSummary>,
         last_saved_seq: u32,
     },
     Feedback(Feedback),
     Saved {
-        session_id: String,
+        session_id: SessionId,
         up_to_seq: u32,
     },
     Completed(Completion),

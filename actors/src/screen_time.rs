@@ -1,6 +1,7 @@
 //! One learner's screen-time clock for today, shared by all of the learner's connections.
 //! Pure logic: the learner actor ticks it, and acts on the events it returns.
 
+use crate::ids::LearnerId;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -37,7 +38,7 @@ struct Unreported {
 
 #[derive(Debug)]
 pub struct ScreenClock {
-    learner_id: String,
+    learner_id: LearnerId,
     tz: Tz,
     pub date: NaiveDate,
     /// Seconds used today elsewhere (earlier spans, other nodes), as loaded.
@@ -71,7 +72,7 @@ pub fn local_date(tz: Tz, at: DateTime<Utc>) -> NaiveDate {
 impl ScreenClock {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        learner_id: &str,
+        learner_id: &LearnerId,
         tz: Tz,
         date: NaiveDate,
         used_seconds: u64,
@@ -83,7 +84,7 @@ impl ScreenClock {
         push_every: Duration,
     ) -> Self {
         let mut clock = Self {
-            learner_id: learner_id.to_string(),
+            learner_id: learner_id.clone(),
             tz,
             date,
             base_used: used_seconds,
@@ -312,7 +313,7 @@ mod tests {
 
     fn clock(used: u64, limit: u64, now: Instant) -> ScreenClock {
         ScreenClock::new(
-            "l1",
+            &"l1".into(),
             Tz::UTC,
             local_date(Tz::UTC, Utc::now()),
             used,

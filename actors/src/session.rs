@@ -1,6 +1,7 @@
 //! One activity session in play: seq bookkeeping, grading, first-answer accuracy, progress.
 //! Pure logic, no I/O: the learner actor drives it.
 
+use crate::ids::SessionId;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -20,7 +21,7 @@ struct Outcome {
 
 #[derive(Debug)]
 pub struct LiveSession {
-    pub id: String,
+    pub id: SessionId,
     pub activity: Arc<Activity>,
     pub started_at: DateTime<Utc>,
     outcomes: Vec<Outcome>,
@@ -55,7 +56,7 @@ pub fn stars(accuracy: f64) -> u8 {
 }
 
 impl LiveSession {
-    pub fn new(id: String, activity: Arc<Activity>, started_at: DateTime<Utc>) -> Self {
+    pub fn new(id: SessionId, activity: Arc<Activity>, started_at: DateTime<Utc>) -> Self {
         Self {
             id,
             activity,

@@ -8,6 +8,9 @@
 //! each node then counts and enforces alone (see `ScreenClock`) and adds what it counted once
 //! the shared counter answers again.
 
+use crate::ids::LearnerId;
+#[cfg(test)]
+use crate::ids::SessionId;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -25,7 +28,7 @@ pub const PRESENCE_TTL_MS: i64 = 5_000;
 /// What one node saw of a learner since its last report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
-    pub learner_id: String,
+    pub learner_id: LearnerId,
     /// The learner's local day the seconds belong to.
     pub date: NaiveDate,
     /// The last wall-clock second (Unix time) this node saw the learner active.
@@ -59,11 +62,14 @@ pub trait Shared: Send + Sync + 'static {
     /// the node's presence word, and answers today's total.
     fn count(&self, report: Report) -> SharedFuture<Counted>;
     /// Today's total so far, without counting.
-    fn used(&self, learner_id: &str, date: NaiveDate) -> SharedFuture<u64>;
+    fn used(&self, learner_id: &LearnerId, date: NaiveDate) -> SharedFuture<u64>;
     /// This node's word on where the learner is, at once (best effort).
-    fn set_presence(&self, learner_id: &str, status: Option<LearnerStatus>);
+    fn set_presence(&self, learner_id: &LearnerId, status: Option<LearnerStatus>);
     /// Where these learners are, by every node's word (absent: connected nowhere).
-    fn presence(&self, learner_ids: Vec<String>) -> SharedFuture<HashMap<String, LearnerStatus>>;
+    fn presence(
+        &self,
+        learner_ids: Vec<LearnerId>,
+    ) -> SharedFuture<HashMap<LearnerId, LearnerStatus>>;
 }
 
 /// The day's counter: the total and the last wall-clock second counted.
@@ -139,8 +145,8 @@ pub fn now_ms() -> i64 {
 
 #[derive(Default)]
 struct MemoryState {
-    days: HashMap<(String, NaiveDate), DayCount>,
-    presence: HashMap<String, HashMap<String, PresenceWord>>,
+    days: HashMap<(LearnerId, NaiveDate), DayCount>,
+    presence: HashMap<LearnerId, HashMap<String, PresenceWord>>,
     away: bool,
 }
 
@@ -172,7 +178,7 @@ impl MemoryShared {
     pub fn used(&self, learner_id: &str, date: NaiveDate) -> Option<u64> {
         self.lock()
             .days
-            .get(&(learner_id.to_string(), date))
+            .get(&(LearnerId::from(learner_id), date))
             .map(|d| d.used)
     }
 
@@ -191,8 +197,8 @@ fn ready<T: Send + 'static>(v: Option<T>) -> SharedFuture<T> {
 }
 
 impl MemoryNode {
-    fn say(&self, st: &mut MemoryState, learner_id: &str, status: Option<LearnerStatus>) {
-        let words = st.presence.entry(learner_id.to_string()).or_default();
+    fn say(&self, st: &mut MemoryState, learner_id: &LearnerId, status: Option<LearnerStatus>) {
+        let words = st.presence.entry(learner_id.clone()).or_default();
         match status {
             Some(status) => {
                 let at_ms = now_ms();
@@ -218,23 +224,26 @@ impl Shared for MemoryNode {
         ready(Some(counted))
     }
 
-    fn used(&self, learner_id: &str, date: NaiveDate) -> SharedFuture<u64> {
+    fn used(&self, learner_id: &LearnerId, date: NaiveDate) -> SharedFuture<u64> {
         let st = self.shared.lock();
         if st.away {
             return ready(None);
         }
-        let used = st.days.get(&(learner_id.to_string(), date)).map(|d| d.used);
+        let used = st.days.get(&(learner_id.clone(), date)).map(|d| d.used);
         ready(Some(used.unwrap_or(0)))
     }
 
-    fn set_presence(&self, learner_id: &str, status: Option<LearnerStatus>) {
+    fn set_presence(&self, learner_id: &LearnerId, status: Option<LearnerStatus>) {
         let mut st = self.shared.lock();
         if !st.away {
             self.say(&mut st, learner_id, status);
         }
     }
 
-    fn presence(&self, learner_ids: Vec<String>) -> SharedFuture<HashMap<String, LearnerStatus>> {
+    fn presence(
+        &self,
+        learner_ids: Vec<LearnerId>,
+    ) -> SharedFuture<HashMap<LearnerId, LearnerStatus>> {
         let st = self.shared.lock();
         if st.away {
             return ready(None);
@@ -300,7 +309,7 @@ mod tests {
         let status = |online: bool, session: Option<&str>| LearnerStatus {
             online,
             activity_id: session.map(|_| "math-1".to_string()),
-            session_id: session.map(str::to_string),
+            session_id: session.map(SessionId::from),
             answered: 2,
             correct: 1,
         };

@@ -2,6 +2,7 @@
 //! implements them with Diesel; [`crate::memory`] has in-memory versions for tests that can
 //! fail on purpose.
 
+use crate::ids::{ClassId, LearnerId, SessionId};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -65,12 +66,12 @@ impl Activity {
 /// What the engine knows of a learner when its actor starts.
 #[derive(Debug, Clone)]
 pub struct LearnerProfile {
-    pub id: String,
+    pub id: LearnerId,
     pub name: String,
     /// The parent told about this learner (none for a student's own learner).
     pub parent_id: Option<String>,
     /// Classes whose teachers watch this learner.
-    pub class_ids: Vec<String>,
+    pub class_ids: Vec<ClassId>,
     /// What achievements are checked against.
     pub history: History,
     /// IANA name; "today" is the calendar day there.
@@ -101,7 +102,7 @@ pub struct ScreenTimeToday {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScreenTimeSpan {
     pub id: String,
-    pub learner_id: String,
+    pub learner_id: LearnerId,
     pub date: NaiveDate,
     pub started_at: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
@@ -142,8 +143,8 @@ pub struct SavedAnswer {
 /// A session as the database has it (what was saved).
 #[derive(Debug, Clone)]
 pub struct SessionSnapshot {
-    pub session_id: String,
-    pub learner_id: String,
+    pub session_id: SessionId,
+    pub learner_id: LearnerId,
     pub activity_id: String,
     pub status: SessionStatus,
     pub started_at: DateTime<Utc>,
@@ -160,8 +161,8 @@ pub struct SessionSnapshot {
 /// A new session, queued before its answers.
 #[derive(Debug, Clone)]
 pub struct NewSession {
-    pub session_id: String,
-    pub learner_id: String,
+    pub session_id: SessionId,
+    pub learner_id: LearnerId,
     pub activity_id: String,
     pub questions_total: u32,
     pub started_at: DateTime<Utc>,
@@ -170,8 +171,8 @@ pub struct NewSession {
 /// One graded answer on its way to the database.
 #[derive(Debug, Clone)]
 pub struct AnswerRecord {
-    pub session_id: String,
-    pub learner_id: String,
+    pub session_id: SessionId,
+    pub learner_id: LearnerId,
     pub seq: u32,
     pub question_id: String,
     /// The answer as given, JSON; the store encrypts it at rest.
@@ -188,8 +189,8 @@ pub struct AnswerRecord {
 /// How a session ended, written after its answers.
 #[derive(Debug, Clone)]
 pub struct SessionEnd {
-    pub session_id: String,
-    pub learner_id: String,
+    pub session_id: SessionId,
+    pub learner_id: LearnerId,
     pub status: SessionStatus,
     pub questions_answered: u32,
     pub questions_correct: u32,
@@ -218,7 +219,7 @@ pub struct Batch {
 /// achievement): only the ones that were not there yet come back as unlocked.
 #[derive(Debug, Clone)]
 pub struct UnlockRequest {
-    pub learner_id: String,
+    pub learner_id: LearnerId,
     pub achievement_ids: Vec<String>,
     pub at: DateTime<Utc>,
 }
@@ -227,7 +228,7 @@ pub struct UnlockRequest {
 #[derive(Debug, Clone, Default)]
 pub struct BatchResult {
     /// (learner, achievement) pairs this batch stored for the first time.
-    pub unlocked: Vec<(String, String)>,
+    pub unlocked: Vec<(LearnerId, String)>,
     /// Items the database refuses every time (text it cannot hold, a number out of range, a
     /// parent row gone): parked as dead letters, never acknowledged as saved.
     pub refused: Vec<ItemKey>,
@@ -236,12 +237,12 @@ pub struct BatchResult {
 /// Names one item of a batch, to report it refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ItemKey {
-    Start { session_id: String },
-    Answer { session_id: String, seq: u32 },
-    End { session_id: String },
+    Start { session_id: SessionId },
+    Answer { session_id: SessionId, seq: u32 },
+    End { session_id: SessionId },
     Span { id: String },
     Notification { id: String },
-    Unlock { learner_id: String },
+    Unlock { learner_id: LearnerId },
 }
 
 impl Batch {
@@ -359,7 +360,7 @@ impl NotificationKind {
 pub struct Notification {
     pub id: String,
     pub parent_id: String,
-    pub child_id: String,
+    pub child_id: LearnerId,
     pub kind: NotificationKind,
     pub title: String,
     pub body: String,
@@ -387,7 +388,7 @@ impl Notification {
 #[derive(Debug, Clone)]
 pub struct NewTimeRequest {
     pub id: String,
-    pub learner_id: String,
+    pub learner_id: LearnerId,
     pub parent_id: String,
     pub seconds: u32,
     pub reason: Option<String>,
@@ -412,27 +413,31 @@ pub enum AskOutcome {
 /// category and difficulty as stored with the activity, archived or not).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlayedSession {
-    pub session_id: String,
+    pub session_id: SessionId,
     pub completed: crate::next::Completed,
 }
 
 pub trait Store: Send + Sync + 'static {
-    fn load_learner(&self, learner_id: &str) -> StoreFuture<Option<LearnerProfile>>;
+    fn load_learner(&self, learner_id: &LearnerId) -> StoreFuture<Option<LearnerProfile>>;
     /// What several learners' actors start from, in as few round trips as the store can: a
     /// node that restarts sees thousands of learners come back at once. Learners it does not
     /// know are left out; "today" is each learner's own day at `at`.
     fn load_starts(
         &self,
-        learner_ids: Vec<String>,
+        learner_ids: Vec<LearnerId>,
         at: DateTime<Utc>,
     ) -> StoreFuture<Vec<LearnerStart>>;
-    fn load_screen_time(&self, learner_id: &str, date: NaiveDate) -> StoreFuture<ScreenTimeToday>;
+    fn load_screen_time(
+        &self,
+        learner_id: &LearnerId,
+        date: NaiveDate,
+    ) -> StoreFuture<ScreenTimeToday>;
     /// The learner's open session, if any, with its saved answers.
-    fn open_session(&self, learner_id: &str) -> StoreFuture<Option<SessionSnapshot>>;
-    fn load_session(&self, session_id: &str) -> StoreFuture<Option<SessionSnapshot>>;
+    fn open_session(&self, learner_id: &LearnerId) -> StoreFuture<Option<SessionSnapshot>>;
+    fn load_session(&self, session_id: &SessionId) -> StoreFuture<Option<SessionSnapshot>>;
     /// The learner's completed sessions, oldest first (read once per live learner, when
     /// the next activity is first asked for).
-    fn played(&self, learner_id: &str) -> StoreFuture<Vec<PlayedSession>>;
+    fn played(&self, learner_id: &LearnerId) -> StoreFuture<Vec<PlayedSession>>;
     /// Writes a batch in one transaction. Must be idempotent: a batch may be written again
     /// after a failure whose commit actually went through. Everything the engine writes goes
     /// through here, so the database sees a few large transactions, not many small ones.

@@ -65,7 +65,7 @@ struct Conn {
 
 impl Conn {
     async fn open(engine: &Arc<Engine>, learner: &str, id: u64) -> Conn {
-        let learner = engine.learner(learner).await.unwrap();
+        let learner = engine.learner(&learner.into()).await.unwrap();
         let (tx, rx) = mpsc::channel(256);
         assert!(learner.connect(id, tx).await);
         Conn { id, rx, learner }
@@ -451,7 +451,7 @@ async fn two_devices_share_one_clock_a_lower_limit_ends_both_and_a_grant_restore
     );
     // The parent lowers the limit below what is used: both devices end at once.
     engine.settings_changed(
-        "kid",
+        &"kid".into(),
         Settings {
             daily_limit_seconds: 0,
             notifications_enabled: true,
@@ -470,7 +470,7 @@ async fn two_devices_share_one_clock_a_lower_limit_ends_both_and_a_grant_restore
         );
     }
     // A grant for today lets the child play again, on a new connection.
-    engine.grant("kid", 600);
+    engine.grant(&"kid".into(), 600);
     let mut c = Conn::open(&engine, "kid", 3).await;
     let hello = c.expect("hello").await;
     assert_eq!(hello["time"]["left_seconds"], 600);
@@ -542,14 +542,14 @@ async fn a_limit_changed_while_the_learners_actor_starts_is_not_lost() {
     // The start has read the profile (limit 3600) and waits on screen time ...
     let starting = {
         let engine = engine.clone();
-        actix_rt::spawn(async move { engine.learner("kid").await.unwrap() })
+        actix_rt::spawn(async move { engine.learner(&"kid".into()).await.unwrap() })
     };
     // One turn of the (single-threaded) runtime: the start runs until it waits on the gate.
     tokio::task::yield_now().await;
     // ... when the parent lowers the limit: stored, then told to a learner not live yet.
     store.set_limit("kid", 120);
     engine.settings_changed(
-        "kid",
+        &"kid".into(),
         Settings {
             daily_limit_seconds: 120,
             notifications_enabled: true,

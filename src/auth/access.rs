@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use studyhub_actors::ids::LearnerId;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use diesel::prelude::*;
@@ -42,7 +43,7 @@ impl From<ReadFailed> for AppError {
 
 /// Learners by id, read in batches.
 #[derive(Clone)]
-pub struct LearnerReads(BatchedReads<LearnerRow, ReadFailed>);
+pub struct LearnerReads(BatchedReads<LearnerId, LearnerRow, ReadFailed>);
 
 impl LearnerReads {
     /// Starts the batching task on the current arbiter.
@@ -50,11 +51,12 @@ impl LearnerReads {
         Self(BatchedReads::start(
             "learner_access",
             Limits::default(),
-            move |ids: Vec<String>| {
+            move |ids: Vec<LearnerId>| {
                 let db = db.clone();
                 async move {
                     let rows = db
                         .run(move |conn| {
+                            let ids: Vec<&str> = ids.iter().map(LearnerId::as_str).collect();
                             learners::table
                                 .filter(learners::id.eq_any(&ids))
                                 .select(LearnerRow::as_select())
@@ -65,7 +67,7 @@ impl LearnerReads {
                         .map_err(|e| ReadFailed(Arc::new(e)))?;
                     Ok(rows
                         .into_iter()
-                        .map(|r| (r.id.clone(), r))
+                        .map(|r| (r.learner_id(), r))
                         .collect::<HashMap<_, _>>())
                 }
             },
@@ -87,12 +89,12 @@ impl LearnerAccess {
     pub async fn load(
         state: &AppState,
         user: AuthUser,
-        learner_id: String,
+        learner_id: LearnerId,
     ) -> Result<Self, AppError> {
         let learner = state
             .learner_reads
             .0
-            .get(&learner_id)
+            .get(learner_id)
             .await?
             .filter(|l| {
                 l.parent_id.as_deref() == Some(user.id.as_str())
@@ -107,7 +109,7 @@ impl LearnerAccess {
 pub async fn parents_child(
     state: &AppState,
     parent: AuthUser,
-    id: String,
+    id: LearnerId,
 ) -> Result<LearnerRow, AppError> {
     let access = LearnerAccess::load(state, parent, id).await?;
     if access.learner.parent_id.is_none() {
@@ -121,7 +123,7 @@ pub async fn parents_child(
 pub async fn readable_learner(
     state: &AppState,
     user: AuthUser,
-    id: String,
+    id: LearnerId,
 ) -> Result<LearnerRow, AppError> {
     match LearnerAccess::load(state, user.clone(), id.clone()).await {
         Ok(a) => return Ok(a.learner),
@@ -136,7 +138,7 @@ pub async fn readable_learner(
         .run(move |conn| {
             learners::table
                 .inner_join(class_members::table.inner_join(classes::table))
-                .filter(learners::id.eq(&id))
+                .filter(learners::id.eq(id.as_str()))
                 .filter(classes::teacher_id.eq(&user.id))
                 .select(LearnerRow::as_select())
                 .first(conn)
@@ -148,7 +150,7 @@ pub async fn readable_learner(
 
 #[derive(Deserialize)]
 struct LearnerQuery {
-    learner_id: Option<String>,
+    learner_id: Option<LearnerId>,
 }
 
 impl FromRequest for LearnerAccess {
@@ -163,7 +165,7 @@ impl FromRequest for LearnerAccess {
                 .match_info()
                 .get("learner_id")
                 .or_else(|| req.match_info().get("id"))
-                .map(String::from)
+                .map(LearnerId::from)
                 .or_else(|| {
                     web::Query::<LearnerQuery>::from_query(req.query_string())
                         .ok()

@@ -36,6 +36,7 @@ pub struct RefreshTokenRow {
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable, AsChangeset)]
 #[diesel(table_name = learners)]
 pub struct LearnerRow {
+    /// Read through [`LearnerRow::learner_id`] outside the database layer.
     pub id: String,
     pub parent_id: Option<String>,
     pub user_id: Option<String>,
@@ -46,6 +47,13 @@ pub struct LearnerRow {
     pub timezone: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+impl LearnerRow {
+    /// The learner's id, typed.
+    pub fn learner_id(&self) -> studyhub_actors::ids::LearnerId {
+        self.id.as_str().into()
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use studyhub_actors::Engine;
 use studyhub_actors::downtime::Window;
+use studyhub_actors::ids::{ClassId, LearnerId};
 use studyhub_actors::learner::{Settings, TimeRequestAnswered};
 
 use crate::auth::gate::TokenGate;
@@ -17,7 +18,7 @@ use crate::live::revoke::UserSockets;
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum Change {
     Settings {
-        learner_id: String,
+        learner_id: LearnerId,
         daily_limit_seconds: u64,
         notifications_enabled: bool,
         /// Absent from nodes that predate downtime: no windows.
@@ -26,23 +27,23 @@ enum Change {
     },
     /// A parent answered a request for more time (an approval is already stored as a grant).
     TimeRequestAnswered {
-        learner_id: String,
+        learner_id: LearnerId,
         request_id: String,
         approved: bool,
         seconds: u64,
     },
     Grant {
-        learner_id: String,
+        learner_id: LearnerId,
         seconds: u64,
     },
     /// A learner joined or left a class: its actor's classes and the class views' roster,
     /// wherever they are live.
     Classes {
-        learner_id: String,
-        class_ids: Vec<String>,
-        class_id: String,
+        learner_id: LearnerId,
+        class_ids: Vec<ClassId>,
+        class_id: ClassId,
         /// The touched class's roster now: (learner id, name).
-        roster: Vec<(String, String)>,
+        roster: Vec<(LearnerId, String)>,
     },
     /// An account's password changed, it signed out everywhere or it was erased: its access
     /// tokens are re-checked and its sockets close (4003).
@@ -169,9 +170,9 @@ impl LiveControl {
 
     /// A new daily limit, notification setting or downtime, felt at once wherever the
     /// learner plays.
-    pub async fn settings_changed(&self, learner_id: &str, settings: Settings) {
+    pub async fn settings_changed(&self, learner_id: &LearnerId, settings: Settings) {
         self.publish(Change::Settings {
-            learner_id: learner_id.into(),
+            learner_id: learner_id.clone(),
             daily_limit_seconds: settings.daily_limit_seconds,
             notifications_enabled: settings.notifications_enabled,
             downtime: settings.downtime,
@@ -180,7 +181,7 @@ impl LiveControl {
     }
 
     /// Play stops at once wherever the learner plays (the child or account is going away).
-    pub async fn stop_play(&self, learner_id: &str) {
+    pub async fn stop_play(&self, learner_id: &LearnerId) {
         self.settings_changed(
             learner_id,
             Settings {
@@ -193,9 +194,9 @@ impl LiveControl {
     }
 
     /// The answer to a request for more time reaches the child wherever it plays, then its time.
-    pub async fn time_request_answered(&self, learner_id: &str, answer: TimeRequestAnswered) {
+    pub async fn time_request_answered(&self, learner_id: &LearnerId, answer: TimeRequestAnswered) {
         self.publish(Change::TimeRequestAnswered {
-            learner_id: learner_id.into(),
+            learner_id: learner_id.clone(),
             request_id: answer.request_id,
             approved: answer.approved,
             seconds: answer.seconds,
@@ -215,24 +216,24 @@ impl LiveControl {
     /// views follow at once on every node (a removed student stops streaming to the teacher).
     pub async fn classes_changed(
         &self,
-        learner_id: &str,
-        class_ids: Vec<String>,
-        class_id: &str,
-        roster: Vec<(String, String)>,
+        learner_id: &LearnerId,
+        class_ids: Vec<ClassId>,
+        class_id: &ClassId,
+        roster: Vec<(LearnerId, String)>,
     ) {
         self.publish(Change::Classes {
-            learner_id: learner_id.into(),
+            learner_id: learner_id.clone(),
             class_ids,
-            class_id: class_id.into(),
+            class_id: class_id.clone(),
             roster,
         })
         .await
     }
 
     /// Extra time for today (already stored), felt at once wherever the learner plays.
-    pub async fn grant(&self, learner_id: &str, seconds: u64) {
+    pub async fn grant(&self, learner_id: &LearnerId, seconds: u64) {
         self.publish(Change::Grant {
-            learner_id: learner_id.into(),
+            learner_id: learner_id.clone(),
             seconds,
         })
         .await

@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use studyhub_actors::ids::LearnerId;
 
 use chrono::NaiveDate;
 use studyhub_actors::learner::LearnerStatus;
@@ -116,7 +117,7 @@ impl Shared for RedisShared {
         })
     }
 
-    fn used(&self, learner_id: &str, date: NaiveDate) -> SharedFuture<u64> {
+    fn used(&self, learner_id: &LearnerId, date: NaiveDate) -> SharedFuture<u64> {
         let redis = self.redis.clone();
         let key = day_key(&redis, learner_id, date);
         Box::pin(async move {
@@ -135,7 +136,7 @@ impl Shared for RedisShared {
         })
     }
 
-    fn set_presence(&self, learner_id: &str, status: Option<LearnerStatus>) {
+    fn set_presence(&self, learner_id: &LearnerId, status: Option<LearnerStatus>) {
         let redis = self.redis.clone();
         let key = presence_key(&redis, learner_id);
         let (node, word) = (self.node.clone(), word(status));
@@ -159,7 +160,10 @@ impl Shared for RedisShared {
         });
     }
 
-    fn presence(&self, learner_ids: Vec<String>) -> SharedFuture<HashMap<String, LearnerStatus>> {
+    fn presence(
+        &self,
+        learner_ids: Vec<LearnerId>,
+    ) -> SharedFuture<HashMap<LearnerId, LearnerStatus>> {
         let redis = self.redis.clone();
         Box::pin(async move {
             if learner_ids.is_empty() {

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
+use studyhub_actors::ids::{ClassId, LearnerId, SessionId};
 use studyhub_actors::store::*;
 
 use crate::crypto::Cipher;
@@ -90,8 +91,8 @@ fn snapshot_of(row: SessionRow, saved: Vec<(i32, String, bool)>) -> SessionSnaps
         })
         .collect();
     SessionSnapshot {
-        session_id: row.id,
-        learner_id: row.learner_id,
+        session_id: row.id.into(),
+        learner_id: row.learner_id.into(),
         activity_id: row.activity_id,
         status: SessionStatus::parse(&row.status),
         started_at: row.started_at.and_utc(),
@@ -173,11 +174,11 @@ impl ProfileRow {
     /// notifications on, no downtime).
     fn into_profile(self, class_ids: Vec<String>, history: History) -> LearnerProfile {
         LearnerProfile {
-            id: self.id,
+            id: self.id.into(),
             name: self.name,
             timezone: self.timezone,
             parent_id: self.parent_id,
-            class_ids,
+            class_ids: class_ids.into_iter().map(ClassId::from).collect(),
             history,
             daily_limit_seconds: self.limit.unwrap_or(3600).max(0) as u64,
             notifications_enabled: self.notify.unwrap_or(true),
@@ -187,7 +188,7 @@ impl ProfileRow {
 }
 
 impl Store for DieselStore {
-    fn load_learner(&self, learner_id: &str) -> StoreFuture<Option<LearnerProfile>> {
+    fn load_learner(&self, learner_id: &LearnerId) -> StoreFuture<Option<LearnerProfile>> {
         let id = learner_id.to_string();
         self.run(move |conn| {
             let row: Option<ProfileRow> = learners::table
@@ -218,13 +219,20 @@ impl Store for DieselStore {
 
     fn load_starts(
         &self,
-        learner_ids: Vec<String>,
+        learner_ids: Vec<LearnerId>,
         at: DateTime<Utc>,
     ) -> StoreFuture<Vec<LearnerStart>> {
-        self.run(move |conn| starts::load_starts(conn, &learner_ids, at))
+        self.run(move |conn| {
+            let ids: Vec<&str> = learner_ids.iter().map(LearnerId::as_str).collect();
+            starts::load_starts(conn, &ids, at)
+        })
     }
 
-    fn load_screen_time(&self, learner_id: &str, date: NaiveDate) -> StoreFuture<ScreenTimeToday> {
+    fn load_screen_time(
+        &self,
+        learner_id: &LearnerId,
+        date: NaiveDate,
+    ) -> StoreFuture<ScreenTimeToday> {
         let id = learner_id.to_string();
         self.run(move |conn| {
             let used: Vec<i32> = screen_time_logs::table
@@ -244,7 +252,7 @@ impl Store for DieselStore {
         })
     }
 
-    fn open_session(&self, learner_id: &str) -> StoreFuture<Option<SessionSnapshot>> {
+    fn open_session(&self, learner_id: &LearnerId) -> StoreFuture<Option<SessionSnapshot>> {
         let id = learner_id.to_string();
         self.run(move |conn| {
             let row: Option<SessionRow> = activity_sessions::table
@@ -258,7 +266,7 @@ impl Store for DieselStore {
         })
     }
 
-    fn load_session(&self, session_id: &str) -> StoreFuture<Option<SessionSnapshot>> {
+    fn load_session(&self, session_id: &SessionId) -> StoreFuture<Option<SessionSnapshot>> {
         let id = session_id.to_string();
         self.run(move |conn| {
             let row: Option<SessionRow> = activity_sessions::table
@@ -270,7 +278,7 @@ impl Store for DieselStore {
         })
     }
 
-    fn played(&self, learner_id: &str) -> StoreFuture<Vec<PlayedSession>> {
+    fn played(&self, learner_id: &LearnerId) -> StoreFuture<Vec<PlayedSession>> {
         let id = learner_id.to_string();
         self.run(move |conn| {
             type Row = (
@@ -305,7 +313,7 @@ impl Store for DieselStore {
                 .map(
                     |(session_id, activity_id, category, difficulty, accuracy, ended, started)| {
                         PlayedSession {
-                            session_id,
+                            session_id: session_id.into(),
                             completed: studyhub_actors::next::Completed {
                                 activity_id,
                                 category,

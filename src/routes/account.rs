@@ -95,7 +95,7 @@ pub async fn erase(
     }
     // Play ends at once for every learner of the account.
     for id in &learner_ids {
-        state.control.stop_play(id).await;
+        state.control.stop_play(&id.into()).await;
     }
     let uid = user.id.clone();
     let n = learner_ids.len();

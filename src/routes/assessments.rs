@@ -248,7 +248,7 @@ pub async fn list(
         }
         learner_id
     } else {
-        readable_learner(&state, user, learner_id).await?.id
+        readable_learner(&state, user, learner_id.into()).await?.id
     };
     let rows: Vec<Row> = state
         .db

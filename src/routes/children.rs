@@ -3,6 +3,7 @@
 
 use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
+use studyhub_actors::ids::LearnerId;
 use studyhub_actors::learner::Settings;
 
 use crate::audit::{self, Change, RequestMeta};
@@ -104,7 +105,7 @@ pub async fn list(state: web::Data<AppState>, parent: ParentUser) -> AppResult<H
 pub async fn get_one(
     state: web::Data<AppState>,
     parent: ParentUser,
-    path: web::Path<String>,
+    path: web::Path<LearnerId>,
 ) -> AppResult<HttpResponse> {
     let child = parents_child(&state, parent.0, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(LearnerView::from(child)))
@@ -117,7 +118,7 @@ pub async fn update(
     state: web::Data<AppState>,
     parent: ParentUser,
     meta: RequestMeta,
-    path: web::Path<String>,
+    path: web::Path<LearnerId>,
     body: ValidJson<ChildRequest>,
 ) -> AppResult<HttpResponse> {
     let uid = parent.0.id.clone();
@@ -164,12 +165,12 @@ pub async fn delete(
     state: web::Data<AppState>,
     parent: ParentUser,
     meta: RequestMeta,
-    path: web::Path<String>,
+    path: web::Path<LearnerId>,
 ) -> AppResult<HttpResponse> {
     let uid = parent.0.id.clone();
     let child = parents_child(&state, parent.0, path.into_inner()).await?;
     // Stop live play first: a deleted child must not keep a session open.
-    state.control.stop_play(&child.id).await;
+    state.control.stop_play(&child.learner_id()).await;
     // The cascade can deadlock with a group commit writing this child's last answers:
     // PostgreSQL aborts one of the two, and the delete is simply sent again.
     state
@@ -199,7 +200,7 @@ pub async fn delete(
 pub async fn get_settings(
     state: web::Data<AppState>,
     parent: ParentUser,
-    path: web::Path<String>,
+    path: web::Path<LearnerId>,
 ) -> AppResult<HttpResponse> {
     let child = parents_child(&state, parent.0, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(SettingsView::from(
@@ -215,7 +216,7 @@ pub async fn put_settings(
     state: web::Data<AppState>,
     parent: ParentUser,
     meta: RequestMeta,
-    path: web::Path<String>,
+    path: web::Path<LearnerId>,
     body: ValidJson<SettingsBody>,
 ) -> AppResult<HttpResponse> {
     let uid = parent.0.id.clone();
@@ -265,7 +266,7 @@ pub async fn put_settings(
     state
         .control
         .settings_changed(
-            &child.id,
+            &child.learner_id(),
             Settings {
                 daily_limit_seconds: next.daily_time_limit_seconds.max(0) as u64,
                 notifications_enabled: next.notifications_enabled,
@@ -283,7 +284,7 @@ pub async fn grant(
     state: web::Data<AppState>,
     parent: ParentUser,
     meta: RequestMeta,
-    path: web::Path<String>,
+    path: web::Path<LearnerId>,
     body: ValidJson<GrantRequest>,
 ) -> AppResult<HttpResponse> {
     let child = screen_time::grant(
@@ -303,7 +304,7 @@ pub async fn grant(
 pub async fn today(
     state: web::Data<AppState>,
     parent: ParentUser,
-    path: web::Path<String>,
+    path: web::Path<LearnerId>,
 ) -> AppResult<HttpResponse> {
     let child = parents_child(&state, parent.0, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(screen_time::today(&state, child).await?))

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use studyhub_actors::ids::{ClassId, LearnerId};
 use studyhub_actors::protocol::{ErrorCode, ServerMsg};
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
@@ -228,11 +229,11 @@ pub async fn get_one(state: web::Data<AppState>, taught: TaughtClass) -> AppResu
 /// every node.
 async fn classes_changed(
     state: &AppState,
-    learner_id: String,
-    touched_class: String,
+    learner_id: LearnerId,
+    touched_class: ClassId,
 ) -> AppResult<()> {
-    let lid = learner_id.clone();
-    let cid = touched_class.clone();
+    let lid = learner_id.to_string();
+    let cid = touched_class.to_string();
     let (ids, members) = state
         .db
         .run(move |conn| {
@@ -244,8 +245,9 @@ async fn classes_changed(
         .await?;
     let roster = members
         .into_iter()
-        .map(|m| (m.learner_id, m.name))
+        .map(|m| (m.learner_id.into(), m.name))
         .collect();
+    let ids = ids.into_iter().map(ClassId::from).collect();
     state
         .control
         .classes_changed(&learner_id, ids, &touched_class, roster)
@@ -260,10 +262,10 @@ pub async fn remove_member(
     state: web::Data<AppState>,
     taught: TaughtClass,
     meta: RequestMeta,
-    path: web::Path<(String, String)>,
+    path: web::Path<(ClassId, LearnerId)>,
 ) -> AppResult<HttpResponse> {
     let (class_id, learner_id) = path.into_inner();
-    let (cid, lid) = (class_id.clone(), learner_id.clone());
+    let (cid, lid) = (class_id.to_string(), learner_id.to_string());
     let teacher_id = taught.user.id;
     state
         .db
@@ -320,7 +322,7 @@ async fn join(
             Ok(class)
         })
         .await?;
-    classes_changed(state, learner_id, class.id.clone()).await?;
+    classes_changed(state, learner_id.into(), class.id.as_str().into()).await?;
     Ok(HttpResponse::Ok().json(JoinedClass {
         id: class.id,
         name: class.name,
@@ -360,7 +362,7 @@ pub async fn join_for_child(
     state: web::Data<AppState>,
     parent: ParentUser,
     meta: RequestMeta,
-    path: web::Path<String>,
+    path: web::Path<LearnerId>,
     body: ValidJson<JoinRequest>,
 ) -> AppResult<HttpResponse> {
     let access = LearnerAccess::load(&state, parent.0, path.into_inner()).await?;
@@ -386,14 +388,14 @@ pub async fn live(
     req: HttpRequest,
     body: web::Payload,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    path: web::Path<ClassId>,
     q: web::Query<LiveQuery>,
 ) -> AppResult<HttpResponse> {
     let (user, _) = ws_caller(&req, &state, q.into_inner().ticket).await?;
     // The role first, so a parent or a student learns nothing about the id.
     user.require(&[Role::Teacher, Role::Admin])?;
     let class_id = path.into_inner();
-    let cid = class_id.clone();
+    let cid = class_id.to_string();
     let (class, members) = state
         .db
         .run(move |conn| {
@@ -417,7 +419,7 @@ pub async fn live(
         class_json,
         members
             .into_iter()
-            .map(|m| (m.learner_id, m.name))
+            .map(|m| (m.learner_id.into(), m.name))
             .collect(),
     );
     let conn_id = socket::next_conn_id();

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use futures_util::StreamExt;
 use serde::Serialize;
 use serde_json::json;
+use studyhub_actors::ids::LearnerId;
 use utoipa::ToSchema;
 
 use crate::audit::{self, Change, RequestMeta};
@@ -269,7 +270,7 @@ pub async fn upload(
 pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
-    path: web::Path<String>,
+    path: web::Path<LearnerId>,
 ) -> AppResult<HttpResponse> {
     let learner = readable_learner(&state, user, path.into_inner()).await?;
     let rows: Vec<Row> = state
@@ -310,7 +311,7 @@ pub async fn image(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let row = find(&state, path.into_inner()).await?;
-    readable_learner(&state, user, row.learner_id.clone())
+    readable_learner(&state, user, row.learner_id.as_str().into())
         .await
         .map_err(|_| AppError::not_found("drawing"))?;
     let obj = state
@@ -335,7 +336,7 @@ pub async fn delete(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let row = find(&state, path.into_inner()).await?;
-    let access = LearnerAccess::load(&state, user, row.learner_id.clone())
+    let access = LearnerAccess::load(&state, user, row.learner_id.as_str().into())
         .await
         .map_err(|_| AppError::not_found("drawing"))?;
     let key = row.object_key.clone();

@@ -99,7 +99,7 @@ pub async fn create(
     };
     state.engine.start_game(GameSpec {
         game_id,
-        class_id,
+        class_id: class_id.into(),
         teacher_id: user.id,
         activity,
         seconds_per_question: seconds,

@@ -2,6 +2,7 @@
 //! `studyhub_actors::next`), from the learner's live actor when it has one.
 
 use std::sync::Arc;
+use studyhub_actors::ids::LearnerId;
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
@@ -55,7 +56,7 @@ fn catalog_for(all: &[Arc<Activity>], age: Option<i32>) -> (Vec<CatalogEntry>, i
 pub async fn next(
     state: web::Data<AppState>,
     user: AuthUser,
-    path: web::Path<String>,
+    path: web::Path<LearnerId>,
 ) -> AppResult<HttpResponse> {
     let learner = readable_learner(&state, user, path.into_inner()).await?;
     let interests: Vec<String> = serde_json::from_str(&learner.interests).unwrap_or_default();
@@ -68,7 +69,7 @@ pub async fn next(
     let next = state
         .engine
         .next_activity(
-            &learner.id,
+            &learner.learner_id(),
             LearnerProfile { age, interests },
             Arc::new(entries),
         )

@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
+use studyhub_actors::ids::LearnerId;
 use studyhub_actors::protocol::{ErrorCode, Outbound, ServerMsg};
 use tokio::sync::mpsc;
 use utoipa::IntoParams;
@@ -66,11 +67,11 @@ async fn hello(state: &AppState, parent_id: String) -> AppResult<String> {
         })
         .await?;
     // Where each child is, on this node or another.
-    let ids: Vec<String> = children.iter().map(|c| c.id.clone()).collect();
+    let ids: Vec<LearnerId> = children.iter().map(LearnerRow::learner_id).collect();
     let mut present = state.engine.where_are(&ids).await;
     let mut list = Vec::with_capacity(children.len());
     for child in children {
-        let status = present.remove(&child.id).unwrap_or_default();
+        let status = present.remove(child.id.as_str()).unwrap_or_default();
         let (id, name) = (child.id.clone(), child.name.clone());
         let today = screen_time::today(state, child).await?;
         list.push(json!({
@@ -141,9 +142,14 @@ pub async fn parent_live(
                     let (state, parent_id, tx, meta) =
                         (state.clone(), parent_id.clone(), tx.clone(), meta.clone());
                     Box::pin(async move {
-                        if let Err(e) =
-                            screen_time::grant(&state, &meta, &parent_id, &child_id, seconds as i32)
-                                .await
+                        if let Err(e) = screen_time::grant(
+                            &state,
+                            &meta,
+                            &parent_id,
+                            &child_id.into(),
+                            seconds as i32,
+                        )
+                        .await
                         {
                             let code = if e.code == "not_found" {
                                 ErrorCode::Forbidden

@@ -3,6 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use studyhub_actors::EngineError;
+use studyhub_actors::ids::LearnerId;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
@@ -45,7 +46,7 @@ pub async fn create_ticket(
 ) -> AppResult<HttpResponse> {
     let learner_id = body.0.learner_id;
     if let Some(id) = &learner_id {
-        LearnerAccess::load(&state, user.clone(), id.clone()).await?;
+        LearnerAccess::load(&state, user.clone(), id.into()).await?;
     }
     // The ticket carries the token version, so it stops working with the access token.
     let ver = bearer_token(&req)
@@ -96,8 +97,9 @@ pub async fn play(
     query: web::Query<PlayQuery>,
 ) -> AppResult<HttpResponse> {
     let PlayQuery { learner_id, ticket } = query.into_inner();
+    let learner_id = LearnerId::from(learner_id);
     let (user, bound) = ws_caller(&req, &state, ticket).await?;
-    if bound.as_ref().is_some_and(|b| *b != learner_id) {
+    if bound.as_ref().is_some_and(|b| learner_id != *b) {
         return Err(AppError::forbidden(
             "this ticket was issued for another learner",
         ));

@@ -2,6 +2,7 @@
 //! screen time. `POST …/answers` answers 200 only once the answer is saved.
 
 use std::time::Duration;
+use studyhub_actors::ids::{LearnerId, SessionId};
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -131,7 +132,7 @@ async fn wait_saved(saved: Option<tokio::sync::oneshot::Receiver<bool>>) -> AppR
 /// A server message as a REST body: the same fields, without `type`.
 async fn call(
     state: &AppState,
-    learner_id: &str,
+    learner_id: &LearnerId,
     msg: ClientMsg,
 ) -> AppResult<studyhub_actors::learner::RestReply> {
     for _ in 0..2 {
@@ -168,7 +169,7 @@ async fn call(
 async fn authorized_session(
     state: &AppState,
     user: AuthUser,
-    session_id: String,
+    session_id: SessionId,
 ) -> AppResult<(SessionSnapshot, u32)> {
     let stored = state
         .engine
@@ -202,7 +203,7 @@ pub async fn start(
 ) -> AppResult<HttpResponse> {
     let reply = call(
         &state,
-        &access.learner.id,
+        &access.learner.learner_id(),
         ClientMsg::Start {
             activity_id: body.0.activity_id,
         },
@@ -219,7 +220,7 @@ pub async fn start(
 pub async fn answer(
     state: web::Data<AppState>,
     user: AuthUser,
-    path: web::Path<String>,
+    path: web::Path<SessionId>,
     body: ValidJson<AnswerRequest>,
 ) -> AppResult<HttpResponse> {
     let session_id = path.into_inner();
@@ -253,7 +254,7 @@ pub async fn answer(
 pub async fn finish(
     state: web::Data<AppState>,
     user: AuthUser,
-    path: web::Path<String>,
+    path: web::Path<SessionId>,
 ) -> AppResult<HttpResponse> {
     let session_id = path.into_inner();
     let (session, _) = authorized_session(&state, user, session_id.clone()).await?;
@@ -272,7 +273,7 @@ pub async fn finish(
 pub async fn get_session(
     state: web::Data<AppState>,
     user: AuthUser,
-    path: web::Path<String>,
+    path: web::Path<SessionId>,
 ) -> AppResult<HttpResponse> {
     let (s, last_saved_seq) = authorized_session(&state, user, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(SessionBody::new(s, last_saved_seq)))

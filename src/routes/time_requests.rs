@@ -197,7 +197,7 @@ pub(crate) async fn answer_time_request(
     state
         .control
         .time_request_answered(
-            &answered.child_id,
+            &answered.child_id.as_str().into(),
             TimeRequestAnswered {
                 request_id: answered.id.clone(),
                 approved: approve,
@@ -208,7 +208,7 @@ pub(crate) async fn answer_time_request(
     state.engine.tell_parent(
         parent_id,
         ParentFrame::TimeRequestAnswered {
-            child_id: answered.child_id.clone(),
+            child_id: answered.child_id.as_str().into(),
             request_id: answered.id.clone(),
             approved: approve,
             seconds,

@@ -85,12 +85,12 @@ async fn each_refused_item_fails_alone_and_the_rest_of_its_batch_is_saved() {
     let result = store.write_batch(batch).await.unwrap();
     let pg = app.db.backend == Backend::Postgres;
     let mut expected = vec![ItemKey::Answer {
-        session_id: orphan.clone(),
+        session_id: orphan.as_str().into(),
         seq: 1,
     }];
     if pg {
         expected.push(ItemKey::Answer {
-            session_id: good.clone(),
+            session_id: good.as_str().into(),
             seq: 2,
         });
     }

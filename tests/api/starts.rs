@@ -4,6 +4,7 @@
 
 use chrono::Utc;
 use serde_json::json;
+use studyhub_actors::ids::LearnerId;
 use studyhub_actors::screen_time::{local_date, parse_tz};
 
 use crate::common::players::Player;
@@ -58,11 +59,11 @@ async fn a_batch_of_starts_reads_what_single_reads_read() {
     open.saved_up_to(3).await;
 
     let store = app.state.engine.store().clone();
-    let ids = vec![
-        done.child.clone(),
-        in_class.clone(),
-        open.child.clone(),
-        "no-such-learner".to_string(),
+    let ids: Vec<LearnerId> = vec![
+        done.child.as_str().into(),
+        in_class.as_str().into(),
+        open.child.as_str().into(),
+        "no-such-learner".into(),
     ];
     let at = Utc::now();
     let starts = store.load_starts(ids.clone(), at).await.unwrap();

@@ -46,7 +46,7 @@ pub fn standings<'a>(players: impl IntoIterator<Item = (&'a str, &'a str, u32)>)
             _ => i as u32 + 1,
         };
         out.push(Standing {
-            learner_id: id.to_string(),
+            learner_id: id.into(),
             name: name.to_string(),
             score,
             rank,

@@ -2,6 +2,7 @@
 //! what a student's play socket receives. Typed, serialized once per frame (once per player
 //! only where the frame carries that player's own standing).
 
+use crate::ids::{LearnerId, SessionId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -20,14 +21,14 @@ pub enum HostMsg {
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct PlayerView {
-    pub learner_id: String,
+    pub learner_id: LearnerId,
     pub name: String,
 }
 
 /// One line of a leaderboard (`top`, `podium`). Ranks are shared by equal scores (1, 1, 3).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Standing {
-    pub learner_id: String,
+    pub learner_id: LearnerId,
     pub name: String,
     pub score: u32,
     pub rank: u32,
@@ -119,7 +120,7 @@ pub enum HostFrame {
 pub enum PlayerFrame {
     GameJoined {
         game_id: String,
-        session_id: String,
+        session_id: SessionId,
         activity_id: String,
         question_count: usize,
     },

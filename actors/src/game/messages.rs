@@ -1,5 +1,6 @@
 //! What the game actor takes and what it tells learner actors.
 
+use crate::ids::{ClassId, LearnerId, SessionId};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -34,10 +35,10 @@ pub enum PlayerEvent {
 #[derive(Message)]
 #[rtype(result = "Result<JoinReply, ErrorCode>")]
 pub struct Join {
-    pub learner_id: String,
+    pub learner_id: LearnerId,
     pub name: String,
     /// The learner's classes now: the game's class must be one of them.
-    pub class_ids: Vec<String>,
+    pub class_ids: Vec<ClassId>,
     pub to: Recipient<ToPlayer>,
 }
 
@@ -45,7 +46,7 @@ pub enum JoinReply {
     Joined {
         activity: Arc<Activity>,
         /// The session this player answered in so far (none for a new player).
-        session_id: Option<String>,
+        session_id: Option<SessionId>,
         /// Where the game is now: the open question, or the last reveal.
         catch_up: Option<ToPlayer>,
     },
@@ -57,15 +58,15 @@ pub enum JoinReply {
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Bind {
-    pub learner_id: String,
-    pub session_id: String,
+    pub learner_id: LearnerId,
+    pub session_id: SessionId,
 }
 
 /// A learner's actor graded a new answer in the game's session (at `at`, server time).
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Answered {
-    pub learner_id: String,
+    pub learner_id: LearnerId,
     pub question_id: String,
     pub answer: Answer,
     pub correct: bool,
@@ -100,7 +101,7 @@ pub(crate) struct Info;
 #[derive(Debug, Clone)]
 pub struct GameInfo {
     pub game_id: String,
-    pub class_id: String,
+    pub class_id: ClassId,
     pub teacher_id: String,
     pub activity_id: String,
     pub state: GameState,

@@ -13,6 +13,7 @@ mod board;
 pub mod frames;
 mod messages;
 
+use crate::ids::{ClassId, LearnerId, SessionId};
 use std::collections::HashMap;
 use std::ops::RangeInclusive;
 use std::sync::Arc;
@@ -44,7 +45,7 @@ pub const CLOSE_GAME_GONE: u16 = 1000;
 #[derive(Debug, Clone)]
 pub struct GameSpec {
     pub game_id: String,
-    pub class_id: String,
+    pub class_id: ClassId,
     pub teacher_id: String,
     pub activity: Arc<Activity>,
     pub seconds_per_question: u32,
@@ -70,10 +71,10 @@ impl GameState {
 }
 
 struct Player {
-    learner_id: String,
+    learner_id: LearnerId,
     name: String,
     to: Recipient<ToPlayer>,
-    session_id: Option<String>,
+    session_id: Option<SessionId>,
     score: u32,
 }
 
@@ -89,7 +90,7 @@ struct Round {
     opened: Instant,
     deadline: Instant,
     deadline_utc: DateTime<Utc>,
-    given: HashMap<String, Given>,
+    given: HashMap<LearnerId, Given>,
 }
 
 pub struct GameActor {

@@ -49,7 +49,7 @@ impl Seat {
 
     fn join(&self, class: &str) -> Join {
         Join {
-            learner_id: self.id.clone(),
+            learner_id: self.id.as_str().into(),
             name: self.id.to_uppercase(),
             class_ids: vec![class.into()],
             to: self.addr.clone().recipient(),
@@ -164,8 +164,8 @@ async fn seven_players_a_top_five_shared_ranks_and_only_first_timely_answers_sco
         };
         assert!(session_id.is_none() && catch_up.is_none());
         game.do_send(Bind {
-            learner_id: s.id.clone(),
-            session_id: format!("s-{}", s.id),
+            learner_id: s.id.as_str().into(),
+            session_id: format!("s-{}", s.id).into(),
         });
     }
     let lobby = host_frame(&mut host, "lobby").await;

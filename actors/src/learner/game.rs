@@ -4,6 +4,7 @@
 //! Answers go through the normal path (seq, feedback, saved, exactly once); the only rule a
 //! game adds is that a new answer must be to the question open now.
 
+use crate::ids::SessionId;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -22,7 +23,7 @@ use crate::store::{Activity, NewSession, SessionStatus};
 pub(super) struct GameLink {
     game_id: String,
     game: Addr<GameActor>,
-    session_id: String,
+    session_id: SessionId,
     /// The question that takes answers now (none between questions).
     open_question: Option<String>,
 }
@@ -114,11 +115,11 @@ impl LearnerActor {
 
     /// A new session of the game's activity (an open one is abandoned, as `start` does).
     /// Its row goes to the flusher ahead of its answers.
-    fn open_game_session(&mut self, activity: Arc<Activity>, ctx: &mut Context<Self>) -> String {
+    fn open_game_session(&mut self, activity: Arc<Activity>, ctx: &mut Context<Self>) -> SessionId {
         if self.session.is_some() {
             self.complete(SessionStatus::Abandoned, ctx);
         }
-        let session_id = uuid::Uuid::now_v7().to_string();
+        let session_id = SessionId::generate();
         let started_at = Utc::now();
         self.engine.flush.push(
             Item::Start(NewSession {

@@ -7,6 +7,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{LearnerActor, MAX_CONNECTIONS, ReplyTo};
 use crate::downtime::Window;
+use crate::ids::{ClassId, SessionId};
 use crate::protocol::{ClientMsg, Outbound, ServerMsg, close};
 use crate::store::{SessionSnapshot, SessionStatus};
 
@@ -65,7 +66,7 @@ pub struct Status;
 pub struct LearnerStatus {
     pub online: bool,
     pub activity_id: Option<String>,
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     pub answered: u32,
     pub correct: u32,
 }
@@ -74,7 +75,7 @@ pub struct LearnerStatus {
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Classes {
-    pub class_ids: Vec<String>,
+    pub class_ids: Vec<ClassId>,
 }
 
 /// Study time outside activities (study pages), counted for achievements.

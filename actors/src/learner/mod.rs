@@ -24,6 +24,7 @@ pub use handle::Learner;
 pub use messages::*;
 pub use next::NextFor;
 
+use crate::ids::{ClassId, LearnerId, SessionId};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -54,10 +55,10 @@ enum ReplyTo {
 }
 
 pub struct LearnerActor {
-    learner_id: String,
+    learner_id: LearnerId,
     name: String,
     parent_id: Option<String>,
-    class_ids: Vec<String>,
+    class_ids: Vec<ClassId>,
     history: History,
     catalog: Arc<Vec<Achievement>>,
     tz: Tz,
@@ -70,7 +71,7 @@ pub struct LearnerActor {
     last_activity: Instant,
     rest_until: Option<Instant>,
     /// REST answers waiting to be saved: (session, seq, waiter told saved or refused).
-    waiters: Vec<(String, u32, oneshot::Sender<bool>)>,
+    waiters: Vec<(SessionId, u32, oneshot::Sender<bool>)>,
     last_persist: Instant,
     empty_since: Option<Instant>,
     /// The class game this learner plays in, if any.
@@ -85,7 +86,7 @@ pub struct LearnerActor {
     counted_elsewhere: bool,
     /// The seq last refused as busy (session, seq): answers pipelined behind it are refused
     /// alike until it comes again.
-    shed: Option<(String, i64)>,
+    shed: Option<(SessionId, i64)>,
 }
 
 impl LearnerActor {

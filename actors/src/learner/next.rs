@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::LearnerActor;
 use crate::engine::{Engine, EngineError};
+use crate::ids::LearnerId;
 use crate::next::{CatalogEntry, Completed, LearnerProfile, Next, next_activity};
 use crate::protocol::Completion;
 use crate::session::LiveSession;
@@ -41,7 +42,8 @@ impl Played {
     fn load(&mut self, stored: Vec<PlayedSession>) -> &[PlayedSession] {
         if self.loaded.is_none() {
             let mut all = stored;
-            let known: HashSet<String> = all.iter().map(|p| p.session_id.clone()).collect();
+            let known: HashSet<crate::ids::SessionId> =
+                all.iter().map(|p| p.session_id.clone()).collect();
             all.extend(
                 self.since_start
                     .drain(..)
@@ -132,7 +134,7 @@ impl Engine {
     /// here, else from the store. `None` only when nothing in `catalog` can be started.
     pub async fn next_activity(
         &self,
-        learner_id: &str,
+        learner_id: &LearnerId,
         learner: LearnerProfile,
         catalog: Arc<Vec<CatalogEntry>>,
     ) -> Result<Option<Next>, EngineError> {
@@ -191,7 +193,7 @@ mod tests {
                 .map(|i| {
                     let a = &catalog[rand(catalog.len() as u64) as usize];
                     PlayedSession {
-                        session_id: format!("s{i}"),
+                        session_id: format!("s{i}").into(),
                         completed: Completed {
                             activity_id: a.id.clone(),
                             // The same category spelled two ways compares alike.

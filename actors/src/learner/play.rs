@@ -1,5 +1,6 @@
 //! Sessions and answers: start, resume, grade, save, complete.
 
+use crate::ids::SessionId;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -107,7 +108,7 @@ impl LearnerActor {
         if self.session.is_some() {
             self.complete(SessionStatus::Abandoned, ctx);
         }
-        let session_id = uuid::Uuid::now_v7().to_string();
+        let session_id = SessionId::generate();
         let started_at = Utc::now();
         self.engine.flush.push(
             Item::Start(NewSession {
@@ -141,7 +142,7 @@ impl LearnerActor {
         }
     }
 
-    pub(super) fn resume(&mut self, session_id: String, to: ReplyTo, ctx: &mut Context<Self>) {
+    pub(super) fn resume(&mut self, session_id: SessionId, to: ReplyTo, ctx: &mut Context<Self>) {
         if let Some(s) = self.session.as_ref().filter(|s| s.id == session_id) {
             let msg = Self::started_msg(s);
             return self.reply(to, vec![msg], None);
@@ -202,7 +203,7 @@ impl LearnerActor {
 
     pub(super) fn answer(
         &mut self,
-        session_id: String,
+        session_id: SessionId,
         seq: i64,
         question_id: String,
         answer: Answer,
@@ -353,7 +354,7 @@ impl LearnerActor {
     pub(super) fn saved_waiter(
         &mut self,
         to: &ReplyTo,
-        session_id: &str,
+        session_id: &SessionId,
         seq: u32,
         fresh: bool,
     ) -> Option<oneshot::Receiver<bool>> {
@@ -365,11 +366,11 @@ impl LearnerActor {
             && self
                 .session
                 .as_ref()
-                .is_some_and(|s| s.id == session_id && s.last_saved_seq >= seq);
+                .is_some_and(|s| s.id == *session_id && s.last_saved_seq >= seq);
         if already {
             let _ = tx.send(true);
         } else {
-            self.waiters.push((session_id.to_string(), seq, tx));
+            self.waiters.push((session_id.clone(), seq, tx));
         }
         Some(rx)
     }

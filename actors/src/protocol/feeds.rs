@@ -6,15 +6,16 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{AchievementView, TimeView};
+use crate::ids::{LearnerId, SessionId};
 
 /// A student as a class view shows them (the snapshot's `students`).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct StudentState {
-    pub learner_id: String,
+    pub learner_id: LearnerId,
     pub name: String,
     pub online: bool,
     pub activity_id: Option<String>,
-    pub session_id: Option<String>,
+    pub session_id: Option<SessionId>,
     pub answered: u32,
     pub correct: u32,
 }

@@ -11,7 +11,7 @@ use crate::content::Answer;
 fn check(text: &str) -> Result<(), TestCaseError> {
     match parse_client_frame(text) {
         Ok(msg) => {
-            let ids: Vec<&String> = match &msg {
+            let ids: Vec<&str> = match &msg {
                 ClientMsg::Start { activity_id } => vec![activity_id],
                 ClientMsg::Resume { session_id } | ClientMsg::Finish { session_id } => {
                     vec![session_id]
@@ -98,11 +98,15 @@ fn answer() -> impl Strategy<Value = Answer> {
 fn client_msg() -> impl Strategy<Value = ClientMsg> {
     prop_oneof![
         id().prop_map(|activity_id| ClientMsg::Start { activity_id }),
-        id().prop_map(|session_id| ClientMsg::Resume { session_id }),
-        id().prop_map(|session_id| ClientMsg::Finish { session_id }),
+        id().prop_map(|id| ClientMsg::Resume {
+            session_id: id.into()
+        }),
+        id().prop_map(|id| ClientMsg::Finish {
+            session_id: id.into()
+        }),
         (id(), any::<i64>(), id(), answer()).prop_map(|(session_id, seq, question_id, answer)| {
             ClientMsg::Answer {
-                session_id,
+                session_id: session_id.into(),
                 seq,
                 question_id,
                 answer,

@@ -42,7 +42,7 @@ async fn two_nodes_count_one_budget_and_end_play_on_both() {
     let mut tablet = Conn::open(&b, "kid", 2).await;
     tablet.expect("hello").await;
     // Node B sees node A's device (and its own).
-    let seen = a.where_are(&["kid".to_string()]).await;
+    let seen = a.where_are(&["kid".into()]).await;
     assert!(seen["kid"].online);
 
     phone.expect("time_up").await;
@@ -64,7 +64,7 @@ async fn two_nodes_count_one_budget_and_end_play_on_both() {
         .unwrap();
     // Nobody is connected any more, on either node.
     assert!(
-        b.where_are(&["kid".to_string()])
+        b.where_are(&["kid".into()])
             .await
             .get("kid")
             .is_none_or(|s| !s.online)

@@ -44,7 +44,7 @@ async fn a_window_that_begins_closes_play_and_keeps_it_closed_until_lifted() {
     let engine = Engine::start(store, content, config());
     let mut a = Conn::open(&engine, "kid", 1).await;
     a.expect("hello").await;
-    engine.settings_changed("kid", settings(vec![around_now()]));
+    engine.settings_changed(&"kid".into(), settings(vec![around_now()]));
     let until: chrono::DateTime<Utc> =
         serde_json::from_value(a.expect("downtime").await["until"].clone()).unwrap();
     let ahead = until - Utc::now();
@@ -76,7 +76,7 @@ async fn a_window_that_begins_closes_play_and_keeps_it_closed_until_lifted() {
     );
 
     // Lifted: play again.
-    engine.settings_changed("kid", settings(Vec::new()));
+    engine.settings_changed(&"kid".into(), settings(Vec::new()));
     let mut c = Conn::open(&engine, "kid", 3).await;
     c.expect("hello").await;
     c.send(json!({"type": "start", "activity_id": "math-test"}));
@@ -110,7 +110,7 @@ async fn a_child_asks_for_time_once_at_a_time_and_three_times_a_day() {
         store.answer_time_request(&id);
         let approved = round == 0;
         engine.time_request_answered(
-            "kid",
+            &"kid".into(),
             TimeRequestAnswered {
                 request_id: id.clone(),
                 approved,

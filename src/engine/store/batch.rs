@@ -2,6 +2,7 @@
 //! backend allows, every write idempotent so a retried batch changes nothing twice.
 
 use std::collections::HashMap;
+use studyhub_actors::ids::{LearnerId, SessionId};
 
 use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
@@ -42,8 +43,8 @@ pub(super) fn write_batch(
             .map(|s| {
                 let t = naive(s.started_at);
                 (
-                    activity_sessions::id.eq(&s.session_id),
-                    activity_sessions::learner_id.eq(&s.learner_id),
+                    activity_sessions::id.eq(s.session_id.as_str()),
+                    activity_sessions::learner_id.eq(s.learner_id.as_str()),
                     activity_sessions::activity_id.eq(&s.activity_id),
                     activity_sessions::status.eq("open"),
                     activity_sessions::questions_total.eq(s.questions_total as i32),
@@ -67,7 +68,7 @@ pub(super) fn write_batch(
             .answers
             .iter()
             .map(|a| AnswerRow {
-                session_id: a.session_id.clone(),
+                session_id: a.session_id.to_string(),
                 seq: i32::try_from(a.seq).unwrap_or(i32::MAX),
                 question_id: a.question_id.clone(),
                 response: cipher.encrypt(a.answer_json.as_bytes()),
@@ -104,9 +105,13 @@ pub(super) fn write_batch(
             let completed = end.status == SessionStatus::Completed;
             let stars = if completed { end.stars as i32 } else { 0 };
             let d = deltas
-                .entry((end.learner_id.clone(), end.local_date, end.category.clone()))
+                .entry((
+                    end.learner_id.to_string(),
+                    end.local_date,
+                    end.category.clone(),
+                ))
                 .or_insert_with(|| ProgressDelta {
-                    learner_id: end.learner_id.clone(),
+                    learner_id: end.learner_id.to_string(),
                     date: end.local_date,
                     category: end.category.clone(),
                     activities_completed: 0,
@@ -155,7 +160,7 @@ fn end_sessions(
     conn: &mut DbConnection,
     ends: &[SessionEnd],
     last_seq: &HashMap<&str, u32>,
-) -> QueryResult<std::collections::HashSet<String>> {
+) -> QueryResult<std::collections::HashSet<SessionId>> {
     use diesel::sql_types::{Double, Integer, Nullable, Text, Timestamp};
     let mut applied = std::collections::HashSet::new();
     let seq_of = |e: &SessionEnd| last_seq.get(e.session_id.as_str()).copied().unwrap_or(0) as i32;
@@ -185,7 +190,7 @@ fn end_sessions(
                 let mut q = diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>();
                 for e in chunk {
                     q = q
-                        .bind::<Text, _>(e.session_id.clone())
+                        .bind::<Text, _>(e.session_id.as_str())
                         .bind::<Text, _>(e.status.as_str())
                         .bind::<Integer, _>(e.questions_answered as i32)
                         .bind::<Integer, _>(e.questions_correct as i32)
@@ -195,14 +200,18 @@ fn end_sessions(
                         .bind::<Integer, _>(duration_of(e))
                         .bind::<Integer, _>(seq_of(e));
                 }
-                applied.extend(q.load::<IdRow>(c)?.into_iter().map(|r| r.id));
+                applied.extend(
+                    q.load::<IdRow>(c)?
+                        .into_iter()
+                        .map(|r| SessionId::from(r.id)),
+                );
             }
         }
         DbConnection::Sqlite(c) => {
             for e in ends {
                 let n = diesel::update(
                     activity_sessions::table
-                        .find(&e.session_id)
+                        .find(e.session_id.as_str())
                         .filter(activity_sessions::status.eq(SessionStatus::Open.as_str())),
                 )
                 .set((
@@ -231,8 +240,8 @@ fn end_sessions(
 fn write_unlocks(
     conn: &mut DbConnection,
     unlocks: &[UnlockRequest],
-) -> QueryResult<Vec<(String, String)>> {
-    let pairs: Vec<(String, String, chrono::NaiveDateTime)> = unlocks
+) -> QueryResult<Vec<(LearnerId, String)>> {
+    let pairs: Vec<(LearnerId, String, chrono::NaiveDateTime)> = unlocks
         .iter()
         .flat_map(|u| {
             u.achievement_ids
@@ -240,9 +249,9 @@ fn write_unlocks(
                 .map(move |a| (u.learner_id.clone(), a.clone(), naive(u.at)))
         })
         .collect();
-    let row = |(l, a, t): &(String, String, chrono::NaiveDateTime)| {
+    let row = |(l, a, t): &(LearnerId, String, chrono::NaiveDateTime)| {
         (
-            learner_achievements::learner_id.eq(l.clone()),
+            learner_achievements::learner_id.eq(l.to_string()),
             learner_achievements::achievement_id.eq(a.clone()),
             learner_achievements::unlocked_at.eq(*t),
         )
@@ -259,7 +268,9 @@ fn write_unlocks(
                             learner_achievements::learner_id,
                             learner_achievements::achievement_id,
                         ))
-                        .get_results::<(String, String)>(c)?,
+                        .get_results::<(String, String)>(c)?
+                        .into_iter()
+                        .map(|(l, a)| (LearnerId::from(l), a)),
                 );
             }
         }
@@ -286,7 +297,7 @@ fn write_notifications(conn: &mut DbConnection, list: &[Notification]) -> QueryR
             (
                 notifications::id.eq(n.id.clone()),
                 notifications::parent_id.eq(n.parent_id.clone()),
-                notifications::learner_id.eq(n.child_id.clone()),
+                notifications::learner_id.eq(n.child_id.to_string()),
                 notifications::kind.eq(n.kind.as_str()),
                 notifications::title.eq(n.title.clone()),
                 notifications::body.eq(n.body.clone()),
@@ -319,7 +330,7 @@ fn write_spans(conn: &mut DbConnection, spans: &[ScreenTimeSpan]) -> QueryResult
         .map(|span| {
             (
                 screen_time_logs::id.eq(span.id.clone()),
-                screen_time_logs::learner_id.eq(span.learner_id.clone()),
+                screen_time_logs::learner_id.eq(span.learner_id.to_string()),
                 screen_time_logs::date.eq(span.date),
                 screen_time_logs::started_at.eq(naive(span.started_at)),
                 screen_time_logs::ended_at.eq(span.ended_at.map(naive)),

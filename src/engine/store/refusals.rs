@@ -4,6 +4,7 @@
 
 use chrono::Utc;
 use diesel::prelude::*;
+use studyhub_actors::ids::LearnerId;
 use studyhub_actors::store::{Batch, BatchResult, ItemKey};
 
 use super::batch::write_batch;
@@ -82,7 +83,7 @@ pub(super) fn write_batch_or_split(
 }
 
 /// The learner an item belongs to.
-fn learner_of(key: &ItemKey, single: &Batch) -> Option<String> {
+fn learner_of(key: &ItemKey, single: &Batch) -> Option<LearnerId> {
     if let ItemKey::Unlock { learner_id } = key {
         return Some(learner_id.clone());
     }

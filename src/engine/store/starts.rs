@@ -30,7 +30,7 @@ fn by_learner<V>(rows: Vec<(String, V)>) -> HashMap<String, Vec<V>> {
 
 pub(super) fn load_starts(
     conn: &mut DbConnection,
-    ids: &[String],
+    ids: &[&str],
     at: DateTime<Utc>,
 ) -> QueryResult<Vec<LearnerStart>> {
     let rows: Vec<ProfileRow> = learners::table

@@ -22,7 +22,8 @@ pub fn parse_downtime(json: Option<&str>) -> Vec<Window> {
 /// index keeps it to one pending request even when two nodes insert at once.
 pub(super) fn ask(conn: &mut DbConnection, r: &NewTimeRequest) -> QueryResult<AskOutcome> {
     write_transaction(conn, |conn| {
-        let mine = || time_requests::table.filter(time_requests::learner_id.eq(&r.learner_id));
+        let mine =
+            || time_requests::table.filter(time_requests::learner_id.eq(r.learner_id.as_str()));
         let pending: i64 = mine()
             .filter(time_requests::status.eq("pending"))
             .count()
@@ -40,7 +41,7 @@ pub(super) fn ask(conn: &mut DbConnection, r: &NewTimeRequest) -> QueryResult<As
         }
         let row = (
             time_requests::id.eq(&r.id),
-            time_requests::learner_id.eq(&r.learner_id),
+            time_requests::learner_id.eq(r.learner_id.as_str()),
             time_requests::parent_id.eq(&r.parent_id),
             time_requests::seconds.eq(r.seconds as i32),
             time_requests::reason.eq(r.reason.as_deref()),

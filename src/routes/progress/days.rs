@@ -1,6 +1,7 @@
 //! Day by day and week by week.
 
 use std::collections::BTreeMap;
+use studyhub_actors::ids::LearnerId;
 
 use actix_web::{HttpResponse, web};
 use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
@@ -8,11 +9,11 @@ use serde::{Deserialize, Serialize};
 use studyhub_actors::screen_time::{local_date, parse_tz};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Totals, day_rows};
 use crate::auth::AuthUser;
 use crate::auth::access::readable_learner;
 use crate::db::models::DayProgress;
 use crate::error::{AppError, AppResult};
+use crate::progress::{Totals, day_rows};
 use crate::state::AppState;
 use crate::time::check_day;
 
@@ -86,7 +87,7 @@ fn days_between(rows: Vec<DayProgress>, from: NaiveDate, to: NaiveDate) -> Vec<D
 pub async fn daily(
     state: web::Data<AppState>,
     user: AuthUser,
-    path: web::Path<String>,
+    path: web::Path<LearnerId>,
     q: web::Query<DailyQuery>,
 ) -> AppResult<HttpResponse> {
     let learner = readable_learner(&state, user, path.into_inner()).await?;
@@ -151,7 +152,7 @@ pub fn week_of(d: NaiveDate) -> String {
 pub async fn weekly(
     state: web::Data<AppState>,
     user: AuthUser,
-    path: web::Path<String>,
+    path: web::Path<LearnerId>,
     q: web::Query<WeekQuery>,
 ) -> AppResult<HttpResponse> {
     let learner = readable_learner(&state, user, path.into_inner()).await?;

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use studyhub_actors::ids::{LearnerId, SessionId};
 use studyhub_actors::protocol::{AnswerSummary, Completion, Feedback, PublicActivity, ServerMsg};
 use studyhub_actors::store::SessionSnapshot;
 use utoipa::ToSchema;
@@ -12,7 +13,7 @@ use crate::error::{AppError, AppResult};
 /// `POST /v1/learners/{id}/sessions`: the `started` frame.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StartedBody {
-    pub session_id: String,
+    pub session_id: SessionId,
     pub activity: PublicActivity,
     pub answers: Vec<AnswerSummary>,
     pub last_saved_seq: u32,
@@ -31,8 +32,8 @@ pub struct AnswerBody {
 /// `GET /v1/sessions/{id}`: a session's state; the result fields are null until it ends.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SessionBody {
-    pub session_id: String,
-    pub learner_id: String,
+    pub session_id: SessionId,
+    pub learner_id: LearnerId,
     pub activity_id: String,
     /// `open`, `completed` or `abandoned`.
     pub status: &'static str,

@@ -1,0 +1,100 @@
+//! Progress as the database has it: totals, streaks and accuracy from the daily progress rows
+//! the group commit keeps up to date (never the whole answer history), the parent's dashboard,
+//! the weekly report's rows and study-page visits. The routes in `routes/progress/` parse,
+//! authorize and answer with what these functions read.
+
+pub mod dashboard;
+pub mod pages;
+pub mod report;
+pub mod summary;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::DbConnection;
+use crate::db::models::DayProgress;
+use crate::db::schema::daily_progress;
+
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct Totals {
+    pub activities_completed: i64,
+    pub questions_answered: i64,
+    pub questions_correct: i64,
+    /// First answers right ÷ questions answered, 0..100; null when nothing was answered.
+    pub accuracy: Option<f64>,
+    pub study_seconds: i64,
+    pub stars: i64,
+    pub points: i64,
+}
+
+impl Totals {
+    pub fn add(&mut self, r: &DayProgress) {
+        self.activities_completed += r.activities_completed as i64;
+        self.questions_answered += r.questions_answered as i64;
+        self.questions_correct += r.questions_correct as i64;
+        self.study_seconds += r.study_seconds as i64;
+        self.stars += r.stars as i64;
+        self.points += r.points as i64;
+        self.accuracy = (self.questions_answered > 0)
+            .then(|| self.questions_correct as f64 * 100.0 / self.questions_answered as f64);
+    }
+}
+
+pub fn day_rows(
+    conn: &mut DbConnection,
+    learner_id: &str,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> QueryResult<Vec<DayProgress>> {
+    let mut q = daily_progress::table
+        .filter(daily_progress::learner_id.eq(learner_id))
+        .into_boxed();
+    if let Some(f) = from {
+        q = q.filter(daily_progress::date.ge(f));
+    }
+    if let Some(t) = to {
+        q = q.filter(daily_progress::date.le(t));
+    }
+    q.order(daily_progress::date.asc())
+        .select(DayProgress::as_select())
+        .load(conn)
+}
+
+/// (current, longest) runs of consecutive days in `days` (sorted, distinct); the current run
+/// must end today or yesterday.
+pub fn streaks(days: &[NaiveDate], today: NaiveDate) -> (u32, u32) {
+    let (mut longest, mut run) = (0u32, 0u32);
+    let mut prev: Option<NaiveDate> = None;
+    for d in days {
+        run = if prev.and_then(|p| p.succ_opt()) == Some(*d) {
+            run + 1
+        } else {
+            1
+        };
+        longest = longest.max(run);
+        prev = Some(*d);
+    }
+    let current = match prev {
+        Some(last) if last == today || last.succ_opt() == Some(today) => run,
+        _ => 0,
+    };
+    (current, longest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, day).unwrap()
+    }
+
+    #[test]
+    fn streaks_current_and_longest() {
+        assert_eq!(streaks(&[d(1), d(2), d(3), d(10), d(11)], d(12)), (2, 3));
+        assert_eq!(streaks(&[d(1), d(2)], d(10)), (0, 2));
+        assert_eq!(streaks(&[], d(10)), (0, 0));
+    }
+}
