@@ -1,11 +1,13 @@
 //! The account's own data: `GET /v1/me/export` (everything, as JSON) and `DELETE /v1/me`
 //! (erase the account and everything that hangs off it; the password again, to be sure).
 
+use actix_web::delete;
 use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 use crate::audit::{self, Change, RequestMeta};
@@ -17,12 +19,11 @@ use crate::error::{AppError, AppResult, Code};
 use crate::extract::{Normalize, ValidJson};
 use crate::state::AppState;
 
-mod export;
-pub use export::*;
+mod export_data;
+pub use export_data::export;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/me/export", web::get().to(export))
-        .route("/me", web::delete().to(erase));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(export).service(erase);
 }
 
 /// The export file. The nested records are described in docs/protocol.md ("Backups and
@@ -67,8 +68,9 @@ impl Normalize for EraseRequest {}
 /// Erases the account: its learners (with sessions, answers, progress, drawings and their
 /// files, assessments), notifications, classes taught, sign-ins. Activities it wrote stay in
 /// the catalog without an author. The erasure itself is audited (without personal data).
-#[utoipa::path(delete, path = "/v1/me", tag = "account", request_body = EraseRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "account", request_body = EraseRequest, security(("bearer" = [])),
     responses((status = 204), (status = 401, description = "wrong password")))]
+#[delete("/me")]
 pub async fn erase(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -1,9 +1,11 @@
 //! The achievement catalog and a learner's unlocked achievements.
 
+use actix_web::get;
 use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::LearnerAccess;
 use crate::db::models::AchievementRow;
@@ -12,9 +14,8 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::time::utc;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/achievements", web::get().to(catalog))
-        .route("/learners/{id}/achievements", web::get().to(unlocked));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(catalog).service(unlocked);
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -47,7 +48,8 @@ fn view(r: AchievementRow, unlocked_at: Option<chrono::NaiveDateTime>) -> Achiev
 }
 
 /// Every achievement there is to unlock.
-#[utoipa::path(get, path = "/v1/achievements", tag = "achievements", responses((status = 200, body = [AchievementView])))]
+#[utoipa::path(tag = "achievements", responses((status = 200, body = [AchievementView])))]
+#[get("/achievements")]
 pub async fn catalog(state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let rows = state
         .db
@@ -63,8 +65,9 @@ pub async fn catalog(state: web::Data<AppState>) -> AppResult<HttpResponse> {
 }
 
 /// What a learner has unlocked, newest first, with dates.
-#[utoipa::path(get, path = "/v1/learners/{id}/achievements", tag = "achievements", security(("bearer" = [])),
+#[utoipa::path(tag = "achievements", security(("bearer" = [])),
     responses((status = 200, body = [AchievementView]), (status = 404)))]
+#[get("/learners/{id}/achievements")]
 pub async fn unlocked(
     state: web::Data<AppState>,
     access: LearnerAccess,

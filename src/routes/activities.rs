@@ -2,9 +2,12 @@
 //! server here; they are sent in `feedback`, after a question was answered.
 
 use actix_web::{HttpResponse, web};
+use actix_web::{delete, get, post, put};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::audit::{self, Change, RequestMeta};
 use crate::auth::{Role, TeacherUser};
@@ -23,19 +26,15 @@ use validator::Validate;
 /// Authored activities may carry up to 50 questions of up to 2 000 characters each.
 const ACTIVITY_BODY_LIMIT: usize = 512 * 1024;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(
-        web::resource("/activities")
+        scope("/activities")
             .app_data(JsonLimit(ACTIVITY_BODY_LIMIT))
-            .route(web::get().to(list))
-            .route(web::post().to(create)),
-    )
-    .service(
-        web::resource("/activities/{id}")
-            .app_data(JsonLimit(ACTIVITY_BODY_LIMIT))
-            .route(web::get().to(get_one))
-            .route(web::put().to(update))
-            .route(web::delete().to(delete)),
+            .service(list)
+            .service(create)
+            .service(get_one)
+            .service(update)
+            .service(delete),
     );
 }
 
@@ -82,8 +81,9 @@ pub struct ActivitySummary {
 }
 
 /// The catalog, filtered.
-#[utoipa::path(get, path = "/v1/activities", tag = "activities", params(ActivityFilter),
+#[utoipa::path(tag = "activities", params(ActivityFilter),
     responses((status = 200, body = [ActivitySummary])))]
+#[get("")]
 pub async fn list(
     state: web::Data<AppState>,
     filter: web::Query<ActivityFilter>,
@@ -151,8 +151,9 @@ pub async fn list(
 }
 
 /// One activity with its questions (no answers, no explanations).
-#[utoipa::path(get, path = "/v1/activities/{id}", tag = "activities",
+#[utoipa::path(tag = "activities",
     responses((status = 200, body = PublicActivity), (status = 404)))]
+#[get("/{id}")]
 pub async fn get_one(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -285,8 +286,9 @@ fn summary(row: &ActivityRow) -> serde_json::Value {
 
 /// Write an activity (teachers and admins). Validated: 1-50 questions, unique ids, an
 /// answer key of the right type, options that contain it, bounded sizes.
-#[utoipa::path(post, path = "/v1/activities", tag = "activities", request_body = ActivityRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "activities", request_body = ActivityRequest, security(("bearer" = [])),
     responses((status = 201, body = PublicActivity), (status = 403), (status = 409, description = "id taken"), (status = 422)))]
+#[post("")]
 pub async fn create(
     state: web::Data<AppState>,
     author: TeacherUser,
@@ -373,8 +375,9 @@ async fn editable(
 }
 
 /// Replace an activity you wrote. Sessions in progress keep the version they started with.
-#[utoipa::path(put, path = "/v1/activities/{id}", tag = "activities", request_body = ActivityRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "activities", request_body = ActivityRequest, security(("bearer" = [])),
     responses((status = 200, body = PublicActivity), (status = 403), (status = 404), (status = 422)))]
+#[put("/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     author: TeacherUser,
@@ -423,8 +426,9 @@ pub async fn update(
 }
 
 /// Delete an activity you wrote: it is archived, so the sessions played on it stay.
-#[utoipa::path(delete, path = "/v1/activities/{id}", tag = "activities", security(("bearer" = [])),
+#[utoipa::path(tag = "activities", security(("bearer" = [])),
     responses((status = 204), (status = 403), (status = 404)))]
+#[delete("/{id}")]
 pub async fn delete(
     state: web::Data<AppState>,
     author: TeacherUser,

@@ -3,9 +3,11 @@
 //! audited.
 
 use actix_web::{HttpResponse, web};
+use actix_web::{delete, get, post, put};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use validator::{Validate, ValidationError};
 
 use crate::audit::{self, Change, RequestMeta};
@@ -18,11 +20,11 @@ use crate::extract::{Normalize, ValidJson};
 use crate::state::AppState;
 use crate::time::{now, utc};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/learners/{id}/assessments", web::post().to(create))
-        .route("/learners/{id}/assessments", web::get().to(list))
-        .route("/assessments/{id}", web::put().to(update))
-        .route("/assessments/{id}", web::delete().to(delete));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(create)
+        .service(list)
+        .service(update)
+        .service(delete);
 }
 
 /// IGCSE letter grades (A*–G, U) or the 9–1 scale.
@@ -171,8 +173,9 @@ fn check_component(conn: &mut DbConnection, component: &str) -> Result<(), AppEr
 }
 
 /// Record an assessment (a teacher of one of the learner's classes).
-#[utoipa::path(post, path = "/v1/learners/{id}/assessments", tag = "assessments", request_body = AssessmentRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "assessments", request_body = AssessmentRequest, security(("bearer" = [])),
     responses((status = 201, body = AssessmentView), (status = 403), (status = 404), (status = 422)))]
+#[post("/learners/{id}/assessments")]
 pub async fn create(
     state: web::Data<AppState>,
     teacher: TeacherUser,
@@ -225,8 +228,9 @@ pub async fn create(
 }
 
 /// A learner's assessments (its teachers, the student, the parent), newest first.
-#[utoipa::path(get, path = "/v1/learners/{id}/assessments", tag = "assessments", security(("bearer" = [])),
+#[utoipa::path(tag = "assessments", security(("bearer" = [])),
     responses((status = 200, body = [AssessmentView]), (status = 404)))]
+#[get("/learners/{id}/assessments")]
 pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -286,8 +290,9 @@ fn writable(conn: &mut DbConnection, teacher: &AuthUser, id: &str) -> Result<Row
     Ok(row)
 }
 
-#[utoipa::path(put, path = "/v1/assessments/{id}", tag = "assessments", request_body = AssessmentRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "assessments", request_body = AssessmentRequest, security(("bearer" = [])),
     responses((status = 200, body = AssessmentView), (status = 404), (status = 422)))]
+#[put("/assessments/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     teacher: TeacherUser,
@@ -340,8 +345,9 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(v))
 }
 
-#[utoipa::path(delete, path = "/v1/assessments/{id}", tag = "assessments", security(("bearer" = [])),
+#[utoipa::path(tag = "assessments", security(("bearer" = [])),
     responses((status = 204), (status = 404)))]
+#[delete("/assessments/{id}")]
 pub async fn delete(
     state: web::Data<AppState>,
     teacher: TeacherUser,

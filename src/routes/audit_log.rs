@@ -1,9 +1,11 @@
 //! `GET /v1/audit` (admins): who changed what, with old and new values.
 
+use actix_web::get;
 use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::AdminUser;
 use crate::db::schema::audit_logs;
@@ -11,8 +13,8 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::time::utc;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/audit", web::get().to(list));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -71,8 +73,9 @@ struct Row {
 }
 
 /// The audit log, newest first, filtered and paged by cursor.
-#[utoipa::path(get, path = "/v1/audit", tag = "audit", params(AuditQuery), security(("bearer" = [])),
+#[utoipa::path(tag = "audit", params(AuditQuery), security(("bearer" = [])),
     responses((status = 200, body = AuditPage), (status = 403, description = "not an admin")))]
+#[get("/audit")]
 pub async fn list(
     state: web::Data<AppState>,
     _admin: AdminUser,

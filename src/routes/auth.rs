@@ -2,10 +2,12 @@
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{get, post};
 use chrono::Utc;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 use crate::auth::jwt::ACCESS_TTL_SECS;
@@ -21,13 +23,13 @@ use crate::learners::LearnerView;
 use crate::state::AppState;
 use crate::time::{now, utc};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/auth/register", web::post().to(register))
-        .route("/auth/login", web::post().to(login))
-        .route("/auth/refresh", web::post().to(refresh_tokens))
-        .route("/auth/logout", web::post().to(logout))
-        .route("/auth/me", web::get().to(me))
-        .route("/auth/password", web::post().to(change_password));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(register)
+        .service(login)
+        .service(refresh_tokens)
+        .service(logout)
+        .service(me)
+        .service(change_password);
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -192,8 +194,9 @@ fn with_cookies(
 }
 
 /// Create an account (parent, teacher or student) and sign in.
-#[utoipa::path(post, path = "/v1/auth/register", tag = "auth", request_body = RegisterRequest,
+#[utoipa::path(tag = "auth", request_body = RegisterRequest,
     responses((status = 201, body = AuthResponse), (status = 400), (status = 409, description = "email_taken"), (status = 422), (status = 429, description = "rate_limited: 10 registrations an hour per address, with Retry-After")))]
+#[post("/auth/register")]
 pub async fn register(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -269,8 +272,9 @@ fn email_taken() -> AppError {
 }
 
 /// Sign in with email and password. Unknown email and wrong password answer alike.
-#[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginRequest,
+#[utoipa::path(tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = AuthResponse), (status = 401, description = "invalid_credentials"), (status = 429, description = "rate_limited, with Retry-After")))]
+#[post("/auth/login")]
 pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -364,8 +368,9 @@ async fn presented_refresh_token(
 
 /// Trade a refresh token for a new access token and a new refresh token. The old one is
 /// spent; presenting it again revokes the whole family (`token_reused`).
-#[utoipa::path(post, path = "/v1/auth/refresh", tag = "auth", request_body(content = RefreshRequest, description = "or the refresh_token cookie"),
+#[utoipa::path(tag = "auth", request_body(content = RefreshRequest, description = "or the refresh_token cookie"),
     responses((status = 200, body = TokenResponse), (status = 401, description = "invalid_token, token_expired, token_revoked or token_reused")))]
+#[post("/auth/refresh")]
 pub async fn refresh_tokens(
     req: HttpRequest,
     payload: web::Payload,
@@ -399,8 +404,9 @@ pub async fn refresh_tokens(
 
 /// Sign out: revokes the presented refresh token's family (or, with only an access token,
 /// every session of the account) and clears the cookies.
-#[utoipa::path(post, path = "/v1/auth/logout", tag = "auth", request_body(content = RefreshRequest, description = "optional"),
+#[utoipa::path(tag = "auth", request_body(content = RefreshRequest, description = "optional"),
     responses((status = 204)))]
+#[post("/auth/logout")]
 pub async fn logout(
     req: HttpRequest,
     payload: web::Payload,
@@ -466,8 +472,9 @@ impl Normalize for PasswordChange {}
 
 /// Change the password: every refresh family is revoked, access tokens issued before stop
 /// working, and the account's open websockets close with 4003.
-#[utoipa::path(post, path = "/v1/auth/password", tag = "auth", request_body = PasswordChange, security(("bearer" = [])),
+#[utoipa::path(tag = "auth", request_body = PasswordChange, security(("bearer" = [])),
     responses((status = 204), (status = 401, description = "unauthenticated, or invalid_credentials: the current password is wrong"), (status = 422), (status = 429, description = "rate_limited, with Retry-After")))]
+#[post("/auth/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -516,8 +523,9 @@ pub async fn change_password(
 }
 
 /// The signed-in account, with the student's learner or the parent's children.
-#[utoipa::path(get, path = "/v1/auth/me", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = MeResponse), (status = 401)))]
+#[get("/auth/me")]
 pub async fn me(state: web::Data<AppState>, user: AuthUser) -> AppResult<HttpResponse> {
     let res = state
         .db

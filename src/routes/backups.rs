@@ -3,10 +3,12 @@
 //! `pending` to `verified` (or `failed`). The work itself is in `crate::backup`.
 
 use actix_web::{HttpResponse, web};
+use actix_web::{get, post};
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{AuthUser, Role};
 use crate::backup::{self, Ctx, Kind};
@@ -15,10 +17,8 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::time::{now, utc};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/backups", web::post().to(create))
-        .route("/backups", web::get().to(list))
-        .route("/backups/{id}", web::get().to(get_one));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(create).service(list).service(get_one);
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -91,8 +91,9 @@ fn visible(
 
 /// Start a backup: the caller's own data (an admin's request backs up the whole system).
 /// At most one pending backup per user and three a day (429 with `Retry-After`).
-#[utoipa::path(post, path = "/v1/backups", tag = "backups", security(("bearer" = [])),
+#[utoipa::path(tag = "backups", security(("bearer" = [])),
     responses((status = 202, body = BackupCreated), (status = 401), (status = 429, description = "one is still running, or the daily allowance is used")))]
+#[post("/backups")]
 pub async fn create(state: web::Data<AppState>, user: AuthUser) -> AppResult<HttpResponse> {
     let kind = if user.role == Role::Admin {
         Kind::System
@@ -160,8 +161,9 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser) -> AppResult<Htt
 }
 
 /// The caller's backups, newest first (an admin: the system backups and their own).
-#[utoipa::path(get, path = "/v1/backups", tag = "backups", security(("bearer" = [])),
+#[utoipa::path(tag = "backups", security(("bearer" = [])),
     responses((status = 200, body = [BackupView]), (status = 401)))]
+#[get("/backups")]
 pub async fn list(state: web::Data<AppState>, user: AuthUser) -> AppResult<HttpResponse> {
     let rows: Vec<Row> = state
         .db
@@ -178,9 +180,10 @@ pub async fn list(state: web::Data<AppState>, user: AuthUser) -> AppResult<HttpR
 }
 
 /// One backup of the caller's (an admin: any system backup); 404 for anyone else's.
-#[utoipa::path(get, path = "/v1/backups/{id}", tag = "backups", security(("bearer" = [])),
+#[utoipa::path(tag = "backups", security(("bearer" = [])),
     params(("id" = String, Path, description = "backup id")),
     responses((status = 200, body = BackupView), (status = 401), (status = 404)))]
+#[get("/backups/{id}")]
 pub async fn get_one(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -2,9 +2,11 @@
 //! grant goes through the engine, so open sessions feel it at once.
 
 use actix_web::{HttpResponse, web};
+use actix_web::{delete, get, post, put};
 use diesel::prelude::*;
 use studyhub_actors::ids::LearnerId;
 use studyhub_actors::learner::Settings;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::audit::{self, Change, RequestMeta};
 use crate::auth::ParentUser;
@@ -24,21 +26,22 @@ use crate::learners::SettingsView;
 use crate::learners::downtime;
 pub use bodies::{ChildRequest, GrantRequest, SettingsBody};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/children", web::post().to(create))
-        .route("/children", web::get().to(list))
-        .route("/children/{id}", web::get().to(get_one))
-        .route("/children/{id}", web::put().to(update))
-        .route("/children/{id}", web::delete().to(delete))
-        .route("/children/{id}/settings", web::get().to(get_settings))
-        .route("/children/{id}/settings", web::put().to(put_settings))
-        .route("/children/{id}/screen-time/grant", web::post().to(grant))
-        .route("/children/{id}/screen-time/today", web::get().to(today));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(create)
+        .service(list)
+        .service(get_one)
+        .service(update)
+        .service(delete)
+        .service(get_settings)
+        .service(put_settings)
+        .service(grant)
+        .service(today);
 }
 
 /// Add a child profile.
-#[utoipa::path(post, path = "/v1/children", tag = "children", request_body = ChildRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "children", request_body = ChildRequest, security(("bearer" = [])),
     responses((status = 201, body = LearnerView), (status = 403, description = "not a parent"), (status = 422)))]
+#[post("/children")]
 pub async fn create(
     state: web::Data<AppState>,
     parent: ParentUser,
@@ -83,8 +86,9 @@ pub async fn create(
 }
 
 /// The parent's children.
-#[utoipa::path(get, path = "/v1/children", tag = "children", security(("bearer" = [])),
+#[utoipa::path(tag = "children", security(("bearer" = [])),
     responses((status = 200, body = [LearnerView])))]
+#[get("/children")]
 pub async fn list(state: web::Data<AppState>, parent: ParentUser) -> AppResult<HttpResponse> {
     let rows = state
         .db
@@ -100,8 +104,9 @@ pub async fn list(state: web::Data<AppState>, parent: ParentUser) -> AppResult<H
     Ok(HttpResponse::Ok().json(rows.into_iter().map(LearnerView::from).collect::<Vec<_>>()))
 }
 
-#[utoipa::path(get, path = "/v1/children/{id}", tag = "children", security(("bearer" = [])),
+#[utoipa::path(tag = "children", security(("bearer" = [])),
     responses((status = 200, body = LearnerView), (status = 404)))]
+#[get("/children/{id}")]
 pub async fn get_one(
     state: web::Data<AppState>,
     parent: ParentUser,
@@ -112,8 +117,9 @@ pub async fn get_one(
 }
 
 /// Replace a child's profile.
-#[utoipa::path(put, path = "/v1/children/{id}", tag = "children", request_body = ChildRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "children", request_body = ChildRequest, security(("bearer" = [])),
     responses((status = 200, body = LearnerView), (status = 404), (status = 422)))]
+#[put("/children/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     parent: ParentUser,
@@ -159,8 +165,9 @@ pub async fn update(
 }
 
 /// Delete a child and everything that hangs off it.
-#[utoipa::path(delete, path = "/v1/children/{id}", tag = "children", security(("bearer" = [])),
+#[utoipa::path(tag = "children", security(("bearer" = [])),
     responses((status = 204), (status = 404)))]
+#[delete("/children/{id}")]
 pub async fn delete(
     state: web::Data<AppState>,
     parent: ParentUser,
@@ -195,8 +202,9 @@ pub async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[utoipa::path(get, path = "/v1/children/{id}/settings", tag = "children", security(("bearer" = [])),
+#[utoipa::path(tag = "children", security(("bearer" = [])),
     responses((status = 200, body = SettingsView), (status = 404)))]
+#[get("/children/{id}/settings")]
 pub async fn get_settings(
     state: web::Data<AppState>,
     parent: ParentUser,
@@ -210,8 +218,9 @@ pub async fn get_settings(
 
 /// Change settings (fields left out keep their value). A new limit reaches the child's open
 /// sessions at once; so does downtime (a window that holds now closes play with 4002).
-#[utoipa::path(put, path = "/v1/children/{id}/settings", tag = "children", request_body = SettingsBody, security(("bearer" = [])),
+#[utoipa::path(tag = "children", request_body = SettingsBody, security(("bearer" = [])),
     responses((status = 200, body = SettingsView), (status = 404), (status = 422)))]
+#[put("/children/{id}/settings")]
 pub async fn put_settings(
     state: web::Data<AppState>,
     parent: ParentUser,
@@ -278,8 +287,9 @@ pub async fn put_settings(
 }
 
 /// Extra screen time for today, felt at once by open sessions.
-#[utoipa::path(post, path = "/v1/children/{id}/screen-time/grant", tag = "children", request_body = GrantRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "children", request_body = GrantRequest, security(("bearer" = [])),
     responses((status = 200, body = ScreenTimeToday), (status = 404), (status = 422)))]
+#[post("/children/{id}/screen-time/grant")]
 pub async fn grant(
     state: web::Data<AppState>,
     parent: ParentUser,
@@ -299,8 +309,9 @@ pub async fn grant(
 }
 
 /// Today's screen time: used, limit, bonus, left, and the spans it was used in.
-#[utoipa::path(get, path = "/v1/children/{id}/screen-time/today", tag = "children", security(("bearer" = [])),
+#[utoipa::path(tag = "children", security(("bearer" = [])),
     responses((status = 200, body = ScreenTimeToday), (status = 404)))]
+#[get("/children/{id}/screen-time/today")]
 pub async fn today(
     state: web::Data<AppState>,
     parent: ParentUser,

@@ -2,6 +2,7 @@
 //! teacher watches the class live at `GET /v1/classes/{id}/live`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{delete, get, post};
 use chrono::Utc;
 use diesel::prelude::*;
 use rand::Rng;
@@ -11,6 +12,7 @@ use studyhub_actors::ids::{ClassId, LearnerId};
 use studyhub_actors::protocol::{ErrorCode, ServerMsg};
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 pub mod progress;
@@ -26,18 +28,15 @@ use crate::live::socket;
 use crate::state::AppState;
 use crate::time::{now, utc};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/classes", web::post().to(create))
-        .route("/classes", web::get().to(list))
-        .route("/classes/join", web::post().to(join_as_student))
-        .route("/classes/{id}", web::get().to(get_one))
-        .route("/classes/{id}/progress", web::get().to(progress::progress))
-        .route("/classes/{id}/live", web::get().to(live))
-        .route(
-            "/classes/{id}/members/{learner_id}",
-            web::delete().to(remove_member),
-        )
-        .route("/children/{id}/classes", web::post().to(join_for_child));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(create)
+        .service(list)
+        .service(join_as_student)
+        .service(get_one)
+        .service(progress::progress)
+        .service(live)
+        .service(remove_member)
+        .service(join_for_child);
 }
 
 /// Letters and digits that cannot be mistaken for one another (no 0/O, 1/I/L).
@@ -130,8 +129,9 @@ impl ClassView {
 }
 
 /// Create a class with a fresh join code.
-#[utoipa::path(post, path = "/v1/classes", tag = "classes", request_body = ClassRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "classes", request_body = ClassRequest, security(("bearer" = [])),
     responses((status = 201, body = ClassView), (status = 403, description = "not a teacher"), (status = 422)))]
+#[post("/classes")]
 pub async fn create(
     state: web::Data<AppState>,
     teacher: TeacherUser,
@@ -182,7 +182,8 @@ pub async fn create(
 }
 
 /// The teacher's classes.
-#[utoipa::path(get, path = "/v1/classes", tag = "classes", security(("bearer" = [])), responses((status = 200, body = [ClassView])))]
+#[utoipa::path(tag = "classes", security(("bearer" = [])), responses((status = 200, body = [ClassView])))]
+#[get("/classes")]
 pub async fn list(state: web::Data<AppState>, teacher: TeacherUser) -> AppResult<HttpResponse> {
     let list = state
         .db
@@ -203,7 +204,8 @@ pub async fn list(state: web::Data<AppState>, teacher: TeacherUser) -> AppResult
 }
 
 /// A class with its roster.
-#[utoipa::path(get, path = "/v1/classes/{id}", tag = "classes", security(("bearer" = [])), responses((status = 200, body = ClassDetail), (status = 404)))]
+#[utoipa::path(tag = "classes", security(("bearer" = [])), responses((status = 200, body = ClassDetail), (status = 404)))]
+#[get("/classes/{id}")]
 pub async fn get_one(state: web::Data<AppState>, taught: TaughtClass) -> AppResult<HttpResponse> {
     let class = taught.class;
     let id = class.id.clone();
@@ -256,8 +258,9 @@ async fn classes_changed(
 }
 
 /// Remove a learner from the class.
-#[utoipa::path(delete, path = "/v1/classes/{id}/members/{learner_id}", tag = "classes", security(("bearer" = [])),
+#[utoipa::path(tag = "classes", security(("bearer" = [])),
     responses((status = 204), (status = 404)))]
+#[delete("/classes/{id}/members/{learner_id}")]
 pub async fn remove_member(
     state: web::Data<AppState>,
     taught: TaughtClass,
@@ -331,8 +334,9 @@ async fn join(
 }
 
 /// A student joins a class with its code (joining twice is fine).
-#[utoipa::path(post, path = "/v1/classes/join", tag = "classes", request_body = JoinRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "classes", request_body = JoinRequest, security(("bearer" = [])),
     responses((status = 200, body = JoinedClass), (status = 403, description = "not a student"), (status = 404, description = "unknown code")))]
+#[post("/classes/join")]
 pub async fn join_as_student(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -356,8 +360,9 @@ pub async fn join_as_student(
 }
 
 /// A parent enrols a child in a class with its code.
-#[utoipa::path(post, path = "/v1/children/{id}/classes", tag = "classes", request_body = JoinRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "classes", request_body = JoinRequest, security(("bearer" = [])),
     responses((status = 200, body = JoinedClass), (status = 404)))]
+#[post("/children/{id}/classes")]
 pub async fn join_for_child(
     state: web::Data<AppState>,
     parent: ParentUser,
@@ -382,8 +387,9 @@ pub struct LiveQuery {
 }
 
 /// The teacher's live view of a class. Messages are described in docs/protocol.md.
-#[utoipa::path(get, path = "/v1/classes/{id}/live", tag = "classes",
+#[utoipa::path(tag = "classes",
     responses((status = 101), (status = 401), (status = 403, description = "not a teacher, or an admin"), (status = 404, description = "unknown, or another teacher's class")))]
+#[get("/classes/{id}/live")]
 pub async fn live(
     req: HttpRequest,
     body: web::Payload,

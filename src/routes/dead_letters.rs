@@ -1,10 +1,12 @@
 //! `GET /v1/admin/dead-letters` (admins): what the group commit could never store, so an
 //! administrator can see it, fix its cause and, if need be, put it right by hand.
 
+use actix_web::get;
 use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::AdminUser;
 use crate::db::schema::dead_letters;
@@ -12,8 +14,8 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::time::utc;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/dead-letters", web::get().to(list));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -64,8 +66,9 @@ pub struct DeadLetterPage {
 }
 
 /// Items the database refused for good, newest first.
-#[utoipa::path(get, path = "/v1/admin/dead-letters", tag = "operations", params(DeadLetterQuery), security(("bearer" = [])),
+#[utoipa::path(tag = "operations", params(DeadLetterQuery), security(("bearer" = [])),
     responses((status = 200, body = DeadLetterPage), (status = 403, description = "not an admin")))]
+#[get("/admin/dead-letters")]
 pub async fn list(
     state: web::Data<AppState>,
     _admin: AdminUser,

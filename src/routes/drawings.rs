@@ -3,6 +3,7 @@
 
 use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use actix_web::{delete, get, post};
 use bytes::BytesMut;
 use diesel::prelude::*;
 use futures_util::StreamExt;
@@ -10,6 +11,7 @@ use serde::Serialize;
 use serde_json::json;
 use studyhub_actors::ids::LearnerId;
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::audit::{self, Change, RequestMeta};
 use crate::auth::access::readable_learner;
@@ -23,12 +25,12 @@ use crate::time::{now, utc};
 pub const MAX_IMAGE: usize = 5 * 1024 * 1024;
 const MAX_FIELD: usize = 1024;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/learners/{id}/drawings", web::post().to(upload))
-        .route("/learners/{id}/drawings", web::get().to(list))
-        .route("/drawings/{id}/image", web::get().to(image))
-        .route("/drawings/{id}", web::delete().to(delete))
-        .route("/content/{key:.*}", web::get().to(content));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(upload)
+        .service(list)
+        .service(image)
+        .service(delete)
+        .service(content);
 }
 
 fn storage_error(what: &str, cause: crate::storage::StorageError) -> AppError {
@@ -126,10 +128,11 @@ pub struct DrawingUpload {
 }
 
 /// Upload a drawing: multipart fields `title`, `category`, `image`.
-#[utoipa::path(post, path = "/v1/learners/{id}/drawings", tag = "drawings", security(("bearer" = [])),
+#[utoipa::path(tag = "drawings", security(("bearer" = [])),
     request_body(content = DrawingUpload, content_type = "multipart/form-data"),
     responses((status = 201, body = DrawingView), (status = 404), (status = 413), (status = 415), (status = 422),
         (status = 503, description = "`storage_unavailable`: the object store did not take the image; nothing was kept")))]
+#[post("/learners/{id}/drawings")]
 pub async fn upload(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -156,13 +159,13 @@ pub async fn upload(
         ));
     }
     let mut form = Multipart::new(req.headers(), payload);
-    let (mut title, mut category, mut image) = (None, None, None);
+    let (mut title, mut category, mut picture) = (None, None, None);
     while let Some(field) = form.next().await {
         let mut field =
             field.map_err(|e| AppError::bad_request(Code::BadMultipart, e.to_string()))?;
         let name = field.name().unwrap_or("").to_string();
         match name.as_str() {
-            "image" => image = Some(read_field(&mut field, MAX_IMAGE, "image").await?),
+            "image" => picture = Some(read_field(&mut field, MAX_IMAGE, "image").await?),
             "title" | "category" => {
                 let raw = read_field(&mut field, MAX_FIELD, &name).await?;
                 let text = String::from_utf8(raw.to_vec())
@@ -197,18 +200,18 @@ pub async fn upload(
             "between 1 and 50 characters".to_string(),
         );
     }
-    if image.is_none() {
+    if picture.is_none() {
         fields.insert("image".to_string(), "required".to_string());
     }
     if !fields.is_empty() {
         return Err(AppError::validation(fields));
     }
-    let image = image.expect("checked").freeze();
-    let (content_type, ext) = sniff(&image)
+    let picture = picture.expect("checked").freeze();
+    let (content_type, ext) = sniff(&picture)
         .ok_or_else(|| AppError::unsupported_media("images must be PNG, JPEG or WebP"))?;
     let id = uuid::Uuid::now_v7().to_string();
     let key = format!("drawings/{}/{id}.{ext}", access.learner.id);
-    if let Err(e) = state.storage.put(&key, image.clone(), content_type).await {
+    if let Err(e) = state.storage.put(&key, picture.clone(), content_type).await {
         // A store that failed to answer may still have taken the object: ask it to let go
         // (in the background; the client hears at once that nothing was kept).
         let (store, k) = (state.clone(), key.clone());
@@ -225,7 +228,7 @@ pub async fn upload(
         category: category.unwrap(),
         object_key: key.clone(),
         content_type: content_type.to_string(),
-        size_bytes: image.len() as i64,
+        size_bytes: picture.len() as i64,
         created_at: now(),
     };
     let r = row.clone();
@@ -265,8 +268,9 @@ pub async fn upload(
 }
 
 /// A learner's drawings, newest first.
-#[utoipa::path(get, path = "/v1/learners/{id}/drawings", tag = "drawings", security(("bearer" = [])),
+#[utoipa::path(tag = "drawings", security(("bearer" = [])),
     responses((status = 200, body = [DrawingView]), (status = 404)))]
+#[get("/learners/{id}/drawings")]
 pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -302,9 +306,10 @@ async fn find(state: &AppState, id: String) -> AppResult<Row> {
 }
 
 /// The image itself.
-#[utoipa::path(get, path = "/v1/drawings/{id}/image", tag = "drawings", security(("bearer" = [])),
+#[utoipa::path(tag = "drawings", security(("bearer" = [])),
     responses((status = 200, description = "the image", content_type = "image/*"), (status = 404),
         (status = 503, description = "`storage_unavailable`: the object store does not answer")))]
+#[get("/drawings/{id}/image")]
 pub async fn image(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -327,8 +332,9 @@ pub async fn image(
 }
 
 /// Delete a drawing and its image (the learner's parent or the student).
-#[utoipa::path(delete, path = "/v1/drawings/{id}", tag = "drawings", security(("bearer" = [])),
+#[utoipa::path(tag = "drawings", security(("bearer" = [])),
     responses((status = 204), (status = 404)))]
+#[delete("/drawings/{id}")]
 pub async fn delete(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -368,8 +374,9 @@ pub async fn delete(
 }
 
 /// Narration audio and images for activities, from the object store (`content/…`).
-#[utoipa::path(get, path = "/v1/content/{key}", tag = "drawings",
+#[utoipa::path(tag = "drawings",
     responses((status = 200, description = "the file, with its content type", content_type = "*/*"), (status = 404)))]
+#[get("/content/{key}")]
 pub async fn content(
     state: web::Data<AppState>,
     path: web::Path<String>,

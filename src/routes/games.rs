@@ -3,11 +3,13 @@
 //! is a `GameActor` in the engine, on the node that created it. Frames: docs/protocol.md.
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{get, post};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use studyhub_actors::game::{DEFAULT_QUESTION_SECONDS, GameSpec, HostMsg};
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 use super::play::ws_caller;
@@ -18,9 +20,8 @@ use crate::extract::{Normalize, ValidJson};
 use crate::live::socket;
 use crate::state::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/classes/{id}/games", web::post().to(create))
-        .route("/games/{id}/host", web::get().to(host));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(create).service(host);
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -52,11 +53,12 @@ pub struct GameView {
 
 /// A new game for a class (its teacher only). It waits in the lobby for students and the
 /// teacher's first `next` on the host socket.
-#[utoipa::path(post, path = "/v1/classes/{id}/games", tag = "games", request_body = GameRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "games", request_body = GameRequest, security(("bearer" = [])),
     params(("id" = String, Path, description = "the class")),
     responses((status = 201, body = GameView), (status = 401),
         (status = 404, description = "not a class the caller teaches"),
         (status = 422, description = "unknown or archived activity, or seconds out of range")))]
+#[post("/classes/{id}/games")]
 pub async fn create(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -115,10 +117,11 @@ pub struct HostQuery {
 
 /// The teacher's controls for a game (websocket). Messages are described in
 /// docs/protocol.md ("Class games").
-#[utoipa::path(get, path = "/v1/games/{id}/host", tag = "games",
+#[utoipa::path(tag = "games",
     params(("id" = String, Path, description = "the game"), ("ticket" = Option<String>, Query, description = "a realtime ticket")),
     responses((status = 101, description = "switching to the host protocol"), (status = 401),
         (status = 404, description = "no such game on this node, or not the caller's")))]
+#[get("/games/{id}/host")]
 pub async fn host(
     req: HttpRequest,
     body: web::Payload,

@@ -1,5 +1,6 @@
 //! Operations: `/health` and `/metrics`.
 
+use actix_web::get;
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -32,8 +33,9 @@ pub struct Services {
 }
 
 /// Liveness and dependencies: 200 while the database answers, 503 otherwise.
-#[utoipa::path(get, path = "/health", tag = "operations",
+#[utoipa::path(tag = "operations",
     responses((status = 200, body = Health), (status = 503, body = Health)))]
+#[get("/health")]
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.db.pool().clone();
     let db_ok = web::block(move || {
@@ -75,7 +77,8 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// Prometheus metrics in the text exposition format.
-#[utoipa::path(get, path = "/metrics", tag = "operations", responses((status = 200, content_type = "text/plain")))]
+#[utoipa::path(tag = "operations", responses((status = 200, content_type = "text/plain")))]
+#[get("/metrics")]
 pub async fn metrics_text(state: web::Data<AppState>) -> HttpResponse {
     // Read at the scrape: the items waiting for the group commit (they pile up while the
     // database is away) and the engine's live actors.

@@ -8,7 +8,10 @@
 //! import of the same file finds everything already there and creates nothing. Sessions of
 //! activities this installation does not have are skipped (and counted as such).
 
+use actix_web::post;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
@@ -44,11 +47,11 @@ pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
 /// The most image bytes one export embeds (drawings past it are listed without the image).
 pub const EXPORT_IMAGES_MAX: usize = 40 * 1024 * 1024;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(
-        web::resource("/me/import")
+        scope("/me/import")
             .app_data(web::PayloadConfig::new(MAX_IMPORT_BYTES))
-            .route(web::post().to(import)),
+            .service(import),
     );
 }
 
@@ -143,10 +146,11 @@ fn clip(s: &str, max: usize) -> String {
 }
 
 /// Recreate another installation's export under this account (idempotent).
-#[utoipa::path(post, path = "/v1/me/import", tag = "account", security(("bearer" = [])),
+#[utoipa::path(tag = "account", security(("bearer" = [])),
     request_body(content = Object, content_type = "application/json", description = "the JSON of GET /v1/me/export from another installation (at most 64 MiB)"),
     responses((status = 200, body = ImportResult, description = "a second import of the same file creates nothing"),
         (status = 401), (status = 403, description = "admins have nothing to import into"), (status = 413), (status = 415), (status = 422)))]
+#[post("")]
 pub async fn import(
     req: HttpRequest,
     state: web::Data<AppState>,

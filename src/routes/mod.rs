@@ -25,17 +25,27 @@ pub mod sessions;
 pub mod time_requests;
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{AppError, Code};
 
-/// Everything under `/v1`, the operational endpoints and the pages for people.
+/// Everything the server answers: the OpenAPI document and its docs page and the pages for
+/// people (first: `/v1/openapi.json` is not under the API's `/v1` scope), then the API.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(health::health))
-        .route("/metrics", web::get().to(health::metrics_text))
-        .configure(openapi::routes)
+    cfg.configure(openapi::routes)
         .configure(pages::routes)
+        .configure(|cfg| api(&mut ServiceConfig::new(cfg)));
+}
+
+/// The API: everything under `/v1` and the operational endpoints. Each handler is declared
+/// once, by its route macro and `#[utoipa::path]`: these `service` calls make both the route
+/// table and the OpenAPI document's paths ([`openapi::document`]).
+pub fn api(cfg: &mut ServiceConfig) {
+    cfg.service(health::health)
+        .service(health::metrics_text)
         .service(
-            web::scope("/v1")
+            scope("/v1")
                 .configure(auth::routes)
                 .configure(account::routes)
                 .configure(backups::routes)

@@ -1,8 +1,10 @@
 //! `GET /v1/learners/{id}/next`: the activity to play next (rules in
 //! `studyhub_actors::next`), from the learner's live actor when it has one.
 
+use actix_web::get;
 use std::sync::Arc;
 use studyhub_actors::ids::LearnerId;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
@@ -16,8 +18,8 @@ use crate::auth::access::readable_learner;
 use crate::error::{AppError, AppResult, Code, ErrorKind};
 use crate::state::AppState;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/learners/{id}/next", web::get().to(next));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(next);
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -49,10 +51,11 @@ fn catalog_for(all: &[Arc<Activity>], age: Option<i32>) -> (Vec<CatalogEntry>, i
 /// The activity to play next: harder after two completions at ≥ 90 % in a row, easier after
 /// one under 50 %, otherwise the same level; within the learner's age, leaning to their
 /// interests; never an archived one.
-#[utoipa::path(get, path = "/v1/learners/{id}/next", tag = "progress", security(("bearer" = [])),
+#[utoipa::path(tag = "progress", security(("bearer" = [])),
     params(("id" = String, Path, description = "the learner")),
     responses((status = 200, body = NextView),
         (status = 404, description = "not a learner you may read (`not_found`), or an empty catalog (`no_activity`)")))]
+#[get("/learners/{id}/next")]
 pub async fn next(
     state: web::Data<AppState>,
     user: AuthUser,

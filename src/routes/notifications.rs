@@ -2,10 +2,12 @@
 //! whoever was offline.
 
 use actix_web::{HttpResponse, web};
+use actix_web::{get, post};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::ParentUser;
 use crate::db::DbConnection;
@@ -14,10 +16,8 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::time::{now, utc};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/notifications", web::get().to(list))
-        .route("/notifications/read-all", web::post().to(read_all))
-        .route("/notifications/{id}/read", web::post().to(read_one));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list).service(read_all).service(read_one);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -109,8 +109,9 @@ pub fn mark_read(conn: &mut DbConnection, parent_id: &str, id: &str) -> Result<b
 }
 
 /// Newest first, by cursor.
-#[utoipa::path(get, path = "/v1/notifications", tag = "notifications", params(ListQuery), security(("bearer" = [])),
+#[utoipa::path(tag = "notifications", params(ListQuery), security(("bearer" = [])),
     responses((status = 200, body = NotificationPage), (status = 403, description = "not a parent")))]
+#[get("/notifications")]
 pub async fn list(
     state: web::Data<AppState>,
     parent: ParentUser,
@@ -159,8 +160,9 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(page))
 }
 
-#[utoipa::path(post, path = "/v1/notifications/{id}/read", tag = "notifications", security(("bearer" = [])),
+#[utoipa::path(tag = "notifications", security(("bearer" = [])),
     responses((status = 204), (status = 404)))]
+#[post("/notifications/{id}/read")]
 pub async fn read_one(
     state: web::Data<AppState>,
     parent: ParentUser,
@@ -183,8 +185,9 @@ pub struct ReadAll {
     pub updated: usize,
 }
 
-#[utoipa::path(post, path = "/v1/notifications/read-all", tag = "notifications", security(("bearer" = [])),
+#[utoipa::path(tag = "notifications", security(("bearer" = [])),
     responses((status = 200, body = ReadAll)))]
+#[post("/notifications/read-all")]
 pub async fn read_all(state: web::Data<AppState>, parent: ParentUser) -> AppResult<HttpResponse> {
     let updated = state
         .db

@@ -3,6 +3,7 @@
 //! may send `grant_time` (as the REST grant, felt at once), `mark_read` and
 //! `answer_time_request` (as `POST /v1/time-requests/{id}`).
 
+use actix_web::get;
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::prelude::*;
 use serde::Deserialize;
@@ -11,6 +12,7 @@ use studyhub_actors::ids::LearnerId;
 use studyhub_actors::protocol::{ErrorCode, Outbound, ServerMsg};
 use tokio::sync::mpsc;
 use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::notifications::{mark_read, unread_count};
 use super::play::ws_caller;
@@ -25,8 +27,8 @@ use crate::screen_time;
 use crate::state::AppState;
 use actix_web::FromRequest;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/parent/live", web::get().to(parent_live));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(parent_live);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -96,8 +98,9 @@ fn send_error(tx: &mpsc::WeakSender<Outbound>, code: ErrorCode, message: &str) {
 }
 
 /// The parent feed. Messages are described in docs/protocol.md ("Parents live").
-#[utoipa::path(get, path = "/v1/parent/live", tag = "parents", params(LiveQuery),
+#[utoipa::path(tag = "parents", params(LiveQuery),
     responses((status = 101, description = "switching to the parent feed"), (status = 401), (status = 403, description = "not a parent")))]
+#[get("/parent/live")]
 pub async fn parent_live(
     req: HttpRequest,
     body: web::Payload,

@@ -1,10 +1,12 @@
 //! `GET /v1/play` (the play websocket) and `POST /v1/realtime/tickets`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{get, post};
 use serde::{Deserialize, Serialize};
 use studyhub_actors::EngineError;
 use studyhub_actors::ids::LearnerId;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 use crate::auth::{AuthUser, LearnerAccess, bearer_token, tickets};
@@ -14,9 +16,8 @@ use crate::live::socket;
 use crate::state::AppState;
 use studyhub_actors::protocol::ClientMsg;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/realtime/tickets", web::post().to(create_ticket))
-        .route("/play", web::get().to(play));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(create_ticket).service(play);
 }
 
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
@@ -36,8 +37,9 @@ pub struct TicketResponse {
 }
 
 /// A single-use, 30-second ticket for opening a websocket from a browser.
-#[utoipa::path(post, path = "/v1/realtime/tickets", tag = "play", request_body = TicketRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "play", request_body = TicketRequest, security(("bearer" = [])),
     responses((status = 201, body = TicketResponse), (status = 401), (status = 404, description = "not a learner you may play as")))]
+#[post("/realtime/tickets")]
 pub async fn create_ticket(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -88,8 +90,9 @@ pub fn engine_error(e: EngineError) -> AppError {
 }
 
 /// The play websocket. Messages are described in docs/protocol.md ("Play").
-#[utoipa::path(get, path = "/v1/play", tag = "play", params(PlayQuery),
+#[utoipa::path(tag = "play", params(PlayQuery),
     responses((status = 101, description = "switching to the play protocol"), (status = 401), (status = 403, description = "not a learner you may play as")))]
+#[get("/play")]
 pub async fn play(
     req: HttpRequest,
     body: web::Payload,

@@ -8,28 +8,19 @@ pub mod pages;
 pub mod report;
 pub mod summary;
 
-use actix_web::web;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 pub use self::days::{parse_week, week_of};
 pub use crate::progress::Totals;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/learners/{id}/progress", web::get().to(summary::progress))
-        .route("/learners/{id}/progress/daily", web::get().to(days::daily))
-        .route(
-            "/learners/{id}/progress/weekly",
-            web::get().to(days::weekly),
-        )
-        .route("/learners/{id}/pages", web::post().to(pages::pages))
-        .route(
-            "/learners/{id}/report.pdf",
-            web::get().to(report::report_pdf),
-        )
-        .route(
-            "/learners/{id}/report.csv",
-            web::get().to(report::report_csv),
-        )
-        .route("/parent/dashboard", web::get().to(dashboard::dashboard));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(summary::progress)
+        .service(days::daily)
+        .service(days::weekly)
+        .service(pages::pages)
+        .service(report::report_pdf)
+        .service(report::report_csv)
+        .service(dashboard::dashboard);
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
 //! Play over REST, for clients without websockets: the same engine, the same grading and
 //! screen time. `POST …/answers` answers 200 only once the answer is saved.
 
+use actix_web::{get, post};
 use std::time::Duration;
 use studyhub_actors::ids::{LearnerId, SessionId};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -25,11 +27,11 @@ use crate::state::AppState;
 /// How long `POST …/answers` waits for the group commit before answering 503.
 const SAVE_WAIT: Duration = Duration::from_secs(15);
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/learners/{id}/sessions", web::post().to(start))
-        .route("/sessions/{id}", web::get().to(get_session))
-        .route("/sessions/{id}/answers", web::post().to(answer))
-        .route("/sessions/{id}/finish", web::post().to(finish));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(start)
+        .service(get_session)
+        .service(answer)
+        .service(finish);
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -53,8 +55,8 @@ pub struct AnswerRequest {
     pub answer: Answer,
 }
 
-fn valid_answer(answer: &Answer) -> Result<(), validator::ValidationError> {
-    match answer {
+fn valid_answer(given: &Answer) -> Result<(), validator::ValidationError> {
+    match given {
         Answer::Text(t) if t.chars().count() > studyhub_actors::content::MAX_TEXT => {
             let mut e = validator::ValidationError::new("answer");
             e.message = Some("at most 2000 characters".into());
@@ -194,8 +196,9 @@ async fn authorized_session(
 }
 
 /// Start an activity session (REST play).
-#[utoipa::path(post, path = "/v1/learners/{id}/sessions", tag = "play", request_body = StartRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "play", request_body = StartRequest, security(("bearer" = [])),
     responses((status = 201, body = StartedBody), (status = 403, description = "time_up"), (status = 404, description = "unknown learner or activity")))]
+#[post("/learners/{id}/sessions")]
 pub async fn start(
     state: web::Data<AppState>,
     access: LearnerAccess,
@@ -215,8 +218,9 @@ pub async fn start(
 
 /// Answer a question (REST play). 200 only once the answer is saved; a repeated seq returns
 /// its original feedback with `duplicate: true`.
-#[utoipa::path(post, path = "/v1/sessions/{id}/answers", tag = "play", request_body = AnswerRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "play", request_body = AnswerRequest, security(("bearer" = [])),
     responses((status = 200, body = AnswerBody, description = "feedback, with `completed` when this answer completed the session"), (status = 409, description = "bad_seq or no_session"), (status = 422, description = "unknown_question"), (status = 503, description = "`storage_unavailable`: not saved yet, send the same seq again; or `busy` (past capacity, nothing kept) with `Retry-After` and `details.retry_after_ms`")))]
+#[post("/sessions/{id}/answers")]
 pub async fn answer(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -228,7 +232,7 @@ pub async fn answer(
     let AnswerRequest {
         seq,
         question_id,
-        answer,
+        answer: given,
     } = body.0;
     let reply = call(
         &state,
@@ -237,7 +241,7 @@ pub async fn answer(
             session_id,
             seq,
             question_id,
-            answer,
+            answer: given,
         },
     )
     .await?;
@@ -249,8 +253,9 @@ pub async fn answer(
 }
 
 /// Finish a session early.
-#[utoipa::path(post, path = "/v1/sessions/{id}/finish", tag = "play", security(("bearer" = [])),
+#[utoipa::path(tag = "play", security(("bearer" = [])),
     responses((status = 200, body = Completion), (status = 409, description = "no_session")))]
+#[post("/sessions/{id}/finish")]
 pub async fn finish(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -268,8 +273,9 @@ pub async fn finish(
 }
 
 /// A session's state: its answers (correctness only) and, once ended, its result.
-#[utoipa::path(get, path = "/v1/sessions/{id}", tag = "play", security(("bearer" = [])),
+#[utoipa::path(tag = "play", security(("bearer" = [])),
     responses((status = 200, body = SessionBody), (status = 404)))]
+#[get("/sessions/{id}")]
 pub async fn get_session(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -3,6 +3,7 @@
 //! the child's today, stored with the answer in one transaction; the child hears
 //! `time_request_answered` then `time` wherever it plays.
 
+use actix_web::post;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -11,6 +12,7 @@ use studyhub_actors::events::ParentFrame;
 use studyhub_actors::learner::TimeRequestAnswered;
 use studyhub_actors::screen_time::{local_date, parse_tz};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 use crate::audit::{self, Change, RequestMeta};
@@ -22,8 +24,8 @@ use crate::screen_time::insert_grant;
 use crate::state::AppState;
 use crate::time::{now, utc};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/time-requests/{id}", web::post().to(answer));
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(answer);
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -82,11 +84,12 @@ fn view(r: Row) -> TimeRequestView {
 
 /// Answer a child's request for more time. An approval grants `seconds` (default: what was
 /// asked; only lower) for the child's today, felt at once.
-#[utoipa::path(post, path = "/v1/time-requests/{id}", tag = "children", request_body = AnswerRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "children", request_body = AnswerRequest, security(("bearer" = [])),
     responses((status = 200, body = TimeRequestView), (status = 403, description = "not a parent"),
         (status = 404, description = "no such request of the caller's children"),
         (status = 409, description = "already answered (`already_answered`)"),
         (status = 422, description = "`seconds` above what was asked, or out of range")))]
+#[post("/time-requests/{id}")]
 pub async fn answer(
     state: web::Data<AppState>,
     parent: ParentUser,

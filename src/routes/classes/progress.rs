@@ -1,5 +1,6 @@
 //! A class's week at a glance, for its teacher.
 
+use actix_web::get;
 use actix_web::{HttpResponse, web};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -41,7 +42,8 @@ struct DayStats {
 
 /// Per learner this week (Monday to today, UTC): activities completed, accuracy of first
 /// answers, screen time.
-#[utoipa::path(get, path = "/v1/classes/{id}/progress", tag = "classes", security(("bearer" = [])), responses((status = 200, body = ClassProgress), (status = 404)))]
+#[utoipa::path(tag = "classes", security(("bearer" = [])), responses((status = 200, body = ClassProgress), (status = 404)))]
+#[get("/classes/{id}/progress")]
 pub async fn progress(state: web::Data<AppState>, taught: TaughtClass) -> AppResult<HttpResponse> {
     let id = taught.class.id;
     let body = state

@@ -117,8 +117,12 @@ fn path_names(path: &str) -> Vec<String> {
         .collect()
 }
 
+/// Every `{…}` segment a handler did not describe itself is a bounded string saying what it
+/// names (what the route macros inferred from the handler's arguments has no description and
+/// is replaced).
 fn declare_path_params(op: &mut Operation, names: &[String]) {
     let params = op.parameters.get_or_insert_with(Vec::new);
+    params.retain(|p| !matches!(p.parameter_in, ParameterIn::Path) || p.description.is_some());
     for name in names {
         let declared = params
             .iter()

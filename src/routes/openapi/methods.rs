@@ -4,9 +4,6 @@
 use std::sync::OnceLock;
 
 use actix_web::dev::ResourceDef;
-use utoipa::OpenApi;
-
-use super::ApiDoc;
 
 struct Known {
     def: ResourceDef,
@@ -16,7 +13,7 @@ struct Known {
 fn table() -> &'static [Known] {
     static TABLE: OnceLock<Vec<Known>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let doc = ApiDoc::openapi();
+        let doc = super::document();
         doc.paths
             .paths
             .iter()

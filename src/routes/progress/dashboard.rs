@@ -1,5 +1,6 @@
 //! The parent's dashboard: every child's today and week at a glance.
 
+use actix_web::get;
 use actix_web::{HttpResponse, web};
 
 use crate::auth::ParentUser;
@@ -12,7 +13,8 @@ use crate::state::AppState;
 
 /// Per child: time today, activities and accuracy this week (ISO, the child's calendar), new
 /// achievements (last 7 days) and unread notifications.
-#[utoipa::path(get, path = "/v1/parent/dashboard", tag = "progress", security(("bearer" = [])), responses((status = 200, body = Dashboard), (status = 403)))]
+#[utoipa::path(tag = "progress", security(("bearer" = [])), responses((status = 200, body = Dashboard), (status = 403)))]
+#[get("/parent/dashboard")]
 pub async fn dashboard(state: web::Data<AppState>, parent: ParentUser) -> AppResult<HttpResponse> {
     let pid = parent.0.id.clone();
     let mut family = state.db.run(move |conn| Ok(family(conn, &pid)?)).await?;

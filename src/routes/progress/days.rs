@@ -1,5 +1,6 @@
 //! Day by day and week by week.
 
+use actix_web::get;
 use std::collections::BTreeMap;
 use studyhub_actors::ids::LearnerId;
 
@@ -82,8 +83,9 @@ fn days_between(rows: Vec<DayProgress>, from: NaiveDate, to: NaiveDate) -> Vec<D
 }
 
 /// Day by day, every day in the range (empty days included), at most 366 days.
-#[utoipa::path(get, path = "/v1/learners/{id}/progress/daily", tag = "progress", params(DailyQuery), security(("bearer" = [])),
+#[utoipa::path(tag = "progress", params(DailyQuery), security(("bearer" = [])),
     responses((status = 200, body = DailyProgress), (status = 404), (status = 422)))]
+#[get("/learners/{id}/progress/daily")]
 pub async fn daily(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -147,8 +149,9 @@ pub fn week_of(d: NaiveDate) -> String {
 }
 
 /// One ISO week: its seven days and the totals.
-#[utoipa::path(get, path = "/v1/learners/{id}/progress/weekly", tag = "progress", params(WeekQuery), security(("bearer" = [])),
+#[utoipa::path(tag = "progress", params(WeekQuery), security(("bearer" = [])),
     responses((status = 200, body = WeeklyProgress), (status = 404), (status = 422)))]
+#[get("/learners/{id}/progress/weekly")]
 pub async fn weekly(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -1,5 +1,6 @@
 //! Study-page time (IGCSE pages).
 
+use actix_web::post;
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use serde::Deserialize;
@@ -37,8 +38,9 @@ impl Normalize for PageRequest {
 }
 
 /// Study-page time (IGCSE pages): added to the page's total and to today's study time.
-#[utoipa::path(post, path = "/v1/learners/{id}/pages", tag = "progress", request_body = PageRequest, security(("bearer" = [])),
+#[utoipa::path(tag = "progress", request_body = PageRequest, security(("bearer" = [])),
     responses((status = 200, body = PageBody), (status = 404), (status = 422)))]
+#[post("/learners/{id}/pages")]
 pub async fn pages(
     state: web::Data<AppState>,
     access: LearnerAccess,

@@ -1,5 +1,6 @@
 //! The weekly report, as PDF and CSV.
 
+use actix_web::get;
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use studyhub_actors::ids::LearnerId;
@@ -32,8 +33,9 @@ async fn read_week(
 
 /// The week as a printable PDF: time per day (with a chart), activities with accuracy and
 /// stars, achievements.
-#[utoipa::path(get, path = "/v1/learners/{id}/report.pdf", tag = "progress", params(WeekQuery), security(("bearer" = [])),
+#[utoipa::path(tag = "progress", params(WeekQuery), security(("bearer" = [])),
     responses((status = 200, content_type = "application/pdf"), (status = 404), (status = 422)))]
+#[get("/learners/{id}/report.pdf")]
 pub async fn report_pdf(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -56,8 +58,9 @@ pub async fn report_pdf(
 }
 
 /// The week as CSV, one row per day.
-#[utoipa::path(get, path = "/v1/learners/{id}/report.csv", tag = "progress", params(WeekQuery), security(("bearer" = [])),
+#[utoipa::path(tag = "progress", params(WeekQuery), security(("bearer" = [])),
     responses((status = 200, content_type = "text/csv"), (status = 404), (status = 422)))]
+#[get("/learners/{id}/report.csv")]
 pub async fn report_csv(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -1,5 +1,6 @@
 //! `GET /v1/learners/{id}/progress`: everything so far, in one answer.
 
+use actix_web::get;
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use studyhub_actors::ids::LearnerId;
@@ -14,7 +15,8 @@ use crate::state::AppState;
 
 /// Totals, streaks and stars; `average_accuracy` averages the latest completed session of
 /// each activity.
-#[utoipa::path(get, path = "/v1/learners/{id}/progress", tag = "progress", security(("bearer" = [])), responses((status = 200, body = ProgressSummary), (status = 404)))]
+#[utoipa::path(tag = "progress", security(("bearer" = [])), responses((status = 200, body = ProgressSummary), (status = 404)))]
+#[get("/learners/{id}/progress")]
 pub async fn progress(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -2,6 +2,7 @@
 //! reads it back). Each table is read into a named record; the file's shape is in
 //! docs/protocol.md ("Backups and privacy").
 
+use actix_web::get;
 use actix_web::{HttpResponse, web};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -335,8 +336,9 @@ fn learner_record(
 /// their answers (decrypted), progress, screen time, pages, achievements, drawings (with the
 /// image, base64, up to an export-wide budget), assessments, requests for more time;
 /// notifications; classes taught and activities written.
-#[utoipa::path(get, path = "/v1/me/export", tag = "account", security(("bearer" = [])),
+#[utoipa::path(tag = "account", security(("bearer" = [])),
     responses((status = 200, body = AccountExport), (status = 401)))]
+#[get("/me/export")]
 pub async fn export(state: web::Data<AppState>, user: AuthUser) -> AppResult<HttpResponse> {
     let cipher = state.cipher.clone();
     let body = state
