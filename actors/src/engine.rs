@@ -3,7 +3,7 @@
 
 use crate::ids::{ClassId, LearnerId};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use actix::prelude::*;
@@ -126,6 +126,8 @@ where
 }
 
 pub struct Engine {
+    /// Itself, for what actors start with a handle on the engine.
+    me: Weak<Engine>,
     pub(crate) store: Arc<dyn Store>,
     pub(crate) content: Arc<dyn ContentSource>,
     pub(crate) flush: FlushHandle,
@@ -186,7 +188,8 @@ impl Engine {
         config: EngineConfig,
     ) -> Arc<Self> {
         let flush = FlushHandle::start(store.clone(), config.flush);
-        Arc::new(Self {
+        Arc::new_cyclic(|me| Self {
+            me: me.clone(),
             loader: Loader::start(store.clone()),
             store,
             content,
@@ -201,6 +204,11 @@ impl Engine {
             starting: Default::default(),
             changes: Default::default(),
         })
+    }
+
+    /// The engine as shared (it lives as long as any actor holds it).
+    pub(crate) fn arc(&self) -> Arc<Engine> {
+        self.me.upgrade().expect("the engine outlives its actors")
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

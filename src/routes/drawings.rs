@@ -376,7 +376,7 @@ pub async fn delete(
 /// Narration audio and images for activities, from the object store (`content/…`).
 #[utoipa::path(tag = "drawings",
     responses((status = 200, description = "the file, with its content type", content_type = "*/*"), (status = 404)))]
-#[get("/content/{key}")]
+#[get("/content/{key:.*}")]
 pub async fn content(
     state: web::Data<AppState>,
     path: web::Path<String>,

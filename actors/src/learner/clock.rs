@@ -21,7 +21,7 @@ impl LearnerActor {
                 child_id: self.learner_id.clone(),
                 time: self.clock.view(),
             };
-            self.engine.announce(LiveEvent::Parent { parent_id, frame });
+            self.env.announce(LiveEvent::Parent { parent_id, frame });
         }
     }
 
@@ -84,7 +84,7 @@ impl LearnerActor {
                     self.broadcast(&ServerMsg::Time(view));
                     self.push_time_to_parent();
                 }
-                ClockEvent::NewDay(span) => self.engine.flush.push(Item::Span(span), None),
+                ClockEvent::NewDay(span) => self.env.flush().push(Item::Span(span), None),
             }
         }
     }
@@ -104,7 +104,7 @@ impl LearnerActor {
     /// counted once, the day's total comes back, and time runs out on every node within a
     /// tick. Nobody answering, this node counts and enforces alone.
     fn share(&mut self, ctx: &mut Context<Self>) {
-        let Some(shared) = self.engine.shared().cloned() else {
+        let Some(shared) = self.env.shared().cloned() else {
             return;
         };
         if self.sharing {
@@ -147,14 +147,14 @@ impl LearnerActor {
         if present || self.said_online || self.clock.owes() {
             self.share(ctx);
         }
-        if present && now.duration_since(self.last_persist) >= self.engine.config.persist_every {
+        if present && now.duration_since(self.last_persist) >= self.env.config().persist_every {
             self.persist(false);
         }
         if self.present(now) || !self.waiters.is_empty() {
             self.empty_since = None;
         } else {
             let since = *self.empty_since.get_or_insert(now);
-            if now.duration_since(since) >= self.engine.config.linger {
+            if now.duration_since(since) >= self.env.config().linger {
                 ctx.stop();
             }
         }

@@ -34,7 +34,7 @@ impl LearnerActor {
     /// other nodes, for feeds that open there later).
     pub(super) fn announce_presence(&mut self) {
         let online = !self.conns.is_empty();
-        if let Some(shared) = self.engine.shared() {
+        if let Some(shared) = self.env.shared() {
             shared.set_presence(&self.learner_id, online.then(|| self.status()));
             self.said_online = online;
         }
@@ -45,7 +45,7 @@ impl LearnerActor {
                 online,
                 activity_id: activity_id.clone(),
             };
-            self.engine.announce(LiveEvent::Parent { parent_id, frame });
+            self.env.announce(LiveEvent::Parent { parent_id, frame });
         }
         self.class_event(ClassEvent::Presence {
             learner_id: self.learner_id.clone(),
@@ -57,7 +57,7 @@ impl LearnerActor {
 
     pub(super) fn class_event(&self, event: ClassEvent) {
         for id in &self.class_ids {
-            self.engine.announce(LiveEvent::Class {
+            self.env.announce(LiveEvent::Class {
                 class_id: id.clone(),
                 event: event.clone(),
             });
@@ -85,9 +85,9 @@ impl LearnerActor {
             data,
             created_at: Utc::now(),
         };
-        let to = self.engine.parent(&parent_id).recipient();
+        let to = self.env.parent(&parent_id).recipient();
         // Stored in the group commit; the notifier pushes it once it is committed.
-        self.engine.flush.push(
+        self.env.flush().push(
             Item::Notification {
                 notification,
                 push: self.notifications_enabled,
@@ -114,7 +114,7 @@ impl LearnerActor {
             achievement_ids: met,
             at: Utc::now(),
         };
-        self.engine.flush.push(
+        self.env.flush().push(
             Item::Unlock {
                 request,
                 to: ctx.address().recipient(),

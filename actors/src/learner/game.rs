@@ -41,7 +41,7 @@ impl LearnerActor {
         if self.clock.is_up() {
             return self.error(to, ErrorCode::TimeUp, "no screen time left today", None);
         }
-        let Some(game) = self.engine.game_addr(&game_id) else {
+        let Some(game) = self.env.game(&game_id) else {
             return self.error(
                 to,
                 ErrorCode::UnknownGame,
@@ -121,7 +121,7 @@ impl LearnerActor {
         }
         let session_id = SessionId::generate();
         let started_at = Utc::now();
-        self.engine.flush.push(
+        self.env.flush().push(
             Item::Start(NewSession {
                 session_id: session_id.clone(),
                 learner_id: self.learner_id.clone(),

@@ -8,10 +8,12 @@
 //! `play` (sessions and answers), `clock` (screen time), `downtime` (no play inside the
 //! parent's windows), `requests` (asking the parent for more time), `fanout` (presence,
 //! parent notifications, achievements), `game` (a class game's session) and `next` (what to
-//! play next, from the completions the actor keeps).
+//! play next, from the completions the actor keeps). What it may use of the engine is
+//! `env` ([`LearnerEnv`]), not the engine itself.
 
 mod clock;
 mod downtime;
+mod env;
 mod fanout;
 mod game;
 mod handle;
@@ -24,7 +26,6 @@ pub use handle::Learner;
 pub use messages::*;
 pub use next::NextFor;
 
-use crate::ids::{ClassId, LearnerId, SessionId};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -34,9 +35,10 @@ use chrono::{NaiveDate, Utc};
 use chrono_tz::Tz;
 use tokio::sync::{mpsc, oneshot};
 
+pub(crate) use self::env::LearnerEnv;
 use crate::achievements::{Achievement, History};
 use crate::downtime::Schedule;
-use crate::engine::Engine;
+use crate::ids::{ClassId, LearnerId, SessionId};
 use crate::protocol::{ErrorCode, OpenSessionView, Outbound, ServerMsg};
 use crate::screen_time::{ScreenClock, local_date};
 use crate::session::LiveSession;
@@ -63,7 +65,7 @@ pub struct LearnerActor {
     catalog: Arc<Vec<Achievement>>,
     tz: Tz,
     pub notifications_enabled: bool,
-    engine: Arc<Engine>,
+    env: Arc<dyn LearnerEnv>,
     conns: HashMap<u64, mpsc::Sender<Outbound>>,
     session: Option<LiveSession>,
     clock: ScreenClock,
@@ -91,7 +93,7 @@ pub struct LearnerActor {
 
 impl LearnerActor {
     pub(crate) fn new(
-        engine: Arc<Engine>,
+        env: Arc<dyn LearnerEnv>,
         profile: LearnerProfile,
         tz: Tz,
         today: NaiveDate,
@@ -100,7 +102,7 @@ impl LearnerActor {
         catalog: Arc<Vec<Achievement>>,
     ) -> Self {
         let now = Instant::now();
-        let persist_every = engine.config.persist_every;
+        let persist_every = env.config().persist_every;
         let mut clock = ScreenClock::new(
             &profile.id,
             tz,
@@ -110,10 +112,10 @@ impl LearnerActor {
             profile.daily_limit_seconds,
             now,
             Utc::now(),
-            engine.config.idle_after,
-            engine.config.push_every,
+            env.config().idle_after,
+            env.config().push_every,
         );
-        if engine.shared().is_some() {
+        if env.shared().is_some() {
             clock.share();
         }
         Self {
@@ -126,7 +128,7 @@ impl LearnerActor {
             catalog,
             tz,
             notifications_enabled: profile.notifications_enabled,
-            engine,
+            env,
             conns: HashMap::new(),
             session,
             clock,
@@ -213,16 +215,16 @@ impl Actor for LearnerActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        ctx.run_interval(self.engine.config.tick, |act, ctx| act.tick(ctx));
+        ctx.run_interval(self.env.config().tick, |act, ctx| act.tick(ctx));
     }
 
     fn stopped(&mut self, ctx: &mut Context<Self>) {
         self.persist(true);
         if self.said_online
-            && let Some(shared) = self.engine.shared()
+            && let Some(shared) = self.env.shared()
         {
             shared.set_presence(&self.learner_id, None);
         }
-        self.engine.unregister(&self.learner_id, &ctx.address());
+        self.env.unregister(&self.learner_id, &ctx.address());
     }
 }

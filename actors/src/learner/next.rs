@@ -121,7 +121,7 @@ impl Handler<NextFor> for LearnerActor {
             let next = choose(&msg.catalog, &msg.learner, played);
             return Box::pin(fut::ready(Ok(next)));
         }
-        let read = self.engine.store.played(&self.learner_id);
+        let read = self.env.store().played(&self.learner_id);
         Box::pin(read.into_actor(self).map(move |res, act, _| {
             let played = act.played.load(res?);
             Ok(choose(&msg.catalog, &msg.learner, played))

@@ -38,7 +38,7 @@ impl LearnerActor {
         let now = Instant::now();
         self.last_activity = now;
         if matches!(to, ReplyTo::Rest(_)) {
-            self.rest_until = Some(now + self.engine.config.rest_presence);
+            self.rest_until = Some(now + self.env.config().rest_presence);
             self.empty_since = None;
         }
         match msg {
@@ -76,12 +76,12 @@ impl LearnerActor {
             return self.error(to, ErrorCode::TimeUp, "no screen time left today", None);
         }
         // A session row is one more item for the group commit: refused like an answer.
-        if let Some(why) = self.engine.flush.load().refusal() {
+        if let Some(why) = self.env.flush().load().refusal() {
             return self.refuse(to, why, None);
         }
         // The activity comes from the content cache (a database read only on a miss).
         // `wait`: no other message of this learner is handled until the session exists.
-        let fut = self.engine.content.activity(&activity_id);
+        let fut = self.env.content().activity(&activity_id);
         ctx.wait(fut.into_actor(self).map(move |res, act, ctx| match res {
             Ok(Some(activity)) if !activity.archived => act.open_session(activity, to, ctx),
             Ok(_) => act.error(to, ErrorCode::UnknownActivity, "no such activity", None),
@@ -110,7 +110,7 @@ impl LearnerActor {
         }
         let session_id = SessionId::generate();
         let started_at = Utc::now();
-        self.engine.flush.push(
+        self.env.flush().push(
             Item::Start(NewSession {
                 session_id: session_id.clone(),
                 learner_id: self.learner_id.clone(),
@@ -147,8 +147,8 @@ impl LearnerActor {
             let msg = Self::started_msg(s);
             return self.reply(to, vec![msg], None);
         }
-        let store = self.engine.store.clone();
-        let content = self.engine.content.clone();
+        let store = self.env.store().clone();
+        let content = self.env.content().clone();
         let learner_id = self.learner_id.clone();
         let io = async move {
             let Some(snapshot) = store.load_session(&session_id).await? else {
@@ -243,7 +243,7 @@ impl LearnerActor {
         // its seq stays free for the resend.
         let next = last + 1;
         let reservation = if seq == next {
-            match self.engine.flush.reserve() {
+            match self.env.flush().reserve() {
                 Ok(r) => {
                     self.shed = None;
                     Some(r)
@@ -262,7 +262,7 @@ impl LearnerActor {
                     .as_ref()
                     .is_some_and(|(s, from)| *s == session_id && *from == next)
             {
-                let why = self.engine.flush.load().refusal().unwrap_or(Refusal::Busy {
+                let why = self.env.flush().load().refusal().unwrap_or(Refusal::Busy {
                     retry_after: SHED_RETRY,
                 });
                 return self.refuse(to, why, Some(seq));
@@ -381,7 +381,7 @@ impl LearnerActor {
         let session = self.session.take().expect("complete needs a live session");
         let now = Utc::now();
         let c = session.completion(now);
-        self.engine.flush.push(
+        self.env.flush().push(
             Item::End(SessionEnd {
                 session_id: session.id.clone(),
                 learner_id: self.learner_id.clone(),
@@ -434,7 +434,7 @@ impl LearnerActor {
             return;
         }
         // Through the group commit like everything else the engine writes.
-        self.engine.flush.push(Item::Span(span), None);
+        self.env.flush().push(Item::Span(span), None);
     }
 }
 

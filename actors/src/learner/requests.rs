@@ -64,7 +64,7 @@ impl LearnerActor {
             day: day_bounds(self.tz, local_date(self.tz, now)),
         };
         // Not `wait`: play goes on while the database decides.
-        let fut = self.engine.store.ask_time(request.clone());
+        let fut = self.env.store().ask_time(request.clone());
         ctx.spawn(fut.into_actor(self).map(move |res, act, _| match res {
             Ok(AskOutcome::Created) => {
                 act.reply(

@@ -1,0 +1,73 @@
+//! What a learner's actor may use of the engine around it, and nothing more: its settings,
+//! the store and content it reads, the group commit it writes through, the feeds and nodes it
+//! tells, the games it joins and the registry it leaves. The [`Engine`] is one; a test can
+//! stand in another, and the actor can be read without the engine's insides.
+
+use std::sync::Arc;
+
+use actix::Addr;
+
+use super::LearnerActor;
+use crate::engine::{Engine, EngineConfig};
+use crate::events::LiveEvent;
+use crate::flusher::FlushHandle;
+use crate::game::GameActor;
+use crate::ids::LearnerId;
+use crate::parents::ParentNotifier;
+use crate::shared::Shared;
+use crate::store::{ContentSource, Store};
+
+pub(crate) trait LearnerEnv: Send + Sync {
+    fn config(&self) -> &EngineConfig;
+    fn store(&self) -> &Arc<dyn Store>;
+    fn content(&self) -> &Arc<dyn ContentSource>;
+    /// The group commit: everything the learner writes goes through it, in order.
+    fn flush(&self) -> &FlushHandle;
+    /// Screen time and presence as every node counts them (none on a single node).
+    fn shared(&self) -> Option<&Arc<dyn Shared>>;
+    /// Tells this node's feeds, then the other nodes'.
+    fn announce(&self, event: LiveEvent);
+    /// The parent's notifier (started if needed), for notifications that are stored first.
+    fn parent(&self, parent_id: &str) -> Addr<ParentNotifier>;
+    fn game(&self, game_id: &str) -> Option<Addr<GameActor>>;
+    /// The actor stopped: it is no longer the learner's live actor.
+    fn unregister(&self, learner_id: &LearnerId, addr: &Addr<LearnerActor>);
+}
+
+impl LearnerEnv for Engine {
+    fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    fn content(&self) -> &Arc<dyn ContentSource> {
+        &self.content
+    }
+
+    fn flush(&self) -> &FlushHandle {
+        &self.flush
+    }
+
+    fn shared(&self) -> Option<&Arc<dyn Shared>> {
+        Engine::shared(self)
+    }
+
+    fn announce(&self, event: LiveEvent) {
+        Engine::announce(self, event)
+    }
+
+    fn parent(&self, parent_id: &str) -> Addr<ParentNotifier> {
+        Engine::parent(&self.arc(), parent_id)
+    }
+
+    fn game(&self, game_id: &str) -> Option<Addr<GameActor>> {
+        self.game_addr(game_id)
+    }
+
+    fn unregister(&self, learner_id: &LearnerId, addr: &Addr<LearnerActor>) {
+        Engine::unregister(self, learner_id, addr)
+    }
+}
