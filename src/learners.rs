@@ -110,3 +110,38 @@ impl From<LearnerSettingsRow> for SettingsView {
         }
     }
 }
+
+/// A parent's children, oldest first.
+pub fn of_parent(conn: &mut DbConnection, parent_id: &str) -> QueryResult<Vec<LearnerRow>> {
+    learners::table
+        .filter(learners::parent_id.eq(parent_id))
+        .order(learners::created_at.asc())
+        .select(LearnerRow::as_select())
+        .load(conn)
+}
+
+/// Writes a learner's profile as given.
+pub fn update(conn: &mut DbConnection, row: &LearnerRow) -> QueryResult<()> {
+    diesel::update(learners::table.find(&row.id))
+        .set(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// Deletes a learner and, by cascade, everything of theirs.
+pub fn delete(conn: &mut DbConnection, learner_id: &str) -> QueryResult<()> {
+    diesel::delete(learners::table.find(learner_id))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Writes a learner's settings (the first time, or over what was there).
+pub fn save_settings(conn: &mut DbConnection, row: &LearnerSettingsRow) -> QueryResult<()> {
+    crate::on_backend!(conn, |c| diesel::insert_into(learner_settings::table)
+        .values(row)
+        .on_conflict(learner_settings::learner_id)
+        .do_update()
+        .set(row)
+        .execute(c))
+    .map(drop)
+}

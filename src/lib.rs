@@ -2,6 +2,7 @@
 //! the CLI live here; the live engine is the `studyhub-actors` crate.
 
 pub mod app;
+pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod backup;
@@ -16,6 +17,7 @@ pub mod error;
 pub mod extract;
 pub mod learners;
 pub mod live;
+pub mod notifications;
 pub mod progress;
 pub mod reports;
 pub mod routes;

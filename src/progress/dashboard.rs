@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use crate::db::DbConnection;
 use crate::db::models::LearnerRow;
 use crate::db::schema::{
-    achievements, daily_progress, learner_achievements, learner_settings, learners, notifications,
+    achievements, daily_progress, learner_achievements, learner_settings, notifications,
     screen_time_grants, screen_time_logs,
 };
 use crate::routes::progress::week_of;
@@ -99,11 +99,7 @@ pub struct Family {
 /// achievements (last 7 days) and unread notifications. Seven queries for the whole family,
 /// whatever its size (children, week rows, screen time, grants, settings, unlocks, unread).
 pub fn family(conn: &mut DbConnection, parent_id: &str) -> QueryResult<Family> {
-    let children: Vec<LearnerRow> = learners::table
-        .filter(learners::parent_id.eq(parent_id))
-        .order(learners::created_at.asc())
-        .select(LearnerRow::as_select())
-        .load(conn)?;
+    let children = crate::learners::of_parent(conn, parent_id)?;
     let ids: Vec<String> = children.iter().map(|c| c.id.clone()).collect();
     // A week back covers every child's week whatever its time zone.
     let since = Utc::now().date_naive() - Duration::days(8);

@@ -4,17 +4,17 @@
 
 use actix_web::{HttpResponse, web};
 use actix_web::{delete, get, post, put};
-use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::{Validate, ValidationError};
 
+use crate::assessments::{
+    self, AssessmentView, COMPONENTS, Changes, Row, check_component, teaching_class, view, writable,
+};
 use crate::audit::{self, Change, RequestMeta};
 use crate::auth::access::readable_learner;
 use crate::auth::{AuthUser, Role, TeacherUser};
-use crate::db::DbConnection;
-use crate::db::schema::{activities, assessments, class_members, classes, learners};
 use crate::error::{AppError, AppResult};
 use crate::extract::{Normalize, ValidJson};
 use crate::state::AppState;
@@ -31,8 +31,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
 pub const GRADES: [&str; 19] = [
     "A*", "A", "B", "C", "D", "E", "F", "G", "U", "9", "8", "7", "6", "5", "4", "3", "2", "1", "0",
 ];
-/// The IGCSE Music components; activities' syllabus components (sub-categories) are accepted too.
-pub const COMPONENTS: [&str; 3] = ["listening", "composing", "performing"];
 
 /// The IGCSE components; the catalog's sub-categories are accepted too, but change with it.
 fn component_schema() -> utoipa::openapi::schema::Object {
@@ -91,87 +89,6 @@ impl Normalize for AssessmentRequest {
     }
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AssessmentView {
-    pub id: String,
-    pub learner_id: String,
-    pub teacher_id: Option<String>,
-    pub class_id: Option<String>,
-    pub assessment_type: String,
-    pub component: String,
-    pub grade: String,
-    pub percentage: Option<f64>,
-    pub feedback: Option<String>,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    pub updated_at: chrono::DateTime<chrono::Utc>,
-}
-
-/// An assessment as stored: every column of the table.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = assessments)]
-struct Row {
-    id: String,
-    learner_id: String,
-    teacher_id: Option<String>,
-    class_id: Option<String>,
-    assessment_type: String,
-    component: String,
-    grade: String,
-    percentage: Option<f64>,
-    feedback: Option<String>,
-    created_at: chrono::NaiveDateTime,
-    updated_at: chrono::NaiveDateTime,
-}
-
-fn view(r: Row) -> AssessmentView {
-    AssessmentView {
-        id: r.id,
-        learner_id: r.learner_id,
-        teacher_id: r.teacher_id,
-        class_id: r.class_id,
-        assessment_type: r.assessment_type,
-        component: r.component,
-        grade: r.grade,
-        percentage: r.percentage,
-        feedback: r.feedback,
-        created_at: utc(r.created_at),
-        updated_at: utc(r.updated_at),
-    }
-}
-
-/// A class of `teacher` that the learner is in, if any.
-fn teaching_class(
-    conn: &mut DbConnection,
-    teacher_id: &str,
-    learner_id: &str,
-) -> QueryResult<Option<String>> {
-    class_members::table
-        .inner_join(classes::table)
-        .filter(class_members::learner_id.eq(learner_id))
-        .filter(classes::teacher_id.eq(teacher_id))
-        .select(classes::id)
-        .first(conn)
-        .optional()
-}
-
-fn check_component(conn: &mut DbConnection, component: &str) -> Result<(), AppError> {
-    if COMPONENTS.contains(&component) {
-        return Ok(());
-    }
-    let known: i64 = activities::table
-        .filter(activities::sub_category.eq(component))
-        .count()
-        .get_result(conn)?;
-    if known > 0 {
-        Ok(())
-    } else {
-        Err(AppError::invalid_field(
-            "component",
-            "listening, composing, performing, or an activity's syllabus component",
-        ))
-    }
-}
-
 /// Record an assessment (a teacher of one of the learner's classes).
 #[utoipa::path(tag = "assessments", request_body = AssessmentRequest, security(("bearer" = [])),
     responses((status = 201, body = AssessmentView), (status = 403), (status = 404), (status = 422)))]
@@ -205,9 +122,7 @@ pub async fn create(
                 created_at: t,
                 updated_at: t,
             };
-            diesel::insert_into(assessments::table)
-                .values(&row)
-                .execute(conn)?;
+            assessments::insert(conn, &row)?;
             let v = view(row);
             audit::record(
                 conn,
@@ -243,51 +158,28 @@ pub async fn list(
     let learner_id = path.into_inner();
     let learner_id = if user.role == Role::Admin {
         let id = learner_id.clone();
-        let known: i64 = state
+        let known = state
             .db
-            .run(move |conn| Ok(learners::table.find(&id).count().get_result(conn)?))
+            .run(move |conn| Ok(assessments::learner_exists(conn, &id)?))
             .await?;
-        if known == 0 {
+        if !known {
             return Err(AppError::not_found("learner"));
         }
         learner_id
     } else {
         readable_learner(&state, user, learner_id.into()).await?.id
     };
-    let rows: Vec<Row> = state
+    let list = state
         .db
         .run(move |conn| {
-            let mut q = assessments::table
-                .filter(assessments::learner_id.eq(&learner_id))
-                .into_boxed();
-            if let Some(teacher) = own_only {
-                q = q.filter(assessments::teacher_id.eq(teacher));
-            }
-            q.order(assessments::created_at.desc())
-                .select(Row::as_select())
-                .load(conn)
-                .map_err(AppError::from)
+            Ok(assessments::of_learner(
+                conn,
+                &learner_id,
+                own_only.as_deref(),
+            )?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(view).collect::<Vec<_>>()))
-}
-
-/// The assessment if `teacher` wrote it and teaches its learner now, or is an admin (404
-/// otherwise: another teacher's assessment is neither read nor rewritten).
-fn writable(conn: &mut DbConnection, teacher: &AuthUser, id: &str) -> Result<Row, AppError> {
-    let row: Row = assessments::table
-        .find(id)
-        .select(Row::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| AppError::not_found("assessment"))?;
-    let own = row.teacher_id.as_deref() == Some(teacher.id.as_str());
-    if teacher.role != Role::Admin
-        && (!own || teaching_class(conn, &teacher.id, &row.learner_id)?.is_none())
-    {
-        return Err(AppError::not_found("assessment"));
-    }
-    Ok(row)
+    Ok(HttpResponse::Ok().json(list))
 }
 
 #[utoipa::path(tag = "assessments", request_body = AssessmentRequest, security(("bearer" = [])),
@@ -308,22 +200,20 @@ pub async fn update(
             let old = view(writable(conn, &teacher.0, &id)?);
             check_component(conn, &b.component)?;
             let t = now();
-            diesel::update(assessments::table.find(&id))
-                .set((
-                    assessments::assessment_type.eq(&b.assessment_type),
-                    assessments::component.eq(&b.component),
-                    assessments::grade.eq(&b.grade),
-                    assessments::percentage.eq(b.percentage),
-                    assessments::feedback.eq(&b.feedback),
-                    assessments::updated_at.eq(t),
-                ))
-                .execute(conn)?;
-            let new = AssessmentView {
+            let c = Changes {
                 assessment_type: b.assessment_type,
                 component: b.component,
                 grade: b.grade,
                 percentage: b.percentage,
                 feedback: b.feedback,
+            };
+            assessments::update(conn, &id, &c, t)?;
+            let new = AssessmentView {
+                assessment_type: c.assessment_type,
+                component: c.component,
+                grade: c.grade,
+                percentage: c.percentage,
+                feedback: c.feedback,
                 updated_at: utc(t),
                 ..old.clone()
             };
@@ -359,7 +249,7 @@ pub async fn delete(
         .db
         .transaction(move |conn| {
             let old = view(writable(conn, &teacher.0, &id)?);
-            diesel::delete(assessments::table.find(&id)).execute(conn)?;
+            assessments::delete(conn, &id)?;
             audit::record(
                 conn,
                 &meta,

@@ -3,7 +3,6 @@
 
 use actix_web::{HttpResponse, web};
 use actix_web::{delete, get, post, put};
-use diesel::prelude::*;
 use studyhub_actors::ids::LearnerId;
 use studyhub_actors::learner::Settings;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -12,8 +11,7 @@ use crate::audit::{self, Change, RequestMeta};
 use crate::auth::ParentUser;
 use crate::auth::access::parents_child;
 use crate::db::models::{LearnerRow, LearnerSettingsRow};
-use crate::db::schema::{learner_settings, learners};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::extract::ValidJson;
 use crate::learners::LearnerView;
 use crate::screen_time::{self, ScreenTimeToday};
@@ -92,14 +90,7 @@ pub async fn create(
 pub async fn list(state: web::Data<AppState>, parent: ParentUser) -> AppResult<HttpResponse> {
     let rows = state
         .db
-        .run(move |conn| {
-            learners::table
-                .filter(learners::parent_id.eq(&parent.0.id))
-                .order(learners::created_at.asc())
-                .select(LearnerRow::as_select())
-                .load(conn)
-                .map_err(AppError::from)
-        })
+        .run(move |conn| Ok(crate::learners::of_parent(conn, &parent.0.id)?))
         .await?;
     Ok(HttpResponse::Ok().json(rows.into_iter().map(LearnerView::from).collect::<Vec<_>>()))
 }
@@ -144,9 +135,7 @@ pub async fn update(
     state
         .db
         .transaction(move |conn| {
-            diesel::update(learners::table.find(&r.id))
-                .set(&r)
-                .execute(conn)?;
+            crate::learners::update(conn, &r)?;
             audit::record(
                 conn,
                 &meta,
@@ -183,7 +172,7 @@ pub async fn delete(
     state
         .db
         .transaction_retrying(move |conn| {
-            diesel::delete(learners::table.find(&child.id)).execute(conn)?;
+            crate::learners::delete(conn, &child.id)?;
             let old = audit::json(&LearnerView::from(child.clone()));
             audit::record(
                 conn,
@@ -252,12 +241,7 @@ pub async fn put_settings(
     state
         .db
         .transaction(move |conn| {
-            crate::on_backend!(conn, |c| diesel::insert_into(learner_settings::table)
-                .values(&row)
-                .on_conflict(learner_settings::learner_id)
-                .do_update()
-                .set(&row)
-                .execute(c))?;
+            crate::learners::save_settings(conn, &row)?;
             audit::record(
                 conn,
                 &meta,

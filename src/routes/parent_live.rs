@@ -5,7 +5,6 @@
 
 use actix_web::get;
 use actix_web::{HttpRequest, HttpResponse, web};
-use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
 use studyhub_actors::ids::LearnerId;
@@ -14,15 +13,14 @@ use tokio::sync::mpsc;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::notifications::{mark_read, unread_count};
 use super::play::ws_caller;
 use super::time_requests::answer_time_request;
 use crate::audit::RequestMeta;
 use crate::auth::Role;
 use crate::db::models::LearnerRow;
-use crate::db::schema::learners;
 use crate::error::{AppError, AppResult, Code, ErrorKind};
 use crate::live::socket;
+use crate::notifications::{mark_read, unread_count};
 use crate::screen_time;
 use crate::state::AppState;
 use actix_web::FromRequest;
@@ -60,11 +58,7 @@ async fn hello(state: &AppState, parent_id: String) -> AppResult<String> {
     let (unread, children) = state
         .db
         .run(move |conn| {
-            let kids = learners::table
-                .filter(learners::parent_id.eq(&pid))
-                .order(learners::created_at.asc())
-                .select(LearnerRow::as_select())
-                .load(conn)?;
+            let kids = crate::learners::of_parent(conn, &pid)?;
             Ok((unread_count(conn, &pid)?, kids))
         })
         .await?;
