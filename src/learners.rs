@@ -145,3 +145,12 @@ pub fn save_settings(conn: &mut DbConnection, row: &LearnerSettingsRow) -> Query
         .execute(c))
     .map(drop)
 }
+
+/// The learner of a student account, by the account's user id.
+pub fn of_student(conn: &mut DbConnection, user_id: &str) -> QueryResult<Option<String>> {
+    learners::table
+        .filter(learners::user_id.eq(user_id))
+        .select(learners::id)
+        .first(conn)
+        .optional()
+}

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod drawings;
 pub mod engine;
 pub mod error;
 pub mod extract;

@@ -4,7 +4,6 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web::{delete, get, post};
 use chrono::Utc;
-use diesel::prelude::*;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -21,7 +20,6 @@ use super::play::ws_caller;
 use crate::audit::{self, Change, RequestMeta};
 use crate::auth::{AuthUser, LearnerAccess, ParentUser, Role, TeacherUser};
 use crate::classes::{self, Class, TaughtClass};
-use crate::db::schema::learners;
 use crate::error::{AppError, AppResult, Code};
 use crate::extract::{Normalize, ValidJson};
 use crate::live::socket;
@@ -348,12 +346,7 @@ pub async fn join_as_student(
     let learner_id: String = state
         .db
         .run(move |conn| {
-            learners::table
-                .filter(learners::user_id.eq(&uid))
-                .select(learners::id)
-                .first(conn)
-                .optional()?
-                .ok_or_else(|| AppError::not_found("learner"))
+            crate::learners::of_student(conn, &uid)?.ok_or_else(|| AppError::not_found("learner"))
         })
         .await?;
     join(&state, meta, user.id, learner_id, body.0.join_code).await

@@ -5,9 +5,7 @@ use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use actix_web::{delete, get, post};
 use bytes::BytesMut;
-use diesel::prelude::*;
 use futures_util::StreamExt;
-use serde::Serialize;
 use serde_json::json;
 use studyhub_actors::ids::LearnerId;
 use utoipa::ToSchema;
@@ -16,11 +14,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::audit::{self, Change, RequestMeta};
 use crate::auth::access::readable_learner;
 use crate::auth::{AuthUser, LearnerAccess};
-use crate::db::schema::drawings;
+use crate::drawings::{self, DrawingView, Row, view};
 use crate::error::{AppError, AppResult, Code};
 use crate::state::AppState;
 use crate::storage::valid_key;
-use crate::time::{now, utc};
+use crate::time::now;
 
 pub const MAX_IMAGE: usize = 5 * 1024 * 1024;
 const MAX_FIELD: usize = 1024;
@@ -52,45 +50,6 @@ pub fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
         Some(("image/webp", "webp"))
     } else {
         None
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DrawingView {
-    pub id: String,
-    pub learner_id: String,
-    pub title: String,
-    pub category: String,
-    pub content_type: String,
-    pub size_bytes: i64,
-    pub url: String,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-}
-
-/// A drawing's row: its image is in the object store under `object_key`.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = drawings)]
-struct Row {
-    id: String,
-    learner_id: String,
-    title: String,
-    category: String,
-    object_key: String,
-    content_type: String,
-    size_bytes: i64,
-    created_at: chrono::NaiveDateTime,
-}
-
-fn view(r: Row) -> DrawingView {
-    DrawingView {
-        url: format!("/v1/drawings/{}/image", r.id),
-        id: r.id,
-        learner_id: r.learner_id,
-        title: r.title,
-        category: r.category,
-        content_type: r.content_type,
-        size_bytes: r.size_bytes,
-        created_at: utc(r.created_at),
     }
 }
 
@@ -236,9 +195,7 @@ pub async fn upload(
     let saved = state
         .db
         .transaction(move |conn| {
-            diesel::insert_into(drawings::table)
-                .values(&r)
-                .execute(conn)?;
+            drawings::insert(conn, &r)?;
             let new = Some(json!({
                 "learner_id": r.learner_id,
                 "title": r.title,
@@ -277,31 +234,17 @@ pub async fn list(
     path: web::Path<LearnerId>,
 ) -> AppResult<HttpResponse> {
     let learner = readable_learner(&state, user, path.into_inner()).await?;
-    let rows: Vec<Row> = state
+    let list = state
         .db
-        .run(move |conn| {
-            drawings::table
-                .filter(drawings::learner_id.eq(&learner.id))
-                .order(drawings::created_at.desc())
-                .select(Row::as_select())
-                .load(conn)
-                .map_err(AppError::from)
-        })
+        .run(move |conn| Ok(drawings::of_learner(conn, &learner.id)?))
         .await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(view).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(list))
 }
 
 async fn find(state: &AppState, id: String) -> AppResult<Row> {
     state
         .db
-        .run(move |conn| {
-            drawings::table
-                .find(&id)
-                .select(Row::as_select())
-                .first(conn)
-                .optional()?
-                .ok_or_else(|| AppError::not_found("drawing"))
-        })
+        .run(move |conn| drawings::find(conn, &id)?.ok_or_else(|| AppError::not_found("drawing")))
         .await
 }
 
@@ -349,7 +292,7 @@ pub async fn delete(
     state
         .db
         .transaction(move |conn| {
-            diesel::delete(drawings::table.find(&row.id)).execute(conn)?;
+            drawings::delete(conn, &row.id)?;
             let old = Some(
                 json!({"learner_id": row.learner_id, "title": row.title, "category": row.category}),
             );

@@ -4,7 +4,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web::{get, post};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use studyhub_actors::game::{DEFAULT_QUESTION_SECONDS, GameSpec, HostMsg};
 use tokio::sync::mpsc;
@@ -14,7 +13,6 @@ use validator::Validate;
 
 use super::play::ws_caller;
 use crate::auth::AuthUser;
-use crate::db::schema::classes;
 use crate::error::{AppError, AppResult, Code};
 use crate::extract::{Normalize, ValidJson};
 use crate::live::socket;
@@ -70,13 +68,7 @@ pub async fn create(
     // Only the class's own teacher: anyone else, admins and other teachers included, 404.
     let teacher: Option<String> = state
         .db
-        .run(move |conn| {
-            Ok(classes::table
-                .find(&cid)
-                .select(classes::teacher_id)
-                .first(conn)
-                .optional()?)
-        })
+        .run(move |conn| Ok(crate::classes::find(conn, &cid)?.map(|c| c.teacher_id)))
         .await?;
     if teacher.as_deref() != Some(uid.as_str()) {
         return Err(AppError::not_found("class"));
