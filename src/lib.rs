@@ -1,6 +1,7 @@
 //! studyhub: the server crate. HTTP and websocket routes, storage, auth, configuration and
 //! the CLI live here; the live engine is the `studyhub-actors` crate.
 
+pub mod achievements;
 pub mod app;
 pub mod assessments;
 pub mod audit;
@@ -29,6 +30,7 @@ pub mod state;
 pub mod storage;
 pub mod telemetry;
 pub mod time;
+pub mod time_requests;
 pub mod uri_guard;
 
 pub use app::Application;

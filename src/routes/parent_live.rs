@@ -14,7 +14,6 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::play::ws_caller;
-use super::time_requests::answer_time_request;
 use crate::audit::RequestMeta;
 use crate::auth::Role;
 use crate::db::models::LearnerRow;
@@ -174,7 +173,7 @@ pub async fn parent_live(
                         (state.clone(), parent_id.clone(), tx.clone(), meta.clone());
                     Box::pin(async move {
                         let seconds = seconds.map(|s| s as i32);
-                        if let Err(e) = answer_time_request(
+                        if let Err(e) = crate::time_requests::answer(
                             &state,
                             &meta,
                             &parent_id,
