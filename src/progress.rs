@@ -3,6 +3,7 @@
 //! the weekly report's rows and study-page visits. The routes in `routes/progress/` parse,
 //! authorize and answer with what these functions read.
 
+pub mod class_week;
 pub mod dashboard;
 pub mod pages;
 pub mod report;
