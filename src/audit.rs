@@ -6,6 +6,7 @@ use std::future::{Ready, ready};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use diesel::prelude::*;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::auth::client_addr;
 use crate::db::DbConnection;
@@ -72,4 +73,105 @@ pub fn record(conn: &mut DbConnection, meta: &RequestMeta, c: Change<'_>) -> Res
 /// A value as the audit log keeps it.
 pub fn json<T: Serialize>(v: &T) -> Option<serde_json::Value> {
     serde_json::to_value(v).ok()
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    #[schema(value_type = Object)]
+    pub old_values: Option<serde_json::Value>,
+    #[schema(value_type = Object)]
+    pub new_values: Option<serde_json::Value>,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A page of the log; `next_before` is the cursor for the next (older) page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub next_before: Option<String>,
+}
+
+/// An entry as stored (old and new values as JSON text).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = audit_logs)]
+struct Row {
+    id: String,
+    user_id: Option<String>,
+    action: String,
+    entity_type: String,
+    entity_id: String,
+    old_values: Option<String>,
+    new_values: Option<String>,
+    ip_address: Option<String>,
+    user_agent: Option<String>,
+    created_at: chrono::NaiveDateTime,
+}
+
+/// Which entries to read: all conditions that are given hold.
+pub struct Filter {
+    pub user_id: Option<String>,
+    pub entity_type: Option<String>,
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only entries older than this id (ids are UUIDv7: their order is creation order).
+    pub before: Option<String>,
+}
+
+/// One page of the log, newest first: `limit` entries and the cursor for the next page.
+pub fn page(conn: &mut DbConnection, f: Filter, limit: i64) -> QueryResult<AuditPage> {
+    let mut query = audit_logs::table.into_boxed();
+    if let Some(u) = f.user_id {
+        query = query.filter(audit_logs::user_id.eq(u));
+    }
+    if let Some(t) = f.entity_type {
+        query = query.filter(audit_logs::entity_type.eq(t));
+    }
+    if let Some(from) = f.from {
+        query = query.filter(audit_logs::created_at.ge(from.naive_utc()));
+    }
+    if let Some(to) = f.to {
+        query = query.filter(audit_logs::created_at.le(to.naive_utc()));
+    }
+    if let Some(before) = f.before {
+        query = query.filter(audit_logs::id.lt(before));
+    }
+    let rows: Vec<Row> = query
+        .order(audit_logs::id.desc())
+        .limit(limit + 1)
+        .select(Row::as_select())
+        .load(conn)?;
+    let more = rows.len() as i64 > limit;
+    let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+    let entries: Vec<AuditEntry> = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|r| AuditEntry {
+            id: r.id,
+            user_id: r.user_id,
+            action: r.action,
+            entity_type: r.entity_type,
+            entity_id: r.entity_id,
+            old_values: parse(r.old_values),
+            new_values: parse(r.new_values),
+            ip_address: r.ip_address,
+            user_agent: r.user_agent,
+            created_at: crate::time::utc(r.created_at),
+        })
+        .collect();
+    let next_before = if more {
+        entries.last().map(|e| e.id.clone())
+    } else {
+        None
+    };
+    Ok(AuditPage {
+        entries,
+        next_before,
+    })
 }
