@@ -3,16 +3,14 @@
 
 use actix_web::get;
 use actix_web::{HttpResponse, web};
-use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::AdminUser;
-use crate::db::schema::dead_letters;
+pub use crate::dead_letters::{DeadLetter, DeadLetterPage};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::time::utc;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list);
@@ -27,42 +25,6 @@ pub struct DeadLetterQuery {
     /// Cursor: the `id` of the last entry of the previous page.
     #[param(max_length = 100)]
     pub before: Option<String>,
-}
-
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = dead_letters)]
-struct DeadLetterRow {
-    id: String,
-    kind: String,
-    learner_id: Option<String>,
-    session_id: Option<String>,
-    seq: Option<i32>,
-    payload: String,
-    error: String,
-    created_at: chrono::NaiveDateTime,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DeadLetter {
-    pub id: String,
-    /// What it was: `answer`, `session_start`, `session_end`, `progress`, `span`, …
-    pub kind: String,
-    pub learner_id: Option<String>,
-    pub session_id: Option<String>,
-    pub seq: Option<i32>,
-    /// The item as it was handed to the group commit (answers still encrypted).
-    #[schema(value_type = Object)]
-    pub payload: serde_json::Value,
-    /// What the database said.
-    pub error: String,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DeadLetterPage {
-    pub dead_letters: Vec<DeadLetter>,
-    /// Pass as `before` for the next page; null on the last page.
-    pub next_before: Option<String>,
 }
 
 /// Items the database refused for good, newest first.
@@ -82,43 +44,9 @@ pub async fn list(
     if q.before.as_ref().is_some_and(|b| b.len() > 100) {
         return Err(AppError::invalid_field("before", "at most 100 characters"));
     }
-    let rows: Vec<DeadLetterRow> = state
+    let page = state
         .db
-        .run(move |conn| {
-            let mut query = dead_letters::table.into_boxed();
-            if let Some(before) = q.before {
-                // Ids are UUIDv7: their order is the order they were parked in.
-                query = query.filter(dead_letters::id.lt(before));
-            }
-            query
-                .order(dead_letters::id.desc())
-                .limit(limit + 1)
-                .select(DeadLetterRow::as_select())
-                .load(conn)
-                .map_err(AppError::from)
-        })
+        .run(move |conn| Ok(crate::dead_letters::page(conn, q.before, limit)?))
         .await?;
-    let more = rows.len() as i64 > limit;
-    let dead_letters: Vec<DeadLetter> = rows
-        .into_iter()
-        .take(limit as usize)
-        .map(|r| DeadLetter {
-            payload: serde_json::from_str(&r.payload)
-                .unwrap_or(serde_json::Value::String(r.payload)),
-            id: r.id,
-            kind: r.kind,
-            learner_id: r.learner_id,
-            session_id: r.session_id,
-            seq: r.seq,
-            error: r.error,
-            created_at: utc(r.created_at),
-        })
-        .collect();
-    let next_before = more
-        .then(|| dead_letters.last().map(|d| d.id.clone()))
-        .flatten();
-    Ok(HttpResponse::Ok().json(DeadLetterPage {
-        dead_letters,
-        next_before,
-    }))
+    Ok(HttpResponse::Ok().json(page))
 }
