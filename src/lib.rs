@@ -2,6 +2,7 @@
 //! the CLI live here; the live engine is the `studyhub-actors` crate.
 
 pub mod achievements;
+pub mod activities;
 pub mod app;
 pub mod assessments;
 pub mod audit;

@@ -3,16 +3,15 @@
 
 use actix_web::{HttpResponse, web};
 use actix_web::{delete, get, post, put};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::activities;
 use crate::audit::{self, Change, RequestMeta};
 use crate::auth::{Role, TeacherUser};
 use crate::db::models::ActivityRow;
-use crate::db::schema::activities;
 use crate::engine::content::activity_from_row;
 use crate::error::{AppError, AppResult, Code};
 use crate::extract::{JsonLimit, Normalize, ValidJson, parse_valid};
@@ -317,16 +316,13 @@ pub async fn create(
     state
         .db
         .transaction(move |conn| {
-            let taken: i64 = activities::table.find(&r.id).count().get_result(conn)?;
-            if taken > 0 {
+            if activities::exists(conn, &r.id)? {
                 return Err(AppError::conflict(
                     Code::ActivityExists,
                     "an activity with this id exists",
                 ));
             }
-            diesel::insert_into(activities::table)
-                .values(&r)
-                .execute(conn)?;
+            activities::insert(conn, &r)?;
             audit::record(
                 conn,
                 &meta,
@@ -354,15 +350,7 @@ async fn editable(
 ) -> AppResult<ActivityRow> {
     let row = state
         .db
-        .run(move |conn| {
-            activities::table
-                .find(&id)
-                .filter(activities::archived_at.is_null())
-                .select(ActivityRow::as_select())
-                .first(conn)
-                .optional()
-                .map_err(AppError::from)
-        })
+        .run(move |conn| Ok(activities::find_live(conn, &id)?))
         .await?
         .ok_or_else(|| AppError::not_found("activity"))?;
     if user.role == Role::Admin || row.author_id.as_deref() == Some(user.id.as_str()) {
@@ -403,9 +391,7 @@ pub async fn update(
     state
         .db
         .transaction(move |conn| {
-            diesel::update(activities::table.find(&r.id))
-                .set(&r)
-                .execute(conn)?;
+            activities::update(conn, &r)?;
             audit::record(
                 conn,
                 &meta,
@@ -440,10 +426,7 @@ pub async fn delete(
     state
         .db
         .transaction(move |conn| {
-            // Archived, never deleted: learners' sessions, answers and progress stay.
-            diesel::update(activities::table.find(&current.id))
-                .set(activities::archived_at.eq(Some(crate::time::now())))
-                .execute(conn)?;
+            activities::archive(conn, &current.id)?;
             audit::record(
                 conn,
                 &meta,
