@@ -1,6 +1,7 @@
 //! studyhub: the server crate. HTTP and websocket routes, storage, auth, configuration and
 //! the CLI live here; the live engine is the `studyhub-actors` crate.
 
+pub mod account;
 pub mod achievements;
 pub mod activities;
 pub mod app;

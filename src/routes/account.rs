@@ -3,18 +3,15 @@
 
 use actix_web::delete;
 use actix_web::{HttpResponse, web};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
+use crate::account;
 use crate::audit::{self, Change, RequestMeta};
 use crate::auth::{AuthUser, password};
-use crate::db::DbConnection;
-use crate::db::models::LearnerRow;
-use crate::db::schema::*;
 use crate::error::{AppError, AppResult, Code};
 use crate::extract::{Normalize, ValidJson};
 use crate::state::AppState;
@@ -46,17 +43,6 @@ pub struct AccountExport {
     pub audit: Vec<Value>,
 }
 
-fn learners_of(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<LearnerRow>> {
-    learners::table
-        .filter(
-            learners::parent_id
-                .eq(user_id)
-                .or(learners::user_id.eq(user_id)),
-        )
-        .select(LearnerRow::as_select())
-        .load(conn)
-}
-
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct EraseRequest {
     #[validate(length(min = 1, max = 128, message = "required"))]
@@ -81,11 +67,11 @@ pub async fn erase(
     let (hash, learner_ids) = state
         .db
         .run(move |conn| {
-            let hash: String = users::table
-                .find(&uid)
-                .select(users::password_hash)
-                .first(conn)?;
-            let ids: Vec<String> = learners_of(conn, &uid)?.into_iter().map(|l| l.id).collect();
+            let hash = account::password_hash(conn, &uid)?;
+            let ids: Vec<String> = account::learners_of(conn, &uid)?
+                .into_iter()
+                .map(|l| l.id)
+                .collect();
             Ok((hash, ids))
         })
         .await?;
@@ -104,41 +90,7 @@ pub async fn erase(
     let keys = state
         .db
         .transaction_retrying(move |conn| {
-            // The learners are locked before their drawings are listed, so an upload racing
-            // this erasure either lands in the list or fails on the missing learner and
-            // removes its own file (SQLite's write transactions are serial already).
-            if let DbConnection::Pg(c) = conn {
-                diesel::sql_query(
-                    "SELECT id FROM learners WHERE parent_id = $1 OR user_id = $1 FOR UPDATE",
-                )
-                .bind::<diesel::sql_types::Text, _>(&uid)
-                .execute(c)?;
-            }
-            let ids: Vec<String> = learners_of(conn, &uid)?.into_iter().map(|l| l.id).collect();
-            let mut keys: Vec<String> = drawings::table
-                .filter(drawings::learner_id.eq_any(&ids))
-                .select(drawings::object_key)
-                .load(conn)?;
-            // The account's own backups go too (their log rows go with the user).
-            keys.extend(crate::backup::user_backup_objects(conn, &uid)?);
-            // Personal data about the account and its learners leaves the audit log too; the
-            // entries stay (who changed what, when) without their values.
-            let mut about: Vec<String> = ids.clone();
-            about.push(uid.clone());
-            diesel::update(audit_logs::table.filter(audit_logs::entity_id.eq_any(&about)))
-                .set((
-                    audit_logs::old_values.eq(None::<String>),
-                    audit_logs::new_values.eq(None::<String>),
-                    audit_logs::ip_address.eq(None::<String>),
-                    audit_logs::user_agent.eq(None::<String>),
-                ))
-                .execute(conn)?;
-            diesel::update(audit_logs::table.filter(audit_logs::user_id.eq(&uid)))
-                .set((
-                    audit_logs::ip_address.eq(None::<String>),
-                    audit_logs::user_agent.eq(None::<String>),
-                ))
-                .execute(conn)?;
+            let keys = account::prepare_erasure(conn, &uid)?;
             audit::record(
                 conn,
                 &meta,
@@ -151,11 +103,7 @@ pub async fn erase(
                     new: None,
                 },
             )?;
-            diesel::delete(
-                learners::table.filter(learners::parent_id.eq(&uid).or(learners::user_id.eq(&uid))),
-            )
-            .execute(conn)?;
-            diesel::delete(users::table.find(&uid)).execute(conn)?;
+            account::erase(conn, &uid)?;
             Ok(keys)
         })
         .await?;

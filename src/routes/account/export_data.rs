@@ -8,7 +8,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
-use super::{AccountExport, learners_of};
+use super::AccountExport;
+use crate::account::learners_of;
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::db::models::{DayProgress, LearnerRow, LearnerSettingsRow, UserRow};
