@@ -19,14 +19,6 @@ pub fn learners_of(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<Le
         .load(conn)
 }
 
-/// The account's password hash.
-pub fn password_hash(conn: &mut DbConnection, user_id: &str) -> QueryResult<String> {
-    users::table
-        .find(user_id)
-        .select(users::password_hash)
-        .first(conn)
-}
-
 /// The first half of an erasure (call inside a transaction, then [`erase`]): locks the
 /// account's learners, clears the personal data the audit log holds about them and the
 /// account, and answers the object keys of their drawings and the account's backups, which

@@ -154,3 +154,12 @@ pub fn of_student(conn: &mut DbConnection, user_id: &str) -> QueryResult<Option<
         .first(conn)
         .optional()
 }
+
+/// A student account's own learner row.
+pub fn of_student_row(conn: &mut DbConnection, user_id: &str) -> QueryResult<Option<LearnerRow>> {
+    learners::table
+        .filter(learners::user_id.eq(user_id))
+        .select(LearnerRow::as_select())
+        .first(conn)
+        .optional()
+}

@@ -11,6 +11,7 @@ pub mod rate_limit;
 pub mod refresh;
 pub mod shared_limit;
 pub mod tickets;
+pub mod users;
 
 pub use access::LearnerAccess;
 

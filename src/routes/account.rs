@@ -28,7 +28,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccountExport {
     pub exported_at: chrono::DateTime<chrono::Utc>,
-    pub user: crate::routes::auth::UserView,
+    pub user: crate::auth::users::UserView,
     /// Each: the learner, settings, sessions with answers, progress, screen time and grants,
     /// classes, pages, achievements, drawings, assessments, requests for more time.
     #[schema(value_type = Vec<Object>)]
@@ -67,7 +67,7 @@ pub async fn erase(
     let (hash, learner_ids) = state
         .db
         .run(move |conn| {
-            let hash = account::password_hash(conn, &uid)?;
+            let hash = crate::auth::users::password_hash(conn, &uid)?;
             let ids: Vec<String> = account::learners_of(conn, &uid)?
                 .into_iter()
                 .map(|l| l.id)

@@ -3,8 +3,6 @@
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web::{get, post};
-use chrono::Utc;
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -12,16 +10,17 @@ use validator::Validate;
 
 use crate::auth::jwt::ACCESS_TTL_SECS;
 use crate::auth::refresh::{self, REFRESH_TTL_DAYS, Rotation};
+pub use crate::auth::users::UserView;
+use crate::auth::users::{self, bump_token_version};
 use crate::auth::{
     ACCESS_COOKIE, AuthUser, REFRESH_COOKIE, Role, bearer_token, client_addr, password,
 };
-use crate::db::models::{LearnerRow, UserRow};
-use crate::db::schema::{learners, users};
+use crate::db::models::UserRow;
 use crate::error::{AppError, AppResult, Code};
 use crate::extract::{Normalize, ValidJson, parse_json, read_body};
 use crate::learners::LearnerView;
 use crate::state::AppState;
-use crate::time::{now, utc};
+use crate::time::now;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(register)
@@ -30,29 +29,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(logout)
         .service(me)
         .service(change_password);
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UserView {
-    pub id: String,
-    pub email: String,
-    pub name: String,
-    pub role: Role,
-    pub created_at: chrono::DateTime<Utc>,
-    pub last_login_at: Option<chrono::DateTime<Utc>>,
-}
-
-impl From<UserRow> for UserView {
-    fn from(u: UserRow) -> Self {
-        Self {
-            role: Role::parse(&u.role).unwrap_or(Role::Student),
-            id: u.id,
-            email: u.email,
-            name: u.name,
-            created_at: utc(u.created_at),
-            last_login_at: u.last_login_at.map(utc),
-        }
-    }
 }
 
 /// Roles that may sign themselves up (admins are made with `studyhub create-admin`).
@@ -227,20 +203,13 @@ pub async fn register(
     let (user, refresh_token) = state
         .db
         .transaction(move |conn| {
-            let taken: i64 = users::table
-                .filter(users::email.eq(&user.email))
-                .count()
-                .get_result(conn)?;
-            if taken > 0 {
+            if users::email_taken(conn, &user.email)? {
                 return Err(email_taken());
             }
-            diesel::insert_into(users::table)
-                .values(&user)
-                .execute(conn)
-                .map_err(|e| match AppError::from(e) {
-                    e if e.code == "conflict" => email_taken(),
-                    e => e,
-                })?;
+            users::insert(conn, &user).map_err(|e| match AppError::from(e) {
+                e if e.code == "conflict" => email_taken(),
+                e => e,
+            })?;
             if role == Role::Student {
                 crate::learners::insert(
                     conn,
@@ -293,15 +262,7 @@ pub async fn login(
     let email = body.email.clone();
     let found: Option<UserRow> = state
         .db
-        .run(move |conn| {
-            users::table
-                .filter(users::email.eq(&email))
-                .filter(users::active.eq(true))
-                .select(UserRow::as_select())
-                .first(conn)
-                .optional()
-                .map_err(AppError::from)
-        })
+        .run(move |conn| Ok(users::active_by_email(conn, &email)?))
         .await?;
     // Always run bcrypt, against a dummy hash for unknown emails, so timing tells nothing.
     let hash = found
@@ -322,9 +283,7 @@ pub async fn login(
         .db
         .transaction(move |conn| {
             let t = now();
-            diesel::update(users::table.find(&uid))
-                .set(users::last_login_at.eq(Some(t)))
-                .execute(conn)?;
+            users::signed_in(conn, &uid, t)?;
             let token = refresh::issue(conn, &uid, None)?;
             Ok((
                 UserRow {
@@ -448,17 +407,6 @@ pub async fn logout(
     Ok(with_cookies(HttpResponse::NoContent(), cleared_cookies()).finish())
 }
 
-/// Every access token of `user_id` issued before now stops working.
-pub fn bump_token_version(conn: &mut crate::db::DbConnection, user_id: &str) -> AppResult<()> {
-    diesel::update(users::table.find(user_id))
-        .set((
-            users::token_version.eq(users::token_version + 1),
-            users::updated_at.eq(now()),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct PasswordChange {
     #[validate(length(min = 1, max = 128, message = "required"))]
@@ -490,13 +438,7 @@ pub async fn change_password(
     let uid = user.id.clone();
     let stored: String = state
         .db
-        .run(move |conn| {
-            users::table
-                .find(&uid)
-                .select(users::password_hash)
-                .first(conn)
-                .map_err(AppError::from)
-        })
+        .run(move |conn| Ok(users::password_hash(conn, &uid)?))
         .await?;
     if !password::verify(body.current_password, stored).await? {
         return Err(AppError::unauthorized(
@@ -510,9 +452,7 @@ pub async fn change_password(
     state
         .db
         .transaction(move |conn| {
-            diesel::update(users::table.find(&uid))
-                .set(users::password_hash.eq(&hash))
-                .execute(conn)?;
+            users::set_password_hash(conn, &uid, &hash)?;
             refresh::revoke_user(conn, &uid)?;
             bump_token_version(conn, &uid)
         })
@@ -530,30 +470,16 @@ pub async fn me(state: web::Data<AppState>, user: AuthUser) -> AppResult<HttpRes
     let res = state
         .db
         .run(move |conn| {
-            let row: UserRow = users::table
-                .find(&user.id)
-                .filter(users::active.eq(true))
-                .select(UserRow::as_select())
-                .first(conn)
-                .optional()?
-                .ok_or_else(|| {
-                    AppError::unauthorized(Code::InvalidToken, "this account no longer exists")
-                })?;
+            let row: UserRow = users::active_by_id(conn, &user.id)?.ok_or_else(|| {
+                AppError::unauthorized(Code::InvalidToken, "this account no longer exists")
+            })?;
             let (learner, children) = match user.role {
                 Role::Student => {
-                    let l = learners::table
-                        .filter(learners::user_id.eq(&row.id))
-                        .select(LearnerRow::as_select())
-                        .first(conn)
-                        .optional()?;
+                    let l = crate::learners::of_student_row(conn, &row.id)?;
                     (l.map(LearnerView::from), None)
                 }
                 Role::Parent => {
-                    let kids = learners::table
-                        .filter(learners::parent_id.eq(&row.id))
-                        .order(learners::created_at.asc())
-                        .select(LearnerRow::as_select())
-                        .load(conn)?;
+                    let kids = crate::learners::of_parent(conn, &row.id)?;
                     (
                         None,
                         Some(kids.into_iter().map(LearnerView::from).collect()),

@@ -383,7 +383,7 @@ pub async fn export(state: web::Data<AppState>, user: AuthUser) -> AppResult<Htt
                 .load(conn)?;
             Ok(AccountExport {
                 exported_at: chrono::Utc::now(),
-                user: crate::routes::auth::UserView::from(me),
+                user: crate::auth::users::UserView::from(me),
                 learners,
                 notifications: notes
                     .iter()
