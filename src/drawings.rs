@@ -9,6 +9,21 @@ use crate::db::DbConnection;
 use crate::db::schema::drawings;
 use crate::time::utc;
 
+pub const MAX_IMAGE: usize = 5 * 1024 * 1024;
+
+/// The image type its first bytes say, if it is one we take.
+pub fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(("image/png", "png"))
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(("image/jpeg", "jpg"))
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some(("image/webp", "webp"))
+    } else {
+        None
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DrawingView {
     pub id: String,

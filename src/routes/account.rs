@@ -1,10 +1,10 @@
 //! The account's own data: `GET /v1/me/export` (everything, as JSON) and `DELETE /v1/me`
 //! (erase the account and everything that hangs off it; the password again, to be sure).
 
-use actix_web::delete;
 use actix_web::{HttpResponse, web};
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use actix_web::{delete, get};
+use serde::Deserialize;
+use serde_json::json;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
@@ -13,34 +13,12 @@ use crate::account;
 use crate::audit::{self, Change, RequestMeta};
 use crate::auth::{AuthUser, password};
 use crate::error::{AppError, AppResult, Code};
+pub use crate::export::AccountExport;
 use crate::extract::{Normalize, ValidJson};
 use crate::state::AppState;
 
-mod export_data;
-pub use export_data::export;
-
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(export).service(erase);
-}
-
-/// The export file. The nested records are described in docs/protocol.md ("Backups and
-/// privacy"); `POST /v1/me/import` reads the same file.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AccountExport {
-    pub exported_at: chrono::DateTime<chrono::Utc>,
-    pub user: crate::auth::users::UserView,
-    /// Each: the learner, settings, sessions with answers, progress, screen time and grants,
-    /// classes, pages, achievements, drawings, assessments, requests for more time.
-    #[schema(value_type = Vec<Object>)]
-    pub learners: Vec<Value>,
-    #[schema(value_type = Vec<Object>)]
-    pub notifications: Vec<Value>,
-    #[schema(value_type = Vec<Object>)]
-    pub classes_taught: Vec<Value>,
-    #[schema(value_type = Vec<Object>)]
-    pub activities_written: Vec<Value>,
-    #[schema(value_type = Vec<Object>)]
-    pub audit: Vec<Value>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -116,4 +94,27 @@ pub async fn erase(
     }
     tracing::info!(user_id = %user.id, "account erased");
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Everything the account holds, readable: profile, learners with settings, sessions and
+/// their answers (decrypted), progress, screen time, pages, achievements, drawings (with the
+/// image, base64, up to an export-wide budget), assessments, requests for more time;
+/// notifications; classes taught and activities written.
+#[utoipa::path(tag = "account", security(("bearer" = [])),
+    responses((status = 200, body = AccountExport), (status = 401)))]
+#[get("/me/export")]
+pub async fn export(state: web::Data<AppState>, user: AuthUser) -> AppResult<HttpResponse> {
+    let cipher = state.cipher.clone();
+    let body = state
+        .db
+        .run(move |conn| Ok(crate::export::account_export(conn, &cipher, &user.id)?))
+        .await?;
+    let mut body = serde_json::to_value(body).map_err(AppError::internal)?;
+    crate::export::embed_drawings(&state.storage, &mut body).await;
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"studyhub-export.json\"",
+        ))
+        .json(body))
 }

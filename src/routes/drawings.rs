@@ -14,13 +14,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::audit::{self, Change, RequestMeta};
 use crate::auth::access::readable_learner;
 use crate::auth::{AuthUser, LearnerAccess};
-use crate::drawings::{self, DrawingView, Row, view};
+use crate::drawings::{self, DrawingView, MAX_IMAGE, Row, sniff, view};
 use crate::error::{AppError, AppResult, Code};
 use crate::state::AppState;
 use crate::storage::valid_key;
 use crate::time::now;
 
-pub const MAX_IMAGE: usize = 5 * 1024 * 1024;
 const MAX_FIELD: usize = 1024;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -38,19 +37,6 @@ fn storage_error(what: &str, cause: crate::storage::StorageError) -> AppError {
         what.to_string(),
     )
     .with_cause(cause)
-}
-
-/// The image type its first bytes say, if it is one we take.
-pub fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some(("image/png", "png"))
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some(("image/jpeg", "jpg"))
-    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some(("image/webp", "webp"))
-    } else {
-        None
-    }
 }
 
 async fn read_field(

@@ -1,21 +1,44 @@
-//! `GET /v1/me/export`: everything the account holds, as one JSON file (`POST /v1/me/import`
-//! reads it back). Each table is read into a named record; the file's shape is in
-//! docs/protocol.md ("Backups and privacy").
+//! The account's export: everything it holds, readable (`GET /v1/me/export`), and what
+//! `POST /v1/me/import` reads back. The nested records are described in docs/protocol.md
+//! ("Backups and privacy").
 
-use actix_web::get;
-use actix_web::{HttpResponse, web};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use serde::Serialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
-use super::AccountExport;
 use crate::account::learners_of;
-use crate::auth::AuthUser;
+use crate::crypto::Cipher;
 use crate::db::DbConnection;
 use crate::db::models::{DayProgress, LearnerRow, LearnerSettingsRow, UserRow};
 use crate::db::schema::*;
-use crate::error::{AppError, AppResult};
-use crate::state::AppState;
+use crate::storage::ObjectStore;
+
+/// The most image bytes one export embeds (drawings past it are listed without the image).
+pub const EXPORT_IMAGES_MAX: usize = 40 * 1024 * 1024;
+
+/// The export file. The nested records are described in docs/protocol.md ("Backups and
+/// privacy"); `POST /v1/me/import` reads the same file.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountExport {
+    pub exported_at: chrono::DateTime<chrono::Utc>,
+    pub user: crate::auth::users::UserView,
+    /// Each: the learner, settings, sessions with answers, progress, screen time and grants,
+    /// classes, pages, achievements, drawings, assessments, requests for more time.
+    #[schema(value_type = Vec<Object>)]
+    pub learners: Vec<Value>,
+    #[schema(value_type = Vec<Object>)]
+    pub notifications: Vec<Value>,
+    #[schema(value_type = Vec<Object>)]
+    pub classes_taught: Vec<Value>,
+    #[schema(value_type = Vec<Object>)]
+    pub activities_written: Vec<Value>,
+    #[schema(value_type = Vec<Object>)]
+    pub audit: Vec<Value>,
+}
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = activity_sessions)]
@@ -334,106 +357,128 @@ fn learner_record(
 }
 
 /// Everything the account holds, readable: profile, learners with settings, sessions and
-/// their answers (decrypted), progress, screen time, pages, achievements, drawings (with the
-/// image, base64, up to an export-wide budget), assessments, requests for more time;
+/// their answers (decrypted), progress, screen time, pages, achievements, drawings (listed;
+/// [`embed_drawings`] adds their images), assessments, requests for more time;
 /// notifications; classes taught and activities written.
-#[utoipa::path(tag = "account", security(("bearer" = [])),
-    responses((status = 200, body = AccountExport), (status = 401)))]
-#[get("/me/export")]
-pub async fn export(state: web::Data<AppState>, user: AuthUser) -> AppResult<HttpResponse> {
-    let cipher = state.cipher.clone();
-    let body = state
-        .db
-        .run(move |conn| {
-            let me: UserRow = users::table
-                .find(&user.id)
-                .select(UserRow::as_select())
-                .first(conn)?;
-            let mut learners = Vec::new();
-            for l in learners_of(conn, &user.id)? {
-                learners.push(learner_record(conn, &cipher, l)?);
-            }
-            let notes: Vec<Notification> = notifications::table
-                .filter(notifications::parent_id.eq(&user.id))
-                .select(Notification::as_select())
-                .load(conn)?;
-            let taught: Vec<Taught> = classes::table
-                .filter(classes::teacher_id.eq(&user.id))
-                .select(Taught::as_select())
-                .load(conn)?;
-            // What the audit log holds about the account and its learners.
-            let mut about = vec![user.id.clone()];
-            about.extend(
-                learners
-                    .iter()
-                    .filter_map(|k| k["learner"]["id"].as_str().map(str::to_owned)),
-            );
-            let audit: Vec<AuditEntry> = audit_logs::table
-                .filter(
-                    audit_logs::user_id
-                        .eq(&user.id)
-                        .or(audit_logs::entity_id.eq_any(&about)),
-                )
-                .order(audit_logs::id.asc())
-                .select(AuditEntry::as_select())
-                .load(conn)?;
-            let written: Vec<Written> = activities::table
-                .filter(activities::author_id.eq(&user.id))
-                .select(Written::as_select())
-                .load(conn)?;
-            Ok(AccountExport {
-                exported_at: chrono::Utc::now(),
-                user: crate::auth::users::UserView::from(me),
-                learners,
-                notifications: notes
-                    .iter()
-                    .map(|n| {
-                        json!({
-                            "id": n.id,
-                            "data": parsed(Some(&n.data)),
-                            "kind": n.kind,
-                            "child_id": n.learner_id,
-                            "title": n.title,
-                            "body": n.body,
-                            "read": n.read_at.is_some(),
-                            "created_at": n.created_at.and_utc(),
-                        })
-                    })
-                    .collect(),
-                classes_taught: taught
-                    .iter()
-                    .map(|c| {
-                        json!({"id": c.id, "name": c.name, "subject": c.subject, "join_code": c.join_code})
-                    })
-                    .collect(),
-                activities_written: written
-                    .iter()
-                    .map(|a| json!({"id": a.id, "title": a.title}))
-                    .collect(),
-                audit: audit
-                    .iter()
-                    .map(|a| {
-                        json!({
-                            "action": a.action,
-                            "entity_type": a.entity_type,
-                            "entity_id": a.entity_id,
-                            "old_values": parsed(a.old_values.as_deref()),
-                            "new_values": parsed(a.new_values.as_deref()),
-                            "ip_address": a.ip_address,
-                            "user_agent": a.user_agent,
-                            "created_at": a.created_at.and_utc(),
-                        })
-                    })
-                    .collect(),
+pub fn account_export(
+    conn: &mut DbConnection,
+    cipher: &Cipher,
+    user_id: &str,
+) -> QueryResult<AccountExport> {
+    let me: UserRow = users::table
+        .find(user_id)
+        .select(UserRow::as_select())
+        .first(conn)?;
+    let mut learners = Vec::new();
+    for l in learners_of(conn, user_id)? {
+        learners.push(learner_record(conn, cipher, l)?);
+    }
+    let notes: Vec<Notification> = notifications::table
+        .filter(notifications::parent_id.eq(user_id))
+        .select(Notification::as_select())
+        .load(conn)?;
+    let taught: Vec<Taught> = classes::table
+        .filter(classes::teacher_id.eq(user_id))
+        .select(Taught::as_select())
+        .load(conn)?;
+    // What the audit log holds about the account and its learners.
+    let mut about = vec![user_id.to_string()];
+    about.extend(
+        learners
+            .iter()
+            .filter_map(|k| k["learner"]["id"].as_str().map(str::to_owned)),
+    );
+    let audit: Vec<AuditEntry> = audit_logs::table
+        .filter(
+            audit_logs::user_id
+                .eq(user_id)
+                .or(audit_logs::entity_id.eq_any(&about)),
+        )
+        .order(audit_logs::id.asc())
+        .select(AuditEntry::as_select())
+        .load(conn)?;
+    let written: Vec<Written> = activities::table
+        .filter(activities::author_id.eq(user_id))
+        .select(Written::as_select())
+        .load(conn)?;
+    Ok(AccountExport {
+        exported_at: chrono::Utc::now(),
+        user: crate::auth::users::UserView::from(me),
+        learners,
+        notifications: notes
+            .iter()
+            .map(|n| {
+                json!({
+                    "id": n.id,
+                    "data": parsed(Some(&n.data)),
+                    "kind": n.kind,
+                    "child_id": n.learner_id,
+                    "title": n.title,
+                    "body": n.body,
+                    "read": n.read_at.is_some(),
+                    "created_at": n.created_at.and_utc(),
+                })
             })
-        })
-        .await?;
-    let mut body = serde_json::to_value(body).map_err(AppError::internal)?;
-    crate::routes::import::embed_drawings(&state.storage, &mut body).await;
-    Ok(HttpResponse::Ok()
-        .insert_header((
-            "Content-Disposition",
-            "attachment; filename=\"studyhub-export.json\"",
-        ))
-        .json(body))
+            .collect(),
+        classes_taught: taught
+            .iter()
+            .map(|c| {
+                json!({"id": c.id, "name": c.name, "subject": c.subject, "join_code": c.join_code})
+            })
+            .collect(),
+        activities_written: written
+            .iter()
+            .map(|a| json!({"id": a.id, "title": a.title}))
+            .collect(),
+        audit: audit
+            .iter()
+            .map(|a| {
+                json!({
+                    "action": a.action,
+                    "entity_type": a.entity_type,
+                    "entity_id": a.entity_id,
+                    "old_values": parsed(a.old_values.as_deref()),
+                    "new_values": parsed(a.new_values.as_deref()),
+                    "ip_address": a.ip_address,
+                    "user_agent": a.user_agent,
+                    "created_at": a.created_at.and_utc(),
+                })
+            })
+            .collect(),
+    })
+}
+
+/// Puts each drawing's image (base64) into an export, until [`EXPORT_IMAGES_MAX`].
+pub async fn embed_drawings(storage: &ObjectStore, body: &mut Value) {
+    let mut budget = EXPORT_IMAGES_MAX;
+    let Some(learners) = body.get_mut("learners").and_then(Value::as_array_mut) else {
+        return;
+    };
+    for l in learners {
+        let Some(drawings) = l.get_mut("drawings").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        for d in drawings {
+            let Some(obj) = d.as_object_mut() else {
+                continue;
+            };
+            let key = obj
+                .remove("_object_key")
+                .and_then(|k| k.as_str().map(String::from));
+            let image = match key {
+                Some(key) => storage.get(&key).await.ok().flatten(),
+                None => None,
+            };
+            match image {
+                Some(img) if img.bytes.len() <= budget => {
+                    budget -= img.bytes.len();
+                    obj.insert("image_base64".into(), json!(B64.encode(&img.bytes)));
+                }
+                _ => {
+                    obj.insert("image_base64".into(), Value::Null);
+                    obj.insert("image_omitted".into(), json!(true));
+                }
+            }
+        }
+    }
 }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 #[derive(Debug, Deserialize)]
-pub(super) struct ExportFile {
+pub struct ExportFile {
     pub(super) user: ExUser,
     #[serde(default)]
     pub(super) learners: Vec<ExLearner>,
