@@ -12,6 +12,7 @@
 pub mod cli;
 pub mod format;
 mod jobs;
+pub mod requests;
 pub mod schedule;
 pub mod tables;
 

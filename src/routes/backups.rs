@@ -4,18 +4,15 @@
 
 use actix_web::{HttpResponse, web};
 use actix_web::{get, post};
-use chrono::{DateTime, Duration, NaiveDateTime, Utc};
-use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{AuthUser, Role};
+pub use crate::backup::requests::BackupView;
 use crate::backup::{self, Ctx, Kind};
-use crate::db::schema::backup_logs;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::time::{now, utc};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(create).service(list).service(get_one);
@@ -24,69 +21,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BackupCreated {
     pub backup_id: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct BackupView {
-    pub id: String,
-    /// `user` (one account's data) or `system` (everything).
-    pub kind: String,
-    /// `pending`, `verified` (written, read back, decrypted and counted) or `failed`.
-    pub status: String,
-    pub size_bytes: Option<i64>,
-    /// SHA-256 (hex) of the stored, encrypted file.
-    pub sha256: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub completed_at: Option<DateTime<Utc>>,
-    pub expires_at: DateTime<Utc>,
-    /// Why it failed.
-    pub error: Option<String>,
-}
-
-/// A backup's log row, as the API shows it.
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = backup_logs)]
-struct Row {
-    id: String,
-    scope: String,
-    status: String,
-    size_bytes: Option<i64>,
-    sha256: Option<String>,
-    created_at: NaiveDateTime,
-    completed_at: Option<NaiveDateTime>,
-    expires_at: NaiveDateTime,
-    error: Option<String>,
-}
-
-fn view(r: Row) -> BackupView {
-    BackupView {
-        id: r.id,
-        kind: r.scope,
-        status: r.status,
-        size_bytes: r.size_bytes,
-        sha256: r.sha256,
-        created_at: utc(r.created_at),
-        completed_at: r.completed_at.map(utc),
-        expires_at: utc(r.expires_at),
-        error: r.error,
-    }
-}
-
-/// What a caller may see: their own user backups; an admin also every system backup.
-fn visible(
-    user_id: &str,
-    admin: bool,
-) -> backup_logs::BoxedQuery<'static, crate::db::MultiBackend> {
-    let own = backup_logs::user_id
-        .eq(user_id.to_string())
-        .and(backup_logs::scope.eq("user"));
-    if admin {
-        backup_logs::table
-            .filter(own.or(backup_logs::scope.eq("system").nullable()))
-            .into_boxed()
-    } else {
-        backup_logs::table.filter(own).into_boxed()
-    }
 }
 
 /// Start a backup: the caller's own data (an admin's request backs up the whole system).
@@ -104,47 +38,7 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser) -> AppResult<Htt
     let (uid, bid) = (user.id.clone(), id.clone());
     state
         .db
-        .transaction(move |conn| {
-            let t = now();
-            let mut pending = backup_logs::table
-                .filter(backup_logs::scope.eq(kind.as_str()))
-                .filter(backup_logs::status.eq("pending"))
-                .into_boxed();
-            if kind == Kind::User {
-                pending = pending.filter(backup_logs::user_id.eq(&uid));
-            }
-            let pending: i64 = pending.count().get_result(conn)?;
-            if pending > 0 {
-                return Err(AppError::rate_limited(30));
-            }
-            if kind == Kind::User {
-                let recent: Vec<NaiveDateTime> = backup_logs::table
-                    .filter(backup_logs::scope.eq("user"))
-                    .filter(backup_logs::user_id.eq(&uid))
-                    .filter(backup_logs::created_at.gt(t - Duration::hours(24)))
-                    .order(backup_logs::created_at.asc())
-                    .select(backup_logs::created_at)
-                    .load(conn)?;
-                if recent.len() as i64 >= backup::USER_PER_DAY {
-                    let frees =
-                        recent[recent.len() - backup::USER_PER_DAY as usize] + Duration::hours(24);
-                    return Err(AppError::rate_limited(
-                        (frees - t).num_seconds().max(1) as u64
-                    ));
-                }
-            }
-            // A system backup belongs to no account (it outlives whoever asked for it).
-            let owner = (kind == Kind::User).then_some(uid.as_str());
-            match backup::log_pending(conn, &bid, kind, owner, t) {
-                Ok(()) => Ok(()),
-                // The one-pending-per-user index: a concurrent request won.
-                Err(diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                )) => Err(AppError::rate_limited(30)),
-                Err(e) => Err(e.into()),
-            }
-        })
+        .transaction(move |conn| backup::requests::request(conn, &bid, kind, &uid))
         .await?;
     let (task_state, bid, uid) = (state.clone(), id.clone(), user.id.clone());
     actix_web::rt::spawn(async move {
@@ -165,18 +59,12 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser) -> AppResult<Htt
     responses((status = 200, body = [BackupView]), (status = 401)))]
 #[get("/backups")]
 pub async fn list(state: web::Data<AppState>, user: AuthUser) -> AppResult<HttpResponse> {
-    let rows: Vec<Row> = state
+    let admin = user.role == Role::Admin;
+    let list = state
         .db
-        .run(move |conn| {
-            let admin = user.role == Role::Admin;
-            Ok(visible(&user.id, admin)
-                .order(backup_logs::created_at.desc())
-                .limit(200)
-                .select(Row::as_select())
-                .load(conn)?)
-        })
+        .run(move |conn| Ok(backup::requests::list(conn, &user.id, admin)?))
         .await?;
-    Ok(HttpResponse::Ok().json(rows.into_iter().map(view).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(list))
 }
 
 /// One backup of the caller's (an admin: any system backup); 404 for anyone else's.
@@ -190,19 +78,13 @@ pub async fn get_one(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let row: Option<Row> = state
+    let admin = user.role == Role::Admin;
+    let row = state
         .db
-        .run(move |conn| {
-            let admin = user.role == Role::Admin;
-            Ok(visible(&user.id, admin)
-                .filter(backup_logs::id.eq(&id))
-                .select(Row::as_select())
-                .first(conn)
-                .optional()?)
-        })
+        .run(move |conn| Ok(backup::requests::find(conn, &user.id, admin, &id)?))
         .await?;
     match row {
-        Some(r) => Ok(HttpResponse::Ok().json(view(r))),
+        Some(v) => Ok(HttpResponse::Ok().json(v)),
         None => Err(AppError::not_found("backup")),
     }
 }
