@@ -132,48 +132,7 @@ macro_rules! id_type {
                 }
             }
         }
-
-        #[cfg(feature = "openapi")]
-        impl utoipa::PartialSchema for $name {
-            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                <String as utoipa::PartialSchema>::schema()
-            }
-        }
-
-        #[cfg(feature = "openapi")]
-        impl utoipa::ToSchema for $name {}
-
-        /// As a route's one path parameter, an id is its `{id}` segment.
-        #[cfg(feature = "openapi")]
-        impl utoipa::IntoParams for $name {
-            fn into_params(
-                parameter_in: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
-            ) -> Vec<utoipa::openapi::path::Parameter> {
-                vec![openapi::path_id(parameter_in().unwrap_or_default())]
-            }
-        }
     };
-}
-
-#[cfg(feature = "openapi")]
-mod openapi {
-    use utoipa::openapi::Required;
-    use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
-    use utoipa::openapi::schema::{ObjectBuilder, Type};
-
-    pub(super) fn path_id(parameter_in: ParameterIn) -> Parameter {
-        ParameterBuilder::new()
-            .name("id")
-            .parameter_in(parameter_in)
-            .required(Required::True)
-            .schema(Some(
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .min_length(Some(1))
-                    .max_length(Some(super::MAX_ID_LEN)),
-            ))
-            .build()
-    }
 }
 
 id_type!(

@@ -162,9 +162,13 @@ pub fn family(conn: &mut DbConnection, parent_id: &str) -> QueryResult<Family> {
 }
 
 impl Family {
+    /// The child's calendar day now (read once per child, so every figure is of one day).
+    pub fn today_of(child: &LearnerRow) -> NaiveDate {
+        local_date(parse_tz(&child.timezone), Utc::now())
+    }
+
     /// Today's screen time as stored (the live actor may know more).
-    pub fn used_today(&self, child: &LearnerRow) -> i64 {
-        let today = local_date(parse_tz(&child.timezone), Utc::now());
+    pub fn used_today(&self, child: &LearnerRow, today: NaiveDate) -> i64 {
         self.logs
             .iter()
             .filter(|r| r.learner_id == child.id && r.date == today)
@@ -172,9 +176,8 @@ impl Family {
             .sum()
     }
 
-    /// One child at a glance, with `used` seconds today.
-    pub fn glance(&self, c: LearnerRow, used: i64) -> ChildGlance {
-        let today = local_date(parse_tz(&c.timezone), Utc::now());
+    /// One child at a glance on its `today`, with `used` seconds that day.
+    pub fn glance(&self, c: LearnerRow, today: NaiveDate, used: i64) -> ChildGlance {
         let monday = today - Duration::days(today.weekday().num_days_from_monday() as i64);
         let bonus: i64 = self
             .grants

@@ -3,7 +3,6 @@
 
 use actix_web::{HttpResponse, web};
 use actix_web::{delete, get, post, put};
-use studyhub_actors::ids::LearnerId;
 use studyhub_actors::learner::Settings;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -101,9 +100,9 @@ pub async fn list(state: web::Data<AppState>, parent: ParentUser) -> AppResult<H
 pub async fn get_one(
     state: web::Data<AppState>,
     parent: ParentUser,
-    path: web::Path<LearnerId>,
+    path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let child = parents_child(&state, parent.0, path.into_inner()).await?;
+    let child = parents_child(&state, parent.0, path.into_inner().into()).await?;
     Ok(HttpResponse::Ok().json(LearnerView::from(child)))
 }
 
@@ -115,11 +114,11 @@ pub async fn update(
     state: web::Data<AppState>,
     parent: ParentUser,
     meta: RequestMeta,
-    path: web::Path<LearnerId>,
+    path: web::Path<String>,
     body: ValidJson<ChildRequest>,
 ) -> AppResult<HttpResponse> {
     let uid = parent.0.id.clone();
-    let child = parents_child(&state, parent.0, path.into_inner()).await?;
+    let child = parents_child(&state, parent.0, path.into_inner().into()).await?;
     let old = audit::json(&LearnerView::from(child.clone()));
     let b = body.0;
     let row = LearnerRow {
@@ -161,10 +160,10 @@ pub async fn delete(
     state: web::Data<AppState>,
     parent: ParentUser,
     meta: RequestMeta,
-    path: web::Path<LearnerId>,
+    path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let uid = parent.0.id.clone();
-    let child = parents_child(&state, parent.0, path.into_inner()).await?;
+    let child = parents_child(&state, parent.0, path.into_inner().into()).await?;
     // Stop live play first: a deleted child must not keep a session open.
     state.control.stop_play(&child.learner_id()).await;
     // The cascade can deadlock with a group commit writing this child's last answers:
@@ -197,9 +196,9 @@ pub async fn delete(
 pub async fn get_settings(
     state: web::Data<AppState>,
     parent: ParentUser,
-    path: web::Path<LearnerId>,
+    path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let child = parents_child(&state, parent.0, path.into_inner()).await?;
+    let child = parents_child(&state, parent.0, path.into_inner().into()).await?;
     Ok(HttpResponse::Ok().json(SettingsView::from(
         crate::learners::settings(&state.db, child.id).await?,
     )))
@@ -214,11 +213,11 @@ pub async fn put_settings(
     state: web::Data<AppState>,
     parent: ParentUser,
     meta: RequestMeta,
-    path: web::Path<LearnerId>,
+    path: web::Path<String>,
     body: ValidJson<SettingsBody>,
 ) -> AppResult<HttpResponse> {
     let uid = parent.0.id.clone();
-    let child = parents_child(&state, parent.0, path.into_inner()).await?;
+    let child = parents_child(&state, parent.0, path.into_inner().into()).await?;
     let b = body.0;
     let windows = b.downtime.map(downtime::check).transpose()?;
     let current = crate::learners::settings(&state.db, child.id.clone()).await?;
@@ -278,14 +277,14 @@ pub async fn grant(
     state: web::Data<AppState>,
     parent: ParentUser,
     meta: RequestMeta,
-    path: web::Path<LearnerId>,
+    path: web::Path<String>,
     body: ValidJson<GrantRequest>,
 ) -> AppResult<HttpResponse> {
     let child = screen_time::grant(
         &state,
         &meta,
         &parent.0.id,
-        &path.into_inner(),
+        &path.into_inner().into(),
         body.0.seconds,
     )
     .await?;
@@ -299,8 +298,8 @@ pub async fn grant(
 pub async fn today(
     state: web::Data<AppState>,
     parent: ParentUser,
-    path: web::Path<LearnerId>,
+    path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let child = parents_child(&state, parent.0, path.into_inner()).await?;
+    let child = parents_child(&state, parent.0, path.into_inner().into()).await?;
     Ok(HttpResponse::Ok().json(screen_time::today(&state, child).await?))
 }

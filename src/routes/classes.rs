@@ -263,7 +263,7 @@ pub async fn remove_member(
     state: web::Data<AppState>,
     taught: TaughtClass,
     meta: RequestMeta,
-    path: web::Path<(ClassId, LearnerId)>,
+    path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
     let (class_id, learner_id) = path.into_inner();
     let (cid, lid) = (class_id.to_string(), learner_id.to_string());
@@ -289,7 +289,7 @@ pub async fn remove_member(
             )
         })
         .await?;
-    classes_changed(&state, learner_id, class_id).await?;
+    classes_changed(&state, learner_id.into(), class_id.into()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -360,10 +360,10 @@ pub async fn join_for_child(
     state: web::Data<AppState>,
     parent: ParentUser,
     meta: RequestMeta,
-    path: web::Path<LearnerId>,
+    path: web::Path<String>,
     body: ValidJson<JoinRequest>,
 ) -> AppResult<HttpResponse> {
-    let access = LearnerAccess::load(&state, parent.0, path.into_inner()).await?;
+    let access = LearnerAccess::load(&state, parent.0, path.into_inner().into()).await?;
     join(
         &state,
         meta,
@@ -387,13 +387,13 @@ pub async fn live(
     req: HttpRequest,
     body: web::Payload,
     state: web::Data<AppState>,
-    path: web::Path<ClassId>,
+    path: web::Path<String>,
     q: web::Query<LiveQuery>,
 ) -> AppResult<HttpResponse> {
     let (user, _) = ws_caller(&req, &state, q.into_inner().ticket).await?;
     // The role first, so a parent or a student learns nothing about the id.
     user.require(&[Role::Teacher, Role::Admin])?;
-    let class_id = path.into_inner();
+    let class_id = ClassId::from(path.into_inner());
     let cid = class_id.to_string();
     let (class, members) = state
         .db

@@ -7,7 +7,6 @@ use actix_web::{delete, get, post};
 use bytes::BytesMut;
 use futures_util::StreamExt;
 use serde_json::json;
-use studyhub_actors::ids::LearnerId;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -217,9 +216,9 @@ pub async fn upload(
 pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
-    path: web::Path<LearnerId>,
+    path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let learner = readable_learner(&state, user, path.into_inner()).await?;
+    let learner = readable_learner(&state, user, path.into_inner().into()).await?;
     let list = state
         .db
         .run(move |conn| Ok(drawings::of_learner(conn, &learner.id)?))

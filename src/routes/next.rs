@@ -3,7 +3,6 @@
 
 use actix_web::get;
 use std::sync::Arc;
-use studyhub_actors::ids::LearnerId;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use actix_web::{HttpResponse, web};
@@ -59,9 +58,9 @@ fn catalog_for(all: &[Arc<Activity>], age: Option<i32>) -> (Vec<CatalogEntry>, i
 pub async fn next(
     state: web::Data<AppState>,
     user: AuthUser,
-    path: web::Path<LearnerId>,
+    path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let learner = readable_learner(&state, user, path.into_inner()).await?;
+    let learner = readable_learner(&state, user, path.into_inner().into()).await?;
     let interests: Vec<String> = serde_json::from_str(&learner.interests).unwrap_or_default();
     let catalog = state
         .content

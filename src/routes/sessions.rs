@@ -224,10 +224,10 @@ pub async fn start(
 pub async fn answer(
     state: web::Data<AppState>,
     user: AuthUser,
-    path: web::Path<SessionId>,
+    path: web::Path<String>,
     body: ValidJson<AnswerRequest>,
 ) -> AppResult<HttpResponse> {
-    let session_id = path.into_inner();
+    let session_id = SessionId::from(path.into_inner());
     let (session, _) = authorized_session(&state, user, session_id.clone()).await?;
     let AnswerRequest {
         seq,
@@ -259,9 +259,9 @@ pub async fn answer(
 pub async fn finish(
     state: web::Data<AppState>,
     user: AuthUser,
-    path: web::Path<SessionId>,
+    path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let session_id = path.into_inner();
+    let session_id = SessionId::from(path.into_inner());
     let (session, _) = authorized_session(&state, user, session_id.clone()).await?;
     let reply = call(
         &state,
@@ -279,8 +279,8 @@ pub async fn finish(
 pub async fn get_session(
     state: web::Data<AppState>,
     user: AuthUser,
-    path: web::Path<SessionId>,
+    path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let (s, last_saved_seq) = authorized_session(&state, user, path.into_inner()).await?;
+    let (s, last_saved_seq) = authorized_session(&state, user, path.into_inner().into()).await?;
     Ok(HttpResponse::Ok().json(SessionBody::new(s, last_saved_seq)))
 }

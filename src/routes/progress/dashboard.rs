@@ -5,10 +5,10 @@ use actix_web::{HttpResponse, web};
 
 use crate::auth::ParentUser;
 use crate::error::AppResult;
-use crate::progress::dashboard::family;
 pub use crate::progress::dashboard::{
     ChildGlance, Dashboard, RecentAchievement, TimeToday, WeekSoFar,
 };
+use crate::progress::dashboard::{Family, family};
 use crate::state::AppState;
 
 /// Per child: time today, activities and accuracy this week (ISO, the child's calendar), new
@@ -20,14 +20,15 @@ pub async fn dashboard(state: web::Data<AppState>, parent: ParentUser) -> AppRes
     let mut family = state.db.run(move |conn| Ok(family(conn, &pid)?)).await?;
     let mut out = Vec::with_capacity(family.children.len());
     for c in std::mem::take(&mut family.children) {
-        let mut used = family.used_today(&c);
+        let today = Family::today_of(&c);
+        let mut used = family.used_today(&c, today);
         // The live actor counts seconds not stored yet.
         if let Some(addr) = state.engine.live(&c.learner_id())
             && let Some(view) = addr.time_now().await
         {
             used = used.max(view.used_seconds as i64);
         }
-        out.push(family.glance(c, used));
+        out.push(family.glance(c, today, used));
     }
     Ok(HttpResponse::Ok().json(Dashboard { children: out }))
 }

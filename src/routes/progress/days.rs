@@ -2,7 +2,6 @@
 
 use actix_web::get;
 use std::collections::BTreeMap;
-use studyhub_actors::ids::LearnerId;
 
 use actix_web::{HttpResponse, web};
 use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
@@ -89,10 +88,10 @@ fn days_between(rows: Vec<DayProgress>, from: NaiveDate, to: NaiveDate) -> Vec<D
 pub async fn daily(
     state: web::Data<AppState>,
     user: AuthUser,
-    path: web::Path<LearnerId>,
+    path: web::Path<String>,
     q: web::Query<DailyQuery>,
 ) -> AppResult<HttpResponse> {
-    let learner = readable_learner(&state, user, path.into_inner()).await?;
+    let learner = readable_learner(&state, user, path.into_inner().into()).await?;
     let today = local_date(parse_tz(&learner.timezone), Utc::now());
     let to = check_day(q.to.unwrap_or(today), "to")?;
     let from = match q.from {
@@ -155,10 +154,10 @@ pub fn week_of(d: NaiveDate) -> String {
 pub async fn weekly(
     state: web::Data<AppState>,
     user: AuthUser,
-    path: web::Path<LearnerId>,
+    path: web::Path<String>,
     q: web::Query<WeekQuery>,
 ) -> AppResult<HttpResponse> {
-    let learner = readable_learner(&state, user, path.into_inner()).await?;
+    let learner = readable_learner(&state, user, path.into_inner().into()).await?;
     let today = local_date(parse_tz(&learner.timezone), Utc::now());
     let week = q.into_inner().week.unwrap_or_else(|| week_of(today));
     let (from, to) = parse_week(&week)?;

@@ -3,7 +3,6 @@
 use actix_web::get;
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
-use studyhub_actors::ids::LearnerId;
 use studyhub_actors::screen_time::{local_date, parse_tz};
 
 use super::days::WeekQuery;
@@ -39,10 +38,10 @@ async fn read_week(
 pub async fn report_pdf(
     state: web::Data<AppState>,
     user: AuthUser,
-    path: web::Path<LearnerId>,
+    path: web::Path<String>,
     q: web::Query<WeekQuery>,
 ) -> AppResult<HttpResponse> {
-    let learner = readable_learner(&state, user, path.into_inner()).await?;
+    let learner = readable_learner(&state, user, path.into_inner().into()).await?;
     let report = read_week(&state, learner, q.into_inner().week).await?;
     let name = format!("report-{}.pdf", report.week);
     let bytes = web::block(move || report.pdf())
@@ -64,10 +63,10 @@ pub async fn report_pdf(
 pub async fn report_csv(
     state: web::Data<AppState>,
     user: AuthUser,
-    path: web::Path<LearnerId>,
+    path: web::Path<String>,
     q: web::Query<WeekQuery>,
 ) -> AppResult<HttpResponse> {
-    let learner = readable_learner(&state, user, path.into_inner()).await?;
+    let learner = readable_learner(&state, user, path.into_inner().into()).await?;
     let report = read_week(&state, learner, q.into_inner().week).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")

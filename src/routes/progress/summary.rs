@@ -3,7 +3,6 @@
 use actix_web::get;
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
-use studyhub_actors::ids::LearnerId;
 use studyhub_actors::screen_time::{local_date, parse_tz};
 
 use crate::auth::AuthUser;
@@ -20,9 +19,9 @@ use crate::state::AppState;
 pub async fn progress(
     state: web::Data<AppState>,
     user: AuthUser,
-    path: web::Path<LearnerId>,
+    path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let learner = readable_learner(&state, user, path.into_inner()).await?;
+    let learner = readable_learner(&state, user, path.into_inner().into()).await?;
     let today = local_date(parse_tz(&learner.timezone), Utc::now());
     let id = learner.id.clone();
     let body = state

@@ -13,6 +13,7 @@ use crate::error::{AppError, AppResult};
 /// `POST /v1/learners/{id}/sessions`: the `started` frame.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StartedBody {
+    #[schema(value_type = String)]
     pub session_id: SessionId,
     pub activity: PublicActivity,
     pub answers: Vec<AnswerSummary>,
@@ -32,7 +33,9 @@ pub struct AnswerBody {
 /// `GET /v1/sessions/{id}`: a session's state; the result fields are null until it ends.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SessionBody {
+    #[schema(value_type = String)]
     pub session_id: SessionId,
+    #[schema(value_type = String)]
     pub learner_id: LearnerId,
     pub activity_id: String,
     /// `open`, `completed` or `abandoned`.
