@@ -375,6 +375,17 @@ impl ResponseError for AppError {
     }
 }
 
+impl From<studyhub_actors::EngineError> for AppError {
+    fn from(e: studyhub_actors::EngineError) -> Self {
+        use studyhub_actors::EngineError;
+        match e {
+            EngineError::UnknownLearner => AppError::not_found("learner"),
+            EngineError::Storage(e) => AppError::db_unavailable(anyhow::anyhow!(e)),
+            EngineError::Gone => AppError::new(ErrorKind::Unavailable, Code::TryAgain, "try again"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,7 @@ pub mod pages;
 pub mod report;
 pub mod summary;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 use crate::db::DbConnection;
 use crate::db::models::DayProgress;
 use crate::db::schema::daily_progress;
+use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct Totals {
@@ -84,6 +85,27 @@ pub fn streaks(days: &[NaiveDate], today: NaiveDate) -> (u32, u32) {
     (current, longest)
 }
 
+/// Monday..Sunday of an ISO week written `YYYY-Www`.
+/// 422 when it is not a week; 400 when it is one outside [`crate::time::YEARS`].
+pub fn parse_week(s: &str) -> AppResult<(NaiveDate, NaiveDate)> {
+    let malformed = || AppError::invalid_field("week", "an ISO week like 2026-W47");
+    let (y, w) = s.trim().split_once("-W").ok_or_else(malformed)?;
+    let (y, w): (i32, u32) = (
+        y.parse().map_err(|_| malformed())?,
+        w.parse().map_err(|_| malformed())?,
+    );
+    if !crate::time::YEARS.contains(&y) {
+        return Err(crate::time::check_day(NaiveDate::MIN, "week").unwrap_err());
+    }
+    let monday = NaiveDate::from_isoywd_opt(y, w, Weekday::Mon).ok_or_else(malformed)?;
+    Ok((monday, monday + Duration::days(6)))
+}
+
+pub fn week_of(d: NaiveDate) -> String {
+    let iw = d.iso_week();
+    format!("{}-W{:02}", iw.year(), iw.week())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,5 +119,20 @@ mod tests {
         assert_eq!(streaks(&[d(1), d(2), d(3), d(10), d(11)], d(12)), (2, 3));
         assert_eq!(streaks(&[d(1), d(2)], d(10)), (0, 2));
         assert_eq!(streaks(&[], d(10)), (0, 0));
+    }
+
+    #[test]
+    fn iso_weeks() {
+        assert_eq!(parse_week("2026-W47").ok(), Some((d(16), d(22))));
+        assert_eq!(week_of(d(22)), "2026-W47");
+        assert_eq!(parse_week("2026-47").unwrap_err().code, "validation_failed");
+        assert!(parse_week("2026-W60").is_err());
+        for far in ["262143-W01", "262142-W52", "-5-W01", "1969-W52"] {
+            assert_eq!(
+                parse_week(far).unwrap_err().code,
+                "date_out_of_range",
+                "{far}"
+            );
+        }
     }
 }

@@ -191,6 +191,18 @@ impl Tickets {
     }
 }
 
+/// Who opens a websocket: a ticket's owner, or the bearer of an access token.
+pub async fn ws_caller(
+    req: &actix_web::HttpRequest,
+    state: &AppState,
+    ticket: Option<String>,
+) -> crate::error::AppResult<(AuthUser, Option<String>)> {
+    match ticket {
+        Some(ticket) => state.tickets.redeem(state, &ticket).await,
+        None => Ok((AuthUser::authenticate(req).await?, None)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

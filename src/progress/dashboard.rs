@@ -7,13 +7,13 @@ use serde::Serialize;
 use studyhub_actors::screen_time::{local_date, parse_tz};
 use utoipa::ToSchema;
 
+use super::week_of;
 use crate::db::DbConnection;
 use crate::db::models::LearnerRow;
 use crate::db::schema::{
     achievements, daily_progress, learner_achievements, learner_settings, notifications,
     screen_time_grants, screen_time_logs,
 };
-use crate::routes::progress::week_of;
 use crate::time::now;
 
 #[derive(Debug, Serialize, ToSchema)]

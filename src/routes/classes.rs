@@ -16,8 +16,8 @@ use validator::Validate;
 
 pub mod progress;
 
-use super::play::ws_caller;
 use crate::audit::{self, Change, RequestMeta};
+use crate::auth::tickets::ws_caller;
 use crate::auth::{AuthUser, LearnerAccess, ParentUser, Role, TeacherUser};
 use crate::classes::{self, Class, TaughtClass};
 use crate::error::{AppError, AppResult, Code};

@@ -11,8 +11,8 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
-use super::play::ws_caller;
 use crate::auth::AuthUser;
+use crate::auth::tickets::ws_caller;
 use crate::error::{AppError, AppResult, Code};
 use crate::extract::{Normalize, ValidJson};
 use crate::live::socket;

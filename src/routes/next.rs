@@ -11,7 +11,6 @@ use studyhub_actors::next::{CatalogEntry, LearnerProfile};
 use studyhub_actors::store::Activity;
 use utoipa::ToSchema;
 
-use super::play::engine_error;
 use crate::auth::AuthUser;
 use crate::auth::access::readable_learner;
 use crate::error::{AppError, AppResult, Code, ErrorKind};
@@ -76,7 +75,7 @@ pub async fn next(
             Arc::new(entries),
         )
         .await
-        .map_err(engine_error)?
+        .map_err(AppError::from)?
         .ok_or_else(|| {
             AppError::new(
                 ErrorKind::NotFound,

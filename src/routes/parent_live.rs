@@ -13,9 +13,9 @@ use tokio::sync::mpsc;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::play::ws_caller;
 use crate::audit::RequestMeta;
 use crate::auth::Role;
+use crate::auth::tickets::ws_caller;
 use crate::db::models::LearnerRow;
 use crate::error::{AppError, AppResult, Code, ErrorKind};
 use crate::live::socket;

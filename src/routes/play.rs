@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
+use crate::auth::tickets::ws_caller;
 use crate::auth::{AuthUser, LearnerAccess, bearer_token, tickets};
 use crate::error::{AppError, AppResult, Code, ErrorKind};
 use crate::extract::{Normalize, ValidJson};
@@ -69,26 +70,6 @@ pub struct PlayQuery {
     pub ticket: Option<String>,
 }
 
-/// Who opens a websocket: a ticket's owner, or the bearer of an access token.
-pub async fn ws_caller(
-    req: &HttpRequest,
-    state: &AppState,
-    ticket: Option<String>,
-) -> AppResult<(AuthUser, Option<String>)> {
-    match ticket {
-        Some(ticket) => state.tickets.redeem(state, &ticket).await,
-        None => Ok((AuthUser::authenticate(req).await?, None)),
-    }
-}
-
-pub fn engine_error(e: EngineError) -> AppError {
-    match e {
-        EngineError::UnknownLearner => AppError::not_found("learner"),
-        EngineError::Storage(e) => AppError::db_unavailable(anyhow::anyhow!(e)),
-        EngineError::Gone => AppError::new(ErrorKind::Unavailable, Code::TryAgain, "try again"),
-    }
-}
-
 /// The play websocket. Messages are described in docs/protocol.md ("Play").
 #[utoipa::path(tag = "play", params(PlayQuery),
     responses((status = 101, description = "switching to the play protocol"), (status = 401), (status = 403, description = "not a learner you may play as")))]
@@ -121,8 +102,7 @@ pub async fn play(
     let addr = match state.engine.learner(&learner_id).await {
         Err(EngineError::Gone) => state.engine.learner(&learner_id).await,
         other => other,
-    }
-    .map_err(engine_error)?;
+    }?;
     let (response, session, stream) = actix_ws::handle(&req, body)
         .map_err(|e| AppError::bad_request(Code::NotAWebsocket, e.to_string()))?;
     let signals = state.user_sockets.subscribe(&user_id);

@@ -10,8 +10,8 @@ pub mod summary;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-pub use self::days::{parse_week, week_of};
 pub use crate::progress::Totals;
+pub use crate::progress::{parse_week, week_of};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(summary::progress)
@@ -21,29 +21,4 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(report::report_pdf)
         .service(report::report_csv)
         .service(dashboard::dashboard);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::NaiveDate;
-
-    fn d(day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, 11, day).unwrap()
-    }
-
-    #[test]
-    fn iso_weeks() {
-        assert_eq!(parse_week("2026-W47").ok(), Some((d(16), d(22))));
-        assert_eq!(week_of(d(22)), "2026-W47");
-        assert_eq!(parse_week("2026-47").unwrap_err().code, "validation_failed");
-        assert!(parse_week("2026-W60").is_err());
-        for far in ["262143-W01", "262142-W52", "-5-W01", "1969-W52"] {
-            assert_eq!(
-                parse_week(far).unwrap_err().code,
-                "date_out_of_range",
-                "{far}"
-            );
-        }
-    }
 }

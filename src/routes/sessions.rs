@@ -18,7 +18,6 @@ use validator::Validate;
 mod bodies;
 
 use self::bodies::{AnswerBody, SessionBody, StartedBody};
-use super::play::engine_error;
 use crate::auth::{AuthUser, LearnerAccess};
 use crate::error::{AppError, AppResult, Code, ErrorKind};
 use crate::extract::{Normalize, ValidJson};
@@ -142,7 +141,7 @@ async fn call(
             .engine
             .learner(learner_id)
             .await
-            .map_err(engine_error)?;
+            .map_err(AppError::from)?;
         // None: the actor stopped in between, so a fresh one is started.
         if let Some(reply) = addr.rest(msg.clone()).await {
             if let Some(ServerMsg::Error {

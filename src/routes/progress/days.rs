@@ -4,7 +4,7 @@ use actix_web::get;
 use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, web};
-use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
+use chrono::{Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use studyhub_actors::screen_time::{local_date, parse_tz};
 use utoipa::{IntoParams, ToSchema};
@@ -13,7 +13,7 @@ use crate::auth::AuthUser;
 use crate::auth::access::readable_learner;
 use crate::db::models::DayProgress;
 use crate::error::{AppError, AppResult};
-use crate::progress::{Totals, day_rows};
+use crate::progress::{Totals, day_rows, parse_week, week_of};
 use crate::state::AppState;
 use crate::time::check_day;
 
@@ -124,27 +124,6 @@ pub struct WeekQuery {
     /// a year that has one).
     #[param(pattern = r"^(19[7-9][0-9]|[2-9][0-9]{3})-W(0[1-9]|[1-4][0-9]|5[0-2])$")]
     pub week: Option<String>,
-}
-
-/// Monday..Sunday of an ISO week written `YYYY-Www`.
-/// 422 when it is not a week; 400 when it is one outside [`crate::time::YEARS`].
-pub fn parse_week(s: &str) -> AppResult<(NaiveDate, NaiveDate)> {
-    let malformed = || AppError::invalid_field("week", "an ISO week like 2026-W47");
-    let (y, w) = s.trim().split_once("-W").ok_or_else(malformed)?;
-    let (y, w): (i32, u32) = (
-        y.parse().map_err(|_| malformed())?,
-        w.parse().map_err(|_| malformed())?,
-    );
-    if !crate::time::YEARS.contains(&y) {
-        return Err(crate::time::check_day(NaiveDate::MIN, "week").unwrap_err());
-    }
-    let monday = NaiveDate::from_isoywd_opt(y, w, Weekday::Mon).ok_or_else(malformed)?;
-    Ok((monday, monday + Duration::days(6)))
-}
-
-pub fn week_of(d: NaiveDate) -> String {
-    let iw = d.iso_week();
-    format!("{}-W{:02}", iw.year(), iw.week())
 }
 
 /// One ISO week: its seven days and the totals.
