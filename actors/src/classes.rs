@@ -8,14 +8,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use actix::prelude::*;
-use serde_json::Value;
 use tokio::sync::mpsc;
 
 use crate::audience::Audience;
 use crate::engine::Engine;
 use crate::events::ClassEvent;
 use crate::protocol::Outbound;
-use crate::protocol::feeds::ClassFeedFrame;
+use crate::protocol::feeds::{ClassFeedFrame, ClassInfo};
 
 pub use crate::protocol::feeds::StudentState;
 
@@ -41,7 +40,7 @@ pub(crate) struct Roster {
 
 pub struct ClassMonitor {
     class_id: ClassId,
-    class: Value,
+    class: ClassInfo,
     students: BTreeMap<LearnerId, StudentState>,
     engine: Arc<Engine>,
     audience: Audience,
@@ -50,7 +49,7 @@ pub struct ClassMonitor {
 impl ClassMonitor {
     pub(crate) fn new(
         class_id: ClassId,
-        class: Value,
+        class: ClassInfo,
         roster: Vec<(LearnerId, String)>,
         engine: Arc<Engine>,
     ) -> Self {

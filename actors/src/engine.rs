@@ -378,7 +378,7 @@ impl Engine {
     pub fn class_feed(
         self: &Arc<Self>,
         class_id: &ClassId,
-        class: serde_json::Value,
+        class: crate::protocol::feeds::ClassInfo,
         roster: Vec<(LearnerId, String)>,
     ) -> ClassFeed {
         let engine = self.clone();

@@ -8,6 +8,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use studyhub_actors::ids::{ClassId, LearnerId};
+use studyhub_actors::protocol::feeds::ClassInfo;
 use studyhub_actors::protocol::{ErrorCode, ServerMsg};
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
@@ -412,10 +413,15 @@ pub async fn live(
     }
     let (response, session, stream) = actix_ws::handle(&req, body)
         .map_err(|e| AppError::bad_request(Code::NotAWebsocket, e.to_string()))?;
-    let class_json = json!({"id": class.id, "name": class.name, "subject": class.subject, "join_code": class.join_code});
+    let info = ClassInfo {
+        id: class.id,
+        name: class.name,
+        subject: class.subject,
+        join_code: class.join_code,
+    };
     let monitor = state.engine.class_feed(
         &class_id,
-        class_json,
+        info,
         members
             .into_iter()
             .map(|m| (m.learner_id.into(), m.name))

@@ -6,9 +6,9 @@
 use actix_web::get;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use serde_json::json;
 use studyhub_actors::ids::LearnerId;
-use studyhub_actors::protocol::{ErrorCode, Outbound, ServerMsg};
+use studyhub_actors::protocol::feeds::{ChildStatus, ParentFeedFrame};
+use studyhub_actors::protocol::{ErrorCode, Outbound, ServerMsg, TimeView};
 use tokio::sync::mpsc;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -69,19 +69,23 @@ async fn hello(state: &AppState, parent_id: String) -> AppResult<String> {
         let status = present.remove(child.id.as_str()).unwrap_or_default();
         let (id, name) = (child.id.clone(), child.name.clone());
         let today = screen_time::today(state, child).await?;
-        list.push(json!({
-            "id": id,
-            "name": name,
-            "online": status.online,
-            "activity_id": status.activity_id,
-            "time": {
-                "used_seconds": today.used_seconds,
-                "limit_seconds": today.limit_seconds + today.bonus_seconds,
-                "left_seconds": today.left_seconds,
+        list.push(ChildStatus {
+            id,
+            name,
+            online: status.online,
+            activity_id: status.activity_id,
+            time: TimeView {
+                used_seconds: today.used_seconds,
+                limit_seconds: today.limit_seconds + today.bonus_seconds,
+                left_seconds: today.left_seconds,
             },
-        }));
+        });
     }
-    Ok(json!({"type": "hello", "unread_count": unread, "children": list}).to_string())
+    Ok(ParentFeedFrame::Hello {
+        unread_count: unread,
+        children: &list,
+    }
+    .to_json())
 }
 
 fn send_error(tx: &mpsc::WeakSender<Outbound>, code: ErrorCode, message: &str) {

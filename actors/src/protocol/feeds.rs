@@ -20,10 +20,34 @@ pub struct StudentState {
     pub correct: u32,
 }
 
+/// A class as its live view's `snapshot` shows it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ClassInfo {
+    pub id: String,
+    pub name: String,
+    pub subject: Option<String>,
+    pub join_code: String,
+}
+
+/// A child as the parent feed's `hello` shows it: where it is and its time today.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ChildStatus {
+    pub id: String,
+    pub name: String,
+    pub online: bool,
+    pub activity_id: Option<String>,
+    pub time: TimeView,
+}
+
 /// A frame of `GET /v1/parent/live`.
 #[derive(Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ParentFeedFrame<'a> {
+    /// The first frame: every child, and the unread notifications.
+    Hello {
+        unread_count: i64,
+        children: &'a [ChildStatus],
+    },
     Presence {
         child_id: &'a str,
         online: bool,
@@ -50,7 +74,7 @@ pub enum ParentFeedFrame<'a> {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClassFeedFrame<'a> {
     Snapshot {
-        class: &'a Value,
+        class: &'a ClassInfo,
         students: Vec<&'a StudentState>,
     },
     Presence {
