@@ -1,8 +1,8 @@
 //! Importing the JSON that `GET /v1/me/export` gives on another installation
-//! (`POST /v1/me/import`): it is recreated under the caller's account: children (for a parent) or the student's own play
-//! history, with settings, sessions and answers (encrypted again with this server's key),
-//! progress, screen time, pages, achievements, drawings (their images travel base64 in the
-//! export), assessments and notifications.
+//! (`POST /v1/me/import`), recreated under the caller's account: children (for a parent) or
+//! the student's own play history, with settings, sessions and answers (encrypted again with
+//! this server's key), progress, screen time, pages, achievements, drawings (their images
+//! travel base64 in the export), assessments and notifications.
 //!
 //! Idempotent: every new id is derived from the caller and the id in the file, so a second
 //! import of the same file finds everything already there and creates nothing. Sessions of
