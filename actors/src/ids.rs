@@ -147,3 +147,36 @@ id_type!(
     /// A teacher's class.
     ClassId
 );
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    #[test]
+    fn an_id_reads_and_writes_as_a_plain_string() {
+        let id: LearnerId = serde_json::from_str(r#""kid-1""#).unwrap();
+        assert_eq!(id, "kid-1");
+        assert_eq!(serde_json::to_string(&id).unwrap(), r#""kid-1""#);
+        assert_eq!(format!("{id} {id:?}"), r#"kid-1 "kid-1""#);
+    }
+
+    #[test]
+    fn a_parser_refuses_what_the_database_could_not_hold() {
+        let long = format!(r#""{}""#, "a".repeat(MAX_ID_LEN + 1));
+        for bad in [r#""""#, r#""a\u0000b""#, r#""a\nb""#, long.as_str(), "7"] {
+            assert!(serde_json::from_str::<SessionId>(bad).is_err(), "{bad}");
+        }
+        let longest = format!(r#""{}""#, "a".repeat(MAX_ID_LEN));
+        assert!(serde_json::from_str::<SessionId>(&longest).is_ok());
+    }
+
+    #[test]
+    fn a_map_keyed_by_ids_is_found_by_text() {
+        let mut m = HashMap::new();
+        m.insert(ClassId::from("c1"), 1);
+        assert_eq!(m.get("c1"), Some(&1));
+        assert_eq!(ClassId::generate().len(), 36);
+    }
+}

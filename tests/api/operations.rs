@@ -208,6 +208,29 @@ async fn a_known_path_with_another_method_is_405_with_allow() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(res.headers().get("allow").unwrap(), "POST");
+    // Routes inside a scope of their own (a body limit of their own) answer the same way,
+    // with the JSON error body.
+    let mut res = app
+        .client
+        .patch(app.url("/v1/activities/math-addition-1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        res.headers().get("allow").unwrap(),
+        "GET, HEAD, PUT, DELETE"
+    );
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "method_not_allowed", "{body}");
+    let res = app
+        .client
+        .get(app.url("/v1/me/import"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(res.headers().get("allow").unwrap(), "POST");
     // An unknown path stays 404.
     let res = app
         .client
@@ -216,4 +239,25 @@ async fn a_known_path_with_another_method_is_405_with_allow() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+/// Authentication comes first: a malformed id in the path answers 401 without a token and
+/// 404 with one, never telling an anonymous caller anything about the path.
+#[actix_web::test]
+async fn a_malformed_id_is_refused_after_authentication() {
+    let app = spawn_app().await;
+    let long = "x".repeat(150);
+    for path in [
+        format!("/v1/children/{long}"),
+        format!("/v1/sessions/{long}"),
+        format!("/v1/learners/{long}/progress"),
+    ] {
+        let res = app.get(&path, None).await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{path}");
+    }
+    let parent = app.register("parent").await;
+    let res = app
+        .get(&format!("/v1/children/{long}"), Some(&parent.access))
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
 }
