@@ -2,7 +2,7 @@
 //! `redis_outages`, `storage_outages`.)
 
 use crate::common::spawn_app;
-use awc::http::StatusCode;
+use awc::http::{Method, StatusCode};
 
 #[actix_web::test]
 async fn health_reports_version_uptime_and_services() {
@@ -189,48 +189,45 @@ async fn openapi_declares_path_parameters_and_shared_statuses() {
 #[actix_web::test]
 async fn a_known_path_with_another_method_is_405_with_allow() {
     let app = spawn_app().await;
-    let res = app
-        .client
-        .patch(app.url("/v1/children/some-id"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(
-        res.headers().get("allow").unwrap(),
-        "GET, HEAD, PUT, DELETE"
-    );
-    let res = app
-        .client
-        .put(app.url("/v1/auth/login"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(res.headers().get("allow").unwrap(), "POST");
-    // Routes inside a scope of their own (a body limit of their own) answer the same way,
-    // with the JSON error body.
-    let mut res = app
-        .client
-        .patch(app.url("/v1/activities/math-addition-1"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(
-        res.headers().get("allow").unwrap(),
-        "GET, HEAD, PUT, DELETE"
-    );
-    let body: serde_json::Value = res.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "method_not_allowed", "{body}");
-    let res = app
-        .client
-        .get(app.url("/v1/me/import"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(res.headers().get("allow").unwrap(), "POST");
+    // Plain routes and routes inside a scope of their own (a body limit of their own) answer
+    // alike: 405, the methods the path takes, the JSON error body.
+    let cases = [
+        (
+            Method::PATCH,
+            "/v1/children/some-id",
+            "GET, HEAD, PUT, DELETE",
+        ),
+        (Method::PUT, "/v1/auth/login", "POST"),
+        (
+            Method::PATCH,
+            "/v1/activities/math-addition-1",
+            "GET, HEAD, PUT, DELETE",
+        ),
+        (Method::GET, "/v1/me/import", "POST"),
+    ];
+    for (method, path, allow) in cases {
+        let mut res = app
+            .client
+            .request(method.clone(), app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
+        assert_eq!(
+            res.headers().get("allow").unwrap(),
+            allow,
+            "{method} {path}"
+        );
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(
+            body["error"]["code"], "method_not_allowed",
+            "{method} {path}: {body}"
+        );
+    }
     // An unknown path stays 404.
     let res = app
         .client
