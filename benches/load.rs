@@ -4,7 +4,9 @@
 //! activities at a given total answer rate, and reports sessions held, answers/s, feedback
 //! and saved latency percentiles (HDR histograms) and server RSS per session. In the same
 //! run it drives a bare actix-ws echo server with the same generator, so the engine's rate
-//! is reported as a ratio of the transport's.
+//! is reported as a ratio of the transport's, and a relay: the echo sending the frames the
+//! engine sends for an answer (feedback, the teacher's event, `saved` after a 20 ms commit)
+//! without doing its work, the transport's floor for this protocol.
 //!
 //! ```sh
 //! cargo bench --bench load -- --sessions 2000 --rate 4000 --seconds 20
@@ -13,7 +15,7 @@
 //! Options: `--sessions N`, `--rate R` (answers/s in total; 0 = each connection sends its
 //! next message as soon as the last was answered), `--seconds S` (measured), `--warmup S`,
 //! `--addrs K` (source addresses 127.0.0.1..K, to get past the ephemeral port range),
-//! `--only engine|echo`, `--per-parent N` (children per parent, default 20), `--parent-share F`
+//! `--only engine|echo|relay`, `--per-parent N` (children per parent, default 20), `--parent-share F`
 //! (share of parents with a live feed open, default 0.2), `--class-size N` (learners per class,
 //! each class watched by its teacher; 0 = none, default 30), `--activity ID` (every learner
 //! plays only this one; by default learner i starts at the i-th activity of the whole catalog
@@ -118,13 +120,101 @@ fn serve_echo(port: u16) {
         Ok(res)
     }
     actix_web::rt::System::new().block_on(async move {
-        HttpServer::new(|| App::new().route("/echo", web::get().to(echo)))
-            .bind(("127.0.0.1", port))
-            .unwrap()
-            .run()
-            .await
-            .unwrap();
+        HttpServer::new(|| {
+            App::new()
+                .route("/echo", web::get().to(echo))
+                .route("/relay", web::get().to(relay))
+                .route("/watch", web::get().to(watch))
+        })
+        .bind(("127.0.0.1", port))
+        .unwrap()
+        .run()
+        .await
+        .unwrap();
     });
+}
+
+/// The relay's class watchers, by class number.
+static WATCHERS: std::sync::Mutex<Vec<(usize, actix_ws::Session)>> =
+    std::sync::Mutex::new(Vec::new());
+
+fn class_of(req: &actix_web::HttpRequest) -> usize {
+    req.query_string()
+        .strip_prefix("class=")
+        .and_then(|k| k.parse().ok())
+        .unwrap_or(0)
+}
+
+/// A learner's socket on the relay: the frames the engine sends for one answer, without the
+/// engine (no parsing, grading, storage): the answer back at once (`feedback`), a copy to
+/// the class's watcher (the teacher's event), and the latest answer again 20 ms after the
+/// first one not yet repeated (`saved` after a group commit); and the protocol's ping every
+/// 10 s.
+async fn relay(
+    req: actix_web::HttpRequest,
+    body: actix_web::web::Payload,
+) -> actix_web::Result<actix_web::HttpResponse> {
+    let class = class_of(&req);
+    let (res, mut session, stream) = actix_ws::handle(&req, body)?;
+    let mut stream = stream.max_frame_size(16 * 1024);
+    actix_web::rt::spawn(async move {
+        let mut unsaved = None;
+        let commit = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(commit);
+        // The protocol's heartbeat: a ping every 10 s.
+        let mut heartbeat = tokio::time::interval(Duration::from_secs(10));
+        heartbeat.tick().await;
+        loop {
+            tokio::select! {
+                _ = heartbeat.tick() => {
+                    if session.ping(b"").await.is_err() {
+                        break;
+                    }
+                }
+                msg = stream.next() => match msg {
+                    Some(Ok(actix_ws::Message::Text(t))) => {
+                        if session.text(t.clone()).await.is_err() {
+                            break;
+                        }
+                        let watcher = WATCHERS.lock().unwrap().iter().find(|(k, _)| *k == class).map(|(_, w)| w.clone());
+                        if let Some(mut w) = watcher {
+                            let _ = w.text(t.clone()).await;
+                        }
+                        if unsaved.is_none() {
+                            commit.as_mut().reset(tokio::time::Instant::now() + Duration::from_millis(20));
+                        }
+                        unsaved = Some(t);
+                    }
+                    Some(Ok(actix_ws::Message::Ping(p))) => {
+                        let _ = session.pong(&p).await;
+                    }
+                    Some(Ok(actix_ws::Message::Close(_))) | Some(Err(_)) | None => break,
+                    Some(Ok(_)) => {}
+                },
+                () = &mut commit, if unsaved.is_some() => {
+                    if let Some(t) = unsaved.take()
+                        && session.text(t).await.is_err()
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        let _ = session.close(None).await;
+    });
+    Ok(res)
+}
+
+/// A class's watcher on the relay: hears a copy of every answer of its class.
+async fn watch(
+    req: actix_web::HttpRequest,
+    body: actix_web::web::Payload,
+) -> actix_web::Result<actix_web::HttpResponse> {
+    let class = class_of(&req);
+    let (res, session, mut stream) = actix_ws::handle(&req, body)?;
+    WATCHERS.lock().unwrap().push((class, session));
+    actix_web::rt::spawn(async move { while let Some(Ok(_)) = stream.next().await {} });
+    Ok(res)
 }
 
 // ---------------------------------------------------------------- setup over HTTP
@@ -309,6 +399,9 @@ fn cpu_micros(pid: u32) -> u64 {
 #[derive(Clone, Copy, PartialEq)]
 pub(crate) enum Mode {
     Echo,
+    /// The echo with the engine's frames: each answer is echoed at once, copied to its
+    /// class's watcher, and echoed again once a 20 ms timer fires (as `saved` would be).
+    Relay,
     Engine,
 }
 
@@ -514,7 +607,7 @@ async fn drive(
         let seq = play.seq;
         let (q, value) = match mode {
             Mode::Engine => answer_for(&play.catalog[play.at], seq, play.salt),
-            Mode::Echo => ("q".into(), json!(7)),
+            Mode::Echo | Mode::Relay => ("q".into(), json!(7)),
         };
         let frame = json!({"type": "answer", "session_id": play.session, "seq": seq, "question_id": q, "answer": value}).to_string();
         let now = Instant::now();
@@ -574,10 +667,12 @@ where
     };
     let measuring = shared.measuring.load(Ordering::Relaxed);
     let v: Value = serde_json::from_str(&text).unwrap_or_default();
-    let kind = if play.mode == Mode::Echo {
-        "feedback"
-    } else {
-        v["type"].as_str().unwrap_or("")
+    let kind = match play.mode {
+        Mode::Echo => "feedback",
+        // The first copy of an answer is its feedback, a later one says it is saved.
+        Mode::Relay if v["seq"].as_u64().unwrap_or(0) > play.acked_seq => "feedback",
+        Mode::Relay => "relayed",
+        Mode::Engine => v["type"].as_str().unwrap_or(""),
     };
     match kind {
         "feedback" => {
@@ -593,8 +688,10 @@ where
                 play.sent_at.retain(|(q, _)| *q > s);
             }
         }
-        "saved" => {
-            let up = v["up_to_seq"].as_u64().unwrap_or(0);
+        "saved" | "relayed" => {
+            let up = v[if kind == "saved" { "up_to_seq" } else { "seq" }]
+                .as_u64()
+                .unwrap_or(0);
             while let Some((q, at)) = play.sent_at.front().copied() {
                 if q > up {
                     break;
@@ -796,7 +893,7 @@ pub(crate) fn run_load(
         // The engine's unit of work is a durable answer; the echo's, an echoed message.
         let done = match mode {
             Mode::Engine => shared.saved.load(Ordering::Relaxed),
-            Mode::Echo => answered,
+            Mode::Echo | Mode::Relay => answered,
         };
         Report {
             label: label(mode),
@@ -831,6 +928,7 @@ pub(crate) fn run_load(
 fn label(mode: Mode) -> &'static str {
     match mode {
         Mode::Echo => "echo",
+        Mode::Relay => "relay",
         Mode::Engine => "engine",
     }
 }
@@ -875,7 +973,7 @@ fn main() {
     let catalog = catalog(args.activity.as_deref());
     let mut reports = Vec::new();
 
-    if args.only.as_deref() != Some("engine") {
+    if args.only.is_none() || args.only.as_deref() == Some("echo") {
         let port = free_port();
         let echo = Server(
             Command::new(std::env::current_exe().unwrap())
@@ -896,7 +994,36 @@ fn main() {
         ));
     }
 
-    if args.only.as_deref() != Some("echo") {
+    if args.only.is_none() || args.only.as_deref() == Some("relay") {
+        let port = free_port();
+        let relay = Server(
+            Command::new(std::env::current_exe().unwrap())
+                .args(["--serve-echo", &port.to_string()])
+                .spawn()
+                .unwrap(),
+        );
+        wait_for_port(port);
+        let pid = relay.0.id();
+        let class_size = args.class_size.max(1);
+        let watchers = if args.class_size == 0 {
+            Vec::new()
+        } else {
+            (0..args.sessions.div_ceil(class_size))
+                .map(|k| (format!("/watch?class={k}"), String::new()))
+                .collect()
+        };
+        reports.push(run_load(
+            Mode::Relay,
+            &args,
+            port,
+            |i| (format!("/relay?class={}", i / class_size), None),
+            Some(pid),
+            watchers,
+            catalog.clone(),
+        ));
+    }
+
+    if args.only.is_none() || args.only.as_deref() == Some("engine") {
         let db = BenchDatabase::create("bench");
         let data = tempfile::tempdir().unwrap();
         let port = free_port();
@@ -990,6 +1117,16 @@ fn main() {
             r.teacher_event.len(),
             ms(&r.teacher_event, 0.5),
             ms(&r.teacher_event, 0.99)
+        );
+    }
+    if let (Some(relay), Some(engine)) = (
+        reports.iter().find(|r| r.label == "relay"),
+        reports.iter().find(|r| r.label == "engine"),
+    ) && let (Some(e), Some(o)) = (engine.server_cpu_us, relay.server_cpu_us)
+    {
+        println!(
+            "engine CPU per durable answer ÷ relay CPU per answer (the same frames, no engine): {:.2}",
+            e / o.max(0.001)
         );
     }
     if let (Some(echo), Some(engine)) = (

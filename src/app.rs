@@ -26,6 +26,10 @@ use crate::seed;
 use crate::state::AppState;
 use crate::storage::ObjectStore;
 
+/// Blocking threads a worker may have beyond the database pool's connections (password
+/// hashing, files, reports).
+const BLOCKING_SPARE: usize = 8;
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -198,6 +202,10 @@ impl Application {
                 .default_service(web::to(routes::not_found))
         })
         .workers(workers)
+        // Blocking work is mostly database calls, which wait for one of the pool's
+        // connections anyway. Unbounded (512 a worker), a connect storm started hundreds of
+        // threads whose heaps kept what they had loaded: 50 KiB of RSS a learner.
+        .worker_max_blocking_threads(settings.raw.database_pool_size as usize + BLOCKING_SPARE)
         // Stops are ours (`crate::shutdown`): the engine drains before sockets close.
         .disable_signals()
         .shutdown_timeout(crate::shutdown::WORKERS_WAIT_SECS)

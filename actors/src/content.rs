@@ -21,12 +21,44 @@ pub enum AnswerType {
 
 /// An answer as given or as keyed: the JSON type follows the question's `answer_type`
 /// (a string for choices and text, a boolean for true/false, a number for numbers).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Answer {
     Bool(bool),
     Number(f64),
     Text(String),
+}
+
+/// By the JSON type, in one pass: an untagged derive would try each variant in turn and
+/// format an error for each miss, on every answer.
+impl<'de> Deserialize<'de> for Answer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Answer;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string, a number or a boolean")
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Answer, E> {
+                Ok(Answer::Bool(b))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Answer, E> {
+                Ok(Answer::Number(n as f64))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Answer, E> {
+                Ok(Answer::Number(n as f64))
+            }
+            fn visit_f64<E>(self, n: f64) -> Result<Answer, E> {
+                Ok(Answer::Number(n))
+            }
+            fn visit_str<E>(self, t: &str) -> Result<Answer, E> {
+                Ok(Answer::Text(t.to_string()))
+            }
+            fn visit_string<E>(self, t: String) -> Result<Answer, E> {
+                Ok(Answer::Text(t))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 impl Serialize for Answer {
@@ -241,6 +273,29 @@ impl ActivityContent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn answers_read_by_their_json_type_and_write_back_the_same() {
+        for (json, answer) in [
+            ("true", Answer::Bool(true)),
+            ("7", Answer::Number(7.0)),
+            ("-2", Answer::Number(-2.0)),
+            ("2.5", Answer::Number(2.5)),
+            ("\"C\"", Answer::Text("C".into())),
+            ("\"\"", Answer::Text(String::new())),
+        ] {
+            let read: Answer = serde_json::from_str(json).unwrap();
+            assert_eq!(read, answer, "{json}");
+            assert_eq!(serde_json::to_string(&read).unwrap(), json);
+        }
+        for json in ["null", "[1]", "{\"a\":1}"] {
+            let err = serde_json::from_str::<Answer>(json).unwrap_err();
+            assert!(
+                err.to_string().contains("a string, a number or a boolean"),
+                "{json}: {err}"
+            );
+        }
+    }
 
     fn q(answer_type: AnswerType, key: Answer, options: Option<Vec<&str>>) -> Question {
         Question {

@@ -269,6 +269,12 @@ impl Schedule {
         }
         self.until
     }
+
+    /// When the answer of [`Self::at`] may change next (None: no windows).
+    pub fn next_change(&mut self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.at(now);
+        (!self.windows.is_empty()).then_some(self.valid_until)
+    }
 }
 
 #[cfg(test)]

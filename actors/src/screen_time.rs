@@ -55,6 +55,8 @@ pub struct ScreenClock {
     up: bool,
     span_id: String,
     span_started: DateTime<Utc>,
+    /// When the local `date` ends.
+    day_ends: DateTime<Utc>,
     last_tick: Instant,
     last_push: Instant,
     idle_after: Duration,
@@ -97,6 +99,7 @@ impl ScreenClock {
             up: false,
             span_id: uuid::Uuid::now_v7().to_string(),
             span_started: wall,
+            day_ends: crate::downtime::day_bounds(tz, date).1,
             last_tick: now,
             last_push: now,
             idle_after,
@@ -186,6 +189,7 @@ impl ScreenClock {
         if today != self.date {
             let finished = self.span(Some(wall));
             self.date = today;
+            self.day_ends = crate::downtime::day_bounds(self.tz, today).1;
             self.base_used = 0;
             self.here_ms = 0;
             if let Some(u) = &mut self.shared {
@@ -198,20 +202,32 @@ impl ScreenClock {
             self.up = false;
             events.push(ClockEvent::NewDay(finished));
         }
-        let elapsed = now.saturating_duration_since(self.last_tick);
-        self.last_tick = now;
+        let since = std::mem::replace(&mut self.last_tick, now);
         let wall_s = wall.timestamp();
         let from = std::mem::replace(&mut self.last_wall, wall_s);
-        let active = present && now.saturating_duration_since(last_activity) <= self.idle_after;
         // Nothing is counted past the end of the allowance (play has stopped there).
-        if !active || self.left() == 0 {
+        if !present || self.left() == 0 {
             return events;
         }
-        // A stalled timer (suspended process) must not charge a child for the stall.
+        let active_until = last_activity + self.idle_after;
         match &mut self.shared {
-            None => self.here_ms += elapsed.min(Duration::from_secs(5)).as_millis() as u64,
-            // Whole wall-clock seconds, so that nodes agree which second they saw.
+            // Ticks come only when something is due (see `next_due`), and the actor ticks
+            // before presence or activity changes: the time since the last tick counts up to
+            // the end of the idle window. That window also bounds what a stalled timer (a
+            // suspended process) can charge.
+            None => {
+                let counted = now.min(active_until).saturating_duration_since(since);
+                if counted.is_zero() {
+                    return events;
+                }
+                self.here_ms += counted.as_millis() as u64;
+            }
+            // Whole wall-clock seconds, so that nodes agree which second they saw (shared
+            // clocks tick every second).
             Some(u) => {
+                if now > active_until {
+                    return events;
+                }
                 let seconds = (wall_s - from).clamp(0, 5) as u64;
                 if seconds > 0 {
                     u.seconds += seconds;
@@ -221,6 +237,43 @@ impl ScreenClock {
         }
         events.extend(self.check(now));
         events
+    }
+
+    /// How long until this clock needs a tick: the end of the idle window, the next warning,
+    /// time up, the next `time` push or the end of the local day. `None` while it is not
+    /// counting (absent, idle or nothing left), or when it is shared (those tick every second).
+    pub fn next_due(
+        &self,
+        now: Instant,
+        wall: DateTime<Utc>,
+        present: bool,
+        last_activity: Instant,
+    ) -> Option<Duration> {
+        let left = self.left();
+        let active_until = last_activity + self.idle_after;
+        if self.shared.is_some() || !present || left == 0 || now >= active_until {
+            return None;
+        }
+        let secs = Duration::from_secs;
+        let warning = WARNINGS
+            .iter()
+            .filter(|w| left > **w)
+            .map(|w| secs(left - w));
+        let day_ends = (self.day_ends - wall).to_std().unwrap_or_default();
+        [
+            active_until - now,
+            secs(left),
+            (self.last_push + self.push_every).saturating_duration_since(now),
+            day_ends,
+        ]
+        .into_iter()
+        .chain(warning)
+        .min()
+    }
+
+    /// Seconds this clock counted today (what a span of it holds).
+    pub fn counted_seconds(&self) -> u64 {
+        self.here_ms / 1000
     }
 
     /// From now on the budget is shared with other nodes: ticks note what they saw, and
@@ -335,10 +388,61 @@ mod tests {
         assert_eq!(c.used(), 1);
         c.tick(t0 + Duration::from_secs(2), wall, false, t0);
         assert_eq!(c.used(), 1, "no connection, no counting");
-        // Idle for more than 60 s: no counting.
+        // Connected again at 3 s, last active at 0: counted up to the end of the idle window
+        // (60 s), not after it.
+        c.tick(t0 + Duration::from_secs(3), wall, false, t0);
         c.tick(t0 + Duration::from_secs(63), wall, true, t0);
+        assert_eq!(c.used(), 58);
         c.tick(t0 + Duration::from_secs(64), wall, true, t0);
-        assert_eq!(c.used(), 1);
+        assert_eq!(c.used(), 58, "idle for more than 60 s: no counting");
+    }
+
+    #[test]
+    fn the_next_tick_is_due_at_the_first_of_idle_end_warning_push_and_time_up() {
+        let t0 = Instant::now();
+        // Midday, so that the end of the day is never the first thing due.
+        let wall = Utc::now()
+            .date_naive()
+            .and_hms_opt(12, 0, 0)
+            .unwrap()
+            .and_utc();
+        let secs = Duration::from_secs;
+        // 1 000 s left: the 60 s push comes first, then the idle window's end.
+        let mut c = clock(2600, 3600, t0);
+        assert_eq!(c.next_due(t0, wall, true, t0), Some(secs(60)));
+        c.pushed(t0 + secs(30));
+        assert_eq!(c.next_due(t0 + secs(10), wall, true, t0), Some(secs(50)));
+        // 320 s left: the 300 s warning is 20 s away.
+        let c = clock(3600 - 320, 3600, t0);
+        assert_eq!(c.next_due(t0, wall, true, t0), Some(secs(20)));
+        // 5 s left: time up in 5 s.
+        let c = clock(3595, 3600, t0);
+        assert_eq!(c.next_due(t0, wall, true, t0), Some(secs(5)));
+        // Not counting: absent, idle, or nothing left.
+        assert_eq!(c.next_due(t0, wall, false, t0), None);
+        assert_eq!(c.next_due(t0 + secs(61), wall, true, t0), None);
+        assert_eq!(clock(3600, 3600, t0).next_due(t0, wall, true, t0), None);
+        // Ticking at those moments fires what was due, as ticking every second did.
+        let mut c = clock(3600 - 320, 3600, t0);
+        let mut t = t0;
+        let mut events = Vec::new();
+        while let Some(due) = c.next_due(t, wall, true, t) {
+            t += due;
+            events.extend(c.tick(t, wall, true, t));
+        }
+        let kinds: Vec<_> = events
+            .into_iter()
+            .filter(|e| !matches!(e, ClockEvent::Time))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ClockEvent::Warning(300),
+                ClockEvent::Warning(60),
+                ClockEvent::TimeUp
+            ]
+        );
+        assert_eq!(t - t0, secs(320), "time up exactly when the time ran out");
     }
 
     #[test]

@@ -20,14 +20,26 @@ pub enum Stop {
 }
 
 pub struct UserSockets {
-    inner: Mutex<HashMap<String, watch::Sender<u64>>>,
+    inner: Mutex<Accounts>,
     stop: watch::Sender<Stop>,
 }
+
+/// Each account's revocation channel, and the size at which the map is next swept.
+struct Accounts {
+    map: HashMap<String, watch::Sender<u64>>,
+    sweep_at: usize,
+}
+
+/// The map is swept of closed accounts once it holds this many, then at twice what stayed.
+const FIRST_SWEEP: usize = 1_024;
 
 impl Default for UserSockets {
     fn default() -> Self {
         Self {
-            inner: Mutex::default(),
+            inner: Mutex::new(Accounts {
+                map: HashMap::new(),
+                sweep_at: FIRST_SWEEP,
+            }),
             stop: watch::channel(Stop::Running).0,
         }
     }
@@ -42,12 +54,15 @@ pub struct Signals {
 impl UserSockets {
     /// The signals of a new socket of `user_id`.
     pub fn subscribe(&self, user_id: &str) -> Signals {
-        let mut map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        // Forget accounts with no socket left, so the map stays as small as what is open.
-        if map.len() > 1_024 {
-            map.retain(|_, tx| tx.receiver_count() > 0);
+        let mut accounts = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        // Forget accounts with no socket left, so the map stays about as small as what is
+        // open; sweeping only when it doubled keeps a connect storm linear.
+        if accounts.map.len() >= accounts.sweep_at {
+            accounts.map.retain(|_, tx| tx.receiver_count() > 0);
+            accounts.sweep_at = (accounts.map.len() * 2).max(FIRST_SWEEP);
         }
-        let revoked = map
+        let revoked = accounts
+            .map
             .entry(user_id.to_string())
             .or_insert_with(|| watch::channel(0).0)
             .subscribe();
@@ -59,8 +74,8 @@ impl UserSockets {
 
     /// Closes every socket of `user_id` open on this node.
     pub fn close_all(&self, user_id: &str) {
-        let map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(tx) = map.get(user_id) {
+        let accounts = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(tx) = accounts.map.get(user_id) {
             tx.send_modify(|n| *n += 1);
         }
     }

@@ -1,6 +1,6 @@
 //! The screen-time clock: ticks, warnings, time up, limit changes and grants.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use chrono::Utc;
@@ -13,6 +13,10 @@ use crate::flusher::Item;
 use crate::protocol::{Outbound, ServerMsg, close};
 use crate::screen_time::ClockEvent;
 use crate::store::NotificationKind;
+
+/// The longest a learner's actor sleeps when nothing is due: it still notices a new day, a
+/// changed downtime schedule and its linger within this.
+const MAX_GAP: Duration = Duration::from_secs(30);
 
 impl LearnerActor {
     pub(super) fn push_time_to_parent(&self) {
@@ -133,7 +137,82 @@ impl LearnerActor {
         }));
     }
 
-    pub(super) fn tick(&mut self, ctx: &mut Context<Self>) {
+    /// Whether screen time is counting now: connected and active within the idle window.
+    pub(super) fn counting(&self, now: Instant) -> bool {
+        self.present(now)
+            && now.saturating_duration_since(self.last_activity) <= self.env.config().idle_after
+    }
+
+    /// Brings the clock up to now under the state that held until now. Ticks are sparse,
+    /// so this runs before presence or activity changes (the next tick counts from here).
+    pub(super) fn settle(&mut self, now: Instant) {
+        let present = self.present(now);
+        let events = self
+            .clock
+            .tick(now, Utc::now(), present, self.last_activity);
+        self.on_clock(events);
+    }
+
+    /// How long until the next tick: the first of the clock's next event, the next
+    /// persist, a downtime window's start, the end of REST presence and the linger, at most
+    /// [`MAX_GAP`] and at least the configured tick. Shared clocks tick every `tick`.
+    fn tick_gap(&mut self, now: Instant) -> Duration {
+        let step = self.env.config().tick;
+        if self.env.shared().is_some() {
+            return step;
+        }
+        let wall = Utc::now();
+        let present = self.present(now);
+        let mut gap = MAX_GAP;
+        let mut due = |d: Duration| gap = gap.min(d);
+        if let Some(d) = self.clock.next_due(now, wall, present, self.last_activity) {
+            due(d);
+        }
+        if let Some(t) = self.rest_until {
+            due(t.saturating_duration_since(now));
+        }
+        if !self.conns.is_empty()
+            && let Some(at) = self.downtime.next_change(wall)
+        {
+            due((at - wall).to_std().unwrap_or_default());
+        }
+        if present && self.unpersisted() {
+            due((self.last_persist + self.env.config().persist_every)
+                .saturating_duration_since(now));
+        }
+        if !present && self.waiters.is_empty() {
+            let since = self.empty_since.unwrap_or(now);
+            due((since + self.env.config().linger).saturating_duration_since(now));
+        }
+        gap.max(step)
+    }
+
+    /// Schedules the next tick, unless one is already due sooner.
+    pub(super) fn arm(&mut self, ctx: &mut Context<Self>) {
+        if ctx.state() != ActorState::Running && ctx.state() != ActorState::Started {
+            return;
+        }
+        let now = Instant::now();
+        let gap = self.tick_gap(now);
+        if self
+            .next_tick
+            .as_ref()
+            .is_some_and(|(at, _)| *at <= now + gap)
+        {
+            return;
+        }
+        if let Some((_, handle)) = self.next_tick.take() {
+            ctx.cancel_future(handle);
+        }
+        let handle = ctx.run_later(gap, |act, ctx| {
+            act.next_tick = None;
+            act.tick(ctx);
+            act.arm(ctx);
+        });
+        self.next_tick = Some((now + gap, handle));
+    }
+
+    fn tick(&mut self, ctx: &mut Context<Self>) {
         let now = Instant::now();
         if self.rest_until.is_some_and(|t| t <= now) {
             self.rest_until = None;
@@ -164,34 +243,40 @@ impl LearnerActor {
 impl Handler<Settings> for LearnerActor {
     type Result = ();
 
-    fn handle(&mut self, msg: Settings, _: &mut Context<Self>) {
+    fn handle(&mut self, msg: Settings, ctx: &mut Context<Self>) {
+        self.settle(Instant::now());
         self.notifications_enabled = msg.notifications_enabled;
         self.downtime.set(msg.downtime);
         self.clock.set_limit(msg.daily_limit_seconds);
         self.time_changed();
         self.check_downtime();
+        self.arm(ctx);
     }
 }
 
 impl Handler<Grant> for LearnerActor {
     type Result = ();
 
-    fn handle(&mut self, msg: Grant, _: &mut Context<Self>) {
+    fn handle(&mut self, msg: Grant, ctx: &mut Context<Self>) {
+        self.settle(Instant::now());
         self.clock.grant(msg.seconds);
         self.time_changed();
+        self.arm(ctx);
     }
 }
 
 impl Handler<Refresh> for LearnerActor {
     type Result = ();
 
-    fn handle(&mut self, msg: Refresh, _: &mut Context<Self>) {
+    fn handle(&mut self, msg: Refresh, ctx: &mut Context<Self>) {
+        self.settle(Instant::now());
         self.notifications_enabled = msg.notifications_enabled;
         self.downtime.set(msg.downtime);
         self.clock.set_limit(msg.daily_limit_seconds);
         self.clock.set_bonus(msg.bonus_seconds);
         self.time_changed();
         self.check_downtime();
+        self.arm(ctx);
     }
 }
 

@@ -138,7 +138,7 @@ pub struct TimeRequestAnswered {
 impl Handler<Connect> for LearnerActor {
     type Result = ();
 
-    fn handle(&mut self, msg: Connect, _: &mut Context<Self>) {
+    fn handle(&mut self, msg: Connect, ctx: &mut Context<Self>) {
         let hello = Outbound::msg(&self.hello());
         if let Some(until) = self.downtime.at(chrono::Utc::now()) {
             let _ = msg.tx.try_send(hello);
@@ -161,6 +161,7 @@ impl Handler<Connect> for LearnerActor {
             return;
         }
         let now = Instant::now();
+        self.settle(now);
         self.last_activity = now;
         self.empty_since = None;
         self.clock.pushed(now);
@@ -184,19 +185,24 @@ impl Handler<Connect> for LearnerActor {
         if first {
             self.announce_presence();
         }
+        self.arm(ctx);
     }
 }
 
 impl Handler<Disconnect> for LearnerActor {
     type Result = ();
 
-    fn handle(&mut self, msg: Disconnect, _: &mut Context<Self>) {
-        if self.conns.remove(&msg.conn_id).is_some() {
-            self.persist(false);
-            if self.conns.is_empty() {
-                self.announce_presence();
-            }
+    fn handle(&mut self, msg: Disconnect, ctx: &mut Context<Self>) {
+        if !self.conns.contains_key(&msg.conn_id) {
+            return;
         }
+        self.settle(Instant::now());
+        self.conns.remove(&msg.conn_id);
+        self.persist(false);
+        if self.conns.is_empty() {
+            self.announce_presence();
+        }
+        self.arm(ctx);
     }
 }
 

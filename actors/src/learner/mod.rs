@@ -89,6 +89,12 @@ pub struct LearnerActor {
     /// The seq last refused as busy (session, seq): answers pipelined behind it are refused
     /// alike until it comes again.
     shed: Option<(SessionId, i64)>,
+    /// The next tick: ticks come when something is due (see `clock::tick_gap`), not every
+    /// second, so an idle learner costs a wake every half minute.
+    next_tick: Option<(Instant, SpawnHandle)>,
+    /// The screen-time span as last handed to the flusher (id, seconds): not written again
+    /// while it is unchanged.
+    persisted: Option<(String, u64)>,
 }
 
 impl LearnerActor {
@@ -147,6 +153,8 @@ impl LearnerActor {
             said_online: false,
             counted_elsewhere: false,
             shed: None,
+            next_tick: None,
+            persisted: None,
         }
     }
 
@@ -215,7 +223,7 @@ impl Actor for LearnerActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        ctx.run_interval(self.env.config().tick, |act, ctx| act.tick(ctx));
+        self.arm(ctx);
     }
 
     fn stopped(&mut self, ctx: &mut Context<Self>) {

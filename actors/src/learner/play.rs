@@ -36,10 +36,18 @@ impl LearnerActor {
             return self.reply(to, vec![ServerMsg::downtime_error(until, seq)], None);
         }
         let now = Instant::now();
+        // Starting to count (or REST presence beginning) can bring the next tick closer.
+        let was_counting = self.counting(now);
+        if !was_counting {
+            self.settle(now);
+        }
         self.last_activity = now;
         if matches!(to, ReplyTo::Rest(_)) {
             self.rest_until = Some(now + self.env.config().rest_presence);
             self.empty_since = None;
+        }
+        if !was_counting {
+            self.arm(ctx);
         }
         match msg {
             ClientMsg::Start { activity_id } => self.start_session(activity_id, to, ctx),
@@ -427,12 +435,26 @@ impl LearnerActor {
         ServerMsg::Completed(c)
     }
 
+    /// The clock counted seconds that no span handed to the flusher holds yet.
+    pub(super) fn unpersisted(&self) -> bool {
+        self.persisted
+            .as_ref()
+            .is_none_or(|(_, seconds)| *seconds != self.clock.counted_seconds())
+    }
+
+    /// Hands the day's span to the flusher; while play goes on (`ended` false), only when it
+    /// changed since the last time.
     pub(super) fn persist(&mut self, ended: bool) {
         self.last_persist = Instant::now();
         let span = self.clock.span(ended.then(Utc::now));
-        if span.seconds == 0 {
+        let same = self
+            .persisted
+            .as_ref()
+            .is_some_and(|(id, seconds)| *id == span.id && *seconds == span.seconds);
+        if span.seconds == 0 || (same && !ended) {
             return;
         }
+        self.persisted = Some((span.id.clone(), span.seconds));
         // Through the group commit like everything else the engine writes.
         self.env.flush().push(Item::Span(span), None);
     }
