@@ -481,6 +481,8 @@ struct Play {
     seq: u64,
     acked_seq: u64,
     sent_at: std::collections::VecDeque<(u64, Instant)>,
+    /// The last session's answers still waiting for their `saved` when the next one started.
+    previous: Option<(String, std::collections::VecDeque<(u64, Instant)>)>,
     /// A `start` is on its way (or must be sent again after `busy`).
     restarting: bool,
     start_again: bool,
@@ -692,7 +694,12 @@ where
             let up = v[if kind == "saved" { "up_to_seq" } else { "seq" }]
                 .as_u64()
                 .unwrap_or(0);
-            while let Some((q, at)) = play.sent_at.front().copied() {
+            // A `saved` names its session: the one before may still be saving its last answers.
+            let pending = match (&mut play.previous, v["session_id"].as_str()) {
+                (Some((id, pending)), Some(of)) if id == of => pending,
+                _ => &mut play.sent_at,
+            };
+            while let Some((q, at)) = pending.front().copied() {
                 if q > up {
                     break;
                 }
@@ -700,7 +707,7 @@ where
                     record(&result.saved, at);
                     shared.saved.fetch_add(1, Ordering::Relaxed);
                 }
-                play.sent_at.pop_front();
+                pending.pop_front();
             }
         }
         "error" if v["code"] == "busy" => {
@@ -730,10 +737,11 @@ where
             let _ = tx.send(play.start_frame()).await;
         }
         "started" => {
-            play.session = v["session_id"].as_str().unwrap_or_default().to_string();
+            let session = v["session_id"].as_str().unwrap_or_default().to_string();
+            let last = std::mem::replace(&mut play.session, session);
+            play.previous = Some((last, std::mem::take(&mut play.sent_at)));
             play.seq = 0;
             play.acked_seq = 0;
-            play.sent_at.clear();
             play.restarting = false;
             play.start_again = false;
         }
@@ -857,7 +865,7 @@ pub(crate) fn run_load(
             let i = i % catalog.len();
             tasks.push(tokio::spawn(async move {
                 let permit = gate.acquire_owned().await.unwrap();
-                let play = Play { mode, catalog, at: i, salt: i as u64, session: String::new(), seq: 0, acked_seq: 0, sent_at: Default::default(), restarting: false, start_again: false, refused: false };
+                let play = Play { mode, catalog, at: i, salt: i as u64, session: String::new(), seq: 0, acked_seq: 0, sent_at: Default::default(), previous: None, restarting: false, start_again: false, refused: false };
                 let fut = drive(play, server, source, path, token, interval, shared, ready, results);
                 tokio::pin!(fut);
                 // Release the connect permit once this connection is through the handshake.
