@@ -196,11 +196,16 @@ impl Handler<Disconnect> for LearnerActor {
         if !self.conns.contains_key(&msg.conn_id) {
             return;
         }
-        self.settle(Instant::now());
+        let now = Instant::now();
+        self.settle(now);
         self.conns.remove(&msg.conn_id);
         self.persist(false);
         if self.conns.is_empty() {
             self.announce_presence();
+        }
+        // The linger starts now, not at the next (sparse) tick.
+        if !self.present(now) {
+            self.empty_since.get_or_insert(now);
         }
         self.arm(ctx);
     }
