@@ -437,9 +437,8 @@ impl LearnerActor {
 
     /// The clock counted seconds that no span handed to the flusher holds yet.
     pub(super) fn unpersisted(&self) -> bool {
-        self.persisted
-            .as_ref()
-            .is_none_or(|(_, seconds)| *seconds != self.clock.counted_seconds())
+        let handed = self.persisted.as_ref().map_or(0, |(_, seconds)| *seconds);
+        self.clock.counted_seconds() != handed
     }
 
     /// Hands the day's span to the flusher; while play goes on (`ended` false), only when it

@@ -34,7 +34,7 @@ struct AnswerRow {
 pub(super) fn write_batch(
     conn: &mut DbConnection,
     cipher: &Cipher,
-    batch: Batch,
+    batch: &Batch,
 ) -> QueryResult<BatchResult> {
     crate::db::write_transaction(conn, |conn| {
         let starts: Vec<_> = batch

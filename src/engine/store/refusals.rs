@@ -53,12 +53,12 @@ pub(super) fn write_batch_or_split(
     cipher: &Cipher,
     batch: Batch,
 ) -> QueryResult<BatchResult> {
-    match write_batch(conn, cipher, batch.clone()) {
+    match write_batch(conn, cipher, &batch) {
         Err(e) if is_permanent(&e) => {
             tracing::warn!(error = %e, items = batch.len(), "batch refused; writing item by item");
             let mut result = BatchResult::default();
             for (key, single) in batch.into_singles() {
-                match write_batch(conn, cipher, single.clone()) {
+                match write_batch(conn, cipher, &single) {
                     Ok(r) => result.unlocked.extend(r.unlocked),
                     Err(e) if is_permanent(&e) => {
                         match learner_of(&key, &single) {
