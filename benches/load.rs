@@ -15,7 +15,8 @@
 //! Options: `--sessions N`, `--rate R` (answers/s in total; 0 = each connection sends its
 //! next message as soon as the last was answered), `--seconds S` (measured), `--warmup S`,
 //! `--addrs K` (source addresses 127.0.0.1..K, to get past the ephemeral port range),
-//! `--only engine|echo|relay`, `--per-parent N` (children per parent, default 20), `--parent-share F`
+//! `--only engine|echo|relay`, `--reads R` (parents' `GET /v1/learners/{id}/progress` a
+//! second while the engine's learners play, timed), `--per-parent N` (children per parent, default 20), `--parent-share F`
 //! (share of parents with a live feed open, default 0.2), `--class-size N` (learners per class,
 //! each class watched by its teacher; 0 = none, default 30), `--activity ID` (every learner
 //! plays only this one; by default learner i starts at the i-th activity of the whole catalog
@@ -39,6 +40,8 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 // Shared with the other benches (`nodes` reaches them as `load::…`).
+#[path = "support/reads.rs"]
+mod reads;
 #[path = "support/mod.rs"]
 mod support;
 pub(crate) use support::{
@@ -58,6 +61,8 @@ pub(crate) struct Args {
     pub class_size: usize,
     pub per_parent: usize,
     pub activity: Option<String>,
+    /// Progress reads a second while learners play (engine only; 0: none).
+    pub reads: f64,
 }
 
 pub(crate) fn parse_args() -> Args {
@@ -72,6 +77,7 @@ pub(crate) fn parse_args() -> Args {
         class_size: 30,
         per_parent: 20,
         activity: None,
+        reads: 0.0,
     };
     read_options(&[], |flag, v| match flag {
         "--sessions" => a.sessions = v.parse().expect("--sessions N"),
@@ -84,6 +90,7 @@ pub(crate) fn parse_args() -> Args {
         "--class-size" => a.class_size = v.parse().expect("--class-size N"),
         "--per-parent" => a.per_parent = v.parse().expect("--per-parent N"),
         "--activity" => a.activity = Some(v.to_string()),
+        "--reads" => a.reads = v.parse().expect("--reads R"),
         other => panic!("unknown option {other}"),
     });
     a
@@ -768,6 +775,8 @@ pub(crate) struct Report {
     parent_notify: Histogram<u64>,
     teacher_event: Histogram<u64>,
     rss_per_session_kib: Option<f64>,
+    /// `GET /v1/learners/{id}/progress` latencies and failures (`--reads`).
+    progress_reads: Option<(Histogram<u64>, u64)>,
 }
 
 /// A parent or teacher feed that times the events it receives against their causes.
@@ -876,6 +885,24 @@ pub(crate) fn run_load(
         }
         ready.wait().await;
         eprintln!("{}: {} connected, {} failed; warming up", label(mode), shared.connected.load(Ordering::Relaxed), shared.failed.load(Ordering::Relaxed));
+        // Parents reading progress while their children play (the engine's play paths
+        // name the learner; the echo's do not).
+        let readers = (args.reads > 0.0 && mode == Mode::Engine).then(|| {
+            let targets: Vec<(String, String)> = (0..args.sessions)
+                .filter_map(|i| {
+                    let (path, token) = path_of(i);
+                    Some((path.split("learner_id=").nth(1)?.to_string(), token?))
+                })
+                .collect();
+            let (m, s) = (shared.clone(), shared.clone());
+            reads::start(
+                port,
+                targets,
+                args.reads,
+                move || m.measuring.load(Ordering::Relaxed),
+                move || s.stop.load(Ordering::Relaxed),
+            )
+        });
         tokio::time::sleep(Duration::from_secs(args.warmup)).await;
         shared.measuring.store(true, Ordering::Relaxed);
         let t0 = Instant::now();
@@ -896,6 +923,11 @@ pub(crate) fn run_load(
         }
         let parent_notify = parent_hist.lock().unwrap().clone();
         let teacher_event = teacher_hist.lock().unwrap().clone();
+        let progress_reads = readers.map(|(r, thread)| {
+            let _ = thread.join();
+            let latency = r.latency.lock().unwrap().clone();
+            (latency, r.failed.load(Ordering::Relaxed))
+        });
         let held = shared.connected.load(Ordering::Relaxed);
         let answered = shared.answered.load(Ordering::Relaxed);
         // The engine's unit of work is a durable answer; the echo's, an echoed message.
@@ -925,6 +957,7 @@ pub(crate) fn run_load(
             saved,
             parent_notify,
             teacher_event,
+            progress_reads,
             rss_per_session_kib: match (baseline, rss) {
                 (Some(b), Some(r)) if held > 0 => Some(r.saturating_sub(b) as f64 / held as f64),
                 _ => None,
@@ -1126,6 +1159,14 @@ fn main() {
             ms(&r.teacher_event, 0.5),
             ms(&r.teacher_event, 0.99)
         );
+        if let Some((reads, failed)) = &r.progress_reads {
+            println!(
+                "| GET /v1/learners/{{id}}/progress ({failed} failed) | {} | {} | {} |",
+                reads.len(),
+                ms(reads, 0.5),
+                ms(reads, 0.99)
+            );
+        }
     }
     if let (Some(relay), Some(engine)) = (
         reports.iter().find(|r| r.label == "relay"),

@@ -94,6 +94,7 @@ fn shard(a: &[String]) {
         class_size: 0,
         per_parent: 20,
         activity: None,
+        reads: 0.0,
     };
     let t = Instant::now();
     let report = load::run_load(
