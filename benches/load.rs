@@ -401,6 +401,41 @@ fn cpu_micros(pid: u32) -> u64 {
     ticks * 1_000_000 / hz
 }
 
+/// CPU time so far (µs) of the whole machine (busy, all processes) and of PostgreSQL's
+/// processes: with the server's and the generator's own, where the two cores went.
+fn machine_micros() -> (u64, u64) {
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let f: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .skip(1)
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    // user nice system idle iowait irq softirq steal: all but idle and iowait are busy.
+    let busy: u64 = f
+        .iter()
+        .take(8)
+        .enumerate()
+        .filter(|(i, _)| *i != 3 && *i != 4)
+        .map(|(_, v)| v)
+        .sum();
+    let postgres: u64 = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| c.trim() == "postgres")
+        })
+        .map(cpu_micros)
+        .sum();
+    (busy * 1_000_000 / hz, postgres)
+}
+
 // ---------------------------------------------------------------- the generator
 
 #[derive(Clone, Copy, PartialEq)]
@@ -770,6 +805,10 @@ pub(crate) struct Report {
     server_cpu_us: Option<f64>,
     generator_cpu_us: Option<f64>,
     server_cores: f64,
+    /// Cores busy over the window: the whole machine, and PostgreSQL's processes.
+    machine_cores: f64,
+    database_cores: f64,
+    generator_cores: f64,
     feedback: Histogram<u64>,
     saved: Histogram<u64>,
     parent_notify: Histogram<u64>,
@@ -907,7 +946,9 @@ pub(crate) fn run_load(
         shared.measuring.store(true, Ordering::Relaxed);
         let t0 = Instant::now();
         let cpu0 = (pid.map(cpu_micros), cpu_micros(std::process::id()));
+        let machine0 = machine_micros();
         tokio::time::sleep(Duration::from_secs(args.seconds)).await;
+        let machine1 = machine_micros();
         shared.measuring.store(false, Ordering::Relaxed);
         let elapsed = t0.elapsed().as_secs_f64();
         let cpu1 = (pid.map(cpu_micros), cpu_micros(std::process::id()));
@@ -953,6 +994,9 @@ pub(crate) fn run_load(
                 (Some(a), Some(b)) => (b - a) as f64 / 1e6 / elapsed,
                 _ => 0.0,
             },
+            machine_cores: machine1.0.saturating_sub(machine0.0) as f64 / 1e6 / elapsed,
+            database_cores: machine1.1.saturating_sub(machine0.1) as f64 / 1e6 / elapsed,
+            generator_cores: (cpu1.1 - cpu0.1) as f64 / 1e6 / elapsed,
             feedback,
             saved,
             parent_notify,
@@ -1144,6 +1188,18 @@ fn main() {
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for r in &reports {
         print(r);
+    }
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    for r in &reports {
+        println!(
+            "{}: the machine's cores busy {:.2} of {cores}: server {:.2}, PostgreSQL {:.2}, generator {:.2}, the rest {:.2}",
+            r.label,
+            r.machine_cores,
+            r.server_cores,
+            r.database_cores,
+            r.generator_cores,
+            (r.machine_cores - r.server_cores - r.database_cores - r.generator_cores).max(0.0)
+        );
     }
     for r in reports.iter().filter(|r| r.label == "engine") {
         println!("\n| observed | events | p50 ms | p99 ms |\n|---|---|---|---|");

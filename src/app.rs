@@ -126,17 +126,18 @@ impl Application {
         let backup_redis = redis.clone();
         let token_gate = Arc::new(crate::auth::gate::TokenGate::default());
         let user_sockets = Arc::new(crate::live::revoke::UserSockets::default());
+        let learner_reads = crate::auth::access::LearnerReads::start(db.clone());
         let control = crate::engine::control::LiveControl::new(
             engine.clone(),
             token_gate.clone(),
             user_sockets.clone(),
+            learner_reads.clone(),
             redis.clone(),
             node,
         );
         let login_limiter = SharedLimiter::for_login(redis.clone());
         let register_limiter =
             SharedLimiter::for_registration(settings.raw.register_limit_per_hour, redis.clone());
-        let learner_reads = crate::auth::access::LearnerReads::start(db.clone());
         let state = web::Data::new(AppState {
             learner_reads,
             control,

@@ -1,12 +1,16 @@
 //! Which learners a caller may act for, checked by the [`LearnerAccess`] extractor (and by the
 //! ticket and play routes). Learners are read in batches ([`LearnerReads`]): when a node
 //! restarts, every family's devices come back at once, and thousands of one-row reads would
-//! queue on the pool where a few dozen `IN` reads do the same work.
+//! queue on the pool where a few dozen `IN` reads do the same work. What was read is kept a
+//! few seconds: a parent's dashboard asks for each child's progress, again and again, and the
+//! access check was half of what such a read cost the database.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use studyhub_actors::ids::LearnerId;
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
@@ -41,14 +45,31 @@ impl From<ReadFailed> for AppError {
     }
 }
 
-/// Learners by id, read in batches.
+/// How long a learner read is trusted. A change made on this node (profile, delete) is seen
+/// at once, one made on another node as soon as its control message arrives; this bounds the
+/// lag when Redis is away (the same bound as the token gate's).
+const FRESH_FOR: Duration = Duration::from_secs(5);
+const MAX_ENTRIES: usize = 100_000;
+
+/// Learners by id, read in batches and kept for [`FRESH_FOR`].
 #[derive(Clone)]
-pub struct LearnerReads(BatchedReads<LearnerId, LearnerRow, ReadFailed>);
+pub struct LearnerReads {
+    reads: BatchedReads<LearnerId, LearnerRow, ReadFailed>,
+    known: Arc<Known>,
+}
+
+#[derive(Default)]
+struct Known {
+    rows: Mutex<HashMap<LearnerId, (LearnerRow, Instant)>>,
+    /// Bumped by every [`LearnerReads::forget`]: a read that started before a forget must not
+    /// keep what it read (it may be the row just changed or deleted).
+    forgets: AtomicU64,
+}
 
 impl LearnerReads {
     /// Starts the batching task on the current arbiter.
     pub fn start(db: Db) -> Self {
-        Self(BatchedReads::start(
+        let reads = BatchedReads::start(
             "learner_access",
             Limits::default(),
             move |ids: Vec<LearnerId>| {
@@ -71,7 +92,38 @@ impl LearnerReads {
                         .collect::<HashMap<_, _>>())
                 }
             },
-        ))
+        );
+        Self {
+            reads,
+            known: Arc::default(),
+        }
+    }
+
+    /// The learner, from what was read in the last [`FRESH_FOR`] or from the database.
+    pub async fn get(&self, id: LearnerId) -> Result<Option<LearnerRow>, ReadFailed> {
+        let rows = || self.known.rows.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((row, _)) = rows().get(&id).filter(|(_, at)| at.elapsed() < FRESH_FOR) {
+            return Ok(Some(row.clone()));
+        }
+        let forgets = self.known.forgets.load(Ordering::Acquire);
+        let found = self.reads.get(id.clone()).await?;
+        if let Some(row) = &found {
+            let mut rows = rows();
+            if self.known.forgets.load(Ordering::Acquire) == forgets {
+                if rows.len() >= MAX_ENTRIES {
+                    rows.retain(|_, (_, at)| at.elapsed() < FRESH_FOR);
+                }
+                rows.insert(id, (row.clone(), Instant::now()));
+            }
+        }
+        Ok(found)
+    }
+
+    /// The learner changed or is gone: read it from the database next time.
+    pub fn forget(&self, id: &LearnerId) {
+        let mut rows = self.known.rows.lock().unwrap_or_else(|p| p.into_inner());
+        self.known.forgets.fetch_add(1, Ordering::AcqRel);
+        rows.remove(id);
     }
 }
 
@@ -93,7 +145,6 @@ impl LearnerAccess {
     ) -> Result<Self, AppError> {
         let learner = state
             .learner_reads
-            .0
             .get(learner_id)
             .await?
             .filter(|l| {

@@ -10,6 +10,7 @@ use studyhub_actors::downtime::Window;
 use studyhub_actors::ids::{ClassId, LearnerId};
 use studyhub_actors::learner::{Settings, TimeRequestAnswered};
 
+use crate::auth::access::LearnerReads;
 use crate::auth::gate::TokenGate;
 use crate::cache::RedisCache;
 use crate::live::revoke::UserSockets;
@@ -45,6 +46,10 @@ enum Change {
         /// The touched class's roster now: (learner id, name).
         roster: Vec<(LearnerId, String)>,
     },
+    /// A learner's profile changed or the learner is gone: access checks read it again.
+    Learner {
+        learner_id: LearnerId,
+    },
     /// An account's password changed, it signed out everywhere or it was erased: its access
     /// tokens are re-checked and its sockets close (4003).
     Account {
@@ -70,6 +75,7 @@ struct Local {
     engine: Arc<Engine>,
     gate: Arc<TokenGate>,
     sockets: Arc<UserSockets>,
+    learners: LearnerReads,
 }
 
 fn apply(local: &Local, change: Change) {
@@ -79,6 +85,7 @@ fn apply(local: &Local, change: Change) {
             local.gate.forget(&user_id);
             local.sockets.close_all(&user_id);
         }
+        Change::Learner { learner_id } => local.learners.forget(&learner_id),
         Change::Settings {
             learner_id,
             daily_limit_seconds,
@@ -126,6 +133,7 @@ impl LiveControl {
         engine: Arc<Engine>,
         gate: Arc<TokenGate>,
         sockets: Arc<UserSockets>,
+        learners: LearnerReads,
         redis: Option<Arc<RedisCache>>,
         node: String,
     ) -> Self {
@@ -133,6 +141,7 @@ impl LiveControl {
             engine,
             gate,
             sockets,
+            learners,
         });
         if let Some(r) = &redis {
             let (local, me) = (local.clone(), node.clone());
@@ -208,6 +217,15 @@ impl LiveControl {
     pub async fn account_changed(&self, user_id: &str) {
         self.publish(Change::Account {
             user_id: user_id.into(),
+        })
+        .await
+    }
+
+    /// A learner's profile changed or it was deleted (already stored): every node reads it
+    /// again for its next access check.
+    pub async fn learner_changed(&self, learner_id: &LearnerId) {
+        self.publish(Change::Learner {
+            learner_id: learner_id.clone(),
         })
         .await
     }

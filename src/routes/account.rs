@@ -87,6 +87,9 @@ pub async fn erase(
         .await?;
     // Its tokens stop working and its sockets close (4003) on every node.
     state.control.account_changed(&user.id).await;
+    for id in &learner_ids {
+        state.control.learner_changed(&id.into()).await;
+    }
     for key in keys {
         if let Err(e) = state.storage.delete(&key).await {
             tracing::warn!(key, error = %e, "an erased drawing's file could not be removed");

@@ -149,6 +149,7 @@ pub async fn update(
             )
         })
         .await?;
+    state.control.learner_changed(&row.learner_id()).await;
     Ok(HttpResponse::Ok().json(LearnerView::from(row)))
 }
 
@@ -165,7 +166,8 @@ pub async fn delete(
     let uid = parent.0.id.clone();
     let child = parents_child(&state, parent.0, path.into_inner().into()).await?;
     // Stop live play first: a deleted child must not keep a session open.
-    state.control.stop_play(&child.learner_id()).await;
+    let learner_id = child.learner_id();
+    state.control.stop_play(&learner_id).await;
     // The cascade can deadlock with a group commit writing this child's last answers:
     // PostgreSQL aborts one of the two, and the delete is simply sent again.
     state
@@ -187,6 +189,7 @@ pub async fn delete(
             )
         })
         .await?;
+    state.control.learner_changed(&learner_id).await;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -258,3 +258,40 @@ async fn parents_and_teachers_on_one_node_hear_learners_on_another() {
     drop(play);
     other.kill();
 }
+
+/// Access checks keep what they read for a few seconds; a child renamed or deleted on one
+/// node is seen so on the other well before that, through the control channel.
+#[actix_web::test]
+async fn a_child_changed_on_one_node_is_read_again_on_another() {
+    let Some((app, other, node_b)) = two_nodes().await else {
+        return;
+    };
+    let (parent, child) = app.parent_with_child("Pia").await;
+    let tok = Some(parent.access.as_str());
+    let one = format!("/v1/children/{child}");
+    // Node B reads the child (and keeps it) before node A changes it.
+    assert_eq!(node_b.get(&one, tok).await.body["name"], "Pia");
+    let res = app
+        .put(
+            &one,
+            tok,
+            &json!({"name": "Pia Renamed", "age": 8, "interests": []}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let within = std::time::Duration::from_secs(2);
+    crate::common::wait::poll_until(within, "node B reads the new name", || async {
+        node_b.get(&one, tok).await.body["name"] == "Pia Renamed"
+    })
+    .await;
+    let progress = format!("/v1/learners/{child}/progress");
+    assert_eq!(node_b.get(&progress, tok).await.status, StatusCode::OK);
+    let res = app.delete(&one, tok).await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
+    crate::common::wait::poll_until(within, "node B forgets the deleted child", || async {
+        node_b.get(&progress, tok).await.status == StatusCode::NOT_FOUND
+    })
+    .await;
+    assert_eq!(node_b.get(&one, tok).await.status, StatusCode::NOT_FOUND);
+    other.kill();
+}
