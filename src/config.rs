@@ -94,7 +94,7 @@ impl Default for RawConfig {
             trust_proxy: false,
             log_format: "pretty".into(),
             workers: None,
-            flush_window_ms: 50,
+            flush_window_ms: 5,
             flush_max_batch: 2_000,
             answer_buffer_max: 200_000,
             flush_queue_max: 5_000,

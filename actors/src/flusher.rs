@@ -35,7 +35,7 @@ pub struct FlushConfig {
 impl Default for FlushConfig {
     fn default() -> Self {
         Self {
-            window: Duration::from_millis(50),
+            window: Duration::from_millis(5),
             max_batch: 2_000,
             max_buffer: 200_000,
             max_queue: 5_000,
