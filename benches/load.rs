@@ -133,6 +133,8 @@ fn serve_echo(port: u16) {
                 .route("/relay", web::get().to(relay))
                 .route("/watch", web::get().to(watch))
         })
+        // As the server does: the same transport.
+        .tcp_nodelay(true)
         .bind(("127.0.0.1", port))
         .unwrap()
         .run()

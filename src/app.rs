@@ -202,6 +202,9 @@ impl Application {
                 .configure(routes::configure)
                 .default_service(web::to(routes::not_found))
         })
+        // Live frames are small and must leave at once: with Nagle's algorithm a `saved`
+        // written just after its `feedback` waited for the client's delayed ACK (up to 40 ms).
+        .tcp_nodelay(true)
         .workers(workers)
         // Blocking work is mostly database calls, which wait for one of the pool's
         // connections anyway. Unbounded (512 a worker), a connect storm started hundreds of

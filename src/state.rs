@@ -40,6 +40,7 @@ pub struct AppState {
     pub control: crate::engine::control::LiveControl,
     /// The shared cache and bus, when `REDIS_URL` is set (up or not).
     pub redis: Option<Arc<crate::cache::RedisCache>>,
-    /// Learners read in batches for access checks.
+    /// Learners read in batches for access checks, kept 5 s (forgotten on every node when one
+    /// changes).
     pub learner_reads: crate::auth::access::LearnerReads,
 }
