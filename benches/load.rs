@@ -949,7 +949,31 @@ pub(crate) fn run_load(
         let t0 = Instant::now();
         let cpu0 = (pid.map(cpu_micros), cpu_micros(std::process::id()));
         let machine0 = machine_micros();
-        tokio::time::sleep(Duration::from_secs(args.seconds)).await;
+        // A line a second on stderr: a stall shows as a dip, and whether the generator's
+        // sends dipped too tells which side stalled.
+        let counts = || {
+            [&shared.sent, &shared.answered, &shared.saved, &shared.busy]
+                .map(|c| c.load(Ordering::Relaxed))
+        };
+        let mut last = counts();
+        let mut second = tokio::time::interval_at(
+            tokio::time::Instant::now() + Duration::from_secs(1),
+            Duration::from_secs(1),
+        );
+        for t in 1..=args.seconds {
+            second.tick().await;
+            let now = counts();
+            let d: Vec<u64> = now.iter().zip(last).map(|(n, l)| n - l).collect();
+            eprintln!(
+                "{}: second {t}: sent {}, fed back {}, saved {}, busy {}",
+                label(mode),
+                d[0],
+                d[1],
+                d[2],
+                d[3]
+            );
+            last = now;
+        }
         let machine1 = machine_micros();
         shared.measuring.store(false, Ordering::Relaxed);
         let elapsed = t0.elapsed().as_secs_f64();
