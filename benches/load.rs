@@ -540,6 +540,15 @@ impl Play {
     }
 }
 
+/// An open loop's pace: an answer `every`, the first one at a random point of
+/// `first_within` (learners do not all begin in the same second: started together, every
+/// learner of an activity completed it, and unlocked `first-steps`, in the same second).
+#[derive(Clone, Copy)]
+struct Pace {
+    every: Duration,
+    first_within: Duration,
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn drive(
     mut play: Play,
@@ -547,7 +556,7 @@ async fn drive(
     source: Ipv4Addr,
     path: String,
     token: Option<String>,
-    interval: Option<Duration>,
+    pace: Option<Pace>,
     shared: Arc<Shared>,
     ready: Arc<tokio::sync::Barrier>,
     result: ConnResult,
@@ -590,9 +599,9 @@ async fn drive(
     shared.connected.fetch_add(1, Ordering::Relaxed);
     ready.wait().await;
 
-    let mut ticker = interval.map(|d| {
-        let mut t =
-            tokio::time::interval_at(tokio::time::Instant::now() + d.mul_f64(rand_phase()), d);
+    let mut ticker = pace.map(|p| {
+        let first = p.first_within.max(p.every).mul_f64(rand_phase());
+        let mut t = tokio::time::interval_at(tokio::time::Instant::now() + first, p.every);
         t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         t
     });
@@ -893,8 +902,12 @@ pub(crate) fn run_load(
         errors: AtomicU64::new(0),
         closed: AtomicU64::new(0),
     });
-    let interval =
-        (args.rate > 0.0).then(|| Duration::from_secs_f64(args.sessions as f64 / args.rate));
+    // The first answers spread over the warm-up, so the measured window sees the mix of a
+    // steady state rather than every learner completing in step.
+    let pace = (args.rate > 0.0).then(|| Pace {
+        every: Duration::from_secs_f64(args.sessions as f64 / args.rate),
+        first_within: Duration::from_secs(args.warmup),
+    });
     let baseline = pid.map(rss_kib);
     rt.block_on(async {
         let ready = Arc::new(tokio::sync::Barrier::new(args.sessions + 1));
@@ -916,7 +929,7 @@ pub(crate) fn run_load(
             tasks.push(tokio::spawn(async move {
                 let permit = gate.acquire_owned().await.unwrap();
                 let play = Play { mode, catalog, at: i, salt: i as u64, session: String::new(), seq: 0, acked_seq: 0, sent_at: Default::default(), previous: None, restarting: false, start_again: false, refused: false };
-                let fut = drive(play, server, source, path, token, interval, shared, ready, results);
+                let fut = drive(play, server, source, path, token, pace, shared, ready, results);
                 tokio::pin!(fut);
                 // Release the connect permit once this connection is through the handshake.
                 let r = tokio::select! { biased; r = &mut fut => Some(r), _ = tokio::time::sleep(Duration::from_millis(1)) => None };
