@@ -189,10 +189,12 @@ async fn past_capacity_answers_are_busy_and_what_was_taken_is_saved_once() {
     let sampler = {
         let (deepest, playing, api) = (deepest.clone(), playing.clone(), Api::new(app.port));
         actix_web::rt::spawn(async move {
+            // A sample every 20 ms, however long a scrape takes.
+            let mut every = tokio::time::interval(Duration::from_millis(20));
             while playing.get() {
+                every.tick().await;
                 let depth = metric(&api, "studyhub_flush_queue_depth").await;
                 deepest.set(deepest.get().max(depth));
-                tokio::time::sleep(Duration::from_millis(20)).await;
             }
         })
     };
