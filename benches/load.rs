@@ -826,7 +826,7 @@ pub(crate) struct Report {
     teacher_event: Histogram<u64>,
     rss_per_session_kib: Option<f64>,
     /// `GET /v1/learners/{id}/progress` latencies and failures (`--reads`).
-    progress_reads: Option<(Histogram<u64>, u64)>,
+    progress_reads: Option<(Histogram<u64>, u64, String)>,
 }
 
 /// A parent or teacher feed that times the events it receives against their causes.
@@ -1006,7 +1006,8 @@ pub(crate) fn run_load(
         let progress_reads = readers.map(|(r, thread)| {
             let _ = thread.join();
             let latency = r.latency.lock().unwrap().clone();
-            (latency, r.failed.load(Ordering::Relaxed))
+            let sources = r.sources.lock().unwrap().clone();
+            (latency, r.failed.load(Ordering::Relaxed), sources)
         });
         let held = shared.connected.load(Ordering::Relaxed);
         let answered = shared.answered.load(Ordering::Relaxed);
@@ -1254,13 +1255,14 @@ fn main() {
             ms(&r.teacher_event, 0.5),
             ms(&r.teacher_event, 0.99)
         );
-        if let Some((reads, failed)) = &r.progress_reads {
+        if let Some((reads, failed, sources)) = &r.progress_reads {
             println!(
                 "| GET /v1/learners/{{id}}/progress ({failed} failed) | {} | {} | {} |",
                 reads.len(),
                 ms(reads, 0.5),
                 ms(reads, 0.99)
             );
+            println!("progress summaries answered (whole run): {sources}");
         }
     }
     if let (Some(relay), Some(engine)) = (

@@ -97,10 +97,12 @@ impl Application {
             None => None,
         };
         let content = ContentCache::new(db.pool().clone(), redis.clone());
+        let summaries = crate::progress::summary_cache::SummaryCache::new(redis.clone());
         let engine = engine::start_engine(
             db.pool().clone(),
             cipher.clone(),
             content.clone(),
+            summaries.clone(),
             engine::engine_config(&settings.raw),
         );
         let storage = match &settings.raw.s3_bucket {
@@ -126,12 +128,13 @@ impl Application {
         let backup_redis = redis.clone();
         let token_gate = Arc::new(crate::auth::gate::TokenGate::default());
         let user_sockets = Arc::new(crate::live::revoke::UserSockets::default());
-        let learner_reads = crate::auth::access::LearnerReads::start(db.clone());
+        let learner_reads = crate::auth::access::LearnerReads::start(db.clone(), redis.clone());
         let control = crate::engine::control::LiveControl::new(
             engine.clone(),
             token_gate.clone(),
             user_sockets.clone(),
             learner_reads.clone(),
+            summaries.clone(),
             redis.clone(),
             node,
         );
@@ -140,6 +143,7 @@ impl Application {
             SharedLimiter::for_registration(settings.raw.register_limit_per_hour, redis.clone());
         let state = web::Data::new(AppState {
             learner_reads,
+            summaries,
             control,
             redis,
             storage,

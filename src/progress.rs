@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod pages;
 pub mod report;
 pub mod summary;
+pub mod summary_cache;
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use diesel::prelude::*;
@@ -33,12 +34,35 @@ pub struct Totals {
 
 impl Totals {
     pub fn add(&mut self, r: &DayProgress) {
-        self.activities_completed += r.activities_completed as i64;
-        self.questions_answered += r.questions_answered as i64;
-        self.questions_correct += r.questions_correct as i64;
-        self.study_seconds += r.study_seconds as i64;
-        self.stars += r.stars as i64;
-        self.points += r.points as i64;
+        self.add_counts([
+            r.activities_completed.into(),
+            r.questions_answered.into(),
+            r.questions_correct.into(),
+            r.study_seconds.into(),
+            r.stars.into(),
+            r.points.into(),
+        ]);
+    }
+
+    pub fn add_totals(&mut self, t: &Totals) {
+        self.add_counts([
+            t.activities_completed,
+            t.questions_answered,
+            t.questions_correct,
+            t.study_seconds,
+            t.stars,
+            t.points,
+        ]);
+    }
+
+    /// Activities completed, questions answered and right, study seconds, stars, points.
+    fn add_counts(&mut self, [completed, answered, correct, seconds, stars, points]: [i64; 6]) {
+        self.activities_completed += completed;
+        self.questions_answered += answered;
+        self.questions_correct += correct;
+        self.study_seconds += seconds;
+        self.stars += stars;
+        self.points += points;
         self.accuracy = (self.questions_answered > 0)
             .then(|| self.questions_correct as f64 * 100.0 / self.questions_answered as f64);
     }

@@ -43,4 +43,6 @@ pub struct AppState {
     /// Learners read in batches for access checks, kept 5 s (forgotten on every node when one
     /// changes).
     pub learner_reads: crate::auth::access::LearnerReads,
+    /// Progress summaries kept in memory, moved by the group commit.
+    pub summaries: Arc<crate::progress::summary_cache::SummaryCache>,
 }

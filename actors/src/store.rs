@@ -198,6 +198,7 @@ pub struct SessionEnd {
     pub stars: u8,
     pub duration_seconds: u64,
     pub ended_at: DateTime<Utc>,
+    pub activity_id: String,
     pub category: String,
     pub local_date: NaiveDate,
 }

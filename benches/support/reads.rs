@@ -12,6 +12,9 @@ use hdrhistogram::Histogram;
 pub(crate) struct Reads {
     pub latency: Arc<Mutex<Histogram<u64>>>,
     pub failed: Arc<AtomicU64>,
+    /// The server's `studyhub_progress_summaries_total` lines after the run (kept in memory
+    /// or read from the database).
+    pub sources: Arc<Mutex<String>>,
 }
 
 /// Starts reading on its own thread (awc needs an actix runtime) until `stopped`; records
@@ -26,8 +29,10 @@ pub(crate) fn start(
     let reads = Reads {
         latency: Arc::new(Mutex::new(super::hist())),
         failed: Arc::new(AtomicU64::new(0)),
+        sources: Arc::default(),
     };
     let (latency, failed) = (reads.latency.clone(), reads.failed.clone());
+    let sources = reads.sources.clone();
     let handle = std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
             let client = awc::Client::builder()
@@ -64,6 +69,17 @@ pub(crate) fn start(
                         failed.fetch_add(1, Ordering::Relaxed);
                     }
                 });
+            }
+            let url = format!("http://127.0.0.1:{port}/metrics");
+            if let Ok(mut res) = client.get(url).send().await
+                && let Ok(body) = res.body().limit(8 << 20).await
+            {
+                let text = String::from_utf8_lossy(&body);
+                *sources.lock().unwrap() = text
+                    .lines()
+                    .filter(|l| l.starts_with("studyhub_progress_summaries_total"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
             }
         })
     });

@@ -45,17 +45,20 @@ impl From<ReadFailed> for AppError {
     }
 }
 
-/// How long a learner read is trusted. A change made on this node (profile, delete) is seen
-/// at once, one made on another node as soon as its control message arrives; this bounds the
-/// lag when Redis is away (the same bound as the token gate's).
+/// How long a learner read is trusted while every other node's changes reach this one (Redis
+/// subscribed, or no Redis: one node). A change made on this node (profile, delete) is seen at
+/// once, one made on another node as soon as its control message arrives.
+const FRESH_WHILE_HEARD: Duration = Duration::from_secs(60);
+/// The bound while Redis is configured but away (the same as the token gate's).
 const FRESH_FOR: Duration = Duration::from_secs(5);
 const MAX_ENTRIES: usize = 100_000;
 
-/// Learners by id, read in batches and kept for [`FRESH_FOR`].
+/// Learners by id, read in batches and kept for [`FRESH_WHILE_HEARD`] (or [`FRESH_FOR`]).
 #[derive(Clone)]
 pub struct LearnerReads {
     reads: BatchedReads<LearnerId, LearnerRow, ReadFailed>,
     known: Arc<Known>,
+    redis: Option<Arc<crate::cache::RedisCache>>,
 }
 
 #[derive(Default)]
@@ -68,7 +71,7 @@ struct Known {
 
 impl LearnerReads {
     /// Starts the batching task on the current arbiter.
-    pub fn start(db: Db) -> Self {
+    pub fn start(db: Db, redis: Option<Arc<crate::cache::RedisCache>>) -> Self {
         let reads = BatchedReads::start(
             "learner_access",
             Limits::default(),
@@ -96,13 +99,22 @@ impl LearnerReads {
         Self {
             reads,
             known: Arc::default(),
+            redis,
         }
     }
 
-    /// The learner, from what was read in the last [`FRESH_FOR`] or from the database.
+    fn fresh_for(&self) -> Duration {
+        match &self.redis {
+            Some(r) if !r.is_up() => FRESH_FOR,
+            _ => FRESH_WHILE_HEARD,
+        }
+    }
+
+    /// The learner, from what was read lately (see [`FRESH_WHILE_HEARD`]) or from the database.
     pub async fn get(&self, id: LearnerId) -> Result<Option<LearnerRow>, ReadFailed> {
         let rows = || self.known.rows.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((row, _)) = rows().get(&id).filter(|(_, at)| at.elapsed() < FRESH_FOR) {
+        let fresh_for = self.fresh_for();
+        if let Some((row, _)) = rows().get(&id).filter(|(_, at)| at.elapsed() < fresh_for) {
             return Ok(Some(row.clone()));
         }
         let forgets = self.known.forgets.load(Ordering::Acquire);
@@ -111,12 +123,19 @@ impl LearnerReads {
             let mut rows = rows();
             if self.known.forgets.load(Ordering::Acquire) == forgets {
                 if rows.len() >= MAX_ENTRIES {
-                    rows.retain(|_, (_, at)| at.elapsed() < FRESH_FOR);
+                    rows.retain(|_, (_, at)| at.elapsed() < fresh_for);
                 }
                 rows.insert(id, (row.clone(), Instant::now()));
             }
         }
         Ok(found)
+    }
+
+    /// Control messages may have been missed: read every learner again.
+    pub fn clear(&self) {
+        let mut rows = self.known.rows.lock().unwrap_or_else(|p| p.into_inner());
+        self.known.forgets.fetch_add(1, Ordering::AcqRel);
+        rows.clear();
     }
 
     /// The learner changed or is gone: read it from the database next time.

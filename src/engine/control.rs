@@ -14,6 +14,7 @@ use crate::auth::access::LearnerReads;
 use crate::auth::gate::TokenGate;
 use crate::cache::RedisCache;
 use crate::live::revoke::UserSockets;
+use crate::progress::summary_cache::SummaryCache;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -46,10 +47,19 @@ enum Change {
         /// The touched class's roster now: (learner id, name).
         roster: Vec<(LearnerId, String)>,
     },
-    /// A learner's profile changed or the learner is gone: access checks read it again.
+    /// A learner's profile changed or the learner is gone (or a whole history came in): access
+    /// checks and the progress summary read it again.
     Learner {
         learner_id: LearnerId,
     },
+    /// These learners' progress changed (a group commit, a study page): their kept summaries
+    /// are read again.
+    Progress {
+        learner_ids: Vec<LearnerId>,
+    },
+    /// Every kept summary is read again: an activity changed (its category may have moved) or
+    /// a history was imported.
+    AllProgress,
     /// An account's password changed, it signed out everywhere or it was erased: its access
     /// tokens are re-checked and its sockets close (4003).
     Account {
@@ -76,6 +86,7 @@ struct Local {
     gate: Arc<TokenGate>,
     sockets: Arc<UserSockets>,
     learners: LearnerReads,
+    summaries: Arc<SummaryCache>,
 }
 
 fn apply(local: &Local, change: Change) {
@@ -85,7 +96,12 @@ fn apply(local: &Local, change: Change) {
             local.gate.forget(&user_id);
             local.sockets.close_all(&user_id);
         }
-        Change::Learner { learner_id } => local.learners.forget(&learner_id),
+        Change::Learner { learner_id } => {
+            local.learners.forget(&learner_id);
+            local.summaries.forget(&[learner_id]);
+        }
+        Change::Progress { learner_ids } => local.summaries.forget(&learner_ids),
+        Change::AllProgress => local.summaries.clear(),
         Change::Settings {
             learner_id,
             daily_limit_seconds,
@@ -134,6 +150,7 @@ impl LiveControl {
         gate: Arc<TokenGate>,
         sockets: Arc<UserSockets>,
         learners: LearnerReads,
+        summaries: Arc<SummaryCache>,
         redis: Option<Arc<RedisCache>>,
         node: String,
     ) -> Self {
@@ -142,16 +159,33 @@ impl LiveControl {
             gate,
             sockets,
             learners,
+            summaries,
         });
         if let Some(r) = &redis {
+            let (redis, me) = (r.clone(), node.clone());
+            // The group commit's changes to summaries, on the runtime that commits them.
+            local.summaries.tell_others_with(move |learner_ids| {
+                let Ok(payload) = serde_json::to_string(&Envelope {
+                    node: me.clone(),
+                    change: Change::Progress { learner_ids },
+                }) else {
+                    return;
+                };
+                let redis = redis.clone();
+                if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                    rt.spawn(async move { redis.publish("control", &payload).await });
+                }
+            });
             let (local, me) = (local.clone(), node.clone());
             let missed = local.clone();
             r.listen(
                 "control",
                 // Limits and grants published while this node was not listening: read what is
-                // stored for every learner live here. (Revoked tokens are re-checked within
-                // seconds anyway: the token gate's cache is short.)
+                // stored for every learner live here, and every kept learner and summary again. (Revoked tokens
+                // are re-checked within seconds anyway: the token gate's cache is short.)
                 move || {
+                    missed.summaries.clear();
+                    missed.learners.clear();
                     let engine = missed.engine.clone();
                     tokio::spawn(async move { engine.reload_live().await });
                 },
@@ -228,6 +262,18 @@ impl LiveControl {
             learner_id: learner_id.clone(),
         })
         .await
+    }
+
+    /// Learners' progress changed outside the group commit (already stored): their summaries
+    /// are read again on every node.
+    pub async fn progress_changed(&self, learner_ids: Vec<LearnerId>) {
+        self.publish(Change::Progress { learner_ids }).await
+    }
+
+    /// An activity changed or a history was imported (already stored): every node reads
+    /// every summary again.
+    pub async fn all_progress_changed(&self) {
+        self.publish(Change::AllProgress).await
     }
 
     /// A learner joined or left `class_id` (already stored): its play and the class's live

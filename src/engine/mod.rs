@@ -37,10 +37,11 @@ pub fn start_engine(
     pool: DbPool,
     cipher: Cipher,
     content: Arc<ContentCache>,
+    summaries: Arc<crate::progress::summary_cache::SummaryCache>,
     config: EngineConfig,
 ) -> Arc<Engine> {
     Engine::start(
-        Arc::new(DieselStore::new(pool, cipher)),
+        Arc::new(DieselStore::new(pool, cipher, summaries)),
         Arc::new(CachedContent(content)),
         config,
     )

@@ -6,12 +6,15 @@ use diesel::prelude::*;
 use studyhub_actors::ids::{ClassId, LearnerId, SessionId};
 use studyhub_actors::store::*;
 
+use std::sync::Arc;
+
 use crate::crypto::Cipher;
 use crate::db::schema::{
     activities, activity_sessions, answers, class_members, daily_progress, learner_achievements,
     learner_settings, learners, page_progress, screen_time_grants, screen_time_logs,
 };
 use crate::db::{DbConnection, DbError, DbPool};
+use crate::progress::summary_cache::SummaryCache;
 use studyhub_actors::achievements::{Completion as HistoryCompletion, History};
 
 mod batch;
@@ -31,11 +34,23 @@ const INSERT_CHUNK: usize = 1_000;
 pub struct DieselStore {
     pool: DbPool,
     cipher: Cipher,
+    summaries: Arc<SummaryCache>,
+}
+
+/// The learners whose progress summaries a batch may move: session ends and unlocks.
+fn summary_learners(batch: &Batch) -> Vec<LearnerId> {
+    let ends = batch.ends.iter().map(|e| e.learner_id.clone());
+    ends.chain(batch.unlocks.iter().map(|u| u.learner_id.clone()))
+        .collect()
 }
 
 impl DieselStore {
-    pub fn new(pool: DbPool, cipher: Cipher) -> Self {
-        Self { pool, cipher }
+    pub fn new(pool: DbPool, cipher: Cipher, summaries: Arc<SummaryCache>) -> Self {
+        Self {
+            pool,
+            cipher,
+            summaries,
+        }
     }
 
     fn run<T, F>(&self, f: F) -> StoreFuture<T>
@@ -332,6 +347,9 @@ impl Store for DieselStore {
         let cipher = self.cipher.clone();
         let n = batch.len();
         let started = std::time::Instant::now();
+        let touched = summary_learners(&batch);
+        // Dropped without `stored` (an error, or this future dropped): read them again.
+        let writing = (!touched.is_empty()).then(|| self.summaries.writing(touched));
         let fut = self.run(move |conn| refusals::write_batch_or_split(conn, &cipher, batch));
         Box::pin(async move {
             let res = fut.await;
@@ -340,7 +358,12 @@ impl Store for DieselStore {
             if res.is_err() {
                 metrics::counter!("studyhub_flush_failures_total").increment(1);
             }
-            res
+            res.map(|(result, stored)| {
+                if let Some(w) = writing {
+                    w.stored(stored);
+                }
+                result
+            })
         })
     }
 

@@ -1,6 +1,6 @@
 //! Everything a learner did so far, in one answer (`GET /v1/learners/{id}/progress`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::backend::Backend;
@@ -129,21 +129,129 @@ struct SummaryRow {
     ended_at: Option<NaiveDateTime>,
 }
 
-/// Totals, streaks and stars; `average_accuracy` averages the latest completed session of
-/// each activity. One statement ([`SummaryRows`]), whatever the history's length.
-pub fn summary(
-    conn: &mut DbConnection,
-    learner_id: &str,
-    today: NaiveDate,
-) -> QueryResult<ProgressSummary> {
+/// What a summary is made of: every total by category, the days with a completion, the
+/// latest completed session of each activity, achievement rewards and study-page seconds.
+/// Read from the database in one statement ([`load_parts`]), then kept up to date from what
+/// the group commit stores ([`super::summary_cache`]).
+#[derive(Debug, Clone, Default)]
+pub struct SummaryParts {
+    by_category: BTreeMap<String, Totals>,
+    completed_days: BTreeSet<NaiveDate>,
+    /// Activity id → its latest completed session.
+    latest: HashMap<String, LatestSession>,
+    reward_points: i64,
+    page_seconds: i64,
+}
+
+#[derive(Debug, Clone)]
+struct LatestSession {
+    category: String,
+    accuracy: f64,
+    ended_at: NaiveDateTime,
+}
+
+impl SummaryParts {
+    /// A daily progress row, or what was just added to one.
+    pub fn add_day(&mut self, day: &DayProgress) {
+        self.by_category
+            .entry(day.category.clone())
+            .or_default()
+            .add(day);
+        if day.activities_completed > 0 {
+            self.completed_days.insert(day.date);
+        }
+    }
+
+    /// A completed session; it counts for its activity's accuracy if it is the latest.
+    pub fn add_completed(
+        &mut self,
+        activity_id: &str,
+        category: &str,
+        accuracy: f64,
+        ended_at: NaiveDateTime,
+    ) {
+        match self.latest.get(activity_id) {
+            Some(l) if l.ended_at >= ended_at => {}
+            _ => {
+                self.latest.insert(
+                    activity_id.to_string(),
+                    LatestSession {
+                        category: category.to_string(),
+                        accuracy,
+                        ended_at,
+                    },
+                );
+            }
+        }
+    }
+
+    /// An achievement unlocked: its reward counts in the points.
+    pub fn add_reward(&mut self, points: i64) {
+        self.reward_points += points;
+    }
+
+    /// Totals, streaks and stars as of `today`; `average_accuracy` averages the latest
+    /// completed session of each activity.
+    pub fn summarize(&self, learner_id: &str, today: NaiveDate) -> ProgressSummary {
+        let mut total = Totals::default();
+        for t in self.by_category.values() {
+            total.add_totals(t);
+        }
+        let avg = |it: Vec<f64>| {
+            if it.is_empty() {
+                None
+            } else {
+                Some(it.iter().sum::<f64>() / it.len() as f64)
+            }
+        };
+        let average_accuracy = avg(self.latest.values().map(|l| l.accuracy).collect());
+        let days: Vec<NaiveDate> = self.completed_days.iter().copied().collect();
+        let (current, longest) = streaks(&days, today);
+        let by_category = self
+            .by_category
+            .iter()
+            .map(|(cat, totals)| {
+                let average_accuracy = avg(self
+                    .latest
+                    .values()
+                    .filter(|l| l.category == *cat)
+                    .map(|l| l.accuracy)
+                    .collect());
+                (
+                    cat.clone(),
+                    CategoryTotals {
+                        totals: totals.clone(),
+                        average_accuracy,
+                    },
+                )
+            })
+            .collect();
+        ProgressSummary {
+            learner_id: learner_id.to_string(),
+            activities_completed: total.activities_completed,
+            questions_answered: total.questions_answered,
+            questions_correct: total.questions_correct,
+            average_accuracy,
+            study_seconds: total.study_seconds,
+            page_seconds: self.page_seconds,
+            current_streak_days: current,
+            longest_streak_days: longest,
+            stars: total.stars,
+            points: total.points + self.reward_points,
+            by_category,
+        }
+    }
+}
+
+/// Everything the learner's summary is made of, in one statement ([`SummaryRows`]), whatever
+/// the history's length.
+pub fn load_parts(conn: &mut DbConnection, learner_id: &str) -> QueryResult<SummaryParts> {
     let narrow = |n: i64| i32::try_from(n).unwrap_or(i32::MAX);
-    let mut rows: Vec<DayProgress> = Vec::new();
-    let mut sessions: Vec<(String, String, f64, NaiveDateTime)> = Vec::new();
-    let (mut reward, mut page_seconds) = (0, 0);
+    let mut parts = SummaryParts::default();
     let found: Vec<SummaryRow> = SummaryRows { learner_id }.load(conn)?;
     for r in found {
         match (r.kind, r.category, r.day) {
-            (0, Some(category), Some(date)) => rows.push(DayProgress {
+            (0, Some(category), Some(date)) => parts.add_day(&DayProgress {
                 date,
                 category,
                 activities_completed: narrow(r.n1),
@@ -157,73 +265,12 @@ pub fn summary(
                 if let (Some(activity), Some(acc), Some(ended)) =
                     (r.activity_id, r.accuracy, r.ended_at)
                 {
-                    sessions.push((activity, category, acc, ended));
+                    parts.add_completed(&activity, &category, acc, ended);
                 }
             }
-            (2, ..) => (reward, page_seconds) = (r.n1, r.n2),
+            (2, ..) => (parts.reward_points, parts.page_seconds) = (r.n1, r.n2),
             _ => {}
         }
     }
-    let mut total = Totals::default();
-    let mut by_category: BTreeMap<String, Totals> = BTreeMap::new();
-    let mut days: Vec<NaiveDate> = Vec::new();
-    for r in &rows {
-        total.add(r);
-        by_category.entry(r.category.clone()).or_default().add(r);
-        if r.activities_completed > 0 {
-            days.push(r.date);
-        }
-    }
-    days.sort_unstable();
-    days.dedup();
-    // Latest completed session per activity.
-    let mut latest: HashMap<String, (String, f64, NaiveDateTime)> = HashMap::new();
-    for (activity, category, acc, ended) in sessions {
-        match latest.get(&activity) {
-            Some((_, _, t)) if *t >= ended => {}
-            _ => {
-                latest.insert(activity, (category, acc, ended));
-            }
-        }
-    }
-    let avg = |it: Vec<f64>| {
-        if it.is_empty() {
-            None
-        } else {
-            Some(it.iter().sum::<f64>() / it.len() as f64)
-        }
-    };
-    let average_accuracy = avg(latest.values().map(|v| v.1).collect());
-    let (current, longest) = streaks(&days, today);
-    let by_category = by_category
-        .into_iter()
-        .map(|(cat, totals)| {
-            let average_accuracy = avg(latest
-                .values()
-                .filter(|v| v.0 == cat)
-                .map(|v| v.1)
-                .collect());
-            (
-                cat,
-                CategoryTotals {
-                    totals,
-                    average_accuracy,
-                },
-            )
-        })
-        .collect();
-    Ok(ProgressSummary {
-        learner_id: learner_id.to_string(),
-        activities_completed: total.activities_completed,
-        questions_answered: total.questions_answered,
-        questions_correct: total.questions_correct,
-        average_accuracy,
-        study_seconds: total.study_seconds,
-        page_seconds,
-        current_streak_days: current,
-        longest_streak_days: longest,
-        stars: total.stars,
-        points: total.points + reward,
-        by_category,
-    })
+    Ok(parts)
 }

@@ -388,6 +388,7 @@ pub async fn update(
         ..current.clone()
     };
     let r = row.clone();
+    let category_moved = current.category != row.category;
     state
         .db
         .transaction(move |conn| {
@@ -407,6 +408,10 @@ pub async fn update(
         })
         .await?;
     state.content.changed(&row.id).await;
+    if category_moved {
+        // Its sessions count in the new category.
+        state.control.all_progress_changed().await;
+    }
     let activity = activity_from_row(row).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
     Ok(HttpResponse::Ok().json(activity.public()))
 }

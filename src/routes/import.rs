@@ -79,12 +79,15 @@ pub async fn import(
         .await?;
     let images = store_images(&state.storage, &file, &caller, role, &existing).await?;
     let cipher = state.cipher.clone();
-    let (created, skipped) = state
+    let imported = state
         .db
         .transaction(move |conn| {
             import_records(conn, &cipher, &meta, &caller, role, &file, &images)
         })
-        .await?;
+        .await;
+    // Even after an error: the commit may have happened.
+    state.control.all_progress_changed().await;
+    let (created, skipped) = imported?;
     Ok(HttpResponse::Ok().json(ImportResult {
         created: created.counts(),
         skipped: skipped.counts(),

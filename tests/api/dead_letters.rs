@@ -47,6 +47,7 @@ fn end(session_id: &str, learner_id: &str, duration_seconds: u64) -> SessionEnd 
         stars: 3,
         duration_seconds,
         ended_at: Utc::now(),
+        activity_id: "math-addition-1".into(),
         category: "math".into(),
         local_date: Utc::now().date_naive(),
     }

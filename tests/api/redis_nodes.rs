@@ -295,3 +295,44 @@ async fn a_child_changed_on_one_node_is_read_again_on_another() {
     assert_eq!(node_b.get(&one, tok).await.status, StatusCode::NOT_FOUND);
     other.kill();
 }
+
+/// A progress summary read on one node is kept there; the child completing an activity on
+/// another node reaches it through the control channel at once (not after the minute a kept
+/// summary is trusted at most).
+#[actix_web::test]
+async fn a_summary_kept_on_one_node_follows_play_on_another() {
+    let Some((app, other, node_b)) = two_nodes().await else {
+        return;
+    };
+    let (parent, child) = app.parent_with_child("Noor").await;
+    let tok = Some(parent.access.as_str());
+    let progress = format!("/v1/learners/{child}/progress");
+    assert_eq!(
+        app.get(&progress, tok).await.body["activities_completed"],
+        0
+    );
+    let mut play = node_b
+        .ws(&format!("/v1/play?learner_id={child}"), &parent.access)
+        .await;
+    play.expect("hello").await;
+    play.send(json!({"type": "start", "activity_id": "math-shapes-1"}))
+        .await;
+    let sid = play.until("started").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    play.send(
+        json!({"type": "answer", "session_id": sid, "seq": 1, "question_id": "q1", "answer": 3}),
+    )
+    .await;
+    play.send(json!({"type": "finish", "session_id": sid}))
+        .await;
+    play.until("completed").await;
+    let within = std::time::Duration::from_secs(3);
+    crate::common::wait::poll_until(within, "node A sees the completion", || async {
+        app.get(&progress, tok).await.body["activities_completed"] == 1
+    })
+    .await;
+    drop(play);
+    other.kill();
+}

@@ -205,6 +205,72 @@ fn space() -> Vec<(&'static str, Value, Value)> {
     ]
 }
 
+/// A summary read once is kept in memory and moved by each group commit: the next session's
+/// end shows in it without a fresh read (it would stay behind for a minute otherwise), with
+/// the same figures as the database's.
+#[actix_web::test]
+async fn a_kept_progress_summary_follows_each_completed_session() {
+    let app = spawn_app().await;
+    let (parent, child) = app.parent_with_child("Kit").await;
+    let tok = parent.access.as_str();
+    let url = format!("/v1/learners/{child}/progress");
+    let math = play(&app, tok, &child, "math-addition-1", &addition(), &["q2"]).await;
+    // first-steps unlocked (an unlock makes the summary be read again): kept from here on.
+    let first = 10 * math["stars"].as_i64().unwrap() + 10;
+    eventually(1000, || async {
+        app.get(&url, Some(tok)).await.body["points"] == first
+    })
+    .await;
+    let science = play(
+        &app,
+        tok,
+        &child,
+        "science-space-1",
+        &space(),
+        &["q2", "q3"],
+    )
+    .await;
+    eventually(1000, || async {
+        app.get(&url, Some(tok)).await.body["activities_completed"] == 2
+    })
+    .await;
+    let p = app.get(&url, Some(tok)).await.body;
+    let stars = math["stars"].as_i64().unwrap() + science["stars"].as_i64().unwrap();
+    assert_eq!(p["stars"], stars);
+    assert_eq!(p["points"], 10 * stars + 10, "{p}");
+    assert_eq!(p["questions_answered"], 14);
+    assert_eq!(p["questions_correct"], 11);
+    let (a, b) = (
+        math["accuracy"].as_f64().unwrap(),
+        science["accuracy"].as_f64().unwrap(),
+    );
+    let avg = p["average_accuracy"].as_f64().unwrap();
+    assert!((avg - (a + b) / 2.0).abs() < 1e-9, "{p}");
+    assert_eq!(p["by_category"]["science"]["activities_completed"], 1);
+    assert_eq!(p["by_category"]["science"]["questions_correct"], 5);
+    assert_eq!(
+        p["by_category"]["science"]["average_accuracy"],
+        science["accuracy"]
+    );
+    assert_eq!(p["current_streak_days"], 1);
+    // The database's own daily rows say the same.
+    let weekly = app
+        .get(&format!("/v1/learners/{child}/progress/weekly"), Some(tok))
+        .await
+        .body;
+    for field in [
+        "activities_completed",
+        "questions_answered",
+        "questions_correct",
+        "stars",
+    ] {
+        assert_eq!(
+            weekly["totals"][field], p[field],
+            "{field}: {weekly} vs {p}"
+        );
+    }
+}
+
 #[actix_web::test]
 async fn progress_matches_a_scripted_history() {
     let app = spawn_app().await;

@@ -400,6 +400,7 @@ impl LearnerActor {
                 stars: c.stars,
                 duration_seconds: c.duration_seconds,
                 ended_at: now,
+                activity_id: session.activity.id.clone(),
                 category: session.activity.category.clone(),
                 local_date: self.local_date(),
             }),

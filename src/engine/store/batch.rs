@@ -15,6 +15,7 @@ use crate::db::DbConnection;
 use crate::db::schema::{
     activity_sessions, answers, learner_achievements, notifications, screen_time_logs,
 };
+use crate::progress::summary_cache::{Stored, StoredCompletion};
 
 #[derive(Insertable)]
 #[diesel(table_name = answers)]
@@ -30,12 +31,13 @@ struct AnswerRow {
 
 /// The group commit: every answer in one multi-row insert (duplicates of an earlier,
 /// ambiguous commit are skipped), then each session end, which moves the daily progress
-/// row only the first time it is applied.
+/// row only the first time it is applied. Returns, besides, what it changed in learners'
+/// progress summaries.
 pub(super) fn write_batch(
     conn: &mut DbConnection,
     cipher: &Cipher,
     batch: &Batch,
-) -> QueryResult<BatchResult> {
+) -> QueryResult<(BatchResult, Stored)> {
     crate::db::write_transaction(conn, |conn| {
         let starts: Vec<_> = batch
             .starts
@@ -97,12 +99,22 @@ pub(super) fn write_batch(
         }
         let applied = end_sessions(conn, &batch.ends, &last_seq)?;
         let mut deltas: HashMap<(String, NaiveDate, String), ProgressDelta> = HashMap::new();
+        let mut stored = Stored::default();
         for end in batch
             .ends
             .iter()
             .filter(|e| applied.contains(&e.session_id))
         {
             let completed = end.status == SessionStatus::Completed;
+            if completed {
+                stored.completions.push(StoredCompletion {
+                    learner_id: end.learner_id.clone(),
+                    activity_id: end.activity_id.clone(),
+                    category: end.category.clone(),
+                    accuracy: end.accuracy,
+                    ended_at: naive(end.ended_at),
+                });
+            }
             let stars = if completed { end.stars as i32 } else { 0 };
             let d = deltas
                 .entry((
@@ -137,14 +149,44 @@ pub(super) fn write_batch(
                 .points
                 .saturating_add(stars.saturating_mul(POINTS_PER_STAR));
         }
-        add_progress_many(conn, deltas.into_values().collect())?;
+        stored.days = deltas.into_values().collect();
+        add_progress_many(conn, &stored.days)?;
         write_spans(conn, &batch.spans)?;
         write_notifications(conn, &batch.notifications)?;
-        Ok(BatchResult {
-            unlocked: write_unlocks(conn, &batch.unlocks)?,
-            refused: Vec::new(),
-        })
+        let unlocked = write_unlocks(conn, &batch.unlocks)?;
+        stored.rewards = rewards_of(conn, &unlocked)?;
+        Ok((
+            BatchResult {
+                unlocked,
+                refused: Vec::new(),
+            },
+            stored,
+        ))
     })
+}
+
+/// The reward points each new unlock adds to its learner's points.
+fn rewards_of(
+    conn: &mut DbConnection,
+    unlocked: &[(LearnerId, String)],
+) -> QueryResult<Vec<(LearnerId, i64)>> {
+    use crate::db::schema::achievements;
+    if unlocked.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ids: Vec<&str> = unlocked.iter().map(|(_, a)| a.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let points: HashMap<String, i32> = achievements::table
+        .filter(achievements::id.eq_any(&ids))
+        .select((achievements::id, achievements::reward_points))
+        .load::<(String, i32)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(unlocked
+        .iter()
+        .map(|(l, a)| (l.clone(), points.get(a).copied().unwrap_or(0).into()))
+        .collect())
 }
 
 #[derive(QueryableByName)]

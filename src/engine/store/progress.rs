@@ -63,7 +63,7 @@ pub fn add_progress(conn: &mut DbConnection, delta: &ProgressDelta) -> QueryResu
 /// Adds many deltas: one multi-row upsert on PostgreSQL, one statement each on SQLite.
 pub(super) fn add_progress_many(
     conn: &mut DbConnection,
-    deltas: Vec<ProgressDelta>,
+    deltas: &[ProgressDelta],
 ) -> QueryResult<()> {
     match conn {
         DbConnection::Pg(c) => {

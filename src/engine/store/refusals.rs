@@ -11,6 +11,7 @@ use super::batch::write_batch;
 use super::naive;
 use crate::crypto::Cipher;
 use crate::db::DbConnection;
+use crate::progress::summary_cache::Stored;
 
 /// Whether an error will come back however often the same write is tried: the database
 /// refuses the data itself (text it cannot hold, a number out of range, a constraint), as
@@ -47,19 +48,21 @@ fn is_permanent(e: &diesel::result::Error) -> bool {
 /// it refuses become dead letters (reported back, never acknowledged as saved) and all the
 /// others are committed in the same window, so one bad item never blocks anybody else.
 /// Transient errors are returned for the flusher to retry the whole batch (writes are
-/// idempotent, so items already written by the split are harmless to write again).
+/// idempotent, so items already written by the split are harmless to write again). After a
+/// split, every learner the batch touched has its progress summary read again.
 pub(super) fn write_batch_or_split(
     conn: &mut DbConnection,
     cipher: &Cipher,
     batch: Batch,
-) -> QueryResult<BatchResult> {
+) -> QueryResult<(BatchResult, Stored)> {
     match write_batch(conn, cipher, &batch) {
         Err(e) if is_permanent(&e) => {
             tracing::warn!(error = %e, items = batch.len(), "batch refused; writing item by item");
             let mut result = BatchResult::default();
+            let read_again = super::summary_learners(&batch);
             for (key, single) in batch.into_singles() {
                 match write_batch(conn, cipher, &single) {
-                    Ok(r) => result.unlocked.extend(r.unlocked),
+                    Ok((r, _)) => result.unlocked.extend(r.unlocked),
                     Err(e) if is_permanent(&e) => {
                         match learner_of(&key, &single) {
                             // Its learner was erased meanwhile (`DELETE /v1/me`): the item
@@ -76,7 +79,13 @@ pub(super) fn write_batch_or_split(
                     Err(e) => return Err(e),
                 }
             }
-            Ok(result)
+            Ok((
+                result,
+                Stored {
+                    read_again,
+                    ..Stored::default()
+                },
+            ))
         }
         other => other,
     }

@@ -60,7 +60,13 @@ pub async fn pages(
     let row = state
         .db
         .transaction(move |conn| Ok(record_visit(conn, &id, date, visit)?))
-        .await?;
+        .await;
+    // Even after an error: the commit may have happened.
+    state
+        .control
+        .progress_changed(vec![learner.learner_id()])
+        .await;
+    let row = row?;
     if let Some(addr) = state.engine.live(&learner.learner_id()) {
         addr.study_seconds(seconds as u64);
     }
