@@ -159,14 +159,21 @@ async fn a_resume_racing_the_completing_answer_completes_once() {
         .send(json!({"type": "resume", "session_id": sid}))
         .await;
 
-    // Until the reply to the resume: exactly one `completed` on this socket.
+    // The completion, then the resume's answer: `completed` again (the session ended here,
+    // whether or not its end is committed yet; a snapshot read before the commit would reopen
+    // it with six answers), or `started` with all seven answers had the resume come first.
     let mut completed = 0;
     loop {
         match ws.recv().await {
-            WsEvent::Json(v) if v["type"] == "completed" => completed += 1,
+            WsEvent::Json(v) if v["type"] == "completed" => {
+                completed += 1;
+                assert_eq!(v["session_id"], sid.as_str(), "{v}");
+                if completed == 2 {
+                    break;
+                }
+            }
             WsEvent::Json(v) if v["type"] == "started" || v["type"] == "error" => {
                 if v["type"] == "started" {
-                    // Resumed before the completion was handled: all seven answers are there.
                     assert_eq!(v["answers"].as_array().unwrap().len(), 7, "{v}");
                 } else {
                     assert_eq!(v["code"], "no_session", "{v}");

@@ -39,10 +39,10 @@ pub(crate) use self::env::LearnerEnv;
 use crate::achievements::{Achievement, History};
 use crate::downtime::Schedule;
 use crate::ids::{ClassId, LearnerId, SessionId};
-use crate::protocol::{ErrorCode, OpenSessionView, Outbound, ServerMsg};
+use crate::protocol::{Completion, ErrorCode, OpenSessionView, Outbound, ServerMsg};
 use crate::screen_time::{ScreenClock, local_date};
 use crate::session::LiveSession;
-use crate::store::{LearnerProfile, ScreenTimeToday};
+use crate::store::{LearnerProfile, ScreenTimeToday, SessionStatus};
 
 pub const MAX_CONNECTIONS: usize = 5;
 
@@ -68,6 +68,9 @@ pub struct LearnerActor {
     env: Arc<dyn LearnerEnv>,
     conns: HashMap<u64, mpsc::Sender<Outbound>>,
     session: Option<LiveSession>,
+    /// The session this actor ended last and how: a `resume` of it answers from here, as its
+    /// end may not be in the database yet (a stale snapshot would reopen it).
+    ended: Option<(SessionId, SessionStatus, Completion)>,
     clock: ScreenClock,
     downtime: Schedule,
     last_activity: Instant,
@@ -137,6 +140,7 @@ impl LearnerActor {
             env,
             conns: HashMap::new(),
             session,
+            ended: None,
             clock,
             last_activity: now,
             rest_until: None,

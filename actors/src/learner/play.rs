@@ -155,6 +155,21 @@ impl LearnerActor {
             let msg = Self::started_msg(s);
             return self.reply(to, vec![msg], None);
         }
+        // Ended here: as the database will have it once the end is committed.
+        if let Some((_, status, c)) = self.ended.as_ref().filter(|e| e.0 == session_id) {
+            return match status {
+                SessionStatus::Completed => {
+                    let msg = ServerMsg::Completed(c.clone());
+                    self.reply(to, vec![msg], None)
+                }
+                _ => self.error(
+                    to,
+                    ErrorCode::NoSession,
+                    "no open session with that id",
+                    None,
+                ),
+            };
+        }
         let store = self.env.store().clone();
         let content = self.env.content().clone();
         let learner_id = self.learner_id.clone();
@@ -389,6 +404,7 @@ impl LearnerActor {
         let session = self.session.take().expect("complete needs a live session");
         let now = Utc::now();
         let c = session.completion(now);
+        self.ended = Some((session.id.clone(), status, c.clone()));
         self.env.flush().push(
             Item::End(SessionEnd {
                 session_id: session.id.clone(),
