@@ -181,8 +181,9 @@ impl LiveControl {
             r.listen(
                 "control",
                 // Limits and grants published while this node was not listening: read what is
-                // stored for every learner live here, and every kept learner and summary again. (Revoked tokens
-                // are re-checked within seconds anyway: the token gate's cache is short.)
+                // stored for every learner live here, and every kept learner and summary
+                // again. (Revoked tokens are re-checked within seconds anyway: the token
+                // gate's cache is short.)
                 move || {
                     missed.summaries.clear();
                     missed.learners.clear();

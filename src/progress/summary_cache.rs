@@ -140,7 +140,9 @@ impl SummaryCache {
     pub fn keep(&self, id: &LearnerId, ticket: Ticket, parts: Arc<SummaryParts>) {
         let mut slots = self.slots();
         if slots.len() >= MAX_ENTRIES {
-            slots.retain(|_, s| s.writing > 0 || matches!(s.state, State::Loading(_)));
+            // Reads under way keep nothing either (their slot goes): simpler than an LRU for a
+            // cache this size, which a node fills only after tens of thousands of families.
+            slots.retain(|_, s| s.writing > 0);
         }
         if let Some(slot) = slots.get_mut(id)
             && matches!(slot.state, State::Loading(t) if t == ticket.0)
