@@ -621,7 +621,10 @@ async fn drive(
                 }
             }
             None => {
-                let in_flight = play.acked_seq < play.seq;
+                // Every question answered: the next frame to wait for is `completed`.
+                let all_answered = mode == Mode::Engine
+                    && play.seq as usize >= play.catalog[play.at].questions.len();
+                let in_flight = play.acked_seq < play.seq || all_answered;
                 if !in_flight && !play.restarting {
                     true
                 } else {
