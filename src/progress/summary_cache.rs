@@ -316,14 +316,25 @@ mod tests {
         }
     }
 
+    /// A read that finds nothing kept: its ticket.
+    fn ticket(cache: &SummaryCache, id: &LearnerId) -> Ticket {
+        match cache.lookup(id) {
+            Lookup::Read(Some(t)) => t,
+            _ => panic!("a read with a ticket expected"),
+        }
+    }
+
+    /// An empty history read from the database and kept.
+    fn read_and_keep(cache: &SummaryCache, id: &LearnerId) {
+        let t = ticket(cache, id);
+        cache.keep(id, t, Arc::new(SummaryParts::default()));
+    }
+
     #[test]
     fn a_kept_summary_moves_with_each_committed_batch() {
         let cache = SummaryCache::new(None);
         let id = LearnerId::from("l");
-        let Lookup::Read(Some(t)) = cache.lookup(&id) else {
-            panic!("nothing kept yet")
-        };
-        cache.keep(&id, t, Arc::new(SummaryParts::default()));
+        read_and_keep(&cache, &id);
         assert_eq!(answered(&kept(&cache, &id).unwrap()), 0);
         let w = cache.writing(vec![id.clone()]);
         assert!(kept(&cache, &id).is_none(), "no kept reads while writing");
@@ -338,9 +349,7 @@ mod tests {
     fn a_read_that_raced_a_write_keeps_nothing() {
         let cache = SummaryCache::new(None);
         let id = LearnerId::from("l");
-        let Lookup::Read(Some(t)) = cache.lookup(&id) else {
-            panic!("nothing kept yet")
-        };
+        let t = ticket(&cache, &id);
         // The batch commits while the read is under way.
         cache.writing(vec![id.clone()]).stored(Stored {
             days: vec![day("l", 1)],
@@ -354,16 +363,10 @@ mod tests {
     fn a_failed_or_forgotten_write_makes_the_summary_be_read_again() {
         let cache = SummaryCache::new(None);
         let id = LearnerId::from("l");
-        let Lookup::Read(Some(t)) = cache.lookup(&id) else {
-            panic!("nothing kept yet")
-        };
-        cache.keep(&id, t, Arc::new(SummaryParts::default()));
+        read_and_keep(&cache, &id);
         drop(cache.writing(vec![id.clone()]));
         assert!(kept(&cache, &id).is_none());
-        let Lookup::Read(Some(t)) = cache.lookup(&id) else {
-            panic!("read again")
-        };
-        cache.keep(&id, t, Arc::new(SummaryParts::default()));
+        read_and_keep(&cache, &id);
         cache.forget(std::slice::from_ref(&id));
         assert!(kept(&cache, &id).is_none());
     }

@@ -235,16 +235,7 @@ async fn parents_and_teachers_on_one_node_hear_learners_on_another() {
         (Some(child.as_str()), Some(true))
     );
     assert_eq!(view.until("presence").await["learner_id"], child.as_str());
-    play.send(json!({"type": "start", "activity_id": "math-shapes-1"}))
-        .await;
-    let sid = play.until("started").await["session_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    play.send(
-        json!({"type": "answer", "session_id": sid, "seq": 1, "question_id": "q1", "answer": 3}),
-    )
-    .await;
+    let sid = start_and_answer_one(&mut play).await;
     let a = view.until("answer").await;
     assert_eq!(
         (a["learner_id"].as_str(), a["correct"].as_bool()),
@@ -296,6 +287,21 @@ async fn a_child_changed_on_one_node_is_read_again_on_another() {
     other.kill();
 }
 
+/// Starts `math-shapes-1` and answers its first question right; the session's id.
+async fn start_and_answer_one(play: &mut crate::common::Ws) -> String {
+    play.send(json!({"type": "start", "activity_id": "math-shapes-1"}))
+        .await;
+    let sid = play.until("started").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    play.send(
+        json!({"type": "answer", "session_id": sid, "seq": 1, "question_id": "q1", "answer": 3}),
+    )
+    .await;
+    sid
+}
+
 /// A progress summary read on one node is kept there; the child completing an activity on
 /// another node reaches it through the control channel at once (not after the minute a kept
 /// summary is trusted at most).
@@ -315,16 +321,7 @@ async fn a_summary_kept_on_one_node_follows_play_on_another() {
         .ws(&format!("/v1/play?learner_id={child}"), &parent.access)
         .await;
     play.expect("hello").await;
-    play.send(json!({"type": "start", "activity_id": "math-shapes-1"}))
-        .await;
-    let sid = play.until("started").await["session_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    play.send(
-        json!({"type": "answer", "session_id": sid, "seq": 1, "question_id": "q1", "answer": 3}),
-    )
-    .await;
+    let sid = start_and_answer_one(&mut play).await;
     play.send(json!({"type": "finish", "session_id": sid}))
         .await;
     play.until("completed").await;
