@@ -250,8 +250,8 @@ async fn parents_and_teachers_on_one_node_hear_learners_on_another() {
     other.kill();
 }
 
-/// Access checks keep what they read for a few seconds; a child renamed or deleted on one
-/// node is seen so on the other well before that, through the control channel.
+/// Access checks keep what they read (up to a minute while Redis is heard); a child renamed or
+/// deleted on one node is seen so on the other within moments, through the control channel.
 #[actix_web::test]
 async fn a_child_changed_on_one_node_is_read_again_on_another() {
     let Some((app, other, node_b)) = two_nodes().await else {
