@@ -4,14 +4,14 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use crate::outbox::OutboxTx;
 use actix::prelude::*;
-use tokio::sync::mpsc;
 
 use crate::protocol::Outbound;
 
 #[derive(Default)]
 pub struct Audience {
-    conns: HashMap<u64, mpsc::Sender<Outbound>>,
+    conns: HashMap<u64, OutboxTx>,
     empty_since: Option<Instant>,
 }
 
@@ -23,7 +23,7 @@ impl Audience {
         }
     }
 
-    pub fn add(&mut self, conn_id: u64, tx: mpsc::Sender<Outbound>) {
+    pub fn add(&mut self, conn_id: u64, tx: OutboxTx) {
         self.empty_since = None;
         self.conns.insert(conn_id, tx);
     }

@@ -7,8 +7,8 @@ use crate::ids::{ClassId, LearnerId};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::outbox::OutboxTx;
 use actix::prelude::*;
-use tokio::sync::mpsc;
 
 use crate::audience::Audience;
 use crate::engine::Engine;
@@ -22,7 +22,7 @@ pub use crate::protocol::feeds::StudentState;
 #[rtype(result = "()")]
 pub(crate) struct MonitorConnect {
     pub conn_id: u64,
-    pub tx: mpsc::Sender<Outbound>,
+    pub tx: OutboxTx,
 }
 
 #[derive(Message)]

@@ -2,19 +2,18 @@
 //! hosts: a connection joins, sends, and leaves through these methods, so actix's message
 //! types stay inside this crate (as with [`crate::learner::Learner`]).
 
+use crate::outbox::OutboxTx;
 use actix::Addr;
-use tokio::sync::mpsc;
 
 use crate::classes::{ClassMonitor, MonitorConnect, MonitorDisconnect};
 use crate::game::{GameActor, GameInfo, HostCommand, HostConnect, HostDisconnect, HostMsg, Info};
 use crate::parents::{ParentConnect, ParentDisconnect, ParentNotifier};
-use crate::protocol::Outbound;
 
 /// A parent's notifier: every connection of that parent hears its children.
 pub struct ParentFeed(pub(crate) Addr<ParentNotifier>);
 
 impl ParentFeed {
-    pub fn connect(&self, conn_id: u64, tx: mpsc::Sender<Outbound>) {
+    pub fn connect(&self, conn_id: u64, tx: OutboxTx) {
         self.0.do_send(ParentConnect { conn_id, tx });
     }
 
@@ -27,7 +26,7 @@ impl ParentFeed {
 pub struct ClassFeed(pub(crate) Addr<ClassMonitor>);
 
 impl ClassFeed {
-    pub fn connect(&self, conn_id: u64, tx: mpsc::Sender<Outbound>) {
+    pub fn connect(&self, conn_id: u64, tx: OutboxTx) {
         self.0.do_send(MonitorConnect { conn_id, tx });
     }
 
@@ -46,7 +45,7 @@ impl GameHost {
         self.0.send(Info).await.ok()
     }
 
-    pub fn connect(&self, conn_id: u64, tx: mpsc::Sender<Outbound>) {
+    pub fn connect(&self, conn_id: u64, tx: OutboxTx) {
         self.0.do_send(HostConnect { conn_id, tx });
     }
 

@@ -21,6 +21,7 @@ mod loader;
 #[cfg(any(test, feature = "test-util"))]
 pub mod memory;
 pub mod next;
+pub mod outbox;
 pub mod parents;
 pub mod protocol;
 pub mod screen_time;

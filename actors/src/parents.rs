@@ -5,21 +5,20 @@
 
 use std::sync::Arc;
 
+use crate::outbox::OutboxTx;
 use actix::prelude::*;
-use tokio::sync::mpsc;
 
 use crate::audience::Audience;
 use crate::engine::Engine;
 use crate::events::ParentFrame;
 use crate::flusher::Stored;
-use crate::protocol::Outbound;
 use crate::protocol::feeds::ParentFeedFrame;
 
 #[derive(Message)]
 #[rtype(result = "()")]
 pub(crate) struct ParentConnect {
     pub conn_id: u64,
-    pub tx: mpsc::Sender<Outbound>,
+    pub tx: OutboxTx,
 }
 
 #[derive(Message)]

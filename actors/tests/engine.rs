@@ -9,10 +9,10 @@ use serde_json::{Value, json};
 use studyhub_actors::content::{ActivityContent, Answer, AnswerType, Question};
 use studyhub_actors::learner::{Learner, Settings};
 use studyhub_actors::memory::{MemoryContent, MemoryStore};
+use studyhub_actors::outbox::{OutboxRx, outbox};
 use studyhub_actors::protocol::{ClientMsg, Outbound};
 use studyhub_actors::store::Activity;
 use studyhub_actors::{Engine, EngineConfig};
-use tokio::sync::mpsc;
 
 /// Downtime and requests for more time, with the helpers below.
 #[path = "engine/time_rules.rs"]
@@ -59,14 +59,14 @@ fn config() -> EngineConfig {
 
 struct Conn {
     id: u64,
-    rx: mpsc::Receiver<Outbound>,
+    rx: OutboxRx,
     learner: Learner,
 }
 
 impl Conn {
     async fn open(engine: &Arc<Engine>, learner: &str, id: u64) -> Conn {
         let learner = engine.learner(&learner.into()).await.unwrap();
-        let (tx, rx) = mpsc::channel(256);
+        let (tx, rx) = outbox(256);
         assert!(learner.connect(id, tx).await);
         Conn { id, rx, learner }
     }
@@ -214,7 +214,7 @@ async fn a_failing_database_delays_saved_but_loses_nothing() {
     // Wait until the flusher has tried (and failed) twice: still nothing saved.
     store.attempts().wait_for(|n| *n >= 2).await.unwrap();
     assert!(store.answers(&sid).is_empty());
-    while let Ok(out) = c.rx.try_recv() {
+    while let Some(out) = c.rx.try_recv() {
         assert!(
             !matches!(out, Outbound::Frame { ref json, .. } if json.contains("\"saved\"")),
             "nothing saved yet"
@@ -558,7 +558,7 @@ async fn a_limit_changed_while_the_learners_actor_starts_is_not_lost() {
     );
     gate.add_permits(1_000);
     let learner = starting.await.unwrap();
-    let (tx, mut rx) = mpsc::channel(256);
+    let (tx, mut rx) = outbox(256);
     assert!(learner.connect(1, tx).await);
     // The new limit reaches the actor (hello may still show the old one; a `time` follows).
     loop {

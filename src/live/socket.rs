@@ -12,8 +12,8 @@ use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError, Session
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use studyhub_actors::flusher::{Load, Refusal};
+use studyhub_actors::outbox::OutboxRx;
 use studyhub_actors::protocol::{ErrorCode, Outbound, ServerMsg, close};
-use tokio::sync::mpsc;
 
 use super::revoke::{Signals, Stop};
 
@@ -161,7 +161,7 @@ pub async fn run(
     feed: &'static str,
     mut session: Session,
     stream: actix_ws::MessageStream,
-    mut rx: mpsc::Receiver<Outbound>,
+    mut rx: OutboxRx,
     signals: Signals,
     load: Option<Load>,
     mut on_text: impl FnMut(&str) -> Result<Option<Handed>, ServerMsg>,
@@ -320,8 +320,8 @@ async fn pause(until: Option<tokio::time::Instant>) {
 
 /// Sends what the engine queued for this client (the last `feedback` and `saved` before a
 /// stop), then the reason to close: 1012, or the close the engine queued itself.
-async fn flush_outbox(session: &mut Session, rx: &mut mpsc::Receiver<Outbound>) -> Ending {
-    while let Ok(out) = rx.try_recv() {
+async fn flush_outbox(session: &mut Session, rx: &mut OutboxRx) -> Ending {
+    while let Some(out) = rx.try_recv() {
         match out {
             Outbound::Frame { json, .. } => {
                 match tokio::time::timeout(WRITE_TIMEOUT, session.text(json)).await {

@@ -8,9 +8,9 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use studyhub_actors::ids::{ClassId, LearnerId};
+use studyhub_actors::outbox::outbox;
 use studyhub_actors::protocol::feeds::ClassInfo;
 use studyhub_actors::protocol::{ErrorCode, ServerMsg};
-use tokio::sync::mpsc;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
@@ -428,7 +428,7 @@ pub async fn live(
             .collect(),
     );
     let conn_id = socket::next_conn_id();
-    let (tx, rx) = mpsc::channel(socket::FEED_OUTBOX);
+    let (tx, rx) = outbox(socket::FEED_OUTBOX);
     monitor.connect(conn_id, tx);
     let signals = state.user_sockets.subscribe(&user.id);
     actix_web::rt::spawn(async move {

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web::{get, post};
 use serde::{Deserialize, Serialize};
 use studyhub_actors::game::{DEFAULT_QUESTION_SECONDS, GameSpec, HostMsg};
-use tokio::sync::mpsc;
+use studyhub_actors::outbox::outbox;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
@@ -137,7 +137,7 @@ pub async fn host(
     let (response, session, stream) = actix_ws::handle(&req, body)
         .map_err(|e| AppError::bad_request(Code::NotAWebsocket, e.to_string()))?;
     let conn_id = socket::next_conn_id();
-    let (tx, rx) = mpsc::channel(socket::FEED_OUTBOX);
+    let (tx, rx) = outbox(socket::FEED_OUTBOX);
     game.connect(conn_id, tx);
     let revoked = state.user_sockets.subscribe(&user.id);
     actix_web::rt::spawn(async move {

@@ -7,9 +7,9 @@ use actix_web::get;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use studyhub_actors::ids::LearnerId;
+use studyhub_actors::outbox::{WeakOutboxTx, outbox};
 use studyhub_actors::protocol::feeds::{ChildStatus, ParentFeedFrame};
 use studyhub_actors::protocol::{ErrorCode, Outbound, ServerMsg, TimeView};
-use tokio::sync::mpsc;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -88,7 +88,7 @@ async fn hello(state: &AppState, parent_id: String) -> AppResult<String> {
     .to_json())
 }
 
-fn send_error(tx: &mpsc::WeakSender<Outbound>, code: ErrorCode, message: &str) {
+fn send_error(tx: &WeakOutboxTx, code: ErrorCode, message: &str) {
     if let Some(tx) = tx.upgrade() {
         let _ = tx.try_send(Outbound::msg(&ServerMsg::error(code, message, None)));
     }
@@ -114,7 +114,7 @@ pub async fn parent_live(
         .map_err(|e| AppError::bad_request(Code::NotAWebsocket, e.to_string()))?;
     let notifier = state.engine.parent_feed(&user.id);
     let conn_id = socket::next_conn_id();
-    let (tx, rx) = mpsc::channel(socket::FEED_OUTBOX);
+    let (tx, rx) = outbox(socket::FEED_OUTBOX);
     let _ = tx.try_send(Outbound::Frame {
         json: hello,
         is_error: false,

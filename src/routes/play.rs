@@ -108,7 +108,7 @@ pub async fn play(
     let signals = state.user_sockets.subscribe(&user_id);
     actix_web::rt::spawn(async move {
         let conn_id = socket::next_conn_id();
-        let (tx, rx) = tokio::sync::mpsc::channel(socket::OUTBOX);
+        let (tx, rx) = studyhub_actors::outbox::outbox(socket::OUTBOX);
         if !addr.connect(conn_id, tx).await {
             let _ = session.close(None).await;
             return;

@@ -4,8 +4,8 @@ use crate::ids::{ClassId, LearnerId, SessionId};
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::outbox::OutboxTx;
 use actix::prelude::*;
-use tokio::sync::mpsc;
 
 use super::{GameState, HostMsg};
 use crate::content::Answer;
@@ -77,7 +77,7 @@ pub struct Answered {
 #[rtype(result = "()")]
 pub(crate) struct HostConnect {
     pub conn_id: u64,
-    pub tx: mpsc::Sender<Outbound>,
+    pub tx: OutboxTx,
 }
 
 #[derive(Message)]

@@ -19,9 +19,9 @@ use std::ops::RangeInclusive;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::outbox::OutboxTx;
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
-use tokio::sync::mpsc;
 
 use crate::content::Answer;
 use crate::engine::Engine;
@@ -96,7 +96,7 @@ struct Round {
 pub struct GameActor {
     spec: GameSpec,
     engine: Arc<Engine>,
-    hosts: HashMap<u64, mpsc::Sender<Outbound>>,
+    hosts: HashMap<u64, OutboxTx>,
     players: Vec<Player>,
     state: GameState,
     round: Option<Round>,

@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 use super::*;
 use crate::content::{ActivityContent, AnswerType, Question};
 use crate::memory::{MemoryContent, MemoryStore};
+use crate::outbox::{OutboxRx, outbox};
 use crate::{Engine, EngineConfig};
 
 /// Stands in for a learner actor: forwards what the game tells it.
@@ -92,7 +93,7 @@ fn activity() -> Arc<Activity> {
     })
 }
 
-fn start() -> (Arc<Engine>, Addr<GameActor>, mpsc::Receiver<Outbound>) {
+fn start() -> (Arc<Engine>, Addr<GameActor>, OutboxRx) {
     let engine = Engine::start(
         MemoryStore::new(),
         MemoryContent::new([]),
@@ -105,12 +106,12 @@ fn start() -> (Arc<Engine>, Addr<GameActor>, mpsc::Receiver<Outbound>) {
         activity: activity(),
         seconds_per_question: 60,
     });
-    let (tx, rx) = mpsc::channel(256);
+    let (tx, rx) = outbox(256);
     game.connect(1, tx);
     (engine, game.0, rx)
 }
 
-async fn host_frame(rx: &mut mpsc::Receiver<Outbound>, kind: &str) -> Value {
+async fn host_frame(rx: &mut OutboxRx, kind: &str) -> Value {
     loop {
         let out = tokio::time::timeout(Duration::from_secs(5), rx.recv())
             .await

@@ -4,13 +4,15 @@
 use std::future::Future;
 
 use actix::Addr;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
+
+use crate::outbox::OutboxTx;
 
 use super::LearnerActor;
 use super::messages::{
     Connect, Disconnect, FromClient, Rest, RestReply, Snapshot, StudySeconds, TimeNow,
 };
-use crate::protocol::{ClientMsg, Outbound, TimeView};
+use crate::protocol::{ClientMsg, TimeView};
 use crate::store::SessionSnapshot;
 
 #[derive(Clone, PartialEq, Eq)]
@@ -19,7 +21,7 @@ pub struct Learner(pub(crate) Addr<LearnerActor>);
 impl Learner {
     /// Joins a connection: `hello` (or `time_up` and a 4001 close) arrives through `tx`.
     /// `false` when the actor stopped in between (start a fresh one).
-    pub async fn connect(&self, conn_id: u64, tx: mpsc::Sender<Outbound>) -> bool {
+    pub async fn connect(&self, conn_id: u64, tx: OutboxTx) -> bool {
         self.0.send(Connect { conn_id, tx }).await.is_ok()
     }
 

@@ -3,7 +3,9 @@
 use std::time::Instant;
 
 use actix::prelude::*;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
+
+use crate::outbox::OutboxTx;
 
 use super::{LearnerActor, MAX_CONNECTIONS, ReplyTo};
 use crate::downtime::Window;
@@ -17,7 +19,7 @@ use crate::store::{SessionSnapshot, SessionStatus};
 #[rtype(result = "()")]
 pub(crate) struct Connect {
     pub conn_id: u64,
-    pub tx: mpsc::Sender<Outbound>,
+    pub tx: OutboxTx,
 }
 
 #[derive(Message)]

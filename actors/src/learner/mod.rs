@@ -33,7 +33,9 @@ use std::time::Instant;
 use actix::prelude::*;
 use chrono::{NaiveDate, Utc};
 use chrono_tz::Tz;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
+
+use crate::outbox::OutboxTx;
 
 pub(crate) use self::env::LearnerEnv;
 use crate::achievements::{Achievement, History};
@@ -66,7 +68,7 @@ pub struct LearnerActor {
     tz: Tz,
     pub notifications_enabled: bool,
     env: Arc<dyn LearnerEnv>,
-    conns: HashMap<u64, mpsc::Sender<Outbound>>,
+    conns: HashMap<u64, OutboxTx>,
     session: Option<LiveSession>,
     /// The session this actor ended last and how: a `resume` of it answers from here, as its
     /// end may not be in the database yet (a stale snapshot would reopen it).
