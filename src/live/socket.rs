@@ -157,7 +157,7 @@ const PAUSE_MAX: Duration = Duration::from_secs(1);
 /// also pauses reading for a while after each frame (answers would be refused as `busy`
 /// meanwhile). Returns when the connection is closed.
 #[allow(clippy::too_many_arguments)]
-pub async fn run(
+pub fn run(
     feed: &'static str,
     mut session: Session,
     stream: actix_ws::MessageStream,
@@ -165,141 +165,145 @@ pub async fn run(
     signals: Signals,
     load: Option<Load>,
     mut on_text: impl FnMut(&str) -> Result<Option<Handed>, ServerMsg>,
-) {
+) -> impl Future<Output = ()> {
+    // Not an `async fn`: its arguments would be kept in the future twice, as given and as
+    // moved into the body, for as long as the connection lasts (~500 bytes a connection).
     let Signals {
         mut revoked,
         mut stop,
     } = signals;
-    metrics::gauge!("studyhub_live_connections", "feed" => feed).increment(1.0);
     let mut stream = stream
         .max_frame_size(MAX_FRAME)
         .aggregate_continuations()
         .max_continuation_size(MAX_FRAME);
-    let mut heartbeat = tokio::time::interval(PING_EVERY);
-    heartbeat.tick().await;
-    let mut last_heard = Instant::now();
-    let mut errors = ErrorBudget::default();
-    let mut frames = FrameLimiter::new(Instant::now());
-    let mut handed: FuturesUnordered<Handed> = FuturesUnordered::new();
-    let mut paused_until: Option<tokio::time::Instant> = None;
-    // A client that stops reading must not hang this task (the heartbeat lives here too).
-    macro_rules! send {
-        ($text:expr) => {
-            match tokio::time::timeout(WRITE_TIMEOUT, session.text($text)).await {
-                Ok(Ok(())) => {}
-                Ok(Err(_)) => break CLIENT_GONE,
-                Err(_) => break NOT_READING,
-            }
-        };
-    }
-
-    // A socket opened while the server stops sees the stop at once.
-    let mut phase = *stop.borrow_and_update();
-    let ending: Ending = loop {
-        if phase == Stop::Closing {
-            break flush_outbox(&mut session, &mut rx).await;
-        }
-        let reading = handed.len() < IN_FLIGHT && paused_until.is_none();
-        tokio::select! {
-            out = rx.recv() => match out {
-                Some(Outbound::Frame { json, is_error }) => {
-                    send!(json);
-                    if is_error && errors.record(Instant::now()) {
-                        break TOO_MANY_ERRORS;
-                    }
-                }
-                Some(Outbound::Close { code, reason }) => break ending(code, reason),
-                // The engine dropped this connection: it could not keep up (256 frames waited).
-                None => break NOT_READING,
-            },
-            Some(taken) = handed.next(), if !handed.is_empty() => {
-                if !taken {
-                    // The actor stopped under us (the server is stopping): reconnect.
-                    break RESTARTING;
-                }
-            },
-            () = pause(paused_until), if paused_until.is_some() => paused_until = None,
-            frame = stream.next(), if reading => {
-                let bad = match frame {
-                    Some(Ok(AggregatedMessage::Text(text))) => {
-                        last_heard = Instant::now();
-                        match frames.frame(last_heard) {
-                            // Stopping: not taken, not answered; the client sends it again
-                            // to the server it reconnects to.
-                            FrameVerdict::Take if phase != Stop::Running => None,
-                            FrameVerdict::Take => match on_text(&text) {
-                                Ok(Some(h)) => {
-                                    handed.push(h);
-                                    paused_until = load.as_ref().and_then(pause_for);
-                                    None
-                                }
-                                Ok(None) => None,
-                                Err(e) => Some(e),
-                            },
-                            FrameVerdict::Refuse => {
-                                // Not counted in the error budget: the flood rule decides.
-                                let err = ServerMsg::error(ErrorCode::RateLimited, "more than 20 frames a second; slow down", None);
-                                send!(err.to_json());
-                                None
-                            }
-                            FrameVerdict::Close => break ending(close::TOO_MANY_ERRORS, "flooding"),
-                        }
-                    }
-                    Some(Ok(AggregatedMessage::Binary(_))) => {
-                        last_heard = Instant::now();
-                        Some(ServerMsg::error(ErrorCode::BadMessage, "binary frames are not supported; send JSON text", None))
-                    }
-                    Some(Ok(AggregatedMessage::Ping(bytes))) => {
-                        last_heard = Instant::now();
-                        if session.pong(&bytes).await.is_err() {
-                            break CLIENT_GONE;
-                        }
-                        None
-                    }
-                    Some(Ok(AggregatedMessage::Pong(_))) => {
-                        last_heard = Instant::now();
-                        None
-                    }
-                    Some(Ok(AggregatedMessage::Close(_))) => break CLIENT_CLOSED,
-                    Some(Err(ProtocolError::Overflow)) => break ending(close::TOO_BIG, "too_big"),
-                    Some(Err(_)) | None => break CLIENT_GONE,
-                };
-                if let Some(err) = bad {
-                    send!(err.to_json());
-                    if errors.record(Instant::now()) {
-                        break TOO_MANY_ERRORS;
-                    }
-                }
-            },
-            Ok(()) = revoked.changed() => break ending(close::SIGNED_OUT, "signed_out"),
-            Ok(()) = stop.changed() => phase = *stop.borrow_and_update(),
-            _ = heartbeat.tick() => {
-                if last_heard.elapsed() > SILENT_LIMIT {
-                    break ending(1001, "no_heartbeat");
-                }
-                match tokio::time::timeout(WRITE_TIMEOUT, session.ping(b"")).await {
+    async move {
+        metrics::gauge!("studyhub_live_connections", "feed" => feed).increment(1.0);
+        let mut heartbeat = tokio::time::interval(PING_EVERY);
+        heartbeat.tick().await;
+        let mut last_heard = Instant::now();
+        let mut errors = ErrorBudget::default();
+        let mut frames = FrameLimiter::new(Instant::now());
+        let mut handed: FuturesUnordered<Handed> = FuturesUnordered::new();
+        let mut paused_until: Option<tokio::time::Instant> = None;
+        // A client that stops reading must not hang this task (the heartbeat lives here too).
+        macro_rules! send {
+            ($text:expr) => {
+                match tokio::time::timeout(WRITE_TIMEOUT, session.text($text)).await {
                     Ok(Ok(())) => {}
                     Ok(Err(_)) => break CLIENT_GONE,
                     Err(_) => break NOT_READING,
                 }
-            }
+            };
         }
-    };
-    metrics::gauge!("studyhub_live_connections", "feed" => feed).decrement(1.0);
-    // Every close is logged and counted with its code and reason (code `none`: the client
-    // went away, or closed first).
-    let code = ending
-        .code
-        .map_or_else(|| "none".to_string(), |c| c.to_string());
-    let reason = ending.reason.replace(' ', "_");
-    tracing::info!(feed, code = %code, reason = %reason, "websocket closed");
-    metrics::counter!("studyhub_ws_closes_total", "feed" => feed, "code" => code, "reason" => reason.clone())
-        .increment(1);
-    let close_with = ending.code.map(|code| CloseReason {
-        code: CloseCode::Other(code),
-        description: Some(reason),
-    });
-    let _ = tokio::time::timeout(WRITE_TIMEOUT, session.close(close_with)).await;
+
+        // A socket opened while the server stops sees the stop at once.
+        let mut phase = *stop.borrow_and_update();
+        let ending: Ending = loop {
+            if phase == Stop::Closing {
+                break flush_outbox(&mut session, &mut rx).await;
+            }
+            let reading = handed.len() < IN_FLIGHT && paused_until.is_none();
+            tokio::select! {
+                out = rx.recv() => match out {
+                    Some(Outbound::Frame { json, is_error }) => {
+                        send!(json);
+                        if is_error && errors.record(Instant::now()) {
+                            break TOO_MANY_ERRORS;
+                        }
+                    }
+                    Some(Outbound::Close { code, reason }) => break ending(code, reason),
+                    // The engine dropped this connection: it could not keep up (256 frames waited).
+                    None => break NOT_READING,
+                },
+                Some(taken) = handed.next(), if !handed.is_empty() => {
+                    if !taken {
+                        // The actor stopped under us (the server is stopping): reconnect.
+                        break RESTARTING;
+                    }
+                },
+                () = pause(paused_until), if paused_until.is_some() => paused_until = None,
+                frame = stream.next(), if reading => {
+                    let bad = match frame {
+                        Some(Ok(AggregatedMessage::Text(text))) => {
+                            last_heard = Instant::now();
+                            match frames.frame(last_heard) {
+                                // Stopping: not taken, not answered; the client sends it again
+                                // to the server it reconnects to.
+                                FrameVerdict::Take if phase != Stop::Running => None,
+                                FrameVerdict::Take => match on_text(&text) {
+                                    Ok(Some(h)) => {
+                                        handed.push(h);
+                                        paused_until = load.as_ref().and_then(pause_for);
+                                        None
+                                    }
+                                    Ok(None) => None,
+                                    Err(e) => Some(e),
+                                },
+                                FrameVerdict::Refuse => {
+                                    // Not counted in the error budget: the flood rule decides.
+                                    let err = ServerMsg::error(ErrorCode::RateLimited, "more than 20 frames a second; slow down", None);
+                                    send!(err.to_json());
+                                    None
+                                }
+                                FrameVerdict::Close => break ending(close::TOO_MANY_ERRORS, "flooding"),
+                            }
+                        }
+                        Some(Ok(AggregatedMessage::Binary(_))) => {
+                            last_heard = Instant::now();
+                            Some(ServerMsg::error(ErrorCode::BadMessage, "binary frames are not supported; send JSON text", None))
+                        }
+                        Some(Ok(AggregatedMessage::Ping(bytes))) => {
+                            last_heard = Instant::now();
+                            if session.pong(&bytes).await.is_err() {
+                                break CLIENT_GONE;
+                            }
+                            None
+                        }
+                        Some(Ok(AggregatedMessage::Pong(_))) => {
+                            last_heard = Instant::now();
+                            None
+                        }
+                        Some(Ok(AggregatedMessage::Close(_))) => break CLIENT_CLOSED,
+                        Some(Err(ProtocolError::Overflow)) => break ending(close::TOO_BIG, "too_big"),
+                        Some(Err(_)) | None => break CLIENT_GONE,
+                    };
+                    if let Some(err) = bad {
+                        send!(err.to_json());
+                        if errors.record(Instant::now()) {
+                            break TOO_MANY_ERRORS;
+                        }
+                    }
+                },
+                Ok(()) = revoked.changed() => break ending(close::SIGNED_OUT, "signed_out"),
+                Ok(()) = stop.changed() => phase = *stop.borrow_and_update(),
+                _ = heartbeat.tick() => {
+                    if last_heard.elapsed() > SILENT_LIMIT {
+                        break ending(1001, "no_heartbeat");
+                    }
+                    match tokio::time::timeout(WRITE_TIMEOUT, session.ping(b"")).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(_)) => break CLIENT_GONE,
+                        Err(_) => break NOT_READING,
+                    }
+                }
+            }
+        };
+        metrics::gauge!("studyhub_live_connections", "feed" => feed).decrement(1.0);
+        // Every close is logged and counted with its code and reason (code `none`: the client
+        // went away, or closed first).
+        let code = ending
+            .code
+            .map_or_else(|| "none".to_string(), |c| c.to_string());
+        let reason = ending.reason.replace(' ', "_");
+        tracing::info!(feed, code = %code, reason = %reason, "websocket closed");
+        metrics::counter!("studyhub_ws_closes_total", "feed" => feed, "code" => code, "reason" => reason.clone())
+            .increment(1);
+        let close_with = ending.code.map(|code| CloseReason {
+            code: CloseCode::Other(code),
+            description: Some(reason),
+        });
+        let _ = tokio::time::timeout(WRITE_TIMEOUT, session.close(close_with)).await;
+    }
 }
 
 /// How long to stop reading after a frame, while the group commit is past capacity.

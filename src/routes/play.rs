@@ -5,6 +5,8 @@ use actix_web::{get, post};
 use serde::{Deserialize, Serialize};
 use studyhub_actors::EngineError;
 use studyhub_actors::ids::LearnerId;
+use studyhub_actors::learner::Learner;
+use studyhub_actors::outbox::outbox;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
@@ -99,29 +101,53 @@ pub async fn play(
                 _ => e,
             })?;
     }
-    let addr = match state.engine.learner(&learner_id).await {
+    let mut actor = match state.engine.learner(&learner_id).await {
         Err(EngineError::Gone) => state.engine.learner(&learner_id).await,
         other => other,
     }?;
     let (response, session, stream) = actix_ws::handle(&req, body)
         .map_err(|e| AppError::bad_request(Code::NotAWebsocket, e.to_string()))?;
-    let signals = state.user_sockets.subscribe(&user_id);
-    actix_web::rt::spawn(async move {
-        let conn_id = socket::next_conn_id();
-        let (tx, rx) = studyhub_actors::outbox::outbox(socket::OUTBOX);
-        if !addr.connect(conn_id, tx).await {
-            let _ = session.close(None).await;
-            return;
+    let conn_id = socket::next_conn_id();
+    let (tx, rx) = outbox(socket::OUTBOX);
+    // The actor may stop between the lookup and the join: a fresh one is started then.
+    if !actor.connect(conn_id, tx.clone()).await {
+        actor = state.engine.learner(&learner_id).await?;
+        if !actor.connect(conn_id, tx).await {
+            return Err(AppError::try_again());
         }
-        let actor = addr.clone();
-        let load = Some(state.engine.load());
-        socket::run("play", session, stream, rx, signals, load, move |text| {
+    }
+    let joined = Joined { actor, conn_id };
+    let signals = state.user_sockets.subscribe(&user_id);
+    let load = Some(state.engine.load());
+    // The socket's own future, not one wrapped around it: each would keep its own copy of
+    // the socket's parts for the whole connection.
+    actix_web::rt::spawn(socket::run(
+        "play",
+        session,
+        stream,
+        rx,
+        signals,
+        load,
+        move |text| {
             let msg = socket::parse_frame::<ClientMsg>(text)?;
             // Awaited by the socket: a learner that is behind slows its reads (bounded mailbox).
-            Ok(Some(Box::pin(actor.from_client(conn_id, msg))))
-        })
-        .await;
-        addr.disconnect(conn_id);
-    });
+            Ok(Some(Box::pin(
+                joined.actor.from_client(joined.conn_id, msg),
+            )))
+        },
+    ));
     Ok(response)
+}
+
+/// A connection joined to its learner's actor: leaves it when the socket ends, however it
+/// ends (the socket's future owns this through its frame handler).
+struct Joined {
+    actor: Learner,
+    conn_id: u64,
+}
+
+impl Drop for Joined {
+    fn drop(&mut self) {
+        self.actor.disconnect(self.conn_id);
+    }
 }

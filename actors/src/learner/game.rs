@@ -91,12 +91,12 @@ impl LearnerActor {
                         learner_id: act.learner_id.clone(),
                         session_id: session_id.clone(),
                     });
-                    act.game = Some(GameLink {
+                    act.game = Some(Box::new(GameLink {
                         game_id: game_id.clone(),
                         game,
                         session_id: session_id.clone(),
                         open_question: None,
-                    });
+                    }));
                     let joined = PlayerFrame::GameJoined {
                         game_id,
                         session_id,

@@ -71,8 +71,9 @@ pub struct LearnerActor {
     conns: HashMap<u64, OutboxTx>,
     session: Option<LiveSession>,
     /// The session this actor ended last and how: a `resume` of it answers from here, as its
-    /// end may not be in the database yet (a stale snapshot would reopen it).
-    ended: Option<(SessionId, SessionStatus, Completion)>,
+    /// end may not be in the database yet (a stale snapshot would reopen it). Boxed, as is
+    /// `game`: both are rarely set, and every connected learner's actor is kept in memory.
+    ended: Option<Box<(SessionId, SessionStatus, Completion)>>,
     clock: ScreenClock,
     downtime: Schedule,
     last_activity: Instant,
@@ -82,7 +83,7 @@ pub struct LearnerActor {
     last_persist: Instant,
     empty_since: Option<Instant>,
     /// The class game this learner plays in, if any.
-    game: Option<game::GameLink>,
+    game: Option<Box<game::GameLink>>,
     /// Completions, for the next activity (read once when first asked).
     played: next::Played,
     /// Sharing with other nodes (see `crate::shared`): a report is on its way,

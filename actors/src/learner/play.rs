@@ -156,7 +156,7 @@ impl LearnerActor {
             return self.reply(to, vec![msg], None);
         }
         // Ended here: as the database will have it once the end is committed.
-        if let Some((_, status, c)) = self.ended.as_ref().filter(|e| e.0 == session_id) {
+        if let Some((_, status, c)) = self.ended.as_deref().filter(|e| e.0 == session_id) {
             return match status {
                 SessionStatus::Completed => {
                     let msg = ServerMsg::Completed(c.clone());
@@ -404,7 +404,7 @@ impl LearnerActor {
         let session = self.session.take().expect("complete needs a live session");
         let now = Utc::now();
         let c = session.completion(now);
-        self.ended = Some((session.id.clone(), status, c.clone()));
+        self.ended = Some(Box::new((session.id.clone(), status, c.clone())));
         self.env.flush().push(
             Item::End(SessionEnd {
                 session_id: session.id.clone(),
