@@ -74,7 +74,8 @@ pub struct PlayQuery {
 
 /// The play websocket. Messages are described in docs/protocol.md ("Play").
 #[utoipa::path(tag = "play", params(PlayQuery),
-    responses((status = 101, description = "switching to the play protocol"), (status = 401), (status = 403, description = "not a learner you may play as")))]
+    responses((status = 101, description = "switching to the play protocol"), (status = 401), (status = 403, description = "not a learner you may play as"),
+        (status = 503, description = "the learner's live state was restarting; connect again")))]
 #[get("/play")]
 pub async fn play(
     req: HttpRequest,
