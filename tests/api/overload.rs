@@ -104,7 +104,8 @@ impl Careful {
     }
 
     /// Waits as `busy` asks, and at least as long as `frames` take at 20 a second (the
-    /// frame limit).
+    /// frame limit), reading the socket meanwhile: every reply is in, so only pushes (the
+    /// `saved` of earlier answers) may arrive.
     async fn back_off(&mut self, v: &Value, frames: u64) {
         assert_eq!(v["type"], "error", "{v}");
         assert_eq!(v["code"], "busy", "only busy may refuse here: {v}");
@@ -113,7 +114,12 @@ impl Careful {
             .expect("busy says when to retry");
         assert!((1..=5_000).contains(&wait), "{v}");
         self.busy += 1;
-        tokio::time::sleep(Duration::from_millis(wait.max(50 * frames))).await;
+        let until = tokio::time::Instant::now() + Duration::from_millis(wait.max(50 * frames));
+        while let Ok(got) = tokio::time::timeout_at(until, self.read()).await {
+            if let Some(v) = got {
+                panic!("{} got {v} while backing off", self.child);
+            }
+        }
     }
 
     /// Sends every answer from `answered + 1` on at once (pipelined), reads one reply per
