@@ -170,9 +170,11 @@ async fn relay(
         let mut unsaved = None;
         let commit = tokio::time::sleep(Duration::ZERO);
         tokio::pin!(commit);
-        // The protocol's heartbeat: a ping every 10 s.
-        let mut heartbeat = tokio::time::interval(Duration::from_secs(10));
-        heartbeat.tick().await;
+        // The protocol's heartbeat: a ping every 10 s, the first at a random point of the
+        // first 10 s (as the server does).
+        let every = Duration::from_secs(10);
+        let mut heartbeat =
+            tokio::time::interval_at(tokio::time::Instant::now() + every.mul_f64(rand_phase()), every);
         loop {
             tokio::select! {
                 _ = heartbeat.tick() => {

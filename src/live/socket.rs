@@ -178,8 +178,12 @@ pub fn run(
         .max_continuation_size(MAX_FRAME);
     async move {
         metrics::gauge!("studyhub_live_connections", "feed" => feed).increment(1.0);
-        let mut heartbeat = tokio::time::interval(PING_EVERY);
-        heartbeat.tick().await;
+        // The first ping at a random point of the first interval: sockets opened together (a
+        // reconnect storm after a restart) would otherwise be pinged together every 10 s for
+        // as long as they last, a burst the whole node feels.
+        let first = PING_EVERY.mul_f64(rand::random::<f64>());
+        let mut heartbeat =
+            tokio::time::interval_at(tokio::time::Instant::now() + first, PING_EVERY);
         let mut last_heard = Instant::now();
         let mut errors = ErrorBudget::default();
         let mut frames = FrameLimiter::new(Instant::now());
