@@ -173,8 +173,10 @@ async fn relay(
         // The protocol's heartbeat: a ping every 10 s, the first at a random point of the
         // first 10 s (as the server does).
         let every = Duration::from_secs(10);
-        let mut heartbeat =
-            tokio::time::interval_at(tokio::time::Instant::now() + every.mul_f64(rand_phase()), every);
+        let mut heartbeat = tokio::time::interval_at(
+            tokio::time::Instant::now() + every.mul_f64(rand_phase()),
+            every,
+        );
         loop {
             tokio::select! {
                 _ = heartbeat.tick() => {

@@ -506,3 +506,30 @@ async fn racing_completions_unlock_once_and_notify_once() {
     drop((a, b));
     other.kill();
 }
+
+/// Sockets opened together are not pinged together: each one's first ping falls at its own
+/// point of the first 10 s (after a restart's reconnect storm, pings would otherwise come in
+/// one burst every 10 s for as long as the sockets last).
+#[actix_web::test]
+async fn sockets_opened_together_are_pinged_at_different_times() {
+    use std::time::{Duration, Instant};
+    let app = spawn_app().await;
+    let (parent, _) = app.parent_with_child("Ada").await;
+    let opened = Instant::now();
+    let mut feeds = Vec::new();
+    for _ in 0..8 {
+        feeds.push(app.ws("/v1/parent/live", &parent.access).await);
+    }
+    let firsts = futures_util::future::join_all(feeds.iter_mut().map(|feed| async move {
+        feed.next_ping().await;
+        opened.elapsed()
+    }))
+    .await;
+    let (first, last) = (firsts.iter().min().unwrap(), firsts.iter().max().unwrap());
+    // Within the protocol's 10 s (slack for a busy machine), and not all in the same second.
+    assert!(*last < Duration::from_secs(15), "{firsts:?}");
+    assert!(
+        *last - *first >= Duration::from_secs(1),
+        "pinged together: {firsts:?}"
+    );
+}

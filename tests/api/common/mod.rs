@@ -413,6 +413,25 @@ impl Ws {
         }
     }
 
+    /// Reads (and drops) messages until the server pings; answers the ping.
+    pub async fn next_ping(&mut self) {
+        use futures_util::{SinkExt, StreamExt};
+        loop {
+            let frame =
+                tokio::time::timeout(std::time::Duration::from_secs(20), self.framed.next())
+                    .await
+                    .expect("a ping in time");
+            match frame {
+                Some(Ok(awc::ws::Frame::Ping(p))) => {
+                    let _ = self.framed.send(awc::ws::Message::Pong(p)).await;
+                    return;
+                }
+                Some(Ok(_)) => {}
+                other => panic!("the socket ended before a ping: {other:?}"),
+            }
+        }
+    }
+
     /// The next message of type `kind`, skipping background pushes.
     pub async fn expect(&mut self, kind: &str) -> Value {
         loop {
