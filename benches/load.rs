@@ -170,13 +170,9 @@ async fn relay(
         let mut unsaved = None;
         let commit = tokio::time::sleep(Duration::ZERO);
         tokio::pin!(commit);
-        // The protocol's heartbeat: a ping every 10 s, the first at a random point of the
-        // first 10 s (as the server does).
-        let every = Duration::from_secs(10);
-        let mut heartbeat = tokio::time::interval_at(
-            tokio::time::Instant::now() + every.mul_f64(rand_phase()),
-            every,
-        );
+        // The protocol's heartbeat: a ping every 10 s, on the server's own schedule.
+        use studyhub::live::socket::{PING_EVERY, first_ping};
+        let mut heartbeat = tokio::time::interval_at(first_ping(), PING_EVERY);
         loop {
             tokio::select! {
                 _ = heartbeat.tick() => {

@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -19,6 +20,8 @@ use super::revoke::{Signals, Stop};
 
 pub const MAX_FRAME: usize = 16 * 1024;
 pub const PING_EVERY: Duration = Duration::from_secs(10);
+/// Pings go out on a grid of slots this wide (see [`first_ping`]).
+const PING_SLOT: Duration = Duration::from_millis(100);
 pub const SILENT_LIMIT: Duration = Duration::from_secs(30);
 const ERROR_BUDGET: usize = 20;
 const ERROR_WINDOW: Duration = Duration::from_secs(10);
@@ -178,12 +181,7 @@ pub fn run(
         .max_continuation_size(MAX_FRAME);
     async move {
         metrics::gauge!("studyhub_live_connections", "feed" => feed).increment(1.0);
-        // The first ping at a random point of the first interval: sockets opened together (a
-        // reconnect storm after a restart) would otherwise be pinged together every 10 s for
-        // as long as they last, a burst the whole node feels.
-        let first = PING_EVERY.mul_f64(rand::random::<f64>());
-        let mut heartbeat =
-            tokio::time::interval_at(tokio::time::Instant::now() + first, PING_EVERY);
+        let mut heartbeat = tokio::time::interval_at(first_ping(), PING_EVERY);
         let mut last_heard = Instant::now();
         let mut errors = ErrorBudget::default();
         let mut frames = FrameLimiter::new(Instant::now());
@@ -308,6 +306,20 @@ pub fn run(
         });
         let _ = tokio::time::timeout(WRITE_TIMEOUT, session.close(close_with)).await;
     }
+}
+
+/// When a new socket's first ping is due: a random slot of the next [`PING_EVERY`], on a grid
+/// of [`PING_SLOT`]s shared by the whole process. Random, because sockets opened together (a
+/// reconnect storm after a restart) would otherwise be pinged together every 10 s for as long
+/// as they last, a burst the whole node feels; on a grid, because the sockets of one slot are
+/// then pinged in one wake of their worker, which is what keeps idle sockets cheap.
+pub fn first_ping() -> tokio::time::Instant {
+    static ORIGIN: OnceLock<tokio::time::Instant> = OnceLock::new();
+    let origin = *ORIGIN.get_or_init(tokio::time::Instant::now);
+    let slot = PING_SLOT.as_millis() as u64;
+    let slots = PING_EVERY.as_millis() as u64 / slot;
+    let next = origin.elapsed().as_millis() as u64 / slot + 1;
+    origin + Duration::from_millis((next + rand::random_range(0..slots)) * slot)
 }
 
 /// How long to stop reading after a frame, while the group commit is past capacity.
