@@ -388,46 +388,48 @@ impl Ws {
             .unwrap();
     }
 
-    /// The next frame (answering pings), bounded so a missing message fails the test.
-    pub async fn recv(&mut self) -> WsEvent {
+    /// The next frame as it came, bounded so a missing frame fails the test; pings are
+    /// answered. `None`: the socket ended.
+    async fn frame(&mut self) -> Option<awc::ws::Frame> {
         use futures_util::{SinkExt, StreamExt};
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(20), self.framed.next())
+            .await
+            .expect("a websocket frame in time");
+        match frame {
+            Some(Ok(frame)) => {
+                if let awc::ws::Frame::Ping(p) = &frame {
+                    let _ = self.framed.send(awc::ws::Message::Pong(p.clone())).await;
+                }
+                Some(frame)
+            }
+            Some(Err(e)) => panic!("websocket error: {e}"),
+            None => None,
+        }
+    }
+
+    /// The next message or close (answering pings).
+    pub async fn recv(&mut self) -> WsEvent {
         loop {
-            let frame =
-                tokio::time::timeout(std::time::Duration::from_secs(20), self.framed.next())
-                    .await
-                    .expect("a websocket frame in time");
-            match frame {
-                Some(Ok(awc::ws::Frame::Text(t))) => {
+            match self.frame().await {
+                Some(awc::ws::Frame::Text(t)) => {
                     return WsEvent::Json(serde_json::from_slice(&t).unwrap());
                 }
-                Some(Ok(awc::ws::Frame::Close(reason))) => {
+                Some(awc::ws::Frame::Close(reason)) => {
                     return WsEvent::Close(reason.map(|r| u16::from(r.code)));
                 }
-                Some(Ok(awc::ws::Frame::Ping(p))) => {
-                    let _ = self.framed.send(awc::ws::Message::Pong(p)).await;
-                }
-                Some(Ok(_)) => {}
-                Some(Err(e)) => panic!("websocket error: {e}"),
+                Some(_) => {}
                 None => return WsEvent::Close(None),
             }
         }
     }
 
-    /// Reads (and drops) messages until the server pings; answers the ping.
+    /// Reads (and drops) messages until the server pings.
     pub async fn next_ping(&mut self) {
-        use futures_util::{SinkExt, StreamExt};
         loop {
-            let frame =
-                tokio::time::timeout(std::time::Duration::from_secs(20), self.framed.next())
-                    .await
-                    .expect("a ping in time");
-            match frame {
-                Some(Ok(awc::ws::Frame::Ping(p))) => {
-                    let _ = self.framed.send(awc::ws::Message::Pong(p)).await;
-                    return;
-                }
-                Some(Ok(_)) => {}
-                other => panic!("the socket ended before a ping: {other:?}"),
+            match self.frame().await {
+                Some(awc::ws::Frame::Ping(_)) => return,
+                Some(_) => {}
+                None => panic!("the socket ended before a ping"),
             }
         }
     }
