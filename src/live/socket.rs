@@ -362,6 +362,28 @@ mod tests {
     use studyhub_actors::protocol::ClientMsg;
 
     #[test]
+    fn first_pings_fall_in_the_next_ten_seconds_on_one_grid_of_slots() {
+        let now = tokio::time::Instant::now();
+        let firsts: Vec<_> = (0..1_000).map(|_| first_ping()).collect();
+        for at in &firsts {
+            let wait = at.duration_since(now);
+            assert!(
+                wait > Duration::ZERO && wait <= PING_EVERY + 2 * PING_SLOT,
+                "{wait:?}"
+            );
+            // On the grid: sockets of one slot are pinged at the very same instant.
+            let apart = at
+                .max(&firsts[0])
+                .duration_since(*at.min(&firsts[0]))
+                .as_micros();
+            assert_eq!(apart % PING_SLOT.as_micros(), 0, "{apart} µs off the grid");
+        }
+        // Spread: a thousand sockets opened together land in many slots, not one.
+        let slots: std::collections::HashSet<_> = firsts.iter().collect();
+        assert!(slots.len() > 50, "{} slots", slots.len());
+    }
+
+    #[test]
     fn more_than_twenty_errors_in_ten_seconds_trip_the_budget() {
         let mut b = ErrorBudget::default();
         let t = Instant::now();
