@@ -7,12 +7,13 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use diesel::prelude::*;
 
-use crate::app::Application;
-use crate::config::RawConfig;
-use crate::db::models::UserRow;
-use crate::db::schema::users;
-use crate::db::{self};
-use crate::{seed, telemetry};
+use crate::features::seed;
+use crate::infra::config::RawConfig;
+use crate::infra::db::models::UserRow;
+use crate::infra::db::schema::users;
+use crate::infra::db::{self};
+use crate::infra::telemetry;
+use crate::web::app::Application;
 
 #[derive(Parser)]
 #[command(
@@ -87,9 +88,9 @@ pub fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Backup { out } => crate::backup::cli::backup(&settings, out.as_deref()),
+        Command::Backup { out } => crate::features::backup::cli::backup(&settings, out.as_deref()),
         Command::Restore { source, sha256 } => {
-            crate::backup::cli::restore(&settings, &source, sha256.as_deref())
+            crate::features::backup::cli::restore(&settings, &source, sha256.as_deref())
         }
         Command::CreateAdmin { email, name } => {
             let email = email.trim().to_lowercase();
@@ -104,11 +105,12 @@ pub fn main() -> anyhow::Result<()> {
             if !(8..=128).contains(&password.chars().count()) {
                 bail!("the password must be 8 to 128 characters");
             }
-            let hash = crate::auth::password::hash_now(&password, settings.raw.bcrypt_cost)?;
+            let hash =
+                crate::features::auth::password::hash_now(&password, settings.raw.bcrypt_cost)?;
             let mut conn =
                 db::establish(&settings.database_url).context("cannot reach the database")?;
             db::run_migrations(&mut conn)?;
-            let t = crate::time::now();
+            let t = crate::infra::time::now();
             let row = UserRow {
                 id: uuid::Uuid::now_v7().to_string(),
                 email: email.clone(),

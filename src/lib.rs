@@ -1,42 +1,18 @@
-//! studyhub: the server crate. HTTP and websocket routes, storage, auth, configuration and
-//! the CLI live here; the live engine is the `studyhub-actors` crate.
+//! studyhub: the server crate. The live engine is the `studyhub-actors` crate; this one is
+//! everything around it, in three layers whose arrows point down only (`docs/architecture.md`,
+//! kept by `layers`' test):
+//! - `web`: the HTTP and websocket edge (routes, sockets, extractors, the app's state) and the
+//!   command line (`cli`): may use everything;
+//! - `features`: queries and rules by feature, each taking `&Db` and the handles it needs;
+//! - `infra`: configuration, errors, the database, cache, object storage, crypto, and the
+//!   Diesel store, content cache, bus and shared counts behind the engine's traits.
 
-pub mod account;
-pub mod achievements;
-pub mod activities;
-pub mod app;
-pub mod assessments;
-pub mod audit;
-pub mod auth;
-pub mod backup;
-pub mod cache;
-pub mod classes;
 pub mod cli;
-pub mod config;
-pub mod crypto;
-pub mod db;
-pub mod dead_letters;
-pub mod drawings;
-pub mod engine;
-pub mod error;
-pub mod export;
-pub mod extract;
-pub mod import;
-pub mod learners;
-pub mod live;
-pub mod notifications;
-pub mod progress;
-pub mod reports;
-pub mod routes;
-pub mod screen_time;
-pub mod seed;
-pub mod shutdown;
-pub mod state;
-pub mod storage;
-pub mod telemetry;
-pub mod time;
-pub mod time_requests;
-pub mod uri_guard;
+pub mod features;
+pub mod infra;
+#[cfg(test)]
+mod layers;
+pub mod web;
 
-pub use app::Application;
-pub use config::{RawConfig, Settings};
+pub use infra::config::{RawConfig, Settings};
+pub use web::app::Application;

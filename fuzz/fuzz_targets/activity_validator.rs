@@ -7,8 +7,8 @@
 use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
-use studyhub::error::ErrorKind;
-use studyhub::routes::activities::validate_activity;
+use studyhub::infra::error::ErrorKind;
+use studyhub::web::routes::activities::validate_activity;
 use studyhub_actors::content::ActivityContent;
 
 #[derive(Debug, Arbitrary)]

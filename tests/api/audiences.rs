@@ -478,8 +478,8 @@ async fn racing_completions_unlock_once_and_notify_once() {
         let child = child.clone();
         async move {
             use diesel::prelude::*;
-            use studyhub::db::schema::{learner_achievements, notifications};
-            let mut conn = studyhub::db::establish(&url).unwrap();
+            use studyhub::infra::db::schema::{learner_achievements, notifications};
+            let mut conn = studyhub::infra::db::establish(&url).unwrap();
             if kind == "unlocks" {
                 learner_achievements::table
                     .filter(learner_achievements::learner_id.eq(&child))

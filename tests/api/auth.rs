@@ -242,9 +242,9 @@ async fn bad_or_missing_access_tokens_are_401() {
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     assert_eq!(res.code(), "invalid_token");
     // A token signed with another secret.
-    let other = studyhub::auth::jwt::JwtKeys::new(b"another-secret-another-secret-xx");
+    let other = studyhub::features::auth::jwt::JwtKeys::new(b"another-secret-another-secret-xx");
     let (forged, _) = other
-        .issue("someone", studyhub::auth::Role::Admin, 0)
+        .issue("someone", studyhub::features::auth::Role::Admin, 0)
         .unwrap();
     assert_eq!(
         app.get("/v1/auth/me", Some(&forged)).await.status,
@@ -335,14 +335,14 @@ async fn successful_logins_do_not_count_toward_the_limit() {
 #[actix_web::test]
 async fn a_stale_cached_token_version_does_not_refuse_a_newer_token() {
     use diesel::prelude::*;
-    use studyhub::db::schema::users;
+    use studyhub::infra::db::schema::users;
     let app = spawn_app().await;
     let parent = app.register("parent").await;
     assert_eq!(
         app.get("/v1/auth/me", Some(&parent.access)).await.status,
         StatusCode::OK
     );
-    let mut conn = studyhub::db::establish(&app.db.url).unwrap();
+    let mut conn = studyhub::infra::db::establish(&app.db.url).unwrap();
     diesel::update(users::table.find(&parent.id))
         .set(users::token_version.eq(users::token_version + 1))
         .execute(&mut conn)

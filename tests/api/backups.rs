@@ -10,8 +10,8 @@ use awc::http::StatusCode;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use serde_json::{Value, json};
-use studyhub::backup::{self, tables};
-use studyhub::db::{self, Backend, schema::backup_logs};
+use studyhub::features::backup::{self, tables};
+use studyhub::infra::db::{self, Backend, schema::backup_logs};
 use studyhub::{Application, RawConfig};
 
 use crate::common::{self, Api, TestApp, TestDb, eventually, spawn_app, spawn_app_with};
@@ -208,8 +208,8 @@ async fn user_backup_round_trip(app: &TestApp) {
         0,
         "no sign-in secrets in a user backup"
     );
-    let emails: Vec<String> = studyhub::db::schema::users::table
-        .select(studyhub::db::schema::users::email)
+    let emails: Vec<String> = studyhub::infra::db::schema::users::table
+        .select(studyhub::infra::db::schema::users::email)
         .load(&mut conn)
         .unwrap();
     assert_eq!(emails, vec![parent.email.clone()]);
@@ -270,7 +270,7 @@ async fn user_backups_are_rate_limited() {
             &uuid::Uuid::now_v7().to_string(),
             backup::Kind::User,
             Some(&parent.id),
-            studyhub::time::now(),
+            studyhub::infra::time::now(),
         )
         .unwrap();
     }
@@ -326,7 +326,10 @@ async fn expired_backups_are_pruned_objects_and_rows() {
     {
         let mut conn = db::establish(&app.db.url).unwrap();
         diesel::update(backup_logs::table.find(&id))
-            .set(backup_logs::expires_at.eq(studyhub::time::now() - chrono::Duration::seconds(1)))
+            .set(
+                backup_logs::expires_at
+                    .eq(studyhub::infra::time::now() - chrono::Duration::seconds(1)),
+            )
             .execute(&mut conn)
             .unwrap();
     }
@@ -561,7 +564,7 @@ async fn key_rotation_keeps_old_answers_and_backups_readable() {
         &mut |_| {},
     )
     .unwrap();
-    let key_a_id = studyhub::crypto::key_id(&[0x11; 32]);
+    let key_a_id = studyhub::infra::crypto::key_id(&[0x11; 32]);
     assert_eq!(report.header.key_id, key_a_id);
 
     // Rotate: a new key, the old one kept for reading.
@@ -619,11 +622,14 @@ async fn key_rotation_keeps_old_answers_and_backups_readable() {
         &mut |_| {},
     )
     .unwrap();
-    assert_eq!(report.header.key_id, studyhub::crypto::key_id(&[0x22; 32]));
+    assert_eq!(
+        report.header.key_id,
+        studyhub::infra::crypto::key_id(&[0x22; 32])
+    );
 }
 
 /// A server on a configuration of the test's choosing.
-async fn start(raw: RawConfig) -> (Api, actix_web::web::Data<studyhub::state::AppState>) {
+async fn start(raw: RawConfig) -> (Api, actix_web::web::Data<studyhub::web::state::AppState>) {
     let app = Application::build(raw.resolve().unwrap())
         .await
         .expect("server starts");

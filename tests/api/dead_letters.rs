@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 use diesel::prelude::*;
-use studyhub::db::{self, Backend, schema};
+use studyhub::infra::db::{self, Backend, schema};
 use studyhub_actors::store::{AnswerRecord, Batch, ItemKey, NewSession, SessionEnd, SessionStatus};
 
 use actix_web::http::StatusCode;

@@ -69,8 +69,8 @@ async fn a_killed_server_loses_no_saved_answer_and_counts_none_twice() {
         .await;
     assert_eq!(session.body["status"], "completed");
 
-    let mut conn = studyhub::db::establish(&db.url).unwrap();
-    use studyhub::db::schema::{answers, daily_progress};
+    let mut conn = studyhub::infra::db::establish(&db.url).unwrap();
+    use studyhub::infra::db::schema::{answers, daily_progress};
     let seqs: Vec<i32> = answers::table
         .filter(answers::session_id.eq(&sid))
         .order(answers::seq)

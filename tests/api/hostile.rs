@@ -4,7 +4,7 @@
 use awc::http::StatusCode;
 use diesel::prelude::*;
 use serde_json::json;
-use studyhub::db::{self, schema};
+use studyhub::infra::db::{self, schema};
 
 use crate::common::{TEST_PASSWORD, spawn_app, spawn_app_with};
 

@@ -2,7 +2,7 @@
 
 use crate::common::TestDb;
 use diesel::prelude::*;
-use studyhub::db::{self, schema};
+use studyhub::infra::db::{self, schema};
 
 #[test]
 fn migrations_go_up_down_and_up_again() {
@@ -34,11 +34,15 @@ fn seeding_is_idempotent_and_loads_every_activity() {
     let test_db = TestDb::empty();
     let mut conn = db::establish(&test_db.url).unwrap();
     db::run_migrations(&mut conn).unwrap();
-    let first = studyhub::seed::seed_if_empty(&mut conn)
+    let first = studyhub::features::seed::seed_if_empty(&mut conn)
         .unwrap()
         .expect("empty database is seeded");
-    assert!(studyhub::seed::seed_if_empty(&mut conn).unwrap().is_none());
-    let second = studyhub::seed::seed(&mut conn).unwrap();
+    assert!(
+        studyhub::features::seed::seed_if_empty(&mut conn)
+            .unwrap()
+            .is_none()
+    );
+    let second = studyhub::features::seed::seed(&mut conn).unwrap();
     assert_eq!(first, second);
     let activities: i64 = schema::activities::table
         .count()

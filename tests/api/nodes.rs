@@ -13,8 +13,8 @@ use crate::common::{Api, Ws, WsEvent};
 
 /// Today's seconds as stored (every node's spans).
 fn stored_seconds(database_url: &str, learner_id: &str) -> i64 {
-    use studyhub::db::schema::screen_time_logs;
-    let mut conn = studyhub::db::establish(database_url).unwrap();
+    use studyhub::infra::db::schema::screen_time_logs;
+    let mut conn = studyhub::infra::db::establish(database_url).unwrap();
     screen_time_logs::table
         .filter(screen_time_logs::learner_id.eq(learner_id))
         .select(screen_time_logs::seconds)

@@ -90,7 +90,7 @@ async fn a_child_plays_a_whole_activity() {
     // Answers are encrypted at rest: the stored bytes are not the answer.
     let pool = app.state.db.pool().clone();
     let responses: Vec<Vec<u8>> = {
-        use studyhub::db::schema::answers;
+        use studyhub::infra::db::schema::answers;
         let mut conn = pool.get().unwrap();
         answers::table
             .filter(answers::session_id.eq(&sid))

@@ -772,8 +772,8 @@ async fn a_parent_exports_everything_then_erases_the_account() {
         .await;
     assert_eq!(login.status, StatusCode::UNAUTHORIZED);
     use diesel::prelude::*;
-    use studyhub::db::schema::{activity_sessions, learners};
-    let mut conn = studyhub::db::establish(&app.db.url).unwrap();
+    use studyhub::infra::db::schema::{activity_sessions, learners};
+    let mut conn = studyhub::infra::db::establish(&app.db.url).unwrap();
     let left: i64 = learners::table
         .filter(learners::id.eq(&child))
         .count()

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use awc::http::StatusCode;
-use studyhub::storage::ObjectStore;
+use studyhub::infra::storage::ObjectStore;
 
 use crate::common::proxy::Proxy;
 use crate::common::{Response, TestApp, spawn_app, spawn_app_with};
@@ -131,7 +131,7 @@ async fn s3_cut_refuses_uploads_cleanly_and_recovers() {
 
     proxy.heal();
     assert_eq!(storage_health(&app).await, "s3");
-    let ObjectStore::S3 { client, bucket } = &app.state.storage else {
+    let ObjectStore::S3 { client, bucket } = &*app.state.storage else {
         panic!("an S3 store")
     };
     let listed = client

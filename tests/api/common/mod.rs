@@ -19,7 +19,7 @@ use awc::http::StatusCode;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use serde_json::{Value, json};
-use studyhub::db::{self, Backend};
+use studyhub::infra::db::{self, Backend};
 use studyhub::{Application, RawConfig};
 use tempfile::TempDir;
 
@@ -206,7 +206,7 @@ impl Api {
 pub struct TestApp {
     pub api: Api,
     pub db: TestDb,
-    pub state: actix_web::web::Data<studyhub::state::AppState>,
+    pub state: actix_web::web::Data<studyhub::web::state::AppState>,
 }
 
 impl std::ops::Deref for TestApp {
@@ -221,7 +221,7 @@ fn init_test_log() {
     static ONCE: OnceLock<()> = OnceLock::new();
     ONCE.get_or_init(|| {
         if std::env::var_os("TEST_LOG").is_some() {
-            studyhub::telemetry::init("pretty");
+            studyhub::infra::telemetry::init("pretty");
         }
     });
 }
@@ -615,11 +615,11 @@ impl TestApp {
     /// An admin account (admins cannot register), signed in.
     pub async fn admin(&self) -> Account {
         use diesel::prelude::*;
-        use studyhub::db::schema::users;
+        use studyhub::infra::db::schema::users;
         let email = format!("admin-{}@example.com", uuid::Uuid::new_v4().simple());
         let hash = bcrypt::hash(TEST_PASSWORD, 4).unwrap();
         let t = chrono::Utc::now().naive_utc();
-        let mut conn = studyhub::db::establish(&self.db.url).unwrap();
+        let mut conn = studyhub::infra::db::establish(&self.db.url).unwrap();
         diesel::insert_into(users::table)
             .values((
                 users::id.eq(uuid::Uuid::now_v7().to_string()),

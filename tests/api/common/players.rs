@@ -165,8 +165,8 @@ impl Player {
 
 /// The seqs stored for a session, in order.
 pub fn stored_seqs(database_url: &str, session_id: &str) -> Vec<u32> {
-    use studyhub::db::schema::answers;
-    let mut conn = studyhub::db::establish(database_url).unwrap();
+    use studyhub::infra::db::schema::answers;
+    let mut conn = studyhub::infra::db::establish(database_url).unwrap();
     answers::table
         .filter(answers::session_id.eq(session_id))
         .order(answers::seq)
@@ -180,8 +180,8 @@ pub fn stored_seqs(database_url: &str, session_id: &str) -> Vec<u32> {
 
 /// How many activities a learner has completed, as counted in its daily progress.
 pub fn completions(database_url: &str, learner_id: &str) -> i32 {
-    use studyhub::db::schema::daily_progress;
-    let mut conn = studyhub::db::establish(database_url).unwrap();
+    use studyhub::infra::db::schema::daily_progress;
+    let mut conn = studyhub::infra::db::establish(database_url).unwrap();
     daily_progress::table
         .filter(daily_progress::learner_id.eq(learner_id))
         .select(daily_progress::activities_completed)

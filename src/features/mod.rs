@@ -1,0 +1,23 @@
+//! The middle layer: queries and rules by feature. Each takes `&Db` and the handles it needs
+//! (never the app's whole state) and may use other features and `infra`, never `web`.
+
+pub mod account;
+pub mod achievements;
+pub mod activities;
+pub mod assessments;
+pub mod audit;
+pub mod auth;
+pub mod backup;
+pub mod classes;
+pub mod dead_letters;
+pub mod drawings;
+pub mod export;
+pub mod import;
+pub mod learners;
+pub mod live;
+pub mod notifications;
+pub mod progress;
+pub mod reports;
+pub mod screen_time;
+pub mod seed;
+pub mod time_requests;

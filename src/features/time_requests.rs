@@ -1,0 +1,172 @@
+//! A parent's answer to a child's request for more time: stored once (an approval with its
+//! grant, in one transaction), then heard by the child wherever it plays and by the parent's
+//! other devices. `POST /v1/time-requests/{id}` and the parent feed's `answer_time_request`
+//! both come here.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use studyhub_actors::events::ParentFrame;
+use studyhub_actors::learner::TimeRequestAnswered;
+use studyhub_actors::screen_time::{local_date, parse_tz};
+use utoipa::ToSchema;
+
+use crate::features::audit::{self, Change, RequestMeta};
+use crate::features::live::control::LiveControl;
+use crate::features::screen_time::insert_grant;
+use crate::infra::db::Db;
+use crate::infra::db::schema::{learners, time_requests};
+use crate::infra::error::{AppError, AppResult, Code};
+use crate::infra::time::{now, utc};
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TimeRequestView {
+    pub id: String,
+    pub child_id: String,
+    /// What the child asked for.
+    pub seconds: i32,
+    pub reason: Option<String>,
+    /// `pending`, `approved` or `denied`.
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub answered_at: Option<DateTime<Utc>>,
+    /// What was granted (approved only).
+    pub granted_seconds: Option<i32>,
+}
+
+/// A request for more time, as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = time_requests)]
+struct Row {
+    id: String,
+    learner_id: String,
+    parent_id: String,
+    seconds: i32,
+    reason: Option<String>,
+    status: String,
+    created_at: chrono::NaiveDateTime,
+    answered_at: Option<chrono::NaiveDateTime>,
+    granted_seconds: Option<i32>,
+}
+
+fn view(r: Row) -> TimeRequestView {
+    TimeRequestView {
+        id: r.id,
+        child_id: r.learner_id,
+        seconds: r.seconds,
+        reason: r.reason,
+        status: r.status,
+        created_at: utc(r.created_at),
+        answered_at: r.answered_at.map(utc),
+        granted_seconds: r.granted_seconds,
+    }
+}
+
+/// Records the parent's answer (and, approved, the grant) once; then the child and the
+/// parent's other devices hear it, on every node.
+pub async fn answer(
+    db: &Db,
+    control: &LiveControl,
+    meta: &RequestMeta,
+    parent_id: &str,
+    request_id: &str,
+    approve: bool,
+    seconds: Option<i32>,
+) -> AppResult<TimeRequestView> {
+    let (pid, rid, meta) = (parent_id.to_string(), request_id.to_string(), meta.clone());
+    let answered = db
+        .transaction(move |conn| {
+            let found: Option<(Row, String)> = time_requests::table
+                .inner_join(learners::table)
+                .filter(time_requests::id.eq(&rid))
+                .select((Row::as_select(), learners::timezone))
+                .first(conn)
+                .optional()?;
+            // Someone else's request is as unknown as one that does not exist.
+            let Some((row, timezone)) = found.filter(|(r, _)| r.parent_id == pid) else {
+                return Err(AppError::not_found("time request"));
+            };
+            if row.status != "pending" {
+                return Err(AppError::conflict(
+                    Code::AlreadyAnswered,
+                    format!("this request was already {}", row.status),
+                ));
+            }
+            let granted = match (approve, seconds) {
+                (false, _) => None,
+                (true, Some(s)) if s > row.seconds => {
+                    return Err(AppError::invalid_field(
+                        "seconds",
+                        format!("at most the {} seconds asked for", row.seconds),
+                    ));
+                }
+                (true, s) => Some(s.unwrap_or(row.seconds)),
+            };
+            let status = if approve { "approved" } else { "denied" };
+            let at = now();
+            // Only a pending request changes: a racing answer finds it answered.
+            let changed = diesel::update(
+                time_requests::table
+                    .filter(time_requests::id.eq(&rid))
+                    .filter(time_requests::status.eq("pending")),
+            )
+            .set((
+                time_requests::status.eq(status),
+                time_requests::answered_at.eq(Some(at)),
+                time_requests::granted_seconds.eq(granted),
+            ))
+            .execute(conn)?;
+            if changed == 0 {
+                return Err(AppError::conflict(
+                    Code::AlreadyAnswered,
+                    "this request was already answered",
+                ));
+            }
+            let old = view(row.clone());
+            let new = TimeRequestView {
+                status: status.to_string(),
+                answered_at: Some(utc(at)),
+                granted_seconds: granted,
+                ..old.clone()
+            };
+            audit::record(
+                conn,
+                &meta,
+                Change {
+                    user_id: &pid,
+                    action: "update",
+                    entity_type: "time_request",
+                    entity_id: &rid,
+                    old: audit::json(&old),
+                    new: audit::json(&new),
+                },
+            )?;
+            if let Some(s) = granted {
+                let date = local_date(parse_tz(&timezone), Utc::now());
+                insert_grant(conn, &meta, &pid, &new.child_id, date, s)?;
+            }
+            Ok(new)
+        })
+        .await?;
+    let seconds = answered.granted_seconds.unwrap_or(0).max(0) as u64;
+    control
+        .time_request_answered(
+            &answered.child_id.as_str().into(),
+            TimeRequestAnswered {
+                request_id: answered.id.clone(),
+                approved: approve,
+                seconds,
+            },
+        )
+        .await;
+    control.engine().tell_parent(
+        parent_id,
+        ParentFrame::TimeRequestAnswered {
+            child_id: answered.child_id.as_str().into(),
+            request_id: answered.id.clone(),
+            approved: approve,
+            seconds,
+        },
+    );
+    Ok(answered)
+}

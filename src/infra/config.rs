@@ -1,0 +1,372 @@
+//! Configuration in layers: built-in defaults, then an optional TOML file
+//! (`STUDYHUB_CONFIG`, or `studyhub.toml` in the working folder), then the environment
+//! (`STUDYHUB_*`, plus the conventional `DATABASE_URL` and `REDIS_URL`).
+//!
+//! Secrets (JWT secret, encryption key) that are not configured are generated once into the
+//! data folder so a laptop install just works; production must set them.
+
+use std::fmt;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretBox, SecretSlice};
+use serde::{Deserialize, Serialize};
+
+use crate::infra::db::Backend;
+
+/// What the layers say, before secrets are resolved. Field names are the config keys.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RawConfig {
+    pub bind: String,
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    pub database_pool_size: u32,
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key and channel (several deployments can share one Redis).
+    pub redis_prefix: String,
+    pub jwt_secret: Option<String>,
+    pub encryption_key: Option<String>,
+    /// Keys of earlier rotations (comma-separated, 64 hex characters each): still used to
+    /// read stored answers and restore backups, never to write.
+    pub encryption_keys_old: Option<String>,
+    /// The system backup schedule inside `serve`: one every this many seconds (0: none).
+    pub backup_interval_secs: u64,
+    pub bcrypt_cost: u32,
+    pub s3_bucket: Option<String>,
+    pub s3_endpoint: Option<String>,
+    pub s3_region: Option<String>,
+    pub s3_path_style: bool,
+    pub seed_demo: bool,
+    /// Comma-separated origins allowed by CORS; empty allows none (same-origin only).
+    pub cors_origins: String,
+    /// Mark auth cookies `Secure` (set when serving over HTTPS).
+    pub cookie_secure: bool,
+    /// Take the client address from `X-Forwarded-For`/`Forwarded` (only behind a trusted proxy).
+    pub trust_proxy: bool,
+    /// `pretty` or `json`.
+    pub log_format: String,
+    /// HTTP worker threads; the number of cores when unset.
+    pub workers: Option<usize>,
+    /// Group commit: the longest an answer waits before its batch is written.
+    pub flush_window_ms: u64,
+    /// Group commit: the most answers in one transaction.
+    pub flush_max_batch: usize,
+    /// Answers that may wait for the database (while it is away) before new ones are refused.
+    pub answer_buffer_max: usize,
+    /// Items that may wait for the group commit while the database takes writes; past it new
+    /// answers are refused as `busy` (the database is slower than the answers coming in).
+    pub flush_queue_max: usize,
+    /// How long a learner's live state stays in memory after the last connection closed.
+    pub learner_linger_secs: u64,
+    /// Screen time stops counting this many seconds after the learner last did something.
+    pub screen_time_idle_secs: u64,
+    /// Accounts one client address may register in an hour.
+    pub register_limit_per_hour: usize,
+}
+
+impl Default for RawConfig {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            database_pool_size: 16,
+            redis_url: None,
+            redis_prefix: "studyhub".into(),
+            jwt_secret: None,
+            encryption_key: None,
+            encryption_keys_old: None,
+            backup_interval_secs: 86_400,
+            bcrypt_cost: 12,
+            s3_bucket: None,
+            s3_endpoint: None,
+            s3_region: None,
+            s3_path_style: false,
+            seed_demo: true,
+            cors_origins: String::new(),
+            cookie_secure: false,
+            trust_proxy: false,
+            log_format: "pretty".into(),
+            workers: None,
+            flush_window_ms: 5,
+            flush_max_batch: 2_000,
+            answer_buffer_max: 200_000,
+            flush_queue_max: 5_000,
+            learner_linger_secs: 120,
+            screen_time_idle_secs: 60,
+            register_limit_per_hour: 10,
+        }
+    }
+}
+
+impl RawConfig {
+    /// Reads defaults → file → environment.
+    pub fn load() -> anyhow::Result<Self> {
+        let mut fig = Figment::from(Serialized::defaults(RawConfig::default()));
+        let file = std::env::var("STUDYHUB_CONFIG")
+            .ok()
+            .map(PathBuf::from)
+            .or_else(|| {
+                let p = PathBuf::from("studyhub.toml");
+                p.exists().then_some(p)
+            });
+        if let Some(file) = file {
+            if !file.exists() {
+                bail!("config file {} does not exist", file.display());
+            }
+            fig = fig.merge(Toml::file(file));
+        }
+        fig.merge(Env::raw().only(&["DATABASE_URL", "REDIS_URL"]))
+            .merge(Env::prefixed("STUDYHUB_").ignore(&["CONFIG"]))
+            .extract()
+            .context("invalid configuration")
+    }
+
+    /// Resolves defaults that depend on other keys and loads or generates the secrets.
+    pub fn resolve(mut self) -> anyhow::Result<Settings> {
+        fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("cannot create data folder {}", self.data_dir.display()))?;
+        let database_url = match self.database_url.clone().filter(|s| !s.trim().is_empty()) {
+            Some(url) => url,
+            None => self
+                .data_dir
+                .join("studyhub.db")
+                .to_string_lossy()
+                .into_owned(),
+        };
+        if !(4..=31).contains(&self.bcrypt_cost) {
+            bail!("bcrypt_cost must be between 4 and 31");
+        }
+        // The secrets leave the plain configuration here: only `Settings`' secret types keep
+        // them (never printed, zeroed when dropped).
+        let jwt_secret = match self.jwt_secret.take().filter(|s| !s.is_empty()) {
+            Some(s) if s.len() < 32 => bail!("STUDYHUB_JWT_SECRET must be at least 32 characters"),
+            Some(s) => s.into_bytes(),
+            None => {
+                generated_secret(&self.data_dir, "jwt_secret", "STUDYHUB_JWT_SECRET")?.into_bytes()
+            }
+        };
+        let key_hex = match self.encryption_key.take().filter(|s| !s.is_empty()) {
+            Some(s) => s,
+            None => generated_secret(&self.data_dir, "encryption_key", "STUDYHUB_ENCRYPTION_KEY")?,
+        };
+        let encryption_key = parse_key(&key_hex)?;
+        let old_encryption_keys = self
+            .encryption_keys_old
+            .take()
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|k| {
+                parse_key(k).context(
+                    "STUDYHUB_ENCRYPTION_KEYS_OLD must be comma-separated keys of 64 hexadecimal characters",
+                )
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let cors_origins = self
+            .cors_origins
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect();
+        Ok(Settings {
+            backend: Backend::of_url(&database_url),
+            database_url,
+            jwt_secret: SecretSlice::from(jwt_secret),
+            encryption_key: SecretBox::new(Box::new(Key(encryption_key))),
+            old_encryption_keys: old_encryption_keys
+                .into_iter()
+                .map(|k| SecretBox::new(Box::new(Key(k))))
+                .collect(),
+            cors_origins,
+            raw: self,
+        })
+    }
+}
+
+/// Resolved settings the server runs with.
+#[derive(Clone)]
+pub struct Settings {
+    pub raw: RawConfig,
+    pub database_url: String,
+    pub backend: Backend,
+    pub jwt_secret: SecretSlice<u8>,
+    pub encryption_key: SecretBox<Key>,
+    /// Keys of earlier rotations, for reading only.
+    pub old_encryption_keys: Vec<SecretBox<Key>>,
+    pub cors_origins: Vec<String>,
+}
+
+/// An AES-256 key, zeroed when dropped.
+#[derive(Clone)]
+pub struct Key(pub [u8; 32]);
+
+impl secrecy::zeroize::Zeroize for Key {
+    fn zeroize(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl secrecy::CloneableSecret for Key {}
+
+impl Settings {
+    /// The cipher for data at rest: the current key, then the old ones for reading.
+    pub fn cipher(&self) -> crate::infra::crypto::Cipher {
+        let old: Vec<[u8; 32]> = self
+            .old_encryption_keys
+            .iter()
+            .map(|k| k.expose_secret().0)
+            .collect();
+        crate::infra::crypto::Cipher::with_old_keys(&self.encryption_key.expose_secret().0, &old)
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("bind", &self.raw.bind)
+            .field("data_dir", &self.raw.data_dir)
+            .field("backend", &self.backend)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("redis", &self.raw.redis_url.as_deref().map(redact_url))
+            .field("s3_bucket", &self.raw.s3_bucket)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Drops the password from a URL for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn parse_key(hex_key: &str) -> anyhow::Result<[u8; 32]> {
+    let bytes = hex::decode(hex_key.trim())
+        .context("STUDYHUB_ENCRYPTION_KEY must be 64 hexadecimal characters")?;
+    bytes
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("STUDYHUB_ENCRYPTION_KEY must be 64 hexadecimal characters"))
+}
+
+/// Reads `data_dir/name`, or creates it with 32 random bytes (hex) readable by the owner only.
+fn generated_secret(data_dir: &Path, name: &str, var: &str) -> anyhow::Result<String> {
+    let path = data_dir.join(name);
+    if let Ok(existing) = fs::read_to_string(&path) {
+        let existing = existing.trim().to_string();
+        if !existing.is_empty() {
+            return Ok(existing);
+        }
+    }
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let value = hex::encode(bytes);
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    f.write_all(value.as_bytes())?;
+    tracing::warn!(
+        file = %path.display(),
+        "{var} is not set: generated one and kept it in the data folder. Production must set {var}."
+    );
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords_in_urls() {
+        assert_eq!(
+            redact_url("postgres://u:pw@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(
+            redact_url("redis://127.0.0.1:6379"),
+            "redis://127.0.0.1:6379"
+        );
+    }
+
+    #[test]
+    fn generated_secrets_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let raw = RawConfig {
+            data_dir: dir.path().to_path_buf(),
+            ..Default::default()
+        };
+        let a = raw.clone().resolve().unwrap();
+        let b = raw.resolve().unwrap();
+        assert_eq!(a.jwt_secret.expose_secret(), b.jwt_secret.expose_secret());
+        assert!(a.raw.jwt_secret.is_none() && a.raw.encryption_key.is_none());
+        assert_eq!(
+            a.encryption_key.expose_secret().0,
+            b.encryption_key.expose_secret().0
+        );
+        assert_eq!(a.backend, Backend::Sqlite);
+    }
+
+    #[test]
+    fn rejects_bad_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let raw = RawConfig {
+            data_dir: dir.path().to_path_buf(),
+            encryption_key: Some("abcd".into()),
+            ..Default::default()
+        };
+        assert!(raw.resolve().is_err());
+    }
+
+    #[test]
+    fn old_keys_are_parsed_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let raw = RawConfig {
+            data_dir: dir.path().to_path_buf(),
+            encryption_key: Some("22".repeat(32)),
+            encryption_keys_old: Some(format!(" {} ,{}", "11".repeat(32), "33".repeat(32))),
+            ..Default::default()
+        };
+        let s = raw.clone().resolve().unwrap();
+        assert_eq!(s.old_encryption_keys.len(), 2);
+        assert_eq!(s.cipher().key_ids().len(), 3);
+        let bad = RawConfig {
+            encryption_keys_old: Some("abcd".into()),
+            ..raw
+        };
+        assert!(bad.resolve().is_err());
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let dir = tempfile::tempdir().unwrap();
+        let raw = RawConfig {
+            data_dir: dir.path().to_path_buf(),
+            jwt_secret: Some("x".repeat(40)),
+            database_url: Some("postgres://u:hunter2@h/db".into()),
+            ..Default::default()
+        };
+        let printed = format!("{:?}", raw.resolve().unwrap());
+        assert!(!printed.contains("hunter2") && !printed.contains(&"x".repeat(40)));
+    }
+}

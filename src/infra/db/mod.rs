@@ -1,0 +1,264 @@
+//! Storage: one Diesel schema over PostgreSQL or SQLite, an r2d2 pool, embedded migrations.
+
+pub mod dialect;
+pub mod models;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::infra::error::AppError;
+
+pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// A connection to whichever backend `DATABASE_URL` selects. SQLite stays last: it accepts
+/// any string as a path, so it must not shadow a Postgres URL.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Which backend a URL selects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Postgres => "postgres",
+            Backend::Sqlite => "sqlite",
+        }
+    }
+}
+
+pub type DbPool = Pool<ConnectionManager<DbConnection>>;
+
+/// What can go wrong on the way to a query, besides the query itself.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("no database connection: {0}")]
+    NoConnection(#[from] diesel::r2d2::PoolError),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error("database task failed: {0}")]
+    Task(String),
+}
+
+impl From<DbError> for AppError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::NoConnection(e) => AppError::db_unavailable(e),
+            DbError::Query(e) => AppError::from(e),
+            DbError::Task(e) => AppError::internal(anyhow::anyhow!(e)),
+        }
+    }
+}
+
+impl From<DbError> for studyhub_actors::store::StoreError {
+    fn from(e: DbError) -> Self {
+        Self(e.to_string())
+    }
+}
+
+/// Runs `f` with a pooled connection on the blocking thread pool: the one way the server
+/// reaches the database (routes through [`Db::run`], the engine's store and the content
+/// cache directly). A pool that has no connection for `f`, or a task that did not finish,
+/// becomes `E` like any other failure.
+pub async fn blocking<T, E, F>(pool: &DbPool, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<DbError> + Send + 'static,
+{
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().map_err(|e| E::from(DbError::NoConnection(e)))?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| E::from(DbError::Task(e.to_string())))?
+}
+pub type PooledDb = PooledConnection<ConnectionManager<DbConnection>>;
+
+/// SQLite needs per-connection pragmas: WAL so readers never block the writer,
+/// `synchronous=FULL` so a commit that was acknowledged survives a power cut, a busy
+/// timeout instead of immediate `SQLITE_BUSY`, and foreign keys (off by default).
+#[derive(Debug)]
+struct ConnectionSetup;
+
+impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for ConnectionSetup {
+    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
+        if let DbConnection::Sqlite(c) = conn {
+            c.batch_execute(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// Opens one connection of the backend the URL names (no fallback between backends).
+pub fn establish(url: &str) -> Result<DbConnection, diesel::ConnectionError> {
+    match Backend::of_url(url) {
+        Backend::Postgres => PgConnection::establish(url).map(DbConnection::Pg),
+        Backend::Sqlite => SqliteConnection::establish(sqlite_path(url)).map(DbConnection::Sqlite),
+    }
+}
+
+fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+/// Builds the pool. Connections are made lazily so a server can start (and report 503 on
+/// `/health`) while the database is away.
+pub fn build_pool(url: &str, max_size: u32) -> DbPool {
+    let manager = ConnectionManager::<DbConnection>::new(match Backend::of_url(url) {
+        Backend::Postgres => url.to_string(),
+        Backend::Sqlite => sqlite_path(url).to_string(),
+    });
+    Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(0))
+        .connection_timeout(Duration::from_secs(5))
+        .connection_customizer(Box::new(ConnectionSetup))
+        .build_unchecked(manager)
+}
+
+/// Applies every pending migration of the connection's backend.
+pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
+    let applied = match conn {
+        DbConnection::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS),
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+    }
+    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    Ok(applied.into_iter().map(|v| v.to_string()).collect())
+}
+
+/// Reverts every applied migration (used by the migration round-trip test and `migrate --reset`).
+pub fn revert_all_migrations(conn: &mut DbConnection) -> anyhow::Result<usize> {
+    let reverted = match conn {
+        DbConnection::Pg(c) => c.revert_all_migrations(PG_MIGRATIONS),
+        DbConnection::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS),
+    }
+    .map_err(|e| anyhow::anyhow!("revert failed: {e}"))?;
+    Ok(reverted.len())
+}
+
+/// Cheap liveness probe used by `/health`.
+pub fn ping(conn: &mut DbConnection) -> diesel::QueryResult<()> {
+    conn.batch_execute("SELECT 1 FROM users LIMIT 1")
+}
+
+/// The handle routes use: runs Diesel work on the blocking pool so async workers never wait
+/// on the database.
+#[derive(Clone)]
+pub struct Db {
+    pool: DbPool,
+    backend: Backend,
+}
+
+impl Db {
+    pub fn new(pool: DbPool, backend: Backend) -> Self {
+        Self { pool, backend }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    /// Runs `f` with a pooled connection on the blocking thread pool (see [`blocking`]).
+    pub async fn run<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        blocking(&self.pool, f).await
+    }
+
+    /// Like [`Db::run`], inside one write transaction (see [`write_transaction`]).
+    pub async fn transaction<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |conn| write_transaction(conn, f)).await
+    }
+
+    /// Like [`Db::transaction`], sent again (up to three times in all) when the database
+    /// broke a deadlock by aborting it: for wide deletes that race the group commit.
+    pub async fn transaction_retrying<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: Fn(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |conn| {
+            let mut attempt = 1;
+            loop {
+                match write_transaction(conn, &f) {
+                    Err(e) if e.code == crate::infra::error::Code::TryAgain && attempt < 3 => {
+                        tracing::warn!(attempt, error = %e, "transaction aborted by the database; again");
+                        attempt += 1;
+                    }
+                    other => return other,
+                }
+            }
+        })
+        .await
+    }
+}
+
+/// A transaction that will write. On SQLite it starts with `BEGIN IMMEDIATE`: taking the write
+/// lock up front means a transaction that reads before it writes waits its turn (busy
+/// timeout) instead of failing with `SQLITE_BUSY` when another writer committed meanwhile.
+/// On PostgreSQL it is a plain transaction.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    if !matches!(conn, DbConnection::Sqlite(_)) {
+        return conn.transaction(f);
+    }
+    if let DbConnection::Sqlite(c) = conn {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    }
+    match f(conn) {
+        Ok(v) => {
+            if let DbConnection::Sqlite(c) = conn {
+                <AnsiTransactionManager as TransactionManager<SqliteConnection>>::commit_transaction(c)?;
+            }
+            Ok(v)
+        }
+        Err(e) => {
+            if let DbConnection::Sqlite(c) = conn {
+                let _ = <AnsiTransactionManager as TransactionManager<SqliteConnection>>::rollback_transaction(c);
+            }
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,319 @@
+//! Building and running the server: `Application::build(settings)` binds (port 0 in tests),
+//! migrates, seeds an empty database and returns a server ready to run.
+
+use std::net::TcpListener;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use actix_cors::Cors;
+use actix_web::dev::{Server, Service};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{App, HttpMessage, HttpServer, web};
+use anyhow::Context;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use secrecy::ExposeSecret;
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::features::auth::jwt::JwtKeys;
+use crate::features::auth::shared_limit::SharedLimiter;
+use crate::features::live;
+use crate::features::seed;
+use crate::infra::cache::RedisCache;
+use crate::infra::config::{Settings, redact_url};
+use crate::infra::content_cache::ContentCache;
+use crate::infra::db::{self, Db};
+use crate::infra::error::AppError;
+use crate::infra::storage::ObjectStore;
+use crate::web::routes;
+use crate::web::state::AppState;
+
+/// Blocking threads a worker may have beyond the database pool's connections (password
+/// hashing, files, reports).
+const BLOCKING_SPARE: usize = 8;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+/// The process-wide Prometheus recorder (a recorder can be installed once per process; tests
+/// run many servers in one).
+fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            // Fails only if another recorder is installed, in which case ours still renders.
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+/// Opens the database, runs migrations and seeds the starter content when empty.
+pub fn prepare_database(settings: &Settings) -> anyhow::Result<Db> {
+    let pool = db::build_pool(&settings.database_url, settings.raw.database_pool_size);
+    let mut conn = pool.get().with_context(|| {
+        format!(
+            "cannot reach the database at {}",
+            redact_url(&settings.database_url)
+        )
+    })?;
+    let applied = db::run_migrations(&mut conn)?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "migrations applied");
+    }
+    if settings.raw.seed_demo {
+        let report = seed::seed_if_empty(&mut conn)?;
+        if let Some(report) = report {
+            tracing::info!(
+                activities = report.activities,
+                achievements = report.achievements,
+                "starter content seeded"
+            );
+        }
+    }
+    drop(conn);
+    Ok(Db::new(pool, settings.backend))
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let settings = Arc::new(settings);
+        let s = settings.clone();
+        let db = web::block(move || prepare_database(&s)).await??;
+        let cost = settings.raw.bcrypt_cost;
+        let dummy_hash =
+            web::block(move || bcrypt::hash("studyhub-dummy-password", cost)).await??;
+        let cipher = settings.cipher();
+        // Redis away at start is not fatal: it is connected (and subscribed) once it answers.
+        let redis = match settings.raw.redis_url.as_deref().filter(|u| !u.is_empty()) {
+            Some(url) => Some(
+                RedisCache::connect(url, &settings.raw.redis_prefix)
+                    .await
+                    .with_context(|| format!("cannot use REDIS_URL {}", redact_url(url)))?,
+            ),
+            None => None,
+        };
+        let content = ContentCache::new(db.pool().clone(), redis.clone());
+        let summaries = crate::features::progress::summary_cache::SummaryCache::new(redis.clone());
+        let engine = live::start_engine(
+            db.pool().clone(),
+            cipher.clone(),
+            content.clone(),
+            summaries.clone(),
+            live::engine_config(&settings.raw),
+        );
+        let storage = match &settings.raw.s3_bucket {
+            Some(bucket) => {
+                let raw = &settings.raw;
+                ObjectStore::s3(
+                    bucket,
+                    raw.s3_endpoint.as_deref(),
+                    raw.s3_region.as_deref(),
+                    raw.s3_path_style,
+                )
+                .await
+            }
+            None => ObjectStore::local(settings.raw.data_dir.join("objects"))
+                .context("cannot create the object folder")?,
+        };
+        let storage = Arc::new(storage);
+        // This node's name on the Redis channels, so it ignores its own messages.
+        let node = uuid::Uuid::new_v4().simple().to_string();
+        if let Some(r) = &redis {
+            crate::infra::live_bus::connect(&engine, r.clone(), node.clone());
+            engine.set_shared(crate::infra::shared_counts::RedisShared::new(
+                r.clone(),
+                node.clone(),
+            ));
+        }
+        let backup_redis = redis.clone();
+        let token_gate = Arc::new(crate::features::auth::gate::TokenGate::default());
+        let user_sockets = Arc::new(crate::features::live::open_sockets::UserSockets::default());
+        let learner_reads =
+            crate::features::auth::access::LearnerReads::start(db.clone(), redis.clone());
+        let control = crate::features::live::control::LiveControl::new(
+            engine.clone(),
+            token_gate.clone(),
+            user_sockets.clone(),
+            learner_reads.clone(),
+            summaries.clone(),
+            redis.clone(),
+            node,
+        );
+        let login_limiter = SharedLimiter::for_login(redis.clone());
+        let register_limiter =
+            SharedLimiter::for_registration(settings.raw.register_limit_per_hour, redis.clone());
+        let state = web::Data::new(AppState {
+            learner_reads,
+            summaries,
+            control,
+            redis,
+            storage,
+            engine,
+            content,
+            cipher,
+            jwt: JwtKeys::new(settings.jwt_secret.expose_secret()),
+            tickets: crate::features::auth::tickets::Tickets::new(
+                settings.jwt_secret.expose_secret(),
+            ),
+            settings: settings.clone(),
+            db,
+            login_limiter,
+            token_gate,
+            user_sockets,
+            register_limiter,
+            started_at: Instant::now(),
+            metrics: metrics_handle(),
+            dummy_hash,
+        });
+
+        crate::features::backup::schedule::spawn(
+            crate::features::backup::schedule::SystemBackups {
+                db: state.db.clone(),
+                storage: state.storage.clone(),
+                cipher: state.cipher.clone(),
+                data_dir: settings.raw.data_dir.clone(),
+                interval: settings.raw.backup_interval_secs,
+            },
+            backup_redis,
+        );
+
+        let listener = listen(&settings.raw.bind)
+            .with_context(|| format!("cannot bind {}", settings.raw.bind))?;
+        let port = listener.local_addr()?.port();
+        let server_state = state.clone();
+        let workers = settings
+            .raw
+            .workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(server_state.clone())
+                .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                    AppError::invalid_field("query", e.to_string()).into()
+                }))
+                .app_data(web::PathConfig::default().error_handler(|_, _| AppError::not_found("resource").into()))
+                .wrap_fn(|req, srv| {
+                    // Request id header and HTTP metrics, labelled by route pattern (not by
+                    // raw path, which would make one series per id).
+                    let started = Instant::now();
+                    let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+                    let method = req.method().to_string();
+                    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+                    let fut = srv.call(req);
+                    async move {
+                        let mut res = fut.await?;
+                        let status = res.status().as_u16().to_string();
+                        metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status).increment(1);
+                        metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
+                            .record(started.elapsed().as_secs_f64());
+                        if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                            res.headers_mut().insert(HeaderName::from_static("x-request-id"), id);
+                        }
+                        Ok(res)
+                    }
+                })
+                .wrap(actix_web::middleware::from_fn(crate::web::uri_guard::refuse_nul))
+                .wrap(cors(&server_state.settings.cors_origins))
+                .wrap(TracingLogger::default())
+                .configure(routes::configure)
+                .default_service(web::to(routes::not_found))
+        })
+        // Live frames are small and must leave at once: with Nagle's algorithm a `saved`
+        // written just after its `feedback` waited for the client's delayed ACK (up to 40 ms).
+        .tcp_nodelay(true)
+        .workers(workers)
+        // Blocking work is mostly database calls, which wait for one of the pool's
+        // connections anyway. Unbounded (512 a worker), a connect storm started hundreds of
+        // threads whose heaps kept what they had loaded: 50 KiB of RSS a learner.
+        .worker_max_blocking_threads(settings.raw.database_pool_size as usize + BLOCKING_SPARE)
+        // Stops are ours (`crate::web::shutdown`): the engine drains before sockets close.
+        .disable_signals()
+        .shutdown_timeout(crate::web::shutdown::WORKERS_WAIT_SECS)
+        .listen(listener)?
+        .run();
+        tracing::info!(
+            address = %settings.raw.bind, port, backend = settings.backend.name(),
+            database = %redact_url(&settings.database_url), "studyhub is listening"
+        );
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then stops gracefully (see `crate::web::shutdown`).
+    pub async fn run_until_signal(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let mut server = actix_web::rt::spawn(self.server);
+        tokio::select! {
+            done = &mut server => return done.unwrap_or_else(|e| Err(std::io::Error::other(e))),
+            () = crate::web::shutdown::signal() => {}
+        }
+        crate::web::shutdown::graceful(&self.state, handle).await;
+        server
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    }
+
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+}
+
+/// Connections the kernel may hold for us before they are accepted. The standard library
+/// listens with 128: when thousands of clients reconnect at once (a restart), the rest of
+/// their connects were dropped and retried a second or more later.
+const ACCEPT_BACKLOG: i32 = 4096;
+
+/// Binds the HTTP listener with a deep accept queue (see [`ACCEPT_BACKLOG`]; the kernel caps
+/// it at `net.core.somaxconn`) and `SO_REUSEADDR`, so a restarted node can bind its port
+/// while the old one's connections linger in TIME_WAIT.
+fn listen(bind: &str) -> std::io::Result<TcpListener> {
+    use std::net::ToSocketAddrs;
+    let addr = bind.to_socket_addrs()?.next().ok_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, "no address to bind")
+    })?;
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(ACCEPT_BACKLOG)?;
+    Ok(socket.into())
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allow_any_method()
+        .allow_any_header()
+        .supports_credentials()
+        .max_age(3600);
+    for origin in origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    cors
+}

@@ -1,0 +1,11 @@
+//! The top layer: the HTTP and websocket edge. Handlers parse, authorize, call a feature and
+//! answer; sockets run the connection loop around the engine's handles.
+
+pub mod app;
+pub mod extract;
+pub mod extractors;
+pub mod routes;
+pub mod shutdown;
+pub mod socket;
+pub mod state;
+pub mod uri_guard;

@@ -1,0 +1,454 @@
+//! The activity catalog: public views only. Answer keys and explanations never leave the
+//! server here; they are sent in `feedback`, after a question was answered.
+
+use actix_web::{HttpResponse, web};
+use actix_web::{delete, get, post, put};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::features::activities;
+use crate::features::audit::{self, Change, RequestMeta};
+use crate::features::auth::{Role, TeacherUser};
+use crate::infra::content_cache::activity_from_row;
+use crate::infra::db::models::ActivityRow;
+use crate::infra::error::{AppError, AppResult, Code};
+use crate::web::extract::{JsonLimit, Normalize, ValidJson, parse_valid};
+use crate::web::state::AppState;
+use std::collections::BTreeMap;
+use studyhub_actors::content::{ActivityContent, Question};
+use studyhub_actors::protocol::PublicActivity;
+use studyhub_actors::store::Activity;
+use validator::Validate;
+
+/// Authored activities may carry up to 50 questions of up to 2 000 characters each.
+const ACTIVITY_BODY_LIMIT: usize = 512 * 1024;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(
+        scope("/activities")
+            .app_data(JsonLimit(ACTIVITY_BODY_LIMIT))
+            .service(list)
+            .service(create)
+            .service(get_one)
+            .service(update)
+            .service(delete),
+    );
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ActivityFilter {
+    #[param(max_length = 50)]
+    pub category: Option<String>,
+    #[param(max_length = 50)]
+    pub sub_category: Option<String>,
+    /// 1 (easiest) to 5.
+    #[param(minimum = 1, maximum = 5)]
+    pub difficulty: Option<i32>,
+    /// Only activities suitable for this age.
+    #[param(minimum = 2, maximum = 18)]
+    pub age: Option<i32>,
+    /// At most this many (default 100, at most 200).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<usize>,
+    /// The next page: the id of the last activity of the previous one (422 when no activity
+    /// has this id).
+    #[param(
+        min_length = 3,
+        max_length = 100,
+        pattern = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
+    )]
+    pub after: Option<String>,
+}
+
+pub const DEFAULT_PAGE: usize = 100;
+pub const MAX_PAGE: usize = 200;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActivitySummary {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub category: String,
+    pub sub_category: Option<String>,
+    pub difficulty: i32,
+    pub age_min: i32,
+    pub age_max: i32,
+    pub question_count: usize,
+}
+
+/// The catalog, filtered.
+#[utoipa::path(tag = "activities", params(ActivityFilter),
+    responses((status = 200, body = [ActivitySummary])))]
+#[get("")]
+pub async fn list(
+    state: web::Data<AppState>,
+    filter: web::Query<ActivityFilter>,
+) -> AppResult<HttpResponse> {
+    let f = filter.into_inner();
+    for (name, value) in [("category", &f.category), ("sub_category", &f.sub_category)] {
+        if value.as_ref().is_some_and(|v| v.chars().count() > 50) {
+            return Err(AppError::invalid_field(name, "at most 50 characters"));
+        }
+    }
+    if f.difficulty.is_some_and(|d| !(1..=5).contains(&d)) {
+        return Err(AppError::invalid_field("difficulty", "between 1 and 5"));
+    }
+    if f.age.is_some_and(|a| !(2..=18).contains(&a)) {
+        return Err(AppError::invalid_field("age", "between 2 and 18"));
+    }
+    let limit = f.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(AppError::invalid_field(
+            "limit",
+            format!("between 1 and {MAX_PAGE}"),
+        ));
+    }
+    let all = state
+        .content
+        .catalog()
+        .await
+        .map_err(|e| AppError::db_unavailable(anyhow::anyhow!(e)))?;
+    // The catalog's order is (category, difficulty, id); a page starts after the key of
+    // `after`, which is found even if that activity was archived since.
+    let key = |a: &Activity| (a.category.clone(), a.difficulty, a.id.clone());
+    let after = match &f.after {
+        Some(id) => Some(
+            state
+                .content
+                .get(id)
+                .await
+                .map_err(|e| AppError::db_unavailable(anyhow::anyhow!(e)))?
+                .map(|a| key(&a))
+                .ok_or_else(|| AppError::invalid_field("after", "no activity has this id"))?,
+        ),
+        None => None,
+    };
+    let list: Vec<ActivitySummary> = all
+        .iter()
+        .filter(|a| after.as_ref().is_none_or(|k| key(a) > *k))
+        .filter(|a| f.category.as_ref().is_none_or(|c| *c == a.category))
+        .filter(|a| f.sub_category.is_none() || f.sub_category == a.sub_category)
+        .filter(|a| f.difficulty.is_none_or(|d| d == a.difficulty))
+        .filter(|a| f.age.is_none_or(|age| a.age_min <= age && age <= a.age_max))
+        .map(|a| ActivitySummary {
+            question_count: a.content.questions.len(),
+            id: a.id.clone(),
+            title: a.title.clone(),
+            description: a.description.clone(),
+            category: a.category.clone(),
+            sub_category: a.sub_category.clone(),
+            difficulty: a.difficulty,
+            age_min: a.age_min,
+            age_max: a.age_max,
+        })
+        .take(limit)
+        .collect();
+    Ok(HttpResponse::Ok().json(list))
+}
+
+/// One activity with its questions (no answers, no explanations).
+#[utoipa::path(tag = "activities",
+    responses((status = 200, body = PublicActivity), (status = 404)))]
+#[get("/{id}")]
+pub async fn get_one(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let activity = state
+        .content
+        .get(&path.into_inner())
+        .await
+        .map_err(|e| AppError::db_unavailable(anyhow::anyhow!(e)))?
+        .filter(|a| !a.archived)
+        .ok_or_else(|| AppError::not_found("activity"))?;
+    Ok(HttpResponse::Ok().json(activity.public()))
+}
+
+fn valid_slug(id: &str) -> Result<(), validator::ValidationError> {
+    let ok = (3..=100).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !id.starts_with('-')
+        && !id.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        let mut e = validator::ValidationError::new("slug");
+        e.message = Some("3 to 100 characters of a-z, 0-9 and inner hyphens".into());
+        Err(e)
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[validate(schema(function = "valid_ages"))]
+pub struct ActivityRequest {
+    /// A slug such as `math-fractions-1`; made from the title when left out (POST only).
+    #[validate(custom(function = "valid_slug"))]
+    #[schema(
+        min_length = 3,
+        max_length = 100,
+        pattern = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
+    )]
+    pub id: Option<String>,
+    #[validate(length(min = 1, max = 200, message = "between 1 and 200 characters"))]
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    pub title: String,
+    #[serde(default)]
+    #[validate(length(max = 2000, message = "at most 2000 characters"))]
+    #[schema(max_length = 2000)]
+    pub description: String,
+    #[validate(length(min = 1, max = 50, message = "between 1 and 50 characters"))]
+    #[schema(min_length = 1, max_length = 50, pattern = r"\S")]
+    pub category: String,
+    #[validate(length(min = 1, max = 50, message = "between 1 and 50 characters"))]
+    #[schema(min_length = 1, max_length = 50, pattern = r"\S")]
+    pub sub_category: Option<String>,
+    #[validate(range(min = 1, max = 5, message = "between 1 and 5"))]
+    #[schema(minimum = 1, maximum = 5)]
+    pub difficulty: i32,
+    #[validate(range(min = 2, max = 18, message = "between 2 and 18"))]
+    #[schema(minimum = 2, maximum = 18)]
+    pub age_min: i32,
+    #[validate(range(min = 2, max = 18, message = "between 2 and 18"))]
+    #[schema(minimum = 2, maximum = 18)]
+    pub age_max: i32,
+    /// `[{id, prompt, answer_type, options?, correct_answer, explanation, tolerance?, image_url?, narration_url?}]`
+    #[schema(value_type = Vec<Object>)]
+    pub questions: Vec<Question>,
+}
+
+fn valid_ages(a: &ActivityRequest) -> Result<(), validator::ValidationError> {
+    if a.age_min > a.age_max {
+        let mut e = validator::ValidationError::new("age_max");
+        e.message = Some("age_max must not be below age_min".into());
+        return Err(e);
+    }
+    Ok(())
+}
+
+impl Normalize for ActivityRequest {
+    fn normalize(&mut self) {
+        self.title = self.title.trim().to_string();
+        self.category = self.category.trim().to_lowercase();
+        self.sub_category = self
+            .sub_category
+            .take()
+            .map(|s| s.trim().to_lowercase())
+            .filter(|s| !s.is_empty());
+    }
+}
+
+fn slug_of(title: &str, category: &str) -> String {
+    let mut slug: String = format!("{category}-{title}")
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    while slug.contains("--") {
+        slug = slug.replace("--", "-");
+    }
+    let slug = slug.trim_matches('-').chars().take(80).collect::<String>();
+    format!("{slug}-{}", &uuid::Uuid::new_v4().simple().to_string()[..6])
+}
+
+/// Everything `POST /v1/activities` checks before it touches the database: the body as
+/// JSON of the right shape, normalized and validated, and its questions (422 naming each
+/// field). Returns the request and its stored `content`. Public for the fuzz target.
+pub fn validate_activity(body: &[u8]) -> AppResult<(ActivityRequest, String)> {
+    let mut request: ActivityRequest = parse_valid(body)?;
+    let content = content_of(std::mem::take(&mut request.questions))?;
+    Ok((request, content))
+}
+
+/// Checks the questions; 422 with the field of each problem.
+fn content_of(questions: Vec<Question>) -> AppResult<String> {
+    let content = ActivityContent { questions };
+    let problems = content.validate();
+    if !problems.is_empty() {
+        let fields: BTreeMap<String, String> =
+            problems.into_iter().map(|e| (e.field, e.reason)).collect();
+        return Err(AppError::validation(fields));
+    }
+    serde_json::to_string(&content).map_err(AppError::internal)
+}
+
+fn summary(row: &ActivityRow) -> serde_json::Value {
+    serde_json::json!({
+        "id": row.id, "title": row.title, "category": row.category, "sub_category": row.sub_category,
+        "difficulty": row.difficulty, "age_min": row.age_min, "age_max": row.age_max, "author_id": row.author_id,
+    })
+}
+
+/// Write an activity (teachers and admins). Validated: 1-50 questions, unique ids, an
+/// answer key of the right type, options that contain it, bounded sizes.
+#[utoipa::path(tag = "activities", request_body = ActivityRequest, security(("bearer" = [])),
+    responses((status = 201, body = PublicActivity), (status = 403), (status = 409, description = "id taken"), (status = 422)))]
+#[post("")]
+pub async fn create(
+    state: web::Data<AppState>,
+    author: TeacherUser,
+    meta: RequestMeta,
+    body: ValidJson<ActivityRequest>,
+) -> AppResult<HttpResponse> {
+    let b = body.0;
+    let content = content_of(b.questions)?;
+    let t = crate::infra::time::now();
+    let row = ActivityRow {
+        id: b.id.unwrap_or_else(|| slug_of(&b.title, &b.category)),
+        title: b.title,
+        description: b.description,
+        category: b.category,
+        sub_category: b.sub_category,
+        difficulty: b.difficulty,
+        age_min: b.age_min,
+        age_max: b.age_max,
+        content,
+        author_id: Some(author.0.id.clone()),
+        created_at: t,
+        updated_at: t,
+        archived_at: None,
+    };
+    let r = row.clone();
+    state
+        .db
+        .transaction(move |conn| {
+            if activities::exists(conn, &r.id)? {
+                return Err(AppError::conflict(
+                    Code::ActivityExists,
+                    "an activity with this id exists",
+                ));
+            }
+            activities::insert(conn, &r)?;
+            audit::record(
+                conn,
+                &meta,
+                Change {
+                    user_id: &author.0.id,
+                    action: "create",
+                    entity_type: "activity",
+                    entity_id: &r.id,
+                    old: None,
+                    new: Some(summary(&r)),
+                },
+            )
+        })
+        .await?;
+    state.content.changed(&row.id).await;
+    let activity = activity_from_row(row).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
+    Ok(HttpResponse::Created().json(activity.public()))
+}
+
+/// The row if `user` may change it: its author, or an admin (built-in content: admins only).
+async fn editable(
+    state: &AppState,
+    user: &crate::features::auth::AuthUser,
+    id: String,
+) -> AppResult<ActivityRow> {
+    let row = state
+        .db
+        .run(move |conn| Ok(activities::find_live(conn, &id)?))
+        .await?
+        .ok_or_else(|| AppError::not_found("activity"))?;
+    if user.role == Role::Admin || row.author_id.as_deref() == Some(user.id.as_str()) {
+        Ok(row)
+    } else {
+        Err(AppError::forbidden(
+            "only its author or an admin may change this activity",
+        ))
+    }
+}
+
+/// Replace an activity you wrote. Sessions in progress keep the version they started with.
+#[utoipa::path(tag = "activities", request_body = ActivityRequest, security(("bearer" = [])),
+    responses((status = 200, body = PublicActivity), (status = 403), (status = 404), (status = 422)))]
+#[put("/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    author: TeacherUser,
+    meta: RequestMeta,
+    path: web::Path<String>,
+    body: ValidJson<ActivityRequest>,
+) -> AppResult<HttpResponse> {
+    let current = editable(&state, &author.0, path.into_inner()).await?;
+    let b = body.0;
+    let row = ActivityRow {
+        title: b.title,
+        description: b.description,
+        category: b.category,
+        sub_category: b.sub_category,
+        difficulty: b.difficulty,
+        age_min: b.age_min,
+        age_max: b.age_max,
+        content: content_of(b.questions)?,
+        updated_at: crate::infra::time::now(),
+        ..current.clone()
+    };
+    let r = row.clone();
+    let category_moved = current.category != row.category;
+    state
+        .db
+        .transaction(move |conn| {
+            activities::update(conn, &r)?;
+            audit::record(
+                conn,
+                &meta,
+                Change {
+                    user_id: &author.0.id,
+                    action: "update",
+                    entity_type: "activity",
+                    entity_id: &r.id,
+                    old: Some(summary(&current)),
+                    new: Some(summary(&r)),
+                },
+            )
+        })
+        .await?;
+    state.content.changed(&row.id).await;
+    if category_moved {
+        // Its sessions count in the new category.
+        state.control.all_progress_changed().await;
+    }
+    let activity = activity_from_row(row).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
+    Ok(HttpResponse::Ok().json(activity.public()))
+}
+
+/// Delete an activity you wrote: it is archived, so the sessions played on it stay.
+#[utoipa::path(tag = "activities", security(("bearer" = [])),
+    responses((status = 204), (status = 403), (status = 404)))]
+#[delete("/{id}")]
+pub async fn delete(
+    state: web::Data<AppState>,
+    author: TeacherUser,
+    meta: RequestMeta,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let current = editable(&state, &author.0, path.into_inner()).await?;
+    let id = current.id.clone();
+    state
+        .db
+        .transaction(move |conn| {
+            activities::archive(conn, &current.id)?;
+            audit::record(
+                conn,
+                &meta,
+                Change {
+                    user_id: &author.0.id,
+                    action: "delete",
+                    entity_type: "activity",
+                    entity_id: &current.id,
+                    old: Some(summary(&current)),
+                    new: None,
+                },
+            )
+        })
+        .await?;
+    state.content.changed(&id).await;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[cfg(test)]
+mod props;

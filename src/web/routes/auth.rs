@@ -1,0 +1,498 @@
+//! Accounts and tokens: register, login, refresh, logout, me.
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{get, post};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+use validator::Validate;
+
+use crate::features::auth::jwt::ACCESS_TTL_SECS;
+use crate::features::auth::refresh::{self, REFRESH_TTL_DAYS, Rotation};
+pub use crate::features::auth::users::UserView;
+use crate::features::auth::users::{self, bump_token_version};
+use crate::features::auth::{
+    ACCESS_COOKIE, AuthUser, REFRESH_COOKIE, Role, bearer_token, client_addr, password,
+};
+use crate::features::learners::LearnerView;
+use crate::infra::db::models::UserRow;
+use crate::infra::error::{AppError, AppResult, Code};
+use crate::infra::time::now;
+use crate::web::extract::{Normalize, ValidJson, parse_json, read_body};
+use crate::web::state::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(register)
+        .service(login)
+        .service(refresh_tokens)
+        .service(logout)
+        .service(me)
+        .service(change_password);
+}
+
+/// Roles that may sign themselves up (admins are made with `studyhub create-admin`).
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SignupRole {
+    Parent,
+    Teacher,
+    Student,
+}
+
+impl From<SignupRole> for Role {
+    fn from(r: SignupRole) -> Role {
+        match r {
+            SignupRole::Parent => Role::Parent,
+            SignupRole::Teacher => Role::Teacher,
+            SignupRole::Student => Role::Student,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct RegisterRequest {
+    #[validate(
+        email(message = "not a valid email address"),
+        length(max = 254, message = "at most 254 characters")
+    )]
+    #[schema(format = Email, max_length = 254)]
+    pub email: String,
+    #[validate(length(min = 8, max = 128, message = "between 8 and 128 characters"))]
+    #[schema(min_length = 8, max_length = 128)]
+    pub password: String,
+    #[validate(length(min = 2, max = 100, message = "between 2 and 100 characters"))]
+    #[schema(min_length = 2, max_length = 100, pattern = r"\S[\s\S]*\S")]
+    pub name: String,
+    pub role: SignupRole,
+}
+
+impl Normalize for RegisterRequest {
+    fn normalize(&mut self) {
+        self.email = normalize_email(&self.email);
+        self.name = self.name.trim().to_string();
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct LoginRequest {
+    #[validate(length(min = 1, max = 254, message = "required"))]
+    #[schema(min_length = 1, max_length = 254, pattern = r"\S")]
+    pub email: String,
+    #[validate(length(min = 1, max = 128, message = "required"))]
+    #[schema(min_length = 1, max_length = 128)]
+    pub password: String,
+}
+
+impl Normalize for LoginRequest {
+    fn normalize(&mut self) {
+        self.email = normalize_email(&self.email);
+    }
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct RefreshRequest {
+    pub refresh_token: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthResponse {
+    pub user: UserView,
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeResponse {
+    pub user: UserView,
+    /// A student's own learner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub learner: Option<LearnerView>,
+    /// A parent's children.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub children: Option<Vec<LearnerView>>,
+}
+
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+fn auth_cookies(state: &AppState, access: &str, refresh_token: &str) -> [Cookie<'static>; 2] {
+    let secure = state.settings.raw.cookie_secure;
+    let access = Cookie::build(ACCESS_COOKIE, access.to_string())
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Strict)
+        .max_age(CookieDuration::seconds(ACCESS_TTL_SECS))
+        .finish();
+    let refresh_cookie = Cookie::build(REFRESH_COOKIE, refresh_token.to_string())
+        .path("/v1/auth")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Strict)
+        .max_age(CookieDuration::days(REFRESH_TTL_DAYS))
+        .finish();
+    [access, refresh_cookie]
+}
+
+fn cleared_cookies() -> [Cookie<'static>; 2] {
+    let mut a = Cookie::build(ACCESS_COOKIE, "")
+        .path("/")
+        .http_only(true)
+        .finish();
+    a.make_removal();
+    let mut r = Cookie::build(REFRESH_COOKIE, "")
+        .path("/v1/auth")
+        .http_only(true)
+        .finish();
+    r.make_removal();
+    [a, r]
+}
+
+fn with_cookies(
+    mut res: actix_web::HttpResponseBuilder,
+    cookies: [Cookie<'static>; 2],
+) -> actix_web::HttpResponseBuilder {
+    for c in cookies {
+        res.cookie(c);
+    }
+    res
+}
+
+/// Create an account (parent, teacher or student) and sign in.
+#[utoipa::path(tag = "auth", request_body = RegisterRequest,
+    responses((status = 201, body = AuthResponse), (status = 400), (status = 409, description = "email_taken"), (status = 422), (status = 429, description = "rate_limited: 10 registrations an hour per address, with Retry-After")))]
+#[post("/auth/register")]
+pub async fn register(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ValidJson<RegisterRequest>,
+) -> AppResult<HttpResponse> {
+    let body = body.0;
+    let ip_key = format!("ip:{}", client_addr(&req, state.settings.raw.trust_proxy));
+    state
+        .register_limiter
+        .try_acquire(&[ip_key.as_str()])
+        .await
+        .map_err(|wait| AppError::rate_limited(wait.as_secs().max(1)))?;
+    let hash = password::hash(body.password.clone(), state.settings.raw.bcrypt_cost).await?;
+    let role: Role = body.role.into();
+    let t = now();
+    let user = UserRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        email: body.email.clone(),
+        name: body.name.clone(),
+        role: role.as_str().into(),
+        password_hash: hash,
+        token_version: 0,
+        active: true,
+        last_login_at: Some(t),
+        created_at: t,
+        updated_at: t,
+    };
+    let (user, refresh_token) = state
+        .db
+        .transaction(move |conn| {
+            if users::email_taken(conn, &user.email)? {
+                return Err(email_taken());
+            }
+            users::insert(conn, &user).map_err(|e| match AppError::from(e) {
+                e if e.code == "conflict" => email_taken(),
+                e => e,
+            })?;
+            if role == Role::Student {
+                crate::features::learners::insert(
+                    conn,
+                    &crate::features::learners::for_student(&user.id, &user.name, t),
+                )?;
+            }
+            let token = refresh::issue(conn, &user.id, None)?;
+            Ok((user, token))
+        })
+        .await?;
+    let (access, expires_in) = state.jwt.issue(&user.id, role, user.token_version)?;
+    tracing::info!(user_id = %user.id, role = role.as_str(), "account registered");
+    let cookies = auth_cookies(&state, &access, &refresh_token);
+    Ok(
+        with_cookies(HttpResponse::Created(), cookies).json(AuthResponse {
+            user: user.into(),
+            access_token: access,
+            refresh_token,
+            expires_in,
+        }),
+    )
+}
+
+fn email_taken() -> AppError {
+    AppError::conflict(
+        Code::EmailTaken,
+        "an account with this email already exists",
+    )
+}
+
+/// Sign in with email and password. Unknown email and wrong password answer alike.
+#[utoipa::path(tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = AuthResponse), (status = 401, description = "invalid_credentials"), (status = 429, description = "rate_limited, with Retry-After")))]
+#[post("/auth/login")]
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: ValidJson<LoginRequest>,
+) -> AppResult<HttpResponse> {
+    let body = body.0;
+    let ip_key = format!("ip:{}", client_addr(&req, state.settings.raw.trust_proxy));
+    let email_key = format!("email:{}", body.email);
+    let keys = [ip_key.as_str(), email_key.as_str()];
+    // Counted before bcrypt: thirty parallel tries get five checks, not thirty.
+    let attempt = state
+        .login_limiter
+        .try_acquire(&keys)
+        .await
+        .map_err(|wait| AppError::rate_limited(wait.as_secs().max(1)))?;
+    let email = body.email.clone();
+    let found: Option<UserRow> = state
+        .db
+        .run(move |conn| Ok(users::active_by_email(conn, &email)?))
+        .await?;
+    // Always run bcrypt, against a dummy hash for unknown emails, so timing tells nothing.
+    let hash = found
+        .as_ref()
+        .map_or_else(|| state.dummy_hash.clone(), |u| u.password_hash.clone());
+    let ok = password::verify(body.password, hash).await? && found.is_some();
+    let Some(user) = found.filter(|_| ok) else {
+        // The attempt counted above stays counted: it was a failure.
+        return Err(AppError::unauthorized(
+            Code::InvalidCredentials,
+            "wrong email or password",
+        ));
+    };
+    state.login_limiter.release(&keys, attempt).await;
+    state.login_limiter.clear(&email_key).await;
+    let uid = user.id.clone();
+    let (user, refresh_token) = state
+        .db
+        .transaction(move |conn| {
+            let t = now();
+            users::signed_in(conn, &uid, t)?;
+            let token = refresh::issue(conn, &uid, None)?;
+            Ok((
+                UserRow {
+                    last_login_at: Some(t),
+                    ..user
+                },
+                token,
+            ))
+        })
+        .await?;
+    let role = Role::parse(&user.role).unwrap_or(Role::Student);
+    let (access, expires_in) = state.jwt.issue(&user.id, role, user.token_version)?;
+    let cookies = auth_cookies(&state, &access, &refresh_token);
+    Ok(
+        with_cookies(HttpResponse::Ok(), cookies).json(AuthResponse {
+            user: user.into(),
+            access_token: access,
+            refresh_token,
+            expires_in,
+        }),
+    )
+}
+
+/// The refresh token from the JSON body, else from the cookie.
+async fn presented_refresh_token(
+    req: &HttpRequest,
+    payload: &mut actix_web::dev::Payload,
+) -> AppResult<Option<String>> {
+    let bytes = read_body(req, payload, 8 * 1024).await?;
+    let from_body = if bytes.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        parse_json::<RefreshRequest>(&bytes)?.refresh_token
+    };
+    Ok(from_body.filter(|t| !t.is_empty()).or_else(|| {
+        req.cookie(REFRESH_COOKIE)
+            .map(|c| c.value().to_string())
+            .filter(|t| !t.is_empty())
+    }))
+}
+
+/// Trade a refresh token for a new access token and a new refresh token. The old one is
+/// spent; presenting it again revokes the whole family (`token_reused`).
+#[utoipa::path(tag = "auth", request_body(content = RefreshRequest, description = "or the refresh_token cookie"),
+    responses((status = 200, body = TokenResponse), (status = 401, description = "invalid_token, token_expired, token_revoked or token_reused")))]
+#[post("/auth/refresh")]
+pub async fn refresh_tokens(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let mut payload = payload.into_inner();
+    let token = presented_refresh_token(&req, &mut payload)
+        .await?
+        .ok_or_else(|| {
+            AppError::unauthorized(Code::Unauthenticated, "no refresh token was presented")
+        })?;
+    let rotation = state
+        .db
+        .transaction(move |conn| refresh::rotate(conn, &token))
+        .await?;
+    let (user, refresh_token) = match rotation {
+        Rotation::Rotated(user, next) => (user, next),
+        Rotation::Refused(err) => return Err(err),
+    };
+    let role = Role::parse(&user.role).unwrap_or(Role::Student);
+    let (access, expires_in) = state.jwt.issue(&user.id, role, user.token_version)?;
+    let cookies = auth_cookies(&state, &access, &refresh_token);
+    Ok(
+        with_cookies(HttpResponse::Ok(), cookies).json(TokenResponse {
+            access_token: access,
+            refresh_token,
+            expires_in,
+        }),
+    )
+}
+
+/// Sign out: revokes the presented refresh token's family (or, with only an access token,
+/// every session of the account) and clears the cookies.
+#[utoipa::path(tag = "auth", request_body(content = RefreshRequest, description = "optional"),
+    responses((status = 204)))]
+#[post("/auth/logout")]
+pub async fn logout(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let mut payload = payload.into_inner();
+    let token = presented_refresh_token(&req, &mut payload).await?;
+    let user = bearer_token(&req)
+        .and_then(|t| state.jwt.verify(&t).ok())
+        .map(|c| c.sub);
+    if token.is_none() && user.is_none() {
+        return Err(AppError::unauthorized(
+            Code::Unauthenticated,
+            "nothing to sign out of",
+        ));
+    }
+    let signed_out = state
+        .db
+        .transaction(move |conn| {
+            let owner = match (&token, &user) {
+                (Some(token), _) => refresh::revoke_by_token(conn, token)?,
+                (None, Some(user)) => {
+                    refresh::revoke_user(conn, user)?;
+                    Some(user.clone())
+                }
+                (None, None) => None,
+            };
+            // Access tokens issued so far stop working too; other devices of the account
+            // refresh theirs (their refresh tokens are untouched).
+            if let Some(owner) = &owner {
+                bump_token_version(conn, owner)?;
+            }
+            Ok(owner)
+        })
+        .await?;
+    if let Some(owner) = signed_out {
+        state.token_gate.forget(&owner);
+    }
+    Ok(with_cookies(HttpResponse::NoContent(), cleared_cookies()).finish())
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct PasswordChange {
+    #[validate(length(min = 1, max = 128, message = "required"))]
+    #[schema(min_length = 1, max_length = 128)]
+    pub current_password: String,
+    #[validate(length(min = 8, max = 128, message = "between 8 and 128 characters"))]
+    #[schema(min_length = 8, max_length = 128)]
+    pub new_password: String,
+}
+impl Normalize for PasswordChange {}
+
+/// Change the password: every refresh family is revoked, access tokens issued before stop
+/// working, and the account's open websockets close with 4003.
+#[utoipa::path(tag = "auth", request_body = PasswordChange, security(("bearer" = [])),
+    responses((status = 204), (status = 401, description = "unauthenticated, or invalid_credentials: the current password is wrong"), (status = 422), (status = 429, description = "rate_limited, with Retry-After")))]
+#[post("/auth/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: ValidJson<PasswordChange>,
+) -> AppResult<HttpResponse> {
+    let body = body.0;
+    let key = format!("password:{}", user.id);
+    let attempt = state
+        .login_limiter
+        .try_acquire(&[key.as_str()])
+        .await
+        .map_err(|wait| AppError::rate_limited(wait.as_secs().max(1)))?;
+    let uid = user.id.clone();
+    let stored: String = state
+        .db
+        .run(move |conn| Ok(users::password_hash(conn, &uid)?))
+        .await?;
+    if !password::verify(body.current_password, stored).await? {
+        return Err(AppError::unauthorized(
+            Code::InvalidCredentials,
+            "the current password is wrong",
+        ));
+    }
+    state.login_limiter.release(&[key.as_str()], attempt).await;
+    let hash = password::hash(body.new_password, state.settings.raw.bcrypt_cost).await?;
+    let uid = user.id.clone();
+    state
+        .db
+        .transaction(move |conn| {
+            users::set_password_hash(conn, &uid, &hash)?;
+            refresh::revoke_user(conn, &uid)?;
+            bump_token_version(conn, &uid)
+        })
+        .await?;
+    state.control.account_changed(&user.id).await;
+    tracing::info!(user_id = %user.id, "password changed; every session of the account ended");
+    Ok(with_cookies(HttpResponse::NoContent(), cleared_cookies()).finish())
+}
+
+/// The signed-in account, with the student's learner or the parent's children.
+#[utoipa::path(tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = MeResponse), (status = 401)))]
+#[get("/auth/me")]
+pub async fn me(state: web::Data<AppState>, user: AuthUser) -> AppResult<HttpResponse> {
+    let res = state
+        .db
+        .run(move |conn| {
+            let row: UserRow = users::active_by_id(conn, &user.id)?.ok_or_else(|| {
+                AppError::unauthorized(Code::InvalidToken, "this account no longer exists")
+            })?;
+            let (learner, children) = match user.role {
+                Role::Student => {
+                    let l = crate::features::learners::of_student_row(conn, &row.id)?;
+                    (l.map(LearnerView::from), None)
+                }
+                Role::Parent => {
+                    let kids = crate::features::learners::of_parent(conn, &row.id)?;
+                    (
+                        None,
+                        Some(kids.into_iter().map(LearnerView::from).collect()),
+                    )
+                }
+                _ => (None, None),
+            };
+            Ok(MeResponse {
+                user: row.into(),
+                learner,
+                children,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(res))
+}
