@@ -14,12 +14,12 @@ use crate::classes::ClassMonitor;
 use crate::events::LiveEvent;
 use crate::feeds::{ClassFeed, ParentFeed};
 use crate::flusher::{FlushConfig, FlushHandle};
-use crate::learner::LearnerStatus;
 use crate::learner::{Grant, Learner, LearnerActor, Refresh, Settings, TimeRequestAnswered};
 use crate::loader::Loader;
 use crate::parents::ParentNotifier;
 use crate::screen_time::{local_date, parse_tz};
 use crate::session::LiveSession;
+use crate::shared::LearnerStatus;
 use crate::shared::Shared;
 use crate::store::{ContentSource, LearnerStart, SessionStatus, Store, StoreError};
 
