@@ -10,6 +10,7 @@ pub mod classes;
 pub mod content;
 pub mod downtime;
 pub mod engine;
+mod engine_config;
 pub mod events;
 pub mod feeds;
 pub mod flusher;

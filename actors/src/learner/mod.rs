@@ -25,6 +25,7 @@ mod requests;
 pub use handle::Learner;
 pub use messages::*;
 pub use next::NextFor;
+pub(crate) use next::next_activity_for;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -1,9 +1,12 @@
 //! The engine's front door: configuration, the learner registry, and the calls the server
 //! makes (connect a player, play over REST, change a limit, grant time).
 
+mod registry;
+mod views;
+
 use crate::ids::{ClassId, LearnerId};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use actix::prelude::*;
@@ -13,45 +16,19 @@ use crate::bus::Bus;
 use crate::classes::ClassMonitor;
 use crate::events::LiveEvent;
 use crate::feeds::{ClassFeed, ParentFeed};
-use crate::flusher::{FlushConfig, FlushHandle};
+use crate::flusher::FlushHandle;
 use crate::learner::{Grant, Learner, LearnerActor, Refresh, Settings, TimeRequestAnswered};
 use crate::loader::Loader;
+use crate::next::{CatalogEntry, LearnerProfile, Next};
 use crate::parents::ParentNotifier;
 use crate::screen_time::{local_date, parse_tz};
 use crate::session::LiveSession;
 use crate::shared::LearnerStatus;
 use crate::shared::Shared;
 use crate::store::{ContentSource, LearnerStart, SessionStatus, Store, StoreError};
+use registry::Registry;
 
-#[derive(Debug, Clone, Copy)]
-pub struct EngineConfig {
-    pub flush: FlushConfig,
-    /// Screen time stops counting this long after the learner last did something.
-    pub idle_after: Duration,
-    /// A learner's actor stays this long after its last connection closed.
-    pub linger: Duration,
-    /// Screen time is written at least this often while counting.
-    pub persist_every: Duration,
-    /// `time` is pushed at least this often while counting.
-    pub push_every: Duration,
-    pub tick: Duration,
-    /// A REST request keeps a learner "connected" for screen time this long.
-    pub rest_presence: Duration,
-}
-
-impl Default for EngineConfig {
-    fn default() -> Self {
-        Self {
-            flush: FlushConfig::default(),
-            idle_after: Duration::from_secs(60),
-            linger: Duration::from_secs(120),
-            persist_every: Duration::from_secs(15),
-            push_every: Duration::from_secs(60),
-            tick: Duration::from_secs(1),
-            rest_presence: Duration::from_secs(60),
-        }
-    }
-}
+pub use crate::engine_config::EngineConfig;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EngineError {
@@ -76,52 +53,6 @@ impl std::error::Error for EngineError {}
 impl From<StoreError> for EngineError {
     fn from(e: StoreError) -> Self {
         EngineError::Storage(e)
-    }
-}
-
-/// Live actors of one kind, by id.
-pub(crate) struct Registry<K, A: Actor>(Mutex<HashMap<K, Addr<A>>>);
-
-impl<K, A: Actor> Default for Registry<K, A> {
-    fn default() -> Self {
-        Self(Mutex::new(HashMap::new()))
-    }
-}
-
-impl<K, A> Registry<K, A>
-where
-    K: Clone + Eq + std::hash::Hash + std::borrow::Borrow<str>,
-    A: Actor<Context = Context<A>>,
-{
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, Addr<A>>> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub(crate) fn get(&self, id: &str) -> Option<Addr<A>> {
-        self.lock().get(id).filter(|a| a.connected()).cloned()
-    }
-
-    /// The live actor for `id`, or a new one from `make` (started on this arbiter).
-    pub(crate) fn get_or_start(&self, id: &K, make: impl FnOnce() -> A) -> Addr<A> {
-        let mut reg = self.lock();
-        if let Some(addr) = reg.get(id.borrow()).filter(|a| a.connected()) {
-            return addr.clone();
-        }
-        let addr = make().start();
-        reg.insert(id.clone(), addr.clone());
-        addr
-    }
-
-    /// Forgets a stopped actor (only if the registry still points at it).
-    pub(crate) fn remove_if(&self, id: &str, addr: &Addr<A>) {
-        let mut reg = self.lock();
-        if reg.get(id).is_some_and(|a| a == addr) {
-            reg.remove(id);
-        }
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.lock().len()
     }
 }
 
@@ -491,6 +422,26 @@ impl Engine {
         if let Some(addr) = self.live_addr(learner_id) {
             addr.do_send(crate::learner::Classes { class_ids });
         }
+    }
+
+    /// `GET /v1/learners/{id}/next`: from the live actor's history when the learner is live
+    /// here, else from the store. `None` only when nothing in `catalog` can be started.
+    pub async fn next_activity(
+        &self,
+        learner_id: &LearnerId,
+        learner: LearnerProfile,
+        catalog: Arc<Vec<CatalogEntry>>,
+    ) -> Result<Option<Next>, EngineError> {
+        let live = self.live_addr(learner_id);
+        let next = crate::learner::next_activity_for(
+            live,
+            self.store.as_ref(),
+            learner_id,
+            learner,
+            catalog,
+        )
+        .await?;
+        Ok(next)
     }
 
     /// For a graceful stop: every live learner writes its screen time, then everything queued
