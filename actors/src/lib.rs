@@ -12,7 +12,6 @@ pub mod downtime;
 pub mod engine;
 mod engine_config;
 pub mod events;
-pub mod feeds;
 pub mod flusher;
 pub mod game;
 pub mod ids;
@@ -30,4 +29,7 @@ pub mod session;
 pub mod shared;
 pub mod store;
 
+pub use classes::ClassFeed;
 pub use engine::{Engine, EngineConfig, EngineError};
+pub use game::GameHost;
+pub use parents::ParentFeed;

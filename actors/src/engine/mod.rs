@@ -1,5 +1,7 @@
-//! The engine's front door: configuration, the learner registry, and the calls the server
-//! makes (connect a player, play over REST, change a limit, grant time).
+//! The engine's front door: configuration, the registries of live actors, and the calls the
+//! server makes (connect a player, play over REST, open a parent feed or a class view, host a
+//! game, change a limit, grant time). It sits above the actors it starts: each of them sees
+//! only its own narrow view of it (`views`), so none imports it.
 
 mod registry;
 mod views;
@@ -13,14 +15,14 @@ use actix::prelude::*;
 use chrono::Utc;
 
 use crate::bus::Bus;
-use crate::classes::ClassMonitor;
+use crate::classes::{ClassFeed, ClassMonitor, Roster};
 use crate::events::LiveEvent;
-use crate::feeds::{ClassFeed, ParentFeed};
 use crate::flusher::FlushHandle;
+use crate::game::{GameActor, GameHost, GameSpec};
 use crate::learner::{Grant, Learner, LearnerActor, Refresh, Settings, TimeRequestAnswered};
 use crate::loader::Loader;
 use crate::next::{CatalogEntry, LearnerProfile, Next};
-use crate::parents::ParentNotifier;
+use crate::parents::{ParentFeed, ParentNotifier};
 use crate::screen_time::{local_date, parse_tz};
 use crate::session::LiveSession;
 use crate::shared::LearnerStatus;
@@ -59,17 +61,17 @@ impl From<StoreError> for EngineError {
 pub struct Engine {
     /// Itself, for what actors start with a handle on the engine.
     me: Weak<Engine>,
-    pub(crate) store: Arc<dyn Store>,
-    pub(crate) content: Arc<dyn ContentSource>,
-    pub(crate) flush: FlushHandle,
-    pub(crate) config: EngineConfig,
+    store: Arc<dyn Store>,
+    content: Arc<dyn ContentSource>,
+    flush: FlushHandle,
+    config: EngineConfig,
     /// Reads learners' starts in batches.
     loader: Loader,
     learners: Registry<LearnerId, LearnerActor>,
-    pub(crate) parents: Registry<String, ParentNotifier>,
-    pub(crate) classes: Registry<ClassId, ClassMonitor>,
+    parents: Registry<String, ParentNotifier>,
+    classes: Registry<ClassId, ClassMonitor>,
     /// Class games hosted on this node (see `crate::game`).
-    pub(crate) games: Registry<String, crate::game::GameActor>,
+    games: Registry<String, GameActor>,
     bus: std::sync::OnceLock<Arc<dyn Bus>>,
     /// What the nodes share (screen time, presence), when there are several.
     shared: std::sync::OnceLock<Arc<dyn Shared>>,
@@ -138,7 +140,7 @@ impl Engine {
     }
 
     /// The engine as shared (it lives as long as any actor holds it).
-    pub(crate) fn arc(&self) -> Arc<Engine> {
+    fn arc(&self) -> Arc<Engine> {
         self.me.upgrade().expect("the engine outlives its actors")
     }
 
@@ -170,7 +172,7 @@ impl Engine {
         self.live_addr(learner_id).map(Learner)
     }
 
-    pub(crate) fn live_addr(&self, learner_id: &str) -> Option<Addr<LearnerActor>> {
+    fn live_addr(&self, learner_id: &str) -> Option<Addr<LearnerActor>> {
         self.learners.get(learner_id)
     }
 
@@ -282,18 +284,13 @@ impl Engine {
         }
     }
 
-    /// Forgets a stopped actor (only if the registry still points at it).
-    pub(crate) fn unregister(&self, learner_id: &LearnerId, addr: &Addr<LearnerActor>) {
-        self.learners.remove_if(learner_id, addr);
-    }
-
     /// The parent's feed, for a parent's socket.
     pub fn parent_feed(self: &Arc<Self>, parent_id: &str) -> ParentFeed {
         ParentFeed(self.parent(parent_id))
     }
 
     /// The parent's notifier, started if needed (it loads nothing).
-    pub(crate) fn parent(self: &Arc<Self>, parent_id: &str) -> Addr<ParentNotifier> {
+    fn parent(self: &Arc<Self>, parent_id: &str) -> Addr<ParentNotifier> {
         let engine = self.clone();
         self.parents.get_or_start(&parent_id.to_string(), || {
             ParentNotifier::new(parent_id.to_string(), engine)
@@ -301,7 +298,7 @@ impl Engine {
     }
 
     /// The parent's notifier if one is live (presence and time need no storing).
-    pub(crate) fn live_parent(&self, parent_id: &str) -> Option<Addr<ParentNotifier>> {
+    fn live_parent(&self, parent_id: &str) -> Option<Addr<ParentNotifier>> {
         self.parents.get(parent_id)
     }
 
@@ -321,12 +318,36 @@ impl Engine {
     /// A class's roster changed (id, name of each student): its live view, if any, follows.
     pub fn roster_changed(&self, class_id: &ClassId, students: Vec<(LearnerId, String)>) {
         if let Some(monitor) = self.live_class(class_id) {
-            monitor.do_send(crate::classes::Roster { students });
+            monitor.do_send(Roster { students });
         }
     }
 
-    pub(crate) fn live_class(&self, class_id: &str) -> Option<Addr<ClassMonitor>> {
+    fn live_class(&self, class_id: &str) -> Option<Addr<ClassMonitor>> {
         self.classes.get(class_id)
+    }
+
+    /// Starts a new game on this node.
+    pub fn start_game(self: &Arc<Self>, spec: GameSpec) -> GameHost {
+        let engine = self.clone();
+        let id = spec.game_id.clone();
+        GameHost(
+            self.games
+                .get_or_start(&id, move || GameActor::new(spec, engine)),
+        )
+    }
+
+    /// A game this node hosts, for its teacher's socket.
+    pub fn game(&self, game_id: &str) -> Option<GameHost> {
+        self.game_addr(game_id).map(GameHost)
+    }
+
+    fn game_addr(&self, game_id: &str) -> Option<Addr<GameActor>> {
+        self.games.get(game_id)
+    }
+
+    /// Games live on this node.
+    pub fn live_games(&self) -> usize {
+        self.games.len()
     }
 
     /// Connects the engine to the other nodes (once, at start-up).
@@ -381,14 +402,14 @@ impl Engine {
     }
 
     /// Hands an event already delivered here to the other nodes.
-    pub(crate) fn relay(&self, event: LiveEvent) {
+    fn relay(&self, event: LiveEvent) {
         if let Some(bus) = self.bus.get() {
             bus.publish(event);
         }
     }
 
     /// Delivers an event on this node (to a live parent feed or class view), then relays it.
-    pub(crate) fn announce(&self, event: LiveEvent) {
+    fn announce(&self, event: LiveEvent) {
         self.deliver(event.clone());
         self.relay(event);
     }

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use actix::prelude::*;
 
 /// Live actors of one kind, by id.
-pub(crate) struct Registry<K, A: Actor>(Mutex<HashMap<K, Addr<A>>>);
+pub(super) struct Registry<K, A: Actor>(Mutex<HashMap<K, Addr<A>>>);
 
 impl<K, A: Actor> Default for Registry<K, A> {
     fn default() -> Self {
@@ -24,12 +24,12 @@ where
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub(crate) fn get(&self, id: &str) -> Option<Addr<A>> {
+    pub(super) fn get(&self, id: &str) -> Option<Addr<A>> {
         self.lock().get(id).filter(|a| a.connected()).cloned()
     }
 
     /// The live actor for `id`, or a new one from `make` (started on this arbiter).
-    pub(crate) fn get_or_start(&self, id: &K, make: impl FnOnce() -> A) -> Addr<A> {
+    pub(super) fn get_or_start(&self, id: &K, make: impl FnOnce() -> A) -> Addr<A> {
         let mut reg = self.lock();
         if let Some(addr) = reg.get(id.borrow()).filter(|a| a.connected()) {
             return addr.clone();
@@ -40,14 +40,14 @@ where
     }
 
     /// Forgets a stopped actor (only if the registry still points at it).
-    pub(crate) fn remove_if(&self, id: &str, addr: &Addr<A>) {
+    pub(super) fn remove_if(&self, id: &str, addr: &Addr<A>) {
         let mut reg = self.lock();
         if reg.get(id).is_some_and(|a| a == addr) {
             reg.remove(id);
         }
     }
 
-    pub(crate) fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.lock().len()
     }
 }
