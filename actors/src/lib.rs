@@ -6,7 +6,7 @@ pub mod achievements;
 pub mod audience;
 pub mod batched_reads;
 pub mod bus;
-pub mod classes;
+pub mod class_monitor;
 pub mod content;
 pub mod downtime;
 pub mod engine;
@@ -29,7 +29,7 @@ pub mod session;
 pub mod shared;
 pub mod store;
 
-pub use classes::ClassFeed;
+pub use class_monitor::ClassFeed;
 pub use engine::{Engine, EngineConfig, EngineError};
 pub use game::GameHost;
 pub use parents::ParentFeed;

@@ -15,7 +15,7 @@ use actix::prelude::*;
 use chrono::Utc;
 
 use crate::bus::Bus;
-use crate::classes::{ClassFeed, ClassMonitor, Roster};
+use crate::class_monitor::{ClassFeed, ClassMonitor, Roster};
 use crate::events::LiveEvent;
 use crate::flusher::FlushHandle;
 use crate::game::{GameActor, GameHost, GameSpec};

@@ -9,7 +9,7 @@ use actix::Addr;
 use futures_util::future::LocalBoxFuture;
 
 use super::Engine;
-use crate::classes::{ClassEnv, ClassMonitor};
+use crate::class_monitor::{ClassEnv, ClassMonitor};
 use crate::engine_config::EngineConfig;
 use crate::events::LiveEvent;
 use crate::flusher::FlushHandle;
