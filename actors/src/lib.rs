@@ -20,7 +20,7 @@ mod loader;
 /// The in-memory store and content the engine's own tests run on; not in a release build.
 #[cfg(any(test, feature = "test-util"))]
 pub mod memory;
-pub mod next;
+pub mod next_activity;
 pub mod outbox;
 pub mod parents;
 pub mod protocol;
@@ -33,3 +33,6 @@ pub use class_monitor::ClassFeed;
 pub use engine::{Engine, EngineConfig, EngineError};
 pub use game::GameHost;
 pub use parents::ParentFeed;
+
+// Old paths of renamed modules, kept for the server crate until it uses the new names.
+pub use next_activity as next;

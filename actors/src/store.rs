@@ -415,7 +415,7 @@ pub enum AskOutcome {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlayedSession {
     pub session_id: SessionId,
-    pub completed: crate::next::Completed,
+    pub completed: crate::next_activity::Completed,
 }
 
 pub trait Store: Send + Sync + 'static {

@@ -21,7 +21,7 @@ use crate::flusher::FlushHandle;
 use crate::game::{GameActor, GameHost, GameSpec};
 use crate::learner::{Grant, Learner, LearnerActor, Refresh, Settings, TimeRequestAnswered};
 use crate::loader::Loader;
-use crate::next::{CatalogEntry, LearnerProfile, Next};
+use crate::next_activity::{CatalogEntry, LearnerProfile, Next};
 use crate::parents::{ParentFeed, ParentNotifier};
 use crate::screen_time::{local_date, parse_tz};
 use crate::session::LiveSession;

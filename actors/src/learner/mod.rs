@@ -7,7 +7,7 @@
 //! The actor is split by concern: `messages` (what the rest of the engine sends it),
 //! `play` (sessions and answers), `clock` (screen time), `downtime` (no play inside the
 //! parent's windows), `requests` (asking the parent for more time), `fanout` (presence,
-//! parent notifications, achievements), `game` (a class game's session) and `next` (what to
+//! parent notifications, achievements), `game` (a class game's session) and `played` (what to
 //! play next, from the completions the actor keeps). What it may use of the engine is
 //! `env` ([`LearnerEnv`]), not the engine itself.
 
@@ -18,14 +18,14 @@ mod fanout;
 mod game;
 mod handle;
 mod messages;
-mod next;
 mod play;
+mod played;
 mod requests;
 
 pub use handle::Learner;
 pub use messages::*;
-pub use next::NextFor;
-pub(crate) use next::next_activity_for;
+pub use played::NextFor;
+pub(crate) use played::next_activity_for;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -86,7 +86,7 @@ pub struct LearnerActor {
     /// The class game this learner plays in, if any.
     game: Option<Box<game::GameLink>>,
     /// Completions, for the next activity (read once when first asked).
-    played: next::Played,
+    played: played::Played,
     /// Sharing with other nodes (see `crate::shared`): a report is on its way,
     sharing: bool,
     /// the other nodes were last told the learner is connected here,
@@ -156,7 +156,7 @@ impl LearnerActor {
                 .unwrap_or(now),
             empty_since: Some(now),
             game: None,
-            played: next::Played::default(),
+            played: played::Played::default(),
             sharing: false,
             said_online: false,
             counted_elsewhere: false,

@@ -1,4 +1,4 @@
-//! What to play next (`crate::next`), answered by the learner's actor when it is live: it
+//! What to play next (`crate::next_activity`), answered by the learner's actor when it is live: it
 //! keeps the learner's completions, read from the store once (the first time it is asked)
 //! and kept up to date as sessions complete, so asking again costs no query. A learner with
 //! no live actor is read from the store the same way.
@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::LearnerActor;
 use crate::ids::LearnerId;
-use crate::next::{CatalogEntry, Completed, LearnerProfile, Next, next_activity};
+use crate::next_activity::{CatalogEntry, Completed, LearnerProfile, Next, next_activity};
 use crate::protocol::Completion;
 use crate::session::LiveSession;
 use crate::store::{PlayedSession, Store, StoreError};
