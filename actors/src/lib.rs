@@ -8,7 +8,7 @@ pub mod batched_reads;
 pub mod bus;
 pub mod class_monitor;
 pub mod content;
-pub mod downtime;
+pub mod downtime_windows;
 pub mod engine;
 mod engine_config;
 pub mod events;
@@ -35,4 +35,5 @@ pub use game::GameHost;
 pub use parents::ParentFeed;
 
 // Old paths of renamed modules, kept for the server crate until it uses the new names.
+pub use downtime_windows as downtime;
 pub use next_activity as next;

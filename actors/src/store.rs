@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::achievements::{Achievement, History};
 use crate::content::ActivityContent;
-use crate::downtime::Window;
+use crate::downtime_windows::Window;
 use crate::protocol::PublicActivity;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use tokio::sync::oneshot;
 use crate::outbox::OutboxTx;
 
 use super::{LearnerActor, MAX_CONNECTIONS, ReplyTo};
-use crate::downtime::Window;
+use crate::downtime_windows::Window;
 use crate::ids::ClassId;
 use crate::protocol::{ClientMsg, Outbound, ServerMsg, close};
 use crate::store::{SessionSnapshot, SessionStatus};

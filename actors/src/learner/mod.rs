@@ -5,14 +5,14 @@
 
 //!
 //! The actor is split by concern: `messages` (what the rest of the engine sends it),
-//! `play` (sessions and answers), `clock` (screen time), `downtime` (no play inside the
-//! parent's windows), `requests` (asking the parent for more time), `fanout` (presence,
+//! `play` (sessions and answers), `clock` (screen time), `enforce_downtime` (no play inside
+//! the parent's windows), `requests` (asking the parent for more time), `fanout` (presence,
 //! parent notifications, achievements), `game` (a class game's session) and `played` (what to
 //! play next, from the completions the actor keeps). What it may use of the engine is
 //! `env` ([`LearnerEnv`]), not the engine itself.
 
 mod clock;
-mod downtime;
+mod enforce_downtime;
 mod env;
 mod fanout;
 mod game;
@@ -40,7 +40,7 @@ use crate::outbox::OutboxTx;
 
 pub(crate) use self::env::LearnerEnv;
 use crate::achievements::{Achievement, History};
-use crate::downtime::Schedule;
+use crate::downtime_windows::Schedule;
 use crate::ids::{ClassId, LearnerId, SessionId};
 use crate::protocol::{Completion, ErrorCode, OpenSessionView, Outbound, ServerMsg};
 use crate::screen_time::{ScreenClock, local_date};
