@@ -2,7 +2,7 @@
 //! online, in which activity, how far) and streams what changes to the teacher's
 //! connections: a snapshot once on connect, then only deltas, so a big class does not re-send
 //! the roster on every answer. Never the answer itself: only whether it was right.
-//! The server holds a [`ClassFeed`]; the monitor sees of the engine only its [`ClassEnv`].
+//! The server holds a [`ClassFeed`]; the monitor sees of the engine only its `ClassEnv`.
 
 use crate::ids::{ClassId, LearnerId};
 use std::collections::{BTreeMap, HashMap};

@@ -2,7 +2,7 @@
 //! Every notification is stored first (in the group commit), then pushed to every open
 //! connection of the parent (all devices). Presence and time of the parent's children are
 //! pushed as they change. The server holds a [`ParentFeed`]; the notifier sees of the engine
-//! only its [`ParentEnv`].
+//! only its `ParentEnv`.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -25,8 +25,7 @@ use crate::next_activity::{CatalogEntry, LearnerProfile, Next};
 use crate::parents::{ParentFeed, ParentNotifier};
 use crate::screen_time::{local_date, parse_tz};
 use crate::session::LiveSession;
-use crate::shared::LearnerStatus;
-use crate::shared::Shared;
+use crate::shared::{LearnerStatus, Shared};
 use crate::store::{ContentSource, LearnerStart, SessionStatus, Store, StoreError};
 use registry::Registry;
 

@@ -8,7 +8,7 @@
 //! A game lives in memory on the node that created it (the registry is per engine): players
 //! and hosts must reach that node. It is dropped [`KEEP_FINISHED`] after it ends, or after
 //! [`IDLE_LIMIT`] without a command, a join or an answer. The server holds a [`GameHost`];
-//! the game sees of the engine only its [`GameEnv`].
+//! the game sees of the engine only its `GameEnv`.
 
 mod board;
 pub mod frames;
