@@ -6,12 +6,12 @@ pub mod achievements;
 pub mod audience;
 pub mod batched_reads;
 pub mod bus;
-pub mod classes;
+pub mod class_monitor;
 pub mod content;
-pub mod downtime;
+pub mod downtime_windows;
 pub mod engine;
+mod engine_config;
 pub mod events;
-pub mod feeds;
 pub mod flusher;
 pub mod game;
 pub mod ids;
@@ -20,7 +20,7 @@ mod loader;
 /// The in-memory store and content the engine's own tests run on; not in a release build.
 #[cfg(any(test, feature = "test-util"))]
 pub mod memory;
-pub mod next;
+pub mod next_activity;
 pub mod outbox;
 pub mod parents;
 pub mod protocol;
@@ -29,4 +29,11 @@ pub mod session;
 pub mod shared;
 pub mod store;
 
+pub use class_monitor::ClassFeed;
 pub use engine::{Engine, EngineConfig, EngineError};
+pub use game::GameHost;
+pub use parents::ParentFeed;
+
+// Old paths of renamed modules, kept for the server crate until it uses the new names.
+pub use downtime_windows as downtime;
+pub use next_activity as next;

@@ -311,7 +311,7 @@ impl Store for MemoryStore {
                     .unwrap_or_default();
                 PlayedSession {
                     session_id: s.session_id.clone(),
-                    completed: crate::next::Completed {
+                    completed: crate::next_activity::Completed {
                         activity_id: s.activity_id.clone(),
                         category,
                         difficulty,

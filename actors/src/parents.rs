@@ -1,43 +1,68 @@
 //! `ParentNotifier`: one per parent with an open live feed or a notification on its way.
 //! Every notification is stored first (in the group commit), then pushed to every open
 //! connection of the parent (all devices). Presence and time of the parent's children are
-//! pushed as they change.
+//! pushed as they change. The server holds a [`ParentFeed`]; the notifier sees of the engine
+//! only its `ParentEnv`.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::outbox::OutboxTx;
 use actix::prelude::*;
 
 use crate::audience::Audience;
-use crate::engine::Engine;
-use crate::events::ParentFrame;
+use crate::events::{LiveEvent, ParentFrame};
 use crate::flusher::Stored;
 use crate::protocol::feeds::ParentFeedFrame;
 
+/// What a parent's notifier may use of the engine around it, and nothing more.
+pub(crate) trait ParentEnv: Send + Sync {
+    /// How long a notifier stays once its last connection closed.
+    fn linger(&self) -> Duration;
+    /// Hands a notification pushed here to the other nodes.
+    fn relay(&self, event: LiveEvent);
+    /// The notifier stopped: it is no longer the parent's live one.
+    fn unregister(&self, parent_id: &str, addr: &Addr<ParentNotifier>);
+}
+
+/// What the server holds of a parent's notifier: every connection of that parent hears its
+/// children. Its methods are the whole way in, so actix's message types stay in this crate.
+pub struct ParentFeed(pub(crate) Addr<ParentNotifier>);
+
+impl ParentFeed {
+    pub fn connect(&self, conn_id: u64, tx: OutboxTx) {
+        self.0.do_send(ParentConnect { conn_id, tx });
+    }
+
+    pub fn disconnect(&self, conn_id: u64) {
+        self.0.do_send(ParentDisconnect { conn_id });
+    }
+}
+
 #[derive(Message)]
 #[rtype(result = "()")]
-pub(crate) struct ParentConnect {
+struct ParentConnect {
     pub conn_id: u64,
     pub tx: OutboxTx,
 }
 
 #[derive(Message)]
 #[rtype(result = "()")]
-pub(crate) struct ParentDisconnect {
+struct ParentDisconnect {
     pub conn_id: u64,
 }
 
 pub struct ParentNotifier {
     parent_id: String,
-    engine: Arc<Engine>,
+    env: Arc<dyn ParentEnv>,
     audience: Audience,
 }
 
 impl ParentNotifier {
-    pub(crate) fn new(parent_id: String, engine: Arc<Engine>) -> Self {
+    pub(crate) fn new(parent_id: String, env: Arc<dyn ParentEnv>) -> Self {
         Self {
             parent_id,
-            engine,
+            env,
             audience: Audience::new(),
         }
     }
@@ -47,15 +72,11 @@ impl Actor for ParentNotifier {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        Audience::stop_when_idle(self.engine.config.linger, ctx, |a: &mut Self| {
-            &mut a.audience
-        });
+        Audience::stop_when_idle(self.env.linger(), ctx, |a: &mut Self| &mut a.audience);
     }
 
     fn stopped(&mut self, ctx: &mut Context<Self>) {
-        self.engine
-            .parents
-            .remove_if(&self.parent_id, &ctx.address());
+        self.env.unregister(&self.parent_id, &ctx.address());
     }
 }
 
@@ -81,7 +102,7 @@ impl Handler<Stored> for ParentNotifier {
                 notification: msg.notification.view(),
             };
             self.push(&frame);
-            self.engine.relay(crate::events::LiveEvent::Parent {
+            self.env.relay(LiveEvent::Parent {
                 parent_id: self.parent_id.clone(),
                 frame,
             });

@@ -99,7 +99,7 @@ impl ScreenClock {
             up: false,
             span_id: uuid::Uuid::now_v7().to_string(),
             span_started: wall,
-            day_ends: crate::downtime::day_bounds(tz, date).1,
+            day_ends: crate::downtime_windows::day_bounds(tz, date).1,
             last_tick: now,
             last_push: now,
             idle_after,
@@ -189,7 +189,7 @@ impl ScreenClock {
         if today != self.date {
             let finished = self.span(Some(wall));
             self.date = today;
-            self.day_ends = crate::downtime::day_bounds(self.tz, today).1;
+            self.day_ends = crate::downtime_windows::day_bounds(self.tz, today).1;
             self.base_used = 0;
             self.here_ms = 0;
             if let Some(u) = &mut self.shared {

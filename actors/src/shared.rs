@@ -8,9 +8,7 @@
 //! each node then counts and enforces alone (see `ScreenClock`) and adds what it counted once
 //! the shared counter answers again.
 
-use crate::ids::LearnerId;
-#[cfg(test)]
-use crate::ids::SessionId;
+use crate::ids::{LearnerId, SessionId};
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -19,11 +17,19 @@ use std::sync::{Arc, Mutex};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::learner::LearnerStatus;
-
 /// How long a node's word on a learner's presence holds unless said again (a node says it
 /// every tick while the learner is connected there, so a node that died is forgotten soon).
 pub const PRESENCE_TTL_MS: i64 = 5_000;
+
+/// Where a learner is on a node (its actor's word), or on every node (merged words).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LearnerStatus {
+    pub online: bool,
+    pub activity_id: Option<String>,
+    pub session_id: Option<SessionId>,
+    pub answered: u32,
+    pub correct: u32,
+}
 
 /// What one node saw of a learner since its last report.
 #[derive(Debug, Clone, PartialEq)]

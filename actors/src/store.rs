@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::achievements::{Achievement, History};
 use crate::content::ActivityContent;
-use crate::downtime::Window;
+use crate::downtime_windows::Window;
 use crate::protocol::PublicActivity;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -415,7 +415,7 @@ pub enum AskOutcome {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlayedSession {
     pub session_id: SessionId,
-    pub completed: crate::next::Completed,
+    pub completed: crate::next_activity::Completed,
 }
 
 pub trait Store: Send + Sync + 'static {

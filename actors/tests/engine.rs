@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use studyhub_actors::content::{ActivityContent, Answer, AnswerType, Question};
+use studyhub_actors::game::{GameSpec, GameState};
 use studyhub_actors::learner::{Learner, Settings};
 use studyhub_actors::memory::{MemoryContent, MemoryStore};
 use studyhub_actors::outbox::{OutboxRx, outbox};
@@ -574,4 +575,26 @@ async fn a_limit_changed_while_the_learners_actor_starts_is_not_lost() {
             break;
         }
     }
+}
+
+#[actix_rt::test]
+async fn a_game_started_here_is_found_by_its_id() {
+    let (store, content) = setup(3600);
+    let engine = Engine::start(store, content, config());
+    let host = engine.start_game(GameSpec {
+        game_id: "g".into(),
+        class_id: "c".into(),
+        teacher_id: "t".into(),
+        activity: Arc::new(activity()),
+        seconds_per_question: 20,
+    });
+    assert_eq!(engine.live_games(), 1);
+    assert!(engine.game("other").is_none());
+    let found = engine.game("g").expect("the game is hosted here");
+    let info = found.info().await.expect("live");
+    assert_eq!(
+        (info.game_id.as_str(), info.teacher_id.as_str()),
+        ("g", "t")
+    );
+    assert_eq!(host.info().await.unwrap().state, GameState::Lobby);
 }

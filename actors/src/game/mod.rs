@@ -7,10 +7,12 @@
 //!
 //! A game lives in memory on the node that created it (the registry is per engine): players
 //! and hosts must reach that node. It is dropped [`KEEP_FINISHED`] after it ends, or after
-//! [`IDLE_LIMIT`] without a command, a join or an answer.
+//! [`IDLE_LIMIT`] without a command, a join or an answer. The server holds a [`GameHost`];
+//! the game sees of the engine only its `GameEnv`.
 
 mod board;
 pub mod frames;
+mod host;
 mod messages;
 
 use crate::ids::{ClassId, LearnerId, SessionId};
@@ -24,12 +26,12 @@ use actix::prelude::*;
 use chrono::{DateTime, Utc};
 
 use crate::content::Answer;
-use crate::engine::Engine;
 use crate::protocol::{ErrorCode, Outbound, ServerMsg};
 use crate::store::Activity;
 pub use board::{PODIUM, RIGHT_POINTS, SPEED_POINTS, TOP};
 pub use frames::{HostFrame, HostMsg, PlayerFrame};
 use frames::{OpenQuestion, PlayerView, Standing, You, YouAfterQuestion};
+pub use host::GameHost;
 pub use messages::*;
 
 /// `seconds_per_question` a game may have, and its default.
@@ -95,7 +97,7 @@ struct Round {
 
 pub struct GameActor {
     spec: GameSpec,
-    engine: Arc<Engine>,
+    env: Arc<dyn GameEnv>,
     hosts: HashMap<u64, OutboxTx>,
     players: Vec<Player>,
     state: GameState,
@@ -104,37 +106,17 @@ pub struct GameActor {
     over_at: Option<Instant>,
 }
 
-impl Engine {
-    /// Starts a new game on this node.
-    pub fn start_game(self: &Arc<Self>, spec: GameSpec) -> crate::feeds::GameHost {
-        let engine = self.clone();
-        let id = spec.game_id.clone();
-        crate::feeds::GameHost(
-            self.games
-                .get_or_start(&id, move || GameActor::new(spec, engine)),
-        )
-    }
-
-    /// A game this node hosts, for its teacher's socket.
-    pub fn game(&self, game_id: &str) -> Option<crate::feeds::GameHost> {
-        self.game_addr(game_id).map(crate::feeds::GameHost)
-    }
-
-    pub(crate) fn game_addr(&self, game_id: &str) -> Option<Addr<GameActor>> {
-        self.games.get(game_id)
-    }
-
-    /// Games live on this node.
-    pub fn live_games(&self) -> usize {
-        self.games.len()
-    }
+/// What a game may use of the engine around it, and nothing more.
+pub(crate) trait GameEnv: Send + Sync {
+    /// The game stopped: it is no longer found by its id.
+    fn unregister(&self, game_id: &str, addr: &Addr<GameActor>);
 }
 
 impl GameActor {
-    fn new(spec: GameSpec, engine: Arc<Engine>) -> Self {
+    pub(crate) fn new(spec: GameSpec, env: Arc<dyn GameEnv>) -> Self {
         Self {
             spec,
-            engine,
+            env,
             hosts: HashMap::new(),
             players: Vec::new(),
             state: GameState::Lobby,
@@ -381,9 +363,7 @@ impl Actor for GameActor {
                 reason: "game closed",
             });
         }
-        self.engine
-            .games
-            .remove_if(&self.spec.game_id, &ctx.address());
+        self.env.unregister(&self.spec.game_id, &ctx.address());
     }
 }
 

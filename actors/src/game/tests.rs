@@ -9,9 +9,14 @@ use tokio::sync::mpsc;
 
 use super::*;
 use crate::content::{ActivityContent, AnswerType, Question};
-use crate::memory::{MemoryContent, MemoryStore};
 use crate::outbox::{OutboxRx, outbox};
-use crate::{Engine, EngineConfig};
+
+/// The game alone, with no engine around it: there is no registry to leave.
+struct NoEngine;
+
+impl GameEnv for NoEngine {
+    fn unregister(&self, _: &str, _: &Addr<GameActor>) {}
+}
 
 /// Stands in for a learner actor: forwards what the game tells it.
 struct Recorder(mpsc::UnboundedSender<(PlayerEvent, Value)>);
@@ -93,22 +98,18 @@ fn activity() -> Arc<Activity> {
     })
 }
 
-fn start() -> (Arc<Engine>, Addr<GameActor>, OutboxRx) {
-    let engine = Engine::start(
-        MemoryStore::new(),
-        MemoryContent::new([]),
-        EngineConfig::default(),
-    );
-    let game = engine.start_game(GameSpec {
+fn start() -> (Addr<GameActor>, OutboxRx) {
+    let spec = GameSpec {
         game_id: "g".into(),
         class_id: "c".into(),
         teacher_id: "t".into(),
         activity: activity(),
         seconds_per_question: 60,
-    });
+    };
+    let game = GameHost(GameActor::new(spec, Arc::new(NoEngine)).start());
     let (tx, rx) = outbox(256);
     game.connect(1, tx);
-    (engine, game.0, rx)
+    (game.0, rx)
 }
 
 async fn host_frame(rx: &mut OutboxRx, kind: &str) -> Value {
@@ -139,8 +140,7 @@ fn answered(id: &str, q: &str, correct: bool, at: Instant) -> Answered {
 
 #[actix_rt::test]
 async fn seven_players_a_top_five_shared_ranks_and_only_first_timely_answers_score() {
-    let (engine, game, mut host) = start();
-    assert!(engine.game("g").is_some());
+    let (game, mut host) = start();
     let stranger = Seat::new("zed");
     let mut bad = stranger.join("c");
     bad.class_ids = vec!["other".into()];

@@ -1,14 +1,15 @@
 //! What a learner's actor may use of the engine around it, and nothing more: its settings,
 //! the store and content it reads, the group commit it writes through, the feeds and nodes it
-//! tells, the games it joins and the registry it leaves. The [`Engine`] is one; a test can
-//! stand in another, and the actor can be read without the engine's insides.
+//! tells, the games it joins and the registry it leaves. The engine is one (it implements
+//! this in `crate::engine`, above the actor); a test can stand in another, and the actor can
+//! be read without the engine's insides.
 
 use std::sync::Arc;
 
 use actix::Addr;
 
 use super::LearnerActor;
-use crate::engine::{Engine, EngineConfig};
+use crate::engine_config::EngineConfig;
 use crate::events::LiveEvent;
 use crate::flusher::FlushHandle;
 use crate::game::GameActor;
@@ -32,42 +33,4 @@ pub(crate) trait LearnerEnv: Send + Sync {
     fn game(&self, game_id: &str) -> Option<Addr<GameActor>>;
     /// The actor stopped: it is no longer the learner's live actor.
     fn unregister(&self, learner_id: &LearnerId, addr: &Addr<LearnerActor>);
-}
-
-impl LearnerEnv for Engine {
-    fn config(&self) -> &EngineConfig {
-        &self.config
-    }
-
-    fn store(&self) -> &Arc<dyn Store> {
-        &self.store
-    }
-
-    fn content(&self) -> &Arc<dyn ContentSource> {
-        &self.content
-    }
-
-    fn flush(&self) -> &FlushHandle {
-        &self.flush
-    }
-
-    fn shared(&self) -> Option<&Arc<dyn Shared>> {
-        Engine::shared(self)
-    }
-
-    fn announce(&self, event: LiveEvent) {
-        Engine::announce(self, event)
-    }
-
-    fn parent(&self, parent_id: &str) -> Addr<ParentNotifier> {
-        Engine::parent(&self.arc(), parent_id)
-    }
-
-    fn game(&self, game_id: &str) -> Option<Addr<GameActor>> {
-        self.game_addr(game_id)
-    }
-
-    fn unregister(&self, learner_id: &LearnerId, addr: &Addr<LearnerActor>) {
-        Engine::unregister(self, learner_id, addr)
-    }
 }

@@ -11,6 +11,7 @@ use crate::events::LiveEvent;
 use crate::events::ParentFrame;
 use crate::flusher::{Item, Unlocked};
 use crate::protocol::ServerMsg;
+use crate::shared::LearnerStatus;
 use crate::store::{Notification, NotificationKind, UnlockRequest};
 
 impl LearnerActor {
@@ -19,9 +20,9 @@ impl LearnerActor {
     }
 
     /// Where the learner is on this node.
-    pub(super) fn status(&self) -> super::LearnerStatus {
+    pub(super) fn status(&self) -> LearnerStatus {
         let progress = self.session.as_ref().map(|s| s.progress());
-        super::LearnerStatus {
+        LearnerStatus {
             online: !self.conns.is_empty(),
             activity_id: self.session.as_ref().map(|s| s.activity.id.clone()),
             session_id: self.session.as_ref().map(|s| s.id.clone()),

@@ -5,19 +5,15 @@
 //! game adds is that a new answer must be to the question open now.
 
 use crate::ids::SessionId;
-use std::sync::Arc;
 use std::time::Instant;
 
 use actix::prelude::*;
-use chrono::Utc;
 
 use super::{LearnerActor, ReplyTo};
 use crate::content::Answer;
-use crate::flusher::Item;
 use crate::game::{Answered, Bind, GameActor, Join, JoinReply, PlayerEvent, PlayerFrame, ToPlayer};
 use crate::protocol::{ErrorCode, Outbound};
-use crate::session::LiveSession;
-use crate::store::{Activity, NewSession, SessionStatus};
+use crate::store::SessionStatus;
 
 /// The game this learner plays in now.
 pub(super) struct GameLink {
@@ -85,7 +81,12 @@ impl LearnerActor {
                     let question_count = activity.content.questions.len();
                     let session_id = match kept {
                         Some(s) => s,
-                        None => act.open_game_session(activity, ctx),
+                        None => {
+                            // A new session abandons an open one, as `start` does.
+                            let s = act.new_session(activity, ctx);
+                            act.announce_presence();
+                            s
+                        }
                     };
                     game.do_send(Bind {
                         learner_id: act.learner_id.clone(),
@@ -111,29 +112,6 @@ impl LearnerActor {
             }
         });
         ctx.wait(fut);
-    }
-
-    /// A new session of the game's activity (an open one is abandoned, as `start` does).
-    /// Its row goes to the flusher ahead of its answers.
-    fn open_game_session(&mut self, activity: Arc<Activity>, ctx: &mut Context<Self>) -> SessionId {
-        if self.session.is_some() {
-            self.complete(SessionStatus::Abandoned, ctx);
-        }
-        let session_id = SessionId::generate();
-        let started_at = Utc::now();
-        self.env.flush().push(
-            Item::Start(NewSession {
-                session_id: session_id.clone(),
-                learner_id: self.learner_id.clone(),
-                activity_id: activity.id.clone(),
-                questions_total: activity.content.questions.len() as u32,
-                started_at,
-            }),
-            Some(ctx.address().recipient()),
-        );
-        self.session = Some(LiveSession::new(session_id.clone(), activity, started_at));
-        self.announce_presence();
-        session_id
     }
 
     /// A new answer (`seq` not taken yet) in the game's session to a question of the

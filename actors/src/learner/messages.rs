@@ -8,10 +8,13 @@ use tokio::sync::oneshot;
 use crate::outbox::OutboxTx;
 
 use super::{LearnerActor, MAX_CONNECTIONS, ReplyTo};
-use crate::downtime::Window;
-use crate::ids::{ClassId, SessionId};
+use crate::downtime_windows::Window;
+use crate::ids::ClassId;
 use crate::protocol::{ClientMsg, Outbound, ServerMsg, close};
 use crate::store::{SessionSnapshot, SessionStatus};
+
+/// What `Status` answers; it lives with what the nodes share, as it is also their presence word.
+pub use crate::shared::LearnerStatus;
 
 /// A new connection of this learner. The actor sends `hello` (and, with no time left,
 /// `time_up` and a 4001 close) through `tx`.
@@ -63,15 +66,6 @@ pub(crate) struct Snapshot {
 #[derive(Message)]
 #[rtype(result = "LearnerStatus")]
 pub struct Status;
-
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct LearnerStatus {
-    pub online: bool,
-    pub activity_id: Option<String>,
-    pub session_id: Option<SessionId>,
-    pub answered: u32,
-    pub correct: u32,
-}
 
 /// The learner's classes changed.
 #[derive(Message)]

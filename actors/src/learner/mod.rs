@@ -5,26 +5,27 @@
 
 //!
 //! The actor is split by concern: `messages` (what the rest of the engine sends it),
-//! `play` (sessions and answers), `clock` (screen time), `downtime` (no play inside the
-//! parent's windows), `requests` (asking the parent for more time), `fanout` (presence,
-//! parent notifications, achievements), `game` (a class game's session) and `next` (what to
+//! `play` (sessions and answers), `clock` (screen time), `enforce_downtime` (no play inside
+//! the parent's windows), `requests` (asking the parent for more time), `fanout` (presence,
+//! parent notifications, achievements), `game` (a class game's session) and `played` (what to
 //! play next, from the completions the actor keeps). What it may use of the engine is
 //! `env` ([`LearnerEnv`]), not the engine itself.
 
 mod clock;
-mod downtime;
+mod enforce_downtime;
 mod env;
 mod fanout;
 mod game;
 mod handle;
 mod messages;
-mod next;
 mod play;
+mod played;
 mod requests;
 
 pub use handle::Learner;
 pub use messages::*;
-pub use next::NextFor;
+pub use played::NextFor;
+pub(crate) use played::next_activity_for;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -39,7 +40,7 @@ use crate::outbox::OutboxTx;
 
 pub(crate) use self::env::LearnerEnv;
 use crate::achievements::{Achievement, History};
-use crate::downtime::Schedule;
+use crate::downtime_windows::Schedule;
 use crate::ids::{ClassId, LearnerId, SessionId};
 use crate::protocol::{Completion, ErrorCode, OpenSessionView, Outbound, ServerMsg};
 use crate::screen_time::{ScreenClock, local_date};
@@ -85,7 +86,7 @@ pub struct LearnerActor {
     /// The class game this learner plays in, if any.
     game: Option<Box<game::GameLink>>,
     /// Completions, for the next activity (read once when first asked).
-    played: next::Played,
+    played: played::Played,
     /// Sharing with other nodes (see `crate::shared`): a report is on its way,
     sharing: bool,
     /// the other nodes were last told the learner is connected here,
@@ -155,7 +156,7 @@ impl LearnerActor {
                 .unwrap_or(now),
             empty_since: Some(now),
             game: None,
-            played: next::Played::default(),
+            played: played::Played::default(),
             sharing: false,
             said_online: false,
             counted_elsewhere: false,

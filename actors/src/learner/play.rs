@@ -105,14 +105,34 @@ impl LearnerActor {
         }));
     }
 
-    /// Opens a session: its row goes to the flusher ahead of its answers, so play starts at
-    /// once (also while the database is away); a REST caller waits until the row is saved.
+    /// Opens a session and answers `started`; a REST caller waits until its row is saved.
     pub(super) fn open_session(
         &mut self,
         activity: Arc<Activity>,
         to: ReplyTo,
         ctx: &mut Context<Self>,
     ) {
+        let session_id = self.new_session(activity, ctx);
+        let session = self.session.as_ref().expect("just opened");
+        let started = ServerMsg::Started {
+            session_id: session_id.clone(),
+            activity: session.activity.public(),
+            answers: Vec::new(),
+            last_saved_seq: 0,
+        };
+        let saved = self.saved_waiter(&to, &session_id, 0, true);
+        self.reply(to, vec![started], saved);
+        self.announce_presence();
+    }
+
+    /// A new live session of `activity` (an open one is abandoned first), for `start` and for
+    /// joining a game. Its row goes to the flusher ahead of its answers, so play starts at once
+    /// (also while the database is away). The caller answers and announces presence.
+    pub(super) fn new_session(
+        &mut self,
+        activity: Arc<Activity>,
+        ctx: &mut Context<Self>,
+    ) -> SessionId {
         if self.session.is_some() {
             self.complete(SessionStatus::Abandoned, ctx);
         }
@@ -128,17 +148,8 @@ impl LearnerActor {
             }),
             Some(ctx.address().recipient()),
         );
-        let session = LiveSession::new(session_id.clone(), activity, started_at);
-        let started = ServerMsg::Started {
-            session_id: session_id.clone(),
-            activity: session.activity.public(),
-            answers: Vec::new(),
-            last_saved_seq: 0,
-        };
-        self.session = Some(session);
-        let saved = self.saved_waiter(&to, &session_id, 0, true);
-        self.reply(to, vec![started], saved);
-        self.announce_presence();
+        self.session = Some(LiveSession::new(session_id.clone(), activity, started_at));
+        session_id
     }
 
     pub(super) fn started_msg(session: &LiveSession) -> ServerMsg {

@@ -6,7 +6,7 @@ use actix::prelude::*;
 use chrono::Utc;
 
 use super::{LearnerActor, ReplyTo, TimeRequestAnswered};
-use crate::downtime::day_bounds;
+use crate::downtime_windows::day_bounds;
 use crate::protocol::{ErrorCode, ServerMsg};
 use crate::screen_time::local_date;
 use crate::store::{AskOutcome, NewTimeRequest, NotificationKind};

@@ -1,7 +1,7 @@
 //! Downtime windows and asking for more time, against the in-memory store.
 
 use chrono::{Duration as Span, Utc};
-use studyhub_actors::downtime::{Window, WindowSpec};
+use studyhub_actors::downtime_windows::{Window, WindowSpec};
 use studyhub_actors::learner::TimeRequestAnswered;
 use studyhub_actors::store::NotificationKind;
 

@@ -1,4 +1,4 @@
-//! What to play next (`crate::next`), answered by the learner's actor when it is live: it
+//! What to play next (`crate::next_activity`), answered by the learner's actor when it is live: it
 //! keeps the learner's completions, read from the store once (the first time it is asked)
 //! and kept up to date as sessions complete, so asking again costs no query. A learner with
 //! no live actor is read from the store the same way.
@@ -10,12 +10,11 @@ use actix::prelude::*;
 use chrono::{DateTime, Utc};
 
 use super::LearnerActor;
-use crate::engine::{Engine, EngineError};
 use crate::ids::LearnerId;
-use crate::next::{CatalogEntry, Completed, LearnerProfile, Next, next_activity};
+use crate::next_activity::{CatalogEntry, Completed, LearnerProfile, Next, next_activity};
 use crate::protocol::Completion;
 use crate::session::LiveSession;
-use crate::store::{PlayedSession, StoreError};
+use crate::store::{PlayedSession, Store, StoreError};
 
 /// Past this many kept completions, the list is compacted again.
 const COMPACT_PAST: usize = 64;
@@ -129,29 +128,28 @@ impl Handler<NextFor> for LearnerActor {
     }
 }
 
-impl Engine {
-    /// `GET /v1/learners/{id}/next`: from the live actor's history when the learner is live
-    /// here, else from the store. `None` only when nothing in `catalog` can be started.
-    pub async fn next_activity(
-        &self,
-        learner_id: &LearnerId,
-        learner: LearnerProfile,
-        catalog: Arc<Vec<CatalogEntry>>,
-    ) -> Result<Option<Next>, EngineError> {
-        if let Some(addr) = self.live_addr(learner_id) {
-            let ask = NextFor {
-                learner: learner.clone(),
-                catalog: catalog.clone(),
-            };
-            // An actor that stopped meanwhile: read the store instead.
-            if let Ok(answer) = addr.send(ask).await {
-                return answer.map_err(EngineError::from);
-            }
+/// What to play next: from the live actor's history when the learner has one (`live`), else
+/// from the store. `None` only when nothing in `catalog` can be started.
+pub(crate) async fn next_activity_for(
+    live: Option<Addr<LearnerActor>>,
+    store: &dyn Store,
+    learner_id: &LearnerId,
+    learner: LearnerProfile,
+    catalog: Arc<Vec<CatalogEntry>>,
+) -> Result<Option<Next>, StoreError> {
+    if let Some(addr) = live {
+        let ask = NextFor {
+            learner: learner.clone(),
+            catalog: catalog.clone(),
+        };
+        // An actor that stopped meanwhile: read the store instead.
+        if let Ok(answer) = addr.send(ask).await {
+            return answer;
         }
-        let mut played = self.store.played(learner_id).await?;
-        compact(&mut played);
-        Ok(choose(&catalog, &learner, &played))
     }
+    let mut played = store.played(learner_id).await?;
+    compact(&mut played);
+    Ok(choose(&catalog, &learner, &played))
 }
 
 #[cfg(test)]

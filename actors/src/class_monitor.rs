@@ -2,32 +2,62 @@
 //! online, in which activity, how far) and streams what changes to the teacher's
 //! connections: a snapshot once on connect, then only deltas, so a big class does not re-send
 //! the roster on every answer. Never the answer itself: only whether it was right.
+//! The server holds a [`ClassFeed`]; the monitor sees of the engine only its `ClassEnv`.
 
 use crate::ids::{ClassId, LearnerId};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::outbox::OutboxTx;
 use actix::prelude::*;
+use futures_util::future::LocalBoxFuture;
 
 use crate::audience::Audience;
-use crate::engine::Engine;
 use crate::events::ClassEvent;
 use crate::protocol::Outbound;
 use crate::protocol::feeds::{ClassFeedFrame, ClassInfo};
+use crate::shared::LearnerStatus;
 
 pub use crate::protocol::feeds::StudentState;
 
+/// What a class monitor may use of the engine around it, and nothing more.
+pub(crate) trait ClassEnv: Send + Sync {
+    /// How long a monitor stays once its last connection closed.
+    fn linger(&self) -> Duration;
+    /// Where these learners are: this node's live actors, and the other nodes' word.
+    fn where_are(
+        &self,
+        learner_ids: Vec<LearnerId>,
+    ) -> LocalBoxFuture<'static, HashMap<LearnerId, LearnerStatus>>;
+    /// The monitor stopped: it is no longer the class's live one.
+    fn unregister(&self, class_id: &str, addr: &Addr<ClassMonitor>);
+}
+
+/// What the server holds of a class's live view. Its methods are the whole way in, so
+/// actix's message types stay in this crate.
+pub struct ClassFeed(pub(crate) Addr<ClassMonitor>);
+
+impl ClassFeed {
+    pub fn connect(&self, conn_id: u64, tx: OutboxTx) {
+        self.0.do_send(MonitorConnect { conn_id, tx });
+    }
+
+    pub fn disconnect(&self, conn_id: u64) {
+        self.0.do_send(MonitorDisconnect { conn_id });
+    }
+}
+
 #[derive(Message)]
 #[rtype(result = "()")]
-pub(crate) struct MonitorConnect {
+struct MonitorConnect {
     pub conn_id: u64,
     pub tx: OutboxTx,
 }
 
 #[derive(Message)]
 #[rtype(result = "()")]
-pub(crate) struct MonitorDisconnect {
+struct MonitorDisconnect {
     pub conn_id: u64,
 }
 
@@ -42,7 +72,7 @@ pub struct ClassMonitor {
     class_id: ClassId,
     class: ClassInfo,
     students: BTreeMap<LearnerId, StudentState>,
-    engine: Arc<Engine>,
+    env: Arc<dyn ClassEnv>,
     audience: Audience,
 }
 
@@ -51,13 +81,13 @@ impl ClassMonitor {
         class_id: ClassId,
         class: ClassInfo,
         roster: Vec<(LearnerId, String)>,
-        engine: Arc<Engine>,
+        env: Arc<dyn ClassEnv>,
     ) -> Self {
         let mut m = Self {
             class_id,
             class,
             students: BTreeMap::new(),
-            engine,
+            env,
             audience: Audience::new(),
         };
         m.set_roster(roster);
@@ -94,9 +124,9 @@ impl ClassMonitor {
     /// With `announce`, the snapshot then goes to every connection (the roster changed).
     fn refresh(&mut self, ctx: &mut Context<Self>, announce: bool) {
         let ids: Vec<LearnerId> = self.students.keys().cloned().collect();
-        let engine = self.engine.clone();
         ctx.wait(
-            async move { engine.where_are(&ids).await }
+            self.env
+                .where_are(ids)
                 .into_actor(self)
                 .map(move |found, act, _| {
                     for (id, st) in found {
@@ -122,15 +152,11 @@ impl Actor for ClassMonitor {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.refresh(ctx, false);
-        Audience::stop_when_idle(self.engine.config.linger, ctx, |a: &mut Self| {
-            &mut a.audience
-        });
+        Audience::stop_when_idle(self.env.linger(), ctx, |a: &mut Self| &mut a.audience);
     }
 
     fn stopped(&mut self, ctx: &mut Context<Self>) {
-        self.engine
-            .classes
-            .remove_if(&self.class_id, &ctx.address());
+        self.env.unregister(&self.class_id, &ctx.address());
     }
 }
 

@@ -1,57 +1,35 @@
-//! The engine's front door: configuration, the learner registry, and the calls the server
-//! makes (connect a player, play over REST, change a limit, grant time).
+//! The engine's front door: configuration, the registries of live actors, and the calls the
+//! server makes (connect a player, play over REST, open a parent feed or a class view, host a
+//! game, change a limit, grant time). It sits above the actors it starts: each of them sees
+//! only its own narrow view of it (`views`), so none imports it.
+
+mod registry;
+mod views;
 
 use crate::ids::{ClassId, LearnerId};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use actix::prelude::*;
 use chrono::Utc;
 
 use crate::bus::Bus;
-use crate::classes::ClassMonitor;
+use crate::class_monitor::{ClassFeed, ClassMonitor, Roster};
 use crate::events::LiveEvent;
-use crate::feeds::{ClassFeed, ParentFeed};
-use crate::flusher::{FlushConfig, FlushHandle};
-use crate::learner::LearnerStatus;
+use crate::flusher::FlushHandle;
+use crate::game::{GameActor, GameHost, GameSpec};
 use crate::learner::{Grant, Learner, LearnerActor, Refresh, Settings, TimeRequestAnswered};
 use crate::loader::Loader;
-use crate::parents::ParentNotifier;
+use crate::next_activity::{CatalogEntry, LearnerProfile, Next};
+use crate::parents::{ParentFeed, ParentNotifier};
 use crate::screen_time::{local_date, parse_tz};
 use crate::session::LiveSession;
-use crate::shared::Shared;
+use crate::shared::{LearnerStatus, Shared};
 use crate::store::{ContentSource, LearnerStart, SessionStatus, Store, StoreError};
+use registry::Registry;
 
-#[derive(Debug, Clone, Copy)]
-pub struct EngineConfig {
-    pub flush: FlushConfig,
-    /// Screen time stops counting this long after the learner last did something.
-    pub idle_after: Duration,
-    /// A learner's actor stays this long after its last connection closed.
-    pub linger: Duration,
-    /// Screen time is written at least this often while counting.
-    pub persist_every: Duration,
-    /// `time` is pushed at least this often while counting.
-    pub push_every: Duration,
-    pub tick: Duration,
-    /// A REST request keeps a learner "connected" for screen time this long.
-    pub rest_presence: Duration,
-}
-
-impl Default for EngineConfig {
-    fn default() -> Self {
-        Self {
-            flush: FlushConfig::default(),
-            idle_after: Duration::from_secs(60),
-            linger: Duration::from_secs(120),
-            persist_every: Duration::from_secs(15),
-            push_every: Duration::from_secs(60),
-            tick: Duration::from_secs(1),
-            rest_presence: Duration::from_secs(60),
-        }
-    }
-}
+pub use crate::engine_config::EngineConfig;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EngineError {
@@ -79,66 +57,20 @@ impl From<StoreError> for EngineError {
     }
 }
 
-/// Live actors of one kind, by id.
-pub(crate) struct Registry<K, A: Actor>(Mutex<HashMap<K, Addr<A>>>);
-
-impl<K, A: Actor> Default for Registry<K, A> {
-    fn default() -> Self {
-        Self(Mutex::new(HashMap::new()))
-    }
-}
-
-impl<K, A> Registry<K, A>
-where
-    K: Clone + Eq + std::hash::Hash + std::borrow::Borrow<str>,
-    A: Actor<Context = Context<A>>,
-{
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, Addr<A>>> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub(crate) fn get(&self, id: &str) -> Option<Addr<A>> {
-        self.lock().get(id).filter(|a| a.connected()).cloned()
-    }
-
-    /// The live actor for `id`, or a new one from `make` (started on this arbiter).
-    pub(crate) fn get_or_start(&self, id: &K, make: impl FnOnce() -> A) -> Addr<A> {
-        let mut reg = self.lock();
-        if let Some(addr) = reg.get(id.borrow()).filter(|a| a.connected()) {
-            return addr.clone();
-        }
-        let addr = make().start();
-        reg.insert(id.clone(), addr.clone());
-        addr
-    }
-
-    /// Forgets a stopped actor (only if the registry still points at it).
-    pub(crate) fn remove_if(&self, id: &str, addr: &Addr<A>) {
-        let mut reg = self.lock();
-        if reg.get(id).is_some_and(|a| a == addr) {
-            reg.remove(id);
-        }
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.lock().len()
-    }
-}
-
 pub struct Engine {
     /// Itself, for what actors start with a handle on the engine.
     me: Weak<Engine>,
-    pub(crate) store: Arc<dyn Store>,
-    pub(crate) content: Arc<dyn ContentSource>,
-    pub(crate) flush: FlushHandle,
-    pub(crate) config: EngineConfig,
+    store: Arc<dyn Store>,
+    content: Arc<dyn ContentSource>,
+    flush: FlushHandle,
+    config: EngineConfig,
     /// Reads learners' starts in batches.
     loader: Loader,
     learners: Registry<LearnerId, LearnerActor>,
-    pub(crate) parents: Registry<String, ParentNotifier>,
-    pub(crate) classes: Registry<ClassId, ClassMonitor>,
+    parents: Registry<String, ParentNotifier>,
+    classes: Registry<ClassId, ClassMonitor>,
     /// Class games hosted on this node (see `crate::game`).
-    pub(crate) games: Registry<String, crate::game::GameActor>,
+    games: Registry<String, GameActor>,
     bus: std::sync::OnceLock<Arc<dyn Bus>>,
     /// What the nodes share (screen time, presence), when there are several.
     shared: std::sync::OnceLock<Arc<dyn Shared>>,
@@ -207,7 +139,7 @@ impl Engine {
     }
 
     /// The engine as shared (it lives as long as any actor holds it).
-    pub(crate) fn arc(&self) -> Arc<Engine> {
+    fn arc(&self) -> Arc<Engine> {
         self.me.upgrade().expect("the engine outlives its actors")
     }
 
@@ -239,7 +171,7 @@ impl Engine {
         self.live_addr(learner_id).map(Learner)
     }
 
-    pub(crate) fn live_addr(&self, learner_id: &str) -> Option<Addr<LearnerActor>> {
+    fn live_addr(&self, learner_id: &str) -> Option<Addr<LearnerActor>> {
         self.learners.get(learner_id)
     }
 
@@ -351,18 +283,13 @@ impl Engine {
         }
     }
 
-    /// Forgets a stopped actor (only if the registry still points at it).
-    pub(crate) fn unregister(&self, learner_id: &LearnerId, addr: &Addr<LearnerActor>) {
-        self.learners.remove_if(learner_id, addr);
-    }
-
     /// The parent's feed, for a parent's socket.
     pub fn parent_feed(self: &Arc<Self>, parent_id: &str) -> ParentFeed {
         ParentFeed(self.parent(parent_id))
     }
 
     /// The parent's notifier, started if needed (it loads nothing).
-    pub(crate) fn parent(self: &Arc<Self>, parent_id: &str) -> Addr<ParentNotifier> {
+    fn parent(self: &Arc<Self>, parent_id: &str) -> Addr<ParentNotifier> {
         let engine = self.clone();
         self.parents.get_or_start(&parent_id.to_string(), || {
             ParentNotifier::new(parent_id.to_string(), engine)
@@ -370,7 +297,7 @@ impl Engine {
     }
 
     /// The parent's notifier if one is live (presence and time need no storing).
-    pub(crate) fn live_parent(&self, parent_id: &str) -> Option<Addr<ParentNotifier>> {
+    fn live_parent(&self, parent_id: &str) -> Option<Addr<ParentNotifier>> {
         self.parents.get(parent_id)
     }
 
@@ -390,12 +317,36 @@ impl Engine {
     /// A class's roster changed (id, name of each student): its live view, if any, follows.
     pub fn roster_changed(&self, class_id: &ClassId, students: Vec<(LearnerId, String)>) {
         if let Some(monitor) = self.live_class(class_id) {
-            monitor.do_send(crate::classes::Roster { students });
+            monitor.do_send(Roster { students });
         }
     }
 
-    pub(crate) fn live_class(&self, class_id: &str) -> Option<Addr<ClassMonitor>> {
+    fn live_class(&self, class_id: &str) -> Option<Addr<ClassMonitor>> {
         self.classes.get(class_id)
+    }
+
+    /// Starts a new game on this node.
+    pub fn start_game(self: &Arc<Self>, spec: GameSpec) -> GameHost {
+        let engine = self.clone();
+        let id = spec.game_id.clone();
+        GameHost(
+            self.games
+                .get_or_start(&id, move || GameActor::new(spec, engine)),
+        )
+    }
+
+    /// A game this node hosts, for its teacher's socket.
+    pub fn game(&self, game_id: &str) -> Option<GameHost> {
+        self.game_addr(game_id).map(GameHost)
+    }
+
+    fn game_addr(&self, game_id: &str) -> Option<Addr<GameActor>> {
+        self.games.get(game_id)
+    }
+
+    /// Games live on this node.
+    pub fn live_games(&self) -> usize {
+        self.games.len()
     }
 
     /// Connects the engine to the other nodes (once, at start-up).
@@ -450,14 +401,14 @@ impl Engine {
     }
 
     /// Hands an event already delivered here to the other nodes.
-    pub(crate) fn relay(&self, event: LiveEvent) {
+    fn relay(&self, event: LiveEvent) {
         if let Some(bus) = self.bus.get() {
             bus.publish(event);
         }
     }
 
     /// Delivers an event on this node (to a live parent feed or class view), then relays it.
-    pub(crate) fn announce(&self, event: LiveEvent) {
+    fn announce(&self, event: LiveEvent) {
         self.deliver(event.clone());
         self.relay(event);
     }
@@ -491,6 +442,26 @@ impl Engine {
         if let Some(addr) = self.live_addr(learner_id) {
             addr.do_send(crate::learner::Classes { class_ids });
         }
+    }
+
+    /// `GET /v1/learners/{id}/next`: from the live actor's history when the learner is live
+    /// here, else from the store. `None` only when nothing in `catalog` can be started.
+    pub async fn next_activity(
+        &self,
+        learner_id: &LearnerId,
+        learner: LearnerProfile,
+        catalog: Arc<Vec<CatalogEntry>>,
+    ) -> Result<Option<Next>, EngineError> {
+        let live = self.live_addr(learner_id);
+        let next = crate::learner::next_activity_for(
+            live,
+            self.store.as_ref(),
+            learner_id,
+            learner,
+            catalog,
+        )
+        .await?;
+        Ok(next)
     }
 
     /// For a graceful stop: every live learner writes its screen time, then everything queued
