@@ -33,7 +33,3 @@ pub use class_monitor::ClassFeed;
 pub use engine::{Engine, EngineConfig, EngineError};
 pub use game::GameHost;
 pub use parents::ParentFeed;
-
-// Old paths of renamed modules, kept for the server crate until it uses the new names.
-pub use downtime_windows as downtime;
-pub use next_activity as next;

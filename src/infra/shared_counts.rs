@@ -14,7 +14,7 @@ use std::sync::Arc;
 use studyhub_actors::ids::LearnerId;
 
 use chrono::NaiveDate;
-use studyhub_actors::learner::LearnerStatus;
+use studyhub_actors::shared::LearnerStatus;
 use studyhub_actors::shared::{
     Counted, PRESENCE_TTL_MS, PresenceWord, Report, Shared, SharedFuture, merge_presence, now_ms,
 };

@@ -331,7 +331,7 @@ impl Store for DieselStore {
                     |(session_id, activity_id, category, difficulty, accuracy, ended, started)| {
                         PlayedSession {
                             session_id: session_id.into(),
-                            completed: studyhub_actors::next::Completed {
+                            completed: studyhub_actors::next_activity::Completed {
                                 activity_id,
                                 category,
                                 difficulty,

@@ -13,8 +13,8 @@ use crate::ids::ClassId;
 use crate::protocol::{ClientMsg, Outbound, ServerMsg, close};
 use crate::store::{SessionSnapshot, SessionStatus};
 
-/// What `Status` answers; it lives with what the nodes share, as it is also their presence word.
-pub use crate::shared::LearnerStatus;
+// What `Status` answers lives with what the nodes share: it is also their presence word.
+use crate::shared::LearnerStatus;
 
 /// A new connection of this learner. The actor sends `hello` (and, with no time left,
 /// `time_up` and a 4001 close) through `tx`.

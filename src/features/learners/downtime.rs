@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use studyhub_actors::downtime::{MAX_WINDOWS, Window, WindowSpec};
+use studyhub_actors::downtime_windows::{MAX_WINDOWS, Window, WindowSpec};
 use utoipa::ToSchema;
 
 use crate::infra::error::AppError;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use studyhub_actors::Engine;
-use studyhub_actors::downtime::Window;
+use studyhub_actors::downtime_windows::Window;
 use studyhub_actors::ids::{ClassId, LearnerId};
 use studyhub_actors::learner::{Settings, TimeRequestAnswered};
 

@@ -1,7 +1,7 @@
 //! Requests for more time and downtime windows, as the engine reads and writes them.
 
 use diesel::prelude::*;
-use studyhub_actors::downtime::Window;
+use studyhub_actors::downtime_windows::Window;
 use studyhub_actors::store::{AskOutcome, NewTimeRequest, TIME_REQUESTS_PER_DAY};
 
 use crate::infra::db::schema::time_requests;

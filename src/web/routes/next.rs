@@ -1,5 +1,5 @@
 //! `GET /v1/learners/{id}/next`: the activity to play next (rules in
-//! `studyhub_actors::next`), from the learner's live actor when it has one.
+//! `studyhub_actors::next_activity`), from the learner's live actor when it has one.
 
 use actix_web::get;
 use std::sync::Arc;
@@ -7,7 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
-use studyhub_actors::next::{CatalogEntry, LearnerProfile};
+use studyhub_actors::next_activity::{CatalogEntry, LearnerProfile};
 use studyhub_actors::store::Activity;
 use utoipa::ToSchema;
 
