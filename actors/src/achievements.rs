@@ -58,7 +58,7 @@ impl Achievement {
 
 /// One completed activity, as achievements see it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Completion {
+pub struct PastCompletion {
     pub category: String,
     pub accuracy: f64,
 }
@@ -78,7 +78,7 @@ pub struct History {
 
 impl History {
     pub fn new(
-        completions: impl IntoIterator<Item = Completion>,
+        completions: impl IntoIterator<Item = PastCompletion>,
         dates: impl IntoIterator<Item = NaiveDate>,
         study_seconds: u64,
         unlocked: impl IntoIterator<Item = String>,
@@ -97,7 +97,7 @@ impl History {
         h
     }
 
-    fn push(&mut self, c: Completion) {
+    fn push(&mut self, c: PastCompletion) {
         let idx = match self.categories.iter().position(|x| *x == c.category) {
             Some(i) => i,
             None => {
@@ -117,7 +117,7 @@ impl History {
     }
 
     /// Records a completed activity on the learner's local `date`.
-    pub fn record(&mut self, completion: Completion, date: NaiveDate, seconds: u64) {
+    pub fn record(&mut self, completion: PastCompletion, date: NaiveDate, seconds: u64) {
         self.push(completion);
         self.add_date(date);
         self.study_seconds += seconds;
@@ -260,7 +260,7 @@ mod tests {
         let mut h = History::default();
         assert!(h.newly_met(&catalog).is_empty());
         h.record(
-            Completion {
+            PastCompletion {
                 category: "math".into(),
                 accuracy: 85.0,
             },
@@ -270,7 +270,7 @@ mod tests {
         let ids: Vec<_> = h.newly_met(&catalog).iter().map(|a| a.id.clone()).collect();
         assert_eq!(ids, ["first"]);
         h.record(
-            Completion {
+            PastCompletion {
                 category: "math".into(),
                 accuracy: 100.0,
             },
@@ -284,7 +284,7 @@ mod tests {
             "average 92.5 over 2 activities, and one perfect"
         );
         h.record(
-            Completion {
+            PastCompletion {
                 category: "math".into(),
                 accuracy: 80.0,
             },
@@ -318,7 +318,7 @@ mod tests {
             },
         )];
         let mut h = History::new(
-            [Completion {
+            [PastCompletion {
                 category: "x".into(),
                 accuracy: 10.0,
             }],

@@ -62,7 +62,7 @@ pub struct CatalogEntry {
 
 /// The learner who asks.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LearnerProfile {
+pub struct LearnerTraits {
     pub age: i32,
     #[serde(default)]
     pub interests: Vec<String>,
@@ -125,7 +125,7 @@ pub struct Next {
 /// `history` may come in any order. See the module documentation for the rules.
 pub fn next_activity(
     catalog: &[CatalogEntry],
-    learner: &LearnerProfile,
+    learner: &LearnerTraits,
     history: &[Completed],
 ) -> Option<Next> {
     let pool = candidates(catalog, learner.age);

@@ -14,7 +14,7 @@ use crate::infra::db::schema::{
     learner_settings, learners, page_progress, screen_time_grants, screen_time_logs,
 };
 use crate::infra::db::{DbConnection, DbError, DbPool};
-use studyhub_actors::achievements::{Completion as HistoryCompletion, History};
+use studyhub_actors::achievements::{History, PastCompletion};
 
 mod batch;
 mod commits;
@@ -164,7 +164,7 @@ fn load_history(conn: &mut DbConnection, learner_id: &str) -> QueryResult<Histor
     Ok(History::new(
         completions
             .into_iter()
-            .map(|(category, accuracy)| HistoryCompletion {
+            .map(|(category, accuracy)| PastCompletion {
                 category,
                 accuracy: accuracy.unwrap_or(0.0),
             }),

@@ -21,7 +21,7 @@ use crate::flusher::FlushHandle;
 use crate::game::{GameActor, GameHost, GameSpec};
 use crate::learner::{Grant, Learner, LearnerActor, Refresh, Settings, TimeRequestAnswered};
 use crate::loader::Loader;
-use crate::next_activity::{CatalogEntry, LearnerProfile, Next};
+use crate::next_activity::{CatalogEntry, LearnerTraits, Next};
 use crate::parents::{ParentFeed, ParentNotifier};
 use crate::screen_time::{local_date, parse_tz};
 use crate::session::LiveSession;
@@ -449,7 +449,7 @@ impl Engine {
     pub async fn next_activity(
         &self,
         learner_id: &LearnerId,
-        learner: LearnerProfile,
+        learner: LearnerTraits,
         catalog: Arc<Vec<CatalogEntry>>,
     ) -> Result<Option<Next>, EngineError> {
         let live = self.live_addr(learner_id);

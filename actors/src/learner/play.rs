@@ -9,7 +9,7 @@ use chrono::Utc;
 use tokio::sync::oneshot;
 
 use super::{LearnerActor, Persist, ReplyTo, SaySaved};
-use crate::achievements::Completion as HistoryCompletion;
+use crate::achievements::PastCompletion;
 use crate::content::Answer;
 use crate::events::ClassEvent;
 use crate::flusher::{Durable, Item, Refusal};
@@ -450,7 +450,7 @@ impl LearnerActor {
             );
             self.note_played(&session, &c, now);
             self.history.record(
-                HistoryCompletion {
+                PastCompletion {
                     category: session.activity.category.clone(),
                     accuracy: c.accuracy,
                 },

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::LearnerActor;
 use crate::ids::LearnerId;
-use crate::next_activity::{CatalogEntry, Completed, LearnerProfile, Next, next_activity};
+use crate::next_activity::{CatalogEntry, Completed, LearnerTraits, Next, next_activity};
 use crate::protocol::Completion;
 use crate::session::LiveSession;
 use crate::store::{PlayedSession, Store, StoreError};
@@ -81,7 +81,7 @@ fn compact(list: &mut Vec<PlayedSession>) {
 
 fn choose(
     catalog: &[CatalogEntry],
-    learner: &LearnerProfile,
+    learner: &LearnerTraits,
     played: &[PlayedSession],
 ) -> Option<Next> {
     let history: Vec<Completed> = played.iter().map(|p| p.completed.clone()).collect();
@@ -92,7 +92,7 @@ fn choose(
 #[derive(Message)]
 #[rtype(result = "Result<Option<Next>, StoreError>")]
 pub struct NextFor {
-    pub learner: LearnerProfile,
+    pub learner: LearnerTraits,
     pub catalog: Arc<Vec<CatalogEntry>>,
 }
 
@@ -134,7 +134,7 @@ pub(crate) async fn next_activity_for(
     live: Option<Addr<LearnerActor>>,
     store: &dyn Store,
     learner_id: &LearnerId,
-    learner: LearnerProfile,
+    learner: LearnerTraits,
     catalog: Arc<Vec<CatalogEntry>>,
 ) -> Result<Option<Next>, StoreError> {
     if let Some(addr) = live {
@@ -208,7 +208,7 @@ mod tests {
                     }
                 })
                 .collect();
-            let learner = LearnerProfile {
+            let learner = LearnerTraits {
                 age: 8,
                 interests: vec![["math", "music", "science-5"][round % 3].into()],
             };

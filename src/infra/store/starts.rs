@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use studyhub_actors::achievements::{Completion as HistoryCompletion, History};
+use studyhub_actors::achievements::{History, PastCompletion};
 use studyhub_actors::screen_time::{local_date, parse_tz};
 use studyhub_actors::store::{LearnerStart, ScreenTimeToday};
 
@@ -177,7 +177,7 @@ pub(super) fn load_starts(
         let history =
             History::new(
                 completions.remove(&id).unwrap_or_default().into_iter().map(
-                    |(category, accuracy)| HistoryCompletion {
+                    |(category, accuracy)| PastCompletion {
                         category,
                         accuracy: accuracy.unwrap_or(0.0),
                     },

@@ -7,7 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
-use studyhub_actors::next_activity::{CatalogEntry, LearnerProfile};
+use studyhub_actors::next_activity::{CatalogEntry, LearnerTraits};
 use studyhub_actors::store::Activity;
 use utoipa::ToSchema;
 
@@ -71,7 +71,7 @@ pub async fn next(
         .engine
         .next_activity(
             &learner.learner_id(),
-            LearnerProfile { age, interests },
+            LearnerTraits { age, interests },
             Arc::new(entries),
         )
         .await

@@ -61,8 +61,8 @@ pub(super) fn catalog() -> Vec<CatalogEntry> {
     ]
 }
 
-pub(super) fn kid(age: i32, interests: &[&str]) -> LearnerProfile {
-    LearnerProfile {
+pub(super) fn kid(age: i32, interests: &[&str]) -> LearnerTraits {
+    LearnerTraits {
         age,
         interests: interests.iter().map(|s| s.to_string()).collect(),
     }
@@ -90,7 +90,7 @@ pub(super) fn played(catalog: &[CatalogEntry], script: &[(&str, f64)]) -> Vec<Co
 
 pub(super) fn run(
     catalog: &[CatalogEntry],
-    learner: &LearnerProfile,
+    learner: &LearnerTraits,
     script: &[(&str, f64)],
 ) -> Next {
     next_activity(catalog, learner, &played(catalog, script)).expect("something to play")
