@@ -105,8 +105,7 @@ pub fn main() -> anyhow::Result<()> {
             if !(8..=128).contains(&password.chars().count()) {
                 bail!("the password must be 8 to 128 characters");
             }
-            let hash =
-                crate::features::auth::password::hash_now(&password, settings.raw.bcrypt_cost)?;
+            let hash = crate::features::auth::password::hash_now(&password, settings.bcrypt_cost)?;
             let mut conn =
                 db::establish(&settings.database_url).context("cannot reach the database")?;
             db::run_migrations(&mut conn)?;

@@ -16,6 +16,9 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretBox, SecretSlice};
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use studyhub_actors::EngineConfig;
+use studyhub_actors::flusher::FlushConfig;
 
 use crate::infra::db::Backend;
 
@@ -178,32 +181,90 @@ impl RawConfig {
             .filter(|s| !s.is_empty())
             .map(String::from)
             .collect();
+        let engine = EngineConfig {
+            flush: FlushConfig {
+                window: Duration::from_millis(self.flush_window_ms),
+                max_batch: self.flush_max_batch.max(1),
+                max_buffer: self.answer_buffer_max.max(1),
+                max_queue: self.flush_queue_max.max(1),
+            },
+            linger: Duration::from_secs(self.learner_linger_secs),
+            idle_after: Duration::from_secs(self.screen_time_idle_secs.max(1)),
+            ..EngineConfig::default()
+        };
+        let s3 = self.s3_bucket.map(|bucket| S3Settings {
+            bucket,
+            endpoint: self.s3_endpoint,
+            region: self.s3_region,
+            path_style: self.s3_path_style,
+        });
         Ok(Settings {
+            bind: self.bind,
+            data_dir: self.data_dir,
+            workers: self.workers,
             backend: Backend::of_url(&database_url),
             database_url,
+            database_pool_size: self.database_pool_size,
+            redis_url: self.redis_url.filter(|u| !u.is_empty()),
+            redis_prefix: self.redis_prefix,
+            s3,
             jwt_secret: SecretSlice::from(jwt_secret),
             encryption_key: SecretBox::new(Box::new(Key(encryption_key))),
             old_encryption_keys: old_encryption_keys
                 .into_iter()
                 .map(|k| SecretBox::new(Box::new(Key(k))))
                 .collect(),
+            backup_interval_secs: self.backup_interval_secs,
+            bcrypt_cost: self.bcrypt_cost,
+            seed_demo: self.seed_demo,
             cors_origins,
-            raw: self,
+            cookie_secure: self.cookie_secure,
+            trust_proxy: self.trust_proxy,
+            engine,
+            register_limit_per_hour: self.register_limit_per_hour,
         })
     }
 }
 
-/// Resolved settings the server runs with.
+/// The settings the server runs with: every layer applied, defaults that depend on other
+/// keys filled in, secrets loaded. Made once from [`RawConfig`], which it does not keep.
 #[derive(Clone)]
 pub struct Settings {
-    pub raw: RawConfig,
+    pub bind: String,
+    pub data_dir: PathBuf,
+    /// HTTP worker threads; the number of cores when unset.
+    pub workers: Option<usize>,
     pub database_url: String,
     pub backend: Backend,
+    pub database_pool_size: u32,
+    /// Unset: in-process cache and bus.
+    pub redis_url: Option<String>,
+    pub redis_prefix: String,
+    /// Unset: objects in the data folder.
+    pub s3: Option<S3Settings>,
     pub jwt_secret: SecretSlice<u8>,
     pub encryption_key: SecretBox<Key>,
     /// Keys of earlier rotations, for reading only.
     pub old_encryption_keys: Vec<SecretBox<Key>>,
+    /// Seconds between system backups inside `serve` (0: none).
+    pub backup_interval_secs: u64,
+    pub bcrypt_cost: u32,
+    pub seed_demo: bool,
     pub cors_origins: Vec<String>,
+    pub cookie_secure: bool,
+    pub trust_proxy: bool,
+    /// The live engine's group commit, linger and idle time.
+    pub engine: EngineConfig,
+    pub register_limit_per_hour: usize,
+}
+
+/// An S3-compatible object store (credentials from the standard AWS variables).
+#[derive(Clone, Debug)]
+pub struct S3Settings {
+    pub bucket: String,
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub path_style: bool,
 }
 
 /// An AES-256 key, zeroed when dropped.
@@ -233,12 +294,12 @@ impl Settings {
 impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Settings")
-            .field("bind", &self.raw.bind)
-            .field("data_dir", &self.raw.data_dir)
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
             .field("backend", &self.backend)
             .field("database_url", &redact_url(&self.database_url))
-            .field("redis", &self.raw.redis_url.as_deref().map(redact_url))
-            .field("s3_bucket", &self.raw.s3_bucket)
+            .field("redis", &self.redis_url.as_deref().map(redact_url))
+            .field("s3_bucket", &self.s3.as_ref().map(|s| &s.bucket))
             .finish_non_exhaustive()
     }
 }
@@ -319,7 +380,6 @@ mod tests {
         let a = raw.clone().resolve().unwrap();
         let b = raw.resolve().unwrap();
         assert_eq!(a.jwt_secret.expose_secret(), b.jwt_secret.expose_secret());
-        assert!(a.raw.jwt_secret.is_none() && a.raw.encryption_key.is_none());
         assert_eq!(
             a.encryption_key.expose_secret().0,
             b.encryption_key.expose_secret().0

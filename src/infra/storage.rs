@@ -74,6 +74,20 @@ fn without_leftovers(
 }
 
 impl ObjectStore {
+    /// The store the settings name: S3 when a bucket is set, else `<data dir>/objects`.
+    pub async fn open(settings: &crate::infra::config::Settings) -> std::io::Result<Self> {
+        match &settings.s3 {
+            Some(s3) => Ok(Self::s3(
+                &s3.bucket,
+                s3.endpoint.as_deref(),
+                s3.region.as_deref(),
+                s3.path_style,
+            )
+            .await),
+            None => Self::local(settings.data_dir.join("objects")),
+        }
+    }
+
     pub fn local(dir: impl AsRef<Path>) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir.as_ref())?;
         Ok(ObjectStore::Local(dir.as_ref().to_path_buf()))

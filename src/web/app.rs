@@ -54,7 +54,7 @@ fn metrics_handle() -> PrometheusHandle {
 
 /// Opens the database, runs migrations and seeds the starter content when empty.
 pub fn prepare_database(settings: &Settings) -> anyhow::Result<Db> {
-    let pool = db::build_pool(&settings.database_url, settings.raw.database_pool_size);
+    let pool = db::build_pool(&settings.database_url, settings.database_pool_size);
     let mut conn = pool.get().with_context(|| {
         format!(
             "cannot reach the database at {}",
@@ -65,7 +65,7 @@ pub fn prepare_database(settings: &Settings) -> anyhow::Result<Db> {
     if !applied.is_empty() {
         tracing::info!(?applied, "migrations applied");
     }
-    if settings.raw.seed_demo {
+    if settings.seed_demo {
         let report = seed::seed_if_empty(&mut conn)?;
         if let Some(report) = report {
             tracing::info!(
@@ -84,14 +84,14 @@ impl Application {
         let settings = Arc::new(settings);
         let s = settings.clone();
         let db = web::block(move || prepare_database(&s)).await??;
-        let cost = settings.raw.bcrypt_cost;
+        let cost = settings.bcrypt_cost;
         let dummy_hash =
             web::block(move || bcrypt::hash("studyhub-dummy-password", cost)).await??;
         let cipher = settings.cipher();
         // Redis away at start is not fatal: it is connected (and subscribed) once it answers.
-        let redis = match settings.raw.redis_url.as_deref().filter(|u| !u.is_empty()) {
+        let redis = match settings.redis_url.as_deref() {
             Some(url) => Some(
-                RedisCache::connect(url, &settings.raw.redis_prefix)
+                RedisCache::connect(url, &settings.redis_prefix)
                     .await
                     .with_context(|| format!("cannot use REDIS_URL {}", redact_url(url)))?,
             ),
@@ -104,22 +104,11 @@ impl Application {
             cipher.clone(),
             content.clone(),
             summaries.clone(),
-            live::engine_config(&settings.raw),
+            settings.engine.clone(),
         );
-        let storage = match &settings.raw.s3_bucket {
-            Some(bucket) => {
-                let raw = &settings.raw;
-                ObjectStore::s3(
-                    bucket,
-                    raw.s3_endpoint.as_deref(),
-                    raw.s3_region.as_deref(),
-                    raw.s3_path_style,
-                )
-                .await
-            }
-            None => ObjectStore::local(settings.raw.data_dir.join("objects"))
-                .context("cannot create the object folder")?,
-        };
+        let storage = ObjectStore::open(&settings)
+            .await
+            .context("cannot create the object folder")?;
         let storage = Arc::new(storage);
         // This node's name on the Redis channels, so it ignores its own messages.
         let node = uuid::Uuid::new_v4().simple().to_string();
@@ -146,7 +135,7 @@ impl Application {
         );
         let login_limiter = SharedLimiter::for_login(redis.clone());
         let register_limiter =
-            SharedLimiter::for_registration(settings.raw.register_limit_per_hour, redis.clone());
+            SharedLimiter::for_registration(settings.register_limit_per_hour, redis.clone());
         let state = web::Data::new(AppState {
             learner_reads,
             summaries,
@@ -176,18 +165,17 @@ impl Application {
                 db: state.db.clone(),
                 storage: state.storage.clone(),
                 cipher: state.cipher.clone(),
-                data_dir: settings.raw.data_dir.clone(),
-                interval: settings.raw.backup_interval_secs,
+                data_dir: settings.data_dir.clone(),
+                interval: settings.backup_interval_secs,
             },
             backup_redis,
         );
 
-        let listener = listen(&settings.raw.bind)
-            .with_context(|| format!("cannot bind {}", settings.raw.bind))?;
+        let listener =
+            listen(&settings.bind).with_context(|| format!("cannot bind {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let server_state = state.clone();
         let workers = settings
-            .raw
             .workers
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
         let server = HttpServer::new(move || {
@@ -230,14 +218,14 @@ impl Application {
         // Blocking work is mostly database calls, which wait for one of the pool's
         // connections anyway. Unbounded (512 a worker), a connect storm started hundreds of
         // threads whose heaps kept what they had loaded: 50 KiB of RSS a learner.
-        .worker_max_blocking_threads(settings.raw.database_pool_size as usize + BLOCKING_SPARE)
+        .worker_max_blocking_threads(settings.database_pool_size as usize + BLOCKING_SPARE)
         // Stops are ours (`crate::web::shutdown`): the engine drains before sockets close.
         .disable_signals()
         .shutdown_timeout(crate::web::shutdown::WORKERS_WAIT_SECS)
         .listen(listener)?
         .run();
         tracing::info!(
-            address = %settings.raw.bind, port, backend = settings.backend.name(),
+            address = %settings.bind, port, backend = settings.backend.name(),
             database = %redact_url(&settings.database_url), "studyhub is listening"
         );
         Ok(Self {

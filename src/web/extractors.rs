@@ -154,7 +154,7 @@ impl FromRequest for RequestMeta {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let trust = req
             .app_data::<web::Data<AppState>>()
-            .is_some_and(|s| s.settings.raw.trust_proxy);
+            .is_some_and(|s| s.settings.trust_proxy);
         ready(Ok(RequestMeta {
             ip: Some(client_addr(req, trust)),
             user_agent: req

@@ -88,7 +88,7 @@ pub fn backup(settings: &Settings, out: Option<&Path>) -> anyhow::Result<()> {
                     pool: &pool,
                     storage: &storage,
                     cipher: &cipher,
-                    data_dir: &settings.raw.data_dir,
+                    data_dir: &settings.data_dir,
                 };
                 let report = super::run(ctx, &id, Kind::System, None).await?;
                 Ok::<_, anyhow::Error>((id, report, super::object_key(Kind::System, "")))
@@ -117,7 +117,7 @@ pub fn restore(settings: &Settings, source: &str, sha256: Option<&str>) -> anyho
     let (path, expected) = if local.is_file() {
         (local, sha256.map(String::from))
     } else {
-        let dir = super::staging_dir(&settings.raw.data_dir)?;
+        let dir = super::staging_dir(&settings.data_dir)?;
         staged = dir.join(format!("restore-{}.shb", uuid::Uuid::new_v4().simple()));
         let rt = runtime()?;
         let stored_sha = rt.block_on(async {

@@ -280,17 +280,5 @@ pub async fn prune(pool: &DbPool, storage: &ObjectStore) -> Result<usize, Backup
 
 /// The object store the settings name (the same one `serve` uses), for the command line.
 pub async fn open_store(settings: &crate::Settings) -> anyhow::Result<ObjectStore> {
-    let raw = &settings.raw;
-    Ok(match &raw.s3_bucket {
-        Some(bucket) => {
-            ObjectStore::s3(
-                bucket,
-                raw.s3_endpoint.as_deref(),
-                raw.s3_region.as_deref(),
-                raw.s3_path_style,
-            )
-            .await
-        }
-        None => ObjectStore::local(raw.data_dir.join("objects"))?,
-    })
+    Ok(ObjectStore::open(settings).await?)
 }

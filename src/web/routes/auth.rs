@@ -127,7 +127,7 @@ pub fn normalize_email(email: &str) -> String {
 }
 
 fn auth_cookies(state: &AppState, access: &str, refresh_token: &str) -> [Cookie<'static>; 2] {
-    let secure = state.settings.raw.cookie_secure;
+    let secure = state.settings.cookie_secure;
     let access = Cookie::build(ACCESS_COOKIE, access.to_string())
         .path("/")
         .http_only(true)
@@ -179,13 +179,13 @@ pub async fn register(
     body: ValidJson<RegisterRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.0;
-    let ip_key = format!("ip:{}", client_addr(&req, state.settings.raw.trust_proxy));
+    let ip_key = format!("ip:{}", client_addr(&req, state.settings.trust_proxy));
     state
         .register_limiter
         .try_acquire(&[ip_key.as_str()])
         .await
         .map_err(|wait| AppError::rate_limited(wait.as_secs().max(1)))?;
-    let hash = password::hash(body.password.clone(), state.settings.raw.bcrypt_cost).await?;
+    let hash = password::hash(body.password.clone(), state.settings.bcrypt_cost).await?;
     let role: Role = body.role.into();
     let t = now();
     let user = UserRow {
@@ -250,7 +250,7 @@ pub async fn login(
     body: ValidJson<LoginRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.0;
-    let ip_key = format!("ip:{}", client_addr(&req, state.settings.raw.trust_proxy));
+    let ip_key = format!("ip:{}", client_addr(&req, state.settings.trust_proxy));
     let email_key = format!("email:{}", body.email);
     let keys = [ip_key.as_str(), email_key.as_str()];
     // Counted before bcrypt: thirty parallel tries get five checks, not thirty.
@@ -447,7 +447,7 @@ pub async fn change_password(
         ));
     }
     state.login_limiter.release(&[key.as_str()], attempt).await;
-    let hash = password::hash(body.new_password, state.settings.raw.bcrypt_cost).await?;
+    let hash = password::hash(body.new_password, state.settings.bcrypt_cost).await?;
     let uid = user.id.clone();
     state
         .db

@@ -46,7 +46,7 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser) -> AppResult<Htt
             pool: task_state.db.pool(),
             storage: &task_state.storage,
             cipher: &task_state.cipher,
-            data_dir: &task_state.settings.raw.data_dir,
+            data_dir: &task_state.settings.data_dir,
         };
         let user_id = (kind == Kind::User).then_some(uid.as_str());
         let _ = backup::run(ctx, &bid, kind, user_id).await;
