@@ -1,6 +1,18 @@
 //! What every benchmark needs around the load itself: options, ports, processes, memory and
-//! histograms. Each bench includes it (`mod support;`) and uses what it needs.
+//! histograms, and the load bench's parts that other benches reuse (the generator, its
+//! servers and its report). Each bench includes it (`mod support;`) and uses what it needs.
 #![allow(dead_code)]
+
+pub(crate) mod catalog;
+pub(crate) mod cpu;
+pub(crate) mod echo;
+pub(crate) mod fixtures;
+pub(crate) mod generator;
+pub(crate) mod learner;
+pub(crate) mod observers;
+pub(crate) mod reads;
+pub(crate) mod relay;
+pub(crate) mod report;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
