@@ -20,17 +20,20 @@
 //!
 //! ```sh
 //! cargo bench --bench connect -- --learners 15000
+//! cargo bench --bench connect -- --help      # every option
 //! ```
-//! Options: `--learners N` (default 15 000), `--addrs K` (source addresses 127.0.0.1..K,
-//! default 8), `--inflight C` (handshakes at once, default 2 000), `--every-ms M` (default
-//! 4 000), `--play-secs S` (play before the kill, default 10), `--skip-kill`. PostgreSQL from
-//! `STUDYHUB_BENCH_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`).
+//! Options (the reference is `--help`, from `Args` below): `--learners N` (default 15 000),
+//! `--addrs K` (source addresses 127.0.0.1..K, default 8), `--inflight C` (handshakes at once,
+//! default 2 000), `--every-ms M` (default 4 000), `--play-secs S` (play before the kill,
+//! default 10), `--skip-kill`. PostgreSQL from `STUDYHUB_BENCH_DATABASE_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`).
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use clap::Parser;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
@@ -42,38 +45,32 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 mod support;
-use support::{
-    BenchDatabase, Server, free_port, raise_nofile, read_options, rss_kib, studyhub, wait_for_port,
-};
+use support::options;
+use support::{BenchDatabase, Server, free_port, raise_nofile, rss_kib, studyhub, wait_for_port};
 
+/// The connect bench: cold connects, a reconnect storm and kill -9 under load, each timed
+/// until every learner is back and playing.
+#[derive(Parser)]
+#[command(bin_name = "cargo bench --bench connect --", after_help = support::DATABASE_HELP)]
 struct Args {
+    /// Learners (one parent per 500)
+    #[arg(long, value_name = "N", default_value_t = 15_000)]
     learners: usize,
+    /// Source addresses 127.0.0.1..K, to get past the ephemeral port range
+    #[arg(long, value_name = "K", default_value_t = 8)]
     addrs: u8,
+    /// Handshakes at once
+    #[arg(long, value_name = "C", default_value_t = 2_000)]
     inflight: usize,
+    /// Each learner answers every M ms while playing before the kill
+    #[arg(long, value_name = "M", default_value_t = 4_000)]
     every_ms: u64,
+    /// Seconds of play before the kill
+    #[arg(long, value_name = "S", default_value_t = 10)]
     play_secs: u64,
+    /// No kill -9 phase
+    #[arg(long = "skip-kill", action = clap::ArgAction::SetFalse)]
     kill: bool,
-}
-
-fn parse_args() -> Args {
-    let mut a = Args {
-        learners: 15_000,
-        addrs: 8,
-        inflight: 2_000,
-        every_ms: 4_000,
-        play_secs: 10,
-        kill: true,
-    };
-    read_options(&["--skip-kill"], |flag, v| match flag {
-        "--learners" => a.learners = v.parse().expect("--learners N"),
-        "--addrs" => a.addrs = v.parse().expect("--addrs K"),
-        "--inflight" => a.inflight = v.parse().expect("--inflight C"),
-        "--every-ms" => a.every_ms = v.parse().expect("--every-ms M"),
-        "--play-secs" => a.play_secs = v.parse().expect("--play-secs S"),
-        "--skip-kill" => a.kill = false,
-        other => panic!("unknown option {other}"),
-    });
-    a
 }
 
 // ---------------------------------------------------------------- the server
@@ -536,7 +533,7 @@ fn report(p: &Phase, n: usize) {
 }
 
 fn main() {
-    let args = parse_args();
+    let args: Args = options::parse();
     let nofile = raise_nofile();
     eprintln!(
         "open-file limit {nofile}; {} learners, {} source addresses, {} handshakes at once",

@@ -11,20 +11,23 @@
 //! ```sh
 //! cargo bench --bench load -- --sessions 2000 --rate 4000 --seconds 20
 //! cargo bench --bench load -- --sessions 2000 --rate 0 --seconds 15   # closed loop: saturation
+//! cargo bench --bench load -- --help                                  # every option
 //! ```
-//! Options: `--sessions N`, `--rate R` (answers/s in total; 0 = each connection sends its
-//! next message as soon as the last was answered), `--seconds S` (measured), `--warmup S`,
-//! `--addrs K` (source addresses 127.0.0.1..K, to get past the ephemeral port range),
-//! `--only engine|echo|relay`, `--reads R` (parents' `GET /v1/learners/{id}/progress` a
-//! second while the engine's learners play, timed), `--per-parent N` (children per parent, default 20), `--parent-share F`
-//! (share of parents with a live feed open, default 0.2), `--class-size N` (learners per class,
-//! each class watched by its teacher; 0 = none, default 30), `--activity ID` (every learner
-//! plays only this one; by default learner i starts at the i-th activity of the whole catalog
-//! and moves on to the next each time it completes one, answering four in five questions
-//! right). With observers, it also reports completion → parent notification and answer →
-//! teacher event latency. Answers refused `busy` are counted and sent again (same seq) on the
-//! learner's next tick. CPU per answer is each server process's user+system time over the
-//! measured window ÷ the answers it answered (engine: ÷ the answers `saved`). PostgreSQL from `STUDYHUB_BENCH_DATABASE_URL` (default
+//! Options (the reference is `--help`, from `Args` below): `--sessions N`, `--rate R`
+//! (answers/s in total; 0 = each connection sends its next message as soon as the last was
+//! answered), `--seconds S` (measured), `--warmup S`, `--addrs K` (source addresses
+//! 127.0.0.1..K, to get past the ephemeral port range), `--only engine|echo|relay`, `--reads
+//! R` (parents' `GET /v1/learners/{id}/progress` a second while the engine's learners play,
+//! timed), `--per-parent N` (children per parent, default 20), `--parent-share F` (share of
+//! parents with a live feed open, default 0.2), `--class-size N` (learners per class, each
+//! class watched by its teacher; 0 = none, default 30), `--activity ID` (every learner plays
+//! only this one; by default learner i starts at the i-th activity of the whole catalog and
+//! moves on to the next each time it completes one, answering four in five questions right).
+//! With observers, it also reports
+//! completion → parent notification and answer → teacher event latency. Answers refused
+//! `busy` are counted and sent again (same seq) on the learner's next tick. CPU per answer is
+//! each server process's user+system time over the measured window ÷ the answers it answered
+//! (engine: ÷ the answers `saved`). PostgreSQL from `STUDYHUB_BENCH_DATABASE_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`; a fresh database is made and dropped).
 //!
 //! The parts live in `support/` (the generator, the echo server and the relay, the
@@ -33,59 +36,59 @@
 use std::process::Command;
 use std::time::Instant;
 
+use clap::Parser;
+
 mod support;
 use support::generator::{Load, Mode, run_load};
 use support::report::{print, print_header};
 use support::{
-    BenchDatabase, Server, catalog, echo, fixtures, free_port, ms, raise_nofile, read_options,
-    studyhub, wait_for_port,
+    BenchDatabase, Server, catalog, echo, fixtures, free_port, ms, options, raise_nofile, studyhub,
+    wait_for_port,
 };
 
-#[derive(Clone, Debug)]
+/// The load bench: the engine's learners, and the echo and relay under the same generator.
+#[derive(Clone, Debug, Parser)]
+#[command(bin_name = "cargo bench --bench load --", after_help = support::DATABASE_HELP)]
 struct Args {
+    /// Connections: the engine's learners, the echo's and the relay's clients
+    #[arg(long, value_name = "N", default_value_t = 1000)]
     sessions: usize,
+    /// Answers a second in all (0: closed loop, each connection sends its next message as
+    /// soon as the last was answered)
+    #[arg(long, value_name = "R", default_value_t = 2000.0)]
     rate: f64,
+    /// Seconds measured
+    #[arg(long, value_name = "S", default_value_t = 15)]
     seconds: u64,
+    /// Seconds of warm-up before the measured window (the first answers spread over it)
+    #[arg(long, value_name = "S", default_value_t = 3)]
     warmup: u64,
+    /// Source addresses 127.0.0.1..K, to get past the ephemeral port range
+    #[arg(long, value_name = "K", default_value_t = 4)]
     addrs: u8,
+    /// Only this target (default: echo, relay, then engine)
+    #[arg(long, value_parser = ["engine", "echo", "relay"])]
     only: Option<String>,
+    /// Share of parents with a live feed open (engine)
+    #[arg(long, value_name = "F", default_value_t = 0.2)]
     parent_share: f64,
+    /// Learners per class, each class watched by its teacher (0: no classes)
+    #[arg(long, value_name = "N", default_value_t = 30)]
     class_size: usize,
+    /// Children per parent (engine)
+    #[arg(long, value_name = "N", default_value_t = 20)]
     per_parent: usize,
+    /// Every learner plays only this activity (default: learner i starts at the i-th activity
+    /// of the whole catalog and moves on to the next each time it completes one)
+    #[arg(long, value_name = "ID")]
     activity: Option<String>,
-    /// Progress reads a second while learners play (engine only; 0: none).
+    /// Parents' `GET /v1/learners/{id}/progress` a second while the engine's learners play,
+    /// timed (0: none)
+    #[arg(long, value_name = "R", default_value_t = 0.0)]
     reads: f64,
-}
-
-fn parse_args() -> Args {
-    let mut a = Args {
-        sessions: 1000,
-        rate: 2000.0,
-        seconds: 15,
-        warmup: 3,
-        addrs: 4,
-        only: None,
-        parent_share: 0.2,
-        class_size: 30,
-        per_parent: 20,
-        activity: None,
-        reads: 0.0,
-    };
-    read_options(&[], |flag, v| match flag {
-        "--sessions" => a.sessions = v.parse().expect("--sessions N"),
-        "--rate" => a.rate = v.parse().expect("--rate R"),
-        "--seconds" => a.seconds = v.parse().expect("--seconds S"),
-        "--warmup" => a.warmup = v.parse().expect("--warmup S"),
-        "--addrs" => a.addrs = v.parse().expect("--addrs K"),
-        "--only" => a.only = Some(v.to_string()),
-        "--parent-share" => a.parent_share = v.parse().expect("--parent-share F"),
-        "--class-size" => a.class_size = v.parse().expect("--class-size N"),
-        "--per-parent" => a.per_parent = v.parse().expect("--per-parent N"),
-        "--activity" => a.activity = Some(v.to_string()),
-        "--reads" => a.reads = v.parse().expect("--reads R"),
-        other => panic!("unknown option {other}"),
-    });
-    a
+    /// This process is the echo and relay server on PORT (the bench starts itself so)
+    #[arg(long, hide = true, value_name = "PORT")]
+    serve_echo: Option<u16>,
 }
 
 impl Args {
@@ -117,12 +120,11 @@ fn start_echo() -> (Server, u16) {
 }
 
 fn main() {
-    let argv: Vec<String> = std::env::args().collect();
-    if argv.get(1).map(String::as_str) == Some("--serve-echo") {
-        echo::serve(argv[2].parse().unwrap());
+    let args: Args = options::parse();
+    if let Some(port) = args.serve_echo {
+        echo::serve(port);
         return;
     }
-    let args = parse_args();
     let nofile = raise_nofile();
     eprintln!("open-file limit {nofile}; {args:?}");
     let catalog = catalog::catalog(args.activity.as_deref());

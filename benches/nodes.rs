@@ -1,23 +1,26 @@
 //! Two nodes behind nginx: N learners (default 30 000) through the sample balancer
 //! configuration, and how long a parent notification takes to cross from one node to the other.
 //!
-//! Starts two release `studyhub` processes on one fresh PostgreSQL database and the local
-//! Redis (a namespace of their own), and nginx (Debian's) in front of them from
+//! Starts two release `studyhub` processes on one fresh PostgreSQL database and
+//! the local Redis (a namespace of their own), and nginx (Debian's) in front of them from
 //! `deploy/nginx/studyhub.conf` with its ports replaced, four workers so that no process passes
 //! the machine's 20 000 open files. Registers the learners (one parent per 20) on node A, then
 //! runs the load bench's generator (`benches/support/generator.rs`: the whole catalog, busy
-//! answers sent again) in `--shards` processes of their own, each with its share of the learners and of the
-//! rate, all through nginx. Meanwhile `--feeds` parents keep their feed open on **both** nodes
-//! directly: a notification is pushed by the node where the child plays and relayed by Redis
-//! to the other, so the later of its two arrivals minus the earlier is the cross-node delay.
+//! answers sent again) in `--shards` processes of their own, each with its share of the
+//! learners and of the rate, all through nginx. Meanwhile `--feeds` parents keep their feed
+//! open on **both** nodes directly: a notification is pushed by the node where the child plays
+//! and relayed by Redis to the other, so the later of its two arrivals minus the earlier is the
+//! cross-node delay.
 //!
 //! ```sh
 //! cargo bench --bench nodes -- --learners 30000 --rate 3000 --seconds 30
+//! cargo bench --bench nodes -- --help      # every option
 //! ```
-//! Options: `--learners N`, `--rate R` (answers/s in all), `--seconds S`, `--warmup S`,
-//! `--shards K` (generator processes, default 2), `--feeds F` (parents watched on both nodes,
-//! default 100), `--addrs K` (source addresses per shard). PostgreSQL from
-//! `STUDYHUB_BENCH_DATABASE_URL`, Redis from `STUDYHUB_BENCH_REDIS_URL` (defaults: local).
+//! Options (the reference is `--help`, from `Opts` below): `--learners N`, `--rate R`
+//! (answers/s in all), `--seconds S`, `--warmup S`, `--shards K` (generator processes, default
+//! 2), `--feeds F` (parents watched on both nodes, default 100), `--addrs K` (source addresses
+//! per shard). PostgreSQL from `STUDYHUB_BENCH_DATABASE_URL`, Redis from
+//! `STUDYHUB_BENCH_REDIS_URL` (defaults: local).
 
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
@@ -26,6 +29,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use clap::Parser;
 use futures_util::StreamExt;
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
@@ -36,51 +40,50 @@ use support::generator::{Load, Mode, run_load};
 use support::learner::connect;
 use support::report::{print, print_header};
 use support::{
-    BenchDatabase, Server, catalog, free_port, hist, ms, raise_nofile, rss_kib, studyhub,
+    BenchDatabase, Server, catalog, free_port, hist, ms, options, raise_nofile, rss_kib, studyhub,
     wait_for_port,
 };
 
+/// The nodes bench: learners through nginx over two nodes, and how long a parent
+/// notification takes to cross from one node to the other.
+#[derive(Debug, Parser)]
+#[command(
+    bin_name = "cargo bench --bench nodes --",
+    after_help = "PostgreSQL from STUDYHUB_BENCH_DATABASE_URL, Redis from \
+                  STUDYHUB_BENCH_REDIS_URL (defaults: the local ones); nginx is Debian's."
+)]
 struct Opts {
+    /// Learners (one parent per 20), registered on node A, playing through nginx
+    #[arg(long, value_name = "N", default_value_t = 30_000)]
     learners: usize,
+    /// Answers a second in all, shared out between the shards
+    #[arg(long, value_name = "R", default_value_t = 3_000.0)]
     rate: f64,
+    /// Seconds measured
+    #[arg(long, value_name = "S", default_value_t = 30)]
     seconds: u64,
+    /// Seconds of warm-up before the measured window
+    #[arg(long, value_name = "S", default_value_t = 5)]
     warmup: u64,
+    /// Generator processes
+    #[arg(long, value_name = "K", default_value_t = 2)]
     shards: usize,
+    /// Parents whose feed is watched on both nodes
+    #[arg(long, value_name = "F", default_value_t = 100)]
     feeds: usize,
+    /// Source addresses per shard (127.0.0.1..K)
+    #[arg(long, value_name = "K", default_value_t = 8)]
     addrs: u8,
+    /// This process is one generator shard: the learners FIRST..FIRST+COUNT of FILE, through
+    /// PORT, with this run's --rate, --seconds, --warmup and --addrs (the bench starts it)
+    #[arg(long, hide = true, num_args = 4, value_names = ["FILE", "FIRST", "COUNT", "PORT"])]
+    shard: Option<Vec<String>>,
 }
 
-fn opts(argv: &[String]) -> Opts {
-    let mut o = Opts {
-        learners: 30_000,
-        rate: 3_000.0,
-        seconds: 30,
-        warmup: 5,
-        shards: 2,
-        feeds: 100,
-        addrs: 8,
-    };
-    let mut i = 0;
-    while i < argv.len() {
-        let v = argv.get(i + 1).cloned().unwrap_or_default();
-        match argv[i].as_str() {
-            "--learners" => o.learners = v.parse().expect("--learners N"),
-            "--rate" => o.rate = v.parse().expect("--rate R"),
-            "--seconds" => o.seconds = v.parse().expect("--seconds S"),
-            "--warmup" => o.warmup = v.parse().expect("--warmup S"),
-            "--shards" => o.shards = v.parse().expect("--shards K"),
-            "--feeds" => o.feeds = v.parse().expect("--feeds F"),
-            "--addrs" => o.addrs = v.parse().expect("--addrs K"),
-            other => panic!("unknown option {other}"),
-        }
-        i += 2;
-    }
-    o
-}
-
-/// One generator process: `--shard <fixtures file> <first> <count> <port> <rate> <seconds>
-/// <warmup> <addrs>`; prints its row of the load bench's table.
-fn shard(a: &[String]) {
+/// One generator process: `--shard <fixtures file> <first> <count> <port>` with the run's
+/// `--rate` (its share), `--seconds`, `--warmup` and `--addrs`; prints its row of the load
+/// bench's table.
+fn shard(a: &[String], o: &Opts) {
     raise_nofile();
     let learners: Vec<(String, String)> =
         serde_json::from_slice(&std::fs::read(&a[0]).unwrap()).unwrap();
@@ -88,10 +91,10 @@ fn shard(a: &[String]) {
     let mine = learners[first..first + count].to_vec();
     let load = Load {
         sessions: count,
-        rate: a[4].parse().unwrap(),
-        seconds: a[5].parse().unwrap(),
-        warmup: a[6].parse().unwrap(),
-        addrs: a[7].parse().unwrap(),
+        rate: o.rate,
+        seconds: o.seconds,
+        warmup: o.warmup,
+        addrs: o.addrs,
         reads: 0.0,
     };
     let t = Instant::now();
@@ -254,15 +257,11 @@ async fn watch(port: u16, node: usize, token: String, arrivals: Arrivals, closes
 }
 
 fn main() {
-    let argv: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|s| s != "--bench")
-        .collect();
-    if argv.first().map(String::as_str) == Some("--shard") {
-        shard(&argv[1..]);
+    let o: Opts = options::parse();
+    if let Some(a) = &o.shard {
+        shard(a, &o);
         return;
     }
-    let o = opts(&argv);
     raise_nofile();
     let redis = std::env::var("STUDYHUB_BENCH_REDIS_URL")
         .unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
@@ -321,9 +320,10 @@ fn main() {
             .args(["--shard", &file.display().to_string()])
             .args([per * k, count].map(|n| n.to_string()))
             .arg(lb_port.to_string())
-            .arg((o.rate / o.shards as f64).to_string())
-            .args([o.seconds, o.warmup].map(|n| n.to_string()))
-            .arg(o.addrs.to_string())
+            .args(["--rate", &(o.rate / o.shards as f64).to_string()])
+            .args(["--seconds", &o.seconds.to_string()])
+            .args(["--warmup", &o.warmup.to_string()])
+            .args(["--addrs", &o.addrs.to_string()])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

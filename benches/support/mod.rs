@@ -10,6 +10,7 @@ pub(crate) mod fixtures;
 pub(crate) mod generator;
 pub(crate) mod learner;
 pub(crate) mod observers;
+pub(crate) mod options;
 pub(crate) mod reads;
 pub(crate) mod relay;
 pub(crate) mod report;
@@ -20,6 +21,11 @@ use std::time::{Duration, Instant};
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use hdrhistogram::Histogram;
+
+/// Where [`BenchDatabase`] comes from, for a bench's `--help` (`after_help`).
+pub(crate) const DATABASE_HELP: &str = "PostgreSQL from STUDYHUB_BENCH_DATABASE_URL (default \
+     postgres://postgres@127.0.0.1:5432/postgres): a fresh database is made for the run and \
+     dropped after it.";
 
 /// A fresh PostgreSQL database for one run (on `STUDYHUB_BENCH_DATABASE_URL`'s server,
 /// default the local one), dropped with this.
@@ -64,26 +70,6 @@ pub(crate) fn studyhub(database_url: &str, port: u16, data: &std::path::Path) ->
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null());
     cmd
-}
-
-/// The bench's options (what follows `cargo bench --bench NAME --`), read pair by pair:
-/// `set(flag, value)` for each `--flag value`, `set(flag, "")` for a flag in `switches`.
-pub(crate) fn read_options(switches: &[&str], mut set: impl FnMut(&str, &str)) {
-    let argv: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|s| s != "--bench")
-        .collect();
-    let mut i = 0;
-    while i < argv.len() {
-        let flag = argv[i].as_str();
-        if switches.contains(&flag) {
-            set(flag, "");
-            i += 1;
-        } else {
-            set(flag, argv.get(i + 1).map_or("", String::as_str));
-            i += 2;
-        }
-    }
 }
 
 /// Raises this process's open-file limit to the hard limit (children inherit it).
