@@ -25,7 +25,9 @@
 //! Options (the reference is `--help`, from `Args` below): `--learners N` (default 15 000),
 //! `--addrs K` (source addresses 127.0.0.1..K, default 8), `--inflight C` (handshakes at once,
 //! default 2 000), `--every-ms M` (default 4 000), `--play-secs S` (play before the kill,
-//! default 10), `--skip-kill`. PostgreSQL from `STUDYHUB_BENCH_DATABASE_URL` (default
+//! default 10), `--skip-kill`, `--server-bin PATH` (the `studyhub` to measure, started again
+//! after the kill; default the one cargo built: a previous release's binary compares it with
+//! the current one). PostgreSQL from `STUDYHUB_BENCH_DATABASE_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`).
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -45,7 +47,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 mod support;
-use support::options;
+use support::options::{self, ServerBin};
 use support::{BenchDatabase, Server, free_port, raise_nofile, rss_kib, studyhub, wait_for_port};
 
 /// The connect bench: cold connects, a reconnect storm and kill -9 under load, each timed
@@ -71,14 +73,21 @@ struct Args {
     /// No kill -9 phase
     #[arg(long = "skip-kill", action = clap::ArgAction::SetFalse)]
     kill: bool,
+    #[command(flatten)]
+    server: ServerBin,
 }
 
 // ---------------------------------------------------------------- the server
 
-/// A release `studyhub` on `url`, and when it listened.
-fn start_server(url: &str, data: &std::path::Path, port: u16) -> (Server, Instant) {
+/// The `studyhub` at `bin` on `url`, and when it listened.
+fn start_server(
+    bin: &std::path::Path,
+    url: &str,
+    data: &std::path::Path,
+    port: u16,
+) -> (Server, Instant) {
     let server = Server(
-        studyhub(url, port, data)
+        studyhub(bin, url, port, data)
             .spawn()
             .expect("the studyhub binary"),
     );
@@ -544,7 +553,7 @@ fn main() {
     let data = tempfile::tempdir().unwrap();
     let port = free_port();
     let server_addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let (mut server, _) = start_server(&url, data.path(), port);
+    let (mut server, _) = start_server(&args.server.bin, &url, data.path(), port);
     let t = Instant::now();
     let made = make_learners(port, args.learners);
     eprintln!(
@@ -639,8 +648,12 @@ fn main() {
             saved_before
         );
         let restart = std::thread::spawn({
-            let (url, data) = (url.clone(), data.path().to_path_buf());
-            move || start_server(&url, &data, port)
+            let (bin, url, data) = (
+                args.server.bin.clone(),
+                url.clone(),
+                data.path().to_path_buf(),
+            );
+            move || start_server(&bin, &url, &data, port)
         });
         let storm = storm(&rt, server_addr, learners, args.inflight);
         let (new_server, listening_at) = restart.join().unwrap();

@@ -1,7 +1,7 @@
 //! Class games under load: many classes play at once, and every student must see the reveal
 //! quickly.
 //!
-//! Starts a release `studyhub` (PostgreSQL by default, a fresh database per run; `--sqlite`
+//! Starts a release `studyhub` (`--server-bin`; PostgreSQL by default, a fresh database per run; `--sqlite`
 //! for a SQLite file), makes one teacher and one class per `--classes`, `--class-size`
 //! students in each, and one game of `math-addition-1` per class and round. Then, all classes
 //! at once: every student joins from the play socket, the teacher's host socket runs the
@@ -19,7 +19,9 @@
 //! ```
 //! Options (the reference is `--help`, from `Args` below): `--classes N` (default 10),
 //! `--class-size N` (students per class, default 30), `--rounds N` (games per class, default
-//! 3), `--think-ms MS` (longest think time, default 1 000), `--sqlite`. PostgreSQL from `STUDYHUB_BENCH_DATABASE_URL` (default
+//! 3), `--think-ms MS` (longest think time, default 1 000), `--sqlite`, `--server-bin PATH`
+//! (the `studyhub` to measure, default the one cargo built: a previous release's binary
+//! compares it with the current one). PostgreSQL from `STUDYHUB_BENCH_DATABASE_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`).
 
 use std::collections::HashMap;
@@ -35,7 +37,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 mod support;
-use support::options;
+use support::options::{self, ServerBin};
 use support::{BenchDatabase, Server, free_port, hist, ms, studyhub, wait_for_port};
 
 /// The game bench: many classes play a class game at once; how fast every student sees the
@@ -58,6 +60,8 @@ struct Args {
     /// A SQLite file instead of PostgreSQL
     #[arg(long)]
     sqlite: bool,
+    #[command(flatten)]
+    server: ServerBin,
 }
 
 // ---------------------------------------------------------------- setup over HTTP
@@ -314,7 +318,7 @@ fn main() {
     };
     let port = free_port();
     let server = Server(
-        studyhub(&url, port, data.path())
+        studyhub(&args.server.bin, &url, port, data.path())
             // The server's default pool, as the figures in BENCHMARKS.md were measured.
             .env("STUDYHUB_DATABASE_POOL_SIZE", "16")
             .spawn()

@@ -11,6 +11,7 @@
 //! ```sh
 //! cargo bench --bench load -- --sessions 2000 --rate 4000 --seconds 20
 //! cargo bench --bench load -- --sessions 2000 --rate 0 --seconds 15   # closed loop: saturation
+//! cargo bench --bench load -- --only engine --server-bin /path/to/old/studyhub  # an older release
 //! cargo bench --bench load -- --help                                  # every option
 //! ```
 //! Options (the reference is `--help`, from `Args` below): `--sessions N`, `--rate R`
@@ -22,8 +23,9 @@
 //! parents with a live feed open, default 0.2), `--class-size N` (learners per class, each
 //! class watched by its teacher; 0 = none, default 30), `--activity ID` (every learner plays
 //! only this one; by default learner i starts at the i-th activity of the whole catalog and
-//! moves on to the next each time it completes one, answering four in five questions right).
-//! With observers, it also reports
+//! moves on to the next each time it completes one, answering four in five questions right),
+//! `--server-bin PATH` (the `studyhub` to measure, default the one cargo built: a previous
+//! release's binary compares it with the current one). With observers, it also reports
 //! completion → parent notification and answer → teacher event latency. Answers refused
 //! `busy` are counted and sent again (same seq) on the learner's next tick. CPU per answer is
 //! each server process's user+system time over the measured window ÷ the answers it answered
@@ -40,6 +42,7 @@ use clap::Parser;
 
 mod support;
 use support::generator::{Load, Mode, run_load};
+use support::options::ServerBin;
 use support::report::{print, print_header};
 use support::{
     BenchDatabase, Server, catalog, echo, fixtures, free_port, ms, options, raise_nofile, studyhub,
@@ -86,6 +89,8 @@ struct Args {
     /// timed (0: none)
     #[arg(long, value_name = "R", default_value_t = 0.0)]
     reads: f64,
+    #[command(flatten)]
+    server: ServerBin,
     /// This process is the echo and relay server on PORT (the bench starts itself so)
     #[arg(long, hide = true, value_name = "PORT")]
     serve_echo: Option<u16>,
@@ -172,7 +177,7 @@ fn main() {
         let data = tempfile::tempdir().unwrap();
         let port = free_port();
         let server = Server(
-            studyhub(&db.url, port, data.path())
+            studyhub(&args.server.bin, &db.url, port, data.path())
                 .spawn()
                 .expect("the studyhub binary"),
         );

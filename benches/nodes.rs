@@ -1,7 +1,7 @@
 //! Two nodes behind nginx: N learners (default 30 000) through the sample balancer
 //! configuration, and how long a parent notification takes to cross from one node to the other.
 //!
-//! Starts two release `studyhub` processes on one fresh PostgreSQL database and
+//! Starts two release `studyhub` processes (`--server-bin`) on one fresh PostgreSQL database and
 //! the local Redis (a namespace of their own), and nginx (Debian's) in front of them from
 //! `deploy/nginx/studyhub.conf` with its ports replaced, four workers so that no process passes
 //! the machine's 20 000 open files. Registers the learners (one parent per 20) on node A, then
@@ -19,7 +19,8 @@
 //! Options (the reference is `--help`, from `Opts` below): `--learners N`, `--rate R`
 //! (answers/s in all), `--seconds S`, `--warmup S`, `--shards K` (generator processes, default
 //! 2), `--feeds F` (parents watched on both nodes, default 100), `--addrs K` (source addresses
-//! per shard). PostgreSQL from `STUDYHUB_BENCH_DATABASE_URL`, Redis from
+//! per shard), `--server-bin PATH` (the `studyhub` both nodes run, default the one cargo
+//! built). PostgreSQL from `STUDYHUB_BENCH_DATABASE_URL`, Redis from
 //! `STUDYHUB_BENCH_REDIS_URL` (defaults: local).
 
 use std::collections::HashMap;
@@ -38,6 +39,7 @@ mod support;
 use support::fixtures::{Fixture, make_children};
 use support::generator::{Load, Mode, run_load};
 use support::learner::connect;
+use support::options::ServerBin;
 use support::report::{print, print_header};
 use support::{
     BenchDatabase, Server, catalog, free_port, hist, ms, options, raise_nofile, rss_kib, studyhub,
@@ -74,6 +76,8 @@ struct Opts {
     /// Source addresses per shard (127.0.0.1..K)
     #[arg(long, value_name = "K", default_value_t = 8)]
     addrs: u8,
+    #[command(flatten)]
+    server: ServerBin,
     /// This process is one generator shard: the learners FIRST..FIRST+COUNT of FILE, through
     /// PORT, with this run's --rate, --seconds, --warmup and --addrs (the bench starts it)
     #[arg(long, hide = true, num_args = 4, value_names = ["FILE", "FIRST", "COUNT", "PORT"])]
@@ -116,9 +120,15 @@ fn shard(a: &[String], o: &Opts) {
     print(&report);
 }
 
-fn node(url: &str, redis: &str, prefix: &str, data: &std::path::Path) -> (Server, u16) {
+fn node(
+    bin: &std::path::Path,
+    url: &str,
+    redis: &str,
+    prefix: &str,
+    data: &std::path::Path,
+) -> (Server, u16) {
     let port = free_port();
-    let child = studyhub(url, port, data)
+    let child = studyhub(bin, url, port, data)
         .env("REDIS_URL", redis)
         .env("STUDYHUB_REDIS_PREFIX", prefix)
         .env("STUDYHUB_TRUST_PROXY", "true")
@@ -269,8 +279,8 @@ fn main() {
     let url = db.url.clone();
     let prefix = format!("bench-{}", std::process::id());
     let dir = tempfile::tempdir().unwrap();
-    let (a, a_port) = node(&url, &redis, &prefix, dir.path());
-    let (b, b_port) = node(&url, &redis, &prefix, dir.path());
+    let (a, a_port) = node(&o.server.bin, &url, &redis, &prefix, dir.path());
+    let (b, b_port) = node(&o.server.bin, &url, &redis, &prefix, dir.path());
     let (lb, lb_port) = nginx([a_port, b_port], dir.path());
 
     let t = Instant::now();

@@ -56,11 +56,17 @@ impl Drop for BenchDatabase {
     }
 }
 
-/// The release `studyhub` on `database_url`, listening on `port`, keeping its files in
-/// `data`, with the bench's settings (cheap password hashing, no registration limit, a pool
-/// of 8, warnings only); callers add their own before `spawn`.
-pub(crate) fn studyhub(database_url: &str, port: u16, data: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_studyhub"));
+/// The `studyhub` at `bin` (`--server-bin`: by default the release one cargo built) on
+/// `database_url`, listening on `port`, keeping its files in `data`, with the bench's
+/// settings (cheap password hashing, no registration limit, a pool of 8, warnings only);
+/// callers add their own before `spawn`.
+pub(crate) fn studyhub(
+    bin: &std::path::Path,
+    database_url: &str,
+    port: u16,
+    data: &std::path::Path,
+) -> Command {
+    let mut cmd = Command::new(bin);
     cmd.env("DATABASE_URL", database_url)
         .env("STUDYHUB_BIND", format!("127.0.0.1:{port}"))
         .env("STUDYHUB_DATA_DIR", data)
