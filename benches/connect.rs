@@ -47,6 +47,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 mod support;
+use support::fixtures::make_children;
 use support::options::{self, ServerBin};
 use support::{BenchDatabase, Server, free_port, raise_nofile, rss_kib, studyhub, wait_for_port};
 
@@ -97,46 +98,13 @@ fn start_server(
 
 /// Parents (one per 500 children) and their children, all limits at 24 h: (token, child).
 fn make_learners(port: u16, n: usize) -> Vec<(Arc<str>, String)> {
-    actix_web::rt::System::new().block_on(async move {
-        let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
-        let base = format!("http://127.0.0.1:{port}");
-        let mut out = Vec::with_capacity(n);
-        let mut p = 0;
-        while out.len() < n {
-            let k = (n - out.len()).min(500);
-            let mut res = client
-                .post(format!("{base}/v1/auth/register"))
-                .send_json(&json!({"email": format!("connect{p}@example.com"), "password": "bench-password", "name": "Bench Parent", "role": "parent"}))
-                .await
-                .unwrap();
-            let body: Value = res.json().await.unwrap();
-            let token: Arc<str> = body["access_token"].as_str().expect("registered").into();
-            for chunk in (0..k).collect::<Vec<_>>().chunks(32) {
-                let futs = chunk.iter().map(|i| {
-                    let (client, token, base) = (client.clone(), token.clone(), base.clone());
-                    async move {
-                        let mut res = client
-                            .post(format!("{base}/v1/children"))
-                            .bearer_auth(&token)
-                            .send_json(&json!({"name": format!("Kid {i}"), "age": 8}))
-                            .await
-                            .unwrap();
-                        let id = res.json::<Value>().await.unwrap()["id"].as_str().expect("child").to_string();
-                        client
-                            .put(format!("{base}/v1/children/{id}/settings"))
-                            .bearer_auth(&token)
-                            .send_json(&json!({"daily_time_limit_seconds": 86400}))
-                            .await
-                            .unwrap();
-                        (token, id)
-                    }
-                });
-                out.extend(futures_util::future::join_all(futs).await);
-            }
-            p += 1;
-        }
-        out
-    })
+    make_children(port, n, 500)
+        .into_iter()
+        .flat_map(|f| {
+            let token: Arc<str> = f.token.into();
+            f.children.into_iter().map(move |c| (token.clone(), c))
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------- one learner
