@@ -20,17 +20,22 @@
 //!
 //! ```sh
 //! cargo bench --bench connect -- --learners 15000
+//! cargo bench --bench connect -- --help      # every option
 //! ```
-//! Options: `--learners N` (default 15 000), `--addrs K` (source addresses 127.0.0.1..K,
-//! default 8), `--inflight C` (handshakes at once, default 2 000), `--every-ms M` (default
-//! 4 000), `--play-secs S` (play before the kill, default 10), `--skip-kill`. PostgreSQL from
-//! `STUDYHUB_BENCH_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`).
+//! Options (the reference is `--help`, from `Args` below): `--learners N` (default 15 000),
+//! `--addrs K` (source addresses 127.0.0.1..K, default 8), `--inflight C` (handshakes at once,
+//! default 2 000), `--every-ms M` (default 4 000), `--play-secs S` (play before the kill,
+//! default 10), `--skip-kill`, `--server-bin PATH` (the `studyhub` to measure, started again
+//! after the kill; default the one cargo built: a previous release's binary compares it with
+//! the current one). PostgreSQL from `STUDYHUB_BENCH_DATABASE_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`).
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use clap::Parser;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
@@ -42,46 +47,48 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 mod support;
-use support::{
-    BenchDatabase, Server, free_port, raise_nofile, read_options, rss_kib, studyhub, wait_for_port,
-};
+use support::fixtures::make_children;
+use support::options::{self, ServerBin};
+use support::{BenchDatabase, Server, free_port, raise_nofile, rss_kib, studyhub, wait_for_port};
 
+/// The connect bench: cold connects, a reconnect storm and kill -9 under load, each timed
+/// until every learner is back and playing.
+#[derive(Parser)]
+#[command(bin_name = "cargo bench --bench connect --", after_help = support::DATABASE_HELP)]
 struct Args {
+    /// Learners (one parent per 500)
+    #[arg(long, value_name = "N", default_value_t = 15_000)]
     learners: usize,
+    /// Source addresses 127.0.0.1..K, to get past the ephemeral port range
+    #[arg(long, value_name = "K", default_value_t = 8)]
     addrs: u8,
+    /// Handshakes at once
+    #[arg(long, value_name = "C", default_value_t = 2_000)]
     inflight: usize,
+    /// Each learner answers every M ms while playing before the kill
+    #[arg(long, value_name = "M", default_value_t = 4_000)]
     every_ms: u64,
+    /// Seconds of play before the kill
+    #[arg(long, value_name = "S", default_value_t = 10)]
     play_secs: u64,
+    /// No kill -9 phase
+    #[arg(long = "skip-kill", action = clap::ArgAction::SetFalse)]
     kill: bool,
-}
-
-fn parse_args() -> Args {
-    let mut a = Args {
-        learners: 15_000,
-        addrs: 8,
-        inflight: 2_000,
-        every_ms: 4_000,
-        play_secs: 10,
-        kill: true,
-    };
-    read_options(&["--skip-kill"], |flag, v| match flag {
-        "--learners" => a.learners = v.parse().expect("--learners N"),
-        "--addrs" => a.addrs = v.parse().expect("--addrs K"),
-        "--inflight" => a.inflight = v.parse().expect("--inflight C"),
-        "--every-ms" => a.every_ms = v.parse().expect("--every-ms M"),
-        "--play-secs" => a.play_secs = v.parse().expect("--play-secs S"),
-        "--skip-kill" => a.kill = false,
-        other => panic!("unknown option {other}"),
-    });
-    a
+    #[command(flatten)]
+    server: ServerBin,
 }
 
 // ---------------------------------------------------------------- the server
 
-/// A release `studyhub` on `url`, and when it listened.
-fn start_server(url: &str, data: &std::path::Path, port: u16) -> (Server, Instant) {
+/// The `studyhub` at `bin` on `url`, and when it listened.
+fn start_server(
+    bin: &std::path::Path,
+    url: &str,
+    data: &std::path::Path,
+    port: u16,
+) -> (Server, Instant) {
     let server = Server(
-        studyhub(url, port, data)
+        studyhub(bin, url, port, data)
             .spawn()
             .expect("the studyhub binary"),
     );
@@ -91,46 +98,13 @@ fn start_server(url: &str, data: &std::path::Path, port: u16) -> (Server, Instan
 
 /// Parents (one per 500 children) and their children, all limits at 24 h: (token, child).
 fn make_learners(port: u16, n: usize) -> Vec<(Arc<str>, String)> {
-    actix_web::rt::System::new().block_on(async move {
-        let client = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
-        let base = format!("http://127.0.0.1:{port}");
-        let mut out = Vec::with_capacity(n);
-        let mut p = 0;
-        while out.len() < n {
-            let k = (n - out.len()).min(500);
-            let mut res = client
-                .post(format!("{base}/v1/auth/register"))
-                .send_json(&json!({"email": format!("connect{p}@example.com"), "password": "bench-password", "name": "Bench Parent", "role": "parent"}))
-                .await
-                .unwrap();
-            let body: Value = res.json().await.unwrap();
-            let token: Arc<str> = body["access_token"].as_str().expect("registered").into();
-            for chunk in (0..k).collect::<Vec<_>>().chunks(32) {
-                let futs = chunk.iter().map(|i| {
-                    let (client, token, base) = (client.clone(), token.clone(), base.clone());
-                    async move {
-                        let mut res = client
-                            .post(format!("{base}/v1/children"))
-                            .bearer_auth(&token)
-                            .send_json(&json!({"name": format!("Kid {i}"), "age": 8}))
-                            .await
-                            .unwrap();
-                        let id = res.json::<Value>().await.unwrap()["id"].as_str().expect("child").to_string();
-                        client
-                            .put(format!("{base}/v1/children/{id}/settings"))
-                            .bearer_auth(&token)
-                            .send_json(&json!({"daily_time_limit_seconds": 86400}))
-                            .await
-                            .unwrap();
-                        (token, id)
-                    }
-                });
-                out.extend(futures_util::future::join_all(futs).await);
-            }
-            p += 1;
-        }
-        out
-    })
+    make_children(port, n, 500)
+        .into_iter()
+        .flat_map(|f| {
+            let token: Arc<str> = f.token.into();
+            f.children.into_iter().map(move |c| (token.clone(), c))
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------- one learner
@@ -536,7 +510,7 @@ fn report(p: &Phase, n: usize) {
 }
 
 fn main() {
-    let args = parse_args();
+    let args: Args = options::parse();
     let nofile = raise_nofile();
     eprintln!(
         "open-file limit {nofile}; {} learners, {} source addresses, {} handshakes at once",
@@ -547,7 +521,7 @@ fn main() {
     let data = tempfile::tempdir().unwrap();
     let port = free_port();
     let server_addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let (mut server, _) = start_server(&url, data.path(), port);
+    let (mut server, _) = start_server(&args.server.bin, &url, data.path(), port);
     let t = Instant::now();
     let made = make_learners(port, args.learners);
     eprintln!(
@@ -642,8 +616,12 @@ fn main() {
             saved_before
         );
         let restart = std::thread::spawn({
-            let (url, data) = (url.clone(), data.path().to_path_buf());
-            move || start_server(&url, &data, port)
+            let (bin, url, data) = (
+                args.server.bin.clone(),
+                url.clone(),
+                data.path().to_path_buf(),
+            );
+            move || start_server(&bin, &url, &data, port)
         });
         let storm = storm(&rt, server_addr, learners, args.inflight);
         let (new_server, listening_at) = restart.join().unwrap();

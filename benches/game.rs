@@ -1,7 +1,7 @@
 //! Class games under load: many classes play at once, and every student must see the reveal
 //! quickly.
 //!
-//! Starts a release `studyhub` (PostgreSQL by default, a fresh database per run; `--sqlite`
+//! Starts a release `studyhub` (`--server-bin`; PostgreSQL by default, a fresh database per run; `--sqlite`
 //! for a SQLite file), makes one teacher and one class per `--classes`, `--class-size`
 //! students in each, and one game of `math-addition-1` per class and round. Then, all classes
 //! at once: every student joins from the play socket, the teacher's host socket runs the
@@ -15,14 +15,20 @@
 //! ```sh
 //! cargo bench --bench game                      # 10 classes of 30, 3 rounds (≈ 1 min)
 //! cargo bench --bench game -- --classes 20 --class-size 30 --rounds 2 --sqlite
+//! cargo bench --bench game -- --help            # every option
 //! ```
-//! PostgreSQL from `STUDYHUB_BENCH_DATABASE_URL` (default
+//! Options (the reference is `--help`, from `Args` below): `--classes N` (default 10),
+//! `--class-size N` (students per class, default 30), `--rounds N` (games per class, default
+//! 3), `--think-ms MS` (longest think time, default 1 000), `--sqlite`, `--server-bin PATH`
+//! (the `studyhub` to measure, default the one cargo built: a previous release's binary
+//! compares it with the current one). PostgreSQL from `STUDYHUB_BENCH_DATABASE_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use rand::Rng;
@@ -31,34 +37,31 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 mod support;
-use support::{BenchDatabase, Server, free_port, hist, ms, read_options, studyhub, wait_for_port};
+use support::options::{self, ServerBin};
+use support::{BenchDatabase, Server, free_port, hist, ms, studyhub, wait_for_port};
 
-#[derive(Debug, Clone)]
+/// The game bench: many classes play a class game at once; how fast every student sees the
+/// reveal.
+#[derive(Debug, Clone, Parser)]
+#[command(bin_name = "cargo bench --bench game --", after_help = support::DATABASE_HELP)]
 struct Args {
+    /// Classes playing at once, one teacher each
+    #[arg(long, value_name = "N", default_value_t = 10)]
     classes: usize,
+    /// Students per class
+    #[arg(long, value_name = "N", default_value_t = 30)]
     class_size: usize,
+    /// Games per class, one after the other
+    #[arg(long, value_name = "N", default_value_t = 3)]
     rounds: usize,
+    /// Each answer comes after a random think time of 0..MS
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
     think_ms: u64,
+    /// A SQLite file instead of PostgreSQL
+    #[arg(long)]
     sqlite: bool,
-}
-
-fn parse_args() -> Args {
-    let mut a = Args {
-        classes: 10,
-        class_size: 30,
-        rounds: 3,
-        think_ms: 1000,
-        sqlite: false,
-    };
-    read_options(&["--sqlite"], |flag, v| match flag {
-        "--classes" => a.classes = v.parse().expect("--classes N"),
-        "--class-size" => a.class_size = v.parse().expect("--class-size N"),
-        "--rounds" => a.rounds = v.parse().expect("--rounds N"),
-        "--think-ms" => a.think_ms = v.parse().expect("--think-ms MS"),
-        "--sqlite" => a.sqlite = true,
-        other => panic!("unknown option {other}"),
-    });
-    a
+    #[command(flatten)]
+    server: ServerBin,
 }
 
 // ---------------------------------------------------------------- setup over HTTP
@@ -301,7 +304,7 @@ async fn host(
 }
 
 fn main() {
-    let args = parse_args();
+    let args: Args = options::parse();
     eprintln!("{args:?}");
     let data = tempfile::tempdir().unwrap();
     let mut pg: Option<BenchDatabase> = None;
@@ -315,7 +318,7 @@ fn main() {
     };
     let port = free_port();
     let server = Server(
-        studyhub(&url, port, data.path())
+        studyhub(&args.server.bin, &url, port, data.path())
             // The server's default pool, as the figures in BENCHMARKS.md were measured.
             .env("STUDYHUB_DATABASE_POOL_SIZE", "16")
             .spawn()

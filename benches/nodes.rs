@@ -1,27 +1,27 @@
 //! Two nodes behind nginx: N learners (default 30 000) through the sample balancer
 //! configuration, and how long a parent notification takes to cross from one node to the other.
 //!
-//! Starts two release `studyhub` processes on one fresh PostgreSQL database and the local
-//! Redis (a namespace of their own), and nginx (Debian's) in front of them from
+//! Starts two release `studyhub` processes (`--server-bin`) on one fresh PostgreSQL database and
+//! the local Redis (a namespace of their own), and nginx (Debian's) in front of them from
 //! `deploy/nginx/studyhub.conf` with its ports replaced, four workers so that no process passes
 //! the machine's 20 000 open files. Registers the learners (one parent per 20) on node A, then
-//! runs the load bench's generator (`benches/load.rs`: the whole catalog, busy answers sent
-//! again) in `--shards` processes of their own, each with its share of the learners and of the
-//! rate, all through nginx. Meanwhile `--feeds` parents keep their feed open on **both** nodes
-//! directly: a notification is pushed by the node where the child plays and relayed by Redis
-//! to the other, so the later of its two arrivals minus the earlier is the cross-node delay.
+//! runs the load bench's generator (`benches/support/generator.rs`: the whole catalog, busy
+//! answers sent again) in `--shards` processes of their own, each with its share of the
+//! learners and of the rate, all through nginx. Meanwhile `--feeds` parents keep their feed
+//! open on **both** nodes directly: a notification is pushed by the node where the child plays
+//! and relayed by Redis to the other, so the later of its two arrivals minus the earlier is the
+//! cross-node delay.
 //!
 //! ```sh
 //! cargo bench --bench nodes -- --learners 30000 --rate 3000 --seconds 30
+//! cargo bench --bench nodes -- --help      # every option
 //! ```
-//! Options: `--learners N`, `--rate R` (answers/s in all), `--seconds S`, `--warmup S`,
-//! `--shards K` (generator processes, default 2), `--feeds F` (parents watched on both nodes,
-//! default 100), `--addrs K` (source addresses per shard). PostgreSQL from
-//! `STUDYHUB_BENCH_DATABASE_URL`, Redis from `STUDYHUB_BENCH_REDIS_URL` (defaults: local).
-
-#[allow(dead_code)]
-#[path = "load.rs"]
-mod load;
+//! Options (the reference is `--help`, from `Opts` below): `--learners N`, `--rate R`
+//! (answers/s in all), `--seconds S`, `--warmup S`, `--shards K` (generator processes, default
+//! 2), `--feeds F` (parents watched on both nodes, default 100), `--addrs K` (source addresses
+//! per shard), `--server-bin PATH` (the `studyhub` both nodes run, default the one cargo
+//! built). PostgreSQL from `STUDYHUB_BENCH_DATABASE_URL`, Redis from
+//! `STUDYHUB_BENCH_REDIS_URL` (defaults: local).
 
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
@@ -30,76 +30,81 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use clap::Parser;
 use futures_util::StreamExt;
-use hdrhistogram::Histogram;
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 
-use load::{Args, Fixture, Mode, Server};
+mod support;
+use support::fixtures::{Fixture, make_children};
+use support::generator::{Load, Mode, run_load};
+use support::learner::connect;
+use support::options::ServerBin;
+use support::report::{print, print_header};
+use support::{
+    BenchDatabase, Server, catalog, free_port, hist, ms, options, raise_nofile, rss_kib, studyhub,
+    wait_for_port,
+};
 
+/// The nodes bench: learners through nginx over two nodes, and how long a parent
+/// notification takes to cross from one node to the other.
+#[derive(Debug, Parser)]
+#[command(
+    bin_name = "cargo bench --bench nodes --",
+    after_help = "PostgreSQL from STUDYHUB_BENCH_DATABASE_URL, Redis from \
+                  STUDYHUB_BENCH_REDIS_URL (defaults: the local ones); nginx is Debian's."
+)]
 struct Opts {
+    /// Learners (one parent per 20), registered on node A, playing through nginx
+    #[arg(long, value_name = "N", default_value_t = 30_000)]
     learners: usize,
+    /// Answers a second in all, shared out between the shards
+    #[arg(long, value_name = "R", default_value_t = 3_000.0)]
     rate: f64,
+    /// Seconds measured
+    #[arg(long, value_name = "S", default_value_t = 30)]
     seconds: u64,
+    /// Seconds of warm-up before the measured window
+    #[arg(long, value_name = "S", default_value_t = 5)]
     warmup: u64,
+    /// Generator processes
+    #[arg(long, value_name = "K", default_value_t = 2)]
     shards: usize,
+    /// Parents whose feed is watched on both nodes
+    #[arg(long, value_name = "F", default_value_t = 100)]
     feeds: usize,
+    /// Source addresses per shard (127.0.0.1..K)
+    #[arg(long, value_name = "K", default_value_t = 8)]
     addrs: u8,
+    #[command(flatten)]
+    server: ServerBin,
+    /// This process is one generator shard: the learners FIRST..FIRST+COUNT of FILE, through
+    /// PORT, with this run's --rate, --seconds, --warmup and --addrs (the bench starts it)
+    #[arg(long, hide = true, num_args = 4, value_names = ["FILE", "FIRST", "COUNT", "PORT"])]
+    shard: Option<Vec<String>>,
 }
 
-fn opts(argv: &[String]) -> Opts {
-    let mut o = Opts {
-        learners: 30_000,
-        rate: 3_000.0,
-        seconds: 30,
-        warmup: 5,
-        shards: 2,
-        feeds: 100,
-        addrs: 8,
-    };
-    let mut i = 0;
-    while i < argv.len() {
-        let v = argv.get(i + 1).cloned().unwrap_or_default();
-        match argv[i].as_str() {
-            "--learners" => o.learners = v.parse().expect("--learners N"),
-            "--rate" => o.rate = v.parse().expect("--rate R"),
-            "--seconds" => o.seconds = v.parse().expect("--seconds S"),
-            "--warmup" => o.warmup = v.parse().expect("--warmup S"),
-            "--shards" => o.shards = v.parse().expect("--shards K"),
-            "--feeds" => o.feeds = v.parse().expect("--feeds F"),
-            "--addrs" => o.addrs = v.parse().expect("--addrs K"),
-            other => panic!("unknown option {other}"),
-        }
-        i += 2;
-    }
-    o
-}
-
-/// One generator process: `--shard <fixtures file> <first> <count> <port> <rate> <seconds>
-/// <warmup> <addrs>`; prints its row of the load bench's table.
-fn shard(a: &[String]) {
-    load::raise_nofile();
+/// One generator process: `--shard <fixtures file> <first> <count> <port>` with the run's
+/// `--rate` (its share), `--seconds`, `--warmup` and `--addrs`; prints its row of the load
+/// bench's table.
+fn shard(a: &[String], o: &Opts) {
+    raise_nofile();
     let learners: Vec<(String, String)> =
         serde_json::from_slice(&std::fs::read(&a[0]).unwrap()).unwrap();
     let (first, count): (usize, usize) = (a[1].parse().unwrap(), a[2].parse().unwrap());
     let mine = learners[first..first + count].to_vec();
-    let args = Args {
+    let load = Load {
         sessions: count,
-        rate: a[4].parse().unwrap(),
-        seconds: a[5].parse().unwrap(),
-        warmup: a[6].parse().unwrap(),
-        addrs: a[7].parse().unwrap(),
-        only: Some("engine".into()),
-        parent_share: 0.0,
-        class_size: 0,
-        per_parent: 20,
-        activity: None,
+        rate: o.rate,
+        seconds: o.seconds,
+        warmup: o.warmup,
+        addrs: o.addrs,
         reads: 0.0,
     };
     let t = Instant::now();
-    let report = load::run_load(
+    let report = run_load(
         Mode::Engine,
-        &args,
+        &load,
         a[3].parse().unwrap(),
         |i| {
             (
@@ -109,15 +114,21 @@ fn shard(a: &[String]) {
         },
         None,
         Vec::new(),
-        load::catalog(None),
+        catalog::catalog(None),
     );
     eprintln!("shard done in {:.1}s", t.elapsed().as_secs_f64());
-    load::print(&report);
+    print(&report);
 }
 
-fn node(url: &str, redis: &str, prefix: &str, data: &std::path::Path) -> (Server, u16) {
-    let port = load::free_port();
-    let child = load::studyhub(url, port, data)
+fn node(
+    bin: &std::path::Path,
+    url: &str,
+    redis: &str,
+    prefix: &str,
+    data: &std::path::Path,
+) -> (Server, u16) {
+    let port = free_port();
+    let child = studyhub(bin, url, port, data)
         .env("REDIS_URL", redis)
         .env("STUDYHUB_REDIS_PREFIX", prefix)
         .env("STUDYHUB_TRUST_PROXY", "true")
@@ -128,13 +139,13 @@ fn node(url: &str, redis: &str, prefix: &str, data: &std::path::Path) -> (Server
         )
         .spawn()
         .expect("the studyhub binary");
-    load::wait_for_port(port);
+    wait_for_port(port);
     (Server(child), port)
 }
 
 /// nginx from the sample configuration, four workers, each under the open-file limit.
 fn nginx(nodes: [u16; 2], dir: &std::path::Path) -> (Server, u16) {
-    let port = load::free_port();
+    let port = free_port();
     let sample = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/deploy/nginx/studyhub.conf"
@@ -174,18 +185,18 @@ fn nginx(nodes: [u16; 2], dir: &std::path::Path) -> (Server, u16) {
         .stderr(Stdio::null())
         .spawn()
         .expect("nginx (apt-get install nginx)");
-    load::wait_for_port(port);
+    wait_for_port(port);
     (Server(child), port)
 }
 
 /// The RSS of a process and its children (nginx's workers), in MiB.
 fn rss_tree_mib(pid: u32) -> f64 {
-    let mut kib = load::rss_kib(pid);
+    let mut kib = rss_kib(pid);
     if let Ok(children) = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")) {
         kib += children
             .split_whitespace()
             .filter_map(|c| c.parse().ok())
-            .map(load::rss_kib)
+            .map(rss_kib)
             .sum::<u64>();
     }
     kib as f64 / 1024.0
@@ -219,8 +230,7 @@ async fn watch(port: u16, node: usize, token: String, arrivals: Arrivals, closes
     let server = SocketAddr::from(([127, 0, 0, 1], port));
     let name = ["A", "B"][node];
     loop {
-        let Some(ws) =
-            load::connect(server, Ipv4Addr::LOCALHOST, "/v1/parent/live", Some(&token)).await
+        let Some(ws) = connect(server, Ipv4Addr::LOCALHOST, "/v1/parent/live", Some(&token)).await
         else {
             eprintln!("a parent feed on node {name} could not connect");
             return;
@@ -257,28 +267,24 @@ async fn watch(port: u16, node: usize, token: String, arrivals: Arrivals, closes
 }
 
 fn main() {
-    let argv: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|s| s != "--bench")
-        .collect();
-    if argv.first().map(String::as_str) == Some("--shard") {
-        shard(&argv[1..]);
+    let o: Opts = options::parse();
+    if let Some(a) = &o.shard {
+        shard(a, &o);
         return;
     }
-    let o = opts(&argv);
-    load::raise_nofile();
+    raise_nofile();
     let redis = std::env::var("STUDYHUB_BENCH_REDIS_URL")
         .unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-    let db = load::BenchDatabase::create("nodes");
+    let db = BenchDatabase::create("nodes");
     let url = db.url.clone();
     let prefix = format!("bench-{}", std::process::id());
     let dir = tempfile::tempdir().unwrap();
-    let (a, a_port) = node(&url, &redis, &prefix, dir.path());
-    let (b, b_port) = node(&url, &redis, &prefix, dir.path());
+    let (a, a_port) = node(&o.server.bin, &url, &redis, &prefix, dir.path());
+    let (b, b_port) = node(&o.server.bin, &url, &redis, &prefix, dir.path());
     let (lb, lb_port) = nginx([a_port, b_port], dir.path());
 
     let t = Instant::now();
-    let fixtures: Vec<Fixture> = load::make_children(a_port, o.learners, 20);
+    let fixtures: Vec<Fixture> = make_children(a_port, o.learners, 20);
     eprintln!(
         "{} learners made in {:.1}s",
         o.learners,
@@ -324,9 +330,10 @@ fn main() {
             .args(["--shard", &file.display().to_string()])
             .args([per * k, count].map(|n| n.to_string()))
             .arg(lb_port.to_string())
-            .arg((o.rate / o.shards as f64).to_string())
-            .args([o.seconds, o.warmup].map(|n| n.to_string()))
-            .arg(o.addrs.to_string())
+            .args(["--rate", &(o.rate / o.shards as f64).to_string()])
+            .args(["--seconds", &o.seconds.to_string()])
+            .args(["--warmup", &o.warmup.to_string()])
+            .args(["--addrs", &o.addrs.to_string()])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -356,8 +363,8 @@ fn main() {
     let mut rss = Vec::new();
     let sample = |rss: &mut Vec<(f64, f64, f64)>| {
         rss.push((
-            load::rss_kib(a.0.id()) as f64 / 1024.0,
-            load::rss_kib(b.0.id()) as f64 / 1024.0,
+            rss_kib(a.0.id()) as f64 / 1024.0,
+            rss_kib(b.0.id()) as f64 / 1024.0,
             rss_tree_mib(lb.0.id()),
         ))
     };
@@ -377,7 +384,7 @@ fn main() {
     rt.shutdown_timeout(Duration::from_secs(1));
 
     let arrivals = arrivals.lock().unwrap();
-    let mut cross = Histogram::<u64>::new_with_bounds(1, 120_000_000, 3).unwrap();
+    let mut cross = hist();
     let mut one_side = 0;
     let mut only = [0usize; 2];
     for [x, y] in arrivals.values() {
@@ -416,10 +423,8 @@ fn main() {
         "peak RSS MiB: node A {:.0}, node B {:.0}, nginx (all workers) {:.0}",
         last.0, last.1, last.2
     );
-    println!(
-        "\n| shard | sessions held | failed | answers/s | saved/s | busy | errors | closed | server CPU µs/answer | generator CPU µs/answer | server cores | feedback p50 ms | feedback p99 ms | saved p50 ms | saved p99 ms | server RSS KiB/session |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!();
+    print_header("shard");
     for r in rows {
         println!("{r}");
     }
@@ -427,9 +432,9 @@ fn main() {
         "\n| cross-node notification (later arrival − earlier) | seen on both | p50 ms | p99 ms | max ms | seen on one only |\n|---|---|---|---|---|---|\n| {} parents watched on both nodes | {} | {} | {} | {} | {} |",
         o.feeds,
         cross.len(),
-        load::ms(&cross, 0.5),
-        load::ms(&cross, 0.99),
-        load::ms(&cross, 1.0),
+        ms(&cross, 0.5),
+        ms(&cross, 0.99),
+        ms(&cross, 1.0),
         one_side
     );
     println!(

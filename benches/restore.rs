@@ -6,22 +6,51 @@
 //! ```sh
 //! cargo bench --bench restore
 //! STUDYHUB_BENCH_ANSWERS=1000000 STUDYHUB_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1/postgres cargo bench --bench restore
+//! cargo bench --bench restore -- --answers 1000000 --postgres-url postgres://postgres@127.0.0.1/postgres
+//! cargo bench --bench restore -- --help      # every option
 //! ```
-//! Figures: BENCHMARKS.md, "Backup and restore".
+//! Options (the reference is `--help`, from `Args` below): `--answers N` (or
+//! `STUDYHUB_BENCH_ANSWERS`, default 100 000), `--postgres-url URL` (or
+//! `STUDYHUB_BENCH_POSTGRES_URL`; none: SQLite only). Figures: BENCHMARKS.md, "Backup and
+//! restore".
 
 use std::time::Instant;
 
+use clap::Parser;
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use studyhub::backup::{self, tables, tables::Table};
 use studyhub::crypto::Cipher;
 use studyhub::db::{self, DbConnection};
 
+mod support;
+
+/// The restore bench: a system backup of a SQLite database, its check, and its restore,
+/// timed.
+#[derive(Parser)]
+#[command(bin_name = "cargo bench --bench restore --")]
+struct Args {
+    /// Answers in the database backed up (sessions of ten)
+    #[arg(
+        long,
+        value_name = "N",
+        env = "STUDYHUB_BENCH_ANSWERS",
+        default_value_t = 100_000
+    )]
+    answers: usize,
+    /// Also restore into a fresh database on this PostgreSQL server (made and dropped)
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "STUDYHUB_BENCH_POSTGRES_URL",
+        hide_env_values = true
+    )]
+    postgres_url: Option<String>,
+}
+
 fn main() -> anyhow::Result<()> {
-    let answers: usize = std::env::var("STUDYHUB_BENCH_ANSWERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+    let args: Args = support::options::parse();
+    let answers = args.answers;
     let dir = tempfile::tempdir()?;
     let src = dir.path().join("source.db").to_string_lossy().into_owned();
     let cipher = Cipher::new(&[7u8; 32]);
@@ -79,7 +108,7 @@ fn main() -> anyhow::Result<()> {
         r.total_rows()
     );
 
-    if let Ok(admin) = std::env::var("STUDYHUB_BENCH_POSTGRES_URL") {
+    if let Some(admin) = args.postgres_url {
         let name = format!("studyhub_bench_{}", uuid::Uuid::new_v4().simple());
         let mut a = diesel::PgConnection::establish(&admin)?;
         a.batch_execute(&format!("CREATE DATABASE {name}"))?;

@@ -1,6 +1,19 @@
 //! What every benchmark needs around the load itself: options, ports, processes, memory and
-//! histograms. Each bench includes it (`mod support;`) and uses what it needs.
+//! histograms, and the load bench's parts that other benches reuse (the generator, its
+//! servers and its report). Each bench includes it (`mod support;`) and uses what it needs.
 #![allow(dead_code)]
+
+pub(crate) mod catalog;
+pub(crate) mod cpu;
+pub(crate) mod echo;
+pub(crate) mod fixtures;
+pub(crate) mod generator;
+pub(crate) mod learner;
+pub(crate) mod observers;
+pub(crate) mod options;
+pub(crate) mod reads;
+pub(crate) mod relay;
+pub(crate) mod report;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -8,6 +21,11 @@ use std::time::{Duration, Instant};
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use hdrhistogram::Histogram;
+
+/// Where [`BenchDatabase`] comes from, for a bench's `--help` (`after_help`).
+pub(crate) const DATABASE_HELP: &str = "PostgreSQL from STUDYHUB_BENCH_DATABASE_URL (default \
+     postgres://postgres@127.0.0.1:5432/postgres): a fresh database is made for the run and \
+     dropped after it.";
 
 /// A fresh PostgreSQL database for one run (on `STUDYHUB_BENCH_DATABASE_URL`'s server,
 /// default the local one), dropped with this.
@@ -38,11 +56,17 @@ impl Drop for BenchDatabase {
     }
 }
 
-/// The release `studyhub` on `database_url`, listening on `port`, keeping its files in
-/// `data`, with the bench's settings (cheap password hashing, no registration limit, a pool
-/// of 8, warnings only); callers add their own before `spawn`.
-pub(crate) fn studyhub(database_url: &str, port: u16, data: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_studyhub"));
+/// The `studyhub` at `bin` (`--server-bin`: by default the release one cargo built) on
+/// `database_url`, listening on `port`, keeping its files in `data`, with the bench's
+/// settings (cheap password hashing, no registration limit, a pool of 8, warnings only);
+/// callers add their own before `spawn`.
+pub(crate) fn studyhub(
+    bin: &std::path::Path,
+    database_url: &str,
+    port: u16,
+    data: &std::path::Path,
+) -> Command {
+    let mut cmd = Command::new(bin);
     cmd.env("DATABASE_URL", database_url)
         .env("STUDYHUB_BIND", format!("127.0.0.1:{port}"))
         .env("STUDYHUB_DATA_DIR", data)
@@ -52,26 +76,6 @@ pub(crate) fn studyhub(database_url: &str, port: u16, data: &std::path::Path) ->
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null());
     cmd
-}
-
-/// The bench's options (what follows `cargo bench --bench NAME --`), read pair by pair:
-/// `set(flag, value)` for each `--flag value`, `set(flag, "")` for a flag in `switches`.
-pub(crate) fn read_options(switches: &[&str], mut set: impl FnMut(&str, &str)) {
-    let argv: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|s| s != "--bench")
-        .collect();
-    let mut i = 0;
-    while i < argv.len() {
-        let flag = argv[i].as_str();
-        if switches.contains(&flag) {
-            set(flag, "");
-            i += 1;
-        } else {
-            set(flag, argv.get(i + 1).map_or("", String::as_str));
-            i += 2;
-        }
-    }
 }
 
 /// Raises this process's open-file limit to the hard limit (children inherit it).
