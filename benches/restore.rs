@@ -19,9 +19,9 @@ use std::time::Instant;
 use clap::Parser;
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
-use studyhub::backup::{self, tables, tables::Table};
-use studyhub::crypto::Cipher;
-use studyhub::db::{self, DbConnection};
+use studyhub::features::backup::{self, tables, tables::Table};
+use studyhub::infra::crypto::Cipher;
+use studyhub::infra::db::{self, DbConnection};
 
 mod support;
 
@@ -59,7 +59,7 @@ fn main() -> anyhow::Result<()> {
     let mut conn = db::establish(&src)?;
     conn.batch_execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")?;
     db::run_migrations(&mut conn)?;
-    studyhub::seed::seed(&mut conn)?;
+    studyhub::features::seed::seed(&mut conn)?;
     build(&mut conn, &cipher, answers)?;
     drop(conn);
     println!(

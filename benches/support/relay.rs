@@ -33,7 +33,7 @@ pub(crate) async fn relay(
         let commit = tokio::time::sleep(Duration::ZERO);
         tokio::pin!(commit);
         // The protocol's heartbeat: a ping every 10 s, on the server's own schedule.
-        use studyhub::live::socket::{PING_EVERY, first_ping};
+        use studyhub::web::socket::{PING_EVERY, first_ping};
         let mut heartbeat = tokio::time::interval_at(first_ping(), PING_EVERY);
         loop {
             tokio::select! {
