@@ -18,13 +18,13 @@ use studyhub_actors::achievements::{History, PastCompletion};
 
 mod batch;
 mod commits;
-mod progress;
+mod progress_rows;
 mod refusals;
 mod starts;
 pub mod time_requests;
 
 pub use self::commits::{BatchChanges, CommitWatch, StoredCompletion, WriteGuard};
-pub use self::progress::{ProgressDelta, add_progress};
+pub use self::progress_rows::{ProgressDelta, add_progress};
 
 /// Points a completed activity earns per star (achievements add their own reward points).
 pub const POINTS_PER_STAR: i32 = 10;

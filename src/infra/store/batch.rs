@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use studyhub_actors::store::*;
 
 use super::commits::{BatchChanges, StoredCompletion};
-use super::progress::{ProgressDelta, add_progress_many};
+use super::progress_rows::{ProgressDelta, add_progress_many};
 use super::{INSERT_CHUNK, POINTS_PER_STAR, naive};
 use crate::infra::crypto::Cipher;
 use crate::infra::db::DbConnection;

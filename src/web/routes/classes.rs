@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
-pub mod progress;
+pub mod class_week;
 
 use crate::features::audit::{self, Change, RequestMeta};
 use crate::features::auth::{AuthUser, LearnerAccess, ParentUser, Role, TeacherUser};
@@ -32,7 +32,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(list)
         .service(join_as_student)
         .service(get_one)
-        .service(progress::progress)
+        .service(class_week::progress)
         .service(live)
         .service(remove_member)
         .service(join_for_child);
