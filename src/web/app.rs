@@ -104,7 +104,7 @@ impl Application {
             cipher.clone(),
             content.clone(),
             summaries.clone(),
-            settings.engine.clone(),
+            settings.engine,
         );
         let storage = ObjectStore::open(&settings)
             .await

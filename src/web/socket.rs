@@ -1,6 +1,7 @@
-//! The websocket loop shared by the play, parent and teacher feeds: one task per connection
-//! reads frames and hands text to the feed, writes what the engine sends, keeps the heartbeat,
-//! the frame limit and the error budget. All in one `select!` loop.
+//! The websocket loop shared by the play, parent and teacher feeds and the game host: one task
+//! per connection reads frames and hands text to the feed, writes what the engine sends, keeps
+//! the heartbeat, the frame limit and the error budget. All in one `select!` loop. Each route
+//! checks its caller, [`upgrade`]s, joins its actor with the outbox, and [`Upgraded::spawn`]s.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -13,10 +14,11 @@ use actix_ws::{AggregatedMessage, CloseCode, CloseReason, ProtocolError, Session
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use studyhub_actors::flusher::{Load, Refusal};
-use studyhub_actors::outbox::OutboxRx;
+use studyhub_actors::outbox::{OutboxRx, OutboxTx, outbox};
 use studyhub_actors::protocol::{ErrorCode, Outbound, ServerMsg, close};
 
 use crate::features::live::open_sockets::{Signals, Stop};
+use crate::infra::error::{AppError, AppResult, Code};
 
 pub const MAX_FRAME: usize = 16 * 1024;
 pub const PING_EVERY: Duration = Duration::from_secs(10);
@@ -138,6 +140,78 @@ const RESTARTING: Ending = ending(close::RESTARTING, "restarting");
 pub use studyhub_actors::protocol::parse_frame;
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
+
+/// A websocket accepted and not yet running: the response that switches protocols, the
+/// connection's id and the sender of its outbox, for the actor it joins.
+pub struct Upgraded {
+    pub response: actix_web::HttpResponse,
+    pub conn_id: u64,
+    pub tx: OutboxTx,
+    session: Session,
+    stream: actix_ws::MessageStream,
+    rx: OutboxRx,
+}
+
+/// Accepts the upgrade (400 `not_a_websocket` for a plain request) with an outbox that holds
+/// `capacity` frames before the client is dropped as too slow.
+pub fn upgrade(
+    req: &actix_web::HttpRequest,
+    body: actix_web::web::Payload,
+    capacity: usize,
+) -> AppResult<Upgraded> {
+    let (response, session, stream) = actix_ws::handle(req, body)
+        .map_err(|e| AppError::bad_request(Code::NotAWebsocket, e.to_string()))?;
+    let (tx, rx) = outbox(capacity);
+    Ok(Upgraded {
+        response,
+        conn_id: next_conn_id(),
+        tx,
+        session,
+        stream,
+        rx,
+    })
+}
+
+impl Upgraded {
+    /// Runs the connection on its own task (see [`run`]) and answers the upgrade. Whatever
+    /// `on_text` owns is dropped when the connection ends, however it ends: a guard there
+    /// (see [`OnDrop`]) leaves the actor. The socket's own future is spawned, not one wrapped
+    /// around it, which would keep a second copy of its parts for the whole connection.
+    pub fn spawn(
+        self,
+        feed: &'static str,
+        signals: Signals,
+        load: Option<Load>,
+        on_text: impl FnMut(&str) -> Result<Option<Handed>, ServerMsg> + 'static,
+    ) -> actix_web::HttpResponse {
+        let Upgraded {
+            response,
+            session,
+            stream,
+            rx,
+            ..
+        } = self;
+        actix_web::rt::spawn(run(feed, session, stream, rx, signals, load, on_text));
+        response
+    }
+}
+
+/// Runs its closure when dropped: how a connection leaves its actor.
+pub struct OnDrop<F: FnOnce()>(Option<F>);
+
+impl<F: FnOnce()> OnDrop<F> {
+    pub fn new(f: F) -> Self {
+        Self(Some(f))
+    }
+}
+
+impl<F: FnOnce()> Drop for OnDrop<F> {
+    fn drop(&mut self) {
+        if let Some(f) = self.0.take() {
+            f();
+        }
+    }
+}
 
 /// A process-unique id for a connection.
 pub fn next_conn_id() -> u64 {

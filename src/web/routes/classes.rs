@@ -8,7 +8,6 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use studyhub_actors::ids::{ClassId, LearnerId};
-use studyhub_actors::outbox::outbox;
 use studyhub_actors::protocol::feeds::ClassInfo;
 use studyhub_actors::protocol::{ErrorCode, ServerMsg};
 use utoipa::ToSchema;
@@ -413,8 +412,7 @@ pub async fn live(
             _ => AppError::not_found("class"),
         });
     }
-    let (response, session, stream) = actix_ws::handle(&req, body)
-        .map_err(|e| AppError::bad_request(Code::NotAWebsocket, e.to_string()))?;
+    let upgraded = socket::upgrade(&req, body, socket::FEED_OUTBOX)?;
     let info = ClassInfo {
         id: class.id,
         name: class.name,
@@ -429,20 +427,16 @@ pub async fn live(
             .map(|m| (m.learner_id.into(), m.name))
             .collect(),
     );
-    let conn_id = socket::next_conn_id();
-    let (tx, rx) = outbox(socket::FEED_OUTBOX);
-    monitor.connect(conn_id, tx);
+    let conn_id = upgraded.conn_id;
+    monitor.connect(conn_id, upgraded.tx.clone());
     let signals = state.user_sockets.subscribe(&user.id);
-    actix_web::rt::spawn(async move {
-        socket::run("teacher", session, stream, rx, signals, None, |_| {
-            Err(ServerMsg::error(
-                ErrorCode::BadMessage,
-                "the class feed takes no messages",
-                None,
-            ))
-        })
-        .await;
-        monitor.disconnect(conn_id);
-    });
-    Ok(response)
+    let leave = socket::OnDrop::new(move || monitor.disconnect(conn_id));
+    Ok(upgraded.spawn("teacher", signals, None, move |_| {
+        let _ = &leave;
+        Err(ServerMsg::error(
+            ErrorCode::BadMessage,
+            "the class feed takes no messages",
+            None,
+        ))
+    }))
 }

@@ -6,13 +6,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web::{get, post};
 use serde::{Deserialize, Serialize};
 use studyhub_actors::game::{DEFAULT_QUESTION_SECONDS, GameSpec, HostMsg};
-use studyhub_actors::outbox::outbox;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 use crate::features::auth::AuthUser;
-use crate::infra::error::{AppError, AppResult, Code};
+use crate::infra::error::{AppError, AppResult};
 use crate::web::extract::{Normalize, ValidJson};
 use crate::web::extractors::ws_caller;
 use crate::web::socket;
@@ -134,29 +133,16 @@ pub async fn host(
     if info.teacher_id != user.id {
         return Err(AppError::not_found("game"));
     }
-    let (response, session, stream) = actix_ws::handle(&req, body)
-        .map_err(|e| AppError::bad_request(Code::NotAWebsocket, e.to_string()))?;
-    let conn_id = socket::next_conn_id();
-    let (tx, rx) = outbox(socket::FEED_OUTBOX);
-    game.connect(conn_id, tx);
+    let upgraded = socket::upgrade(&req, body, socket::FEED_OUTBOX)?;
+    let conn_id = upgraded.conn_id;
+    game.connect(conn_id, upgraded.tx.clone());
     let revoked = state.user_sockets.subscribe(&user.id);
-    actix_web::rt::spawn(async move {
-        let commands = game.clone();
-        socket::run(
-            "game_host",
-            session,
-            stream,
-            rx,
-            revoked,
-            None,
-            move |text| {
-                let msg = socket::parse_frame::<HostMsg>(text)?;
-                commands.command(conn_id, msg);
-                Ok(None)
-            },
-        )
-        .await;
-        game.disconnect(conn_id);
-    });
-    Ok(response)
+    let commands = game.clone();
+    let leave = socket::OnDrop::new(move || game.disconnect(conn_id));
+    Ok(upgraded.spawn("game_host", revoked, None, move |text| {
+        let _ = &leave;
+        let msg = socket::parse_frame::<HostMsg>(text)?;
+        commands.command(conn_id, msg);
+        Ok(None)
+    }))
 }

@@ -7,7 +7,7 @@ use actix_web::get;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use studyhub_actors::ids::LearnerId;
-use studyhub_actors::outbox::{WeakOutboxTx, outbox};
+use studyhub_actors::outbox::WeakOutboxTx;
 use studyhub_actors::protocol::feeds::{ChildStatus, ParentFeedFrame};
 use studyhub_actors::protocol::{ErrorCode, Outbound, ServerMsg, TimeView};
 use utoipa::IntoParams;
@@ -18,7 +18,7 @@ use crate::features::auth::Role;
 use crate::features::notifications::{mark_read, unread_count};
 use crate::features::screen_time;
 use crate::infra::db::models::LearnerRow;
-use crate::infra::error::{AppError, AppResult, Code, ErrorKind};
+use crate::infra::error::{AppError, AppResult, ErrorKind};
 use crate::web::extractors::ws_caller;
 use crate::web::socket;
 use crate::web::state::AppState;
@@ -110,11 +110,10 @@ pub async fn parent_live(
         return Err(AppError::forbidden("the parent feed is for parents"));
     }
     let hello = hello(&state, user.id.clone()).await?;
-    let (response, session, stream) = actix_ws::handle(&req, body)
-        .map_err(|e| AppError::bad_request(Code::NotAWebsocket, e.to_string()))?;
+    let upgraded = socket::upgrade(&req, body, socket::FEED_OUTBOX)?;
     let notifier = state.engine.parent_feed(&user.id);
-    let conn_id = socket::next_conn_id();
-    let (tx, rx) = outbox(socket::FEED_OUTBOX);
+    let conn_id = upgraded.conn_id;
+    let tx = upgraded.tx.clone();
     let _ = tx.try_send(Outbound::Frame {
         json: hello,
         is_error: false,
@@ -127,102 +126,97 @@ pub async fn parent_live(
     let tx = weak;
     let signals = state.user_sockets.subscribe(&user.id);
     let parent_id = user.id;
-    actix_web::rt::spawn(async move {
-        socket::run("parent", session, stream, rx, signals, None, |text| {
-            // Each frame's work is awaited by the socket: at most `IN_FLIGHT` at once.
-            let work: socket::Handed = match socket::parse_frame::<ParentMsg>(text)? {
-                ParentMsg::GrantTime { child_id, seconds } => {
-                    if !(60..=7200).contains(&seconds) {
-                        return Err(ServerMsg::error(
-                            ErrorCode::BadMessage,
-                            "seconds must be between 60 and 7200",
-                            None,
-                        ));
+    let leave = socket::OnDrop::new(move || notifier.disconnect(conn_id));
+    Ok(upgraded.spawn("parent", signals, None, move |text| {
+        let _ = &leave;
+        // Each frame's work is awaited by the socket: at most `IN_FLIGHT` at once.
+        let work: socket::Handed = match socket::parse_frame::<ParentMsg>(text)? {
+            ParentMsg::GrantTime { child_id, seconds } => {
+                if !(60..=7200).contains(&seconds) {
+                    return Err(ServerMsg::error(
+                        ErrorCode::BadMessage,
+                        "seconds must be between 60 and 7200",
+                        None,
+                    ));
+                }
+                let (state, parent_id, tx, meta) =
+                    (state.clone(), parent_id.clone(), tx.clone(), meta.clone());
+                Box::pin(async move {
+                    if let Err(e) = screen_time::grant(
+                        &state.db,
+                        &state.control,
+                        &meta,
+                        &parent_id,
+                        &child_id.into(),
+                        seconds as i32,
+                    )
+                    .await
+                    {
+                        let code = if e.code == "not_found" {
+                            ErrorCode::Forbidden
+                        } else {
+                            ErrorCode::BadMessage
+                        };
+                        send_error(&tx, code, &e.message);
                     }
-                    let (state, parent_id, tx, meta) =
-                        (state.clone(), parent_id.clone(), tx.clone(), meta.clone());
-                    Box::pin(async move {
-                        if let Err(e) = screen_time::grant(
-                            &state.db,
-                            &state.control,
-                            &meta,
-                            &parent_id,
-                            &child_id.into(),
-                            seconds as i32,
-                        )
-                        .await
-                        {
-                            let code = if e.code == "not_found" {
-                                ErrorCode::Forbidden
-                            } else {
-                                ErrorCode::BadMessage
-                            };
-                            send_error(&tx, code, &e.message);
-                        }
-                        true
-                    })
+                    true
+                })
+            }
+            ParentMsg::AnswerTimeRequest {
+                request_id,
+                approve,
+                seconds,
+            } => {
+                if seconds.is_some_and(|s| !(60..=3600).contains(&s)) {
+                    return Err(ServerMsg::error(
+                        ErrorCode::BadMessage,
+                        "seconds must be between 60 and 3600",
+                        None,
+                    ));
                 }
-                ParentMsg::AnswerTimeRequest {
-                    request_id,
-                    approve,
-                    seconds,
-                } => {
-                    if seconds.is_some_and(|s| !(60..=3600).contains(&s)) {
-                        return Err(ServerMsg::error(
-                            ErrorCode::BadMessage,
-                            "seconds must be between 60 and 3600",
-                            None,
-                        ));
+                let (state, parent_id, tx, meta) =
+                    (state.clone(), parent_id.clone(), tx.clone(), meta.clone());
+                Box::pin(async move {
+                    let seconds = seconds.map(|s| s as i32);
+                    if let Err(e) = crate::features::time_requests::answer(
+                        &state.db,
+                        &state.control,
+                        &meta,
+                        &parent_id,
+                        &request_id,
+                        approve,
+                        seconds,
+                    )
+                    .await
+                    {
+                        let code = match e.kind {
+                            ErrorKind::NotFound => ErrorCode::UnknownRequest,
+                            ErrorKind::Conflict => ErrorCode::AlreadyAnswered,
+                            ErrorKind::Validation => ErrorCode::BadMessage,
+                            _ => ErrorCode::StorageUnavailable,
+                        };
+                        send_error(&tx, code, &e.message);
                     }
-                    let (state, parent_id, tx, meta) =
-                        (state.clone(), parent_id.clone(), tx.clone(), meta.clone());
-                    Box::pin(async move {
-                        let seconds = seconds.map(|s| s as i32);
-                        if let Err(e) = crate::features::time_requests::answer(
-                            &state.db,
-                            &state.control,
-                            &meta,
-                            &parent_id,
-                            &request_id,
-                            approve,
-                            seconds,
-                        )
+                    true
+                })
+            }
+            ParentMsg::MarkRead { notification_id } => {
+                let (state, parent_id, tx) = (state.clone(), parent_id.clone(), tx.clone());
+                Box::pin(async move {
+                    let id = notification_id.clone();
+                    match state
+                        .db
+                        .run(move |conn| mark_read(conn, &parent_id, &id))
                         .await
-                        {
-                            let code = match e.kind {
-                                ErrorKind::NotFound => ErrorCode::UnknownRequest,
-                                ErrorKind::Conflict => ErrorCode::AlreadyAnswered,
-                                ErrorKind::Validation => ErrorCode::BadMessage,
-                                _ => ErrorCode::StorageUnavailable,
-                            };
-                            send_error(&tx, code, &e.message);
-                        }
-                        true
-                    })
-                }
-                ParentMsg::MarkRead { notification_id } => {
-                    let (state, parent_id, tx) = (state.clone(), parent_id.clone(), tx.clone());
-                    Box::pin(async move {
-                        let id = notification_id.clone();
-                        match state
-                            .db
-                            .run(move |conn| mark_read(conn, &parent_id, &id))
-                            .await
-                        {
-                            Ok(true) => {}
-                            Ok(false) => {
-                                send_error(&tx, ErrorCode::BadMessage, "no such notification")
-                            }
-                            Err(e) => send_error(&tx, ErrorCode::StorageUnavailable, &e.message),
-                        }
-                        true
-                    })
-                }
-            };
-            Ok(Some(work))
-        })
-        .await;
-        notifier.disconnect(conn_id);
-    });
-    Ok(response)
+                    {
+                        Ok(true) => {}
+                        Ok(false) => send_error(&tx, ErrorCode::BadMessage, "no such notification"),
+                        Err(e) => send_error(&tx, ErrorCode::StorageUnavailable, &e.message),
+                    }
+                    true
+                })
+            }
+        };
+        Ok(Some(work))
+    }))
 }

@@ -6,13 +6,12 @@ use serde::{Deserialize, Serialize};
 use studyhub_actors::EngineError;
 use studyhub_actors::ids::LearnerId;
 use studyhub_actors::learner::Learner;
-use studyhub_actors::outbox::outbox;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 use crate::features::auth::{AuthUser, LearnerAccess, bearer_token, tickets};
-use crate::infra::error::{AppError, AppResult, Code, ErrorKind};
+use crate::infra::error::{AppError, AppResult, ErrorKind};
 use crate::web::extract::{Normalize, ValidJson};
 use crate::web::extractors::ws_caller;
 use crate::web::socket;
@@ -106,38 +105,25 @@ pub async fn play(
         Err(EngineError::Gone) => state.engine.learner(&learner_id).await,
         other => other,
     }?;
-    let (response, session, stream) = actix_ws::handle(&req, body)
-        .map_err(|e| AppError::bad_request(Code::NotAWebsocket, e.to_string()))?;
-    let conn_id = socket::next_conn_id();
-    let (tx, rx) = outbox(socket::OUTBOX);
+    let upgraded = socket::upgrade(&req, body, socket::OUTBOX)?;
+    let conn_id = upgraded.conn_id;
     // The actor may stop between the lookup and the join: a fresh one is started then.
-    if !actor.connect(conn_id, tx.clone()).await {
+    if !actor.connect(conn_id, upgraded.tx.clone()).await {
         actor = state.engine.learner(&learner_id).await?;
-        if !actor.connect(conn_id, tx).await {
+        if !actor.connect(conn_id, upgraded.tx.clone()).await {
             return Err(AppError::try_again());
         }
     }
     let joined = Joined { actor, conn_id };
     let signals = state.user_sockets.subscribe(&user_id);
     let load = Some(state.engine.load());
-    // The socket's own future, not one wrapped around it: each would keep its own copy of
-    // the socket's parts for the whole connection.
-    actix_web::rt::spawn(socket::run(
-        "play",
-        session,
-        stream,
-        rx,
-        signals,
-        load,
-        move |text| {
-            let msg = socket::parse_frame::<ClientMsg>(text)?;
-            // Awaited by the socket: a learner that is behind slows its reads (bounded mailbox).
-            Ok(Some(Box::pin(
-                joined.actor.from_client(joined.conn_id, msg),
-            )))
-        },
-    ));
-    Ok(response)
+    Ok(upgraded.spawn("play", signals, load, move |text| {
+        let msg = socket::parse_frame::<ClientMsg>(text)?;
+        // Awaited by the socket: a learner that is behind slows its reads (bounded mailbox).
+        Ok(Some(Box::pin(
+            joined.actor.from_client(joined.conn_id, msg),
+        )))
+    }))
 }
 
 /// A connection joined to its learner's actor: leaves it when the socket ends, however it
