@@ -2,7 +2,7 @@
 //! second counted once, whichever nodes and devices saw the learner active in it) and where
 //! the learner is (presence, for parent feeds and class views opened on another node).
 //!
-//! The server keeps both in Redis (`src/engine/shared.rs`, one atomic script per report);
+//! The server keeps both in Redis (`src/infra/shared_counts.rs`, one atomic script per report);
 //! [`MemoryShared`] keeps them in this process for the engine's tests, where two engines on
 //! one `MemoryShared` are two nodes. When the shared state is away every call answers `None`:
 //! each node then counts and enforces alone (see `ScreenClock`) and adds what it counted once

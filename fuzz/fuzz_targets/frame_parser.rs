@@ -12,16 +12,19 @@ fuzz_target!(|data: &[u8]| {
     };
     match parse_client_frame(text) {
         Ok(msg) => {
-            let ids: Vec<&String> = match &msg {
+            // Exhaustive on purpose: a new message must say which of its fields are ids.
+            let ids: Vec<&str> = match &msg {
                 ClientMsg::Start { activity_id } => vec![activity_id],
                 ClientMsg::Resume { session_id } | ClientMsg::Finish { session_id } => {
-                    vec![session_id]
+                    vec![session_id.as_str()]
                 }
                 ClientMsg::Answer {
                     session_id,
                     question_id,
                     ..
-                } => vec![session_id, question_id],
+                } => vec![session_id.as_str(), question_id],
+                ClientMsg::AskTime { .. } => vec![],
+                ClientMsg::JoinGame { game_id } => vec![game_id],
             };
             assert!(ids.iter().all(|id| is_plausible_id(id)), "{msg:?}");
         }

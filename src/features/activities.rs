@@ -1,5 +1,5 @@
 //! Activities as stored, for the teachers and admins who author them (the catalog reads them
-//! through `engine::content`, which a change must be told of).
+//! through `infra::content_cache`, which a change must be told of).
 
 use diesel::prelude::*;
 

@@ -1,4 +1,4 @@
-//! What the group commit could never store (parked by `engine::store::refusals`), read
+//! What the group commit could never store (parked by `infra::store::refusals`), read
 //! back for administrators.
 
 use diesel::prelude::*;

@@ -1,6 +1,6 @@
 //! Closing websockets from outside their loop: every open websocket of an account, so that a
 //! password change, a sign-out everywhere or an erasure can close them (code 4003) on this
-//! node (other nodes are told through the control channel, `engine::control`); and every
+//! node (other nodes are told through the control channel, `features::live::control`); and every
 //! websocket of the server when it stops (1012, see `crate::web::shutdown`).
 
 use std::collections::HashMap;
