@@ -2,7 +2,7 @@
 //! migrates, seeds an empty database and returns a server ready to run.
 
 use std::net::TcpListener;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Instant;
 
 use actix_cors::Cors;
@@ -10,20 +10,10 @@ use actix_web::dev::{Server, Service};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{App, HttpMessage, HttpServer, web};
 use anyhow::Context;
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use secrecy::ExposeSecret;
 use tracing_actix_web::{RequestId, TracingLogger};
 
-use crate::features::auth::jwt::JwtKeys;
-use crate::features::auth::shared_limit::SharedLimiter;
-use crate::features::live;
-use crate::features::seed;
-use crate::infra::cache::RedisCache;
 use crate::infra::config::{Settings, redact_url};
-use crate::infra::content_cache::ContentCache;
-use crate::infra::db::{self, Db};
 use crate::infra::error::AppError;
-use crate::infra::storage::ObjectStore;
 use crate::web::routes;
 use crate::web::state::AppState;
 
@@ -37,129 +27,10 @@ pub struct Application {
     state: web::Data<AppState>,
 }
 
-/// The process-wide Prometheus recorder (a recorder can be installed once per process; tests
-/// run many servers in one).
-fn metrics_handle() -> PrometheusHandle {
-    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-    HANDLE
-        .get_or_init(|| {
-            let recorder = PrometheusBuilder::new().build_recorder();
-            let handle = recorder.handle();
-            // Fails only if another recorder is installed, in which case ours still renders.
-            let _ = metrics::set_global_recorder(recorder);
-            handle
-        })
-        .clone()
-}
-
-/// Opens the database, runs migrations and seeds the starter content when empty.
-pub fn prepare_database(settings: &Settings) -> anyhow::Result<Db> {
-    let pool = db::build_pool(&settings.database_url, settings.database_pool_size);
-    let mut conn = pool.get().with_context(|| {
-        format!(
-            "cannot reach the database at {}",
-            redact_url(&settings.database_url)
-        )
-    })?;
-    let applied = db::run_migrations(&mut conn)?;
-    if !applied.is_empty() {
-        tracing::info!(?applied, "migrations applied");
-    }
-    if settings.seed_demo {
-        let report = seed::seed_if_empty(&mut conn)?;
-        if let Some(report) = report {
-            tracing::info!(
-                activities = report.activities,
-                achievements = report.achievements,
-                "starter content seeded"
-            );
-        }
-    }
-    drop(conn);
-    Ok(Db::new(pool, settings.backend))
-}
-
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let settings = Arc::new(settings);
-        let s = settings.clone();
-        let db = web::block(move || prepare_database(&s)).await??;
-        let cost = settings.bcrypt_cost;
-        let dummy_hash =
-            web::block(move || bcrypt::hash("studyhub-dummy-password", cost)).await??;
-        let cipher = settings.cipher();
-        // Redis away at start is not fatal: it is connected (and subscribed) once it answers.
-        let redis = match settings.redis_url.as_deref() {
-            Some(url) => Some(
-                RedisCache::connect(url, &settings.redis_prefix)
-                    .await
-                    .with_context(|| format!("cannot use REDIS_URL {}", redact_url(url)))?,
-            ),
-            None => None,
-        };
-        let content = ContentCache::new(db.pool().clone(), redis.clone());
-        let summaries = crate::features::progress::summary_cache::SummaryCache::new(redis.clone());
-        let engine = live::start_engine(
-            db.pool().clone(),
-            cipher.clone(),
-            content.clone(),
-            summaries.clone(),
-            settings.engine,
-        );
-        let storage = ObjectStore::open(&settings)
-            .await
-            .context("cannot create the object folder")?;
-        let storage = Arc::new(storage);
-        // This node's name on the Redis channels, so it ignores its own messages.
-        let node = uuid::Uuid::new_v4().simple().to_string();
-        if let Some(r) = &redis {
-            crate::infra::live_bus::connect(&engine, r.clone(), node.clone());
-            engine.set_shared(crate::infra::shared_counts::RedisShared::new(
-                r.clone(),
-                node.clone(),
-            ));
-        }
-        let backup_redis = redis.clone();
-        let token_gate = Arc::new(crate::features::auth::gate::TokenGate::default());
-        let user_sockets = Arc::new(crate::features::live::open_sockets::UserSockets::default());
-        let learner_reads =
-            crate::features::auth::access::LearnerReads::start(db.clone(), redis.clone());
-        let control = crate::features::live::control::LiveControl::new(
-            engine.clone(),
-            token_gate.clone(),
-            user_sockets.clone(),
-            learner_reads.clone(),
-            summaries.clone(),
-            redis.clone(),
-            node,
-        );
-        let login_limiter = SharedLimiter::for_login(redis.clone());
-        let register_limiter =
-            SharedLimiter::for_registration(settings.register_limit_per_hour, redis.clone());
-        let state = web::Data::new(AppState {
-            learner_reads,
-            summaries,
-            control,
-            redis,
-            storage,
-            engine,
-            content,
-            cipher,
-            jwt: JwtKeys::new(settings.jwt_secret.expose_secret()),
-            tickets: crate::features::auth::tickets::Tickets::new(
-                settings.jwt_secret.expose_secret(),
-            ),
-            settings: settings.clone(),
-            db,
-            login_limiter,
-            token_gate,
-            user_sockets,
-            register_limiter,
-            started_at: Instant::now(),
-            metrics: metrics_handle(),
-            dummy_hash,
-        });
-
+        let state = web::Data::new(AppState::start(settings.clone()).await?);
         crate::features::backup::schedule::spawn(
             crate::features::backup::schedule::SystemBackups {
                 db: state.db.clone(),
@@ -168,7 +39,7 @@ impl Application {
                 data_dir: settings.data_dir.clone(),
                 interval: settings.backup_interval_secs,
             },
-            backup_redis,
+            state.redis.clone(),
         );
 
         let listener =
