@@ -8,24 +8,37 @@ use serde::{Deserialize, Serialize};
 pub const MAX_QUESTIONS: usize = 50;
 pub const MAX_TEXT: usize = 2_000;
 pub const MAX_OPTIONS: usize = 10;
+/// Notes one `audio` may play.
+pub const MAX_NOTES: usize = 32;
+/// Pictures one `visual` may count.
+pub const MAX_COUNT: u8 = 20;
+/// The pictures a `visual` may count: the pages ship one drawing of each.
+pub const ICONS: &[&str] = &[
+    "apple", "ball", "balloon", "bird", "car", "cat", "cookie", "dog", "duck", "fish", "flower",
+    "heart", "leaf", "star", "sun", "tree",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AnswerType {
     MultipleChoice,
+    /// Several options are right: the answer is the set of them.
+    MultiSelect,
     TrueFalse,
     Number,
     Text,
 }
 
 /// An answer as given or as keyed: the JSON type follows the question's `answer_type`
-/// (a string for choices and text, a boolean for true/false, a number for numbers).
+/// (a string for choices and text, a boolean for true/false, a number for numbers, a list of
+/// strings for `multi_select`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Answer {
     Bool(bool),
     Number(f64),
     Text(String),
+    Choices(Vec<String>),
 }
 
 /// By the JSON type, in one pass: an untagged derive would try each variant in turn and
@@ -33,10 +46,23 @@ pub enum Answer {
 impl<'de> Deserialize<'de> for Answer {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = Answer;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a string, a number or a boolean")
+                f.write_str("a string, a number, a boolean or a list of strings")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Answer, A::Error> {
+                let mut choices = Vec::new();
+                while let Some(c) = seq.next_element::<String>()? {
+                    if choices.len() == MAX_OPTIONS {
+                        return Err(serde::de::Error::custom("at most 10 choices"));
+                    }
+                    choices.push(c);
+                }
+                Ok(Answer::Choices(choices))
             }
             fn visit_bool<E>(self, b: bool) -> Result<Answer, E> {
                 Ok(Answer::Bool(b))
@@ -69,6 +95,7 @@ impl Serialize for Answer {
             Answer::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => s.serialize_i64(*n as i64),
             Answer::Number(n) => s.serialize_f64(*n),
             Answer::Text(t) => s.serialize_str(t),
+            Answer::Choices(c) => c.serialize(s),
         }
     }
 }
@@ -86,6 +113,11 @@ impl utoipa::PartialSchema for Answer {
             )
             .item(ObjectBuilder::new().schema_type(Type::Number))
             .item(ObjectBuilder::new().schema_type(Type::Boolean))
+            .item(
+                utoipa::openapi::schema::ArrayBuilder::new()
+                    .items(ObjectBuilder::new().schema_type(Type::String))
+                    .max_items(Some(MAX_OPTIONS)),
+            )
             .into()
     }
 }
@@ -106,10 +138,100 @@ pub struct Question {
     /// Allowed absolute difference for `number` answers (default: exact up to rounding).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tolerance: Option<f64>,
+    #[serde(flatten)]
+    pub media: Media,
+}
+
+/// What a question shows and plays besides its prompt; public (it leaves the server with the
+/// question), drawn and played by the page.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Media {
+    /// A picture from the content store, with its text for screen readers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_alt: Option<String>,
+    /// A recording of the prompt; without one the page may read the prompt aloud.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub narration_url: Option<String>,
+    /// ABC notation, drawn as a stave.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notation: Option<String>,
+    /// What the stave shows, in words, for screen readers (required with `notation`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notation_alt: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio: Option<Audio>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visual: Option<Visual>,
+}
+
+/// Something to hear: notes the page synthesizes, or a recording in the content store.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum Audio {
+    Notes(Notes),
+    File { url: String },
+}
+
+/// Notes in scientific pitch (`C4`, `F#3`, `Bb2`; `r` a rest), played one after another or
+/// together.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Notes {
+    pub notes: Vec<String>,
+    /// Each note's length in beats (default 1 each).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub durations: Option<Vec<f64>>,
+    pub play: PlayStyle,
+    pub tempo_bpm: u32,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PlayStyle {
+    Melodic,
+    Harmonic,
+}
+
+/// Pictures to count.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Visual {
+    Count { icon: String, count: u8 },
+}
+
+/// The MIDI number of a note in scientific pitch (`C4` = 60), A0 (21) to C8 (108); `None`
+/// for anything else. A rest (`r`) is not a note.
+pub fn midi_of(note: &str) -> Option<u8> {
+    let mut chars = note.chars();
+    let letter = chars.next()?;
+    let base: i32 = match letter {
+        'C' => 0,
+        'D' => 2,
+        'E' => 4,
+        'F' => 5,
+        'G' => 7,
+        'A' => 9,
+        'B' => 11,
+        _ => return None,
+    };
+    let rest: String = chars.collect();
+    let (shift, octave) = match rest.as_bytes().first()? {
+        b'#' => (1, &rest[1..]),
+        b'b' => (-1, &rest[1..]),
+        _ => (0, rest.as_str()),
+    };
+    if octave.len() != 1 {
+        return None;
+    }
+    let octave: i32 = octave.parse().ok()?;
+    let midi = (octave + 1) * 12 + base + shift;
+    (21..=108).contains(&midi).then_some(midi as u8)
 }
 
 /// What a client sees of a question before answering it: no key, no explanation.
@@ -121,16 +243,20 @@ pub struct PublicQuestion {
     pub answer_type: AnswerType,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub image_url: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub narration_url: Option<String>,
+    #[serde(flatten)]
+    pub media: Media,
 }
 
 /// The `content` column of an activity.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct ActivityContent {
     pub questions: Vec<Question>,
+    /// Shown before the first question.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub introduction: Option<String>,
+    /// May leave the server with its keys in a learner's offline pack.
+    #[serde(default)]
+    pub offline: bool,
 }
 
 impl Question {
@@ -140,8 +266,7 @@ impl Question {
             prompt: self.prompt.clone(),
             answer_type: self.answer_type,
             options: self.options.clone(),
-            image_url: self.image_url.clone(),
-            narration_url: self.narration_url.clone(),
+            media: self.media.clone(),
         }
     }
 
@@ -161,12 +286,20 @@ impl Question {
                         Ok(v) => v,
                         Err(_) => return false,
                     },
-                    Answer::Bool(_) => return false,
+                    Answer::Bool(_) | Answer::Choices(_) => return false,
                 };
                 let tol = self.tolerance.unwrap_or(1e-9 * k.abs().max(1.0));
                 g.is_finite() && (g - k).abs() <= tol
             }
             (AnswerType::MultipleChoice, Answer::Text(k), Answer::Text(g)) => k.trim() == g.trim(),
+            (AnswerType::MultiSelect, Answer::Choices(k), Answer::Choices(g)) => {
+                let set = |c: &[String]| {
+                    c.iter()
+                        .map(|s| s.trim().to_string())
+                        .collect::<HashSet<_>>()
+                };
+                set(k) == set(g)
+            }
             (AnswerType::Text, Answer::Text(k), Answer::Text(g)) => {
                 normalize_text(k) == normalize_text(g)
             }
@@ -197,6 +330,95 @@ pub struct ContentError {
     pub reason: String,
 }
 
+/// A link to a recording or a picture: one of ours (`/v1/content/…`) or https.
+fn valid_url(url: &str) -> bool {
+    url.len() <= 500
+        && !url.chars().any(char::is_whitespace)
+        && (url.starts_with("/v1/content/") || url.starts_with("https://"))
+}
+
+/// What is wrong with a question's media, field by field.
+fn media_errors(m: &Media, at: &dyn Fn(&str) -> String, err: &mut dyn FnMut(String, &str)) {
+    const URL: &str = "a link to /v1/content/… or https://…, at most 500 characters";
+    let alt_ok = |a: &Option<String>| {
+        a.as_ref()
+            .is_some_and(|a| !a.trim().is_empty() && a.len() <= 500)
+    };
+    if let Some(url) = &m.image_url {
+        if !valid_url(url) {
+            err(at("image_url"), URL);
+        }
+        if !alt_ok(&m.image_alt) {
+            err(
+                at("image_alt"),
+                "a picture needs a text for screen readers (1 to 500 characters)",
+            );
+        }
+    } else if m.image_alt.is_some() {
+        err(at("image_alt"), "only with image_url");
+    }
+    if m.narration_url.as_ref().is_some_and(|u| !valid_url(u)) {
+        err(at("narration_url"), URL);
+    }
+    match &m.notation {
+        Some(abc) if abc.len() > MAX_TEXT => err(at("notation"), "at most 2000 characters"),
+        Some(abc) => {
+            if let Err(e) = abc::parse(abc) {
+                err(
+                    at("notation"),
+                    &format!("not ABC notation a stave can show: {e}"),
+                );
+            }
+            if !alt_ok(&m.notation_alt) {
+                err(
+                    at("notation_alt"),
+                    "a stave needs a text for screen readers (1 to 500 characters)",
+                );
+            }
+        }
+        None if m.notation_alt.is_some() => err(at("notation_alt"), "only with notation"),
+        None => {}
+    }
+    match &m.audio {
+        Some(Audio::File { url }) if !valid_url(url) => err(at("audio.url"), URL),
+        Some(Audio::Notes(n)) => {
+            if n.notes.is_empty() || n.notes.len() > MAX_NOTES {
+                err(at("audio.notes"), "1 to 32 notes");
+            } else if let Some(bad) = n.notes.iter().find(|s| *s != "r" && midi_of(s).is_none()) {
+                err(
+                    at("audio.notes"),
+                    &format!(
+                        "{bad:?} is not a note from A0 to C8 in scientific pitch (C4, F#3, Bb2) or r"
+                    ),
+                );
+            } else if n.play == PlayStyle::Harmonic && n.notes.iter().any(|s| s == "r") {
+                err(at("audio.notes"), "a chord has no rests");
+            }
+            if let Some(d) = &n.durations
+                && (d.len() != n.notes.len()
+                    || d.iter().any(|b| !(b.is_finite() && *b > 0.0 && *b <= 16.0)))
+            {
+                err(
+                    at("audio.durations"),
+                    "one length per note, each above 0 and at most 16 beats",
+                );
+            }
+            if !(40..=208).contains(&n.tempo_bpm) {
+                err(at("audio.tempo_bpm"), "between 40 and 208");
+            }
+        }
+        _ => {}
+    }
+    if let Some(Visual::Count { icon, count }) = &m.visual {
+        if !ICONS.contains(&icon.as_str()) {
+            err(at("visual.icon"), &format!("one of {}", ICONS.join(", ")));
+        }
+        if !(1..=MAX_COUNT).contains(count) {
+            err(at("visual.count"), "between 1 and 20");
+        }
+    }
+}
+
 impl ActivityContent {
     pub fn public_questions(&self) -> Vec<PublicQuestion> {
         self.questions.iter().map(Question::public).collect()
@@ -219,6 +441,13 @@ impl ActivityContent {
         if self.questions.is_empty() || self.questions.len() > MAX_QUESTIONS {
             err("questions".into(), "between 1 and 50 questions");
         }
+        if self
+            .introduction
+            .as_ref()
+            .is_some_and(|i| i.trim().is_empty() || i.len() > MAX_TEXT)
+        {
+            err("introduction".into(), "between 1 and 2000 characters");
+        }
         let mut seen = HashSet::new();
         for (i, q) in self.questions.iter().enumerate() {
             let at = |f: &str| format!("questions[{i}].{f}");
@@ -233,7 +462,23 @@ impl ActivityContent {
             if q.explanation.len() > MAX_TEXT {
                 err(at("explanation"), "at most 2000 characters");
             }
+            media_errors(&q.media, &at, &mut err);
             match (q.answer_type, &q.correct_answer) {
+                (AnswerType::MultiSelect, Answer::Choices(k)) => match &q.options {
+                    Some(opts) if (2..=MAX_OPTIONS).contains(&opts.len()) => {
+                        let opts: HashSet<&str> = opts.iter().map(|o| o.trim()).collect();
+                        let keys: HashSet<&str> = k.iter().map(|o| o.trim()).collect();
+                        if k.is_empty() || keys.len() != k.len() {
+                            err(at("correct_answer"), "one or more distinct options");
+                        } else if !keys.is_subset(&opts) {
+                            err(
+                                at("correct_answer"),
+                                "every answer must be one of the options",
+                            );
+                        }
+                    }
+                    _ => err(at("options"), "multi_select needs 2 to 10 options"),
+                },
                 (AnswerType::MultipleChoice, Answer::Text(k)) => match &q.options {
                     Some(opts) if (2..=MAX_OPTIONS).contains(&opts.len()) => {
                         if opts.iter().any(|o| o.trim().is_empty() || o.len() > 500) {
@@ -253,14 +498,22 @@ impl ActivityContent {
                     at("correct_answer"),
                     match t {
                         AnswerType::MultipleChoice => "must be a string",
+                        AnswerType::MultiSelect => "must be a list of options",
                         AnswerType::TrueFalse => "must be true or false",
                         AnswerType::Number => "must be a number",
                         AnswerType::Text => "must be a non-empty string",
                     },
                 ),
             }
-            if q.answer_type != AnswerType::MultipleChoice && q.options.is_some() {
-                err(at("options"), "only multiple_choice questions have options");
+            let has_options = matches!(
+                q.answer_type,
+                AnswerType::MultipleChoice | AnswerType::MultiSelect
+            );
+            if !has_options && q.options.is_some() {
+                err(
+                    at("options"),
+                    "only multiple_choice and multi_select questions have options",
+                );
             }
             if q.tolerance.is_some_and(|t| !(t.is_finite() && t >= 0.0)) {
                 err(at("tolerance"), "must be a non-negative number");
@@ -283,18 +536,26 @@ mod tests {
             ("2.5", Answer::Number(2.5)),
             ("\"C\"", Answer::Text("C".into())),
             ("\"\"", Answer::Text(String::new())),
+            (
+                "[\"C\",\"E\"]",
+                Answer::Choices(vec!["C".into(), "E".into()]),
+            ),
         ] {
             let read: Answer = serde_json::from_str(json).unwrap();
             assert_eq!(read, answer, "{json}");
             assert_eq!(serde_json::to_string(&read).unwrap(), json);
         }
-        for json in ["null", "[1]", "{\"a\":1}"] {
+        for json in ["null", "{\"a\":1}"] {
             let err = serde_json::from_str::<Answer>(json).unwrap_err();
             assert!(
-                err.to_string().contains("a string, a number or a boolean"),
+                err.to_string()
+                    .contains("a string, a number, a boolean or a list of strings"),
                 "{json}: {err}"
             );
         }
+        assert!(serde_json::from_str::<Answer>("[1]").is_err());
+        let eleven = serde_json::to_string(&vec!["o"; 11]).unwrap();
+        assert!(serde_json::from_str::<Answer>(&eleven).is_err());
     }
 
     fn q(answer_type: AnswerType, key: Answer, options: Option<Vec<&str>>) -> Question {
@@ -306,8 +567,7 @@ mod tests {
             correct_answer: key,
             explanation: String::new(),
             tolerance: None,
-            image_url: None,
-            narration_url: None,
+            media: Media::default(),
         }
     }
 
@@ -342,6 +602,7 @@ mod tests {
         );
         let content = ActivityContent {
             questions: vec![bad.clone(), bad.clone()],
+            ..Default::default()
         };
         let fields: Vec<_> = content.validate().into_iter().map(|e| e.field).collect();
         assert!(fields.contains(&"questions[0].correct_answer".to_string()));
@@ -349,9 +610,121 @@ mod tests {
         bad.answer_type = AnswerType::Number;
         let content = ActivityContent {
             questions: vec![bad],
+            ..Default::default()
         };
         assert!(!content.validate().is_empty());
-        assert!(!ActivityContent { questions: vec![] }.validate().is_empty());
+        assert!(!ActivityContent::default().validate().is_empty());
+    }
+}
+
+pub mod abc;
+#[cfg(test)]
+mod media_tests {
+    use super::*;
+
+    fn question(json: serde_json::Value) -> Question {
+        let mut base = serde_json::json!({"id": "q1", "prompt": "?", "answer_type": "number", "correct_answer": 1});
+        base.as_object_mut()
+            .unwrap()
+            .extend(json.as_object().unwrap().clone());
+        serde_json::from_value(base).unwrap()
+    }
+
+    fn problems(q: Question) -> Vec<(String, String)> {
+        let content = ActivityContent {
+            questions: vec![q],
+            ..Default::default()
+        };
+        content
+            .validate()
+            .into_iter()
+            .map(|e| (e.field, e.reason))
+            .collect()
+    }
+
+    #[test]
+    fn multi_select_is_right_when_the_chosen_set_is_the_key() {
+        let q = question(serde_json::json!({"answer_type": "multi_select",
+            "options": ["C", "E", "G", "B"], "correct_answer": ["C", "E", "G"]}));
+        assert!(problems(q.clone()).is_empty());
+        let given = |c: &[&str]| Answer::Choices(c.iter().map(|s| s.to_string()).collect());
+        assert!(q.grade(&given(&["G", " C", "E"])));
+        assert!(!q.grade(&given(&["C", "E"])));
+        assert!(!q.grade(&given(&["C", "E", "G", "B"])));
+        assert!(!q.grade(&Answer::Text("C".into())));
+        let bad = question(serde_json::json!({"answer_type": "multi_select",
+            "options": ["C", "E"], "correct_answer": ["C", "D"]}));
+        assert_eq!(problems(bad)[0].0, "questions[0].correct_answer");
+    }
+
+    #[test]
+    fn each_media_field_is_checked_and_named() {
+        let ok = question(serde_json::json!({
+            "notation": "X:1\nM:4/4\nL:1/4\nK:G\nG A B c|", "notation_alt": "G, A, B, C in G major",
+            "audio": {"notes": ["C4", "E4", "G4"], "play": "harmonic", "tempo_bpm": 80},
+            "visual": {"kind": "count", "icon": "apple", "count": 7},
+            "image_url": "/v1/content/abc.png", "image_alt": "a cat",
+            "narration_url": "https://example.org/q1.mp3"}));
+        assert_eq!(problems(ok), []);
+        for (media, field) in [
+            (
+                serde_json::json!({"notation": "C D E", "notation_alt": "x"}),
+                "questions[0].notation",
+            ),
+            (
+                serde_json::json!({"notation": "K:C\nC"}),
+                "questions[0].notation_alt",
+            ),
+            (
+                serde_json::json!({"audio": {"notes": ["H4"], "play": "melodic", "tempo_bpm": 80}}),
+                "questions[0].audio.notes",
+            ),
+            (
+                serde_json::json!({"audio": {"notes": ["C9"], "play": "melodic", "tempo_bpm": 80}}),
+                "questions[0].audio.notes",
+            ),
+            (
+                serde_json::json!({"audio": {"notes": ["C4", "r"], "play": "harmonic", "tempo_bpm": 80}}),
+                "questions[0].audio.notes",
+            ),
+            (
+                serde_json::json!({"audio": {"notes": ["C4"], "durations": [1, 2], "play": "melodic", "tempo_bpm": 80}}),
+                "questions[0].audio.durations",
+            ),
+            (
+                serde_json::json!({"audio": {"notes": ["C4"], "play": "melodic", "tempo_bpm": 300}}),
+                "questions[0].audio.tempo_bpm",
+            ),
+            (
+                serde_json::json!({"audio": {"url": "ftp://x"}}),
+                "questions[0].audio.url",
+            ),
+            (
+                serde_json::json!({"visual": {"kind": "count", "icon": "ufo", "count": 3}}),
+                "questions[0].visual.icon",
+            ),
+            (
+                serde_json::json!({"visual": {"kind": "count", "icon": "star", "count": 21}}),
+                "questions[0].visual.count",
+            ),
+            (
+                serde_json::json!({"image_url": "/v1/content/a.png"}),
+                "questions[0].image_alt",
+            ),
+            (
+                serde_json::json!({"narration_url": "javascript:alert(1)"}),
+                "questions[0].narration_url",
+            ),
+        ] {
+            let found = problems(question(media.clone()));
+            assert!(found.iter().any(|(f, _)| f == field), "{media}: {found:?}");
+        }
+        assert_eq!(midi_of("C4"), Some(60));
+        assert_eq!(midi_of("A0"), Some(21));
+        assert_eq!(midi_of("C8"), Some(108));
+        assert_eq!(midi_of("Bb2"), Some(46));
+        assert_eq!(midi_of("G#9"), None);
+        assert_eq!(midi_of("C#8"), None);
     }
 }
 

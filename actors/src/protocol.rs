@@ -100,6 +100,11 @@ pub struct PublicActivity {
     pub age_min: i32,
     pub age_max: i32,
     pub question_count: usize,
+    /// Shown before the first question.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub introduction: Option<String>,
+    /// Whether it may be played offline (it goes into offline packs).
+    pub offline: bool,
     pub questions: Vec<PublicQuestion>,
 }
 
@@ -373,6 +378,7 @@ impl AnswerType {
     pub fn as_str(self) -> &'static str {
         match self {
             AnswerType::MultipleChoice => "multiple_choice",
+            AnswerType::MultiSelect => "multi_select",
             AnswerType::TrueFalse => "true_false",
             AnswerType::Number => "number",
             AnswerType::Text => "text",

@@ -225,8 +225,7 @@ pub(crate) mod tests {
             correct_answer: Answer::Number(key),
             explanation: format!("because {key}"),
             tolerance: None,
-            image_url: None,
-            narration_url: None,
+            media: Default::default(),
         };
         Arc::new(Activity {
             id: "math-test".into(),
@@ -240,6 +239,7 @@ pub(crate) mod tests {
             archived: false,
             content: ActivityContent {
                 questions: vec![q("q1", 1.0), q("q2", 2.0), q("q3", 3.0)],
+                ..Default::default()
             },
         })
     }

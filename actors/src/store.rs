@@ -58,6 +58,8 @@ impl Activity {
             age_min: self.age_min,
             age_max: self.age_max,
             question_count: self.content.questions.len(),
+            introduction: self.content.introduction.clone(),
+            offline: self.content.offline,
             questions: self.content.public_questions(),
         }
     }

@@ -32,8 +32,7 @@ fn activity() -> Activity {
         correct_answer: Answer::Number(key),
         explanation: format!("it is {key}"),
         tolerance: None,
-        image_url: None,
-        narration_url: None,
+        media: Default::default(),
     };
     Activity {
         id: "math-test".into(),
@@ -47,6 +46,7 @@ fn activity() -> Activity {
         archived: false,
         content: ActivityContent {
             questions: vec![q("q1", 1.0), q("q2", 2.0), q("q3", 3.0), q("q4", 4.0)],
+            ..Default::default()
         },
     }
 }

@@ -49,8 +49,7 @@ fuzz_target!(|input: Input| {
         correct_answer: input.key.into(),
         explanation: String::new(),
         tolerance: input.tolerance,
-        image_url: None,
-        narration_url: None,
+        media: Default::default(),
     };
     let given: Answer = input.given.into();
     let verdict = question.grade(&given);

@@ -40,7 +40,26 @@ pub struct SeedActivity {
     pub difficulty: i32,
     pub age_min: i32,
     pub age_max: i32,
+    #[serde(default)]
+    pub introduction: Option<String>,
+    /// The starter content is practice: it may go into offline packs unless it says not.
+    #[serde(default = "yes")]
+    pub offline: bool,
     pub questions: Vec<Question>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl SeedActivity {
+    fn content(&self) -> ActivityContent {
+        ActivityContent {
+            questions: self.questions.clone(),
+            introduction: self.introduction.clone(),
+            offline: self.offline,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,10 +86,7 @@ pub fn starter_content() -> anyhow::Result<(Vec<SeedActivity>, Vec<SeedAchieveme
         let list: Vec<SeedActivity> =
             serde_json::from_str(text).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
         for a in &list {
-            let content = ActivityContent {
-                questions: a.questions.clone(),
-            };
-            if let Some(e) = content.validate().first() {
+            if let Some(e) = a.content().validate().first() {
                 anyhow::bail!("{name}: activity {}: {} {}", a.id, e.field, e.reason);
             }
         }
@@ -88,10 +104,7 @@ pub fn seed(conn: &mut DbConnection) -> anyhow::Result<SeedReport> {
     let activity_rows: Vec<ActivityRow> = acts
         .into_iter()
         .map(|a| ActivityRow {
-            content: serde_json::to_string(&ActivityContent {
-                questions: a.questions,
-            })
-            .expect("content serializes"),
+            content: serde_json::to_string(&a.content()).expect("content serializes"),
             id: a.id,
             title: a.title,
             description: a.description,

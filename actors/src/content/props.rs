@@ -50,8 +50,7 @@ fn any_question() -> impl Strategy<Value = Question> {
                 correct_answer,
                 explanation: String::new(),
                 tolerance,
-                image_url: None,
-                narration_url: None,
+                media: Default::default(),
             },
         )
 }
@@ -65,8 +64,7 @@ fn question(answer_type: AnswerType, key: Answer, options: Option<Vec<String>>) 
         correct_answer: key,
         explanation: String::new(),
         tolerance: None,
-        image_url: None,
-        narration_url: None,
+        media: Default::default(),
     }
 }
 
@@ -99,7 +97,10 @@ fn valid_content() -> impl Strategy<Value = ActivityContent> {
                 .map(|i| valid_question(format!("q{i}")))
                 .collect::<Vec<_>>()
         })
-        .prop_map(|questions| ActivityContent { questions })
+        .prop_map(|questions| ActivityContent {
+            questions,
+            ..Default::default()
+        })
 }
 
 /// Swaps the case of ASCII letters.
@@ -170,7 +171,7 @@ proptest! {
 
     #[test]
     fn validation_never_panics(questions in prop::collection::vec(any_question(), 0..60)) {
-        let errors = ActivityContent { questions }.validate();
+        let errors = ActivityContent { questions, ..Default::default() }.validate();
         prop_assert!(errors.iter().all(|e| !e.field.is_empty() && !e.reason.is_empty()));
     }
 

@@ -66,6 +66,11 @@ fn key(given: &Answer) -> String {
             .collect::<Vec<_>>()
             .join(" ")
             .to_lowercase(),
+        Answer::Choices(c) => {
+            let mut c: Vec<&str> = c.iter().map(|s| s.trim()).collect();
+            c.sort_unstable();
+            c.join(", ")
+        }
     }
 }
 
@@ -74,6 +79,27 @@ fn key(given: &Answer) -> String {
 pub fn counts<'a>(question: &Question, given: impl IntoIterator<Item = &'a Answer>) -> Counts {
     let given: Vec<&Answer> = given.into_iter().collect();
     match question.answer_type {
+        // Each option: how many answers chose it (an answer counts once per option).
+        AnswerType::MultiSelect => {
+            let options = question.options.clone().unwrap_or_default();
+            let mut other = 0;
+            let mut counts: Vec<(String, u32)> = options.into_iter().map(|o| (o, 0)).collect();
+            for g in given {
+                let Answer::Choices(chosen) = g else {
+                    other += 1;
+                    continue;
+                };
+                for (o, n) in counts.iter_mut() {
+                    if chosen.iter().any(|c| c.trim() == o.trim()) {
+                        *n += 1;
+                    }
+                }
+            }
+            if other > 0 {
+                counts.push((OTHER.to_string(), other));
+            }
+            Counts(counts)
+        }
         AnswerType::MultipleChoice => {
             let options = question.options.clone().unwrap_or_default();
             let mut counts: Vec<(String, u32)> = options.into_iter().map(|o| (o, 0)).collect();
@@ -138,8 +164,7 @@ mod tests {
             correct_answer: Answer::Bool(true),
             explanation: String::new(),
             tolerance: None,
-            image_url: None,
-            narration_url: None,
+            media: Default::default(),
         }
     }
 

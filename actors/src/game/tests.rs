@@ -79,8 +79,7 @@ fn activity() -> Arc<Activity> {
         correct_answer: Answer::Number(key),
         explanation: format!("it is {key}"),
         tolerance: None,
-        image_url: None,
-        narration_url: None,
+        media: Default::default(),
     };
     Arc::new(Activity {
         id: "math-test".into(),
@@ -94,6 +93,7 @@ fn activity() -> Arc<Activity> {
         archived: false,
         content: ActivityContent {
             questions: vec![q("q1", 1.0), q("q2", 2.0)],
+            ..Default::default()
         },
     })
 }

@@ -121,6 +121,7 @@ fn written(msg: &ClientMsg) -> String {
         Answer::Bool(b) => json!(b),
         Answer::Number(n) => json!(n),
         Answer::Text(t) => json!(t),
+        Answer::Choices(c) => json!(c),
     };
     match msg {
         ClientMsg::Start { activity_id } => json!({"type": "start", "activity_id": activity_id}),

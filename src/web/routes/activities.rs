@@ -216,7 +216,16 @@ pub struct ActivityRequest {
     #[validate(range(min = 2, max = 18, message = "between 2 and 18"))]
     #[schema(minimum = 2, maximum = 18)]
     pub age_max: i32,
-    /// `[{id, prompt, answer_type, options?, correct_answer, explanation, tolerance?, image_url?, narration_url?}]`
+    /// Shown before the first question.
+    #[validate(length(min = 1, max = 2000, message = "between 1 and 2000 characters"))]
+    #[schema(min_length = 1, max_length = 2000)]
+    pub introduction: Option<String>,
+    /// May go into learners' offline packs with its answer keys (default: no).
+    #[serde(default)]
+    pub offline: bool,
+    /// `[{id, prompt, answer_type, options?, correct_answer, explanation, tolerance?,
+    /// image_url?, image_alt?, narration_url?, notation?, notation_alt?, audio?, visual?}]`
+    /// (docs/protocol.md, "Content").
     #[schema(value_type = Vec<Object>)]
     pub questions: Vec<Question>,
 }
@@ -260,13 +269,17 @@ fn slug_of(title: &str, category: &str) -> String {
 /// field). Returns the request and its stored `content`. Public for the fuzz target.
 pub fn validate_activity(body: &[u8]) -> AppResult<(ActivityRequest, String)> {
     let mut request: ActivityRequest = parse_valid(body)?;
-    let content = content_of(std::mem::take(&mut request.questions))?;
+    let content = content_of(&mut request)?;
     Ok((request, content))
 }
 
-/// Checks the questions; 422 with the field of each problem.
-fn content_of(questions: Vec<Question>) -> AppResult<String> {
-    let content = ActivityContent { questions };
+/// Checks the questions and media; 422 with the field of each problem.
+fn content_of(request: &mut ActivityRequest) -> AppResult<String> {
+    let content = ActivityContent {
+        questions: std::mem::take(&mut request.questions),
+        introduction: request.introduction.take(),
+        offline: request.offline,
+    };
     let problems = content.validate();
     if !problems.is_empty() {
         let fields: BTreeMap<String, String> =
@@ -294,8 +307,8 @@ pub async fn create(
     meta: RequestMeta,
     body: ValidJson<ActivityRequest>,
 ) -> AppResult<HttpResponse> {
-    let b = body.0;
-    let content = content_of(b.questions)?;
+    let mut b = body.0;
+    let content = content_of(&mut b)?;
     let t = crate::infra::time::now();
     let row = ActivityRow {
         id: b.id.unwrap_or_else(|| slug_of(&b.title, &b.category)),
@@ -374,7 +387,8 @@ pub async fn update(
     body: ValidJson<ActivityRequest>,
 ) -> AppResult<HttpResponse> {
     let current = editable(&state, &author.0, path.into_inner()).await?;
-    let b = body.0;
+    let mut b = body.0;
+    let content = content_of(&mut b)?;
     let row = ActivityRow {
         title: b.title,
         description: b.description,
@@ -383,7 +397,7 @@ pub async fn update(
         difficulty: b.difficulty,
         age_min: b.age_min,
         age_max: b.age_max,
-        content: content_of(b.questions)?,
+        content,
         updated_at: crate::infra::time::now(),
         ..current.clone()
     };
