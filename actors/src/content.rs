@@ -138,8 +138,9 @@ pub struct Question {
     /// Allowed absolute difference for `number` answers (default: exact up to rounding).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tolerance: Option<f64>,
+    /// Boxed: most questions have none, and frames carrying a question stay small.
     #[serde(flatten)]
-    pub media: Media,
+    pub media: Box<Media>,
 }
 
 /// What a question shows and plays besides its prompt; public (it leaves the server with the
@@ -243,8 +244,9 @@ pub struct PublicQuestion {
     pub answer_type: AnswerType,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<String>>,
+    /// Boxed: most questions have none, and frames carrying a question stay small.
     #[serde(flatten)]
-    pub media: Media,
+    pub media: Box<Media>,
 }
 
 /// The `content` column of an activity.
@@ -567,7 +569,7 @@ mod tests {
             correct_answer: key,
             explanation: String::new(),
             tolerance: None,
-            media: Media::default(),
+            media: Box::default(),
         }
     }
 

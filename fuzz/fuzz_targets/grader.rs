@@ -11,6 +11,7 @@ enum Value {
     Bool(bool),
     Number(f64),
     Text(String),
+    Choices(Vec<String>),
 }
 
 impl From<Value> for Answer {
@@ -19,6 +20,7 @@ impl From<Value> for Answer {
             Value::Bool(b) => Answer::Bool(b),
             Value::Number(n) => Answer::Number(n),
             Value::Text(t) => Answer::Text(t),
+            Value::Choices(c) => Answer::Choices(c),
         }
     }
 }
@@ -35,10 +37,11 @@ struct Input {
 }
 
 fuzz_target!(|input: Input| {
-    let answer_type = match input.answer_type % 4 {
+    let answer_type = match input.answer_type % 5 {
         0 => AnswerType::MultipleChoice,
         1 => AnswerType::TrueFalse,
         2 => AnswerType::Number,
+        3 => AnswerType::MultiSelect,
         _ => AnswerType::Text,
     };
     let question = Question {
@@ -61,6 +64,7 @@ fuzz_target!(|input: Input| {
     }
     let content = ActivityContent {
         questions: vec![question.clone()],
+        ..Default::default()
     };
     if content.validate().is_empty() {
         assert!(
