@@ -166,6 +166,18 @@ pub struct Media {
     pub audio: Option<Audio>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visual: Option<Visual>,
+    /// Maths the page draws with MathML: numbers, letters, `+ - × ÷ = ? ( ) .`, `a/b` a
+    /// fraction, `a^b` a power (`3/4 + 1/8 = ?`, `2^3 = ?`). Plain text, never markup.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formula: Option<String>,
+}
+
+/// What a `formula` may hold.
+pub fn valid_formula(f: &str) -> bool {
+    !f.trim().is_empty()
+        && f.chars().count() <= 200
+        && f.chars()
+            .all(|c| c.is_ascii_alphanumeric() || " +-−×÷*=?()./^,:<>".contains(c))
 }
 
 /// Something to hear: notes the page synthesizes, or a recording in the content store.
@@ -410,6 +422,12 @@ fn media_errors(m: &Media, at: &dyn Fn(&str) -> String, err: &mut dyn FnMut(Stri
             }
         }
         _ => {}
+    }
+    if m.formula.as_ref().is_some_and(|f| !valid_formula(f)) {
+        err(
+            at("formula"),
+            "1 to 200 characters: numbers, letters, spaces and + - × ÷ * = ? ( ) . / ^ , : < >",
+        );
     }
     if let Some(Visual::Count { icon, count }) = &m.visual {
         if !ICONS.contains(&icon.as_str()) {
@@ -666,7 +684,7 @@ mod media_tests {
             "audio": {"notes": ["C4", "E4", "G4"], "play": "harmonic", "tempo_bpm": 80},
             "visual": {"kind": "count", "icon": "apple", "count": 7},
             "image_url": "/v1/content/abc.png", "image_alt": "a cat",
-            "narration_url": "https://example.org/q1.mp3"}));
+            "narration_url": "https://example.org/q1.mp3", "formula": "3/4 + 1/8 = ?"}));
         assert_eq!(problems(ok), []);
         for (media, field) in [
             (
