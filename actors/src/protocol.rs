@@ -240,6 +240,19 @@ impl ErrorCode {
     }
 }
 
+/// A teacher's assessment as the learner's play sockets receive it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AssessmentFrame {
+    pub id: String,
+    pub assessment_type: String,
+    pub component: String,
+    pub grade: String,
+    pub percentage: Option<f64>,
+    pub feedback: Option<String>,
+    pub assessed_at: DateTime<Utc>,
+}
+
 /// A frame to a player.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -283,6 +296,10 @@ pub enum ServerMsg {
         request_id: String,
         approved: bool,
         seconds: u64,
+    },
+    /// A teacher recorded or changed an assessment of this learner.
+    Assessment {
+        assessment: AssessmentFrame,
     },
     Error {
         code: ErrorCode,

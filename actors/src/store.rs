@@ -344,6 +344,8 @@ pub enum NotificationKind {
     TimeLimitReached,
     /// The child asks for more time (`data.request_id` is what the parent answers).
     TimeRequest,
+    /// A teacher recorded or changed an assessment of the child (`data.assessment`).
+    AssessmentRecorded,
 }
 
 impl NotificationKind {
@@ -354,6 +356,7 @@ impl NotificationKind {
             NotificationKind::TimeWarning => "time_warning",
             NotificationKind::TimeLimitReached => "time_limit_reached",
             NotificationKind::TimeRequest => "time_request",
+            NotificationKind::AssessmentRecorded => "assessment_recorded",
         }
     }
 }

@@ -1,13 +1,21 @@
 //! IGCSE assessments as stored: written by a teacher of one of the learner's classes, read
-//! by that teacher, the student and the parent.
+//! by that teacher, the student and the parent; each change reaches the learner's play
+//! sockets live and the parent as a stored notification.
 
 use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use studyhub_actors::events::ParentFrame;
+use studyhub_actors::protocol::AssessmentFrame;
+use studyhub_actors::store::{Notification, NotificationKind};
+
 use crate::features::auth::{AuthUser, Role};
+use crate::features::live::control::LiveControl;
 use crate::infra::db::DbConnection;
-use crate::infra::db::schema::{activities, assessments, class_members, classes, learners};
+use crate::infra::db::schema::{
+    activities, assessments, class_members, classes, learner_settings, learners, notifications,
+};
 use crate::infra::error::AppError;
 use crate::infra::time::utc;
 
@@ -111,6 +119,97 @@ pub fn writable(conn: &mut DbConnection, teacher: &AuthUser, id: &str) -> Result
         return Err(AppError::not_found("assessment"));
     }
     Ok(row)
+}
+
+/// The parent's notification of an assessment, stored with it, and whether it is pushed
+/// (`notifications_enabled` stops pushes, not storage).
+pub struct ParentNote {
+    notification: Notification,
+    push: bool,
+}
+
+/// Stores the notification of `kind assessment_recorded` for the learner's parent (none for a
+/// student's own learner); call it in the transaction that records the assessment.
+pub fn note_for_parent(
+    conn: &mut DbConnection,
+    v: &AssessmentView,
+    changed: bool,
+) -> QueryResult<Option<ParentNote>> {
+    let found: Option<(Option<String>, String, Option<bool>)> = learners::table
+        .left_join(learner_settings::table)
+        .filter(learners::id.eq(&v.learner_id))
+        .select((
+            learners::parent_id,
+            learners::name,
+            learner_settings::notifications_enabled.nullable(),
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((Some(parent_id), name, enabled)) = found else {
+        return Ok(None);
+    };
+    let notification = Notification {
+        id: uuid::Uuid::now_v7().to_string(),
+        parent_id,
+        child_id: v.learner_id.as_str().into(),
+        kind: NotificationKind::AssessmentRecorded,
+        title: if changed {
+            format!("{name}'s assessment was updated")
+        } else {
+            format!("{name} has a new assessment")
+        },
+        body: format!("{} ({}): {}", v.assessment_type, v.component, v.grade),
+        data: serde_json::json!({ "assessment": frame(v) }),
+        created_at: chrono::Utc::now(),
+    };
+    diesel::insert_into(notifications::table)
+        .values((
+            notifications::id.eq(&notification.id),
+            notifications::parent_id.eq(&notification.parent_id),
+            notifications::learner_id.eq(&v.learner_id),
+            notifications::kind.eq(notification.kind.as_str()),
+            notifications::title.eq(&notification.title),
+            notifications::body.eq(&notification.body),
+            notifications::data.eq(notification.data.to_string()),
+            notifications::created_at.eq(notification.created_at.naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(Some(ParentNote {
+        notification,
+        push: enabled.unwrap_or(true),
+    }))
+}
+
+/// An assessment as the learner's play sockets receive it.
+pub fn frame(v: &AssessmentView) -> AssessmentFrame {
+    AssessmentFrame {
+        id: v.id.clone(),
+        assessment_type: v.assessment_type.clone(),
+        component: v.component.clone(),
+        grade: v.grade.clone(),
+        percentage: v.percentage,
+        feedback: v.feedback.clone(),
+        assessed_at: v.updated_at,
+    }
+}
+
+/// After the commit: the learner's play sockets on every node, and the parent's feeds.
+pub async fn announce(control: &LiveControl, v: &AssessmentView, note: Option<ParentNote>) {
+    control
+        .assessment_recorded(&v.learner_id.as_str().into(), frame(v))
+        .await;
+    if let Some(ParentNote {
+        notification,
+        push: true,
+    }) = note
+    {
+        control.engine().tell_parent(
+            &notification.parent_id,
+            ParentFrame::Notification {
+                notification: notification.view(),
+            },
+        );
+    }
 }
 
 /// What a teacher may change of an assessment.

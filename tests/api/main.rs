@@ -31,5 +31,6 @@ mod rest;
 mod shutdown;
 mod starts;
 mod storage_outages;
+mod students;
 mod tickets;
 mod time_requests;

@@ -19,10 +19,13 @@ use crate::class_monitor::{ClassFeed, ClassMonitor, Roster};
 use crate::events::LiveEvent;
 use crate::flusher::FlushHandle;
 use crate::game::{GameActor, GameHost, GameSpec};
-use crate::learner::{Grant, Learner, LearnerActor, Refresh, Settings, TimeRequestAnswered};
+use crate::learner::{
+    AssessmentRecorded, Grant, Learner, LearnerActor, Refresh, Settings, TimeRequestAnswered,
+};
 use crate::loader::Loader;
 use crate::next_activity::{CatalogEntry, LearnerTraits, Next};
 use crate::parents::{ParentFeed, ParentNotifier};
+use crate::protocol::AssessmentFrame;
 use crate::screen_time::{local_date, parse_tz};
 use crate::session::LiveSession;
 use crate::shared::{LearnerStatus, Shared};
@@ -498,6 +501,14 @@ impl Engine {
         match self.live_addr(learner_id) {
             Some(addr) => addr.do_send(answer),
             None => self.note_change(learner_id),
+        }
+    }
+
+    /// A teacher's assessment (already stored) reaches the learner's open play sockets on this
+    /// node; a learner not live here hears nothing (the page reads the list when it opens).
+    pub fn assessment_recorded(&self, learner_id: &LearnerId, assessment: AssessmentFrame) {
+        if let Some(addr) = self.live_addr(learner_id) {
+            addr.do_send(AssessmentRecorded(assessment));
         }
     }
 

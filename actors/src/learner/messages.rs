@@ -122,6 +122,11 @@ pub struct Refresh {
     pub bonus_seconds: u64,
 }
 
+/// A teacher recorded or changed an assessment of this learner (already stored).
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub struct AssessmentRecorded(pub crate::protocol::AssessmentFrame);
+
 /// The parent answered a request for more time (an approval is already stored as a grant).
 #[derive(Message, Debug, Clone)]
 #[rtype(result = "()")]

@@ -5,7 +5,7 @@
 use actix::prelude::*;
 use chrono::Utc;
 
-use super::{LearnerActor, ReplyTo, TimeRequestAnswered};
+use super::{AssessmentRecorded, LearnerActor, ReplyTo, TimeRequestAnswered};
 use crate::downtime_windows::day_bounds;
 use crate::protocol::{ErrorCode, ServerMsg};
 use crate::screen_time::local_date;
@@ -126,5 +126,13 @@ impl Handler<TimeRequestAnswered> for LearnerActor {
             self.clock.grant(seconds);
         }
         self.time_changed();
+    }
+}
+
+impl Handler<AssessmentRecorded> for LearnerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: AssessmentRecorded, _: &mut Context<Self>) {
+        self.broadcast(&ServerMsg::Assessment { assessment: msg.0 });
     }
 }

@@ -9,6 +9,7 @@ use studyhub_actors::Engine;
 use studyhub_actors::downtime_windows::Window;
 use studyhub_actors::ids::{ClassId, LearnerId};
 use studyhub_actors::learner::{Settings, TimeRequestAnswered};
+use studyhub_actors::protocol::AssessmentFrame;
 
 use crate::features::auth::access::LearnerReads;
 use crate::features::auth::gate::TokenGate;
@@ -26,6 +27,11 @@ enum Change {
         /// Absent from nodes that predate downtime: no windows.
         #[serde(default)]
         downtime: Vec<Window>,
+    },
+    /// A teacher recorded or changed an assessment (already stored).
+    Assessment {
+        learner_id: LearnerId,
+        assessment: AssessmentFrame,
     },
     /// A parent answered a request for more time (an approval is already stored as a grant).
     TimeRequestAnswered {
@@ -132,6 +138,10 @@ fn apply(local: &Local, change: Change) {
             learner_id,
             seconds,
         } => engine.grant(&learner_id, seconds),
+        Change::Assessment {
+            learner_id,
+            assessment,
+        } => engine.assessment_recorded(&learner_id, assessment),
         Change::Classes {
             learner_id,
             class_ids,
@@ -254,6 +264,15 @@ impl LiveControl {
             request_id: answer.request_id,
             approved: answer.approved,
             seconds: answer.seconds,
+        })
+        .await
+    }
+
+    /// A teacher's assessment reaches the learner's play sockets wherever they are.
+    pub async fn assessment_recorded(&self, learner_id: &LearnerId, assessment: AssessmentFrame) {
+        self.publish(Change::Assessment {
+            learner_id: learner_id.clone(),
+            assessment,
         })
         .await
     }

@@ -10,11 +10,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use validator::{Validate, ValidationError};
 
 use crate::features::assessments::{
-    self, AssessmentView, COMPONENTS, Changes, Row, check_component, teaching_class, view, writable,
+    self, AssessmentView, COMPONENTS, Changes, Row, announce, check_component, note_for_parent,
+    teaching_class, view, writable,
 };
+
 use crate::features::audit::{self, Change, RequestMeta};
 use crate::features::auth::access::readable_learner;
 use crate::features::auth::{AuthUser, Role, TeacherUser};
+use crate::features::learners;
 use crate::infra::error::{AppError, AppResult};
 use crate::infra::time::{now, utc};
 use crate::web::extract::{Normalize, ValidJson};
@@ -23,8 +26,27 @@ use crate::web::state::AppState;
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(create)
         .service(list)
+        .service(mine)
         .service(update)
         .service(delete);
+}
+
+/// The signed-in student's own assessments, newest first (403 for anyone but a student).
+#[utoipa::path(tag = "assessments", security(("bearer" = [])),
+    responses((status = 200, body = [AssessmentView]), (status = 403)))]
+#[get("/me/assessments")]
+pub async fn mine(state: web::Data<AppState>, user: AuthUser) -> AppResult<HttpResponse> {
+    user.require(&[Role::Student])?;
+    let own = state
+        .db
+        .run(move |conn| {
+            Ok(match learners::of_student(conn, &user.id)? {
+                Some(learner_id) => assessments::of_learner(conn, &learner_id, None)?,
+                None => Vec::new(),
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(own))
 }
 
 /// IGCSE letter grades (A*–G, U) or the 9–1 scale.
@@ -136,10 +158,12 @@ pub async fn create(
                     new: audit::json(&v),
                 },
             )?;
-            Ok(v)
+            let note = note_for_parent(conn, &v, false)?;
+            Ok((v, note))
         })
         .await?;
-    Ok(HttpResponse::Created().json(v))
+    announce(&state.control, &v.0, v.1).await;
+    Ok(HttpResponse::Created().json(v.0))
 }
 
 /// A learner's assessments (its teachers, the student, the parent), newest first.
@@ -231,10 +255,12 @@ pub async fn update(
                     new: audit::json(&new),
                 },
             )?;
-            Ok(new)
+            let note = note_for_parent(conn, &new, true)?;
+            Ok((new, note))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(v))
+    announce(&state.control, &v.0, v.1).await;
+    Ok(HttpResponse::Ok().json(v.0))
 }
 
 #[utoipa::path(tag = "assessments", security(("bearer" = [])),

@@ -202,6 +202,8 @@ pub fn rows() -> Vec<Row> {
             Json(assessment_body()), [403, 403, 201, 404, 403, 403, 404, 401]),
         row("GET", "/v1/learners/{id}/assessments", "/v1/learners/{child}/assessments", Nothing,
             [200, 404, 200, 404, 404, 404, 200, 401]),
+        row("GET", "/v1/me/assessments", "/v1/me/assessments", Nothing,
+            [403, 403, 403, 403, 200, 200, 403, 401]),
         row("PUT", "/v1/assessments/{id}", "/v1/assessments/{assessment}", Json(assessment_body()),
             [403, 403, 200, 404, 403, 403, 200, 401]),
         row("DELETE", "/v1/assessments/{id}", "/v1/assessments/{fresh_assessment}", Nothing,
