@@ -409,6 +409,30 @@ mod tests {
         }
         let long = format!(r#"{{"type":"start","activity_id":"{}"}}"#, "a".repeat(101));
         assert!(serde_json::from_str::<ClientMsg>(&long).is_err());
+        // A seq is carried as sent, for the engine to check (and echo in `bad_seq`); a number
+        // past 64 bits is no frame at all.
+        let answer = |seq: &str| {
+            parse_client_frame(&format!(
+                r#"{{"type":"answer","session_id":"s","seq":{seq},"question_id":"q1","answer":1}}"#
+            ))
+        };
+        for seq in [0, -3, i64::MAX, i64::MIN] {
+            assert!(
+                matches!(answer(&seq.to_string()), Ok(ClientMsg::Answer { seq: s, .. }) if s == seq)
+            );
+        }
+        for seq in ["9223372036854775808", "1.5", "\"1\"", "null"] {
+            assert!(
+                matches!(
+                    answer(seq),
+                    Err(ServerMsg::Error {
+                        code: ErrorCode::BadMessage,
+                        ..
+                    })
+                ),
+                "{seq}"
+            );
+        }
     }
 
     #[test]
