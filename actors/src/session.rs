@@ -13,7 +13,9 @@ use crate::store::{Activity, SessionSnapshot};
 
 #[derive(Debug, Clone, Copy)]
 struct Outcome {
-    question: u16,
+    /// The question's index in the activity; `None` for a question gone: one the activity no
+    /// longer has, or a hole where the database refused the answer (a dead letter).
+    question: Option<u16>,
     correct: bool,
     /// Progress right after this answer, so a duplicate gets its original feedback.
     progress: Progress,
@@ -75,10 +77,10 @@ impl LiveSession {
             // A seq the database refused (a dead letter) leaves a hole: it stays used, and
             // counts for nothing, so the seqs after it keep their places.
             while (s.outcomes.len() as u32) + 1 < saved.seq {
-                s.record(u16::MAX, false);
+                s.record(None, false);
             }
-            let idx = s.question_index(&saved.question_id).unwrap_or(u16::MAX);
-            s.record(idx, saved.correct);
+            let question = s.question_index(&saved.question_id);
+            s.record(question, saved.correct);
         }
         s.last_saved_seq = s.outcomes.len() as u32;
         s
@@ -93,10 +95,10 @@ impl LiveSession {
             .map(|i| i as u16)
     }
 
-    fn record(&mut self, question: u16, correct: bool) -> bool {
-        let first_attempt = !self.first.contains_key(&question);
-        if first_attempt && question != u16::MAX {
-            self.first.insert(question, correct);
+    fn record(&mut self, question: Option<u16>, correct: bool) -> bool {
+        let first_attempt = question.is_none_or(|q| !self.first.contains_key(&q));
+        if let Some(q) = question.filter(|_| first_attempt) {
+            self.first.insert(q, correct);
         }
         let progress = self.progress();
         self.outcomes.push(Outcome {
@@ -128,8 +130,8 @@ impl LiveSession {
         self.first.len() as u32 >= self.total()
     }
 
-    fn feedback(&self, seq: u32, o: &Outcome, duplicate: bool) -> Feedback {
-        let q = &self.activity.content.questions[o.question as usize];
+    fn feedback(&self, seq: u32, question: u16, o: &Outcome, duplicate: bool) -> Feedback {
+        let q = &self.activity.content.questions[usize::from(question)];
         Feedback {
             session_id: self.id.clone(),
             seq,
@@ -146,13 +148,13 @@ impl LiveSession {
         let next = self.last_seq() as i64 + 1;
         if seq >= 1 && seq < next {
             let o = self.outcomes[(seq - 1) as usize];
-            if o.question == u16::MAX {
+            let Some(question) = o.question else {
                 return AnswerResult::Rejected(
                     ErrorCode::BadSeq,
                     "that seq was used for a question this activity no longer has".into(),
                 );
-            }
-            return AnswerResult::Duplicate(self.feedback(seq as u32, &o, true));
+            };
+            return AnswerResult::Duplicate(self.feedback(seq as u32, question, &o, true));
         }
         if seq != next {
             return AnswerResult::Rejected(ErrorCode::BadSeq, format!("expected seq {next}"));
@@ -163,11 +165,11 @@ impl LiveSession {
                 format!("no question {question_id:?} in this activity"),
             );
         };
-        let correct = self.activity.content.questions[idx as usize].grade(given);
-        let first_attempt = self.record(idx, correct);
+        let correct = self.activity.content.questions[usize::from(idx)].grade(given);
+        let first_attempt = self.record(Some(idx), correct);
         let o = *self.outcomes.last().expect("just recorded");
         AnswerResult::New {
-            feedback: self.feedback(seq as u32, &o, false),
+            feedback: self.feedback(seq as u32, idx, &o, false),
             first_attempt,
             complete: self.is_complete(),
         }
@@ -179,11 +181,9 @@ impl LiveSession {
             .enumerate()
             .map(|(i, o)| AnswerSummary {
                 seq: i as u32 + 1,
-                question_id: self
-                    .activity
-                    .content
-                    .questions
-                    .get(o.question as usize)
+                question_id: o
+                    .question
+                    .and_then(|q| self.activity.content.questions.get(usize::from(q)))
                     .map_or_else(String::new, |q| q.id.clone()),
                 correct: o.correct,
             })
@@ -351,6 +351,49 @@ pub(crate) mod tests {
         assert_eq!(rebuilt.progress(), live.progress());
         assert_eq!(rebuilt.last_saved_seq, 2);
         assert_eq!(rebuilt.summary(), live.summary());
+    }
+
+    #[test]
+    fn a_question_gone_keeps_its_seq_and_counts_for_nothing() {
+        let saved = |seq: u32, question_id: &str| crate::store::SavedAnswer {
+            seq,
+            question_id: question_id.into(),
+            correct: true,
+        };
+        // Seq 2 was refused by the database (a hole); seq 3 answered a question since removed.
+        let snapshot = SessionSnapshot {
+            session_id: "s1".into(),
+            learner_id: "l".into(),
+            activity_id: "math-test".into(),
+            status: crate::store::SessionStatus::Open,
+            started_at: Utc::now(),
+            ended_at: None,
+            questions_total: 3,
+            questions_correct: 0,
+            accuracy: None,
+            stars: None,
+            duration_seconds: None,
+            answers: vec![saved(1, "q1"), saved(3, "gone")],
+        };
+        let mut s = LiveSession::from_snapshot(&snapshot, activity());
+        assert_eq!((s.last_seq(), s.last_saved_seq), (3, 3));
+        assert_eq!(s.progress().answered, 1);
+        let questions: Vec<_> = s.summary().into_iter().map(|a| a.question_id).collect();
+        assert_eq!(questions, ["q1", "", ""]);
+        for seq in [2, 3] {
+            assert!(matches!(
+                s.answer(seq, "q2", &Answer::Number(2.0)),
+                AnswerResult::Rejected(ErrorCode::BadSeq, m) if m.contains("no longer has")
+            ));
+        }
+        assert!(matches!(
+            s.answer(5, "q2", &Answer::Number(2.0)),
+            AnswerResult::Rejected(ErrorCode::BadSeq, m) if m == "expected seq 4"
+        ));
+        assert!(matches!(
+            s.answer(4, "q2", &Answer::Number(2.0)),
+            AnswerResult::New { feedback, first_attempt: true, .. } if feedback.seq == 4
+        ));
     }
 
     #[test]
