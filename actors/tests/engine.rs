@@ -263,7 +263,10 @@ async fn a_failing_database_delays_saved_but_loses_nothing() {
     store.set_failing(false);
     c.saved_up_to(2).await;
     let saved = store.answers(&sid);
-    assert_eq!(saved.iter().map(|a| a.seq).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(
+        saved.iter().map(|a| i64::from(a.seq)).collect::<Vec<_>>(),
+        [1, 2]
+    );
 }
 
 #[actix_rt::test]
@@ -301,7 +304,7 @@ async fn an_answer_the_database_refuses_is_not_saved_and_blocks_no_one() {
         }
     }
     assert_eq!(not_saved, [2]);
-    let stored: Vec<u32> = store.answers(&sid).iter().map(|a| a.seq).collect();
+    let stored: Vec<i64> = store.answers(&sid).iter().map(|a| a.seq.into()).collect();
     assert_eq!(stored, [1, 3]);
     // Seq 2 stays used: play goes on at seq 4.
     c.send(
@@ -385,7 +388,7 @@ async fn past_capacity_answers_are_busy_keep_nothing_and_pipelined_ones_too() {
         assert!(fb.get("duplicate").is_none());
         c.saved_up_to(seq).await;
     }
-    let seqs: Vec<u32> = store.answers(&sid).iter().map(|a| a.seq).collect();
+    let seqs: Vec<i64> = store.answers(&sid).iter().map(|a| a.seq.into()).collect();
     assert_eq!(
         seqs,
         [1, 2, 3],
@@ -454,7 +457,7 @@ async fn after_a_crash_resume_rebuilds_what_was_saved() {
         store
             .answers(&sid)
             .iter()
-            .map(|a| a.seq)
+            .map(|a| i64::from(a.seq))
             .collect::<Vec<_>>(),
         [1, 2, 3, 4]
     );
