@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use actix::prelude::*;
 
+use crate::ids::Seq;
 use crate::store::{
     AnswerRecord, Batch, BatchResult, ItemKey, NewSession, Notification, ScreenTimeSpan,
     SessionEnd, Store, UnlockRequest,
@@ -45,13 +46,13 @@ impl Default for FlushConfig {
 
 /// Told to a learner once a batch with answers of `session_id` is committed: every seq up to
 /// `up_to_seq` is stored except those in `refused`, which the database refuses for good (they
-/// are dead letters; seq 0 stands for the session row itself).
+/// are dead letters; [`Seq::NONE`] stands for the session row itself).
 #[derive(Message, Debug, Clone, PartialEq, Eq)]
 #[rtype(result = "()")]
 pub struct Durable {
     pub session_id: crate::ids::SessionId,
-    pub up_to_seq: u32,
-    pub refused: Vec<u32>,
+    pub up_to_seq: Seq,
+    pub refused: Vec<Seq>,
 }
 
 #[derive(Debug, Clone)]
@@ -301,14 +302,14 @@ impl Flusher {
     }
 }
 
-/// One `Durable` per session per batch, for the highest seq committed (0: the session row)
-/// and the seqs refused. Refused notifications and unlocks are never announced.
+/// One `Durable` per session per batch, for the highest seq committed ([`Seq::NONE`]: the
+/// session row) and the seqs refused. Refused notifications and unlocks are never announced.
 fn acknowledge(taken: Vec<Pending>, result: &BatchResult) {
-    let mut best: HashMap<crate::ids::SessionId, (u32, Vec<u32>, Recipient<Durable>)> =
+    let mut best: HashMap<crate::ids::SessionId, (Seq, Vec<Seq>, Recipient<Durable>)> =
         HashMap::new();
     // Checked without building keys: on the answer path the list is almost always empty.
     let refused = &result.refused;
-    let answer_refused = |sid: &str, n: u32| {
+    let answer_refused = |sid: &str, n: Seq| {
         refused.iter().any(
             |k| matches!(k, ItemKey::Answer { session_id, seq } if session_id == sid && *seq == n),
         )
@@ -326,7 +327,7 @@ fn acknowledge(taken: Vec<Pending>, result: &BatchResult) {
             }
             Item::Start(s) => {
                 let r = start_refused(&s.session_id);
-                (s.session_id, 0, r)
+                (s.session_id, Seq::NONE, r)
             }
             Item::Notification {
                 notification,
@@ -362,7 +363,9 @@ fn acknowledge(taken: Vec<Pending>, result: &BatchResult) {
             _ => continue,
         };
         if let Some(notify) = p.notify {
-            let entry = best.entry(session_id).or_insert((0, Vec::new(), notify));
+            let entry = best
+                .entry(session_id)
+                .or_insert((Seq::NONE, Vec::new(), notify));
             if is_refused {
                 entry.1.push(seq);
             } else {

@@ -8,14 +8,14 @@ use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 
-use crate::ids::{LearnerId, SessionId};
+use crate::ids::{LearnerId, Seq, SessionId};
 use crate::store::*;
 
 #[derive(Default)]
 struct State {
     learners: HashMap<LearnerId, LearnerProfile>,
     sessions: HashMap<SessionId, SessionSnapshot>,
-    answers: BTreeMap<(SessionId, u32), AnswerRecord>,
+    answers: BTreeMap<(SessionId, Seq), AnswerRecord>,
     spans: HashMap<String, ScreenTimeSpan>,
     bonus: HashMap<(String, NaiveDate), u64>,
     unlocked: HashMap<(LearnerId, String), chrono::DateTime<chrono::Utc>>,

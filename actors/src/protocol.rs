@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::content::{Answer, AnswerType, PublicQuestion};
-use crate::ids::{LearnerId, SessionId};
+use crate::ids::{LearnerId, Seq, SessionId};
 
 /// A frame from a player. Ids are checked as they are parsed (see [`id`]), so nothing the
 /// database could refuse ever gets past the parser.
@@ -22,6 +22,8 @@ pub enum ClientMsg {
     },
     Answer {
         session_id: SessionId,
+        /// As sent (any JSON integer that fits `i64`): the learner actor makes it a [`Seq`]
+        /// ([`Seq::from_wire`]) and refuses anything else as `bad_seq`.
         seq: i64,
         #[serde(deserialize_with = "id")]
         question_id: String,
@@ -84,7 +86,7 @@ pub struct TimeView {
 pub struct OpenSessionView {
     pub session_id: SessionId,
     pub activity_id: String,
-    pub last_saved_seq: u32,
+    pub last_saved_seq: Seq,
 }
 
 /// An activity as players see it: questions without their answer keys.
@@ -111,7 +113,7 @@ pub struct PublicActivity {
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AnswerSummary {
-    pub seq: u32,
+    pub seq: Seq,
     pub question_id: String,
     pub correct: bool,
 }
@@ -129,7 +131,7 @@ pub struct Progress {
 pub struct Feedback {
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub session_id: SessionId,
-    pub seq: u32,
+    pub seq: Seq,
     pub question_id: String,
     pub correct: bool,
     pub correct_answer: Answer,
@@ -266,12 +268,12 @@ pub enum ServerMsg {
         session_id: SessionId,
         activity: PublicActivity,
         answers: Vec<AnswerSummary>,
-        last_saved_seq: u32,
+        last_saved_seq: Seq,
     },
     Feedback(Feedback),
     Saved {
         session_id: SessionId,
-        up_to_seq: u32,
+        up_to_seq: Seq,
     },
     Completed(Completion),
     Achievement {
@@ -304,6 +306,7 @@ pub enum ServerMsg {
     Error {
         code: ErrorCode,
         message: String,
+        /// The answer's seq as the client sent it (which may be no [`Seq`] at all).
         #[serde(skip_serializing_if = "Option::is_none")]
         seq: Option<i64>,
         /// With `downtime`: when play may start again.
@@ -432,6 +435,30 @@ mod tests {
         }
         let long = format!(r#"{{"type":"start","activity_id":"{}"}}"#, "a".repeat(101));
         assert!(serde_json::from_str::<ClientMsg>(&long).is_err());
+        // A seq is carried as sent, for the engine to check (and echo in `bad_seq`); a number
+        // past 64 bits is no frame at all.
+        let answer = |seq: &str| {
+            parse_client_frame(&format!(
+                r#"{{"type":"answer","session_id":"s","seq":{seq},"question_id":"q1","answer":1}}"#
+            ))
+        };
+        for seq in [0, -3, i64::MAX, i64::MIN] {
+            assert!(
+                matches!(answer(&seq.to_string()), Ok(ClientMsg::Answer { seq: s, .. }) if s == seq)
+            );
+        }
+        for seq in ["9223372036854775808", "1.5", "\"1\"", "null"] {
+            assert!(
+                matches!(
+                    answer(seq),
+                    Err(ServerMsg::Error {
+                        code: ErrorCode::BadMessage,
+                        ..
+                    })
+                ),
+                "{seq}"
+            );
+        }
     }
 
     #[test]
@@ -440,7 +467,7 @@ mod tests {
         assert_eq!(json, r#"{"type":"time_up"}"#);
         let json = ServerMsg::Saved {
             session_id: "s".into(),
-            up_to_seq: 4,
+            up_to_seq: Seq::from(4),
         }
         .to_json();
         assert_eq!(json, r#"{"type":"saved","session_id":"s","up_to_seq":4}"#);

@@ -1,7 +1,7 @@
 //! One activity session in play: seq bookkeeping, grading, first-answer accuracy, progress.
 //! Pure logic, no I/O: the learner actor drives it.
 
-use crate::ids::SessionId;
+use crate::ids::{Seq, SessionId};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -13,7 +13,9 @@ use crate::store::{Activity, SessionSnapshot};
 
 #[derive(Debug, Clone, Copy)]
 struct Outcome {
-    question: u16,
+    /// The question's index in the activity; `None` for a question gone: one the activity no
+    /// longer has, or a hole where the database refused the answer (a dead letter).
+    question: Option<u16>,
     correct: bool,
     /// Progress right after this answer, so a duplicate gets its original feedback.
     progress: Progress,
@@ -27,7 +29,7 @@ pub struct LiveSession {
     outcomes: Vec<Outcome>,
     /// Question index → was the first answer correct.
     first: HashMap<u16, bool>,
-    pub last_saved_seq: u32,
+    pub last_saved_seq: Seq,
 }
 
 #[derive(Debug, PartialEq)]
@@ -63,7 +65,7 @@ impl LiveSession {
             started_at,
             outcomes: Vec::new(),
             first: HashMap::new(),
-            last_saved_seq: 0,
+            last_saved_seq: Seq::NONE,
         }
     }
 
@@ -74,13 +76,13 @@ impl LiveSession {
         for saved in &snapshot.answers {
             // A seq the database refused (a dead letter) leaves a hole: it stays used, and
             // counts for nothing, so the seqs after it keep their places.
-            while (s.outcomes.len() as u32) + 1 < saved.seq {
-                s.record(u16::MAX, false);
+            while s.next_seq().is_some_and(|next| next < saved.seq) {
+                s.record(None, false);
             }
-            let idx = s.question_index(&saved.question_id).unwrap_or(u16::MAX);
-            s.record(idx, saved.correct);
+            let question = s.question_index(&saved.question_id);
+            s.record(question, saved.correct);
         }
-        s.last_saved_seq = s.outcomes.len() as u32;
+        s.last_saved_seq = s.last_seq();
         s
     }
 
@@ -93,10 +95,10 @@ impl LiveSession {
             .map(|i| i as u16)
     }
 
-    fn record(&mut self, question: u16, correct: bool) -> bool {
-        let first_attempt = !self.first.contains_key(&question);
-        if first_attempt && question != u16::MAX {
-            self.first.insert(question, correct);
+    fn record(&mut self, question: Option<u16>, correct: bool) -> bool {
+        let first_attempt = question.is_none_or(|q| !self.first.contains_key(&q));
+        if let Some(q) = question.filter(|_| first_attempt) {
+            self.first.insert(q, correct);
         }
         let progress = self.progress();
         self.outcomes.push(Outcome {
@@ -119,17 +121,28 @@ impl LiveSession {
         }
     }
 
-    /// The highest seq taken so far.
-    pub fn last_seq(&self) -> u32 {
-        self.outcomes.len() as u32
+    /// The highest seq taken so far ([`Seq::NONE`] before the first answer).
+    pub fn last_seq(&self) -> Seq {
+        // One outcome per seq, each pushed for a seq no higher than `Seq::MAX`.
+        Seq::from_count(self.outcomes.len()).expect("a session holds at most Seq::MAX answers")
+    }
+
+    /// The seq a new answer takes; `None` once [`Seq::MAX`] is taken.
+    pub fn next_seq(&self) -> Option<Seq> {
+        self.last_seq().next()
+    }
+
+    /// Why a seq that is neither taken nor the next one is refused (`bad_seq`).
+    pub fn gap_message(&self) -> String {
+        format!("expected seq {}", i64::from(self.last_seq()) + 1)
     }
 
     pub fn is_complete(&self) -> bool {
         self.first.len() as u32 >= self.total()
     }
 
-    fn feedback(&self, seq: u32, o: &Outcome, duplicate: bool) -> Feedback {
-        let q = &self.activity.content.questions[o.question as usize];
+    fn feedback(&self, seq: Seq, question: u16, o: &Outcome, duplicate: bool) -> Feedback {
+        let q = &self.activity.content.questions[usize::from(question)];
         Feedback {
             session_id: self.id.clone(),
             seq,
@@ -142,20 +155,18 @@ impl LiveSession {
         }
     }
 
-    pub fn answer(&mut self, seq: i64, question_id: &str, given: &Answer) -> AnswerResult {
-        let next = self.last_seq() as i64 + 1;
-        if seq >= 1 && seq < next {
-            let o = self.outcomes[(seq - 1) as usize];
-            if o.question == u16::MAX {
+    pub fn answer(&mut self, seq: Seq, question_id: &str, given: &Answer) -> AnswerResult {
+        if let Some(o) = seq.index().and_then(|i| self.outcomes.get(i)).copied() {
+            let Some(question) = o.question else {
                 return AnswerResult::Rejected(
                     ErrorCode::BadSeq,
                     "that seq was used for a question this activity no longer has".into(),
                 );
-            }
-            return AnswerResult::Duplicate(self.feedback(seq as u32, &o, true));
+            };
+            return AnswerResult::Duplicate(self.feedback(seq, question, &o, true));
         }
-        if seq != next {
-            return AnswerResult::Rejected(ErrorCode::BadSeq, format!("expected seq {next}"));
+        if Some(seq) != self.next_seq() {
+            return AnswerResult::Rejected(ErrorCode::BadSeq, self.gap_message());
         }
         let Some(idx) = self.question_index(question_id) else {
             return AnswerResult::Rejected(
@@ -163,27 +174,25 @@ impl LiveSession {
                 format!("no question {question_id:?} in this activity"),
             );
         };
-        let correct = self.activity.content.questions[idx as usize].grade(given);
-        let first_attempt = self.record(idx, correct);
+        let correct = self.activity.content.questions[usize::from(idx)].grade(given);
+        let first_attempt = self.record(Some(idx), correct);
         let o = *self.outcomes.last().expect("just recorded");
         AnswerResult::New {
-            feedback: self.feedback(seq as u32, &o, false),
+            feedback: self.feedback(seq, idx, &o, false),
             first_attempt,
             complete: self.is_complete(),
         }
     }
 
     pub fn summary(&self) -> Vec<AnswerSummary> {
-        self.outcomes
-            .iter()
-            .enumerate()
-            .map(|(i, o)| AnswerSummary {
-                seq: i as u32 + 1,
-                question_id: self
-                    .activity
-                    .content
-                    .questions
-                    .get(o.question as usize)
+        let questions = &self.activity.content.questions;
+        std::iter::successors(Some(Seq::FIRST), |s| s.next())
+            .zip(&self.outcomes)
+            .map(|(seq, o)| AnswerSummary {
+                seq,
+                question_id: o
+                    .question
+                    .and_then(|q| questions.get(usize::from(q)))
                     .map_or_else(String::new, |q| q.id.clone()),
                 correct: o.correct,
             })
@@ -251,7 +260,7 @@ pub(crate) mod tests {
             feedback,
             first_attempt,
             complete,
-        } = s.answer(1, "q1", &Answer::Number(9.0))
+        } = s.answer(Seq::from(1), "q1", &Answer::Number(9.0))
         else {
             panic!()
         };
@@ -262,7 +271,7 @@ pub(crate) mod tests {
             feedback,
             first_attempt,
             ..
-        } = s.answer(2, "q1", &Answer::Number(1.0))
+        } = s.answer(Seq::from(2), "q1", &Answer::Number(1.0))
         else {
             panic!()
         };
@@ -276,7 +285,8 @@ pub(crate) mod tests {
             }
         );
         // Duplicate of seq 1: original feedback, marked.
-        let AnswerResult::Duplicate(dup) = s.answer(1, "q2", &Answer::Number(2.0)) else {
+        let AnswerResult::Duplicate(dup) = s.answer(Seq::from(1), "q2", &Answer::Number(2.0))
+        else {
             panic!()
         };
         assert!(dup.duplicate && !dup.correct && dup.question_id == "q1");
@@ -288,28 +298,29 @@ pub(crate) mod tests {
                 total: 3
             }
         );
-        // Gap and non-positive seqs.
+        // A gap, and no seq at all.
         assert!(matches!(
-            s.answer(5, "q2", &Answer::Number(2.0)),
+            s.answer(Seq::from(5), "q2", &Answer::Number(2.0)),
             AnswerResult::Rejected(ErrorCode::BadSeq, _)
         ));
         assert!(matches!(
-            s.answer(0, "q2", &Answer::Number(2.0)),
+            s.answer(Seq::NONE, "q2", &Answer::Number(2.0)),
             AnswerResult::Rejected(ErrorCode::BadSeq, _)
         ));
         assert!(matches!(
-            s.answer(3, "nope", &Answer::Number(2.0)),
+            s.answer(Seq::from(3), "nope", &Answer::Number(2.0)),
             AnswerResult::Rejected(ErrorCode::UnknownQuestion, _)
         ));
         // An unknown question does not use up the seq.
         assert!(matches!(
-            s.answer(3, "q2", &Answer::Number(2.0)),
+            s.answer(Seq::from(3), "q2", &Answer::Number(2.0)),
             AnswerResult::New {
                 complete: false,
                 ..
             }
         ));
-        let AnswerResult::New { complete, .. } = s.answer(4, "q3", &Answer::Text("3".into()))
+        let AnswerResult::New { complete, .. } =
+            s.answer(Seq::from(4), "q3", &Answer::Text("3".into()))
         else {
             panic!()
         };
@@ -323,8 +334,8 @@ pub(crate) mod tests {
     #[test]
     fn rebuilds_from_a_snapshot() {
         let mut live = LiveSession::new("s1".into(), activity(), Utc::now());
-        live.answer(1, "q1", &Answer::Number(1.0));
-        live.answer(2, "q2", &Answer::Number(0.0));
+        live.answer(Seq::from(1), "q1", &Answer::Number(1.0));
+        live.answer(Seq::from(2), "q2", &Answer::Number(0.0));
         let snapshot = SessionSnapshot {
             session_id: "s1".into(),
             learner_id: "l".into(),
@@ -349,8 +360,54 @@ pub(crate) mod tests {
         };
         let rebuilt = LiveSession::from_snapshot(&snapshot, activity());
         assert_eq!(rebuilt.progress(), live.progress());
-        assert_eq!(rebuilt.last_saved_seq, 2);
+        assert_eq!(rebuilt.last_saved_seq, Seq::from(2));
         assert_eq!(rebuilt.summary(), live.summary());
+    }
+
+    #[test]
+    fn a_question_gone_keeps_its_seq_and_counts_for_nothing() {
+        let saved = |seq: u16, question_id: &str| crate::store::SavedAnswer {
+            seq: Seq::from(seq),
+            question_id: question_id.into(),
+            correct: true,
+        };
+        // Seq 2 was refused by the database (a hole); seq 3 answered a question since removed.
+        let snapshot = SessionSnapshot {
+            session_id: "s1".into(),
+            learner_id: "l".into(),
+            activity_id: "math-test".into(),
+            status: crate::store::SessionStatus::Open,
+            started_at: Utc::now(),
+            ended_at: None,
+            questions_total: 3,
+            questions_correct: 0,
+            accuracy: None,
+            stars: None,
+            duration_seconds: None,
+            answers: vec![saved(1, "q1"), saved(3, "gone")],
+        };
+        let mut s = LiveSession::from_snapshot(&snapshot, activity());
+        assert_eq!(
+            (s.last_seq(), s.last_saved_seq),
+            (Seq::from(3), Seq::from(3))
+        );
+        assert_eq!(s.progress().answered, 1);
+        let questions: Vec<_> = s.summary().into_iter().map(|a| a.question_id).collect();
+        assert_eq!(questions, ["q1", "", ""]);
+        for seq in [2, 3] {
+            assert!(matches!(
+                s.answer(Seq::from(seq), "q2", &Answer::Number(2.0)),
+                AnswerResult::Rejected(ErrorCode::BadSeq, m) if m.contains("no longer has")
+            ));
+        }
+        assert!(matches!(
+            s.answer(Seq::from(5), "q2", &Answer::Number(2.0)),
+            AnswerResult::Rejected(ErrorCode::BadSeq, m) if m == "expected seq 4"
+        ));
+        assert!(matches!(
+            s.answer(Seq::from(4), "q2", &Answer::Number(2.0)),
+            AnswerResult::New { feedback, first_attempt: true, .. } if feedback.seq == Seq::from(4)
+        ));
     }
 
     #[test]

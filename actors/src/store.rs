@@ -2,7 +2,7 @@
 //! implements them with Diesel; [`crate::memory`] has in-memory versions for tests that can
 //! fail on purpose.
 
-use crate::ids::{ClassId, LearnerId, SessionId};
+use crate::ids::{ClassId, LearnerId, Seq, SessionId};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -137,7 +137,7 @@ impl SessionStatus {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SavedAnswer {
-    pub seq: u32,
+    pub seq: Seq,
     pub question_id: String,
     pub correct: bool,
 }
@@ -175,7 +175,7 @@ pub struct NewSession {
 pub struct AnswerRecord {
     pub session_id: SessionId,
     pub learner_id: LearnerId,
-    pub seq: u32,
+    pub seq: Seq,
     pub question_id: String,
     /// The answer as given, JSON; the store encrypts it at rest.
     pub answer_json: String,
@@ -241,7 +241,7 @@ pub struct BatchResult {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ItemKey {
     Start { session_id: SessionId },
-    Answer { session_id: SessionId, seq: u32 },
+    Answer { session_id: SessionId, seq: Seq },
     End { session_id: SessionId },
     Span { id: String },
     Notification { id: String },

@@ -196,6 +196,45 @@ async fn duplicates_are_counted_once_and_gaps_refused() {
     assert_eq!(store.answers(&sid).len(), 1);
 }
 
+/// A seq that is no seq at all (0, negative, past what the database holds) is refused as a
+/// gap is, echoed as sent.
+#[actix_rt::test]
+async fn seqs_out_of_range_are_bad_seq_echoed_as_sent() {
+    let (store, content) = setup(3600);
+    let engine = Engine::start(store.clone(), content, config());
+    let mut c = Conn::open(&engine, "kid", 1).await;
+    c.expect("hello").await;
+    c.send(json!({"type": "start", "activity_id": "math-test"}));
+    let sid = c.expect("started").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    c.send(
+        json!({"type": "answer", "session_id": sid, "seq": 1, "question_id": "q1", "answer": 1}),
+    );
+    c.expect("feedback").await;
+    for seq in [0, -3, 2_147_483_648, i64::MAX, i64::MIN] {
+        c.send(json!({"type": "answer", "session_id": sid, "seq": seq, "question_id": "q2", "answer": 2}));
+        let err = c.expect("error").await;
+        assert_eq!(err["code"], "bad_seq", "{seq}");
+        assert_eq!(err["seq"], seq, "{seq}");
+        assert_eq!(err["message"], "expected seq 2", "{seq}");
+    }
+    // The session is checked first, as for any seq.
+    c.send(json!({"type": "answer", "session_id": "other", "seq": 0, "question_id": "q2", "answer": 2}));
+    assert_eq!(c.expect("error").await["code"], "no_session");
+    // The largest seq the database holds is a seq: a gap here.
+    c.send(json!({"type": "answer", "session_id": sid, "seq": i32::MAX, "question_id": "q2", "answer": 2}));
+    assert_eq!(c.expect("error").await["seq"], i32::MAX);
+    c.send(
+        json!({"type": "answer", "session_id": sid, "seq": 2, "question_id": "q2", "answer": 2}),
+    );
+    assert_eq!(c.expect("feedback").await["seq"], 2);
+    c.saved_up_to(2).await;
+    let seqs: Vec<i64> = store.answers(&sid).iter().map(|a| a.seq.into()).collect();
+    assert_eq!(seqs, [1, 2]);
+}
+
 #[actix_rt::test]
 async fn a_failing_database_delays_saved_but_loses_nothing() {
     let (store, content) = setup(3600);
@@ -224,7 +263,10 @@ async fn a_failing_database_delays_saved_but_loses_nothing() {
     store.set_failing(false);
     c.saved_up_to(2).await;
     let saved = store.answers(&sid);
-    assert_eq!(saved.iter().map(|a| a.seq).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(
+        saved.iter().map(|a| i64::from(a.seq)).collect::<Vec<_>>(),
+        [1, 2]
+    );
 }
 
 #[actix_rt::test]
@@ -262,7 +304,7 @@ async fn an_answer_the_database_refuses_is_not_saved_and_blocks_no_one() {
         }
     }
     assert_eq!(not_saved, [2]);
-    let stored: Vec<u32> = store.answers(&sid).iter().map(|a| a.seq).collect();
+    let stored: Vec<i64> = store.answers(&sid).iter().map(|a| a.seq.into()).collect();
     assert_eq!(stored, [1, 3]);
     // Seq 2 stays used: play goes on at seq 4.
     c.send(
@@ -346,7 +388,7 @@ async fn past_capacity_answers_are_busy_keep_nothing_and_pipelined_ones_too() {
         assert!(fb.get("duplicate").is_none());
         c.saved_up_to(seq).await;
     }
-    let seqs: Vec<u32> = store.answers(&sid).iter().map(|a| a.seq).collect();
+    let seqs: Vec<i64> = store.answers(&sid).iter().map(|a| a.seq.into()).collect();
     assert_eq!(
         seqs,
         [1, 2, 3],
@@ -415,7 +457,7 @@ async fn after_a_crash_resume_rebuilds_what_was_saved() {
         store
             .answers(&sid)
             .iter()
-            .map(|a| a.seq)
+            .map(|a| i64::from(a.seq))
             .collect::<Vec<_>>(),
         [1, 2, 3, 4]
     );

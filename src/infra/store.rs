@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use studyhub_actors::ids::{ClassId, LearnerId, SessionId};
+use studyhub_actors::ids::{ClassId, LearnerId, Seq, SessionId};
 use studyhub_actors::store::*;
 
 use std::sync::Arc;
@@ -101,7 +101,7 @@ fn snapshot_of(row: SessionRow, saved: Vec<(i32, String, bool)>) -> SessionSnaps
         .into_iter()
         .filter_map(|(seq, question_id, correct)| {
             Some(SavedAnswer {
-                seq: u32::try_from(seq).ok().filter(|s| *s > 0)?,
+                seq: Seq::from_db(seq).filter(|s| *s > Seq::NONE)?,
                 question_id,
                 correct,
             })

@@ -5,17 +5,18 @@
 use chrono::Utc;
 use diesel::prelude::*;
 use studyhub::infra::db::{self, Backend, schema};
+use studyhub_actors::ids::Seq;
 use studyhub_actors::store::{AnswerRecord, Batch, ItemKey, NewSession, SessionEnd, SessionStatus};
 
 use actix_web::http::StatusCode;
 
 use crate::common::spawn_app;
 
-fn answer(session_id: &str, learner_id: &str, seq: u32, question_id: &str) -> AnswerRecord {
+fn answer(session_id: &str, learner_id: &str, seq: u16, question_id: &str) -> AnswerRecord {
     AnswerRecord {
         session_id: session_id.into(),
         learner_id: learner_id.into(),
-        seq,
+        seq: Seq::from(seq),
         question_id: question_id.into(),
         answer_json: "7".into(),
         correct: true,
@@ -87,12 +88,12 @@ async fn each_refused_item_fails_alone_and_the_rest_of_its_batch_is_saved() {
     let pg = app.db.backend == Backend::Postgres;
     let mut expected = vec![ItemKey::Answer {
         session_id: orphan.as_str().into(),
-        seq: 1,
+        seq: Seq::FIRST,
     }];
     if pg {
         expected.push(ItemKey::Answer {
             session_id: good.as_str().into(),
-            seq: 2,
+            seq: Seq::from(2),
         });
     }
     assert_eq!(result.refused, expected);

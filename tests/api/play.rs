@@ -135,6 +135,16 @@ async fn duplicate_seqs_get_their_feedback_again_and_gaps_are_refused() {
     let gap = ws.expect("error").await;
     assert_eq!(gap["code"], "bad_seq");
     assert_eq!(gap["seq"], 5);
+    // No seq at all (0, negative, past the database's column): refused alike, echoed as sent.
+    for seq in [0, -1, 2_147_483_648_i64] {
+        ws.send(json!({"type": "answer", "session_id": sid, "seq": seq, "question_id": "q2", "answer": "13"}))
+            .await;
+        let bad = ws.expect("error").await;
+        assert_eq!(
+            (bad["code"].as_str(), bad["seq"].as_i64()),
+            (Some("bad_seq"), Some(seq))
+        );
+    }
     ws.send(answer(&sid, 2, "q1", "7")).await;
     let again = ws.expect("feedback").await;
     assert_eq!(again["correct"], true);
@@ -467,6 +477,14 @@ async fn rest_play_gives_the_same_results() {
                 .await;
             assert_eq!(gap.status, StatusCode::CONFLICT);
             assert_eq!(gap.code(), "bad_seq");
+            // REST checks the range in its body, before the engine: 422, naming the field.
+            for seq in [json!(0), json!(-1), json!(2_147_483_648_i64)] {
+                let body = json!({"seq": seq, "question_id": "q2", "answer": "13"});
+                let out = app.post(&url, tok, &body).await;
+                assert_eq!(out.status, StatusCode::UNPROCESSABLE_ENTITY, "{seq}");
+                assert_eq!(out.code(), "validation_failed");
+                assert!(out.body["error"]["details"]["fields"]["seq"].is_string());
+            }
             let bad = app
                 .post(
                     &url,

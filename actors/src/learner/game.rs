@@ -4,7 +4,7 @@
 //! Answers go through the normal path (seq, feedback, saved, exactly once); the only rule a
 //! game adds is that a new answer must be to the question open now.
 
-use crate::ids::SessionId;
+use crate::ids::{Seq, SessionId};
 use std::time::Instant;
 
 use actix::prelude::*;
@@ -116,14 +116,14 @@ impl LearnerActor {
 
     /// A new answer (`seq` not taken yet) in the game's session to a question of the
     /// activity that is not open now: refused, so nobody answers ahead or after the reveal.
-    pub(super) fn game_refuses(&self, session_id: &str, seq: i64, question_id: &str) -> bool {
+    pub(super) fn game_refuses(&self, session_id: &str, seq: Seq, question_id: &str) -> bool {
         let Some(link) = self.game.as_ref().filter(|l| l.session_id == session_id) else {
             return false;
         };
         let Some(session) = self.session.as_ref().filter(|s| s.id == session_id) else {
             return false;
         };
-        seq == i64::from(session.last_seq()) + 1
+        Some(seq) == session.next_seq()
             && session.activity.content.question(question_id).is_some()
             && link.open_question.as_deref() != Some(question_id)
     }

@@ -41,7 +41,7 @@ use crate::outbox::OutboxTx;
 pub(crate) use self::env::LearnerEnv;
 use crate::achievements::{Achievement, History};
 use crate::downtime_windows::Schedule;
-use crate::ids::{ClassId, LearnerId, SessionId};
+use crate::ids::{ClassId, LearnerId, Seq, SessionId};
 use crate::protocol::{Completion, ErrorCode, OpenSessionView, Outbound, ServerMsg};
 use crate::screen_time::{ScreenClock, local_date};
 use crate::session::LiveSession;
@@ -80,7 +80,7 @@ pub struct LearnerActor {
     last_activity: Instant,
     rest_until: Option<Instant>,
     /// REST answers waiting to be saved: (session, seq, waiter told saved or refused).
-    waiters: Vec<(SessionId, u32, oneshot::Sender<bool>)>,
+    waiters: Vec<(SessionId, Seq, oneshot::Sender<bool>)>,
     last_persist: Instant,
     empty_since: Option<Instant>,
     /// The class game this learner plays in, if any.
@@ -95,7 +95,7 @@ pub struct LearnerActor {
     counted_elsewhere: bool,
     /// The seq last refused as busy (session, seq): answers pipelined behind it are refused
     /// alike until it comes again.
-    shed: Option<(SessionId, i64)>,
+    shed: Option<(SessionId, Seq)>,
     /// The next tick: ticks come when something is due (see `clock::tick_gap`), not every
     /// second, so an idle learner costs a wake every half minute.
     next_tick: Option<(Instant, SpawnHandle)>,

@@ -1,6 +1,6 @@
 //! Sessions and answers: start, resume, grade, save, complete.
 
-use crate::ids::SessionId;
+use crate::ids::{Seq, SessionId};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -118,9 +118,9 @@ impl LearnerActor {
             session_id: session_id.clone(),
             activity: session.activity.public(),
             answers: Vec::new(),
-            last_saved_seq: 0,
+            last_saved_seq: Seq::NONE,
         };
-        let saved = self.saved_waiter(&to, &session_id, 0, true);
+        let saved = self.saved_waiter(&to, &session_id, Seq::NONE, true);
         self.reply(to, vec![started], saved);
         self.announce_presence();
     }
@@ -235,10 +235,11 @@ impl LearnerActor {
         }));
     }
 
+    /// `sent`: the seq as the client sent it, echoed in an error.
     pub(super) fn answer(
         &mut self,
         session_id: SessionId,
-        seq: i64,
+        sent: i64,
         question_id: String,
         answer: Answer,
         to: ReplyTo,
@@ -249,34 +250,35 @@ impl LearnerActor {
                 to,
                 ErrorCode::TimeUp,
                 "no screen time left today",
-                Some(seq),
+                Some(sent),
             );
         }
+        let Some(session) = self.session.as_ref().filter(|s| s.id == session_id) else {
+            return self.error(
+                to,
+                ErrorCode::NoSession,
+                "that session is not open",
+                Some(sent),
+            );
+        };
+        // The one place a client's seq becomes a `Seq`. Anything else (0, negative, past what
+        // the database holds) is neither taken nor next: refused as a gap is.
+        let Some(seq) = Seq::from_wire(sent) else {
+            let message = session.gap_message();
+            return self.error(to, ErrorCode::BadSeq, message, Some(sent));
+        };
+        let next = session.next_seq();
         if self.game_refuses(&session_id, seq, &question_id) {
             return self.error(
                 to,
                 ErrorCode::QuestionClosed,
                 "in a game, answer the question that is open now",
-                Some(seq),
+                Some(sent),
             );
         }
-        let Some(last) = self
-            .session
-            .as_ref()
-            .filter(|s| s.id == session_id)
-            .map(|s| s.last_seq() as i64)
-        else {
-            return self.error(
-                to,
-                ErrorCode::NoSession,
-                "that session is not open",
-                Some(seq),
-            );
-        };
         // Reserve a place before grading: with the queue full, the answer is refused and
         // its seq stays free for the resend.
-        let next = last + 1;
-        let reservation = if seq == next {
+        let reservation = if Some(seq) == next {
             match self.env.flush().reserve() {
                 Ok(r) => {
                     self.shed = None;
@@ -284,28 +286,28 @@ impl LearnerActor {
                 }
                 Err(why) => {
                     self.shed = Some((session_id, seq));
-                    return self.refuse(to, why, Some(seq));
+                    return self.refuse(to, why, Some(sent));
                 }
             }
         } else {
             // Answers a client pipelined behind one refused as busy are refused alike (not
             // `bad_seq`): it sends them all again, from the refused one.
-            if seq > next
+            if next.is_some_and(|next| seq > next)
                 && self
                     .shed
                     .as_ref()
-                    .is_some_and(|(s, from)| *s == session_id && *from == next)
+                    .is_some_and(|(s, from)| *s == session_id && Some(*from) == next)
             {
                 let why = self.env.flush().load().refusal().unwrap_or(Refusal::Busy {
                     retry_after: SHED_RETRY,
                 });
-                return self.refuse(to, why, Some(seq));
+                return self.refuse(to, why, Some(sent));
             }
             None
         };
         let session = self.session.as_mut().expect("checked above");
         match session.answer(seq, &question_id, &answer) {
-            AnswerResult::Rejected(code, message) => self.error(to, code, message, Some(seq)),
+            AnswerResult::Rejected(code, message) => self.error(to, code, message, Some(sent)),
             AnswerResult::Duplicate(feedback) => {
                 let saved = self.saved_waiter(&to, &session_id, feedback.seq, false);
                 self.reply(to, vec![ServerMsg::Feedback(feedback)], saved);
@@ -328,7 +330,7 @@ impl LearnerActor {
                     category,
                     local_date: self.local_date(),
                 };
-                let seq_u = feedback.seq;
+                let seq = feedback.seq;
                 self.class_event(ClassEvent::Answer {
                     learner_id: self.learner_id.clone(),
                     session_id: session_id.clone(),
@@ -347,7 +349,7 @@ impl LearnerActor {
                     .expect("a new seq always has a reservation")
                     .send(record, ctx.address().recipient());
                 let mut msgs = vec![ServerMsg::Feedback(feedback)];
-                let saved = self.saved_waiter(&to, &session_id, seq_u, false);
+                let saved = self.saved_waiter(&to, &session_id, seq, false);
                 if complete {
                     if let ReplyTo::Conn(_) = to {
                         // Feedback first, then `completed` to every connection.
@@ -384,12 +386,13 @@ impl LearnerActor {
 
     /// For REST: a receiver that resolves once `seq` is saved (at once if it already is).
     /// Websocket clients learn it from `saved`, so they get none (nothing to track per answer).
-    /// `fresh`: the item was just queued, so it cannot be saved yet (seq 0 is a new session).
+    /// `fresh`: the item was just queued, so it cannot be saved yet ([`Seq::NONE`] is a new
+    /// session).
     pub(super) fn saved_waiter(
         &mut self,
         to: &ReplyTo,
         session_id: &SessionId,
-        seq: u32,
+        seq: Seq,
         fresh: bool,
     ) -> Option<oneshot::Receiver<bool>> {
         if let ReplyTo::Conn(_) = to {
@@ -517,10 +520,10 @@ impl Handler<Durable> for LearnerActor {
             self.broadcast(&ServerMsg::error(
                 ErrorCode::NotSaved,
                 "this answer can never be stored; play goes on",
-                Some(i64::from(*seq)),
+                Some((*seq).into()),
             ));
         }
-        if msg.up_to_seq > 0 {
+        if msg.up_to_seq > Seq::NONE {
             self.broadcast(&ServerMsg::Saved {
                 session_id: msg.session_id,
                 up_to_seq: msg.up_to_seq,
@@ -534,7 +537,11 @@ impl Handler<SaySaved> for LearnerActor {
 
     /// Handled after every `Durable` the flusher sent before (one mailbox, in order).
     fn handle(&mut self, _: SaySaved, _: &mut Context<Self>) {
-        if let Some(s) = self.session.as_ref().filter(|s| s.last_saved_seq > 0) {
+        if let Some(s) = self
+            .session
+            .as_ref()
+            .filter(|s| s.last_saved_seq > Seq::NONE)
+        {
             let msg = ServerMsg::Saved {
                 session_id: s.id.clone(),
                 up_to_seq: s.last_saved_seq,

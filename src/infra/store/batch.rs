@@ -2,7 +2,7 @@
 //! backend allows, every write idempotent so a retried batch changes nothing twice.
 
 use std::collections::HashMap;
-use studyhub_actors::ids::{LearnerId, SessionId};
+use studyhub_actors::ids::{LearnerId, Seq, SessionId};
 
 use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
@@ -71,7 +71,7 @@ pub(super) fn write_batch(
             .iter()
             .map(|a| AnswerRow {
                 session_id: a.session_id.to_string(),
-                seq: i32::try_from(a.seq).unwrap_or(i32::MAX),
+                seq: a.seq.to_db(),
                 question_id: a.question_id.clone(),
                 response: cipher.encrypt(a.answer_json.as_bytes()),
                 correct: a.correct,
@@ -92,7 +92,7 @@ pub(super) fn write_batch(
                     .execute(c)?,
             };
         }
-        let mut last_seq: HashMap<&str, u32> = HashMap::new();
+        let mut last_seq: HashMap<&str, Seq> = HashMap::new();
         for a in &batch.answers {
             let e = last_seq.entry(a.session_id.as_str()).or_default();
             *e = (*e).max(a.seq);
@@ -201,11 +201,14 @@ struct IdRow {
 fn end_sessions(
     conn: &mut DbConnection,
     ends: &[SessionEnd],
-    last_seq: &HashMap<&str, u32>,
+    last_seq: &HashMap<&str, Seq>,
 ) -> QueryResult<std::collections::HashSet<SessionId>> {
     use diesel::sql_types::{Double, Integer, Nullable, Text, Timestamp};
     let mut applied = std::collections::HashSet::new();
-    let seq_of = |e: &SessionEnd| last_seq.get(e.session_id.as_str()).copied().unwrap_or(0) as i32;
+    let seq_of = |e: &SessionEnd| {
+        let last = last_seq.get(e.session_id.as_str()).copied();
+        last.unwrap_or(Seq::NONE).to_db()
+    };
     let stars_of =
         |e: &SessionEnd| (e.status == SessionStatus::Completed).then_some(e.stars as i32);
     let duration_of = |e: &SessionEnd| e.duration_seconds.min(i32::MAX as u64) as i32;

@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 use diesel::prelude::*;
-use studyhub_actors::ids::LearnerId;
+use studyhub_actors::ids::{LearnerId, Seq};
 use studyhub_actors::store::{Batch, BatchResult, ItemKey};
 
 use super::batch::write_batch;
@@ -153,7 +153,7 @@ fn dead_letter(
         dead_letters::kind.eq(kind),
         dead_letters::learner_id.eq(learner_id.as_deref().map(storable)),
         dead_letters::session_id.eq(session_id.map(|s| storable(s))),
-        dead_letters::seq.eq(seq.map(|s| i32::try_from(s).unwrap_or(i32::MAX))),
+        dead_letters::seq.eq(seq.map(Seq::to_db)),
         dead_letters::payload.eq(payload),
         dead_letters::error.eq(storable(&error.to_string())),
         dead_letters::created_at.eq(naive(Utc::now())),

@@ -3,7 +3,7 @@
 
 use actix_web::{get, post};
 use std::time::Duration;
-use studyhub_actors::ids::{LearnerId, SessionId};
+use studyhub_actors::ids::{LearnerId, Seq, SessionId};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use actix_web::{HttpResponse, web};
@@ -171,7 +171,7 @@ async fn authorized_session(
     state: &AppState,
     user: AuthUser,
     session_id: SessionId,
-) -> AppResult<(SessionSnapshot, u32)> {
+) -> AppResult<(SessionSnapshot, Seq)> {
     let stored = state
         .engine
         .store()
@@ -185,7 +185,7 @@ async fn authorized_session(
             ErrorKind::NotFound => AppError::not_found("session"),
             _ => e,
         })?;
-    let saved = stored.answers.last().map_or(0, |a| a.seq);
+    let saved = stored.answers.last().map_or(Seq::NONE, |a| a.seq);
     if let Some(addr) = state.engine.live(&stored.learner_id)
         && let Some(live) = addr.snapshot(&session_id).await
     {

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use studyhub_actors::ids::{LearnerId, SessionId};
+use studyhub_actors::ids::{LearnerId, Seq, SessionId};
 use studyhub_actors::protocol::{AnswerSummary, Completion, Feedback, PublicActivity, ServerMsg};
 use studyhub_actors::store::SessionSnapshot;
 use utoipa::ToSchema;
@@ -17,7 +17,7 @@ pub struct StartedBody {
     pub session_id: SessionId,
     pub activity: PublicActivity,
     pub answers: Vec<AnswerSummary>,
-    pub last_saved_seq: u32,
+    pub last_saved_seq: Seq,
 }
 
 /// `POST /v1/sessions/{id}/answers`: the `feedback` frame, with the `completed` one when
@@ -47,12 +47,12 @@ pub struct SessionBody {
     pub accuracy: Option<f64>,
     pub stars: Option<u8>,
     pub duration_seconds: Option<u64>,
-    pub last_saved_seq: u32,
+    pub last_saved_seq: Seq,
     pub answers: Vec<AnswerSummary>,
 }
 
 impl SessionBody {
-    pub fn new(s: SessionSnapshot, last_saved_seq: u32) -> Self {
+    pub fn new(s: SessionSnapshot, last_saved_seq: Seq) -> Self {
         SessionBody {
             answers: s
                 .answers
