@@ -82,6 +82,11 @@ impl MemoryStore {
     }
 
     pub fn add_learner(&self, id: &str, daily_limit_seconds: u64) {
+        self.add_learner_with(id, Some(daily_limit_seconds));
+    }
+
+    /// A learner with `None`: no daily limit (a student who set none).
+    pub fn add_learner_with(&self, id: &str, daily_limit_seconds: Option<u64>) {
         self.state.lock().unwrap().learners.insert(
             id.into(),
             LearnerProfile {
@@ -126,7 +131,7 @@ impl MemoryStore {
     }
 
     /// A parent's new daily limit, as the database would have it.
-    pub fn set_limit(&self, learner_id: &str, daily_limit_seconds: u64) {
+    pub fn set_limit(&self, learner_id: &str, daily_limit_seconds: Option<u64>) {
         if let Some(l) = self.state.lock().unwrap().learners.get_mut(learner_id) {
             l.daily_limit_seconds = daily_limit_seconds;
         }

@@ -78,8 +78,10 @@ pub fn parse_client_frame(text: &str) -> Result<ClientMsg, ServerMsg> {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TimeView {
     pub used_seconds: u64,
-    pub limit_seconds: u64,
-    pub left_seconds: u64,
+    /// Today's limit with its grants; `null` for a learner with no limit.
+    pub limit_seconds: Option<u64>,
+    /// `null` for a learner with no limit.
+    pub left_seconds: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

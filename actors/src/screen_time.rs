@@ -50,7 +50,8 @@ pub struct ScreenClock {
     /// The wall-clock second of the last tick.
     last_wall: i64,
     bonus: u64,
-    limit: u64,
+    /// `None`: no daily limit (a student who set none): nothing runs out.
+    limit: Option<u64>,
     warned: [bool; 2],
     up: bool,
     span_id: String,
@@ -79,7 +80,7 @@ impl ScreenClock {
         date: NaiveDate,
         used_seconds: u64,
         bonus_seconds: u64,
-        limit_seconds: u64,
+        limit_seconds: Option<u64>,
         now: Instant,
         wall: DateTime<Utc>,
         idle_after: Duration,
@@ -113,12 +114,14 @@ impl ScreenClock {
         self.base_used + self.here_ms / 1000
     }
 
-    pub fn allowed(&self) -> u64 {
-        self.limit + self.bonus
+    /// Today's limit with the grants; `None` without a limit.
+    pub fn allowed(&self) -> Option<u64> {
+        self.limit.map(|l| l + self.bonus)
     }
 
-    pub fn left(&self) -> u64 {
-        self.allowed().saturating_sub(self.used())
+    /// `None` without a limit.
+    pub fn left(&self) -> Option<u64> {
+        self.allowed().map(|a| a.saturating_sub(self.used()))
     }
 
     pub fn view(&self) -> TimeView {
@@ -130,7 +133,7 @@ impl ScreenClock {
     }
 
     pub fn is_up(&self) -> bool {
-        self.left() == 0
+        self.left() == Some(0)
     }
 
     /// This clock's span of today, for persisting.
@@ -148,7 +151,7 @@ impl ScreenClock {
     /// Forget warnings whose threshold is above what is left again (after a grant or a
     /// higher limit), so they fire again on the way down.
     fn rearm(&mut self) {
-        let left = self.left();
+        let left = self.left().unwrap_or(u64::MAX);
         for (i, w) in WARNINGS.iter().enumerate() {
             if left > *w {
                 self.warned[i] = false;
@@ -159,7 +162,7 @@ impl ScreenClock {
         }
     }
 
-    pub fn set_limit(&mut self, limit_seconds: u64) {
+    pub fn set_limit(&mut self, limit_seconds: Option<u64>) {
         self.limit = limit_seconds;
         self.rearm();
     }
@@ -206,7 +209,7 @@ impl ScreenClock {
         let wall_s = wall.timestamp();
         let from = std::mem::replace(&mut self.last_wall, wall_s);
         // Nothing is counted past the end of the allowance (play has stopped there).
-        if !present || self.left() == 0 {
+        if !present || self.is_up() {
             return events;
         }
         let active_until = last_activity + self.idle_after;
@@ -251,18 +254,17 @@ impl ScreenClock {
     ) -> Option<Duration> {
         let left = self.left();
         let active_until = last_activity + self.idle_after;
-        if self.shared.is_some() || !present || left == 0 || now >= active_until {
+        if self.shared.is_some() || !present || left == Some(0) || now >= active_until {
             return None;
         }
         let secs = Duration::from_secs;
         let warning = WARNINGS
             .iter()
-            .filter(|w| left > **w)
-            .map(|w| secs(left - w));
+            .filter_map(|w| left.filter(|l| l > w).map(|l| secs(l - w)));
         let day_ends = (self.day_ends - wall).to_std().unwrap_or_default();
         [
             active_until - now,
-            secs(left),
+            left.map_or(Duration::MAX, secs),
             (self.last_push + self.push_every).saturating_duration_since(now),
             day_ends,
         ]
@@ -291,7 +293,8 @@ impl ScreenClock {
     /// [`Self::alone`] gives it back if nobody answers).
     pub fn report(&mut self) -> Option<Report> {
         let seed = self.used();
-        let cap = self.allowed();
+        // No limit: nothing caps the day's total.
+        let cap = self.allowed().unwrap_or(u64::MAX);
         let u = self.shared.as_mut()?;
         Some(Report {
             learner_id: self.learner_id.clone(),
@@ -320,7 +323,7 @@ impl ScreenClock {
         if report.date != self.date {
             return;
         }
-        let seconds = report.seconds.min(self.left());
+        let seconds = report.seconds.min(self.left().unwrap_or(u64::MAX));
         self.here_ms += seconds * 1000;
         if let Some(u) = &mut self.shared {
             u.alone += seconds + report.alone;
@@ -330,7 +333,14 @@ impl ScreenClock {
     /// Warnings and time-up for the current state (also called right after a change).
     pub fn check(&mut self, now: Instant) -> Vec<ClockEvent> {
         let mut events = Vec::new();
-        let left = self.left();
+        let Some(left) = self.left() else {
+            // No limit: only the regular `time` push.
+            if now.saturating_duration_since(self.last_push) >= self.push_every {
+                self.last_push = now;
+                events.push(ClockEvent::Time);
+            }
+            return events;
+        };
         if left == 0 {
             if !self.up {
                 self.up = true;
@@ -371,12 +381,57 @@ mod tests {
             local_date(Tz::UTC, Utc::now()),
             used,
             0,
-            limit,
+            Some(limit),
             now,
             Utc::now(),
             Duration::from_secs(60),
             Duration::from_secs(60),
         )
+    }
+
+    #[test]
+    fn without_a_limit_two_hours_count_and_nothing_runs_out() {
+        let t0 = Instant::now();
+        let wall = Utc::now()
+            .date_naive()
+            .and_hms_opt(8, 0, 0)
+            .unwrap()
+            .and_utc();
+        let mut c = ScreenClock::new(
+            &"student".into(),
+            Tz::UTC,
+            local_date(Tz::UTC, wall),
+            3500,
+            0,
+            None,
+            t0,
+            wall,
+            Duration::from_secs(60),
+            Duration::from_secs(60),
+        );
+        let mut events = Vec::new();
+        // Two hours of play, active every 30 s, ticking when the clock asks.
+        let mut at = t0;
+        while at < t0 + Duration::from_secs(7200) {
+            let due = c.next_due(at, wall, true, at).expect("counting");
+            assert!(
+                due <= Duration::from_secs(60),
+                "pushes keep coming: {due:?}"
+            );
+            at += due.min(Duration::from_secs(30));
+            events.extend(c.tick(at, wall, true, at - Duration::from_secs(1)));
+        }
+        assert!(c.used() >= 3500 + 7190, "{}", c.used());
+        assert!(!c.is_up());
+        assert!(
+            events.iter().all(|e| matches!(e, ClockEvent::Time)),
+            "only time pushes: {events:?}"
+        );
+        assert_eq!(c.view().limit_seconds, None);
+        assert_eq!(c.view().left_seconds, None);
+        // A goal the student sets later is a limit like a child's.
+        c.set_limit(Some(3600));
+        assert_eq!(c.check(at), [ClockEvent::TimeUp]);
     }
 
     #[test]
@@ -471,7 +526,7 @@ mod tests {
         assert!(c.is_up());
         // A grant re-arms: time again, and the 60 s warning fires again on the way down.
         c.grant(120);
-        assert_eq!(c.left(), 120);
+        assert_eq!(c.left(), Some(120));
         assert!(!c.is_up());
         let mut again = Vec::new();
         for _ in 0..60 {
@@ -553,8 +608,8 @@ mod tests {
     fn a_lower_limit_is_time_up_at_once() {
         let t0 = Instant::now();
         let mut c = clock(100, 3600, t0);
-        c.set_limit(50);
+        c.set_limit(Some(50));
         assert_eq!(c.check(t0), vec![ClockEvent::TimeUp]);
-        assert_eq!(c.view().left_seconds, 0);
+        assert_eq!(c.view().left_seconds, Some(0));
     }
 }

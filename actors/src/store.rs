@@ -78,7 +78,8 @@ pub struct LearnerProfile {
     pub history: History,
     /// IANA name; "today" is the calendar day there.
     pub timezone: String,
-    pub daily_limit_seconds: u64,
+    /// `None`: no limit (a student who set none).
+    pub daily_limit_seconds: Option<u64>,
     pub notifications_enabled: bool,
     /// Weekly windows of local time with no play.
     pub downtime: Vec<Window>,

@@ -496,7 +496,7 @@ async fn two_devices_share_one_clock_a_lower_limit_ends_both_and_a_grant_restore
     engine.settings_changed(
         &"kid".into(),
         Settings {
-            daily_limit_seconds: 0,
+            daily_limit_seconds: Some(0),
             notifications_enabled: true,
             downtime: Vec::new(),
         },
@@ -590,11 +590,11 @@ async fn a_limit_changed_while_the_learners_actor_starts_is_not_lost() {
     // One turn of the (single-threaded) runtime: the start runs until it waits on the gate.
     tokio::task::yield_now().await;
     // ... when the parent lowers the limit: stored, then told to a learner not live yet.
-    store.set_limit("kid", 120);
+    store.set_limit("kid", Some(120));
     engine.settings_changed(
         &"kid".into(),
         Settings {
-            daily_limit_seconds: 120,
+            daily_limit_seconds: Some(120),
             notifications_enabled: true,
             downtime: Vec::new(),
         },

@@ -49,7 +49,11 @@ pub fn insert(conn: &mut DbConnection, row: &LearnerRow) -> Result<(), AppError>
         .values(row)
         .execute(conn)?;
     diesel::insert_into(learner_settings::table)
-        .values(LearnerSettingsRow::defaults(&row.id, row.created_at))
+        .values(LearnerSettingsRow::defaults(
+            &row.id,
+            row.user_id.is_some(),
+            row.created_at,
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -81,9 +85,23 @@ pub async fn settings(
             .select(LearnerSettingsRow::as_select())
             .first(conn)
             .optional()?;
-        Ok(found.unwrap_or_else(|| {
-            LearnerSettingsRow::defaults(&learner_id, crate::infra::time::now())
-        }))
+        match found {
+            Some(found) => Ok(found),
+            None => {
+                let student = learners::table
+                    .find(&learner_id)
+                    .select(learners::user_id)
+                    .first::<Option<String>>(conn)
+                    .optional()?
+                    .flatten()
+                    .is_some();
+                Ok(LearnerSettingsRow::defaults(
+                    &learner_id,
+                    student,
+                    crate::infra::time::now(),
+                ))
+            }
+        }
     })
     .await
 }
@@ -91,7 +109,8 @@ pub async fn settings(
 /// A learner's settings as parents read them (and the export carries them).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SettingsView {
-    pub daily_time_limit_seconds: i32,
+    /// `null`: no daily limit (a student who set none).
+    pub daily_time_limit_seconds: Option<i32>,
     pub volume: f64,
     pub narration_enabled: bool,
     pub notifications_enabled: bool,
@@ -164,4 +183,76 @@ pub fn of_student_row(conn: &mut DbConnection, user_id: &str) -> QueryResult<Opt
         .select(LearnerRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// A change of a learner's settings; `None` leaves a field as it is (`Some(None)` for the
+/// limit: no limit).
+#[derive(Debug, Default)]
+pub struct SettingsChange {
+    pub daily_time_limit_seconds: Option<Option<i32>>,
+    pub volume: Option<f64>,
+    pub narration_enabled: Option<bool>,
+    pub notifications_enabled: Option<bool>,
+    pub downtime: Option<Vec<studyhub_actors::downtime_windows::Window>>,
+}
+
+/// Stores the change with its audit entry, then the learner's live state hears it on every
+/// node (a new limit or downtime is felt at once). Returns the settings now.
+pub async fn change_settings(
+    db: &crate::infra::db::Db,
+    control: &crate::features::live::control::LiveControl,
+    meta: &crate::features::audit::RequestMeta,
+    by: &str,
+    learner_id: &studyhub_actors::ids::LearnerId,
+    change: SettingsChange,
+) -> Result<SettingsView, AppError> {
+    use crate::features::audit::{self, Change};
+    let current = settings(db, learner_id.to_string()).await?;
+    let old = audit::json(&SettingsView::from(current.clone()));
+    let windows = change
+        .downtime
+        .unwrap_or_else(|| downtime::stored(&current.downtime));
+    let next = LearnerSettingsRow {
+        downtime: serde_json::to_string(&windows).unwrap_or_else(|_| "[]".into()),
+        daily_time_limit_seconds: change
+            .daily_time_limit_seconds
+            .unwrap_or(current.daily_time_limit_seconds),
+        volume: change.volume.unwrap_or(current.volume),
+        narration_enabled: change
+            .narration_enabled
+            .unwrap_or(current.narration_enabled),
+        notifications_enabled: change
+            .notifications_enabled
+            .unwrap_or(current.notifications_enabled),
+        updated_at: crate::infra::time::now(),
+        ..current
+    };
+    let (row, meta, by) = (next.clone(), meta.clone(), by.to_string());
+    db.transaction(move |conn| {
+        save_settings(conn, &row)?;
+        audit::record(
+            conn,
+            &meta,
+            Change {
+                user_id: &by,
+                action: "update",
+                entity_type: "settings",
+                entity_id: &row.learner_id,
+                old,
+                new: audit::json(&SettingsView::from(row.clone())),
+            },
+        )
+    })
+    .await?;
+    control
+        .settings_changed(
+            learner_id,
+            studyhub_actors::learner::Settings {
+                daily_limit_seconds: next.daily_time_limit_seconds.map(|l| l.max(0) as u64),
+                notifications_enabled: next.notifications_enabled,
+                downtime: windows,
+            },
+        )
+        .await;
+    Ok(SettingsView::from(next))
 }

@@ -24,9 +24,11 @@ use studyhub_actors::Engine;
 pub struct ScreenTimeToday {
     pub date: chrono::NaiveDate,
     pub used_seconds: u64,
-    pub limit_seconds: u64,
+    /// `null`: no daily limit.
+    pub limit_seconds: Option<u64>,
     pub bonus_seconds: u64,
-    pub left_seconds: u64,
+    /// `null`: no daily limit.
+    pub left_seconds: Option<u64>,
     pub sessions: Vec<ScreenTimeSession>,
 }
 
@@ -143,13 +145,13 @@ pub async fn today(db: &Db, engine: &Engine, child: LearnerRow) -> AppResult<Scr
     if let Some(shared) = engine.shared_used(&child.learner_id(), date).await {
         used = used.max(shared);
     }
-    let limit = settings.daily_time_limit_seconds.max(0) as u64;
+    let limit = settings.daily_time_limit_seconds.map(|l| l.max(0) as u64);
     Ok(ScreenTimeToday {
         date,
         used_seconds: used,
         limit_seconds: limit,
         bonus_seconds: bonus,
-        left_seconds: (limit + bonus).saturating_sub(used),
+        left_seconds: limit.map(|l| (l + bonus).saturating_sub(used)),
         sessions: spans
             .into_iter()
             .filter(|s| s.seconds > 0)

@@ -9,6 +9,7 @@ use studyhub_actors::store::*;
 use std::sync::Arc;
 
 use crate::infra::crypto::Cipher;
+use crate::infra::db::models::DEFAULT_DAILY_LIMIT;
 use crate::infra::db::schema::{
     activities, activity_sessions, answers, class_members, daily_progress, learner_achievements,
     learner_settings, learners, page_progress, screen_time_grants, screen_time_logs,
@@ -187,9 +188,10 @@ struct ProfileRow {
 }
 
 impl ProfileRow {
-    /// The profile an actor starts from; absent settings read as the defaults (an hour a day,
-    /// notifications on, no downtime).
+    /// The profile an actor starts from; absent settings read as the defaults (a child: an
+    /// hour a day; a student's own learner: no limit; notifications on, no downtime).
     fn into_profile(self, class_ids: Vec<String>, history: History) -> LearnerProfile {
+        let child = self.parent_id.is_some();
         LearnerProfile {
             id: self.id.into(),
             name: self.name,
@@ -197,7 +199,12 @@ impl ProfileRow {
             parent_id: self.parent_id,
             class_ids: class_ids.into_iter().map(ClassId::from).collect(),
             history,
-            daily_limit_seconds: self.limit.unwrap_or(3600).max(0) as u64,
+            daily_limit_seconds: match (self.limit, child) {
+                (Some(limit), _) => Some(limit.max(0) as u64),
+                // No settings stored, or a student's own learner without a limit.
+                (None, true) => Some(DEFAULT_DAILY_LIMIT as u64),
+                (None, false) => None,
+            },
             notifications_enabled: self.notify.unwrap_or(true),
             downtime: time_requests::parse_downtime(self.downtime.as_deref()),
         }

@@ -89,3 +89,102 @@ async fn an_assessment_reaches_the_students_play_socket_and_the_parent_at_once()
         stored.body
     );
 }
+
+/// An hour and more already played today, as the database holds it.
+fn played_today(database_url: &str, learner_id: &str, seconds: i32) {
+    use diesel::prelude::*;
+    use studyhub::infra::db::schema::screen_time_logs as logs;
+    let mut conn = studyhub::infra::db::establish(database_url).unwrap();
+    let now = chrono::Utc::now().naive_utc();
+    diesel::insert_into(logs::table)
+        .values((
+            logs::id.eq(uuid::Uuid::now_v7().to_string()),
+            logs::learner_id.eq(learner_id),
+            logs::date.eq(now.date()),
+            logs::started_at.eq(now - chrono::Duration::seconds(seconds.into())),
+            logs::ended_at.eq(Some(now)),
+            logs::seconds.eq(seconds),
+            logs::updated_at.eq(now),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+}
+
+#[actix_rt::test]
+async fn a_student_has_no_limit_until_they_set_their_own_goal() {
+    let app = spawn_app().await;
+    let student = app.register("student").await;
+    let learner = app.get("/v1/auth/me", Some(&student.access)).await.body["learner"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let settings = app.get("/v1/me/settings", Some(&student.access)).await;
+    assert_eq!(settings.status, StatusCode::OK, "{}", settings.body);
+    assert!(
+        settings.body["daily_time_limit_seconds"].is_null(),
+        "{}",
+        settings.body
+    );
+
+    // Revising for more than an hour: still playing, no limit anywhere.
+    played_today(&app.db.url, &learner, 3_700);
+    let mut play = app
+        .ws(&format!("/v1/play?learner_id={learner}"), &student.access)
+        .await;
+    let hello = play.expect("hello").await;
+    assert!(
+        hello["time"]["used_seconds"].as_u64().unwrap() >= 3_700,
+        "{hello}"
+    );
+    assert!(hello["time"]["limit_seconds"].is_null(), "{hello}");
+    assert!(hello["time"]["left_seconds"].is_null(), "{hello}");
+    play.send(json!({"type": "start", "activity_id": "music-note-values-1"}))
+        .await;
+    let started = play.until("started").await;
+    let session = started["session_id"].clone();
+    play.send(json!({"type": "answer", "session_id": session, "seq": 1,
+        "question_id": "q1", "answer": 4}))
+        .await;
+    assert_eq!(play.until("feedback").await["correct"], true);
+
+    // Their own daily goal is a limit like a child's, felt at once; null lifts it again.
+    let res = app
+        .put(
+            "/v1/me/settings",
+            Some(&student.access),
+            &json!({"daily_time_limit_seconds": 3_600}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.body["daily_time_limit_seconds"], 3_600);
+    play.until("time_up").await;
+    assert_eq!(play.expect_close().await, Some(4001));
+    let res = app
+        .put(
+            "/v1/me/settings",
+            Some(&student.access),
+            &json!({"daily_time_limit_seconds": null, "volume": 0.5}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res.body["daily_time_limit_seconds"].is_null());
+    assert_eq!(res.body["volume"], 0.5);
+    let mut again = app
+        .ws(&format!("/v1/play?learner_id={learner}"), &student.access)
+        .await;
+    assert!(again.expect("hello").await["time"]["left_seconds"].is_null());
+
+    // Checked like any body; a goal is the student's own.
+    let res = app
+        .put(
+            "/v1/me/settings",
+            Some(&student.access),
+            &json!({"daily_time_limit_seconds": -5}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body["error"]["details"]["fields"]["daily_time_limit_seconds"].is_string());
+    let (parent, _) = app.parent_with_child("Kid").await;
+    let res = app.get("/v1/me/settings", Some(&parent.access)).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+}

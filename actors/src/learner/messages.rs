@@ -100,7 +100,7 @@ pub(crate) struct TimeNow;
 #[derive(Message, Debug, Clone, PartialEq)]
 #[rtype(result = "()")]
 pub struct Settings {
-    pub daily_limit_seconds: u64,
+    pub daily_limit_seconds: Option<u64>,
     pub notifications_enabled: bool,
     pub downtime: Vec<Window>,
 }
@@ -116,7 +116,7 @@ pub struct Grant {
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Refresh {
-    pub daily_limit_seconds: u64,
+    pub daily_limit_seconds: Option<u64>,
     pub notifications_enabled: bool,
     pub downtime: Vec<Window>,
     pub bonus_seconds: u64,

@@ -23,7 +23,7 @@ fn around_now() -> Window {
 
 fn settings(downtime: Vec<Window>) -> Settings {
     Settings {
-        daily_limit_seconds: 3600,
+        daily_limit_seconds: Some(3600),
         notifications_enabled: true,
         downtime,
     }

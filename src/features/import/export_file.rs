@@ -54,7 +54,8 @@ pub(super) struct ExLearnerView {
 
 #[derive(Debug, Deserialize)]
 pub(super) struct ExSettings {
-    pub(super) daily_time_limit_seconds: i32,
+    /// `null`: no limit (a student's own learner).
+    pub(super) daily_time_limit_seconds: Option<i32>,
     pub(super) volume: f64,
     pub(super) narration_enabled: bool,
     pub(super) notifications_enabled: bool,

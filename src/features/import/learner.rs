@@ -76,7 +76,7 @@ pub(super) fn insert_learner(
         diesel::update(learner_settings::table.find(id))
             .set((
                 learner_settings::daily_time_limit_seconds
-                    .eq(s.daily_time_limit_seconds.clamp(0, 86_400)),
+                    .eq(s.daily_time_limit_seconds.map(|l| l.clamp(0, 86_400))),
                 learner_settings::volume.eq(if s.volume.is_finite() {
                     s.volume.clamp(0.0, 1.0)
                 } else {

@@ -22,7 +22,8 @@ use crate::infra::cache::RedisCache;
 enum Change {
     Settings {
         learner_id: LearnerId,
-        daily_limit_seconds: u64,
+        /// `None`: no limit.
+        daily_limit_seconds: Option<u64>,
         notifications_enabled: bool,
         /// Absent from nodes that predate downtime: no windows.
         #[serde(default)]
@@ -249,7 +250,7 @@ impl LiveControl {
         self.settings_changed(
             learner_id,
             Settings {
-                daily_limit_seconds: 0,
+                daily_limit_seconds: Some(0),
                 notifications_enabled: false,
                 downtime: Vec::new(),
             },

@@ -90,7 +90,8 @@ pub struct Family {
     week: Vec<WeekDay>,
     logs: Vec<Seconds>,
     grants: Vec<Seconds>,
-    limits: Vec<(String, i32)>,
+    /// A child's limit (children always have one).
+    limits: Vec<(String, Option<i32>)>,
     unlocked: Vec<Unlocked>,
     unread: Vec<(String, i64)>,
 }
@@ -126,7 +127,7 @@ pub fn family(conn: &mut DbConnection, parent_id: &str) -> QueryResult<Family> {
             screen_time_grants::seconds,
         ))
         .load(conn)?;
-    let limits: Vec<(String, i32)> = learner_settings::table
+    let limits: Vec<(String, Option<i32>)> = learner_settings::table
         .filter(learner_settings::learner_id.eq_any(&ids))
         .select((
             learner_settings::learner_id,
@@ -189,7 +190,8 @@ impl Family {
             .limits
             .iter()
             .find(|l| l.0 == c.id)
-            .map_or(3600, |l| l.1) as i64;
+            .and_then(|l| l.1)
+            .unwrap_or(crate::infra::db::models::DEFAULT_DAILY_LIMIT) as i64;
         let (done, answered, correct) = self
             .week
             .iter()

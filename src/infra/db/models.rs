@@ -56,11 +56,19 @@ impl LearnerRow {
     }
 }
 
+/// A child's daily limit until the parent sets another: an hour.
+pub const DEFAULT_DAILY_LIMIT: i32 = 3600;
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = learner_settings)]
+#[diesel(
+    table_name = learner_settings,
+    treat_none_as_null = true,
+    treat_none_as_default_value = false
+)]
 pub struct LearnerSettingsRow {
     pub learner_id: String,
-    pub daily_time_limit_seconds: i32,
+    /// `None`: no daily limit (a student's own learner, unless the student sets one).
+    pub daily_time_limit_seconds: Option<i32>,
     pub volume: f64,
     pub narration_enabled: bool,
     pub notifications_enabled: bool,
@@ -70,10 +78,11 @@ pub struct LearnerSettingsRow {
 }
 
 impl LearnerSettingsRow {
-    pub fn defaults(learner_id: &str, now: NaiveDateTime) -> Self {
+    /// A child's: an hour a day; a student's own learner (`student`): no limit.
+    pub fn defaults(learner_id: &str, student: bool, now: NaiveDateTime) -> Self {
         Self {
             learner_id: learner_id.to_string(),
-            daily_time_limit_seconds: 3600,
+            daily_time_limit_seconds: (!student).then_some(DEFAULT_DAILY_LIMIT),
             volume: 0.8,
             narration_enabled: true,
             notifications_enabled: true,

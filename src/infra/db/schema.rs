@@ -57,7 +57,7 @@ diesel::table! {
 diesel::table! {
     learner_settings (learner_id) {
         learner_id -> Text,
-        daily_time_limit_seconds -> Integer,
+        daily_time_limit_seconds -> Nullable<Integer>,
         volume -> Double,
         narration_enabled -> Bool,
         notifications_enabled -> Bool,

@@ -3,25 +3,24 @@
 
 use actix_web::{HttpResponse, web};
 use actix_web::{delete, get, post, put};
-use studyhub_actors::learner::Settings;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::features::audit::{self, Change, RequestMeta};
-use crate::features::auth::ParentUser;
 use crate::features::auth::access::parents_child;
+use crate::features::auth::{AuthUser, ParentUser, Role};
 use crate::features::learners::LearnerView;
 use crate::features::screen_time::{self, ScreenTimeToday};
-use crate::infra::db::models::{LearnerRow, LearnerSettingsRow};
-use crate::infra::error::AppResult;
+use crate::infra::db::models::LearnerRow;
+use crate::infra::error::{AppError, AppResult};
 use crate::infra::time::now;
 use crate::web::extract::ValidJson;
 use crate::web::state::AppState;
 
 mod bodies;
 
-use crate::features::learners::SettingsView;
 use crate::features::learners::downtime;
-pub use bodies::{ChildRequest, GrantRequest, SettingsBody};
+use crate::features::learners::{SettingsChange, SettingsView, change_settings};
+pub use bodies::{ChildRequest, GrantRequest, SettingsBody, StudentSettingsBody};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(create)
@@ -31,6 +30,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(delete)
         .service(get_settings)
         .service(put_settings)
+        .service(my_settings)
+        .service(put_my_settings)
         .service(grant)
         .service(today);
 }
@@ -222,54 +223,80 @@ pub async fn put_settings(
     let uid = parent.0.id.clone();
     let child = parents_child(&state.learner_reads, parent.0, path.into_inner().into()).await?;
     let b = body.0;
-    let windows = b.downtime.map(downtime::check).transpose()?;
-    let current = crate::features::learners::settings(&state.db, child.id.clone()).await?;
-    let old = audit::json(&SettingsView::from(current.clone()));
-    let windows = windows.unwrap_or_else(|| downtime::stored(&current.downtime));
-    let next = LearnerSettingsRow {
-        downtime: serde_json::to_string(&windows).unwrap_or_else(|_| "[]".into()),
-        daily_time_limit_seconds: b
-            .daily_time_limit_seconds
-            .unwrap_or(current.daily_time_limit_seconds),
-        volume: b.volume.unwrap_or(current.volume),
-        narration_enabled: b.narration_enabled.unwrap_or(current.narration_enabled),
-        notifications_enabled: b
-            .notifications_enabled
-            .unwrap_or(current.notifications_enabled),
-        updated_at: now(),
-        ..current
+    let change = SettingsChange {
+        daily_time_limit_seconds: b.daily_time_limit_seconds.map(Some),
+        volume: b.volume,
+        narration_enabled: b.narration_enabled,
+        notifications_enabled: b.notifications_enabled,
+        downtime: b.downtime.map(downtime::check).transpose()?,
     };
-    let row = next.clone();
+    let view = change_settings(
+        &state.db,
+        &state.control,
+        &meta,
+        &uid,
+        &child.learner_id(),
+        change,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// A student's own settings: `daily_time_limit_seconds` is `null` (no limit) unless the
+/// student set one.
+#[utoipa::path(tag = "students", security(("bearer" = [])),
+    responses((status = 200, body = SettingsView), (status = 403)))]
+#[get("/me/settings")]
+pub async fn my_settings(state: web::Data<AppState>, user: AuthUser) -> AppResult<HttpResponse> {
+    let learner = own_learner(&state, user).await?;
+    Ok(HttpResponse::Ok().json(SettingsView::from(
+        crate::features::learners::settings(&state.db, learner.id).await?,
+    )))
+}
+
+/// A student sets their own daily goal: a number of seconds (0 to 86400), or `null` for no
+/// limit; fields left out keep their value. Felt at once by open sessions.
+#[utoipa::path(tag = "students", request_body = StudentSettingsBody, security(("bearer" = [])),
+    responses((status = 200, body = SettingsView), (status = 403), (status = 422)))]
+#[put("/me/settings")]
+pub async fn put_my_settings(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: RequestMeta,
+    body: ValidJson<StudentSettingsBody>,
+) -> AppResult<HttpResponse> {
+    let uid = user.id.clone();
+    let learner = own_learner(&state, user).await?;
+    let b = body.0;
+    let change = SettingsChange {
+        daily_time_limit_seconds: b.daily_time_limit_seconds,
+        volume: b.volume,
+        narration_enabled: b.narration_enabled,
+        notifications_enabled: None,
+        downtime: b.downtime.map(downtime::check).transpose()?,
+    };
+    let view = change_settings(
+        &state.db,
+        &state.control,
+        &meta,
+        &uid,
+        &learner.learner_id(),
+        change,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// The signed-in student's own learner (403 for anyone else).
+async fn own_learner(state: &AppState, user: AuthUser) -> AppResult<LearnerRow> {
+    user.require(&[Role::Student])?;
     state
         .db
-        .transaction(move |conn| {
-            crate::features::learners::save_settings(conn, &row)?;
-            audit::record(
-                conn,
-                &meta,
-                Change {
-                    user_id: &uid,
-                    action: "update",
-                    entity_type: "settings",
-                    entity_id: &row.learner_id,
-                    old,
-                    new: audit::json(&SettingsView::from(row.clone())),
-                },
-            )
+        .run(move |conn| {
+            crate::features::learners::of_student_row(conn, &user.id)?
+                .ok_or_else(|| AppError::not_found("learner"))
         })
-        .await?;
-    state
-        .control
-        .settings_changed(
-            &child.learner_id(),
-            Settings {
-                daily_limit_seconds: next.daily_time_limit_seconds.max(0) as u64,
-                notifications_enabled: next.notifications_enabled,
-                downtime: windows,
-            },
-        )
-        .await;
-    Ok(HttpResponse::Ok().json(SettingsView::from(next)))
+        .await
 }
 
 /// Extra screen time for today, felt at once by open sessions.

@@ -76,7 +76,7 @@ async fn hello(state: &AppState, parent_id: String) -> AppResult<String> {
             activity_id: status.activity_id,
             time: TimeView {
                 used_seconds: today.used_seconds,
-                limit_seconds: today.limit_seconds + today.bonus_seconds,
+                limit_seconds: today.limit_seconds.map(|l| l + today.bonus_seconds),
                 left_seconds: today.left_seconds,
             },
         });

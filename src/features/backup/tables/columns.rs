@@ -64,7 +64,7 @@ backup_tables! {
 
     LearnerSettingsRow => learner_settings [learner_id] {
         learner_id: String,
-        daily_time_limit_seconds: i32,
+        daily_time_limit_seconds: Option<i32>,
         volume: f64,
         narration_enabled: bool,
         notifications_enabled: bool,

@@ -113,6 +113,49 @@ pub struct SettingsBody {
 }
 impl Normalize for SettingsBody {}
 
+/// A student's own settings: the limit may be `null` (no limit); a field left out keeps its
+/// value.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StudentSettingsBody {
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 86_400)]
+    pub daily_time_limit_seconds: Option<Option<i32>>,
+    #[schema(minimum = 0.0, maximum = 1.0)]
+    pub volume: Option<f64>,
+    pub narration_enabled: Option<bool>,
+    #[schema(max_items = 14)]
+    pub downtime: Option<Vec<DowntimeWindow>>,
+}
+
+/// A field that is present, `null` included (`Some(None)`); absent stays `None`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i32>>, D::Error> {
+    Option::<i32>::deserialize(d).map(Some)
+}
+
+impl Validate for StudentSettingsBody {
+    fn validate(&self) -> Result<(), validator::ValidationErrors> {
+        let mut errors = validator::ValidationErrors::new();
+        if let Some(Some(limit)) = self.daily_time_limit_seconds
+            && !(0..=86_400).contains(&limit)
+        {
+            let mut e = validator::ValidationError::new("range");
+            e.message = Some("between 0 and 86400 seconds, or null for no limit".into());
+            errors.add("daily_time_limit_seconds", e);
+        }
+        if self.volume.is_some_and(|v| !(0.0..=1.0).contains(&v)) {
+            let mut e = validator::ValidationError::new("range");
+            e.message = Some("between 0 and 1".into());
+            errors.add("volume", e);
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+impl Normalize for StudentSettingsBody {}
+
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct GrantRequest {
     #[validate(range(min = 60, max = 7200, message = "between 60 and 7200 seconds"))]
