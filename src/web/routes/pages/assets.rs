@@ -62,6 +62,9 @@ pub const ASSETS: &[Asset] = embed![
     "js/strings.js" => JS,
     "js/teacher.js" => JS,
     "js/teacher-class.js" => JS,
+    // abcjs 6.7.2 (MIT), loaded by js/media/stave.js when a question has a stave.
+    "vendor/abcjs/abcjs-basic-min.js" => JS,
+    "vendor/abcjs/LICENSE.md" => "text/markdown; charset=utf-8",
 ];
 
 pub const PAGES: &[Page] = pages![
