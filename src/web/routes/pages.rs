@@ -16,8 +16,11 @@ use sha2::{Digest, Sha256};
 pub use assets::{ASSETS, PAGES};
 
 /// What pages may load and talk to. `connect-src` names `ws:`/`wss:` of this host besides
-/// `'self'` for browsers that do not count websockets as `'self'` yet.
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; \
+/// `'self'` for browsers that do not count websockets as `'self'` yet. A question's picture,
+/// recording or narration is a file of ours (`/v1/content/…`) or, as authored content may
+/// be, an `https:` address: `img-src` and `media-src` allow both (neither runs code).
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self' blob: data: https:; media-src 'self' https:; \
      connect-src 'self'{ws}; font-src 'self'; manifest-src 'self'; base-uri 'none'; \
      form-action 'self'; frame-ancestors 'none'; object-src 'none'";
 

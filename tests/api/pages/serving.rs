@@ -37,6 +37,7 @@ async fn pages_are_fresh_files_are_immutable_and_nothing_runs_inline() {
             "script-src 'self'",
             "style-src 'self'",
             "connect-src 'self'",
+            "media-src 'self' https:",
             "frame-ancestors 'none'",
         ] {
             assert!(csp.contains(part), "{page}: {csp} lacks {part}");
