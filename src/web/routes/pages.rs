@@ -188,16 +188,31 @@ mod tests {
         }
     }
 
-    /// Module imports name files of the list (a typo would be a 404 only a browser sees).
+    /// Module imports name files of the list (a typo would be a 404 only a browser sees),
+    /// relative to the importing file (`./x.js`, `../x.js`).
     #[test]
     fn imports_name_listed_files() {
-        for a in ASSETS.iter().filter(|a| a.path.ends_with(".js")) {
+        for a in ASSETS
+            .iter()
+            .filter(|a| a.path.starts_with("js/") && a.path.ends_with(".js"))
+        {
             let text = std::str::from_utf8(a.body).unwrap();
             for line in text.lines().filter(|l| l.starts_with("import ")) {
                 let name = line.rsplit("from ").next().unwrap();
                 let name = name.trim_matches(|c| c == '\'' || c == '"' || c == ';');
-                let name = name.strip_prefix("./").expect("relative import");
-                let full = format!("js/{name}");
+                assert!(name.starts_with('.'), "{}: relative import {name}", a.path);
+                let mut parts: Vec<&str> = a.path.split('/').collect();
+                parts.pop();
+                for part in name.split('/') {
+                    match part {
+                        "." => {}
+                        ".." => {
+                            parts.pop().expect("inside assets/web");
+                        }
+                        _ => parts.push(part),
+                    }
+                }
+                let full = parts.join("/");
                 assert!(
                     ASSETS.iter().any(|x| x.path == full),
                     "{} imports {full}",
