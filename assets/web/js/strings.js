@@ -96,6 +96,10 @@ const en = {
   'play.ask.time_request_pending': 'You already asked. Your grown-up will answer soon.',
   'play.ask.time_request_limit': 'You have asked three times today. Maybe tomorrow!',
   'play.ask.forbidden': 'Only a child with a grown-up on studyhub can ask for more time.',
+  'play.pick_all': 'Choose every right answer, then press Check.',
+  'play.pick_one_first': 'Choose at least one answer first.',
+  'play.intro.start': 'Let’s start!',
+
   'media.play': 'Play',
   'media.play_again': 'Play again',
   'media.playing': 'Listen…',
