@@ -6,6 +6,7 @@ mod browser;
 mod classroom;
 mod family;
 mod look;
+mod media;
 mod play;
 mod serving;
 mod signin;

@@ -65,6 +65,7 @@ export class Notifications {
   item(n) {
     const [title, body] = this.text(n);
     const li = h('li', { class: n.read ? '' : 'unread', dataset: { id: n.id, kind: n.kind } },
+      n.kind === 'achievement_unlocked' ? badge(n.data?.badge_icon_url) : null,
       h('span', { class: 'title' }, title),
       body ? h('span', { class: 'body' }, ` — ${body}`) : null,
       h('time', { datetime: n.created_at }, dateText(n.created_at)));
@@ -108,4 +109,12 @@ export class Notifications {
       announce(errorText(e));
     }
   }
+}
+
+// An achievement's badge beside its notification (gone if it does not load: an old address).
+function badge(url) {
+  if (!url) return null;
+  const img = h('img', { class: 'note-badge', src: url, alt: '', width: 40, height: 40 });
+  img.addEventListener('error', () => img.remove(), { once: true });
+  return img;
 }

@@ -1,7 +1,8 @@
 // A class game from the student's side: join with the code the teacher shows, answer each
 // question as it comes, see the reveal and the podium.
 import { $, announce, fill, h, showScreen } from './dom.js';
-import { answerControls } from './play-view.js';
+import { questionMedia, quiet } from './media/question.js';
+import { answerControls, answerText } from './play-view.js';
 import { t } from './strings.js';
 
 export class GamePlayer {
@@ -68,6 +69,7 @@ export class GamePlayer {
   }
 
   showQuestion(msg) {
+    quiet();
     this.question = msg.question;
     const deadline = Date.now() + (msg.remaining_ms ?? msg.seconds * 1000);
     const clock = h('p', { class: 'countdown', role: 'timer', 'aria-live': 'off' });
@@ -84,6 +86,7 @@ export class GamePlayer {
       h('p', { class: 'progress-text' }, t('play.progress', { n: msg.index + 1, total: msg.question_count })),
       clock,
       h('h2', { id: 'prompt', class: 'prompt', 'data-focus': '' }, msg.question.prompt),
+      questionMedia(msg.question),
       answered ? h('p', { class: 'checking' }, t('game.answer_sent')) : answerControls(msg.question, (value) => {
         this.session.answer(msg.question.id, value);
         const status = $('[data-screen=game] .feedback');
@@ -105,9 +108,10 @@ export class GamePlayer {
 
   showReveal(msg) {
     clearInterval(this.countdown);
+    quiet();
     const you = msg.you ?? {};
     this.render(
-      h('h2', { 'data-focus': '' }, t('game.reveal', { answer: String(msg.correct_answer) })),
+      h('h2', { 'data-focus': '' }, t('game.reveal', { answer: answerText(msg.correct_answer) })),
       msg.explanation ? h('p', { class: 'explanation' }, msg.explanation) : null,
       h('p', { class: 'score' }, t('game.you', { score: you.score ?? 0, rank: you.rank ?? '–' })),
       h('p', { class: 'lead' }, t('game.next_soon')),

@@ -1,6 +1,9 @@
-// What a child sees while playing: the question with big answers, the feedback with its
-// explanation, the stars at the end, and the celebration of an achievement.
+// What a child sees while playing: an activity's introduction, the question with its media
+// and big answers, the feedback with its explanation, the stars at the end, and the
+// celebration of an achievement.
 import { $, announce, fill, h, showScreen } from './dom.js';
+import { questionMedia, quiet } from './media/question.js';
+import { readAloudButton, speak } from './media/speech.js';
 import { t } from './strings.js';
 
 // The answer controls for a question: big buttons for choices, a field for numbers and words.
@@ -16,6 +19,7 @@ export function answerControls(question, onAnswer) {
       h('button', { type: 'button', class: 'answer yes', onclick: choose(true) }, t('play.true')),
       h('button', { type: 'button', class: 'answer no', onclick: choose(false) }, t('play.false')));
   }
+  if (question.answer_type === 'multi_select') return pickSeveral(question, onAnswer);
   const number = question.answer_type === 'number';
   const input = h('input', {
     id: 'typed-answer', name: 'answer', autocomplete: 'off', required: true,
@@ -36,14 +40,76 @@ export function answerControls(question, onAnswer) {
   h('button', { type: 'submit', class: 'primary big' }, t('play.check')));
 }
 
+// Big checkboxes, one for each option, and a Check button that sends the chosen ones (in the
+// options' order).
+function pickSeveral(question, onAnswer) {
+  const hint = h('p', { class: 'pick-hint', id: 'pick-hint' }, t('play.pick_all'));
+  const boxes = question.options.map((option, i) => h('input', {
+    type: 'checkbox', id: `pick-${i}`, name: 'pick', value: option,
+  }));
+  return h('form', {
+    class: 'multi-answer',
+    onsubmit: (event) => {
+      event.preventDefault();
+      const chosen = boxes.filter((box) => box.checked).map((box) => box.value);
+      if (!chosen.length) {
+        hint.textContent = t('play.pick_one_first');
+        hint.classList.add('form-error');
+        boxes[0]?.focus();
+        return;
+      }
+      onAnswer(chosen);
+    },
+  },
+  h('fieldset', { class: 'answers picks', 'aria-describedby': 'pick-hint' },
+    h('legend', { class: 'sr-only' }, question.prompt),
+    hint,
+    boxes.map((box, i) => h('label', { class: 'pick', for: box.id }, box, h('span', {}, question.options[i])))),
+  h('button', { type: 'submit', class: 'primary big' }, t('play.check')));
+}
+
 function setDisabled(root, disabled) {
-  for (const el of root.querySelectorAll('button.answer, .typed-answer input, .typed-answer button')) {
+  for (const el of root.querySelectorAll('button.answer, .typed-answer input, .typed-answer button, .multi-answer input, .multi-answer button')) {
     el.disabled = disabled;
   }
 }
 
-// The question screen for `question` (index of total), answered through `onAnswer`.
-export function showQuestion({ title, question, index, total, onAnswer, onLeave }) {
+// The prompt as a heading with its "Read it to me" button.
+function promptRow(text, { url, voice }) {
+  return h('div', { class: 'prompt-row' },
+    h('h1', { id: 'prompt', class: 'prompt' }, text),
+    readAloudButton(text, { url, volume: () => voice.volume }));
+}
+
+// Reads `text` aloud when the learner has narration on (once their settings are known), if
+// `still()` holds then: the child may have moved on.
+function narrate(text, { url, voice, still }) {
+  Promise.resolve(voice.ready).then(() => {
+    if (voice.narration && still()) speak(text, { url, volume: voice.volume });
+  });
+}
+
+// An activity's introduction, before its first question: read aloud like a question.
+export function showIntro({ title, introduction, onStart, onLeave, voice }) {
+  quiet();
+  const screen = $('[data-screen=intro]');
+  fill(screen,
+    h('h1', { class: 'intro-title' }, title),
+    h('div', { class: 'prompt-row' },
+      h('p', { class: 'intro-text' }, introduction),
+      readAloudButton(introduction, { volume: () => voice.volume })),
+    h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'primary big', id: 'intro-start', onclick: onStart }, t('play.intro.start'))),
+    h('p', { class: 'leave' }, h('button', { type: 'button', class: 'link', onclick: onLeave }, t('play.leave'))),
+  );
+  showScreen('intro');
+  narrate(introduction, { voice, still: () => document.body.dataset.view === 'intro' });
+}
+
+// The question screen for `question` (index of total), answered through `onAnswer`; `voice`
+// is the learner's narration and volume ({narration, volume, ready}).
+export function showQuestion({ title, question, index, total, onAnswer, onLeave, voice }) {
+  quiet();
   const screen = $('[data-screen=question]');
   fill(screen,
     h('p', { class: 'activity-title' }, title),
@@ -52,24 +118,31 @@ export function showQuestion({ title, question, index, total, onAnswer, onLeave 
       class: 'progress', role: 'progressbar', 'aria-labelledby': 'progress-text',
       'aria-valuemin': '0', 'aria-valuemax': String(total), 'aria-valuenow': String(index),
     }, h('span', { class: 'progress-fill' })),
-    h('h1', { id: 'prompt', class: 'prompt' }, question.prompt),
-    question.image_url ? h('img', { class: 'question-image', src: question.image_url, alt: '' }) : null,
+    promptRow(question.prompt, { url: question.narration_url, voice }),
+    questionMedia(question, { volume: () => voice.volume }),
     answerControls(question, (value) => {
       setDisabled(screen, true);
       fill(screen.querySelector('.feedback'), h('p', { class: 'checking' }, t('play.checking')));
       onAnswer(value);
     }),
     h('div', { class: 'feedback', role: 'status', 'aria-live': 'polite' }),
-    h('p', { class: 'leave' }, h('button', { type: 'button', class: 'link', onclick: onLeave }, t('play.leave'))),
+    h('p', { class: 'leave' }, h('button', { type: 'button', class: 'link', onclick: () => { quiet(); onLeave(); } }, t('play.leave'))),
   );
   screen.querySelector('.progress-fill').style.width = `${(index / Math.max(total, 1)) * 100}%`;
+  screen.dataset.question = question.id;
   showScreen('question');
-  screen.querySelector('.answer, .typed')?.focus();
+  screen.querySelector('.answer, .typed, .pick input')?.focus();
+  narrate(question.prompt, {
+    url: question.narration_url,
+    voice,
+    still: () => document.body.dataset.view === 'question' && screen.dataset.question === question.id,
+  });
 }
 
-function answerText(value) {
+export function answerText(value) {
   if (value === true) return t('play.true');
   if (value === false) return t('play.false');
+  if (Array.isArray(value)) return value.join(', ');
   return String(value);
 }
 
@@ -91,6 +164,7 @@ export function showFeedback(msg, { onNext, last }) {
 
 // The end of an activity: stars, accuracy, and where to go next.
 export function showDone(msg, { onNext, onCatalog, nextTitle }) {
+  quiet();
   const screen = $('[data-screen=done]');
   const stars = msg.stars ?? 0;
   fill(screen,

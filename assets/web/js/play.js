@@ -3,10 +3,11 @@
 // up where it was, sending again the answers the server had not saved.
 import { get, post } from './api.js';
 import { $, announce, errorText, h, showScreen } from './dom.js';
+import { defaultSettings, narrationSettings } from './media/speech.js';
 import { GamePlayer } from './play-game.js';
 import { PlaySession } from './play-session.js';
 import { PlayTime } from './play-time.js';
-import { celebrate, showDone, showFeedback, showQuestion } from './play-view.js';
+import { celebrate, showDone, showFeedback, showIntro, showQuestion } from './play-view.js';
 import { signedIn, toSignIn } from './shell.js';
 import { LiveSocket } from './socket.js';
 import { t } from './strings.js';
@@ -26,6 +27,9 @@ let showing = null; // the id of the question on screen
 let finished = null; // `completed` of the session on screen, shown when the child moves on
 const later = []; // achievements unlocked during a question, celebrated with the stars
 let resting = null; // 'timeup' or 'downtime' since the last hello
+// The learner's read-aloud settings ({narration, volume}), and `ready` once they are known.
+let voice = { ...defaultSettings(null), ready: Promise.resolve() };
+const introduced = new Set(); // sessions whose introduction was shown on this page
 
 const send = (frame) => socket?.send(frame) ?? false;
 
@@ -75,6 +79,9 @@ async function play(who) {
   $('#learner-name').textContent = learner.parent_id ? learner.name : '';
   $('#hello-name').textContent = t('play.hello', { name: learner.name });
   time.canAsk = Boolean(learner.parent_id);
+  voice = { ...defaultSettings(learner), ready: null };
+  const settingsFor = voice;
+  voice.ready = narrationSettings(learner).then((s) => Object.assign(settingsFor, s));
   session = new PlaySession(learner.id, send);
   session.restore();
   game = new GamePlayer({ session, send, onLeave: backToCatalog });
@@ -185,8 +192,22 @@ function nextQuestion() {
     if (finished) done(finished);
     return;
   }
-  showing = question.id;
   const questions = session.activity.questions;
+  // The introduction first, when the activity has one and nothing is answered yet.
+  const { introduction } = session.activity;
+  if (introduction && !introduced.has(session.id) && session.progress().answered === 0) {
+    introduced.add(session.id);
+    showing = null;
+    showIntro({
+      title: session.activity.title,
+      introduction,
+      voice,
+      onStart: nextQuestion,
+      onLeave: () => backToCatalog(),
+    });
+    return;
+  }
+  showing = question.id;
   showQuestion({
     title: session.activity.title,
     question,
@@ -194,6 +215,7 @@ function nextQuestion() {
     total: questions.length,
     onAnswer: (value) => session.answer(question.id, value),
     onLeave: () => { showing = null; backToCatalog(); },
+    voice,
   });
 }
 

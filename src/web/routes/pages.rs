@@ -1,6 +1,7 @@
 //! Pages for people (`/`, `/play`, `/parent`, `/teacher`) and their files, embedded in the
 //! binary (see `assets`). Files live at `/assets/{version}/…`, where the version is a hash of
-//! every file: they are cached for a year, and a new build changes every URL. Pages are
+//! every file: they are cached for a year, and a new build changes every URL; achievements'
+//! badges also have a lasting address, `/badges/{id}.svg`, for `badge_icon_url`. Pages are
 //! `no-cache` (revalidated by ETag) so a browser always learns the current version. Pages and
 //! files carry a content security policy: no inline script or style, and connections
 //! (fetch and websockets) only to this server.
@@ -16,18 +17,23 @@ use sha2::{Digest, Sha256};
 pub use assets::{ASSETS, PAGES};
 
 /// What pages may load and talk to. `connect-src` names `ws:`/`wss:` of this host besides
-/// `'self'` for browsers that do not count websockets as `'self'` yet.
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; \
+/// `'self'` for browsers that do not count websockets as `'self'` yet. A question's picture,
+/// recording or narration is a file of ours (`/v1/content/…`) or, as authored content may
+/// be, an `https:` address: `img-src` and `media-src` allow both (neither runs code).
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self' blob: data: https:; media-src 'self' https:; \
      connect-src 'self'{ws}; font-src 'self'; manifest-src 'self'; base-uri 'none'; \
      form-action 'self'; frame-ancestors 'none'; object-src 'none'";
 
 const YEAR: &str = "public, max-age=31536000, immutable";
+const DAY: &str = "public, max-age=86400";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for page in PAGES {
         cfg.route(page.route, get_or_head().to(serve_page));
     }
     cfg.route("/assets/{version}/{path:.+}", get_or_head().to(serve_asset));
+    cfg.route("/badges/{file}", get_or_head().to(serve_badge));
 }
 
 fn get_or_head() -> actix_web::Route {
@@ -133,11 +139,27 @@ async fn serve_asset(req: HttpRequest, path: web::Path<(String, String)>) -> Htt
         );
     };
     let cache = if asked == version() { YEAR } else { "no-cache" };
+    respond_with(&req, asset, cache)
+}
+
+/// An achievement's badge (`badges/{file}` of this build) at the address that
+/// `badge_icon_url` names; it may change with a new build, so it is cached for a day.
+async fn serve_badge(req: HttpRequest, name: web::Path<String>) -> HttpResponse {
+    let path = format!("badges/{}", name.into_inner());
+    match ASSETS.iter().find(|a| a.path == path) {
+        Some(asset) => respond_with(&req, asset, DAY),
+        None => actix_web::ResponseError::error_response(
+            &crate::infra::error::AppError::not_found("badge"),
+        ),
+    }
+}
+
+fn respond_with(req: &HttpRequest, asset: &assets::Asset, cache: &'static str) -> HttpResponse {
     let mut res = HttpResponse::Ok()
         .content_type(asset.content_type)
         .insert_header((header::CACHE_CONTROL, cache))
         .body(asset.body);
-    secured(&req, &mut res);
+    secured(req, &mut res);
     res
 }
 
@@ -185,22 +207,59 @@ mod tests {
         }
     }
 
-    /// Module imports name files of the list (a typo would be a 404 only a browser sees).
+    /// Module imports name files of the list (a typo would be a 404 only a browser sees),
+    /// relative to the importing file (`./x.js`, `../x.js`).
     #[test]
     fn imports_name_listed_files() {
-        for a in ASSETS.iter().filter(|a| a.path.ends_with(".js")) {
+        for a in ASSETS
+            .iter()
+            .filter(|a| a.path.starts_with("js/") && a.path.ends_with(".js"))
+        {
             let text = std::str::from_utf8(a.body).unwrap();
             for line in text.lines().filter(|l| l.starts_with("import ")) {
                 let name = line.rsplit("from ").next().unwrap();
                 let name = name.trim_matches(|c| c == '\'' || c == '"' || c == ';');
-                let name = name.strip_prefix("./").expect("relative import");
-                let full = format!("js/{name}");
+                assert!(name.starts_with('.'), "{}: relative import {name}", a.path);
+                let mut parts: Vec<&str> = a.path.split('/').collect();
+                parts.pop();
+                for part in name.split('/') {
+                    match part {
+                        "." => {}
+                        ".." => {
+                            parts.pop().expect("inside assets/web");
+                        }
+                        _ => parts.push(part),
+                    }
+                }
+                let full = parts.join("/");
                 assert!(
                     ASSETS.iter().any(|x| x.path == full),
                     "{} imports {full}",
                     a.path
                 );
             }
+        }
+    }
+
+    /// Every achievement's `badge_icon_url` is its badge here, and that badge is served.
+    #[test]
+    fn every_achievement_has_its_badge() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("content/achievements.json");
+        let list: Vec<serde_json::Value> =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert!(!list.is_empty());
+        for a in list {
+            let id = a["id"].as_str().unwrap();
+            assert_eq!(
+                a["badge_icon_url"].as_str(),
+                Some(format!("/badges/{id}.svg").as_str()),
+                "{id}"
+            );
+            assert!(
+                ASSETS.iter().any(|x| x.path == format!("badges/{id}.svg")),
+                "no badges/{id}.svg in the list"
+            );
         }
     }
 }

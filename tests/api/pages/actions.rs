@@ -16,13 +16,18 @@ pub async fn sign_in(b: &Browser, email: &str, then: &str) {
     .await;
 }
 
-/// Answers the question on screen (the first choice, or a typed 7) without waiting for
-/// the feedback; returns its prompt.
+/// Answers the question on screen (the first choice or choices, or a typed 7) without
+/// waiting for the feedback; returns its prompt.
 pub async fn answer(b: &Browser, screen: &str) -> String {
     let prompt_css = format!("[data-screen={screen}] .prompt");
     let prompt = b.shown(&prompt_css, None).await.text().await.unwrap();
     let typed = format!("[data-screen={screen}] .typed-answer input");
-    if b.find_shown(&typed, None).await.is_some() {
+    let several = format!("[data-screen={screen}] .multi-answer");
+    if b.find_shown(&several, None).await.is_some() {
+        b.click(&format!("{several} label.pick"), None).await;
+        b.click(&format!("{several} button[type=submit]"), None)
+            .await;
+    } else if b.find_shown(&typed, None).await.is_some() {
         b.fill(&typed, "7").await;
         b.click(
             &format!("[data-screen={screen}] .typed-answer button"),

@@ -37,6 +37,7 @@ async fn pages_are_fresh_files_are_immutable_and_nothing_runs_inline() {
             "script-src 'self'",
             "style-src 'self'",
             "connect-src 'self'",
+            "media-src 'self' https:",
             "frame-ancestors 'none'",
         ] {
             assert!(csp.contains(part), "{page}: {csp} lacks {part}");
@@ -93,6 +94,32 @@ async fn pages_are_fresh_files_are_immutable_and_nothing_runs_inline() {
     assert_eq!(old.status, StatusCode::OK);
     assert_eq!(header(&old, "cache-control"), "no-cache");
     assert_eq!(old.raw, api.raw);
+}
+
+/// Each achievement's `badge_icon_url` is a picture this server gives, at a lasting address.
+#[actix_web::test]
+async fn every_achievement_badge_is_served() {
+    let app = spawn_app().await;
+    let list = app.get("/v1/achievements", None).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    let list = list.body.as_array().unwrap();
+    assert!(!list.is_empty());
+    for a in list {
+        let url = a["badge_icon_url"].as_str().unwrap();
+        assert_eq!(url, format!("/badges/{}.svg", a["id"].as_str().unwrap()));
+        let res = app.get(url, None).await;
+        assert_eq!(res.status, StatusCode::OK, "{url}");
+        assert_eq!(header(&res, "content-type"), "image/svg+xml", "{url}");
+        assert_eq!(header(&res, "cache-control"), "public, max-age=86400");
+        assert!(header(&res, "content-security-policy").contains("default-src 'none'"));
+        assert!(
+            String::from_utf8_lossy(&res.raw).starts_with("<svg "),
+            "{url}"
+        );
+    }
+    let res = app.get("/badges/nobody.svg", None).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    assert_eq!(res.code(), "not_found");
 }
 
 #[actix_web::test]

@@ -36,17 +36,56 @@ macro_rules! pages {
 }
 
 const JS: &str = "text/javascript; charset=utf-8";
+const SVG: &str = "image/svg+xml";
 
 pub const ASSETS: &[Asset] = embed![
     "app.css" => "text/css; charset=utf-8",
-    "icon.svg" => "image/svg+xml",
-    "moon.svg" => "image/svg+xml",
-    "trophy.svg" => "image/svg+xml",
+    "icon.svg" => SVG,
+    "moon.svg" => SVG,
+    "speaker.svg" => SVG,
+    "trophy.svg" => SVG,
+    // Badges, one for each achievement (content/achievements.json), also at /badges/{id}.svg.
+    "badges/first-steps.svg" => SVG,
+    "badges/high-five.svg" => SVG,
+    "badges/math-whiz.svg" => SVG,
+    "badges/music-scholar.svg" => SVG,
+    "badges/perfect-score.svg" => SVG,
+    "badges/perfectionist.svg" => SVG,
+    "badges/science-explorer.svg" => SVG,
+    "badges/sharp-shooter.svg" => SVG,
+    "badges/steady-learner.svg" => SVG,
+    "badges/study-hour.svg" => SVG,
+    "badges/study-ten-hours.svg" => SVG,
+    "badges/three-day-streak.svg" => SVG,
+    "badges/week-streak.svg" => SVG,
+    // Pictures to count, one for each icon a question's `visual` may name (content::ICONS).
+    "icons/apple.svg" => SVG,
+    "icons/ball.svg" => SVG,
+    "icons/balloon.svg" => SVG,
+    "icons/bird.svg" => SVG,
+    "icons/car.svg" => SVG,
+    "icons/cat.svg" => SVG,
+    "icons/cookie.svg" => SVG,
+    "icons/dog.svg" => SVG,
+    "icons/duck.svg" => SVG,
+    "icons/fish.svg" => SVG,
+    "icons/flower.svg" => SVG,
+    "icons/heart.svg" => SVG,
+    "icons/leaf.svg" => SVG,
+    "icons/star.svg" => SVG,
+    "icons/sun.svg" => SVG,
+    "icons/tree.svg" => SVG,
     "js/api.js" => JS,
     "js/chart.js" => JS,
     "js/class-live.js" => JS,
     "js/dom.js" => JS,
     "js/game-host.js" => JS,
+    "js/media/formula.js" => JS,
+    "js/media/pictures.js" => JS,
+    "js/media/question.js" => JS,
+    "js/media/sound.js" => JS,
+    "js/media/speech.js" => JS,
+    "js/media/stave.js" => JS,
     "js/parent.js" => JS,
     "js/parent-child.js" => JS,
     "js/parent-live.js" => JS,
@@ -62,6 +101,9 @@ pub const ASSETS: &[Asset] = embed![
     "js/strings.js" => JS,
     "js/teacher.js" => JS,
     "js/teacher-class.js" => JS,
+    // abcjs 6.7.2 (MIT), loaded by js/media/stave.js when a question has a stave.
+    "vendor/abcjs/abcjs-basic-min.js" => JS,
+    "vendor/abcjs/LICENSE.md" => "text/markdown; charset=utf-8",
 ];
 
 pub const PAGES: &[Page] = pages![
