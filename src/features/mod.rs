@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod classes;
+pub mod content_files;
 pub mod dead_letters;
 pub mod drawings;
 pub mod export;

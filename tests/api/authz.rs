@@ -272,6 +272,8 @@ fn multipart() -> (String, Vec<u8>) {
         ("title", None, &b"Rocket"[..]),
         ("category", None, b"space"),
         ("image", Some("r.png"), PNG),
+        // The content upload's field (the drawing upload ignores it, and the other way round).
+        ("file", Some("r.png"), PNG),
     ] {
         body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
         let disposition = match file {

@@ -243,3 +243,78 @@ async fn drawings_on_s3() {
     assert_eq!(app.state.storage.kind(), "s3");
     drawings_round_trip(&app).await;
 }
+
+#[actix_rt::test]
+async fn a_teacher_uploads_a_recording_and_a_picture_for_activities() {
+    let app = spawn_app().await;
+    let teacher = app.register("teacher").await;
+    let send = |data: &'static [u8]| {
+        let (ct, body) = multipart(&[("file", Some("f"), data)]);
+        let req = app
+            .client
+            .post(app.url("/v1/content"))
+            .bearer_auth(&teacher.access)
+            .insert_header(("content-type", ct));
+        async move {
+            let mut res = req.send_body(body).await.unwrap();
+            let raw = res.body().await.unwrap();
+            (
+                res.status(),
+                serde_json::from_slice::<serde_json::Value>(&raw).unwrap_or_default(),
+            )
+        }
+    };
+    let (status, body) = send(b"ID3\x04\x00\x00\x00\x00\x00\x00 an mp3").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["content_type"], "audio/mpeg");
+    let url = body["url"].as_str().unwrap().to_string();
+    assert!(
+        url.starts_with("/v1/content/") && url.ends_with(".mp3"),
+        "{url}"
+    );
+    let read = app.get(&url, None).await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert_eq!(read.raw, b"ID3\x04\x00\x00\x00\x00\x00\x00 an mp3");
+
+    // An SVG is served so that nothing in it runs.
+    let svg: &[u8] = b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>";
+    let (status, body) = send(svg).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let res = app
+        .client
+        .get(app.url(body["url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    let csp = res
+        .headers()
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.contains("sandbox") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
+    assert_eq!(
+        res.headers().get("x-content-type-options").unwrap(),
+        "nosniff"
+    );
+
+    // Anything else is refused by its bytes, whatever it claims.
+    let (status, body) = send(b"MZ\x90\x00 not a picture").await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{body}");
+    let (ct, body) = multipart(&[("title", None, b"no file")]);
+    let mut res = app
+        .client
+        .post(app.url("/v1/content"))
+        .bearer_auth(&teacher.access)
+        .insert_header(("content-type", ct))
+        .send_body(body)
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let raw = res.body().await.unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&raw).unwrap();
+    assert_eq!(body["error"]["details"]["fields"]["file"], "required");
+}

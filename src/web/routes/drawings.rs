@@ -4,7 +4,6 @@
 use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use actix_web::{delete, get, post};
-use bytes::BytesMut;
 use futures_util::StreamExt;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -15,8 +14,8 @@ use crate::features::auth::access::readable_learner;
 use crate::features::auth::{AuthUser, LearnerAccess};
 use crate::features::drawings::{self, DrawingView, MAX_IMAGE, Row, sniff, view};
 use crate::infra::error::{AppError, AppResult, Code};
-use crate::infra::storage::valid_key;
 use crate::infra::time::now;
+use crate::web::extract::read_field;
 use crate::web::state::AppState;
 
 const MAX_FIELD: usize = 1024;
@@ -25,8 +24,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(upload)
         .service(list)
         .service(image)
-        .service(delete)
-        .service(content);
+        .service(delete);
 }
 
 fn storage_error(what: &str, cause: crate::infra::storage::StorageError) -> AppError {
@@ -36,26 +34,6 @@ fn storage_error(what: &str, cause: crate::infra::storage::StorageError) -> AppE
         what.to_string(),
     )
     .with_cause(cause)
-}
-
-async fn read_field(
-    field: &mut actix_multipart::Field,
-    limit: usize,
-    name: &str,
-) -> AppResult<BytesMut> {
-    let mut buf = BytesMut::new();
-    while let Some(chunk) = field.next().await {
-        let chunk = chunk.map_err(|e| AppError::bad_request(Code::BadMultipart, e.to_string()))?;
-        if buf.len() + chunk.len() > limit {
-            return Err(if name == "image" {
-                AppError::too_large("images are at most 5 MiB")
-            } else {
-                AppError::invalid_field(name, "too long")
-            });
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    Ok(buf)
 }
 
 /// The multipart form of an upload (read field by field; this type only documents it).
@@ -109,9 +87,13 @@ pub async fn upload(
             field.map_err(|e| AppError::bad_request(Code::BadMultipart, e.to_string()))?;
         let name = field.name().unwrap_or("").to_string();
         match name.as_str() {
-            "image" => picture = Some(read_field(&mut field, MAX_IMAGE, "image").await?),
+            "image" => {
+                picture = Some(
+                    read_field(&mut field, MAX_IMAGE, "image", "images are at most 5 MiB").await?,
+                )
+            }
             "title" | "category" => {
-                let raw = read_field(&mut field, MAX_FIELD, &name).await?;
+                let raw = read_field(&mut field, MAX_FIELD, &name, "").await?;
                 let text = String::from_utf8(raw.to_vec())
                     .map_err(|_| AppError::invalid_field(&name, "must be text"))?;
                 if name == "title" {
@@ -121,7 +103,7 @@ pub async fn upload(
                 }
             }
             _ => {
-                read_field(&mut field, MAX_IMAGE, &name).await?;
+                read_field(&mut field, MAX_IMAGE, &name, "").await?;
             }
         }
     }
@@ -299,30 +281,6 @@ pub async fn delete(
         tracing::warn!(key, error = %e, "drawing deleted but its object was not");
     }
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// Narration audio and images for activities, from the object store (`content/…`).
-#[utoipa::path(tag = "drawings",
-    responses((status = 200, description = "the file, with its content type", content_type = "*/*"), (status = 404)))]
-#[get("/content/{key:.*}")]
-pub async fn content(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    let key = path.into_inner();
-    if !valid_key(&key) {
-        return Err(AppError::not_found("content"));
-    }
-    let obj = state
-        .storage
-        .get(&format!("content/{key}"))
-        .await
-        .map_err(|e| storage_error("could not read the file", e))?
-        .ok_or_else(|| AppError::not_found("content"))?;
-    Ok(HttpResponse::Ok()
-        .content_type(obj.content_type)
-        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
-        .body(obj.bytes))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod backups;
 pub mod children;
 pub mod classes;
+pub mod content;
 pub mod dead_letters;
 pub mod drawings;
 pub mod games;
@@ -63,6 +64,7 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .configure(next::routes)
                 .configure(assessments::routes)
                 .configure(drawings::routes)
+                .configure(content::routes)
                 .configure(play::routes)
                 .configure(sessions::routes)
                 .configure(time_requests::routes),
