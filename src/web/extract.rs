@@ -304,6 +304,29 @@ where
     }
 }
 
+/// One multipart field, at most `limit` bytes: past it, 413 with `too_large` for the file
+/// field (`file` names it) and 422 for a text field.
+pub async fn read_field(
+    field: &mut actix_multipart::Field,
+    limit: usize,
+    name: &str,
+    too_large: &str,
+) -> Result<bytes::BytesMut, AppError> {
+    let mut buf = bytes::BytesMut::new();
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(|e| AppError::bad_request(Code::BadMultipart, e.to_string()))?;
+        if buf.len() + chunk.len() > limit {
+            return Err(if too_large.is_empty() {
+                AppError::invalid_field(name, "too long")
+            } else {
+                AppError::too_large(too_large)
+            });
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,27 +388,4 @@ mod tests {
                 .starts_with("invalid type")
         );
     }
-}
-
-/// One multipart field, at most `limit` bytes: past it, 413 with `too_large` for the file
-/// field (`file` names it) and 422 for a text field.
-pub async fn read_field(
-    field: &mut actix_multipart::Field,
-    limit: usize,
-    name: &str,
-    too_large: &str,
-) -> Result<bytes::BytesMut, AppError> {
-    let mut buf = bytes::BytesMut::new();
-    while let Some(chunk) = field.next().await {
-        let chunk = chunk.map_err(|e| AppError::bad_request(Code::BadMultipart, e.to_string()))?;
-        if buf.len() + chunk.len() > limit {
-            return Err(if too_large.is_empty() {
-                AppError::invalid_field(name, "too long")
-            } else {
-                AppError::too_large(too_large)
-            });
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    Ok(buf)
 }
