@@ -227,7 +227,7 @@ mod tests {
             .iter()
             .flat_map(|a| a.questions.iter().map(|q| q.answer_type))
             .collect();
-        assert_eq!(all_types.len(), 4, "all four answer types appear");
+        assert_eq!(all_types.len(), 5, "all five answer types appear");
         assert!(all_types.contains(&AnswerType::Text));
 
         assert!(achs.len() >= 10);
