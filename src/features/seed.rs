@@ -194,6 +194,9 @@ pub fn seed_if_empty(conn: &mut DbConnection) -> anyhow::Result<Option<SeedRepor
 }
 
 #[cfg(test)]
+mod content_keys;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::{HashMap, HashSet};
