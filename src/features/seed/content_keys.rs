@@ -3532,6 +3532,7 @@ fn the_catalog_is_big_enough_in_steps_and_carries_staves_and_sound() {
     let (mut music, mut staves, mut listening) = (0, 0, 0);
     for a in &acts {
         *per_subject.entry(a.category.as_str()).or_default() += 1;
+        assert!(a.introduction.is_some(), "{} has no introduction", a.id);
         let sub = a
             .sub_category
             .as_deref()
