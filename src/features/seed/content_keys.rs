@@ -3427,10 +3427,15 @@ fn gives_away(alt: &str, key: &str) -> bool {
 /// Checks one question of an activity: its key (maths and music), its explanation, and what
 /// its public view says.
 fn check_question(activity: &str, category: &str, q: &Question) -> Result<(), String> {
-    let public = [Some(&q.prompt), q.media.notation_alt.as_ref()]
-        .into_iter()
-        .flatten()
-        .chain(q.options.iter().flatten());
+    let public = [
+        Some(&q.prompt),
+        q.media.notation.as_ref(),
+        q.media.notation_alt.as_ref(),
+        q.media.formula.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .chain(q.options.iter().flatten());
     if let Some(w) = public.filter_map(|t| private_word(t)).next() {
         return Err(format!("the public view would carry the word {w:?}"));
     }
