@@ -194,6 +194,9 @@ pub fn seed_if_empty(conn: &mut DbConnection) -> anyhow::Result<Option<SeedRepor
 }
 
 #[cfg(test)]
+mod content_keys;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::{HashMap, HashSet};
@@ -227,7 +230,7 @@ mod tests {
             .iter()
             .flat_map(|a| a.questions.iter().map(|q| q.answer_type))
             .collect();
-        assert_eq!(all_types.len(), 4, "all four answer types appear");
+        assert_eq!(all_types.len(), 5, "all five answer types appear");
         assert!(all_types.contains(&AnswerType::Text));
 
         assert!(achs.len() >= 10);
