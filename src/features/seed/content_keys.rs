@@ -23,13 +23,16 @@ use super::starter_content;
 // ------------------------------------------------------------------------------------------
 // What a key must be, and the comparison with the stored key.
 
+/// Rules on one answer: right, wrong, or why it cannot tell.
+type Verdict = Box<dyn Fn(&str) -> Result<bool, String>>;
+
 /// What the checker works out. `Judge` rules on one answer at a time (each option, or the
 /// key itself), with a description for the report.
 enum Expect {
     Num(f64),
     Text(String),
     Bool(bool),
-    Judge(String, Box<dyn Fn(&str) -> Result<bool, String>>),
+    Judge(String, Verdict),
 }
 
 type Found = Result<Expect, String>;
@@ -532,10 +535,11 @@ fn math_expect(activity: &str, q: &Question) -> Found {
 
 fn story(q: &Question, rule: &str) -> Found {
     let mut known = numbers_in(&q.prompt);
-    let pictures = match &q.media.visual {
-        Some(Visual::Count { count, .. }) => Some(i64::from(*count)),
-        None => None,
-    };
+    let pictures = q
+        .media
+        .visual
+        .as_ref()
+        .map(|Visual::Count { count, .. }| i64::from(*count));
     known.extend(pictures);
     let used = digit_runs(rule);
     if let Some(n) = used.iter().find(|n| !known.contains(n)) {
@@ -598,7 +602,11 @@ fn pictures(p: &str, icon: &str, count: u8) -> Found {
         return Err(format!("the prompt does not name the pictures ({icon})"));
     }
     if p.contains("odd or even") {
-        return text(if count % 2 == 0 { "even" } else { "odd" });
+        return text(if count.is_multiple_of(2) {
+            "even"
+        } else {
+            "odd"
+        });
     }
     if let Some(rest) = after(p, "true or false: there are ") {
         let claimed = count_of(rest.split(' ').next().unwrap_or_default())
@@ -805,14 +813,14 @@ fn prop_in(s: &str) -> Option<&'static str> {
 
 fn shapes(p: &str, _: &Question) -> Option<Found> {
     let prop = prop_in(p);
-    if let (Some(prop), Some(rest)) = (prop, after(p, "how many ")) {
-        if let Some(i) = shape_in(rest) {
-            return Some(
-                shape_prop(i, prop)
-                    .map(|n| Expect::Num(f64::from(n)))
-                    .ok_or_else(|| format!("the table has no {prop} for a {}", SHAPES[i].0)),
-            );
-        }
+    if let (Some(prop), Some(rest)) = (prop, after(p, "how many "))
+        && let Some(i) = shape_in(rest)
+    {
+        return Some(
+            shape_prop(i, prop)
+                .map(|n| Expect::Num(f64::from(n)))
+                .ok_or_else(|| format!("the table has no {prop} for a {}", SHAPES[i].0)),
+        );
     }
     if let Some(prop) = prop
         && p.starts_with("which")
@@ -2917,17 +2925,17 @@ fn keys(v: &View, q: &Question) -> Option<Found> {
             return None;
         })
     };
-    if let Some(kind) = between(p, "how many ", " ") {
-        if kind == "sharps" || kind == "flats" {
-            let k = key_in(p)?;
-            let s = k.sharps()?;
-            let n = if (kind == "sharps") == (s > 0) {
-                s.abs()
-            } else {
-                0
-            };
-            return Some(Ok(Expect::Num(f64::from(n))));
-        }
+    if let Some(kind) = between(p, "how many ", " ")
+        && (kind == "sharps" || kind == "flats")
+    {
+        let k = key_in(p)?;
+        let s = k.sharps()?;
+        let n = if (kind == "sharps") == (s > 0) {
+            s.abs()
+        } else {
+            0
+        };
+        return Some(Ok(Expect::Num(f64::from(n))));
     }
     if let Some(rest) = after(p, "which major key has ") {
         let n = sign_count(rest)?;
@@ -2955,10 +2963,10 @@ fn keys(v: &View, q: &Question) -> Option<Found> {
         }));
     }
     if let Some(claim) = after(p, "true or false: ") {
-        if let Some((k, has)) = claim.split_once(" has ") {
-            if let (Some(k), Some(n)) = (parse_key(k), sign_count(has)) {
-                return Some(Ok(Expect::Bool(k.sharps() == Some(n))));
-            }
+        if let Some((k, has)) = claim.split_once(" has ")
+            && let (Some(k), Some(n)) = (parse_key(k), sign_count(has))
+        {
+            return Some(Ok(Expect::Bool(k.sharps() == Some(n))));
         }
         for (d, name) in DEGREES.iter().enumerate() {
             if let Some(rest) = after(claim, &format!("the {name} of ")) {
@@ -3083,13 +3091,13 @@ fn triads(v: &View, _: &Question) -> Option<Found> {
             claim == t.quality || claim == norm(&t.name()),
         )));
     }
-    if let Some(name) = between(p, "this is a ", " chord") {
-        if norm(name) != norm(&t.name()) {
-            return Some(Err(format!(
-                "the prompt calls it {name}, the notes make {}",
-                t.name()
-            )));
-        }
+    if let Some(name) = between(p, "this is a ", " chord")
+        && norm(name) != norm(&t.name())
+    {
+        return Some(Err(format!(
+            "the prompt calls it {name}, the notes make {}",
+            t.name()
+        )));
     }
     Some(if p.contains("position") {
         text(t.position)
@@ -3129,9 +3137,7 @@ fn intervals(v: &View, _: &Question) -> Option<Found> {
                 .ok_or_else(|| format!("not an interval: {o:?}"))
         }));
     }
-    if v.line().is_none() {
-        return None;
-    }
+    v.line()?;
     let two = v.two();
     if p.contains("semitone apart") || p.contains("a tone apart") {
         let want = if p.contains("semitone") { 1 } else { 2 };
@@ -3272,10 +3278,10 @@ fn rhythm(v: &View, _: &Question) -> Option<Found> {
     {
         return Some(Ok(Expect::Num(value_len(name)? / 0.25)));
     }
-    if let Some(rest) = after(p, "how many ") {
-        if let Some((small, big)) = rest.split_once(" fit in one ") {
-            return Some(Ok(Expect::Num(value_len(clean(big))? / value_len(small)?)));
-        }
+    if let Some(rest) = after(p, "how many ")
+        && let Some((small, big)) = rest.split_once(" fit in one ")
+    {
+        return Some(Ok(Expect::Num(value_len(clean(big))? / value_len(small)?)));
     }
     if let Some(n) = between(p, "which note lasts for ", " crotchet beats") {
         let n = value(n)?;
