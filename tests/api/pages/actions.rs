@@ -19,6 +19,9 @@ pub async fn sign_in(b: &Browser, email: &str, then: &str) {
 /// Answers the question on screen (the first choice or choices, or a typed 7) without
 /// waiting for the feedback; returns its prompt.
 pub async fn answer(b: &Browser, screen: &str) -> String {
+    if screen == "question" {
+        past_intro(b).await;
+    }
     let prompt_css = format!("[data-screen={screen}] .prompt");
     let prompt = b.shown(&prompt_css, None).await.text().await.unwrap();
     let typed = format!("[data-screen={screen}] .typed-answer input");
@@ -39,6 +42,19 @@ pub async fn answer(b: &Browser, screen: &str) -> String {
             .await;
     }
     prompt
+}
+
+/// Once an activity opened: past its introduction (a child presses "Let's start!"), if it has
+/// one and it is on screen.
+pub async fn past_intro(b: &Browser) {
+    b.wait_js(
+        "the activity's introduction or its first question",
+        "['intro', 'question'].includes(document.body.dataset.view)",
+    )
+    .await;
+    if b.js("return document.body.dataset.view").await == "intro" {
+        b.click("#intro-start", None).await;
+    }
 }
 
 /// Answers every question of the activity on screen, through to the stars.

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::actions::{answer, play_to_the_end, sign_in};
+use super::actions::{answer, past_intro, play_to_the_end, sign_in};
 use super::browser::Driver;
 use super::look::check;
 use crate::common::players::stored_seqs;
@@ -31,6 +31,7 @@ async fn a_student_plays_through_a_cut_connection_and_nothing_is_lost() {
     let recommended = b.text("#recommended-card .activity-name").await;
     check(&b, "play-catalog").await;
     b.click("#recommended-card .activity", None).await;
+    past_intro(&b).await;
     b.wait_text("[data-screen=question] .activity-title", &recommended)
         .await;
 
