@@ -2,8 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::expect::same;
-use super::words::SMALL;
+use super::words::{SMALL, same};
 
 #[derive(Debug, Clone, Copy)]
 enum Tok {

@@ -6,6 +6,7 @@ use studyhub_actors::content::{Answer, AnswerType, Question};
 
 use super::calc::value;
 use super::words::norm;
+use super::words::same;
 
 /// Rules on one answer: right, wrong, or why it cannot tell.
 type Verdict = Box<dyn Fn(&str) -> Result<bool, String>>;
@@ -47,10 +48,6 @@ pub(super) fn fmt_num(v: f64) -> String {
     } else {
         format!("{v}")
     }
-}
-
-pub(super) fn same(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
 }
 
 /// Whether `answer` fits what was found.

@@ -81,3 +81,7 @@ pub(super) fn count_of(w: &str) -> Option<f64> {
         _ => SMALL.iter().position(|s| *s == w).map(|n| n as f64),
     }
 }
+
+pub(super) fn same(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}

@@ -3,7 +3,8 @@
 use studyhub_actors::content::Question;
 
 use super::super::calc::value;
-use super::super::expect::{Expect, Found, fmt_num, judge, same, text};
+use super::super::expect::{Expect, Found, fmt_num, judge, text};
+use super::super::words::same;
 use super::super::words::{after, between, clean, count_of};
 
 /// `how many minutes are there in 3 hours`, `how many pence make £1`,

@@ -7,8 +7,9 @@ mod shapes;
 use studyhub_actors::content::{AnswerType, Question, Visual};
 
 use super::calc::{arithmetic_words, digit_runs, numbers_in, truth, value};
-use super::expect::{Expect, Found, judge, same, text};
+use super::expect::{Expect, Found, judge, text};
 use super::facts::{MATH_FACTS, fact};
+use super::words::same;
 use super::words::{after, count_of};
 
 /// Word problems: the rule the checker follows, in the activity's words. Every number in a

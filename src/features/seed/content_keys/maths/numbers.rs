@@ -3,7 +3,8 @@
 use studyhub_actors::content::Question;
 
 use super::super::calc::{arithmetic_words, gcd, truth, value};
-use super::super::expect::{Expect, Found, judge, same, text};
+use super::super::expect::{Expect, Found, judge, text};
+use super::super::words::same;
 use super::super::words::{after, between, clean, in_words};
 use super::measures::times_as_numbers;
 

@@ -2,7 +2,8 @@
 
 use studyhub_actors::content::Question;
 
-use super::super::expect::{Expect, Found, judge, same, text};
+use super::super::expect::{Expect, Found, judge, text};
+use super::super::words::same;
 use super::super::words::{after, between, count_of, norm};
 
 /// Flat and solid shapes: (name, sides, corners or vertices, faces, edges, right angles, solid,

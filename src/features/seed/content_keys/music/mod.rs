@@ -3,9 +3,11 @@
 mod chords;
 mod instruments;
 mod intervals;
+mod key_questions;
 mod keys;
 mod melody;
 mod notes;
+mod reading;
 mod rhythm;
 mod stave;
 mod terms;
@@ -28,12 +30,12 @@ pub(super) fn music_expect(q: &Question) -> Found {
         instruments::instruments,
         melody::forms,
         melody::melody,
-        keys::keys,
+        key_questions::keys,
         chords::cadences,
         chords::triads,
         intervals::intervals,
         rhythm::rhythm,
-        notes::reading,
+        reading::reading,
     ];
     for rule in rules {
         if let Some(found) = rule(&v, q) {

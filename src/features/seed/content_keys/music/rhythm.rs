@@ -3,7 +3,8 @@
 use studyhub_actors::content::Question;
 
 use super::super::calc::value;
-use super::super::expect::{Expect, Found, judge, same, text};
+use super::super::expect::{Expect, Found, judge, text};
+use super::super::words::same;
 use super::super::words::{after, between, clean, norm};
 use super::view::View;
 
