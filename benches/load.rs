@@ -85,6 +85,11 @@ struct Args {
     /// of the whole catalog and moves on to the next each time it completes one)
     #[arg(long, value_name = "ID")]
     activity: Option<String>,
+    /// The starter content to play, a folder of activity files (default: this checkout's
+    /// `content/activities`); with `--server-bin`, the older binary's own, so that both play
+    /// the same catalog
+    #[arg(long, value_name = "DIR")]
+    catalog: Option<std::path::PathBuf>,
     /// Parents' `GET /v1/learners/{id}/progress` a second while the engine's learners play,
     /// timed (0: none)
     #[arg(long, value_name = "R", default_value_t = 0.0)]
@@ -132,7 +137,7 @@ fn main() {
     }
     let nofile = raise_nofile();
     eprintln!("open-file limit {nofile}; {args:?}");
-    let catalog = catalog::catalog(args.activity.as_deref());
+    let catalog = catalog::catalog(args.activity.as_deref(), args.catalog.as_deref());
     let load = args.load();
     let mut reports = Vec::new();
 

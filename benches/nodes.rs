@@ -114,7 +114,7 @@ fn shard(a: &[String], o: &Opts) {
         },
         None,
         Vec::new(),
-        catalog::catalog(None),
+        catalog::catalog(None, None),
     );
     eprintln!("shard done in {:.1}s", t.elapsed().as_secs_f64());
     print(&report);

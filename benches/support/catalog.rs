@@ -12,9 +12,10 @@ pub(crate) struct Activity {
     pub questions: Vec<(String, Value)>,
 }
 
-/// The starter catalog, or just `only` when given.
-pub(crate) fn catalog(only: Option<&str>) -> Arc<Vec<Activity>> {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/content/activities");
+/// The starter catalog (from `dir`, default this checkout's), or just `only` when given.
+pub(crate) fn catalog(only: Option<&str>, dir: Option<&std::path::Path>) -> Arc<Vec<Activity>> {
+    let here = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/content/activities"));
+    let dir = dir.unwrap_or(here);
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .expect("content/activities")
         .map(|e| e.unwrap().path())
