@@ -265,16 +265,19 @@ fn str_of(v: &Value) -> String {
         .to_string()
 }
 
-fn multipart() -> (String, Vec<u8>) {
+/// A drawing's form, or content's (`file` alone).
+fn multipart(send: &Send) -> (String, Vec<u8>) {
     let boundary = format!("b{}", uuid::Uuid::new_v4().simple());
     let mut body = Vec::new();
-    for (name, file, data) in [
-        ("title", None, &b"Rocket"[..]),
-        ("category", None, b"space"),
-        ("image", Some("r.png"), PNG),
-        // The content upload's field (the drawing upload ignores it, and the other way round).
-        ("file", Some("r.png"), PNG),
-    ] {
+    let fields: &[(&str, Option<&str>, &[u8])] = match send {
+        Send::Content => &[("file", Some("r.png"), PNG)],
+        _ => &[
+            ("title", None, &b"Rocket"[..]),
+            ("category", None, b"space"),
+            ("image", Some("r.png"), PNG),
+        ],
+    };
+    for &(name, file, data) in fields {
         body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
         let disposition = match file {
             Some(f) => format!(
@@ -308,8 +311,8 @@ async fn call(
     }
     let res = match send {
         Send::Json(v) => req.send_json(v).await,
-        Send::Drawing => {
-            let (ct, body) = multipart();
+        Send::Drawing | Send::Content => {
+            let (ct, body) = multipart(send);
             req.insert_header(("content-type", ct))
                 .send_body(body)
                 .await
@@ -392,6 +395,7 @@ async fn every_route_has_a_row_and_every_caller_gets_the_contracts_answer() {
                 Send::Json(v) => Send::Json(world.fill_json(&app, v).await),
                 Send::Nothing => Send::Nothing,
                 Send::Drawing => Send::Drawing,
+                Send::Content => Send::Content,
                 Send::Upgrade => Send::Upgrade,
             };
             let (status, body) = call(&app, r.method, &path, token.as_deref(), &send).await;

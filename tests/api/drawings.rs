@@ -304,7 +304,7 @@ async fn a_teacher_uploads_a_recording_and_a_picture_for_activities() {
     // Anything else is refused by its bytes, whatever it claims.
     let (status, body) = send(b"MZ\x90\x00 not a picture").await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{body}");
-    let (ct, body) = multipart(&[("title", None, b"no file")]);
+    let (ct, body) = multipart(&[]);
     let mut res = app
         .client
         .post(app.url("/v1/content"))

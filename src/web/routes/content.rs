@@ -22,7 +22,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 /// The multipart form of an upload (read field by field; this type only documents it).
-#[derive(ToSchema)]
+#[derive(ToSchema, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct ContentUpload {
     /// MP3, Ogg, WAV, PNG, JPEG, WebP or SVG (recognised by its bytes), at most 10 MiB.
@@ -78,10 +79,13 @@ pub async fn upload(
         let mut field =
             field.map_err(|e| AppError::bad_request(Code::BadMultipart, e.to_string()))?;
         let name = field.name().unwrap_or("").to_string();
-        let bytes = read_field(&mut field, MAX_FILE, &name, too_large).await?;
-        if name == "file" {
-            file = Some(bytes);
+        if name != "file" {
+            return Err(AppError::invalid_field(
+                &name,
+                "unknown field: send only `file`",
+            ));
         }
+        file = Some(read_field(&mut field, MAX_FILE, &name, too_large).await?);
     }
     let file = file
         .ok_or_else(|| AppError::invalid_field("file", "required"))?

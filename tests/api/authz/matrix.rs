@@ -24,8 +24,10 @@ pub const ACTORS: [&str; 8] = [
 pub enum Send {
     Nothing,
     Json(Value),
-    /// A multipart upload: a PNG as a drawing's `image` and as content's `file`.
+    /// A multipart drawing upload (a PNG).
     Drawing,
+    /// A multipart content upload (a PNG as `file`).
+    Content,
     /// A websocket upgrade: the status of the handshake (101 when it upgrades).
     Upgrade,
 }
@@ -133,7 +135,7 @@ pub fn rows() -> Vec<Row> {
         row("GET", "/v1/activities/{id}", "/v1/activities/{activity}", Nothing, public(200)),
         row("GET", "/v1/achievements", "/v1/achievements", Nothing, public(200)),
         row("GET", "/v1/content/{key}", "/v1/content/{content_key}", Nothing, public(200)),
-        row("POST", "/v1/content", "/v1/content", Drawing, [403, 403, 201, 201, 403, 403, 201, 401]),
+        row("POST", "/v1/content", "/v1/content", Content, [403, 403, 201, 201, 403, 403, 201, 401]),
         // Accounts: open, or about the caller.
         row("POST", "/v1/auth/register", "/v1/auth/register",
             Json(json!({"email": "{fresh_email}", "password": "{password}", "name": "New one", "role": "parent"})),
