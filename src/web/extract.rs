@@ -304,6 +304,36 @@ where
     }
 }
 
+/// A multipart upload's form: 413 when the declared length is already past `max` (and some
+/// room for the form's other parts), 415 when the body is not `multipart/form-data`.
+pub fn multipart_form(
+    req: &HttpRequest,
+    payload: web::Payload,
+    max: usize,
+    too_large: &str,
+    what: &str,
+) -> Result<actix_multipart::Multipart, AppError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > max + 64 * 1024) {
+        return Err(AppError::too_large(too_large));
+    }
+    let ct = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !ct.to_ascii_lowercase().starts_with("multipart/form-data") {
+        return Err(AppError::unsupported_media(format!(
+            "send multipart/form-data with {what}"
+        )));
+    }
+    Ok(actix_multipart::Multipart::new(req.headers(), payload))
+}
+
 /// One multipart field, at most `limit` bytes: past it, 413 with `too_large` for the file
 /// field (`file` names it) and 422 for a text field.
 pub async fn read_field(

@@ -1,7 +1,6 @@
 //! Recordings and pictures for activities: teachers upload them (`POST /v1/content`), pages
 //! and players read them (`GET /v1/content/{key}`).
 
-use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, get, http::header, post, web};
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -14,7 +13,7 @@ use crate::features::auth::TeacherUser;
 use crate::features::content_files::{MAX_FILE, sniff};
 use crate::infra::error::{AppError, AppResult, Code, ErrorKind};
 use crate::infra::storage::valid_key;
-use crate::web::extract::read_field;
+use crate::web::extract::{multipart_form, read_field};
 use crate::web::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -54,26 +53,8 @@ pub async fn upload(
     meta: RequestMeta,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
     let too_large = "files are at most 10 MiB";
-    if declared.is_some_and(|n| n > MAX_FILE + 64 * 1024) {
-        return Err(AppError::too_large(too_large));
-    }
-    let ct = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !ct.to_ascii_lowercase().starts_with("multipart/form-data") {
-        return Err(AppError::unsupported_media(
-            "send multipart/form-data with a file",
-        ));
-    }
-    let mut form = Multipart::new(req.headers(), payload);
+    let mut form = multipart_form(&req, payload, MAX_FILE, too_large, "a file")?;
     let mut file = None;
     while let Some(field) = form.next().await {
         let mut field =

@@ -1,7 +1,6 @@
 //! Drawings (multipart upload of PNG, JPEG or WebP, recognised by their magic bytes, at most
 //! 5 MiB) and `GET /v1/content/{key}` for narration and images from the object store.
 
-use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use actix_web::{delete, get, post};
 use futures_util::StreamExt;
@@ -15,7 +14,7 @@ use crate::features::auth::{AuthUser, LearnerAccess};
 use crate::features::drawings::{self, DrawingView, MAX_IMAGE, Row, sniff, view};
 use crate::infra::error::{AppError, AppResult, Code};
 use crate::infra::time::now;
-use crate::web::extract::read_field;
+use crate::web::extract::{multipart_form, read_field};
 use crate::web::state::AppState;
 
 const MAX_FIELD: usize = 1024;
@@ -62,25 +61,13 @@ pub async fn upload(
     meta: RequestMeta,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_IMAGE + 64 * 1024) {
-        return Err(AppError::too_large("images are at most 5 MiB"));
-    }
-    let ct = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !ct.to_ascii_lowercase().starts_with("multipart/form-data") {
-        return Err(AppError::unsupported_media(
-            "send multipart/form-data with title, category and image",
-        ));
-    }
-    let mut form = Multipart::new(req.headers(), payload);
+    let mut form = multipart_form(
+        &req,
+        payload,
+        MAX_IMAGE,
+        "images are at most 5 MiB",
+        "title, category and image",
+    )?;
     let (mut title, mut category, mut picture) = (None, None, None);
     while let Some(field) = form.next().await {
         let mut field =
