@@ -1,5 +1,6 @@
 // Screen time on the play page: time left in the header, gentle warnings, the time-up and
-// downtime screens, and asking a grown-up for more time.
+// downtime screens, and asking a grown-up for more time. A student's own learner has no
+// limit unless they set a daily goal (then `left_seconds` is a number, as for a child).
 import { $, announce, dateText, minutesText, showScreen } from './dom.js';
 import { t } from './strings.js';
 
@@ -24,8 +25,18 @@ export class PlayTime {
 
   update(time) {
     this.left = time.left_seconds;
-    $('#ask-time').hidden = !this.asking || time.left_seconds <= 0;
     const el = $('#time-left');
+    if (time.left_seconds === null || time.left_seconds === undefined) {
+      // No limit: nothing counts down, and an earlier warning no longer holds.
+      el.hidden = true;
+      el.textContent = '';
+      el.classList.remove('low');
+      $('#ask-time').hidden = true;
+      $('#time-banner').hidden = true;
+      return;
+    }
+    $('#ask-time').hidden = !this.asking || time.left_seconds <= 0;
+    el.hidden = false;
     el.textContent = t('play.time_left', { time: minutesText(time.left_seconds) });
     el.classList.toggle('low', time.left_seconds <= 300);
   }
@@ -46,6 +57,7 @@ export class PlayTime {
     $('#ask-time').hidden = true;
     $('#time-banner').hidden = true;
     $('#time-left').textContent = t('play.time_left', { time: minutesText(0) });
+    $('#time-left').hidden = false;
     showScreen('timeup');
     // The server closes the socket; look again now and then (a grown-up may add time).
     clearTimeout(this.timer);

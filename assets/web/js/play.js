@@ -232,7 +232,7 @@ function onMessage(msg) {
         if (!resting && ['loading', 'timeup', 'downtime', 'replaced'].includes(document.body.dataset.view)) {
           backToCatalog();
         }
-      }, msg.time.left_seconds > 0 ? 300 : 3000);
+      }, msg.time.left_seconds === null || msg.time.left_seconds > 0 ? 300 : 3000);
       if (session.rejoinFrame()) {
         send(session.rejoinFrame());
       } else if (pendingStart) {
