@@ -43,7 +43,9 @@ export class PlayTime {
 
   warning(msg) {
     this.left = msg.left_seconds;
-    this.banner(t('play.time_warning', { time: minutesText(msg.left_seconds) }));
+    // A student's time is their own goal: nobody to ask.
+    const key = this.asking ? 'play.time_warning' : 'study.time_warning';
+    this.banner(t(key, { time: minutesText(msg.left_seconds) }));
   }
 
   banner(text) {
@@ -58,7 +60,8 @@ export class PlayTime {
     $('#time-banner').hidden = true;
     $('#time-left').textContent = t('play.time_left', { time: minutesText(0) });
     $('#time-left').hidden = false;
-    showScreen('timeup');
+    // A student reading their own study stays there (it is where they change their goal).
+    if (document.body.dataset.view !== 'study') showScreen('timeup');
     // The server closes the socket; look again now and then (a grown-up may add time).
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.recheck(), 30_000);
@@ -68,7 +71,7 @@ export class PlayTime {
     $('#ask-time').hidden = true;
     $('#time-banner').hidden = true;
     $('#downtime-until').textContent = until ? t('play.downtime.until', { when: dateText(until) }) : '';
-    showScreen('downtime');
+    if (document.body.dataset.view !== 'study') showScreen('downtime');
     clearTimeout(this.timer);
     const wait = until ? Math.max(5_000, new Date(until) - Date.now() + 2_000) : 60_000;
     this.timer = setTimeout(() => this.recheck(), Math.min(wait, 2 ** 31 - 1));
