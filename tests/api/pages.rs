@@ -1,5 +1,5 @@
-//! The pages for people (`/`, `/play`, `/parent`, `/teacher`): how they are served, and what
-//! people do with them in a real browser (see `pages/browser.rs`).
+//! The pages for people (`/`, `/play` with a student's own study, `/parent`, `/teacher`): how
+//! they are served, and what people do with them in a real browser (see `pages/browser.rs`).
 
 mod actions;
 mod browser;
@@ -10,3 +10,4 @@ mod media;
 mod play;
 mod serving;
 mod signin;
+mod study;

@@ -1,5 +1,6 @@
 // Screen time on the play page: time left in the header, gentle warnings, the time-up and
-// downtime screens, and asking a grown-up for more time.
+// downtime screens, and asking a grown-up for more time. A student's own learner has no
+// limit unless they set a daily goal (then `left_seconds` is a number, as for a child).
 import { $, announce, dateText, minutesText, showScreen } from './dom.js';
 import { t } from './strings.js';
 
@@ -24,15 +25,27 @@ export class PlayTime {
 
   update(time) {
     this.left = time.left_seconds;
-    $('#ask-time').hidden = !this.asking || time.left_seconds <= 0;
     const el = $('#time-left');
+    if (time.left_seconds === null || time.left_seconds === undefined) {
+      // No limit: nothing counts down, and an earlier warning no longer holds.
+      el.hidden = true;
+      el.textContent = '';
+      el.classList.remove('low');
+      $('#ask-time').hidden = true;
+      $('#time-banner').hidden = true;
+      return;
+    }
+    $('#ask-time').hidden = !this.asking || time.left_seconds <= 0;
+    el.hidden = false;
     el.textContent = t('play.time_left', { time: minutesText(time.left_seconds) });
     el.classList.toggle('low', time.left_seconds <= 300);
   }
 
   warning(msg) {
     this.left = msg.left_seconds;
-    this.banner(t('play.time_warning', { time: minutesText(msg.left_seconds) }));
+    // A student's time is their own goal: nobody to ask.
+    const key = this.asking ? 'play.time_warning' : 'study.time_warning';
+    this.banner(t(key, { time: minutesText(msg.left_seconds) }));
   }
 
   banner(text) {
@@ -46,7 +59,9 @@ export class PlayTime {
     $('#ask-time').hidden = true;
     $('#time-banner').hidden = true;
     $('#time-left').textContent = t('play.time_left', { time: minutesText(0) });
-    showScreen('timeup');
+    $('#time-left').hidden = false;
+    // A student reading their own study stays there (it is where they change their goal).
+    if (document.body.dataset.view !== 'study') showScreen('timeup');
     // The server closes the socket; look again now and then (a grown-up may add time).
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.recheck(), 30_000);
@@ -56,7 +71,7 @@ export class PlayTime {
     $('#ask-time').hidden = true;
     $('#time-banner').hidden = true;
     $('#downtime-until').textContent = until ? t('play.downtime.until', { when: dateText(until) }) : '';
-    showScreen('downtime');
+    if (document.body.dataset.view !== 'study') showScreen('downtime');
     clearTimeout(this.timer);
     const wait = until ? Math.max(5_000, new Date(until) - Date.now() + 2_000) : 60_000;
     this.timer = setTimeout(() => this.recheck(), Math.min(wait, 2 ** 31 - 1));

@@ -1,11 +1,13 @@
 // /play: a student plays, or a parent picks which child plays on this device. Everything
 // live goes over one play socket; a dropped one comes back by itself and the session picks
-// up where it was, sending again the answers the server had not saved.
+// up where it was, sending again the answers the server had not saved. A student also has
+// their own study here (/play#study, see play-study.js).
 import { get, post } from './api.js';
 import { $, announce, errorText, h, showScreen } from './dom.js';
 import { defaultSettings, narrationSettings } from './media/speech.js';
 import { GamePlayer } from './play-game.js';
 import { PlaySession } from './play-session.js';
+import { StudyView } from './play-study.js';
 import { PlayTime } from './play-time.js';
 import { celebrate, showDone, showFeedback, showIntro, showQuestion } from './play-view.js';
 import { signedIn, toSignIn } from './shell.js';
@@ -30,6 +32,8 @@ let resting = null; // 'timeup' or 'downtime' since the last hello
 // The learner's read-aloud settings ({narration, volume}), and `ready` once they are known.
 let voice = { ...defaultSettings(null), ready: Promise.resolve() };
 const introduced = new Set(); // sessions whose introduction was shown on this page
+let study = null; // a student's own study view
+const STUDY = '#study';
 
 const send = (frame) => socket?.send(frame) ?? false;
 
@@ -43,7 +47,10 @@ async function main() {
   if (who.user.role === 'student') {
     $('#join-class').hidden = false;
     $('#join-class form').addEventListener('submit', joinClass);
-    return play(who.learner);
+    forStudent(who.learner);
+    const playing = play(who.learner);
+    route();
+    return playing;
   }
   const children = who.children ?? [];
   const wanted = new URLSearchParams(location.search).get('child') ?? localStorage.getItem(CHILD_KEY);
@@ -52,6 +59,42 @@ async function main() {
   $('#switch-child').hidden = false;
   if (chosen) return play(chosen);
   return pick(children);
+}
+
+// A student's own page: the header's "My study" link, their study view, and the resting
+// screens in their words (their time is a goal they chose, not a grown-up's limit).
+function forStudent(own) {
+  study = new StudyView(own, { onGoal: goalSaved });
+  $('#study-link').hidden = false;
+  window.addEventListener('hashchange', route);
+  $('[data-screen=timeup] h1').textContent = t('study.timeup.title');
+  $('[data-screen=timeup] p').textContent = t('study.timeup.body');
+  $('[data-screen=timeup] p').after(h('p', {}, h('a', { href: STUDY, id: 'change-goal' }, t('study.timeup.change'))));
+  $('#check-time').textContent = t('study.timeup.check');
+}
+
+// The view the address asks for: the study at #study, play otherwise.
+function route() {
+  if (!study) return;
+  const wanted = location.hash === STUDY;
+  if (wanted) $('#study-link').setAttribute('aria-current', 'page');
+  else $('#study-link').removeAttribute('aria-current');
+  if (wanted && document.body.dataset.view !== 'study') {
+    showing = null; // a question left on screen is picked up again with Continue
+    document.title = t('title.study');
+    showScreen('study');
+    study.open();
+  } else if (!wanted && document.body.dataset.view === 'study') {
+    document.title = t('title.play');
+    if (resting) showScreen(resting);
+    else backToCatalog();
+  }
+}
+
+// A new goal counts at once on an open socket (a `time` frame); after time was up, look
+// again: the new goal may leave time to study.
+function goalSaved() {
+  if (resting || !socket?.open) socket?.start();
 }
 
 function pick(children) {
@@ -232,7 +275,7 @@ function onMessage(msg) {
         if (!resting && ['loading', 'timeup', 'downtime', 'replaced'].includes(document.body.dataset.view)) {
           backToCatalog();
         }
-      }, msg.time.left_seconds > 0 ? 300 : 3000);
+      }, msg.time.left_seconds === null || msg.time.left_seconds > 0 ? 300 : 3000);
       if (session.rejoinFrame()) {
         send(session.rejoinFrame());
       } else if (pendingStart) {
@@ -280,6 +323,9 @@ function onMessage(msg) {
       resting = 'downtime';
       time.downtime(msg.until);
       break;
+    case 'assessment':
+      study?.arrived(msg.assessment);
+      break;
     case 'error':
       onError(msg);
       break;
@@ -293,7 +339,8 @@ async function done(msg) {
   showing = null;
   const next = await get(`/v1/learners/${learner.id}/next`).catch(() => null);
   recommended = next;
-  if (document.body.dataset.view === 'game') return;
+  // A class game goes on, and a student reading their study stays there.
+  if (['game', 'study'].includes(document.body.dataset.view)) return;
   showDone(msg, {
     nextTitle: next ? titleOf(next.activity_id) : null,
     onNext: () => start(next.activity_id),

@@ -93,6 +93,7 @@ pub const ASSETS: &[Asset] = embed![
     "js/play.js" => JS,
     "js/play-game.js" => JS,
     "js/play-session.js" => JS,
+    "js/play-study.js" => JS,
     "js/play-time.js" => JS,
     "js/play-view.js" => JS,
     "js/shell.js" => JS,
