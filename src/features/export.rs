@@ -100,6 +100,20 @@ struct Page {
     completed: bool,
 }
 
+/// A result from the IGCSE Study Hub (graded by its client).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = quiz_results)]
+struct Quiz {
+    quiz_id: String,
+    quiz_title: String,
+    score: i32,
+    total_questions: i32,
+    percentage: f64,
+    time_spent_seconds: i32,
+    answers: String,
+    completed_at: NaiveDateTime,
+}
+
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = learner_achievements)]
 struct Unlock {
@@ -235,6 +249,11 @@ fn learner_record(
         .filter(page_progress::learner_id.eq(&id))
         .select(Page::as_select())
         .load(conn)?;
+    let quizzes: Vec<Quiz> = quiz_results::table
+        .filter(quiz_results::learner_id.eq(&id))
+        .order(quiz_results::completed_at)
+        .select(Quiz::as_select())
+        .load(conn)?;
     let unlocks: Vec<Unlock> = learner_achievements::table
         .filter(learner_achievements::learner_id.eq(&id))
         .select(Unlock::as_select())
@@ -329,6 +348,17 @@ fn learner_record(
             "title": p.title,
             "seconds": p.seconds,
             "completed": p.completed,
+        })).collect::<Vec<_>>(),
+        "quiz_results": quizzes.iter().map(|q| json!({
+            "quiz_id": q.quiz_id,
+            "quiz_title": q.quiz_title,
+            "score": q.score,
+            "total_questions": q.total_questions,
+            "percentage": q.percentage,
+            "time_spent_seconds": q.time_spent_seconds,
+            "answers": serde_json::from_str::<Value>(&q.answers).unwrap_or(Value::Null),
+            "client_graded": true,
+            "completed_at": q.completed_at.and_utc(),
         })).collect::<Vec<_>>(),
         "achievements": unlocks.iter().map(|u| json!({
             "id": u.achievement_id,

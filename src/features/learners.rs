@@ -256,3 +256,14 @@ pub async fn change_settings(
         .await;
     Ok(SettingsView::from(next))
 }
+
+/// The signed-in student's own learner id: 403 for anyone but a student.
+pub async fn own_learner_id(
+    db: &crate::infra::db::Db,
+    user: &crate::features::auth::AuthUser,
+) -> Result<String, AppError> {
+    user.require(&[crate::features::auth::Role::Student])?;
+    let uid = user.id.clone();
+    db.run(move |conn| of_student(conn, &uid)?.ok_or_else(|| AppError::not_found("learner")))
+        .await
+}

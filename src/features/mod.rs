@@ -21,4 +21,5 @@ pub mod progress;
 pub mod reports;
 pub mod screen_time;
 pub mod seed;
+pub mod study_hub;
 pub mod time_requests;

@@ -94,6 +94,8 @@ async fn openapi_lists_the_endpoints_and_docs_page_serves() {
         ("/v1/content", &["post"]),
         ("/v1/me/settings", &["get", "put"]),
         ("/v1/me/assessments", &["get"]),
+        ("/v1/quizzes/submit", &["post"]),
+        ("/v1/me/import/study-hub", &["post"]),
         ("/v1/audit", &["get"]),
         ("/v1/admin/dead-letters", &["get"]),
         ("/v1/me/export", &["get"]),

@@ -188,3 +188,70 @@ async fn a_student_has_no_limit_until_they_set_their_own_goal() {
     let res = app.get("/v1/me/settings", Some(&parent.access)).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
 }
+
+#[actix_rt::test]
+async fn the_study_hubs_results_and_saved_data_move_over_once() {
+    let app = spawn_app().await;
+    let student = app.register("student").await;
+    let learner = app.get("/v1/auth/me", Some(&student.access)).await.body["learner"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let progress = format!("/v1/learners/{learner}/progress");
+
+    // An existing client submits a result it graded itself: kept and counted.
+    let quiz = json!({"quizId": "intervals-1", "quizTitle": "Intervals", "score": 9,
+        "totalQuestions": 10, "percentage": 90, "timeSpent": 300,
+        "answers": ["M3", "P5", "m6", "P4", "M2", "m3", "P8", "M6", "m7", "TT"]});
+    let res = app
+        .post("/v1/quizzes/submit", Some(&student.access), &quiz)
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    assert_eq!(res.body["client_graded"], true);
+    let p = app.get(&progress, Some(&student.access)).await.body;
+    assert_eq!(p["activities_completed"], 1, "{p}");
+    assert_eq!(p["questions_answered"], 10, "{p}");
+
+    // The hub's saved data: imported once, the same file again adds nothing.
+    let saved = json!({
+        "quizResults": [
+            {"quizId": "keys-1", "quizTitle": "Keys", "score": 6, "totalQuestions": 8,
+             "percentage": 75, "timeSpent": 240, "answers": [], "completedAt": "2026-11-30T17:00:00Z"},
+            {"quizId": "keys-1", "quizTitle": "Keys", "score": 8, "totalQuestions": 8,
+             "percentage": 100, "timeSpent": 200, "answers": [], "completedAt": "2026-12-01T17:00:00Z"}
+        ],
+        "pageProgress": [
+            {"pageId": "cadences", "pageTitle": "Cadences", "timeSpent": 600, "completed": true,
+             "visitedAt": "2026-12-01T16:00:00Z"}
+        ]
+    });
+    let res = app
+        .post("/v1/me/import/study-hub", Some(&student.access), &saved)
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.body, json!({"imported": 3, "skipped": 0}));
+    let res = app
+        .post("/v1/me/import/study-hub", Some(&student.access), &saved)
+        .await;
+    assert_eq!(res.body, json!({"imported": 0, "skipped": 3}));
+    let p = app.get(&progress, Some(&student.access)).await.body;
+    assert_eq!(p["activities_completed"], 3, "{p}");
+    assert_eq!(p["questions_answered"], 26, "{p}");
+    let export = app.get("/v1/me/export", Some(&student.access)).await.body;
+    let kept = export["learners"][0]["quiz_results"].as_array().unwrap();
+    assert_eq!(kept.len(), 3, "{export}");
+    assert!(kept.iter().all(|q| q["client_graded"] == true));
+
+    // Checked like any body; only a student's own learner takes them.
+    let mut bad = quiz.clone();
+    bad["score"] = json!(11);
+    let res = app
+        .post("/v1/quizzes/submit", Some(&student.access), &bad)
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    let (parent, _) = app.parent_with_child("Kid").await;
+    let res = app
+        .post("/v1/quizzes/submit", Some(&parent.access), &quiz)
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+}

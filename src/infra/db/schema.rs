@@ -324,6 +324,34 @@ diesel::joinable!(class_members -> learners (learner_id));
 diesel::joinable!(page_progress -> learners (learner_id));
 diesel::joinable!(drawings -> learners (learner_id));
 
+diesel::table! {
+    quiz_results (id) {
+        id -> Text,
+        learner_id -> Text,
+        quiz_id -> Text,
+        quiz_title -> Text,
+        score -> Integer,
+        total_questions -> Integer,
+        percentage -> Double,
+        time_spent_seconds -> Integer,
+        answers -> Text,
+        client_graded -> Bool,
+        completed_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    study_hub_imports (learner_id, item_key) {
+        learner_id -> Text,
+        item_key -> Text,
+        imported_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(quiz_results -> learners (learner_id));
+diesel::joinable!(study_hub_imports -> learners (learner_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_tokens,
@@ -343,6 +371,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     classes,
     class_members,
     page_progress,
+    quiz_results,
+    study_hub_imports,
     assessments,
     drawings,
     backup_logs,

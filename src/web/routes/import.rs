@@ -1,19 +1,29 @@
 //! `POST /v1/me/import`: the JSON that `GET /v1/me/export` gives on another installation,
-//! recreated under the caller's account (see `crate::features::import`).
+//! recreated under the caller's account (see `crate::features::import`); and
+//! `POST /v1/me/import/study-hub`, the IGCSE Study Hub's saved data.
 
 use actix_web::post;
 use actix_web::{HttpRequest, HttpResponse, web};
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::features::audit::RequestMeta;
+use crate::features::audit::{self, Change, RequestMeta};
 use crate::features::auth::{AuthUser, Role};
 pub use crate::features::import::ImportResult;
 use crate::features::import::{
     ExportFile, bad, drawing_ids, existing_drawings, import_records, store_images,
 };
+use crate::features::study_hub::{self as hub, Imported, PageVisit, QuizResult};
 use crate::infra::error::{AppError, AppResult};
+use crate::web::extract::{Normalize, ValidJson};
 use crate::web::state::AppState;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use super::study_hub::QuizSubmission;
+use crate::features::learners;
 
 /// The largest import body: an export with its drawings.
 pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
@@ -22,7 +32,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(
         scope("/me/import")
             .app_data(web::PayloadConfig::new(MAX_IMPORT_BYTES))
-            .service(import),
+            .service(import)
+            .service(study_hub),
     );
 }
 
@@ -92,4 +103,101 @@ pub async fn import(
         created: created.counts(),
         skipped: skipped.counts(),
     }))
+}
+
+/// A page visit from the hub's saved data (its field names).
+#[derive(Debug, Clone, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PageSaved {
+    #[validate(length(min = 1, max = 200, message = "between 1 and 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub page_id: String,
+    #[validate(length(min = 1, max = 300, message = "between 1 and 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
+    pub page_title: String,
+    #[validate(range(min = 0, max = 86_400, message = "between 0 and 86400 seconds"))]
+    #[schema(minimum = 0, maximum = 86_400)]
+    pub time_spent: i32,
+    #[serde(default)]
+    pub completed: bool,
+    pub visited_at: DateTime<Utc>,
+}
+
+/// The hub's saved data.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StudyHubData {
+    #[serde(default)]
+    #[validate(length(max = 5000, message = "at most 5000 results"), nested)]
+    #[schema(max_items = 5000)]
+    pub quiz_results: Vec<QuizSubmission>,
+    #[serde(default)]
+    #[validate(length(max = 5000, message = "at most 5000 pages"), nested)]
+    #[schema(max_items = 5000)]
+    pub page_progress: Vec<PageSaved>,
+}
+
+impl Normalize for StudyHubData {
+    fn normalize(&mut self) {
+        self.quiz_results.iter_mut().for_each(Normalize::normalize);
+    }
+}
+
+/// The Study Hub's saved data (`quizResults`, `pageProgress`), each item imported once: the
+/// same file again imports nothing.
+#[utoipa::path(tag = "students", request_body = StudyHubData, security(("bearer" = [])),
+    responses((status = 200, body = Imported), (status = 403), (status = 413), (status = 422)))]
+#[post("/study-hub")]
+pub async fn study_hub(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    meta: RequestMeta,
+    body: ValidJson<StudyHubData>,
+) -> AppResult<HttpResponse> {
+    let learner_id = learners::own_learner_id(&state.db, &user).await?;
+    let now = Utc::now();
+    let data = body.0;
+    let results: Vec<QuizResult> = data
+        .quiz_results
+        .into_iter()
+        .map(|q| q.result(now))
+        .collect();
+    let visits: Vec<PageVisit> = data
+        .page_progress
+        .into_iter()
+        .map(|p| PageVisit {
+            page_id: p.page_id.trim().to_string(),
+            page_title: p.page_title.trim().to_string(),
+            time_spent_seconds: p.time_spent,
+            completed: p.completed,
+            visited_at: p.visited_at.min(now),
+        })
+        .collect();
+    let lid = learner_id.clone();
+    let done = state
+        .db
+        .transaction(move |conn| {
+            let done = hub::import(conn, &lid, &results, &visits)?;
+            audit::record(
+                conn,
+                &meta,
+                Change {
+                    user_id: &user.id,
+                    action: "import",
+                    entity_type: "study_hub",
+                    entity_id: &lid,
+                    old: None,
+                    new: audit::json(&done),
+                },
+            )?;
+            Ok(done)
+        })
+        .await?;
+    if done.imported > 0 {
+        state
+            .control
+            .progress_changed(vec![learner_id.as_str().into()])
+            .await;
+    }
+    Ok(HttpResponse::Ok().json(done))
 }

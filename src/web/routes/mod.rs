@@ -23,6 +23,7 @@ pub mod parent_live;
 pub mod play;
 pub mod progress;
 pub mod sessions;
+pub mod study_hub;
 pub mod time_requests;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -65,6 +66,7 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .configure(assessments::routes)
                 .configure(drawings::routes)
                 .configure(content::routes)
+                .configure(study_hub::routes)
                 .configure(play::routes)
                 .configure(sessions::routes)
                 .configure(time_requests::routes),

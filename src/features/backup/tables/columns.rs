@@ -272,6 +272,33 @@ backup_tables! {
     system = none;
     fix = keep;
 
+    QuizResultRow => quiz_results [id] {
+        id: String,
+        learner_id: String,
+        quiz_id: String,
+        quiz_title: String,
+        score: i32,
+        total_questions: i32,
+        percentage: f64,
+        time_spent_seconds: i32,
+        answers: String,
+        client_graded: bool,
+        completed_at: NaiveDateTime,
+        created_at: NaiveDateTime,
+    }
+    user = by_learner!(quiz_results);
+    system = none;
+    fix = keep;
+
+    StudyHubImportRow => study_hub_imports [learner_id, item_key] {
+        learner_id: String,
+        item_key: String,
+        imported_at: NaiveDateTime,
+    }
+    user = by_learner!(study_hub_imports);
+    system = none;
+    fix = keep;
+
     AssessmentRow => assessments [id] {
         id: String,
         learner_id: String,

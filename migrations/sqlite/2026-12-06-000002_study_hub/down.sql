@@ -1,0 +1,2 @@
+DROP TABLE study_hub_imports;
+DROP TABLE quiz_results;
