@@ -43,6 +43,8 @@ SEMANTIC = [
     ("/v1/me/import", 422, "the body must be an export of studyhub"),
     ("/v1/learners/{id}/drawings", 415, "the image must really be a PNG, JPEG or WebP"),
     ("/v1/content", 415, "the file must really be MP3, Ogg, WAV, PNG, JPEG, WebP or SVG"),
+    ("/v1/quizzes/submit", 422, "a score is at most totalQuestions; completedAt is an RFC 3339 time"),
+    ("/v1/me/import/study-hub", 422, "a score is at most totalQuestions; times are RFC 3339"),
     ("/v1/sessions/{id}/answers", 422, "the question must be one of the session's, the answer of its type"),
     ("/v1/activities/{id}", 422, "a question's correct answer must be of its type and among its options"),
     ("/v1/classes/{id}/games", 422, "the activity must be in the catalog"),

@@ -15,7 +15,7 @@ use crate::features::import::{
 };
 use crate::features::study_hub::{self as hub, Imported, PageVisit, QuizResult};
 use crate::infra::error::{AppError, AppResult};
-use crate::web::extract::{Normalize, ValidJson};
+use crate::web::extract::{JsonLimit, Normalize, ValidJson};
 use crate::web::state::AppState;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -25,6 +25,9 @@ use validator::Validate;
 use super::study_hub::QuizSubmission;
 use crate::features::learners;
 
+/// The largest Study Hub file: 10 000 items of a few hundred bytes each, with room.
+pub const STUDY_HUB_BYTES: usize = 16 * 1024 * 1024;
+
 /// The largest import body: an export with its drawings.
 pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
 
@@ -32,6 +35,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(
         scope("/me/import")
             .app_data(web::PayloadConfig::new(MAX_IMPORT_BYTES))
+            // The Study Hub's saved data (up to 5 000 results and 5 000 pages) as JSON.
+            .app_data(JsonLimit(STUDY_HUB_BYTES))
             .service(import)
             .service(study_hub),
     );
