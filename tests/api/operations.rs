@@ -30,6 +30,9 @@ async fn metrics_are_prometheus_text() {
         "{text}"
     );
     assert!(text.contains("route=\"/health\""));
+    // What the alerts read (deploy/prometheus/alerts.yml); the value is the process's, which
+    // other tests' servers share, so only its presence is checked here.
+    assert!(text.contains("studyhub_database_up"), "{text}");
 }
 
 #[actix_web::test]
