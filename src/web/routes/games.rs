@@ -207,10 +207,17 @@ async fn own_game(state: &AppState, user: &AuthUser, game_id: String) -> AppResu
         .ok_or_else(|| AppError::not_found("game"))
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportFormat {
+    Json,
+    Csv,
+}
+
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
 pub struct ReportQuery {
-    /// `csv` for a spreadsheet; JSON otherwise.
-    pub format: Option<String>,
+    /// `csv` for a spreadsheet; JSON by default.
+    pub format: Option<ReportFormat>,
 }
 
 /// The game's report: every player with score, rank, right answers and each question's
@@ -227,11 +234,8 @@ pub async fn report(
     path: web::Path<String>,
     q: web::Query<ReportQuery>,
 ) -> AppResult<HttpResponse> {
-    let csv = match q.format.as_deref().map(str::trim) {
-        None | Some("") | Some("json") => false,
-        Some("csv") => true,
-        Some(_) => return Err(AppError::invalid_field("format", "json or csv")),
-    };
+    // Anything else is refused as the query's 422 by the query extractor.
+    let csv = q.format == Some(ReportFormat::Csv);
     let row = own_game(&state, &user, path.into_inner()).await?;
     let report = state
         .db
