@@ -31,37 +31,37 @@ const PIN_WINDOW: Duration = Duration::from_secs(60);
 
 impl LearnerActor {
     /// The game a `join_game` names, by id or by PIN. A wrong PIN counts towards the
-    /// guessing limit, whose tenth closes the socket.
+    /// guessing limit: the tenth in a minute closes the socket that sent it (`Err`).
     fn find_game(
         &mut self,
         game_id: Option<String>,
         pin: Option<String>,
         conn_id: u64,
-    ) -> Option<(String, Addr<GameActor>)> {
+    ) -> Result<Option<(String, Addr<GameActor>)>, ()> {
         if let Some(id) = game_id {
-            let game = self.env.game(&id)?;
-            return Some((id, game));
+            return Ok(self.env.game(&id).map(|game| (id, game)));
         }
         let pin = pin.unwrap_or_default();
         if let Some(found) = self.env.game_by_pin(pin.trim()) {
-            return Some(found);
+            return Ok(Some(found));
         }
         let now = Instant::now();
         self.wrong_pins
             .retain(|t| now.duration_since(*t) < PIN_WINDOW);
         self.wrong_pins.push(now);
-        if self.wrong_pins.len() >= WRONG_PINS {
-            self.wrong_pins.clear();
-            tracing::info!(learner = %self.learner_id, conn = conn_id, "too many wrong game PINs: closing the socket");
-            self.send_to(
-                conn_id,
-                Outbound::Close {
-                    code: close::TOO_MANY_ERRORS,
-                    reason: "too many wrong game pins",
-                },
-            );
+        if self.wrong_pins.len() < WRONG_PINS {
+            return Ok(None);
         }
-        None
+        self.wrong_pins.clear();
+        tracing::info!(learner = %self.learner_id, conn = conn_id, "too many wrong game PINs: closing the socket");
+        self.send_to(
+            conn_id,
+            Outbound::Close {
+                code: close::TOO_MANY_ERRORS,
+                reason: "too many wrong game pins",
+            },
+        );
+        Err(())
     }
 
     pub(super) fn join_game(
@@ -90,7 +90,10 @@ impl LearnerActor {
                 None,
             );
         }
-        let Some((game_id, game)) = self.find_game(game_id, pin, conn_id) else {
+        let Ok(found) = self.find_game(game_id, pin, conn_id) else {
+            return;
+        };
+        let Some((game_id, game)) = found else {
             return self.error(
                 to,
                 ErrorCode::NoGame,
