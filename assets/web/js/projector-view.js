@@ -85,7 +85,8 @@ function isRight(correct, key) {
   return Array.isArray(correct) ? correct.some((c) => same(c, key)) : same(correct, key);
 }
 
-export function reveal(msg, q) {
+// answered: {n, total} of the question's last count.
+export function reveal(msg, q, answered) {
   const counts = msg.counts_by_option ?? {};
   const most = Math.max(1, ...Object.values(counts));
   const bar = (key) => {
@@ -110,6 +111,7 @@ export function reveal(msg, q) {
     h('h2', { id: 'proj-answer', class: 'proj-answer' }, t('host.answer', { answer: answerText(msg.correct_answer) })),
     msg.explanation ? h('p', { class: 'explanation' }, msg.explanation) : null,
     h('div', { class: 'counts-box', role: 'group', 'aria-label': t('host.counts') }, list),
+    answered ? h('p', { id: 'proj-answered', class: 'proj-answered small' }, t('projector.answers', answered)) : null,
     h('h3', {}, t('host.top')),
     h('ol', { class: 'proj-top5' }, (msg.top ?? []).map((p) => h('li', {},
       h('span', { class: 'rank' }, ordinal(p.rank)), h('span', { class: 'name' }, p.name),

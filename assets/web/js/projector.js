@@ -52,19 +52,23 @@ function onMessage(msg) {
       }
       break;
     case 'question':
-      current = { ...msg, answered: 0 };
+      current = { ...msg, answered: 0, total: players.length };
       fill(stage, question({ ...msg, total: players.length }, clock.el));
       clock.start(msg.remaining_ms ?? msg.seconds * 1000, msg.seconds);
       setPhase('question', t('play.progress', { n: msg.index + 1, total: msg.question_count }));
       announce(msg.question.prompt);
       break;
     case 'answers':
-      if (current) current.answered = msg.answered;
+      if (current) Object.assign(current, { answered: msg.answered, total: msg.total });
       $('#proj-answered')?.replaceChildren(t('projector.answers', { n: msg.answered, total: msg.total }));
       break;
     case 'reveal':
       clock.stop();
-      fill(stage, reveal(msg, current && current.index === msg.index ? current.question : null));
+      {
+        const same = current && current.index === msg.index;
+        fill(stage, reveal(msg, same ? current.question : null,
+          same ? { n: current.answered ?? 0, total: current.total ?? players.length } : null));
+      }
       setPhase('reveal', t('projector.revealed'));
       announce($('#proj-answer').textContent);
       break;
