@@ -32,7 +32,7 @@ export function reportTable(report) {
           const mark = q?.seconds == null ? '' : (q.correct ? '✓ ' : '✗ ');
           const said = q?.seconds == null ? '' : t(q.correct ? 'report.right' : 'report.wrong');
           return h('td', { class: q?.correct ? 'q right' : 'q' },
-            h('span', { 'aria-hidden': 'true' }, mark), said ? h('span', { class: 'sr-only' }, `${said}, `), seconds(q));
+            h('span', { 'aria-hidden': 'true' }, mark), said ? h('span', { class: 'sr-only' }, `${said}, `) : null, seconds(q));
         }));
     })));
 }
