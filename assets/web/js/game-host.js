@@ -41,13 +41,13 @@ export class GameHost {
     this.stage = h('div', { class: 'stage' });
     this.status = h('p', { class: 'lead', role: 'status' });
     this.controls = h('div', { class: 'row' });
-    fill(box,
-      this.heading,
+    // How to join, while the game is on.
+    this.joinInfo = h('div', { class: 'join-info' },
       h('p', { class: 'pin-line small' }, h('span', { class: 'pin-label' }, t('host.pin')), ' ',
         h('span', { id: 'game-pin', class: 'pin' }, pinText(game.pin))),
       h('p', { class: 'hint' }, t('host.how_to_join')),
-      h('p', {}, h('a', { href: projector, id: 'projector-link', class: 'button primary', target: '_blank', rel: 'noopener' }, t('host.projector'))),
-      this.status, this.stage, this.controls);
+      h('p', {}, h('a', { href: projector, id: 'projector-link', class: 'button primary', target: '_blank', rel: 'noopener' }, t('host.projector'))));
+    fill(box, this.heading, this.joinInfo, this.status, this.stage, this.controls);
     this.buttons(t('host.start'));
     // The game is what the room looks at now (often on a projector).
     this.heading.focus();
@@ -145,7 +145,8 @@ export class GameHost {
     this.over = true;
     this.socket.stop();
     this.heading.textContent = t('host.over');
-    this.status.textContent = t('host.over');
+    this.status.textContent = '';
+    this.joinInfo.hidden = true;
     const report = h('div', { id: 'game-report' });
     fill(this.stage,
       podium(msg.podium ?? []),

@@ -7,7 +7,7 @@ import { $, announce, fill, h, showScreen } from './dom.js';
 import { answerStatus } from './game-answer.js';
 import { questionMedia, quiet } from './media/question.js';
 import { answerControls, answerText } from './play-view.js';
-import { podium } from './podium.js';
+import { ordinal, podium } from './podium.js';
 import { shape } from './shapes.js';
 import { t } from './strings.js';
 
@@ -184,11 +184,11 @@ export class GamePlayer {
       h('h2', { 'data-focus': '' }, t('game.reveal', { answer: answerText(msg.correct_answer) })),
       msg.explanation ? h('p', { class: 'explanation' }, msg.explanation) : null,
       unsent ? h('p', { class: 'notice answer-lost' }, t('game.answer_lost')) : null,
-      h('p', { class: 'score' }, t('game.you', { score: you.score ?? 0, rank: you.rank ?? '–' })),
+      h('p', { class: 'score' }, t('game.you', { score: you.score ?? 0, rank: you.rank ? ordinal(you.rank) : '–' })),
       h('p', { class: 'lead' }, t('game.next_soon')),
     );
     this.answer.reset();
-    announce(t('game.you', { score: you.score ?? 0, rank: you.rank ?? '–' }));
+    announce(t('game.you', { score: you.score ?? 0, rank: you.rank ? ordinal(you.rank) : '–' }));
   }
 
   // The end: the pupil's place and the podium, then back to the catalog (a new game can be
@@ -198,11 +198,11 @@ export class GamePlayer {
     this.forget();
     this.render(
       h('h2', { 'data-focus': '' }, t('game.over')),
-      h('p', { class: 'score' }, t('game.final', { score: you.score ?? 0, rank: you.rank ?? '–' })),
+      h('p', { class: 'score' }, t('game.final', { score: you.score ?? 0, rank: you.rank ? ordinal(you.rank) : '–' })),
       podium(msg.podium ?? []),
       h('button', { type: 'button', id: 'game-done', class: 'primary big', onclick: () => this.onLeave() }, t('play.done.catalog')),
     );
     $('[data-screen=game] .leave')?.remove();
-    announce(t('game.final', { score: you.score ?? 0, rank: you.rank ?? '–' }));
+    announce(t('game.final', { score: you.score ?? 0, rank: you.rank ? ordinal(you.rank) : '–' }));
   }
 }

@@ -332,8 +332,8 @@ function onMessage(msg) {
       if (!showing) done(msg);
       break;
     case 'achievement':
-      // Not over a question: kept for the stars screen.
-      if (document.body.dataset.view === 'question') later.push(msg.achievement);
+      // Not over a question or a class game: kept for the stars screen (or the catalog).
+      if (['question', 'game'].includes(document.body.dataset.view)) later.push(msg.achievement);
       else celebrate(msg.achievement);
       break;
     case 'time_up':

@@ -222,7 +222,7 @@ const en = {
   'game.right': 'Right!',
   'game.wrong': 'Not this time.',
   'game.reveal': 'The answer: {answer}',
-  'game.you': 'Your score: {score} · place {rank}',
+  'game.you': 'Your score: {score} · {rank} place',
   'game.next_soon': 'Next question soon…',
   'game.over': 'Game over!',
   'game.final': 'You scored {score} and came {rank}.',

@@ -390,6 +390,10 @@ async fn a_class_game_on_the_projector_with_a_pupil_who_reloads() {
         b.wait_text("[data-screen=game] h2", "Game over").await;
         b.click("#game-done", None).await;
         b.shown("[data-screen=catalog]", None).await;
+        // An achievement of the game is celebrated back at the catalog.
+        if b.find_shown("#celebration-close", None).await.is_some() {
+            b.click("#celebration-close", None).await;
+        }
     }
     desk.click("#game-again", None).await;
     desk.js_with(
