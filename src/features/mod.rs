@@ -13,6 +13,7 @@ pub mod content_files;
 pub mod dead_letters;
 pub mod drawings;
 pub mod export;
+pub mod games;
 pub mod import;
 pub mod learners;
 pub mod live;
