@@ -24,7 +24,7 @@ export function reportTable(report) {
       return h('tr', { dataset: { learner: p.learner_id } },
         h('td', { class: 'rank' }, ordinal(p.rank)),
         h('th', { scope: 'row' }, p.name),
-        h('td', { class: 'score' }, String(p.score)),
+        h('td', { class: 'points-cell' }, String(p.score)),
         h('td', { class: 'correct' }, String(p.correct)),
         h('td', { class: 'answered' }, String(p.answered)),
         indexes.map((i) => {
@@ -50,7 +50,8 @@ export async function showReport(gameId, box, { title } = {}) {
   const error = h('p', { class: 'form-error', role: 'alert' });
   const file = `${(title || t('report.file')).replace(/[^\p{L}\p{N} _-]+/gu, '').trim() || 'game'}.csv`;
   fill(box,
-    report.players?.length ? h('div', { class: 'table-wrap' }, reportTable(report)) : h('p', { class: 'hint' }, t('report.empty')),
+    // Wide on a phone: the table scrolls, and a keyboard can scroll it too.
+    report.players?.length ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('report.table') }, reportTable(report)) : h('p', { class: 'hint' }, t('report.empty')),
     h('p', {}, h('button', {
       type: 'button', id: 'report-csv', class: 'small',
       onclick: async () => {

@@ -150,6 +150,51 @@ async fn live_answered(teacher: &Browser, name: &str, n: u32) {
         .await;
 }
 
+/// Closes an achievement's celebration if one is open (true if it did): they come one after
+/// the other at the catalog after a game.
+async fn closed_celebration(b: &Browser) -> bool {
+    match b.find_shown("#celebration-close", None).await {
+        Some(close) => {
+            let _ = close.click().await;
+            true
+        }
+        None => false,
+    }
+}
+
+/// Taps Join on the open-game card (past any celebration over it).
+async fn join_by_card(b: &Browser) {
+    b.until("join by the open-game card", || async {
+        if closed_celebration(b).await {
+            return false;
+        }
+        match b.find_shown(".open-game .open-join", None).await {
+            Some(join) => join.click().await.is_ok(),
+            None => false,
+        }
+    })
+    .await;
+}
+
+/// Types the PIN and joins (past any celebration over the form).
+async fn join_by_pin(b: &Browser, pin: &str) {
+    b.until("join by PIN", || async {
+        if closed_celebration(b).await {
+            return false;
+        }
+        let Some(input) = b.find_shown("#game-pin", None).await else {
+            return false;
+        };
+        let Some(submit) = b.find_shown("#join-game button[type=submit]", None).await else {
+            return false;
+        };
+        input.clear().await.is_ok()
+            && input.send_keys(pin).await.is_ok()
+            && submit.click().await.is_ok()
+    })
+    .await;
+}
+
 #[actix_web::test]
 async fn a_class_game_on_the_projector_with_a_pupil_who_reloads() {
     let Some(driver) = Driver::start("pages::games").await else {
@@ -232,7 +277,7 @@ async fn a_class_game_on_the_projector_with_a_pupil_who_reloads() {
     for b in [&amara, &ben] {
         b.wait_text(".open-game", "Quick Sums Quiz").await;
     }
-    amara.click(".open-game .open-join", None).await;
+    join_by_card(&amara).await;
     let mode = ben
         .shown("#game-pin", None)
         .await
@@ -240,9 +285,7 @@ async fn a_class_game_on_the_projector_with_a_pupil_who_reloads() {
         .await
         .unwrap();
     assert_eq!(mode.as_deref(), Some("numeric"));
-    ben.fill("#game-pin", &format!("{} {}", &pin[..3], &pin[3..]))
-        .await;
-    ben.click("#join-game button[type=submit]", None).await;
+    join_by_pin(&ben, &format!("{} {}", &pin[..3], &pin[3..])).await;
     for b in [&amara, &ben] {
         b.wait_text("[data-screen=game]", "Wait for your teacher")
             .await;
@@ -390,10 +433,6 @@ async fn a_class_game_on_the_projector_with_a_pupil_who_reloads() {
         b.wait_text("[data-screen=game] h2", "Game over").await;
         b.click("#game-done", None).await;
         b.shown("[data-screen=catalog]", None).await;
-        // An achievement of the game is celebrated back at the catalog.
-        if b.find_shown("#celebration-close", None).await.is_some() {
-            b.click("#celebration-close", None).await;
-        }
     }
     desk.click("#game-again", None).await;
     desk.js_with(
@@ -410,9 +449,8 @@ async fn a_class_game_on_the_projector_with_a_pupil_who_reloads() {
         .filter(char::is_ascii_digit)
         .collect();
     amara.wait_text(".open-game", "Quick Sums Quiz").await;
-    amara.click(".open-game .open-join", None).await;
-    ben.fill("#game-pin", &second).await;
-    ben.click("#join-game button[type=submit]", None).await;
+    join_by_card(&amara).await;
+    join_by_pin(&ben, &second).await;
     for b in [&amara, &ben] {
         b.wait_text("[data-screen=game]", "Wait for your teacher")
             .await;
