@@ -51,7 +51,7 @@ export async function showReport(gameId, box, { title } = {}) {
   const file = `${(title || t('report.file')).replace(/[^\p{L}\p{N} _-]+/gu, '').trim() || 'game'}.csv`;
   fill(box,
     // Wide on a phone: the table scrolls, and a keyboard can scroll it too.
-    report.players?.length ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('report.table') }, reportTable(report)) : h('p', { class: 'hint' }, t('report.empty')),
+    report.players?.length ? h('div', { class: 'table-wrap report-wrap', tabindex: '0', role: 'region', 'aria-label': t('report.table') }, reportTable(report)) : h('p', { class: 'hint' }, t('report.empty')),
     h('p', {}, h('button', {
       type: 'button', id: 'report-csv', class: 'small',
       onclick: async () => {

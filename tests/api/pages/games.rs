@@ -150,6 +150,30 @@ async fn live_answered(teacher: &Browser, name: &str, n: u32) {
         .await;
 }
 
+/// axe and the screenshots (`look::check`), then a phone at 200 % text: nothing wider than
+/// the screen.
+async fn look(b: &Browser, name: &str) {
+    check(b, name).await;
+    viewport(b, 390, 844).await;
+    let overflow = b
+        .js(r#"
+            const root = document.documentElement;
+            root.style.fontSize = '200%';
+            const wide = [...document.querySelectorAll('main *')]
+              .filter((el) => el.getBoundingClientRect().right > innerWidth + 1 && el.checkVisibility())
+              .map((el) => el.tagName + '.' + el.className);
+            const scroll = root.scrollWidth - innerWidth;
+            root.style.fontSize = '';
+            return { scroll, wide: wide.slice(0, 5) };
+        "#)
+        .await;
+    b.cdp("Emulation.clearDeviceMetricsOverride", json!({})).await;
+    assert!(
+        overflow["scroll"].as_i64().unwrap_or(1) <= 0,
+        "{name}: wider than a phone at 200 % text: {overflow}"
+    );
+}
+
 /// Closes an achievement's celebration if one is open (true if it did): they come one after
 /// the other at the catalog after a game.
 async fn closed_celebration(b: &Browser) -> bool {
@@ -298,7 +322,7 @@ async fn a_class_game_on_the_projector_with_a_pupil_who_reloads() {
     projector.wait_text("#proj-players-count", "2 joined").await;
     projector.wait_text(".players", "Amara Nwosu").await;
     projector.wait_text(".players", "Ben Okoro").await;
-    check(&projector, "projector-lobby").await;
+    look(&projector, "projector-lobby").await;
 
     // Question 1, by the keyboard (→); large on the projector at both sizes.
     press(&projector, ARROW_RIGHT).await;
@@ -308,7 +332,7 @@ async fn a_class_game_on_the_projector_with_a_pupil_who_reloads() {
     question_is_large(&projector, 1366, 768, 4).await;
     question_is_large(&projector, 1920, 1080, 4).await;
     keep_screenshot(&projector, "projector-question").await;
-    check(&projector, "projector-question").await;
+    look(&projector, "projector-question").await;
 
     // Amara answers; the page says "saved" once the server saved it.
     for b in [&amara, &ben] {
@@ -403,7 +427,7 @@ async fn a_class_game_on_the_projector_with_a_pupil_who_reloads() {
         .await;
     assert_eq!(list_style, json!("none"));
     keep_screenshot(&projector, "projector-podium").await;
-    check(&projector, "projector-podium").await;
+    look(&projector, "projector-podium").await;
 
     // The report: both pupils answered both questions.
     projector.click("#proj-report", None).await;
@@ -419,7 +443,7 @@ async fn a_class_game_on_the_projector_with_a_pupil_who_reloads() {
             .await;
     }
     projector.shown("#report-csv", Some("CSV")).await;
-    check(&projector, "projector-report").await;
+    look(&projector, "projector-report").await;
 
     // The teacher's page: "Game over", the report, and the live table still counting.
     desk.wait_text(".game-box h3", "Game over").await;
