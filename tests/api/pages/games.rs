@@ -367,6 +367,7 @@ async fn a_class_game_on_the_projector_with_a_pupil_who_reloads() {
     assert_eq!(counted, json!(2));
     projector.wait_text(".opt.correct", "13").await;
     projector.wait_text(".proj-top5", "Amara Nwosu").await;
+    look(&projector, "projector-reveal").await;
     for b in [&amara, &ben] {
         b.wait_text("[data-screen=game] .score", "Your score").await;
     }
@@ -451,6 +452,7 @@ async fn a_class_game_on_the_projector_with_a_pupil_who_reloads() {
         .await;
     live_answered(&desk, "Amara", 2).await;
     live_answered(&desk, "Ben", 2).await;
+    check(&desk, "teacher-game-over").await;
 
     // The pupils: the end, then the catalog, and a second game joined without a reload.
     for b in [&amara, &ben] {
