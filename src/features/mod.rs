@@ -20,6 +20,7 @@ pub mod live;
 pub mod notifications;
 pub mod progress;
 pub mod reports;
+pub mod retention;
 pub mod screen_time;
 pub mod seed;
 pub mod study_hub;

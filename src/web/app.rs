@@ -41,6 +41,7 @@ impl Application {
             },
             state.redis.clone(),
         );
+        crate::features::retention::spawn(state.db.clone(), settings.retention);
 
         let listener =
             listen(&settings.bind).with_context(|| format!("cannot bind {}", settings.bind))?;

@@ -265,3 +265,81 @@ async fn a_malformed_id_is_refused_after_authentication() {
         .await;
     assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
 }
+
+/// Retention: audit entries past their year and read notifications past their half year go;
+/// unread notifications and anything recent stay.
+#[actix_web::test]
+async fn retention_deletes_old_audit_entries_and_old_read_notifications_only() {
+    use diesel::prelude::*;
+    use studyhub::features::retention::{Swept, sweep};
+    use studyhub::infra::config::Retention;
+    use studyhub::infra::db::schema::{audit_logs, notifications};
+    let app = spawn_app().await;
+    let (parent, child) = app.parent_with_child("Ada").await;
+    let mut conn = studyhub::infra::db::establish(&app.db.url).unwrap();
+    let now = chrono::Utc::now().naive_utc();
+    let days = chrono::Duration::days;
+    for (id, age) in [("audit-old", 400), ("audit-new", 10)] {
+        diesel::insert_into(audit_logs::table)
+            .values((
+                audit_logs::id.eq(id),
+                audit_logs::action.eq("update"),
+                audit_logs::entity_type.eq("test"),
+                audit_logs::entity_id.eq(id),
+                audit_logs::created_at.eq(now - days(age)),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    for (id, age, read) in [
+        ("note-old-read", 200, true),
+        ("note-old-unread", 200, false),
+        ("note-new-read", 10, true),
+    ] {
+        diesel::insert_into(notifications::table)
+            .values((
+                notifications::id.eq(id),
+                notifications::parent_id.eq(&parent.id),
+                notifications::learner_id.eq(&child),
+                notifications::kind.eq("activity_completed"),
+                notifications::title.eq("t"),
+                notifications::body.eq("b"),
+                notifications::data.eq("{}"),
+                notifications::read_at.eq(read.then(|| now - days(age - 1))),
+                notifications::created_at.eq(now - days(age)),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    let retention = Retention {
+        audit_days: 365,
+        notifications_days: 180,
+    };
+    let swept = sweep(&mut conn, retention).unwrap();
+    assert_eq!(
+        swept,
+        Swept {
+            audit_entries: 1,
+            notifications: 1
+        }
+    );
+    let audit: Vec<String> = audit_logs::table
+        .filter(audit_logs::entity_type.eq("test"))
+        .select(audit_logs::id)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(audit, ["audit-new"]);
+    let mut notes: Vec<String> = notifications::table
+        .select(notifications::id)
+        .load(&mut conn)
+        .unwrap();
+    notes.sort();
+    assert_eq!(notes, ["note-new-read", "note-old-unread"]);
+    // Zero keeps everything; a second sweep finds nothing more.
+    let keep = Retention {
+        audit_days: 0,
+        notifications_days: 0,
+    };
+    assert_eq!(sweep(&mut conn, keep).unwrap(), Swept::default());
+    assert_eq!(sweep(&mut conn, retention).unwrap(), Swept::default());
+}
