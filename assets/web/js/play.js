@@ -152,7 +152,10 @@ async function play(who) {
   }).start();
   await loadCatalog();
   const code = new URLSearchParams(location.search).get('game');
-  if (code && !session.id) game.join({ gameId: code });
+  if (code && game.current !== code) game.join({ gameId: code });
+  // The game is this tab's now: a reload joins it again without the link (and, once it is
+  // over, does not ask for it again).
+  if (code) history.replaceState(null, '', location.pathname + location.hash);
 }
 
 async function loadCatalog() {

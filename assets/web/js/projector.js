@@ -129,6 +129,13 @@ async function main() {
     return;
   }
   $('#proj-title').textContent = [game.class_name, game.activity_title].filter(Boolean).join(' · ');
+  if (game.state === 'over') {
+    // Over (and perhaps gone from its node): what is left is the report.
+    fill(stage, h('h2', { id: 'proj-over', class: 'proj-answer' }, t('host.over')));
+    setPhase('over', t('host.over'));
+    route();
+    return;
+  }
   fill(stage, lobby(game, []));
   setPhase('lobby', t('projector.lobby'));
   route();
