@@ -461,6 +461,8 @@ async fn a_class_game_on_the_projector_with_a_pupil_who_reloads() {
         b.shown("[data-screen=catalog]", None).await;
     }
     desk.click("#game-again", None).await;
+    // The form again, with the game just played among the earlier ones (its report).
+    desk.wait_text("#past-games", "Quick Sums Quiz").await;
     desk.js_with(
         "document.querySelector('#game-activity').value = arguments[0]; return true;",
         vec![json!(slug)],
