@@ -30,6 +30,9 @@ async fn metrics_are_prometheus_text() {
         "{text}"
     );
     assert!(text.contains("route=\"/health\""));
+    // What the alerts read (deploy/prometheus/alerts.yml); the value is the process's, which
+    // other tests' servers share, so only its presence is checked here.
+    assert!(text.contains("studyhub_database_up"), "{text}");
 }
 
 #[actix_web::test]
@@ -342,4 +345,47 @@ async fn retention_deletes_old_audit_entries_and_old_read_notifications_only() {
     };
     assert_eq!(sweep(&mut conn, keep).unwrap(), Swept::default());
     assert_eq!(sweep(&mut conn, retention).unwrap(), Swept::default());
+}
+
+/// CORS: a listed origin may send credentials (a front end on another site keeps its refresh
+/// cookie); any other origin is not let in; `*` lets anyone read, never with credentials.
+#[actix_web::test]
+async fn cors_lets_listed_origins_send_credentials_and_nobody_else() {
+    let listed = "https://hub.example.org";
+    let app = crate::common::spawn_app_with(|c| c.cors_origins = listed.into()).await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(Method::OPTIONS, app.url("/v1/auth/refresh"))
+            .insert_header(("Origin", origin))
+            .insert_header(("Access-Control-Request-Method", "POST"))
+            .send()
+    };
+    let res = preflight(listed).await.unwrap();
+    let h = res.headers();
+    assert_eq!(h.get("access-control-allow-origin").unwrap(), listed);
+    assert_eq!(h.get("access-control-allow-credentials").unwrap(), "true");
+    let res = preflight("https://evil.example.com").await.unwrap();
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+    assert!(
+        res.headers()
+            .get("access-control-allow-credentials")
+            .is_none()
+    );
+
+    let open = crate::common::spawn_app_with(|c| c.cors_origins = "*".into()).await;
+    let res = open
+        .client
+        .request(Method::OPTIONS, open.url("/v1/activities"))
+        .insert_header(("Origin", "https://anyone.example.net"))
+        .insert_header(("Access-Control-Request-Method", "GET"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers().get("access-control-allow-origin").is_some());
+    assert!(
+        res.headers()
+            .get("access-control-allow-credentials")
+            .is_none(),
+        "never credentials for any origin"
+    );
 }

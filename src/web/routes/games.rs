@@ -261,11 +261,17 @@ impl Normalize for MemberSettings {
     fn normalize(&mut self) {}
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberSettingsView {
+    pub learner_id: String,
+    pub extra_time_percent: u32,
+}
+
 /// A student's extra time in the class's games (the class's teacher, or an admin). Games
 /// of the class running now use it from their next question.
 #[utoipa::path(tag = "classes", request_body = MemberSettings, security(("bearer" = [])),
     params(("id" = String, Path, description = "the class"), ("learner_id" = String, Path, description = "the student")),
-    responses((status = 200, description = "`{learner_id, extra_time_percent}`"), (status = 401),
+    responses((status = 200, body = MemberSettingsView), (status = 401),
         (status = 404, description = "not a class the caller teaches, or not a member"),
         (status = 422, description = "out of range")))]
 #[put("/classes/{id}/members/{learner_id}")]
@@ -302,7 +308,10 @@ pub async fn extra_time(
     state
         .engine
         .extra_time_changed(&class_id.into(), &learner_id.clone().into(), percent);
-    Ok(HttpResponse::Ok().json(json!({"learner_id": learner_id, "extra_time_percent": percent})))
+    Ok(HttpResponse::Ok().json(MemberSettingsView {
+        learner_id,
+        extra_time_percent: percent,
+    }))
 }
 
 #[derive(Debug, Deserialize)]
