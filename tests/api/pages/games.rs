@@ -186,35 +186,44 @@ async fn closed_celebration(b: &Browser) -> bool {
     }
 }
 
-/// Taps Join on the open-game card (past any celebration over it).
+/// In the game (joining or joined)?
+async fn in_game(b: &Browser) -> bool {
+    b.js("return document.body.dataset.view === 'game'").await == json!(true)
+}
+
+/// Taps Join on the open-game card (past any celebration over it) until the game screen shows.
 async fn join_by_card(b: &Browser) {
     b.until("join by the open-game card", || async {
-        if closed_celebration(b).await {
-            return false;
+        if in_game(b).await || closed_celebration(b).await {
+            return in_game(b).await;
         }
-        match b.find_shown(".open-game .open-join", None).await {
-            Some(join) => join.click().await.is_ok(),
-            None => false,
+        if let Some(join) = b.find_shown(".open-game .open-join", None).await {
+            let _ = join.click().await;
         }
+        false
     })
     .await;
 }
 
-/// Types the PIN and joins (past any celebration over the form).
+/// Types the PIN and joins (past any celebration over the form) until the game screen shows.
 async fn join_by_pin(b: &Browser, pin: &str) {
     b.until("join by PIN", || async {
-        if closed_celebration(b).await {
+        if in_game(b).await || closed_celebration(b).await {
+            return in_game(b).await;
+        }
+        let (Some(input), Some(submit)) = (
+            b.find_shown("#game-pin", None).await,
+            b.find_shown("#join-game button[type=submit]", None).await,
+        ) else {
+            return false;
+        };
+        if input.prop("value").await.ok().flatten().as_deref() != Some(pin) {
+            let _ = input.clear().await;
+            let _ = input.send_keys(pin).await;
             return false;
         }
-        let Some(input) = b.find_shown("#game-pin", None).await else {
-            return false;
-        };
-        let Some(submit) = b.find_shown("#join-game button[type=submit]", None).await else {
-            return false;
-        };
-        input.clear().await.is_ok()
-            && input.send_keys(pin).await.is_ok()
-            && submit.click().await.is_ok()
+        let _ = submit.click().await;
+        false
     })
     .await;
 }
