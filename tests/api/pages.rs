@@ -5,6 +5,7 @@ mod actions;
 mod browser;
 mod classroom;
 mod family;
+mod games;
 mod look;
 mod media;
 mod play;

@@ -29,6 +29,11 @@ export class ClassLive {
   }
 
   onMessage(msg) {
+    // Events gathered by the server (`batch`), each as if it came alone, in order.
+    if (msg.type === 'batch') {
+      for (const event of msg.events ?? []) this.onMessage(event);
+      return;
+    }
     if (msg.type === 'snapshot') {
       this.rows.clear();
       fill(this.body, msg.students.map((s) => this.row(s)));
@@ -43,7 +48,9 @@ export class ClassLive {
     const s = row.student;
     switch (msg.type) {
       case 'presence':
-        if (msg.session_id !== s.session_id) Object.assign(s, { answered: 0, correct: 0 });
+        // A new session starts the counts again; none (after `completed`, as at a game's
+        // end) keeps the last one's, as the server's snapshot does.
+        if (msg.session_id && msg.session_id !== s.session_id) Object.assign(s, { answered: 0, correct: 0 });
         Object.assign(s, { online: msg.online, activity_id: msg.activity_id, session_id: msg.session_id, note: '' });
         break;
       case 'answer':
@@ -52,6 +59,7 @@ export class ClassLive {
         if (msg.correct) s.correct += 1;
         break;
       case 'completed':
+        Object.assign(s, { session_id: null, activity_id: null });
         s.note = t('teacher.finished', { stars: '★'.repeat(msg.stars ?? 0) || '–' });
         announce(t('teacher.said_finished', { name: s.name, title: this.title(msg.activity_id) }));
         break;

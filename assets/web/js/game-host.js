@@ -1,31 +1,56 @@
-// The teacher's screen for a class game: the code to join, who joined, each question with
-// its countdown and how many answered, the reveal with the counts and the leaders, the podium.
+// The teacher's screen for a class game on the class page: the PIN to join, a link to the
+// projector view (/teacher/games/{id}), who joined, each question with its countdown and how
+// many answered, the reveal with the counts and the leaders, then the podium, the report and
+// a way to make the next game.
 import { $, announce, fill, h } from './dom.js';
-import { podium } from './play-game.js';
+import { showReport } from './game-report.js';
+import { podium } from './podium.js';
+import { pinText } from './projector-view.js';
 import { toSignIn } from './shell.js';
 import { LiveSocket } from './socket.js';
 import { t } from './strings.js';
 
+const PAST = 'studyhub.games.';
+
+// The games made on this device for a class, newest first: [{game_id, title, at}].
+export function pastGames(classId) {
+  try {
+    return JSON.parse(localStorage.getItem(PAST + classId) ?? '[]');
+  } catch {
+    return [];
+  }
+}
+
+function remember(game, title) {
+  try {
+    const list = pastGames(game.class_id).filter((g) => g.game_id !== game.game_id);
+    list.unshift({ game_id: game.game_id, title, at: new Date().toISOString() });
+    localStorage.setItem(PAST + game.class_id, JSON.stringify(list.slice(0, 10)));
+  } catch { /* private mode */ }
+}
+
 export class GameHost {
-  constructor(game, box) {
-    this.game = game;
-    this.box = box;
+  // game: the new game (POST …/games); title: its activity's; onAgain(): back to the form.
+  constructor(game, box, { title, onAgain } = {}) {
+    Object.assign(this, { game, box, title, onAgain });
     this.timer = null;
     this.over = false;
-    const link = `${location.origin}/play?game=${encodeURIComponent(game.game_id)}`;
+    remember(game, title);
+    const projector = `/teacher/games/${encodeURIComponent(game.game_id)}`;
+    this.heading = h('h3', { tabindex: '-1' }, t('host.title'));
     this.stage = h('div', { class: 'stage' });
     this.status = h('p', { class: 'lead', role: 'status' });
     this.controls = h('div', { class: 'row' });
-    fill(box,
-      h('h3', {}, t('host.title')),
-      h('p', {}, t('host.code'), ' ', h('code', { id: 'game-code', class: 'game-code' }, game.game_id)),
-      h('p', { class: 'hint' }, t('host.link'), ' ', h('a', { href: link }, link)),
-      this.status, this.stage, this.controls);
+    // How to join, while the game is on.
+    this.joinInfo = h('div', { class: 'join-info' },
+      h('p', { class: 'pin-line small' }, h('span', { class: 'pin-label' }, t('host.pin')), ' ',
+        h('span', { id: 'game-pin', class: 'pin' }, pinText(game.pin))),
+      h('p', { class: 'hint' }, t('host.how_to_join')),
+      h('p', {}, h('a', { href: projector, id: 'projector-link', class: 'button primary', target: '_blank', rel: 'noopener' }, t('host.projector'))));
+    fill(box, this.heading, this.joinInfo, this.status, this.stage, this.controls);
     this.buttons(t('host.start'));
     // The game is what the room looks at now (often on a projector).
-    const heading = box.querySelector('h3');
-    heading.setAttribute('tabindex', '-1');
-    heading.focus();
+    this.heading.focus();
     box.scrollIntoView({ block: 'start' });
     this.socket = new LiveSocket({
       name: 'host',
@@ -33,6 +58,11 @@ export class GameHost {
       onMessage: (msg) => this.onMessage(msg),
       onSignedOut: toSignIn,
     }).start();
+  }
+
+  stop() {
+    clearInterval(this.timer);
+    this.socket.stop();
   }
 
   buttons(nextLabel) {
@@ -62,13 +92,7 @@ export class GameHost {
         this.showReveal(msg);
         break;
       case 'game_over':
-        clearInterval(this.timer);
-        this.over = true;
-        this.socket.stop();
-        this.status.textContent = t('host.over');
-        fill(this.stage, podium(msg.podium ?? []));
-        this.buttons(null);
-        announce(t('host.over'));
+        this.showOver(msg);
         break;
       default:
         break;
@@ -110,8 +134,27 @@ export class GameHost {
       msg.explanation ? h('p', { class: 'explanation' }, msg.explanation) : null,
       h('ul', { class: 'counts', 'aria-label': t('host.counts') }, meters),
       h('h4', {}, t('host.top')),
-      h('ol', { class: 'top' }, (msg.top ?? []).map((p) => h('li', {}, `${p.name} — ${t('game.points', { n: p.score })}`))));
+      podium(msg.top ?? [], { label: t('host.top') }));
     this.buttons(last ? t('host.finish') : t('host.next'));
     announce(t('host.answer', { answer: right }));
+  }
+
+  // The end: the podium, the report, and the form for another game (no reload needed).
+  showOver(msg) {
+    clearInterval(this.timer);
+    this.over = true;
+    this.socket.stop();
+    this.heading.textContent = t('host.over');
+    this.status.textContent = '';
+    this.joinInfo.hidden = true;
+    const report = h('div', { id: 'game-report' });
+    fill(this.stage,
+      podium(msg.podium ?? []),
+      h('h4', {}, t('report.title')),
+      report);
+    fill(this.controls,
+      h('button', { type: 'button', id: 'game-again', class: 'primary', onclick: () => this.onAgain?.() }, t('host.again')));
+    showReport(this.game.game_id, report, { title: this.title });
+    announce(t('host.over'));
   }
 }

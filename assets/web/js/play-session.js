@@ -89,6 +89,13 @@ export class PlaySession {
       this.id = msg.session_id;
     }
     this.game = msg.game_id;
+    // The server's last seq comes first (a page that lost its storage starts at 1 again,
+    // and each of its answers would be a duplicate of an old one); answers of this page
+    // the server has not seen yet keep their seqs.
+    if (Number.isInteger(msg.last_seq)) {
+      const ours = [...this.pending.keys()].filter((seq) => seq > msg.last_seq);
+      this.nextSeq = Math.max(msg.last_seq, ...ours) + 1;
+    }
     this.persist();
     this.resend(0);
   }

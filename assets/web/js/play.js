@@ -5,6 +5,7 @@
 import { get, post } from './api.js';
 import { $, announce, errorText, h, showScreen } from './dom.js';
 import { defaultSettings, narrationSettings } from './media/speech.js';
+import { OpenGames } from './game-open.js';
 import { GamePlayer } from './play-game.js';
 import { PlaySession } from './play-session.js';
 import { StudyView } from './play-study.js';
@@ -20,6 +21,7 @@ let socket = null;
 let session = null;
 let time = null;
 let game = null;
+let openGames = null; // the cards of games open in the pupil's classes
 let catalog = [];
 let recommended = null;
 let openSession = null;
@@ -127,7 +129,17 @@ async function play(who) {
   voice.ready = narrationSettings(learner).then((s) => Object.assign(settingsFor, s));
   session = new PlaySession(learner.id, send);
   session.restore();
-  game = new GamePlayer({ session, send, onLeave: backToCatalog });
+  openGames = new OpenGames($('#open-games'), (g) => {
+    $('#catalog-message').textContent = '';
+    game.join({ gameId: g.game_id });
+  });
+  game = new GamePlayer({
+    session,
+    send,
+    onLeave: backToCatalog,
+    onChange: () => openGames.hide(Boolean(game.current || game.joining)),
+    onGone: (id) => openGames.closed(id),
+  });
   showScreen('loading', { focus: false });
   socket = new LiveSocket({
     name: 'play',
@@ -140,7 +152,10 @@ async function play(who) {
   }).start();
   await loadCatalog();
   const code = new URLSearchParams(location.search).get('game');
-  if (code && !session.id) game.join(code);
+  if (code && game.current !== code) game.join({ gameId: code });
+  // The game is this tab's now: a reload joins it again without the link (and, once it is
+  // over, does not ask for it again).
+  if (code) history.replaceState(null, '', location.pathname + location.hash);
 }
 
 async function loadCatalog() {
@@ -263,6 +278,7 @@ function nextQuestion() {
 }
 
 function onMessage(msg) {
+  if (msg.type === 'game_over') openGames.closed(msg.game_id);
   if (time.handle(msg) || game.handle(msg)) return;
   switch (msg.type) {
     case 'hello':
@@ -276,7 +292,11 @@ function onMessage(msg) {
           backToCatalog();
         }
       }, msg.time.left_seconds === null || msg.time.left_seconds > 0 ? 300 : 3000);
-      if (session.rejoinFrame()) {
+      openGames.set(msg.open_games);
+      // Back into the game of this tab (a reload, a reconnect), or the session.
+      if (game.rejoin()) {
+        pendingStart = null;
+      } else if (session.rejoinFrame()) {
         send(session.rejoinFrame());
       } else if (pendingStart) {
         send({ type: 'start', activity_id: pendingStart });
@@ -301,6 +321,10 @@ function onMessage(msg) {
       break;
     case 'saved':
       session.saved(msg);
+      game.saved(msg);
+      break;
+    case 'game_open':
+      openGames.opened(msg);
       break;
     case 'completed':
       if (msg.session_id !== session.id || session.done) break;
@@ -311,8 +335,8 @@ function onMessage(msg) {
       if (!showing) done(msg);
       break;
     case 'achievement':
-      // Not over a question: kept for the stars screen.
-      if (document.body.dataset.view === 'question') later.push(msg.achievement);
+      // Not over a question or a class game: kept for the stars screen (or the catalog).
+      if (['question', 'game'].includes(document.body.dataset.view)) later.push(msg.achievement);
       else celebrate(msg.achievement);
       break;
     case 'time_up':
@@ -393,11 +417,23 @@ function onClosed(code) {
   }
 }
 
+// Joining by the 6 digits the projector shows (spaces and dashes are fine).
 async function joinGame(event) {
   event.preventDefault();
-  const code = new FormData(event.target).get('game').toString().trim();
-  if (!code) return;
-  game.join(code);
+  const input = $('#game-pin');
+  const pin = input.value.replace(/\D/g, '');
+  const error = $('#join-game-error');
+  if (pin.length !== 6) {
+    error.textContent = t('play.pin_digits');
+    input.setAttribute('aria-invalid', 'true');
+    input.focus();
+    return;
+  }
+  error.textContent = '';
+  input.removeAttribute('aria-invalid');
+  $('#catalog-message').textContent = '';
+  input.value = '';
+  game.join({ pin });
 }
 
 async function joinClass(event) {

@@ -7,7 +7,8 @@ import { applyStrings, t } from './strings.js';
 // Only our own pages as a place to go back to (never another site).
 function nextPage(role) {
   const next = new URLSearchParams(location.search).get('next') ?? '';
-  const ok = /^\/(play|parent|teacher)(\?[\w=&%-]*)?$/.test(next);
+  // A page of ours: its path (a game's projector view too) and a plain query.
+  const ok = /^\/(play|parent|teacher|teacher\/games\/[\w-]+)(\?[\w=&%-]*)?$/.test(next);
   return ok ? next : homeOf(role);
 }
 

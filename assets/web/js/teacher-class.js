@@ -2,8 +2,9 @@
 // progress and assessments.
 import { get, post } from './api.js';
 import { ClassLive } from './class-live.js';
-import { announce, errorText, fill, formValues, h, showFormError } from './dom.js';
-import { GameHost } from './game-host.js';
+import { announce, dateText, errorText, fill, formValues, h, showFormError } from './dom.js';
+import { showExtraTime } from './game-extra-time.js';
+import { GameHost, pastGames } from './game-host.js';
 import { t } from './strings.js';
 
 const GRADES = ['A*', 'A', 'B', 'C', 'D', 'E', 'F', 'G', 'U', '9', '8', '7', '6', '5', '4', '3', '2', '1'];
@@ -28,6 +29,7 @@ export class ClassPanel {
       h('thead', {}, h('tr', {}, ['student', 'status', 'activity', 'answered', 'right'].map((c) => h('th', { scope: 'col' }, t(`teacher.col.${c}`))))),
       h('tbody'));
     this.gameBox = h('div', { class: 'game-box' }, this.gameForm());
+    this.extraBox = h('div', { class: 'extra-box' });
     this.progressBox = h('div', { class: 'table-wrap' });
     this.assessBox = h('div', {});
     fill(this.el,
@@ -40,7 +42,7 @@ export class ClassPanel {
         h('p', { id: 'live-empty', class: 'hint', hidden: true }, t('teacher.no_students')),
         h('div', { class: 'table-wrap' }, table)),
       h('section', { class: 'card', 'aria-labelledby': 'game-title' },
-        h('h3', { id: 'game-title' }, t('teacher.game')), this.gameBox),
+        h('h3', { id: 'game-title' }, t('teacher.game')), this.gameBox, this.extraBox),
       h('section', { class: 'card', 'aria-labelledby': 'progress-title' },
         h('h3', { id: 'progress-title' }, t('teacher.progress')),
         h('button', { type: 'button', class: 'small', id: 'progress-refresh', onclick: () => this.loadProgress() }, t('teacher.refresh')),
@@ -53,7 +55,7 @@ export class ClassPanel {
 
   close() {
     this.live?.stop();
-    this.host?.socket.stop();
+    this.host?.stop();
   }
 
   gameForm() {
@@ -67,7 +69,8 @@ export class ClassPanel {
           const game = await post(`/v1/classes/${this.klass.id}/games`, {
             activity_id: v.activity_id, seconds_per_question: Number(v.seconds),
           });
-          this.host = new GameHost(game, this.gameBox);
+          const title = this.activities.find((a) => a.id === game.activity_id)?.title ?? game.activity_id;
+          this.host = new GameHost(game, this.gameBox, { title, onAgain: () => this.newGame() });
         } catch (e) {
           showFormError(form, e);
         }
@@ -80,7 +83,19 @@ export class ClassPanel {
       h('input', { id: 'game-seconds', name: 'seconds', type: 'number', min: '5', max: '120', value: '20', required: true })),
     h('p', { class: 'form-error', role: 'alert' }),
     h('button', { type: 'submit', class: 'primary' }, t('teacher.game_start')));
-    return form;
+    const past = pastGames(this.klass.id);
+    return [form, past.length ? h('div', { class: 'past-games' },
+      h('h4', {}, t('host.past')),
+      h('ul', { id: 'past-games' }, past.map((g) => h('li', {},
+        h('a', { href: `/teacher/games/${encodeURIComponent(g.game_id)}#report` }, t('host.past_item', { title: g.title, when: dateText(g.at) })))))) : null];
+  }
+
+  // After a game: the form again, for the next one.
+  newGame() {
+    this.host?.stop();
+    this.host = null;
+    fill(this.gameBox, this.gameForm());
+    this.gameBox.querySelector('select')?.focus();
   }
 
   async loadProgress() {
@@ -103,6 +118,7 @@ export class ClassPanel {
     try {
       const roster = await get(`/v1/classes/${this.klass.id}`);
       this.students = roster.students;
+      showExtraTime(this.extraBox, this.klass.id, roster.students);
       fill(this.assessBox, roster.students.length ? this.assessForm() : h('p', { class: 'hint' }, t('teacher.no_students')));
     } catch (e) {
       this.assessBox.textContent = errorText(e);

@@ -1,10 +1,11 @@
-//! Pages for people (`/`, `/play`, `/parent`, `/teacher`) and their files, embedded in the
-//! binary (see `assets`). Files live at `/assets/{version}/…`, where the version is a hash of
-//! every file: they are cached for a year, and a new build changes every URL; achievements'
-//! badges also have a lasting address, `/badges/{id}.svg`, for `badge_icon_url`. Pages are
-//! `no-cache` (revalidated by ETag) so a browser always learns the current version. Pages and
-//! files carry a content security policy: no inline script or style, and connections
-//! (fetch and websockets) only to this server.
+//! Pages for people (`/`, `/play`, `/parent`, `/teacher`, the projector view of a class game
+//! `/teacher/games/{id}`) and their files, embedded in the binary (see `assets`). Files live
+//! at `/assets/{version}/…`, where the version is a hash of every file: they are cached for a
+//! year, and a new build changes every URL; achievements' badges also have a lasting address,
+//! `/badges/{id}.svg`, for `badge_icon_url`. Pages are `no-cache` (revalidated by ETag) so a
+//! browser always learns the current version. Pages and files carry a content security
+//! policy: no inline script or style, and connections (fetch and websockets) only to this
+//! server.
 
 mod assets;
 
@@ -103,10 +104,10 @@ fn secured(req: &HttpRequest, res: &mut HttpResponse) {
 }
 
 async fn serve_page(req: HttpRequest) -> HttpResponse {
-    let index = PAGES
-        .iter()
-        .position(|p| p.route == req.path())
-        .unwrap_or(0);
+    // The route's pattern (`/teacher/games/{id}`), so a page may take a path parameter.
+    let pattern = req.match_pattern();
+    let route = pattern.as_deref().unwrap_or(req.path());
+    let index = PAGES.iter().position(|p| p.route == route).unwrap_or(0);
     let (html, etag) = &rendered()[index];
     let fresh = req
         .headers()

@@ -1,6 +1,6 @@
 //! A classroom in three browsers: a teacher makes a class; two students register and join
 //! it with its code; the teacher's live view fills in as a student answers; then a short
-//! class game: the students join with the game code, answer two questions, and everyone
+//! class game: the students join with the game's PIN, answer two questions, and everyone
 //! sees the reveal and the podium. Progress and an assessment close the lesson.
 
 use super::actions::answer;
@@ -74,12 +74,17 @@ async fn a_teacher_watches_the_class_and_runs_a_game_with_two_students() {
 
     // A class game of the first activity, two questions long.
     teacher.click("#game-form button[type=submit]", None).await;
-    let game = teacher.text("#game-code").await;
+    let pin: String = teacher
+        .text("#game-pin")
+        .await
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
     for b in [&ada, &ben] {
-        if b.find_shown("#game-code", None).await.is_none() {
+        if b.find_shown("#game-pin", None).await.is_none() {
             b.click(".leave button", None).await;
         }
-        b.fill("#game-code", &game).await;
+        b.fill("#game-pin", &pin).await;
         b.click("#join-game button[type=submit]", None).await;
         b.wait_text("[data-screen=game]", "Wait for your teacher")
             .await;

@@ -5,7 +5,7 @@ use awc::http::StatusCode;
 
 use crate::common::spawn_app;
 
-const PAGES: [&str; 4] = ["/", "/play", "/parent", "/teacher"];
+const PAGES: [&str; 5] = ["/", "/play", "/parent", "/teacher", "/teacher/games/a-game"];
 
 fn header<'a>(res: &'a crate::common::Response, name: &str) -> &'a str {
     res.headers

@@ -40,6 +40,7 @@ const SVG: &str = "image/svg+xml";
 
 pub const ASSETS: &[Asset] = embed![
     "app.css" => "text/css; charset=utf-8",
+    "game.css" => "text/css; charset=utf-8",
     "icon.svg" => SVG,
     "moon.svg" => SVG,
     "speaker.svg" => SVG,
@@ -79,7 +80,11 @@ pub const ASSETS: &[Asset] = embed![
     "js/chart.js" => JS,
     "js/class-live.js" => JS,
     "js/dom.js" => JS,
+    "js/game-answer.js" => JS,
+    "js/game-extra-time.js" => JS,
     "js/game-host.js" => JS,
+    "js/game-open.js" => JS,
+    "js/game-report.js" => JS,
     "js/media/formula.js" => JS,
     "js/media/pictures.js" => JS,
     "js/media/question.js" => JS,
@@ -96,6 +101,10 @@ pub const ASSETS: &[Asset] = embed![
     "js/play-study.js" => JS,
     "js/play-time.js" => JS,
     "js/play-view.js" => JS,
+    "js/podium.js" => JS,
+    "js/projector.js" => JS,
+    "js/projector-view.js" => JS,
+    "js/shapes.js" => JS,
     "js/shell.js" => JS,
     "js/signin.js" => JS,
     "js/socket.js" => JS,
@@ -112,4 +121,6 @@ pub const PAGES: &[Page] = pages![
     "/play" => "play.html",
     "/parent" => "parent.html",
     "/teacher" => "teacher.html",
+    // A class game on the projector (its report at #report); the game is the last segment.
+    "/teacher/games/{id}" => "game.html",
 ];
