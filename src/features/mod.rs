@@ -18,6 +18,7 @@ pub mod learners;
 pub mod live;
 pub mod notifications;
 pub mod progress;
+pub mod pupils;
 pub mod reports;
 pub mod screen_time;
 pub mod seed;

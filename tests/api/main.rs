@@ -25,6 +25,7 @@ mod outages;
 mod overload;
 mod pages;
 mod play;
+mod pupils;
 mod redis_nodes;
 mod redis_outages;
 mod rest;

@@ -96,12 +96,14 @@ pub const ASSETS: &[Asset] = embed![
     "js/play-study.js" => JS,
     "js/play-time.js" => JS,
     "js/play-view.js" => JS,
+    "js/pupil-signin.js" => JS,
     "js/shell.js" => JS,
     "js/signin.js" => JS,
     "js/socket.js" => JS,
     "js/strings.js" => JS,
     "js/teacher.js" => JS,
     "js/teacher-class.js" => JS,
+    "js/teacher-pupils.js" => JS,
     // abcjs 6.7.2 (MIT), loaded by js/media/stave.js when a question has a stave.
     "vendor/abcjs/abcjs-basic-min.js" => JS,
     "vendor/abcjs/LICENSE.md" => "text/markdown; charset=utf-8",
@@ -112,4 +114,6 @@ pub const PAGES: &[Page] = pages![
     "/play" => "play.html",
     "/parent" => "parent.html",
     "/teacher" => "teacher.html",
+    // Pupils without an email sign in here (class code, name, pictures; or `?card=`).
+    "/signin" => "signin.html",
 ];
