@@ -8,6 +8,7 @@ mod family;
 mod look;
 mod media;
 mod play;
+mod pupils;
 mod serving;
 mod signin;
 mod study;
