@@ -381,7 +381,7 @@ const en = {
   'pupils.skipped_line': 'Line {line}: {reason}',
   'pupils.cards': 'Print sign-in cards',
   'pupils.renew': 'Renew card',
-  'pupils.renew_label': 'Renew the card and pictures of {name}',
+  'pupils.renew_label': 'Renew card of {name} (new pictures too)',
   'pupils.renewed': 'New card and pictures for {name}. Print the cards again.',
   'pupil.heading': 'Hello! Let\'s sign in',
   'pupil.code': 'Class code',
