@@ -46,12 +46,14 @@ pub async fn signed_in(state: &AppState, user: UserRow) -> AppResult<HttpRespons
     let role = Role::parse(&user.role).unwrap_or(Role::Student);
     let (access, expires_in) = state.jwt.issue(&user.id, role, user.token_version)?;
     let cookies = auth_cookies(state, &access, &refresh_token);
-    Ok(with_cookies(HttpResponse::Ok(), cookies).json(AuthResponse {
-        user: user.into(),
-        access_token: access,
-        refresh_token,
-        expires_in,
-    }))
+    Ok(
+        with_cookies(HttpResponse::Ok(), cookies).json(AuthResponse {
+            user: user.into(),
+            access_token: access,
+            refresh_token,
+            expires_in,
+        }),
+    )
 }
 
 pub fn auth_cookies(state: &AppState, access: &str, refresh_token: &str) -> [Cookie<'static>; 2] {

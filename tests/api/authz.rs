@@ -67,8 +67,10 @@ impl World {
             201,
         );
         let lid = str_of(&pupil["learner_id"]);
-        w.ids.insert("pupil_picture_a", str_of(&pupil["picture"][0]));
-        w.ids.insert("pupil_picture_b", str_of(&pupil["picture"][1]));
+        w.ids
+            .insert("pupil_picture_a", str_of(&pupil["picture"][0]));
+        w.ids
+            .insert("pupil_picture_b", str_of(&pupil["picture"][1]));
         w.ids.insert("card_token", pupil_card(app, &lid));
         w.ids.insert("pupil", lid);
         let path = format!("/v1/children/{child}/classes");

@@ -120,7 +120,10 @@ async fn a_pupil_made_by_the_teacher_signs_in_with_the_class_code_and_pictures()
     assert_eq!(list.body["pupils"][0]["name"], "Ada");
     assert_eq!(list.body["pictures"].as_array().unwrap().len(), 16);
     let lower = app
-        .get(&format!("/v1/auth/class-login/{}", code.to_lowercase()), None)
+        .get(
+            &format!("/v1/auth/class-login/{}", code.to_lowercase()),
+            None,
+        )
         .await;
     assert_eq!(lower.status, StatusCode::OK);
     let unknown = app.get("/v1/auth/class-login/NOSUCH", None).await;
@@ -136,7 +139,13 @@ async fn a_pupil_made_by_the_teacher_signs_in_with_the_class_code_and_pictures()
     assert_eq!(me.body["learner"]["id"], ada["learner_id"]);
     // An ordinary student: the play socket opens for their learner.
     let mut ws = app
-        .ws(&format!("/v1/play?learner_id={}", ada["learner_id"].as_str().unwrap()), access)
+        .ws(
+            &format!(
+                "/v1/play?learner_id={}",
+                ada["learner_id"].as_str().unwrap()
+            ),
+            access,
+        )
         .await;
     ws.expect("hello").await;
 
@@ -239,7 +248,12 @@ async fn a_csv_makes_whole_pupils_and_skips_bad_lines_with_their_numbers() {
     // Line 4 (`,`) is blank and passed over; 5 is Ada again, 6 a bad email, 7 a taken one,
     // 8 Bo twice in the file, 9 a field too many.
     assert_eq!(skipped, [5, 6, 7, 8, 9], "{}", res.body);
-    assert!(res.body["skipped"][0]["reason"].as_str().unwrap().contains("name"));
+    assert!(
+        res.body["skipped"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("name")
+    );
 
     // Nothing of a skipped row exists: the sign-in list has exactly the three pupils.
     let list = app.get(&format!("/v1/auth/class-login/{code}"), None).await;
@@ -251,7 +265,10 @@ async fn a_csv_makes_whole_pupils_and_skips_bad_lines_with_their_numbers() {
         .collect();
     assert_eq!(names, ["Ada", "Bo", "Smith, Jo"]);
     let listed = app
-        .get(&format!("/v1/classes/{class}/students"), Some(&teacher.access))
+        .get(
+            &format!("/v1/classes/{class}/students"),
+            Some(&teacher.access),
+        )
         .await;
     assert_eq!(listed.body.as_array().unwrap().len(), 3);
 
@@ -264,7 +281,10 @@ async fn a_csv_makes_whole_pupils_and_skips_bad_lines_with_their_numbers() {
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
     assert!(res.body["error"]["details"]["fields"]["body"].is_string());
     let listed = app
-        .get(&format!("/v1/classes/{class}/students"), Some(&teacher.access))
+        .get(
+            &format!("/v1/classes/{class}/students"),
+            Some(&teacher.access),
+        )
         .await;
     assert_eq!(listed.body.as_array().unwrap().len(), 3, "nothing was made");
     // A bad header is refused whole too; JSON is not a CSV.
@@ -349,7 +369,10 @@ async fn a_card_signs_in_until_it_is_renewed_and_the_pdf_has_every_pupil() {
         .await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     let listed = app
-        .get(&format!("/v1/classes/{class}/students"), Some(&teacher.access))
+        .get(
+            &format!("/v1/classes/{class}/students"),
+            Some(&teacher.access),
+        )
         .await;
     assert_eq!(listed.body.as_array().unwrap().len(), 2);
 }
@@ -368,7 +391,11 @@ async fn another_teacher_gets_404_and_a_parent_403() {
     ] {
         let t = Some(who.access.as_str());
         let add = app
-            .post(&format!("/v1/classes/{class}/students"), t, &json!({"name": "Eve"}))
+            .post(
+                &format!("/v1/classes/{class}/students"),
+                t,
+                &json!({"name": "Eve"}),
+            )
             .await;
         assert_eq!(add.status, status, "{}", add.body);
         let list = app.get(&format!("/v1/classes/{class}/students"), t).await;
@@ -378,16 +405,27 @@ async fn another_teacher_gets_404_and_a_parent_403() {
             .await;
         assert_eq!(pdf.status, status);
         let renew = app
-            .post(&format!("/v1/classes/{class}/students/{lid}/renew"), t, &json!({}))
+            .post(
+                &format!("/v1/classes/{class}/students/{lid}/renew"),
+                t,
+                &json!({}),
+            )
             .await;
         assert_eq!(renew.status, status);
         let csv = import_csv(&app, &who.access, &class, "name\nEve\n").await;
         assert_eq!(csv.status, status);
     }
     let listed = app
-        .get(&format!("/v1/classes/{class}/students"), Some(&teacher.access))
+        .get(
+            &format!("/v1/classes/{class}/students"),
+            Some(&teacher.access),
+        )
         .await;
-    assert_eq!(listed.body.as_array().unwrap().len(), 1, "nobody else added one");
+    assert_eq!(
+        listed.body.as_array().unwrap().len(),
+        1,
+        "nobody else added one"
+    );
 }
 
 #[actix_rt::test]
@@ -405,16 +443,29 @@ async fn registering_with_a_join_code_joins_and_counts_against_the_class() {
     // The teacher's registration was one of this address's ten.
     for n in 0..11 {
         let res = app
-            .post("/v1/auth/register", None, &register(n, Some(code.to_lowercase())))
+            .post(
+                "/v1/auth/register",
+                None,
+                &register(n, Some(code.to_lowercase())),
+            )
             .await;
-        assert_eq!(res.status, StatusCode::CREATED, "registration {n}: {}", res.body);
+        assert_eq!(
+            res.status,
+            StatusCode::CREATED,
+            "registration {n}: {}",
+            res.body
+        );
     }
     let detail = app
         .get(&format!("/v1/classes/{class}"), Some(&teacher.access))
         .await;
     assert_eq!(detail.body["students"].as_array().unwrap().len(), 11);
     let res = app
-        .post("/v1/auth/register", None, &register(99, Some("NOSUCH".into())))
+        .post(
+            "/v1/auth/register",
+            None,
+            &register(99, Some("NOSUCH".into())),
+        )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
     assert!(res.body["error"]["details"]["fields"]["join_code"].is_string());
@@ -426,7 +477,10 @@ async fn registering_with_a_join_code_joins_and_counts_against_the_class() {
     // Without a code, the address's limit still holds (the teacher plus nine more).
     let mut last = StatusCode::CREATED;
     for n in 0..10 {
-        last = app.post("/v1/auth/register", None, &register(200 + n, None)).await.status;
+        last = app
+            .post("/v1/auth/register", None, &register(200 + n, None))
+            .await
+            .status;
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
 }

@@ -77,7 +77,12 @@ impl SharedLimiter {
     /// Registrations that join a class (`join_code`): `per_hour` per class, counted instead
     /// of the address (a school's pupils share one).
     pub fn for_class_registration(per_hour: usize, redis: Option<Arc<RedisCache>>) -> Self {
-        Self::new("register-class", per_hour, Duration::from_secs(60 * 60), redis)
+        Self::new(
+            "register-class",
+            per_hour,
+            Duration::from_secs(60 * 60),
+            redis,
+        )
     }
 
     /// Pupils' sign-in from one address: 50 failures (an unknown class code, wrong pictures,

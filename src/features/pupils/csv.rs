@@ -148,7 +148,10 @@ mod tests {
 
     #[test]
     fn a_bad_header_or_too_many_rows_refuse_the_file() {
-        assert!(matches!(parse("first,last\nA,B\n"), Err(Refused::Header(_))));
+        assert!(matches!(
+            parse("first,last\nA,B\n"),
+            Err(Refused::Header(_))
+        ));
         assert!(matches!(parse(""), Err(Refused::Header(_))));
         let mut text = String::from("name\n");
         for i in 0..MAX_ROWS {

@@ -60,14 +60,38 @@ fn one_card(ops: &mut Vec<Op>, fonts: &Fonts, x: f32, y: f32, class_name: &str, 
     let name = super::truncate(&card.name, 22);
     text(ops, fonts, x + 4.0, y + H - 10.0, 16.0, Face::Bold, &name);
     let class_line = super::truncate(class_name, 30);
-    text(ops, fonts, x + 4.0, y + H - 16.0, 9.0, Face::Regular, &class_line);
-    text(ops, fonts, x + 4.0, y + H - 28.0, 10.0, Face::Regular, "My pictures:");
+    text(
+        ops,
+        fonts,
+        x + 4.0,
+        y + H - 16.0,
+        9.0,
+        Face::Regular,
+        &class_line,
+    );
+    text(
+        ops,
+        fonts,
+        x + 4.0,
+        y + H - 28.0,
+        10.0,
+        Face::Regular,
+        "My pictures:",
+    );
     for (i, p) in card.pictures.iter().enumerate() {
         let label = format!("{}. {p}", i + 1);
         let ty = y + H - 36.0 - i as f32 * 7.0;
         text(ops, fonts, x + 6.0, ty, 13.0, Face::Bold, &label);
     }
-    text(ops, fonts, x + 4.0, y + 5.0, 8.0, Face::Regular, "Scan to sign in");
+    text(
+        ops,
+        fonts,
+        x + 4.0,
+        y + 5.0,
+        8.0,
+        Face::Regular,
+        "Scan to sign in",
+    );
     qr(ops, x + W - QR - 3.0, y + 4.0, &card.url);
 }
 
@@ -121,7 +145,10 @@ mod tests {
         let doc = lopdf::Document::load_mem(&bytes).unwrap();
         assert_eq!(doc.get_pages().len(), 2);
         let first = doc.extract_text(&[1]).unwrap();
-        assert!(first.contains("Pupil 0") && first.contains("Pupil 7"), "{first}");
+        assert!(
+            first.contains("Pupil 0") && first.contains("Pupil 7"),
+            "{first}"
+        );
         assert!(doc.extract_text(&[2]).unwrap().contains("Pupil 8"));
     }
 

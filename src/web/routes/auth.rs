@@ -7,11 +7,11 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
+use crate::features::audit::{self, Change, RequestMeta};
 use crate::features::auth::refresh::{self, Rotation};
 pub use crate::features::auth::users::UserView;
 use crate::features::auth::users::{self, bump_token_version};
 use crate::features::auth::{AuthUser, REFRESH_COOKIE, Role, bearer_token, client_addr, password};
-use crate::features::audit::{self, Change, RequestMeta};
 use crate::features::classes::{self, Class};
 use crate::features::learners::LearnerView;
 use crate::infra::db::models::UserRow;

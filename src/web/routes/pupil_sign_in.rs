@@ -17,8 +17,8 @@ use crate::features::auth::{client_addr, users};
 use crate::features::classes;
 use crate::features::pupils::{self, SignInList};
 use crate::infra::error::{AppError, AppResult, Code};
-pub use crate::web::sign_in::AuthResponse;
 use crate::web::extract::{Normalize, ValidJson};
+pub use crate::web::sign_in::AuthResponse;
 use crate::web::sign_in::signed_in;
 use crate::web::state::AppState;
 

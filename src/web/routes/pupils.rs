@@ -55,7 +55,8 @@ pub async fn create(
     meta: RequestMeta,
     body: ValidJson<NewPupil>,
 ) -> AppResult<HttpResponse> {
-    let name = pupils::check_name(&body.0.name).map_err(|why| AppError::invalid_field("name", why))?;
+    let name =
+        pupils::check_name(&body.0.name).map_err(|why| AppError::invalid_field("name", why))?;
     let key = state.card_key.clone();
     let class = taught.class;
     let teacher = taught.user.id;
@@ -132,7 +133,13 @@ fn check_text(req: &HttpRequest) -> AppResult<()> {
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|ct| ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|ct| {
+            ct.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .unwrap_or_default();
     if mime.is_empty() || mime.starts_with("text/") {
         Ok(())

@@ -92,8 +92,11 @@ async fn a_teacher_imports_pupils_who_sign_in_by_pictures_and_by_card() {
     let p = driver.browser(&app.address, "pupil Ada").await;
     phone(&p).await;
     p.goto("/signin").await;
-    p.wait_js("the sign-in page is ready", "document.body.dataset.ready === 'true'")
-        .await;
+    p.wait_js(
+        "the sign-in page is ready",
+        "document.body.dataset.ready === 'true'",
+    )
+    .await;
     check(&p, "pupil-signin-code").await;
     phone(&p).await;
     p.fill("#join-code", &code.to_lowercase()).await;
@@ -104,26 +107,36 @@ async fn a_teacher_imports_pupils_who_sign_in_by_pictures_and_by_card() {
     check(&p, "pupil-signin-pictures").await;
     phone(&p).await;
     // A wrong pair first: she is told so and may try again.
-    let wrong = [ada["picture"][1].as_str().unwrap(), ada["picture"][0].as_str().unwrap()];
+    let wrong = [
+        ada["picture"][1].as_str().unwrap(),
+        ada["picture"][0].as_str().unwrap(),
+    ];
     for picture in wrong {
         p.click(&format!("#pictures button[data-picture={picture}]"), None)
             .await;
     }
     p.wait_text("#pictures-error", "not your pictures").await;
-    for picture in [ada["picture"][0].as_str().unwrap(), ada["picture"][1].as_str().unwrap()] {
+    for picture in [
+        ada["picture"][0].as_str().unwrap(),
+        ada["picture"][1].as_str().unwrap(),
+    ] {
         p.click(&format!("#pictures button[data-picture={picture}]"), None)
             .await;
     }
-    p.until("/play after the pictures", || async { p.path().await == "/play" })
-        .await;
+    p.until("/play after the pictures", || async {
+        p.path().await == "/play"
+    })
+    .await;
     p.wait_text("#hello-name", "Ada").await;
 
     // Bo scans his card: its address signs him in at once.
     let token = card_token(&app, bo["learner_id"].as_str().unwrap());
     let q = driver.browser(&app.address, "pupil Bo").await;
     q.goto(&format!("/signin?card={token}")).await;
-    q.until("/play after the card", || async { q.path().await == "/play" })
-        .await;
+    q.until("/play after the card", || async {
+        q.path().await == "/play"
+    })
+    .await;
     q.wait_text("#hello-name", "Bo").await;
 
     for b in [t, p, q] {
