@@ -180,8 +180,10 @@ pub async fn sign_in_cards(
         .db
         .run(move |conn| Ok(pupils::of_class(conn, &key, &id)?))
         .await?;
-    let info = req.connection_info();
-    let base = format!("{}://{}", info.scheme(), info.host());
+    let base = {
+        let info = req.connection_info();
+        format!("{}://{}", info.scheme(), info.host())
+    };
     let printed: Vec<Card> = made
         .into_iter()
         .map(|p| Card {
