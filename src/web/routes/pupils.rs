@@ -115,12 +115,14 @@ pub async fn import(
         .db
         .transaction(move |conn| pupils::import(conn, &key, &class, rows, bad, &teacher, &meta))
         .await?;
-    for p in &imported.created {
+    // New learners have no actor and nothing cached about them: one announcement refreshes
+    // the class's live rosters for all of them (not one per pupil of up to 500).
+    if let Some(first) = imported.created.first() {
         classes::announce_member_change(
             &state.db,
             &state.control,
-            p.learner_id.as_str().into(),
-            class_id.as_str().into(),
+            first.learner_id.as_str().into(),
+            class_id.into(),
         )
         .await?;
     }
