@@ -37,6 +37,7 @@ pub struct ClassLogin {
     #[schema(min_length = 1, max_length = 64)]
     pub learner_id: String,
     /// The pupil's two pictures, in order (names from the sign-in list's `pictures`).
+    #[schema(min_items = 2, max_items = 2)]
     pub picture: [String; 2],
 }
 impl Normalize for ClassLogin {
