@@ -369,6 +369,12 @@ pub fn renew(
     }))
 }
 
+/// Whether the pupil is still on their class's roster (one the teacher took off it signs in
+/// no more, by pictures or by card).
+pub fn on_roster(conn: &mut DbConnection, c: &Credentials) -> QueryResult<bool> {
+    Ok(classes::of_learner(conn, &c.learner_id)?.contains(&c.class_id))
+}
+
 /// Whether the two pictures are the pupil's, in order.
 pub fn pictures_match(c: &Credentials, picture: &[String; 2]) -> bool {
     // Both compared whatever the first gives, so the time tells nothing of which was wrong.
@@ -404,10 +410,16 @@ pub fn sign_in_list(conn: &mut DbConnection, join_code: &str) -> QueryResult<Opt
         .order((learner_rows::name.asc(), learner_rows::id.asc()))
         .select((learner_rows::id, learner_rows::name))
         .load(conn)?;
+    // Only pupils still on the roster: one the teacher took off it signs in no more.
+    let members: Vec<String> = classes::roster(conn, &class.id)?
+        .into_iter()
+        .map(|m| m.learner_id)
+        .collect();
     Ok(Some(SignInList {
         class_name: class.name,
         pupils: names
             .into_iter()
+            .filter(|(id, _)| members.contains(id))
             .map(|(learner_id, name)| SignInName { learner_id, name })
             .collect(),
         pictures: PICTURES.iter().map(|p| p.to_string()).collect(),

@@ -78,6 +78,24 @@ fn wrong_pictures(pupil: &Value) -> Value {
 
 /// The card token of a pupil, read from the sign-in cards' PDF would need a QR reader: the
 /// test reads it as the server makes it, from the pupil's nonce and the test's secret.
+/// A pupil of the class as the teacher's list has them.
+async fn listed_pupil(app: &TestApp, teacher: &Account, class: &str, name: &str) -> Value {
+    let listed = app
+        .get(
+            &format!("/v1/classes/{class}/students"),
+            Some(&teacher.access),
+        )
+        .await;
+    listed
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("{name} in {}", listed.body))
+        .clone()
+}
+
 fn card_token(app: &TestApp, learner_id: &str) -> String {
     use diesel::prelude::*;
     use studyhub::infra::db::schema::pupils;
@@ -355,6 +373,28 @@ async fn a_card_signs_in_until_it_is_renewed_and_the_pdf_has_every_pupil() {
     assert_eq!(res.status, StatusCode::OK);
     let res = class_login(&app, &code, &renewed.body, &renewed.body["picture"]).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+
+    // Bo taken off the roster signs in no more, by card or by pictures, and is not listed.
+    let bo = listed_pupil(&app, &teacher, &class, "Bo").await;
+    let bo_id = bo["learner_id"].as_str().unwrap();
+    let bo_card = card_token(&app, bo_id);
+    let off = app
+        .delete(
+            &format!("/v1/classes/{class}/members/{bo_id}"),
+            Some(&teacher.access),
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::NO_CONTENT);
+    let res = app
+        .post("/v1/auth/card-login", None, &json!({"token": bo_card}))
+        .await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        class_login(&app, &code, &bo, &bo["picture"]).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let list = app.get(&format!("/v1/auth/class-login/{code}"), None).await;
+    assert!(!list.body.to_string().contains(bo_id), "{}", list.body);
 
     // The teacher erases a pupil (who has no password for DELETE /v1/me).
     let gone = app

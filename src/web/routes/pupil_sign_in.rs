@@ -131,7 +131,7 @@ pub async fn class_login(
             let Some((c, user_id)) = pupils::credentials(conn, &lid)? else {
                 return Ok(None);
             };
-            if c.class_id != class.id {
+            if c.class_id != class.id || !pupils::on_roster(conn, &c)? {
                 return Ok(None);
             }
             Ok(Some((c, users::active_by_id(conn, &user_id)?)))
@@ -171,8 +171,10 @@ pub async fn card_login(
     let user = state
         .db
         .run(move |conn| match pupils::by_card(conn, &token)? {
-            Some((_, user_id)) => Ok(users::active_by_id(conn, &user_id)?),
-            None => Ok(None),
+            Some((c, user_id)) if pupils::on_roster(conn, &c)? => {
+                Ok(users::active_by_id(conn, &user_id)?)
+            }
+            _ => Ok(None),
         })
         .await?
         .ok_or_else(|| {
