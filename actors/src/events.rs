@@ -92,4 +92,18 @@ pub enum LiveEvent {
         class_id: ClassId,
         event: ClassEvent,
     },
+    /// To these learners' play sockets, wherever they are connected.
+    Learners {
+        learner_ids: Vec<LearnerId>,
+        push: LearnerPush,
+    },
+}
+
+/// What reaches a learner's play sockets from outside its own play.
+#[derive(Message, Debug, Clone, Serialize, Deserialize)]
+#[rtype(result = "()")]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LearnerPush {
+    /// A class game opened in one of the learner's classes.
+    GameOpen(crate::protocol::OpenGame),
 }

@@ -38,10 +38,13 @@ pub enum ClientMsg {
         #[serde(default)]
         reason: Option<String>,
     },
-    /// Join a class game: a session of its activity is opened (or kept) for its answers.
+    /// Join a class game, by its id or its 6-digit PIN: a session of its activity is opened
+    /// (or kept) for its answers.
     JoinGame {
-        #[serde(deserialize_with = "id")]
-        game_id: String,
+        #[serde(default, deserialize_with = "some_id")]
+        game_id: Option<String>,
+        #[serde(default)]
+        pin: Option<String>,
     },
 }
 
@@ -53,6 +56,13 @@ fn id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
         Ok(s)
     } else {
         Err(crate::ids::implausible())
+    }
+}
+
+fn some_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    match Option::<String>::deserialize(d)? {
+        Some(s) if !is_plausible_id(&s) => Err(crate::ids::implausible()),
+        other => Ok(other),
     }
 }
 
@@ -89,6 +99,15 @@ pub struct OpenSessionView {
     pub session_id: SessionId,
     pub activity_id: String,
     pub last_saved_seq: Seq,
+}
+
+/// A class game that takes players now, as a learner of its class hears of it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct OpenGame {
+    pub game_id: String,
+    pub pin: String,
+    pub class_name: String,
+    pub activity_title: String,
 }
 
 /// An activity as players see it: questions without their answer keys.
@@ -197,8 +216,8 @@ pub enum ErrorCode {
     AlreadyAnswered,
     /// A parent's answer to a request that is not theirs or does not exist.
     UnknownRequest,
-    /// `join_game` for a game this node does not have (never made, or gone).
-    UnknownGame,
+    /// `join_game` for a game that is not open (never made, over and gone, or a wrong PIN).
+    NoGame,
     /// `join_game` by a learner who is not in the game's class.
     NotInClass,
     /// The game has ended: nothing more to join or drive.
@@ -226,7 +245,7 @@ impl ErrorCode {
             ErrorCode::TimeRequestLimit => "time_request_limit",
             ErrorCode::AlreadyAnswered => "already_answered",
             ErrorCode::UnknownRequest => "unknown_request",
-            ErrorCode::UnknownGame => "unknown_game",
+            ErrorCode::NoGame => "no_game",
             ErrorCode::NotInClass => "not_in_class",
             ErrorCode::GameOver => "game_over",
             ErrorCode::QuestionClosed => "question_closed",
@@ -265,7 +284,11 @@ pub enum ServerMsg {
         learner_id: LearnerId,
         time: TimeView,
         open_session: Option<OpenSessionView>,
+        /// Class games open now in the learner's classes.
+        open_games: Vec<OpenGame>,
     },
+    /// A class game opened in one of the learner's classes.
+    GameOpen(OpenGame),
     Started {
         session_id: SessionId,
         activity: PublicActivity,

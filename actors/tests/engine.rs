@@ -619,24 +619,105 @@ async fn a_limit_changed_while_the_learners_actor_starts_is_not_lost() {
     }
 }
 
+fn game_spec(game_id: &str, pin: &str) -> GameSpec {
+    GameSpec {
+        game_id: game_id.into(),
+        pin: pin.into(),
+        class_id: "c".into(),
+        class_name: "4B".into(),
+        teacher_id: "t".into(),
+        activity: Arc::new(activity()),
+        seconds_per_question: 20,
+        extra_time: Default::default(),
+    }
+}
+
 #[actix_rt::test]
 async fn a_game_started_here_is_found_by_its_id() {
     let (store, content) = setup(3600);
     let engine = Engine::start(store, content, config());
-    let host = engine.start_game(GameSpec {
-        game_id: "g".into(),
-        class_id: "c".into(),
-        teacher_id: "t".into(),
-        activity: Arc::new(activity()),
-        seconds_per_question: 20,
-    });
+    let host = engine.start_game(game_spec("g", "123456"), Vec::new());
     assert_eq!(engine.live_games(), 1);
     assert!(engine.game("other").is_none());
     let found = engine.game("g").expect("the game is hosted here");
     let info = found.info().await.expect("live");
     assert_eq!(
-        (info.game_id.as_str(), info.teacher_id.as_str()),
-        ("g", "t")
+        (
+            info.game_id.as_str(),
+            info.teacher_id.as_str(),
+            info.pin.as_str()
+        ),
+        ("g", "t", "123456")
     );
     assert_eq!(host.info().await.unwrap().state, GameState::Lobby);
+}
+
+#[actix_rt::test]
+async fn the_class_is_invited_joins_by_pin_and_a_reload_goes_on_from_the_last_seq() {
+    let (store, content) = setup(3600);
+    store.add_to_class("kid", "c");
+    store.add_learner("other", 3600);
+    let engine = Engine::start(store, content, config());
+    let mut c = Conn::open(&engine, "kid", 1).await;
+    let hello = c.expect("hello").await;
+    assert_eq!(hello["open_games"], json!([]));
+    let mut stranger = Conn::open(&engine, "other", 2).await;
+    stranger.expect("hello").await;
+
+    // The class's students hear of the game at once.
+    let host = engine.start_game(game_spec("g", "123456"), vec!["kid".into()]);
+    let open = c.expect("game_open").await;
+    assert_eq!(
+        open,
+        json!({"type": "game_open", "game_id": "g", "pin": "123456", "class_name": "4B",
+            "activity_title": "Test"})
+    );
+
+    // A wrong PIN is no_game; the right one joins.
+    c.send(json!({"type": "join_game", "pin": "654321"}));
+    assert_eq!(c.expect("error").await["code"], "no_game");
+    c.send(json!({"type": "join_game", "pin": "123456"}));
+    let joined = c.expect("game_joined").await;
+    assert_eq!(
+        (joined["game_id"].as_str(), joined["last_seq"].as_u64()),
+        (Some("g"), Some(0))
+    );
+    let sid = joined["session_id"].as_str().unwrap().to_string();
+    let (tx, _teacher) = outbox(64);
+    host.connect(9, tx);
+    host.command(9, studyhub_actors::game::HostMsg::Next);
+    let q = c.expect("game_question").await;
+    assert_eq!(q["question"]["id"], "q1");
+    c.send(
+        json!({"type": "answer", "session_id": sid, "seq": 1, "question_id": "q1", "answer": 1}),
+    );
+    c.expect("feedback").await;
+
+    // A reload: a new connection finds the game in hello and goes on from seq 2.
+    drop(c);
+    let mut again = Conn::open(&engine, "kid", 3).await;
+    let hello = again.expect("hello").await;
+    assert_eq!(hello["open_games"][0]["pin"], "123456");
+    again.send(json!({"type": "join_game", "game_id": "g"}));
+    let joined = again.expect("game_joined").await;
+    assert_eq!(
+        (joined["session_id"].as_str(), joined["last_seq"].as_u64()),
+        (Some(sid.as_str()), Some(1))
+    );
+
+    // The stranger is not invited, and guessing PINs closes the socket on the tenth.
+    for _ in 0..9 {
+        stranger.send(json!({"type": "join_game", "pin": "000000"}));
+        assert_eq!(stranger.expect("error").await["code"], "no_game");
+    }
+    stranger.send(json!({"type": "join_game", "pin": "000000"}));
+    loop {
+        match stranger.next().await {
+            Outbound::Close { code, .. } => {
+                assert_eq!(code, 4008);
+                break;
+            }
+            Outbound::Frame { json, .. } => assert!(!json.contains("game_open"), "{json}"),
+        }
+    }
 }

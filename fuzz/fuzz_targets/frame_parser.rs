@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
                     ..
                 } => vec![session_id.as_str(), question_id],
                 ClientMsg::AskTime { .. } => vec![],
-                ClientMsg::JoinGame { game_id } => vec![game_id],
+                ClientMsg::JoinGame { game_id, .. } => game_id.iter().map(String::as_str).collect(),
             };
             assert!(ids.iter().all(|id| is_plausible_id(id)), "{msg:?}");
         }

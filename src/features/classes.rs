@@ -30,6 +30,8 @@ pub struct Member {
     pub learner_id: String,
     pub name: String,
     pub joined_at: NaiveDateTime,
+    /// Extra time in the class's games, in percent of each question's time.
+    pub extra_time_percent: i32,
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Class>> {
@@ -76,7 +78,12 @@ pub fn roster(conn: &mut DbConnection, class_id: &str) -> QueryResult<Vec<Member
         .inner_join(learners::table)
         .filter(class_members::class_id.eq(class_id))
         .order(learners::name.asc())
-        .select((learners::id, learners::name, class_members::joined_at))
+        .select((
+            learners::id,
+            learners::name,
+            class_members::joined_at,
+            class_members::extra_time_percent,
+        ))
         .load(conn)
 }
 

@@ -36,8 +36,17 @@ pub struct RawConfig {
     pub jwt_secret: Option<String>,
     pub encryption_key: Option<String>,
     /// Keys of earlier rotations (comma-separated, 64 hex characters each): still used to
-    /// read stored answers and restore backups, never to write.
+    /// read stored answers and restore backups, never to write. The contract's name
+    /// (`STUDYHUB_OLD_ENCRYPTION_KEYS`) is read too.
+    #[serde(alias = "old_encryption_keys")]
     pub encryption_keys_old: Option<String>,
+    /// The platform's port (`PORT`, as Heroku, Render and Railway set it): when set, the
+    /// server listens on `0.0.0.0:PORT` whatever `bind` says.
+    pub port: Option<u16>,
+    /// Audit entries older than this many days are deleted daily (0: kept forever).
+    pub retention_audit_days: u32,
+    /// Read notifications older than this many days are deleted daily (0: kept forever).
+    pub retention_notifications_days: u32,
     /// The system backup schedule inside `serve`: one every this many seconds (0: none).
     pub backup_interval_secs: u64,
     pub bcrypt_cost: u32,
@@ -45,6 +54,8 @@ pub struct RawConfig {
     pub s3_endpoint: Option<String>,
     pub s3_region: Option<String>,
     pub s3_path_style: bool,
+    /// Server-side encryption asked of S3 for every object: `AES256` or `aws:kms`.
+    pub s3_sse: Option<String>,
     pub seed_demo: bool,
     /// Comma-separated origins allowed by CORS; empty allows none (same-origin only).
     pub cors_origins: String,
@@ -85,12 +96,16 @@ impl Default for RawConfig {
             jwt_secret: None,
             encryption_key: None,
             encryption_keys_old: None,
+            port: None,
+            retention_audit_days: 365,
+            retention_notifications_days: 180,
             backup_interval_secs: 86_400,
             bcrypt_cost: 12,
             s3_bucket: None,
             s3_endpoint: None,
             s3_region: None,
             s3_path_style: false,
+            s3_sse: None,
             seed_demo: true,
             cors_origins: String::new(),
             cookie_secure: false,
@@ -125,7 +140,7 @@ impl RawConfig {
             }
             fig = fig.merge(Toml::file(file));
         }
-        fig.merge(Env::raw().only(&["DATABASE_URL", "REDIS_URL"]))
+        fig.merge(Env::raw().only(&["DATABASE_URL", "REDIS_URL", "PORT"]))
             .merge(Env::prefixed("STUDYHUB_").ignore(&["CONFIG"]))
             .extract()
             .context("invalid configuration")
@@ -192,14 +207,28 @@ impl RawConfig {
             idle_after: Duration::from_secs(self.screen_time_idle_secs.max(1)),
             ..EngineConfig::default()
         };
+        let sse = match self.s3_sse.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(v @ ("AES256" | "aws:kms")) => Some(v.to_string()),
+            Some(other) => bail!("STUDYHUB_S3_SSE must be AES256 or aws:kms, not {other:?}"),
+        };
         let s3 = self.s3_bucket.map(|bucket| S3Settings {
             bucket,
             endpoint: self.s3_endpoint,
             region: self.s3_region,
             path_style: self.s3_path_style,
+            sse,
         });
+        let bind = match self.port {
+            Some(port) => format!("0.0.0.0:{port}"),
+            None => self.bind,
+        };
         Ok(Settings {
-            bind: self.bind,
+            bind,
+            retention: Retention {
+                audit_days: self.retention_audit_days,
+                notifications_days: self.retention_notifications_days,
+            },
             data_dir: self.data_dir,
             workers: self.workers,
             backend: Backend::of_url(&database_url),
@@ -231,6 +260,7 @@ impl RawConfig {
 #[derive(Clone)]
 pub struct Settings {
     pub bind: String,
+    pub retention: Retention,
     pub data_dir: PathBuf,
     /// HTTP worker threads; the number of cores when unset.
     pub workers: Option<usize>,
@@ -265,6 +295,15 @@ pub struct S3Settings {
     pub endpoint: Option<String>,
     pub region: Option<String>,
     pub path_style: bool,
+    /// `AES256` or `aws:kms`: asked of S3 for every object written.
+    pub sse: Option<String>,
+}
+
+/// How long what is deleted daily is kept, in days (0: forever).
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    pub audit_days: u32,
+    pub notifications_days: u32,
 }
 
 /// An AES-256 key, zeroed when dropped.
@@ -367,6 +406,32 @@ mod tests {
         assert_eq!(
             redact_url("redis://127.0.0.1:6379"),
             "redis://127.0.0.1:6379"
+        );
+    }
+
+    #[test]
+    fn a_platforms_port_wins_and_s3_encryption_is_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let raw = RawConfig {
+            data_dir: dir.path().to_path_buf(),
+            port: Some(5055),
+            s3_bucket: Some("b".into()),
+            s3_sse: Some("aws:kms".into()),
+            ..Default::default()
+        };
+        let s = raw.clone().resolve().unwrap();
+        assert_eq!(s.bind, "0.0.0.0:5055");
+        assert_eq!(s.s3.unwrap().sse.as_deref(), Some("aws:kms"));
+        let wrong = RawConfig {
+            s3_sse: Some("rot13".into()),
+            ..raw
+        };
+        let err = wrong.resolve().err().unwrap().to_string();
+        assert!(err.contains("STUDYHUB_S3_SSE"), "{err}");
+        let d = RawConfig::default();
+        assert_eq!(
+            (d.retention_audit_days, d.retention_notifications_days),
+            (365, 180)
         );
     }
 

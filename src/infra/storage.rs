@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::ServerSideEncryption;
 use bytes::Bytes;
 
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +21,8 @@ pub enum ObjectStore {
     S3 {
         client: aws_sdk_s3::Client,
         bucket: String,
+        /// Server-side encryption every write asks for (`STUDYHUB_S3_SSE`).
+        sse: Option<ServerSideEncryption>,
     },
 }
 
@@ -82,6 +85,7 @@ impl ObjectStore {
                 s3.endpoint.as_deref(),
                 s3.region.as_deref(),
                 s3.path_style,
+                s3.sse.as_deref().map(ServerSideEncryption::from),
             )
             .await),
             None => Self::local(settings.data_dir.join("objects")),
@@ -100,6 +104,7 @@ impl ObjectStore {
         endpoint: Option<&str>,
         region: Option<&str>,
         path_style: bool,
+        sse: Option<ServerSideEncryption>,
     ) -> Self {
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).region(
             aws_config::Region::new(region.unwrap_or("us-east-1").to_string()),
@@ -120,6 +125,7 @@ impl ObjectStore {
         ObjectStore::S3 {
             client,
             bucket: bucket.to_string(),
+            sse,
         }
     }
 
@@ -161,9 +167,14 @@ impl ObjectStore {
                 .map_err(|e| StorageError(e.to_string()))?
                 .map_err(|e| StorageError(e.to_string()))
             }
-            ObjectStore::S3 { client, bucket } => client
+            ObjectStore::S3 {
+                client,
+                bucket,
+                sse,
+            } => client
                 .put_object()
                 .bucket(bucket)
+                .set_server_side_encryption(sse.clone())
                 .key(key)
                 .content_type(content_type)
                 .body(ByteStream::from(bytes))
@@ -188,7 +199,7 @@ impl ObjectStore {
                     Err(e) => Err(StorageError(e.to_string())),
                 }
             }
-            ObjectStore::S3 { client, bucket } => {
+            ObjectStore::S3 { client, bucket, .. } => {
                 if !valid_key(key) {
                     return Err(StorageError(format!("invalid key {key:?}")));
                 }
@@ -227,7 +238,7 @@ impl ObjectStore {
                     Err(e) => Err(StorageError(e.to_string())),
                 }
             }
-            ObjectStore::S3 { client, bucket } => client
+            ObjectStore::S3 { client, bucket, .. } => client
                 .delete_object()
                 .bucket(bucket)
                 .key(key)
@@ -265,7 +276,11 @@ impl ObjectStore {
                 .map_err(|e| StorageError(e.to_string()))?
                 .map_err(|e| StorageError(e.to_string()))
             }
-            ObjectStore::S3 { client, bucket } => {
+            ObjectStore::S3 {
+                client,
+                bucket,
+                sse,
+            } => {
                 if !valid_key(key) {
                     return Err(StorageError(format!("invalid key {key:?}")));
                 }
@@ -275,6 +290,7 @@ impl ObjectStore {
                 client
                     .put_object()
                     .bucket(bucket)
+                    .set_server_side_encryption(sse.clone())
                     .key(key)
                     .content_type(content_type)
                     .body(body)
@@ -302,7 +318,7 @@ impl ObjectStore {
                     Err(e) => Err(err(e)),
                 }
             }
-            ObjectStore::S3 { client, bucket } => {
+            ObjectStore::S3 { client, bucket, .. } => {
                 if !valid_key(key) {
                     return Err(StorageError(format!("invalid key {key:?}")));
                 }
@@ -339,7 +355,7 @@ impl ObjectStore {
                 ObjectStore::Local(root) => {
                     tokio::fs::metadata(root).await.is_ok_and(|m| m.is_dir())
                 }
-                ObjectStore::S3 { client, bucket } => {
+                ObjectStore::S3 { client, bucket, .. } => {
                     client.head_bucket().bucket(bucket).send().await.is_ok()
                 }
             }

@@ -41,6 +41,7 @@ impl Application {
             },
             state.redis.clone(),
         );
+        crate::features::retention::spawn(state.db.clone(), settings.retention);
 
         let listener =
             listen(&settings.bind).with_context(|| format!("cannot bind {}", settings.bind))?;
@@ -161,18 +162,20 @@ fn listen(bind: &str) -> std::io::Result<TcpListener> {
     Ok(socket.into())
 }
 
+/// Cross-origin requests: the listed origins may send credentials (the refresh cookie of a
+/// front end on another site); `*` lets any origin read the API without credentials, never
+/// with them (a browser would then send any site's visitors' cookies along).
 fn cors(origins: &[String]) -> Cors {
-    let mut cors = Cors::default()
+    let cors = Cors::default()
         .allow_any_method()
         .allow_any_header()
-        .supports_credentials()
         .max_age(3600);
-    for origin in origins {
-        cors = if origin == "*" {
-            cors.allow_any_origin()
-        } else {
-            cors.allowed_origin(origin)
-        };
+    if origins.iter().any(|o| o == "*") {
+        return cors.allow_any_origin();
     }
-    cors
+    origins
+        .iter()
+        .fold(cors.supports_credentials(), |cors, origin| {
+            cors.allowed_origin(origin)
+        })
 }

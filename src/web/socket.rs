@@ -21,10 +21,12 @@ use crate::features::live::open_sockets::{Signals, Stop};
 use crate::infra::error::{AppError, AppResult, Code};
 
 pub const MAX_FRAME: usize = 16 * 1024;
-pub const PING_EVERY: Duration = Duration::from_secs(10);
+/// The contract: every websocket is pinged every 25 s and dropped after 60 s silent. Fewer
+/// pings keep an idle socket cheap (see BENCHMARKS.md, idle learners).
+pub const PING_EVERY: Duration = Duration::from_secs(25);
 /// Pings go out on a grid of slots this wide (see [`first_ping`]).
 const PING_SLOT: Duration = Duration::from_millis(100);
-pub const SILENT_LIMIT: Duration = Duration::from_secs(30);
+pub const SILENT_LIMIT: Duration = Duration::from_secs(60);
 const ERROR_BUDGET: usize = 20;
 const ERROR_WINDOW: Duration = Duration::from_secs(10);
 /// Frames the engine may queue for one connection before it is dropped as too slow.
@@ -384,7 +386,7 @@ pub fn run(
 
 /// When a new socket's first ping is due: a random slot of the next [`PING_EVERY`], on a grid
 /// of [`PING_SLOT`]s shared by the whole process. Random, because sockets opened together (a
-/// reconnect storm after a restart) would otherwise be pinged together every 10 s for as long
+/// reconnect storm after a restart) would otherwise be pinged together every 25 s for as long
 /// as they last, a burst the whole node feels; on a grid, because the sockets of one slot are
 /// then pinged in one wake of their worker, which is what keeps idle sockets cheap.
 pub fn first_ping() -> tokio::time::Instant {
@@ -436,7 +438,7 @@ mod tests {
     use studyhub_actors::protocol::ClientMsg;
 
     #[test]
-    fn first_pings_fall_in_the_next_ten_seconds_on_one_grid_of_slots() {
+    fn first_pings_fall_within_one_ping_interval_on_one_grid_of_slots() {
         let now = tokio::time::Instant::now();
         let firsts: Vec<_> = (0..1_000).map(|_| first_ping()).collect();
         let after = tokio::time::Instant::now();

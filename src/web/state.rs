@@ -89,6 +89,7 @@ impl AppState {
             summaries.clone(),
             settings.engine,
         );
+        engine.set_game_log(crate::features::games::DbGameLog::start(db.clone()));
         let storage = ObjectStore::open(&settings)
             .await
             .context("cannot create the object folder")?;

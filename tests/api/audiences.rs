@@ -508,8 +508,8 @@ async fn racing_completions_unlock_once_and_notify_once() {
 }
 
 /// Sockets opened together are not pinged together: each one's first ping falls at its own
-/// point of the first 10 s (after a restart's reconnect storm, pings would otherwise come in
-/// one burst every 10 s for as long as the sockets last).
+/// point of the first 25 s (after a restart's reconnect storm, pings would otherwise come in
+/// one burst every 25 s for as long as the sockets last).
 #[actix_web::test]
 async fn sockets_opened_together_are_pinged_at_different_times() {
     use std::time::{Duration, Instant};
@@ -526,8 +526,8 @@ async fn sockets_opened_together_are_pinged_at_different_times() {
     }))
     .await;
     let (first, last) = (firsts.iter().min().unwrap(), firsts.iter().max().unwrap());
-    // Within the protocol's 10 s (slack for a busy machine), and not all in the same second.
-    assert!(*last < Duration::from_secs(15), "{firsts:?}");
+    // Within the protocol's 25 s (slack for a busy machine), and not all in the same second.
+    assert!(*last < Duration::from_secs(30), "{firsts:?}");
     assert!(
         *last - *first >= Duration::from_secs(1),
         "pinged together: {firsts:?}"

@@ -213,6 +213,15 @@ async fn user_backup_round_trip(app: &TestApp) {
         .load(&mut conn)
         .unwrap();
     assert_eq!(emails, vec![parent.email.clone()]);
+    let hashes: Vec<String> = studyhub::infra::db::schema::users::table
+        .select(studyhub::infra::db::schema::users::password_hash)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(
+        hashes,
+        vec![String::new()],
+        "no password hash in a user backup"
+    );
 
     // Erasing the account deletes its backups, files included.
     let gone = app
@@ -352,7 +361,8 @@ async fn expired_backups_are_pruned_objects_and_rows() {
 fn cli(data_dir: &Path, database_url: &str, key: &str, old_keys: Option<&str>) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_studyhub"));
     for (k, _) in std::env::vars() {
-        if k.starts_with("STUDYHUB_") || k == "DATABASE_URL" || k == "REDIS_URL" {
+        if k.starts_with("STUDYHUB_") || ["DATABASE_URL", "REDIS_URL", "PORT"].contains(&k.as_str())
+        {
             c.env_remove(k);
         }
     }
@@ -886,6 +896,8 @@ async fn an_installation_moves_from_sqlite_to_postgres_and_back() {
         .join("again.db")
         .to_string_lossy()
         .into_owned();
+    // Restore asks for an existing database: for SQLite, an empty file.
+    std::fs::File::create(&lite2).unwrap();
     run_ok({
         let mut c = cli(pg_dir.path(), &lite2, KEY_A, None);
         c.arg("restore").arg(&back);
@@ -1083,4 +1095,37 @@ async fn every_table_of_the_database_is_backed_up() {
         found, listed,
         "tables in the database vs tables in a backup"
     );
+}
+
+/// `backup` and `restore` run from the wrong folder, or with a mistyped database, refuse it
+/// instead of creating an empty database and reporting a backup of nothing.
+#[test]
+fn backup_and_restore_refuse_a_database_that_does_not_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such.db");
+    let url = missing.to_string_lossy().into_owned();
+    let err = run_err({
+        let mut c = cli(dir.path(), &url, KEY_A, None);
+        c.args(["backup", "--out"]).arg(dir.path().join("b.shb"));
+        c
+    });
+    assert!(err.contains("does not exist"), "{err}");
+    let err = run_err({
+        let mut c = cli(dir.path(), &url, KEY_A, None);
+        c.args(["restore", "some-id"]);
+        c
+    });
+    assert!(err.contains("does not exist"), "{err}");
+    assert!(!missing.exists(), "no database was created");
+    assert!(!dir.path().join("b.shb").exists(), "no backup was written");
+
+    // A database studyhub never set up holds nothing to back up.
+    let blank = dir.path().join("blank.db");
+    std::fs::File::create(&blank).unwrap();
+    let err = run_err({
+        let mut c = cli(dir.path(), &blank.to_string_lossy(), KEY_A, None);
+        c.args(["backup", "--out"]).arg(dir.path().join("b.shb"));
+        c
+    });
+    assert!(err.contains("holds no studyhub data"), "{err}");
 }

@@ -318,3 +318,64 @@ async fn a_teacher_uploads_a_recording_and_a_picture_for_activities() {
     let body: serde_json::Value = serde_json::from_slice(&raw).unwrap();
     assert_eq!(body["error"]["details"]["fields"]["file"], "required");
 }
+
+/// `STUDYHUB_S3_SSE`: every object written asks S3 for server-side encryption, and S3 (moto
+/// here) says it applied it.
+#[actix_web::test]
+async fn objects_on_s3_ask_for_server_side_encryption() {
+    let Ok(endpoint) = std::env::var("STUDYHUB_TEST_S3_ENDPOINT") else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must set STUDYHUB_TEST_S3_ENDPOINT"
+        );
+        return;
+    };
+    let bucket = format!(
+        "studyhub-sse-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    );
+    let (b, e) = (bucket.clone(), endpoint.clone());
+    let app = spawn_app_with(move |c| {
+        c.s3_bucket = Some(b);
+        c.s3_endpoint = Some(e);
+        c.s3_region = Some("us-east-1".into());
+        c.s3_path_style = true;
+        c.s3_sse = Some("AES256".into());
+    })
+    .await;
+    let storage = &app.state.storage;
+    storage
+        .put("sse/one.txt", "hello".into(), "text/plain")
+        .await
+        .unwrap();
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), b"a larger file").unwrap();
+    storage
+        .put_file("sse/two.bin", file.path(), "application/octet-stream")
+        .await
+        .unwrap();
+    let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(&endpoint)
+        .load()
+        .await;
+    let client = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&shared)
+            .force_path_style(true)
+            .build(),
+    );
+    for key in ["sse/one.txt", "sse/two.bin"] {
+        let head = client
+            .head_object()
+            .bucket(&bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            head.server_side_encryption(),
+            Some(&aws_sdk_s3::types::ServerSideEncryption::Aes256),
+            "{key}"
+        );
+    }
+}

@@ -6,12 +6,12 @@ use crate::common::{Account, TEST_PASSWORD, TestApp, Ws, WsEvent, eventually, sp
 use awc::http::StatusCode;
 use serde_json::{Value, json};
 
-struct Student {
-    account: Account,
-    learner: String,
+pub(crate) struct Student {
+    pub account: Account,
+    pub learner: String,
 }
 
-async fn teacher_with_class(app: &TestApp) -> (Account, String, String) {
+pub(crate) async fn teacher_with_class(app: &TestApp) -> (Account, String, String) {
     let teacher = app.register("teacher").await;
     let res = app
         .post("/v1/classes", Some(&teacher.access), &json!({"name": "5B"}))
@@ -23,7 +23,7 @@ async fn teacher_with_class(app: &TestApp) -> (Account, String, String) {
 }
 
 /// A student named `name`, in the class with `code` (none: in no class).
-async fn student(app: &TestApp, name: &str, code: Option<&str>) -> Student {
+pub(crate) async fn student(app: &TestApp, name: &str, code: Option<&str>) -> Student {
     let email = format!(
         "{}-{}@example.com",
         name.to_lowercase(),
@@ -64,7 +64,7 @@ async fn student(app: &TestApp, name: &str, code: Option<&str>) -> Student {
     }
 }
 
-async fn play_socket(app: &TestApp, s: &Student) -> (Ws, Value) {
+pub(crate) async fn play_socket(app: &TestApp, s: &Student) -> (Ws, Value) {
     let mut ws = app
         .ws(
             &format!("/v1/play?learner_id={}", s.learner),
@@ -75,7 +75,7 @@ async fn play_socket(app: &TestApp, s: &Student) -> (Ws, Value) {
     (ws, hello)
 }
 
-async fn create_game(
+pub(crate) async fn create_game(
     app: &TestApp,
     token: &str,
     class: &str,
@@ -85,12 +85,12 @@ async fn create_game(
         .await
 }
 
-fn answer(session: &str, seq: u64, q: &str, value: Value) -> Value {
+pub(crate) fn answer(session: &str, seq: u64, q: &str, value: Value) -> Value {
     json!({"type": "answer", "session_id": session, "seq": seq, "question_id": q, "answer": value})
 }
 
 /// Frames up to the next of type `kind`: (those skipped, that one).
-async fn until(ws: &mut Ws, kind: &str) -> (Vec<Value>, Value) {
+pub(crate) async fn until(ws: &mut Ws, kind: &str) -> (Vec<Value>, Value) {
     let mut skipped = Vec::new();
     loop {
         match ws.recv().await {
@@ -458,7 +458,7 @@ async fn only_the_class_teacher_hosts_only_class_members_join_and_time_runs_out(
     let (mut wm, _) = play_socket(&app, &member).await;
     wm.send(json!({"type": "join_game", "game_id": uuid::Uuid::now_v7()}))
         .await;
-    assert_eq!(wm.expect("error").await["code"], "unknown_game");
+    assert_eq!(wm.expect("error").await["code"], "no_game");
     wm.send(json!({"type": "join_game", "game_id": game})).await;
     wm.expect("game_joined").await;
 

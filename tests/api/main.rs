@@ -14,6 +14,7 @@ mod downtime;
 mod drawings;
 mod durability;
 mod export;
+mod game_pins;
 mod games;
 mod hostile;
 mod kill_under_load;

@@ -30,6 +30,9 @@ async fn metrics_are_prometheus_text() {
         "{text}"
     );
     assert!(text.contains("route=\"/health\""));
+    // What the alerts read (deploy/prometheus/alerts.yml); the value is the process's, which
+    // other tests' servers share, so only its presence is checked here.
+    assert!(text.contains("studyhub_database_up"), "{text}");
 }
 
 #[actix_web::test]
@@ -71,10 +74,10 @@ async fn openapi_lists_the_endpoints_and_docs_page_serves() {
         ("/v1/classes", &["get", "post"]),
         ("/v1/classes/join", &["post"]),
         ("/v1/classes/{id}", &["get"]),
-        ("/v1/classes/{id}/members/{learner_id}", &["delete"]),
         ("/v1/classes/{id}/progress", &["get"]),
         ("/v1/classes/{id}/live", &["get"]),
         ("/v1/classes/{id}/games", &["post"]),
+        ("/v1/classes/{id}/members/{learner_id}", &["put", "delete"]),
         // Pupils without an email: their teacher's routes and their sign-in.
         ("/v1/classes/{id}/students", &["get", "post"]),
         ("/v1/classes/{id}/students/import", &["post"]),
@@ -85,6 +88,8 @@ async fn openapi_lists_the_endpoints_and_docs_page_serves() {
         ("/v1/auth/class-login/{join_code}", &["get"]),
         ("/v1/auth/card-login", &["post"]),
         ("/v1/games/{id}/host", &["get"]),
+        ("/v1/games/{id}", &["get"]),
+        ("/v1/games/{id}/report", &["get"]),
         ("/v1/learners/{id}/next", &["get"]),
         ("/v1/achievements", &["get"]),
         ("/v1/learners/{id}/achievements", &["get"]),
@@ -271,4 +276,125 @@ async fn a_malformed_id_is_refused_after_authentication() {
         .get(&format!("/v1/children/{long}"), Some(&parent.access))
         .await;
     assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
+}
+
+/// Retention: audit entries past their year and read notifications past their half year go;
+/// unread notifications and anything recent stay.
+#[actix_web::test]
+async fn retention_deletes_old_audit_entries_and_old_read_notifications_only() {
+    use diesel::prelude::*;
+    use studyhub::features::retention::{Swept, sweep};
+    use studyhub::infra::config::Retention;
+    use studyhub::infra::db::schema::{audit_logs, notifications};
+    let app = spawn_app().await;
+    let (parent, child) = app.parent_with_child("Ada").await;
+    let mut conn = studyhub::infra::db::establish(&app.db.url).unwrap();
+    let now = chrono::Utc::now().naive_utc();
+    let days = chrono::Duration::days;
+    for (id, age) in [("audit-old", 400), ("audit-new", 10)] {
+        diesel::insert_into(audit_logs::table)
+            .values((
+                audit_logs::id.eq(id),
+                audit_logs::action.eq("update"),
+                audit_logs::entity_type.eq("test"),
+                audit_logs::entity_id.eq(id),
+                audit_logs::created_at.eq(now - days(age)),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    for (id, age, read) in [
+        ("note-old-read", 200, true),
+        ("note-old-unread", 200, false),
+        ("note-new-read", 10, true),
+    ] {
+        diesel::insert_into(notifications::table)
+            .values((
+                notifications::id.eq(id),
+                notifications::parent_id.eq(&parent.id),
+                notifications::learner_id.eq(&child),
+                notifications::kind.eq("activity_completed"),
+                notifications::title.eq("t"),
+                notifications::body.eq("b"),
+                notifications::data.eq("{}"),
+                notifications::read_at.eq(read.then(|| now - days(age - 1))),
+                notifications::created_at.eq(now - days(age)),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    let retention = Retention {
+        audit_days: 365,
+        notifications_days: 180,
+    };
+    let swept = sweep(&mut conn, retention).unwrap();
+    assert_eq!(
+        swept,
+        Swept {
+            audit_entries: 1,
+            notifications: 1
+        }
+    );
+    let audit: Vec<String> = audit_logs::table
+        .filter(audit_logs::entity_type.eq("test"))
+        .select(audit_logs::id)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(audit, ["audit-new"]);
+    let mut notes: Vec<String> = notifications::table
+        .select(notifications::id)
+        .load(&mut conn)
+        .unwrap();
+    notes.sort();
+    assert_eq!(notes, ["note-new-read", "note-old-unread"]);
+    // Zero keeps everything; a second sweep finds nothing more.
+    let keep = Retention {
+        audit_days: 0,
+        notifications_days: 0,
+    };
+    assert_eq!(sweep(&mut conn, keep).unwrap(), Swept::default());
+    assert_eq!(sweep(&mut conn, retention).unwrap(), Swept::default());
+}
+
+/// CORS: a listed origin may send credentials (a front end on another site keeps its refresh
+/// cookie); any other origin is not let in; `*` lets anyone read, never with credentials.
+#[actix_web::test]
+async fn cors_lets_listed_origins_send_credentials_and_nobody_else() {
+    let listed = "https://hub.example.org";
+    let app = crate::common::spawn_app_with(|c| c.cors_origins = listed.into()).await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(Method::OPTIONS, app.url("/v1/auth/refresh"))
+            .insert_header(("Origin", origin))
+            .insert_header(("Access-Control-Request-Method", "POST"))
+            .send()
+    };
+    let res = preflight(listed).await.unwrap();
+    let h = res.headers();
+    assert_eq!(h.get("access-control-allow-origin").unwrap(), listed);
+    assert_eq!(h.get("access-control-allow-credentials").unwrap(), "true");
+    let res = preflight("https://evil.example.com").await.unwrap();
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+    assert!(
+        res.headers()
+            .get("access-control-allow-credentials")
+            .is_none()
+    );
+
+    let open = crate::common::spawn_app_with(|c| c.cors_origins = "*".into()).await;
+    let res = open
+        .client
+        .request(Method::OPTIONS, open.url("/v1/activities"))
+        .insert_header(("Origin", "https://anyone.example.net"))
+        .insert_header(("Access-Control-Request-Method", "GET"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers().get("access-control-allow-origin").is_some());
+    assert!(
+        res.headers()
+            .get("access-control-allow-credentials")
+            .is_none(),
+        "never credentials for any origin"
+    );
 }

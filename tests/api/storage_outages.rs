@@ -131,7 +131,7 @@ async fn s3_cut_refuses_uploads_cleanly_and_recovers() {
 
     proxy.heal();
     assert_eq!(storage_health(&app).await, "s3");
-    let ObjectStore::S3 { client, bucket } = &*app.state.storage else {
+    let ObjectStore::S3 { client, bucket, .. } = &*app.state.storage else {
         panic!("an S3 store")
     };
     let listed = client

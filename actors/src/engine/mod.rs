@@ -3,6 +3,7 @@
 //! game, change a limit, grant time). It sits above the actors it starts: each of them sees
 //! only its own narrow view of it (`views`), so none imports it.
 
+mod open_games;
 mod registry;
 mod views;
 
@@ -16,9 +17,9 @@ use chrono::Utc;
 
 use crate::bus::Bus;
 use crate::class_monitor::{ClassFeed, ClassMonitor, Roster};
-use crate::events::LiveEvent;
+use crate::events::{LearnerPush, LiveEvent};
 use crate::flusher::FlushHandle;
-use crate::game::{GameActor, GameHost, GameSpec};
+use crate::game::{GameActor, GameHost, GameLog, GameSpec, SetExtraTime};
 use crate::learner::{
     AssessmentRecorded, Grant, Learner, LearnerActor, Refresh, Settings, TimeRequestAnswered,
 };
@@ -30,6 +31,7 @@ use crate::screen_time::{local_date, parse_tz};
 use crate::session::LiveSession;
 use crate::shared::{LearnerStatus, Shared};
 use crate::store::{ContentSource, LearnerStart, SessionStatus, Store, StoreError};
+use open_games::OpenGames;
 use registry::Registry;
 
 pub use crate::engine_config::EngineConfig;
@@ -74,6 +76,10 @@ pub struct Engine {
     classes: Registry<ClassId, ClassMonitor>,
     /// Class games hosted on this node (see `crate::game`).
     games: Registry<String, GameActor>,
+    /// Those of them that still take players.
+    open_games: OpenGames,
+    /// Where games' records go (the server's database); none in the engine's own tests.
+    game_log: std::sync::OnceLock<Arc<dyn GameLog>>,
     bus: std::sync::OnceLock<Arc<dyn Bus>>,
     /// What the nodes share (screen time, presence), when there are several.
     shared: std::sync::OnceLock<Arc<dyn Shared>>,
@@ -134,6 +140,8 @@ impl Engine {
             parents: Registry::default(),
             classes: Registry::default(),
             games: Registry::default(),
+            open_games: OpenGames::default(),
+            game_log: std::sync::OnceLock::new(),
             bus: std::sync::OnceLock::new(),
             shared: std::sync::OnceLock::new(),
             starting: Default::default(),
@@ -328,14 +336,23 @@ impl Engine {
         self.classes.get(class_id)
     }
 
-    /// Starts a new game on this node.
-    pub fn start_game(self: &Arc<Self>, spec: GameSpec) -> GameHost {
+    /// Starts a new game on this node and invites the class: every play socket of its
+    /// `students`, on every node, gets `game_open`.
+    pub fn start_game(self: &Arc<Self>, spec: GameSpec, students: Vec<LearnerId>) -> GameHost {
         let engine = self.clone();
         let id = spec.game_id.clone();
-        GameHost(
+        let open = spec.open_game();
+        let class_id = spec.class_id.clone();
+        let host = GameHost(
             self.games
                 .get_or_start(&id, move || GameActor::new(spec, engine)),
-        )
+        );
+        self.open_games.open(class_id, open.clone());
+        self.announce(LiveEvent::Learners {
+            learner_ids: students,
+            push: LearnerPush::GameOpen(open),
+        });
+        host
     }
 
     /// A game this node hosts, for its teacher's socket.
@@ -345,6 +362,30 @@ impl Engine {
 
     fn game_addr(&self, game_id: &str) -> Option<Addr<GameActor>> {
         self.games.get(game_id)
+    }
+
+    /// The open game with this PIN on this node.
+    fn game_by_pin(&self, pin: &str) -> Option<(String, Addr<GameActor>)> {
+        let id = self.open_games.by_pin(pin)?;
+        let addr = self.game_addr(&id)?;
+        Some((id, addr))
+    }
+
+    /// Records of every game go here from now on (once, at start-up).
+    pub fn set_game_log(&self, log: Arc<dyn GameLog>) {
+        let _ = self.game_log.set(log);
+    }
+
+    /// A student's extra time in a class changed: the class's games on this node follow.
+    pub fn extra_time_changed(&self, class_id: &ClassId, learner_id: &LearnerId, percent: u32) {
+        let games: Vec<Addr<GameActor>> = self.games.lock().values().cloned().collect();
+        for game in games {
+            game.do_send(SetExtraTime {
+                class_id: class_id.clone(),
+                learner_id: learner_id.clone(),
+                percent,
+            });
+        }
     }
 
     /// Games live on this node.
@@ -435,6 +476,13 @@ impl Engine {
             LiveEvent::Class { class_id, event } => {
                 if let Some(m) = self.live_class(&class_id) {
                     m.do_send(event);
+                }
+            }
+            LiveEvent::Learners { learner_ids, push } => {
+                for id in &learner_ids {
+                    if let Some(addr) = self.live_addr(id) {
+                        addr.do_send(push.clone());
+                    }
                 }
             }
         }

@@ -13,10 +13,11 @@ use crate::class_monitor::{ClassEnv, ClassMonitor};
 use crate::engine_config::EngineConfig;
 use crate::events::LiveEvent;
 use crate::flusher::FlushHandle;
-use crate::game::{GameActor, GameEnv};
-use crate::ids::LearnerId;
+use crate::game::{GameActor, GameEnv, GameRecord};
+use crate::ids::{ClassId, LearnerId};
 use crate::learner::{LearnerActor, LearnerEnv};
 use crate::parents::{ParentEnv, ParentNotifier};
+use crate::protocol::OpenGame;
 use crate::shared::{LearnerStatus, Shared};
 use crate::store::{ContentSource, Store};
 
@@ -51,6 +52,14 @@ impl LearnerEnv for Engine {
 
     fn game(&self, game_id: &str) -> Option<Addr<GameActor>> {
         self.game_addr(game_id)
+    }
+
+    fn game_by_pin(&self, pin: &str) -> Option<(String, Addr<GameActor>)> {
+        Engine::game_by_pin(self, pin)
+    }
+
+    fn open_games(&self, class_ids: &[ClassId]) -> Vec<OpenGame> {
+        self.open_games.of_classes(class_ids)
     }
 
     fn unregister(&self, learner_id: &LearnerId, addr: &Addr<LearnerActor>) {
@@ -92,6 +101,17 @@ impl ClassEnv for Engine {
 
 impl GameEnv for Engine {
     fn unregister(&self, game_id: &str, addr: &Addr<GameActor>) {
+        self.open_games.close(game_id);
         self.games.remove_if(game_id, addr);
+    }
+
+    fn closed(&self, game_id: &str) {
+        self.open_games.close(game_id);
+    }
+
+    fn record(&self, record: GameRecord) {
+        if let Some(log) = self.game_log.get() {
+            log.record(record);
+        }
     }
 }

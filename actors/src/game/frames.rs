@@ -2,7 +2,7 @@
 //! what a student's play socket receives. Typed, serialized once per frame (once per player
 //! only where the frame carries that player's own standing).
 
-use crate::ids::{LearnerId, SessionId};
+use crate::ids::{LearnerId, Seq, SessionId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -123,6 +123,8 @@ pub enum PlayerFrame {
         session_id: SessionId,
         activity_id: String,
         question_count: usize,
+        /// The last answer the server took in this session (0: none yet); the next is one more.
+        last_seq: Seq,
     },
     GameQuestion(OpenQuestion),
     GameReveal {

@@ -93,6 +93,15 @@ pub(crate) struct HostCommand {
     pub msg: HostMsg,
 }
 
+/// A student's extra time in a class changed (games of other classes ignore it).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SetExtraTime {
+    pub class_id: ClassId,
+    pub learner_id: LearnerId,
+    pub percent: u32,
+}
+
 /// Who may host the game, for the host socket's authorization.
 #[derive(Message)]
 #[rtype(result = "GameInfo")]
@@ -101,8 +110,14 @@ pub(crate) struct Info;
 #[derive(Debug, Clone)]
 pub struct GameInfo {
     pub game_id: String,
+    pub pin: String,
     pub class_id: ClassId,
+    pub class_name: String,
     pub teacher_id: String,
     pub activity_id: String,
+    pub activity_title: String,
+    pub seconds_per_question: u32,
+    pub question_count: usize,
+    pub players: usize,
     pub state: GameState,
 }

@@ -6,14 +6,19 @@
 //! are stored as the students' sessions.
 //!
 //! A game lives in memory on the node that created it (the registry is per engine): players
-//! and hosts must reach that node. It is dropped [`KEEP_FINISHED`] after it ends, or after
-//! [`IDLE_LIMIT`] without a command, a join or an answer. The server holds a [`GameHost`];
-//! the game sees of the engine only its `GameEnv`.
+//! and hosts must reach that node. What it leaves behind (players, each question's results,
+//! the end) goes to the engine's [`GameLog`] as it happens, for the teacher's report. A
+//! student's extra time (a share of `seconds_per_question`) lengthens that student's own
+//! deadline, and speed points count against it; the question closes when the last deadline
+//! of its players passes or everyone has answered. It is dropped [`KEEP_FINISHED`] after it
+//! ends, or after [`IDLE_LIMIT`] without a command, a join or an answer. The server holds a
+//! [`GameHost`]; the game sees of the engine only its `GameEnv`.
 
 mod board;
 pub mod frames;
 mod host;
 mod messages;
+mod record;
 
 use crate::ids::{ClassId, LearnerId, SessionId};
 use std::collections::HashMap;
@@ -26,13 +31,14 @@ use actix::prelude::*;
 use chrono::{DateTime, Utc};
 
 use crate::content::Answer;
-use crate::protocol::{ErrorCode, Outbound, ServerMsg};
+use crate::protocol::{ErrorCode, OpenGame, Outbound, ServerMsg};
 use crate::store::Activity;
 pub use board::{PODIUM, RIGHT_POINTS, SPEED_POINTS, TOP};
 pub use frames::{HostFrame, HostMsg, PlayerFrame};
 use frames::{OpenQuestion, PlayerView, Standing, You, YouAfterQuestion};
 pub use host::GameHost;
 pub use messages::*;
+pub use record::{GameLog, GameRecord, QuestionResult};
 
 /// `seconds_per_question` a game may have, and its default.
 pub const QUESTION_SECONDS: RangeInclusive<u32> = 5..=120;
@@ -43,14 +49,40 @@ pub const IDLE_LIMIT: Duration = Duration::from_secs(3 * 3600);
 pub const KEEP_FINISHED: Duration = Duration::from_secs(10 * 60);
 /// Host sockets are closed with this when the game is dropped.
 pub const CLOSE_GAME_GONE: u16 = 1000;
+/// A student's extra time, as a share of the question's time.
+pub const EXTRA_TIME_PERCENT: RangeInclusive<u32> = 0..=200;
 
 #[derive(Debug, Clone)]
 pub struct GameSpec {
     pub game_id: String,
+    /// 6 digits, unique among the games not over yet (the server's database sees to it).
+    pub pin: String,
     pub class_id: ClassId,
+    pub class_name: String,
     pub teacher_id: String,
     pub activity: Arc<Activity>,
     pub seconds_per_question: u32,
+    /// Students of the class with extra time, in percent of `seconds_per_question`.
+    pub extra_time: HashMap<LearnerId, u32>,
+}
+
+impl GameSpec {
+    /// The invitation the class's students hear of.
+    pub fn open_game(&self) -> OpenGame {
+        OpenGame {
+            game_id: self.game_id.clone(),
+            pin: self.pin.clone(),
+            class_name: self.class_name.clone(),
+            activity_title: self.activity.title.clone(),
+        }
+    }
+
+    /// How long this student has for a question.
+    fn time_for(&self, learner_id: &str) -> Duration {
+        let percent = self.extra_time.get(learner_id).copied().unwrap_or(0);
+        let base = u64::from(self.seconds_per_question) * 1000;
+        Duration::from_millis(base * u64::from(100 + percent.min(*EXTRA_TIME_PERCENT.end())) / 100)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,14 +117,25 @@ struct Given {
     answer: Answer,
     correct: bool,
     points: u32,
+    /// From the question opening to the answer.
+    millis: u64,
 }
 
 struct Round {
     index: usize,
     opened: Instant,
-    deadline: Instant,
-    deadline_utc: DateTime<Utc>,
+    opened_utc: DateTime<Utc>,
+    /// When the question closes for everyone: the latest of its players' deadlines.
+    closes: Instant,
     given: HashMap<LearnerId, Given>,
+}
+
+impl Round {
+    /// A player's own deadline: the question's time (with their extra time), never past
+    /// the question's close.
+    fn deadline_of(&self, spec: &GameSpec, learner_id: &str) -> Instant {
+        (self.opened + spec.time_for(learner_id)).min(self.closes)
+    }
 }
 
 pub struct GameActor {
@@ -110,6 +153,10 @@ pub struct GameActor {
 pub(crate) trait GameEnv: Send + Sync {
     /// The game stopped: it is no longer found by its id.
     fn unregister(&self, game_id: &str, addr: &Addr<GameActor>);
+    /// The game is over: it is no longer open to join, its PIN is free.
+    fn closed(&self, game_id: &str);
+    /// Keeps what the game leaves behind (in order).
+    fn record(&self, record: GameRecord);
 }
 
 impl GameActor {
@@ -163,16 +210,19 @@ impl GameActor {
         }
     }
 
-    fn open_question(&self, round: &Round) -> OpenQuestion {
+    /// The open question with the deadline that `deadline` gives (a player's own, or the
+    /// question's close for the host).
+    fn open_question(&self, round: &Round, deadline: Instant) -> OpenQuestion {
+        let window = deadline.saturating_duration_since(round.opened);
         OpenQuestion {
             game_id: self.spec.game_id.clone(),
             index: round.index,
             question_count: self.question_count(),
             question: self.spec.activity.content.questions[round.index].public(),
-            deadline: round.deadline_utc,
-            seconds: self.spec.seconds_per_question,
-            remaining_ms: round
-                .deadline
+            deadline: round.opened_utc
+                + chrono::Duration::from_std(window).unwrap_or(chrono::Duration::zero()),
+            seconds: window.as_secs().try_into().unwrap_or(u32::MAX),
+            remaining_ms: deadline
                 .saturating_duration_since(Instant::now())
                 .as_millis() as u64,
         }
@@ -245,9 +295,11 @@ impl GameActor {
         }
     }
 
-    fn question_event(&self, round: &Round) -> ToPlayer {
+    /// The open question for one player, with their own deadline.
+    fn question_event(&self, round: &Round, learner_id: &str) -> ToPlayer {
         let question_id = self.spec.activity.content.questions[round.index].id.clone();
-        let frame = PlayerFrame::GameQuestion(self.open_question(round));
+        let deadline = round.deadline_of(&self.spec, learner_id);
+        let frame = PlayerFrame::GameQuestion(self.open_question(round, deadline));
         self.player_frame(PlayerEvent::Question { question_id }, &frame)
     }
 
@@ -255,7 +307,7 @@ impl GameActor {
     fn catch_up(&self, player: &Player) -> Option<ToPlayer> {
         let round = self.round.as_ref()?;
         match self.state {
-            GameState::Question => Some(self.question_event(round)),
+            GameState::Question => Some(self.question_event(round, &player.learner_id)),
             GameState::Revealed => Some(self.player_reveal(round, player, &self.standings())),
             GameState::Lobby | GameState::Over => None,
         }
@@ -267,27 +319,42 @@ impl GameActor {
         if index >= self.question_count() {
             return self.finish();
         }
-        let seconds = Duration::from_secs(u64::from(self.spec.seconds_per_question));
         let opened = Instant::now();
+        // Open until the last deadline: the longest extra time of anyone in the class.
+        let longest = self
+            .spec
+            .extra_time
+            .keys()
+            .map(|l| self.spec.time_for(l))
+            .fold(self.spec.time_for(""), Duration::max);
         let round = Round {
             index,
             opened,
-            deadline: opened + seconds,
-            deadline_utc: Utc::now()
-                + chrono::Duration::from_std(seconds).unwrap_or(chrono::Duration::zero()),
+            opened_utc: Utc::now(),
+            closes: opened + longest,
             given: HashMap::new(),
         };
         self.state = GameState::Question;
-        let host = HostFrame::Question(self.open_question(&round));
+        let host = HostFrame::Question(self.open_question(&round, round.closes));
         self.send_hosts(&host);
         let answers = self.answers(&round);
         self.send_hosts(&answers);
-        let event = self.question_event(&round);
+        // One frame for everyone on the same time; a player with extra time gets their own.
+        let common = self.question_event(&round, "");
         for p in &self.players {
-            p.to.do_send(event.clone());
+            let event = if self.spec.extra_time.contains_key(&p.learner_id) {
+                self.question_event(&round, &p.learner_id)
+            } else {
+                common.clone()
+            };
+            p.to.do_send(event);
         }
+        self.env.record(GameRecord::Question {
+            game_id: self.spec.game_id.clone(),
+            index,
+        });
         self.round = Some(round);
-        ctx.run_later(seconds, move |act, _| {
+        ctx.run_later(longest, move |act, _| {
             if act.state == GameState::Question
                 && act.round.as_ref().is_some_and(|r| r.index == index)
             {
@@ -309,6 +376,22 @@ impl GameActor {
                 p.score += g.points;
             }
         }
+        let mut results: Vec<QuestionResult> = round
+            .given
+            .iter()
+            .map(|(learner_id, g)| QuestionResult {
+                learner_id: learner_id.clone(),
+                correct: g.correct,
+                points: g.points,
+                millis: g.millis,
+            })
+            .collect();
+        results.sort_by(|a, b| a.learner_id.cmp(&b.learner_id));
+        self.env.record(GameRecord::Revealed {
+            game_id: self.spec.game_id.clone(),
+            index: round.index,
+            results,
+        });
         self.state = GameState::Revealed;
         let standings = self.standings();
         let host = self.host_reveal(&round, &standings);
@@ -327,6 +410,10 @@ impl GameActor {
         self.reveal();
         self.state = GameState::Over;
         self.over_at = Some(Instant::now());
+        self.env.closed(&self.spec.game_id);
+        self.env.record(GameRecord::Over {
+            game_id: self.spec.game_id.clone(),
+        });
         let standings = self.standings();
         self.send_hosts(&HostFrame::GameOver {
             game_id: self.spec.game_id.clone(),
@@ -373,9 +460,15 @@ impl Handler<Info> for GameActor {
     fn handle(&mut self, _: Info, _: &mut Context<Self>) -> Self::Result {
         MessageResult(GameInfo {
             game_id: self.spec.game_id.clone(),
+            pin: self.spec.pin.clone(),
             class_id: self.spec.class_id.clone(),
+            class_name: self.spec.class_name.clone(),
             teacher_id: self.spec.teacher_id.clone(),
             activity_id: self.spec.activity.id.clone(),
+            activity_title: self.spec.activity.title.clone(),
+            seconds_per_question: self.spec.seconds_per_question,
+            question_count: self.question_count(),
+            players: self.players.len(),
             state: self.state,
         })
     }
@@ -392,7 +485,7 @@ impl Handler<HostConnect> for GameActor {
         if let Some(round) = &self.round {
             match self.state {
                 GameState::Question => {
-                    frames.push(HostFrame::Question(self.open_question(round)));
+                    frames.push(HostFrame::Question(self.open_question(round, round.closes)));
                     frames.push(self.answers(round));
                 }
                 GameState::Revealed => frames.push(self.host_reveal(round, &self.standings())),
@@ -495,7 +588,32 @@ impl Handler<Bind> for GameActor {
 
     fn handle(&mut self, msg: Bind, _: &mut Context<Self>) {
         if let Some(i) = self.player(&msg.learner_id) {
-            self.players[i].session_id = Some(msg.session_id);
+            let p = &mut self.players[i];
+            if p.session_id.as_ref() != Some(&msg.session_id) {
+                self.env.record(GameRecord::Joined {
+                    game_id: self.spec.game_id.clone(),
+                    learner_id: p.learner_id.clone(),
+                    name: p.name.clone(),
+                    session_id: msg.session_id.clone(),
+                });
+            }
+            p.session_id = Some(msg.session_id);
+        }
+    }
+}
+
+impl Handler<SetExtraTime> for GameActor {
+    type Result = ();
+
+    /// From the next question on (an open one keeps the deadlines it was shown with).
+    fn handle(&mut self, msg: SetExtraTime, _: &mut Context<Self>) {
+        if msg.class_id != self.spec.class_id {
+            return;
+        }
+        if msg.percent == 0 {
+            self.spec.extra_time.remove(&msg.learner_id);
+        } else {
+            self.spec.extra_time.insert(msg.learner_id, msg.percent);
         }
     }
 }
@@ -513,19 +631,21 @@ impl Handler<Answered> for GameActor {
             return;
         };
         let question = &self.spec.activity.content.questions[round.index];
+        let deadline = round.deadline_of(&self.spec, &msg.learner_id);
         if question.id != msg.question_id
-            || msg.at > round.deadline
+            || msg.at > deadline
             || round.given.contains_key(&msg.learner_id)
         {
             return;
         }
-        let points = board::points(msg.correct, round.opened, round.deadline, msg.at);
+        let points = board::points(msg.correct, round.opened, deadline, msg.at);
         round.given.insert(
             msg.learner_id,
             Given {
                 answer: msg.answer,
                 correct: msg.correct,
                 points,
+                millis: msg.at.saturating_duration_since(round.opened).as_millis() as u64,
             },
         );
         let everyone = round.given.len() >= self.players.len();

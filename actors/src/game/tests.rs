@@ -11,11 +11,30 @@ use super::*;
 use crate::content::{ActivityContent, AnswerType, Question};
 use crate::outbox::{OutboxRx, outbox};
 
-/// The game alone, with no engine around it: there is no registry to leave.
-struct NoEngine;
+/// The game alone, with no engine around it: no registry to leave; what it records and when
+/// it closes is kept for the test to read.
+#[derive(Default)]
+struct NoEngine {
+    records: std::sync::Mutex<Vec<GameRecord>>,
+    closed: std::sync::atomic::AtomicBool,
+}
 
 impl GameEnv for NoEngine {
     fn unregister(&self, _: &str, _: &Addr<GameActor>) {}
+
+    fn closed(&self, _: &str) {
+        self.closed.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn record(&self, record: GameRecord) {
+        self.records.lock().unwrap().push(record);
+    }
+}
+
+impl NoEngine {
+    fn records(&self) -> Vec<GameRecord> {
+        self.records.lock().unwrap().clone()
+    }
 }
 
 /// Stands in for a learner actor: forwards what the game tells it.
@@ -99,17 +118,27 @@ fn activity() -> Arc<Activity> {
 }
 
 fn start() -> (Addr<GameActor>, OutboxRx) {
+    let (game, rx, _) = start_with(&[]);
+    (game, rx)
+}
+
+/// A game of class `c`, 60 s a question, with these students' extra time (percent).
+fn start_with(extra: &[(&str, u32)]) -> (Addr<GameActor>, OutboxRx, Arc<NoEngine>) {
     let spec = GameSpec {
         game_id: "g".into(),
+        pin: "123456".into(),
         class_id: "c".into(),
+        class_name: "4B".into(),
         teacher_id: "t".into(),
         activity: activity(),
         seconds_per_question: 60,
+        extra_time: extra.iter().map(|(l, p)| ((*l).into(), *p)).collect(),
     };
-    let game = GameHost(GameActor::new(spec, Arc::new(NoEngine)).start());
+    let env = Arc::new(NoEngine::default());
+    let game = GameHost(GameActor::new(spec, env.clone()).start());
     let (tx, rx) = outbox(256);
     game.connect(1, tx);
-    (game.0, rx)
+    (game.0, rx, env)
 }
 
 async fn host_frame(rx: &mut OutboxRx, kind: &str) -> Value {
@@ -286,4 +315,84 @@ async fn seven_players_a_top_five_shared_ranks_and_only_first_timely_answers_sco
         game.send(stranger.join("c")).await.unwrap(),
         Err(ErrorCode::GameOver)
     ));
+}
+
+#[actix_rt::test]
+async fn extra_time_lengthens_a_students_own_deadline_and_speed_counts_against_it() {
+    let (game, mut host, env) = start_with(&[("x", 100)]);
+    let mut seats = [Seat::new("a"), Seat::new("x")];
+    for s in &seats {
+        assert!(matches!(
+            game.send(s.join("c")).await.unwrap(),
+            Ok(JoinReply::Joined { .. })
+        ));
+        game.do_send(Bind {
+            learner_id: s.id.as_str().into(),
+            session_id: format!("s-{}", s.id).into(),
+        });
+    }
+    game.do_send(HostCommand {
+        conn_id: 1,
+        msg: HostMsg::Next,
+    });
+    // The host's countdown runs to the last deadline: x's, twice the question's time.
+    let q = host_frame(&mut host, "question").await;
+    assert_eq!(q["seconds"], 120);
+    let (_, a) = seats[0].next().await;
+    let (_, x) = seats[1].next().await;
+    assert_eq!(
+        (a["seconds"].as_u64(), x["seconds"].as_u64()),
+        (Some(60), Some(120))
+    );
+    let x_left = x["remaining_ms"].as_u64().unwrap();
+    assert!((115_000..=120_000).contains(&x_left), "{x}");
+    assert!(a["remaining_ms"].as_u64().unwrap() <= 60_000);
+
+    // Both right 90 s in: past a's deadline, a quarter of x's time left.
+    let opened = Instant::now();
+    game.do_send(answered("a", "q1", true, opened + Duration::from_secs(90)));
+    game.do_send(answered("x", "q1", true, opened + Duration::from_secs(90)));
+    loop {
+        if host_frame(&mut host, "answers").await["answered"] == 1 {
+            break;
+        }
+    }
+    game.do_send(HostCommand {
+        conn_id: 1,
+        msg: HostMsg::End,
+    });
+    let over = host_frame(&mut host, "game_over").await;
+    let x_score = over["podium"][0]["score"].as_u64().unwrap();
+    assert_eq!(over["podium"][0]["learner_id"], "x");
+    assert!((620..=630).contains(&x_score), "{over}");
+    assert_eq!(over["podium"][1]["score"], 0);
+
+    // What it leaves behind: both players, the question, x's result, the end.
+    assert!(env.closed.load(std::sync::atomic::Ordering::SeqCst));
+    let records = env.records();
+    let joined = records
+        .iter()
+        .filter(|r| matches!(r, GameRecord::Joined { .. }))
+        .count();
+    assert_eq!(joined, 2);
+    assert!(records.contains(&GameRecord::Question {
+        game_id: "g".into(),
+        index: 0
+    }));
+    let results = records.iter().find_map(|r| match r {
+        GameRecord::Revealed {
+            index: 0, results, ..
+        } => Some(results.clone()),
+        _ => None,
+    });
+    let results = results.expect("the question's results");
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].learner_id, "x");
+    assert!(results[0].correct && (89_000..=91_000).contains(&results[0].millis));
+    assert_eq!(
+        records.last(),
+        Some(&GameRecord::Over {
+            game_id: "g".into()
+        })
+    );
 }

@@ -13,8 +13,9 @@ use crate::engine_config::EngineConfig;
 use crate::events::LiveEvent;
 use crate::flusher::FlushHandle;
 use crate::game::GameActor;
-use crate::ids::LearnerId;
+use crate::ids::{ClassId, LearnerId};
 use crate::parents::ParentNotifier;
+use crate::protocol::OpenGame;
 use crate::shared::Shared;
 use crate::store::{ContentSource, Store};
 
@@ -31,6 +32,10 @@ pub(crate) trait LearnerEnv: Send + Sync {
     /// The parent's notifier (started if needed), for notifications that are stored first.
     fn parent(&self, parent_id: &str) -> Addr<ParentNotifier>;
     fn game(&self, game_id: &str) -> Option<Addr<GameActor>>;
+    /// The open game with this PIN (its id and actor).
+    fn game_by_pin(&self, pin: &str) -> Option<(String, Addr<GameActor>)>;
+    /// The games open now in these classes, for `hello`.
+    fn open_games(&self, class_ids: &[ClassId]) -> Vec<OpenGame>;
     /// The actor stopped: it is no longer the learner's live actor.
     fn unregister(&self, learner_id: &LearnerId, addr: &Addr<LearnerActor>);
 }

@@ -5,14 +5,15 @@
 //! game adds is that a new answer must be to the question open now.
 
 use crate::ids::{Seq, SessionId};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 
 use super::{LearnerActor, ReplyTo};
 use crate::content::Answer;
+use crate::events::LearnerPush;
 use crate::game::{Answered, Bind, GameActor, Join, JoinReply, PlayerEvent, PlayerFrame, ToPlayer};
-use crate::protocol::{ErrorCode, Outbound};
+use crate::protocol::{ErrorCode, Outbound, ServerMsg, close};
 use crate::store::SessionStatus;
 
 /// The game this learner plays in now.
@@ -24,8 +25,52 @@ pub(super) struct GameLink {
     open_question: Option<String>,
 }
 
+/// Wrong PINs a learner may try in [`PIN_WINDOW`] before the socket is closed (4008).
+const WRONG_PINS: usize = 10;
+const PIN_WINDOW: Duration = Duration::from_secs(60);
+
 impl LearnerActor {
-    pub(super) fn join_game(&mut self, game_id: String, to: ReplyTo, ctx: &mut Context<Self>) {
+    /// The game a `join_game` names, by id or by PIN. A wrong PIN counts towards the
+    /// guessing limit: the tenth in a minute closes the socket that sent it (`Err`).
+    fn find_game(
+        &mut self,
+        game_id: Option<String>,
+        pin: Option<String>,
+        conn_id: u64,
+    ) -> Result<Option<(String, Addr<GameActor>)>, ()> {
+        if let Some(id) = game_id {
+            return Ok(self.env.game(&id).map(|game| (id, game)));
+        }
+        let pin = pin.unwrap_or_default();
+        if let Some(found) = self.env.game_by_pin(pin.trim()) {
+            return Ok(Some(found));
+        }
+        let now = Instant::now();
+        self.wrong_pins
+            .retain(|t| now.duration_since(*t) < PIN_WINDOW);
+        self.wrong_pins.push(now);
+        if self.wrong_pins.len() < WRONG_PINS {
+            return Ok(None);
+        }
+        self.wrong_pins.clear();
+        tracing::info!(learner = %self.learner_id, conn = conn_id, "too many wrong game PINs: closing the socket");
+        self.send_to(
+            conn_id,
+            Outbound::Close {
+                code: close::TOO_MANY_ERRORS,
+                reason: "too many wrong game pins",
+            },
+        );
+        Err(())
+    }
+
+    pub(super) fn join_game(
+        &mut self,
+        game_id: Option<String>,
+        pin: Option<String>,
+        to: ReplyTo,
+        ctx: &mut Context<Self>,
+    ) {
         let ReplyTo::Conn(conn_id) = to else {
             return self.error(
                 to,
@@ -37,11 +82,22 @@ impl LearnerActor {
         if self.clock.is_up() {
             return self.error(to, ErrorCode::TimeUp, "no screen time left today", None);
         }
-        let Some(game) = self.env.game(&game_id) else {
+        if game_id.is_none() && pin.is_none() {
             return self.error(
                 to,
-                ErrorCode::UnknownGame,
-                "no such game on this server",
+                ErrorCode::BadMessage,
+                "join_game takes a game_id or a pin",
+                None,
+            );
+        }
+        let Ok(found) = self.find_game(game_id, pin, conn_id) else {
+            return;
+        };
+        let Some((game_id, game)) = found else {
+            return self.error(
+                to,
+                ErrorCode::NoGame,
+                "there is no open game with that code",
                 None,
             );
         };
@@ -55,12 +111,7 @@ impl LearnerActor {
         let fut = game.send(join).into_actor(self).map(move |res, act, ctx| {
             let to = ReplyTo::Conn(conn_id);
             match res {
-                Err(_) => act.error(
-                    to,
-                    ErrorCode::UnknownGame,
-                    "no such game on this server",
-                    None,
-                ),
+                Err(_) => act.error(to, ErrorCode::NoGame, "that game has closed", None),
                 Ok(Err(code)) => {
                     let message = match code {
                         ErrorCode::NotInClass => "this game is for a class you are not in",
@@ -98,11 +149,19 @@ impl LearnerActor {
                         session_id: session_id.clone(),
                         open_question: None,
                     }));
+                    // The last answer the server took in that session: a page reloaded
+                    // mid-game goes on from the next seq.
+                    let last_seq = act
+                        .session
+                        .as_ref()
+                        .filter(|s| s.id == session_id)
+                        .map_or(Seq::NONE, |s| s.last_seq());
                     let joined = PlayerFrame::GameJoined {
                         game_id,
                         session_id,
                         activity_id,
                         question_count,
+                        last_seq,
                     };
                     act.send_to(conn_id, joined.out());
                     if let Some(now) = catch_up {
@@ -188,5 +247,17 @@ impl Handler<ToPlayer> for LearnerActor {
 
     fn handle(&mut self, msg: ToPlayer, ctx: &mut Context<Self>) {
         self.game_event(msg, ctx);
+    }
+}
+
+impl Handler<LearnerPush> for LearnerActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: LearnerPush, _: &mut Context<Self>) {
+        match msg {
+            LearnerPush::GameOpen(open) => {
+                self.broadcast_out(Outbound::msg(&ServerMsg::GameOpen(open)));
+            }
+        }
     }
 }

@@ -85,6 +85,8 @@ pub struct LearnerActor {
     empty_since: Option<Instant>,
     /// The class game this learner plays in, if any.
     game: Option<Box<game::GameLink>>,
+    /// When wrong game PINs were tried in the last minute (ten close the socket: guessing).
+    wrong_pins: Vec<Instant>,
     /// Completions, for the next activity (read once when first asked).
     played: played::Played,
     /// Sharing with other nodes (see `crate::shared`): a report is on its way,
@@ -156,6 +158,7 @@ impl LearnerActor {
                 .unwrap_or(now),
             empty_since: Some(now),
             game: None,
+            wrong_pins: Vec::new(),
             played: played::Played::default(),
             sharing: false,
             said_online: false,
@@ -219,6 +222,7 @@ impl LearnerActor {
                 activity_id: s.activity.id.clone(),
                 last_saved_seq: s.last_saved_seq,
             }),
+            open_games: self.env.open_games(&self.class_ids),
         }
     }
 

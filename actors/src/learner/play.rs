@@ -58,7 +58,7 @@ impl LearnerActor {
                 question_id,
                 answer,
             } => self.answer(session_id, seq, question_id, answer, to, ctx),
-            ClientMsg::JoinGame { game_id } => self.join_game(game_id, to, ctx),
+            ClientMsg::JoinGame { game_id, pin } => self.join_game(game_id, pin, to, ctx),
             ClientMsg::Finish { session_id } => {
                 if self.session.as_ref().is_some_and(|s| s.id == session_id) {
                     let completed = self.complete(SessionStatus::Completed, ctx);

@@ -22,7 +22,7 @@ fn check(text: &str) -> Result<(), TestCaseError> {
                     ..
                 } => vec![session_id, question_id],
                 ClientMsg::AskTime { .. } => vec![],
-                ClientMsg::JoinGame { game_id } => vec![game_id],
+                ClientMsg::JoinGame { game_id, .. } => game_id.iter().map(String::as_str).collect(),
             };
             prop_assert!(ids.iter().all(|id| is_plausible_id(id)), "{msg:?}");
         }
@@ -112,6 +112,14 @@ fn client_msg() -> impl Strategy<Value = ClientMsg> {
                 answer,
             }
         }),
+        id().prop_map(|g| ClientMsg::JoinGame {
+            game_id: Some(g),
+            pin: None
+        }),
+        "[0-9]{6}".prop_map(|pin| ClientMsg::JoinGame {
+            game_id: None,
+            pin: Some(pin)
+        }),
     ]
 }
 
@@ -134,7 +142,9 @@ fn written(msg: &ClientMsg) -> String {
             answer: a,
         } => json!({"type": "answer", "session_id": session_id, "seq": seq,
             "question_id": question_id, "answer": answer(a)}),
-        ClientMsg::JoinGame { game_id } => json!({"type": "join_game", "game_id": game_id}),
+        ClientMsg::JoinGame { game_id, pin } => {
+            json!({"type": "join_game", "game_id": game_id, "pin": pin})
+        }
         ClientMsg::AskTime { seconds, reason } => {
             json!({"type": "ask_time", "seconds": seconds, "reason": reason})
         }

@@ -52,7 +52,7 @@ export class GamePlayer {
         this.showOver(msg);
         return true;
       case 'error':
-        if (['unknown_game', 'not_in_class', 'game_over'].includes(msg.code) && !this.session.id) {
+        if (['no_game', 'not_in_class', 'game_over'].includes(msg.code) && !this.session.id) {
           this.session.game = null;
           this.session.persist();
           this.onLeave(t(`game.error.${msg.code}`));

@@ -229,7 +229,7 @@ const en = {
   'game.podium': 'Winners',
   'game.points': '{n} points',
   'game.leave': 'Leave the game',
-  'game.error.unknown_game': 'There is no game with that code right now.',
+  'game.error.no_game': 'There is no game with that code right now.',
   'game.error.not_in_class': 'That game is for a class you are not in.',
   'game.error.game_over': 'That game has already finished.',
 

@@ -36,8 +36,24 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
+/// Refuses a SQLite database file that does not exist: opening it would create an empty one,
+/// and a backup run from the wrong folder would then back up nothing and say it did.
+fn require_existing(settings: &Settings, what: &str) -> anyhow::Result<()> {
+    if let Some(path) = db::sqlite_file(&settings.database_url) {
+        if !path.is_file() {
+            anyhow::bail!(
+                "the database {} does not exist: {what} (check DATABASE_URL or STUDYHUB_DATA_DIR, \
+                 and the folder this runs in)",
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// A system backup now: to the object store (logged, verified; prints its id), or to a file.
 pub fn backup(settings: &Settings, out: Option<&Path>) -> anyhow::Result<()> {
+    require_existing(settings, "a backup reads an existing studyhub database")?;
     let pool = db::build_pool(&settings.database_url, 2);
     {
         let mut conn = pool.get().with_context(|| {
@@ -46,6 +62,14 @@ pub fn backup(settings: &Settings, out: Option<&Path>) -> anyhow::Result<()> {
                 redact_url(&settings.database_url)
             )
         })?;
+        // A database studyhub never set up (an empty file, another program's) holds nothing
+        // to back up: say so rather than set it up and back up an empty installation.
+        if !db::is_set_up(&mut conn)? {
+            anyhow::bail!(
+                "the database at {} holds no studyhub data: nothing to back up",
+                redact_url(&settings.database_url)
+            );
+        }
         db::run_migrations(&mut conn)?;
     }
     let cipher = settings.cipher();
@@ -111,6 +135,10 @@ pub fn backup(settings: &Settings, out: Option<&Path>) -> anyhow::Result<()> {
 
 /// Restores a backup file or a stored backup into the (empty) database `DATABASE_URL` names.
 pub fn restore(settings: &Settings, source: &str, sha256: Option<&str>) -> anyhow::Result<()> {
+    require_existing(
+        settings,
+        "restore into an existing, empty database (for SQLite, an empty file: `touch` it first)",
+    )?;
     let cipher = settings.cipher();
     let local = Path::new(source);
     let staged;

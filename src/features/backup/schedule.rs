@@ -86,6 +86,20 @@ fn next_due(last: Option<NaiveDateTime>, started: NaiveDateTime, interval: u64) 
 }
 
 /// The newest system backup that did not fail (pending counts: one is running).
+/// When the newest verified system backup was taken (for `/metrics` and its alert).
+pub async fn last_verified_system_backup(
+    db: &Db,
+) -> Result<Option<NaiveDateTime>, crate::infra::error::AppError> {
+    db.run(|conn| {
+        Ok(backup_logs::table
+            .filter(backup_logs::scope.eq("system"))
+            .filter(backup_logs::status.eq("verified"))
+            .select(diesel::dsl::max(backup_logs::created_at))
+            .first::<Option<NaiveDateTime>>(conn)?)
+    })
+    .await
+}
+
 async fn last_system_backup(
     db: &Db,
 ) -> Result<Option<NaiveDateTime>, crate::infra::error::AppError> {

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
-use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel::{
+    Connection, PgConnection, QueryResult, QueryableByName, RunQueryDsl, SqliteConnection,
+};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::infra::error::AppError;
@@ -121,6 +123,35 @@ pub fn establish(url: &str) -> Result<DbConnection, diesel::ConnectionError> {
         Backend::Postgres => PgConnection::establish(url).map(DbConnection::Pg),
         Backend::Sqlite => SqliteConnection::establish(sqlite_path(url)).map(DbConnection::Sqlite),
     }
+}
+
+/// The file of a SQLite database URL (`None` for PostgreSQL).
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    match Backend::of_url(url) {
+        Backend::Postgres => None,
+        Backend::Sqlite => Some(std::path::PathBuf::from(sqlite_path(url))),
+    }
+}
+
+/// Whether studyhub's migrations ever ran on this database.
+pub fn is_set_up(conn: &mut DbConnection) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let sql = match conn {
+        DbConnection::Pg(_) => {
+            "SELECT COUNT(*) AS n FROM information_schema.tables \
+             WHERE table_name = '__diesel_schema_migrations'"
+        }
+        DbConnection::Sqlite(_) => {
+            "SELECT COUNT(*) AS n FROM sqlite_master \
+             WHERE type = 'table' AND name = '__diesel_schema_migrations'"
+        }
+    };
+    let found: Count = diesel::sql_query(sql).get_result(conn)?;
+    Ok(found.n > 0)
 }
 
 fn sqlite_path(url: &str) -> &str {

@@ -218,6 +218,44 @@ diesel::table! {
         class_id -> Text,
         learner_id -> Text,
         joined_at -> Timestamp,
+        extra_time_percent -> Integer,
+    }
+}
+
+diesel::table! {
+    class_games (id) {
+        id -> Text,
+        class_id -> Text,
+        teacher_id -> Text,
+        activity_id -> Text,
+        pin -> Text,
+        seconds_per_question -> Integer,
+        question_count -> Integer,
+        state -> Text,
+        question_index -> Nullable<Integer>,
+        created_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    class_game_players (game_id, learner_id) {
+        game_id -> Text,
+        learner_id -> Text,
+        name -> Text,
+        session_id -> Text,
+        joined_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    class_game_answers (game_id, learner_id, question_index) {
+        game_id -> Text,
+        learner_id -> Text,
+        question_index -> Integer,
+        correct -> Bool,
+        points -> Integer,
+        millis -> BigInt,
     }
 }
 
@@ -321,6 +359,9 @@ diesel::joinable!(time_requests -> learners (learner_id));
 diesel::joinable!(classes -> users (teacher_id));
 diesel::joinable!(class_members -> classes (class_id));
 diesel::joinable!(class_members -> learners (learner_id));
+diesel::joinable!(class_games -> classes (class_id));
+diesel::joinable!(class_game_players -> class_games (game_id));
+diesel::joinable!(class_game_players -> learners (learner_id));
 diesel::joinable!(page_progress -> learners (learner_id));
 diesel::joinable!(drawings -> learners (learner_id));
 
@@ -386,6 +427,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     time_requests,
     classes,
     class_members,
+    class_games,
+    class_game_players,
+    class_game_answers,
     page_progress,
     quiz_results,
     study_hub_imports,

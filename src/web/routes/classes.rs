@@ -111,6 +111,8 @@ pub struct Member {
     pub learner_id: String,
     pub name: String,
     pub joined_at: chrono::DateTime<Utc>,
+    /// Extra time in the class's games (0..200 % of each question's time).
+    pub extra_time_percent: i32,
 }
 
 impl ClassView {
@@ -219,6 +221,7 @@ pub async fn get_one(state: web::Data<AppState>, taught: TaughtClass) -> AppResu
                 learner_id: m.learner_id,
                 name: m.name,
                 joined_at: utc(m.joined_at),
+                extra_time_percent: m.extra_time_percent,
             })
             .collect(),
     };

@@ -84,6 +84,23 @@ pub async fn metrics_text(state: web::Data<AppState>) -> HttpResponse {
     // database is away) and the engine's live actors.
     metrics::gauge!("studyhub_flush_queue_depth").set(state.engine.backlog() as f64);
     metrics::gauge!("studyhub_live_learners").set(state.engine.live_learners() as f64);
+    // The database's word, and the newest verified system backup (for the alerts in
+    // deploy/prometheus/alerts.yml): one small query per scrape.
+    let last = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        crate::features::backup::schedule::last_verified_system_backup(&state.db),
+    )
+    .await;
+    match last {
+        Ok(Ok(last)) => {
+            metrics::gauge!("studyhub_database_up").set(1.0);
+            if let Some(t) = last {
+                metrics::gauge!("studyhub_last_system_backup_timestamp_seconds")
+                    .set(t.and_utc().timestamp() as f64);
+            }
+        }
+        _ => metrics::gauge!("studyhub_database_up").set(0.0),
+    }
     state.metrics.run_upkeep();
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")

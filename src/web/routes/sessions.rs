@@ -85,7 +85,7 @@ fn play_error(
         ErrorCode::BadMessage | ErrorCode::UnknownQuestion | ErrorCode::NotSaved => {
             ErrorKind::Validation
         }
-        ErrorCode::UnknownActivity | ErrorCode::UnknownRequest | ErrorCode::UnknownGame => {
+        ErrorCode::UnknownActivity | ErrorCode::UnknownRequest | ErrorCode::NoGame => {
             ErrorKind::NotFound
         }
         ErrorCode::NoSession

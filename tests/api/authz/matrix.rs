@@ -266,6 +266,13 @@ pub fn rows() -> Vec<Row> {
             Json(json!({"activity_id": "{activity}"})), [404, 404, 201, 404, 404, 404, 404, 401]),
         row("GET", "/v1/games/{id}/host", "/v1/games/{fresh_game}/host", Upgrade,
             [404, 404, 101, 404, 404, 404, 404, 401]),
+        row("GET", "/v1/games/{id}", "/v1/games/{fresh_game}", Nothing,
+            [404, 404, 200, 404, 404, 404, 404, 401]),
+        row("GET", "/v1/games/{id}/report", "/v1/games/{fresh_game}/report", Nothing,
+            [404, 404, 200, 404, 404, 404, 404, 401]),
+        // Extra time: T's class, like the roster.
+        row("PUT", "/v1/classes/{id}/members/{learner_id}", "/v1/classes/{class}/members/{fresh_member}",
+            Json(json!({"extra_time_percent": 50})), class_of_t(200)),
         // Backups: one's own (an admin's is a system backup); another's is 404.
         row("GET", "/v1/backups/{id}", "/v1/backups/{backup}", Nothing, [200, 404, 404, 404, 404, 404, 404, 401]),
         then(row("POST", "/v1/backups", "/v1/backups", Nothing, signed_in(202)), After::SettleBackups),

@@ -150,7 +150,12 @@ impl TestDb {
         let dir = tempfile::tempdir().unwrap();
         match admin_url() {
             None => TestDb {
-                url: dir.path().join("empty.db").to_string_lossy().into_owned(),
+                // An empty file: an existing database with nothing in it.
+                url: {
+                    let path = dir.path().join("empty.db");
+                    std::fs::File::create(&path).unwrap();
+                    path.to_string_lossy().into_owned()
+                },
                 backend: Backend::Sqlite,
                 pg_admin: None,
                 _dir: dir,

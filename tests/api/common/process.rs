@@ -20,7 +20,9 @@ impl Served {
     pub fn start(db: &TestDb, env: &[(&str, &str)]) -> Self {
         let mut c = Command::new(env!("CARGO_BIN_EXE_studyhub"));
         for (k, _) in std::env::vars() {
-            if k.starts_with("STUDYHUB_") || k == "DATABASE_URL" || k == "REDIS_URL" {
+            if k.starts_with("STUDYHUB_")
+                || ["DATABASE_URL", "REDIS_URL", "PORT"].contains(&k.as_str())
+            {
                 c.env_remove(k);
             }
         }

@@ -17,7 +17,9 @@ backup_tables! {
     }
     user = |uid| Some(Box::new(schema::users::id.eq(uid.to_string()).nullable()));
     system = none;
-    fix = keep;
+    // A backup a person takes away holds nothing to crack: no password hash (its refresh
+    // tokens and tickets are left out altogether). A system backup keeps them.
+    fix = |r, _| r.password_hash = String::new();
 
     RefreshTokenRow => refresh_tokens [id] {
         id: String,
@@ -248,11 +250,72 @@ backup_tables! {
         class_id: String,
         learner_id: String,
         joined_at: NaiveDateTime,
+        // Backups made before extra time existed restore with none.
+        #[serde(default)]
+        extra_time_percent: i32,
     }
     user = |uid| Some(Box::new(
         schema::class_members::learner_id.eq_any(learners_of!(uid)).and(
             schema::class_members::class_id.eq_any(
                 cls::table.filter(cls::teacher_id.eq(uid.to_string())).select(cls::id),
+            ),
+        ).nullable(),
+    ));
+    system = none;
+    fix = keep;
+
+    ClassGameRow => class_games [id] {
+        id: String,
+        class_id: String,
+        teacher_id: String,
+        activity_id: String,
+        pin: String,
+        seconds_per_question: i32,
+        question_count: i32,
+        state: String,
+        question_index: Option<i32>,
+        created_at: NaiveDateTime,
+        ended_at: Option<NaiveDateTime>,
+    }
+    user = |uid| Some(Box::new(schema::class_games::teacher_id.eq(uid.to_string()).nullable()));
+    system = none;
+    fix = keep;
+
+    // A game's players and results go with the teacher's backup only for the teacher's own
+    // learners (as class members do): both ends must be in it.
+    ClassGamePlayerRow => class_game_players [game_id, learner_id] {
+        game_id: String,
+        learner_id: String,
+        name: String,
+        session_id: String,
+        joined_at: NaiveDateTime,
+    }
+    user = |uid| Some(Box::new(
+        schema::class_game_players::learner_id.eq_any(learners_of!(uid)).and(
+            schema::class_game_players::game_id.eq_any(
+                schema::class_games::table
+                    .filter(schema::class_games::teacher_id.eq(uid.to_string()))
+                    .select(schema::class_games::id),
+            ),
+        ).nullable(),
+    ));
+    system = none;
+    fix = keep;
+
+    ClassGameAnswerRow => class_game_answers [game_id, learner_id, question_index] {
+        game_id: String,
+        learner_id: String,
+        question_index: i32,
+        correct: bool,
+        points: i32,
+        millis: i64,
+    }
+    user = |uid| Some(Box::new(
+        schema::class_game_answers::learner_id.eq_any(learners_of!(uid)).and(
+            schema::class_game_answers::game_id.eq_any(
+                schema::class_games::table
+                    .filter(schema::class_games::teacher_id.eq(uid.to_string()))
+                    .select(schema::class_games::id),
             ),
         ).nullable(),
     ));
