@@ -165,3 +165,28 @@ impl TaughtClass {
         Ok(Self { user, class })
     }
 }
+
+/// Tells the engine a learner's classes changed, and refreshes live monitors' rosters, on
+/// every node (after a join, a removal, or a pupil made by the teacher).
+pub async fn announce_member_change(
+    db: &Db,
+    control: &crate::features::live::control::LiveControl,
+    learner_id: studyhub_actors::ids::LearnerId,
+    touched_class: studyhub_actors::ids::ClassId,
+) -> Result<(), AppError> {
+    use studyhub_actors::ids::ClassId;
+    let lid = learner_id.to_string();
+    let cid = touched_class.to_string();
+    let (ids, members) = db
+        .run(move |conn| Ok((of_learner(conn, &lid)?, roster(conn, &cid)?)))
+        .await?;
+    let roster = members
+        .into_iter()
+        .map(|m| (m.learner_id.into(), m.name))
+        .collect();
+    let ids = ids.into_iter().map(ClassId::from).collect();
+    control
+        .classes_changed(&learner_id, ids, &touched_class, roster)
+        .await;
+    Ok(())
+}

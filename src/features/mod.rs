@@ -19,6 +19,7 @@ pub mod learners;
 pub mod live;
 pub mod notifications;
 pub mod progress;
+pub mod pupils;
 pub mod reports;
 pub mod retention;
 pub mod screen_time;

@@ -6,6 +6,7 @@ pub mod extract;
 pub mod extractors;
 pub mod routes;
 pub mod shutdown;
+pub mod sign_in;
 pub mod socket;
 pub mod state;
 pub mod uri_guard;

@@ -37,6 +37,10 @@ pub struct AppState {
     pub user_sockets: Arc<crate::features::live::open_sockets::UserSockets>,
     /// Registrations per client address.
     pub register_limiter: SharedLimiter,
+    /// Pupils' sign-ins: registrations per class code, failures per address, the cards' key.
+    pub class_register_limiter: SharedLimiter,
+    pub pupil_address_limiter: SharedLimiter,
+    pub card_key: crate::features::pupils::card::CardKey,
     pub started_at: Instant,
     pub metrics: PrometheusHandle,
     /// A bcrypt hash of nothing, verified against when the email is unknown so that a
@@ -115,7 +119,14 @@ impl AppState {
         let login_limiter = SharedLimiter::for_login(redis.clone());
         let register_limiter =
             SharedLimiter::for_registration(settings.register_limit_per_hour, redis.clone());
+        let class_register_limiter = SharedLimiter::for_class_registration(60, redis.clone());
+        let pupil_address_limiter = SharedLimiter::for_pupil_addresses(redis.clone());
+        let card_key =
+            crate::features::pupils::card::CardKey::new(settings.jwt_secret.expose_secret());
         let state = AppState {
+            class_register_limiter,
+            pupil_address_limiter,
+            card_key,
             learner_reads,
             summaries,
             control,

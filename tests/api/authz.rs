@@ -59,6 +59,20 @@ impl World {
             app.post("/v1/classes/join", Some(w.token(S)), &join).await,
             200,
         );
+        // A pupil without an email in T's class, with their pictures and card.
+        let path = format!("/v1/classes/{}/students", str_of(&class["id"]));
+        let pupil = ok(
+            app.post(&path, Some(w.token(T)), &json!({"name": "Pip"}))
+                .await,
+            201,
+        );
+        let lid = str_of(&pupil["learner_id"]);
+        w.ids
+            .insert("pupil_picture_a", str_of(&pupil["picture"][0]));
+        w.ids
+            .insert("pupil_picture_b", str_of(&pupil["picture"][1]));
+        w.ids.insert("card_token", pupil_card(app, &lid));
+        w.ids.insert("pupil", lid);
         let path = format!("/v1/children/{child}/classes");
         ok(app.post(&path, Some(w.token(A)), &join).await, 200);
 
@@ -173,6 +187,13 @@ impl World {
                 ws.send(json!({"type": "ask_time", "seconds": 600})).await;
                 str_of(&ws.expect("time_request").await["request_id"])
             }
+            "fresh_name" => format!("Pupil {}", uuid::Uuid::now_v7().simple()),
+            "fresh_pupil" => {
+                let name = Box::pin(self.fresh(app, "fresh_name")).await;
+                let path = format!("/v1/classes/{}/students", self.ids["class"]);
+                let made = ok(app.post(&path, t, &json!({"name": name})).await, 201);
+                str_of(&made["learner_id"])
+            }
             "fresh_activity" => {
                 str_of(&ok(app.post("/v1/activities", t, &one_question()).await, 201)["id"])
             }
@@ -202,6 +223,13 @@ impl World {
         match v {
             Value::String(s) if s.starts_with('{') && s.ends_with('}') => {
                 Value::String(self.fill(app, s).await)
+            }
+            Value::Array(items) => {
+                let mut out = Vec::new();
+                for item in items {
+                    out.push(Box::pin(self.fill_json(app, item)).await);
+                }
+                Value::Array(out)
             }
             Value::Object(map) => {
                 let mut out = serde_json::Map::new();
@@ -241,6 +269,20 @@ impl World {
             assert!(settled, "{}: a backup stays pending", ACTORS[who]);
         }
     }
+}
+
+/// A pupil's card token, made as the server makes it (reading the printed QR code would need
+/// a QR reader).
+fn pupil_card(app: &TestApp, learner_id: &str) -> String {
+    use diesel::prelude::*;
+    use studyhub::infra::db::schema::pupils;
+    let mut conn = studyhub::infra::db::establish(&app.db.url).unwrap();
+    let nonce: String = pupils::table
+        .find(learner_id)
+        .select(pupils::card_nonce)
+        .first(&mut conn)
+        .unwrap();
+    app.state.card_key.token(learner_id, &nonce)
 }
 
 fn one_question() -> Value {
@@ -311,6 +353,11 @@ async fn call(
     }
     let res = match send {
         Send::Json(v) => req.send_json(v).await,
+        Send::Csv(text) => {
+            req.insert_header(("content-type", "text/csv"))
+                .send_body(*text)
+                .await
+        }
         Send::Drawing | Send::Content => {
             let (ct, body) = multipart(send);
             req.insert_header(("content-type", ct))
@@ -396,6 +443,7 @@ async fn every_route_has_a_row_and_every_caller_gets_the_contracts_answer() {
                 Send::Nothing => Send::Nothing,
                 Send::Drawing => Send::Drawing,
                 Send::Content => Send::Content,
+                Send::Csv(text) => Send::Csv(text),
                 Send::Upgrade => Send::Upgrade,
             };
             let (status, body) = call(&app, r.method, &path, token.as_deref(), &send).await;

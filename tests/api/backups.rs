@@ -782,6 +782,16 @@ async fn populate(api: &Api) -> (common::Account, String) {
         )
         .await;
     assert!(res.status.is_success(), "{}", res.body);
+    // A pupil without an email: the pupils table moves too.
+    let class_id = class.body["id"].as_str().unwrap();
+    let res = api
+        .post(
+            &format!("/v1/classes/{class_id}/students"),
+            Some(&teacher.access),
+            &json!({"name": "Pip"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     let student = api.register("student").await;
     let me = api.get("/v1/auth/me", Some(&student.access)).await;
     let learner = me.body["learner"]["id"].as_str().unwrap().to_string();
@@ -859,6 +869,7 @@ async fn an_installation_moves_from_sqlite_to_postgres_and_back() {
         "screen_time_grants",
         "classes",
         "class_members",
+        "pupils",
     ] {
         assert!(rows_in(&on_sqlite, t) > 0, "{t} has rows to move");
     }

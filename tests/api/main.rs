@@ -26,6 +26,7 @@ mod outages;
 mod overload;
 mod pages;
 mod play;
+mod pupils;
 mod redis_nodes;
 mod redis_outages;
 mod rest;

@@ -9,6 +9,7 @@ mod games;
 mod look;
 mod media;
 mod play;
+mod pupils;
 mod serving;
 mod signin;
 mod study;

@@ -6,7 +6,8 @@ let access = null;
 let refreshing = null;
 
 // Calls whose 401 means what it says (no session to refresh).
-const NO_REFRESH = ['/v1/auth/login', '/v1/auth/register', '/v1/auth/refresh', '/v1/auth/logout'];
+const NO_REFRESH = ['/v1/auth/login', '/v1/auth/register', '/v1/auth/refresh', '/v1/auth/logout',
+  '/v1/auth/class-login', '/v1/auth/card-login'];
 
 export class ApiError extends Error {
   constructor(status, code, message, details) {
@@ -24,6 +25,9 @@ async function send(method, path, body) {
   if (access) headers.Authorization = `Bearer ${access}`;
   let payload;
   if (body instanceof FormData) {
+    payload = body;
+  } else if (body instanceof Blob) {
+    headers['Content-Type'] = body.type;
     payload = body;
   } else if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -115,6 +119,23 @@ export async function register(fields) {
   access = body.access_token;
   return body;
 }
+
+// A pupil without an email: the class code, their learner id and their two pictures, or the
+// token of their printed card.
+export async function pupilSignIn(joinCode, learnerId, picture) {
+  const body = await post('/v1/auth/class-login', { join_code: joinCode, learner_id: learnerId, picture });
+  access = body.access_token;
+  return body;
+}
+
+export async function cardSignIn(token) {
+  const body = await post('/v1/auth/card-login', { token });
+  access = body.access_token;
+  return body;
+}
+
+// A CSV body (the pupils' import).
+export const postCsv = (path, text) => request('POST', path, new Blob([text], { type: 'text/csv' }));
 
 export async function signOut() {
   try {

@@ -6,6 +6,7 @@ import { announce, dateText, errorText, fill, formValues, h, showFormError } fro
 import { showExtraTime } from './game-extra-time.js';
 import { GameHost, pastGames } from './game-host.js';
 import { t } from './strings.js';
+import { PupilsPanel } from './teacher-pupils.js';
 
 const GRADES = ['A*', 'A', 'B', 'C', 'D', 'E', 'F', 'G', 'U', '9', '8', '7', '6', '5', '4', '3', '2', '1'];
 const COMPONENTS = ['listening', 'composing', 'performing'];
@@ -37,6 +38,8 @@ export class ClassPanel {
         h('h2', { id: 'class-title' }, k.name, k.subject ? ` · ${k.subject}` : ''),
         h('p', {}, t('teacher.code'), ' ', h('span', { class: 'join-code', id: 'join-code' }, k.join_code)),
         h('p', { class: 'hint' }, t('teacher.code_hint'))),
+      // Pupils without an email (teacher-pupils.js).
+      (this.pupils = new PupilsPanel(k, () => this.loadRoster())).el,
       h('section', { class: 'card', 'aria-labelledby': 'live-title' },
         h('h3', { id: 'live-title' }, t('teacher.live')),
         h('p', { id: 'live-empty', class: 'hint', hidden: true }, t('teacher.no_students')),
@@ -50,7 +53,7 @@ export class ClassPanel {
       h('section', { class: 'card', 'aria-labelledby': 'assess-title' },
         h('h3', { id: 'assess-title' }, t('teacher.assessments')), this.assessBox));
     this.live = new ClassLive(k.id, this.titles, table, () => this.loadRoster());
-    await Promise.all([this.loadProgress(), this.loadRoster()]);
+    await Promise.all([this.loadProgress(), this.loadRoster(), this.pupils.load()]);
   }
 
   close() {

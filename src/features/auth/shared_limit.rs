@@ -74,6 +74,24 @@ impl SharedLimiter {
         Self::new("register", per_hour, Duration::from_secs(60 * 60), redis)
     }
 
+    /// Registrations that join a class (`join_code`): `per_hour` per class, counted instead
+    /// of the address (a school's pupils share one).
+    pub fn for_class_registration(per_hour: usize, redis: Option<Arc<RedisCache>>) -> Self {
+        Self::new(
+            "register-class",
+            per_hour,
+            Duration::from_secs(60 * 60),
+            redis,
+        )
+    }
+
+    /// Pupils' sign-in from one address: 50 failures (an unknown class code, wrong pictures,
+    /// an unknown card) in 15 minutes; a whole class signing in from one school address
+    /// makes few, a guesser many. Each pupil's own 5 are the login limiter's.
+    pub fn for_pupil_addresses(redis: Option<Arc<RedisCache>>) -> Self {
+        Self::new("pupil-address", 50, Duration::from_secs(15 * 60), redis)
+    }
+
     fn key(&self, redis: &RedisCache, key: &str) -> String {
         redis.key(&format!("limit:{}:{key}", self.name))
     }

@@ -39,14 +39,14 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// Refuses a SQLite database file that does not exist: opening it would create an empty one,
 /// and a backup run from the wrong folder would then back up nothing and say it did.
 fn require_existing(settings: &Settings, what: &str) -> anyhow::Result<()> {
-    if let Some(path) = db::sqlite_file(&settings.database_url) {
-        if !path.is_file() {
-            anyhow::bail!(
-                "the database {} does not exist: {what} (check DATABASE_URL or STUDYHUB_DATA_DIR, \
-                 and the folder this runs in)",
-                path.display()
-            );
-        }
+    if let Some(path) = db::sqlite_file(&settings.database_url)
+        && !path.is_file()
+    {
+        anyhow::bail!(
+            "the database {} does not exist: {what} (check DATABASE_URL or STUDYHUB_DATA_DIR, \
+             and the folder this runs in)",
+            path.display()
+        );
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 use chrono::{Datelike, Duration, NaiveDate};
 use printpdf::*;
 
+pub mod cards;
 mod fonts;
 
 use self::fonts::{Face, Fonts};

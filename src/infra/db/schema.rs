@@ -390,6 +390,22 @@ diesel::table! {
     }
 }
 
+// Pupils without an email: their class, their two pictures, a hash of their card's token.
+diesel::table! {
+    pupils (learner_id) {
+        learner_id -> Text,
+        class_id -> Text,
+        picture_a -> Text,
+        picture_b -> Text,
+        card_nonce -> Text,
+        card_hash -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(pupils -> learners (learner_id));
+diesel::joinable!(pupils -> classes (class_id));
 diesel::joinable!(quiz_results -> learners (learner_id));
 diesel::joinable!(study_hub_imports -> learners (learner_id));
 
@@ -417,6 +433,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     page_progress,
     quiz_results,
     study_hub_imports,
+    pupils,
     assessments,
     drawings,
     backup_logs,

@@ -20,7 +20,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     pub user_id: Option<String>,
-    /// child, settings, grant, class, membership, assessment, activity, drawing
+    /// child, settings, grant, class, membership, assessment, activity, drawing, pupil
     pub entity_type: Option<String>,
     /// RFC 3339 times, inclusive.
     pub from: Option<chrono::DateTime<chrono::Utc>>,

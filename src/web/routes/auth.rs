@@ -1,6 +1,5 @@
 //! Accounts and tokens: register, login, refresh, logout, me.
 
-use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web::{get, post};
 use serde::{Deserialize, Serialize};
@@ -8,18 +7,19 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
-use crate::features::auth::jwt::ACCESS_TTL_SECS;
-use crate::features::auth::refresh::{self, REFRESH_TTL_DAYS, Rotation};
+use crate::features::audit::{self, Change, RequestMeta};
+use crate::features::auth::refresh::{self, Rotation};
 pub use crate::features::auth::users::UserView;
 use crate::features::auth::users::{self, bump_token_version};
-use crate::features::auth::{
-    ACCESS_COOKIE, AuthUser, REFRESH_COOKIE, Role, bearer_token, client_addr, password,
-};
+use crate::features::auth::{AuthUser, REFRESH_COOKIE, Role, bearer_token, client_addr, password};
+use crate::features::classes::{self, Class};
 use crate::features::learners::LearnerView;
 use crate::infra::db::models::UserRow;
 use crate::infra::error::{AppError, AppResult, Code};
 use crate::infra::time::now;
 use crate::web::extract::{Normalize, ValidJson, parse_json, read_body};
+pub use crate::web::sign_in::AuthResponse;
+use crate::web::sign_in::{auth_cookies, cleared_cookies, with_cookies};
 use crate::web::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -65,12 +65,23 @@ pub struct RegisterRequest {
     #[schema(min_length = 2, max_length = 100, pattern = r"\S[\s\S]*\S")]
     pub name: String,
     pub role: SignupRole,
+    /// A student's class code: joins that class in the same step, and counts against the
+    /// class (60 an hour) instead of the client address.
+    #[validate(length(max = 20, message = "a class code"))]
+    #[schema(max_length = 20)]
+    #[serde(default)]
+    pub join_code: Option<String>,
 }
 
 impl Normalize for RegisterRequest {
     fn normalize(&mut self) {
         self.email = normalize_email(&self.email);
         self.name = self.name.trim().to_string();
+        self.join_code = self
+            .join_code
+            .take()
+            .map(|c| c.trim().to_uppercase())
+            .filter(|c| !c.is_empty());
     }
 }
 
@@ -96,15 +107,6 @@ pub struct RefreshRequest {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct AuthResponse {
-    pub user: UserView,
-    pub access_token: String,
-    pub refresh_token: String,
-    /// Seconds until the access token expires.
-    pub expires_in: i64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct TokenResponse {
     pub access_token: String,
     pub refresh_token: String,
@@ -126,65 +128,30 @@ pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-fn auth_cookies(state: &AppState, access: &str, refresh_token: &str) -> [Cookie<'static>; 2] {
-    let secure = state.settings.cookie_secure;
-    let access = Cookie::build(ACCESS_COOKIE, access.to_string())
-        .path("/")
-        .http_only(true)
-        .secure(secure)
-        .same_site(SameSite::Strict)
-        .max_age(CookieDuration::seconds(ACCESS_TTL_SECS))
-        .finish();
-    let refresh_cookie = Cookie::build(REFRESH_COOKIE, refresh_token.to_string())
-        .path("/v1/auth")
-        .http_only(true)
-        .secure(secure)
-        .same_site(SameSite::Strict)
-        .max_age(CookieDuration::days(REFRESH_TTL_DAYS))
-        .finish();
-    [access, refresh_cookie]
-}
-
-fn cleared_cookies() -> [Cookie<'static>; 2] {
-    let mut a = Cookie::build(ACCESS_COOKIE, "")
-        .path("/")
-        .http_only(true)
-        .finish();
-    a.make_removal();
-    let mut r = Cookie::build(REFRESH_COOKIE, "")
-        .path("/v1/auth")
-        .http_only(true)
-        .finish();
-    r.make_removal();
-    [a, r]
-}
-
-fn with_cookies(
-    mut res: actix_web::HttpResponseBuilder,
-    cookies: [Cookie<'static>; 2],
-) -> actix_web::HttpResponseBuilder {
-    for c in cookies {
-        res.cookie(c);
-    }
-    res
-}
-
 /// Create an account (parent, teacher or student) and sign in.
 #[utoipa::path(tag = "auth", request_body = RegisterRequest,
-    responses((status = 201, body = AuthResponse), (status = 400), (status = 409, description = "email_taken"), (status = 422), (status = 429, description = "rate_limited: 10 registrations an hour per address, with Retry-After")))]
+    responses((status = 201, body = AuthResponse), (status = 400), (status = 409, description = "email_taken"), (status = 422, description = "a field, or an unknown join_code"), (status = 429, description = "rate_limited: 10 registrations an hour per address (60 an hour per class with a join_code), with Retry-After")))]
 #[post("/auth/register")]
 pub async fn register(
     req: HttpRequest,
     state: web::Data<AppState>,
+    meta: RequestMeta,
     body: ValidJson<RegisterRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.0;
-    let ip_key = format!("ip:{}", client_addr(&req, state.settings.trust_proxy));
-    state
-        .register_limiter
-        .try_acquire(&[ip_key.as_str()])
+    let class = joined_class(&state, &body).await?;
+    let (limiter, key) = match &class {
+        Some(class) => (&state.class_register_limiter, format!("class:{}", class.id)),
+        None => (
+            &state.register_limiter,
+            format!("ip:{}", client_addr(&req, state.settings.trust_proxy)),
+        ),
+    };
+    limiter
+        .try_acquire(&[key.as_str()])
         .await
         .map_err(|wait| AppError::rate_limited(wait.as_secs().max(1)))?;
+    let joining = class.clone();
     let hash = password::hash(body.password.clone(), state.settings.bcrypt_cost).await?;
     let role: Role = body.role.into();
     let t = now();
@@ -200,7 +167,7 @@ pub async fn register(
         created_at: t,
         updated_at: t,
     };
-    let (user, refresh_token) = state
+    let (user, refresh_token, learner_id) = state
         .db
         .transaction(move |conn| {
             if users::email_taken(conn, &user.email)? {
@@ -210,16 +177,28 @@ pub async fn register(
                 e if e.code == "conflict" => email_taken(),
                 e => e,
             })?;
+            let mut learner_id = None;
             if role == Role::Student {
-                crate::features::learners::insert(
-                    conn,
-                    &crate::features::learners::for_student(&user.id, &user.name, t),
-                )?;
+                let learner = crate::features::learners::for_student(&user.id, &user.name, t);
+                crate::features::learners::insert(conn, &learner)?;
+                if let Some(class) = &joining {
+                    join_in_registration(conn, &meta, class, &user.id, &learner.id)?;
+                }
+                learner_id = Some(learner.id);
             }
             let token = refresh::issue(conn, &user.id, None)?;
-            Ok((user, token))
+            Ok((user, token, learner_id))
         })
         .await?;
+    if let (Some(class), Some(learner_id)) = (class, learner_id) {
+        classes::announce_member_change(
+            &state.db,
+            &state.control,
+            learner_id.into(),
+            class.id.into(),
+        )
+        .await?;
+    }
     let (access, expires_in) = state.jwt.issue(&user.id, role, user.token_version)?;
     tracing::info!(user_id = %user.id, role = role.as_str(), "account registered");
     let cookies = auth_cookies(&state, &access, &refresh_token);
@@ -230,6 +209,49 @@ pub async fn register(
             refresh_token,
             expires_in,
         }),
+    )
+}
+
+/// The class a registration's `join_code` names: 422 on `join_code` for an unknown one, or
+/// for a role that is not a student.
+async fn joined_class(state: &AppState, body: &RegisterRequest) -> AppResult<Option<Class>> {
+    let Some(code) = body.join_code.clone() else {
+        return Ok(None);
+    };
+    if !matches!(body.role, SignupRole::Student) {
+        return Err(AppError::invalid_field(
+            "join_code",
+            "only a student joins a class",
+        ));
+    }
+    state
+        .db
+        .run(move |conn| Ok(classes::by_join_code(conn, &code)?))
+        .await?
+        .map(Some)
+        .ok_or_else(|| AppError::invalid_field("join_code", "no class has this code"))
+}
+
+/// The new student's membership, audited as a join is.
+fn join_in_registration(
+    conn: &mut crate::infra::db::DbConnection,
+    meta: &RequestMeta,
+    class: &Class,
+    user_id: &str,
+    learner_id: &str,
+) -> AppResult<()> {
+    classes::add_member(conn, &class.id, learner_id)?;
+    audit::record(
+        conn,
+        meta,
+        Change {
+            user_id,
+            action: "create",
+            entity_type: "membership",
+            entity_id: &format!("{}/{learner_id}", class.id),
+            old: None,
+            new: Some(serde_json::json!({"class_id": class.id, "learner_id": learner_id})),
+        },
     )
 }
 

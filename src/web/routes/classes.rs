@@ -228,34 +228,12 @@ pub async fn get_one(state: web::Data<AppState>, taught: TaughtClass) -> AppResu
     Ok(HttpResponse::Ok().json(body))
 }
 
-/// Tells the engine a learner's classes changed, and refreshes live monitors' rosters, on
-/// every node.
 async fn classes_changed(
     state: &AppState,
     learner_id: LearnerId,
     touched_class: ClassId,
 ) -> AppResult<()> {
-    let lid = learner_id.to_string();
-    let cid = touched_class.to_string();
-    let (ids, members) = state
-        .db
-        .run(move |conn| {
-            Ok((
-                classes::of_learner(conn, &lid)?,
-                classes::roster(conn, &cid)?,
-            ))
-        })
-        .await?;
-    let roster = members
-        .into_iter()
-        .map(|m| (m.learner_id.into(), m.name))
-        .collect();
-    let ids = ids.into_iter().map(ClassId::from).collect();
-    state
-        .control
-        .classes_changed(&learner_id, ids, &touched_class, roster)
-        .await;
-    Ok(())
+    classes::announce_member_change(&state.db, &state.control, learner_id, touched_class).await
 }
 
 /// Remove a learner from the class.

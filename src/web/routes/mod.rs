@@ -22,6 +22,8 @@ pub mod pages;
 pub mod parent_live;
 pub mod play;
 pub mod progress;
+pub mod pupil_sign_in;
+pub mod pupils;
 pub mod sessions;
 pub mod study_hub;
 pub mod time_requests;
@@ -58,6 +60,9 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .configure(audit_log::routes)
                 .configure(dead_letters::routes)
                 .configure(classes::routes)
+                // Pupils without an email: their teacher's routes and their sign-in.
+                .configure(pupils::routes)
+                .configure(pupil_sign_in::routes)
                 .configure(games::routes)
                 .configure(notifications::routes)
                 .configure(parent_live::routes)

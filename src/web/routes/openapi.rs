@@ -35,6 +35,7 @@ use complete::SharedResponses;
         (name = "notifications", description = "A parent's notifications"),
         (name = "parents", description = "The parent's live feed"),
         (name = "classes", description = "Classes, joining, progress and the teacher's live view"),
+        (name = "pupils", description = "Pupils without an email: made by their class's teacher, signed in by class code and pictures or by card"),
         (name = "games", description = "Class games: made by the class's teacher, driven on the host socket, played from the play socket"),
         (name = "activities", description = "The activity catalog (public views)"),
         (name = "play", description = "Live play: the websocket, tickets, and the same engine over REST"),

@@ -30,6 +30,8 @@ pub enum Send {
     Content,
     /// A websocket upgrade: the status of the handshake (101 when it upgrades).
     Upgrade,
+    /// A CSV body (`text/csv`): the pupils' import.
+    Csv(&'static str),
 }
 
 /// What the runner does once a row is done.
@@ -239,6 +241,26 @@ pub fn rows() -> Vec<Row> {
             [403, 403, 403, 403, 200, 200, 403, 401]),
         row("GET", "/v1/classes/{id}/live", "/v1/classes/{class}/live", Upgrade,
             [403, 403, 101, 404, 403, 403, 403, 401]),
+        // Pupils without an email: their class's teacher makes and looks after them; anyone
+        // may sign one in with the class code and pictures, or a card.
+        row("POST", "/v1/classes/{id}/students", "/v1/classes/{class}/students",
+            Json(json!({"name": "{fresh_name}"})), class_of_t(201)),
+        row("POST", "/v1/classes/{id}/students/import", "/v1/classes/{class}/students/import",
+            Csv("name\nCsv Pupil\n"), class_of_t(201)),
+        row("GET", "/v1/classes/{id}/students", "/v1/classes/{class}/students", Nothing, class_of_t(200)),
+        row("GET", "/v1/classes/{id}/sign-in-cards.pdf", "/v1/classes/{class}/sign-in-cards.pdf", Nothing,
+            class_of_t(200)),
+        row("GET", "/v1/auth/class-login/{join_code}", "/v1/auth/class-login/{join_code}", Nothing, public(200)),
+        row("POST", "/v1/auth/class-login", "/v1/auth/class-login",
+            Json(json!({"join_code": "{join_code}", "learner_id": "{pupil}",
+                "picture": ["{pupil_picture_a}", "{pupil_picture_b}"]})), public(200)),
+        row("POST", "/v1/auth/card-login", "/v1/auth/card-login", Json(json!({"token": "{card_token}"})),
+            public(200)),
+        // After the sign-ins above: a renewed card and pictures end the old ones.
+        row("POST", "/v1/classes/{id}/students/{learner_id}/renew", "/v1/classes/{class}/students/{pupil}/renew",
+            Nothing, class_of_t(200)),
+        row("DELETE", "/v1/classes/{id}/students/{learner_id}", "/v1/classes/{class}/students/{fresh_pupil}",
+            Nothing, class_of_t(204)),
         // Class games: the class's teacher only; everyone else is told there is no such class.
         row("POST", "/v1/classes/{id}/games", "/v1/classes/{class}/games",
             Json(json!({"activity_id": "{activity}"})), [404, 404, 201, 404, 404, 404, 404, 401]),

@@ -322,6 +322,22 @@ backup_tables! {
     system = none;
     fix = keep;
 
+    // Pupils' sign-in (pictures, a hash of the card): sign-in secrets, so in system backups
+    // only, as the refresh tokens are.
+    PupilRow => pupils [learner_id] {
+        learner_id: String,
+        class_id: String,
+        picture_a: String,
+        picture_b: String,
+        card_nonce: String,
+        card_hash: String,
+        created_at: NaiveDateTime,
+        updated_at: NaiveDateTime,
+    }
+    user = none;
+    system = none;
+    fix = keep;
+
     PageProgressRow => page_progress [learner_id, page_id] {
         learner_id: String,
         page_id: String,

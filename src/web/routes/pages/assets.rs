@@ -105,12 +105,14 @@ pub const ASSETS: &[Asset] = embed![
     "js/projector.js" => JS,
     "js/projector-view.js" => JS,
     "js/shapes.js" => JS,
+    "js/pupil-signin.js" => JS,
     "js/shell.js" => JS,
     "js/signin.js" => JS,
     "js/socket.js" => JS,
     "js/strings.js" => JS,
     "js/teacher.js" => JS,
     "js/teacher-class.js" => JS,
+    "js/teacher-pupils.js" => JS,
     // abcjs 6.7.2 (MIT), loaded by js/media/stave.js when a question has a stave.
     "vendor/abcjs/abcjs-basic-min.js" => JS,
     "vendor/abcjs/LICENSE.md" => "text/markdown; charset=utf-8",
@@ -123,4 +125,6 @@ pub const PAGES: &[Page] = pages![
     "/teacher" => "teacher.html",
     // A class game on the projector (its report at #report); the game is the last segment.
     "/teacher/games/{id}" => "game.html",
+    // Pupils without an email sign in here (class code, name, pictures; or `?card=`).
+    "/signin" => "signin.html",
 ];
