@@ -10,6 +10,7 @@ use studyhub_actors::content::{ActivityContent, Question};
 
 use crate::infra::db::DbConnection;
 use crate::infra::db::models::{AchievementRow, ActivityRow};
+use studyhub_actors::visibility::Visibility;
 use crate::infra::db::schema::{achievements, activities};
 use crate::infra::time::now;
 use crate::on_backend;
@@ -117,6 +118,7 @@ pub fn seed(conn: &mut DbConnection) -> anyhow::Result<SeedReport> {
             created_at: t,
             updated_at: t,
             archived_at: None,
+            visibility: Visibility::Public.as_str().into(),
         })
         .collect();
     let achievement_rows: Vec<AchievementRow> = achs
@@ -155,6 +157,8 @@ pub fn seed(conn: &mut DbConnection) -> anyhow::Result<SeedReport> {
                 activities::age_max.eq(row.age_max),
                 activities::content.eq(&row.content),
                 activities::updated_at.eq(row.updated_at),
+                // Starter content is everyone's (also after restoring an older backup).
+                activities::visibility.eq(&row.visibility),
             ))
             .execute(conn)?;
             if updated == 0 {
