@@ -34,3 +34,4 @@ mod storage_outages;
 mod students;
 mod tickets;
 mod time_requests;
+mod visibility;
