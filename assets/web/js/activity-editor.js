@@ -133,7 +133,7 @@ export class ActivityEditor {
         loose.push(reason);
         continue;
       }
-      const id = `err-${name.replace(/[^a-z0-9]+/gi, '-')}`;
+      const id = `err-${name.replace(/[^a-z0-9_]+/gi, '-')}`;
       const note = h('span', { class: 'field-error', id }, reason);
       if (target.tagName === 'FIELDSET' || target.tagName === 'H4') target.append(note);
       else target.after(note);

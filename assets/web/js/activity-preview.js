@@ -46,6 +46,8 @@ export class ActivityPreview {
     const total = m.questions.length;
     if (!total) return fill(this.body, h('p', { class: 'hint' }, t('editor.err.no_questions')));
     const q = toQuestion(m.questions[this.index]);
+    // An option not written yet still shows as a button with a name.
+    if (q.options) q.options = q.options.map((o, k) => o || t('editor.option', { n: k + 1 }));
     const feedback = h('div', { class: 'feedback', role: 'status', 'aria-live': 'polite' });
     const nav = (by) => () => { this.index += by; this.draw(m); };
     fill(this.body,

@@ -11,7 +11,7 @@ import { t } from './strings.js';
 
 // A labelled input bound to `m[key]`.
 function bound(m, key, field, label, on, attrs = {}, tag = 'input') {
-  const id = `ed-${field.replace(/[^a-z0-9]+/gi, '-')}`;
+  const id = `ed-${field.replace(/[^a-z0-9_]+/gi, '-')}`;
   const input = h(tag, {
     id, name: field, 'data-field': field, value: m[key], ...attrs,
     oninput: (e) => { m[key] = e.target.value; on.change(); },
@@ -21,7 +21,7 @@ function bound(m, key, field, label, on, attrs = {}, tag = 'input') {
 }
 
 function select(m, key, field, label, values, text, on, redraw = false) {
-  const id = `ed-${field.replace(/[^a-z0-9]+/gi, '-')}`;
+  const id = `ed-${field.replace(/[^a-z0-9_]+/gi, '-')}`;
   return h('div', { class: 'field' }, h('label', { for: id }, label),
     h('select', {
       id, name: field, 'data-field': field,
@@ -32,7 +32,7 @@ function select(m, key, field, label, values, text, on, redraw = false) {
 // A file picker that uploads a picture or recording and puts its address into `m[key]`.
 function upload(m, key, field, accept, on) {
   const status = h('span', { class: 'hint', role: 'status' });
-  const id = `ed-upload-${field.replace(/[^a-z0-9]+/gi, '-')}`;
+  const id = `ed-upload-${field.replace(/[^a-z0-9_]+/gi, '-')}`;
   const input = h('input', {
     type: 'file', id, accept, class: 'upload',
     onchange: async () => {

@@ -87,7 +87,6 @@ pub struct ActivitySummary {
     pub age_min: i32,
     pub age_max: i32,
     pub question_count: usize,
-    #[schema(value_type = String, example = "public")]
     pub visibility: Visibility,
 }
 
@@ -286,7 +285,6 @@ pub struct ActivityRequest {
     pub questions: Vec<Question>,
     /// `private`, `classes` (a teacher's default) or `public` (admins; a teacher keeps it
     /// only on an activity already published). PUT without it keeps the current one.
-    #[schema(value_type = Option<String>, example = "classes")]
     pub visibility: Option<Visibility>,
 }
 

@@ -92,7 +92,6 @@ pub struct ActivitySource {
     pub age_max: i32,
     pub introduction: Option<String>,
     pub offline: bool,
-    #[schema(value_type = String, example = "classes")]
     pub visibility: Visibility,
     #[schema(value_type = Vec<Object>)]
     pub questions: Vec<Question>,
