@@ -102,8 +102,11 @@ export class ActivityEditor {
   }
 
   drawQuestions() {
+    // Redrawn on a new type or option: focus stays on the control that was used.
+    const focused = document.activeElement?.id;
     const n = this.m.questions.length;
     fill(this.questionsBox, this.m.questions.map((q, i) => questionFieldset(q, i, n, this.on)));
+    if (focused && !document.activeElement?.id) document.getElementById(focused)?.focus();
     this.changed();
   }
 
@@ -135,7 +138,7 @@ export class ActivityEditor {
       }
       const id = `err-${name.replace(/[^a-z0-9_]+/gi, '-')}`;
       const note = h('span', { class: 'field-error', id }, reason);
-      if (target.tagName === 'FIELDSET' || target.tagName === 'H4') target.append(note);
+      if (target.tagName === 'FIELDSET') target.append(note);
       else target.after(note);
       const described = target.tagName === 'FIELDSET' ? [target, ...$$('input', target)] : [target];
       for (const el of described) {

@@ -115,6 +115,8 @@ export function check(a) {
   const need = (field, ok, key) => { if (!ok && !out[field]) out[field] = t(key); };
   need('title', a.title.trim(), 'editor.err.required');
   need('category', a.category.trim(), 'editor.err.required');
+  const level = num(a.difficulty);
+  need('difficulty', Number.isInteger(level) && level >= 1 && level <= 5, 'editor.err.difficulty');
   const [lo, hi] = [num(a.age_min), num(a.age_max)];
   need('age_min', lo >= 2 && lo <= 18, 'editor.err.age');
   need('age_max', hi >= 2 && hi <= 18, 'editor.err.age');

@@ -430,6 +430,7 @@ const en = {
   'editor.no_prompt': 'The question text goes here.',
   'editor.err.required': 'Please fill this in.',
   'editor.err.age': 'An age from 2 to 18.',
+  'editor.err.difficulty': 'A whole number from 1 to 5.',
   'editor.err.age_order': 'Must not be below “From age”.',
   'editor.err.no_questions': 'Add at least one question.',
   'editor.err.options': 'Give at least two options, none empty.',
