@@ -10,10 +10,10 @@ use studyhub_actors::content::{ActivityContent, Question};
 
 use crate::infra::db::DbConnection;
 use crate::infra::db::models::{AchievementRow, ActivityRow};
-use studyhub_actors::visibility::Visibility;
 use crate::infra::db::schema::{achievements, activities};
 use crate::infra::time::now;
 use crate::on_backend;
+use studyhub_actors::visibility::Visibility;
 
 const ACTIVITY_FILES: [(&str, &str); 3] = [
     (

@@ -121,7 +121,11 @@ async fn deleting_an_activity_archives_it_and_keeps_every_learners_history() {
     let (parent, child) = app.parent_with_child("Ada").await;
     // The teacher's activity is for their class: the child joins it.
     let class = app
-        .post("/v1/classes", Some(&teacher.access), &json!({"name": "Band"}))
+        .post(
+            "/v1/classes",
+            Some(&teacher.access),
+            &json!({"name": "Band"}),
+        )
         .await;
     let res = app
         .post(

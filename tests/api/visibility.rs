@@ -147,7 +147,11 @@ async fn a_teachers_activity_is_for_the_teacher_and_their_class_only() {
     let (teacher, _, code) = teacher_with_class(&app).await;
     let (_, _, other_code) = teacher_with_class(&app).await;
     let res = app
-        .post("/v1/activities", Some(&teacher.access), &quiz(CLASS_QUIZ, None))
+        .post(
+            "/v1/activities",
+            Some(&teacher.access),
+            &quiz(CLASS_QUIZ, None),
+        )
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     assert_eq!(res.body["visibility"], "classes", "a teacher's default");
@@ -158,21 +162,40 @@ async fn a_teachers_activity_is_for_the_teacher_and_their_class_only() {
     let outside_kid = child_in(&app, None).await;
 
     // The catalog and GET by id.
-    assert!(catalog_ids(&app, Some(&teacher.access), "").await.contains(&CLASS_QUIZ.into()));
+    assert!(
+        catalog_ids(&app, Some(&teacher.access), "")
+            .await
+            .contains(&CLASS_QUIZ.into())
+    );
     for l in [&pupil, &kid] {
         let list = catalog_ids(&app, Some(&l.token), "").await;
         assert!(list.contains(&CLASS_QUIZ.into()), "{list:?}");
-        let one = app.get(&format!("/v1/activities/{CLASS_QUIZ}"), Some(&l.token)).await;
+        let one = app
+            .get(&format!("/v1/activities/{CLASS_QUIZ}"), Some(&l.token))
+            .await;
         assert_eq!(one.status, StatusCode::OK, "{}", one.body);
         assert_eq!(one.body["visibility"], "classes");
     }
     let mine = format!("&learner_id={}", kid.id);
-    assert!(catalog_ids(&app, Some(&kid.token), &mine).await.contains(&CLASS_QUIZ.into()));
-    for token in [Some(outsider.token.as_str()), Some(outside_kid.token.as_str()), None] {
+    assert!(
+        catalog_ids(&app, Some(&kid.token), &mine)
+            .await
+            .contains(&CLASS_QUIZ.into())
+    );
+    for token in [
+        Some(outsider.token.as_str()),
+        Some(outside_kid.token.as_str()),
+        None,
+    ] {
         let list = catalog_ids(&app, token, "").await;
         assert!(!list.contains(&CLASS_QUIZ.into()), "{list:?}");
-        assert!(list.contains(&"math-addition-1".into()), "starter content stays public");
-        let one = app.get(&format!("/v1/activities/{CLASS_QUIZ}"), token).await;
+        assert!(
+            list.contains(&"math-addition-1".into()),
+            "starter content stays public"
+        );
+        let one = app
+            .get(&format!("/v1/activities/{CLASS_QUIZ}"), token)
+            .await;
         assert_eq!(one.status, StatusCode::NOT_FOUND, "{}", one.body);
     }
 
@@ -184,11 +207,26 @@ async fn a_teachers_activity_is_for_the_teacher_and_their_class_only() {
 
     // Starting: by socket and over REST.
     assert_eq!(socket_start(&app, &pupil, CLASS_QUIZ).await, "started");
-    assert_eq!(rest_start(&app, &kid, CLASS_QUIZ).await, StatusCode::CREATED);
-    assert_eq!(socket_start(&app, &outsider, CLASS_QUIZ).await, "unknown_activity");
-    assert_eq!(socket_start(&app, &outside_kid, CLASS_QUIZ).await, "unknown_activity");
-    assert_eq!(rest_start(&app, &outsider, CLASS_QUIZ).await, StatusCode::NOT_FOUND);
-    assert_eq!(rest_start(&app, &outside_kid, CLASS_QUIZ).await, StatusCode::NOT_FOUND);
+    assert_eq!(
+        rest_start(&app, &kid, CLASS_QUIZ).await,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        socket_start(&app, &outsider, CLASS_QUIZ).await,
+        "unknown_activity"
+    );
+    assert_eq!(
+        socket_start(&app, &outside_kid, CLASS_QUIZ).await,
+        "unknown_activity"
+    );
+    assert_eq!(
+        rest_start(&app, &outsider, CLASS_QUIZ).await,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        rest_start(&app, &outside_kid, CLASS_QUIZ).await,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[actix_web::test]
@@ -200,44 +238,84 @@ async fn a_private_activity_is_its_authors_and_a_published_one_everyones() {
     let admin = app.admin().await;
     let draft = "private-draft";
     let res = app
-        .post("/v1/activities", Some(&teacher.access), &quiz(draft, Some("private")))
+        .post(
+            "/v1/activities",
+            Some(&teacher.access),
+            &quiz(draft, Some("private")),
+        )
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     assert_eq!(res.body["visibility"], "private");
 
     let mine = catalog_ids(&app, Some(&teacher.access), "&mine=true").await;
     assert_eq!(mine, [draft], "only the teacher's own");
-    let one = app.get(&format!("/v1/activities/{draft}"), Some(&teacher.access)).await;
+    let one = app
+        .get(&format!("/v1/activities/{draft}"), Some(&teacher.access))
+        .await;
     assert_eq!(one.status, StatusCode::OK);
-    let source = app.get(&format!("/v1/activities/{draft}/source"), Some(&teacher.access)).await;
+    let source = app
+        .get(
+            &format!("/v1/activities/{draft}/source"),
+            Some(&teacher.access),
+        )
+        .await;
     assert_eq!(source.status, StatusCode::OK, "{}", source.body);
-    assert_eq!(source.body["questions"][0]["correct_answer"], 2, "the author's key");
-    assert!(!catalog_ids(&app, Some(&pupil.token), "").await.contains(&draft.into()));
+    assert_eq!(
+        source.body["questions"][0]["correct_answer"], 2,
+        "the author's key"
+    );
+    assert!(
+        !catalog_ids(&app, Some(&pupil.token), "")
+            .await
+            .contains(&draft.into())
+    );
     assert_eq!(socket_start(&app, &pupil, draft).await, "unknown_activity");
     assert_eq!(rest_start(&app, &pupil, draft).await, StatusCode::NOT_FOUND);
-    assert!(catalog_ids(&app, Some(&admin.access), "").await.contains(&draft.into()));
+    assert!(
+        catalog_ids(&app, Some(&admin.access), "")
+            .await
+            .contains(&draft.into())
+    );
 
     // A teacher neither publishes nor writes `public`; an admin publishes.
     let publish = format!("/v1/activities/{draft}/publish");
-    let res = app.post(&publish, Some(&teacher.access), &Value::Null).await;
+    let res = app
+        .post(&publish, Some(&teacher.access), &Value::Null)
+        .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
     let res = app
-        .put(&format!("/v1/activities/{draft}"), Some(&teacher.access), &quiz(draft, Some("public")))
+        .put(
+            &format!("/v1/activities/{draft}"),
+            Some(&teacher.access),
+            &quiz(draft, Some("public")),
+        )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
-    assert!(res.body["error"]["details"]["fields"]["visibility"].is_string(), "{}", res.body);
+    assert!(
+        res.body["error"]["details"]["fields"]["visibility"].is_string(),
+        "{}",
+        res.body
+    );
     let res = app.post(&publish, Some(&admin.access), &Value::Null).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(res.body["visibility"], "public");
 
     for l in [&pupil, &outsider] {
-        assert!(catalog_ids(&app, Some(&l.token), "").await.contains(&draft.into()));
+        assert!(
+            catalog_ids(&app, Some(&l.token), "")
+                .await
+                .contains(&draft.into())
+        );
         assert_eq!(socket_start(&app, l, draft).await, "started");
     }
     assert!(catalog_ids(&app, None, "").await.contains(&draft.into()));
     // Its author edits it without unpublishing it.
     let res = app
-        .put(&format!("/v1/activities/{draft}"), Some(&teacher.access), &quiz(draft, None))
+        .put(
+            &format!("/v1/activities/{draft}"),
+            Some(&teacher.access),
+            &quiz(draft, None),
+        )
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(res.body["visibility"], "public");
@@ -249,7 +327,11 @@ async fn a_class_game_takes_the_teachers_class_activity() {
     let (teacher, class, code) = teacher_with_class(&app).await;
     let (other, other_class, _) = teacher_with_class(&app).await;
     let res = app
-        .post("/v1/activities", Some(&teacher.access), &quiz(CLASS_QUIZ, None))
+        .post(
+            "/v1/activities",
+            Some(&teacher.access),
+            &quiz(CLASS_QUIZ, None),
+        )
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     let pupil = student_in(&app, &code).await;
@@ -257,12 +339,20 @@ async fn a_class_game_takes_the_teachers_class_activity() {
     // Another teacher's class may not see it: no game of it there.
     let game = json!({"activity_id": CLASS_QUIZ, "seconds_per_question": 30});
     let res = app
-        .post(&format!("/v1/classes/{other_class}/games"), Some(&other.access), &game)
+        .post(
+            &format!("/v1/classes/{other_class}/games"),
+            Some(&other.access),
+            &game,
+        )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
 
     let res = app
-        .post(&format!("/v1/classes/{class}/games"), Some(&teacher.access), &game)
+        .post(
+            &format!("/v1/classes/{class}/games"),
+            Some(&teacher.access),
+            &game,
+        )
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     let game_id = res.body["game_id"].as_str().unwrap().to_string();

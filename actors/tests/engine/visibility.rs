@@ -69,7 +69,10 @@ async fn joining_a_class_counts_at_the_next_start() {
     let engine = Engine::start(store.clone(), content, config());
     let mut pupil = Conn::open(&engine, "pupil", 1).await;
     pupil.expect("hello").await;
-    assert_eq!(start(&mut pupil, "class-quiz").await["code"], "unknown_activity");
+    assert_eq!(
+        start(&mut pupil, "class-quiz").await["code"],
+        "unknown_activity"
+    );
     // Nothing is kept in the actor: the same live learner sees the class at once.
     store.add_to_teachers_class("pupil", "teacher-1");
     assert_eq!(start(&mut pupil, "class-quiz").await["type"], "started");

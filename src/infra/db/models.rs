@@ -109,7 +109,8 @@ pub struct ActivityRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     /// Set when deleted: out of the catalog, history kept.
-    pub archived_at: Option<NaiveDateTime>,    /// `private`, `classes` or `public` (`studyhub_actors::visibility::Visibility`).
+    pub archived_at: Option<NaiveDateTime>,
+    /// `private`, `classes` or `public` (`studyhub_actors::visibility::Visibility`).
     pub visibility: String,
 }
 

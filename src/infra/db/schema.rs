@@ -80,7 +80,8 @@ diesel::table! {
         author_id -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
-        archived_at -> Nullable<Timestamp>,        // private | classes | public (who may see it; studyhub_actors::visibility)
+        archived_at -> Nullable<Timestamp>,
+        // private | classes | public (who may see it; studyhub_actors::visibility)
         visibility -> Text,
     }
 }

@@ -99,7 +99,11 @@ async fn caller(req: &HttpRequest) -> AppResult<Option<AuthUser>> {
 }
 
 /// What this request may see: the learner's view when `learner_id` is given, else the caller's.
-async fn sight(state: &AppState, req: &HttpRequest, learner_id: Option<String>) -> AppResult<Sight> {
+async fn sight(
+    state: &AppState,
+    req: &HttpRequest,
+    learner_id: Option<String>,
+) -> AppResult<Sight> {
     let user = caller(req).await?;
     match (learner_id, user) {
         (Some(id), Some(user)) => {
@@ -143,9 +147,16 @@ pub async fn list(
         ));
     }
     let sight = sight(&state, &req, f.learner_id.clone()).await?;
-    let mine = f.mine.unwrap_or(false).then_some(sight.user_id.clone()).flatten();
+    let mine = f
+        .mine
+        .unwrap_or(false)
+        .then_some(sight.user_id.clone())
+        .flatten();
     if f.mine == Some(true) && mine.is_none() {
-        return Err(AppError::unauthorized(Code::Unauthenticated, "sign in to list your activities"));
+        return Err(AppError::unauthorized(
+            Code::Unauthenticated,
+            "sign in to list your activities",
+        ));
     }
     let all = state
         .content

@@ -80,7 +80,9 @@ pub async fn create(
         .await
         .map_err(|e| AppError::db_unavailable(anyhow::anyhow!(e)))?
         // What the class may see: public, or this teacher's own for their classes.
-        .filter(|a| !a.archived && a.visible_to(&studyhub_actors::visibility::Sight::learner([uid.clone()])))
+        .filter(|a| {
+            !a.archived && a.visible_to(&studyhub_actors::visibility::Sight::learner([uid.clone()]))
+        })
         .ok_or_else(|| AppError::invalid_field("activity_id", "no such activity"))?;
     let game_id = uuid::Uuid::now_v7().to_string();
     let view = GameView {

@@ -31,11 +31,7 @@ pub struct NextView {
 
 /// The catalog as choosing sees it: what the learner may see (`sight`). A learner with no
 /// age (a student account) fits every activity's age range.
-fn catalog_for(
-    all: &[Arc<Activity>],
-    sight: &Sight,
-    age: Option<i32>,
-) -> (Vec<CatalogEntry>, i32) {
+fn catalog_for(all: &[Arc<Activity>], sight: &Sight, age: Option<i32>) -> (Vec<CatalogEntry>, i32) {
     let entries = all
         .iter()
         .filter(|a| !a.archived && a.visible_to(sight))

@@ -19,18 +19,26 @@ async fn class(app: &TestApp) -> (String, String) {
         .post("/v1/classes", Some(&teacher.access), &json!({"name": "3A"}))
         .await;
     assert!(res.status.is_success(), "{}", res.body);
-    (teacher.email, res.body["join_code"].as_str().unwrap().into())
+    (
+        teacher.email,
+        res.body["join_code"].as_str().unwrap().into(),
+    )
 }
 
 /// A student in the class with `code`: their email.
 async fn student(app: &TestApp, code: &str) -> String {
     let email = format!("pupil-{}@example.com", uuid::Uuid::new_v4().simple());
-    let body = json!({"email": email, "password": TEST_PASSWORD, "name": "Pupil", "role": "student"});
+    let body =
+        json!({"email": email, "password": TEST_PASSWORD, "name": "Pupil", "role": "student"});
     let res = app.post("/v1/auth/register", None, &body).await;
     assert!(res.status.is_success(), "{}", res.body);
     let token = res.body["access_token"].as_str().unwrap().to_string();
     let res = app
-        .post("/v1/classes/join", Some(&token), &json!({"join_code": code}))
+        .post(
+            "/v1/classes/join",
+            Some(&token),
+            &json!({"join_code": code}),
+        )
         .await;
     assert!(res.status.is_success(), "{}", res.body);
     email
@@ -59,7 +67,9 @@ async fn a_teacher_writes_an_activity_that_only_their_class_sees() {
 
     let teacher = driver.browser(&app.address, "teacher").await;
     sign_in(&teacher, &teacher_email, "/teacher").await;
-    teacher.wait_text("#activities", "not made an activity").await;
+    teacher
+        .wait_text("#activities", "not made an activity")
+        .await;
     teacher.click("#new-activity", None).await;
     teacher.fill("#ed-title", TITLE).await;
     teacher.fill("#ed-category", "math").await;
@@ -78,7 +88,10 @@ async fn a_teacher_writes_an_activity_that_only_their_class_sees() {
     // Saving finds the missing answer and says so beside it, linked for screen readers.
     teacher.click("#ed-save", None).await;
     teacher
-        .wait_text("#err-questions-0-correct_answer", "Choose the correct answer")
+        .wait_text(
+            "#err-questions-0-correct_answer",
+            "Choose the correct answer",
+        )
         .await;
     teacher
         .wait_js(
@@ -93,10 +106,14 @@ async fn a_teacher_writes_an_activity_that_only_their_class_sees() {
     );
 
     // The preview draws the question as the play page does.
-    teacher.click(".question-tools button", Some("Preview question 1")).await;
+    teacher
+        .click(".question-tools button", Some("Preview question 1"))
+        .await;
     teacher.wait_text(".preview .prompt", "1 + 2 = ?").await;
     teacher.shown(".preview .answers .answer", Some("4")).await;
-    teacher.click(".question-tools button", Some("Preview question 2")).await;
+    teacher
+        .click(".question-tools button", Some("Preview question 2"))
+        .await;
     teacher.wait_text(".preview .prompt", "spider").await;
     teacher.shown(".preview .typed-answer input", None).await;
     check(&teacher, "teacher-editor").await;

@@ -142,13 +142,22 @@ mod tests {
         let t = user(Role::Teacher);
         assert_eq!(visibility_for(&t, None, None).unwrap(), Visibility::Classes);
         let private = Some(Visibility::Private);
-        assert_eq!(visibility_for(&t, private, None).unwrap(), Visibility::Private);
+        assert_eq!(
+            visibility_for(&t, private, None).unwrap(),
+            Visibility::Private
+        );
         assert!(visibility_for(&t, Some(Visibility::Public), None).is_err());
         assert!(visibility_for(&t, Some(Visibility::Public), private).is_err());
         // Editing a published activity keeps it published.
         let public = Some(Visibility::Public);
-        assert_eq!(visibility_for(&t, None, public).unwrap(), Visibility::Public);
-        assert_eq!(visibility_for(&t, public, public).unwrap(), Visibility::Public);
+        assert_eq!(
+            visibility_for(&t, None, public).unwrap(),
+            Visibility::Public
+        );
+        assert_eq!(
+            visibility_for(&t, public, public).unwrap(),
+            Visibility::Public
+        );
     }
 
     #[test]
@@ -156,8 +165,14 @@ mod tests {
         let a = user(Role::Admin);
         assert_eq!(visibility_for(&a, None, None).unwrap(), Visibility::Public);
         let private = Some(Visibility::Private);
-        assert_eq!(visibility_for(&a, None, private).unwrap(), Visibility::Private);
+        assert_eq!(
+            visibility_for(&a, None, private).unwrap(),
+            Visibility::Private
+        );
         let public = Some(Visibility::Public);
-        assert_eq!(visibility_for(&a, public, private).unwrap(), Visibility::Public);
+        assert_eq!(
+            visibility_for(&a, public, private).unwrap(),
+            Visibility::Public
+        );
     }
 }
