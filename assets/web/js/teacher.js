@@ -53,6 +53,7 @@ async function main() {
     get('/v1/activities?limit=200').catch(() => []),
     get('/v1/classes'),
   ]);
+  activities = forGames(activities);
   for (const a of activities) titles.set(a.id, a.title);
   tabs();
   // The teacher's own activities and their editor; a change refreshes the game picker.
@@ -60,10 +61,13 @@ async function main() {
   if (classes.length) await open(classes[0]);
 }
 
+// A class game plays what the class may see: a draft (`private`) is not offered.
+const forGames = (list) => list.filter((a) => a.visibility !== 'private');
+
 async function reloadActivities() {
   const fresh = await get('/v1/activities?limit=200').catch(() => null);
   if (!fresh) return;
-  activities.splice(0, activities.length, ...fresh);
+  activities.splice(0, activities.length, ...forGames(fresh));
   for (const a of fresh) titles.set(a.id, a.title);
   // The open class's game picker offers the new list (unless a game is running).
   if (current?.gameBox && !current.host) fill(current.gameBox, current.gameForm());
