@@ -15,15 +15,15 @@ use crate::features::auth::{AuthUser, Role, TeacherUser, bearer_token};
 use crate::infra::content_cache::activity_from_row;
 use crate::infra::db::models::ActivityRow;
 use crate::infra::error::{AppError, AppResult, Code};
-use crate::web::extract::{JsonLimit, Normalize, ValidJson, parse_valid};
+use crate::web::extract::{JsonLimit, ValidJson};
 use crate::web::extractors::authenticate;
 use crate::web::state::AppState;
-use std::collections::BTreeMap;
-use studyhub_actors::content::{ActivityContent, Question};
 use studyhub_actors::protocol::PublicActivity;
 use studyhub_actors::store::Activity;
 use studyhub_actors::visibility::{Sight, Visibility};
-use validator::Validate;
+
+pub use self::request::{ActivityRequest, validate_activity};
+use self::request::{content_of, slug_of};
 
 /// Authored activities may carry up to 50 questions of up to 2 000 characters each.
 const ACTIVITY_BODY_LIMIT: usize = 512 * 1024;
@@ -233,131 +233,6 @@ pub struct LearnerParam {
     pub learner_id: Option<String>,
 }
 
-fn valid_slug(id: &str) -> Result<(), validator::ValidationError> {
-    let ok = (3..=100).contains(&id.len())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !id.starts_with('-')
-        && !id.ends_with('-');
-    if ok {
-        Ok(())
-    } else {
-        let mut e = validator::ValidationError::new("slug");
-        e.message = Some("3 to 100 characters of a-z, 0-9 and inner hyphens".into());
-        Err(e)
-    }
-}
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[validate(schema(function = "valid_ages"))]
-pub struct ActivityRequest {
-    /// A slug such as `math-fractions-1`; made from the title when left out (POST only).
-    #[validate(custom(function = "valid_slug"))]
-    #[schema(
-        min_length = 3,
-        max_length = 100,
-        pattern = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
-    )]
-    pub id: Option<String>,
-    #[validate(length(min = 1, max = 200, message = "between 1 and 200 characters"))]
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
-    pub title: String,
-    #[serde(default)]
-    #[validate(length(max = 2000, message = "at most 2000 characters"))]
-    #[schema(max_length = 2000)]
-    pub description: String,
-    #[validate(length(min = 1, max = 50, message = "between 1 and 50 characters"))]
-    #[schema(min_length = 1, max_length = 50, pattern = r"\S")]
-    pub category: String,
-    #[validate(length(min = 1, max = 50, message = "between 1 and 50 characters"))]
-    #[schema(min_length = 1, max_length = 50, pattern = r"\S")]
-    pub sub_category: Option<String>,
-    #[validate(range(min = 1, max = 5, message = "between 1 and 5"))]
-    #[schema(minimum = 1, maximum = 5)]
-    pub difficulty: i32,
-    #[validate(range(min = 2, max = 18, message = "between 2 and 18"))]
-    #[schema(minimum = 2, maximum = 18)]
-    pub age_min: i32,
-    #[validate(range(min = 2, max = 18, message = "between 2 and 18"))]
-    #[schema(minimum = 2, maximum = 18)]
-    pub age_max: i32,
-    /// Shown before the first question.
-    #[validate(length(min = 1, max = 2000, message = "between 1 and 2000 characters"))]
-    #[schema(min_length = 1, max_length = 2000)]
-    pub introduction: Option<String>,
-    /// May go into learners' offline packs with its answer keys (default: no).
-    #[serde(default)]
-    pub offline: bool,
-    /// `[{id, prompt, answer_type, options?, correct_answer, explanation, tolerance?,
-    /// image_url?, image_alt?, narration_url?, notation?, notation_alt?, audio?, visual?}]`
-    /// (docs/protocol.md, "Content").
-    #[schema(value_type = Vec<Object>)]
-    pub questions: Vec<Question>,
-    /// `private`, `classes` (a teacher's default) or `public` (admins; a teacher keeps it
-    /// only on an activity already published). PUT without it keeps the current one.
-    pub visibility: Option<Visibility>,
-}
-
-fn valid_ages(a: &ActivityRequest) -> Result<(), validator::ValidationError> {
-    if a.age_min > a.age_max {
-        let mut e = validator::ValidationError::new("age_max");
-        e.message = Some("age_max must not be below age_min".into());
-        return Err(e);
-    }
-    Ok(())
-}
-
-impl Normalize for ActivityRequest {
-    fn normalize(&mut self) {
-        self.title = self.title.trim().to_string();
-        self.category = self.category.trim().to_lowercase();
-        self.sub_category = self
-            .sub_category
-            .take()
-            .map(|s| s.trim().to_lowercase())
-            .filter(|s| !s.is_empty());
-    }
-}
-
-fn slug_of(title: &str, category: &str) -> String {
-    let mut slug: String = format!("{category}-{title}")
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    while slug.contains("--") {
-        slug = slug.replace("--", "-");
-    }
-    let slug = slug.trim_matches('-').chars().take(80).collect::<String>();
-    format!("{slug}-{}", &uuid::Uuid::new_v4().simple().to_string()[..6])
-}
-
-/// Everything `POST /v1/activities` checks before it touches the database: the body as
-/// JSON of the right shape, normalized and validated, and its questions (422 naming each
-/// field). Returns the request and its stored `content`. Public for the fuzz target.
-pub fn validate_activity(body: &[u8]) -> AppResult<(ActivityRequest, String)> {
-    let mut request: ActivityRequest = parse_valid(body)?;
-    let content = content_of(&mut request)?;
-    Ok((request, content))
-}
-
-/// Checks the questions and media; 422 with the field of each problem.
-fn content_of(request: &mut ActivityRequest) -> AppResult<String> {
-    let content = ActivityContent {
-        questions: std::mem::take(&mut request.questions),
-        introduction: request.introduction.take(),
-        offline: request.offline,
-    };
-    let problems = content.validate();
-    if !problems.is_empty() {
-        let fields: BTreeMap<String, String> =
-            problems.into_iter().map(|e| (e.field, e.reason)).collect();
-        return Err(AppError::validation(fields));
-    }
-    serde_json::to_string(&content).map_err(AppError::internal)
-}
-
 fn summary(row: &ActivityRow) -> serde_json::Value {
     serde_json::json!({
         "id": row.id, "title": row.title, "category": row.category, "sub_category": row.sub_category,
@@ -545,3 +420,4 @@ pub async fn delete(
 mod authoring;
 #[cfg(test)]
 mod props;
+mod request;
