@@ -1,6 +1,7 @@
 //! The activity editor on the teacher page: a teacher writes an activity with a
 //! multiple-choice and a number question, is told next to the field that the first has no
-//! correct answer, sees the preview as a pupil would, and saves. A student of the class then
+//! correct answer (and beside another the server's reason for refusing it), sees the
+//! preview as a pupil would, and saves. A student of the class then
 //! finds it on `/play`; a student of another class does not.
 
 use serde_json::json;
@@ -138,8 +139,31 @@ async fn a_teacher_writes_an_activity_that_only_their_class_sees() {
         .js("document.documentElement.style.fontSize = ''; return true;")
         .await;
 
-    // Marked, it saves and is listed as the teacher's, for their classes.
+    // What only the server checks comes back as its 422 and is shown beside its field too.
+    // (The preview draws the formula first: the click on Save waits for it to settle.)
     teacher.click("label[for=ed-q0-opt0-correct]", None).await;
+    teacher
+        .click(".question-tools button", Some("Preview question 1"))
+        .await;
+    teacher
+        .click(
+            ".question-edit[data-question='0'] .media-fields summary",
+            None,
+        )
+        .await;
+    teacher.fill("#ed-questions-0-formula", "1 + 2 & 3").await;
+    teacher.shown(".preview .formula", None).await;
+    teacher.click("#ed-save", None).await;
+    teacher.shown("#err-questions-0-formula", None).await;
+    teacher
+        .wait_js(
+            "the formula field described by the server's reason",
+            "document.querySelector('#ed-questions-0-formula').getAttribute('aria-describedby') === 'err-questions-0-formula'",
+        )
+        .await;
+
+    // Mended, it saves and is listed as the teacher's, for their classes.
+    teacher.fill("#ed-questions-0-formula", "1 + 2 = ?").await;
     teacher.click("#ed-save", None).await;
     teacher.wait_text("#my-activities", TITLE).await;
     teacher.wait_text("#my-activities", "My classes").await;
