@@ -28,6 +28,7 @@ pub mod screen_time;
 pub mod session;
 pub mod shared;
 pub mod store;
+pub mod visibility;
 
 pub use class_monitor::ClassFeed;
 pub use engine::{Engine, EngineConfig, EngineError};

@@ -24,6 +24,8 @@ struct State {
     time_requests: Vec<(NewTimeRequest, bool)>,
     /// Activity id → (category, difficulty), for `played` (the real store joins activities).
     activities: HashMap<String, (String, i32)>,
+    /// Learner → the teachers of its classes (whose `classes` activities it may start).
+    class_teachers: HashMap<LearnerId, Vec<String>>,
 }
 
 pub struct MemoryStore {
@@ -108,6 +110,17 @@ impl MemoryStore {
         if let Some(l) = self.state.lock().unwrap().learners.get_mut(learner_id) {
             l.class_ids.push(class_id.into());
         }
+    }
+
+    /// Puts the learner in a class taught by `teacher_id`, for seeing its `classes` activities.
+    pub fn add_to_teachers_class(&self, learner_id: &str, teacher_id: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .class_teachers
+            .entry(LearnerId::from(learner_id))
+            .or_default()
+            .push(teacher_id.into());
     }
 
     /// Lets `played` know an activity's category and difficulty.
@@ -421,6 +434,15 @@ impl Store for MemoryStore {
             st.time_requests.push((request, true));
         }
         ready(Ok(outcome))
+    }
+
+    fn class_teachers(&self, learner_id: &LearnerId) -> StoreFuture<Vec<String>> {
+        let st = self.state.lock().unwrap();
+        ready(Ok(st
+            .class_teachers
+            .get(learner_id)
+            .cloned()
+            .unwrap_or_default()))
     }
 }
 

@@ -129,6 +129,8 @@ pub struct PublicActivity {
     /// Whether it may be played offline (it goes into offline packs).
     pub offline: bool,
     pub questions: Vec<PublicQuestion>,
+    /// `private`, `classes` or `public`.
+    pub visibility: crate::visibility::Visibility,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]

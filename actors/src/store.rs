@@ -14,6 +14,7 @@ use crate::achievements::{Achievement, History};
 use crate::content::ActivityContent;
 use crate::downtime_windows::Window;
 use crate::protocol::PublicActivity;
+use crate::visibility::Visibility;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreError(pub String);
@@ -44,6 +45,11 @@ pub struct Activity {
     #[serde(default)]
     pub archived: bool,
     pub content: ActivityContent,
+    /// Who wrote it (none for the starter content).
+    #[serde(default)]
+    pub author_id: Option<String>,
+    /// Who may see it (`crate::visibility`); checked at `start`, not per answer.
+    pub visibility: Visibility,
 }
 
 impl Activity {
@@ -61,7 +67,13 @@ impl Activity {
             introduction: self.content.introduction.clone(),
             offline: self.content.offline,
             questions: self.content.public_questions(),
+            visibility: self.visibility,
         }
+    }
+
+    /// Whether `sight` may list, open or start it.
+    pub fn visible_to(&self, sight: &crate::visibility::Sight) -> bool {
+        sight.sees(self.visibility, self.author_id.as_deref())
     }
 }
 
@@ -452,6 +464,10 @@ pub trait Store: Send + Sync + 'static {
     /// Stores a request for more time unless one is pending or the day's are used up. Must
     /// hold across nodes: the database decides (at most one pending request per learner).
     fn ask_time(&self, request: NewTimeRequest) -> StoreFuture<AskOutcome>;
+    /// The teachers of the classes the learner belongs to (whose `classes` activities it may
+    /// start). Read at `start` of such an activity only, so a class joined or left counts at
+    /// once on every node.
+    fn class_teachers(&self, learner_id: &LearnerId) -> StoreFuture<Vec<String>>;
 }
 
 pub trait ContentSource: Send + Sync + 'static {

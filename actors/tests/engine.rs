@@ -19,6 +19,10 @@ use studyhub_actors::{Engine, EngineConfig};
 #[path = "engine/time_rules.rs"]
 mod time_rules;
 
+/// Whose activities a learner may start.
+#[path = "engine/visibility.rs"]
+mod visibility;
+
 /// Two engines sharing one budget (two nodes).
 #[path = "engine/nodes.rs"]
 mod nodes;
@@ -44,6 +48,8 @@ fn activity() -> Activity {
         age_min: 5,
         age_max: 9,
         archived: false,
+        author_id: None,
+        visibility: studyhub_actors::visibility::Visibility::Public,
         content: ActivityContent {
             questions: vec![q("q1", 1.0), q("q2", 2.0), q("q3", 3.0), q("q4", 4.0)],
             ..Default::default()

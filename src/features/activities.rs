@@ -2,10 +2,14 @@
 //! through `infra::content_cache`, which a change must be told of).
 
 use diesel::prelude::*;
+use studyhub_actors::visibility::{Sight, Visibility};
 
-use crate::infra::db::DbConnection;
+use crate::features::auth::{AuthUser, Role};
 use crate::infra::db::models::ActivityRow;
-use crate::infra::db::schema::activities;
+use crate::infra::db::schema::{activities, learners};
+use crate::infra::db::{Db, DbConnection};
+use crate::infra::error::AppResult;
+use crate::infra::store::class_teachers;
 
 /// Whether any activity, archived or not, has this id.
 pub fn exists(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
@@ -43,4 +47,53 @@ pub fn archive(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
         .set(activities::archived_at.eq(Some(crate::infra::time::now())))
         .execute(conn)
         .map(drop)
+}
+
+/// Everyone may see it from now on (`POST /v1/activities/{id}/publish`, admins).
+pub fn publish(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+    diesel::update(activities::table.find(id))
+        .set((
+            activities::visibility.eq(Visibility::Public.as_str()),
+            activities::updated_at.eq(crate::infra::time::now()),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// What a caller may see of the catalog (`None`: not signed in, public only). An admin sees
+/// everything; a teacher their own activities and public ones; a parent or a student what
+/// their learners may (the `classes` activities of their classes' teachers). One query per
+/// request, not a cache: a class joined or left counts at once on every node, and the catalog
+/// itself stays one shared copy in memory.
+pub async fn sight_of(db: &Db, user: Option<&AuthUser>) -> AppResult<Sight> {
+    let Some(user) = user else {
+        return Ok(Sight::anonymous());
+    };
+    let mut sight = Sight {
+        admin: user.role == Role::Admin,
+        user_id: Some(user.id.clone()),
+        ..Sight::default()
+    };
+    if matches!(user.role, Role::Parent | Role::Student) {
+        let uid = user.id.clone();
+        sight.class_teachers = db
+            .run(move |conn| {
+                let mine: Vec<String> = learners::table
+                    .filter(learners::parent_id.eq(&uid).or(learners::user_id.eq(&uid)))
+                    .select(learners::id)
+                    .load(conn)?;
+                Ok(class_teachers(conn, &mine)?)
+            })
+            .await?
+            .into_iter()
+            .collect();
+    }
+    Ok(sight)
+}
+
+/// What one learner may see (`next`, and the catalog asked for that learner).
+pub async fn learner_sight(db: &Db, learner_id: &str) -> AppResult<Sight> {
+    let ids = [learner_id.to_string()];
+    let teachers = db.run(move |conn| Ok(class_teachers(conn, &ids)?)).await?;
+    Ok(Sight::learner(teachers))
 }

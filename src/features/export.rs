@@ -183,6 +183,7 @@ struct Taught {
 struct Written {
     id: String,
     title: String,
+    visibility: String,
 }
 
 #[derive(Queryable, Selectable)]
@@ -458,7 +459,7 @@ pub fn account_export(
             .collect(),
         activities_written: written
             .iter()
-            .map(|a| json!({"id": a.id, "title": a.title}))
+            .map(|a| json!({"id": a.id, "title": a.title, "visibility": a.visibility}))
             .collect(),
         audit: audit
             .iter()

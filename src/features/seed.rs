@@ -13,6 +13,7 @@ use crate::infra::db::models::{AchievementRow, ActivityRow};
 use crate::infra::db::schema::{achievements, activities};
 use crate::infra::time::now;
 use crate::on_backend;
+use studyhub_actors::visibility::Visibility;
 
 const ACTIVITY_FILES: [(&str, &str); 3] = [
     (
@@ -117,6 +118,7 @@ pub fn seed(conn: &mut DbConnection) -> anyhow::Result<SeedReport> {
             created_at: t,
             updated_at: t,
             archived_at: None,
+            visibility: Visibility::Public.as_str().into(),
         })
         .collect();
     let achievement_rows: Vec<AchievementRow> = achs
@@ -155,6 +157,8 @@ pub fn seed(conn: &mut DbConnection) -> anyhow::Result<SeedReport> {
                 activities::age_max.eq(row.age_max),
                 activities::content.eq(&row.content),
                 activities::updated_at.eq(row.updated_at),
+                // Starter content is everyone's (also after restoring an older backup).
+                activities::visibility.eq(&row.visibility),
             ))
             .execute(conn)?;
             if updated == 0 {

@@ -9,6 +9,7 @@ use std::sync::{Arc, RwLock};
 use diesel::prelude::*;
 use studyhub_actors::content::ActivityContent;
 use studyhub_actors::store::{Activity, ContentSource, StoreError, StoreFuture};
+use studyhub_actors::visibility::Visibility;
 
 use crate::infra::cache::RedisCache;
 use crate::infra::db::models::{AchievementRow, ActivityRow};
@@ -24,10 +25,11 @@ pub struct ContentCache {
     redis: Option<Arc<RedisCache>>,
 }
 
-const CATALOG: &str = "catalog";
+/// Versioned with the shape of `Activity` (entries written before `visibility` are unread).
+const CATALOG: &str = "catalog:v2";
 
 fn activity_key(id: &str) -> String {
-    format!("activity:{id}")
+    format!("activity:v2:{id}")
 }
 
 pub fn activity_from_row(row: ActivityRow) -> Result<Activity, String> {
@@ -44,6 +46,8 @@ pub fn activity_from_row(row: ActivityRow) -> Result<Activity, String> {
         age_max: row.age_max,
         archived: row.archived_at.is_some(),
         content,
+        visibility: Visibility::parse(&row.visibility),
+        author_id: row.author_id,
     })
 }
 
@@ -76,9 +80,9 @@ impl ContentCache {
         cache
     }
 
-    /// Forgets the in-process copy named `name` (`activity:<id>` or `catalog`).
+    /// Forgets the in-process copy named `name` (`activity:v2:<id>` or `catalog:v2`).
     fn drop_local(&self, name: &str) {
-        if let Some(id) = name.strip_prefix("activity:") {
+        if let Some(id) = name.strip_prefix("activity:v2:") {
             self.activities
                 .write()
                 .unwrap_or_else(|p| p.into_inner())

@@ -18,12 +18,14 @@ use crate::infra::db::{DbConnection, DbError, DbPool};
 use studyhub_actors::achievements::{History, PastCompletion};
 
 mod batch;
+mod class_teachers;
 mod commits;
 mod progress_rows;
 mod refusals;
 mod starts;
 pub mod time_requests;
 
+pub use self::class_teachers::class_teachers;
 pub use self::commits::{BatchChanges, CommitWatch, StoredCompletion, WriteGuard};
 pub use self::progress_rows::{ProgressDelta, add_progress};
 
@@ -378,5 +380,10 @@ impl Store for DieselStore {
 
     fn ask_time(&self, request: NewTimeRequest) -> StoreFuture<AskOutcome> {
         self.run(move |conn| time_requests::ask(conn, &request))
+    }
+
+    fn class_teachers(&self, learner_id: &LearnerId) -> StoreFuture<Vec<String>> {
+        let ids = [learner_id.to_string()];
+        self.run(move |conn| class_teachers(conn, &ids))
     }
 }

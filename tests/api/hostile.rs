@@ -119,6 +119,22 @@ async fn deleting_an_activity_archives_it_and_keeps_every_learners_history() {
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     let (parent, child) = app.parent_with_child("Ada").await;
+    // The teacher's activity is for their class: the child joins it.
+    let class = app
+        .post(
+            "/v1/classes",
+            Some(&teacher.access),
+            &json!({"name": "Band"}),
+        )
+        .await;
+    let res = app
+        .post(
+            &format!("/v1/children/{child}/classes"),
+            Some(&parent.access),
+            &json!({"join_code": class.body["join_code"]}),
+        )
+        .await;
+    assert!(res.status.is_success(), "{}", res.body);
     let mut ws = app
         .ws(&format!("/v1/play?learner_id={child}"), &parent.access)
         .await;
@@ -142,9 +158,13 @@ async fn deleting_an_activity_archives_it_and_keeps_every_learners_history() {
         .await;
     assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
     // Gone from the catalog, no new sessions ...
-    let list = app.get("/v1/activities?limit=200", None).await;
+    let list = app
+        .get("/v1/activities?limit=200", Some(&parent.access))
+        .await;
     assert!(!list.body.to_string().contains("rhythm-basics-9"));
-    let res = app.get("/v1/activities/rhythm-basics-9", None).await;
+    let res = app
+        .get("/v1/activities/rhythm-basics-9", Some(&teacher.access))
+        .await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
     ws.send(json!({"type": "start", "activity_id": "rhythm-basics-9"}))
         .await;

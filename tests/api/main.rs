@@ -36,3 +36,4 @@ mod storage_outages;
 mod students;
 mod tickets;
 mod time_requests;
+mod visibility;

@@ -60,6 +60,8 @@ async fn openapi_lists_the_endpoints_and_docs_page_serves() {
         ("/v1/time-requests/{id}", &["post"]),
         ("/v1/activities", &["get", "post"]),
         ("/v1/activities/{id}", &["get", "put", "delete"]),
+        ("/v1/activities/{id}/publish", &["post"]),
+        ("/v1/activities/{id}/source", &["get"]),
         ("/v1/realtime/tickets", &["post"]),
         ("/v1/play", &["get"]),
         ("/v1/learners/{id}/sessions", &["post"]),

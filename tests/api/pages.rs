@@ -4,6 +4,7 @@
 mod actions;
 mod browser;
 mod classroom;
+mod editor;
 mod family;
 mod games;
 mod look;

@@ -70,10 +70,15 @@ async fn a_change_on_one_node_is_seen_on_another_sharing_redis() {
     );
     // Node B reads it (and now holds it in both caches).
     assert_eq!(
-        node_b.get(&format!("/v1/activities/{id}"), None).await.body["question_count"],
+        node_b
+            .get(&format!("/v1/activities/{id}"), Some(&teacher.access))
+            .await
+            .body["question_count"],
         1
     );
-    let listed = node_b.get("/v1/activities?category=science", None).await;
+    let listed = node_b
+        .get("/v1/activities?category=science", Some(&teacher.access))
+        .await;
     assert!(
         listed
             .body
@@ -97,12 +102,16 @@ async fn a_change_on_one_node_is_seen_on_another_sharing_redis() {
         StatusCode::OK
     );
     eventually(2000, || async {
-        node_b.get(&format!("/v1/activities/{id}"), None).await.body["question_count"] == 3
+        node_b
+            .get(&format!("/v1/activities/{id}"), Some(&teacher.access))
+            .await
+            .body["question_count"]
+            == 3
     })
     .await;
     eventually(2000, || async {
         node_b
-            .get("/v1/activities?category=science", None)
+            .get("/v1/activities?category=science", Some(&teacher.access))
             .await
             .body
             .as_array()

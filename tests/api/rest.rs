@@ -30,7 +30,9 @@ async fn teachers_write_activities_and_bad_content_is_refused_field_by_field() {
     let id = res.body["id"].as_str().unwrap().to_string();
     assert!(id.starts_with("music-rhythm-basics-"), "{id}");
     assert!(!res.body.to_string().contains("correct_answer"));
-    let got = app.get(&format!("/v1/activities/{id}"), None).await;
+    let got = app
+        .get(&format!("/v1/activities/{id}"), Some(&teacher.access))
+        .await;
     assert_eq!(got.body["question_count"], 2);
 
     let field = |r: &common::Response| r.body["error"]["details"]["fields"].clone();
@@ -115,7 +117,9 @@ async fn teachers_write_activities_and_bad_content_is_refused_field_by_field() {
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(
-        app.get(&format!("/v1/activities/{id}"), None).await.body["question_count"],
+        app.get(&format!("/v1/activities/{id}"), Some(&teacher.access))
+            .await
+            .body["question_count"],
         3
     );
     assert_eq!(

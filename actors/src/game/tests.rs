@@ -110,6 +110,8 @@ fn activity() -> Arc<Activity> {
         age_min: 5,
         age_max: 9,
         archived: false,
+        author_id: None,
+        visibility: crate::visibility::Visibility::Public,
         content: ActivityContent {
             questions: vec![q("q1", 1.0), q("q2", 2.0)],
             ..Default::default()

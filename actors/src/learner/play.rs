@@ -16,11 +16,28 @@ use crate::flusher::{Durable, Item, Refusal};
 use crate::protocol::{ClientMsg, ErrorCode, ServerMsg};
 use crate::session::{AnswerResult, LiveSession};
 use crate::store::{
-    Activity, AnswerRecord, NewSession, NotificationKind, SessionEnd, SessionStatus, StoreError,
+    Activity, AnswerRecord, NewSession, NotificationKind, SessionEnd, SessionStatus, Store,
+    StoreError,
 };
+use crate::visibility::{Sight, Visibility};
 
 /// The wait asked of answers pipelined behind a busy one once the queue has room again.
 const SHED_RETRY: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Whether the learner may start `activity` (`crate::visibility`). Only a `classes` activity
+/// costs a read (the learner's class teachers), so public play stays in memory.
+async fn may_start(
+    store: &dyn Store,
+    learner_id: &crate::ids::LearnerId,
+    activity: &Activity,
+) -> Result<bool, StoreError> {
+    let teachers = match activity.visibility {
+        Visibility::Public => return Ok(true),
+        Visibility::Private => return Ok(false),
+        Visibility::Classes => store.class_teachers(learner_id).await?,
+    };
+    Ok(activity.visible_to(&Sight::learner(teachers)))
+}
 
 impl LearnerActor {
     pub(super) fn handle_client(&mut self, msg: ClientMsg, to: ReplyTo, ctx: &mut Context<Self>) {
@@ -89,10 +106,22 @@ impl LearnerActor {
         }
         // The activity comes from the content cache (a database read only on a miss).
         // `wait`: no other message of this learner is handled until the session exists.
-        let fut = self.env.content().activity(&activity_id);
+        let content = self.env.content().clone();
+        let store = self.env.store().clone();
+        let learner_id = self.learner_id.clone();
+        let fut = async move {
+            let Some(activity) = content.activity(&activity_id).await? else {
+                return Ok(None);
+            };
+            if activity.archived || !may_start(&*store, &learner_id, &activity).await? {
+                return Ok(None);
+            }
+            Ok::<_, StoreError>(Some(activity))
+        };
         ctx.wait(fut.into_actor(self).map(move |res, act, ctx| match res {
-            Ok(Some(activity)) if !activity.archived => act.open_session(activity, to, ctx),
-            Ok(_) => act.error(to, ErrorCode::UnknownActivity, "no such activity", None),
+            Ok(Some(activity)) => act.open_session(activity, to, ctx),
+            // Not visible to this learner is no different from not there at all.
+            Ok(None) => act.error(to, ErrorCode::UnknownActivity, "no such activity", None),
             Err(e) => {
                 tracing::warn!(error = %e, "could not load an activity");
                 act.error(

@@ -162,7 +162,7 @@ async function loadCatalog() {
   const age = learner.age ? `&age=${learner.age}` : '';
   try {
     const [list, next] = await Promise.all([
-      get(`/v1/activities?limit=200${age}`),
+      get(`/v1/activities?limit=200${age}&learner_id=${encodeURIComponent(learner.id)}`),
       get(`/v1/learners/${learner.id}/next`).catch(() => null),
     ]);
     catalog = list;

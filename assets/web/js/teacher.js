@@ -4,6 +4,7 @@ import { get, post } from './api.js';
 import { $, announce, fill, formValues, h, showFormError } from './dom.js';
 import { signedIn } from './shell.js';
 import { ClassPanel } from './teacher-class.js';
+import { ActivitiesSection } from './teacher-activities.js';
 import { t } from './strings.js';
 
 const titles = new Map();
@@ -52,9 +53,24 @@ async function main() {
     get('/v1/activities?limit=200').catch(() => []),
     get('/v1/classes'),
   ]);
+  activities = forGames(activities);
   for (const a of activities) titles.set(a.id, a.title);
   tabs();
+  // The teacher's own activities and their editor; a change refreshes the game picker.
+  new ActivitiesSection($('#activities'), { onChange: reloadActivities }).showList();
   if (classes.length) await open(classes[0]);
+}
+
+// A class game plays what the class may see: a draft (`private`) is not offered.
+const forGames = (list) => list.filter((a) => a.visibility !== 'private');
+
+async function reloadActivities() {
+  const fresh = await get('/v1/activities?limit=200').catch(() => null);
+  if (!fresh) return;
+  activities.splice(0, activities.length, ...forGames(fresh));
+  for (const a of fresh) titles.set(a.id, a.title);
+  // The open class's game picker offers the new list (unless a game is running).
+  if (current?.gameBox && !current.host) fill(current.gameBox, current.gameForm());
 }
 
 main();

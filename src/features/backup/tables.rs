@@ -231,6 +231,10 @@ fn no_downtime() -> String {
     "[]".into()
 }
 
+fn classes_visibility() -> String {
+    "classes".into()
+}
+
 use schema::{
     achievements as ach, activities as act, activity_sessions as ses, classes as cls,
     learner_achievements as lach, learners as lrn,

@@ -110,6 +110,8 @@ pub struct ActivityRow {
     pub updated_at: NaiveDateTime,
     /// Set when deleted: out of the catalog, history kept.
     pub archived_at: Option<NaiveDateTime>,
+    /// `private`, `classes` or `public` (`studyhub_actors::visibility::Visibility`).
+    pub visibility: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]

@@ -81,6 +81,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         archived_at -> Nullable<Timestamp>,
+        // private | classes | public (who may see it; studyhub_actors::visibility)
+        visibility -> Text,
     }
 }
 

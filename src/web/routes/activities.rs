@@ -1,7 +1,7 @@
 //! The activity catalog: public views only. Answer keys and explanations never leave the
 //! server here; they are sent in `feedback`, after a question was answered.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web::{delete, get, post, put};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -10,17 +10,20 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::features::activities;
 use crate::features::audit::{self, Change, RequestMeta};
-use crate::features::auth::{Role, TeacherUser};
+use crate::features::auth::access::readable_learner;
+use crate::features::auth::{AuthUser, Role, TeacherUser, bearer_token};
 use crate::infra::content_cache::activity_from_row;
 use crate::infra::db::models::ActivityRow;
 use crate::infra::error::{AppError, AppResult, Code};
-use crate::web::extract::{JsonLimit, Normalize, ValidJson, parse_valid};
+use crate::web::extract::{JsonLimit, ValidJson};
+use crate::web::extractors::authenticate;
 use crate::web::state::AppState;
-use std::collections::BTreeMap;
-use studyhub_actors::content::{ActivityContent, Question};
 use studyhub_actors::protocol::PublicActivity;
 use studyhub_actors::store::Activity;
-use validator::Validate;
+use studyhub_actors::visibility::{Sight, Visibility};
+
+pub use self::request::{ActivityRequest, validate_activity};
+use self::request::{content_of, slug_of};
 
 /// Authored activities may carry up to 50 questions of up to 2 000 characters each.
 const ACTIVITY_BODY_LIMIT: usize = 512 * 1024;
@@ -33,7 +36,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(create)
             .service(get_one)
             .service(update)
-            .service(delete),
+            .service(delete)
+            .service(authoring::publish)
+            .service(authoring::source),
     );
 }
 
@@ -61,6 +66,11 @@ pub struct ActivityFilter {
         pattern = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
     )]
     pub after: Option<String>,
+    /// The catalog as this learner sees it (one the caller may play as or read).
+    #[param(value_type = Option<String>, max_length = 100)]
+    pub learner_id: Option<String>,
+    /// Only the caller's own activities (a teacher's list to edit).
+    pub mine: Option<bool>,
 }
 
 pub const DEFAULT_PAGE: usize = 100;
@@ -77,14 +87,44 @@ pub struct ActivitySummary {
     pub age_min: i32,
     pub age_max: i32,
     pub question_count: usize,
+    pub visibility: Visibility,
 }
 
-/// The catalog, filtered.
-#[utoipa::path(tag = "activities", params(ActivityFilter),
-    responses((status = 200, body = [ActivitySummary])))]
+/// The caller when a token is sent (the catalog is also open to everyone, public only).
+async fn caller(req: &HttpRequest) -> AppResult<Option<AuthUser>> {
+    match bearer_token(req) {
+        Some(_) => Ok(Some(authenticate(req).await?)),
+        None => Ok(None),
+    }
+}
+
+/// What this request may see: the learner's view when `learner_id` is given, else the caller's.
+async fn sight(
+    state: &AppState,
+    req: &HttpRequest,
+    learner_id: Option<String>,
+) -> AppResult<Sight> {
+    let user = caller(req).await?;
+    match (learner_id, user) {
+        (Some(id), Some(user)) => {
+            let learner = readable_learner(&state.learner_reads, user, id.into()).await?;
+            activities::learner_sight(&state.db, &learner.id).await
+        }
+        (Some(_), None) => Err(AppError::unauthorized(
+            Code::Unauthenticated,
+            "sign in to see a learner's catalog",
+        )),
+        (None, user) => activities::sight_of(&state.db, user.as_ref()).await,
+    }
+}
+
+/// The catalog, filtered: what the caller (or the learner asked for) may see.
+#[utoipa::path(tag = "activities", params(ActivityFilter), security((), ("bearer" = [])),
+    responses((status = 200, body = [ActivitySummary]), (status = 401), (status = 404, description = "a learner you may not read")))]
 #[get("")]
 pub async fn list(
     state: web::Data<AppState>,
+    req: HttpRequest,
     filter: web::Query<ActivityFilter>,
 ) -> AppResult<HttpResponse> {
     let f = filter.into_inner();
@@ -106,6 +146,18 @@ pub async fn list(
             format!("between 1 and {MAX_PAGE}"),
         ));
     }
+    let sight = sight(&state, &req, f.learner_id.clone()).await?;
+    let mine = f
+        .mine
+        .unwrap_or(false)
+        .then_some(sight.user_id.clone())
+        .flatten();
+    if f.mine == Some(true) && mine.is_none() {
+        return Err(AppError::unauthorized(
+            Code::Unauthenticated,
+            "sign in to list your activities",
+        ));
+    }
     let all = state
         .content
         .catalog()
@@ -121,6 +173,7 @@ pub async fn list(
                 .get(id)
                 .await
                 .map_err(|e| AppError::db_unavailable(anyhow::anyhow!(e)))?
+                .filter(|a| a.visible_to(&sight))
                 .map(|a| key(&a))
                 .ok_or_else(|| AppError::invalid_field("after", "no activity has this id"))?,
         ),
@@ -128,6 +181,8 @@ pub async fn list(
     };
     let list: Vec<ActivitySummary> = all
         .iter()
+        .filter(|a| a.visible_to(&sight))
+        .filter(|a| mine.is_none() || a.author_id == mine)
         .filter(|a| after.as_ref().is_none_or(|k| key(a) > *k))
         .filter(|a| f.category.as_ref().is_none_or(|c| *c == a.category))
         .filter(|a| f.sub_category.is_none() || f.sub_category == a.sub_category)
@@ -143,156 +198,46 @@ pub async fn list(
             difficulty: a.difficulty,
             age_min: a.age_min,
             age_max: a.age_max,
+            visibility: a.visibility,
         })
         .take(limit)
         .collect();
     Ok(HttpResponse::Ok().json(list))
 }
 
-/// One activity with its questions (no answers, no explanations).
-#[utoipa::path(tag = "activities",
-    responses((status = 200, body = PublicActivity), (status = 404)))]
+/// One activity with its questions (no answers, no explanations); 404 when the caller (or the
+/// learner asked for) may not see it.
+#[utoipa::path(tag = "activities", security((), ("bearer" = [])),
+    params(("learner_id" = Option<String>, Query, description = "as this learner sees it", max_length = 100)),
+    responses((status = 200, body = PublicActivity), (status = 401), (status = 404)))]
 #[get("/{id}")]
 pub async fn get_one(
     state: web::Data<AppState>,
+    req: HttpRequest,
     path: web::Path<String>,
+    query: web::Query<LearnerParam>,
 ) -> AppResult<HttpResponse> {
+    let sight = sight(&state, &req, query.into_inner().learner_id).await?;
     let activity = state
         .content
         .get(&path.into_inner())
         .await
         .map_err(|e| AppError::db_unavailable(anyhow::anyhow!(e)))?
-        .filter(|a| !a.archived)
+        .filter(|a| !a.archived && a.visible_to(&sight))
         .ok_or_else(|| AppError::not_found("activity"))?;
     Ok(HttpResponse::Ok().json(activity.public()))
 }
 
-fn valid_slug(id: &str) -> Result<(), validator::ValidationError> {
-    let ok = (3..=100).contains(&id.len())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !id.starts_with('-')
-        && !id.ends_with('-');
-    if ok {
-        Ok(())
-    } else {
-        let mut e = validator::ValidationError::new("slug");
-        e.message = Some("3 to 100 characters of a-z, 0-9 and inner hyphens".into());
-        Err(e)
-    }
-}
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[validate(schema(function = "valid_ages"))]
-pub struct ActivityRequest {
-    /// A slug such as `math-fractions-1`; made from the title when left out (POST only).
-    #[validate(custom(function = "valid_slug"))]
-    #[schema(
-        min_length = 3,
-        max_length = 100,
-        pattern = r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"
-    )]
-    pub id: Option<String>,
-    #[validate(length(min = 1, max = 200, message = "between 1 and 200 characters"))]
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
-    pub title: String,
-    #[serde(default)]
-    #[validate(length(max = 2000, message = "at most 2000 characters"))]
-    #[schema(max_length = 2000)]
-    pub description: String,
-    #[validate(length(min = 1, max = 50, message = "between 1 and 50 characters"))]
-    #[schema(min_length = 1, max_length = 50, pattern = r"\S")]
-    pub category: String,
-    #[validate(length(min = 1, max = 50, message = "between 1 and 50 characters"))]
-    #[schema(min_length = 1, max_length = 50, pattern = r"\S")]
-    pub sub_category: Option<String>,
-    #[validate(range(min = 1, max = 5, message = "between 1 and 5"))]
-    #[schema(minimum = 1, maximum = 5)]
-    pub difficulty: i32,
-    #[validate(range(min = 2, max = 18, message = "between 2 and 18"))]
-    #[schema(minimum = 2, maximum = 18)]
-    pub age_min: i32,
-    #[validate(range(min = 2, max = 18, message = "between 2 and 18"))]
-    #[schema(minimum = 2, maximum = 18)]
-    pub age_max: i32,
-    /// Shown before the first question.
-    #[validate(length(min = 1, max = 2000, message = "between 1 and 2000 characters"))]
-    #[schema(min_length = 1, max_length = 2000)]
-    pub introduction: Option<String>,
-    /// May go into learners' offline packs with its answer keys (default: no).
-    #[serde(default)]
-    pub offline: bool,
-    /// `[{id, prompt, answer_type, options?, correct_answer, explanation, tolerance?,
-    /// image_url?, image_alt?, narration_url?, notation?, notation_alt?, audio?, visual?}]`
-    /// (docs/protocol.md, "Content").
-    #[schema(value_type = Vec<Object>)]
-    pub questions: Vec<Question>,
-}
-
-fn valid_ages(a: &ActivityRequest) -> Result<(), validator::ValidationError> {
-    if a.age_min > a.age_max {
-        let mut e = validator::ValidationError::new("age_max");
-        e.message = Some("age_max must not be below age_min".into());
-        return Err(e);
-    }
-    Ok(())
-}
-
-impl Normalize for ActivityRequest {
-    fn normalize(&mut self) {
-        self.title = self.title.trim().to_string();
-        self.category = self.category.trim().to_lowercase();
-        self.sub_category = self
-            .sub_category
-            .take()
-            .map(|s| s.trim().to_lowercase())
-            .filter(|s| !s.is_empty());
-    }
-}
-
-fn slug_of(title: &str, category: &str) -> String {
-    let mut slug: String = format!("{category}-{title}")
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    while slug.contains("--") {
-        slug = slug.replace("--", "-");
-    }
-    let slug = slug.trim_matches('-').chars().take(80).collect::<String>();
-    format!("{slug}-{}", &uuid::Uuid::new_v4().simple().to_string()[..6])
-}
-
-/// Everything `POST /v1/activities` checks before it touches the database: the body as
-/// JSON of the right shape, normalized and validated, and its questions (422 naming each
-/// field). Returns the request and its stored `content`. Public for the fuzz target.
-pub fn validate_activity(body: &[u8]) -> AppResult<(ActivityRequest, String)> {
-    let mut request: ActivityRequest = parse_valid(body)?;
-    let content = content_of(&mut request)?;
-    Ok((request, content))
-}
-
-/// Checks the questions and media; 422 with the field of each problem.
-fn content_of(request: &mut ActivityRequest) -> AppResult<String> {
-    let content = ActivityContent {
-        questions: std::mem::take(&mut request.questions),
-        introduction: request.introduction.take(),
-        offline: request.offline,
-    };
-    let problems = content.validate();
-    if !problems.is_empty() {
-        let fields: BTreeMap<String, String> =
-            problems.into_iter().map(|e| (e.field, e.reason)).collect();
-        return Err(AppError::validation(fields));
-    }
-    serde_json::to_string(&content).map_err(AppError::internal)
+#[derive(Debug, Deserialize)]
+pub struct LearnerParam {
+    pub learner_id: Option<String>,
 }
 
 fn summary(row: &ActivityRow) -> serde_json::Value {
     serde_json::json!({
         "id": row.id, "title": row.title, "category": row.category, "sub_category": row.sub_category,
         "difficulty": row.difficulty, "age_min": row.age_min, "age_max": row.age_max, "author_id": row.author_id,
+        "visibility": row.visibility,
     })
 }
 
@@ -308,6 +253,7 @@ pub async fn create(
     body: ValidJson<ActivityRequest>,
 ) -> AppResult<HttpResponse> {
     let mut b = body.0;
+    let visibility = authoring::visibility_for(&author.0, b.visibility, None)?;
     let content = content_of(&mut b)?;
     let t = crate::infra::time::now();
     let row = ActivityRow {
@@ -324,6 +270,7 @@ pub async fn create(
         created_at: t,
         updated_at: t,
         archived_at: None,
+        visibility: visibility.as_str().into(),
     };
     let r = row.clone();
     state
@@ -356,7 +303,7 @@ pub async fn create(
 }
 
 /// The row if `user` may change it: its author, or an admin (built-in content: admins only).
-async fn editable(
+pub(super) async fn editable(
     state: &AppState,
     user: &crate::features::auth::AuthUser,
     id: String,
@@ -388,6 +335,11 @@ pub async fn update(
 ) -> AppResult<HttpResponse> {
     let current = editable(&state, &author.0, path.into_inner()).await?;
     let mut b = body.0;
+    let visibility = authoring::visibility_for(
+        &author.0,
+        b.visibility,
+        Some(Visibility::parse(&current.visibility)),
+    )?;
     let content = content_of(&mut b)?;
     let row = ActivityRow {
         title: b.title,
@@ -399,6 +351,7 @@ pub async fn update(
         age_max: b.age_max,
         content,
         updated_at: crate::infra::time::now(),
+        visibility: visibility.as_str().into(),
         ..current.clone()
     };
     let r = row.clone();
@@ -464,5 +417,7 @@ pub async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
+mod authoring;
 #[cfg(test)]
 mod props;
+mod request;

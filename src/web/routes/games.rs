@@ -95,7 +95,10 @@ pub async fn create(
         .get(&b.activity_id)
         .await
         .map_err(|e| AppError::db_unavailable(anyhow::anyhow!(e)))?
-        .filter(|a| !a.archived)
+        // What the class may see: public, or this teacher's own for their classes.
+        .filter(|a| {
+            !a.archived && a.visible_to(&studyhub_actors::visibility::Sight::learner([uid.clone()]))
+        })
         .ok_or_else(|| AppError::invalid_field("activity_id", "no such activity"))?;
     let new = NewGame {
         id: uuid::Uuid::now_v7().to_string(),

@@ -9,8 +9,10 @@ use actix_web::{HttpResponse, web};
 use serde::Serialize;
 use studyhub_actors::next_activity::{CatalogEntry, LearnerTraits};
 use studyhub_actors::store::Activity;
+use studyhub_actors::visibility::Sight;
 use utoipa::ToSchema;
 
+use crate::features::activities;
 use crate::features::auth::AuthUser;
 use crate::features::auth::access::readable_learner;
 use crate::infra::error::{AppError, AppResult, Code, ErrorKind};
@@ -27,12 +29,12 @@ pub struct NextView {
     pub reason: String,
 }
 
-/// The catalog as choosing sees it. A learner with no age (a student account) fits every
-/// activity's age range.
-fn catalog_for(all: &[Arc<Activity>], age: Option<i32>) -> (Vec<CatalogEntry>, i32) {
+/// The catalog as choosing sees it: what the learner may see (`sight`). A learner with no
+/// age (a student account) fits every activity's age range.
+fn catalog_for(all: &[Arc<Activity>], sight: &Sight, age: Option<i32>) -> (Vec<CatalogEntry>, i32) {
     let entries = all
         .iter()
-        .filter(|a| !a.archived)
+        .filter(|a| !a.archived && a.visible_to(sight))
         .map(|a| CatalogEntry {
             id: a.id.clone(),
             category: a.category.clone(),
@@ -66,7 +68,8 @@ pub async fn next(
         .catalog()
         .await
         .map_err(|e| AppError::db_unavailable(anyhow::anyhow!(e)))?;
-    let (entries, age) = catalog_for(&catalog, learner.age);
+    let sight = activities::learner_sight(&state.db, &learner.id).await?;
+    let (entries, age) = catalog_for(&catalog, &sight, learner.age);
     let next = state
         .engine
         .next_activity(

@@ -134,7 +134,9 @@ pub fn rows() -> Vec<Row> {
         row("GET", "/health", "/health", Nothing, public(200)),
         row("GET", "/metrics", "/metrics", Nothing, public(200)),
         row("GET", "/v1/activities", "/v1/activities", Nothing, public(200)),
-        row("GET", "/v1/activities/{id}", "/v1/activities/{activity}", Nothing, public(200)),
+        // T's activity is for T's class (visibility `classes`): A's child and S are in it.
+        row("GET", "/v1/activities/{id}", "/v1/activities/{activity}", Nothing,
+            [200, 404, 200, 404, 200, 404, 200, 404]),
         row("GET", "/v1/achievements", "/v1/achievements", Nothing, public(200)),
         row("GET", "/v1/content/{key}", "/v1/content/{content_key}", Nothing, public(200)),
         row("POST", "/v1/content", "/v1/content", Content, [403, 403, 201, 201, 403, 403, 201, 401]),
@@ -156,6 +158,10 @@ pub fn rows() -> Vec<Row> {
             [403, 403, 200, 403, 403, 403, 200, 401]),
         row("DELETE", "/v1/activities/{id}", "/v1/activities/{fresh_activity}", Nothing,
             [403, 403, 204, 403, 403, 403, 204, 401]),
+        row("GET", "/v1/activities/{id}/source", "/v1/activities/{activity}/source", Nothing,
+            [403, 403, 200, 403, 403, 403, 200, 401]),
+        row("POST", "/v1/activities/{id}/publish", "/v1/activities/{fresh_activity}/publish", Nothing,
+            [403, 403, 403, 403, 403, 403, 200, 401]),
         // Children, settings, screen time: the child's parent.
         row("POST", "/v1/children", "/v1/children", Json(child_body()), parents(201)),
         row("GET", "/v1/children", "/v1/children", Nothing, parents(200)),

@@ -126,6 +126,7 @@ async fn a_teacher_watches_the_class_and_runs_a_game_with_two_students() {
     teacher.click("#progress-refresh", None).await;
     teacher.wait_text("#progress-table", "Ben").await;
     teacher.fill("#assess-type", "Mock exam").await;
+    teacher.fill("#assess-component", "listening").await;
     teacher.fill("#assess-percent", "82").await;
     teacher.fill("#assess-feedback", "Good work on sums").await;
     teacher

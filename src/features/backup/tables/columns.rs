@@ -93,6 +93,10 @@ backup_tables! {
         created_at: NaiveDateTime,
         updated_at: NaiveDateTime,
         archived_at: Option<NaiveDateTime>,
+        /// Not in backups written before visibility existed: the narrow default (a re-seed
+        /// makes the starter content public again).
+        #[serde(default = "classes_visibility")]
+        visibility: String,
     }
     user = |uid| Some(Box::new(
         act::author_id.eq(uid.to_string()).or(act::id.eq_any(

@@ -113,6 +113,12 @@ pub const ASSETS: &[Asset] = embed![
     "js/teacher.js" => JS,
     "js/teacher-class.js" => JS,
     "js/teacher-pupils.js" => JS,
+    // The teacher's activities and their editor.
+    "js/teacher-activities.js" => JS,
+    "js/activity-editor.js" => JS,
+    "js/activity-model.js" => JS,
+    "js/activity-preview.js" => JS,
+    "js/activity-question.js" => JS,
     // abcjs 6.7.2 (MIT), loaded by js/media/stave.js when a question has a stave.
     "vendor/abcjs/abcjs-basic-min.js" => JS,
     "vendor/abcjs/LICENSE.md" => "text/markdown; charset=utf-8",
