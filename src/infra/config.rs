@@ -61,6 +61,9 @@ pub struct RawConfig {
     pub cors_origins: String,
     /// Mark auth cookies `Secure` (set when serving over HTTPS).
     pub cookie_secure: bool,
+    /// The auth cookies' `SameSite`: `strict` (default), `lax`, or `none` (only with
+    /// `cookie_secure`: a front end on another site keeps the refresh cookie).
+    pub cookie_samesite: String,
     /// Take the client address from `X-Forwarded-For`/`Forwarded` (only behind a trusted proxy).
     pub trust_proxy: bool,
     /// `pretty` or `json`.
@@ -109,6 +112,7 @@ impl Default for RawConfig {
             seed_demo: true,
             cors_origins: String::new(),
             cookie_secure: false,
+            cookie_samesite: "strict".into(),
             trust_proxy: false,
             log_format: "pretty".into(),
             workers: None,
@@ -219,6 +223,16 @@ impl RawConfig {
             path_style: self.s3_path_style,
             sse,
         });
+        let cookie_same_site = match self.cookie_samesite.trim().to_ascii_lowercase().as_str() {
+            "" | "strict" => CookieSameSite::Strict,
+            "lax" => CookieSameSite::Lax,
+            "none" if self.cookie_secure => CookieSameSite::None,
+            "none" => bail!(
+                "STUDYHUB_COOKIE_SAMESITE=none needs STUDYHUB_COOKIE_SECURE=true (browsers drop \
+                 SameSite=None cookies that are not Secure)"
+            ),
+            other => bail!("STUDYHUB_COOKIE_SAMESITE must be strict, lax or none, not {other:?}"),
+        };
         let bind = match self.port {
             Some(port) => format!("0.0.0.0:{port}"),
             None => self.bind,
@@ -248,6 +262,7 @@ impl RawConfig {
             seed_demo: self.seed_demo,
             cors_origins,
             cookie_secure: self.cookie_secure,
+            cookie_same_site,
             trust_proxy: self.trust_proxy,
             engine,
             register_limit_per_hour: self.register_limit_per_hour,
@@ -282,6 +297,7 @@ pub struct Settings {
     pub seed_demo: bool,
     pub cors_origins: Vec<String>,
     pub cookie_secure: bool,
+    pub cookie_same_site: CookieSameSite,
     pub trust_proxy: bool,
     /// The live engine's group commit, linger and idle time.
     pub engine: EngineConfig,
@@ -297,6 +313,14 @@ pub struct S3Settings {
     pub path_style: bool,
     /// `AES256` or `aws:kms`: asked of S3 for every object written.
     pub sse: Option<String>,
+}
+
+/// The auth cookies' `SameSite` attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CookieSameSite {
+    Strict,
+    Lax,
+    None,
 }
 
 /// How long what is deleted daily is kept, in days (0: forever).
@@ -428,6 +452,29 @@ mod tests {
         };
         let err = wrong.resolve().err().unwrap().to_string();
         assert!(err.contains("STUDYHUB_S3_SSE"), "{err}");
+        let lax = RawConfig {
+            data_dir: dir.path().to_path_buf(),
+            cookie_samesite: "Lax".into(),
+            ..Default::default()
+        };
+        assert_eq!(lax.resolve().unwrap().cookie_same_site, CookieSameSite::Lax);
+        let insecure_none = RawConfig {
+            data_dir: dir.path().to_path_buf(),
+            cookie_samesite: "none".into(),
+            ..Default::default()
+        };
+        let err = insecure_none.resolve().err().unwrap().to_string();
+        assert!(err.contains("STUDYHUB_COOKIE_SECURE"), "{err}");
+        let none = RawConfig {
+            data_dir: dir.path().to_path_buf(),
+            cookie_samesite: "none".into(),
+            cookie_secure: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            none.resolve().unwrap().cookie_same_site,
+            CookieSameSite::None
+        );
         let d = RawConfig::default();
         assert_eq!(
             (d.retention_audit_days, d.retention_notifications_days),

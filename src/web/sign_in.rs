@@ -10,6 +10,7 @@ use crate::features::auth::jwt::ACCESS_TTL_SECS;
 use crate::features::auth::refresh::{self, REFRESH_TTL_DAYS};
 use crate::features::auth::users::{self, UserView};
 use crate::features::auth::{ACCESS_COOKIE, REFRESH_COOKIE, Role};
+use crate::infra::config::CookieSameSite;
 use crate::infra::db::models::UserRow;
 use crate::infra::error::AppResult;
 use crate::infra::time::now;
@@ -58,18 +59,23 @@ pub async fn signed_in(state: &AppState, user: UserRow) -> AppResult<HttpRespons
 
 pub fn auth_cookies(state: &AppState, access: &str, refresh_token: &str) -> [Cookie<'static>; 2] {
     let secure = state.settings.cookie_secure;
+    let same_site = match state.settings.cookie_same_site {
+        CookieSameSite::Strict => SameSite::Strict,
+        CookieSameSite::Lax => SameSite::Lax,
+        CookieSameSite::None => SameSite::None,
+    };
     let access = Cookie::build(ACCESS_COOKIE, access.to_string())
         .path("/")
         .http_only(true)
         .secure(secure)
-        .same_site(SameSite::Strict)
+        .same_site(same_site)
         .max_age(CookieDuration::seconds(ACCESS_TTL_SECS))
         .finish();
     let refresh_cookie = Cookie::build(REFRESH_COOKIE, refresh_token.to_string())
         .path("/v1/auth")
         .http_only(true)
         .secure(secure)
-        .same_site(SameSite::Strict)
+        .same_site(same_site)
         .max_age(CookieDuration::days(REFRESH_TTL_DAYS))
         .finish();
     [access, refresh_cookie]

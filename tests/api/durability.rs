@@ -121,8 +121,12 @@ async fn answers_of_a_deleted_child_do_not_block_other_learners() {
         .delete(&format!("/v1/children/{a}"), Some(&pa.access))
         .await;
     assert_eq!(res.status, StatusCode::NO_CONTENT);
-    // B's answer completes the batch with A's orphan in it.
+    // B's answer completes the batch with A's orphan in it. Stopping A's play may first put
+    // one item of A's own in the queue (its screen time, when a second was counted), which
+    // then shares the orphan's batch; B's second answer fills the next batch in that case.
     wb.send(answer(&sb, 1, "q1", "7")).await;
+    wb.expect("feedback").await;
+    wb.send(answer(&sb, 2, "q2", "13")).await;
     wb.expect("feedback").await;
     wb.saved_up_to(1).await;
     assert_eq!(

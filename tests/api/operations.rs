@@ -400,3 +400,44 @@ async fn cors_lets_listed_origins_send_credentials_and_nobody_else() {
         "never credentials for any origin"
     );
 }
+
+/// `STUDYHUB_COOKIE_SAMESITE=none` (with `Secure`): a front end on another site keeps the
+/// refresh cookie; the default stays `Strict`.
+#[actix_web::test]
+async fn the_auth_cookies_samesite_follows_the_setting() {
+    use crate::common::TEST_PASSWORD;
+    let cookies = |res: &crate::common::Response| -> Vec<String> {
+        res.headers
+            .get_all("set-cookie")
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect()
+    };
+    async fn register(app: &crate::common::TestApp) -> crate::common::Response {
+        let email = format!("cookie-{}@example.com", uuid::Uuid::now_v7().simple());
+        let body = serde_json::json!({"email": email, "password": TEST_PASSWORD,
+            "name": "Cookie", "role": "parent"});
+        app.post("/v1/auth/register", None, &body).await
+    }
+    let plain = spawn_app().await;
+    let res = register(&plain).await;
+    assert_eq!(res.status, StatusCode::CREATED);
+    let set = cookies(&res);
+    assert!(
+        !set.is_empty() && set.iter().all(|c| c.contains("SameSite=Strict")),
+        "{set:?}"
+    );
+
+    let cross = crate::common::spawn_app_with(|c| {
+        c.cookie_samesite = "none".into();
+        c.cookie_secure = true;
+    })
+    .await;
+    let set = cookies(&register(&cross).await);
+    assert!(
+        !set.is_empty()
+            && set
+                .iter()
+                .all(|c| c.contains("SameSite=None") && c.contains("Secure")),
+        "{set:?}"
+    );
+}

@@ -167,7 +167,8 @@ async fn look(b: &Browser, name: &str) {
             return { scroll, wide: wide.slice(0, 5) };
         "#)
         .await;
-    b.cdp("Emulation.clearDeviceMetricsOverride", json!({})).await;
+    b.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
+        .await;
     assert!(
         overflow["scroll"].as_i64().unwrap_or(1) <= 0,
         "{name}: wider than a phone at 200 % text: {overflow}"
@@ -335,9 +336,7 @@ async fn a_class_game_on_the_projector_with_a_pupil_who_reloads() {
 
     // Question 1, by the keyboard (→); large on the projector at both sizes.
     press(&projector, ARROW_RIGHT).await;
-    projector
-        .wait_text("#proj-prompt", "What is 6 + 7?")
-        .await;
+    projector.wait_text("#proj-prompt", "What is 6 + 7?").await;
     question_is_large(&projector, 1366, 768, 4).await;
     question_is_large(&projector, 1920, 1080, 4).await;
     keep_screenshot(&projector, "projector-question").await;
@@ -411,9 +410,7 @@ async fn a_class_game_on_the_projector_with_a_pupil_who_reloads() {
     }
 
     // The podium: each place said once ("1st"), never "1. 1.".
-    projector
-        .click("#proj-next", Some("See the winners"))
-        .await;
+    projector.click("#proj-next", Some("See the winners")).await;
     projector.wait_text("#proj-over", "Game over").await;
     let places: Vec<String> = serde_json::from_value(
         projector
@@ -423,10 +420,7 @@ async fn a_class_game_on_the_projector_with_a_pupil_who_reloads() {
     .unwrap();
     assert_eq!(places.len(), 2, "{places:?}");
     for place in &places {
-        assert!(
-            place.contains("1st") || place.contains("2nd"),
-            "{place}"
-        );
+        assert!(place.contains("1st") || place.contains("2nd"), "{place}");
         assert!(
             !place.contains("1.") && !place.contains("2."),
             "a rank twice: {place}"
