@@ -396,8 +396,12 @@ impl Ws {
     /// The next frame as it came, bounded so a missing frame fails the test; pings are
     /// answered. `None`: the socket ended.
     async fn frame(&mut self) -> Option<awc::ws::Frame> {
+        self.frame_within(std::time::Duration::from_secs(20)).await
+    }
+
+    async fn frame_within(&mut self, limit: std::time::Duration) -> Option<awc::ws::Frame> {
         use futures_util::{SinkExt, StreamExt};
-        let frame = tokio::time::timeout(std::time::Duration::from_secs(20), self.framed.next())
+        let frame = tokio::time::timeout(limit, self.framed.next())
             .await
             .expect("a websocket frame in time");
         match frame {
@@ -428,10 +432,11 @@ impl Ws {
         }
     }
 
-    /// Reads (and drops) messages until the server pings.
+    /// Reads (and drops) messages until the server pings (every 25 s: a ping may take that
+    /// long, longer than a frame is otherwise waited for).
     pub async fn next_ping(&mut self) {
         loop {
-            match self.frame().await {
+            match self.frame_within(std::time::Duration::from_secs(40)).await {
                 Some(awc::ws::Frame::Ping(_)) => return,
                 Some(_) => {}
                 None => panic!("the socket ended before a ping"),
