@@ -300,33 +300,7 @@ pub async fn login(
     };
     state.login_limiter.release(&keys, attempt).await;
     state.login_limiter.clear(&email_key).await;
-    let uid = user.id.clone();
-    let (user, refresh_token) = state
-        .db
-        .transaction(move |conn| {
-            let t = now();
-            users::signed_in(conn, &uid, t)?;
-            let token = refresh::issue(conn, &uid, None)?;
-            Ok((
-                UserRow {
-                    last_login_at: Some(t),
-                    ..user
-                },
-                token,
-            ))
-        })
-        .await?;
-    let role = Role::parse(&user.role).unwrap_or(Role::Student);
-    let (access, expires_in) = state.jwt.issue(&user.id, role, user.token_version)?;
-    let cookies = auth_cookies(&state, &access, &refresh_token);
-    Ok(
-        with_cookies(HttpResponse::Ok(), cookies).json(AuthResponse {
-            user: user.into(),
-            access_token: access,
-            refresh_token,
-            expires_in,
-        }),
-    )
+    crate::web::sign_in::signed_in(&state, user).await
 }
 
 /// The refresh token from the JSON body, else from the cookie.
