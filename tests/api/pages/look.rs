@@ -46,8 +46,11 @@ pub async fn check_showing(b: &Browser, name: &str, css: Option<&str>) {
         .await
         .unwrap();
         if let Some(css) = css {
+            // A live update may be redrawing it this instant: wait until it shows again.
+            b.shown(css, None).await;
             b.js_with(
-                "document.querySelector(arguments[0]).scrollIntoView({block: 'start'}); return true;",
+                "const el = document.querySelector(arguments[0]); \
+                 if (el) el.scrollIntoView({block: 'start'}); return true;",
                 vec![json!(css)],
             )
             .await;
