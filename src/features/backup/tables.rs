@@ -263,6 +263,27 @@ macro_rules! by_learner {
     };
 }
 
+/// Rows of a class game that go with a teacher's backup: the teacher's own learners in the
+/// teacher's own games (as class members: both ends must be in it).
+macro_rules! by_learner_in_own_games {
+    ($t:ident) => {
+        |uid: &str| -> Option<Filter<schema::$t::table>> {
+            Some(Box::new(
+                schema::$t::learner_id
+                    .eq_any(learners_of!(uid))
+                    .and(
+                        schema::$t::game_id.eq_any(
+                            schema::class_games::table
+                                .filter(schema::class_games::teacher_id.eq(uid.to_string()))
+                                .select(schema::class_games::id),
+                        ),
+                    )
+                    .nullable(),
+            ))
+        }
+    };
+}
+
 mod columns;
 pub use columns::*;
 

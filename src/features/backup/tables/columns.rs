@@ -285,8 +285,8 @@ backup_tables! {
     system = none;
     fix = keep;
 
-    // A game's players and results go with the teacher's backup only for the teacher's own
-    // learners (as class members do): both ends must be in it.
+    // A game's players and results go with a teacher's backup for the teacher's own learners
+    // only (see `by_learner_in_own_games`).
     ClassGamePlayerRow => class_game_players [game_id, learner_id] {
         game_id: String,
         learner_id: String,
@@ -294,15 +294,7 @@ backup_tables! {
         session_id: String,
         joined_at: NaiveDateTime,
     }
-    user = |uid| Some(Box::new(
-        schema::class_game_players::learner_id.eq_any(learners_of!(uid)).and(
-            schema::class_game_players::game_id.eq_any(
-                schema::class_games::table
-                    .filter(schema::class_games::teacher_id.eq(uid.to_string()))
-                    .select(schema::class_games::id),
-            ),
-        ).nullable(),
-    ));
+    user = by_learner_in_own_games!(class_game_players);
     system = none;
     fix = keep;
 
@@ -314,15 +306,7 @@ backup_tables! {
         points: i32,
         millis: i64,
     }
-    user = |uid| Some(Box::new(
-        schema::class_game_answers::learner_id.eq_any(learners_of!(uid)).and(
-            schema::class_game_answers::game_id.eq_any(
-                schema::class_games::table
-                    .filter(schema::class_games::teacher_id.eq(uid.to_string()))
-                    .select(schema::class_games::id),
-            ),
-        ).nullable(),
-    ));
+    user = by_learner_in_own_games!(class_game_answers);
     system = none;
     fix = keep;
 
