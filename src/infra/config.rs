@@ -43,6 +43,10 @@ pub struct RawConfig {
     /// The platform's port (`PORT`, as Heroku, Render and Railway set it): when set, the
     /// server listens on `0.0.0.0:PORT` whatever `bind` says.
     pub port: Option<u16>,
+    /// PEM certificate chain and private key: HTTPS and WSS served directly (both or neither).
+    /// SIGHUP reads them again; auth cookies are `Secure` then.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
     /// Audit entries older than this many days are deleted daily (0: kept forever).
     pub retention_audit_days: u32,
     /// Read notifications older than this many days are deleted daily (0: kept forever).
@@ -100,6 +104,8 @@ impl Default for RawConfig {
             encryption_key: None,
             encryption_keys_old: None,
             port: None,
+            tls_cert: None,
+            tls_key: None,
             retention_audit_days: 365,
             retention_notifications_days: 180,
             backup_interval_secs: 86_400,
@@ -223,6 +229,13 @@ impl RawConfig {
             path_style: self.s3_path_style,
             sse,
         });
+        let tls = match (self.tls_cert.take(), self.tls_key.take()) {
+            (None, None) => None,
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            _ => bail!("STUDYHUB_TLS_CERT and STUDYHUB_TLS_KEY go together: set both or neither"),
+        };
+        // Cookies sent over HTTPS only when the server itself serves HTTPS.
+        self.cookie_secure |= tls.is_some();
         let cookie_same_site = match self.cookie_samesite.trim().to_ascii_lowercase().as_str() {
             "" | "strict" => CookieSameSite::Strict,
             "lax" => CookieSameSite::Lax,
@@ -239,6 +252,7 @@ impl RawConfig {
         };
         Ok(Settings {
             bind,
+            tls,
             retention: Retention {
                 audit_days: self.retention_audit_days,
                 notifications_days: self.retention_notifications_days,
@@ -275,6 +289,8 @@ impl RawConfig {
 #[derive(Clone)]
 pub struct Settings {
     pub bind: String,
+    /// Unset: plain HTTP (a proxy in front terminates TLS).
+    pub tls: Option<TlsFiles>,
     pub retention: Retention,
     pub data_dir: PathBuf,
     /// HTTP worker threads; the number of cores when unset.
@@ -313,6 +329,13 @@ pub struct S3Settings {
     pub path_style: bool,
     /// `AES256` or `aws:kms`: asked of S3 for every object written.
     pub sse: Option<String>,
+}
+
+/// The certificate chain and key served over HTTPS (PEM files).
+#[derive(Clone, Debug)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 /// The auth cookies' `SameSite` attribute.
@@ -475,6 +498,22 @@ mod tests {
             none.resolve().unwrap().cookie_same_site,
             CookieSameSite::None
         );
+        let half_tls = RawConfig {
+            data_dir: dir.path().to_path_buf(),
+            tls_cert: Some("cert.pem".into()),
+            ..Default::default()
+        };
+        let err = half_tls.resolve().err().unwrap().to_string();
+        assert!(err.contains("STUDYHUB_TLS_KEY"), "{err}");
+        let tls = RawConfig {
+            data_dir: dir.path().to_path_buf(),
+            tls_cert: Some("cert.pem".into()),
+            tls_key: Some("key.pem".into()),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert!(tls.cookie_secure && tls.tls.is_some());
         let d = RawConfig::default();
         assert_eq!(
             (d.retention_audit_days, d.retention_notifications_days),

@@ -36,4 +36,5 @@ mod storage_outages;
 mod students;
 mod tickets;
 mod time_requests;
+mod tls;
 mod visibility;
