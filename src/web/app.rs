@@ -35,7 +35,7 @@ impl Application {
             crate::features::backup::schedule::SystemBackups {
                 db: state.db.clone(),
                 storage: state.storage.clone(),
-                cipher: state.cipher.clone(),
+                cipher: state.backup_cipher.clone(),
                 data_dir: settings.data_dir.clone(),
                 interval: settings.backup_interval_secs,
             },

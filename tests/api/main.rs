@@ -30,6 +30,7 @@ mod pupils;
 mod redis_nodes;
 mod redis_outages;
 mod rest;
+mod rotate_key;
 mod shutdown;
 mod starts;
 mod storage_outages;
