@@ -275,6 +275,56 @@ async fn a_kept_progress_summary_follows_each_completed_session() {
     }
 }
 
+/// The catalog's stars: each activity's best completed session, not its latest; an activity
+/// never completed has none. Read like the rest of the progress, by the family only.
+#[actix_web::test]
+async fn best_stars_are_the_best_session_of_each_activity() {
+    let app = spawn_app().await;
+    let (parent, child) = app.parent_with_child("Noor").await;
+    let tok = parent.access.as_str();
+    let url = format!("/v1/learners/{child}/progress");
+    let perfect = play(&app, tok, &child, "math-addition-1", &addition(), &[]).await;
+    assert_eq!(perfect["stars"], 3);
+    let poor = play(
+        &app,
+        tok,
+        &child,
+        "math-addition-1",
+        &addition(),
+        &["q1", "q2", "q3"],
+    )
+    .await;
+    assert_eq!(poor["stars"], 1);
+    let science = play(
+        &app,
+        tok,
+        &child,
+        "science-space-1",
+        &space(),
+        &["q2", "q3"],
+    )
+    .await;
+    assert_eq!(science["stars"], 2);
+    eventually(1000, || async {
+        app.get(&url, Some(tok)).await.body["activities_completed"] == 3
+    })
+    .await;
+    let p = app.get(&url, Some(tok)).await.body;
+    assert_eq!(
+        p["best_stars"],
+        json!({"math-addition-1": 3, "science-space-1": 2}),
+        "{p}"
+    );
+    // Someone else's parent reads nothing of it.
+    let stranger = app.register("parent").await;
+    let res = app.get(&url, Some(&stranger.access)).await;
+    assert!(
+        [StatusCode::FORBIDDEN, StatusCode::NOT_FOUND].contains(&res.status),
+        "{}",
+        res.status
+    );
+}
+
 #[actix_web::test]
 async fn progress_matches_a_scripted_history() {
     let app = spawn_app().await;
