@@ -63,7 +63,7 @@ export class BadgesView {
           ? h('ul', { class: 'badge-list', id: 'badges-to-win' }, toWin.map((a) => h('li', { class: 'badge-card locked', dataset: { achievement: a.id } },
             badgeImage(a),
             h('div', {},
-              h('h3', {}, h('span', { 'aria-hidden': 'true' }, '🔒 '), a.title, h('span', { class: 'sr-only' }, ` (${t('badges.locked')})`)),
+              h('h3', {}, a.title, h('span', { class: 'sr-only' }, ` (${t('badges.locked')})`)),
               h('p', {}, h('strong', {}, `${t('badges.how')} `), a.description),
               a.reward_points ? h('p', { class: 'badge-when' }, t('badges.worth', { n: a.reward_points })) : null))))
           : h('p', { class: 'hint' }, t('badges.all_won'))));
