@@ -151,6 +151,34 @@ async fn teachers_write_activities_and_bad_content_is_refused_field_by_field() {
     );
 }
 
+/// `one_try`: an activity may say a child gets no second try; it is kept, shown to players
+/// (the play page reads it from `started`) and given back to the editor. By default: false.
+#[actix_web::test]
+async fn an_activity_may_give_one_try_only() {
+    let app = spawn_app().await;
+    let teacher = app.register("teacher").await;
+    let tok = Some(teacher.access.as_str());
+    let mut body = activity(vec![question("q1"), question("q2")]);
+    body["one_try"] = json!(true);
+    let res = app.post("/v1/activities", tok, &body).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    assert_eq!(res.body["one_try"], true, "{}", res.body);
+    let id = res.body["id"].as_str().unwrap().to_string();
+    let public = app.get(&format!("/v1/activities/{id}"), tok).await;
+    assert_eq!(public.body["one_try"], true, "{}", public.body);
+    let source = app.get(&format!("/v1/activities/{id}/source"), tok).await;
+    assert_eq!(source.body["one_try"], true, "{}", source.body);
+    let res = app
+        .post(
+            "/v1/activities",
+            tok,
+            &activity(vec![question("q1"), question("q2")]),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    assert_eq!(res.body["one_try"], false, "{}", res.body);
+}
+
 /// Plays an activity over REST; `wrong` lists question ids to answer wrongly.
 async fn play(
     app: &TestApp,

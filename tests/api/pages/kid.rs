@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use super::actions::{past_intro, sign_in};
 use super::browser::{Browser, Driver};
 use super::look::check;
+use crate::common::proxy::Proxy;
 use crate::common::{eventually, spawn_app};
 
 async fn phone(b: &Browser) {
@@ -45,8 +46,12 @@ async fn a_child_sees_both_answers_tries_again_and_finds_stars_and_badges() {
         return;
     };
     let app = spawn_app().await;
+    // Through a proxy the test can cut: a second try may be sent while offline.
+    let proxy = Proxy::start(&format!("127.0.0.1:{}", app.port));
     let (parent, child) = app.parent_with_child("Mia").await;
-    let b = driver.browser(&app.address, "kid").await;
+    let b = driver
+        .browser(&format!("http://{}", proxy.addr), "kid")
+        .await;
     sign_in(&b, &parent.email, "/play").await;
     phone(&b).await;
     b.click("#children .child", Some("Mia")).await;
@@ -58,7 +63,9 @@ async fn a_child_sees_both_answers_tries_again_and_finds_stars_and_badges() {
     b.click(card, None).await;
     past_intro(&b).await;
 
-    // 1 (a number, 7): 6 is wrong, and there is one more try; 7 is right and moves on.
+    // 1 (a number, 7): 6 is wrong, and there is one more try; 7 is right and moves on, even
+    // sent while the network is gone (it goes again on reconnecting, and the first answer's
+    // feedback coming again does not undo it).
     question(&b, 1).await;
     type_answer(&b, "6").await;
     b.wait_text(RETRY, "Have another go").await;
@@ -71,9 +78,23 @@ async fn a_child_sees_both_answers_tries_again_and_finds_stars_and_badges() {
         json!(true),
         "the field is open again, with the focus"
     );
+    proxy.cut();
+    b.wait_js(
+        "the play socket is offline",
+        "document.body.dataset.sockPlay === 'offline'",
+    )
+    .await;
     type_answer(&b, "7").await;
+    b.wait_text("[data-screen=question] .feedback", "Checking")
+        .await;
+    proxy.heal();
     b.wait_text("[data-screen=question] .feedback.right", "right")
         .await;
+    b.wait_js(
+        "the play socket is open again",
+        "document.body.dataset.sockPlay === 'open'",
+    )
+    .await;
     b.click("#next", None).await;
 
     // 2 (four choices, 13): two wrong tries; then the child's choice and the right answer are
