@@ -81,9 +81,9 @@ export class Attempts {
         mine.classList.add('mine', 'is-wrong');
         mine.append(tag(t('play.mark.yours_wrong'), '✗'));
       }
-    } else if (type === 'multi_select') {
-      markPicks(screen, chosen, null);
-    } else {
+    } else if (type !== 'multi_select') {
+      // A typed answer: what was said, and the field empty again. (A multi_select's boxes stay
+      // ticked for the child to change; nothing says which one was wrong.)
       said = h('p', { class: 'said' }, t('play.said', { answer: answerText(chosen) }));
       const input = screen.querySelector('.typed-answer input');
       if (input) input.value = '';
@@ -128,18 +128,14 @@ export class Attempts {
   }
 }
 
-// Ticks and crosses on the boxes of a multi_select: the child's choices (right or not) and,
-// once `correct` is known, the right ones the child missed.
+// Ticks and crosses on the boxes of a multi_select: the child's choices, right or not, and
+// the right ones the child missed.
 function markPicks(screen, chosen, correct) {
   const mine = new Set((chosen ?? []).map(key));
-  const right = correct ? new Set(correct.map(key)) : null;
+  const right = new Set((correct ?? []).map(key));
   for (const label of screen.querySelectorAll('.multi-answer label.pick')) {
     const value = key(label.querySelector('input')?.value);
     const picked = mine.has(value);
-    if (right === null) {
-      // Before the second try nothing says which of the choices was wrong.
-      continue;
-    }
     if (picked && right.has(value)) {
       label.classList.add('mine', 'is-right');
       label.append(tag(t('play.mark.yours_right'), '✓'));
