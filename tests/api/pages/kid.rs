@@ -21,6 +21,29 @@ async fn phone(b: &Browser) {
     .await;
 }
 
+/// axe and the screenshots (`look::check`), then back on the phone with text at 200 %:
+/// nothing wider than the screen.
+async fn look(b: &Browser, name: &str) {
+    check(b, name).await;
+    phone(b).await;
+    let overflow = b
+        .js(r#"
+            const root = document.documentElement;
+            root.style.fontSize = '200%';
+            const wide = [...document.querySelectorAll('body *')]
+              .filter((el) => el.getBoundingClientRect().right > innerWidth + 1 && el.checkVisibility())
+              .map((el) => el.tagName + '.' + el.className);
+            const scroll = root.scrollWidth - innerWidth;
+            root.style.fontSize = '';
+            return { scroll, wide: wide.slice(0, 5) };
+        "#)
+        .await;
+    assert!(
+        overflow["scroll"].as_i64().unwrap_or(1) <= 0,
+        "{name}: wider than a phone at 200 % text: {overflow}"
+    );
+}
+
 /// Types `text` into the question's field and presses Check.
 async fn type_answer(b: &Browser, text: &str) {
     b.fill("[data-screen=question] .typed-answer input", text)
@@ -70,8 +93,7 @@ async fn a_child_sees_both_answers_tries_again_and_finds_stars_and_badges() {
     type_answer(&b, "6").await;
     b.wait_text(RETRY, "Have another go").await;
     b.wait_text(RETRY, "You said: 6").await;
-    check(&b, "kid-retry").await;
-    phone(&b).await;
+    look(&b, "kid-retry").await;
     assert_eq!(
         b.js("return document.activeElement.matches('.typed-answer input') && !document.activeElement.disabled")
             .await,
@@ -141,8 +163,7 @@ async fn a_child_sees_both_answers_tries_again_and_finds_stars_and_badges() {
             .any(|m| m[0] != "13" && m[1] == "is-wrong mine" && m[2] == "✗ Your answer"),
         "{marks}"
     );
-    check(&b, "kid-wrong-answer").await;
-    phone(&b).await;
+    look(&b, "kid-wrong-answer").await;
     b.click("#next", None).await;
 
     // 3 (12) right at once.
@@ -227,7 +248,7 @@ async fn a_child_sees_both_answers_tries_again_and_finds_stars_and_badges() {
         .await;
     b.wait_text(&format!("{card} .card-stars"), "1 of 3 stars")
         .await;
-    check(&b, "kid-catalog-stars").await;
+    look(&b, "kid-catalog-stars").await;
     b.goto("/play").await;
     phone(&b).await;
     b.wait_text(&format!("{card} .card-stars"), "1 of 3 stars")
@@ -263,8 +284,7 @@ async fn a_child_sees_both_answers_tries_again_and_finds_stars_and_badges() {
             .await,
         json!("page")
     );
-    check(&b, "kid-badges").await;
-    phone(&b).await;
+    look(&b, "kid-badges").await;
     b.click("[data-screen=badges] a.back", None).await;
     b.shown("#catalog .activity", None).await;
 
@@ -294,7 +314,7 @@ async fn a_child_sees_both_answers_tries_again_and_finds_stars_and_badges() {
         .await;
     let said = b.text("#downtime-until").await;
     assert!(!said.contains(':'), "a clock face, not digits: {said}");
-    check(&b, "kid-downtime").await;
+    look(&b, "kid-downtime").await;
     b.no_console_errors().await;
     b.quit().await;
 }
