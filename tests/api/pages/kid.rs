@@ -382,3 +382,64 @@ async fn times_are_said_the_way_a_child_understands() {
     );
     b.quit().await;
 }
+
+/// Several answers to tick: a wrong set gets one more try with the boxes as the child left
+/// them; a wrong set again marks each box in words: the child's right and wrong ticks, and the
+/// right ones missed.
+#[actix_web::test]
+async fn ticked_boxes_are_marked_after_a_second_wrong_set() {
+    let Some(driver) = Driver::start("pages::kid").await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let (parent, _child) = app.parent_with_child("Ben").await;
+    let b = driver.browser(&app.address, "kid-picks").await;
+    sign_in(&b, &parent.email, "/play").await;
+    phone(&b).await;
+    b.click("#children .child", Some("Ben")).await;
+    b.click("#catalog [data-activity=math-addition-2]", None)
+        .await;
+    past_intro(&b).await;
+    question(&b, 1).await;
+    type_answer(&b, "8").await;
+    b.click("#next", None).await;
+    question(&b, 2).await;
+    type_answer(&b, "6").await;
+    b.click("#next", None).await;
+
+    // 3: "4 + 5" alone is wrong; the box stays ticked for the child to change.
+    question(&b, 3).await;
+    let pick = |v: &str| format!(".multi-answer label.pick:has(input[value='{v}'])");
+    b.click(&pick("4 + 5"), None).await;
+    b.click(".multi-answer button[type=submit]", None).await;
+    b.wait_text(RETRY, "Change your choices").await;
+    assert_eq!(
+        b.js("return [...document.querySelectorAll('.multi-answer input:checked')].map((i) => i.value)")
+            .await,
+        json!(["4 + 5"])
+    );
+    // Adding "3 + 7" is still not the set: each box says what it was.
+    b.click(&pick("3 + 7"), None).await;
+    b.click(".multi-answer button[type=submit]", None).await;
+    b.wait_text(
+        "[data-screen=question] .feedback.wrong",
+        "The answer is 3 + 7, 6 + 4, 5 + 5",
+    )
+    .await;
+    let marks = b
+        .js("return Object.fromEntries([...document.querySelectorAll('.multi-answer label.pick')].map((l) => [l.querySelector('input').value, l.querySelector('.answer-tag')?.textContent ?? '']))")
+        .await;
+    assert_eq!(
+        marks,
+        json!({
+            "3 + 7": "✓ Your answer",
+            "4 + 5": "✗ Your answer",
+            "6 + 4": "✓ Right answer",
+            "8 + 1": "",
+            "5 + 5": "✓ Right answer",
+        })
+    );
+    look(&b, "kid-picks-wrong").await;
+    b.no_console_errors().await;
+    b.quit().await;
+}
