@@ -7,6 +7,7 @@ mod classroom;
 mod editor;
 mod family;
 mod games;
+mod kid;
 mod look;
 mod media;
 mod play;

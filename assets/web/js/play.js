@@ -8,9 +8,12 @@ import { defaultSettings, narrationSettings } from './media/speech.js';
 import { OpenGames } from './game-open.js';
 import { GamePlayer } from './play-game.js';
 import { PlaySession } from './play-session.js';
+import { BadgesView } from './play-badges.js';
 import { StudyView } from './play-study.js';
 import { PlayTime } from './play-time.js';
-import { celebrate, showDone, showFeedback, showIntro, showQuestion } from './play-view.js';
+import { Attempts } from './play-answer.js';
+import { activityCard, bestStars, catalogSections } from './play-catalog.js';
+import { celebrate, showDone, showIntro, showQuestion } from './play-view.js';
 import { signedIn, toSignIn } from './shell.js';
 import { LiveSocket } from './socket.js';
 import { t } from './strings.js';
@@ -24,10 +27,12 @@ let game = null;
 let openGames = null; // the cards of games open in the pupil's classes
 let catalog = [];
 let recommended = null;
+let best = new Map(); // activity id → the learner's best stars on it
 let openSession = null;
 let pendingStart = null; // an activity to start once the socket is back
 let wantPlay = false; // the child asked to start or continue: show the question on `started`
 let showing = null; // the id of the question on screen
+const attempts = new Attempts(); // the answers given to it, and one more try
 let finished = null; // `completed` of the session on screen, shown when the child moves on
 const later = []; // achievements unlocked during a question, celebrated with the stars
 let resting = null; // 'timeup' or 'downtime' since the last hello
@@ -35,7 +40,10 @@ let resting = null; // 'timeup' or 'downtime' since the last hello
 let voice = { ...defaultSettings(null), ready: Promise.resolve() };
 const introduced = new Set(); // sessions whose introduction was shown on this page
 let study = null; // a student's own study view
+const badges = new BadgesView(null); // the learner's badges and points
 const STUDY = '#study';
+// The views the address opens (`/play#study`, `/play#badges`), each with its header link.
+const VIEWS = ['study', 'badges'];
 
 const send = (frame) => socket?.send(frame) ?? false;
 
@@ -46,13 +54,12 @@ async function main() {
   $('#join-game').addEventListener('submit', joinGame);
   $('#replaced-resume').addEventListener('click', () => { socket.start(); showScreen('catalog'); });
   time = new PlayTime({ send, recheck: () => socket?.start() });
+  window.addEventListener('hashchange', route);
   if (who.user.role === 'student') {
     $('#join-class').hidden = false;
     $('#join-class form').addEventListener('submit', joinClass);
     forStudent(who.learner);
-    const playing = play(who.learner);
-    route();
-    return playing;
+    return play(who.learner);
   }
   const children = who.children ?? [];
   const wanted = new URLSearchParams(location.search).get('child') ?? localStorage.getItem(CHILD_KEY);
@@ -68,25 +75,28 @@ async function main() {
 function forStudent(own) {
   study = new StudyView(own, { onGoal: goalSaved });
   $('#study-link').hidden = false;
-  window.addEventListener('hashchange', route);
   $('[data-screen=timeup] h1').textContent = t('study.timeup.title');
   $('[data-screen=timeup] p').textContent = t('study.timeup.body');
   $('[data-screen=timeup] p').after(h('p', {}, h('a', { href: STUDY, id: 'change-goal' }, t('study.timeup.change'))));
   $('#check-time').textContent = t('study.timeup.check');
 }
 
-// The view the address asks for: the study at #study, play otherwise.
+// The view the address asks for: the study at #study (students), the badges at #badges,
+// play otherwise.
 function route() {
-  if (!study) return;
-  const wanted = location.hash === STUDY;
-  if (wanted) $('#study-link').setAttribute('aria-current', 'page');
-  else $('#study-link').removeAttribute('aria-current');
-  if (wanted && document.body.dataset.view !== 'study') {
+  const views = { study, badges };
+  const name = location.hash.slice(1);
+  const view = VIEWS.includes(name) ? views[name] : null;
+  for (const v of VIEWS) {
+    if (v === name && view) $(`#${v}-link`).setAttribute('aria-current', 'page');
+    else $(`#${v}-link`).removeAttribute('aria-current');
+  }
+  if (view && document.body.dataset.view !== name) {
     showing = null; // a question left on screen is picked up again with Continue
-    document.title = t('title.study');
-    showScreen('study');
-    study.open();
-  } else if (!wanted && document.body.dataset.view === 'study') {
+    document.title = t(`title.${name}`);
+    showScreen(name);
+    view.open();
+  } else if (!view && VIEWS.includes(document.body.dataset.view)) {
     document.title = t('title.play');
     if (resting) showScreen(resting);
     else backToCatalog();
@@ -107,6 +117,7 @@ function pick(children) {
       h('span', { class: 'avatar', 'aria-hidden': 'true' }, child.name.slice(0, 1).toUpperCase()),
       child.name))));
   $('#no-children').hidden = children.length > 0;
+  $('#badges-link').hidden = true;
   showScreen('picker');
 }
 
@@ -120,10 +131,13 @@ async function play(who) {
   stop();
   learner = who;
   if (learner.parent_id) localStorage.setItem(CHILD_KEY, learner.id);
+  badges.learner = learner;
+  $('#badges-link').hidden = false;
   // A parent's device says who plays; a student's own name is already in the header.
   $('#learner-name').textContent = learner.parent_id ? learner.name : '';
   $('#hello-name').textContent = t('play.hello', { name: learner.name });
   time.canAsk = Boolean(learner.parent_id);
+  time.timeZone = learner.timezone; // times said to the child are on the child's clock
   voice = { ...defaultSettings(learner), ready: null };
   const settingsFor = voice;
   voice.ready = narrationSettings(learner).then((s) => Object.assign(settingsFor, s));
@@ -150,6 +164,7 @@ async function play(who) {
     onClosed,
     onSignedOut: toSignIn,
   }).start();
+  route(); // straight to #study or #badges when the address says so
   await loadCatalog();
   const code = new URLSearchParams(location.search).get('game');
   if (code && game.current !== code) game.join({ gameId: code });
@@ -161,12 +176,14 @@ async function play(who) {
 async function loadCatalog() {
   const age = learner.age ? `&age=${learner.age}` : '';
   try {
-    const [list, next] = await Promise.all([
+    const [list, next, progress] = await Promise.all([
       get(`/v1/activities?limit=200${age}&learner_id=${encodeURIComponent(learner.id)}`),
       get(`/v1/learners/${learner.id}/next`).catch(() => null),
+      get(`/v1/learners/${learner.id}/progress`).catch(() => null),
     ]);
     catalog = list;
     recommended = next;
+    best = bestStars(progress);
   } catch (e) {
     $('#catalog').replaceChildren(h('p', { class: 'notice' }, errorText(e)));
     return;
@@ -176,24 +193,12 @@ async function loadCatalog() {
 
 const titleOf = (id) => catalog.find((a) => a.id === id)?.title ?? id;
 
-function activityCard(activity, { big = false } = {}) {
-  return h('button', {
-    type: 'button', class: big ? 'activity big recommended' : 'activity',
-    onclick: () => start(activity.id), dataset: { activity: activity.id },
-  },
-  h('span', { class: 'activity-name' }, activity.title),
-  h('span', { class: 'activity-meta' }, t('play.activity_meta', {
-    category: t(`category.${activity.category}`) === `category.${activity.category}` ? activity.category : t(`category.${activity.category}`),
-    n: activity.question_count,
-  })));
-}
-
 function renderCatalog() {
   const rec = recommended && catalog.find((a) => a.id === recommended.activity_id);
   $('#recommended').hidden = !rec;
   if (rec) {
     $('#recommended-reason').textContent = t(`next.${recommended.reason}`);
-    $('#recommended-card').replaceChildren(activityCard(rec, { big: true }));
+    $('#recommended-card').replaceChildren(activityCard(rec, { big: true, stars: best.get(rec.id) ?? 0, onStart: start }));
   }
   const cont = $('#continue');
   cont.replaceChildren();
@@ -203,14 +208,7 @@ function renderCatalog() {
     cont.append(h('button', { type: 'button', class: 'primary big', onclick: continueSession },
       t('play.continue', { title: titleOf(open) })));
   }
-  const groups = new Map();
-  for (const a of catalog) {
-    if (!groups.has(a.category)) groups.set(a.category, []);
-    groups.get(a.category).push(a);
-  }
-  $('#catalog').replaceChildren(...[...groups].map(([category, list]) => h('section', { class: 'category' },
-    h('h3', {}, t(`category.${category}`) === `category.${category}` ? category : t(`category.${category}`)),
-    h('div', { class: 'activities' }, list.map((a) => activityCard(a))))));
+  $('#catalog').replaceChildren(...catalogSections(catalog, { best, onStart: start }));
 }
 
 function backToCatalog(message) {
@@ -266,12 +264,13 @@ function nextQuestion() {
     return;
   }
   showing = question.id;
+  attempts.reset(question, session.activity);
   showQuestion({
     title: session.activity.title,
     question,
     index: questions.indexOf(question),
     total: questions.length,
-    onAnswer: (value) => session.answer(question.id, value),
+    onAnswer: (value) => attempts.sent(value, session.answer(question.id, value)),
     onLeave: () => { showing = null; backToCatalog(); },
     voice,
   });
@@ -316,7 +315,7 @@ function onMessage(msg) {
       if (session.game) {
         game.feedback(msg);
       } else if (msg.question_id === showing) {
-        showFeedback(msg, { onNext: nextQuestion, last: !session.current() });
+        attempts.feedback(msg, { onNext: nextQuestion, last: !session.current() });
       }
       break;
     case 'saved':
@@ -330,6 +329,7 @@ function onMessage(msg) {
       if (msg.session_id !== session.id || session.done) break;
       session.finish();
       openSession = null;
+      best.set(msg.activity_id, Math.max(best.get(msg.activity_id) ?? 0, msg.stars ?? 0));
       // Shown when the child leaves the last feedback (or at once if none is on screen).
       finished = msg;
       if (!showing) done(msg);
@@ -363,8 +363,8 @@ async function done(msg) {
   showing = null;
   const next = await get(`/v1/learners/${learner.id}/next`).catch(() => null);
   recommended = next;
-  // A class game goes on, and a student reading their study stays there.
-  if (['game', 'study'].includes(document.body.dataset.view)) return;
+  // A class game goes on, and a learner reading their study or badges stays there.
+  if (['game', ...VIEWS].includes(document.body.dataset.view)) return;
   showDone(msg, {
     nextTitle: next ? titleOf(next.activity_id) : null,
     onNext: () => start(next.activity_id),
