@@ -15,6 +15,12 @@ use utoipa::ToSchema;
 use crate::infra::db::DbConnection;
 use crate::infra::db::schema::{activities, activity_sessions, answers};
 
+// Wrong answers are counted per (activity, question): two tables' columns in one GROUP BY.
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    activity_sessions::activity_id,
+    answers::question_id,
+);
+
 /// How many questions the weekly view lists.
 pub const MOST_MISSED: usize = 5;
 /// Questions looked at before the ones the reader may not see are left out (a few more than
