@@ -6,6 +6,7 @@ mod browser;
 mod classroom;
 mod editor;
 mod family;
+mod family_phone;
 mod games;
 mod look;
 mod media;

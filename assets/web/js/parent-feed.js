@@ -26,6 +26,8 @@ export function onFeed(msg, { panels, notes, attention }) {
     case 'time_request_answered':
       notes.answered(msg.request_id, msg.approved, msg.seconds);
       attention.answered(msg.request_id);
+      // An approval is a grant: the card shows it now, played or not.
+      if (msg.approved) panels.get(msg.child_id)?.loadToday();
       break;
     default:
       break;

@@ -16,14 +16,16 @@ const minutes = (seconds) => Math.round((seconds ?? 0) / 60);
 // Renders `week` (GET /v1/learners/{id}/progress/weekly) into `box`.
 export function drawWeek(box, week) {
   const locale = document.documentElement.lang;
-  // Subjects in a fixed order (most learning time first), so each keeps its colour all week.
+  // The subjects played this week in a fixed order (most learning time first), so each keeps
+  // its colour all week.
   const perSubject = new Map();
   for (const d of week.days) {
     for (const [c, v] of Object.entries(d.by_category ?? {})) {
+      if (!v.questions_answered && !v.study_seconds && !v.activities_completed) continue;
       perSubject.set(c, (perSubject.get(c) ?? 0) + (v.study_seconds ?? 0));
     }
   }
-  const subjects = [...perSubject.entries()].filter(([, s]) => s > 0)
+  const subjects = [...perSubject.entries()]
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([c]) => c);
   const bars = week.days.map((d) => {
     const day = new Date(`${d.date}T12:00:00Z`).toLocaleDateString(locale, { weekday: 'short', timeZone: 'UTC' });
