@@ -10,6 +10,7 @@ mod family_phone;
 mod games;
 mod look;
 mod media;
+mod phone_fit;
 mod play;
 mod pupils;
 mod serving;

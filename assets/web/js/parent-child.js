@@ -64,7 +64,9 @@ export class ChildPanel {
   // null without a limit. One measure, one name: "screen time".
   time(time) {
     this.lastTime = time;
-    const used = minutesText(time.used_seconds);
+    // Used rounds down and left up, so the two add up to the limit ("1 minute used, 45 left"
+    // of 45 would not), and "left" is never more than nothing when the server has none.
+    const used = minutesText(Math.floor(time.used_seconds / 60) * 60);
     if (time.limit_seconds == null) {
       this.today.textContent = t('parent.today_no_limit', { used });
     } else if (time.left_seconds <= 0) {
