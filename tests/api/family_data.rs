@@ -9,9 +9,20 @@ use serde_json::{Value, json};
 
 /// Answers every question of a fresh session of `activity` for `child` over REST: the
 /// questions in `wrong` with a wrong answer, the others right.
-async fn play(app: &TestApp, token: &str, child: &str, activity: &str, answers: &[(&str, Value, Value)], wrong: &[&str]) {
+async fn play(
+    app: &TestApp,
+    token: &str,
+    child: &str,
+    activity: &str,
+    answers: &[(&str, Value, Value)],
+    wrong: &[&str],
+) {
     let res = app
-        .post(&format!("/v1/learners/{child}/sessions"), Some(token), &json!({"activity_id": activity}))
+        .post(
+            &format!("/v1/learners/{child}/sessions"),
+            Some(token),
+            &json!({"activity_id": activity}),
+        )
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     let sid = res.body["session_id"].as_str().unwrap().to_string();
@@ -45,15 +56,25 @@ fn addition() -> Vec<(&'static str, Value, Value)> {
 async fn class(app: &TestApp, name: &str) -> (String, String) {
     let teacher = app.register("teacher").await;
     let res = app
-        .post("/v1/classes", Some(&teacher.access), &json!({"name": name, "subject": "Maths"}))
+        .post(
+            "/v1/classes",
+            Some(&teacher.access),
+            &json!({"name": name, "subject": "Maths"}),
+        )
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
-    (teacher.access, res.body["join_code"].as_str().unwrap().to_string())
+    (
+        teacher.access,
+        res.body["join_code"].as_str().unwrap().to_string(),
+    )
 }
 
 async fn weekly(app: &TestApp, token: &str, child: &str) -> Value {
     let res = app
-        .get(&format!("/v1/learners/{child}/progress/weekly"), Some(token))
+        .get(
+            &format!("/v1/learners/{child}/progress/weekly"),
+            Some(token),
+        )
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     res.body
@@ -88,7 +109,11 @@ async fn the_week_lists_the_questions_missed_most_often() {
     let (other, other_code) = class(&app, "Choir").await;
     for code in [&code, &other_code] {
         let res = app
-            .post(&format!("/v1/children/{child}/classes"), Some(tok), &json!({"join_code": code}))
+            .post(
+                &format!("/v1/children/{child}/classes"),
+                Some(tok),
+                &json!({"join_code": code}),
+            )
             .await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     }
@@ -98,9 +123,25 @@ async fn the_week_lists_the_questions_missed_most_often() {
     let res = app.post("/v1/activities", Some(&author), &quiz).await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
 
-    play(&app, tok, &child, "math-addition-1", &addition(), &["q2", "q3"]).await;
+    play(
+        &app,
+        tok,
+        &child,
+        "math-addition-1",
+        &addition(),
+        &["q2", "q3"],
+    )
+    .await;
     play(&app, tok, &child, "math-addition-1", &addition(), &["q2"]).await;
-    play(&app, tok, &child, "missed-quiz", &[("d1", json!(8), json!(9))], &["d1"]).await;
+    play(
+        &app,
+        tok,
+        &child,
+        "missed-quiz",
+        &[("d1", json!(8), json!(9))],
+        &["d1"],
+    )
+    .await;
 
     // Answers are stored by the group commit, a moment after they are answered.
     eventually(2000, || async {
@@ -118,7 +159,10 @@ async fn the_week_lists_the_questions_missed_most_often() {
         "{week}"
     );
     let first = &week["most_missed"][0];
-    let activity = app.get("/v1/activities/math-addition-1", Some(tok)).await.body;
+    let activity = app
+        .get("/v1/activities/math-addition-1", Some(tok))
+        .await
+        .body;
     let q2 = activity["questions"]
         .as_array()
         .unwrap()
@@ -139,7 +183,10 @@ async fn the_week_lists_the_questions_missed_most_often() {
     // Another parent learns nothing, not even that the child exists.
     let stranger = app.register("parent").await;
     let res = app
-        .get(&format!("/v1/learners/{child}/progress/weekly"), Some(&stranger.access))
+        .get(
+            &format!("/v1/learners/{child}/progress/weekly"),
+            Some(&stranger.access),
+        )
         .await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
 
@@ -150,7 +197,10 @@ async fn the_week_lists_the_questions_missed_most_often() {
 
 async fn weekly_of(app: &TestApp, token: &str, child: &str, week: &str) -> Value {
     let res = app
-        .get(&format!("/v1/learners/{child}/progress/weekly?week={week}"), Some(token))
+        .get(
+            &format!("/v1/learners/{child}/progress/weekly?week={week}"),
+            Some(token),
+        )
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     res.body
@@ -180,14 +230,26 @@ async fn a_parent_reads_the_classes_of_a_child() {
     let names: Vec<&str> = list.iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["Art club", "Year 2 Robins"]);
     assert_eq!(list[1]["subject"], "Maths");
-    assert!(list[1]["teacher_name"].as_str().is_some_and(|n| !n.is_empty()), "{}", res.body);
+    assert!(
+        list[1]["teacher_name"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty()),
+        "{}",
+        res.body
+    );
     assert!(list[1].get("join_code").is_none(), "{}", res.body);
     assert!(list[1]["joined_at"].is_string());
 
     let stranger = app.register("parent").await;
-    assert_eq!(app.get(&url, Some(&stranger.access)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get(&url, Some(&stranger.access)).await.status,
+        StatusCode::NOT_FOUND
+    );
     let teacher = app.register("teacher").await;
-    assert_eq!(app.get(&url, Some(&teacher.access)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get(&url, Some(&teacher.access)).await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 /// A request the child made is listed until it is answered, for its own parent only.
@@ -196,7 +258,10 @@ async fn pending_requests_are_listed_until_answered() {
     let app = spawn_app().await;
     let (parent, child) = app.parent_with_child("Mo").await;
     let tok = parent.access.as_str();
-    assert_eq!(app.get("/v1/time-requests", Some(tok)).await.body, json!([]));
+    assert_eq!(
+        app.get("/v1/time-requests", Some(tok)).await.body,
+        json!([])
+    );
     let mut ws = app.ws(&format!("/v1/play?learner_id={child}"), tok).await;
     ws.expect("hello").await;
     ws.send(json!({"type": "ask_time", "seconds": 900, "reason": "one more song"}))
@@ -224,8 +289,15 @@ async fn pending_requests_are_listed_until_answered() {
     assert_eq!(res.status, StatusCode::FORBIDDEN);
 
     let res = app
-        .post(&format!("/v1/time-requests/{id}"), Some(tok), &json!({"approve": false}))
+        .post(
+            &format!("/v1/time-requests/{id}"),
+            Some(tok),
+            &json!({"approve": false}),
+        )
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    assert_eq!(app.get("/v1/time-requests", Some(tok)).await.body, json!([]));
+    assert_eq!(
+        app.get("/v1/time-requests", Some(tok)).await.body,
+        json!([])
+    );
 }

@@ -81,8 +81,14 @@ async fn title_is(b: &Browser, want: &str) {
 /// Plays math-addition-1 over REST for `child`, the second question answered wrong; returns
 /// that question's prompt.
 async fn play_one_wrong(app: &TestApp, token: &str, child: &str) -> String {
-    let activity = app.get("/v1/activities/math-addition-1", Some(token)).await.body;
-    let prompt = activity["questions"][1]["prompt"].as_str().unwrap().to_string();
+    let activity = app
+        .get("/v1/activities/math-addition-1", Some(token))
+        .await
+        .body;
+    let prompt = activity["questions"][1]["prompt"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let res = app
         .post(
             &format!("/v1/learners/{child}/sessions"),
@@ -158,7 +164,10 @@ async fn a_parent_on_a_phone_sees_what_needs_them_first() {
     let ticks = parent
         .js("return document.querySelectorAll('.week .chart .tick').length")
         .await;
-    assert!(ticks.as_u64().unwrap() >= 2, "the minutes axis has steps: {ticks}");
+    assert!(
+        ticks.as_u64().unwrap() >= 2,
+        "the minutes axis has steps: {ticks}"
+    );
     let days = parent
         .js("return document.querySelectorAll('.week .chart g').length")
         .await;
@@ -182,11 +191,18 @@ async fn a_parent_on_a_phone_sees_what_needs_them_first() {
     let first = parent
         .js("return document.querySelector('main').querySelector('section, .card').id")
         .await;
-    assert_eq!(first, json!("attention"), "the request is the first thing on the page");
+    assert_eq!(
+        first,
+        json!("attention"),
+        "the request is the first thing on the page"
+    );
     let top = parent
         .js("return Math.round(document.querySelector('#attention').getBoundingClientRect().top)")
         .await;
-    assert!(top.as_i64().unwrap() < 300, "the request is near the top: {top}");
+    assert!(
+        top.as_i64().unwrap() < 300,
+        "the request is near the top: {top}"
+    );
     keep_screenshot(&parent, "family-request-phone", "body").await;
     look(&parent, "family-request", None).await;
 
@@ -201,7 +217,10 @@ async fn a_parent_on_a_phone_sees_what_needs_them_first() {
         .wait_text(".child-panel .time-today", "Time is up for today")
         .await;
     parent
-        .wait_text("#attention .time-up", "Mia has used all of today’s screen time")
+        .wait_text(
+            "#attention .time-up",
+            "Mia has used all of today’s screen time",
+        )
         .await;
     title_is(&parent, "(2) Family · studyhub").await;
 
@@ -244,7 +263,9 @@ async fn a_parent_on_a_phone_sees_what_needs_them_first() {
             return true;
         "#)
         .await;
-    parent.wait_text(".settings-form .volume-value", "40 %").await;
+    parent
+        .wait_text(".settings-form .volume-value", "40 %")
+        .await;
     parent
         .click(".settings-form button[type=submit]", None)
         .await;
@@ -254,11 +275,16 @@ async fn a_parent_on_a_phone_sees_what_needs_them_first() {
         .await
         .body;
     assert_eq!(settings["narration_enabled"], false, "{settings}");
-    assert!((settings["volume"].as_f64().unwrap() - 0.4).abs() < 1e-9, "{settings}");
+    assert!(
+        (settings["volume"].as_f64().unwrap() - 0.4).abs() < 1e-9,
+        "{settings}"
+    );
     assert_eq!(settings["daily_time_limit_seconds"], 1800, "{settings}");
     parent.goto("/parent").await;
     parent.click(".child-panel summary", Some("Settings")).await;
-    parent.wait_text(".settings-form .volume-value", "40 %").await;
+    parent
+        .wait_text(".settings-form .volume-value", "40 %")
+        .await;
     let narration = parent
         .js("return document.querySelector('.settings-form [name=narration]').checked")
         .await;
@@ -266,8 +292,13 @@ async fn a_parent_on_a_phone_sees_what_needs_them_first() {
 
     // Renamed, with the longest name there may be: the page still fits the phone.
     phone(&parent).await;
-    parent.click(".child-panel summary", Some("Name and profile")).await;
-    let long = format!("Mia {}", "Rosalind".repeat(13)).chars().take(100).collect::<String>();
+    parent
+        .click(".child-panel summary", Some("Name and profile"))
+        .await;
+    let long = format!("Mia {}", "Rosalind".repeat(13))
+        .chars()
+        .take(100)
+        .collect::<String>();
     assert_eq!(long.chars().count(), 100);
     parent.fill(".profile-form input[name=name]", &long).await;
     parent
@@ -275,7 +306,10 @@ async fn a_parent_on_a_phone_sees_what_needs_them_first() {
         .await;
     parent.wait_text(".profile-form .success", "Saved").await;
     parent.wait_text(".child-panel h2", &long[..40]).await;
-    let stored = app.get(&format!("/v1/children/{child}"), Some(&token)).await.body;
+    let stored = app
+        .get(&format!("/v1/children/{child}"), Some(&token))
+        .await
+        .body;
     assert_eq!(stored["name"], long.as_str());
     look(&parent, "family-long-name", Some(".child-panel")).await;
 
@@ -284,17 +318,25 @@ async fn a_parent_on_a_phone_sees_what_needs_them_first() {
     parent
         .click(".profile-box button.danger-outline", Some("Remove"))
         .await;
-    parent.wait_text(".confirm-remove[open] h2", "Remove Mia").await;
+    parent
+        .wait_text(".confirm-remove[open] h2", "Remove Mia")
+        .await;
     parent.click(".confirm-remove button.keep", None).await;
     parent
-        .wait_js("the dialog closed", "!document.querySelector('.confirm-remove[open]')")
+        .wait_js(
+            "the dialog closed",
+            "!document.querySelector('.confirm-remove[open]')",
+        )
         .await;
     parent
         .click(".profile-box button.danger-outline", Some("Remove"))
         .await;
     parent.click(".confirm-remove button.danger", None).await;
     parent
-        .wait_js("the card is gone", "!document.querySelector('.child-panel')")
+        .wait_js(
+            "the card is gone",
+            "!document.querySelector('.child-panel')",
+        )
         .await;
     parent.wait_text("#no-children", "first child").await;
     let left = app.get("/v1/children", Some(&token)).await.body;

@@ -72,8 +72,12 @@ async fn a_teacher_page_with_long_names_fits_a_phone() {
         )
         .await;
     let student = res.body["access_token"].as_str().unwrap().to_string();
-    app.post("/v1/classes/join", Some(&student), &json!({"join_code": code}))
-        .await;
+    app.post(
+        "/v1/classes/join",
+        Some(&student),
+        &json!({"join_code": code}),
+    )
+    .await;
 
     let teacher = driver.browser(&app.address, "teacher").await;
     sign_in(&teacher, &email, "/teacher").await;

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use studyhub_actors::screen_time::{local_date, parse_tz};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::features::activities::sight_of;
 use crate::features::auth::AuthUser;
 use crate::features::auth::access::readable_learner;
-use crate::features::activities::sight_of;
 use crate::features::progress::missed::{MissedQuestion, day_start_utc, most_missed};
 use crate::features::progress::{Totals, day_rows, parse_week, week_of};
 use crate::infra::db::models::DayProgress;
@@ -148,7 +148,10 @@ pub async fn weekly(
     let week = q.into_inner().week.unwrap_or_else(|| week_of(today));
     let (from, to) = parse_week(&week)?;
     // The week in the learner's own calendar, as the instants answers are stored with.
-    let (start, end) = (day_start_utc(tz, from), day_start_utc(tz, to + Duration::days(1)));
+    let (start, end) = (
+        day_start_utc(tz, from),
+        day_start_utc(tz, to + Duration::days(1)),
+    );
     let id = learner.id.clone();
     let (rows, missed) = state
         .db
