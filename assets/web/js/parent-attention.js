@@ -21,28 +21,36 @@ export class Attention {
     this.baseTitle = document.title;
   }
 
-  // The pending requests as the server has them (after a reload, or the feed coming back).
+  // The pending requests as the server has them (after a reload, or the feed coming back);
+  // false when they could not be read.
   async load() {
+    let read = false;
+    // A request heard live while the list was on its way stays, even if the list was read
+    // before it was stored.
+    this.fresh = new Map();
     try {
       const pending = await get('/v1/time-requests');
-      this.requests = new Map(pending.map((r) => [r.id, r]));
+      this.requests = new Map([...pending.map((r) => [r.id, r]), ...this.fresh]);
+      read = true;
     } catch {
       // The notifications still carry each request's buttons.
     }
     this.render();
+    return read;
   }
 
   // A `time_request` notification: a new request.
   requested(note) {
     const d = note.data ?? {};
     if (!d.request_id || this.requests.has(d.request_id)) return;
-    this.requests.set(d.request_id, {
-      id: d.request_id, child_id: note.child_id, seconds: d.seconds, reason: d.reason ?? null, created_at: note.created_at,
-    });
+    const r = { id: d.request_id, child_id: note.child_id, seconds: d.seconds, reason: d.reason ?? null, created_at: note.created_at };
+    this.requests.set(r.id, r);
+    this.fresh?.set(r.id, r);
     this.render();
   }
 
   answered(requestId) {
+    this.fresh?.delete(requestId);
     if (this.requests.delete(requestId)) this.render();
   }
 

@@ -10,9 +10,9 @@ export function onFeed(msg, { panels, notes, attention }) {
         panels.get(c.id)?.presence(c);
         if (c.time) panels.get(c.id)?.time(c.time);
       }
-      // What arrived while the feed was away (a blip, or before it opened).
-      notes.load();
-      attention.load();
+      // What arrived while the feed was away (a blip, or before it opened); a request answered
+      // meanwhile (on another device) loses its buttons.
+      Promise.all([notes.load(), attention.load()]).then(([, read]) => read && notes.settle(attention.requests));
       break;
     case 'notification':
       noted(msg.notification, { panels, notes, attention });

@@ -96,6 +96,16 @@ export class Notifications {
     return box;
   }
 
+  // Requests no longer pending (`pending`: id → request, as the server listed them) show that
+  // they were answered instead of buttons that could only say so after a tap.
+  settle(pending) {
+    for (const box of this.list.querySelectorAll('[data-request]')) {
+      if (!pending.has(box.dataset.request) && box.querySelector('button')) {
+        fill(box, h('span', { class: 'hint' }, t('parent.answered_before')));
+      }
+    }
+  }
+
   // A request answered here or on another device.
   answered(requestId, approved, seconds) {
     const box = this.list.querySelector(`[data-request="${CSS.escape(requestId)}"]`);

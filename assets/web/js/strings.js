@@ -376,6 +376,7 @@ const en = {
   'parent.deny': 'No',
   'parent.approved': 'You gave {time} more.',
   'parent.denied': 'You said no.',
+  'parent.answered_before': 'Answered.',
 
   'note.achievement': '{child} unlocked “{title}”',
   'note.completed': '{child} finished {title}',
