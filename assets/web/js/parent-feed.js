@@ -19,6 +19,9 @@ export function onFeed(msg, { panels, notes, attention }) {
       break;
     case 'presence':
       panels.get(msg.child_id)?.presence(msg);
+      // Play ended (time up included, told even with notifications off): the last seconds
+      // counted since the feed's last `time` show now.
+      if (!msg.online) panels.get(msg.child_id)?.loadToday();
       break;
     case 'time':
       panels.get(msg.child_id)?.time(msg);
