@@ -73,6 +73,8 @@ export function settingsForm(child, settings, onSaved = () => {}) {
     onsubmit: async (event) => {
       event.preventDefault();
       showFormError(form, null);
+      // "Saved." speaks of this save only.
+      form.querySelector('.saved').textContent = '';
       const minutes = Number(form.querySelector('[name=limit]').value);
       try {
         const saved = await put(`/v1/children/${id}/settings`, {

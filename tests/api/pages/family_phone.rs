@@ -321,6 +321,7 @@ async fn a_parent_on_a_phone_sees_what_needs_them_first() {
     parent
         .wait_text(".confirm-remove[open] h2", "Remove Mia")
         .await;
+    look(&parent, "family-remove", None).await;
     parent.click(".confirm-remove button.keep", None).await;
     parent
         .wait_js(
