@@ -14,6 +14,7 @@ mod downtime;
 mod drawings;
 mod durability;
 mod export;
+mod family_data;
 mod game_pins;
 mod games;
 mod hostile;

@@ -3,7 +3,7 @@
 // up where it was, sending again the answers the server had not saved. A student also has
 // their own study here (/play#study, see play-study.js).
 import { get, post } from './api.js';
-import { $, announce, errorText, h, showScreen } from './dom.js';
+import { $, announce, errorText, h, showScreen, showStatus } from './dom.js';
 import { defaultSettings, narrationSettings } from './media/speech.js';
 import { OpenGames } from './game-open.js';
 import { GamePlayer } from './play-game.js';
@@ -439,13 +439,13 @@ async function joinGame(event) {
 async function joinClass(event) {
   event.preventDefault();
   const form = event.target;
-  const status = form.querySelector('.form-error');
+  const status = form.querySelector('.form-status');
   try {
     const joined = await post('/v1/classes/join', { join_code: new FormData(form).get('join_code').toString().trim() });
-    status.textContent = t('play.joined_class', { name: joined.name });
+    showStatus(status, t('play.joined_class', { name: joined.name }), 'success');
     form.reset();
   } catch (e) {
-    status.textContent = errorText(e);
+    showStatus(status, errorText(e), 'error');
   }
 }
 

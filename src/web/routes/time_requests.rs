@@ -17,8 +17,10 @@ use crate::infra::error::AppResult;
 use crate::web::extract::{Normalize, ValidJson};
 use crate::web::state::AppState;
 
+mod pending;
+
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(answer);
+    cfg.service(answer).service(pending::pending);
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]

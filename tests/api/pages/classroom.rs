@@ -47,7 +47,7 @@ async fn a_teacher_watches_the_class_and_runs_a_game_with_two_students() {
         b.wait_text("#hello-name", name).await;
         b.fill("#class-code", &code).await;
         b.click("#join-class button[type=submit]", None).await;
-        b.wait_text("#join-class .form-error", "You joined Class 4B")
+        b.wait_text("#join-class .success", "You joined Class 4B")
             .await;
         teacher.wait_text("#live-table tbody", name).await;
     }
