@@ -200,3 +200,57 @@ async fn an_admin_reads_the_dead_letters_and_no_one_else_does() {
     let res = app.get("/v1/admin/dead-letters", None).await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
 }
+
+/// Parks one dead letter the way the group commit does (an answer of a session that does not
+/// exist, for `learner_id`'s learner) and returns its id.
+pub async fn park_one(app: &crate::common::TestApp, learner_id: &str) -> String {
+    let orphan = new_id();
+    let result = app
+        .state
+        .engine
+        .store()
+        .write_batch(Batch {
+            answers: vec![answer(&orphan, learner_id, 1, "q1")],
+            ..Batch::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(result.refused.len(), 1, "the orphan answer is refused");
+    let mut conn = db::establish(&app.db.url).unwrap();
+    schema::dead_letters::table
+        .filter(schema::dead_letters::session_id.eq(&orphan))
+        .select(schema::dead_letters::id)
+        .first(&mut conn)
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn an_admin_discards_a_dead_letter_and_the_audit_log_says_so() {
+    let app = spawn_app().await;
+    let (parent, kid) = app.parent_with_child("Ada").await;
+    let id = park_one(&app, &kid).await;
+    let admin = app.admin().await;
+    let path = format!("/v1/admin/dead-letters/{id}");
+
+    let res = app.delete(&path, Some(&parent.access)).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let res = app.delete(&path, Some(&admin.access)).await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
+    let res = app.delete(&path, Some(&admin.access)).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
+    let left = app.get("/v1/admin/dead-letters", Some(&admin.access)).await;
+    assert_eq!(left.body["dead_letters"], serde_json::json!([]));
+
+    let log = app
+        .get(
+            "/v1/audit?entity_type=dead_letter&action=discard",
+            Some(&admin.access),
+        )
+        .await;
+    assert_eq!(log.status, StatusCode::OK, "{}", log.body);
+    let entries = log.body["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0]["entity_id"], id.as_str());
+    assert_eq!(entries[0]["user_id"], admin.id.as_str());
+    assert_eq!(entries[0]["old_values"]["kind"], "answer");
+}

@@ -1,19 +1,21 @@
 //! `GET /v1/admin/dead-letters` (admins): what the group commit could never store, so an
-//! administrator can see it, fix its cause and, if need be, put it right by hand.
+//! administrator can see it, fix its cause and, if need be, put it right by hand; then
+//! `DELETE /v1/admin/dead-letters/{id}` discards it (audited).
 
-use actix_web::get;
 use actix_web::{HttpResponse, web};
+use actix_web::{delete, get};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::features::audit::{self, Change, RequestMeta};
 use crate::features::auth::AdminUser;
 pub use crate::features::dead_letters::{DeadLetter, DeadLetterPage};
 use crate::infra::error::{AppError, AppResult};
 use crate::web::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(list);
+    cfg.service(list).service(discard);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -49,4 +51,41 @@ pub async fn list(
         .run(move |conn| Ok(crate::features::dead_letters::page(conn, q.before, limit)?))
         .await?;
     Ok(HttpResponse::Ok().json(page))
+}
+
+/// Discard a dead letter (dealt with by hand, or given up on); the audit log keeps what it
+/// was about (not its payload).
+#[utoipa::path(tag = "operations", security(("bearer" = [])),
+    responses((status = 204), (status = 403, description = "not an admin"), (status = 404)))]
+#[delete("/admin/dead-letters/{id}")]
+pub async fn discard(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    meta: RequestMeta,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    if id.len() > 100 {
+        return Err(AppError::not_found("dead letter"));
+    }
+    state
+        .db
+        .transaction(move |conn| {
+            let old = crate::features::dead_letters::discard(conn, &id)?
+                .ok_or_else(|| AppError::not_found("dead letter"))?;
+            audit::record(
+                conn,
+                &meta,
+                Change {
+                    user_id: &admin.0.id,
+                    action: "discard",
+                    entity_type: "dead_letter",
+                    entity_id: &id,
+                    old: Some(old),
+                    new: None,
+                },
+            )
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
