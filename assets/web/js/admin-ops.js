@@ -52,7 +52,7 @@ function deadItem(letter) {
     h('p', { class: 'admin-line' }, h('strong', {}, letter.kind), ' · ', dateText(letter.created_at)),
     h('p', { class: 'admin-line break' }, letter.error),
     h('details', {}, h('summary', {}, t('admin.payload')),
-      h('pre', { class: 'payload', tabindex: '0' }, JSON.stringify(letter.payload, null, 2))),
+      h('pre', { class: 'payload' }, JSON.stringify(letter.payload, null, 2))),
     discard, error);
 }
 

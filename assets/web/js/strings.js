@@ -70,7 +70,6 @@ const en = {
   'admin.mib': '{n} MiB',
   'admin.restore_title': 'Restoring',
   'admin.restore_text': 'A backup is restored on the server, into a new, empty database, with the same encryption (or backup) key: stop the service, point DATABASE_URL at the empty database, run the restore with the backup\'s id and SHA-256, then start the service on that database.',
-  'admin.restore_command': 'The commands to restore a backup',
   'admin.restore_hint': 'A file written by “studyhub backup --out FILE” is restored the same way, with the file in place of the id. A wrong key or an altered file stops the restore and leaves the database untouched.',
   'admin.audit': 'Audit log',
   'admin.audit_user': 'By account (id)',

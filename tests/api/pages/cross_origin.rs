@@ -2,12 +2,19 @@
 //! `STUDYHUB_COOKIE_SAMESITE=none` (and `Secure`) and CORS credentials for one origin; a page
 //! served by a second listener in this test at `http://127.0.0.1:OTHER` (another site: the
 //! host differs) signs in with `credentials: 'include'`, then refreshes with nothing but the
-//! cookie, twice (each refresh rotates it). A page of an origin that is not listed, in a fresh
-//! browser, cannot sign in at all (the preflight is refused) and gets no cookie.
+//! cookie, twice (each refresh rotates it). The same page against a server left at `strict`
+//! signs in but keeps no usable cookie: `none` is what makes the difference. A page of an
+//! origin that is not listed, in a fresh browser, cannot sign in at all (its preflight is
+//! refused) and gets no cookie.
 //!
 //! Plain HTTP is honest here: Chrome counts `http://localhost` as a secure context and keeps
-//! `Secure` cookies it sets, so the cookie's `SameSite=None; Secure` is what is tested, not a
-//! flag that relaxes it.
+//! the `Secure` cookies it sets (the DevTools protocol reports their source scheme as
+//! `Secure`). What the test does set is the browser's own choice about third-party cookies:
+//! this Chromium blocks them by default (the cookie is refused with the reason
+//! `UserPreferences`), as Safari always does and Chrome does when a user asks. Such a browser
+//! keeps no cookie for a cross-site API whatever `SameSite` says; a front end on another site
+//! must then keep the refresh token from the response body, or be served from the same site
+//! (a subdomain), where the default `strict` already works.
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -92,6 +99,11 @@ async fn cookies(b: &Browser, url: &str) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// Chrome preferences of a browser that allows third-party cookies.
+fn third_party_cookies_allowed() -> Value {
+    json!({"profile.cookie_controls_mode": 0, "profile.block_third_party_cookies": false})
+}
+
 #[actix_web::test]
 async fn a_front_end_on_another_site_keeps_the_refresh_cookie_and_no_other_site_does() {
     let Some(driver) = Driver::start("pages::cross_origin").await else {
@@ -102,18 +114,26 @@ async fn a_front_end_on_another_site_keeps_the_refresh_cookie_and_no_other_site_
     let (listed_origin, unlisted_origin) = (origin_of(&listed), origin_of(&unlisted));
     serve_a_page(listed);
     serve_a_page(unlisted);
-    let allowed = listed_origin.clone();
-    let app = spawn_app_with(move |c| {
-        c.cors_origins = allowed;
-        c.cookie_secure = true;
-        c.cookie_samesite = "none".into();
-    })
-    .await;
+    let server = |same_site: &'static str| {
+        let allowed = listed_origin.clone();
+        spawn_app_with(move |c| {
+            c.cors_origins = allowed;
+            c.cookie_secure = true;
+            c.cookie_samesite = same_site.into();
+        })
+    };
+    let app = server("none").await;
     let parent = app.register("parent").await;
     let api = format!("http://localhost:{}", app.port);
 
     // The listed site signs in and keeps the cookie across refreshes.
-    let front = driver.browser(&listed_origin, "listed front end").await;
+    let front = driver
+        .browser_with_prefs(
+            &listed_origin,
+            "listed front end",
+            third_party_cookies_allowed(),
+        )
+        .await;
     front.goto("/").await;
     let got = sign_in_and_refresh(&front, &api, &parent.email).await;
     assert_eq!(got["error"], Value::Null, "{got}");
@@ -132,11 +152,26 @@ async fn a_front_end_on_another_site_keeps_the_refresh_cookie_and_no_other_site_
     assert_eq!(refresh["sameSite"], "None", "{refresh}");
     assert_eq!(refresh["secure"], true, "{refresh}");
     assert_eq!(refresh["httpOnly"], true, "{refresh}");
+
+    // The same site against a server left at `strict`: signed in, but the cookie never
+    // comes back cross-site.
+    let strict = server("strict").await;
+    let strict_parent = strict.register("parent").await;
+    let strict_api = format!("http://localhost:{}", strict.port);
+    let got = sign_in_and_refresh(&front, &strict_api, &strict_parent.email).await;
+    assert_eq!(got["login"], 200, "{got}");
+    assert_eq!(got["refreshes"], json!([401, 401]), "{got}");
     front.quit().await;
 
     // A site that is not listed: the preflight is refused, so nothing is sent and no cookie
-    // is kept; a refresh (which needs no preflight) has no cookie to send and is unreadable.
-    let other = driver.browser(&unlisted_origin, "unlisted site").await;
+    // is kept.
+    let other = driver
+        .browser_with_prefs(
+            &unlisted_origin,
+            "unlisted site",
+            third_party_cookies_allowed(),
+        )
+        .await;
     other.goto("/").await;
     let got = sign_in_and_refresh(&other, &api, &parent.email).await;
     assert!(
