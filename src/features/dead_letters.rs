@@ -106,3 +106,15 @@ pub fn discard(conn: &mut DbConnection, id: &str) -> QueryResult<Option<serde_js
         "error": row.error,
     })))
 }
+
+/// A letter's kind and payload (to retry it), or `None` when there is no such letter.
+pub fn kind_and_payload(
+    conn: &mut DbConnection,
+    id: &str,
+) -> QueryResult<Option<(String, String)>> {
+    dead_letters::table
+        .find(id)
+        .select((dead_letters::kind, dead_letters::payload))
+        .first(conn)
+        .optional()
+}

@@ -115,6 +115,7 @@ async fn openapi_lists_the_endpoints_and_docs_page_serves() {
         ("/v1/audit", &["get"]),
         ("/v1/admin/dead-letters", &["get"]),
         ("/v1/admin/dead-letters/{id}", &["delete"]),
+        ("/v1/admin/dead-letters/{id}/retry", &["post"]),
         ("/v1/admin/users", &["get"]),
         ("/v1/admin/users/{id}/deactivate", &["post"]),
         ("/v1/admin/users/{id}/reactivate", &["post"]),

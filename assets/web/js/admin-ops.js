@@ -31,29 +31,36 @@ let deadBefore = null;
 
 function deadItem(letter) {
   const error = h('p', { class: 'form-error', role: 'alert' });
-  const discard = h('button', {
-    type: 'button',
-    class: 'small',
-    'aria-label': t('admin.discard_which', { kind: letter.kind, when: dateText(letter.created_at) }),
-    onclick: async () => {
-      discard.disabled = true;
-      try {
-        await del(`/v1/admin/dead-letters/${encodeURIComponent(letter.id)}`);
-        discard.closest('li').remove();
-        announce(t('admin.discarded'));
-        $('#dead-empty').hidden = $('#dead-letters').children.length > 0;
-      } catch (e) {
-        discard.disabled = false;
-        error.textContent = errorText(e);
-      }
-    },
-  }, t('admin.discard'));
+  const when = dateText(letter.created_at);
+  // Retry (once its cause is fixed) or discard; either way the letter leaves the list, and
+  // a retry the database refuses again comes back as a new letter.
+  const act = (action, button) => async () => {
+    for (const b of buttons) b.disabled = true;
+    try {
+      if (action === 'retry') await post(`/v1/admin/dead-letters/${encodeURIComponent(letter.id)}/retry`);
+      else await del(`/v1/admin/dead-letters/${encodeURIComponent(letter.id)}`);
+      button.closest('li').remove();
+      announce(t(action === 'retry' ? 'admin.retried' : 'admin.discarded'));
+      $('#dead-empty').hidden = $('#dead-letters').children.length > 0;
+    } catch (e) {
+      for (const b of buttons) b.disabled = false;
+      error.textContent = errorText(e);
+      if (action === 'retry' && e.status === 409) loadDeadLetters();
+    }
+  };
+  const retry = h('button', { type: 'button', class: 'small', dataset: { action: 'retry' },
+    'aria-label': t('admin.retry_which', { kind: letter.kind, when }) }, t('admin.retry'));
+  const discard = h('button', { type: 'button', class: 'small', dataset: { action: 'discard' },
+    'aria-label': t('admin.discard_which', { kind: letter.kind, when }) }, t('admin.discard'));
+  const buttons = [retry, discard];
+  retry.addEventListener('click', act('retry', retry));
+  discard.addEventListener('click', act('discard', discard));
   return h('li', { class: 'admin-item', dataset: { id: letter.id } },
-    h('p', { class: 'admin-line' }, h('strong', {}, letter.kind), ' · ', dateText(letter.created_at)),
+    h('p', { class: 'admin-line' }, h('strong', {}, letter.kind), ' · ', when),
     h('p', { class: 'admin-line break' }, letter.error),
     h('details', {}, h('summary', {}, t('admin.payload')),
       h('pre', { class: 'payload' }, JSON.stringify(letter.payload, null, 2))),
-    discard, error);
+    h('div', { class: 'row' }, retry, discard), error);
 }
 
 export async function loadDeadLetters(more = false) {

@@ -24,7 +24,7 @@ pub struct AuditQuery {
     /// account, dead_letter
     #[param(max_length = 100)]
     pub entity_type: Option<String>,
-    /// create, update, delete, deactivate, reactivate, discard, …
+    /// create, update, delete, deactivate, reactivate, retry, discard, …
     #[param(max_length = 100)]
     pub action: Option<String>,
     /// RFC 3339 times, inclusive.

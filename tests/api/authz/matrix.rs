@@ -290,6 +290,9 @@ pub fn rows() -> Vec<Row> {
         row("GET", "/v1/audit", "/v1/audit", Nothing, [403, 403, 403, 403, 403, 403, 200, 401]),
         row("GET", "/v1/admin/dead-letters", "/v1/admin/dead-letters", Nothing,
             [403, 403, 403, 403, 403, 403, 200, 401]),
+        // An orphan answer: its session is still missing, so a retry is refused again (409).
+        row("POST", "/v1/admin/dead-letters/{id}/retry",
+            "/v1/admin/dead-letters/{fresh_dead_letter}/retry", Nothing, admins(409)),
         row("DELETE", "/v1/admin/dead-letters/{id}", "/v1/admin/dead-letters/{fresh_dead_letter}",
             Nothing, admins(204)),
         row("GET", "/v1/admin/users", "/v1/admin/users?q=example&page=1", Nothing, admins(200)),

@@ -1,9 +1,10 @@
 //! The admin page in a real browser: an admin signs in (and lands on /admin), finds a parent
 //! by email and deactivates them: the parent's open family page is signed out at once (its
 //! live feed closes with 4003) and their token is refused; reactivated, the parent signs in
-//! again. The admin discards a dead letter, starts a system backup and sees it verified, and
-//! filters the audit log down to the deactivation. A parent who opens /admin is sent to their
-//! own page. Every state passes axe at both sizes, and at 200 % text fits a phone.
+//! again. The admin retries a dead letter whose cause was fixed and discards another, starts
+//! a system backup and sees it verified, and filters the audit log down to the deactivation.
+//! A parent who opens /admin is sent to their own page. Every state passes axe at both sizes
+//! and with 200 % text, and at 200 % text fits a phone.
 
 use awc::http::StatusCode;
 use serde_json::json;
@@ -51,6 +52,7 @@ async fn an_admin_deactivates_a_parent_handles_a_dead_letter_and_backs_up() {
     let admin = app.admin().await;
     let (parent, kid) = app.parent_with_child("Ada").await;
     let letter = crate::dead_letters::park_one(&app, &kid).await;
+    let (fixable, session) = crate::dead_letters::park_orphan_answer(&app, &kid).await;
 
     // The parent has the family page open, its live feed connected.
     let home = driver.browser(&app.address, "parent").await;
@@ -123,9 +125,22 @@ async fn an_admin_deactivates_a_parent_handles_a_dead_letter_and_backs_up() {
     sign_in(&home, &parent.email, "/parent").await;
     home.wait_text(".child-panel h2", "Ada").await;
 
-    // The dead letter is discarded, and gone for good.
+    // One dead letter's cause is fixed (its session stored after all): retried, it is stored.
+    crate::dead_letters::store_session(&app, &session, &kid).await;
     b.click(
-        &format!("#dead-letters li[data-id='{letter}'] button"),
+        &format!("#dead-letters li[data-id='{fixable}'] button[data-action=retry]"),
+        None,
+    )
+    .await;
+    b.until("the retried letter leaves the list", || async {
+        b.find_shown(&format!("#dead-letters li[data-id='{fixable}']"), None)
+            .await
+            .is_none()
+    })
+    .await;
+    // The other is discarded, and gone for good.
+    b.click(
+        &format!("#dead-letters li[data-id='{letter}'] button[data-action=discard]"),
         None,
     )
     .await;
