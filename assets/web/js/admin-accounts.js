@@ -5,6 +5,7 @@ import { t } from './strings.js';
 
 let query = '';
 let page = 1;
+let me = null; // the signed-in admin's id: their own account has no button (the server says 409)
 
 function row(account) {
   const state = account.active ? t('admin.active') : t('admin.inactive');
@@ -17,13 +18,14 @@ function row(account) {
     onclick: () => setActive(account, button),
   }, t(`admin.${action}`));
   const error = h('p', { class: 'form-error', role: 'alert' });
+  const own = account.id === me;
   return h('li', { class: 'admin-item', dataset: { id: account.id, email: account.email } },
     h('p', { class: 'admin-line' }, h('strong', {}, account.name), ' ',
       h('span', { class: `pill${account.active ? ' on' : ''}` }, state)),
     h('p', { class: 'admin-line break' }, account.email),
     h('p', { class: 'hint' }, t(`role.${account.role}`), ' · ',
       account.last_login_at ? t('admin.last_login', { when: dateText(account.last_login_at) }) : t('admin.never_signed_in')),
-    button, error);
+    own ? h('p', { class: 'hint' }, t('admin.your_account')) : button, error);
 }
 
 async function setActive(account, button) {
@@ -59,7 +61,8 @@ export async function loadAccounts() {
   }
 }
 
-export function setUpAccounts() {
+export function setUpAccounts(adminId) {
+  me = adminId;
   $('#account-search').addEventListener('submit', (event) => {
     event.preventDefault();
     query = $('#account-q').value.trim();

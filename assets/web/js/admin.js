@@ -12,9 +12,9 @@ async function main() {
     location.replace(homeOf(who.user.role));
     return;
   }
-  await signedIn(['admin']);
+  const admin = await signedIn(['admin']);
   document.body.dataset.ready = 'true';
-  await Promise.all([setUpAccounts(), setUpOperations()]);
+  await Promise.all([setUpAccounts(admin.user.id), setUpOperations()]);
   document.body.dataset.loaded = 'true';
 }
 

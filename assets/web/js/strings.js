@@ -40,6 +40,7 @@ const en = {
   'admin.reactivated': '{email} can sign in again.',
   'admin.last_login': 'last signed in {when}',
   'admin.never_signed_in': 'never signed in',
+  'admin.your_account': 'Your own account (another administrator can deactivate it).',
   'role.admin': 'Administrator',
   'admin.health': 'Health',
   'admin.health_status': 'Status',
