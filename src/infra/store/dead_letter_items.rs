@@ -224,3 +224,115 @@ pub fn batch_of(cipher: &Cipher, kind: &str, payload: &str) -> Result<Batch, Str
     }
     Ok(b)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one_of_each() -> Vec<(&'static str, Batch)> {
+        let at = Utc::now();
+        let day = at.date_naive();
+        let kid: LearnerId = "kid-1".into();
+        let session: SessionId = "session-1".into();
+        let mut out = Vec::new();
+        let mut b = Batch::default();
+        b.answers.push(AnswerRecord {
+            session_id: session.clone(),
+            learner_id: kid.clone(),
+            seq: Seq::from(3),
+            question_id: "q\u{0}3".into(),
+            answer_json: "[\"7\", 8]".into(),
+            correct: false,
+            first_attempt: false,
+            answered_at: at,
+            category: "math".into(),
+            local_date: day,
+        });
+        out.push(("answer", b));
+        let mut b = Batch::default();
+        b.starts.push(NewSession {
+            session_id: session.clone(),
+            learner_id: kid.clone(),
+            activity_id: "math-addition-1".into(),
+            questions_total: 7,
+            started_at: at,
+        });
+        out.push(("start", b));
+        let mut b = Batch::default();
+        b.ends.push(SessionEnd {
+            session_id: session.clone(),
+            learner_id: kid.clone(),
+            status: SessionStatus::Abandoned,
+            questions_answered: 5,
+            questions_correct: 4,
+            accuracy: 80.0,
+            stars: 2,
+            duration_seconds: 95,
+            ended_at: at,
+            activity_id: "math-addition-1".into(),
+            category: "math".into(),
+            local_date: day,
+        });
+        out.push(("end", b));
+        let mut b = Batch::default();
+        b.spans.push(ScreenTimeSpan {
+            id: "span-1".into(),
+            learner_id: kid.clone(),
+            date: day,
+            started_at: at,
+            ended_at: None,
+            seconds: 61,
+        });
+        out.push(("screen_time", b));
+        let mut b = Batch::default();
+        b.notifications.push(Notification {
+            id: "note-1".into(),
+            parent_id: "parent-1".into(),
+            child_id: kid.clone(),
+            kind: NotificationKind::TimeRequest,
+            title: "More time?".into(),
+            body: "Ada asks for 10 minutes".into(),
+            data: json!({"request_id": "r-1", "seconds": 600}),
+            created_at: at,
+        });
+        out.push(("notification", b));
+        let mut b = Batch::default();
+        b.unlocks.push(UnlockRequest {
+            learner_id: kid,
+            achievement_ids: vec!["first-steps".into()],
+            at,
+        });
+        out.push(("unlock", b));
+        out
+    }
+
+    /// What is parked is what a retry writes: every kind of item comes back whole.
+    #[test]
+    fn every_kind_of_item_comes_back_whole_from_its_payload() {
+        let cipher = Cipher::new(&[7u8; 32]);
+        for (kind, batch) in one_of_each() {
+            let parked = payload(&cipher, &batch);
+            assert!(
+                !parked.contains("[\\\"7\\\", 8]"),
+                "{kind}: the answer is encrypted"
+            );
+            let back = batch_of(&cipher, kind, &parked).unwrap_or_else(|e| panic!("{kind}: {e}"));
+            assert_eq!(format!("{back:?}"), format!("{batch:?}"), "{kind}");
+        }
+    }
+
+    #[test]
+    fn a_payload_missing_a_field_or_another_key_is_refused_with_a_reason() {
+        let cipher = Cipher::new(&[7u8; 32]);
+        let (_, batch) = one_of_each().remove(0);
+        let parked = payload(&cipher, &batch);
+        let other = Cipher::new(&[8u8; 32]);
+        let err = batch_of(&other, "answer", &parked).unwrap_err();
+        assert!(err.contains("cannot be decrypted"), "{err}");
+        let old = r#"{"session_id": "s", "learner_id": "k", "seq": 1}"#;
+        let err = batch_of(&cipher, "answer", old).unwrap_err();
+        assert!(err.contains("does not hold everything"), "{err}");
+        let err = batch_of(&cipher, "mystery", "{}").unwrap_err();
+        assert!(err.contains("cannot be retried"), "{err}");
+    }
+}
