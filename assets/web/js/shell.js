@@ -4,7 +4,7 @@ import { $, h } from './dom.js';
 import { applyStrings, t } from './strings.js';
 
 export function homeOf(role) {
-  return { parent: '/parent', teacher: '/teacher', student: '/play' }[role] ?? '/docs/';
+  return { parent: '/parent', teacher: '/teacher', student: '/play', admin: '/admin' }[role] ?? '/';
 }
 
 export function toSignIn() {
