@@ -150,7 +150,7 @@ pub fn cli(settings: &Settings) -> anyhow::Result<()> {
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} answers ({eta} left)")
             .expect("a valid template"),
     );
-    let rotated = rotate(&mut *conn, &cipher, &mut |done, total| {
+    let rotated = rotate(&mut conn, &cipher, &mut |done, total| {
         bar.set_length(total);
         bar.set_position(done);
     })?;
