@@ -3,6 +3,7 @@
 
 mod actions;
 mod browser;
+mod child_device;
 mod classroom;
 mod editor;
 mod family;

@@ -3,6 +3,7 @@
 import { get, post } from './api.js';
 import { $, announce, fill, formValues, h, showFormError } from './dom.js';
 import { ChildPanel } from './parent-child.js';
+import { familyDevice } from './family-device.js';
 import { Notifications } from './parent-live.js';
 import { signedIn, toSignIn } from './shell.js';
 import { LiveSocket } from './socket.js';
@@ -11,6 +12,7 @@ import { t } from './strings.js';
 const panels = new Map();
 const names = new Map();
 const titles = new Map();
+const family = []; // the children, for "Play on this device"
 
 async function loadTitles() {
   const [activities, achievements] = await Promise.all([
@@ -74,6 +76,8 @@ async function addChild(event) {
     const child = await post('/v1/children', { name: v.name, age: Number(v.age), interests, timezone });
     form.reset();
     const panel = addPanel(child);
+    family.push(child);
+    familyDevice(family);
     announce(t('parent.child_added', { name: child.name }));
     panel.el.querySelector('h2').setAttribute('tabindex', '-1');
     panel.el.querySelector('h2').focus();
@@ -88,6 +92,8 @@ async function main() {
   const children = who.children ?? [];
   $('#no-children').hidden = children.length > 0;
   for (const child of children) addPanel(child);
+  family.push(...children);
+  familyDevice(family);
   $('#add-child').addEventListener('submit', addChild);
   const notes = new Notifications({ names, titles });
   new LiveSocket({

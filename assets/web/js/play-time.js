@@ -5,10 +5,12 @@ import { $, announce, dateText, minutesText, showScreen } from './dom.js';
 import { t } from './strings.js';
 
 export class PlayTime {
-  // send(frame) → bool; recheck(): open the socket again to see whether time came back.
-  constructor({ send, recheck }) {
+  // send(frame) → bool; recheck(): open the socket again to see whether time came back;
+  // askOver(seconds, reason): ask over REST when the socket is closed (time is up).
+  constructor({ send, recheck, askOver = null }) {
     this.send = send;
     this.recheck = recheck;
+    this.askOver = askOver;
     this.timer = null;
     this.left = null;
     $('#ask-time').addEventListener('click', () => this.openAsk());
@@ -92,8 +94,11 @@ export class PlayTime {
     const seconds = Number(new FormData(form).get('minutes')) * 60;
     const reason = new FormData(form).get('reason')?.toString().trim() || undefined;
     if (!this.send({ type: 'ask_time', seconds, reason })) {
-      $('#ask-error').textContent = t('play.ask.offline');
-      return;
+      if (!this.askOver) {
+        $('#ask-error').textContent = t('play.ask.offline');
+        return;
+      }
+      this.askOver(seconds, reason);
     }
     $('#ask-dialog').close();
     form.reset();

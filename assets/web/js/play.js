@@ -10,6 +10,7 @@ import { GamePlayer } from './play-game.js';
 import { PlaySession } from './play-session.js';
 import { StudyView } from './play-study.js';
 import { PlayTime } from './play-time.js';
+import { childDevicePlay, TimeUpAsk } from './child-device.js';
 import { celebrate, showDone, showFeedback, showIntro, showQuestion } from './play-view.js';
 import { signedIn, toSignIn } from './shell.js';
 import { LiveSocket } from './socket.js';
@@ -35,17 +36,24 @@ let resting = null; // 'timeup' or 'downtime' since the last hello
 let voice = { ...defaultSettings(null), ready: Promise.resolve() };
 const introduced = new Set(); // sessions whose introduction was shown on this page
 let study = null; // a student's own study view
+let timeUpAsk = null; // asking for more time once time is up (over REST)
 const STUDY = '#study';
 
 const send = (frame) => socket?.send(frame) ?? false;
 
 async function main() {
-  const who = await signedIn(['parent', 'student']);
+  const who = await signedIn(['parent', 'student', 'child']);
   $('#ask-dialog-close')?.addEventListener('click', () => $('#ask-dialog').close());
   $('#celebration-close').addEventListener('click', () => $('#celebration').close());
   $('#join-game').addEventListener('submit', joinGame);
   $('#replaced-resume').addEventListener('click', () => { socket.start(); showScreen('catalog'); });
-  time = new PlayTime({ send, recheck: () => socket?.start() });
+  time = new PlayTime({ send, recheck: () => socket?.start(), askOver: (s, r) => timeUpAsk.ask(s, r) });
+  timeUpAsk = new TimeUpAsk({ openAsk: () => time.openAsk(), onApproved: () => socket?.start() });
+  // A child's device plays as its one child: no switching, no signing out.
+  if (who.user.role === 'child') {
+    childDevicePlay();
+    return play(who.learner);
+  }
   if (who.user.role === 'student') {
     $('#join-class').hidden = false;
     $('#join-class form').addEventListener('submit', joinClass);
@@ -114,6 +122,7 @@ function stop() {
   socket?.stop();
   socket = null;
   time?.cancelRecheck();
+  timeUpAsk?.stop();
 }
 
 async function play(who) {
@@ -124,6 +133,7 @@ async function play(who) {
   $('#learner-name').textContent = learner.parent_id ? learner.name : '';
   $('#hello-name').textContent = t('play.hello', { name: learner.name });
   time.canAsk = Boolean(learner.parent_id);
+  timeUpAsk.learner = learner;
   voice = { ...defaultSettings(learner), ready: null };
   const settingsFor = voice;
   voice.ready = narrationSettings(learner).then((s) => Object.assign(settingsFor, s));

@@ -4,7 +4,7 @@ import { $, h } from './dom.js';
 import { applyStrings, t } from './strings.js';
 
 export function homeOf(role) {
-  return { parent: '/parent', teacher: '/teacher', student: '/play' }[role] ?? '/docs/';
+  return { parent: '/parent', teacher: '/teacher', student: '/play', child: '/play' }[role] ?? '/docs/';
 }
 
 export function toSignIn() {
@@ -25,6 +25,13 @@ export async function signedIn(roles) {
   }
   if (!who) {
     toSignIn();
+    return new Promise(() => {});
+  }
+  // A child's device: no sign-out, and only /play without the grown-ups' PIN.
+  if (who.user.role === 'child') {
+    const device = await import('./child-device.js');
+    if (roles.includes('child')) return who;
+    device.childDeviceGate(who);
     return new Promise(() => {});
   }
   $('#who').textContent = who.user.name;

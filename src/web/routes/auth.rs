@@ -341,12 +341,18 @@ pub async fn refresh_tokens(
         .db
         .transaction(move |conn| refresh::rotate(conn, &token))
         .await?;
-    let (user, refresh_token) = match rotation {
-        Rotation::Rotated(user, next) => (user, next),
+    let (user, refresh_token, device) = match rotation {
+        Rotation::Rotated(user, next, device) => (user, next, device),
         Rotation::Refused(err) => return Err(err),
     };
     let role = Role::parse(&user.role).unwrap_or(Role::Student);
-    let (access, expires_in) = state.jwt.issue(&user.id, role, user.token_version)?;
+    // A child's device stays the child's across refreshes (and reloads).
+    let (access, expires_in) = match &device {
+        Some(learner) => state
+            .jwt
+            .issue_child(&user.id, learner, user.token_version)?,
+        None => state.jwt.issue(&user.id, role, user.token_version)?,
+    };
     let cookies = auth_cookies(&state, &access, &refresh_token);
     Ok(
         with_cookies(HttpResponse::Ok(), cookies).json(TokenResponse {
@@ -369,9 +375,15 @@ pub async fn logout(
 ) -> AppResult<HttpResponse> {
     let mut payload = payload.into_inner();
     let token = presented_refresh_token(&req, &mut payload).await?;
-    let user = bearer_token(&req)
-        .and_then(|t| state.jwt.verify(&t).ok())
-        .map(|c| c.sub);
+    let claims = bearer_token(&req).and_then(|t| state.jwt.verify(&t).ok());
+    // A child's device signs out only its own session (its refresh token), never the
+    // parent's everywhere.
+    if token.is_none() && claims.as_ref().is_some_and(|c| c.role == Role::Child) {
+        return Err(AppError::forbidden(
+            "a child's device signs out with its refresh token only",
+        ));
+    }
+    let user = claims.map(|c| c.sub);
     if token.is_none() && user.is_none() {
         return Err(AppError::unauthorized(
             Code::Unauthenticated,
@@ -458,11 +470,35 @@ pub async fn change_password(
     Ok(with_cookies(HttpResponse::NoContent(), cleared_cookies()).finish())
 }
 
-/// The signed-in account, with the student's learner or the parent's children.
+/// The signed-in account, with the student's learner or the parent's children. A child's
+/// device: the parent's account with role `child`, and the one child it plays as.
 #[utoipa::path(tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = MeResponse), (status = 401)))]
 #[get("/auth/me")]
 pub async fn me(state: web::Data<AppState>, user: AuthUser) -> AppResult<HttpResponse> {
+    if let (Role::Child, Some(id)) = (user.role, user.device_learner.clone()) {
+        let access = crate::features::auth::LearnerAccess::load(
+            &state.learner_reads,
+            user.clone(),
+            id.into(),
+        )
+        .await?;
+        let uid = user.id.clone();
+        let row = state
+            .db
+            .run(move |conn| Ok(users::active_by_id(conn, &uid)?))
+            .await?
+            .ok_or_else(|| {
+                AppError::unauthorized(Code::InvalidToken, "this account no longer exists")
+            })?;
+        let mut view = UserView::from(row);
+        view.role = Role::Child;
+        return Ok(HttpResponse::Ok().json(MeResponse {
+            user: view,
+            learner: Some(LearnerView::from(access.learner)),
+            children: None,
+        }));
+    }
     let res = state
         .db
         .run(move |conn| {
