@@ -54,20 +54,21 @@ pub fn issue(
 /// What presenting a refresh token led to. A refusal is a value, not an error, so that the
 /// family's revocation commits with the transaction instead of rolling back with it.
 pub enum Rotation {
-    /// The account, the next token, and for a child's device its learner.
-    Rotated(UserRow, String, Option<String>),
+    /// The account, the next token, and the family (a child's device's is one of
+    /// `child::DEVICE_FAMILY`).
+    Rotated(UserRow, String, String),
     Refused(AppError),
 }
 
 /// Spends `token` and issues its successor in the same family. Must run in a transaction.
 pub fn rotate(conn: &mut DbConnection, token: &str) -> Result<Rotation, AppError> {
     Ok(match rotate_inner(conn, token)? {
-        Ok((user, next, learner)) => Rotation::Rotated(user, next, learner),
+        Ok((user, next, family)) => Rotation::Rotated(user, next, family),
         Err(refusal) => Rotation::Refused(refusal),
     })
 }
 
-type Outcome = Result<(UserRow, String, Option<String>), AppError>;
+type Outcome = Result<(UserRow, String, String), AppError>;
 
 fn rotate_inner(conn: &mut DbConnection, token: &str) -> Result<Outcome, AppError> {
     let now = Utc::now().naive_utc();
@@ -116,12 +117,8 @@ fn rotate_inner(conn: &mut DbConnection, token: &str) -> Result<Outcome, AppErro
     let Some(user) = user else {
         return Ok(Err(invalid()));
     };
-    let learner = match super::child::family_learner(conn, &row.family_id) {
-        Ok(learner) => learner,
-        Err(refusal) => return Ok(Err(refusal)),
-    };
     let next = issue(conn, &user.id, Some(&row.family_id))?;
-    Ok(Ok((user, next, learner)))
+    Ok(Ok((user, next, row.family_id)))
 }
 
 /// Revokes the family `token` belongs to (logout) and returns its owner. Unknown tokens are

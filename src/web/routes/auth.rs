@@ -337,14 +337,22 @@ pub async fn refresh_tokens(
         .ok_or_else(|| {
             AppError::unauthorized(Code::Unauthenticated, "no refresh token was presented")
         })?;
+    // A child's device's family gives child tokens again (and none once the child is gone).
     let rotation = state
         .db
-        .transaction(move |conn| refresh::rotate(conn, &token))
+        .transaction(move |conn| {
+            Ok(match refresh::rotate(conn, &token)? {
+                Rotation::Rotated(user, next, family) => {
+                    match crate::features::auth::child::family_learner(conn, &family) {
+                        Ok(device) => Ok((user, next, device)),
+                        Err(refusal) => Err(refusal),
+                    }
+                }
+                Rotation::Refused(err) => Err(err),
+            })
+        })
         .await?;
-    let (user, refresh_token, device) = match rotation {
-        Rotation::Rotated(user, next, device) => (user, next, device),
-        Rotation::Refused(err) => return Err(err),
-    };
+    let (user, refresh_token, device) = rotation?;
     let role = Role::parse(&user.role).unwrap_or(Role::Student);
     // A child's device stays the child's across refreshes (and reloads).
     let (access, expires_in) = match &device {
