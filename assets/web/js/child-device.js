@@ -149,6 +149,7 @@ export class TimeUpAsk {
         this.poll(learnerId, requestId);
       } else if (now.status === 'approved') {
         this.request = null;
+        this.button.hidden = false;
         this.say(t('play.ask.approved', { time: minutesText(now.seconds ?? 0) }));
         this.onApproved();
       } else {
@@ -157,6 +158,14 @@ export class TimeUpAsk {
         this.say(t('play.ask.denied'));
       }
     }, 4000);
+  }
+
+  // Time is back (a `hello` with time left): the next time-up starts afresh, unless a
+  // request still waits.
+  timeBack() {
+    if (this.request || !this.learnerId) return;
+    this.status.textContent = '';
+    this.button.hidden = false;
   }
 
   say(text) {

@@ -4,12 +4,16 @@
 // the device back (`PUT /v1/me/pin`).
 import { post, put } from './api.js';
 import { $, announce, formValues, h, showFormError } from './dom.js';
+import { deviceChannel } from './shell.js';
 import { t } from './strings.js';
 
 async function handOver(child, button) {
   button.disabled = true;
   try {
     await post(`/v1/children/${child.id}/device-session`);
+    // Other tabs of this browser reload (their pages keep the parent's access token in
+    // memory for its last minutes otherwise).
+    deviceChannel?.postMessage('handed-over');
     // Replace, not assign: Back from /play does not come here (and if it did, this page
     // would ask for the PIN: the session is the child's now).
     location.replace('/play');

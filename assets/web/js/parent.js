@@ -102,7 +102,8 @@ async function main() {
     onMessage: (msg) => onMessage(msg, notes),
     onSignedOut: toSignIn,
   }).start();
-  fill($('#play-link'), h('a', { href: '/play' }, t('parent.play_here')));
+  // "Play on this device" hands the device over to one child (family-device.js).
+  fill($('#play-link'), h('a', { href: '#device' }, t('parent.play_here')));
 }
 
 main();

@@ -293,6 +293,7 @@ function onMessage(msg) {
   switch (msg.type) {
     case 'hello':
       time.update(msg.time);
+      if (msg.time.left_seconds === null || msg.time.left_seconds > 0) timeUpAsk.timeBack();
       openSession = msg.open_session;
       // Back from a resting screen, unless the server says at once that it still holds
       // (`time_up` or `downtime` follow the hello then).

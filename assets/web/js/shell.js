@@ -3,6 +3,10 @@ import { me, signOut } from './api.js';
 import { $, h } from './dom.js';
 import { applyStrings, t } from './strings.js';
 
+// Tells the other tabs of this browser that the device was handed over to a child (one
+// channel per page: a page does not hear its own message).
+export const deviceChannel = 'BroadcastChannel' in window ? new BroadcastChannel('studyhub-device') : null;
+
 export function homeOf(role) {
   return { parent: '/parent', teacher: '/teacher', student: '/play', child: '/play' }[role] ?? '/docs/';
 }
@@ -34,6 +38,8 @@ export async function signedIn(roles) {
     device.childDeviceGate(who);
     return new Promise(() => {});
   }
+  // Another tab handed this device over to a child: this page is not the grown-up's any more.
+  if (deviceChannel) deviceChannel.onmessage = () => location.reload();
   $('#who').textContent = who.user.name;
   $('#sign-out').hidden = false;
   $('#sign-out').addEventListener('click', async () => {

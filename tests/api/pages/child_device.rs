@@ -83,13 +83,16 @@ async fn a_childs_device_stays_the_childs_until_a_grown_up_unlocks_it() {
 
     // Way round 1: Back. The family page does not open; it asks for the PIN.
     // Handing over replaced the family page in the history, so Back lands on the page
-    // before it (the sign-in page, kept as it was); and opened by address, the family page
-    // asks for the PIN.
+    // before it (the sign-in page, which sends a signed-in device on to its `next`, the
+    // family page, which asks for the PIN); opened by address, the family page asks too.
     b.c.back().await.unwrap();
     b.until("Back leaves /play", || async { b.path().await != "/play" })
         .await;
-    b.wait_js("the page is loaded", "document.readyState === 'complete'")
-        .await;
+    b.wait_js(
+        "the sign-in page or the PIN gate",
+        "Boolean(document.querySelector('.device-gate') || document.querySelector('#signin:not([hidden])'))",
+    )
+    .await;
     let usable = b
         .js("return Boolean(document.querySelector('.child-panel, #add-child, #device'))")
         .await;
