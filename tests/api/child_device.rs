@@ -185,10 +185,14 @@ async fn a_deleted_child_signs_its_device_out_and_never_into_the_parent() {
     let app = spawn_app().await;
     let (parent, ada) = app.parent_with_child("Ada").await;
     let (_, refresh) = hand_over(&app, &parent, &ada).await;
+    let (device, _) = hand_over(&app, &parent, &ada).await;
     let res = app
         .delete(&format!("/v1/children/{ada}"), Some(&parent.access))
         .await;
     assert_eq!(res.status, StatusCode::NO_CONTENT);
+    // Its access token no longer says who plays: signed out, not an error.
+    let me = app.get("/v1/auth/me", Some(&device)).await;
+    assert_eq!(me.status, StatusCode::UNAUTHORIZED, "{}", me.body);
     let next = app
         .post("/v1/auth/refresh", None, &json!({"refresh_token": refresh}))
         .await;

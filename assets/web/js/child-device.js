@@ -13,8 +13,8 @@ function pinDialog({ onUnlocked }) {
   const existing = $('#pin-dialog');
   if (existing) return existing;
   const input = h('input', {
-    id: 'pin-input', name: 'secret', type: 'password', autocomplete: 'off',
-    inputmode: 'numeric', required: true, maxlength: '128', 'aria-describedby': 'pin-hint pin-error',
+    // A full keyboard: a grown-up without a PIN types their password here.
+    id: 'pin-input', name: 'secret', type: 'password', autocomplete: 'off', required: true, maxlength: '128', 'aria-describedby': 'pin-hint pin-error',
   });
   const error = h('p', { id: 'pin-error', class: 'form-error', role: 'alert' });
   const form = h('form', { id: 'pin-form', novalidate: true },

@@ -485,12 +485,19 @@ pub async fn change_password(
 #[get("/auth/me")]
 pub async fn me(state: web::Data<AppState>, user: AuthUser) -> AppResult<HttpResponse> {
     if let (Role::Child, Some(id)) = (user.role, user.device_learner.clone()) {
+        // The child is gone: the device is signed out (to the sign-in page), not "not found".
         let access = crate::features::auth::LearnerAccess::load(
             &state.learner_reads,
             user.clone(),
             id.into(),
         )
-        .await?;
+        .await
+        .map_err(|e| match e.kind {
+            crate::infra::error::ErrorKind::NotFound => {
+                AppError::unauthorized(Code::TokenRevoked, "this child's device was signed out")
+            }
+            _ => e,
+        })?;
         let uid = user.id.clone();
         let row = state
             .db
