@@ -20,6 +20,24 @@ async fn phone(b: &Browser) {
     .await;
 }
 
+/// At a phone's width with text at 200 %, `css` (one of this page's new parts) fits the
+/// screen: nothing scrolls sideways.
+async fn fits_at_200(b: &Browser, css: &str) {
+    phone(b).await;
+    b.js("document.documentElement.style.fontSize = '200%'; return true;")
+        .await;
+    b.wait_js(
+        &format!("{css} within 390 px at 200 % text"),
+        &format!(
+            "(() => {{ const s = document.querySelector('{css}'); \
+              return s && s.scrollWidth <= s.clientWidth + 1 && s.getBoundingClientRect().right <= innerWidth + 1; }})()"
+        ),
+    )
+    .await;
+    b.js("document.documentElement.style.fontSize = ''; return true;")
+        .await;
+}
+
 /// On the family page: hands the device over to `name` and waits for the child's play page.
 async fn hand_over(b: &Browser, name: &str) {
     b.click("#device .play-here", Some(name)).await;
@@ -37,7 +55,10 @@ async fn a_childs_device_stays_the_childs_until_a_grown_up_unlocks_it() {
     };
     let app = spawn_app().await;
     let parent = app.register("parent").await;
-    for (name, age) in [("Mia", 6), ("Leo", 9)] {
+    // A long name too (99 characters): the hand-over buttons wrap it. (The family page's
+    // own panels with a name without spaces are another test's.)
+    let long = ["Wilhelmina"; 9].join(" ");
+    for (name, age) in [("Mia", 6), ("Leo", 9), (long.as_str(), 8)] {
         let res = app
             .post(
                 "/v1/children",
@@ -69,7 +90,7 @@ async fn a_childs_device_stays_the_childs_until_a_grown_up_unlocks_it() {
     b.click("#pin-set button[type=submit]", None).await;
     b.wait_text("#pin-saved", "saved").await;
     check(&b, "family-device").await;
-    phone(&b).await;
+    fits_at_200(&b, "#device").await;
 
     // "Play on this device": Mia's, with no way to switch or sign out.
     hand_over(&b, "Mia").await;
@@ -108,7 +129,7 @@ async fn a_childs_device_stays_the_childs_until_a_grown_up_unlocks_it() {
         "nothing of the family page"
     );
     check(&b, "device-gate").await;
-    phone(&b).await;
+    fits_at_200(&b, ".device-gate").await;
 
     // Way round 2: another child. Asking for Leo still plays as Mia, and the server refuses
     // Leo's socket to this device.
@@ -133,7 +154,7 @@ async fn a_childs_device_stays_the_childs_until_a_grown_up_unlocks_it() {
     b.click("#pin-form button[type=submit]", None).await;
     b.wait_text("#pin-error", "not right").await;
     check(&b, "device-pin").await;
-    phone(&b).await;
+    fits_at_200(&b, "#pin-dialog").await;
     b.fill("#pin-input", "2468").await;
     b.click("#pin-form button[type=submit]", None).await;
     b.until("the family page after the PIN", || async {
