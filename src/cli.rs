@@ -58,6 +58,10 @@ pub enum Command {
         #[arg(long)]
         sha256: Option<String>,
     },
+    /// Re-encrypt every stored answer with the current STUDYHUB_ENCRYPTION_KEY while the
+    /// nodes serve (they run with the new key already, the old one in
+    /// STUDYHUB_OLD_ENCRYPTION_KEYS). Resumable: run it again after a stop.
+    RotateKey,
 }
 
 pub fn main() -> anyhow::Result<()> {
@@ -88,6 +92,7 @@ pub fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::RotateKey => crate::features::rotate_key::cli(&settings),
         Command::Backup { out } => crate::features::backup::cli::backup(&settings, out.as_deref()),
         Command::Restore { source, sha256 } => {
             crate::features::backup::cli::restore(&settings, &source, sha256.as_deref())

@@ -241,6 +241,8 @@ impl Handler<ClassEvent> for ClassMonitor {
                     session_id: &session_id,
                     question_id: &question_id,
                     correct,
+                    answered,
+                    right,
                 }
                 .to_json()
             }

@@ -271,6 +271,10 @@ pub struct ActivityContent {
     /// May leave the server with its keys in a learner's offline pack.
     #[serde(default)]
     pub offline: bool,
+    /// No second try after a wrong answer on the play page (a quiz that should count as
+    /// first given); by default a child gets one where the question allows it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub one_try: bool,
 }
 
 impl Question {

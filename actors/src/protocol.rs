@@ -128,6 +128,8 @@ pub struct PublicActivity {
     pub introduction: Option<String>,
     /// Whether it may be played offline (it goes into offline packs).
     pub offline: bool,
+    /// No second try after a wrong answer (docs/protocol.md, "One more try").
+    pub one_try: bool,
     pub questions: Vec<PublicQuestion>,
     /// `private`, `classes` or `public`.
     pub visibility: crate::visibility::Visibility,

@@ -66,6 +66,7 @@ impl Activity {
             question_count: self.content.questions.len(),
             introduction: self.content.introduction.clone(),
             offline: self.content.offline,
+            one_try: self.content.one_try,
             questions: self.content.public_questions(),
             visibility: self.visibility,
         }

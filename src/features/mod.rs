@@ -22,6 +22,7 @@ pub mod progress;
 pub mod pupils;
 pub mod reports;
 pub mod retention;
+pub mod rotate_key;
 pub mod screen_time;
 pub mod seed;
 pub mod study_hub;

@@ -5,6 +5,7 @@
 
 pub mod class_week;
 pub mod dashboard;
+pub mod missed;
 pub mod pages;
 pub mod report;
 pub mod summary;

@@ -59,6 +59,7 @@ impl SeedActivity {
             questions: self.questions.clone(),
             introduction: self.introduction.clone(),
             offline: self.offline,
+            one_try: false,
         }
     }
 }

@@ -302,3 +302,23 @@ pub async fn answer(
     );
     Ok(answered)
 }
+
+/// How many pending requests the family page is sent at most (a child asks at most a few
+/// times a day; older ones beyond this wait for the next read).
+pub const PENDING_LIMIT: i64 = 50;
+
+/// The requests of a parent's children still waiting for an answer, oldest first (the one
+/// waiting longest is answered first).
+pub fn pending(
+    conn: &mut crate::infra::db::DbConnection,
+    parent_id: &str,
+) -> QueryResult<Vec<TimeRequestView>> {
+    let rows: Vec<Row> = time_requests::table
+        .filter(time_requests::parent_id.eq(parent_id))
+        .filter(time_requests::status.eq("pending"))
+        .order((time_requests::created_at.asc(), time_requests::id.asc()))
+        .limit(PENDING_LIMIT)
+        .select(Row::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().map(view).collect())
+}

@@ -36,13 +36,21 @@ pub struct RawConfig {
     pub jwt_secret: Option<String>,
     pub encryption_key: Option<String>,
     /// Keys of earlier rotations (comma-separated, 64 hex characters each): still used to
-    /// read stored answers and restore backups, never to write. The contract's name
-    /// (`STUDYHUB_OLD_ENCRYPTION_KEYS`) is read too.
-    #[serde(alias = "old_encryption_keys")]
+    /// read stored answers and restore backups, never to write.
     pub encryption_keys_old: Option<String>,
+    /// The contract's name for the same (`STUDYHUB_OLD_ENCRYPTION_KEYS`); both are read. (A
+    /// serde alias would not do: with the default layer the field would be there twice.)
+    pub old_encryption_keys: Option<String>,
+    /// The key of backups (64 hex characters), when they should not share the data's key.
+    /// Restores read a backup by its key id with this key, the data key or an old one.
+    pub backup_key: Option<String>,
     /// The platform's port (`PORT`, as Heroku, Render and Railway set it): when set, the
     /// server listens on `0.0.0.0:PORT` whatever `bind` says.
     pub port: Option<u16>,
+    /// PEM certificate chain and private key: HTTPS and WSS served directly (both or neither).
+    /// SIGHUP reads them again; auth cookies are `Secure` then.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
     /// Audit entries older than this many days are deleted daily (0: kept forever).
     pub retention_audit_days: u32,
     /// Read notifications older than this many days are deleted daily (0: kept forever).
@@ -99,7 +107,11 @@ impl Default for RawConfig {
             jwt_secret: None,
             encryption_key: None,
             encryption_keys_old: None,
+            old_encryption_keys: None,
+            backup_key: None,
             port: None,
+            tls_cert: None,
+            tls_key: None,
             retention_audit_days: 365,
             retention_notifications_days: 180,
             backup_interval_secs: 86_400,
@@ -179,11 +191,15 @@ impl RawConfig {
             None => generated_secret(&self.data_dir, "encryption_key", "STUDYHUB_ENCRYPTION_KEY")?,
         };
         let encryption_key = parse_key(&key_hex)?;
-        let old_encryption_keys = self
-            .encryption_keys_old
-            .take()
-            .as_deref()
-            .unwrap_or("")
+        let old_keys = [
+            self.encryption_keys_old.take(),
+            self.old_encryption_keys.take(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(",");
+        let old_encryption_keys = old_keys
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
@@ -193,6 +209,12 @@ impl RawConfig {
                 )
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
+        let backup_key = match self.backup_key.take().filter(|s| !s.trim().is_empty()) {
+            Some(k) => Some(
+                parse_key(&k).context("STUDYHUB_BACKUP_KEY must be 64 hexadecimal characters")?,
+            ),
+            None => None,
+        };
         let cors_origins = self
             .cors_origins
             .split(',')
@@ -223,6 +245,13 @@ impl RawConfig {
             path_style: self.s3_path_style,
             sse,
         });
+        let tls = match (self.tls_cert.take(), self.tls_key.take()) {
+            (None, None) => None,
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            _ => bail!("STUDYHUB_TLS_CERT and STUDYHUB_TLS_KEY go together: set both or neither"),
+        };
+        // Cookies sent over HTTPS only when the server itself serves HTTPS.
+        self.cookie_secure |= tls.is_some();
         let cookie_same_site = match self.cookie_samesite.trim().to_ascii_lowercase().as_str() {
             "" | "strict" => CookieSameSite::Strict,
             "lax" => CookieSameSite::Lax,
@@ -239,6 +268,7 @@ impl RawConfig {
         };
         Ok(Settings {
             bind,
+            tls,
             retention: Retention {
                 audit_days: self.retention_audit_days,
                 notifications_days: self.retention_notifications_days,
@@ -257,6 +287,7 @@ impl RawConfig {
                 .into_iter()
                 .map(|k| SecretBox::new(Box::new(Key(k))))
                 .collect(),
+            backup_key: backup_key.map(|k| SecretBox::new(Box::new(Key(k)))),
             backup_interval_secs: self.backup_interval_secs,
             bcrypt_cost: self.bcrypt_cost,
             seed_demo: self.seed_demo,
@@ -275,6 +306,8 @@ impl RawConfig {
 #[derive(Clone)]
 pub struct Settings {
     pub bind: String,
+    /// Unset: plain HTTP (a proxy in front terminates TLS).
+    pub tls: Option<TlsFiles>,
     pub retention: Retention,
     pub data_dir: PathBuf,
     /// HTTP worker threads; the number of cores when unset.
@@ -291,6 +324,8 @@ pub struct Settings {
     pub encryption_key: SecretBox<Key>,
     /// Keys of earlier rotations, for reading only.
     pub old_encryption_keys: Vec<SecretBox<Key>>,
+    /// Backups' own key; unset: the data key.
+    pub backup_key: Option<SecretBox<Key>>,
     /// Seconds between system backups inside `serve` (0: none).
     pub backup_interval_secs: u64,
     pub bcrypt_cost: u32,
@@ -313,6 +348,13 @@ pub struct S3Settings {
     pub path_style: bool,
     /// `AES256` or `aws:kms`: asked of S3 for every object written.
     pub sse: Option<String>,
+}
+
+/// The certificate chain and key served over HTTPS (PEM files).
+#[derive(Clone, Debug)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 /// The auth cookies' `SameSite` attribute.
@@ -351,6 +393,18 @@ impl Settings {
             .map(|k| k.expose_secret().0)
             .collect();
         crate::infra::crypto::Cipher::with_old_keys(&self.encryption_key.expose_secret().0, &old)
+    }
+
+    /// The cipher of backups: written with `STUDYHUB_BACKUP_KEY` (or the data key); read
+    /// with whichever configured key the backup's header names.
+    pub fn backup_cipher(&self) -> crate::infra::crypto::Cipher {
+        let data = self.encryption_key.expose_secret().0;
+        let Some(backup) = &self.backup_key else {
+            return self.cipher();
+        };
+        let mut old: Vec<[u8; 32]> = vec![data];
+        old.extend(self.old_encryption_keys.iter().map(|k| k.expose_secret().0));
+        crate::infra::crypto::Cipher::with_old_keys(&backup.expose_secret().0, &old)
     }
 }
 
@@ -475,6 +529,22 @@ mod tests {
             none.resolve().unwrap().cookie_same_site,
             CookieSameSite::None
         );
+        let half_tls = RawConfig {
+            data_dir: dir.path().to_path_buf(),
+            tls_cert: Some("cert.pem".into()),
+            ..Default::default()
+        };
+        let err = half_tls.resolve().err().unwrap().to_string();
+        assert!(err.contains("STUDYHUB_TLS_KEY"), "{err}");
+        let tls = RawConfig {
+            data_dir: dir.path().to_path_buf(),
+            tls_cert: Some("cert.pem".into()),
+            tls_key: Some("key.pem".into()),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert!(tls.cookie_secure && tls.tls.is_some());
         let d = RawConfig::default();
         assert_eq!(
             (d.retention_audit_days, d.retention_notifications_days),
@@ -522,11 +592,52 @@ mod tests {
         let s = raw.clone().resolve().unwrap();
         assert_eq!(s.old_encryption_keys.len(), 2);
         assert_eq!(s.cipher().key_ids().len(), 3);
+        let both_names = RawConfig {
+            old_encryption_keys: Some("44".repeat(32)),
+            ..raw.clone()
+        };
+        assert_eq!(both_names.resolve().unwrap().old_encryption_keys.len(), 3);
         let bad = RawConfig {
             encryption_keys_old: Some("abcd".into()),
             ..raw
         };
         assert!(bad.resolve().is_err());
+    }
+
+    #[test]
+    fn backups_have_their_own_key_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let raw = RawConfig {
+            data_dir: dir.path().to_path_buf(),
+            encryption_key: Some("22".repeat(32)),
+            ..Default::default()
+        };
+        let same = raw.clone().resolve().unwrap();
+        assert_eq!(same.backup_cipher().key_id(), same.cipher().key_id());
+        let own = RawConfig {
+            backup_key: Some("44".repeat(32)),
+            ..raw.clone()
+        }
+        .resolve()
+        .unwrap();
+        assert_ne!(own.backup_cipher().key_id(), own.cipher().key_id());
+        // A backup written before the backup key was set still reads.
+        assert!(
+            own.backup_cipher()
+                .key_by_id(own.cipher().key_id())
+                .is_some()
+        );
+        let bad = RawConfig {
+            backup_key: Some("xyz".into()),
+            ..raw
+        };
+        assert!(
+            bad.resolve()
+                .err()
+                .unwrap()
+                .to_string()
+                .contains("STUDYHUB_BACKUP_KEY")
+        );
     }
 
     #[test]

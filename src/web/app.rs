@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use actix_cors::Cors;
 use actix_web::dev::{Server, Service};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{HeaderName, HeaderValue, STRICT_TRANSPORT_SECURITY};
 use actix_web::{App, HttpMessage, HttpServer, web};
 use anyhow::Context;
 use tracing_actix_web::{RequestId, TracingLogger};
@@ -35,7 +35,7 @@ impl Application {
             crate::features::backup::schedule::SystemBackups {
                 db: state.db.clone(),
                 storage: state.storage.clone(),
-                cipher: state.cipher.clone(),
+                cipher: state.backup_cipher.clone(),
                 data_dir: settings.data_dir.clone(),
                 interval: settings.backup_interval_secs,
             },
@@ -46,6 +46,15 @@ impl Application {
         let listener =
             listen(&settings.bind).with_context(|| format!("cannot bind {}", settings.bind))?;
         let port = listener.local_addr()?.port();
+        let tls = match &settings.tls {
+            Some(files) => {
+                let cert = crate::web::tls::Certificate::load(&files.cert, &files.key)?;
+                crate::web::tls::reload_on_sighup(cert.clone())?;
+                Some(cert)
+            }
+            None => None,
+        };
+        let hsts = tls.is_some();
         let server_state = state.clone();
         let workers = settings
             .workers
@@ -57,7 +66,7 @@ impl Application {
                     AppError::invalid_field("query", e.to_string()).into()
                 }))
                 .app_data(web::PathConfig::default().error_handler(|_, _| AppError::not_found("resource").into()))
-                .wrap_fn(|req, srv| {
+                .wrap_fn(move |req, srv| {
                     // Request id header and HTTP metrics, labelled by route pattern (not by
                     // raw path, which would make one series per id).
                     let started = Instant::now();
@@ -73,6 +82,12 @@ impl Application {
                             .record(started.elapsed().as_secs_f64());
                         if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
                             res.headers_mut().insert(HeaderName::from_static("x-request-id"), id);
+                        }
+                        if hsts {
+                            res.headers_mut().insert(
+                                STRICT_TRANSPORT_SECURITY,
+                                HeaderValue::from_static(crate::web::tls::HSTS),
+                            );
                         }
                         Ok(res)
                     }
@@ -93,11 +108,14 @@ impl Application {
         .worker_max_blocking_threads(settings.database_pool_size as usize + BLOCKING_SPARE)
         // Stops are ours (`crate::web::shutdown`): the engine drains before sockets close.
         .disable_signals()
-        .shutdown_timeout(crate::web::shutdown::WORKERS_WAIT_SECS)
-        .listen(listener)?
+        .shutdown_timeout(crate::web::shutdown::WORKERS_WAIT_SECS);
+        let server = match &tls {
+            Some(cert) => server.listen_rustls_0_23(listener, cert.server_config()?)?,
+            None => server.listen(listener)?,
+        }
         .run();
         tracing::info!(
-            address = %settings.bind, port, backend = settings.backend.name(),
+            address = %settings.bind, port, tls = hsts, backend = settings.backend.name(),
             database = %redact_url(&settings.database_url), "studyhub is listening"
         );
         Ok(Self {

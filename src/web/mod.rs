@@ -9,4 +9,5 @@ pub mod shutdown;
 pub mod sign_in;
 pub mod socket;
 pub mod state;
+pub mod tls;
 pub mod uri_guard;

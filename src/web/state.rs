@@ -50,6 +50,8 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     pub content: Arc<ContentCache>,
     pub cipher: Cipher,
+    /// Backups' cipher (`STUDYHUB_BACKUP_KEY`, or the data key).
+    pub backup_cipher: Cipher,
     pub storage: Arc<crate::infra::storage::ObjectStore>,
     /// Limits and grants, applied on every node.
     pub control: crate::features::live::control::LiveControl,
@@ -135,6 +137,7 @@ impl AppState {
             engine,
             content,
             cipher,
+            backup_cipher: settings.backup_cipher(),
             jwt: JwtKeys::new(settings.jwt_secret.expose_secret()),
             tickets: crate::features::auth::tickets::Tickets::new(
                 settings.jwt_secret.expose_secret(),

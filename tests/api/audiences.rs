@@ -312,11 +312,33 @@ async fn a_teacher_watches_a_student_join_answer_complete_and_unlock() {
         a.get("answer").is_none() && !a.to_string().contains("\"6\""),
         "never the answer itself: {a}"
     );
+    assert_eq!(
+        (a["answered"].as_u64(), a["right"].as_u64()),
+        (Some(1), Some(0))
+    );
+    // A second try at q1 (right this time): its frame says so, and the counts of first
+    // answers stay where they were.
     play.send(
-        json!({"type": "answer", "session_id": sid, "seq": 2, "question_id": "q2", "answer": "13"}),
+        json!({"type": "answer", "session_id": sid, "seq": 2, "question_id": "q1", "answer": 7}),
     )
     .await;
-    assert_eq!(view.until("answer").await["correct"], true);
+    let again = view.until("answer").await;
+    assert_eq!(again["correct"], true);
+    assert_eq!(
+        (again["answered"].as_u64(), again["right"].as_u64()),
+        (Some(1), Some(0)),
+        "{again}"
+    );
+    play.send(
+        json!({"type": "answer", "session_id": sid, "seq": 3, "question_id": "q2", "answer": "13"}),
+    )
+    .await;
+    let a = view.until("answer").await;
+    assert_eq!(a["correct"], true);
+    assert_eq!(
+        (a["answered"].as_u64(), a["right"].as_u64()),
+        (Some(2), Some(1))
+    );
     // A second teacher connection gets a snapshot with the progress so far.
     let mut second = app
         .ws(&format!("/v1/classes/{class_id}/live"), &teacher.access)
@@ -334,7 +356,7 @@ async fn a_teacher_watches_a_student_join_answer_complete_and_unlock() {
     .iter()
     .enumerate()
     {
-        play.send(json!({"type": "answer", "session_id": sid, "seq": i + 3, "question_id": q, "answer": a})).await;
+        play.send(json!({"type": "answer", "session_id": sid, "seq": i + 4, "question_id": q, "answer": a})).await;
     }
     let done = view.until("completed").await;
     assert_eq!(done["learner_id"], learner.as_str());

@@ -151,6 +151,34 @@ async fn teachers_write_activities_and_bad_content_is_refused_field_by_field() {
     );
 }
 
+/// `one_try`: an activity may say a child gets no second try; it is kept, shown to players
+/// (the play page reads it from `started`) and given back to the editor. By default: false.
+#[actix_web::test]
+async fn an_activity_may_give_one_try_only() {
+    let app = spawn_app().await;
+    let teacher = app.register("teacher").await;
+    let tok = Some(teacher.access.as_str());
+    let mut body = activity(vec![question("q1"), question("q2")]);
+    body["one_try"] = json!(true);
+    let res = app.post("/v1/activities", tok, &body).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    assert_eq!(res.body["one_try"], true, "{}", res.body);
+    let id = res.body["id"].as_str().unwrap().to_string();
+    let public = app.get(&format!("/v1/activities/{id}"), tok).await;
+    assert_eq!(public.body["one_try"], true, "{}", public.body);
+    let source = app.get(&format!("/v1/activities/{id}/source"), tok).await;
+    assert_eq!(source.body["one_try"], true, "{}", source.body);
+    let res = app
+        .post(
+            "/v1/activities",
+            tok,
+            &activity(vec![question("q1"), question("q2")]),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    assert_eq!(res.body["one_try"], false, "{}", res.body);
+}
+
 /// Plays an activity over REST; `wrong` lists question ids to answer wrongly.
 async fn play(
     app: &TestApp,
@@ -273,6 +301,56 @@ async fn a_kept_progress_summary_follows_each_completed_session() {
             "{field}: {weekly} vs {p}"
         );
     }
+}
+
+/// The catalog's stars: each activity's best completed session, not its latest; an activity
+/// never completed has none. Read like the rest of the progress, by the family only.
+#[actix_web::test]
+async fn best_stars_are_the_best_session_of_each_activity() {
+    let app = spawn_app().await;
+    let (parent, child) = app.parent_with_child("Noor").await;
+    let tok = parent.access.as_str();
+    let url = format!("/v1/learners/{child}/progress");
+    let perfect = play(&app, tok, &child, "math-addition-1", &addition(), &[]).await;
+    assert_eq!(perfect["stars"], 3);
+    let poor = play(
+        &app,
+        tok,
+        &child,
+        "math-addition-1",
+        &addition(),
+        &["q1", "q2", "q3"],
+    )
+    .await;
+    assert_eq!(poor["stars"], 1);
+    let science = play(
+        &app,
+        tok,
+        &child,
+        "science-space-1",
+        &space(),
+        &["q2", "q3"],
+    )
+    .await;
+    assert_eq!(science["stars"], 2);
+    eventually(1000, || async {
+        app.get(&url, Some(tok)).await.body["activities_completed"] == 3
+    })
+    .await;
+    let p = app.get(&url, Some(tok)).await.body;
+    assert_eq!(
+        p["best_stars"],
+        json!({"math-addition-1": 3, "science-space-1": 2}),
+        "{p}"
+    );
+    // Someone else's parent reads nothing of it.
+    let stranger = app.register("parent").await;
+    let res = app.get(&url, Some(&stranger.access)).await;
+    assert!(
+        [StatusCode::FORBIDDEN, StatusCode::NOT_FOUND].contains(&res.status),
+        "{}",
+        res.status
+    );
 }
 
 #[actix_web::test]

@@ -88,6 +88,10 @@ pub enum ClassFeedFrame<'a> {
         session_id: &'a str,
         question_id: &'a str,
         correct: bool,
+        /// The session's questions answered and first answers right so far: a second try at
+        /// a question (a new seq) moves neither.
+        answered: u32,
+        right: u32,
     },
     Completed {
         learner_id: &'a str,

@@ -27,7 +27,7 @@ export function newQuestion(questions = [], answerType = 'multiple_choice') {
 export function newActivity() {
   return {
     id: null, title: '', description: '', category: '', sub_category: '', difficulty: '1',
-    age_min: '5', age_max: '11', introduction: '', offline: false, visibility: 'classes',
+    age_min: '5', age_max: '11', introduction: '', offline: false, one_try: false, visibility: 'classes',
     questions: [newQuestion()],
   };
 }
@@ -59,7 +59,7 @@ export function fromSource(src) {
   return {
     id: src.id, title: src.title, description: src.description || '', category: src.category,
     sub_category: src.sub_category || '', difficulty: str(src.difficulty), age_min: str(src.age_min),
-    age_max: str(src.age_max), introduction: src.introduction || '', offline: !!src.offline,
+    age_max: str(src.age_max), introduction: src.introduction || '', offline: !!src.offline, one_try: !!src.one_try,
     visibility: src.visibility, questions,
   };
 }
@@ -102,7 +102,7 @@ export function toBody(a) {
   const body = {
     title: a.title.trim(), description: a.description.trim(), category: a.category.trim(),
     difficulty: num(a.difficulty), age_min: num(a.age_min), age_max: num(a.age_max),
-    offline: a.offline, visibility: a.visibility, questions: a.questions.map(toQuestion),
+    offline: a.offline, one_try: a.one_try, visibility: a.visibility, questions: a.questions.map(toQuestion),
   };
   if (a.sub_category.trim()) body.sub_category = a.sub_category.trim();
   if (a.introduction.trim()) body.introduction = a.introduction.trim();

@@ -4,7 +4,7 @@
 // `on.redraw()` the editor (a new type, an option more or less). Inputs carry the server's
 // field name in `data-field` so errors land next to them.
 import { request } from './api.js';
-import { errorText, h } from './dom.js';
+import { errorText, h, showStatus } from './dom.js';
 import { ICONS } from './media/pictures.js';
 import { ANSWER_TYPES } from './activity-model.js';
 import { t } from './strings.js';
@@ -40,14 +40,14 @@ function upload(m, key, field, accept, on) {
       if (!file) return;
       const form = new FormData();
       form.append('file', file);
-      status.textContent = t('editor.uploading');
+      showStatus(status, t('editor.uploading'), 'busy');
       try {
         const stored = await request('POST', '/v1/content', form);
         m[key] = stored.url;
-        status.textContent = t('editor.uploaded');
+        showStatus(status, t('editor.uploaded'), 'success');
         on.redraw();
       } catch (e) {
-        status.textContent = errorText(e);
+        showStatus(status, errorText(e), 'error');
       }
     },
   });

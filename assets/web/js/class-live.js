@@ -55,8 +55,9 @@ export class ClassLive {
         break;
       case 'answer':
         if (msg.session_id !== s.session_id) Object.assign(s, { session_id: msg.session_id, answered: 0, correct: 0 });
-        s.answered += 1;
-        if (msg.correct) s.correct += 1;
+        // The server's counts of first answers: a second try at a question moves neither.
+        s.answered = msg.answered ?? s.answered + 1;
+        s.correct = msg.right ?? s.correct + (msg.correct ? 1 : 0);
         break;
       case 'completed':
         Object.assign(s, { session_id: null, activity_id: null });

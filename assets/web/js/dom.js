@@ -114,3 +114,11 @@ export function fill(el, ...children) {
   el.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
   return el;
 }
+
+// A form's outcome in `el`: `success` in the success style, `error` in the error style (the
+// same words in two colours would say the opposite of each other).
+export function showStatus(el, text, kind) {
+  el.classList.toggle('success', kind === 'success');
+  el.classList.toggle('form-error', kind === 'error');
+  el.textContent = text;
+}

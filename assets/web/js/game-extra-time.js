@@ -1,14 +1,14 @@
 // Extra time in class games, pupil by pupil: a longer deadline for whoever needs one (the
 // server scores speed against the pupil's own deadline).
 import { put } from './api.js';
-import { announce, errorText, fill, h } from './dom.js';
+import { announce, errorText, fill, h, showStatus } from './dom.js';
 import { t } from './strings.js';
 
 const CHOICES = [0, 25, 50, 100];
 
 // A <details> listing the class's `students` ({learner_id, name, extra_time_percent}).
 export function extraTimeBox(classId, students) {
-  const status = h('p', { class: 'hint', role: 'status' });
+  const status = h('p', { class: 'form-status', role: 'status' });
   const rows = students.map((s) => {
     const now = Number(s.extra_time_percent ?? 0);
     const id = `extra-${s.learner_id}`;
@@ -20,11 +20,11 @@ export function extraTimeBox(classId, students) {
         try {
           await put(`/v1/classes/${classId}/members/${s.learner_id}`, { extra_time_percent: Number(select.value) });
           s.extra_time_percent = Number(select.value);
-          status.textContent = t('extra.saved', { name: s.name, n: select.value });
+          showStatus(status, t('extra.saved', { name: s.name, n: select.value }), 'success');
           announce(status.textContent);
         } catch (e) {
           select.value = String(s.extra_time_percent ?? 0);
-          status.textContent = errorText(e);
+          showStatus(status, errorText(e), 'error');
         } finally {
           select.disabled = false;
         }

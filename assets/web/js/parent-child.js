@@ -1,17 +1,21 @@
-// One child on the family page: playing now or not, today's time and more of it, this
-// week's progress with a chart and the printable report, drawings, and joining a class.
+// One child on the family page: playing now or not, today's screen time and more of it, this
+// week's learning (parent-week.js) and the printable report, settings, the profile (rename,
+// remove) and classes (parent-profile.js), drawings.
 import { download, get, imageUrl, post } from './api.js';
-import { barChart } from './chart.js';
-import { $, announce, errorText, fill, formValues, h, minutesText, showFormError } from './dom.js';
+import { announce, errorText, fill, formValues, h, minutesText, showFormError, showStatus } from './dom.js';
+import { listClasses, profileForm, removeButton } from './parent-profile.js';
 import { settingsForm } from './parent-settings.js';
+import { loadWeek } from './parent-week.js';
 import { t } from './strings.js';
 
 const GRANTS = [15, 30];
 
 export class ChildPanel {
-  constructor(child, titles) {
+  // hooks: onTime(childId, time) when its time changes; onRenamed(child); onRemoved(childId).
+  constructor(child, titles, hooks = {}) {
     this.child = child;
     this.titles = titles;
+    this.hooks = { onTime: () => {}, onRenamed: () => {}, onRemoved: () => {}, ...hooks };
     this.el = this.render();
   }
 
@@ -19,10 +23,12 @@ export class ChildPanel {
     const id = this.child.id;
     const heading = `child-${id}-name`;
     this.status = h('span', { class: 'pill' }, t('parent.offline'));
+    this.nameEl = h('span', { class: 'child-name' }, this.child.name);
     this.today = h('p', { class: 'time-today' }, t('loading'));
     this.week = h('div', { class: 'week' }, t('loading'));
+    this.classes = h('ul', { class: 'child-classes' }, h('li', {}, t('loading')));
     return h('section', { class: 'card child-panel', 'aria-labelledby': heading, dataset: { child: id } },
-      h('h2', { id: heading }, this.child.name, ' ', this.status),
+      h('h2', { id: heading }, this.nameEl, ' ', this.status),
       this.today,
       h('div', { class: 'row grant' },
         h('span', {}, t('parent.grant')),
@@ -30,17 +36,20 @@ export class ChildPanel {
       h('h3', {}, t('parent.week')),
       this.week,
       h('p', {}, h('button', { type: 'button', class: 'link', onclick: () => this.report() }, t('parent.report'))),
-      h('details', { ontoggle: (e) => e.target.open && this.openSettings(e.target) },
+      h('details', { class: 'settings-box', ontoggle: (e) => e.target.open && this.openSettings(e.target) },
         h('summary', {}, t('parent.settings')), h('div', { class: 'settings' })),
+      h('details', { class: 'profile-box', ontoggle: (e) => e.target.open && this.openProfile(e.target) },
+        h('summary', {}, t('parent.profile')), h('div', { class: 'profile' })),
+      h('details', { class: 'classes-box' },
+        h('summary', {}, t('parent.classes')),
+        this.classes,
+        this.joinForm()),
       h('details', { ontoggle: (e) => e.target.open && this.openDrawings(e.target) },
-        h('summary', {}, t('parent.drawings')), h('div', { class: 'drawings-box' })),
-      h('details', {},
-        h('summary', {}, t('parent.join_class')),
-        this.joinForm()));
+        h('summary', {}, t('parent.drawings')), h('div', { class: 'drawings-box' })));
   }
 
   async load() {
-    await Promise.all([this.loadToday(), this.loadWeek()]);
+    await Promise.all([this.loadToday(), this.loadWeek(), listClasses(this.classes, this.child.id)]);
   }
 
   presence(msg) {
@@ -51,15 +60,38 @@ export class ChildPanel {
         : t('parent.online');
   }
 
+  // Today's screen time, as the feed's `time` has it: `limit_seconds` with today's grants,
+  // null without a limit. One measure, one name: "screen time".
   time(time) {
-    this.today.textContent = t('parent.today', {
-      used: minutesText(time.used_seconds), left: minutesText(time.left_seconds),
+    this.lastTime = time;
+    // Used rounds down and left up, so the two add up to the limit ("1 minute used, 45 left"
+    // of 45 would not), and "left" is never more than nothing when the server has none.
+    const used = minutesText(Math.floor(time.used_seconds / 60) * 60);
+    if (time.limit_seconds == null) {
+      this.today.textContent = t('parent.today_no_limit', { used });
+    } else if (time.left_seconds <= 0) {
+      this.today.textContent = t('parent.today_up', { used, limit: minutesText(time.limit_seconds) });
+    } else {
+      this.today.textContent = t('parent.today', {
+        used, limit: minutesText(time.limit_seconds), left: minutesText(time.left_seconds),
+      });
+    }
+    this.today.classList.toggle('up', time.limit_seconds != null && time.left_seconds <= 0);
+    this.hooks.onTime(this.child.id, time);
+  }
+
+  // REST's today counts grants apart (`bonus_seconds`); the card shows them in the limit.
+  showToday(today) {
+    this.time({
+      used_seconds: today.used_seconds,
+      limit_seconds: today.limit_seconds == null ? null : today.limit_seconds + (today.bonus_seconds ?? 0),
+      left_seconds: today.left_seconds,
     });
   }
 
   async loadToday() {
     try {
-      this.time(await get(`/v1/children/${this.child.id}/screen-time/today`));
+      this.showToday(await get(`/v1/children/${this.child.id}/screen-time/today`));
     } catch (e) {
       this.today.textContent = errorText(e);
     }
@@ -68,34 +100,35 @@ export class ChildPanel {
   async grant(seconds) {
     try {
       const today = await post(`/v1/children/${this.child.id}/screen-time/grant`, { seconds });
-      this.time(today);
+      this.showToday(today);
       announce(t('parent.granted', { name: this.child.name, time: minutesText(seconds) }));
     } catch (e) {
       announce(errorText(e), true);
     }
   }
 
-  async loadWeek() {
-    try {
-      const week = await get(`/v1/learners/${this.child.id}/progress/weekly`);
-      const locale = document.documentElement.lang;
-      const bars = week.days.map((d) => {
-        const minutes = Math.round(d.study_seconds / 60);
-        const day = new Date(`${d.date}T12:00:00Z`).toLocaleDateString(locale, { weekday: 'short', timeZone: 'UTC' });
-        return { label: day, value: minutes, text: t('parent.day_minutes', { day, n: minutes }) };
-      });
-      const total = week.totals ?? {};
-      const summary = total.accuracy == null ? t('parent.week_summary_none') : t('parent.week_summary', {
-        activities: total.activities_completed ?? 0,
-        minutes: Math.round((total.study_seconds ?? 0) / 60),
-        accuracy: Math.round(total.accuracy),
-      });
-      fill(this.week,
-        h('p', {}, summary),
-        barChart(bars, `${t('parent.chart_title')}: ${bars.map((b) => b.text).join(', ')}`));
-    } catch (e) {
-      this.week.textContent = errorText(e);
-    }
+  loadWeek() {
+    return loadWeek(this.week, this.child.id);
+  }
+
+  rename(child) {
+    this.child = child;
+    this.nameEl.textContent = child.name;
+    this.hooks.onRenamed(child);
+  }
+
+  openProfile(details) {
+    const box = details.querySelector('.profile');
+    if (box.dataset.loaded) return;
+    box.dataset.loaded = 'true';
+    fill(box,
+      profileForm(this.child, (child) => this.rename(child)),
+      h('h4', {}, t('parent.remove_heading')),
+      h('p', { class: 'hint' }, t('parent.remove_hint')),
+      removeButton(this.child, () => {
+        this.el.remove();
+        this.hooks.onRemoved(this.child.id);
+      }));
   }
 
   async report() {
@@ -112,7 +145,7 @@ export class ChildPanel {
     box.dataset.loaded = 'true';
     try {
       const settings = await get(`/v1/children/${this.child.id}/settings`);
-      fill(box, settingsForm(this.child, settings));
+      fill(box, settingsForm(this.child, settings, () => this.loadToday()));
     } catch (e) {
       box.textContent = errorText(e);
     }
@@ -168,24 +201,25 @@ export class ChildPanel {
 
   joinForm() {
     const id = `join-${this.child.id}`;
+    const status = h('p', { class: 'form-status', role: 'status' });
     const form = h('form', {
       class: 'inline-form',
       onsubmit: async (event) => {
         event.preventDefault();
-        const status = form.querySelector('.form-error');
         try {
           const joined = await post(`/v1/children/${this.child.id}/classes`, { join_code: formValues(form).join_code });
-          status.textContent = t('parent.joined', { name: this.child.name, class: joined.name });
+          showStatus(status, t('parent.joined', { name: this.child.name, class: joined.name }), 'success');
           form.reset();
+          await listClasses(this.classes, this.child.id);
         } catch (e) {
-          status.textContent = errorText(e);
+          showStatus(status, errorText(e), 'error');
         }
       },
     },
     h('label', { for: id }, t('play.class_code')),
     h('input', { id, name: 'join_code', required: true, maxlength: '6', autocomplete: 'off' }),
     h('button', { type: 'submit' }, t('play.join_class')),
-    h('p', { class: 'form-error', role: 'status' }));
+    status);
     return form;
   }
 }

@@ -5,10 +5,12 @@ import { $, announce, dateText, errorText, fill, h, minutesText } from './dom.js
 import { t } from './strings.js';
 
 export class Notifications {
-  // names: child id → name; titles: activity/achievement id → title.
-  constructor({ names, titles }) {
+  // names: child id → name; titles: activity/achievement id → title; onAnswered(requestId):
+  // a request answered here (or found answered already).
+  constructor({ names, titles, onAnswered = () => {} }) {
     this.names = names;
     this.titles = titles;
+    this.onAnswered = onAnswered;
     this.list = $('#notifications');
     this.unread = 0;
     $('#read-all').addEventListener('click', () => this.readAll());
@@ -81,8 +83,10 @@ export class Notifications {
       try {
         await post(`/v1/time-requests/${id}`, approve ? { approve, seconds } : { approve });
         this.answered(id, approve, approve ? seconds : 0);
+        this.onAnswered(id);
       } catch (e) {
         const known = e instanceof ApiError && e.code === 'already_answered';
+        if (known) this.onAnswered(id);
         fill(box, h('span', { class: 'hint' }, known ? t('error.already_answered') : errorText(e)));
       }
     };
@@ -90,6 +94,16 @@ export class Notifications {
       h('button', { type: 'button', class: 'primary small', onclick: () => answer(true) }, t('parent.approve', { time: minutesText(seconds) })),
       h('button', { type: 'button', class: 'small', onclick: () => answer(false) }, t('parent.deny')));
     return box;
+  }
+
+  // Requests no longer pending (`pending`: id → request, as the server listed them) show that
+  // they were answered instead of buttons that could only say so after a tap.
+  settle(pending) {
+    for (const box of this.list.querySelectorAll('[data-request]')) {
+      if (!pending.has(box.dataset.request) && box.querySelector('button')) {
+        fill(box, h('span', { class: 'hint' }, t('parent.answered_before')));
+      }
+    }
   }
 
   // A request answered here or on another device.

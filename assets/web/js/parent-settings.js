@@ -1,4 +1,5 @@
-// A child's settings: the daily limit, notifications, and quiet times (downtime windows).
+// A child's settings: the daily limit, reading aloud and its volume, notifications, and quiet
+// times (downtime windows).
 import { put } from './api.js';
 import { announce, errorText, h, showFormError } from './dom.js';
 import { t } from './strings.js';
@@ -39,7 +40,23 @@ function readWindows(list) {
   });
 }
 
-export function settingsForm(child, settings) {
+// The volume of reading aloud, 0–100 % in steps of 10, its value said beside it.
+function volumeField(id, volume) {
+  const percent = Math.round((volume ?? 1) * 10) * 10;
+  const said = h('output', { for: `volume-${id}`, class: 'volume-value' }, `${percent} %`);
+  const input = h('input', {
+    id: `volume-${id}`, name: 'volume', type: 'range', min: '0', max: '100', step: '10', value: String(percent),
+    'aria-valuetext': `${percent} %`,
+    oninput: () => {
+      said.textContent = `${input.value} %`;
+      input.setAttribute('aria-valuetext', `${input.value} %`);
+    },
+  });
+  return h('div', { class: 'volume' }, h('label', { for: `volume-${id}` }, t('settings.volume')), h('div', { class: 'row' }, input, said));
+}
+
+// onSaved(settings): the server's copy, once saved (the page shows the new limit at once).
+export function settingsForm(child, settings, onSaved = () => {}) {
   const id = child.id;
   const list = h('div', { class: 'windows' });
   for (const win of settings.downtime ?? []) list.append(windowRow(win, list));
@@ -56,15 +73,20 @@ export function settingsForm(child, settings) {
     onsubmit: async (event) => {
       event.preventDefault();
       showFormError(form, null);
+      // "Saved." speaks of this save only.
+      form.querySelector('.saved').textContent = '';
       const minutes = Number(form.querySelector('[name=limit]').value);
       try {
-        await put(`/v1/children/${id}/settings`, {
+        const saved = await put(`/v1/children/${id}/settings`, {
           daily_time_limit_seconds: Math.round(minutes * 60),
+          narration_enabled: form.querySelector('[name=narration]').checked,
+          volume: Number(form.querySelector('[name=volume]').value) / 100,
           notifications_enabled: form.querySelector('[name=notifications]').checked,
           downtime: readWindows(list),
         });
         form.querySelector('.saved').textContent = t('settings.saved');
         announce(t('settings.saved'));
+        onSaved(saved);
       } catch (e) {
         // Field names from the server (`downtime[1].start`) are shown as the message.
         const fields = Object.entries(e.details?.fields ?? {}).map(([k, v]) => `${k}: ${v}`).join('; ');
@@ -79,6 +101,10 @@ export function settingsForm(child, settings) {
     value: String(Math.round(settings.daily_time_limit_seconds / 60)),
   }),
   h('label', { class: 'choice' },
+    h('input', { type: 'checkbox', name: 'narration', checked: settings.narration_enabled }),
+    t('settings.narration')),
+  volumeField(id, settings.volume),
+  h('label', { class: 'choice' },
     h('input', { type: 'checkbox', name: 'notifications', checked: settings.notifications_enabled }),
     t('settings.notifications')),
   h('h4', {}, t('settings.downtime')),
@@ -86,7 +112,7 @@ export function settingsForm(child, settings) {
   list,
   add,
   h('p', { class: 'form-error', role: 'alert' }),
-  h('p', { class: 'saved hint', role: 'status' }),
+  h('p', { class: 'saved success', role: 'status' }),
   h('button', { type: 'submit', class: 'primary' }, t('save')));
   return form;
 }

@@ -1,9 +1,13 @@
-// /parent: the family page. Children with today's time, this week's progress and their
-// settings; notifications (and requests for more time) as they arrive over /v1/parent/live.
+// /parent: the family page. What needs the parent now at the top (parent-attention.js); each
+// child with today's screen time, this week's learning, settings, profile and classes
+// (parent-child.js); notifications (parent-live.js); all kept live by /v1/parent/live
+// (parent-feed.js).
 import { get, post } from './api.js';
 import { $, announce, fill, formValues, h, showFormError } from './dom.js';
+import { Attention } from './parent-attention.js';
 import { ChildPanel } from './parent-child.js';
 import { familyDevice } from './family-device.js';
+import { onFeed } from './parent-feed.js';
 import { Notifications } from './parent-live.js';
 import { signedIn, toSignIn } from './shell.js';
 import { LiveSocket } from './socket.js';
@@ -13,6 +17,8 @@ const panels = new Map();
 const names = new Map();
 const titles = new Map();
 const family = []; // the children, for "Play on this device"
+let attention = null;
+let notes = null;
 
 async function loadTitles() {
   const [activities, achievements] = await Promise.all([
@@ -24,45 +30,25 @@ async function loadTitles() {
 
 function addPanel(child) {
   names.set(child.id, child.name);
-  const panel = new ChildPanel(child, titles);
+  const panel = new ChildPanel(child, titles, {
+    onTime: (id, time) => attention.time(id, time),
+    onRenamed: (c) => {
+      names.set(c.id, c.name);
+      attention.render();
+    },
+    onRemoved: (id) => {
+      panels.delete(id);
+      attention.forget(id);
+      names.delete(id);
+      $('#no-children').hidden = panels.size > 0;
+      $('#main').focus();
+    },
+  });
   panels.set(child.id, panel);
   $('#children').append(panel.el);
   panel.load();
   $('#no-children').hidden = true;
   return panel;
-}
-
-function onMessage(msg, notes) {
-  switch (msg.type) {
-    case 'hello':
-      notes.setUnread(msg.unread_count);
-      for (const c of msg.children) {
-        panels.get(c.id)?.presence(c);
-        if (c.time) panels.get(c.id)?.time(c.time);
-      }
-      // What arrived while the feed was away (a blip, or before it opened).
-      notes.load();
-      break;
-    case 'notification':
-      notes.arrived(msg.notification);
-      // A finished activity changes the week: draw it again once its numbers are written
-      // (the same group commit, a moment later).
-      if (msg.notification.kind === 'activity_completed') {
-        setTimeout(() => panels.get(msg.notification.child_id)?.loadWeek(), 1000);
-      }
-      break;
-    case 'presence':
-      panels.get(msg.child_id)?.presence(msg);
-      break;
-    case 'time':
-      panels.get(msg.child_id)?.time(msg);
-      break;
-    case 'time_request_answered':
-      notes.answered(msg.request_id, msg.approved, msg.seconds);
-      break;
-    default:
-      break;
-  }
 }
 
 async function addChild(event) {
@@ -88,18 +74,24 @@ async function addChild(event) {
 
 async function main() {
   const who = await signedIn(['parent']);
+  notes = new Notifications({ names, titles, onAnswered: (id) => attention.answered(id) });
+  attention = new Attention({
+    names,
+    grant: (id, seconds) => panels.get(id)?.grant(seconds),
+    onAnswered: (id, approved, seconds) => notes.answered(id, approved, seconds),
+  });
   await loadTitles();
   const children = who.children ?? [];
   $('#no-children').hidden = children.length > 0;
   for (const child of children) addPanel(child);
+  attention.load();
   family.push(...children);
   familyDevice(family);
   $('#add-child').addEventListener('submit', addChild);
-  const notes = new Notifications({ names, titles });
   new LiveSocket({
     name: 'parent',
     path: '/v1/parent/live',
-    onMessage: (msg) => onMessage(msg, notes),
+    onMessage: (msg) => onFeed(msg, { panels, notes, attention }),
     onSignedOut: toSignIn,
   }).start();
   // "Play on this device" hands the device over to one child (family-device.js).

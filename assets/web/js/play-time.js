@@ -1,7 +1,8 @@
 // Screen time on the play page: time left in the header, gentle warnings, the time-up and
 // downtime screens, and asking a grown-up for more time. A student's own learner has no
 // limit unless they set a daily goal (then `left_seconds` is a number, as for a child).
-import { $, announce, dateText, minutesText, showScreen } from './dom.js';
+import { childTime } from './child-time.js';
+import { $, announce, minutesText, showScreen } from './dom.js';
 import { t } from './strings.js';
 
 export class PlayTime {
@@ -13,6 +14,7 @@ export class PlayTime {
     this.askOver = askOver;
     this.timer = null;
     this.left = null;
+    this.timeZone = undefined; // the learner's (their settings), else the device's
     $('#ask-time').addEventListener('click', () => this.openAsk());
     $('#ask-form').addEventListener('submit', (event) => this.submitAsk(event));
     $('#ask-cancel').addEventListener('click', () => $('#ask-dialog').close());
@@ -72,7 +74,7 @@ export class PlayTime {
   downtime(until) {
     $('#ask-time').hidden = true;
     $('#time-banner').hidden = true;
-    $('#downtime-until').textContent = until ? t('play.downtime.until', { when: dateText(until) }) : '';
+    $('#downtime-until').textContent = until ? t('play.downtime.until', { when: childTime(until, { timeZone: this.timeZone }) }) : '';
     if (document.body.dataset.view !== 'study') showScreen('downtime');
     clearTimeout(this.timer);
     const wait = until ? Math.max(5_000, new Date(until) - Date.now() + 2_000) : 60_000;

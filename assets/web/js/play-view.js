@@ -1,6 +1,6 @@
 // What a child sees while playing: an activity's introduction, the question with its media
-// and big answers, the feedback with its explanation, the stars at the end, and the
-// celebration of an achievement.
+// and big answers, the stars at the end, and the celebration of an achievement (the feedback
+// on an answer is play-answer.js).
 import { $, announce, fill, h, showScreen } from './dom.js';
 import { questionMedia, quiet } from './media/question.js';
 import { readAloudButton, speak } from './media/speech.js';
@@ -12,12 +12,14 @@ export function answerControls(question, onAnswer) {
   const choose = (value) => () => onAnswer(value);
   if (question.answer_type === 'multiple_choice') {
     return h('div', { class: 'answers', role: 'group', 'aria-labelledby': 'prompt' },
-      question.options.map((option) => h('button', { type: 'button', class: 'answer', onclick: choose(option) }, option)));
+      question.options.map((option) => h('button', {
+        type: 'button', class: 'answer', onclick: choose(option), dataset: { value: option.trim() },
+      }, option)));
   }
   if (question.answer_type === 'true_false') {
     return h('div', { class: 'answers two', role: 'group', 'aria-labelledby': 'prompt' },
-      h('button', { type: 'button', class: 'answer yes', onclick: choose(true) }, t('play.true')),
-      h('button', { type: 'button', class: 'answer no', onclick: choose(false) }, t('play.false')));
+      h('button', { type: 'button', class: 'answer yes', onclick: choose(true), dataset: { value: 'true' } }, t('play.true')),
+      h('button', { type: 'button', class: 'answer no', onclick: choose(false), dataset: { value: 'false' } }, t('play.false')));
   }
   if (question.answer_type === 'multi_select') return pickSeveral(question, onAnswer);
   const number = question.answer_type === 'number';
@@ -122,7 +124,9 @@ export function showQuestion({ title, question, index, total, onAnswer, onLeave,
     questionMedia(question, { volume: () => voice.volume }),
     answerControls(question, (value) => {
       setDisabled(screen, true);
-      fill(screen.querySelector('.feedback'), h('p', { class: 'checking' }, t('play.checking')));
+      const box = screen.querySelector('.feedback');
+      box.className = 'feedback';
+      fill(box, h('p', { class: 'checking' }, t('play.checking')));
       onAnswer(value);
     }),
     h('div', { class: 'feedback', role: 'status', 'aria-live': 'polite' }),
@@ -144,22 +148,6 @@ export function answerText(value) {
   if (value === false) return t('play.false');
   if (Array.isArray(value)) return value.join(', ');
   return String(value);
-}
-
-// The feedback for the answer just given, with the explanation and the way on.
-export function showFeedback(msg, { onNext, last }) {
-  const screen = $('[data-screen=question]');
-  const box = screen.querySelector('.feedback');
-  if (!box) return;
-  setDisabled(screen, true);
-  const next = h('button', { type: 'button', class: 'primary big', id: 'next', onclick: onNext }, t(last ? 'play.see_stars' : 'play.next'));
-  box.className = `feedback ${msg.correct ? 'right' : 'wrong'}`;
-  fill(box,
-    h('p', { class: 'verdict' }, msg.correct ? t('play.right') : t('play.wrong', { answer: answerText(msg.correct_answer) })),
-    msg.explanation ? h('p', { class: 'explanation' }, msg.explanation) : null,
-    next,
-  );
-  next.focus();
 }
 
 // The end of an activity: stars, accuracy, and where to go next.

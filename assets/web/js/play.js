@@ -3,15 +3,18 @@
 // up where it was, sending again the answers the server had not saved. A student also has
 // their own study here (/play#study, see play-study.js).
 import { get, post } from './api.js';
-import { $, announce, errorText, h, showScreen } from './dom.js';
+import { $, announce, errorText, h, showScreen, showStatus } from './dom.js';
 import { defaultSettings, narrationSettings } from './media/speech.js';
 import { OpenGames } from './game-open.js';
 import { GamePlayer } from './play-game.js';
 import { PlaySession } from './play-session.js';
+import { BadgesView } from './play-badges.js';
 import { StudyView } from './play-study.js';
 import { PlayTime } from './play-time.js';
 import { childDevicePlay, TimeUpAsk } from './child-device.js';
-import { celebrate, showDone, showFeedback, showIntro, showQuestion } from './play-view.js';
+import { Attempts } from './play-answer.js';
+import { activityCard, bestStars, catalogSections } from './play-catalog.js';
+import { celebrate, showDone, showIntro, showQuestion } from './play-view.js';
 import { signedIn, toSignIn } from './shell.js';
 import { LiveSocket } from './socket.js';
 import { t } from './strings.js';
@@ -25,10 +28,12 @@ let game = null;
 let openGames = null; // the cards of games open in the pupil's classes
 let catalog = [];
 let recommended = null;
+let best = new Map(); // activity id → the learner's best stars on it
 let openSession = null;
 let pendingStart = null; // an activity to start once the socket is back
 let wantPlay = false; // the child asked to start or continue: show the question on `started`
 let showing = null; // the id of the question on screen
+const attempts = new Attempts(); // the answers given to it, and one more try
 let finished = null; // `completed` of the session on screen, shown when the child moves on
 const later = []; // achievements unlocked during a question, celebrated with the stars
 let resting = null; // 'timeup' or 'downtime' since the last hello
@@ -37,7 +42,10 @@ let voice = { ...defaultSettings(null), ready: Promise.resolve() };
 const introduced = new Set(); // sessions whose introduction was shown on this page
 let study = null; // a student's own study view
 let timeUpAsk = null; // asking for more time once time is up (over REST)
+const badges = new BadgesView(null); // the learner's badges and points
 const STUDY = '#study';
+// The views the address opens (`/play#study`, `/play#badges`), each with its header link.
+const VIEWS = ['study', 'badges'];
 
 const send = (frame) => socket?.send(frame) ?? false;
 
@@ -49,6 +57,7 @@ async function main() {
   $('#replaced-resume').addEventListener('click', () => { socket.start(); showScreen('catalog'); });
   time = new PlayTime({ send, recheck: () => socket?.start(), askOver: (s, r) => timeUpAsk.ask(s, r) });
   timeUpAsk = new TimeUpAsk({ openAsk: () => time.openAsk(), onApproved: () => socket?.start() });
+  window.addEventListener('hashchange', route);
   // A child's device plays as its one child: no switching, no signing out.
   if (who.user.role === 'child') {
     childDevicePlay();
@@ -58,9 +67,7 @@ async function main() {
     $('#join-class').hidden = false;
     $('#join-class form').addEventListener('submit', joinClass);
     forStudent(who.learner);
-    const playing = play(who.learner);
-    route();
-    return playing;
+    return play(who.learner);
   }
   const children = who.children ?? [];
   const wanted = new URLSearchParams(location.search).get('child') ?? localStorage.getItem(CHILD_KEY);
@@ -76,25 +83,28 @@ async function main() {
 function forStudent(own) {
   study = new StudyView(own, { onGoal: goalSaved });
   $('#study-link').hidden = false;
-  window.addEventListener('hashchange', route);
   $('[data-screen=timeup] h1').textContent = t('study.timeup.title');
   $('[data-screen=timeup] p').textContent = t('study.timeup.body');
   $('[data-screen=timeup] p').after(h('p', {}, h('a', { href: STUDY, id: 'change-goal' }, t('study.timeup.change'))));
   $('#check-time').textContent = t('study.timeup.check');
 }
 
-// The view the address asks for: the study at #study, play otherwise.
+// The view the address asks for: the study at #study (students), the badges at #badges,
+// play otherwise.
 function route() {
-  if (!study) return;
-  const wanted = location.hash === STUDY;
-  if (wanted) $('#study-link').setAttribute('aria-current', 'page');
-  else $('#study-link').removeAttribute('aria-current');
-  if (wanted && document.body.dataset.view !== 'study') {
+  const views = { study, badges };
+  const name = location.hash.slice(1);
+  const view = VIEWS.includes(name) ? views[name] : null;
+  for (const v of VIEWS) {
+    if (v === name && view) $(`#${v}-link`).setAttribute('aria-current', 'page');
+    else $(`#${v}-link`).removeAttribute('aria-current');
+  }
+  if (view && document.body.dataset.view !== name) {
     showing = null; // a question left on screen is picked up again with Continue
-    document.title = t('title.study');
-    showScreen('study');
-    study.open();
-  } else if (!wanted && document.body.dataset.view === 'study') {
+    document.title = t(`title.${name}`);
+    showScreen(name);
+    view.open();
+  } else if (!view && VIEWS.includes(document.body.dataset.view)) {
     document.title = t('title.play');
     if (resting) showScreen(resting);
     else backToCatalog();
@@ -115,6 +125,7 @@ function pick(children) {
       h('span', { class: 'avatar', 'aria-hidden': 'true' }, child.name.slice(0, 1).toUpperCase()),
       child.name))));
   $('#no-children').hidden = children.length > 0;
+  $('#badges-link').hidden = true;
   showScreen('picker');
 }
 
@@ -129,11 +140,14 @@ async function play(who) {
   stop();
   learner = who;
   if (learner.parent_id) localStorage.setItem(CHILD_KEY, learner.id);
+  badges.learner = learner;
+  $('#badges-link').hidden = false;
   // A parent's device says who plays; a student's own name is already in the header.
   $('#learner-name').textContent = learner.parent_id ? learner.name : '';
   $('#hello-name').textContent = t('play.hello', { name: learner.name });
   time.canAsk = Boolean(learner.parent_id);
   timeUpAsk.learner = learner;
+  time.timeZone = learner.timezone; // times said to the child are on the child's clock
   voice = { ...defaultSettings(learner), ready: null };
   const settingsFor = voice;
   voice.ready = narrationSettings(learner).then((s) => Object.assign(settingsFor, s));
@@ -160,6 +174,7 @@ async function play(who) {
     onClosed,
     onSignedOut: toSignIn,
   }).start();
+  route(); // straight to #study or #badges when the address says so
   await loadCatalog();
   const code = new URLSearchParams(location.search).get('game');
   if (code && game.current !== code) game.join({ gameId: code });
@@ -171,12 +186,14 @@ async function play(who) {
 async function loadCatalog() {
   const age = learner.age ? `&age=${learner.age}` : '';
   try {
-    const [list, next] = await Promise.all([
+    const [list, next, progress] = await Promise.all([
       get(`/v1/activities?limit=200${age}&learner_id=${encodeURIComponent(learner.id)}`),
       get(`/v1/learners/${learner.id}/next`).catch(() => null),
+      get(`/v1/learners/${learner.id}/progress`).catch(() => null),
     ]);
     catalog = list;
     recommended = next;
+    best = bestStars(progress);
   } catch (e) {
     $('#catalog').replaceChildren(h('p', { class: 'notice' }, errorText(e)));
     return;
@@ -186,24 +203,12 @@ async function loadCatalog() {
 
 const titleOf = (id) => catalog.find((a) => a.id === id)?.title ?? id;
 
-function activityCard(activity, { big = false } = {}) {
-  return h('button', {
-    type: 'button', class: big ? 'activity big recommended' : 'activity',
-    onclick: () => start(activity.id), dataset: { activity: activity.id },
-  },
-  h('span', { class: 'activity-name' }, activity.title),
-  h('span', { class: 'activity-meta' }, t('play.activity_meta', {
-    category: t(`category.${activity.category}`) === `category.${activity.category}` ? activity.category : t(`category.${activity.category}`),
-    n: activity.question_count,
-  })));
-}
-
 function renderCatalog() {
   const rec = recommended && catalog.find((a) => a.id === recommended.activity_id);
   $('#recommended').hidden = !rec;
   if (rec) {
     $('#recommended-reason').textContent = t(`next.${recommended.reason}`);
-    $('#recommended-card').replaceChildren(activityCard(rec, { big: true }));
+    $('#recommended-card').replaceChildren(activityCard(rec, { big: true, stars: best.get(rec.id) ?? 0, onStart: start }));
   }
   const cont = $('#continue');
   cont.replaceChildren();
@@ -213,14 +218,7 @@ function renderCatalog() {
     cont.append(h('button', { type: 'button', class: 'primary big', onclick: continueSession },
       t('play.continue', { title: titleOf(open) })));
   }
-  const groups = new Map();
-  for (const a of catalog) {
-    if (!groups.has(a.category)) groups.set(a.category, []);
-    groups.get(a.category).push(a);
-  }
-  $('#catalog').replaceChildren(...[...groups].map(([category, list]) => h('section', { class: 'category' },
-    h('h3', {}, t(`category.${category}`) === `category.${category}` ? category : t(`category.${category}`)),
-    h('div', { class: 'activities' }, list.map((a) => activityCard(a))))));
+  $('#catalog').replaceChildren(...catalogSections(catalog, { best, onStart: start }));
 }
 
 function backToCatalog(message) {
@@ -276,12 +274,13 @@ function nextQuestion() {
     return;
   }
   showing = question.id;
+  attempts.reset(question, session.activity);
   showQuestion({
     title: session.activity.title,
     question,
     index: questions.indexOf(question),
     total: questions.length,
-    onAnswer: (value) => session.answer(question.id, value),
+    onAnswer: (value) => attempts.sent(value, session.answer(question.id, value)),
     onLeave: () => { showing = null; backToCatalog(); },
     voice,
   });
@@ -327,7 +326,7 @@ function onMessage(msg) {
       if (session.game) {
         game.feedback(msg);
       } else if (msg.question_id === showing) {
-        showFeedback(msg, { onNext: nextQuestion, last: !session.current() });
+        attempts.feedback(msg, { onNext: nextQuestion, last: !session.current() });
       }
       break;
     case 'saved':
@@ -341,6 +340,7 @@ function onMessage(msg) {
       if (msg.session_id !== session.id || session.done) break;
       session.finish();
       openSession = null;
+      best.set(msg.activity_id, Math.max(best.get(msg.activity_id) ?? 0, msg.stars ?? 0));
       // Shown when the child leaves the last feedback (or at once if none is on screen).
       finished = msg;
       if (!showing) done(msg);
@@ -374,8 +374,8 @@ async function done(msg) {
   showing = null;
   const next = await get(`/v1/learners/${learner.id}/next`).catch(() => null);
   recommended = next;
-  // A class game goes on, and a student reading their study stays there.
-  if (['game', 'study'].includes(document.body.dataset.view)) return;
+  // A class game goes on, and a learner reading their study or badges stays there.
+  if (['game', ...VIEWS].includes(document.body.dataset.view)) return;
   showDone(msg, {
     nextTitle: next ? titleOf(next.activity_id) : null,
     onNext: () => start(next.activity_id),
@@ -450,13 +450,13 @@ async function joinGame(event) {
 async function joinClass(event) {
   event.preventDefault();
   const form = event.target;
-  const status = form.querySelector('.form-error');
+  const status = form.querySelector('.form-status');
   try {
     const joined = await post('/v1/classes/join', { join_code: new FormData(form).get('join_code').toString().trim() });
-    status.textContent = t('play.joined_class', { name: joined.name });
+    showStatus(status, t('play.joined_class', { name: joined.name }), 'success');
     form.reset();
   } catch (e) {
-    status.textContent = errorText(e);
+    showStatus(status, errorText(e), 'error');
   }
 }
 

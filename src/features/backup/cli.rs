@@ -72,7 +72,7 @@ pub fn backup(settings: &Settings, out: Option<&Path>) -> anyhow::Result<()> {
         }
         db::run_migrations(&mut conn)?;
     }
-    let cipher = settings.cipher();
+    let cipher = settings.backup_cipher();
     let pb = ProgressBar::new_spinner();
     pb.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("a valid template"));
     pb.enable_steady_tick(Duration::from_millis(200));
@@ -139,7 +139,7 @@ pub fn restore(settings: &Settings, source: &str, sha256: Option<&str>) -> anyho
         settings,
         "restore into an existing, empty database (for SQLite, an empty file: `touch` it first)",
     )?;
-    let cipher = settings.cipher();
+    let cipher = settings.backup_cipher();
     let local = Path::new(source);
     let staged;
     let (path, expected) = if local.is_file() {

@@ -33,6 +33,9 @@ pub struct ProgressSummary {
     /// Points from activities plus the rewards of unlocked achievements.
     pub points: i64,
     pub by_category: BTreeMap<String, CategoryTotals>,
+    /// Activity id → the most stars (1–3) of any completed session of it; an activity never
+    /// completed is not listed (0 stars). The catalog shows them on its cards.
+    pub best_stars: BTreeMap<String, u8>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -139,6 +142,8 @@ pub struct SummaryParts {
     completed_days: BTreeSet<NaiveDate>,
     /// Activity id → its latest completed session.
     latest: HashMap<String, LatestSession>,
+    /// Activity id → the best accuracy of its completed sessions.
+    best: HashMap<String, f64>,
     reward_points: i64,
     page_seconds: i64,
 }
@@ -170,6 +175,8 @@ impl SummaryParts {
         accuracy: f64,
         ended_at: NaiveDateTime,
     ) {
+        let best = self.best.entry(activity_id.to_string()).or_insert(accuracy);
+        *best = best.max(accuracy);
         match self.latest.get(activity_id) {
             Some(l) if l.ended_at >= ended_at => {}
             _ => {
@@ -239,6 +246,11 @@ impl SummaryParts {
             stars: total.stars,
             points: total.points + self.reward_points,
             by_category,
+            best_stars: self
+                .best
+                .iter()
+                .map(|(id, accuracy)| (id.clone(), studyhub_actors::session::stars(*accuracy)))
+                .collect(),
         }
     }
 }

@@ -45,7 +45,7 @@ pub async fn create(state: web::Data<AppState>, user: AuthUser) -> AppResult<Htt
         let ctx = Ctx {
             pool: task_state.db.pool(),
             storage: &task_state.storage,
-            cipher: &task_state.cipher,
+            cipher: &task_state.backup_cipher,
             data_dir: &task_state.settings.data_dir,
         };
         let user_id = (kind == Kind::User).then_some(uid.as_str());

@@ -15,6 +15,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 pub mod class_week;
+pub mod of_child;
 
 use crate::features::audit::{self, Change, RequestMeta};
 use crate::features::auth::{AuthUser, LearnerAccess, ParentUser, Role, TeacherUser};
@@ -34,7 +35,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(class_week::progress)
         .service(live)
         .service(remove_member)
-        .service(join_for_child);
+        .service(join_for_child)
+        .service(of_child::of_child);
 }
 
 /// Letters and digits that cannot be mistaken for one another (no 0/O, 1/I/L).

@@ -19,8 +19,13 @@ use crate::infra::error::AppResult;
 use crate::web::extract::{Normalize, ValidJson};
 use crate::web::state::AppState;
 
+mod pending;
+
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(answer).service(ask).service(status);
+    cfg.service(answer)
+        .service(ask)
+        .service(status)
+        .service(pending::pending);
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]

@@ -185,6 +185,8 @@ pub fn rows() -> Vec<Row> {
             Nothing, childs_parent(200)),
         row("POST", "/v1/children/{id}/classes", "/v1/children/{child}/classes",
             Json(json!({"join_code": "{join_code}"})), childs_parent(200)),
+        row("GET", "/v1/children/{id}/classes", "/v1/children/{child}/classes", Nothing,
+            childs_parent(200)),
         // Play: tickets and the websocket only for a learner the caller may play as.
         row("POST", "/v1/realtime/tickets", "/v1/realtime/tickets",
             Json(json!({"learner_id": "{child}"})), child_may(acts_for_child(201), 201)),
@@ -311,6 +313,7 @@ pub fn rows() -> Vec<Row> {
         // Asking for more time: only the child's parent answers.
         row("POST", "/v1/time-requests/{id}", "/v1/time-requests/{fresh_time_request}",
             Json(json!({"approve": true})), childs_parent(200)),
+        row("GET", "/v1/time-requests", "/v1/time-requests", Nothing, parents(200)),
         // These end the callers' tokens, then their accounts: last.
         then(
             row("POST", "/v1/auth/password", "/v1/auth/password",

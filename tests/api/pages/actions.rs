@@ -16,8 +16,9 @@ pub async fn sign_in(b: &Browser, email: &str, then: &str) {
     .await;
 }
 
-/// Answers the question on screen (the first choice or choices, or a typed 7) without
-/// waiting for the feedback; returns its prompt.
+/// Answers the question on screen (the first choice still open, the first box not ticked yet,
+/// or a typed 7) without waiting for the feedback; returns its prompt. On a second try that
+/// is another answer than the first.
 pub async fn answer(b: &Browser, screen: &str) -> String {
     if screen == "question" {
         past_intro(b).await;
@@ -27,7 +28,11 @@ pub async fn answer(b: &Browser, screen: &str) -> String {
     let typed = format!("[data-screen={screen}] .typed-answer input");
     let several = format!("[data-screen={screen}] .multi-answer");
     if b.find_shown(&several, None).await.is_some() {
-        b.click(&format!("{several} label.pick"), None).await;
+        b.click(
+            &format!("{several} label.pick:has(input:not(:checked))"),
+            None,
+        )
+        .await;
         b.click(&format!("{several} button[type=submit]"), None)
             .await;
     } else if b.find_shown(&typed, None).await.is_some() {
@@ -38,8 +43,11 @@ pub async fn answer(b: &Browser, screen: &str) -> String {
         )
         .await;
     } else {
-        b.click(&format!("[data-screen={screen}] .answers .answer"), None)
-            .await;
+        b.click(
+            &format!("[data-screen={screen}] .answers .answer:not(:disabled)"),
+            None,
+        )
+        .await;
     }
     prompt
 }
@@ -57,12 +65,31 @@ pub async fn past_intro(b: &Browser) {
     }
 }
 
+/// After an answer in practice play: waits for the last word on the question, answering once
+/// more when the page offers a second try; `#next` is then on screen. Returns whether a
+/// second try was taken.
+pub async fn settle_answer(b: &Browser) -> bool {
+    b.wait_js(
+        "the feedback on the answer, or a second try",
+        "!!document.querySelector('[data-screen=question] .feedback.retry, [data-screen=question] #next')",
+    )
+    .await;
+    if b.find_shown("[data-screen=question] .feedback.retry", None)
+        .await
+        .is_none()
+    {
+        return false;
+    }
+    answer(b, "question").await;
+    b.shown("[data-screen=question] #next", None).await;
+    true
+}
+
 /// Answers every question of the activity on screen, through to the stars.
 pub async fn play_to_the_end(b: &Browser) {
     loop {
         answer(b, "question").await;
-        b.shown("[data-screen=question] .feedback .verdict", None)
-            .await;
+        settle_answer(b).await;
         let next = b.text("#next").await;
         b.click("#next", None).await;
         if next.contains("stars") {

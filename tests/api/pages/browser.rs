@@ -175,21 +175,26 @@ impl Browser {
         }
     }
 
-    /// Fails the test with what the page shows and logged.
+    /// Fails the test with what the page shows and logged: the errors the page shows and its
+    /// last frames first (CI keeps only the head of a long failure), then its text.
     async fn fail(&self, what: &str) -> ! {
         let problems = self.log().await;
         let frames = self.socket_frames().await;
-        let body = self
-            .js("return JSON.stringify(document.body.dataset) + '\\n' + document.body.innerText")
+        let shown = self
+            .js("return JSON.stringify({view: document.body.dataset, focus: document.activeElement?.id, \
+                 errors: [...document.querySelectorAll('.form-error, .notice, [role=alert]')] \
+                   .map((e) => e.textContent.trim()).filter(Boolean)});")
             .await;
+        let body = self.js("return document.body.innerText").await;
+        let last = &frames[frames.len().saturating_sub(12)..];
         panic!(
-            "{}: {what}: not within {WITHIN:?}\npage: {}\n{}\nconsole: {problems:#?}\nwebsocket frames (last 40): {frames:#?}",
+            "{}: {what}: not within {WITHIN:?}\npage: {} {shown}\nconsole: {problems:?}\nlast frames: {last:?}\ntext: {}",
             self.name,
             self.path().await,
             body.as_str()
                 .unwrap_or("")
                 .chars()
-                .take(1500)
+                .take(1200)
                 .collect::<String>()
         );
     }

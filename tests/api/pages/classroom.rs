@@ -3,7 +3,7 @@
 //! class game: the students join with the game's PIN, answer two questions, and everyone
 //! sees the reveal and the podium. Progress and an assessment close the lesson.
 
-use super::actions::answer;
+use super::actions::{answer, settle_answer};
 use super::browser::{Browser, Driver};
 use super::look::{check, check_showing};
 use crate::common::{TEST_PASSWORD, spawn_app};
@@ -47,7 +47,7 @@ async fn a_teacher_watches_the_class_and_runs_a_game_with_two_students() {
         b.wait_text("#hello-name", name).await;
         b.fill("#class-code", &code).await;
         b.click("#join-class button[type=submit]", None).await;
-        b.wait_text("#join-class .form-error", "You joined Class 4B")
+        b.wait_text("#join-class .success", "You joined Class 4B")
             .await;
         teacher.wait_text("#live-table tbody", name).await;
     }
@@ -59,8 +59,7 @@ async fn a_teacher_watches_the_class_and_runs_a_game_with_two_students() {
     teacher.wait_text("#live-table tbody tr", "Adding Up").await;
     for n in 1..=2 {
         answer(&ada, "question").await;
-        ada.shown("[data-screen=question] .feedback .verdict", None)
-            .await;
+        settle_answer(&ada).await;
         teacher
             .wait_js(
                 &format!("Ada's row counts {n} answers"),

@@ -225,9 +225,10 @@ async fn join_by_pin(b: &Browser, pin: &str) {
         }
         let _ = submit.click().await;
         // A submit empties the field. Still full: the tap missed (the button was, for an
-        // instant, under something else); Enter in the field submits the form as Join does.
+        // instant, under something else); submit the form as Join does.
         if input.prop("value").await.ok().flatten().as_deref() == Some(pin) {
-            let _ = input.send_keys("\u{E007}").await;
+            b.js("document.querySelector('#join-game').requestSubmit(); return true;")
+                .await;
         }
         false
     })

@@ -92,6 +92,7 @@ pub struct ActivitySource {
     pub age_max: i32,
     pub introduction: Option<String>,
     pub offline: bool,
+    pub one_try: bool,
     pub visibility: Visibility,
     #[schema(value_type = Vec<Object>)]
     pub questions: Vec<Question>,
@@ -122,6 +123,7 @@ pub async fn source(
         age_max: row.age_max,
         introduction: content.introduction,
         offline: content.offline,
+        one_try: content.one_try,
         questions: content.questions,
     }))
 }

@@ -68,6 +68,10 @@ pub struct ActivityRequest {
     /// May go into learners' offline packs with its answer keys (default: no).
     #[serde(default)]
     pub offline: bool,
+    /// No second try after a wrong answer on the play page (default: a child gets one where
+    /// the question allows it).
+    #[serde(default)]
+    pub one_try: bool,
     /// `[{id, prompt, answer_type, options?, correct_answer, explanation, tolerance?,
     /// image_url?, image_alt?, narration_url?, notation?, notation_alt?, audio?, visual?}]`
     /// (docs/protocol.md, "Content").
@@ -127,6 +131,7 @@ pub(super) fn content_of(request: &mut ActivityRequest) -> AppResult<String> {
         questions: std::mem::take(&mut request.questions),
         introduction: request.introduction.take(),
         offline: request.offline,
+        one_try: request.one_try,
     };
     let problems = content.validate();
     if !problems.is_empty() {

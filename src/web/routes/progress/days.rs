@@ -9,8 +9,10 @@ use serde::{Deserialize, Serialize};
 use studyhub_actors::screen_time::{local_date, parse_tz};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::features::activities::sight_of;
 use crate::features::auth::AuthUser;
 use crate::features::auth::access::readable_learner;
+use crate::features::progress::missed::{MissedQuestion, day_start_utc, most_missed};
 use crate::features::progress::{Totals, day_rows, parse_week, week_of};
 use crate::infra::db::models::DayProgress;
 use crate::infra::error::{AppError, AppResult};
@@ -44,6 +46,9 @@ pub struct WeeklyProgress {
     pub to: NaiveDate,
     pub totals: Totals,
     pub days: Vec<DayTotals>,
+    /// The questions answered wrong most often this week (at most 5, most missed first),
+    /// from activities the caller may see.
+    pub most_missed: Vec<MissedQuestion>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -126,7 +131,7 @@ pub struct WeekQuery {
     pub week: Option<String>,
 }
 
-/// One ISO week: its seven days and the totals.
+/// One ISO week: its seven days, the totals, and the questions missed most often.
 #[utoipa::path(tag = "progress", params(WeekQuery), security(("bearer" = [])),
     responses((status = 200, body = WeeklyProgress), (status = 404), (status = 422)))]
 #[get("/learners/{id}/progress/weekly")]
@@ -136,14 +141,24 @@ pub async fn weekly(
     path: web::Path<String>,
     q: web::Query<WeekQuery>,
 ) -> AppResult<HttpResponse> {
+    let sight = sight_of(&state.db, Some(&user)).await?;
     let learner = readable_learner(&state.learner_reads, user, path.into_inner().into()).await?;
-    let today = local_date(parse_tz(&learner.timezone), Utc::now());
+    let tz = parse_tz(&learner.timezone);
+    let today = local_date(tz, Utc::now());
     let week = q.into_inner().week.unwrap_or_else(|| week_of(today));
     let (from, to) = parse_week(&week)?;
+    // The week in the learner's own calendar, as the instants answers are stored with.
+    let (start, end) = (
+        day_start_utc(tz, from),
+        day_start_utc(tz, to + Duration::days(1)),
+    );
     let id = learner.id.clone();
-    let rows = state
+    let (rows, missed) = state
         .db
-        .run(move |conn| Ok(day_rows(conn, &id, Some(from), Some(to))?))
+        .run(move |conn| {
+            let rows = day_rows(conn, &id, Some(from), Some(to))?;
+            Ok((rows, most_missed(conn, &id, start, end, &sight)?))
+        })
         .await?;
     let mut totals = Totals::default();
     rows.iter().for_each(|r| totals.add(r));
@@ -154,5 +169,6 @@ pub async fn weekly(
         to,
         totals,
         days: days_between(rows, from, to),
+        most_missed: missed,
     }))
 }
