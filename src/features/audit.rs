@@ -94,6 +94,7 @@ struct Row {
 pub struct Filter {
     pub user_id: Option<String>,
     pub entity_type: Option<String>,
+    pub action: Option<String>,
     pub from: Option<chrono::DateTime<chrono::Utc>>,
     pub to: Option<chrono::DateTime<chrono::Utc>>,
     /// Only entries older than this id (ids are UUIDv7: their order is creation order).
@@ -108,6 +109,9 @@ pub fn page(conn: &mut DbConnection, f: Filter, limit: i64) -> QueryResult<Audit
     }
     if let Some(t) = f.entity_type {
         query = query.filter(audit_logs::entity_type.eq(t));
+    }
+    if let Some(a) = f.action {
+        query = query.filter(audit_logs::action.eq(a));
     }
     if let Some(from) = f.from {
         query = query.filter(audit_logs::created_at.ge(from.naive_utc()));

@@ -85,3 +85,36 @@ pub fn page(
         next_before,
     })
 }
+
+/// Removes a dead letter an administrator dealt with (or gave up on); its kind and what it
+/// was about, for the audit log, or `None` when there is no such letter.
+pub fn discard(conn: &mut DbConnection, id: &str) -> QueryResult<Option<serde_json::Value>> {
+    let row: Option<DeadLetterRow> = dead_letters::table
+        .find(id)
+        .select(DeadLetterRow::as_select())
+        .first(conn)
+        .optional()?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    diesel::delete(dead_letters::table.find(id)).execute(conn)?;
+    Ok(Some(serde_json::json!({
+        "kind": row.kind,
+        "learner_id": row.learner_id,
+        "session_id": row.session_id,
+        "seq": row.seq,
+        "error": row.error,
+    })))
+}
+
+/// A letter's kind and payload (to retry it), or `None` when there is no such letter.
+pub fn kind_and_payload(
+    conn: &mut DbConnection,
+    id: &str,
+) -> QueryResult<Option<(String, String)>> {
+    dead_letters::table
+        .find(id)
+        .select((dead_letters::kind, dead_letters::payload))
+        .first(conn)
+        .optional()
+}

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod achievements;
 pub mod activities;
+pub mod admin_accounts;
 pub mod assessments;
 pub mod audit;
 pub mod auth;

@@ -20,6 +20,7 @@ use studyhub_actors::achievements::{History, PastCompletion};
 mod batch;
 mod class_teachers;
 mod commits;
+pub mod dead_letter_items;
 mod progress_rows;
 mod refusals;
 mod starts;

@@ -157,6 +157,8 @@ impl World {
             "uuid" => uuid::Uuid::now_v7().to_string(),
             "fresh_email" => format!("authz-{}@example.com", uuid::Uuid::now_v7().simple()),
             "fresh_refresh_token" => app.register("parent").await.refresh,
+            "fresh_account" => app.register("parent").await.id,
+            "fresh_dead_letter" => crate::dead_letters::park_one(app, child).await,
             "fresh_child" => str_of(
                 &ok(
                     app.post("/v1/children", a, &json!({"name": "Spare", "age": 6}))

@@ -200,3 +200,161 @@ async fn an_admin_reads_the_dead_letters_and_no_one_else_does() {
     let res = app.get("/v1/admin/dead-letters", None).await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
 }
+
+/// Parks one dead letter the way the group commit does (an answer of a session that does not
+/// exist, for `learner_id`'s learner) and returns its id.
+pub async fn park_one(app: &crate::common::TestApp, learner_id: &str) -> String {
+    park_orphan_answer(app, learner_id).await.0
+}
+
+/// As [`park_one`]; returns the letter's id and the missing session's id.
+pub async fn park_orphan_answer(
+    app: &crate::common::TestApp,
+    learner_id: &str,
+) -> (String, String) {
+    let orphan = new_id();
+    let result = app
+        .state
+        .engine
+        .store()
+        .write_batch(Batch {
+            answers: vec![answer(&orphan, learner_id, 1, "q1")],
+            ..Batch::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(result.refused.len(), 1, "the orphan answer is refused");
+    let mut conn = db::establish(&app.db.url).unwrap();
+    let id = schema::dead_letters::table
+        .filter(schema::dead_letters::session_id.eq(&orphan))
+        .select(schema::dead_letters::id)
+        .first(&mut conn)
+        .unwrap();
+    (id, orphan)
+}
+
+/// Fixes an orphan answer's cause: its session is stored after all.
+pub async fn store_session(app: &crate::common::TestApp, session_id: &str, learner_id: &str) {
+    let result = app
+        .state
+        .engine
+        .store()
+        .write_batch(Batch {
+            starts: vec![start(session_id, learner_id)],
+            ..Batch::default()
+        })
+        .await
+        .unwrap();
+    assert!(result.refused.is_empty());
+}
+
+#[actix_web::test]
+async fn a_dead_letter_retried_once_its_cause_is_fixed_is_stored() {
+    let app = spawn_app().await;
+    let (parent, kid) = app.parent_with_child("Ada").await;
+    let (fixed, session) = park_orphan_answer(&app, &kid).await;
+    let (still_broken, broken_session) = park_orphan_answer(&app, &kid).await;
+    let admin = app.admin().await;
+    let retry = |id: &str| format!("/v1/admin/dead-letters/{id}/retry");
+
+    let res = app
+        .post(&retry(&fixed), Some(&parent.access), &serde_json::json!({}))
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    // Its session stored at last, the answer goes in: the letter is gone.
+    store_session(&app, &session, &kid).await;
+    let res = app
+        .post(&retry(&fixed), Some(&admin.access), &serde_json::json!({}))
+        .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
+    let mut conn = db::establish(&app.db.url).unwrap();
+    let stored: Vec<(i32, bool, bool)> = schema::answers::table
+        .filter(schema::answers::session_id.eq(&session))
+        .select((
+            schema::answers::seq,
+            schema::answers::correct,
+            schema::answers::first_attempt,
+        ))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(stored, vec![(1, true, true)]);
+    let res = app
+        .post(&retry(&fixed), Some(&admin.access), &serde_json::json!({}))
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+
+    // The other one's cause is still there: refused again, parked anew with today's error.
+    let res = app
+        .post(
+            &retry(&still_broken),
+            Some(&admin.access),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    let left = app.get("/v1/admin/dead-letters", Some(&admin.access)).await;
+    let letters = left.body["dead_letters"].as_array().unwrap();
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    assert_ne!(letters[0]["id"], still_broken.as_str());
+    assert_eq!(letters[0]["session_id"], broken_session.as_str());
+
+    // A letter whose payload cannot be rebuilt is left alone.
+    diesel::update(schema::dead_letters::table)
+        .set(schema::dead_letters::payload.eq("{\"session_id\": \"x\"}"))
+        .execute(&mut conn)
+        .unwrap();
+    let old = letters[0]["id"].as_str().unwrap();
+    let res = app
+        .post(&retry(old), Some(&admin.access), &serde_json::json!({}))
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    assert!(
+        res.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be retried")
+    );
+    let log = app
+        .get(
+            "/v1/audit?entity_type=dead_letter&action=retry",
+            Some(&admin.access),
+        )
+        .await;
+    assert_eq!(
+        log.body["entries"].as_array().unwrap().len(),
+        2,
+        "{}",
+        log.body
+    );
+}
+
+#[actix_web::test]
+async fn an_admin_discards_a_dead_letter_and_the_audit_log_says_so() {
+    let app = spawn_app().await;
+    let (parent, kid) = app.parent_with_child("Ada").await;
+    let id = park_one(&app, &kid).await;
+    let admin = app.admin().await;
+    let path = format!("/v1/admin/dead-letters/{id}");
+
+    let res = app.delete(&path, Some(&parent.access)).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let res = app.delete(&path, Some(&admin.access)).await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
+    let res = app.delete(&path, Some(&admin.access)).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
+    let left = app.get("/v1/admin/dead-letters", Some(&admin.access)).await;
+    assert_eq!(left.body["dead_letters"], serde_json::json!([]));
+
+    let log = app
+        .get(
+            "/v1/audit?entity_type=dead_letter&action=discard",
+            Some(&admin.access),
+        )
+        .await;
+    assert_eq!(log.status, StatusCode::OK, "{}", log.body);
+    let entries = log.body["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0]["entity_id"], id.as_str());
+    assert_eq!(entries[0]["user_id"], admin.id.as_str());
+    assert_eq!(entries[0]["old_values"]["kind"], "answer");
+}

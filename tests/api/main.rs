@@ -3,6 +3,7 @@
 
 mod common;
 
+mod admin_accounts;
 mod audiences;
 mod auth;
 mod authz;

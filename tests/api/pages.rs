@@ -1,10 +1,13 @@
-//! The pages for people (`/`, `/play` with a student's own study, `/parent`, `/teacher`): how
-//! they are served, and what people do with them in a real browser (see `pages/browser.rs`).
+//! The pages for people (`/`, `/play` with a student's own study, `/parent`, `/teacher`,
+//! `/admin`) and a front end on another origin: how they are served, and what people do with
+//! them in a real browser (see `pages/browser.rs`).
 
 mod actions;
+mod admin;
 mod browser;
 mod child_device;
 mod classroom;
+mod cross_origin;
 mod editor;
 mod family;
 mod family_phone;

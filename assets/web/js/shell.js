@@ -8,7 +8,7 @@ import { applyStrings, t } from './strings.js';
 export const deviceChannel = 'BroadcastChannel' in window ? new BroadcastChannel('studyhub-device') : null;
 
 export function homeOf(role) {
-  return { parent: '/parent', teacher: '/teacher', student: '/play', child: '/play' }[role] ?? '/docs/';
+  return { parent: '/parent', teacher: '/teacher', student: '/play', child: '/play', admin: '/admin' }[role] ?? '/';
 }
 
 export function toSignIn() {

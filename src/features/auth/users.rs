@@ -93,6 +93,14 @@ pub fn set_password_hash(conn: &mut DbConnection, id: &str, hash: &str) -> Query
         .map(drop)
 }
 
+/// Every session of `user_id` ends: its refresh families are revoked and its access tokens
+/// stop working. The caller then tells the nodes (`LiveControl::account_changed`), which
+/// forget the cached token version and close the account's sockets with 4003.
+pub fn end_sessions(conn: &mut DbConnection, user_id: &str) -> AppResult<()> {
+    super::refresh::revoke_user(conn, user_id)?;
+    bump_token_version(conn, user_id)
+}
+
 /// Every access token of `user_id` issued before now stops working.
 pub fn bump_token_version(conn: &mut DbConnection, user_id: &str) -> AppResult<()> {
     diesel::update(users::table.find(user_id))

@@ -143,8 +143,7 @@ fn dead_letter(
         ItemKey::Unlock { .. } => ("unlock", None, None),
     };
     let learner_id = learner_of(key, single);
-    // serde_json escapes control characters, so the payload is always storable text.
-    let payload = dead_letter_payload(cipher, single);
+    let payload = super::dead_letter_items::payload(cipher, single);
     metrics::counter!("studyhub_dead_letters_total", "kind" => kind).increment(1);
     tracing::error!(kind, learner = ?learner_id, session = ?session_id, seq = ?seq, %error,
         "the database refuses this item for good; kept as a dead letter");
@@ -164,31 +163,4 @@ fn dead_letter(
     {
         tracing::error!(error = %e, "could not even keep the dead letter; it is in this log only");
     }
-}
-
-fn dead_letter_payload(cipher: &Cipher, b: &Batch) -> String {
-    use serde_json::json;
-    let v = if let Some(a) = b.answers.first() {
-        json!({"session_id": a.session_id, "learner_id": a.learner_id, "seq": a.seq,
-               "question_id": a.question_id, "correct": a.correct,
-               "answer_encrypted": hex::encode(cipher.encrypt(a.answer_json.as_bytes())),
-               "answered_at": a.answered_at, "category": a.category, "local_date": a.local_date})
-    } else if let Some(s) = b.starts.first() {
-        json!({"session_id": s.session_id, "learner_id": s.learner_id,
-               "activity_id": s.activity_id, "started_at": s.started_at})
-    } else if let Some(e) = b.ends.first() {
-        json!({"session_id": e.session_id, "learner_id": e.learner_id, "status": e.status.as_str(),
-               "accuracy": e.accuracy, "stars": e.stars, "duration_seconds": e.duration_seconds,
-               "ended_at": e.ended_at})
-    } else if let Some(s) = b.spans.first() {
-        json!({"id": s.id, "learner_id": s.learner_id, "date": s.date, "seconds": s.seconds})
-    } else if let Some(n) = b.notifications.first() {
-        json!({"id": n.id, "parent_id": n.parent_id, "child_id": n.child_id,
-               "kind": n.kind.as_str(), "title": n.title})
-    } else if let Some(u) = b.unlocks.first() {
-        json!({"learner_id": u.learner_id, "achievement_ids": u.achievement_ids})
-    } else {
-        json!({})
-    };
-    v.to_string()
 }

@@ -20,8 +20,13 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     pub user_id: Option<String>,
-    /// child, settings, grant, class, membership, assessment, activity, drawing, pupil
+    /// child, settings, grant, class, membership, assessment, activity, drawing, pupil,
+    /// account, dead_letter
+    #[param(max_length = 100)]
     pub entity_type: Option<String>,
+    /// create, update, delete, deactivate, reactivate, retry, discard, …
+    #[param(max_length = 100)]
+    pub action: Option<String>,
     /// RFC 3339 times, inclusive.
     pub from: Option<chrono::DateTime<chrono::Utc>>,
     pub to: Option<chrono::DateTime<chrono::Utc>>,
@@ -55,6 +60,7 @@ pub async fn list(
     let filter = Filter {
         user_id: q.user_id,
         entity_type: q.entity_type,
+        action: q.action,
         from: q.from,
         to: q.to,
         before: q.before,

@@ -469,8 +469,7 @@ pub async fn change_password(
         .db
         .transaction(move |conn| {
             users::set_password_hash(conn, &uid, &hash)?;
-            refresh::revoke_user(conn, &uid)?;
-            bump_token_version(conn, &uid)
+            users::end_sessions(conn, &uid)
         })
         .await?;
     state.control.account_changed(&user.id).await;

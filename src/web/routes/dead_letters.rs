@@ -1,19 +1,22 @@
 //! `GET /v1/admin/dead-letters` (admins): what the group commit could never store, so an
-//! administrator can see it, fix its cause and, if need be, put it right by hand.
+//! administrator can see it, fix its cause and then retry it
+//! (`POST /v1/admin/dead-letters/{id}/retry`) or discard it
+//! (`DELETE /v1/admin/dead-letters/{id}`); both are audited.
 
-use actix_web::get;
 use actix_web::{HttpResponse, web};
+use actix_web::{delete, get, post};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::features::audit::{self, Change, RequestMeta};
 use crate::features::auth::AdminUser;
 pub use crate::features::dead_letters::{DeadLetter, DeadLetterPage};
-use crate::infra::error::{AppError, AppResult};
+use crate::infra::error::{AppError, AppResult, Code, ErrorKind};
 use crate::web::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(list);
+    cfg.service(list).service(retry).service(discard);
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -49,4 +52,114 @@ pub async fn list(
         .run(move |conn| Ok(crate::features::dead_letters::page(conn, q.before, limit)?))
         .await?;
     Ok(HttpResponse::Ok().json(page))
+}
+
+/// Discard a dead letter (dealt with by hand, or given up on); the audit log keeps what it
+/// was about (not its payload).
+#[utoipa::path(tag = "operations", security(("bearer" = [])),
+    responses((status = 204), (status = 403, description = "not an admin"), (status = 404)))]
+#[delete("/admin/dead-letters/{id}")]
+pub async fn discard(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    meta: RequestMeta,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    if id.len() > 100 {
+        return Err(AppError::not_found("dead letter"));
+    }
+    state
+        .db
+        .transaction(move |conn| {
+            let old = crate::features::dead_letters::discard(conn, &id)?
+                .ok_or_else(|| AppError::not_found("dead letter"))?;
+            audit::record(
+                conn,
+                &meta,
+                Change {
+                    user_id: &admin.0.id,
+                    action: "discard",
+                    entity_type: "dead_letter",
+                    entity_id: &id,
+                    old: Some(old),
+                    new: None,
+                },
+            )
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Retry a dead letter once its cause is fixed (a session row put back, a value corrected at
+/// its source): its item goes through the group commit's own write again. Stored: the letter
+/// is removed (204). Refused again: the write parks it anew with today's error and this one is
+/// removed (409). A letter whose payload cannot be rebuilt (parked by an older version) is
+/// left alone (409): discard it instead.
+#[utoipa::path(tag = "operations", security(("bearer" = [])),
+    responses((status = 204, description = "stored"), (status = 403, description = "not an admin"),
+        (status = 404), (status = 409, description = "conflict: refused again, or not retryable")))]
+#[post("/admin/dead-letters/{id}/retry")]
+pub async fn retry(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    meta: RequestMeta,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    if id.len() > 100 {
+        return Err(AppError::not_found("dead letter"));
+    }
+    let lookup = id.clone();
+    let (kind, payload) = state
+        .db
+        .run(move |conn| {
+            Ok(crate::features::dead_letters::kind_and_payload(
+                conn, &lookup,
+            )?)
+        })
+        .await?
+        .ok_or_else(|| AppError::not_found("dead letter"))?;
+    let batch = crate::infra::store::dead_letter_items::batch_of(&state.cipher, &kind, &payload)
+        .map_err(|why| {
+            AppError::conflict(
+                Code::Conflict,
+                format!("this dead letter cannot be retried: {why}"),
+            )
+        })?;
+    let result = state.engine.store().write_batch(batch).await.map_err(|e| {
+        AppError::new(
+            ErrorKind::Unavailable,
+            Code::DatabaseUnavailable,
+            format!("the database could not take it now: {}", e.0),
+        )
+    })?;
+    let stored = result.refused.is_empty();
+    state
+        .db
+        .transaction(move |conn| {
+            let old = crate::features::dead_letters::discard(conn, &id)?;
+            audit::record(
+                conn,
+                &meta,
+                Change {
+                    user_id: &admin.0.id,
+                    action: "retry",
+                    entity_type: "dead_letter",
+                    entity_id: &id,
+                    old,
+                    new: Some(serde_json::json!({"stored": stored})),
+                },
+            )
+        })
+        .await?;
+    if stored {
+        tracing::info!(kind, "a dead letter was retried and stored");
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(AppError::conflict(
+            Code::Conflict,
+            "the database refused it again; it is kept as a new dead letter with today's error",
+        ))
+    }
 }

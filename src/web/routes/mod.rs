@@ -3,6 +3,7 @@
 pub mod account;
 pub mod achievements;
 pub mod activities;
+pub mod admin_accounts;
 pub mod assessments;
 pub mod audit_log;
 pub mod auth;
@@ -62,6 +63,7 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .configure(achievements::routes)
                 .configure(audit_log::routes)
                 .configure(dead_letters::routes)
+                .configure(admin_accounts::routes)
                 .configure(classes::routes)
                 // Pupils without an email: their teacher's routes and their sign-in.
                 .configure(pupils::routes)

@@ -1,11 +1,11 @@
-//! Pages for people (`/`, `/play`, `/parent`, `/teacher`, the projector view of a class game
-//! `/teacher/games/{id}`) and their files, embedded in the binary (see `assets`). Files live
-//! at `/assets/{version}/…`, where the version is a hash of every file: they are cached for a
-//! year, and a new build changes every URL; achievements' badges also have a lasting address,
-//! `/badges/{id}.svg`, for `badge_icon_url`. Pages are `no-cache` (revalidated by ETag) so a
-//! browser always learns the current version. Pages and files carry a content security
-//! policy: no inline script or style, and connections (fetch and websockets) only to this
-//! server.
+//! Pages for people (`/`, `/play`, `/parent`, `/teacher`, `/admin`, the projector view of a
+//! class game `/teacher/games/{id}`) and their files, embedded in the binary (see `assets`).
+//! Files live at `/assets/{version}/…`, where the version is a hash of every file: they are
+//! cached for a year, and a new build changes every URL; achievements' badges also have a
+//! lasting address, `/badges/{id}.svg`, for `badge_icon_url`. Pages are `no-cache`
+//! (revalidated by ETag) so a browser always learns the current version. Pages and files carry
+//! a content security policy: no inline script or style, and connections (fetch and
+//! websockets) only to this server.
 
 mod assets;
 

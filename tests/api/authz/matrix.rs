@@ -87,6 +87,10 @@ const fn public(ok: u16) -> [u16; 9] {
 const fn signed_in(ok: u16) -> [u16; 9] {
     [ok, ok, ok, ok, ok, ok, ok, 403, 401]
 }
+/// Admins only.
+const fn admins(ok: u16) -> [u16; 9] {
+    [403, 403, 403, 403, 403, 403, ok, 403, 401]
+}
 /// Parents only, about their own family (other roles: 403).
 const fn parents(ok: u16) -> [u16; 9] {
     [ok, ok, 403, 403, 403, 403, 403, 403, 401]
@@ -310,6 +314,17 @@ pub fn rows() -> Vec<Row> {
             Json(json!({"seconds": 600})), [201, 404, 404, 404, 404, 404, 404, 409, 401]),
         row("GET", "/v1/learners/{id}/time-requests/{request_id}", "/v1/learners/{child}/time-requests/{time_request}",
             Nothing, [200, 404, 404, 404, 404, 404, 404, 200, 401]),
+        // An orphan answer: its session is still missing, so a retry is refused again (409).
+        row("POST", "/v1/admin/dead-letters/{id}/retry",
+            "/v1/admin/dead-letters/{fresh_dead_letter}/retry", Nothing, admins(409)),
+        row("DELETE", "/v1/admin/dead-letters/{id}", "/v1/admin/dead-letters/{fresh_dead_letter}",
+            Nothing, admins(204)),
+        row("GET", "/v1/admin/users", "/v1/admin/users?q=example&page=1", Nothing, admins(200)),
+        // Each call deactivates (or reactivates) an account of its own, never one of the world's.
+        row("POST", "/v1/admin/users/{id}/deactivate", "/v1/admin/users/{fresh_account}/deactivate",
+            Nothing, admins(200)),
+        row("POST", "/v1/admin/users/{id}/reactivate", "/v1/admin/users/{fresh_account}/reactivate",
+            Nothing, admins(200)),
         // Asking for more time: only the child's parent answers.
         row("POST", "/v1/time-requests/{id}", "/v1/time-requests/{fresh_time_request}",
             Json(json!({"approve": true})), childs_parent(200)),

@@ -93,6 +93,16 @@ impl Driver {
 
     /// A new browser (its own profile: cookies and storage of its own) looking at `base`.
     pub async fn browser(&self, base: &str, name: &'static str) -> Browser {
+        self.browser_with_prefs(base, name, json!({})).await
+    }
+
+    /// As [`Driver::browser`], with these Chrome preferences set in its profile.
+    pub async fn browser_with_prefs(
+        &self,
+        base: &str,
+        name: &'static str,
+        prefs: Value,
+    ) -> Browser {
         let caps = json!({
             "browserName": "chrome",
             "goog:loggingPrefs": {"browser": "ALL", "performance": "ALL"},
@@ -103,6 +113,7 @@ impl Driver {
                     "--no-first-run", "--disable-extensions", "--lang=en-US",
                     "--window-size=1366,768", "--hide-scrollbars", "--force-device-scale-factor=1",
                 ],
+                "prefs": prefs,
             },
         });
         let Value::Object(caps) = caps else {

@@ -5,7 +5,14 @@ use awc::http::StatusCode;
 
 use crate::common::spawn_app;
 
-const PAGES: [&str; 5] = ["/", "/play", "/parent", "/teacher", "/teacher/games/a-game"];
+const PAGES: [&str; 6] = [
+    "/",
+    "/play",
+    "/parent",
+    "/teacher",
+    "/teacher/games/a-game",
+    "/admin",
+];
 
 fn header<'a>(res: &'a crate::common::Response, name: &str) -> &'a str {
     res.headers

@@ -76,6 +76,9 @@ pub const ASSETS: &[Asset] = embed![
     "icons/star.svg" => SVG,
     "icons/sun.svg" => SVG,
     "icons/tree.svg" => SVG,
+    "js/admin.js" => JS,
+    "js/admin-accounts.js" => JS,
+    "js/admin-ops.js" => JS,
     "js/api.js" => JS,
     "js/chart.js" => JS,
     "js/child-device.js" => JS,
@@ -143,4 +146,6 @@ pub const PAGES: &[Page] = pages![
     "/teacher/games/{id}" => "game.html",
     // Pupils without an email sign in here (class code, name, pictures; or `?card=`).
     "/signin" => "signin.html",
+    // Administrators: accounts, dead letters, backups, health and the audit log.
+    "/admin" => "admin.html",
 ];
