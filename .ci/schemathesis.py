@@ -55,6 +55,9 @@ SEMANTIC = [
     ("/v1/auth/class-login", 429, "five wrong tries per pupil, 50 failures per address, in 15 minutes (by design)"),
     ("/v1/auth/class-login/{join_code}", 429, "50 unknown class codes per address in 15 minutes (by design)"),
     ("/v1/auth/card-login", 429, "50 unknown cards per address in 15 minutes (by design)"),
+    ("/v1/me/pin", 429, "five wrong passwords in 15 minutes per parent (by design)"),
+    ("/v1/auth/parent-unlock", (429, 422), "five wrong PINs in 15 minutes (by design); a PIN or a password is needed"),
+    ("/v1/learners/{id}/time-requests", 422, "a reason without control characters"),
 ]
 
 

@@ -69,6 +69,10 @@ pub async fn sight_of(db: &Db, user: Option<&AuthUser>) -> AppResult<Sight> {
     let Some(user) = user else {
         return Ok(Sight::anonymous());
     };
+    // A child's device sees what its one learner may.
+    if let (Role::Child, Some(learner)) = (user.role, &user.device_learner) {
+        return learner_sight(db, learner).await;
+    }
     let mut sight = Sight {
         admin: user.role == Role::Admin,
         user_id: Some(user.id.clone()),

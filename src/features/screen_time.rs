@@ -49,10 +49,7 @@ pub async fn grant(
     child_id: &LearnerId,
     seconds: i32,
 ) -> AppResult<LearnerRow> {
-    let parent = AuthUser {
-        id: parent_id.to_string(),
-        role: Role::Parent,
-    };
+    let parent = AuthUser::account(parent_id, Role::Parent);
     let child = parents_child(control.learners(), parent, child_id.clone()).await?;
     let date = local_date(parse_tz(&child.timezone), Utc::now());
     let (learner_id, granted_by) = (child.id.clone(), parent_id.to_string());

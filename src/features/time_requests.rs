@@ -1,4 +1,6 @@
-//! A parent's answer to a child's request for more time: stored once (an approval with its
+//! A child's request for more time over REST ([`ask`], also once time is up and the socket is
+//! closed), with the same rules as the socket's `ask_time` (the engine's `checked_ask` and the
+//! store's one-pending, three-a-day); and a parent's answer: stored once (an approval with its
 //! grant, in one transaction), then heard by the child wherever it plays and by the parent's
 //! other devices. `POST /v1/time-requests/{id}` and the parent feed's `answer_time_request`
 //! both come here.
@@ -14,8 +16,13 @@ use utoipa::ToSchema;
 use crate::features::audit::{self, Change, RequestMeta};
 use crate::features::live::control::LiveControl;
 use crate::features::screen_time::insert_grant;
+use studyhub_actors::learner::requests::{checked_ask, new_request, notification_text};
+use studyhub_actors::protocol::ErrorCode as PlayCode;
+use studyhub_actors::store::{AskOutcome, Notification, NotificationKind};
+
 use crate::infra::db::Db;
-use crate::infra::db::schema::{learners, time_requests};
+use crate::infra::db::models::LearnerRow;
+use crate::infra::db::schema::{learner_settings, learners, notifications, time_requests};
 use crate::infra::error::{AppError, AppResult, Code};
 use crate::infra::time::{now, utc};
 
@@ -60,6 +67,131 @@ fn view(r: Row) -> TimeRequestView {
         answered_at: r.answered_at.map(utc),
         granted_seconds: r.granted_seconds,
     }
+}
+
+/// What `POST /v1/learners/{id}/time-requests` answers, and the status a waiting device reads
+/// again (`GET …/time-requests/{request_id}`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TimeRequestStatus {
+    pub request_id: String,
+    /// `pending`, `approved` or `denied`.
+    pub status: String,
+    /// Approved only: the seconds granted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<i32>,
+}
+
+/// Asks the child's parent for `seconds` more today: stored (unless one is pending or three
+/// were made today), and the parent notified at once (stored, and pushed to the parent's
+/// feeds when the child's notifications are on).
+pub async fn ask(
+    db: &Db,
+    control: &LiveControl,
+    learner: &LearnerRow,
+    seconds: i64,
+    reason: Option<String>,
+) -> AppResult<TimeRequestStatus> {
+    let reason = checked_ask(seconds, reason)
+        .map_err(|bad| AppError::invalid_field(bad.field, bad.message))?;
+    let Some(parent_id) = learner.parent_id.clone() else {
+        return Err(AppError::forbidden(
+            "only a child profile can ask a parent for more time",
+        ));
+    };
+    let request = new_request(
+        learner.learner_id(),
+        parent_id,
+        seconds as u32,
+        reason,
+        parse_tz(&learner.timezone),
+    );
+    let (title, body, data) = notification_text(&learner.name, &request);
+    let notification = Notification {
+        id: uuid::Uuid::now_v7().to_string(),
+        parent_id: request.parent_id.clone(),
+        child_id: request.learner_id.clone(),
+        kind: NotificationKind::TimeRequest,
+        title,
+        body,
+        data,
+        created_at: request.created_at,
+    };
+    let (stored, note) = (request.clone(), notification.clone());
+    let (outcome, push) = db
+        .run(move |conn| {
+            let outcome = crate::infra::store::time_requests::ask(conn, &stored)?;
+            if outcome != AskOutcome::Created {
+                return Ok((outcome, false));
+            }
+            diesel::insert_into(notifications::table)
+                .values((
+                    notifications::id.eq(&note.id),
+                    notifications::parent_id.eq(&note.parent_id),
+                    notifications::learner_id.eq(note.child_id.as_str()),
+                    notifications::kind.eq(note.kind.as_str()),
+                    notifications::title.eq(&note.title),
+                    notifications::body.eq(&note.body),
+                    notifications::data.eq(note.data.to_string()),
+                    notifications::created_at.eq(note.created_at.naive_utc()),
+                ))
+                .execute(conn)?;
+            let push: Option<bool> = learner_settings::table
+                .find(note.child_id.as_str())
+                .select(learner_settings::notifications_enabled)
+                .first(conn)
+                .optional()?;
+            Ok((outcome, push.unwrap_or(true)))
+        })
+        .await?;
+    match outcome {
+        AskOutcome::Created => {}
+        AskOutcome::Pending => {
+            return Err(AppError::conflict(
+                Code::Play(PlayCode::TimeRequestPending),
+                "a request for more time is already waiting for an answer",
+            ));
+        }
+        AskOutcome::DailyLimit => {
+            return Err(AppError::conflict(
+                Code::Play(PlayCode::TimeRequestLimit),
+                "three requests for more time a day; ask again tomorrow",
+            ));
+        }
+    }
+    if push {
+        control.engine().tell_parent(
+            &notification.parent_id,
+            ParentFrame::Notification {
+                notification: notification.view(),
+            },
+        );
+    }
+    Ok(TimeRequestStatus {
+        request_id: request.id,
+        status: "pending".into(),
+        seconds: None,
+    })
+}
+
+/// Where a request of the learner stands (404 for another learner's).
+pub async fn status(db: &Db, learner_id: &str, request_id: &str) -> AppResult<TimeRequestStatus> {
+    let (lid, rid) = (learner_id.to_string(), request_id.to_string());
+    let row: Option<(String, Option<i32>)> = db
+        .run(move |conn| {
+            Ok(time_requests::table
+                .filter(time_requests::id.eq(&rid))
+                .filter(time_requests::learner_id.eq(&lid))
+                .select((time_requests::status, time_requests::granted_seconds))
+                .first(conn)
+                .optional()?)
+        })
+        .await?;
+    let (status, seconds) = row.ok_or_else(|| AppError::not_found("time request"))?;
+    Ok(TimeRequestStatus {
+        request_id: request_id.to_string(),
+        seconds: seconds.filter(|_| status == "approved"),
+        status,
+    })
 }
 
 /// Records the parent's answer (and, approved, the grant) once; then the child and the

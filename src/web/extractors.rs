@@ -11,7 +11,8 @@ use studyhub_actors::ids::LearnerId;
 
 use crate::features::audit::RequestMeta;
 use crate::features::auth::{
-    AdminUser, AuthUser, LearnerAccess, ParentUser, Role, TeacherUser, bearer_token, client_addr,
+    AdminUser, AuthUser, ChildUser, LearnerAccess, ParentUser, Role, TeacherUser, bearer_token,
+    child, client_addr,
 };
 use crate::features::classes::TaughtClass;
 use crate::infra::error::{AppError, AppResult, Code};
@@ -25,20 +26,25 @@ fn state(req: &HttpRequest) -> Result<&web::Data<AppState>, AppError> {
 }
 
 /// The caller: a valid access token whose account still accepts it (see
-/// `features::auth::gate`).
+/// `features::auth::gate`). A child's device is refused outside the routes it may call
+/// (`features::auth::child`): every handler is covered, whichever extractor it takes.
 pub async fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
     let token = bearer_token(req)
         .ok_or_else(|| AppError::unauthorized(Code::Unauthenticated, "sign in to do this"))?;
     let state = state(req)?.clone();
     let claims = state.jwt.verify(&token)?;
-    state
-        .token_gate
-        .check(&state.db, &claims.sub, claims.ver)
-        .await?;
-    Ok(AuthUser {
+    let user = AuthUser {
         id: claims.sub,
         role: claims.role,
-    })
+        device_learner: claims.lid,
+    };
+    // Before the gate: a child's device is told no the same way whatever its token's state.
+    child::admit(&user, req.method(), req.match_pattern().as_deref())?;
+    state
+        .token_gate
+        .check(&state.db, &user.id, claims.ver)
+        .await?;
+    Ok(user)
 }
 
 /// Who opens a websocket: a ticket's owner (with the learner it is bound to), or the bearer
@@ -50,7 +56,7 @@ pub async fn ws_caller(
 ) -> AppResult<(AuthUser, Option<String>)> {
     match ticket {
         Some(ticket) => {
-            state
+            let (user, bound) = state
                 .tickets
                 .redeem(
                     &state.db,
@@ -58,7 +64,9 @@ pub async fn ws_caller(
                     &state.token_gate,
                     &ticket,
                 )
-                .await
+                .await?;
+            child::admit(&user, req.method(), req.match_pattern().as_deref())?;
+            Ok((user, bound))
         }
         None => Ok((authenticate(req).await?, None)),
     }
@@ -95,6 +103,7 @@ macro_rules! role_extractor {
 role_extractor!(ParentUser, [Role::Parent]);
 role_extractor!(TeacherUser, [Role::Teacher, Role::Admin]);
 role_extractor!(AdminUser, [Role::Admin]);
+role_extractor!(ChildUser, [Role::Child]);
 
 #[derive(Deserialize)]
 struct LearnerQuery {

@@ -17,6 +17,8 @@ use matrix::{ACTORS, After, Row, Send};
 const A: usize = 0;
 const T: usize = 2;
 const S: usize = 4;
+/// A's child's device.
+const C: usize = 7;
 
 const PNG: &[u8] =
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00";
@@ -39,8 +41,9 @@ impl World {
         let s = app.register("student").await;
         let s2 = app.register("student").await;
         let admin = app.admin().await;
+        let device = device_of(app, &a, &child).await;
         let mut w = World {
-            accounts: vec![a, b, t, t2, s, s2, admin],
+            accounts: vec![a, b, t, t2, s, s2, admin, device],
             ids: HashMap::new(),
         };
         w.ids.insert("child", child.clone());
@@ -99,6 +102,22 @@ impl World {
         }
         w.ids
             .insert("notification", notification.expect("A is notified"));
+
+        // An answered request of A's child (one may be pending: the row asks for another).
+        let path = format!("/v1/learners/{child}/time-requests");
+        let asked = ok(
+            app.post(&path, Some(w.token(A)), &json!({"seconds": 300}))
+                .await,
+            201,
+        );
+        let request = str_of(&asked["request_id"]);
+        let path = format!("/v1/time-requests/{request}");
+        ok(
+            app.post(&path, Some(w.token(A)), &json!({"approve": false}))
+                .await,
+            200,
+        );
+        w.ids.insert("time_request", request);
 
         let assessment = w.fresh(app, "fresh_assessment").await;
         w.ids.insert("assessment", assessment);
@@ -245,16 +264,25 @@ impl World {
     }
 
     async fn sign_in_again(&mut self, app: &TestApp) {
-        for account in &mut self.accounts {
+        for (who, account) in self.accounts.iter_mut().enumerate() {
+            if who == C {
+                continue;
+            }
             let body = json!({"email": account.email, "password": TEST_PASSWORD});
             let res = ok(app.post("/v1/auth/login", None, &body).await, 200);
             account.access = str_of(&res["access_token"]);
         }
+        // The device's tokens are the parent's account: handed over again.
+        let device = device_of(app, &self.accounts[A], &self.ids["child"]).await;
+        self.accounts[C] = device;
     }
 
     /// Waits (each try a real request) until no account has a pending backup.
     async fn settle_backups(&self, app: &TestApp) {
         for (who, account) in self.accounts.iter().enumerate() {
+            if who == C {
+                continue;
+            }
             let mut settled = false;
             for _ in 0..100_000 {
                 let list = ok(app.get("/v1/backups", Some(&account.access)).await, 200);
@@ -270,6 +298,22 @@ impl World {
             }
             assert!(settled, "{}: a backup stays pending", ACTORS[who]);
         }
+    }
+}
+
+/// "Play on this device" for `child`: the device's tokens, as an account of the matrix.
+async fn device_of(app: &TestApp, parent: &Account, child: &str) -> Account {
+    let path = format!("/v1/children/{child}/device-session");
+    let body = ok(
+        app.post(&path, Some(&parent.access), &Value::Null).await,
+        201,
+    );
+    Account {
+        id: parent.id.clone(),
+        email: String::new(),
+        access: str_of(&body["access_token"]),
+        refresh: str_of(&body["refresh_token"]),
+        body,
     }
 }
 

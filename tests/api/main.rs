@@ -10,6 +10,7 @@ mod authz;
 mod backups;
 mod bad_input;
 mod balancer;
+mod child_device;
 mod dead_letters;
 mod downtime;
 mod drawings;

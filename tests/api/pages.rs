@@ -5,6 +5,7 @@
 mod actions;
 mod admin;
 mod browser;
+mod child_device;
 mod classroom;
 mod cross_origin;
 mod editor;

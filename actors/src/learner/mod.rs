@@ -20,7 +20,7 @@ mod handle;
 mod messages;
 mod play;
 mod played;
-mod requests;
+pub mod requests;
 
 pub use handle::Learner;
 pub use messages::*;

@@ -16,6 +16,74 @@ pub const ASK_SECONDS: std::ops::RangeInclusive<i64> = 300..=3600;
 /// The longest reason, in characters.
 pub const MAX_REASON: usize = 500;
 
+/// Which field of a request broke the rules, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadAsk {
+    pub field: &'static str,
+    pub message: &'static str,
+}
+
+/// The rules of a request for more time, for the socket's `ask_time` and the REST route
+/// alike: `seconds` in [`ASK_SECONDS`], and the reason (trimmed; empty is none) at most
+/// [`MAX_REASON`] characters without control characters.
+pub fn checked_ask(seconds: i64, reason: Option<String>) -> Result<Option<String>, BadAsk> {
+    if !ASK_SECONDS.contains(&seconds) {
+        return Err(BadAsk {
+            field: "seconds",
+            message: "seconds must be between 300 and 3600",
+        });
+    }
+    let reason = reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    if reason.as_ref().is_some_and(|r| {
+        r.chars().count() > MAX_REASON || r.chars().any(|c| c.is_control() && c != '\n')
+    }) {
+        return Err(BadAsk {
+            field: "reason",
+            message: "reason is at most 500 characters, without control characters",
+        });
+    }
+    Ok(reason)
+}
+
+/// A request of the child `learner_id` (of `parent_id`, in the time zone `tz`) made now.
+pub fn new_request(
+    learner_id: crate::ids::LearnerId,
+    parent_id: String,
+    seconds: u32,
+    reason: Option<String>,
+    tz: chrono_tz::Tz,
+) -> NewTimeRequest {
+    let now = Utc::now();
+    NewTimeRequest {
+        id: uuid::Uuid::now_v7().to_string(),
+        learner_id,
+        parent_id,
+        seconds,
+        reason,
+        created_at: now,
+        day: day_bounds(tz, local_date(tz, now)),
+    }
+}
+
+/// The parent's notification of a stored request: its title, body and data.
+pub fn notification_text(
+    child_name: &str,
+    request: &NewTimeRequest,
+) -> (String, String, serde_json::Value) {
+    let minutes = request.seconds.div_ceil(60);
+    (
+        format!("{child_name} asks for {minutes} more minutes"),
+        request.reason.clone().unwrap_or_default(),
+        serde_json::json!({
+            "request_id": request.id,
+            "seconds": request.seconds,
+            "reason": request.reason,
+        }),
+    )
+}
+
 impl LearnerActor {
     pub(super) fn ask_time(
         &mut self,
@@ -24,27 +92,10 @@ impl LearnerActor {
         to: ReplyTo,
         ctx: &mut Context<Self>,
     ) {
-        if !ASK_SECONDS.contains(&seconds) {
-            return self.error(
-                to,
-                ErrorCode::BadMessage,
-                "seconds must be between 300 and 3600",
-                None,
-            );
-        }
-        let reason = reason
-            .map(|r| r.trim().to_string())
-            .filter(|r| !r.is_empty());
-        if reason.as_ref().is_some_and(|r| {
-            r.chars().count() > MAX_REASON || r.chars().any(|c| c.is_control() && c != '\n')
-        }) {
-            return self.error(
-                to,
-                ErrorCode::BadMessage,
-                "reason is at most 500 characters, without control characters",
-                None,
-            );
-        }
+        let reason = match checked_ask(seconds, reason) {
+            Ok(reason) => reason,
+            Err(bad) => return self.error(to, ErrorCode::BadMessage, bad.message, None),
+        };
         let Some(parent_id) = self.parent_id.clone() else {
             return self.error(
                 to,
@@ -53,16 +104,13 @@ impl LearnerActor {
                 None,
             );
         };
-        let now = Utc::now();
-        let request = NewTimeRequest {
-            id: uuid::Uuid::now_v7().to_string(),
-            learner_id: self.learner_id.clone(),
+        let request = new_request(
+            self.learner_id.clone(),
             parent_id,
-            seconds: seconds as u32,
+            seconds as u32,
             reason,
-            created_at: now,
-            day: day_bounds(self.tz, local_date(self.tz, now)),
-        };
+            self.tz,
+        );
         // Not `wait`: play goes on while the database decides.
         let fut = self.env.store().ask_time(request.clone());
         ctx.spawn(fut.into_actor(self).map(move |res, act, _| match res {
@@ -75,17 +123,8 @@ impl LearnerActor {
                     }],
                     None,
                 );
-                let minutes = request.seconds.div_ceil(60);
-                act.notify_parent(
-                    NotificationKind::TimeRequest,
-                    format!("{} asks for {minutes} more minutes", act.name),
-                    request.reason.clone().unwrap_or_default(),
-                    serde_json::json!({
-                        "request_id": request.id,
-                        "seconds": request.seconds,
-                        "reason": request.reason,
-                    }),
-                );
+                let (title, body, data) = notification_text(&act.name, &request);
+                act.notify_parent(NotificationKind::TimeRequest, title, body, data);
             }
             Ok(AskOutcome::Pending) => act.error(
                 to,

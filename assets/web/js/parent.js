@@ -6,6 +6,7 @@ import { get, post } from './api.js';
 import { $, announce, fill, formValues, h, showFormError } from './dom.js';
 import { Attention } from './parent-attention.js';
 import { ChildPanel } from './parent-child.js';
+import { familyDevice } from './family-device.js';
 import { onFeed } from './parent-feed.js';
 import { Notifications } from './parent-live.js';
 import { signedIn, toSignIn } from './shell.js';
@@ -15,6 +16,7 @@ import { t } from './strings.js';
 const panels = new Map();
 const names = new Map();
 const titles = new Map();
+const family = []; // the children, for "Play on this device"
 let attention = null;
 let notes = null;
 
@@ -60,6 +62,8 @@ async function addChild(event) {
     const child = await post('/v1/children', { name: v.name, age: Number(v.age), interests, timezone });
     form.reset();
     const panel = addPanel(child);
+    family.push(child);
+    familyDevice(family);
     announce(t('parent.child_added', { name: child.name }));
     panel.el.querySelector('h2').setAttribute('tabindex', '-1');
     panel.el.querySelector('h2').focus();
@@ -81,6 +85,8 @@ async function main() {
   $('#no-children').hidden = children.length > 0;
   for (const child of children) addPanel(child);
   attention.load();
+  family.push(...children);
+  familyDevice(family);
   $('#add-child').addEventListener('submit', addChild);
   new LiveSocket({
     name: 'parent',
@@ -88,7 +94,8 @@ async function main() {
     onMessage: (msg) => onFeed(msg, { panels, notes, attention }),
     onSignedOut: toSignIn,
   }).start();
-  fill($('#play-link'), h('a', { href: '/play' }, t('parent.play_here')));
+  // "Play on this device" hands the device over to one child (family-device.js).
+  fill($('#play-link'), h('a', { href: '#device' }, t('parent.play_here')));
 }
 
 main();

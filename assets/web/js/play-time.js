@@ -6,10 +6,12 @@ import { $, announce, minutesText, showScreen } from './dom.js';
 import { t } from './strings.js';
 
 export class PlayTime {
-  // send(frame) → bool; recheck(): open the socket again to see whether time came back.
-  constructor({ send, recheck }) {
+  // send(frame) → bool; recheck(): open the socket again to see whether time came back;
+  // askOver(seconds, reason): ask over REST when the socket is closed (time is up).
+  constructor({ send, recheck, askOver = null }) {
     this.send = send;
     this.recheck = recheck;
+    this.askOver = askOver;
     this.timer = null;
     this.left = null;
     this.timeZone = undefined; // the learner's (their settings), else the device's
@@ -94,8 +96,11 @@ export class PlayTime {
     const seconds = Number(new FormData(form).get('minutes')) * 60;
     const reason = new FormData(form).get('reason')?.toString().trim() || undefined;
     if (!this.send({ type: 'ask_time', seconds, reason })) {
-      $('#ask-error').textContent = t('play.ask.offline');
-      return;
+      if (!this.askOver) {
+        $('#ask-error').textContent = t('play.ask.offline');
+        return;
+      }
+      this.askOver(seconds, reason);
     }
     $('#ask-dialog').close();
     form.reset();

@@ -11,6 +11,7 @@ import { PlaySession } from './play-session.js';
 import { BadgesView } from './play-badges.js';
 import { StudyView } from './play-study.js';
 import { PlayTime } from './play-time.js';
+import { childDevicePlay, TimeUpAsk } from './child-device.js';
 import { Attempts } from './play-answer.js';
 import { activityCard, bestStars, catalogSections } from './play-catalog.js';
 import { celebrate, showDone, showIntro, showQuestion } from './play-view.js';
@@ -40,6 +41,7 @@ let resting = null; // 'timeup' or 'downtime' since the last hello
 let voice = { ...defaultSettings(null), ready: Promise.resolve() };
 const introduced = new Set(); // sessions whose introduction was shown on this page
 let study = null; // a student's own study view
+let timeUpAsk = null; // asking for more time once time is up (over REST)
 const badges = new BadgesView(null); // the learner's badges and points
 const STUDY = '#study';
 // The views the address opens (`/play#study`, `/play#badges`), each with its header link.
@@ -48,13 +50,19 @@ const VIEWS = ['study', 'badges'];
 const send = (frame) => socket?.send(frame) ?? false;
 
 async function main() {
-  const who = await signedIn(['parent', 'student']);
+  const who = await signedIn(['parent', 'student', 'child']);
   $('#ask-dialog-close')?.addEventListener('click', () => $('#ask-dialog').close());
   $('#celebration-close').addEventListener('click', () => $('#celebration').close());
   $('#join-game').addEventListener('submit', joinGame);
   $('#replaced-resume').addEventListener('click', () => { socket.start(); showScreen('catalog'); });
-  time = new PlayTime({ send, recheck: () => socket?.start() });
+  time = new PlayTime({ send, recheck: () => socket?.start(), askOver: (s, r) => timeUpAsk.ask(s, r) });
+  timeUpAsk = new TimeUpAsk({ openAsk: () => time.openAsk(), onApproved: () => socket?.start() });
   window.addEventListener('hashchange', route);
+  // A child's device plays as its one child: no switching, no signing out.
+  if (who.user.role === 'child') {
+    childDevicePlay();
+    return play(who.learner);
+  }
   if (who.user.role === 'student') {
     $('#join-class').hidden = false;
     $('#join-class form').addEventListener('submit', joinClass);
@@ -125,6 +133,7 @@ function stop() {
   socket?.stop();
   socket = null;
   time?.cancelRecheck();
+  timeUpAsk?.stop();
 }
 
 async function play(who) {
@@ -137,6 +146,7 @@ async function play(who) {
   $('#learner-name').textContent = learner.parent_id ? learner.name : '';
   $('#hello-name').textContent = t('play.hello', { name: learner.name });
   time.canAsk = Boolean(learner.parent_id);
+  timeUpAsk.learner = learner;
   time.timeZone = learner.timezone; // times said to the child are on the child's clock
   voice = { ...defaultSettings(learner), ready: null };
   const settingsFor = voice;
@@ -282,6 +292,7 @@ function onMessage(msg) {
   switch (msg.type) {
     case 'hello':
       time.update(msg.time);
+      if (msg.time.left_seconds === null || msg.time.left_seconds > 0) timeUpAsk.timeBack();
       openSession = msg.open_session;
       // Back from a resting screen, unless the server says at once that it still holds
       // (`time_up` or `downtime` follow the hello then).

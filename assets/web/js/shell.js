@@ -3,8 +3,12 @@ import { me, signOut } from './api.js';
 import { $, h } from './dom.js';
 import { applyStrings, t } from './strings.js';
 
+// Tells the other tabs of this browser that the device was handed over to a child (one
+// channel per page: a page does not hear its own message).
+export const deviceChannel = 'BroadcastChannel' in window ? new BroadcastChannel('studyhub-device') : null;
+
 export function homeOf(role) {
-  return { parent: '/parent', teacher: '/teacher', student: '/play', admin: '/admin' }[role] ?? '/';
+  return { parent: '/parent', teacher: '/teacher', student: '/play', child: '/play', admin: '/admin' }[role] ?? '/';
 }
 
 export function toSignIn() {
@@ -27,6 +31,15 @@ export async function signedIn(roles) {
     toSignIn();
     return new Promise(() => {});
   }
+  // A child's device: no sign-out, and only /play without the grown-ups' PIN.
+  if (who.user.role === 'child') {
+    const device = await import('./child-device.js');
+    if (roles.includes('child')) return who;
+    device.childDeviceGate(who);
+    return new Promise(() => {});
+  }
+  // Another tab handed this device over to a child: this page is not the grown-up's any more.
+  if (deviceChannel) deviceChannel.onmessage = () => location.reload();
   $('#who').textContent = who.user.name;
   $('#sign-out').hidden = false;
   $('#sign-out').addEventListener('click', async () => {

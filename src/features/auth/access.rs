@@ -165,6 +165,11 @@ impl LearnerAccess {
             .get(learner_id)
             .await?
             .filter(|l| {
+                // A child's device: its own learner, nothing else of the family.
+                if user.role == Role::Child {
+                    return user.device_learner.as_deref() == Some(l.id.as_str())
+                        && l.parent_id.as_deref() == Some(user.id.as_str());
+                }
                 l.parent_id.as_deref() == Some(user.id.as_str())
                     || l.user_id.as_deref() == Some(user.id.as_str())
             })

@@ -20,6 +20,10 @@ pub struct Claims {
     /// moves the version on, and every access token issued before stops working.
     #[serde(default)]
     pub ver: i32,
+    /// Role `child` only: the learner the device plays as (`sub` stays the parent's id, so
+    /// the parent's sign-out everywhere, password change or erasure ends it too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lid: Option<String>,
 }
 
 #[derive(Clone)]
@@ -43,6 +47,26 @@ impl JwtKeys {
 
     /// Issues an access token for `user_id`; returns it with its lifetime in seconds.
     pub fn issue(&self, user_id: &str, role: Role, ver: i32) -> Result<(String, i64), AppError> {
+        self.sign(user_id, role, ver, None)
+    }
+
+    /// An access token of role `child`: the parent's account, playing as `learner_id` only.
+    pub fn issue_child(
+        &self,
+        parent_id: &str,
+        learner_id: &str,
+        ver: i32,
+    ) -> Result<(String, i64), AppError> {
+        self.sign(parent_id, Role::Child, ver, Some(learner_id.to_string()))
+    }
+
+    fn sign(
+        &self,
+        user_id: &str,
+        role: Role,
+        ver: i32,
+        lid: Option<String>,
+    ) -> Result<(String, i64), AppError> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.to_string(),
@@ -51,6 +75,7 @@ impl JwtKeys {
             exp: now + ACCESS_TTL_SECS,
             jti: uuid::Uuid::now_v7().to_string(),
             ver,
+            lid,
         };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(AppError::internal)?;
@@ -96,6 +121,7 @@ mod tests {
             exp: Utc::now().timestamp() - 3600,
             jti: "j".into(),
             ver: 0,
+            lid: None,
         };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding).unwrap();
         assert_eq!(keys.verify(&token).unwrap_err().code, "token_expired");

@@ -5,6 +5,7 @@
 //! one is the web layer's (`web::extractors`).
 
 pub mod access;
+pub mod child;
 pub mod gate;
 pub mod jwt;
 pub mod password;
@@ -29,6 +30,8 @@ pub enum Role {
     Teacher,
     Student,
     Admin,
+    /// A child's device: the parent's account, playing as one child only (see [`child`]).
+    Child,
 }
 
 impl Role {
@@ -38,6 +41,7 @@ impl Role {
             Role::Teacher => "teacher",
             Role::Student => "student",
             Role::Admin => "admin",
+            Role::Child => "child",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -46,6 +50,7 @@ impl Role {
             "teacher" => Some(Role::Teacher),
             "student" => Some(Role::Student),
             "admin" => Some(Role::Admin),
+            "child" => Some(Role::Child),
             _ => None,
         }
     }
@@ -55,8 +60,11 @@ impl Role {
 /// `access_token`).
 #[derive(Debug, Clone)]
 pub struct AuthUser {
+    /// The account (for a child's device: the parent's).
     pub id: String,
     pub role: Role,
+    /// Role `child` only: the one learner this device plays as.
+    pub device_learner: Option<String>,
 }
 
 pub const ACCESS_COOKIE: &str = "access_token";
@@ -78,6 +86,15 @@ pub fn bearer_token(req: &HttpRequest) -> Option<String> {
 }
 
 impl AuthUser {
+    /// A caller that is not a child's device (`device_learner` empty).
+    pub fn account(id: impl Into<String>, role: Role) -> Self {
+        Self {
+            id: id.into(),
+            role,
+            device_learner: None,
+        }
+    }
+
     pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
         if roles.contains(&self.role) {
             Ok(())
@@ -105,6 +122,10 @@ pub struct TeacherUser(pub AuthUser);
 /// A signed-in admin.
 #[derive(Debug, Clone)]
 pub struct AdminUser(pub AuthUser);
+
+/// A child's device (role `child`, bound to `device_learner`).
+#[derive(Debug, Clone)]
+pub struct ChildUser(pub AuthUser);
 
 /// The client's address for rate limiting and the audit log. `X-Forwarded-For` is read only
 /// when configured (`STUDYHUB_TRUST_PROXY`), and then only its right-most entry: the one our

@@ -54,19 +54,21 @@ pub fn issue(
 /// What presenting a refresh token led to. A refusal is a value, not an error, so that the
 /// family's revocation commits with the transaction instead of rolling back with it.
 pub enum Rotation {
-    Rotated(UserRow, String),
+    /// The account, the next token, and the family (a child's device's is one of
+    /// `child::DEVICE_FAMILY`).
+    Rotated(UserRow, String, String),
     Refused(AppError),
 }
 
 /// Spends `token` and issues its successor in the same family. Must run in a transaction.
 pub fn rotate(conn: &mut DbConnection, token: &str) -> Result<Rotation, AppError> {
     Ok(match rotate_inner(conn, token)? {
-        Ok((user, next)) => Rotation::Rotated(user, next),
+        Ok((user, next, family)) => Rotation::Rotated(user, next, family),
         Err(refusal) => Rotation::Refused(refusal),
     })
 }
 
-type Outcome = Result<(UserRow, String), AppError>;
+type Outcome = Result<(UserRow, String, String), AppError>;
 
 fn rotate_inner(conn: &mut DbConnection, token: &str) -> Result<Outcome, AppError> {
     let now = Utc::now().naive_utc();
@@ -116,7 +118,7 @@ fn rotate_inner(conn: &mut DbConnection, token: &str) -> Result<Outcome, AppErro
         return Ok(Err(invalid()));
     };
     let next = issue(conn, &user.id, Some(&row.family_id))?;
-    Ok(Ok((user, next)))
+    Ok(Ok((user, next, row.family_id)))
 }
 
 /// Revokes the family `token` belongs to (logout) and returns its owner. Unknown tokens are

@@ -132,6 +132,10 @@ impl Tickets {
             AuthUser {
                 id: claims.sub,
                 role: claims.role,
+                // A child's ticket is always bound to its learner (see `create_ticket`).
+                device_learner: (claims.role == Role::Child)
+                    .then(|| claims.lrn.clone())
+                    .flatten(),
             },
             claims.lrn,
         ))
@@ -206,10 +210,7 @@ mod tests {
         let secret = b"0123456789abcdef0123456789abcdef";
         let tickets = Tickets::new(secret);
         let jwt = super::super::jwt::JwtKeys::new(secret);
-        let user = AuthUser {
-            id: "u".into(),
-            role: Role::Parent,
-        };
+        let user = AuthUser::account("u", Role::Parent);
         let ticket = tickets.issue(&user, 0, Some("l")).unwrap();
         assert!(jwt.verify(&ticket).is_err());
         let (access, _) = jwt.issue("u", Role::Parent, 0).unwrap();

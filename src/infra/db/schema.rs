@@ -411,8 +411,30 @@ diesel::joinable!(pupils -> classes (class_id));
 diesel::joinable!(quiz_results -> learners (learner_id));
 diesel::joinable!(study_hub_imports -> learners (learner_id));
 
+diesel::table! {
+    parent_pins (user_id) {
+        user_id -> Text,
+        pin_hash -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    device_sessions (family_id) {
+        family_id -> Text,
+        parent_id -> Text,
+        learner_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(parent_pins -> users (user_id));
+diesel::joinable!(device_sessions -> learners (learner_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
+    parent_pins,
+    device_sessions,
     refresh_tokens,
     realtime_tickets,
     learners,

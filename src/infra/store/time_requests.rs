@@ -20,7 +20,7 @@ pub fn parse_downtime(json: Option<&str>) -> Vec<Window> {
 
 /// Stores the request unless one is pending or the day's are used up. The partial unique
 /// index keeps it to one pending request even when two nodes insert at once.
-pub(super) fn ask(conn: &mut DbConnection, r: &NewTimeRequest) -> QueryResult<AskOutcome> {
+pub(crate) fn ask(conn: &mut DbConnection, r: &NewTimeRequest) -> QueryResult<AskOutcome> {
     write_transaction(conn, |conn| {
         let mine =
             || time_requests::table.filter(time_requests::learner_id.eq(r.learner_id.as_str()));

@@ -337,16 +337,30 @@ pub async fn refresh_tokens(
         .ok_or_else(|| {
             AppError::unauthorized(Code::Unauthenticated, "no refresh token was presented")
         })?;
+    // A child's device's family gives child tokens again (and none once the child is gone).
     let rotation = state
         .db
-        .transaction(move |conn| refresh::rotate(conn, &token))
+        .transaction(move |conn| {
+            Ok(match refresh::rotate(conn, &token)? {
+                Rotation::Rotated(user, next, family) => {
+                    match crate::features::auth::child::family_learner(conn, &family) {
+                        Ok(device) => Ok((user, next, device)),
+                        Err(refusal) => Err(refusal),
+                    }
+                }
+                Rotation::Refused(err) => Err(err),
+            })
+        })
         .await?;
-    let (user, refresh_token) = match rotation {
-        Rotation::Rotated(user, next) => (user, next),
-        Rotation::Refused(err) => return Err(err),
-    };
+    let (user, refresh_token, device) = rotation?;
     let role = Role::parse(&user.role).unwrap_or(Role::Student);
-    let (access, expires_in) = state.jwt.issue(&user.id, role, user.token_version)?;
+    // A child's device stays the child's across refreshes (and reloads).
+    let (access, expires_in) = match &device {
+        Some(learner) => state
+            .jwt
+            .issue_child(&user.id, learner, user.token_version)?,
+        None => state.jwt.issue(&user.id, role, user.token_version)?,
+    };
     let cookies = auth_cookies(&state, &access, &refresh_token);
     Ok(
         with_cookies(HttpResponse::Ok(), cookies).json(TokenResponse {
@@ -369,9 +383,15 @@ pub async fn logout(
 ) -> AppResult<HttpResponse> {
     let mut payload = payload.into_inner();
     let token = presented_refresh_token(&req, &mut payload).await?;
-    let user = bearer_token(&req)
-        .and_then(|t| state.jwt.verify(&t).ok())
-        .map(|c| c.sub);
+    let claims = bearer_token(&req).and_then(|t| state.jwt.verify(&t).ok());
+    // A child's device signs out only its own session (its refresh token), never the
+    // parent's everywhere.
+    if token.is_none() && claims.as_ref().is_some_and(|c| c.role == Role::Child) {
+        return Err(AppError::forbidden(
+            "a child's device signs out with its refresh token only",
+        ));
+    }
+    let user = claims.map(|c| c.sub);
     if token.is_none() && user.is_none() {
         return Err(AppError::unauthorized(
             Code::Unauthenticated,
@@ -457,11 +477,42 @@ pub async fn change_password(
     Ok(with_cookies(HttpResponse::NoContent(), cleared_cookies()).finish())
 }
 
-/// The signed-in account, with the student's learner or the parent's children.
+/// The signed-in account, with the student's learner or the parent's children. A child's
+/// device: the parent's account with role `child`, and the one child it plays as.
 #[utoipa::path(tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = MeResponse), (status = 401)))]
 #[get("/auth/me")]
 pub async fn me(state: web::Data<AppState>, user: AuthUser) -> AppResult<HttpResponse> {
+    if let (Role::Child, Some(id)) = (user.role, user.device_learner.clone()) {
+        // The child is gone: the device is signed out (to the sign-in page), not "not found".
+        let access = crate::features::auth::LearnerAccess::load(
+            &state.learner_reads,
+            user.clone(),
+            id.into(),
+        )
+        .await
+        .map_err(|e| match e.kind {
+            crate::infra::error::ErrorKind::NotFound => {
+                AppError::unauthorized(Code::TokenRevoked, "this child's device was signed out")
+            }
+            _ => e,
+        })?;
+        let uid = user.id.clone();
+        let row = state
+            .db
+            .run(move |conn| Ok(users::active_by_id(conn, &uid)?))
+            .await?
+            .ok_or_else(|| {
+                AppError::unauthorized(Code::InvalidToken, "this account no longer exists")
+            })?;
+        let mut view = UserView::from(row);
+        view.role = Role::Child;
+        return Ok(HttpResponse::Ok().json(MeResponse {
+            user: view,
+            learner: Some(LearnerView::from(access.learner)),
+            children: None,
+        }));
+    }
     let res = state
         .db
         .run(move |conn| {

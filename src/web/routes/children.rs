@@ -199,10 +199,12 @@ pub async fn delete(
 #[get("/children/{id}/settings")]
 pub async fn get_settings(
     state: web::Data<AppState>,
-    parent: ParentUser,
+    user: AuthUser,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let child = parents_child(&state.learner_reads, parent.0, path.into_inner().into()).await?;
+    // The parent, or the child's own device (to read its narration and volume).
+    user.require(&[Role::Parent, Role::Child])?;
+    let child = parents_child(&state.learner_reads, user, path.into_inner().into()).await?;
     Ok(HttpResponse::Ok().json(SettingsView::from(
         crate::features::learners::settings(&state.db, child.id).await?,
     )))

@@ -8,6 +8,7 @@ pub mod assessments;
 pub mod audit_log;
 pub mod auth;
 pub mod backups;
+pub mod child_device;
 pub mod children;
 pub mod classes;
 pub mod content;
@@ -57,6 +58,8 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .configure(import::routes)
                 .configure(activities::routes)
                 .configure(children::routes)
+                // A child's device: the PIN, "Play on this device", back to the parent.
+                .configure(child_device::routes)
                 .configure(achievements::routes)
                 .configure(audit_log::routes)
                 .configure(dead_letters::routes)

@@ -48,7 +48,8 @@ pub async fn create_ticket(
     user: AuthUser,
     body: ValidJson<TicketRequest>,
 ) -> AppResult<HttpResponse> {
-    let learner_id = body.0.learner_id;
+    // A child's device's tickets are always bound to its learner.
+    let learner_id = body.0.learner_id.or_else(|| user.device_learner.clone());
     if let Some(id) = &learner_id {
         LearnerAccess::load(&state.learner_reads, user.clone(), id.into()).await?;
     }

@@ -3,14 +3,15 @@
 //! the server's routes are the same set, then plays every row.
 //!
 //! Columns, in this order: parent A (owns the child), parent B, teacher T (whose class holds
-//! A's child and student S), teacher T2, student S, student S2, an admin, anonymous.
+//! A's child and student S), teacher T2, student S, student S2, an admin, A's child's device
+//! (role `child`: it may only play as that child, everything else is 403), anonymous.
 //! Paths name the world's resources as `{child}`, `{class}`…; `{fresh_…}` is a new resource
 //! made for each call (for calls that delete or use it up). JSON strings `"{name}"` in
 //! bodies are filled the same way.
 
 use serde_json::{Value, json};
 
-pub const ACTORS: [&str; 8] = [
+pub const ACTORS: [&str; 9] = [
     "parent A (owner)",
     "parent B",
     "teacher T (A's child's class)",
@@ -18,6 +19,7 @@ pub const ACTORS: [&str; 8] = [
     "student S (in T's class)",
     "student S2",
     "admin",
+    "A's child's device",
     "anonymous",
 ];
 
@@ -51,7 +53,7 @@ pub struct Row {
     /// The request's path (and query), with the world's placeholders.
     pub path: &'static str,
     pub send: Send,
-    pub expect: [u16; 8],
+    pub expect: [u16; 9],
     pub after: After,
 }
 
@@ -60,7 +62,7 @@ fn row(
     route: &'static str,
     path: &'static str,
     send: Send,
-    expect: [u16; 8],
+    expect: [u16; 9],
 ) -> Row {
     Row {
         method,
@@ -78,40 +80,45 @@ fn then(mut r: Row, after: After) -> Row {
 }
 
 /// Open to everyone, signed in or not.
-const fn public(ok: u16) -> [u16; 8] {
-    [ok; 8]
+const fn public(ok: u16) -> [u16; 9] {
+    [ok; 9]
 }
 /// Any signed-in account, about itself.
-const fn signed_in(ok: u16) -> [u16; 8] {
-    [ok, ok, ok, ok, ok, ok, ok, 401]
+const fn signed_in(ok: u16) -> [u16; 9] {
+    [ok, ok, ok, ok, ok, ok, ok, 403, 401]
 }
 /// Admins only.
-const fn admins(ok: u16) -> [u16; 8] {
-    [403, 403, 403, 403, 403, 403, ok, 401]
+const fn admins(ok: u16) -> [u16; 9] {
+    [403, 403, 403, 403, 403, 403, ok, 403, 401]
 }
 /// Parents only, about their own family (other roles: 403).
-const fn parents(ok: u16) -> [u16; 8] {
-    [ok, ok, 403, 403, 403, 403, 403, 401]
+const fn parents(ok: u16) -> [u16; 9] {
+    [ok, ok, 403, 403, 403, 403, 403, 403, 401]
+}
+/// The same, but A's child's device may call it too (and gets `child`).
+const fn child_may(mut expect: [u16; 9], child: u16) -> [u16; 9] {
+    expect[7] = child;
+    expect
 }
 /// Teachers and admins only, about their own things.
-const fn teachers(ok: u16) -> [u16; 8] {
-    [403, 403, ok, ok, 403, 403, ok, 401]
+const fn teachers(ok: u16) -> [u16; 9] {
+    [403, 403, ok, ok, 403, 403, ok, 403, 401]
 }
 /// A parent-only route on A's child: another parent gets 404, other roles 403.
-const fn childs_parent(ok: u16) -> [u16; 8] {
-    [ok, 404, 403, 403, 403, 403, 403, 401]
+const fn childs_parent(ok: u16) -> [u16; 9] {
+    [ok, 404, 403, 403, 403, 403, 403, 403, 401]
 }
 /// Acting for A's child (play, pages, drawings): A only; everyone else 404.
-const fn acts_for_child(ok: u16) -> [u16; 8] {
-    [ok, 404, 404, 404, 404, 404, 404, 401]
+const fn acts_for_child(ok: u16) -> [u16; 9] {
+    [ok, 404, 404, 404, 404, 404, 404, 403, 401]
 }
 /// Reading A's child: A and the teacher of the child's class; everyone else 404.
-const fn reads_child(ok: u16) -> [u16; 8] {
-    [ok, 404, ok, 404, 404, 404, 404, 401]
+const fn reads_child(ok: u16) -> [u16; 9] {
+    [ok, 404, ok, 404, 404, 404, 404, 403, 401]
 }
 /// T's class: T and admins; T2 404; parents and students 403.
-const fn class_of_t(ok: u16) -> [u16; 8] {
-    [403, 403, ok, 404, 403, 403, ok, 401]
+const fn class_of_t(ok: u16) -> [u16; 9] {
+    [403, 403, ok, 404, 403, 403, ok, 403, 401]
 }
 
 fn activity_body() -> Value {
@@ -140,10 +147,10 @@ pub fn rows() -> Vec<Row> {
         row("GET", "/v1/activities", "/v1/activities", Nothing, public(200)),
         // T's activity is for T's class (visibility `classes`): A's child and S are in it.
         row("GET", "/v1/activities/{id}", "/v1/activities/{activity}", Nothing,
-            [200, 404, 200, 404, 200, 404, 200, 404]),
+            [200, 404, 200, 404, 200, 404, 200, 200, 404]),
         row("GET", "/v1/achievements", "/v1/achievements", Nothing, public(200)),
         row("GET", "/v1/content/{key}", "/v1/content/{content_key}", Nothing, public(200)),
-        row("POST", "/v1/content", "/v1/content", Content, [403, 403, 201, 201, 403, 403, 201, 401]),
+        row("POST", "/v1/content", "/v1/content", Content, [403, 403, 201, 201, 403, 403, 201, 403, 401]),
         // Accounts: open, or about the caller.
         row("POST", "/v1/auth/register", "/v1/auth/register",
             Json(json!({"email": "{fresh_email}", "password": "{password}", "name": "New one", "role": "parent"})),
@@ -152,27 +159,28 @@ pub fn rows() -> Vec<Row> {
             Json(json!({"email": "{email_a}", "password": "{password}"})), public(200)),
         row("POST", "/v1/auth/refresh", "/v1/auth/refresh",
             Json(json!({"refresh_token": "{fresh_refresh_token}"})), public(200)),
-        row("GET", "/v1/auth/me", "/v1/auth/me", Nothing, signed_in(200)),
+        row("GET", "/v1/auth/me", "/v1/auth/me", Nothing, child_may(signed_in(200), 200)),
         row("GET", "/v1/me/export", "/v1/me/export", Nothing, signed_in(200)),
         row("POST", "/v1/me/import", "/v1/me/import", Json(json!({"user": {"id": "{uuid}"}})),
-            [200, 200, 200, 200, 200, 200, 403, 401]),
+            [200, 200, 200, 200, 200, 200, 403, 403, 401]),
         // Authored activities: teachers and admins write; only the author or an admin changes.
         row("POST", "/v1/activities", "/v1/activities", Json(activity_body()), teachers(201)),
         row("PUT", "/v1/activities/{id}", "/v1/activities/{activity}", Json(activity_body()),
-            [403, 403, 200, 403, 403, 403, 200, 401]),
+            [403, 403, 200, 403, 403, 403, 200, 403, 401]),
         row("DELETE", "/v1/activities/{id}", "/v1/activities/{fresh_activity}", Nothing,
-            [403, 403, 204, 403, 403, 403, 204, 401]),
+            [403, 403, 204, 403, 403, 403, 204, 403, 401]),
         row("GET", "/v1/activities/{id}/source", "/v1/activities/{activity}/source", Nothing,
-            [403, 403, 200, 403, 403, 403, 200, 401]),
+            [403, 403, 200, 403, 403, 403, 200, 403, 401]),
         row("POST", "/v1/activities/{id}/publish", "/v1/activities/{fresh_activity}/publish", Nothing,
-            [403, 403, 403, 403, 403, 403, 200, 401]),
+            [403, 403, 403, 403, 403, 403, 200, 403, 401]),
         // Children, settings, screen time: the child's parent.
         row("POST", "/v1/children", "/v1/children", Json(child_body()), parents(201)),
         row("GET", "/v1/children", "/v1/children", Nothing, parents(200)),
         row("GET", "/v1/children/{id}", "/v1/children/{child}", Nothing, childs_parent(200)),
         row("PUT", "/v1/children/{id}", "/v1/children/{child}", Json(child_body()), childs_parent(200)),
         row("DELETE", "/v1/children/{id}", "/v1/children/{fresh_child}", Nothing, childs_parent(204)),
-        row("GET", "/v1/children/{id}/settings", "/v1/children/{child}/settings", Nothing, childs_parent(200)),
+        row("GET", "/v1/children/{id}/settings", "/v1/children/{child}/settings", Nothing,
+            child_may(childs_parent(200), 200)),
         row("PUT", "/v1/children/{id}/settings", "/v1/children/{child}/settings",
             Json(json!({"daily_time_limit_seconds": 3600})), childs_parent(200)),
         row("POST", "/v1/children/{id}/screen-time/grant", "/v1/children/{child}/screen-time/grant",
@@ -185,9 +193,9 @@ pub fn rows() -> Vec<Row> {
             childs_parent(200)),
         // Play: tickets and the websocket only for a learner the caller may play as.
         row("POST", "/v1/realtime/tickets", "/v1/realtime/tickets",
-            Json(json!({"learner_id": "{child}"})), acts_for_child(201)),
+            Json(json!({"learner_id": "{child}"})), child_may(acts_for_child(201), 201)),
         row("GET", "/v1/play", "/v1/play?learner_id={child}", Upgrade,
-            [101, 403, 403, 403, 403, 403, 403, 401]),
+            [101, 403, 403, 403, 403, 403, 403, 101, 401]),
         row("POST", "/v1/learners/{id}/sessions", "/v1/learners/{child}/sessions",
             Json(json!({"activity_id": "{activity}"})), acts_for_child(201)),
         row("GET", "/v1/sessions/{id}", "/v1/sessions/{session}", Nothing, acts_for_child(200)),
@@ -196,18 +204,18 @@ pub fn rows() -> Vec<Row> {
         row("POST", "/v1/sessions/{id}/finish", "/v1/sessions/{fresh_session}/finish", Nothing,
             acts_for_child(200)),
         // Progress and reports: readers of the learner (its parent, its class's teacher).
-        row("GET", "/v1/learners/{id}/progress", "/v1/learners/{child}/progress", Nothing, reads_child(200)),
-        row("GET", "/v1/learners/{id}/next", "/v1/learners/{child}/next", Nothing, reads_child(200)),
+        row("GET", "/v1/learners/{id}/progress", "/v1/learners/{child}/progress", Nothing, child_may(reads_child(200), 200)),
+        row("GET", "/v1/learners/{id}/next", "/v1/learners/{child}/next", Nothing, child_may(reads_child(200), 200)),
         row("GET", "/v1/learners/{id}/progress/daily", "/v1/learners/{child}/progress/daily", Nothing,
-            reads_child(200)),
+            child_may(reads_child(200), 200)),
         row("GET", "/v1/learners/{id}/progress/weekly", "/v1/learners/{child}/progress/weekly", Nothing,
-            reads_child(200)),
+            child_may(reads_child(200), 200)),
         row("GET", "/v1/learners/{id}/report.pdf", "/v1/learners/{child}/report.pdf", Nothing, reads_child(200)),
         row("GET", "/v1/learners/{id}/report.csv", "/v1/learners/{child}/report.csv", Nothing, reads_child(200)),
         row("POST", "/v1/learners/{id}/pages", "/v1/learners/{child}/pages",
             Json(json!({"page_id": "p1", "title": "Page", "seconds": 5})), acts_for_child(200)),
         row("GET", "/v1/learners/{id}/achievements", "/v1/learners/{child}/achievements", Nothing,
-            acts_for_child(200)),
+            child_may(acts_for_child(200), 200)),
         row("GET", "/v1/parent/dashboard", "/v1/parent/dashboard", Nothing, parents(200)),
         // Drawings: the family writes, readers of the learner read.
         row("POST", "/v1/learners/{id}/drawings", "/v1/learners/{child}/drawings", Drawing, acts_for_child(201)),
@@ -216,26 +224,26 @@ pub fn rows() -> Vec<Row> {
         row("DELETE", "/v1/drawings/{id}", "/v1/drawings/{fresh_drawing}", Nothing, acts_for_child(204)),
         // Assessments: written by a teacher of the learner's class, read by the family and admins.
         row("POST", "/v1/learners/{id}/assessments", "/v1/learners/{child}/assessments",
-            Json(assessment_body()), [403, 403, 201, 404, 403, 403, 404, 401]),
+            Json(assessment_body()), [403, 403, 201, 404, 403, 403, 404, 403, 401]),
         row("GET", "/v1/learners/{id}/assessments", "/v1/learners/{child}/assessments", Nothing,
-            [200, 404, 200, 404, 404, 404, 200, 401]),
+            [200, 404, 200, 404, 404, 404, 200, 403, 401]),
         row("GET", "/v1/me/settings", "/v1/me/settings", Nothing,
-            [403, 403, 403, 403, 200, 200, 403, 401]),
+            [403, 403, 403, 403, 200, 200, 403, 403, 401]),
         row("PUT", "/v1/me/settings", "/v1/me/settings", Json(json!({"volume": 0.7})),
-            [403, 403, 403, 403, 200, 200, 403, 401]),
+            [403, 403, 403, 403, 200, 200, 403, 403, 401]),
         row("POST", "/v1/quizzes/submit", "/v1/quizzes/submit", Json(json!({"quizId": "q-1",
             "quizTitle": "Intervals", "score": 3, "totalQuestions": 4, "percentage": 75,
             "timeSpent": 120, "answers": ["a", "b", "c", "d"]})),
-            [403, 403, 403, 403, 201, 201, 403, 401]),
+            [403, 403, 403, 403, 201, 201, 403, 403, 401]),
         row("POST", "/v1/me/import/study-hub", "/v1/me/import/study-hub",
             Json(json!({"quizResults": [], "pageProgress": []})),
-            [403, 403, 403, 403, 200, 200, 403, 401]),
+            [403, 403, 403, 403, 200, 200, 403, 403, 401]),
         row("GET", "/v1/me/assessments", "/v1/me/assessments", Nothing,
-            [403, 403, 403, 403, 200, 200, 403, 401]),
+            [403, 403, 403, 403, 200, 200, 403, 403, 401]),
         row("PUT", "/v1/assessments/{id}", "/v1/assessments/{assessment}", Json(assessment_body()),
-            [403, 403, 200, 404, 403, 403, 200, 401]),
+            [403, 403, 200, 404, 403, 403, 200, 403, 401]),
         row("DELETE", "/v1/assessments/{id}", "/v1/assessments/{fresh_assessment}", Nothing,
-            [403, 403, 204, 404, 403, 403, 204, 401]),
+            [403, 403, 204, 404, 403, 403, 204, 403, 401]),
         // Notifications and the parent feed: parents, their own.
         row("GET", "/v1/notifications", "/v1/notifications", Nothing, parents(200)),
         row("POST", "/v1/notifications/{id}/read", "/v1/notifications/{notification}/read", Nothing,
@@ -250,9 +258,9 @@ pub fn rows() -> Vec<Row> {
         row("DELETE", "/v1/classes/{id}/members/{learner_id}", "/v1/classes/{class}/members/{fresh_member}",
             Nothing, class_of_t(204)),
         row("POST", "/v1/classes/join", "/v1/classes/join", Json(json!({"join_code": "{join_code}"})),
-            [403, 403, 403, 403, 200, 200, 403, 401]),
+            [403, 403, 403, 403, 200, 200, 403, 403, 401]),
         row("GET", "/v1/classes/{id}/live", "/v1/classes/{class}/live", Upgrade,
-            [403, 403, 101, 404, 403, 403, 403, 401]),
+            [403, 403, 101, 404, 403, 403, 403, 403, 401]),
         // Pupils without an email: their class's teacher makes and looks after them; anyone
         // may sign one in with the class code and pictures, or a card.
         row("POST", "/v1/classes/{id}/students", "/v1/classes/{class}/students",
@@ -275,23 +283,37 @@ pub fn rows() -> Vec<Row> {
             Nothing, class_of_t(204)),
         // Class games: the class's teacher only; everyone else is told there is no such class.
         row("POST", "/v1/classes/{id}/games", "/v1/classes/{class}/games",
-            Json(json!({"activity_id": "{activity}"})), [404, 404, 201, 404, 404, 404, 404, 401]),
+            Json(json!({"activity_id": "{activity}"})), [404, 404, 201, 404, 404, 404, 404, 403, 401]),
         row("GET", "/v1/games/{id}/host", "/v1/games/{fresh_game}/host", Upgrade,
-            [404, 404, 101, 404, 404, 404, 404, 401]),
+            [404, 404, 101, 404, 404, 404, 404, 403, 401]),
         row("GET", "/v1/games/{id}", "/v1/games/{fresh_game}", Nothing,
-            [404, 404, 200, 404, 404, 404, 404, 401]),
+            [404, 404, 200, 404, 404, 404, 404, 403, 401]),
         row("GET", "/v1/games/{id}/report", "/v1/games/{fresh_game}/report", Nothing,
-            [404, 404, 200, 404, 404, 404, 404, 401]),
+            [404, 404, 200, 404, 404, 404, 404, 403, 401]),
         // Extra time: T's class, like the roster.
         row("PUT", "/v1/classes/{id}/members/{learner_id}", "/v1/classes/{class}/members/{fresh_member}",
             Json(json!({"extra_time_percent": 50})), class_of_t(200)),
         // Backups: one's own (an admin's is a system backup); another's is 404.
-        row("GET", "/v1/backups/{id}", "/v1/backups/{backup}", Nothing, [200, 404, 404, 404, 404, 404, 404, 401]),
+        row("GET", "/v1/backups/{id}", "/v1/backups/{backup}", Nothing, [200, 404, 404, 404, 404, 404, 404, 403, 401]),
         then(row("POST", "/v1/backups", "/v1/backups", Nothing, signed_in(202)), After::SettleBackups),
         row("GET", "/v1/backups", "/v1/backups", Nothing, signed_in(200)),
-        row("GET", "/v1/audit", "/v1/audit", Nothing, [403, 403, 403, 403, 403, 403, 200, 401]),
+        row("GET", "/v1/audit", "/v1/audit", Nothing, [403, 403, 403, 403, 403, 403, 200, 403, 401]),
         row("GET", "/v1/admin/dead-letters", "/v1/admin/dead-letters", Nothing,
-            [403, 403, 403, 403, 403, 403, 200, 401]),
+            [403, 403, 403, 403, 403, 403, 200, 403, 401]),
+        // A child's device: the parent sets a PIN and hands a device over; only that device
+        // unlocks back to the parent.
+        row("PUT", "/v1/me/pin", "/v1/me/pin", Json(json!({"pin": "2468", "password": "{password}"})),
+            parents(204)),
+        row("POST", "/v1/children/{id}/device-session", "/v1/children/{child}/device-session", Nothing,
+            childs_parent(201)),
+        row("POST", "/v1/auth/parent-unlock", "/v1/auth/parent-unlock", Json(json!({"password": "{password}"})),
+            [403, 403, 403, 403, 403, 403, 403, 200, 401]),
+        // Asking for more time: the child's family asks (the device finds A's request still
+        // pending: it got past the checks to the rules), the student S's learner has no parent.
+        row("POST", "/v1/learners/{id}/time-requests", "/v1/learners/{child}/time-requests",
+            Json(json!({"seconds": 600})), [201, 404, 404, 404, 404, 404, 404, 409, 401]),
+        row("GET", "/v1/learners/{id}/time-requests/{request_id}", "/v1/learners/{child}/time-requests/{time_request}",
+            Nothing, [200, 404, 404, 404, 404, 404, 404, 200, 401]),
         // An orphan answer: its session is still missing, so a retry is refused again (409).
         row("POST", "/v1/admin/dead-letters/{id}/retry",
             "/v1/admin/dead-letters/{fresh_dead_letter}/retry", Nothing, admins(409)),

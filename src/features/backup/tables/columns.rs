@@ -64,6 +64,27 @@ backup_tables! {
     system = none;
     fix = keep;
 
+    // A parent's PIN and a child's device sign-ins: never in a user backup (as a password
+    // hash and refresh tokens are not); a system backup keeps them.
+    ParentPinRow => parent_pins [user_id] {
+        user_id: String,
+        pin_hash: String,
+        updated_at: NaiveDateTime,
+    }
+    user = none;
+    system = none;
+    fix = keep;
+
+    DeviceSessionRow => device_sessions [family_id] {
+        family_id: String,
+        parent_id: String,
+        learner_id: String,
+        created_at: NaiveDateTime,
+    }
+    user = none;
+    system = none;
+    fix = keep;
+
     LearnerSettingsRow => learner_settings [learner_id] {
         learner_id: String,
         daily_time_limit_seconds: Option<i32>,

@@ -133,10 +133,7 @@ mod tests {
     use super::*;
 
     fn user(role: Role) -> AuthUser {
-        AuthUser {
-            id: "u1".into(),
-            role,
-        }
+        AuthUser::account("u1", role)
     }
 
     #[test]
