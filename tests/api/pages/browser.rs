@@ -192,7 +192,8 @@ impl Browser {
         let problems = self.log().await;
         let frames = self.socket_frames().await;
         let shown = self
-            .js("return JSON.stringify({view: document.body.dataset, focus: document.activeElement?.id, \
+            .js("return JSON.stringify({view: document.body.dataset, focus: document.activeElement?.id, value: document.activeElement?.value, \
+                 dialogs: [...document.querySelectorAll('dialog[open]')].map((d) => d.id), \
                  errors: [...document.querySelectorAll('.form-error, .notice, [role=alert]')] \
                    .map((e) => e.textContent.trim()).filter(Boolean)});")
             .await;

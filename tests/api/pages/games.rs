@@ -208,7 +208,7 @@ async fn join_by_card(b: &Browser) {
 
 /// Types the PIN and joins (past any celebration over the form) until the game screen shows.
 async fn join_by_pin(b: &Browser, pin: &str) {
-    b.until("join by PIN", || async {
+    b.until(&format!("join by PIN {pin:?}"), || async {
         if in_game(b).await || closed_celebration(b).await {
             return in_game(b).await;
         }
