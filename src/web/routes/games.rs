@@ -220,6 +220,7 @@ pub enum ReportFormat {
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
 pub struct ReportQuery {
     /// `csv` for a spreadsheet; JSON by default.
+    #[param(inline)]
     pub format: Option<ReportFormat>,
 }
 

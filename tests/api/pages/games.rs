@@ -219,7 +219,14 @@ async fn join_by_pin(b: &Browser, pin: &str) {
             return false;
         };
         if input.prop("value").await.ok().flatten().as_deref() != Some(pin) {
-            let _ = input.clear().await;
+            // Emptied by the page, not WebDriver's clear: that one refuses a field it deems
+            // covered or out of view (and then the typing added to what was there), while
+            // typing only needs the focus. In the middle of the screen for the tap below.
+            b.js(
+                "const i = document.querySelector('#game-pin'); i.value = ''; \
+                  i.scrollIntoView({block: 'center'}); return true;",
+            )
+            .await;
             let _ = input.send_keys(pin).await;
             return false;
         }
