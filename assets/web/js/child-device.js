@@ -94,6 +94,25 @@ export function childDeviceGate(who) {
   document.title = t('device.gate_title', { name });
 }
 
+// The request that waits, per learner, kept across a reload of this tab (sessionStorage):
+// after a reload the time-up screen says "We asked" again and goes on reading it.
+const requestKey = (learnerId) => `studyhub.play.time-request.${learnerId}`;
+
+function storedRequest(learnerId) {
+  try {
+    return sessionStorage.getItem(requestKey(learnerId));
+  } catch {
+    return null;
+  }
+}
+
+function storeRequest(learnerId, requestId) {
+  try {
+    if (requestId) sessionStorage.setItem(requestKey(learnerId), requestId);
+    else sessionStorage.removeItem(requestKey(learnerId));
+  } catch { /* private mode: forgotten on a reload */ }
+}
+
 // Asking for more time on the time-up screen, over REST: the button, what was asked, and
 // the answer (read again every few seconds while it waits). `onApproved` opens play again.
 export class TimeUpAsk {
@@ -109,12 +128,15 @@ export class TimeUpAsk {
     screen.append(this.button, this.status);
   }
 
-  // Which learner asks (a learner without a parent has nobody to ask).
+  // Which learner asks (a learner without a parent has nobody to ask). A request asked
+  // before a reload still waits: its answer is read again.
   set learner(learner) {
     this.stop();
     this.learnerId = learner?.parent_id ? learner.id : null;
     this.status.textContent = '';
     this.button.hidden = !this.learnerId;
+    const waiting = this.learnerId && storedRequest(this.learnerId);
+    if (waiting) this.waitFor(this.learnerId, waiting, { quiet: true });
   }
 
   async ask(seconds, reason) {
@@ -124,16 +146,33 @@ export class TimeUpAsk {
       const asked = await post(`/v1/learners/${id}/time-requests`, { seconds, reason });
       this.waitFor(id, asked.request_id);
     } catch (e) {
-      const known = ['time_request_pending', 'time_request_limit'].includes(e.code);
+      if (e.code === 'time_request_pending') {
+        // One waits already (asked from another tab, or before this tab forgot it): the
+        // child has asked; the socket's recheck brings play back once time is given.
+        const waiting = storedRequest(id);
+        if (waiting) this.waitFor(id, waiting);
+        else this.say(t('play.ask.asked'));
+        return;
+      }
+      const known = e.code === 'time_request_limit';
       this.say(known ? t(`play.ask.${e.code}`) : errorText(e));
     }
   }
 
-  waitFor(learnerId, requestId) {
+  // `quiet`: after a reload, said on the screen but not announced (nothing new happened).
+  waitFor(learnerId, requestId, { quiet = false } = {}) {
     this.request = requestId;
+    storeRequest(learnerId, requestId);
     this.button.hidden = true;
-    this.say(t('play.ask.asked'));
+    if (quiet) this.status.textContent = t('play.ask.asked');
+    else this.say(t('play.ask.asked'));
     this.poll(learnerId, requestId);
+  }
+
+  answered(learnerId) {
+    this.request = null;
+    storeRequest(learnerId, null);
+    this.button.hidden = false;
   }
 
   poll(learnerId, requestId) {
@@ -143,18 +182,24 @@ export class TimeUpAsk {
       let now = null;
       try {
         now = await get(`/v1/learners/${learnerId}/time-requests/${requestId}`);
-      } catch { /* offline a moment: read again */ }
+      } catch (e) {
+        // Gone (another learner's, or removed): nothing waits any more. Otherwise offline a
+        // moment: read again.
+        if (e.status === 404 && this.request === requestId) {
+          this.answered(learnerId);
+          this.status.textContent = '';
+          return;
+        }
+      }
       if (this.request !== requestId) return;
       if (!now || now.status === 'pending') {
         this.poll(learnerId, requestId);
       } else if (now.status === 'approved') {
-        this.request = null;
-        this.button.hidden = false;
+        this.answered(learnerId);
         this.say(t('play.ask.approved', { time: minutesText(now.seconds ?? 0) }));
         this.onApproved();
       } else {
-        this.request = null;
-        this.button.hidden = false;
+        this.answered(learnerId);
         this.say(t('play.ask.denied'));
       }
     }, 4000);

@@ -46,18 +46,30 @@ async function savePin(event) {
   }
 }
 
-// The section, after the page's own content. `children` as `/v1/auth/me` lists them.
-export function familyDevice(children) {
-  const list = h('ul', { id: 'device-children', class: 'device-children' },
+// The children's buttons (or "no children yet").
+function childList(children) {
+  if (!children.length) return h('p', { id: 'device-children', class: 'hint' }, t('device.no_children'));
+  return h('ul', { id: 'device-children', class: 'device-children' },
     children.map((child) => h('li', {},
       h('button', {
         type: 'button', class: 'play-here', dataset: { child: child.id },
         onclick: (event) => handOver(child, event.currentTarget),
       }, t('device.play_here', { name: child.name })))));
+}
+
+// The section, after the page's own content. `children` as `/v1/auth/me` lists them. Called
+// again when a child is added, renamed or removed: only the list is drawn again (a PIN
+// being typed stays).
+export function familyDevice(children) {
+  const shown = $('#device-children');
+  if (shown) {
+    shown.replaceWith(childList(children));
+    return $('#device');
+  }
   const section = h('section', { id: 'device', class: 'card', 'aria-labelledby': 'device-title' },
     h('h2', { id: 'device-title' }, t('device.title')),
     h('p', { class: 'hint' }, t('device.lead')),
-    children.length ? list : h('p', { class: 'hint' }, t('device.no_children')),
+    childList(children),
     h('p', { id: 'device-error', class: 'form-error', role: 'alert' }),
     h('form', { id: 'pin-set', novalidate: true, onsubmit: savePin },
       h('h3', {}, t('device.pin_form_title')),
@@ -75,7 +87,6 @@ export function familyDevice(children) {
       h('p', { class: 'form-error', role: 'alert' }),
       h('p', { id: 'pin-saved', class: 'success', role: 'status' }),
       h('button', { type: 'submit', class: 'primary' }, t('device.save_pin'))));
-  $('#device')?.remove();
   $('#main').append(section);
   return section;
 }

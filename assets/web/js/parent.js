@@ -35,11 +35,17 @@ function addPanel(child) {
     onRenamed: (c) => {
       names.set(c.id, c.name);
       attention.render();
+      const at = family.findIndex((f) => f.id === c.id);
+      if (at >= 0) family[at] = { ...family[at], ...c };
+      familyDevice(family);
     },
     onRemoved: (id) => {
       panels.delete(id);
       attention.forget(id);
       names.delete(id);
+      const at = family.findIndex((f) => f.id === id);
+      if (at >= 0) family.splice(at, 1);
+      familyDevice(family);
       $('#no-children').hidden = panels.size > 0;
       $('#main').focus();
     },

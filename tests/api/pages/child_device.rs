@@ -2,7 +2,8 @@
 //! two ways round the limit that used to work (Back to the family page, and "Switch child")
 //! now end at the PIN; a wrong PIN is refused and the right one gets the parent back. Once
 //! the child's time is up the child asks for more from the time-up screen, and the parent's
-//! approval (over the API, as from another device) brings the child back without a reload.
+//! approval (over the API, as from another device) brings the child back without a reload,
+//! also when the page was reloaded while the request waited.
 
 use serde_json::{Value, json};
 
@@ -205,6 +206,25 @@ async fn a_child_whose_time_is_up_asks_and_plays_again_once_a_grown_up_says_yes(
     b.wait_text("#ask-more-status", "We asked").await;
     check(&b, "play-timeup-asked").await;
     phone(&b).await;
+
+    // A reload on the time-up screen keeps the request: still "We asked", not the button.
+    b.goto("/play").await;
+    b.wait_text("[data-screen=timeup] h1", "all for today")
+        .await;
+    b.wait_text("#ask-more-status", "We asked").await;
+    let button_hidden = b
+        .js("return document.querySelector('#ask-more').hidden")
+        .await;
+    assert_eq!(button_hidden, json!(true), "no second ask after a reload");
+    // Asking again anyway (the button shown, as in another tab): the server refuses a
+    // second request (409 `time_request_pending`), and the page says "We asked", no error.
+    b.js("document.querySelector('#ask-more').hidden = false; \
+         document.querySelector('#ask-more-status').textContent = ''; return true")
+        .await;
+    b.click("#ask-more", None).await;
+    b.click("#ask-dialog label.choice", Some("15")).await;
+    b.click("#ask-form button[type=submit]", None).await;
+    b.wait_text("#ask-more-status", "We asked").await;
 
     // A mark on this page: gone if it reloads.
     b.js("window.stillHere = true; return true").await;

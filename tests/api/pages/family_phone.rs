@@ -306,6 +306,8 @@ async fn a_parent_on_a_phone_sees_what_needs_them_first() {
         .await;
     parent.wait_text(".profile-form .success", "Saved").await;
     parent.wait_text(".child-panel h2", &long[..40]).await;
+    // "Play on this device" says the new name too (redrawn, no reload).
+    parent.wait_text("#device .play-here", &long[..40]).await;
     let stored = app
         .get(&format!("/v1/children/{child}"), Some(&token))
         .await
@@ -340,6 +342,12 @@ async fn a_parent_on_a_phone_sees_what_needs_them_first() {
         )
         .await;
     parent.wait_text("#no-children", "first child").await;
+    parent
+        .wait_js(
+            "no hand-over button for the removed child",
+            "!document.querySelector('#device .play-here') && Boolean(document.querySelector('#device #device-children'))",
+        )
+        .await;
     let left = app.get("/v1/children", Some(&token)).await.body;
     assert_eq!(left, json!([]));
     parent.no_console_errors().await;
