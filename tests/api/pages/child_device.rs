@@ -9,17 +9,8 @@ use serde_json::{Value, json};
 
 use super::actions::sign_in;
 use super::browser::{Browser, Driver};
-use super::look::check;
+use super::look::{check, phone};
 use crate::common::{TEST_PASSWORD, spawn_app};
-
-/// A phone's viewport (390×844, touch), as the family would hold it.
-async fn phone(b: &Browser) {
-    b.cdp(
-        "Emulation.setDeviceMetricsOverride",
-        json!({"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true}),
-    )
-    .await;
-}
 
 /// At a phone's width with text at 200 %, `css` (one of this page's new parts) fits the
 /// screen: nothing scrolls sideways.

@@ -10,18 +10,8 @@ use serde_json::{Value, json};
 
 use super::actions::sign_in;
 use super::browser::{Browser, Driver};
-use super::look::check_showing;
+use super::look::{check_showing, phone};
 use crate::common::{TestApp, spawn_app};
-
-/// The phone the parent holds (`check` measures at two sizes and then lets go of the size, so
-/// this comes back after each one).
-async fn phone(b: &Browser) {
-    b.cdp(
-        "Emulation.setDeviceMetricsOverride",
-        json!({"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true}),
-    )
-    .await;
-}
 
 /// Axe and the screenshots (`look::check_showing`), then on the phone at normal and 200 %
 /// text: nothing wider than the screen, the page never scrolls sideways.

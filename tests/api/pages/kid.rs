@@ -9,39 +9,15 @@ use serde_json::{Value, json};
 
 use super::actions::{past_intro, sign_in};
 use super::browser::{Browser, Driver};
-use super::look::check;
+use super::look::{check, fits_phone_at_200, phone};
+
 use crate::common::proxy::Proxy;
 use crate::common::{eventually, spawn_app};
 
-async fn phone(b: &Browser) {
-    b.cdp(
-        "Emulation.setDeviceMetricsOverride",
-        json!({"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true}),
-    )
-    .await;
-}
-
-/// axe and the screenshots (`look::check`), then back on the phone with text at 200 %:
-/// nothing wider than the screen.
+/// axe and the screenshots (`look::check`), then back on the phone: it fits at 200 % text.
 async fn look(b: &Browser, name: &str) {
     check(b, name).await;
-    phone(b).await;
-    let overflow = b
-        .js(r#"
-            const root = document.documentElement;
-            root.style.fontSize = '200%';
-            const wide = [...document.querySelectorAll('body *')]
-              .filter((el) => el.getBoundingClientRect().right > innerWidth + 1 && el.checkVisibility())
-              .map((el) => el.tagName + '.' + el.className);
-            const scroll = root.scrollWidth - innerWidth;
-            root.style.fontSize = '';
-            return { scroll, wide: wide.slice(0, 5) };
-        "#)
-        .await;
-    assert!(
-        overflow["scroll"].as_i64().unwrap_or(1) <= 0,
-        "{name}: wider than a phone at 200 % text: {overflow}"
-    );
+    fits_phone_at_200(b, name).await;
 }
 
 /// Types `text` into the question's field and presses Check.

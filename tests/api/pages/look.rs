@@ -20,6 +20,38 @@ fn screenshots() -> PathBuf {
     dir
 }
 
+/// The phone's viewport (390×844 CSS pixels, a touch device), for the rest of a scenario.
+pub async fn phone(b: &Browser) {
+    let (_, width, height, mobile) = SIZES[0];
+    b.cdp(
+        "Emulation.setDeviceMetricsOverride",
+        json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}),
+    )
+    .await;
+}
+
+/// On the phone with text at 200 %, nothing is wider than the screen (the text size is put
+/// back; the phone's viewport stays).
+pub async fn fits_phone_at_200(b: &Browser, name: &str) {
+    phone(b).await;
+    let overflow = b
+        .js(r#"
+            const root = document.documentElement;
+            root.style.fontSize = '200%';
+            const wide = [...document.querySelectorAll('body *')]
+              .filter((el) => el.getBoundingClientRect().right > innerWidth + 1 && el.checkVisibility())
+              .map((el) => el.tagName + '.' + el.className);
+            const scroll = root.scrollWidth - innerWidth;
+            root.style.fontSize = '';
+            return { scroll, wide: wide.slice(0, 5) };
+        "#)
+        .await;
+    assert!(
+        overflow["scroll"].as_i64().unwrap_or(1) <= 0,
+        "{name}: wider than a phone at 200 % text: {overflow}"
+    );
+}
+
 /// What axe reports as serious or critical on the page as it is now (at both sizes: a
 /// layout can hide or crowd things on one of them).
 pub async fn check(b: &Browser, name: &str) {

@@ -16,8 +16,14 @@ use serde_json::{Value, json};
 
 use super::actions::sign_in;
 use super::browser::{Browser, Driver};
-use super::look::check;
+use super::look::{check, fits_phone_at_200, phone};
 use crate::common::spawn_app;
+
+/// axe and the screenshots (`look::check`), then back on the phone: it fits at 200 % text.
+async fn look(b: &Browser, name: &str) {
+    check(b, name).await;
+    fits_phone_at_200(b, name).await;
+}
 
 const INTRODUCTION: &str = "Look, listen and count. Tap Play to hear the sounds.";
 const STAVE_ALT: &str = "Four crotchets on a treble stave in G major: G, A, B and C.";
@@ -85,39 +91,6 @@ fn activity(slug: &str) -> Value {
              "options": ["7/8", "4/12", "1"], "correct_answer": "7/8", "formula": "3/4 + 1/8 = ?"}
         ]
     })
-}
-
-/// The phone the child holds: 390×844 CSS pixels, a touch device (`check` measures at two
-/// sizes and then lets go of the size, so this comes back after each one).
-async fn phone(b: &Browser) {
-    b.cdp(
-        "Emulation.setDeviceMetricsOverride",
-        json!({"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true}),
-    )
-    .await;
-}
-
-/// Axe and the screenshots, then back on the phone, where the page also fits at 200 % text
-/// (nothing wider than the screen).
-async fn look(b: &Browser, name: &str) {
-    check(b, name).await;
-    phone(b).await;
-    let overflow = b
-        .js(r#"
-            const root = document.documentElement;
-            root.style.fontSize = '200%';
-            const wide = [...document.querySelectorAll('main *')]
-              .filter((el) => el.getBoundingClientRect().right > innerWidth + 1 && el.checkVisibility())
-              .map((el) => el.tagName + '.' + el.className);
-            const scroll = root.scrollWidth - innerWidth;
-            root.style.fontSize = '';
-            return { scroll, wide: wide.slice(0, 5) };
-        "#)
-        .await;
-    assert!(
-        overflow["scroll"].as_i64().unwrap_or(1) <= 0,
-        "{name}: wider than the phone at 200 % text: {overflow}"
-    );
 }
 
 /// What the page asked the browser to say, in order: `[{text, volume}]`.

@@ -6,18 +6,9 @@ use awc::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::actions::sign_in;
-use super::browser::{Browser, Driver};
-use super::look::check;
+use super::browser::Driver;
+use super::look::{check, phone};
 use crate::common::{TestApp, spawn_app};
-
-/// A phone's viewport, as a touch device (`check` measures both sizes, then lets go of it).
-async fn phone(b: &Browser) {
-    b.cdp(
-        "Emulation.setDeviceMetricsOverride",
-        json!({"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true}),
-    )
-    .await;
-}
 
 /// A pupil's card token, made as the server makes it (the printed QR code holds it).
 fn card_token(app: &TestApp, learner_id: &str) -> String {

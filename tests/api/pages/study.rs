@@ -11,18 +11,9 @@ use awc::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::actions::{play_to_the_end, sign_in};
-use super::browser::{Browser, Driver};
-use super::look::check;
+use super::browser::Driver;
+use super::look::{check, phone};
 use crate::common::{Account, TestApp, spawn_app};
-
-/// A phone's viewport, as a touch device (`check` measures both sizes, then lets go of it).
-async fn phone(b: &Browser) {
-    b.cdp(
-        "Emulation.setDeviceMetricsOverride",
-        json!({"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true}),
-    )
-    .await;
-}
 
 async fn assess(app: &TestApp, teacher: &Account, learner: &str, body: Value) -> String {
     let res = app
