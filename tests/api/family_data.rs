@@ -3,54 +3,10 @@
 //! (`GET /v1/children/{id}/classes`) and the requests for more time still waiting
 //! (`GET /v1/time-requests`).
 
+use crate::common::rest_play::{addition, play};
 use crate::common::{TestApp, eventually, spawn_app};
 use awc::http::StatusCode;
 use serde_json::{Value, json};
-
-/// Answers every question of a fresh session of `activity` for `child` over REST: the
-/// questions in `wrong` with a wrong answer, the others right.
-async fn play(
-    app: &TestApp,
-    token: &str,
-    child: &str,
-    activity: &str,
-    answers: &[(&str, Value, Value)],
-    wrong: &[&str],
-) {
-    let res = app
-        .post(
-            &format!("/v1/learners/{child}/sessions"),
-            Some(token),
-            &json!({"activity_id": activity}),
-        )
-        .await;
-    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
-    let sid = res.body["session_id"].as_str().unwrap().to_string();
-    for (i, (q, right, bad)) in answers.iter().enumerate() {
-        let answer = if wrong.contains(q) { bad } else { right };
-        let res = app
-            .post(
-                &format!("/v1/sessions/{sid}/answers"),
-                Some(token),
-                &json!({"seq": i + 1, "question_id": q, "answer": answer}),
-            )
-            .await;
-        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-        assert_eq!(res.body["correct"], !wrong.contains(q), "{q}: {}", res.body);
-    }
-}
-
-fn addition() -> Vec<(&'static str, Value, Value)> {
-    vec![
-        ("q1", json!(7), json!(6)),
-        ("q2", json!("13"), json!("12")),
-        ("q3", json!(12), json!(1)),
-        ("q4", json!(true), json!(false)),
-        ("q5", json!("15"), json!("14")),
-        ("q6", json!(9), json!(1)),
-        ("q7", json!("sum"), json!("x")),
-    ]
-}
 
 /// A teacher's class; returns (teacher token, join code).
 async fn class(app: &TestApp, name: &str) -> (String, String) {

@@ -2,6 +2,7 @@
 //! may call what.
 
 use crate::common;
+use crate::common::rest_play::{addition, play, space};
 use crate::common::{Account, TestApp, eventually, spawn_app};
 use awc::http::StatusCode;
 use serde_json::{Value, json};
@@ -177,64 +178,6 @@ async fn an_activity_may_give_one_try_only() {
         .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     assert_eq!(res.body["one_try"], false, "{}", res.body);
-}
-
-/// Plays an activity over REST; `wrong` lists question ids to answer wrongly.
-async fn play(
-    app: &TestApp,
-    token: &str,
-    learner: &str,
-    activity: &str,
-    answers: &[(&str, Value, Value)],
-    wrong: &[&str],
-) -> Value {
-    let res = app
-        .post(
-            &format!("/v1/learners/{learner}/sessions"),
-            Some(token),
-            &json!({"activity_id": activity}),
-        )
-        .await;
-    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
-    let sid = res.body["session_id"].as_str().unwrap().to_string();
-    let mut last = Value::Null;
-    for (i, (q, right, bad)) in answers.iter().enumerate() {
-        let a = if wrong.contains(q) { bad } else { right };
-        let res = app
-            .post(
-                &format!("/v1/sessions/{sid}/answers"),
-                Some(token),
-                &json!({"seq": i + 1, "question_id": q, "answer": a}),
-            )
-            .await;
-        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-        last = res.body;
-    }
-    last["completed"].clone()
-}
-
-fn addition() -> Vec<(&'static str, Value, Value)> {
-    vec![
-        ("q1", json!(7), json!(6)),
-        ("q2", json!("13"), json!("12")),
-        ("q3", json!(12), json!(1)),
-        ("q4", json!(true), json!(false)),
-        ("q5", json!("15"), json!("14")),
-        ("q6", json!(9), json!(1)),
-        ("q7", json!("sum"), json!("x")),
-    ]
-}
-
-fn space() -> Vec<(&'static str, Value, Value)> {
-    vec![
-        ("q1", json!(8), json!(9)),
-        ("q2", json!("Jupiter"), json!("Mars")),
-        ("q3", json!(true), json!(false)),
-        ("q4", json!("Mars"), json!("Venus")),
-        ("q5", json!(false), json!(true)),
-        ("q6", json!("mercury"), json!("venus")),
-        ("q7", json!(365), json!(300)),
-    ]
 }
 
 /// A summary read once is kept in memory and moved by each group commit: the next session's

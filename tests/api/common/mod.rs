@@ -11,6 +11,7 @@ pub mod nginx;
 pub mod players;
 pub mod process;
 pub mod proxy;
+pub mod rest_play;
 pub mod wait;
 
 use std::sync::OnceLock;
