@@ -97,6 +97,25 @@ pub enum LiveEvent {
         learner_ids: Vec<LearnerId>,
         push: LearnerPush,
     },
+    /// A class game opened, changed or closed: every node's list of open games and its
+    /// replica of the game (if it runs one) follow.
+    Game(GameNews),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "news", rename_all = "snake_case")]
+pub enum GameNews {
+    Opened {
+        class_id: ClassId,
+        game: crate::protocol::OpenGame,
+    },
+    /// Its journal has a new step.
+    Changed {
+        game_id: String,
+    },
+    Closed {
+        game_id: String,
+    },
 }
 
 /// What reaches a learner's play sockets from outside its own play.

@@ -2,6 +2,7 @@
 //! yet, whichever node made them), the class's invitation list and extra time, and what the
 //! engine's game records (`games/log.rs`) for the teacher's report (`games/report.rs`).
 
+mod journal;
 mod log;
 mod report;
 
@@ -12,14 +13,17 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::infra::db::DbConnection;
-use crate::infra::db::schema::{class_games, class_members};
+use crate::infra::db::schema::{class_game_steps, class_games, class_members};
 use crate::infra::error::{AppError, AppResult};
 use crate::infra::time::now;
+pub use journal::DbGameStore;
 pub use log::DbGameLog;
 pub use report::{GameReport, PlayerReport, QuestionReport, report, report_csv};
 
 /// A game left open this long (its node stopped before the end) no longer holds its PIN.
 const STALE_AFTER_HOURS: i64 = 12;
+/// A game's journal is kept this long after its end.
+const JOURNAL_KEPT_HOURS: i64 = 24;
 /// New PINs tried before giving up (with a million PINs and few games, one is enough).
 const PIN_TRIES: usize = 20;
 
@@ -66,6 +70,18 @@ pub fn create(conn: &mut DbConnection, game: &NewGame) -> AppResult<GameRow> {
         class_games::ended_at.eq(now()),
         class_games::state.eq("over"),
     ))
+    .execute(conn)?;
+    // A finished game's journal has served: it goes (with the names in it) a day after.
+    let done = now() - chrono::Duration::hours(JOURNAL_KEPT_HOURS);
+    diesel::delete(
+        class_game_steps::table.filter(
+            class_game_steps::game_id.eq_any(
+                class_games::table
+                    .filter(class_games::ended_at.lt(done))
+                    .select(class_games::id),
+            ),
+        ),
+    )
     .execute(conn)?;
     for _ in 0..PIN_TRIES {
         let pin = new_pin();

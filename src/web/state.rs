@@ -92,6 +92,10 @@ impl AppState {
             settings.engine,
         );
         engine.set_game_log(crate::features::games::DbGameLog::start(db.clone()));
+        engine.set_game_store(crate::features::games::DbGameStore::new(
+            db.clone(),
+            content.clone(),
+        ));
         let storage = ObjectStore::open(&settings)
             .await
             .context("cannot create the object folder")?;

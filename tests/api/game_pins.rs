@@ -92,7 +92,7 @@ async fn the_class_is_invited_joins_by_pin_a_reload_loses_nothing_and_the_report
     let mut host = app
         .ws(&format!("/v1/games/{game}/host"), &teacher.access)
         .await;
-    host.expect("lobby").await;
+    host.lobby_with(2).await;
     host.send(json!({"type": "next"})).await;
     host.expect("question").await;
     for ws in [&mut wa, &mut wb] {
@@ -312,7 +312,7 @@ async fn extra_time_gives_a_pupil_a_longer_deadline_set_by_the_classs_teacher_on
     let mut host = app
         .ws(&format!("/v1/games/{game}/host"), &teacher.access)
         .await;
-    host.expect("lobby").await;
+    host.lobby_with(2).await;
     host.send(json!({"type": "next"})).await;
     // The room's countdown runs to the last deadline: Ana's 30 s.
     assert_eq!(host.expect("question").await["seconds"], 30);

@@ -2,7 +2,7 @@
 //! sockets, scores from server time, reveals, a student who drops mid-question and comes
 //! back, and every student's answers stored as an ordinary session.
 
-use crate::common::{Account, TEST_PASSWORD, TestApp, Ws, WsEvent, eventually, spawn_app};
+use crate::common::{Account, Api, TEST_PASSWORD, Ws, WsEvent, eventually, spawn_app};
 use awc::http::StatusCode;
 use serde_json::{Value, json};
 
@@ -11,7 +11,7 @@ pub(crate) struct Student {
     pub learner: String,
 }
 
-pub(crate) async fn teacher_with_class(app: &TestApp) -> (Account, String, String) {
+pub(crate) async fn teacher_with_class(app: &Api) -> (Account, String, String) {
     let teacher = app.register("teacher").await;
     let res = app
         .post("/v1/classes", Some(&teacher.access), &json!({"name": "5B"}))
@@ -23,7 +23,7 @@ pub(crate) async fn teacher_with_class(app: &TestApp) -> (Account, String, Strin
 }
 
 /// A student named `name`, in the class with `code` (none: in no class).
-pub(crate) async fn student(app: &TestApp, name: &str, code: Option<&str>) -> Student {
+pub(crate) async fn student(app: &Api, name: &str, code: Option<&str>) -> Student {
     let email = format!(
         "{}-{}@example.com",
         name.to_lowercase(),
@@ -64,7 +64,7 @@ pub(crate) async fn student(app: &TestApp, name: &str, code: Option<&str>) -> St
     }
 }
 
-pub(crate) async fn play_socket(app: &TestApp, s: &Student) -> (Ws, Value) {
+pub(crate) async fn play_socket(app: &Api, s: &Student) -> (Ws, Value) {
     let mut ws = app
         .ws(
             &format!("/v1/play?learner_id={}", s.learner),
@@ -76,7 +76,7 @@ pub(crate) async fn play_socket(app: &TestApp, s: &Student) -> (Ws, Value) {
 }
 
 pub(crate) async fn create_game(
-    app: &TestApp,
+    app: &Api,
     token: &str,
     class: &str,
     body: Value,
@@ -464,7 +464,7 @@ async fn only_the_class_teacher_hosts_only_class_members_join_and_time_runs_out(
 
     // Nobody answers: the reveal comes with the deadline (5 s), scores stay 0.
     let mut host = app.ws(&path, &teacher.access).await;
-    host.expect("lobby").await;
+    host.lobby_with(1).await;
     host.send(json!({"type": "next"})).await;
     let q = host.expect("question").await;
     assert_eq!(q["seconds"], 5);

@@ -17,6 +17,7 @@ mod drawings;
 mod durability;
 mod export;
 mod family_data;
+mod game_nodes;
 mod game_pins;
 mod games;
 mod hostile;

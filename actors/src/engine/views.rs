@@ -11,7 +11,7 @@ use futures_util::future::LocalBoxFuture;
 use super::Engine;
 use crate::class_monitor::{ClassEnv, ClassMonitor};
 use crate::engine_config::EngineConfig;
-use crate::events::LiveEvent;
+use crate::events::{GameNews, LiveEvent};
 use crate::flusher::FlushHandle;
 use crate::game::{GameActor, GameEnv, GameRecord};
 use crate::ids::{ClassId, LearnerId};
@@ -50,12 +50,22 @@ impl LearnerEnv for Engine {
         Engine::parent(&self.arc(), parent_id)
     }
 
-    fn game(&self, game_id: &str) -> Option<Addr<GameActor>> {
-        self.game_addr(game_id)
-    }
-
-    fn game_by_pin(&self, pin: &str) -> Option<(String, Addr<GameActor>)> {
-        Engine::game_by_pin(self, pin)
+    fn find_game(
+        &self,
+        game_id: Option<String>,
+        pin: Option<String>,
+    ) -> LocalBoxFuture<'static, Option<(String, Addr<GameActor>)>> {
+        let engine = self.arc();
+        Box::pin(async move {
+            match (game_id, pin) {
+                (Some(id), _) => {
+                    let addr = engine.game_replica(&id).await?;
+                    Some((id, addr))
+                }
+                (None, Some(pin)) => engine.game_by_pin(pin.trim()).await,
+                (None, None) => None,
+            }
+        })
     }
 
     fn open_games(&self, class_ids: &[ClassId]) -> Vec<OpenGame> {
@@ -107,6 +117,15 @@ impl GameEnv for Engine {
 
     fn closed(&self, game_id: &str) {
         self.open_games.close(game_id);
+        self.relay(LiveEvent::Game(GameNews::Closed {
+            game_id: game_id.to_string(),
+        }));
+    }
+
+    fn changed(&self, game_id: &str) {
+        self.relay(LiveEvent::Game(GameNews::Changed {
+            game_id: game_id.to_string(),
+        }));
     }
 
     fn record(&self, record: GameRecord) {

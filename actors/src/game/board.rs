@@ -1,8 +1,8 @@
 //! A game's arithmetic, pure: points for an answer, standings with shared ranks, and the
 //! counts of what was answered.
 
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
-use std::time::Instant;
 
 use super::frames::{Counts, Standing};
 use crate::content::{Answer, AnswerType, Question};
@@ -19,19 +19,25 @@ pub const PODIUM: usize = 3;
 pub const MAX_COUNTED: usize = 10;
 pub const OTHER: &str = "(other)";
 
-/// Points for one answer, from server times: nothing when wrong or after the deadline.
-pub fn points(correct: bool, opened: Instant, deadline: Instant, at: Instant) -> u32 {
+/// Points for one answer, from the journal's times (whole milliseconds, so that every
+/// replica of a game gives the same): nothing when wrong or after the deadline.
+pub fn points(
+    correct: bool,
+    opened: DateTime<Utc>,
+    deadline: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> u32 {
     if !correct || at > deadline {
         return 0;
     }
-    let window = deadline.saturating_duration_since(opened).as_secs_f64();
-    let left = deadline.saturating_duration_since(at).as_secs_f64();
-    let share = if window > 0.0 {
-        (left / window).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    RIGHT_POINTS + (f64::from(SPEED_POINTS) * share).round() as u32
+    let window = (deadline - opened).num_milliseconds().max(0);
+    let left = (deadline - at).num_milliseconds().clamp(0, window);
+    if window == 0 {
+        return RIGHT_POINTS;
+    }
+    // Rounded half up, in integers.
+    let speed = (i64::from(SPEED_POINTS) * left * 2 + window) / (window * 2);
+    RIGHT_POINTS + speed as u32
 }
 
 /// Everyone's standing, best first (equal scores by name, then id), ranks shared by equal
@@ -153,7 +159,6 @@ pub fn counts<'a>(question: &Question, given: impl IntoIterator<Item = &'a Answe
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     fn question(answer_type: AnswerType, options: Option<Vec<&str>>) -> Question {
         Question {
@@ -170,13 +175,23 @@ mod tests {
 
     #[test]
     fn points_are_500_for_right_plus_speed_and_nothing_wrong_or_late() {
-        let t = Instant::now();
-        let d = t + Duration::from_secs(20);
+        let t = Utc::now();
+        let d = t + chrono::Duration::seconds(20);
         assert_eq!(points(true, t, d, t), 1000);
-        assert_eq!(points(true, t, d, t + Duration::from_secs(5)), 875);
+        assert_eq!(points(true, t, d, t + chrono::Duration::seconds(5)), 875);
         assert_eq!(points(true, t, d, d), 500);
         assert_eq!(points(false, t, d, t), 0);
-        assert_eq!(points(true, t, d, d + Duration::from_millis(1)), 0);
+        assert_eq!(points(true, t, d, d + chrono::Duration::milliseconds(1)), 0);
+        // Half a point rounds up.
+        assert_eq!(
+            points(
+                true,
+                t,
+                t + chrono::Duration::milliseconds(1000),
+                t + chrono::Duration::milliseconds(999)
+            ),
+            501
+        );
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 use std::time::Instant;
 
+use chrono::Utc;
+
 use actix::prelude::*;
 
 use super::*;
@@ -74,19 +76,17 @@ impl Handler<HostCommand> for GameActor {
         if self.state == GameState::Over {
             return self.host_error(msg.conn_id, ErrorCode::GameOver, "the game is over");
         }
-        match msg.msg {
-            // During a question, `next` closes it early; the following `next` moves on.
-            HostMsg::Next if self.state == GameState::Question => self.reveal(),
-            HostMsg::Next => self.next_question(ctx),
-            HostMsg::End => self.finish(),
-        }
+        let step = self.step_for(msg.msg);
+        self.propose(Utc::now(), step, ctx);
     }
 }
 
 impl Handler<Join> for GameActor {
     type Result = Result<JoinReply, ErrorCode>;
 
-    fn handle(&mut self, msg: Join, _: &mut Context<Self>) -> Self::Result {
+    /// A student on this node joins, or joins again after reconnecting (same score, same
+    /// session, new address). A newcomer is a player once the journal has their join.
+    fn handle(&mut self, msg: Join, ctx: &mut Context<Self>) -> Self::Result {
         if !msg.class_ids.contains(&self.spec.class_id) {
             return Err(ErrorCode::NotInClass);
         }
@@ -98,40 +98,20 @@ impl Handler<Join> for GameActor {
                 self.player_over(&self.players[i], &self.standings()),
             ));
         }
-        let i = match known {
-            Some(i) => {
-                // Joining again (a reconnect): same score, same session, new address.
-                let p = &mut self.players[i];
-                p.to = msg.to;
-                p.name = msg.name;
-                i
-            }
-            None => {
-                self.players.push(Player {
-                    learner_id: msg.learner_id,
-                    name: msg.name,
-                    to: msg.to,
-                    session_id: None,
-                    score: 0,
-                });
-                let lobby = self.lobby();
-                self.send_hosts(&lobby);
-                if let Some(round) = self
-                    .round
-                    .as_ref()
-                    .filter(|_| self.state == GameState::Question)
-                {
-                    let answers = self.answers(round);
-                    self.send_hosts(&answers);
-                }
-                self.players.len() - 1
-            }
-        };
-        let p = &self.players[i];
+        self.seats.insert(msg.learner_id.clone(), msg.to);
+        let session_id = known.and_then(|i| self.players[i].session_id.clone());
+        let catch_up = self.catch_up(&msg.learner_id);
+        if known.is_none_or(|i| self.players[i].name != msg.name) {
+            let step = Step::Join {
+                learner_id: msg.learner_id,
+                name: msg.name,
+            };
+            self.propose(Utc::now(), step, ctx);
+        }
         Ok(JoinReply::Joined {
             activity: self.spec.activity.clone(),
-            session_id: p.session_id.clone(),
-            catch_up: self.catch_up(p),
+            session_id,
+            catch_up,
         })
     }
 }
@@ -139,18 +119,16 @@ impl Handler<Join> for GameActor {
 impl Handler<Bind> for GameActor {
     type Result = ();
 
-    fn handle(&mut self, msg: Bind, _: &mut Context<Self>) {
-        if let Some(i) = self.player(&msg.learner_id) {
-            let p = &mut self.players[i];
-            if p.session_id.as_ref() != Some(&msg.session_id) {
-                self.env.record(GameRecord::Joined {
-                    game_id: self.spec.game_id.clone(),
-                    learner_id: p.learner_id.clone(),
-                    name: p.name.clone(),
-                    session_id: msg.session_id.clone(),
-                });
-            }
-            p.session_id = Some(msg.session_id);
+    fn handle(&mut self, msg: Bind, ctx: &mut Context<Self>) {
+        let known = self
+            .player(&msg.learner_id)
+            .and_then(|i| self.players[i].session_id.as_ref());
+        if known != Some(&msg.session_id) {
+            let step = Step::Bind {
+                learner_id: msg.learner_id,
+                session_id: msg.session_id,
+            };
+            self.propose(Utc::now(), step, ctx);
         }
     }
 }
@@ -159,54 +137,43 @@ impl Handler<SetExtraTime> for GameActor {
     type Result = ();
 
     /// From the next question on (an open one keeps the deadlines it was shown with).
-    fn handle(&mut self, msg: SetExtraTime, _: &mut Context<Self>) {
+    fn handle(&mut self, msg: SetExtraTime, ctx: &mut Context<Self>) {
         if msg.class_id != self.spec.class_id {
             return;
         }
-        if msg.percent == 0 {
-            self.spec.extra_time.remove(&msg.learner_id);
-        } else {
-            self.spec.extra_time.insert(msg.learner_id, msg.percent);
-        }
+        let step = Step::ExtraTime {
+            learner_id: msg.learner_id,
+            percent: msg.percent,
+        };
+        self.propose(Utc::now(), step, ctx);
     }
 }
 
 impl Handler<Answered> for GameActor {
     type Result = ();
 
-    /// Only a player's first answer to the open question counts, and only within its time.
-    fn handle(&mut self, msg: Answered, _: &mut Context<Self>) {
+    /// Counted when the journal gives it back: only a player's first answer to the open
+    /// question, and only within its time (the time it was graded).
+    fn handle(&mut self, msg: Answered, ctx: &mut Context<Self>) {
         self.touched = Instant::now();
-        if self.state != GameState::Question || self.player(&msg.learner_id).is_none() {
+        if self.state != GameState::Question {
             return;
         }
-        let Some(round) = self.round.as_mut() else {
-            return;
+        let step = Step::Answer {
+            learner_id: msg.learner_id,
+            question_id: msg.question_id,
+            answer: msg.answer,
+            correct: msg.correct,
         };
-        let question = &self.spec.activity.content.questions[round.index];
-        let deadline = round.deadline_of(&self.spec, &msg.learner_id);
-        if question.id != msg.question_id
-            || msg.at > deadline
-            || round.given.contains_key(&msg.learner_id)
-        {
-            return;
-        }
-        let points = board::points(msg.correct, round.opened, deadline, msg.at);
-        round.given.insert(
-            msg.learner_id,
-            Given {
-                answer: msg.answer,
-                correct: msg.correct,
-                points,
-                millis: msg.at.saturating_duration_since(round.opened).as_millis() as u64,
-            },
-        );
-        let everyone = round.given.len() >= self.players.len();
-        let round = self.round.as_ref().expect("just answered");
-        let answers = self.answers(round);
-        self.send_hosts(&answers);
-        if everyone {
-            self.reveal();
-        }
+        self.propose(msg.at, step, ctx);
+    }
+}
+
+impl Handler<Wake> for GameActor {
+    type Result = ();
+
+    /// Another node appended to the journal.
+    fn handle(&mut self, _: Wake, ctx: &mut Context<Self>) {
+        self.read(ctx);
     }
 }

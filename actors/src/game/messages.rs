@@ -1,8 +1,8 @@
 //! What the game actor takes and what it tells learner actors.
 
 use crate::ids::{ClassId, LearnerId, SessionId};
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
-use std::time::Instant;
 
 use crate::outbox::OutboxTx;
 use actix::prelude::*;
@@ -62,7 +62,7 @@ pub struct Bind {
     pub session_id: SessionId,
 }
 
-/// A learner's actor graded a new answer in the game's session (at `at`, server time).
+/// A learner's actor graded a new answer in the game's session.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Answered {
@@ -70,8 +70,14 @@ pub struct Answered {
     pub question_id: String,
     pub answer: Answer,
     pub correct: bool,
-    pub at: Instant,
+    /// When it was graded.
+    pub at: DateTime<Utc>,
 }
+
+/// Another node appended to the game's journal.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub(crate) struct Wake;
 
 #[derive(Message)]
 #[rtype(result = "()")]

@@ -1,28 +1,38 @@
-//! `GameActor`: one per class game (teacher-paced, like a quiz show). The teacher's host
-//! sockets drive it (`next`, `end`) and hear counts, reveals and the podium; students join
-//! from their play sockets through their learner actors, which open an ordinary session of
-//! the game's activity, grade every answer as usual and tell the game when they graded one
-//! (server time). The game scores, ranks and reveals; it stores nothing itself: the answers
-//! are stored as the students' sessions.
+//! `GameActor`: a class game (teacher-paced, like a quiz show). The teacher's host sockets
+//! drive it (`next`, `end`) and hear counts, reveals and the podium; students join from
+//! their play sockets through their learner actors, which open an ordinary session of the
+//! game's activity, grade every answer as usual and tell the game when they graded one.
+//! The game scores, ranks and reveals; the answers themselves are stored as the students'
+//! sessions.
 //!
-//! A game lives in memory on the node that created it (the registry is per engine): players
-//! and hosts must reach that node. What it leaves behind (players, each question's results,
-//! the end) goes to the engine's [`GameLog`] as it happens, for the teacher's report. A
+//! A game is not tied to a node: what changes it is a step in its [`journal`] (the server's
+//! database), and every node with a host or a player of the game runs a replica of this
+//! actor that applies the journal in order and renders it to its own sockets. A command or an
+//! answer on any node is appended there; the bus wakes the other replicas, which also read
+//! the journal every second in case a wake-up was lost. When a node stops, the sockets it had
+//! reconnect to another node, whose replica reads the same journal: nothing of the game was
+//! only in the stopped node's memory. Each replica keeps its own timer for the open question
+//! and appends its close when it runs out; the first close in the journal counts and the
+//! others change nothing (see `journal.rs`).
+//!
+//! What a game leaves behind for the teacher's report (players, each question's results, the
+//! end) goes to the engine's [`GameLog`] as replicas apply it (the writes are idempotent). A
 //! student's extra time (a share of `seconds_per_question`) lengthens that student's own
 //! deadline, and speed points count against it; the question closes when the last deadline
-//! of its players passes or everyone has answered. It is dropped [`KEEP_FINISHED`] after it
-//! ends, or after [`IDLE_LIMIT`] without a command, a join or an answer. The server holds a
-//! [`GameHost`]; the game sees of the engine only its `GameEnv`.
+//! of its players passes or everyone has answered. A replica is dropped [`KEEP_FINISHED`]
+//! after the game ends, or after [`IDLE_LIMIT`] without a command, a join or an answer. The
+//! server holds a [`GameHost`]; the game sees of the engine only its `GameEnv`.
 
 mod board;
 pub mod frames;
 mod handlers;
 mod host;
+pub mod journal;
 mod messages;
 mod record;
 
 use crate::ids::{ClassId, LearnerId, SessionId};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::ops::RangeInclusive;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -38,6 +48,7 @@ pub use board::{PODIUM, RIGHT_POINTS, SPEED_POINTS, TOP};
 pub use frames::{HostFrame, HostMsg, PlayerFrame};
 use frames::{OpenQuestion, PlayerView, Standing, You, YouAfterQuestion};
 pub use host::GameHost;
+pub use journal::{Entry, GameStore, MemoryJournal, Step};
 pub use messages::*;
 pub use record::{GameLog, GameRecord, QuestionResult};
 
@@ -79,10 +90,12 @@ impl GameSpec {
     }
 
     /// How long this student has for a question.
-    fn time_for(&self, learner_id: &str) -> Duration {
+    fn time_for(&self, learner_id: &str) -> chrono::Duration {
         let percent = self.extra_time.get(learner_id).copied().unwrap_or(0);
-        let base = u64::from(self.seconds_per_question) * 1000;
-        Duration::from_millis(base * u64::from(100 + percent.min(*EXTRA_TIME_PERCENT.end())) / 100)
+        let base = i64::from(self.seconds_per_question) * 1000;
+        chrono::Duration::milliseconds(
+            base * i64::from(100 + percent.min(*EXTRA_TIME_PERCENT.end())) / 100,
+        )
     }
 }
 
@@ -105,10 +118,10 @@ impl GameState {
     }
 }
 
+/// A player as the journal knows them (on every replica alike).
 struct Player {
     learner_id: LearnerId,
     name: String,
-    to: Recipient<ToPlayer>,
     session_id: Option<SessionId>,
     score: u32,
 }
@@ -124,30 +137,47 @@ struct Given {
 
 struct Round {
     index: usize,
-    opened: Instant,
-    opened_utc: DateTime<Utc>,
+    opened: DateTime<Utc>,
     /// When the question closes for everyone: the latest of its players' deadlines.
-    closes: Instant,
+    closes: DateTime<Utc>,
     given: HashMap<LearnerId, Given>,
 }
 
 impl Round {
     /// A player's own deadline: the question's time (with their extra time), never past
     /// the question's close.
-    fn deadline_of(&self, spec: &GameSpec, learner_id: &str) -> Instant {
+    fn deadline_of(&self, spec: &GameSpec, learner_id: &str) -> DateTime<Utc> {
         (self.opened + spec.time_for(learner_id)).min(self.closes)
     }
+}
+
+/// How long from now until `at` (zero if it has passed).
+fn until(at: DateTime<Utc>) -> Duration {
+    (at - Utc::now()).to_std().unwrap_or(Duration::ZERO)
 }
 
 pub struct GameActor {
     spec: GameSpec,
     env: Arc<dyn GameEnv>,
+    journal: Arc<dyn GameStore>,
     hosts: HashMap<u64, OutboxTx>,
+    /// The players connected to this node: where their frames go.
+    seats: HashMap<LearnerId, Recipient<ToPlayer>>,
     players: Vec<Player>,
     state: GameState,
     round: Option<Round>,
     touched: Instant,
     over_at: Option<Instant>,
+    /// The last journal entry applied.
+    applied: i64,
+    /// Entries are applied without frames or records while the replica catches up on what
+    /// happened before it started (that is past: its sockets hear where the game is now).
+    live: bool,
+    /// This node's steps on their way to the journal, in order, one append at a time.
+    outgoing: VecDeque<(DateTime<Utc>, Step)>,
+    appending: bool,
+    reading: bool,
+    read_again: bool,
 }
 
 /// What a game may use of the engine around it, and nothing more.
@@ -158,20 +188,48 @@ pub(crate) trait GameEnv: Send + Sync {
     fn closed(&self, game_id: &str);
     /// Keeps what the game leaves behind (in order).
     fn record(&self, record: GameRecord);
+    /// This node appended to the game's journal: the other nodes' replicas read it now.
+    fn changed(&self, game_id: &str);
 }
 
+/// How often a replica reads its journal without being woken (a lost wake-up costs at most
+/// this long).
+const READ_EVERY: Duration = Duration::from_secs(1);
+/// How long a step that could not be appended (the database away) waits to be tried again.
+const APPEND_RETRY: Duration = Duration::from_millis(500);
+
 impl GameActor {
-    pub(crate) fn new(spec: GameSpec, env: Arc<dyn GameEnv>) -> Self {
-        Self {
+    /// A replica of a new game, or of one whose journal holds `past` (applied at once,
+    /// without frames: nobody is connected yet).
+    pub(crate) fn new(
+        spec: GameSpec,
+        env: Arc<dyn GameEnv>,
+        journal: Arc<dyn GameStore>,
+        past: Vec<Entry>,
+    ) -> Self {
+        let mut game = Self {
             spec,
             env,
+            journal,
             hosts: HashMap::new(),
+            seats: HashMap::new(),
             players: Vec::new(),
             state: GameState::Lobby,
             round: None,
             touched: Instant::now(),
             over_at: None,
+            applied: 0,
+            live: false,
+            outgoing: VecDeque::new(),
+            appending: false,
+            reading: false,
+            read_again: false,
+        };
+        for entry in past {
+            game.apply(entry);
         }
+        game.live = true;
+        game
     }
 
     fn question_count(&self) -> usize {
@@ -179,6 +237,9 @@ impl GameActor {
     }
 
     fn send_hosts(&mut self, frame: &HostFrame) {
+        if !self.live || self.hosts.is_empty() {
+            return;
+        }
         let out = frame.out();
         // A host socket that cannot keep up is dropped (its task closes it).
         self.hosts.retain(|_, tx| tx.try_send(out.clone()).is_ok());
@@ -213,19 +274,16 @@ impl GameActor {
 
     /// The open question with the deadline that `deadline` gives (a player's own, or the
     /// question's close for the host).
-    fn open_question(&self, round: &Round, deadline: Instant) -> OpenQuestion {
-        let window = deadline.saturating_duration_since(round.opened);
+    fn open_question(&self, round: &Round, deadline: DateTime<Utc>) -> OpenQuestion {
+        let window = (deadline - round.opened).num_seconds().max(0);
         OpenQuestion {
             game_id: self.spec.game_id.clone(),
             index: round.index,
             question_count: self.question_count(),
             question: self.spec.activity.content.questions[round.index].public(),
-            deadline: round.opened_utc
-                + chrono::Duration::from_std(window).unwrap_or(chrono::Duration::zero()),
-            seconds: window.as_secs().try_into().unwrap_or(u32::MAX),
-            remaining_ms: deadline
-                .saturating_duration_since(Instant::now())
-                .as_millis() as u64,
+            deadline,
+            seconds: window.try_into().unwrap_or(u32::MAX),
+            remaining_ms: until(deadline).as_millis() as u64,
         }
     }
 
@@ -304,34 +362,250 @@ impl GameActor {
         self.player_frame(PlayerEvent::Question { question_id }, &frame)
     }
 
-    /// Where the game stands, for a player who (re)joins.
-    fn catch_up(&self, player: &Player) -> Option<ToPlayer> {
+    /// Where the game stands, for a player who (re)joins (perhaps not in the journal yet).
+    fn catch_up(&self, learner_id: &str) -> Option<ToPlayer> {
         let round = self.round.as_ref()?;
         match self.state {
-            GameState::Question => Some(self.question_event(round, &player.learner_id)),
-            GameState::Revealed => Some(self.player_reveal(round, player, &self.standings())),
+            GameState::Question => Some(self.question_event(round, learner_id)),
+            GameState::Revealed => Some(self.as_player(learner_id, |p| {
+                self.player_reveal(round, p, &self.standings())
+            })),
             GameState::Lobby | GameState::Over => None,
         }
     }
 
-    /// Shows the next question to everyone, or ends the game after the last one.
-    fn next_question(&mut self, ctx: &mut Context<Self>) {
-        let index = self.round.as_ref().map_or(0, |r| r.index + 1);
-        if index >= self.question_count() {
-            return self.finish();
+    /// `frame` for this learner as a player: as the journal knows them, or as a newcomer
+    /// (no points yet) whose join it has not given back yet.
+    fn as_player(&self, learner_id: &str, frame: impl FnOnce(&Player) -> ToPlayer) -> ToPlayer {
+        match self.player(learner_id) {
+            Some(i) => frame(&self.players[i]),
+            None => frame(&Player {
+                learner_id: learner_id.into(),
+                name: String::new(),
+                session_id: None,
+                score: 0,
+            }),
         }
-        let opened = Instant::now();
+    }
+
+    /// Sends a player's frame if the player is connected to this node.
+    fn to_seat(&self, learner_id: &str, event: ToPlayer) {
+        if self.live
+            && let Some(to) = self.seats.get(learner_id)
+        {
+            to.do_send(event);
+        }
+    }
+
+    fn record(&self, record: GameRecord) {
+        if self.live {
+            self.env.record(record);
+        }
+    }
+
+    /// The step a host's command asks for, given where the game is on this replica.
+    fn step_for(&self, msg: HostMsg) -> Step {
+        match msg {
+            // During a question, `next` closes it early; the following `next` moves on.
+            HostMsg::Next if self.state == GameState::Question => Step::Close {
+                index: self.round.as_ref().map_or(0, |r| r.index),
+            },
+            HostMsg::Next => {
+                let index = self.round.as_ref().map_or(0, |r| r.index + 1);
+                if index >= self.question_count() {
+                    Step::End
+                } else {
+                    Step::Open { index }
+                }
+            }
+            HostMsg::End => Step::End,
+        }
+    }
+
+    /// Hands a step to the journal (after this node's earlier ones); it takes effect when
+    /// the journal gives it back, on every replica alike.
+    fn propose(&mut self, at: DateTime<Utc>, step: Step, ctx: &mut Context<Self>) {
+        self.outgoing.push_back((at, step));
+        self.send_next(ctx);
+    }
+
+    fn send_next(&mut self, ctx: &mut Context<Self>) {
+        if self.appending {
+            return;
+        }
+        let Some((at, step)) = self.outgoing.front().cloned() else {
+            return;
+        };
+        self.appending = true;
+        self.journal
+            .append(&self.spec.game_id, at, step)
+            .into_actor(self)
+            .map(|res, act, ctx| {
+                act.appending = false;
+                match res {
+                    Ok(()) => {
+                        act.outgoing.pop_front();
+                        act.env.changed(&act.spec.game_id);
+                        act.read(ctx);
+                        act.send_next(ctx);
+                    }
+                    Err(e) => {
+                        tracing::warn!(game = %act.spec.game_id, error = %e, "a game step was not kept; trying again");
+                        ctx.run_later(APPEND_RETRY, |act, ctx| act.send_next(ctx));
+                    }
+                }
+            })
+            .spawn(ctx);
+    }
+
+    /// Applies what the journal holds past what this replica applied.
+    fn read(&mut self, ctx: &mut Context<Self>) {
+        if self.reading {
+            self.read_again = true;
+            return;
+        }
+        self.reading = true;
+        self.journal
+            .read(&self.spec.game_id, self.applied)
+            .into_actor(self)
+            .map(|res, act, ctx| {
+                act.reading = false;
+                match res {
+                    Ok(entries) => {
+                        for entry in entries {
+                            if entry.n > act.applied {
+                                act.apply(entry);
+                            }
+                        }
+                        act.arm_timer(ctx);
+                    }
+                    Err(e) => {
+                        tracing::debug!(game = %act.spec.game_id, error = %e, "a game's journal was not read");
+                    }
+                }
+                if std::mem::take(&mut act.read_again) {
+                    act.read(ctx);
+                }
+            })
+            .spawn(ctx);
+    }
+
+    /// The open question's close, on this replica's own timer (every replica has one: the
+    /// first close in the journal counts).
+    fn arm_timer(&mut self, ctx: &mut Context<Self>) {
+        let Some(round) = self
+            .round
+            .as_ref()
+            .filter(|_| self.state == GameState::Question)
+        else {
+            return;
+        };
+        let index = round.index;
+        ctx.run_later(until(round.closes), move |act, ctx| {
+            if act.state == GameState::Question
+                && act.round.as_ref().is_some_and(|r| r.index == index)
+            {
+                act.propose(Utc::now(), Step::Close { index }, ctx);
+            }
+        });
+    }
+
+    /// One journal entry: the game's only way to change.
+    fn apply(&mut self, entry: Entry) {
+        self.applied = entry.n;
+        let at = entry.at;
+        match entry.step {
+            Step::Join { learner_id, name } => self.add_player(learner_id, name),
+            Step::Bind {
+                learner_id,
+                session_id,
+            } => {
+                let Some(i) = self.player(&learner_id) else {
+                    return;
+                };
+                let p = &mut self.players[i];
+                if p.session_id.as_ref() == Some(&session_id) {
+                    return;
+                }
+                p.session_id = Some(session_id.clone());
+                let record = GameRecord::Joined {
+                    game_id: self.spec.game_id.clone(),
+                    learner_id: p.learner_id.clone(),
+                    name: p.name.clone(),
+                    session_id,
+                };
+                self.record(record);
+            }
+            Step::Open { index } => {
+                let next = self.round.as_ref().map_or(0, |r| r.index + 1);
+                if matches!(self.state, GameState::Lobby | GameState::Revealed) && index == next {
+                    if index >= self.question_count() {
+                        self.finish();
+                    } else {
+                        self.open(index, at);
+                    }
+                }
+            }
+            Step::Close { index } => {
+                if self.round.as_ref().is_some_and(|r| r.index == index) {
+                    self.reveal();
+                }
+            }
+            Step::End => self.finish(),
+            Step::Answer {
+                learner_id,
+                question_id,
+                answer,
+                correct,
+            } => self.answered(learner_id, &question_id, answer, correct, at),
+            Step::ExtraTime {
+                learner_id,
+                percent,
+            } => {
+                if percent == 0 {
+                    self.spec.extra_time.remove(&learner_id);
+                } else {
+                    self.spec.extra_time.insert(learner_id, percent);
+                }
+            }
+        }
+    }
+
+    fn add_player(&mut self, learner_id: LearnerId, name: String) {
+        if let Some(i) = self.player(&learner_id) {
+            self.players[i].name = name;
+            return;
+        }
+        self.players.push(Player {
+            learner_id,
+            name,
+            session_id: None,
+            score: 0,
+        });
+        let lobby = self.lobby();
+        self.send_hosts(&lobby);
+        if let Some(round) = self
+            .round
+            .as_ref()
+            .filter(|_| self.state == GameState::Question)
+        {
+            let answers = self.answers(round);
+            self.send_hosts(&answers);
+        }
+    }
+
+    /// Shows question `index` to everyone, open from `opened`.
+    fn open(&mut self, index: usize, opened: DateTime<Utc>) {
         // Open until the last deadline: the longest extra time of anyone in the class.
         let longest = self
             .spec
             .extra_time
             .keys()
             .map(|l| self.spec.time_for(l))
-            .fold(self.spec.time_for(""), Duration::max);
+            .fold(self.spec.time_for(""), chrono::Duration::max);
         let round = Round {
             index,
             opened,
-            opened_utc: Utc::now(),
             closes: opened + longest,
             given: HashMap::new(),
         };
@@ -341,27 +615,62 @@ impl GameActor {
         let answers = self.answers(&round);
         self.send_hosts(&answers);
         // One frame for everyone on the same time; a player with extra time gets their own.
-        let common = self.question_event(&round, "");
-        for p in &self.players {
-            let event = if self.spec.extra_time.contains_key(&p.learner_id) {
-                self.question_event(&round, &p.learner_id)
-            } else {
-                common.clone()
-            };
-            p.to.do_send(event);
+        // Every seat here, also one whose join the journal has not given back yet.
+        if self.live && !self.seats.is_empty() {
+            let common = self.question_event(&round, "");
+            for learner_id in self.seats.keys() {
+                let event = if self.spec.extra_time.contains_key(learner_id) {
+                    self.question_event(&round, learner_id)
+                } else {
+                    common.clone()
+                };
+                self.to_seat(learner_id, event);
+            }
         }
-        self.env.record(GameRecord::Question {
+        self.record(GameRecord::Question {
             game_id: self.spec.game_id.clone(),
             index,
         });
         self.round = Some(round);
-        ctx.run_later(longest, move |act, _| {
-            if act.state == GameState::Question
-                && act.round.as_ref().is_some_and(|r| r.index == index)
-            {
-                act.reveal();
-            }
-        });
+    }
+
+    /// A player's answer to the open question: only the first counts, and only in time.
+    fn answered(
+        &mut self,
+        learner_id: LearnerId,
+        question_id: &str,
+        answer: Answer,
+        correct: bool,
+        at: DateTime<Utc>,
+    ) {
+        if self.state != GameState::Question || self.player(&learner_id).is_none() {
+            return;
+        }
+        let Some(round) = self.round.as_mut() else {
+            return;
+        };
+        let question = &self.spec.activity.content.questions[round.index];
+        let deadline = round.deadline_of(&self.spec, &learner_id);
+        if question.id != question_id || at > deadline || round.given.contains_key(&learner_id) {
+            return;
+        }
+        let points = board::points(correct, round.opened, deadline, at);
+        round.given.insert(
+            learner_id,
+            Given {
+                answer,
+                correct,
+                points,
+                millis: (at - round.opened).num_milliseconds().max(0) as u64,
+            },
+        );
+        let everyone = round.given.len() >= self.players.len();
+        let round = self.round.as_ref().expect("just answered");
+        let answers = self.answers(round);
+        self.send_hosts(&answers);
+        if everyone {
+            self.reveal();
+        }
     }
 
     /// Closes the open question: scores count, everyone sees the answer and where they stand.
@@ -388,17 +697,21 @@ impl GameActor {
             })
             .collect();
         results.sort_by(|a, b| a.learner_id.cmp(&b.learner_id));
-        self.env.record(GameRecord::Revealed {
+        self.record(GameRecord::Revealed {
             game_id: self.spec.game_id.clone(),
             index: round.index,
             results,
         });
         self.state = GameState::Revealed;
-        let standings = self.standings();
-        let host = self.host_reveal(&round, &standings);
-        self.send_hosts(&host);
-        for p in &self.players {
-            p.to.do_send(self.player_reveal(&round, p, &standings));
+        if self.live {
+            let standings = self.standings();
+            let host = self.host_reveal(&round, &standings);
+            self.send_hosts(&host);
+            for learner_id in self.seats.keys() {
+                let frame =
+                    self.as_player(learner_id, |p| self.player_reveal(&round, p, &standings));
+                self.to_seat(learner_id, frame);
+            }
         }
         self.round = Some(round);
     }
@@ -412,16 +725,19 @@ impl GameActor {
         self.state = GameState::Over;
         self.over_at = Some(Instant::now());
         self.env.closed(&self.spec.game_id);
-        self.env.record(GameRecord::Over {
+        self.record(GameRecord::Over {
             game_id: self.spec.game_id.clone(),
         });
-        let standings = self.standings();
-        self.send_hosts(&HostFrame::GameOver {
-            game_id: self.spec.game_id.clone(),
-            podium: standings.iter().take(PODIUM).cloned().collect(),
-        });
-        for p in &self.players {
-            p.to.do_send(self.player_over(p, &standings));
+        if self.live {
+            let standings = self.standings();
+            self.send_hosts(&HostFrame::GameOver {
+                game_id: self.spec.game_id.clone(),
+                podium: standings.iter().take(PODIUM).cloned().collect(),
+            });
+            for learner_id in self.seats.keys() {
+                let frame = self.as_player(learner_id, |p| self.player_over(p, &standings));
+                self.to_seat(learner_id, frame);
+            }
         }
     }
 
@@ -436,6 +752,13 @@ impl Actor for GameActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
+        // A question open when this replica started (it took over) closes on its timer too.
+        self.arm_timer(ctx);
+        ctx.run_interval(READ_EVERY, |act, ctx| {
+            if act.state != GameState::Over {
+                act.read(ctx);
+            }
+        });
         ctx.run_interval(Duration::from_secs(60), |act, ctx| {
             let finished = act.over_at.is_some_and(|t| t.elapsed() > KEEP_FINISHED);
             if finished || act.touched.elapsed() > IDLE_LIMIT {

@@ -2,7 +2,7 @@
 //! actors would send them, with server times chosen by the test.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 use tokio::sync::mpsc;
@@ -29,6 +29,8 @@ impl GameEnv for NoEngine {
     fn record(&self, record: GameRecord) {
         self.records.lock().unwrap().push(record);
     }
+
+    fn changed(&self, _: &str) {}
 }
 
 impl NoEngine {
@@ -137,7 +139,15 @@ fn start_with(extra: &[(&str, u32)]) -> (Addr<GameActor>, OutboxRx, Arc<NoEngine
         extra_time: extra.iter().map(|(l, p)| ((*l).into(), *p)).collect(),
     };
     let env = Arc::new(NoEngine::default());
-    let game = GameHost(GameActor::new(spec, env.clone()).start());
+    let game = GameHost(
+        GameActor::new(
+            spec,
+            env.clone(),
+            Arc::new(MemoryJournal::default()),
+            Vec::new(),
+        )
+        .start(),
+    );
     let (tx, rx) = outbox(256);
     game.connect(1, tx);
     (game.0, rx, env)
@@ -159,7 +169,7 @@ async fn host_frame(rx: &mut OutboxRx, kind: &str) -> Value {
     }
 }
 
-fn answered(id: &str, q: &str, correct: bool, at: Instant) -> Answered {
+fn answered(id: &str, q: &str, correct: bool, at: DateTime<Utc>) -> Answered {
     Answered {
         learner_id: id.into(),
         question_id: q.into(),
@@ -218,17 +228,27 @@ async fn seven_players_a_top_five_shared_ranks_and_only_first_timely_answers_sco
         );
         assert!(!q.to_string().contains("correct_answer"));
     }
-    let opened = Instant::now();
+    let opened = Utc::now();
     // a and b right at once, c right later, d wrong; e answers another question, then twice;
     // f answers after the deadline; g says nothing.
     game.do_send(answered("a", "q1", true, opened));
     game.do_send(answered("b", "q1", true, opened));
-    game.do_send(answered("c", "q1", true, opened + Duration::from_secs(30)));
+    game.do_send(answered(
+        "c",
+        "q1",
+        true,
+        opened + chrono::Duration::seconds(30),
+    ));
     game.do_send(answered("d", "q1", false, opened));
     game.do_send(answered("e", "q2", true, opened));
     game.do_send(answered("e", "q1", false, opened));
     game.do_send(answered("e", "q1", true, opened));
-    game.do_send(answered("f", "q1", true, opened + Duration::from_secs(61)));
+    game.do_send(answered(
+        "f",
+        "q1",
+        true,
+        opened + chrono::Duration::seconds(61),
+    ));
     loop {
         let a = host_frame(&mut host, "answers").await;
         if a["answered"] == 5 {
@@ -351,9 +371,19 @@ async fn extra_time_lengthens_a_students_own_deadline_and_speed_counts_against_i
     assert!(a["remaining_ms"].as_u64().unwrap() <= 60_000);
 
     // Both right 90 s in: past a's deadline, a quarter of x's time left.
-    let opened = Instant::now();
-    game.do_send(answered("a", "q1", true, opened + Duration::from_secs(90)));
-    game.do_send(answered("x", "q1", true, opened + Duration::from_secs(90)));
+    let opened = Utc::now();
+    game.do_send(answered(
+        "a",
+        "q1",
+        true,
+        opened + chrono::Duration::seconds(90),
+    ));
+    game.do_send(answered(
+        "x",
+        "q1",
+        true,
+        opened + chrono::Duration::seconds(90),
+    ));
     loop {
         if host_frame(&mut host, "answers").await["answered"] == 1 {
             break;

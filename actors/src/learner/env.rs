@@ -31,9 +31,13 @@ pub(crate) trait LearnerEnv: Send + Sync {
     fn announce(&self, event: LiveEvent);
     /// The parent's notifier (started if needed), for notifications that are stored first.
     fn parent(&self, parent_id: &str) -> Addr<ParentNotifier>;
-    fn game(&self, game_id: &str) -> Option<Addr<GameActor>>;
-    /// The open game with this PIN (its id and actor).
-    fn game_by_pin(&self, pin: &str) -> Option<(String, Addr<GameActor>)>;
+    /// The game a `join_game` names, by id or by the PIN of an open game, with its replica
+    /// on this node (started if needed).
+    fn find_game(
+        &self,
+        game_id: Option<String>,
+        pin: Option<String>,
+    ) -> futures_util::future::LocalBoxFuture<'static, Option<(String, Addr<GameActor>)>>;
     /// The games open now in these classes, for `hello`.
     fn open_games(&self, class_ids: &[ClassId]) -> Vec<OpenGame>;
     /// The actor stopped: it is no longer the learner's live actor.

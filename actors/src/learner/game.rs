@@ -30,27 +30,15 @@ const WRONG_PINS: usize = 10;
 const PIN_WINDOW: Duration = Duration::from_secs(60);
 
 impl LearnerActor {
-    /// The game a `join_game` names, by id or by PIN. A wrong PIN counts towards the
-    /// guessing limit: the tenth in a minute closes the socket that sent it (`Err`).
-    fn find_game(
-        &mut self,
-        game_id: Option<String>,
-        pin: Option<String>,
-        conn_id: u64,
-    ) -> Result<Option<(String, Addr<GameActor>)>, ()> {
-        if let Some(id) = game_id {
-            return Ok(self.env.game(&id).map(|game| (id, game)));
-        }
-        let pin = pin.unwrap_or_default();
-        if let Some(found) = self.env.game_by_pin(pin.trim()) {
-            return Ok(Some(found));
-        }
+    /// A wrong PIN counts towards the guessing limit: the tenth in a minute closes the
+    /// socket that sent it (`true`).
+    fn wrong_pin(&mut self, conn_id: u64) -> bool {
         let now = Instant::now();
         self.wrong_pins
             .retain(|t| now.duration_since(*t) < PIN_WINDOW);
         self.wrong_pins.push(now);
         if self.wrong_pins.len() < WRONG_PINS {
-            return Ok(None);
+            return false;
         }
         self.wrong_pins.clear();
         tracing::info!(learner = %self.learner_id, conn = conn_id, "too many wrong game PINs: closing the socket");
@@ -61,7 +49,7 @@ impl LearnerActor {
                 reason: "too many wrong game pins",
             },
         );
-        Err(())
+        true
     }
 
     pub(super) fn join_game(
@@ -90,17 +78,34 @@ impl LearnerActor {
                 None,
             );
         }
-        let Ok(found) = self.find_game(game_id, pin, conn_id) else {
-            return;
-        };
-        let Some((game_id, game)) = found else {
-            return self.error(
-                to,
-                ErrorCode::NoGame,
-                "there is no open game with that code",
-                None,
-            );
-        };
+        let by_pin = game_id.is_none();
+        // `wait`: nothing else of this learner is handled until the game is found and joined,
+        // so the game's next frames find the link below in place.
+        let find = self.env.find_game(game_id, pin);
+        let fut = find.into_actor(self).map(move |found, act, ctx| {
+            let Some((game_id, game)) = found else {
+                if by_pin && act.wrong_pin(conn_id) {
+                    return;
+                }
+                return act.error(
+                    ReplyTo::Conn(conn_id),
+                    ErrorCode::NoGame,
+                    "there is no open game with that code",
+                    None,
+                );
+            };
+            act.join_found(game_id, game, conn_id, ctx);
+        });
+        ctx.wait(fut);
+    }
+
+    fn join_found(
+        &mut self,
+        game_id: String,
+        game: Addr<GameActor>,
+        conn_id: u64,
+        ctx: &mut Context<Self>,
+    ) {
         let join = Join {
             learner_id: self.learner_id.clone(),
             name: self.name.clone(),
@@ -201,7 +206,7 @@ impl LearnerActor {
                 question_id: question_id.to_string(),
                 answer: answer.clone(),
                 correct,
-                at: Instant::now(),
+                at: chrono::Utc::now(),
             });
         }
     }

@@ -251,6 +251,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    class_game_steps (game_id, n) {
+        game_id -> Text,
+        n -> BigInt,
+        at -> Timestamp,
+        step -> Text,
+    }
+}
+
+diesel::table! {
     class_game_answers (game_id, learner_id, question_index) {
         game_id -> Text,
         learner_id -> Text,
@@ -363,6 +372,7 @@ diesel::joinable!(class_members -> classes (class_id));
 diesel::joinable!(class_members -> learners (learner_id));
 diesel::joinable!(class_games -> classes (class_id));
 diesel::joinable!(class_game_players -> class_games (game_id));
+diesel::joinable!(class_game_steps -> class_games (game_id));
 diesel::joinable!(class_game_players -> learners (learner_id));
 diesel::joinable!(page_progress -> learners (learner_id));
 diesel::joinable!(drawings -> learners (learner_id));
@@ -454,6 +464,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     class_games,
     class_game_players,
     class_game_answers,
+    class_game_steps,
     page_progress,
     quiz_results,
     study_hub_imports,

@@ -1,8 +1,9 @@
 //! Class games: the teacher makes one (`POST /v1/classes/{id}/games`, which invites the
 //! class) and drives it on the host socket (`GET /v1/games/{id}/host`); students join from
-//! their play socket by the game's PIN. The game itself is a `GameActor` in the engine, on the
-//! node that created it; its record (PIN, players, results) is in the database, for the
-//! report (`GET /v1/games/{id}/report`). A student's extra time in a class is set here too.
+//! their play socket by the game's PIN. The game itself runs in the engine as replicas of a
+//! journal kept in the database, so host and players may be on any node and a node may stop
+//! (`features/games/journal.rs`); its record (PIN, players, results) is in the database, for
+//! the report (`GET /v1/games/{id}/report`). A student's extra time in a class is set here too.
 //! Frames: docs/protocol.md.
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -61,7 +62,7 @@ pub struct GameView {
     pub state: String,
     pub seconds_per_question: u32,
     pub question_count: usize,
-    /// Players who joined (0 once the game's node no longer has it).
+    /// Players who joined.
     pub players: usize,
 }
 
@@ -144,8 +145,8 @@ pub async fn create(
     Ok(HttpResponse::Created().json(view))
 }
 
-/// The game as the class's teacher sees it (for the projector view's first paint): from the
-/// node hosting it, else from its record.
+/// The game as the class's teacher sees it (for the projector view's first paint): from its
+/// replica on this node, else from its record.
 #[utoipa::path(tag = "games", security(("bearer" = [])),
     params(("id" = String, Path, description = "the game")),
     responses((status = 200, body = GameView), (status = 401),
@@ -157,7 +158,7 @@ pub async fn one(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let row = own_game(&state, &user, path.into_inner()).await?;
-    if let Some(info) = match state.engine.game(&row.id) {
+    if let Some(info) = match state.engine.find_game(&row.id).await {
         Some(game) => game.info().await,
         None => None,
     } {
@@ -315,7 +316,8 @@ pub async fn extra_time(
         .await?;
     state
         .engine
-        .extra_time_changed(&class_id.into(), &learner_id.clone().into(), percent);
+        .extra_time_changed(&class_id.into(), &learner_id.clone().into(), percent)
+        .await;
     Ok(HttpResponse::Ok().json(MemberSettingsView {
         learner_id,
         extra_time_percent: percent,
@@ -332,7 +334,7 @@ pub struct HostQuery {
 #[utoipa::path(tag = "games",
     params(("id" = String, Path, description = "the game"), ("ticket" = Option<String>, Query, description = "a realtime ticket")),
     responses((status = 101, description = "switching to the host protocol"), (status = 401),
-        (status = 404, description = "no such game on this node, or not the caller's")))]
+        (status = 404, description = "no such game, or not the caller's")))]
 #[get("/games/{id}/host")]
 pub async fn host(
     req: HttpRequest,
@@ -345,7 +347,8 @@ pub async fn host(
     let game_id = path.into_inner();
     let game = state
         .engine
-        .game(&game_id)
+        .find_game(&game_id)
+        .await
         .ok_or_else(|| AppError::not_found("game"))?;
     let info = game
         .info()

@@ -596,6 +596,17 @@ impl Ws {
         }
     }
 
+    /// The host's lobby once it lists `players` players (a join reaches the lobby when the
+    /// game's journal gives it back, perhaps after the host connected).
+    pub async fn lobby_with(&mut self, players: usize) -> Value {
+        loop {
+            let lobby = self.expect("lobby").await;
+            if lobby["players"].as_array().map(Vec::len) == Some(players) {
+                return lobby;
+            }
+        }
+    }
+
     /// The next `notification` of `kind`.
     pub async fn notification(&mut self, kind: &str) -> Value {
         loop {

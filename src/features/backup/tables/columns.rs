@@ -331,6 +331,18 @@ backup_tables! {
     system = none;
     fix = keep;
 
+    // A game's journal is how nodes run it, not a record of anyone: in system backups only
+    // (a game restored mid-question goes on from it).
+    ClassGameStepRow => class_game_steps [game_id, n] {
+        game_id: String,
+        n: i64,
+        at: NaiveDateTime,
+        step: String,
+    }
+    user = none;
+    system = none;
+    fix = keep;
+
     // Pupils' sign-in (pictures, a hash of the card): sign-in secrets, so in system backups
     // only, as the refresh tokens are.
     PupilRow => pupils [learner_id] {
