@@ -15,11 +15,14 @@
 //! ```sh
 //! cargo bench --bench game                      # 10 classes of 30, 3 rounds (≈ 1 min)
 //! cargo bench --bench game -- --classes 20 --class-size 30 --rounds 2 --sqlite
+//! cargo bench --bench game -- --nodes 2         # two servers sharing Redis
 //! cargo bench --bench game -- --help            # every option
 //! ```
 //! Options (the reference is `--help`, from `Args` below): `--classes N` (default 10),
 //! `--class-size N` (students per class, default 30), `--rounds N` (games per class, default
-//! 3), `--think-ms MS` (longest think time, default 1 000), `--sqlite`, `--server-bin PATH`
+//! 3), `--think-ms MS` (longest think time, default 1 000), `--sqlite`, `--nodes 2` (two
+//! servers over the one database sharing Redis: students alternate between them and each
+//! teacher hosts from the node that did not make the game), `--server-bin PATH`
 //! (the `studyhub` to measure, default the one cargo built: a previous release's binary
 //! compares it with the current one). PostgreSQL from `STUDYHUB_BENCH_DATABASE_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`).
@@ -60,6 +63,11 @@ struct Args {
     /// A SQLite file instead of PostgreSQL
     #[arg(long)]
     sqlite: bool,
+    /// Servers over the one database, sharing Redis (`STUDYHUB_BENCH_REDIS_URL`, default
+    /// local): with 2, students alternate between the nodes and each class's teacher hosts
+    /// from the node that did not make its game
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=2))]
+    nodes: u8,
     #[command(flatten)]
     server: ServerBin,
 }
@@ -303,6 +311,35 @@ async fn host(
     }
 }
 
+/// Waits until every node says it shares Redis with the others.
+fn wait_for_shared(ports: &[u16]) {
+    let ports = ports.to_vec();
+    actix_web::rt::System::new().block_on(async move {
+        let client = awc::Client::default();
+        for port in ports {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                let health: Value = match client
+                    .get(format!("http://127.0.0.1:{port}/health"))
+                    .send()
+                    .await
+                {
+                    Ok(mut res) => res.json().await.unwrap_or_default(),
+                    Err(_) => Value::Null,
+                };
+                if health["services"]["nodes"] == "shared" {
+                    break;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "node {port} never joined Redis: {health}"
+                );
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    });
+}
+
 fn main() {
     let args: Args = options::parse();
     eprintln!("{args:?}");
@@ -316,15 +353,33 @@ fn main() {
         pg = Some(db);
         url
     };
-    let port = free_port();
-    let server = Server(
-        studyhub(&args.server.bin, &url, port, data.path())
-            // The server's default pool, as the figures in BENCHMARKS.md were measured.
-            .env("STUDYHUB_DATABASE_POOL_SIZE", "16")
-            .spawn()
-            .expect("the studyhub binary"),
-    );
-    wait_for_port(port);
+    let redis = std::env::var("STUDYHUB_BENCH_REDIS_URL")
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let prefix = format!("bench-game-{}", std::process::id());
+    let mut servers = Vec::new();
+    let mut ports = Vec::new();
+    for _ in 0..args.nodes {
+        let port = free_port();
+        let mut cmd = studyhub(&args.server.bin, &url, port, data.path());
+        // The server's default pool, as the figures in BENCHMARKS.md were measured.
+        cmd.env("STUDYHUB_DATABASE_POOL_SIZE", "16");
+        if args.nodes > 1 {
+            cmd.env("REDIS_URL", &redis)
+                .env("STUDYHUB_REDIS_PREFIX", &prefix)
+                .env("STUDYHUB_ENCRYPTION_KEY", "11".repeat(32))
+                .env(
+                    "STUDYHUB_JWT_SECRET",
+                    "bench-secret-bench-secret-bench-secret!",
+                );
+        }
+        servers.push(Server(cmd.spawn().expect("the studyhub binary")));
+        wait_for_port(port);
+        ports.push(port);
+    }
+    if args.nodes > 1 {
+        wait_for_shared(&ports);
+    }
+    let port = ports[0];
     let t = Instant::now();
     let classes = make_classes(port, &args);
     eprintln!(
@@ -345,9 +400,9 @@ fn main() {
     rt.block_on(async {
         let mut tasks = Vec::new();
         for (c, class) in classes.iter().enumerate() {
-            for (learner, token) in &class.students {
+            for (i, (learner, token)) in class.students.iter().enumerate() {
                 tasks.push(tokio::spawn(student(
-                    port,
+                    ports[i % ports.len()],
                     learner.clone(),
                     token.clone(),
                     class.games.clone(),
@@ -356,7 +411,7 @@ fn main() {
                 )));
             }
             tasks.push(tokio::spawn(host(
-                port,
+                ports[(c + 1) % ports.len()],
                 c,
                 class.teacher.clone(),
                 class.games.clone(),
@@ -369,7 +424,7 @@ fn main() {
         }
     });
     let played = t.elapsed().as_secs_f64();
-    drop(server);
+    drop(servers);
     drop(pg);
 
     let reveal = shared.reveal.lock().unwrap().take().unwrap();
@@ -377,12 +432,14 @@ fn main() {
     let feedback = shared.feedback.lock().unwrap().take().unwrap();
     println!();
     println!(
-        "{} students in {} classes, {} games each played at once in {:.1}s ({}; think time 0..{} ms)",
+        "{} students in {} classes, {} games each played at once in {:.1}s ({}, {} node{}; think time 0..{} ms)",
         args.classes * args.class_size,
         args.classes,
         args.rounds,
         played,
         if args.sqlite { "SQLite" } else { "PostgreSQL" },
+        args.nodes,
+        if args.nodes > 1 { "s" } else { "" },
         args.think_ms
     );
     println!("| measured | samples | p50 ms | p99 ms | max ms |\n|---|---|---|---|---|");

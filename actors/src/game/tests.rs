@@ -428,3 +428,109 @@ async fn extra_time_lengthens_a_students_own_deadline_and_speed_counts_against_i
         })
     );
 }
+
+/// A second replica of one game over the same journal (as on another node): it starts from
+/// what the journal holds, takes a player who moved to it, and both replicas score alike.
+#[actix_rt::test]
+async fn a_replica_started_from_the_journal_goes_on_and_scores_alike() {
+    let spec = GameSpec {
+        game_id: "g".into(),
+        pin: "123456".into(),
+        class_id: "c".into(),
+        class_name: "4B".into(),
+        teacher_id: "t".into(),
+        activity: activity(),
+        seconds_per_question: 60,
+        extra_time: HashMap::new(),
+    };
+    let journal = Arc::new(MemoryJournal::default());
+    let env = Arc::new(NoEngine::default());
+    let first = GameActor::new(spec.clone(), env.clone(), journal.clone(), Vec::new()).start();
+    let (tx, mut host_a) = outbox(256);
+    GameHost(first.clone()).connect(1, tx);
+    let (mut a, mut b) = (Seat::new("a"), Seat::new("b"));
+    for s in [&a, &b] {
+        first.send(s.join("c")).await.unwrap().ok().expect("joined");
+    }
+    loop {
+        if host_frame(&mut host_a, "lobby").await["players"]
+            .as_array()
+            .map(Vec::len)
+            == Some(2)
+        {
+            break;
+        }
+    }
+    first.do_send(HostCommand {
+        conn_id: 1,
+        msg: HostMsg::Next,
+    });
+    a.next().await;
+    b.next().await;
+    let opened = Utc::now();
+    first.do_send(answered(
+        "a",
+        "q1",
+        true,
+        opened + chrono::Duration::seconds(15),
+    ));
+
+    // The second replica, from the journal as it is now (a's answer may still be on its way).
+    let past = journal.read("g", 0).await.unwrap();
+    let second = GameActor::new(spec, env.clone(), journal.clone(), past).start();
+    let (tx, mut host_b) = outbox(256);
+    GameHost(second.clone()).connect(2, tx);
+    assert_eq!(host_frame(&mut host_b, "question").await["index"], 0);
+    // b moves to the second replica: the open question again, then answers there.
+    let moved = Seat::new("b");
+    let Ok(JoinReply::Joined { catch_up, .. }) = second.send(moved.join("c")).await.unwrap() else {
+        panic!("joined again")
+    };
+    assert_eq!(
+        catch_up.expect("the open question").event,
+        PlayerEvent::Question {
+            question_id: "q1".into()
+        }
+    );
+    second.do_send(answered(
+        "b",
+        "q1",
+        true,
+        opened + chrono::Duration::seconds(30),
+    ));
+    // Both replicas reveal (everyone answered) with the same standings; the second hears
+    // a's answer from the journal (its read every second).
+    let ra = host_frame(&mut host_a, "reveal").await;
+    let rb = host_frame(&mut host_b, "reveal").await;
+    assert_eq!(ra["top"], rb["top"]);
+    assert_eq!(ra["top"][0]["learner_id"], "a");
+    assert_eq!(ra["top"][0]["score"], 875);
+    assert_eq!(ra["top"][1]["score"], 750);
+    // q2 opens on both; another replica asking for it again (its timer, its host's `next`)
+    // changes nothing: the next frame a's seat hears after q2 is q2's reveal.
+    first.do_send(HostCommand {
+        conn_id: 1,
+        msg: HostMsg::Next,
+    });
+    assert_eq!(host_frame(&mut host_b, "question").await["index"], 1);
+    assert_eq!(host_frame(&mut host_a, "question").await["index"], 1);
+    journal
+        .append("g", Utc::now(), Step::Open { index: 1 })
+        .await
+        .unwrap();
+    first.do_send(Wake);
+    second.do_send(Wake);
+    second.do_send(HostCommand {
+        conn_id: 2,
+        msg: HostMsg::Next,
+    });
+    assert_eq!(host_frame(&mut host_a, "reveal").await["index"], 1);
+    let frames: Vec<Value> = [a.next().await, a.next().await, a.next().await]
+        .into_iter()
+        .map(|(_, f)| f)
+        .collect();
+    let kinds: Vec<&str> = frames.iter().map(|f| f["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["game_reveal", "game_question", "game_reveal"]);
+    assert_eq!(frames[2]["index"], 1);
+    drop(b);
+}
