@@ -450,7 +450,10 @@ async fn a_replica_started_from_the_journal_goes_on_and_scores_alike() {
     GameHost(first.clone()).connect(1, tx);
     let (mut a, mut b) = (Seat::new("a"), Seat::new("b"));
     for s in [&a, &b] {
-        first.send(s.join("c")).await.unwrap().ok().expect("joined");
+        assert!(matches!(
+            first.send(s.join("c")).await.unwrap(),
+            Ok(JoinReply::Joined { .. })
+        ));
     }
     loop {
         if host_frame(&mut host_a, "lobby").await["players"]
