@@ -117,11 +117,23 @@ pub async fn ask(
         created_at: request.created_at,
     };
     let (stored, note) = (request.clone(), notification.clone());
-    let (outcome, push) = db
+    let lid = learner.id.clone();
+    let (outcome, push, waiting) = db
         .run(move |conn| {
             let outcome = crate::infra::store::time_requests::ask(conn, &stored)?;
+            if outcome == AskOutcome::Pending {
+                // The one that waits, so the device can follow it instead of asking again.
+                let waiting: Option<String> = time_requests::table
+                    .filter(time_requests::learner_id.eq(lid.as_str()))
+                    .filter(time_requests::status.eq("pending"))
+                    .order(time_requests::created_at.desc())
+                    .select(time_requests::id)
+                    .first(conn)
+                    .optional()?;
+                return Ok((outcome, false, waiting));
+            }
             if outcome != AskOutcome::Created {
-                return Ok((outcome, false));
+                return Ok((outcome, false, None));
             }
             diesel::insert_into(notifications::table)
                 .values((
@@ -140,7 +152,7 @@ pub async fn ask(
                 .select(learner_settings::notifications_enabled)
                 .first(conn)
                 .optional()?;
-            Ok((outcome, push.unwrap_or(true)))
+            Ok((outcome, push.unwrap_or(true), None))
         })
         .await?;
     match outcome {
@@ -149,7 +161,8 @@ pub async fn ask(
             return Err(AppError::conflict(
                 Code::Play(PlayCode::TimeRequestPending),
                 "a request for more time is already waiting for an answer",
-            ));
+            )
+            .with_details(serde_json::json!({ "request_id": waiting })));
         }
         AskOutcome::DailyLimit => {
             return Err(AppError::conflict(

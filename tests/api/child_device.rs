@@ -380,6 +380,8 @@ async fn a_child_whose_time_is_up_asks_over_rest_and_plays_again_once_approved()
         .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert_eq!(again.body["error"]["code"], "time_request_pending");
+    // It names the one that waits, so a device that forgot it can follow it.
+    assert_eq!(again.body["error"]["details"]["request_id"], id.as_str());
 
     let status = format!("{path}/{id}");
     let res = app.get(&status, Some(&device)).await;

@@ -147,9 +147,10 @@ export class TimeUpAsk {
       this.waitFor(id, asked.request_id);
     } catch (e) {
       if (e.code === 'time_request_pending') {
-        // One waits already (asked from another tab, or before this tab forgot it): the
-        // child has asked; the socket's recheck brings play back once time is given.
-        const waiting = storedRequest(id);
+        // One waits already (asked from another tab, or before this tab forgot it): follow
+        // that one (the server names it); the socket's recheck brings play back once time
+        // is given.
+        const waiting = e.details?.request_id ?? storedRequest(id);
         if (waiting) this.waitFor(id, waiting);
         else this.say(t('play.ask.asked'));
         return;

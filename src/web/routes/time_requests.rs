@@ -46,7 +46,7 @@ impl Normalize for AskRequest {}
     params(("id" = String, Path, description = "the learner")),
     responses((status = 201, body = TimeRequestStatus), (status = 403, description = "a learner without a parent"),
         (status = 404, description = "not a learner the caller may act for"),
-        (status = 409, description = "`time_request_pending` (one is waiting) or `time_request_limit` (three today)"),
+        (status = 409, description = "`time_request_pending` (one is waiting: `details.request_id` names it) or `time_request_limit` (three today)"),
         (status = 422, description = "`seconds` not 300..3600, or `reason` too long")))]
 #[post("/learners/{id}/time-requests")]
 pub async fn ask(
