@@ -1,10 +1,13 @@
-//! The weekly report's rows: screen time per day, completed sessions and achievements.
+//! The weekly report's rows: screen time per day, completed sessions, the questions missed
+//! most and achievements.
 
 use chrono::{Duration, NaiveDate};
 use diesel::prelude::*;
 use studyhub_actors::screen_time::{local_date, parse_tz};
+use studyhub_actors::visibility::Sight;
 
-use crate::features::reports::{SessionLine, WeekReport};
+use crate::features::progress::missed::{day_start_utc, most_missed};
+use crate::features::reports::{MissedLine, SessionLine, WeekReport};
 use crate::infra::db::DbConnection;
 use crate::infra::db::models::LearnerRow;
 use crate::infra::db::schema::{
@@ -23,12 +26,13 @@ struct CompletedRow {
 }
 
 /// One week (`week`, Monday `from` to Sunday `to`, the learner's calendar) of a learner for
-/// the report: three queries.
+/// the report, as `sight` (the reader) may see its activities: five queries.
 pub fn week_report(
     conn: &mut DbConnection,
     learner: LearnerRow,
     week: String,
     (from, to): (NaiveDate, NaiveDate),
+    sight: &Sight,
 ) -> QueryResult<WeekReport> {
     let tz = parse_tz(&learner.timezone);
     let id = learner.id.as_str();
@@ -64,6 +68,13 @@ pub fn week_report(
         .order(learner_achievements::unlocked_at.asc())
         .select((achievements::title, learner_achievements::unlocked_at))
         .load(conn)?;
+    let missed = most_missed(
+        conn,
+        id,
+        day_start_utc(tz, from),
+        day_start_utc(tz, to + Duration::days(1)),
+        sight,
+    )?;
     let local = |t: chrono::NaiveDateTime| local_date(tz, t.and_utc());
     let mut screen = [0i64; 7];
     for (d, secs) in logs {
@@ -95,6 +106,14 @@ pub fn week_report(
             .into_iter()
             .map(|(t, at)| (t, local(at)))
             .filter(|(_, d)| *d >= from && *d <= to)
+            .collect(),
+        missed: missed
+            .into_iter()
+            .map(|m| MissedLine {
+                activity: m.activity_title,
+                prompt: m.prompt,
+                times: m.times_missed,
+            })
             .collect(),
     })
 }

@@ -1,5 +1,6 @@
 //! The weekly report a parent can print (PDF) or open in a spreadsheet (CSV): time per day,
-//! activities with accuracy and stars, achievements, and a bar chart of the week.
+//! activities with accuracy and stars, the questions to practise, achievements, and a bar
+//! chart of the week.
 
 use chrono::{Datelike, Duration, NaiveDate};
 use printpdf::*;
@@ -19,6 +20,17 @@ pub struct WeekReport {
     pub screen_seconds: [i64; 7],
     pub sessions: Vec<SessionLine>,
     pub achievements: Vec<(String, NaiveDate)>,
+    /// The questions missed most often this week, most first (the weekly view's
+    /// `most_missed`).
+    pub missed: Vec<MissedLine>,
+}
+
+/// A question to practise: what was asked, in which activity, and how often it was missed.
+#[derive(Debug, Clone)]
+pub struct MissedLine {
+    pub activity: String,
+    pub prompt: String,
+    pub times: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -234,6 +246,45 @@ impl WeekReport {
             }
         }
         y -= 6.0;
+        if !self.missed.is_empty() {
+            if y < 50.0 {
+                pages.push(PdfPage::new(Mm(210.0), Mm(297.0), std::mem::take(&mut ops)));
+                y = 275.0;
+            }
+            text(&mut ops, &fonts, 20.0, y, 14.0, Face::Bold, "To practise");
+            y -= 7.0;
+            for m in &self.missed {
+                if y < 30.0 {
+                    pages.push(PdfPage::new(Mm(210.0), Mm(297.0), std::mem::take(&mut ops)));
+                    y = 275.0;
+                }
+                text(
+                    &mut ops,
+                    &fonts,
+                    20.0,
+                    y,
+                    10.0,
+                    Face::Regular,
+                    &truncate(&m.prompt, 70),
+                );
+                let times = if m.times == 1 {
+                    "missed once".to_string()
+                } else {
+                    format!("missed {} times", m.times)
+                };
+                text(
+                    &mut ops,
+                    &fonts,
+                    135.0,
+                    y,
+                    9.0,
+                    Face::Regular,
+                    &format!("{}, {times}", truncate(&m.activity, 28)),
+                );
+                y -= 6.0;
+            }
+            y -= 6.0;
+        }
         if y < 40.0 {
             pages.push(PdfPage::new(Mm(210.0), Mm(297.0), std::mem::take(&mut ops)));
             y = 275.0;
@@ -356,6 +407,11 @@ mod tests {
                 "First Steps".into(),
                 NaiveDate::from_ymd_opt(2026, 11, 16).unwrap(),
             )],
+            missed: vec![MissedLine {
+                activity: "Adding Up to 20".into(),
+                prompt: "What is 8 + 5?".into(),
+                times: 3,
+            }],
         }
     }
 
@@ -377,6 +433,9 @@ mod tests {
         assert!(text.contains("Weekly report: Zoë"), "{text}");
         assert!(text.contains("Adding Up to 20"));
         assert!(text.contains("First Steps"));
+        assert!(text.contains("To practise"), "{text}");
+        assert!(text.contains("What is 8 + 5?"), "{text}");
+        assert!(text.contains("missed 3 times"), "{text}");
     }
 
     /// Names in any script print as written (not as `?`): Cyrillic and Greek from DejaVu,
