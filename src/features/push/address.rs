@@ -5,6 +5,10 @@
 //! (tests) lifts both rules.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
+/// The longest a push endpoint's name may take to resolve.
+const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why an endpoint is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,8 +96,10 @@ pub async fn resolve(host: &str, allow_insecure: bool) -> Result<Vec<IpAddr>, Re
             Err(Refused::Internal)
         };
     }
-    let found: Vec<SocketAddr> = tokio::net::lookup_host((host, 0))
+    let lookup = tokio::net::lookup_host((host, 0));
+    let found: Vec<SocketAddr> = tokio::time::timeout(RESOLVE_TIMEOUT, lookup)
         .await
+        .map_err(|_| Refused::Unresolved)?
         .map_err(|_| Refused::Unresolved)?
         .collect();
     if found.is_empty() {
