@@ -21,7 +21,7 @@ use crate::common::{Api, TestApp, eventually, spawn_app, spawn_app_with};
 
 /// How the receiver answers.
 #[derive(Clone, Copy)]
-enum Answer {
+pub enum Answer {
     Created,
     Gone,
     /// Takes the request and never answers.
@@ -29,7 +29,7 @@ enum Answer {
 }
 
 /// One push as the receiver got it.
-struct Push {
+pub struct Push {
     path: String,
     headers: actix_web::http::header::HeaderMap,
     body: web::Bytes,
@@ -44,14 +44,14 @@ impl Push {
     }
 }
 
-struct Receiver {
+pub struct Receiver {
     /// `http://127.0.0.1:port`
-    origin: String,
+    pub origin: String,
     pushes: mpsc::UnboundedReceiver<Push>,
 }
 
 impl Receiver {
-    async fn start(answer: Answer) -> Self {
+    pub async fn start(answer: Answer) -> Self {
         let (tx, pushes) = mpsc::unbounded_channel();
         let server = HttpServer::new(move || {
             let tx = tx.clone();
@@ -83,7 +83,7 @@ impl Receiver {
         }
     }
 
-    async fn next(&mut self) -> Push {
+    pub async fn next(&mut self) -> Push {
         tokio::time::timeout(Duration::from_secs(20), self.pushes.recv())
             .await
             .expect("a push within 20 s")
@@ -92,13 +92,13 @@ impl Receiver {
 }
 
 /// A browser's subscription keys: its P-256 key pair and auth secret.
-struct Browser {
+pub struct Browser {
     secret: p256::SecretKey,
     auth: [u8; 16],
 }
 
 impl Browser {
-    fn new() -> Self {
+    pub fn new() -> Self {
         let mut rng = rand::rng();
         let secret = loop {
             let mut b = [0u8; 32];
@@ -120,23 +120,27 @@ impl Browser {
         })
     }
 
-    fn subscription(&self, endpoint: &str) -> Value {
+    pub fn subscription(&self, endpoint: &str) -> Value {
         json!({"endpoint": endpoint, "keys": self.keys(), "expirationTime": null})
     }
 
-    /// What the browser reads of a push (RFC 8291 aes128gcm), as JSON.
-    fn decrypt(&self, push: &Push) -> Value {
+    /// What the browser reads of a push (RFC 8291 aes128gcm).
+    pub fn decrypt_text(&self, push: &Push) -> String {
         let plain = web_push_native::decrypt(
             push.body.to_vec(),
             &self.secret,
             &web_push_native::Auth::from(self.auth),
         )
         .expect("the payload decrypts with the subscription's key");
-        serde_json::from_slice(&plain).unwrap()
+        String::from_utf8(plain).unwrap()
+    }
+
+    pub fn decrypt(&self, push: &Push) -> Value {
+        serde_json::from_str(&self.decrypt_text(push)).unwrap()
     }
 }
 
-async fn subscribe(api: &Api, token: &str, body: &Value) -> crate::common::Response {
+pub async fn subscribe(api: &Api, token: &str, body: &Value) -> crate::common::Response {
     api.post("/v1/push/subscriptions", Some(token), body).await
 }
 
