@@ -315,7 +315,11 @@ impl RawConfig {
     /// The VAPID key (configured, or generated once into the data folder) and subject.
     fn push_settings(&mut self) -> anyhow::Result<PushSettings> {
         const VAR: &str = "STUDYHUB_VAPID_PRIVATE_KEY";
-        let encoded = match self.vapid_private_key.take().filter(|s| !s.trim().is_empty()) {
+        let encoded = match self
+            .vapid_private_key
+            .take()
+            .filter(|s| !s.trim().is_empty())
+        {
             Some(k) => k,
             None => generated(&self.data_dir, "vapid_private_key", VAR, new_vapid_key)?,
         };

@@ -154,7 +154,9 @@ fn refused_field(res: &crate::common::Response) -> String {
 /// Checks a push's headers as a push service does (RFC 8030, RFC 8292): the VAPID token
 /// verifies with the server's public key, for this receiver, within 24 hours.
 async fn check_vapid(app: &TestApp, receiver: &Receiver, push: &Push) {
-    let key = app.get("/v1/push/key", Some(&app.register("parent").await.access)).await;
+    let key = app
+        .get("/v1/push/key", Some(&app.register("parent").await.access))
+        .await;
     let public = key.body["public_key"].as_str().unwrap();
     let header = push.header("authorization");
     let (token, k) = header
@@ -177,7 +179,10 @@ async fn check_vapid(app: &TestApp, receiver: &Receiver, push: &Push) {
     let left = claims["exp"].as_i64().unwrap() - chrono::Utc::now().timestamp();
     assert!(left > 0 && left <= 24 * 3600, "exp in {left} s");
     let sub = claims["sub"].as_str().unwrap();
-    assert!(sub.starts_with("mailto:") || sub.starts_with("https://"), "{sub}");
+    assert!(
+        sub.starts_with("mailto:") || sub.starts_with("https://"),
+        "{sub}"
+    );
     assert_eq!(push.header("content-encoding"), "aes128gcm");
     let ttl: u64 = push.header("ttl").parse().unwrap();
     assert!(ttl > 0);
@@ -193,13 +198,20 @@ async fn subscriptions_are_checked_kept_once_and_only_their_owners() {
     let (parent, child) = app.parent_with_child("Ada").await;
     let browser = Browser::new();
 
-    assert_eq!(app.get("/v1/push/key", None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/v1/push/key", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     let key = app.get("/v1/push/key", Some(&parent.access)).await;
     assert_eq!(key.status, StatusCode::OK, "{}", key.body);
     let point = URL_SAFE_NO_PAD
         .decode(key.body["public_key"].as_str().unwrap())
         .unwrap();
-    assert_eq!((point.len(), point[0]), (65, 4), "an uncompressed P-256 point");
+    assert_eq!(
+        (point.len(), point[0]),
+        (65, 4),
+        "an uncompressed P-256 point"
+    );
 
     // Only https, only public addresses (literal or resolved), without the test switch.
     for endpoint in [
@@ -221,10 +233,16 @@ async fn subscriptions_are_checked_kept_once_and_only_their_owners() {
     let endpoint = "https://93.184.215.14/push/ada-phone";
     let mut bad = browser.subscription(endpoint);
     bad["keys"]["p256dh"] = json!("AAAA");
-    assert_eq!(refused_field(&subscribe(&app, &parent.access, &bad).await), "keys.p256dh");
+    assert_eq!(
+        refused_field(&subscribe(&app, &parent.access, &bad).await),
+        "keys.p256dh"
+    );
     let mut bad = browser.subscription(endpoint);
     bad["keys"]["auth"] = json!(URL_SAFE_NO_PAD.encode([1u8; 15]));
-    assert_eq!(refused_field(&subscribe(&app, &parent.access, &bad).await), "keys.auth");
+    assert_eq!(
+        refused_field(&subscribe(&app, &parent.access, &bad).await),
+        "keys.auth"
+    );
 
     // Stored once: the same endpoint again updates it.
     let res = subscribe(&app, &parent.access, &browser.subscription(endpoint)).await;
@@ -237,15 +255,24 @@ async fn subscriptions_are_checked_kept_once_and_only_their_owners() {
     // Another account's subscription is not there for anyone else.
     let teacher = app.register("teacher").await;
     let res = app
-        .delete(&format!("/v1/push/subscriptions/{id}"), Some(&teacher.access))
+        .delete(
+            &format!("/v1/push/subscriptions/{id}"),
+            Some(&teacher.access),
+        )
         .await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
     let res = app
-        .delete(&format!("/v1/push/subscriptions/{id}"), Some(&parent.access))
+        .delete(
+            &format!("/v1/push/subscriptions/{id}"),
+            Some(&parent.access),
+        )
         .await;
     assert_eq!(res.status, StatusCode::NO_CONTENT);
     let res = app
-        .delete(&format!("/v1/push/subscriptions/{id}"), Some(&parent.access))
+        .delete(
+            &format!("/v1/push/subscriptions/{id}"),
+            Some(&parent.access),
+        )
         .await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
 
@@ -269,7 +296,10 @@ async fn subscriptions_are_checked_kept_once_and_only_their_owners() {
 
     // A child's device plays; it does not get the family's notifications.
     let (device, _) = hand_over(&app, &parent, &child).await;
-    assert_eq!(app.get("/v1/push/key", Some(&device)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get("/v1/push/key", Some(&device)).await.status,
+        StatusCode::FORBIDDEN
+    );
     let res = subscribe(&app, &device, &browser.subscription(endpoint)).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
 }
@@ -315,7 +345,11 @@ async fn a_childs_request_reaches_the_parents_browser_with_approve_and_deny() {
     assert_eq!(actions, ["approve", "deny"]);
     // It is the stored notification.
     let stored = app.get("/v1/notifications", Some(&parent.access)).await;
-    assert_eq!(stored.body["notifications"][0]["id"], msg["id"], "{}", stored.body);
+    assert_eq!(
+        stored.body["notifications"][0]["id"], msg["id"],
+        "{}",
+        stored.body
+    );
 
     // "Approve" on the notification: the service worker's call.
     let answer_url = msg["answer_url"].as_str().unwrap();
@@ -345,7 +379,15 @@ async fn an_endpoint_its_service_calls_gone_is_forgotten() {
     let id = res.body["id"].as_str().unwrap().to_string();
 
     // A finished activity (stored by the group commit) is pushed, and answered 410.
-    play(&app, &parent.access, &child, "math-addition-1", &addition(), &[]).await;
+    play(
+        &app,
+        &parent.access,
+        &child,
+        "math-addition-1",
+        &addition(),
+        &[],
+    )
+    .await;
     let msg = browser.decrypt(&receiver.next().await);
     assert_eq!(msg["kind"], "activity_completed", "{msg}");
 
@@ -373,14 +415,30 @@ async fn a_push_service_that_never_answers_does_not_hold_up_play() {
     let mut feed = app.ws("/v1/parent/live", &parent.access).await;
     feed.until("hello").await;
 
-    play(&app, &parent.access, &child, "math-addition-1", &addition(), &[]).await;
+    play(
+        &app,
+        &parent.access,
+        &child,
+        "math-addition-1",
+        &addition(),
+        &[],
+    )
+    .await;
     // The pushes of that completion are stuck at the silent service: more of them than the
     // sender sends at once.
     for _ in 0..8 {
         receiver.next().await;
     }
     // Play goes on meanwhile: every answer graded and saved, the completion on the feed.
-    let completed = play(&app, &parent.access, &child, "science-space-1", &space(), &["q2"]).await;
+    let completed = play(
+        &app,
+        &parent.access,
+        &child,
+        "science-space-1",
+        &space(),
+        &["q2"],
+    )
+    .await;
     assert!(completed["stars"].is_number(), "{completed}");
     loop {
         let note = feed.notification("activity_completed").await;

@@ -47,7 +47,10 @@ pub struct Endpoint {
 /// address). Length and characters are the caller's to limit first.
 pub fn parse(endpoint: &str, allow_insecure: bool) -> Result<Endpoint, Refused> {
     let uri: http::Uri = endpoint.parse().map_err(|_| Refused::NotAUrl)?;
-    let scheme = uri.scheme_str().ok_or(Refused::NotAUrl)?.to_ascii_lowercase();
+    let scheme = uri
+        .scheme_str()
+        .ok_or(Refused::NotAUrl)?
+        .to_ascii_lowercase();
     let default_port = match scheme.as_str() {
         "https" => 443,
         "http" if allow_insecure => 80,

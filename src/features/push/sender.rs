@@ -233,22 +233,21 @@ fn client(
     http.enforce_http(false);
     http.set_connect_timeout(Some(CONNECT_TIMEOUT));
     let provider = rustls::crypto::aws_lc_rs::default_provider();
-    let builder = match hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_native_roots(provider)
-    {
-        Ok(b) => b,
-        Err(e) => {
-            tracing::warn!(error = %e, "no CA certificates found: https pushes will fail");
-            let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-                rustls::crypto::aws_lc_rs::default_provider(),
-            ))
-            .with_safe_default_protocol_versions()
-            .expect("the provider supports the default versions")
-            .with_root_certificates(rustls::RootCertStore::empty())
-            .with_no_client_auth();
-            hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config)
-        }
-    };
+    let builder =
+        match hyper_rustls::HttpsConnectorBuilder::new().with_provider_and_native_roots(provider) {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "no CA certificates found: https pushes will fail");
+                let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+                    rustls::crypto::aws_lc_rs::default_provider(),
+                ))
+                .with_safe_default_protocol_versions()
+                .expect("the provider supports the default versions")
+                .with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth();
+                hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config)
+            }
+        };
     let builder = if allow_insecure {
         builder.https_or_http()
     } else {

@@ -35,7 +35,10 @@ impl NewSubscription {
                 format!("an https URL of at most {MAX_ENDPOINT_LEN} characters"),
             ));
         }
-        if endpoint.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        if endpoint
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace())
+        {
             return Err(AppError::invalid_field("endpoint", "a URL without spaces"));
         }
         let key = decode(p256dh)

@@ -12,9 +12,7 @@ use validator::Validate;
 
 use crate::features::auth::AuthUser;
 use crate::features::push::address;
-use crate::features::push::subscriptions::{
-    self, MAX_PER_USER, NewSubscription, Subscribed,
-};
+use crate::features::push::subscriptions::{self, MAX_PER_USER, NewSubscription, Subscribed};
 use crate::infra::error::{AppError, AppResult};
 use crate::web::extract::{Normalize, ValidJson};
 use crate::web::state::AppState;

@@ -33,10 +33,12 @@ async fn worker_active(b: &Browser) {
 /// The notifications the service worker shows, as `[title, body, actions, data]`.
 async fn shown(b: &Browser) -> Vec<Value> {
     let v = b
-        .js("return navigator.serviceWorker.ready.then((r) => r.getNotifications())\
+        .js(
+            "return navigator.serviceWorker.ready.then((r) => r.getNotifications())\
              .then((l) => l.map((n) => ({title: n.title, body: n.body, \
                actions: n.actions.map((a) => a.action), data: n.data, \
-               sticky: n.requireInteraction})))")
+               sticky: n.requireInteraction})))",
+        )
         .await;
     v.as_array().cloned().unwrap_or_default()
 }
@@ -100,8 +102,10 @@ async fn the_family_page_opts_in_and_its_worker_shows_a_request_with_its_answers
         json!({"origin": app.address, "registrationId": "0", "data": payload}),
     )
     .await;
-    b.until("the worker shows the push", || async { !shown(&b).await.is_empty() })
-        .await;
+    b.until("the worker shows the push", || async {
+        !shown(&b).await.is_empty()
+    })
+    .await;
     let notes = shown(&b).await;
     let note = &notes[0];
     assert_eq!(note["body"], "one more song", "{note}");
@@ -128,7 +132,8 @@ async fn the_family_page_opts_in_and_its_worker_shows_a_request_with_its_answers
         )
         .await;
     assert_eq!(status.body["status"], "approved");
-    b.wait_text("#notifications", "You gave 10 minutes more").await;
+    b.wait_text("#notifications", "You gave 10 minutes more")
+        .await;
 
     // The teacher's page offers the same.
     let teacher = app.register("teacher").await;

@@ -85,9 +85,9 @@ fn ipv6_carrying_ipv4_is_judged_by_it() {
         "::ffff:100.64.0.1",
         "::ffff:0.0.0.0",
         "64:ff9b::127.0.0.1",
-        "64:ff9b::a00:1",      // NAT64 of 10.0.0.1
-        "2002:7f00:1::",       // 6to4 of 127.0.0.1
-        "2002:c0a8:101::1",    // 6to4 of 192.168.1.1
+        "64:ff9b::a00:1",   // NAT64 of 10.0.0.1
+        "2002:7f00:1::",    // 6to4 of 127.0.0.1
+        "2002:c0a8:101::1", // 6to4 of 192.168.1.1
     ] {
         assert!(internal(a), "{a} must be refused");
     }
@@ -98,7 +98,11 @@ fn ipv6_carrying_ipv4_is_judged_by_it() {
 
 #[test]
 fn public_ipv6_is_allowed() {
-    for a in ["2606:4700:4700::1111", "2a00:1450:4001:80b::200e", "2001:4860::1"] {
+    for a in [
+        "2606:4700:4700::1111",
+        "2a00:1450:4001:80b::200e",
+        "2001:4860::1",
+    ] {
         assert!(!internal(a), "{a} is public");
     }
 }
@@ -110,11 +114,20 @@ fn only_https_to_public_hosts_parses() {
     assert_eq!((ok.host.as_str(), ok.port), ("fcm.googleapis.com", 443));
     let ported = parse("https://push.example.org:8443/x", false).unwrap();
     assert_eq!(ported.origin, "https://push.example.org:8443");
-    assert_eq!(parse("http://push.example.org/x", false), Err(Refused::NotHttps));
-    assert_eq!(parse("ftp://push.example.org/x", false), Err(Refused::NotHttps));
+    assert_eq!(
+        parse("http://push.example.org/x", false),
+        Err(Refused::NotHttps)
+    );
+    assert_eq!(
+        parse("ftp://push.example.org/x", false),
+        Err(Refused::NotHttps)
+    );
     assert_eq!(parse("/relative", false), Err(Refused::NotAUrl));
     assert_eq!(parse("not a url", false), Err(Refused::NotAUrl));
-    assert_eq!(parse("https://a@push.example.org/", false), Err(Refused::NotAUrl));
+    assert_eq!(
+        parse("https://a@push.example.org/", false),
+        Err(Refused::NotAUrl)
+    );
     for literal in [
         "https://127.0.0.1/x",
         "https://10.1.2.3/x",
