@@ -72,10 +72,11 @@ pub fn parse(endpoint: &str, allow_insecure: bool) -> Result<Endpoint, Refused> 
         return Err(Refused::NotAUrl);
     }
     let port = authority.port_u16().unwrap_or(default_port);
-    if !allow_insecure && let Ok(ip) = host.parse::<IpAddr>() {
-        if is_internal(ip) {
-            return Err(Refused::Internal);
-        }
+    if !allow_insecure
+        && let Ok(ip) = host.parse::<IpAddr>()
+        && is_internal(ip)
+    {
+        return Err(Refused::Internal);
     }
     let origin = match authority.port_u16() {
         Some(p) => format!("{scheme}://{}:{p}", authority.host()),
