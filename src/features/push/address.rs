@@ -78,9 +78,11 @@ pub fn parse(endpoint: &str, allow_insecure: bool) -> Result<Endpoint, Refused> 
     {
         return Err(Refused::Internal);
     }
+    // As browsers serialize an origin: lower case, no default port.
+    let shown_host = authority.host().to_ascii_lowercase();
     let origin = match authority.port_u16() {
-        Some(p) => format!("{scheme}://{}:{p}", authority.host()),
-        None => format!("{scheme}://{}", authority.host()),
+        Some(p) if p != default_port => format!("{scheme}://{shown_host}:{p}"),
+        _ => format!("{scheme}://{shown_host}"),
     };
     Ok(Endpoint {
         uri,

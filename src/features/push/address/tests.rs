@@ -114,6 +114,9 @@ fn only_https_to_public_hosts_parses() {
     assert_eq!((ok.host.as_str(), ok.port), ("fcm.googleapis.com", 443));
     let ported = parse("https://push.example.org:8443/x", false).unwrap();
     assert_eq!(ported.origin, "https://push.example.org:8443");
+    // The VAPID audience is the origin as browsers write it.
+    let plain = parse("HTTPS://Push.Example.org:443/x", false).unwrap();
+    assert_eq!(plain.origin, "https://push.example.org");
     assert_eq!(
         parse("http://push.example.org/x", false),
         Err(Refused::NotHttps)
