@@ -101,7 +101,7 @@ async fn the_family_page_opts_in_and_its_worker_shows_a_request_with_its_answers
     b.cdp("ServiceWorker.enable", json!({})).await;
     let tries = std::cell::Cell::new(0u32);
     b.until("the worker shows the push", || async {
-        if tries.replace(tries.get() + 1) % 10 == 0 {
+        if tries.replace(tries.get() + 1).is_multiple_of(10) {
             for id in ["0", "1", "2", "3"] {
                 b.cdp(
                     "ServiceWorker.deliverPushMessage",
