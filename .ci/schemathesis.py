@@ -58,6 +58,7 @@ SEMANTIC = [
     ("/v1/me/pin", 429, "five wrong passwords in 15 minutes per parent (by design)"),
     ("/v1/auth/parent-unlock", (429, 422), "five wrong PINs in 15 minutes (by design); a PIN or a password is needed"),
     ("/v1/learners/{id}/time-requests", 422, "a reason without control characters"),
+    ("/v1/push/subscriptions", 422, "an https endpoint on a public address; keys a P-256 point and a 16-byte secret"),
 ]
 
 

@@ -2,7 +2,8 @@
 //! Every notification is stored first (in the group commit), then pushed to every open
 //! connection of the parent (all devices). Presence and time of the parent's children are
 //! pushed as they change. The server holds a [`ParentFeed`]; the notifier sees of the engine
-//! only its `ParentEnv`.
+//! only its `ParentEnv`. Beyond the open pages, a stored notification also goes to the
+//! engine's [`NotificationSink`] (the server's Web Push), once, on the node that stored it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +15,13 @@ use crate::audience::Audience;
 use crate::events::{LiveEvent, ParentFrame};
 use crate::flusher::Stored;
 use crate::protocol::feeds::ParentFeedFrame;
+use crate::store::Notification;
+
+/// Where a stored notification goes besides the parent's open feeds (the server's Web Push):
+/// told once per notification, on the node that stored it, and must not block (it queues).
+pub trait NotificationSink: Send + Sync {
+    fn stored(&self, notification: &Notification);
+}
 
 /// What a parent's notifier may use of the engine around it, and nothing more.
 pub(crate) trait ParentEnv: Send + Sync {
@@ -21,6 +29,8 @@ pub(crate) trait ParentEnv: Send + Sync {
     fn linger(&self) -> Duration;
     /// Hands a notification pushed here to the other nodes.
     fn relay(&self, event: LiveEvent);
+    /// Hands a stored notification to the sink beyond the open pages, if there is one.
+    fn beyond(&self, notification: &Notification);
     /// The notifier stopped: it is no longer the parent's live one.
     fn unregister(&self, parent_id: &str, addr: &Addr<ParentNotifier>);
 }
@@ -98,6 +108,7 @@ impl Handler<Stored> for ParentNotifier {
     type Result = ();
     fn handle(&mut self, msg: Stored, _: &mut Context<Self>) {
         if msg.push {
+            self.env.beyond(&msg.notification);
             let frame = ParentFrame::Notification {
                 notification: msg.notification.view(),
             };

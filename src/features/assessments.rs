@@ -6,7 +6,6 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use studyhub_actors::events::ParentFrame;
 use studyhub_actors::protocol::AssessmentFrame;
 use studyhub_actors::store::{Notification, NotificationKind};
 
@@ -203,12 +202,7 @@ pub async fn announce(control: &LiveControl, v: &AssessmentView, note: Option<Pa
         push: true,
     }) = note
     {
-        control.engine().tell_parent(
-            &notification.parent_id,
-            ParentFrame::Notification {
-                notification: notification.view(),
-            },
-        );
+        control.engine().notify_parent(&notification);
     }
 }
 

@@ -21,6 +21,7 @@ pub mod live;
 pub mod notifications;
 pub mod progress;
 pub mod pupils;
+pub mod push;
 pub mod reports;
 pub mod retention;
 pub mod rotate_key;

@@ -172,12 +172,7 @@ pub async fn ask(
         }
     }
     if push {
-        control.engine().tell_parent(
-            &notification.parent_id,
-            ParentFrame::Notification {
-                notification: notification.view(),
-            },
-        );
+        control.engine().notify_parent(&notification);
     }
     Ok(TimeRequestStatus {
         request_id: request.id,

@@ -2,7 +2,7 @@
 //! (`STUDYHUB_CONFIG`, or `studyhub.toml` in the working folder), then the environment
 //! (`STUDYHUB_*`, plus the conventional `DATABASE_URL` and `REDIS_URL`).
 //!
-//! Secrets (JWT secret, encryption key) that are not configured are generated once into the
+//! Secrets (JWT secret, encryption key, VAPID key) that are not configured are generated once into the
 //! data folder so a laptop install just works; production must set them.
 
 use std::fmt;
@@ -93,6 +93,13 @@ pub struct RawConfig {
     pub screen_time_idle_secs: u64,
     /// Accounts one client address may register in an hour.
     pub register_limit_per_hour: usize,
+    /// Web Push (RFC 8292): the application server's P-256 private key, base64url (32
+    /// bytes); unset: generated once into the data folder.
+    pub vapid_private_key: Option<String>,
+    /// Who runs this server, for push services (`mailto:…` or `https://…`).
+    pub vapid_subject: Option<String>,
+    /// Tests only: push endpoints may be `http` and on loopback or private addresses.
+    pub push_allow_insecure: bool,
 }
 
 impl Default for RawConfig {
@@ -128,6 +135,9 @@ impl Default for RawConfig {
             trust_proxy: false,
             log_format: "pretty".into(),
             workers: None,
+            vapid_private_key: None,
+            vapid_subject: None,
+            push_allow_insecure: false,
             flush_window_ms: 5,
             flush_max_batch: 2_000,
             answer_buffer_max: 200_000,
@@ -215,6 +225,7 @@ impl RawConfig {
             ),
             None => None,
         };
+        let push = self.push_settings()?;
         let cors_origins = self
             .cors_origins
             .split(',')
@@ -297,8 +308,72 @@ impl RawConfig {
             trust_proxy: self.trust_proxy,
             engine,
             register_limit_per_hour: self.register_limit_per_hour,
+            push,
         })
     }
+
+    /// The VAPID key (configured, or generated once into the data folder) and subject.
+    fn push_settings(&mut self) -> anyhow::Result<PushSettings> {
+        const VAR: &str = "STUDYHUB_VAPID_PRIVATE_KEY";
+        let encoded = match self
+            .vapid_private_key
+            .take()
+            .filter(|s| !s.trim().is_empty())
+        {
+            Some(k) => k,
+            None => generated(&self.data_dir, "vapid_private_key", VAR, new_vapid_key)?,
+        };
+        let key = parse_vapid_key(&encoded)
+            .with_context(|| format!("{VAR} must be a P-256 private key: 32 bytes in base64url"))?;
+        let subject = match self.vapid_subject.take().map(|s| s.trim().to_string()) {
+            Some(s) if s.starts_with("mailto:") || s.starts_with("https://") => s,
+            Some(s) if !s.is_empty() => {
+                bail!("STUDYHUB_VAPID_SUBJECT must be a mailto: or https: address, not {s:?}")
+            }
+            _ => DEFAULT_VAPID_SUBJECT.to_string(),
+        };
+        Ok(PushSettings {
+            vapid_private_key: SecretBox::new(Box::new(Key(key))),
+            vapid_subject: subject,
+            allow_insecure: self.push_allow_insecure,
+        })
+    }
+}
+
+/// Who runs the server, when `STUDYHUB_VAPID_SUBJECT` is not set.
+pub const DEFAULT_VAPID_SUBJECT: &str = "mailto:admin@studyhub.invalid";
+
+/// Web Push: the VAPID key and subject, and whether tests' insecure endpoints are allowed.
+#[derive(Clone)]
+pub struct PushSettings {
+    /// A P-256 scalar (checked in range when read).
+    pub vapid_private_key: SecretBox<Key>,
+    pub vapid_subject: String,
+    pub allow_insecure: bool,
+}
+
+/// A new VAPID private key: a P-256 scalar, base64url without padding.
+fn new_vapid_key() -> String {
+    use base64::Engine as _;
+    loop {
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        // All but a vanishing few 32-byte strings are scalars in range.
+        if p256::SecretKey::from_slice(&bytes).is_ok() {
+            return base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        }
+    }
+}
+
+fn parse_vapid_key(encoded: &str) -> anyhow::Result<[u8; 32]> {
+    use base64::Engine as _;
+    let trimmed = encoded.trim().trim_end_matches('=');
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(trimmed)?;
+    let key: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("not 32 bytes"))?;
+    p256::SecretKey::from_slice(&key).map_err(|_| anyhow::anyhow!("not a P-256 scalar"))?;
+    Ok(key)
 }
 
 /// The settings the server runs with: every layer applied, defaults that depend on other
@@ -337,6 +412,7 @@ pub struct Settings {
     /// The live engine's group commit, linger and idle time.
     pub engine: EngineConfig,
     pub register_limit_per_hour: usize,
+    pub push: PushSettings,
 }
 
 /// An S3-compatible object store (credentials from the standard AWS variables).
@@ -443,6 +519,20 @@ fn parse_key(hex_key: &str) -> anyhow::Result<[u8; 32]> {
 
 /// Reads `data_dir/name`, or creates it with 32 random bytes (hex) readable by the owner only.
 fn generated_secret(data_dir: &Path, name: &str, var: &str) -> anyhow::Result<String> {
+    generated(data_dir, name, var, || {
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        hex::encode(bytes)
+    })
+}
+
+/// Reads `data_dir/name`, or creates it with `make()` readable by the owner only.
+fn generated(
+    data_dir: &Path,
+    name: &str,
+    var: &str,
+    make: impl FnOnce() -> String,
+) -> anyhow::Result<String> {
     let path = data_dir.join(name);
     if let Ok(existing) = fs::read_to_string(&path) {
         let existing = existing.trim().to_string();
@@ -450,9 +540,7 @@ fn generated_secret(data_dir: &Path, name: &str, var: &str) -> anyhow::Result<St
             return Ok(existing);
         }
     }
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let value = hex::encode(bytes);
+    let value = make();
     let mut opts = fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
     #[cfg(unix)]

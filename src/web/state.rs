@@ -62,6 +62,8 @@ pub struct AppState {
     pub learner_reads: crate::features::auth::access::LearnerReads,
     /// Progress summaries kept in memory, moved by the group commit.
     pub summaries: Arc<crate::features::progress::summary_cache::SummaryCache>,
+    /// Web Push: the server's VAPID key (its public half is `GET /v1/push/key`).
+    pub vapid: Arc<crate::features::push::Vapid>,
 }
 
 impl AppState {
@@ -96,6 +98,15 @@ impl AppState {
             db.clone(),
             content.clone(),
         ));
+        let vapid = Arc::new(crate::features::push::Vapid::new(
+            &settings.push.vapid_private_key.expose_secret().0,
+            &settings.push.vapid_subject,
+        )?);
+        engine.set_notification_sink(crate::features::push::PushSender::start(
+            db.clone(),
+            vapid.clone(),
+            settings.push.allow_insecure,
+        )?);
         let storage = ObjectStore::open(&settings)
             .await
             .context("cannot create the object folder")?;
@@ -130,6 +141,7 @@ impl AppState {
         let card_key =
             crate::features::pupils::card::CardKey::new(settings.jwt_secret.expose_secret());
         let state = AppState {
+            vapid,
             class_register_limiter,
             pupil_address_limiter,
             card_key,

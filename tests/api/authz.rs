@@ -208,6 +208,14 @@ impl World {
                 ws.send(json!({"type": "ask_time", "seconds": 600})).await;
                 str_of(&ws.expect("time_request").await["request_id"])
             }
+            "fresh_push_subscription" => {
+                let mut body = matrix::push_subscription();
+                body["endpoint"] = json!(format!(
+                    "https://93.184.215.14/push/{}",
+                    uuid::Uuid::now_v7().simple()
+                ));
+                str_of(&ok(app.post("/v1/push/subscriptions", a, &body).await, 201)["id"])
+            }
             "fresh_name" => format!("Pupil {}", uuid::Uuid::now_v7().simple()),
             "fresh_pupil" => {
                 let name = Box::pin(self.fresh(app, "fresh_name")).await;

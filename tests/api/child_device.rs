@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::common::{Account, Api, TestApp, spawn_app};
 
 /// "Play on this device" for `child`: the device's access and refresh tokens.
-async fn hand_over(api: &Api, parent: &Account, child: &str) -> (String, String) {
+pub async fn hand_over(api: &Api, parent: &Account, child: &str) -> (String, String) {
     let res = api
         .post(
             &format!("/v1/children/{child}/device-session"),

@@ -31,6 +31,7 @@ mod overload;
 mod pages;
 mod play;
 mod pupils;
+mod push;
 mod redis_nodes;
 mod redis_outages;
 mod rest;

@@ -18,6 +18,7 @@ mod media;
 mod phone_fit;
 mod play;
 mod pupils;
+mod push_optin;
 mod serving;
 mod signin;
 mod study;

@@ -27,7 +27,7 @@ use crate::learner::{
 };
 use crate::loader::Loader;
 use crate::next_activity::{CatalogEntry, LearnerTraits, Next};
-use crate::parents::{ParentFeed, ParentNotifier};
+use crate::parents::{NotificationSink, ParentFeed, ParentNotifier};
 use crate::protocol::AssessmentFrame;
 use crate::screen_time::{local_date, parse_tz};
 use crate::session::LiveSession;
@@ -87,6 +87,8 @@ pub struct Engine {
     /// Where games' records go (the server's database); none in the engine's own tests.
     game_log: std::sync::OnceLock<Arc<dyn GameLog>>,
     bus: std::sync::OnceLock<Arc<dyn Bus>>,
+    /// Where stored notifications go beyond the open pages (Web Push), once set.
+    sink: std::sync::OnceLock<Arc<dyn NotificationSink>>,
     /// What the nodes share (screen time, presence), when there are several.
     shared: std::sync::OnceLock<Arc<dyn Shared>>,
     /// Learners whose actor is being started (loads in flight), with how many starts.
@@ -151,6 +153,7 @@ impl Engine {
             memory_games: Arc::default(),
             game_log: std::sync::OnceLock::new(),
             bus: std::sync::OnceLock::new(),
+            sink: std::sync::OnceLock::new(),
             shared: std::sync::OnceLock::new(),
             starting: Default::default(),
             changes: Default::default(),
@@ -466,6 +469,30 @@ impl Engine {
     /// Game replicas live on this node.
     pub fn live_games(&self) -> usize {
         self.games.len()
+    }
+
+    /// Stored notifications go to `sink` too from now on (once, at start-up).
+    pub fn set_notification_sink(&self, sink: Arc<dyn NotificationSink>) {
+        let _ = self.sink.set(sink);
+    }
+
+    /// Hands a stored notification to the sink, if there is one.
+    fn beyond(&self, notification: &crate::store::Notification) {
+        if let Some(sink) = self.sink.get() {
+            sink.stored(notification);
+        }
+    }
+
+    /// A notification the server stored itself (outside the group commit): the parent's
+    /// feeds on every node hear it, and the sink gets it once.
+    pub fn notify_parent(&self, notification: &crate::store::Notification) {
+        self.tell_parent(
+            &notification.parent_id,
+            crate::events::ParentFrame::Notification {
+                notification: notification.view(),
+            },
+        );
+        self.beyond(notification);
     }
 
     /// Connects the engine to the other nodes (once, at start-up).

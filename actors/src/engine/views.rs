@@ -86,6 +86,10 @@ impl ParentEnv for Engine {
         Engine::relay(self, event)
     }
 
+    fn beyond(&self, notification: &crate::store::Notification) {
+        Engine::beyond(self, notification)
+    }
+
     fn unregister(&self, parent_id: &str, addr: &Addr<ParentNotifier>) {
         self.parents.remove_if(parent_id, addr);
     }

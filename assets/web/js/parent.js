@@ -8,6 +8,7 @@ import { Attention } from './parent-attention.js';
 import { ChildPanel } from './parent-child.js';
 import { familyDevice } from './family-device.js';
 import { onFeed } from './parent-feed.js';
+import { pushOptIn } from './push-optin.js';
 import { Notifications } from './parent-live.js';
 import { signedIn, toSignIn } from './shell.js';
 import { LiveSocket } from './socket.js';
@@ -94,6 +95,7 @@ async function main() {
   family.push(...children);
   familyDevice(family);
   $('#add-child').addEventListener('submit', addChild);
+  pushOptIn($('#push'));
   new LiveSocket({
     name: 'parent',
     path: '/v1/parent/live',

@@ -514,6 +514,16 @@ const en = {
   'parent.denied': 'You said no.',
   'parent.answered_before': 'Answered.',
 
+  'push.title': 'Notifications on this device',
+  'push.turn_on': 'Get notifications on this device',
+  'push.turn_off': 'Stop notifications on this device',
+  'push.on': 'On: news reaches this device even when this page is closed.',
+  'push.off': 'Off: news shows here only while this page is open.',
+  'push.blocked': 'This browser blocks notifications from studyhub. Allow them in the browser’s site settings, then try again.',
+  'push.not_allowed': 'notifications were not allowed',
+  'push.unsupported': 'This browser cannot receive notifications from studyhub.',
+  'push.failed': 'Could not change notifications: {reason}',
+
   'note.achievement': '{child} unlocked “{title}”',
   'note.completed': '{child} finished {title}',
   'note.completed_body': '★ {stars}, {accuracy}% right',

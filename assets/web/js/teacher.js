@@ -2,6 +2,7 @@
 // week's progress and write assessments; or make a new class with its join code.
 import { get, post } from './api.js';
 import { $, announce, fill, formValues, h, showFormError } from './dom.js';
+import { pushOptIn } from './push-optin.js';
 import { signedIn } from './shell.js';
 import { ClassPanel } from './teacher-class.js';
 import { ActivitiesSection } from './teacher-activities.js';
@@ -49,6 +50,7 @@ async function create(event) {
 async function main() {
   await signedIn(['teacher']);
   $('#new-class').addEventListener('submit', create);
+  pushOptIn($('#push'));
   [activities, classes] = await Promise.all([
     get('/v1/activities?limit=200').catch(() => []),
     get('/v1/classes'),

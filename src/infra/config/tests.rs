@@ -179,3 +179,52 @@ fn secrets_never_print() {
     let printed = format!("{:?}", raw.resolve().unwrap());
     assert!(!printed.contains("hunter2") && !printed.contains(&"x".repeat(40)));
 }
+
+#[test]
+fn the_vapid_key_is_generated_once_or_checked_and_the_subject_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = RawConfig {
+        data_dir: dir.path().to_path_buf(),
+        ..Default::default()
+    };
+    let a = raw.clone().resolve().unwrap();
+    let b = raw.clone().resolve().unwrap();
+    assert_eq!(
+        a.push.vapid_private_key.expose_secret().0,
+        b.push.vapid_private_key.expose_secret().0
+    );
+    assert_eq!(a.push.vapid_subject, DEFAULT_VAPID_SUBJECT);
+    assert!(!a.push.allow_insecure);
+    // As `web-push generate-vapid-keys` prints one: 32 bytes, base64url.
+    let set = RawConfig {
+        vapid_private_key: Some("RS0WdYWWo1HajXg3NZR1olzCf31i-ZBGDkFyCs7j1jw".into()),
+        vapid_subject: Some("https://learn.example.org".into()),
+        ..raw.clone()
+    }
+    .resolve()
+    .unwrap();
+    assert_eq!(set.push.vapid_subject, "https://learn.example.org");
+    assert_ne!(
+        set.push.vapid_private_key.expose_secret().0,
+        a.push.vapid_private_key.expose_secret().0
+    );
+    for bad in [
+        "abcd",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        &"/".repeat(43),
+    ] {
+        let raw = RawConfig {
+            vapid_private_key: Some(bad.into()),
+            ..raw.clone()
+        };
+        assert!(raw.resolve().is_err(), "{bad}");
+    }
+    let raw = RawConfig {
+        vapid_subject: Some("ops@example.org".into()),
+        ..raw
+    };
+    assert!(
+        raw.resolve().is_err(),
+        "a subject must be mailto: or https:"
+    );
+}

@@ -438,13 +438,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    push_subscriptions (id) {
+        id -> Text,
+        user_id -> Text,
+        endpoint -> Text,
+        p256dh -> Text,
+        auth -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(parent_pins -> users (user_id));
+diesel::joinable!(push_subscriptions -> users (user_id));
 diesel::joinable!(device_sessions -> learners (learner_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     parent_pins,
     device_sessions,
+    push_subscriptions,
     refresh_tokens,
     realtime_tickets,
     learners,

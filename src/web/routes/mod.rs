@@ -26,6 +26,7 @@ pub mod play;
 pub mod progress;
 pub mod pupil_sign_in;
 pub mod pupils;
+pub mod push;
 pub mod sessions;
 pub mod study_hub;
 pub mod time_requests;
@@ -70,6 +71,7 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .configure(pupil_sign_in::routes)
                 .configure(games::routes)
                 .configure(notifications::routes)
+                .configure(push::routes)
                 .configure(parent_live::routes)
                 .configure(progress::routes)
                 .configure(next::routes)

@@ -33,6 +33,7 @@ use complete::SharedResponses;
         (name = "audit", description = "The audit log (admins)"),
         (name = "achievements", description = "The catalog and what a learner unlocked"),
         (name = "notifications", description = "A parent's notifications"),
+        (name = "push", description = "Web Push: the server's key and each browser's subscription"),
         (name = "parents", description = "The parent's live feed"),
         (name = "classes", description = "Classes, joining, progress and the teacher's live view"),
         (name = "pupils", description = "Pupils without an email: made by their class's teacher, signed in by class code and pictures or by card"),

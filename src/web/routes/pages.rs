@@ -35,6 +35,28 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     }
     cfg.route("/assets/{version}/{path:.+}", get_or_head().to(serve_asset));
     cfg.route("/badges/{file}", get_or_head().to(serve_badge));
+    cfg.route("/sw.js", get_or_head().to(serve_service_worker));
+}
+
+/// The root service worker: at `/sw.js` so that it may control every page (one under
+/// `/assets/…` could not), importing this build's parts by their versioned URLs. Revalidated
+/// every time, as pages are: a new build is then a new worker.
+async fn serve_service_worker(req: HttpRequest) -> HttpResponse {
+    static BODY: OnceLock<String> = OnceLock::new();
+    let body = BODY.get_or_init(|| {
+        let template = ASSETS
+            .iter()
+            .find(|a| a.path == "sw.js")
+            .map(|a| String::from_utf8_lossy(a.body).into_owned())
+            .unwrap_or_default();
+        template.replace("{{v}}", version())
+    });
+    let mut res = HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(body.clone());
+    secured(&req, &mut res);
+    res
 }
 
 fn get_or_head() -> actix_web::Route {

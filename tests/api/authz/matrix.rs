@@ -131,6 +131,13 @@ fn child_body() -> Value {
     json!({"name": "Kid", "age": 8, "interests": ["space"]})
 }
 
+/// A browser's subscription (`PushSubscription.toJSON()`), its keys a real P-256 point.
+pub fn push_subscription() -> Value {
+    json!({"endpoint": "https://93.184.215.14/push/authz", "keys": {
+        "p256dh": "BLn9b-VR0ca83knDNZ32dCHGyjJp-1riX9ZTN40MqV8K_LpQmLqxC_DoHvqvFXO_nGdAB4W9dogZb_sM-uV4JbY",
+        "auth": "_ordMnz7uTCmrpBTeUV4Bw"}})
+}
+
 fn assessment_body() -> Value {
     json!({"assessment_type": "mock", "component": "listening", "grade": "B", "percentage": 71})
 }
@@ -329,6 +336,14 @@ pub fn rows() -> Vec<Row> {
         row("POST", "/v1/time-requests/{id}", "/v1/time-requests/{fresh_time_request}",
             Json(json!({"approve": true})), childs_parent(200)),
         row("GET", "/v1/time-requests", "/v1/time-requests", Nothing, parents(200)),
+        // Web Push: anyone signed in subscribes their own browser (a child's device does not).
+        // The endpoint is a public address that the sender would try: these rows come late,
+        // after the rows that notify A.
+        row("GET", "/v1/push/key", "/v1/push/key", Nothing, signed_in(200)),
+        row("POST", "/v1/push/subscriptions", "/v1/push/subscriptions", Json(push_subscription()),
+            signed_in(201)),
+        row("DELETE", "/v1/push/subscriptions/{id}", "/v1/push/subscriptions/{fresh_push_subscription}",
+            Nothing, [204, 404, 404, 404, 404, 404, 404, 403, 401]),
         // These end the callers' tokens, then their accounts: last.
         then(
             row("POST", "/v1/auth/password", "/v1/auth/password",

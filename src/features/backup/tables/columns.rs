@@ -85,6 +85,20 @@ backup_tables! {
     system = none;
     fix = keep;
 
+    // Where a user's browsers are reached (Web Push): a browser's, not the person's, so never
+    // in a user backup; a system backup keeps them so pushes go on after a restore.
+    PushSubscriptionRow => push_subscriptions [id] {
+        id: String,
+        user_id: String,
+        endpoint: String,
+        p256dh: String,
+        auth: String,
+        created_at: NaiveDateTime,
+    }
+    user = none;
+    system = none;
+    fix = keep;
+
     LearnerSettingsRow => learner_settings [learner_id] {
         learner_id: String,
         daily_time_limit_seconds: Option<i32>,

@@ -119,6 +119,11 @@ pub const ASSETS: &[Asset] = embed![
     "js/projector-view.js" => JS,
     "js/shapes.js" => JS,
     "js/pupil-signin.js" => JS,
+    // Web Push: the pages' opt-in, and the root service worker's part (/sw.js imports it).
+    "js/push-optin.js" => JS,
+    "js/sw-push.js" => JS,
+    // The root service worker, served at /sw.js (scope `/`) with `{{v}}` filled in.
+    "sw.js" => JS,
     "js/shell.js" => JS,
     "js/signin.js" => JS,
     "js/socket.js" => JS,
