@@ -62,8 +62,7 @@ export async function request(method, path, body, { raw = false } = {}) {
   }
   if (!res.ok) throw await failure(res);
   if (raw) return res;
-  // 202 (a reset link asked for) and 204 have no body.
-  if (res.status === 204 || res.status === 202) return null;
+  if (res.status === 204) return null;
   return res.json();
 }
 

@@ -13,12 +13,11 @@ use diesel::prelude::*;
 use studyhub_actors::screen_time::parse_tz;
 
 use super::compose::{self, Attached, Draft};
-use super::digest_html;
+use super::digest_html::{self, ChildWeek};
 use super::outbox;
 use super::preferences::UnsubscribeKey;
 use crate::features::progress::report::week_report;
 use crate::features::progress::{parse_week, week_of};
-use crate::features::reports::WeekReport;
 use crate::infra::db::models::{LearnerRow, UserRow};
 use crate::infra::db::schema::{digest_runs, time_requests, user_preferences, users};
 use crate::infra::db::{Db, DbConnection};
@@ -36,13 +35,6 @@ pub struct DigestSetup {
     pub from: String,
     pub public_url: String,
     pub unsubscribe: UnsubscribeKey,
-}
-
-/// One child's week in the digest.
-pub struct ChildWeek {
-    pub report: WeekReport,
-    /// Requests for more time made this week: (asked seconds, status, granted seconds).
-    pub requests: Vec<(i32, String, Option<i32>)>,
 }
 
 /// When digests are sent: Sunday at this hour, local time.

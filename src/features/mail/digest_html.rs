@@ -4,7 +4,14 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::compose::escape;
-use super::digest::ChildWeek;
+use crate::features::reports::WeekReport;
+
+/// One child's week in the digest.
+pub struct ChildWeek {
+    pub report: WeekReport,
+    /// Requests for more time made this week: (asked seconds, status, granted seconds).
+    pub requests: Vec<(i32, String, Option<i32>)>,
+}
 
 const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 

@@ -49,7 +49,7 @@ mod tests {
     fn hmac_matches_rfc_4231() {
         let mut key = [0u8; 32];
         key[..4].copy_from_slice(b"Jefe");
-        let mac = hmac(&key, b"what do ya want for nothing?");
+        let mac = crate::infra::crypto::hmac_sha256(&key, b"what do ya want for nothing?");
         assert_eq!(
             hex::encode(mac),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"

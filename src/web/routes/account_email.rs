@@ -1,7 +1,7 @@
 //! The links sent by email: a forgotten password reset, an address verified.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
@@ -37,6 +37,12 @@ impl Normalize for ResetRequest {
     }
 }
 
+/// The answer to a reset asked for: the same whether or not an account has the address.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResetAccepted {
+    pub message: &'static str,
+}
+
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct ResetConfirm {
     /// The `token` of the link in the email.
@@ -62,7 +68,7 @@ impl Normalize for VerifyEmail {}
 /// tells who has an account); when one has, it gets an email with a link to `/reset` that
 /// works once, for 30 minutes.
 #[utoipa::path(tag = "auth", request_body = ResetRequest,
-    responses((status = 202, description = "accepted (an email is sent if an account has this address)"), (status = 422), (status = 429, description = "rate_limited: 5 an hour per address asked for, 30 an hour per client address, with Retry-After")))]
+    responses((status = 202, body = ResetAccepted, description = "accepted (an email is sent if an account has this address)"), (status = 422), (status = 429, description = "rate_limited: 5 an hour per address asked for, 30 an hour per client address, with Retry-After")))]
 #[post("/auth/password-reset")]
 pub async fn request_reset(
     req: HttpRequest,
@@ -99,7 +105,9 @@ pub async fn request_reset(
     if queued {
         state.mailer.wake();
     }
-    Ok(HttpResponse::Accepted().finish())
+    Ok(HttpResponse::Accepted().json(ResetAccepted {
+        message: "if an account has this address, an email with a link is on its way",
+    }))
 }
 
 /// Set a new password with the token of a reset link. Every session of the account ends, as
