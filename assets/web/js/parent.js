@@ -7,6 +7,7 @@ import { $, announce, fill, formValues, h, showFormError } from './dom.js';
 import { Attention } from './parent-attention.js';
 import { ChildPanel } from './parent-child.js';
 import { familyDevice } from './family-device.js';
+import { familyEmail } from './family-email.js';
 import { onFeed } from './parent-feed.js';
 import { Notifications } from './parent-live.js';
 import { signedIn, toSignIn } from './shell.js';
@@ -93,6 +94,7 @@ async function main() {
   attention.load();
   family.push(...children);
   familyDevice(family);
+  familyEmail();
   $('#add-child').addEventListener('submit', addChild);
   new LiveSocket({
     name: 'parent',

@@ -295,6 +295,11 @@ const en = {
   'play.ask_more': 'Ask for more time',
   'play.ask.asked': 'We asked your grown-up. Waiting for the answer…',
   // A child's device ("Play on this device") and the grown-ups' PIN.
+  'email.title': 'Email',
+  'email.digest': 'Send me a weekly digest',
+  'email.digest_hint': 'Every Sunday evening: each child\'s week, with the PDF report attached.',
+  'email.digest_on': 'Saved: the weekly digest is on.',
+  'email.digest_off': 'Saved: no more weekly digest.',
   'device.title': 'Play on this device',
   'device.lead': 'Hand this device to a child: it then only plays as them. Getting back here takes your PIN (or your password).',
   'device.no_children': 'Add a child first.',

@@ -21,8 +21,10 @@ pub struct Links<'a> {
 /// takes about as long either way. True when one was queued.
 pub fn request_reset(conn: &mut DbConnection, links: &Links, email: &str) -> AppResult<bool> {
     let token = email_tokens::new_token();
-    // Pupils' accounts have no address (`pupil:…` never parses as one): nothing to reset.
-    let user = users::active_by_email(conn, email)?;
+    // Pupils have no password to reset (their teacher signs them in with cards and
+    // pictures), even those whose teacher gave an address: as if there were no account.
+    let user = users::active_by_email(conn, email)?
+        .filter(|u| u.password_hash != crate::features::pupils::NO_PASSWORD);
     let name = user.as_ref().map_or("there", |u| u.name.as_str());
     let mail = compose::format(
         links.from,

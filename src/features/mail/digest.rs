@@ -19,7 +19,7 @@ use super::preferences::UnsubscribeKey;
 use crate::features::progress::report::week_report;
 use crate::features::progress::{parse_week, week_of};
 use crate::infra::db::models::{LearnerRow, UserRow};
-use crate::infra::db::schema::{digest_runs, time_requests, user_preferences, users};
+use crate::infra::db::schema::{digest_runs, learners, time_requests, user_preferences, users};
 use crate::infra::db::{Db, DbConnection};
 use crate::infra::error::AppResult;
 use crate::infra::time::now;
@@ -105,14 +105,26 @@ fn families(conn: &mut DbConnection) -> QueryResult<Vec<Family>> {
         .order(users::id.asc())
         .select(UserRow::as_select())
         .load(conn)?;
-    let mut out = Vec::with_capacity(parents.len());
-    for parent in parents {
-        let children = crate::features::learners::of_parent(conn, &parent.id)?;
-        if !children.is_empty() {
-            out.push(Family { parent, children });
+    // Every parent's children in one query, not one per parent.
+    let mut children: std::collections::HashMap<String, Vec<LearnerRow>> =
+        std::collections::HashMap::new();
+    for child in learners::table
+        .filter(learners::parent_id.is_not_null())
+        .order(learners::created_at.asc())
+        .select(LearnerRow::as_select())
+        .load(conn)?
+    {
+        if let Some(p) = child.parent_id.clone() {
+            children.entry(p).or_default().push(child);
         }
     }
-    Ok(out)
+    Ok(parents
+        .into_iter()
+        .filter_map(|parent| {
+            let children = children.remove(&parent.id)?;
+            Some(Family { parent, children })
+        })
+        .collect())
 }
 
 fn already_sent(conn: &mut DbConnection, user_id: &str, week: &str) -> QueryResult<bool> {

@@ -164,7 +164,7 @@ pub fn render(
                 .iter()
                 .map(|(title, day)| {
                     format!(
-                        r#"<li style="margin:2px 0">🏅 <strong>{}</strong> <span style="color:#8a92a6">({})</span></li>"#,
+                        r#"<li style="margin:2px 0"><strong>{}</strong> <span style="color:#8a92a6">({})</span></li>"#,
                         escape(title),
                         day.format("%A")
                     )

@@ -192,6 +192,66 @@ async fn the_weekly_digest_reads_well() {
                 .unwrap();
         }
     }
+    // Activities played last week, an achievement and a request for more time.
+    use studyhub::infra::db::schema::{activity_sessions, learner_achievements, time_requests};
+    let played = [
+        (&mia, "math-addition-1", 0, 92.0, 3),
+        (&mia, "science-animals-1", 1, 80.0, 2),
+        (&mia, "math-subtraction-1", 3, 100.0, 3),
+        (&mia, "music-note-values-1", 5, 67.0, 2),
+        (&mia, "science-space-1", 5, 88.0, 3),
+        (&leo, "math-counting-1", 1, 75.0, 2),
+        (&leo, "science-plants-1", 4, 90.0, 3),
+    ];
+    for (child, activity, day, accuracy, stars) in played {
+        let end = (monday + chrono::Duration::days(day))
+            .and_hms_opt(17, 30, 0)
+            .unwrap();
+        diesel::insert_into(activity_sessions::table)
+            .values((
+                activity_sessions::id.eq(uuid::Uuid::now_v7().to_string()),
+                activity_sessions::learner_id.eq(child),
+                activity_sessions::activity_id.eq(activity),
+                activity_sessions::status.eq("completed"),
+                activity_sessions::questions_total.eq(8),
+                activity_sessions::questions_answered.eq(8),
+                activity_sessions::questions_correct.eq(7),
+                activity_sessions::accuracy.eq(Some(accuracy)),
+                activity_sessions::stars.eq(Some(stars)),
+                activity_sessions::last_saved_seq.eq(8),
+                activity_sessions::started_at.eq(end - chrono::Duration::minutes(6)),
+                activity_sessions::ended_at.eq(Some(end)),
+                activity_sessions::duration_seconds.eq(Some(360)),
+                activity_sessions::updated_at.eq(end),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    diesel::insert_into(learner_achievements::table)
+        .values((
+            learner_achievements::learner_id.eq(&mia),
+            learner_achievements::achievement_id.eq("first-steps"),
+            learner_achievements::unlocked_at.eq(monday.and_hms_opt(17, 31, 0).unwrap()),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    let asked = (monday + chrono::Duration::days(5))
+        .and_hms_opt(18, 10, 0)
+        .unwrap();
+    diesel::insert_into(time_requests::table)
+        .values((
+            time_requests::id.eq(uuid::Uuid::now_v7().to_string()),
+            time_requests::learner_id.eq(&mia),
+            time_requests::parent_id.eq(&parent.id),
+            time_requests::seconds.eq(900),
+            time_requests::status.eq("approved"),
+            time_requests::created_at.eq(asked),
+            time_requests::answered_at.eq(Some(asked)),
+            time_requests::granted_seconds.eq(Some(600)),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+
     let mut raw = crate::common::test_config(&app.db);
     raw.smtp_url = Some(sink.url());
     studyhub::features::mail::digest::send_last_full_week(&raw.resolve().unwrap())
@@ -216,7 +276,7 @@ async fn the_weekly_digest_reads_well() {
     .await;
     b.cdp(
         "Emulation.setDeviceMetricsOverride",
-        json!({"width": 680, "height": 1500, "deviceScaleFactor": 1, "mobile": false}),
+        json!({"width": 680, "height": 1160, "deviceScaleFactor": 1, "mobile": false}),
     )
     .await;
     if let Some(dir) = std::env::var_os("STUDYHUB_SCREENSHOTS") {
@@ -225,5 +285,18 @@ async fn the_weekly_digest_reads_well() {
         let png = b.c.screenshot().await.unwrap();
         std::fs::write(dir.join("digest-email.png"), png).unwrap();
     }
+
+    // The family page turns it off (what the email's footer says), saved by the server.
+    super::actions::sign_in(&b, &parent.email, "/parent").await;
+    b.wait_js(
+        "the digest choice is loaded",
+        "document.querySelector('#email-digest')?.checked === true && !document.querySelector('#email-digest').disabled",
+    )
+    .await;
+    b.click("#email-digest", None).await;
+    b.wait_text("#digest-status", "no more weekly digest").await;
+    let prefs = app.get("/v1/me/preferences", Some(&parent.access)).await;
+    assert_eq!(prefs.body, json!({"email_digest": false}));
+    b.no_console_errors().await;
     b.quit().await;
 }

@@ -87,6 +87,7 @@ pub const ASSETS: &[Asset] = embed![
     "js/dom.js" => JS,
     "js/email-links.js" => JS,
     "js/family-device.js" => JS,
+    "js/family-email.js" => JS,
     "js/game-answer.js" => JS,
     "js/game-extra-time.js" => JS,
     "js/game-host.js" => JS,
