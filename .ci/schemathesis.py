@@ -59,6 +59,10 @@ SEMANTIC = [
     ("/v1/auth/parent-unlock", (429, 422), "five wrong PINs in 15 minutes (by design); a PIN or a password is needed"),
     ("/v1/learners/{id}/time-requests", 422, "a reason without control characters"),
     ("/v1/push/subscriptions", 422, "an https endpoint on a public address; keys a P-256 point and a 16-byte secret"),
+    ("/v1/auth/password-reset", 429, "5 an hour per address asked for, 30 an hour per client address (by design)"),
+    ("/v1/auth/password-reset/confirm", 422, "the token must be one sent by email, unused and at most 30 minutes old"),
+    ("/v1/email/unsubscribe", 403, "the link must be signed for its account (it comes in the digest's List-Unsubscribe)"),
+    ("/v1/auth/verify-email", 422, "the token must be one sent by email, unused and at most 7 days old"),
 ]
 
 

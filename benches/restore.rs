@@ -153,6 +153,7 @@ fn build(conn: &mut DbConnection, cipher: &Cipher, answers: usize) -> anyhow::Re
                 last_login_at: None,
                 created_at: now,
                 updated_at: now,
+                email_verified_at: Some(now),
             }],
         )?;
         let learners: Vec<String> = (0..10).map(|_| uuid::Uuid::now_v7().to_string()).collect();

@@ -1,5 +1,5 @@
 //! The command line: `serve` (the default), `migrate`, `seed`, `create-admin`, `backup`,
-//! `restore`.
+//! `restore`, `rotate-key`, `send-digests`.
 
 use std::io::{BufRead, IsTerminal};
 
@@ -62,6 +62,9 @@ pub enum Command {
     /// nodes serve (they run with the new key already, the old one in
     /// STUDYHUB_OLD_ENCRYPTION_KEYS). Resumable: run it again after a stop.
     RotateKey,
+    /// Send the last full week's digest (Monday to Sunday, in each family's time zone) to
+    /// every parent who has not had it: once per parent and week, whoever sends it.
+    SendDigests,
 }
 
 pub fn main() -> anyhow::Result<()> {
@@ -93,6 +96,15 @@ pub fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::RotateKey => crate::features::rotate_key::cli(&settings),
+        Command::SendDigests => actix_web::rt::System::new().block_on(async move {
+            let mut conn =
+                db::establish(&settings.database_url).context("cannot reach the database")?;
+            db::run_migrations(&mut conn)?;
+            drop(conn);
+            let queued = crate::features::mail::digest::send_last_full_week(&settings).await?;
+            println!("{queued} digest(s) queued and sent");
+            Ok(())
+        }),
         Command::Backup { out } => crate::features::backup::cli::backup(&settings, out.as_deref()),
         Command::Restore { source, sha256 } => {
             crate::features::backup::cli::restore(&settings, &source, sha256.as_deref())
@@ -126,6 +138,8 @@ pub fn main() -> anyhow::Result<()> {
                 last_login_at: None,
                 created_at: t,
                 updated_at: t,
+                // The operator made it with this address: nothing to prove.
+                email_verified_at: Some(t),
             };
             match diesel::insert_into(users::table)
                 .values(&row)

@@ -107,6 +107,26 @@ pub fn discard(conn: &mut DbConnection, id: &str) -> QueryResult<Option<serde_js
     })))
 }
 
+/// Parks something that could not be done (an email given up on) for an administrator to
+/// see: `payload` says what it was, `error` why.
+pub fn park(
+    conn: &mut DbConnection,
+    kind: &str,
+    payload: &serde_json::Value,
+    error: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(dead_letters::table)
+        .values((
+            dead_letters::id.eq(uuid::Uuid::now_v7().to_string()),
+            dead_letters::kind.eq(kind),
+            dead_letters::payload.eq(payload.to_string()),
+            dead_letters::error.eq(error),
+            dead_letters::created_at.eq(crate::infra::time::now()),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
 /// A letter's kind and payload (to retry it), or `None` when there is no such letter.
 pub fn kind_and_payload(
     conn: &mut DbConnection,

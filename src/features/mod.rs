@@ -18,6 +18,7 @@ pub mod games;
 pub mod import;
 pub mod learners;
 pub mod live;
+pub mod mail;
 pub mod notifications;
 pub mod progress;
 pub mod pupils;

@@ -125,6 +125,7 @@ pub fn create(
         last_login_at: None,
         created_at: t,
         updated_at: t,
+        email_verified_at: None,
     };
     users::insert(conn, &user)?;
     let learner = learners::for_student(&user_id, name, t);

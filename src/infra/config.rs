@@ -100,6 +100,20 @@ pub struct RawConfig {
     pub vapid_subject: Option<String>,
     /// Tests only: push endpoints may be `http` and on loopback or private addresses.
     pub push_allow_insecure: bool,
+    /// The address links in emails point to (`http://<bind>` when unset).
+    pub public_url: Option<String>,
+    /// `smtp://`, `smtps://` (or `smtp://…?tls=required`) with optional `user:password@`;
+    /// unset: emails are written into `<data dir>/outbox/` as `.eml` files.
+    pub smtp_url: Option<String>,
+    /// The `From` of every email.
+    pub mail_from: Option<String>,
+    /// Adding a child needs a verified email address.
+    pub require_verified_email: bool,
+    /// The first retry of an email that could not be sent waits this long; each next one
+    /// twice as long (at most an hour).
+    pub mail_retry_base_ms: u64,
+    /// Tries before an email is kept as a dead letter.
+    pub mail_max_attempts: u32,
 }
 
 impl Default for RawConfig {
@@ -145,6 +159,12 @@ impl Default for RawConfig {
             learner_linger_secs: 120,
             screen_time_idle_secs: 60,
             register_limit_per_hour: 10,
+            public_url: None,
+            smtp_url: None,
+            mail_from: None,
+            require_verified_email: false,
+            mail_retry_base_ms: 30_000,
+            mail_max_attempts: 8,
         }
     }
 }
@@ -277,6 +297,31 @@ impl RawConfig {
             Some(port) => format!("0.0.0.0:{port}"),
             None => self.bind,
         };
+        let public_url = match self.public_url.as_deref().map(str::trim) {
+            None | Some("") => format!("http://{bind}"),
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                url.trim_end_matches('/').to_string()
+            }
+            Some(other) => {
+                bail!("STUDYHUB_PUBLIC_URL must start with http:// or https://, not {other:?}")
+            }
+        };
+        // Push services reach the operator at the public address when it is https.
+        let mut push = push;
+        if push.vapid_subject == DEFAULT_VAPID_SUBJECT && public_url.starts_with("https://") {
+            push.vapid_subject = public_url.clone();
+        }
+        let mail = MailSettings {
+            smtp_url: self.smtp_url.take().filter(|u| !u.trim().is_empty()),
+            from: self
+                .mail_from
+                .take()
+                .filter(|f| !f.trim().is_empty())
+                .unwrap_or_else(|| "StudyHub <studyhub@localhost>".into()),
+            require_verified_email: self.require_verified_email,
+            retry_base: Duration::from_millis(self.mail_retry_base_ms.max(1)),
+            max_attempts: self.mail_max_attempts.max(1),
+        };
         Ok(Settings {
             bind,
             tls,
@@ -309,6 +354,8 @@ impl RawConfig {
             engine,
             register_limit_per_hour: self.register_limit_per_hour,
             push,
+            public_url,
+            mail,
         })
     }
 
@@ -340,7 +387,8 @@ impl RawConfig {
     }
 }
 
-/// Who runs the server, when `STUDYHUB_VAPID_SUBJECT` is not set.
+/// Who runs the server, when neither `STUDYHUB_VAPID_SUBJECT` nor an https
+/// `STUDYHUB_PUBLIC_URL` is set.
 pub const DEFAULT_VAPID_SUBJECT: &str = "mailto:admin@studyhub.invalid";
 
 /// Web Push: the VAPID key and subject, and whether tests' insecure endpoints are allowed.
@@ -413,6 +461,20 @@ pub struct Settings {
     pub engine: EngineConfig,
     pub register_limit_per_hour: usize,
     pub push: PushSettings,
+    /// Where links in emails point (no trailing slash).
+    pub public_url: String,
+    pub mail: MailSettings,
+}
+
+/// How email leaves (no `Debug`: the SMTP URL may hold a password).
+#[derive(Clone)]
+pub struct MailSettings {
+    /// Unset: `.eml` files in `<data dir>/outbox/`.
+    pub smtp_url: Option<String>,
+    pub from: String,
+    pub require_verified_email: bool,
+    pub retry_base: Duration,
+    pub max_attempts: u32,
 }
 
 /// An S3-compatible object store (credentials from the standard AWS variables).

@@ -143,6 +143,26 @@ fn open(key: &Key, data: &[u8]) -> Option<Vec<u8>> {
     key.aead.decrypt(&Nonce::from(nonce), ct).ok()
 }
 
+/// HMAC-SHA256 (RFC 2104) with a 32-byte key: pupils' card tokens, unsubscribe links.
+pub fn hmac_sha256(key: &[u8; 32], msg: &[u8]) -> [u8; 32] {
+    const BLOCK: usize = 64;
+    let mut ipad = [0x36u8; BLOCK];
+    let mut opad = [0x5cu8; BLOCK];
+    for (i, k) in key.iter().enumerate() {
+        ipad[i] ^= k;
+        opad[i] ^= k;
+    }
+    let inner = Sha256::new()
+        .chain_update(ipad)
+        .chain_update(msg)
+        .finalize();
+    Sha256::new()
+        .chain_update(opad)
+        .chain_update(inner)
+        .finalize()
+        .into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -60,6 +60,8 @@ pub enum Code {
     NotFound,
     MethodNotAllowed,
     EmailTaken,
+    /// `STUDYHUB_REQUIRE_VERIFIED_EMAIL`: the account's address is not verified yet.
+    EmailUnverified,
     ActivityExists,
     Conflict,
     AlreadyAnswered,
@@ -81,7 +83,7 @@ pub enum Code {
 
 impl Code {
     /// Every code of the server itself (the engine's are in `PlayCode`).
-    pub const ALL: [Code; 29] = [
+    pub const ALL: [Code; 30] = [
         Code::MalformedJson,
         Code::BadBody,
         Code::ValidationFailed,
@@ -96,6 +98,7 @@ impl Code {
         Code::NotFound,
         Code::MethodNotAllowed,
         Code::EmailTaken,
+        Code::EmailUnverified,
         Code::ActivityExists,
         Code::Conflict,
         Code::AlreadyAnswered,
@@ -129,6 +132,7 @@ impl Code {
             Code::NotFound => "not_found",
             Code::MethodNotAllowed => "method_not_allowed",
             Code::EmailTaken => "email_taken",
+            Code::EmailUnverified => "email_unverified",
             Code::ActivityExists => "activity_exists",
             Code::Conflict => "conflict",
             Code::AlreadyAnswered => "already_answered",

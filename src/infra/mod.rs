@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod live_bus;
+pub mod mail;
 pub mod shared_counts;
 pub mod storage;
 pub mod store;

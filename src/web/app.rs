@@ -42,6 +42,11 @@ impl Application {
             state.redis.clone(),
         );
         crate::features::retention::spawn(state.db.clone(), settings.retention);
+        crate::features::mail::digest::spawn(
+            state.db.clone(),
+            crate::features::mail::digest::DigestSetup::of(&settings),
+            state.mailer.clone(),
+        );
 
         let listener =
             listen(&settings.bind).with_context(|| format!("cannot bind {}", settings.bind))?;

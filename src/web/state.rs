@@ -64,6 +64,13 @@ pub struct AppState {
     pub summaries: Arc<crate::features::progress::summary_cache::SummaryCache>,
     /// Web Push: the server's VAPID key (its public half is `GET /v1/push/key`).
     pub vapid: Arc<crate::features::push::Vapid>,
+    /// Wakes this node's mail sender when a change queued an email.
+    pub mailer: crate::features::mail::Mailer,
+    /// Password reset requests per address asked for, and per client address.
+    pub reset_email_limiter: SharedLimiter,
+    pub reset_address_limiter: SharedLimiter,
+    /// Signs the digest's one-click unsubscribe links.
+    pub unsubscribe_key: crate::features::mail::preferences::UnsubscribeKey,
 }
 
 impl AppState {
@@ -140,8 +147,18 @@ impl AppState {
         let pupil_address_limiter = SharedLimiter::for_pupil_addresses(redis.clone());
         let card_key =
             crate::features::pupils::card::CardKey::new(settings.jwt_secret.expose_secret());
+        let transport = crate::infra::mail::MailTransport::new(&settings.mail, &settings.data_dir)?;
+        let mailer =
+            crate::features::mail::Mailer::start(db.clone(), transport, settings.mail.clone());
+        let hour = std::time::Duration::from_secs(3600);
         let state = AppState {
             vapid,
+            mailer,
+            reset_email_limiter: SharedLimiter::new("reset_email", 5, hour, redis.clone()),
+            reset_address_limiter: SharedLimiter::new("reset_address", 30, hour, redis.clone()),
+            unsubscribe_key: crate::features::mail::preferences::UnsubscribeKey::new(
+                settings.jwt_secret.expose_secret(),
+            ),
             class_register_limiter,
             pupil_address_limiter,
             card_key,

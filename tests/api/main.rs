@@ -15,6 +15,7 @@ mod dead_letters;
 mod downtime;
 mod drawings;
 mod durability;
+mod email;
 mod export;
 mod family_data;
 mod game_nodes;

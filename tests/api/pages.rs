@@ -9,6 +9,7 @@ mod child_device;
 mod classroom;
 mod cross_origin;
 mod editor;
+mod email_links;
 mod family;
 mod family_phone;
 mod games;

@@ -7,6 +7,7 @@ import { $, announce, fill, formValues, h, showFormError } from './dom.js';
 import { Attention } from './parent-attention.js';
 import { ChildPanel } from './parent-child.js';
 import { familyDevice } from './family-device.js';
+import { familyEmail } from './family-email.js';
 import { onFeed } from './parent-feed.js';
 import { pushOptIn } from './push-optin.js';
 import { Notifications } from './parent-live.js';
@@ -94,6 +95,7 @@ async function main() {
   attention.load();
   family.push(...children);
   familyDevice(family);
+  familyEmail();
   $('#add-child').addEventListener('submit', addChild);
   pushOptIn($('#push'));
   new LiveSocket({

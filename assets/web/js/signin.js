@@ -1,5 +1,5 @@
 // The front page: sign in, or create an account, then on to the page for the role.
-import { ApiError, me, register, signIn } from './api.js';
+import { ApiError, me, post, register, signIn } from './api.js';
 import { $, announce, formValues, showFormError } from './dom.js';
 import { homeOf } from './shell.js';
 import { applyStrings, t } from './strings.js';
@@ -15,6 +15,7 @@ function nextPage(role) {
 function show(which) {
   $('#signin').hidden = which !== 'signin';
   $('#register').hidden = which !== 'register';
+  $('#forgot').hidden = which !== 'forgot';
   const heading = $(`#${which} h2`);
   heading.setAttribute('tabindex', '-1');
   heading.focus();
@@ -40,6 +41,25 @@ async function main() {
   applyStrings();
   $('#to-register').addEventListener('click', () => show('register'));
   $('#to-signin').addEventListener('click', () => show('signin'));
+  $('#to-forgot').addEventListener('click', () => show('forgot'));
+  $('#forgot-to-signin').addEventListener('click', () => show('signin'));
+  $('#forgot form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const button = form.querySelector('button[type=submit]');
+    showFormError(form, null);
+    button.disabled = true;
+    try {
+      // The same answer whether or not an account has the address.
+      await post('/v1/auth/password-reset', { email: formValues(form).email });
+      $('#forgot-sent').hidden = false;
+      announce(t('forgot.sent'));
+    } catch (e) {
+      showFormError(form, e instanceof ApiError ? e : new ApiError(0, 'network', e.message));
+    } finally {
+      button.disabled = false;
+    }
+  });
   $('#signin form').addEventListener('submit', (event) => {
     event.preventDefault();
     submit(event.target, ({ email, password }) => signIn(email, password));

@@ -6,10 +6,12 @@
 
 pub mod access;
 pub mod child;
+pub mod email_tokens;
 pub mod gate;
 pub mod jwt;
 pub mod password;
 pub mod rate_limit;
+pub mod recovery;
 pub mod refresh;
 pub mod shared_limit;
 pub mod tickets;

@@ -21,6 +21,8 @@ pub struct UserView {
     pub role: Role,
     pub created_at: chrono::DateTime<Utc>,
     pub last_login_at: Option<chrono::DateTime<Utc>>,
+    /// The owner followed the verification link sent to `email`.
+    pub email_verified: bool,
 }
 
 impl From<UserRow> for UserView {
@@ -32,6 +34,7 @@ impl From<UserRow> for UserView {
             name: u.name,
             created_at: utc(u.created_at),
             last_login_at: u.last_login_at.map(utc),
+            email_verified: u.email_verified_at.is_some(),
         }
     }
 }
@@ -91,6 +94,27 @@ pub fn set_password_hash(conn: &mut DbConnection, id: &str, hash: &str) -> Query
         .set(users::password_hash.eq(hash))
         .execute(conn)
         .map(drop)
+}
+
+/// The address of `id` is proven (a link from an email was followed); kept as it was when
+/// it already was.
+pub fn mark_verified(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+    diesel::update(
+        users::table
+            .find(id)
+            .filter(users::email_verified_at.is_null()),
+    )
+    .set(users::email_verified_at.eq(Some(now())))
+    .execute(conn)
+    .map(drop)
+}
+
+/// Whether `id`'s address is verified.
+pub fn email_verified(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+    users::table
+        .find(id)
+        .select(users::email_verified_at.is_not_null())
+        .first(conn)
 }
 
 /// Every session of `user_id` ends: its refresh families are revoked and its access tokens

@@ -7,8 +7,6 @@ use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-const BLOCK: usize = 64;
-
 #[derive(Clone)]
 pub struct CardKey([u8; 32]);
 
@@ -23,27 +21,10 @@ impl CardKey {
 
     /// The card's token for this pupil and nonce (43 URL-safe characters).
     pub fn token(&self, learner_id: &str, nonce: &str) -> String {
-        let mac = hmac(&self.0, format!("{learner_id}\0{nonce}").as_bytes());
+        let mac =
+            crate::infra::crypto::hmac_sha256(&self.0, format!("{learner_id}\0{nonce}").as_bytes());
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac)
     }
-}
-
-fn hmac(key: &[u8; 32], msg: &[u8]) -> [u8; 32] {
-    let mut ipad = [0x36u8; BLOCK];
-    let mut opad = [0x5cu8; BLOCK];
-    for (i, k) in key.iter().enumerate() {
-        ipad[i] ^= k;
-        opad[i] ^= k;
-    }
-    let inner = Sha256::new()
-        .chain_update(ipad)
-        .chain_update(msg)
-        .finalize();
-    Sha256::new()
-        .chain_update(opad)
-        .chain_update(inner)
-        .finalize()
-        .into()
 }
 
 /// A fresh nonce for a card.
@@ -68,7 +49,7 @@ mod tests {
     fn hmac_matches_rfc_4231() {
         let mut key = [0u8; 32];
         key[..4].copy_from_slice(b"Jefe");
-        let mac = hmac(&key, b"what do ya want for nothing?");
+        let mac = crate::infra::crypto::hmac_sha256(&key, b"what do ya want for nothing?");
         assert_eq!(
             hex::encode(mac),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"

@@ -117,11 +117,18 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for ConnectionSetup 
     }
 }
 
-/// Opens one connection of the backend the URL names (no fallback between backends).
+/// Opens one connection of the backend the URL names (no fallback between backends). A
+/// SQLite one waits for a writer that holds the lock (a running server's background work:
+/// the mail sender, the digests) instead of failing at once with `database is locked`.
 pub fn establish(url: &str) -> Result<DbConnection, diesel::ConnectionError> {
     match Backend::of_url(url) {
         Backend::Postgres => PgConnection::establish(url).map(DbConnection::Pg),
-        Backend::Sqlite => SqliteConnection::establish(sqlite_path(url)).map(DbConnection::Sqlite),
+        Backend::Sqlite => {
+            let mut c = SqliteConnection::establish(sqlite_path(url))?;
+            c.batch_execute("PRAGMA busy_timeout = 10000;")
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            Ok(DbConnection::Sqlite(c))
+        }
     }
 }
 

@@ -13,6 +13,7 @@ diesel::table! {
         last_login_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        email_verified_at -> Nullable<Timestamp>,
     }
 }
 
@@ -449,6 +450,54 @@ diesel::table! {
     }
 }
 
+// Single-use tokens sent by email (only their hash) and the durable outbox of emails.
+diesel::table! {
+    email_tokens (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> Text,
+        kind -> Text,
+        sender -> Text,
+        recipient -> Text,
+        subject -> Text,
+        message -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        dead_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+// A user's choices about email, and the weekly digests queued (one per parent and week).
+diesel::table! {
+    user_preferences (user_id) {
+        user_id -> Text,
+        email_digest -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    digest_runs (user_id, week) {
+        user_id -> Text,
+        week -> Text,
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(email_tokens -> users (user_id));
+diesel::joinable!(user_preferences -> users (user_id));
+diesel::joinable!(digest_runs -> users (user_id));
 diesel::joinable!(parent_pins -> users (user_id));
 diesel::joinable!(push_subscriptions -> users (user_id));
 diesel::joinable!(device_sessions -> learners (learner_id));
@@ -487,4 +536,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     backup_logs,
     dead_letters,
     audit_logs,
+    email_tokens,
+    mail_outbox,
+    user_preferences,
+    digest_runs,
 );

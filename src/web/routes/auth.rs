@@ -8,6 +8,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 use crate::features::audit::{self, Change, RequestMeta};
+use crate::features::auth::recovery;
 use crate::features::auth::refresh::{self, Rotation};
 pub use crate::features::auth::users::UserView;
 use crate::features::auth::users::{self, bump_token_version};
@@ -166,7 +167,12 @@ pub async fn register(
         last_login_at: Some(t),
         created_at: t,
         updated_at: t,
+        email_verified_at: None,
     };
+    let (from, public_url) = (
+        state.settings.mail.from.clone(),
+        state.settings.public_url.clone(),
+    );
     let (user, refresh_token, learner_id) = state
         .db
         .transaction(move |conn| {
@@ -177,6 +183,12 @@ pub async fn register(
                 e if e.code == "conflict" => email_taken(),
                 e => e,
             })?;
+            // The verification link goes out with the account (same transaction).
+            let links = recovery::Links {
+                from: &from,
+                public_url: &public_url,
+            };
+            recovery::send_verification(conn, &links, &user.id, &user.email, &user.name)?;
             let mut learner_id = None;
             if role == Role::Student {
                 let learner = crate::features::learners::for_student(&user.id, &user.name, t);
@@ -199,6 +211,7 @@ pub async fn register(
         )
         .await?;
     }
+    state.mailer.wake();
     let (access, expires_in) = state.jwt.issue(&user.id, role, user.token_version)?;
     tracing::info!(user_id = %user.id, role = role.as_str(), "account registered");
     let cookies = auth_cookies(&state, &access, &refresh_token);

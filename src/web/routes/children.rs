@@ -11,7 +11,7 @@ use crate::features::auth::{AuthUser, ParentUser, Role};
 use crate::features::learners::LearnerView;
 use crate::features::screen_time::{self, ScreenTimeToday};
 use crate::infra::db::models::LearnerRow;
-use crate::infra::error::{AppError, AppResult};
+use crate::infra::error::{AppError, AppResult, Code, ErrorKind};
 use crate::infra::time::now;
 use crate::web::extract::ValidJson;
 use crate::web::state::AppState;
@@ -38,7 +38,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 /// Add a child profile.
 #[utoipa::path(tag = "children", request_body = ChildRequest, security(("bearer" = [])),
-    responses((status = 201, body = LearnerView), (status = 403, description = "not a parent"), (status = 422)))]
+    responses((status = 201, body = LearnerView), (status = 403, description = "not a parent, or email_unverified: STUDYHUB_REQUIRE_VERIFIED_EMAIL is on and the address is not verified yet"), (status = 422)))]
 #[post("/children")]
 pub async fn create(
     state: web::Data<AppState>,
@@ -47,6 +47,20 @@ pub async fn create(
     body: ValidJson<ChildRequest>,
 ) -> AppResult<HttpResponse> {
     let b = body.0;
+    if state.settings.mail.require_verified_email {
+        let uid = parent.0.id.clone();
+        let verified = state
+            .db
+            .run(move |conn| Ok(crate::features::auth::users::email_verified(conn, &uid)?))
+            .await?;
+        if !verified {
+            return Err(AppError::new(
+                ErrorKind::Forbidden,
+                Code::EmailUnverified,
+                "verify your email address first (follow the link we sent)",
+            ));
+        }
+    }
     let t = now();
     let row = LearnerRow {
         id: uuid::Uuid::now_v7().to_string(),

@@ -120,6 +120,9 @@ pub async fn retry(
         })
         .await?
         .ok_or_else(|| AppError::not_found("dead letter"))?;
+    if kind == "email" {
+        return retry_email(&state, &admin, meta, id, &payload).await;
+    }
     let batch = crate::infra::store::dead_letter_items::batch_of(&state.cipher, &kind, &payload)
         .map_err(|why| {
             AppError::conflict(
@@ -162,4 +165,49 @@ pub async fn retry(
             "the database refused it again; it is kept as a new dead letter with today's error",
         ))
     }
+}
+
+/// An email given up on goes back into the outbox, due now with its tries counted afresh.
+async fn retry_email(
+    state: &AppState,
+    admin: &AdminUser,
+    meta: RequestMeta,
+    id: String,
+    payload: &str,
+) -> AppResult<HttpResponse> {
+    let outbox_id = serde_json::from_str::<serde_json::Value>(payload)
+        .ok()
+        .and_then(|p| p["outbox_id"].as_str().map(String::from))
+        .ok_or_else(|| AppError::conflict(Code::Conflict, "this dead letter names no email"))?;
+    let admin_id = admin.0.id.clone();
+    let requeued = state
+        .db
+        .transaction(move |conn| {
+            if !crate::features::mail::outbox::requeue(conn, &outbox_id)? {
+                return Ok(false);
+            }
+            let old = crate::features::dead_letters::discard(conn, &id)?;
+            audit::record(
+                conn,
+                &meta,
+                Change {
+                    user_id: &admin_id,
+                    action: "retry",
+                    entity_type: "dead_letter",
+                    entity_id: &id,
+                    old,
+                    new: Some(serde_json::json!({"requeued": outbox_id})),
+                },
+            )?;
+            Ok(true)
+        })
+        .await?;
+    if !requeued {
+        return Err(AppError::conflict(
+            Code::Conflict,
+            "this email is no longer in the outbox: discard the letter instead",
+        ));
+    }
+    state.mailer.wake();
+    Ok(HttpResponse::NoContent().finish())
 }

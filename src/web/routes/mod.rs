@@ -1,6 +1,7 @@
 //! HTTP routes, one file per feature.
 
 pub mod account;
+pub mod account_email;
 pub mod achievements;
 pub mod activities;
 pub mod admin_accounts;
@@ -14,6 +15,7 @@ pub mod classes;
 pub mod content;
 pub mod dead_letters;
 pub mod drawings;
+pub mod email_preferences;
 pub mod games;
 pub mod health;
 pub mod import;
@@ -54,7 +56,10 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(
             scope("/v1")
                 .configure(auth::routes)
+                // Links sent by email: a password reset, an address verified.
+                .configure(account_email::routes)
                 .configure(account::routes)
+                .configure(email_preferences::routes)
                 .configure(backups::routes)
                 .configure(import::routes)
                 .configure(activities::routes)

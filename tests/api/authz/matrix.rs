@@ -166,8 +166,22 @@ pub fn rows() -> Vec<Row> {
             Json(json!({"email": "{email_a}", "password": "{password}"})), public(200)),
         row("POST", "/v1/auth/refresh", "/v1/auth/refresh",
             Json(json!({"refresh_token": "{fresh_refresh_token}"})), public(200)),
+        // Links by email: open to anyone (a forgotten password means no sign-in). A made-up
+        // token is 422 on `token` for every caller alike.
+        row("POST", "/v1/auth/password-reset", "/v1/auth/password-reset",
+            Json(json!({"email": "{fresh_email}"})), public(202)),
+        row("POST", "/v1/auth/password-reset/confirm", "/v1/auth/password-reset/confirm",
+            Json(json!({"token": "made-up", "password": "{password}"})), public(422)),
+        row("POST", "/v1/auth/verify-email", "/v1/auth/verify-email",
+            Json(json!({"token": "made-up"})), public(422)),
         row("GET", "/v1/auth/me", "/v1/auth/me", Nothing, child_may(signed_in(200), 200)),
         row("GET", "/v1/me/export", "/v1/me/export", Nothing, signed_in(200)),
+        row("GET", "/v1/me/preferences", "/v1/me/preferences", Nothing, signed_in(200)),
+        row("PUT", "/v1/me/preferences", "/v1/me/preferences", Json(json!({"email_digest": true})),
+            signed_in(200)),
+        // The digest's one-click unsubscribe: open, but only with a link signed for the account.
+        row("POST", "/v1/email/unsubscribe", "/v1/email/unsubscribe?user=someone&token=made-up",
+            Nothing, public(403)),
         row("POST", "/v1/me/import", "/v1/me/import", Json(json!({"user": {"id": "{uuid}"}})),
             [200, 200, 200, 200, 200, 200, 403, 403, 401]),
         // Authored activities: teachers and admins write; only the author or an admin changes.

@@ -12,6 +12,7 @@ pub mod players;
 pub mod process;
 pub mod proxy;
 pub mod rest_play;
+pub mod smtp;
 pub mod wait;
 
 use std::sync::OnceLock;

@@ -14,6 +14,9 @@ backup_tables! {
         last_login_at: Option<NaiveDateTime>,
         created_at: NaiveDateTime,
         updated_at: NaiveDateTime,
+        // Backups taken before addresses were verified have no such column.
+        #[serde(default)]
+        email_verified_at: Option<NaiveDateTime>,
     }
     user = |uid| Some(Box::new(schema::users::id.eq(uid.to_string()).nullable()));
     system = none;
@@ -459,6 +462,55 @@ backup_tables! {
     }
     user = none;
     system = |backup_id| Some(Box::new(schema::backup_logs::id.ne(backup_id.to_string()).nullable()));
+    fix = keep;
+
+    // Tokens sent by email and emails not sent yet: a system backup keeps them (a restore
+    // then sends what was waiting), a user backup never.
+    EmailTokenRow => email_tokens [token_hash] {
+        token_hash: String,
+        user_id: String,
+        purpose: String,
+        expires_at: NaiveDateTime,
+        used_at: Option<NaiveDateTime>,
+        created_at: NaiveDateTime,
+    }
+    user = none;
+    system = none;
+    fix = keep;
+
+    MailOutboxRow => mail_outbox [id] {
+        id: String,
+        kind: String,
+        sender: String,
+        recipient: String,
+        subject: String,
+        message: String,
+        attempts: i32,
+        next_attempt_at: NaiveDateTime,
+        last_error: Option<String>,
+        dead_at: Option<NaiveDateTime>,
+        created_at: NaiveDateTime,
+    }
+    user = none;
+    system = none;
+    fix = keep;
+
+    UserPreferencesRow => user_preferences [user_id] {
+        user_id: String,
+        email_digest: bool,
+        updated_at: NaiveDateTime,
+    }
+    user = |uid| Some(Box::new(schema::user_preferences::user_id.eq(uid.to_string()).nullable()));
+    system = none;
+    fix = keep;
+
+    DigestRunRow => digest_runs [user_id, week] {
+        user_id: String,
+        week: String,
+        sent_at: NaiveDateTime,
+    }
+    user = none;
+    system = none;
     fix = keep;
 
     DeadLetterRow => dead_letters [id] {

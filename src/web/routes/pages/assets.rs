@@ -85,7 +85,9 @@ pub const ASSETS: &[Asset] = embed![
     "js/child-time.js" => JS,
     "js/class-live.js" => JS,
     "js/dom.js" => JS,
+    "js/email-links.js" => JS,
     "js/family-device.js" => JS,
+    "js/family-email.js" => JS,
     "js/game-answer.js" => JS,
     "js/game-extra-time.js" => JS,
     "js/game-host.js" => JS,
@@ -153,4 +155,7 @@ pub const PAGES: &[Page] = pages![
     "/signin" => "signin.html",
     // Administrators: accounts, dead letters, backups, health and the audit log.
     "/admin" => "admin.html",
+    // The links in emails: a new password, an address confirmed.
+    "/reset" => "reset.html",
+    "/verify" => "verify.html",
 ];

@@ -1,0 +1,2 @@
+DROP TABLE digest_runs;
+DROP TABLE user_preferences;

@@ -1,0 +1,88 @@
+//! The account's emails: a password reset link and an address verification link.
+
+use super::compose::{Draft, escape};
+
+/// A short email with one button: `lines` of text, then the link.
+fn with_link(
+    kind: &'static str,
+    to: &str,
+    name: &str,
+    subject: &str,
+    lines: &[&str],
+    button: &str,
+    link: &str,
+) -> Draft {
+    let mut text = format!("Hello {name},\n\n");
+    for line in lines {
+        text.push_str(line);
+        text.push_str("\n\n");
+    }
+    text.push_str(&format!("{button}: {link}\n\n— StudyHub\n"));
+    let paragraphs: String = lines
+        .iter()
+        .map(|l| {
+            format!(
+                r#"<p style="margin:0 0 16px;line-height:1.5">{}</p>"#,
+                escape(l)
+            )
+        })
+        .collect();
+    let html = format!(
+        r#"<!doctype html><html><body style="margin:0;padding:24px;background:#f4f6fb;font-family:Segoe UI,Helvetica,Arial,sans-serif;color:#1d2433">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:560px;margin:0 auto;background:#ffffff;border-radius:12px;padding:28px">
+<tr><td>
+<h1 style="font-size:20px;margin:0 0 16px">Hello {name},</h1>
+{paragraphs}
+<p style="margin:24px 0"><a href="{link}" style="background:#3b5bdb;color:#ffffff;text-decoration:none;padding:12px 20px;border-radius:8px;display:inline-block;font-weight:600">{button}</a></p>
+<p style="margin:0;color:#5c6579;font-size:13px;line-height:1.5">Or open this address: <a href="{link}" style="color:#3b5bdb">{link}</a></p>
+</td></tr></table>
+<p style="text-align:center;color:#8a92a6;font-size:12px;margin-top:16px">StudyHub</p>
+</body></html>"#,
+        name = escape(name),
+        link = escape(link),
+        button = escape(button),
+    );
+    Draft {
+        kind,
+        to: to.to_string(),
+        to_name: name.to_string(),
+        subject: subject.to_string(),
+        text,
+        html,
+        attachments: Vec::new(),
+        headers: Vec::new(),
+    }
+}
+
+pub fn password_reset(public_url: &str, to: &str, name: &str, token: &str) -> Draft {
+    let link = format!("{public_url}/reset?token={token}");
+    with_link(
+        "password_reset",
+        to,
+        name,
+        "Reset your StudyHub password",
+        &[
+            "Someone (we hope you) asked to reset the password of your StudyHub account.",
+            "The link below works once, for 30 minutes. Setting a new password signs every device out of the account.",
+            "If you did not ask, ignore this email: your password stays as it is.",
+        ],
+        "Choose a new password",
+        &link,
+    )
+}
+
+pub fn verify_email(public_url: &str, to: &str, name: &str, token: &str) -> Draft {
+    let link = format!("{public_url}/verify?token={token}");
+    with_link(
+        "verify_email",
+        to,
+        name,
+        "Confirm your email address for StudyHub",
+        &[
+            "Welcome to StudyHub! Please confirm that this address is yours.",
+            "The link below works once, for 7 days.",
+        ],
+        "Confirm my address",
+        &link,
+    )
+}

@@ -1,0 +1,103 @@
+//! Emails put together: a plain-text and an HTML part (and attachments), formatted once when
+//! queued, so the sender only hands bytes on.
+
+use lettre::Message;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+
+use super::outbox::Email;
+use crate::infra::error::AppError;
+
+/// An attachment: file name, MIME type, bytes.
+pub struct Attached {
+    pub name: String,
+    pub mime: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// What a message says, before it is formatted.
+pub struct Draft {
+    pub kind: &'static str,
+    pub to: String,
+    pub to_name: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub attachments: Vec<Attached>,
+    /// Extra headers (`List-Unsubscribe`, …).
+    pub headers: Vec<(&'static str, String)>,
+}
+
+/// Formats `draft` from `from` (a mailbox, `Name <address>`).
+pub fn format(from: &str, draft: Draft) -> Result<Email, AppError> {
+    let from_box: Mailbox = from
+        .parse()
+        .map_err(|e| AppError::internal(anyhow::anyhow!("STUDYHUB_MAIL_FROM {from:?}: {e}")))?;
+    let address = draft
+        .to
+        .parse()
+        .map_err(|e| AppError::internal(anyhow::anyhow!("a recipient's address: {e}")))?;
+    let to_box = Mailbox::new(Some(draft.to_name.clone()), address);
+    let domain = from_box.email.domain().to_string();
+    let mut builder = Message::builder()
+        .from(from_box)
+        .to(to_box)
+        .subject(draft.subject.clone())
+        .message_id(Some(format!("<{}@{domain}>", uuid::Uuid::now_v7())));
+    for (name, value) in draft.headers {
+        builder = builder.raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str(name),
+            value,
+        ));
+    }
+    let body = MultiPart::alternative()
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_PLAIN)
+                .body(draft.text),
+        )
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_HTML)
+                .body(draft.html),
+        );
+    let body = if draft.attachments.is_empty() {
+        body
+    } else {
+        draft
+            .attachments
+            .into_iter()
+            .fold(MultiPart::mixed().multipart(body), |mixed, a| {
+                let mime = ContentType::parse(a.mime).unwrap_or(ContentType::TEXT_PLAIN);
+                mixed.singlepart(Attachment::new(a.name).body(a.bytes, mime))
+            })
+    };
+    let message = builder
+        .multipart(body)
+        .map_err(|e| AppError::internal(anyhow::anyhow!("an email could not be built: {e}")))?;
+    let message = String::from_utf8(message.formatted())
+        .map_err(|e| AppError::internal(anyhow::anyhow!("an email is not text: {e}")))?;
+    Ok(Email {
+        kind: draft.kind,
+        from: from.to_string(),
+        to: draft.to,
+        subject: draft.subject,
+        message,
+    })
+}
+
+/// Text made safe inside HTML.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
