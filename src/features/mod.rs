@@ -19,6 +19,7 @@ pub mod import;
 pub mod learners;
 pub mod live;
 pub mod notifications;
+pub mod offline;
 pub mod progress;
 pub mod pupils;
 pub mod reports;

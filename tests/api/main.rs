@@ -24,6 +24,7 @@ mod kill_under_load;
 mod migrations;
 mod next;
 mod nodes;
+mod offline;
 mod operations;
 mod outages;
 mod overload;

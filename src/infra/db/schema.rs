@@ -102,6 +102,7 @@ diesel::table! {
         ended_at -> Nullable<Timestamp>,
         duration_seconds -> Nullable<Integer>,
         updated_at -> Timestamp,
+        offline -> Bool,
     }
 }
 
@@ -161,6 +162,7 @@ diesel::table! {
         ended_at -> Nullable<Timestamp>,
         seconds -> Integer,
         updated_at -> Timestamp,
+        offline -> Bool,
     }
 }
 
@@ -428,6 +430,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    offline_packs (id) {
+        id -> Text,
+        learner_id -> Text,
+        issued_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    offline_spans (id) {
+        id -> Text,
+        learner_id -> Text,
+        device_id -> Text,
+        started_at -> Timestamp,
+        ended_at -> Timestamp,
+        date -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(offline_packs -> learners (learner_id));
+diesel::joinable!(offline_spans -> learners (learner_id));
 diesel::joinable!(parent_pins -> users (user_id));
 diesel::joinable!(device_sessions -> learners (learner_id));
 
@@ -463,4 +488,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     backup_logs,
     dead_letters,
     audit_logs,
+    offline_packs,
+    offline_spans,
 );
