@@ -58,6 +58,8 @@ SEMANTIC = [
     ("/v1/me/pin", 429, "five wrong passwords in 15 minutes per parent (by design)"),
     ("/v1/auth/parent-unlock", (429, 422), "five wrong PINs in 15 minutes (by design); a PIN or a password is needed"),
     ("/v1/learners/{id}/time-requests", 422, "a reason without control characters"),
+    ("/v1/learners/{id}/sync", 422, "spans inside a pack issued to the learner, in the past, ending after they start; "
+        "answers after their session's start and not in the future; a device_id not blank; at most 2000 answers"),
 ]
 
 
