@@ -19,6 +19,7 @@ mod export;
 mod family_data;
 mod game_pins;
 mod games;
+mod grading;
 mod hostile;
 mod kill_under_load;
 mod migrations;
