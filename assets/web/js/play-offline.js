@@ -21,6 +21,7 @@ export async function refreshOffline(learner) {
     synced = await syncPending(learner.id);
     const pack = await get(`/v1/learners/${learner.id}/offline-pack`);
     await store.savePack(learner, pack);
+    document.body.dataset.offlinePack = pack.issued_at; // kept: this device can play offline
   } catch {
     /* offline again, or the server is away: tried again next time */
   }
@@ -142,7 +143,7 @@ export class OfflinePlay {
       h('h1', {}, t('offline.title')),
       h('p', { class: 'notice', role: 'status', id: 'offline-note' }, t('offline.lead')),
       h('ul', { class: 'offline-list cards' }, pack.activities.map((a) => h('li', {},
-        h('button', { type: 'button', class: 'card big', onclick: () => this.play(a) },
+        h('button', { type: 'button', class: 'card big', dataset: { activity: a.id }, onclick: () => this.play(a) },
           h('span', { class: 'card-title' }, a.title),
           h('span', { class: 'hint' }, t('offline.questions', { n: a.question_count })))))),
     );

@@ -8,11 +8,15 @@
 const CACHE = `studyhub-${self.STUDYHUB_VERSION}`;
 // Pages that open offline (the rest say the connection is gone, as without a worker).
 const OFFLINE_PAGES = ['/play'];
+const MANIFEST = '/manifest.webmanifest';
+// Responses vary on headers a page's own requests set differently (`Origin` for a module
+// script): a file is the same whoever asks.
+const ANY = { ignoreVary: true };
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
-    await cache.addAll([...OFFLINE_PAGES, ...self.STUDYHUB_FILES]);
+    await cache.addAll([...OFFLINE_PAGES, MANIFEST, ...self.STUDYHUB_FILES]);
     await self.skipWaiting();
   })());
 });
@@ -34,7 +38,7 @@ async function page(request, path) {
     if (res.ok) await cache.put(path, res.clone());
     return res;
   } catch (e) {
-    const kept = await cache.match(path);
+    const kept = await cache.match(path, ANY);
     if (kept) return kept;
     throw e;
   }
@@ -43,7 +47,7 @@ async function page(request, path) {
 // A file of this build: it never changes under its address, so the kept copy first.
 async function file(request) {
   const cache = await caches.open(CACHE);
-  const kept = await cache.match(request);
+  const kept = await cache.match(request.url, ANY);
   if (kept) return kept;
   const res = await fetch(request);
   if (res.ok && new URL(request.url).pathname.startsWith(`/assets/${self.STUDYHUB_VERSION}/`)) {
@@ -59,6 +63,8 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin) return;
   if (request.mode === 'navigate' && OFFLINE_PAGES.includes(url.pathname)) {
     event.respondWith(page(request, url.pathname));
+  } else if (url.pathname === MANIFEST) {
+    event.respondWith(page(request, MANIFEST));
   } else if (url.pathname.startsWith('/assets/')) {
     event.respondWith(file(request));
   }
