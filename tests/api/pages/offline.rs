@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::actions::{answer, sign_in};
 use super::browser::{Browser, Driver};
+use super::look::{check, fits_phone_at_200, phone};
 use crate::common::proxy::Proxy;
 use crate::common::spawn_app;
 use studyhub::infra::db::schema::{activity_sessions, answers};
@@ -33,7 +34,8 @@ async fn play_offline(b: &Browser, activity: &str) {
             break;
         }
     }
-    b.wait_text("[data-screen=done]", "Kept on this device").await;
+    b.wait_text("[data-screen=done]", "Kept on this device")
+        .await;
 }
 
 #[actix_web::test]
@@ -55,15 +57,24 @@ async fn a_child_plays_offline_and_every_answer_is_stored_once_when_back() {
         "navigator.serviceWorker.controller !== null",
     )
     .await;
-    b.wait_js("the pack is kept", "Boolean(document.body.dataset.offlinePack)")
-        .await;
+    b.wait_js(
+        "the pack is kept",
+        "Boolean(document.body.dataset.offlinePack)",
+    )
+    .await;
 
     // No network at all: the page comes from the worker and says what it can do.
     proxy.cut();
     b.goto("/play").await;
-    b.wait_text("[data-screen=offline] h1", "Playing offline").await;
+    b.wait_text("[data-screen=offline] h1", "Playing offline")
+        .await;
     b.wait_text("#offline-note", "you can still play").await;
+    // axe finds nothing serious on the offline screens; they fit a phone at 200 % text.
+    phone(&b).await;
+    check(&b, "play-offline").await;
+    fits_phone_at_200(&b, "play-offline").await;
     play_offline(&b, "math-addition-1").await;
+    check(&b, "play-offline-done").await;
     b.click("[data-screen=done] button", Some("All activities"))
         .await;
     play_offline(&b, "science-space-1").await;
@@ -73,7 +84,8 @@ async fn a_child_plays_offline_and_every_answer_is_stored_once_when_back() {
     let new = b.c.new_window(true).await.unwrap();
     b.c.switch_to_window(new.handle).await.unwrap();
     b.goto("/play").await;
-    b.wait_text("[data-screen=offline] h1", "Playing offline").await;
+    b.wait_text("[data-screen=offline] h1", "Playing offline")
+        .await;
     b.c.switch_to_window(old).await.unwrap();
     b.c.close_window().await.unwrap();
     let tabs = b.c.windows().await.unwrap();
@@ -94,18 +106,26 @@ async fn a_child_plays_offline_and_every_answer_is_stored_once_when_back() {
             .unwrap();
         (sessions.len() as i64, stored)
     };
-    assert_eq!(count(&mut conn), (0, 0), "nothing reached the server offline");
+    assert_eq!(
+        count(&mut conn),
+        (0, 0),
+        "nothing reached the server offline"
+    );
 
     // Back online: the page sends it all and says what the server decided.
     proxy.heal();
     b.goto("/play").await;
-    b.wait_text("#catalog-message", "We saved 2 activities").await;
+    b.wait_text("#catalog-message", "We saved 2 activities")
+        .await;
     assert_eq!(count(&mut conn), (2, 14), "two sessions, every answer once");
     // Opened again: nothing is sent twice.
     b.goto("/play").await;
     b.wait_text("#hello-name", "Noa").await;
-    b.wait_js("the pack is kept", "Boolean(document.body.dataset.offlinePack)")
-        .await;
+    b.wait_js(
+        "the pack is kept",
+        "Boolean(document.body.dataset.offlinePack)",
+    )
+    .await;
     assert_eq!(count(&mut conn), (2, 14));
     let list = app.get("/v1/notifications", Some(&parent.access)).await;
     let told: Vec<&Value> = list
