@@ -176,7 +176,7 @@ impl ScreenClock {
     /// of today's used time from now on. Another day's seconds change nothing here.
     pub fn add_elsewhere(&mut self, date: NaiveDate, seconds: u64) {
         // With a shared counter (several nodes), its total replaces `base_used` at the next
-        // report: the counter itself is told by the sync (`features::offline`).
+        // report: the counter itself is told by the sync (`shared_counts::add_elsewhere`).
         if date == self.date {
             self.base_used += seconds;
         }

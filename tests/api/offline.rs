@@ -410,6 +410,20 @@ async fn spans_in_the_future_before_the_pack_or_backwards_are_refused_and_nothin
         fields["sessions[0].answers[1].answered_at"].is_string(),
         "{fields}"
     );
+    // A blank device id; a body over 1 MiB.
+    let res = app
+        .post(
+            &sync_path(&child),
+            Some(&parent.access),
+            &json!({"device_id": "  "}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    let huge = json!({"device_id": "d", "padding": "x".repeat(1_100_000)});
+    let res = app
+        .post(&sync_path(&child), Some(&parent.access), &huge)
+        .await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", res.body);
     // Too many sessions.
     let many: Vec<Value> = (0..51)
         .map(|_| {
@@ -633,5 +647,62 @@ impl Trunc for DateTime<Utc> {
     fn trunc_subsecs_(self) -> Self {
         use chrono::SubsecRound;
         self.trunc_subsecs(0)
+    }
+}
+
+/// With nodes sharing Redis, offline time joins the shared day total: the live budget on the
+/// node where the child plays keeps it across that node's settles with the other nodes.
+#[actix_web::test]
+async fn offline_time_stays_in_the_budget_of_nodes_sharing_redis() {
+    let Some((app, _other, node_b)) = crate::redis_nodes::two_nodes().await else {
+        return;
+    };
+    let (parent, child) = app.parent_with_child("Ivy").await;
+    let mut ws = node_b
+        .ws(&format!("/v1/play?learner_id={child}"), &parent.access)
+        .await;
+    ws.expect("hello").await;
+    // Two seconds counted live on node B: its reports have made the shared day counter.
+    crate::common::wait::poll_until(
+        std::time::Duration::from_secs(20),
+        "two seconds counted live",
+        || async {
+            today(&app, &parent.access, &child).await["used_seconds"]
+                .as_u64()
+                .unwrap()
+                >= 2
+        },
+    )
+    .await;
+    pack(&app, &parent.access, &child).await;
+    backdate_packs(&app, &child, 60);
+    let now = Utc::now();
+    let span = json!({"from": now - Duration::minutes(30), "to": now - Duration::minutes(20)});
+    let res = app
+        .post(
+            &sync_path(&child),
+            Some(&parent.access),
+            &json!({"device_id": "tablet", "time": [span]}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    // Node B hears it at once, and keeps it through its settles with the shared counter
+    // (each tick while the child is connected): look again and again for a few seconds.
+    loop {
+        let t = ws.until("time").await;
+        if t["used_seconds"].as_u64().unwrap() >= 600 {
+            break;
+        }
+    }
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(4);
+    while std::time::Instant::now() < until {
+        let mut again = node_b
+            .ws(&format!("/v1/play?learner_id={child}"), &parent.access)
+            .await;
+        let hello = again.expect("hello").await;
+        assert!(
+            hello["time"]["used_seconds"].as_u64().unwrap() >= 600,
+            "offline time kept by the live budget: {hello}"
+        );
     }
 }

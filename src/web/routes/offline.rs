@@ -313,6 +313,9 @@ pub async fn sync(
     )
     .await?;
     for (date, seconds) in added.into_iter().filter(|(_, s)| *s > 0) {
+        if let Some(redis) = &state.redis {
+            crate::infra::shared_counts::add_elsewhere(redis, &learner.id, date, seconds).await;
+        }
         state.control.offline_time(&learner_id, date, seconds).await;
     }
     let mut reply = None;
