@@ -373,9 +373,10 @@ pub async fn sync(
             }
         }
     }
+    // Only the device's own sessions: not an id that named someone else's or a live session.
     let stored: Vec<String> = out
         .iter()
-        .filter(|s| s.error.is_none() || s.stored_up_to_seq > 0)
+        .filter(|s| !matches!(s.error.as_deref(), Some("no_session" | "unknown_activity")))
         .map(|s| s.session_id.clone())
         .collect();
     offline::mark_offline(&state.db, &learner.id, stored).await?;
