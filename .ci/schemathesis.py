@@ -63,6 +63,8 @@ SEMANTIC = [
     ("/v1/auth/password-reset/confirm", 422, "the token must be one sent by email, unused and at most 30 minutes old"),
     ("/v1/email/unsubscribe", 403, "the link must be signed for its account (it comes in the digest's List-Unsubscribe)"),
     ("/v1/auth/verify-email", 422, "the token must be one sent by email, unused and at most 7 days old"),
+    ("/v1/learners/{id}/sync", 422, "spans inside a pack issued to the learner, in the past, ending after they start; "
+        "answers after their session's start and not in the future; a device_id not blank; at most 2000 answers"),
 ]
 
 

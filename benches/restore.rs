@@ -192,6 +192,7 @@ fn build(conn: &mut DbConnection, cipher: &Cipher, answers: usize) -> anyhow::Re
                 ended_at: Some(now),
                 duration_seconds: Some(120),
                 updated_at: now,
+                offline: false,
             });
             for seq in 1..=10 {
                 batch.push(tables::AnswerRow {

@@ -329,6 +329,14 @@ fn acknowledge(taken: Vec<Pending>, result: &BatchResult) {
                 let r = start_refused(&s.session_id);
                 (s.session_id, Seq::NONE, r)
             }
+            // Only an offline sync asks to hear of an end (`Seq::MAX`: the whole session, its
+            // end included, is committed); live ends go without a recipient.
+            Item::End(e) => {
+                let r = refused.iter().any(
+                    |k| matches!(k, ItemKey::End { session_id } if *session_id == e.session_id),
+                );
+                (e.session_id, Seq::MAX, r)
+            }
             Item::Notification {
                 notification,
                 push,

@@ -172,6 +172,16 @@ impl ScreenClock {
         self.rearm();
     }
 
+    /// Seconds counted somewhere else on `date` (a device's offline play, already stored): part
+    /// of today's used time from now on. Another day's seconds change nothing here.
+    pub fn add_elsewhere(&mut self, date: NaiveDate, seconds: u64) {
+        // With a shared counter (several nodes), its total replaces `base_used` at the next
+        // report: the counter itself is told by the sync (`shared_counts::add_elsewhere`).
+        if date == self.date {
+            self.base_used += seconds;
+        }
+    }
+
     /// Today's grants as the database has them (a grant that raced the actor's start).
     pub fn set_bonus(&mut self, bonus_seconds: u64) {
         self.bonus = bonus_seconds;

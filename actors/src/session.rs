@@ -109,6 +109,13 @@ impl LiveSession {
         first_attempt
     }
 
+    /// Takes the next seq for an answer to a question the activity no longer has (an offline
+    /// answer to a question its author removed since): kept, wrong, counting for nothing.
+    /// Returns whether it is a first attempt (always: it answers no question).
+    pub fn answer_gone(&mut self) -> bool {
+        self.record(None, false)
+    }
+
     pub fn total(&self) -> u32 {
         self.activity.content.questions.len() as u32
     }

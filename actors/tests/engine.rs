@@ -23,6 +23,10 @@ mod time_rules;
 #[path = "engine/visibility.rs"]
 mod visibility;
 
+/// Offline sessions and time synced back.
+#[path = "engine/offline.rs"]
+mod offline;
+
 /// Two engines sharing one budget (two nodes).
 #[path = "engine/nodes.rs"]
 mod nodes;

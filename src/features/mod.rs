@@ -20,6 +20,7 @@ pub mod learners;
 pub mod live;
 pub mod mail;
 pub mod notifications;
+pub mod offline;
 pub mod progress;
 pub mod pupils;
 pub mod push;

@@ -37,6 +37,9 @@ pub struct ScreenTimeSession {
     pub started_at: chrono::DateTime<Utc>,
     pub ended_at: Option<chrono::DateTime<Utc>>,
     pub seconds: u64,
+    /// Played on a device with no connection, counted by its sync (spans of several devices
+    /// merged: overlapping time counts once).
+    pub offline: bool,
 }
 
 /// Stores a grant for the child's today and tells the engine, so open sessions feel it at
@@ -105,6 +108,7 @@ struct Span {
     started_at: chrono::NaiveDateTime,
     ended_at: Option<chrono::NaiveDateTime>,
     seconds: i32,
+    offline: bool,
 }
 
 /// Today's screen time of a child: used (the live count when it is ahead of what was
@@ -156,6 +160,7 @@ pub async fn today(db: &Db, engine: &Engine, child: LearnerRow) -> AppResult<Scr
                 started_at: utc(s.started_at),
                 ended_at: s.ended_at.map(utc),
                 seconds: s.seconds.max(0) as u64,
+                offline: s.offline,
             })
             .collect(),
     })

@@ -56,6 +56,32 @@ return {used, added}
 ",
 );
 
+/// KEYS: the day's counter. ARGV: seconds. Adds them to a counter that exists (one that does
+/// not is seeded from the database, which already holds them).
+static ADD_ELSEWHERE: Script = Script::new(
+    r"
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HINCRBY', KEYS[1], 'used', ARGV[1])
+end
+return 0
+",
+);
+
+/// Seconds counted outside the nodes' clocks (a device's offline play, already stored) join
+/// the learner's shared day total, so every node's next settle keeps them. Redis away: the
+/// database still has them (they count from the next day's seed, and in today's reads).
+pub async fn add_elsewhere(redis: &RedisCache, learner_id: &str, date: NaiveDate, seconds: u64) {
+    let key = day_key(redis, learner_id, date);
+    let _: Option<i64> = redis
+        .eval(
+            "add_elsewhere",
+            &ADD_ELSEWHERE,
+            vec![key],
+            vec![seconds.to_string()],
+        )
+        .await;
+}
+
 pub struct RedisShared {
     redis: Arc<RedisCache>,
     /// This node's name in presence words.

@@ -64,7 +64,7 @@ fn too_large(limit: usize) -> AppError {
 
 /// JSON is expected, but clients that label it loosely (`text/plain`, curl's form default)
 /// are still understood; only bodies that cannot be JSON at all (multipart, images) are 415.
-fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {
+pub fn check_content_type(req: &HttpRequest) -> Result<(), AppError> {
     let mime = req
         .headers()
         .get(header::CONTENT_TYPE)

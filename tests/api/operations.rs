@@ -107,6 +107,8 @@ async fn openapi_lists_the_endpoints_and_docs_page_serves() {
         ("/v1/games/{id}", &["get"]),
         ("/v1/games/{id}/report", &["get"]),
         ("/v1/learners/{id}/next", &["get"]),
+        ("/v1/learners/{id}/offline-pack", &["get"]),
+        ("/v1/learners/{id}/sync", &["post"]),
         ("/v1/achievements", &["get"]),
         ("/v1/learners/{id}/achievements", &["get"]),
         ("/v1/learners/{id}/progress", &["get"]),

@@ -16,6 +16,7 @@ mod games;
 mod kid;
 mod look;
 mod media;
+mod offline;
 mod phone_fit;
 mod play;
 mod pupils;

@@ -23,7 +23,8 @@ use crate::game::{
     GameActor, GameHost, GameLog, GameSpec, GameStore, MemoryJournal, SetExtraTime, Wake,
 };
 use crate::learner::{
-    AssessmentRecorded, Grant, Learner, LearnerActor, Refresh, Settings, TimeRequestAnswered,
+    AssessmentRecorded, Grant, Learner, LearnerActor, OfflineTime, Refresh, Settings,
+    TimeRequestAnswered,
 };
 use crate::loader::Loader;
 use crate::next_activity::{CatalogEntry, LearnerTraits, Next};
@@ -668,6 +669,14 @@ impl Engine {
     pub fn assessment_recorded(&self, learner_id: &LearnerId, assessment: AssessmentFrame) {
         if let Some(addr) = self.live_addr(learner_id) {
             addr.do_send(AssessmentRecorded(assessment));
+        }
+    }
+
+    /// Offline play on `date` newly counted by a sync (already stored): felt at once.
+    pub fn offline_time(&self, learner_id: &LearnerId, date: chrono::NaiveDate, seconds: u64) {
+        match self.live_addr(learner_id) {
+            Some(addr) => addr.do_send(OfflineTime { date, seconds }),
+            None => self.note_change(learner_id),
         }
     }
 

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 use chrono::Utc;
 
-use super::{Grant, LearnerActor, Refresh, Settings, StudySeconds, TimeNow};
+use super::{Grant, LearnerActor, OfflineTime, Refresh, Settings, StudySeconds, TimeNow};
 use crate::events::ClassEvent;
 use crate::events::LiveEvent;
 use crate::events::ParentFrame;
@@ -260,6 +260,19 @@ impl Handler<Grant> for LearnerActor {
     fn handle(&mut self, msg: Grant, ctx: &mut Context<Self>) {
         self.settle(Instant::now());
         self.clock.grant(msg.seconds);
+        self.time_changed();
+        self.arm(ctx);
+    }
+}
+
+impl Handler<OfflineTime> for LearnerActor {
+    type Result = ();
+
+    /// Offline time counts even past the limit (it happened): the clock may go straight to
+    /// time up.
+    fn handle(&mut self, msg: OfflineTime, ctx: &mut Context<Self>) {
+        self.settle(Instant::now());
+        self.clock.add_elsewhere(msg.date, msg.seconds);
         self.time_changed();
         self.arm(ctx);
     }

@@ -73,6 +73,18 @@ impl LearnerActor {
         body: String,
         data: serde_json::Value,
     ) {
+        self.notify_parent_at(kind, title, body, data, Utc::now());
+    }
+
+    /// The same, dated `at` (an offline session is told as of when it was played).
+    pub(super) fn notify_parent_at(
+        &self,
+        kind: NotificationKind,
+        title: String,
+        body: String,
+        data: serde_json::Value,
+        at: chrono::DateTime<Utc>,
+    ) {
         let Some(parent_id) = self.parent_id.clone() else {
             return;
         };
@@ -84,7 +96,7 @@ impl LearnerActor {
             title,
             body,
             data,
-            created_at: Utc::now(),
+            created_at: at,
         };
         let to = self.env.parent(&parent_id).recipient();
         // Stored in the group commit; the notifier pushes it once it is committed.
@@ -101,6 +113,15 @@ impl LearnerActor {
     /// Checks the catalog after a completion; the database decides each unlock once, and only
     /// what it stored is announced (to the child, the parent and the classes).
     pub(super) fn check_achievements(&mut self, ctx: &mut Context<Self>) {
+        self.check_achievements_at(ctx, Utc::now());
+    }
+
+    /// The same, unlocked as of `at` (an offline completion's time).
+    pub(super) fn check_achievements_at(
+        &mut self,
+        ctx: &mut Context<Self>,
+        at: chrono::DateTime<Utc>,
+    ) {
         let met: Vec<String> = self
             .history
             .newly_met(&self.catalog)
@@ -113,7 +134,7 @@ impl LearnerActor {
         let request = UnlockRequest {
             learner_id: self.learner_id.clone(),
             achievement_ids: met,
-            at: Utc::now(),
+            at,
         };
         self.env.flush().push(
             Item::Unlock {

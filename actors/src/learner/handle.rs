@@ -66,6 +66,20 @@ impl Learner {
         self.0.send(TimeNow).await.ok()
     }
 
+    /// Replays sessions a device played offline (see `offline.rs`). `None` when the actor
+    /// stopped before answering (start a fresh one and ask again).
+    pub async fn sync(
+        &self,
+        sessions: Vec<super::offline::OfflineSession>,
+    ) -> Option<Result<super::offline::SyncReply, super::offline::SyncRefused>> {
+        let (reply, rx) = oneshot::channel();
+        self.0
+            .send(super::offline::OfflineSync { sessions, reply })
+            .await
+            .ok()?;
+        rx.await.ok()
+    }
+
     /// Study time outside activities (study pages), counted for achievements.
     pub fn study_seconds(&self, seconds: u64) {
         self.0.do_send(StudySeconds { seconds });

@@ -111,6 +111,15 @@ pub struct Grant {
     pub seconds: u64,
 }
 
+/// Seconds a device played offline on `date` (the learner's day), newly counted by a sync
+/// (already stored): the live budget counts them at once.
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "()")]
+pub struct OfflineTime {
+    pub date: chrono::NaiveDate,
+    pub seconds: u64,
+}
+
 /// The limit, notifications and today's grants as stored now: sent when a change raced the
 /// actor's start (it may have loaded the values from before the change).
 #[derive(Message)]

@@ -18,6 +18,7 @@ mod fanout;
 mod game;
 mod handle;
 mod messages;
+pub mod offline;
 mod play;
 mod played;
 pub mod requests;
@@ -104,6 +105,9 @@ pub struct LearnerActor {
     /// The screen-time span as last handed to the flusher (id, seconds): not written again
     /// while it is unchanged.
     persisted: Option<(String, u64)>,
+    /// Offline sessions this actor completed from a sync (the last seq and the result): a
+    /// sync sent again before that end is committed gets the same answer, counted once.
+    offline_done: HashMap<SessionId, (Seq, Completion)>,
 }
 
 impl LearnerActor {
@@ -166,6 +170,7 @@ impl LearnerActor {
             shed: None,
             next_tick: None,
             persisted: None,
+            offline_done: HashMap::new(),
         }
     }
 

@@ -26,7 +26,7 @@ const SHED_RETRY: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Whether the learner may start `activity` (`crate::visibility`). Only a `classes` activity
 /// costs a read (the learner's class teachers), so public play stays in memory.
-async fn may_start(
+pub(super) async fn may_start(
     store: &dyn Store,
     learner_id: &crate::ids::LearnerId,
     activity: &Activity,
@@ -552,7 +552,8 @@ impl Handler<Durable> for LearnerActor {
                 Some((*seq).into()),
             ));
         }
-        if msg.up_to_seq > Seq::NONE {
+        // `Seq::MAX`: an offline session's end (see `offline.rs`), not a live `saved`.
+        if msg.up_to_seq > Seq::NONE && msg.up_to_seq < Seq::MAX {
             self.broadcast(&ServerMsg::Saved {
                 session_id: msg.session_id,
                 up_to_seq: msg.up_to_seq,

@@ -15,6 +15,7 @@ import { childDevicePlay, TimeUpAsk } from './child-device.js';
 import { Attempts } from './play-answer.js';
 import { activityCard, bestStars, catalogSections } from './play-catalog.js';
 import { celebrate, showDone, showIntro, showQuestion } from './play-view.js';
+import { OfflinePlay, refreshOffline, syncedText } from './play-offline.js';
 import { signedIn, toSignIn } from './shell.js';
 import { LiveSocket } from './socket.js';
 import { t } from './strings.js';
@@ -50,7 +51,9 @@ const VIEWS = ['study', 'badges'];
 const send = (frame) => socket?.send(frame) ?? false;
 
 async function main() {
-  const who = await signedIn(['parent', 'student', 'child']);
+  // The service worker keeps this page, its files and the learner's pack for offline play.
+  navigator.serviceWorker?.register('/sw.js', { scope: '/' }).catch(() => {});
+  const who = await signedIn(['parent', 'student', 'child'], { onOffline: () => new OfflinePlay().start() });
   $('#ask-dialog-close')?.addEventListener('click', () => $('#ask-dialog').close());
   $('#celebration-close').addEventListener('click', () => $('#celebration').close());
   $('#join-game').addEventListener('submit', joinGame);
@@ -176,6 +179,12 @@ async function play(who) {
   }).start();
   route(); // straight to #study or #badges when the address says so
   await loadCatalog();
+  // What was played offline goes to the server (which grades it again), and a fresh pack
+  // comes back for the next time there is no connection.
+  refreshOffline(learner).then((reply) => {
+    const text = syncedText(reply);
+    if (text) $('#catalog-message').textContent = text;
+  });
   const code = new URLSearchParams(location.search).get('game');
   if (code && game.current !== code) game.join({ gameId: code });
   // The game is this tab's now: a reload joins it again without the link (and, once it is

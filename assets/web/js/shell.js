@@ -17,13 +17,18 @@ export function toSignIn() {
 }
 
 // Resolves with `{user, learner?, children?}` when someone of `roles` is signed in; otherwise
-// goes to the sign-in page (or says whose page this is) and never resolves.
-export async function signedIn(roles) {
+// goes to the sign-in page (or says whose page this is) and never resolves. With no
+// connection, `onOffline` (a page that works offline) takes over instead.
+export async function signedIn(roles, { onOffline } = {}) {
   applyStrings();
   let who = null;
   try {
     who = await me();
-  } catch {
+  } catch (e) {
+    if (onOffline && (e.status === 0 || e.status >= 500 || !navigator.onLine)) {
+      onOffline();
+      return new Promise(() => {});
+    }
     $('#main').replaceChildren(h('p', { class: 'notice', role: 'alert' }, t('error.network')));
     return new Promise(() => {});
   }

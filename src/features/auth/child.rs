@@ -36,6 +36,9 @@ pub const CHILD_ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/learners/{id}/progress/daily"),
     ("GET", "/v1/learners/{id}/progress/weekly"),
     ("GET", "/v1/learners/{id}/next"),
+    // Offline play on the device: its pack, and what it played without a connection.
+    ("GET", "/v1/learners/{id}/offline-pack"),
+    ("POST", "/v1/learners/{id}/sync"),
     ("POST", "/v1/learners/{id}/time-requests"),
     ("GET", "/v1/learners/{id}/time-requests/{request_id}"),
     // Read only: the narration and volume its grown-up chose.

@@ -45,6 +45,12 @@ enum Change {
         learner_id: LearnerId,
         seconds: u64,
     },
+    /// A sync counted offline play on the learner's `date` (already stored).
+    OfflineTime {
+        learner_id: LearnerId,
+        date: chrono::NaiveDate,
+        seconds: u64,
+    },
     /// A learner joined or left a class: its actor's classes and the class views' roster,
     /// wherever they are live.
     Classes {
@@ -139,6 +145,11 @@ fn apply(local: &Local, change: Change) {
             learner_id,
             seconds,
         } => engine.grant(&learner_id, seconds),
+        Change::OfflineTime {
+            learner_id,
+            date,
+            seconds,
+        } => engine.offline_time(&learner_id, date, seconds),
         Change::Assessment {
             learner_id,
             assessment,
@@ -321,6 +332,22 @@ impl LiveControl {
             class_ids,
             class_id: class_id.clone(),
             roster,
+        })
+        .await
+    }
+
+    /// Offline play newly counted by a sync (already stored), felt at once wherever the
+    /// learner plays.
+    pub async fn offline_time(
+        &self,
+        learner_id: &LearnerId,
+        date: chrono::NaiveDate,
+        seconds: u64,
+    ) {
+        self.publish(Change::OfflineTime {
+            learner_id: learner_id.clone(),
+            date,
+            seconds,
         })
         .await
     }

@@ -103,6 +103,7 @@ diesel::table! {
         ended_at -> Nullable<Timestamp>,
         duration_seconds -> Nullable<Integer>,
         updated_at -> Timestamp,
+        offline -> Bool,
     }
 }
 
@@ -162,6 +163,7 @@ diesel::table! {
         ended_at -> Nullable<Timestamp>,
         seconds -> Integer,
         updated_at -> Timestamp,
+        offline -> Bool,
     }
 }
 
@@ -498,6 +500,29 @@ diesel::table! {
 diesel::joinable!(email_tokens -> users (user_id));
 diesel::joinable!(user_preferences -> users (user_id));
 diesel::joinable!(digest_runs -> users (user_id));
+diesel::table! {
+    offline_packs (id) {
+        id -> Text,
+        learner_id -> Text,
+        issued_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    offline_spans (id) {
+        id -> Text,
+        learner_id -> Text,
+        device_id -> Text,
+        started_at -> Timestamp,
+        ended_at -> Timestamp,
+        date -> Date,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(offline_packs -> learners (learner_id));
+diesel::joinable!(offline_spans -> learners (learner_id));
 diesel::joinable!(parent_pins -> users (user_id));
 diesel::joinable!(push_subscriptions -> users (user_id));
 diesel::joinable!(device_sessions -> learners (learner_id));
@@ -536,6 +561,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     backup_logs,
     dead_letters,
     audit_logs,
+    offline_packs,
+    offline_spans,
     email_tokens,
     mail_outbox,
     user_preferences,

@@ -21,6 +21,7 @@ pub mod health;
 pub mod import;
 pub mod next;
 pub mod notifications;
+pub mod offline;
 pub mod openapi;
 pub mod pages;
 pub mod parent_live;
@@ -80,6 +81,8 @@ pub fn api(cfg: &mut ServiceConfig) {
                 .configure(parent_live::routes)
                 .configure(progress::routes)
                 .configure(next::routes)
+                // Offline play: the pack a device takes away and its sync.
+                .configure(offline::routes)
                 .configure(assessments::routes)
                 .configure(drawings::routes)
                 .configure(content::routes)

@@ -35,26 +35,68 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     }
     cfg.route("/assets/{version}/{path:.+}", get_or_head().to(serve_asset));
     cfg.route("/badges/{file}", get_or_head().to(serve_badge));
-    cfg.route("/sw.js", get_or_head().to(serve_service_worker));
+    cfg.route("/sw.js", get_or_head().to(serve_worker));
+    cfg.route("/manifest.webmanifest", get_or_head().to(serve_manifest));
 }
 
-/// The root service worker: at `/sw.js` so that it may control every page (one under
-/// `/assets/…` could not), importing this build's parts by their versioned URLs. Revalidated
-/// every time, as pages are: a new build is then a new worker.
-async fn serve_service_worker(req: HttpRequest) -> HttpResponse {
-    static BODY: OnceLock<String> = OnceLock::new();
-    let body = BODY.get_or_init(|| {
-        let template = ASSETS
+/// The service worker, at the root so its scope is every page: this build's version and
+/// files, then the scripts that do the work (`js/sw-offline.js`: pages, files and the
+/// learner's pack kept for offline play; `js/sw-push.js`, when the build has it: web push).
+fn service_worker() -> &'static str {
+    static WORKER: OnceLock<String> = OnceLock::new();
+    WORKER.get_or_init(|| {
+        let v = version();
+        let files: Vec<String> = ASSETS
             .iter()
-            .find(|a| a.path == "sw.js")
-            .map(|a| String::from_utf8_lossy(a.body).into_owned())
-            .unwrap_or_default();
-        template.replace("{{v}}", version())
-    });
+            .filter(|a| !a.path.ends_with(".md"))
+            .map(|a| format!("/assets/{v}/{}", a.path))
+            .collect();
+        let mut js = format!(
+            "// studyhub's service worker (scope `/`), made by the server for this build.\n\
+             self.STUDYHUB_VERSION = {v:?};\n\
+             self.STUDYHUB_FILES = {files};\n\
+             importScripts('/assets/{v}/js/sw-offline.js');\n",
+            files = serde_json::to_string(&files).unwrap_or_else(|_| "[]".into()),
+        );
+        // Web Push: its handlers live in js/sw-push.js (imported once the build has it).
+        if ASSETS.iter().any(|a| a.path == "js/sw-push.js") {
+            js.push_str(&format!("importScripts('/assets/{v}/js/sw-push.js');\n"));
+        }
+        js
+    })
+}
+
+/// `/sw.js`: never cached for long (a browser checks it for a new build on every visit), and
+/// allowed to control the whole site.
+async fn serve_worker(req: HttpRequest) -> HttpResponse {
     let mut res = HttpResponse::Ok()
         .content_type("text/javascript; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(body.clone());
+        .insert_header(("Service-Worker-Allowed", "/"))
+        .body(service_worker());
+    secured(&req, &mut res);
+    res
+}
+
+/// The web app manifest: studyhub installs as an app that opens at `/play`.
+async fn serve_manifest(req: HttpRequest) -> HttpResponse {
+    let v = version();
+    let manifest = serde_json::json!({
+        "name": "studyhub",
+        "short_name": "studyhub",
+        "description": "Learn and play, also with no connection.",
+        "start_url": "/play",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#3b3fb6",
+        "icons": [{"src": format!("/assets/{v}/icon.svg"), "sizes": "any",
+            "type": "image/svg+xml", "purpose": "any"}],
+    });
+    let mut res = HttpResponse::Ok()
+        .content_type("application/manifest+json")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(manifest.to_string());
     secured(&req, &mut res);
     res
 }

@@ -224,6 +224,11 @@ pub fn rows() -> Vec<Row> {
             Json(json!({"seq": 1, "question_id": "q1", "answer": "2"})), acts_for_child(200)),
         row("POST", "/v1/sessions/{id}/finish", "/v1/sessions/{fresh_session}/finish", Nothing,
             acts_for_child(200)),
+        // Offline play: the pack a device takes away, and its sync (the child's device too).
+        row("GET", "/v1/learners/{id}/offline-pack", "/v1/learners/{child}/offline-pack", Nothing,
+            child_may(acts_for_child(200), 200)),
+        row("POST", "/v1/learners/{id}/sync", "/v1/learners/{child}/sync",
+            Json(json!({"device_id": "authz"})), child_may(acts_for_child(200), 200)),
         // Progress and reports: readers of the learner (its parent, its class's teacher).
         row("GET", "/v1/learners/{id}/progress", "/v1/learners/{child}/progress", Nothing, child_may(reads_child(200), 200)),
         row("GET", "/v1/learners/{id}/next", "/v1/learners/{child}/next", Nothing, child_may(reads_child(200), 200)),

@@ -159,6 +159,9 @@ backup_tables! {
         ended_at: Option<NaiveDateTime>,
         duration_seconds: Option<i32>,
         updated_at: NaiveDateTime,
+        // Absent from backups made before offline play.
+        #[serde(default)]
+        offline: bool,
     }
     user = by_learner!(activity_sessions);
     system = none;
@@ -228,8 +231,34 @@ backup_tables! {
         ended_at: Option<NaiveDateTime>,
         seconds: i32,
         updated_at: NaiveDateTime,
+        // Absent from backups made before offline play.
+        #[serde(default)]
+        offline: bool,
     }
     user = by_learner!(screen_time_logs);
+    system = none;
+    fix = keep;
+
+    OfflinePackRow => offline_packs [id] {
+        id: String,
+        learner_id: String,
+        issued_at: NaiveDateTime,
+        expires_at: NaiveDateTime,
+    }
+    user = by_learner!(offline_packs);
+    system = none;
+    fix = keep;
+
+    OfflineSpanRow => offline_spans [id] {
+        id: String,
+        learner_id: String,
+        device_id: String,
+        started_at: NaiveDateTime,
+        ended_at: NaiveDateTime,
+        date: NaiveDate,
+        created_at: NaiveDateTime,
+    }
+    user = by_learner!(offline_spans);
     system = none;
     fix = keep;
 

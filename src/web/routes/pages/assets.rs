@@ -116,6 +116,12 @@ pub const ASSETS: &[Asset] = embed![
     "js/play-study.js" => JS,
     "js/play-time.js" => JS,
     "js/play-view.js" => JS,
+    // Offline play: the grading on the device, the pack and what was played (IndexedDB), the
+    // offline screens, and the service worker's caching (imported by /sw.js).
+    "js/grade.js" => JS,
+    "js/offline-store.js" => JS,
+    "js/play-offline.js" => JS,
+    "js/sw-offline.js" => JS,
     "js/podium.js" => JS,
     "js/projector.js" => JS,
     "js/projector-view.js" => JS,
@@ -124,8 +130,6 @@ pub const ASSETS: &[Asset] = embed![
     // Web Push: the pages' opt-in, and the root service worker's part (/sw.js imports it).
     "js/push-optin.js" => JS,
     "js/sw-push.js" => JS,
-    // The root service worker, served at /sw.js (scope `/`) with `{{v}}` filled in.
-    "sw.js" => JS,
     "js/shell.js" => JS,
     "js/signin.js" => JS,
     "js/socket.js" => JS,
