@@ -93,6 +93,13 @@ pub struct RawConfig {
     pub screen_time_idle_secs: u64,
     /// Accounts one client address may register in an hour.
     pub register_limit_per_hour: usize,
+    /// REST calls (`/v1/…`, not websockets) an account may make a second on one node, and
+    /// how many it may save up; 0 turns the budget off (`web::rest_budget`).
+    pub rest_budget_per_sec: u32,
+    pub rest_budget_burst: u32,
+    /// The same for calls without a valid access token, per client address.
+    pub rest_budget_anonymous_per_sec: u32,
+    pub rest_budget_anonymous_burst: u32,
 }
 
 impl Default for RawConfig {
@@ -135,6 +142,10 @@ impl Default for RawConfig {
             learner_linger_secs: 120,
             screen_time_idle_secs: 60,
             register_limit_per_hour: 10,
+            rest_budget_per_sec: 20,
+            rest_budget_burst: 200,
+            rest_budget_anonymous_per_sec: 50,
+            rest_budget_anonymous_burst: 500,
         }
     }
 }
@@ -297,6 +308,12 @@ impl RawConfig {
             trust_proxy: self.trust_proxy,
             engine,
             register_limit_per_hour: self.register_limit_per_hour,
+            rest_budget: RestBudgetSettings {
+                per_sec: self.rest_budget_per_sec,
+                burst: self.rest_budget_burst,
+                anonymous_per_sec: self.rest_budget_anonymous_per_sec,
+                anonymous_burst: self.rest_budget_anonymous_burst,
+            },
         })
     }
 }
@@ -337,6 +354,16 @@ pub struct Settings {
     /// The live engine's group commit, linger and idle time.
     pub engine: EngineConfig,
     pub register_limit_per_hour: usize,
+    pub rest_budget: RestBudgetSettings,
+}
+
+/// The REST budget per account and per address (0 a second: no budget).
+#[derive(Clone, Copy, Debug)]
+pub struct RestBudgetSettings {
+    pub per_sec: u32,
+    pub burst: u32,
+    pub anonymous_per_sec: u32,
+    pub anonymous_burst: u32,
 }
 
 /// An S3-compatible object store (credentials from the standard AWS variables).
