@@ -13,6 +13,12 @@
 //! - `Permissions-Policy`: no camera, microphone, location, payment, USB, sensors; full
 //!   screen for this origin only (the projector view of a class game asks for it).
 //!
+//! - `Cache-Control: no-store` on answers that say nothing of caching (the API's: a child's
+//!   progress must not stay in a shared computer's cache); pages and files set their own.
+//! - `Content-Disposition: attachment` on JSON answers that name no disposition, so an API
+//!   address opened in a tab is a download, never a document the browser renders (ASVS
+//!   14.4.2); `fetch` ignores it. Reports (PDF, CSV) set their own.
+//!
 //! HSTS is added in `app.rs` when the server itself speaks TLS.
 
 use actix_web::body::MessageBody;
@@ -72,6 +78,18 @@ fn secure(headers: &mut HeaderMap, csp: &'static str) {
         if !headers.contains_key(&name) {
             headers.insert(name, HeaderValue::from_static(value));
         }
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"application/json"));
+    if json && !headers.contains_key(header::CONTENT_DISPOSITION) {
+        headers.insert(
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_static("attachment; filename=\"api.json\""),
+        );
     }
 }
 

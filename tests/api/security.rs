@@ -51,6 +51,10 @@ async fn every_kind_of_answer_carries_the_security_headers() {
     let ok = app.get("/v1/auth/me", Some(&parent.access)).await;
     assert_eq!(ok.status, StatusCode::OK);
     assert_secured(&ok, "an API success");
+    // The API's answers are never cached, and never rendered as a document.
+    assert_eq!(header(&ok, "cache-control"), "no-store");
+    assert!(header(&ok, "content-disposition").starts_with("attachment"));
+    assert_eq!(header(&page, "cache-control"), "no-cache");
     let refused = app.get("/v1/auth/me", None).await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     assert_secured(&refused, "an API error");
