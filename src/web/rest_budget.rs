@@ -64,7 +64,11 @@ impl RestBudget {
 
     /// Takes one call from `key`'s bucket, or says how long until one is there.
     fn take(&self, key: &str, signed_in: bool, now: Instant) -> Result<(), Duration> {
-        let Some(rate) = (if signed_in { self.account } else { self.anonymous }) else {
+        let Some(rate) = (if signed_in {
+            self.account
+        } else {
+            self.anonymous
+        }) else {
             return Ok(());
         };
         let mut h = DefaultHasher::new();
@@ -87,7 +91,9 @@ impl RestBudget {
             bucket.tokens -= 1.0;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64((1.0 - bucket.tokens) / rate.per_sec))
+            Err(Duration::from_secs_f64(
+                (1.0 - bucket.tokens) / rate.per_sec,
+            ))
         }
     }
 }
@@ -157,7 +163,10 @@ mod tests {
             assert!(b.take("user:a", true, t).is_ok());
         }
         let wait = b.take("user:a", true, t).unwrap_err();
-        assert!(wait <= Duration::from_millis(100) && wait > Duration::ZERO, "{wait:?}");
+        assert!(
+            wait <= Duration::from_millis(100) && wait > Duration::ZERO,
+            "{wait:?}"
+        );
         // Another account is untouched.
         assert!(b.take("user:b", true, t).is_ok());
         // A tenth of a second later, one more.

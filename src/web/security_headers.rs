@@ -23,8 +23,8 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::error::InternalError;
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 
 /// For answers that set no policy of their own (JSON, errors, redirects).
@@ -105,7 +105,10 @@ mod tests {
             HeaderValue::from_static("default-src 'self'"),
         );
         secure(&mut h, API_CSP);
-        assert_eq!(h.get(header::CONTENT_SECURITY_POLICY).unwrap(), "default-src 'self'");
+        assert_eq!(
+            h.get(header::CONTENT_SECURITY_POLICY).unwrap(),
+            "default-src 'self'"
+        );
         assert_eq!(h.get(header::X_FRAME_OPTIONS).unwrap(), "DENY");
         assert_eq!(h.get("permissions-policy").unwrap(), PERMISSIONS_POLICY);
     }

@@ -16,7 +16,10 @@ fn header<'a>(res: &'a Response, name: &str) -> &'a str {
 
 fn assert_secured(res: &Response, what: &str) {
     let csp = header(res, "content-security-policy");
-    assert!(csp.contains("frame-ancestors 'none'"), "{what}: csp {csp:?}");
+    assert!(
+        csp.contains("frame-ancestors 'none'"),
+        "{what}: csp {csp:?}"
+    );
     assert!(csp.contains("default-src 'none'"), "{what}: csp {csp:?}");
     assert_eq!(header(res, "x-content-type-options"), "nosniff", "{what}");
     assert_eq!(header(res, "x-frame-options"), "DENY", "{what}");
@@ -99,9 +102,16 @@ async fn one_account_past_its_budget_gets_429_while_another_is_served() {
     }
     let refused = refused.expect("a 429 within 40 calls at 1 a second, bursts of 10");
     assert_eq!(refused.code(), "rate_limited");
-    let wait: u64 = header(&refused, "retry-after").parse().expect("Retry-After");
+    let wait: u64 = header(&refused, "retry-after")
+        .parse()
+        .expect("Retry-After");
     assert!((1..=2).contains(&wait), "Retry-After: {wait}");
-    assert!(refused.body["error"]["message"].as_str().unwrap().contains("account"));
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("account")
+    );
     assert_secured(&refused, "a 429");
     // Someone else is still served at once.
     let res = app.get("/v1/auth/me", Some(&other.access)).await;
@@ -212,7 +222,13 @@ async fn sign_ins_sign_outs_and_password_changes_are_audited() {
     let seen: Vec<String> = entries
         .iter()
         .rev()
-        .map(|e| format!("{}:{}", e["entity_type"].as_str().unwrap(), e["action"].as_str().unwrap()))
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e["entity_type"].as_str().unwrap(),
+                e["action"].as_str().unwrap()
+            )
+        })
         .collect();
     assert_eq!(
         seen,
@@ -232,10 +248,17 @@ async fn sign_ins_sign_outs_and_password_changes_are_audited() {
         assert!(!text.contains(TEST_PASSWORD) && !text.contains("not the password"));
         assert!(!text.contains("a brand new secret"), "{text}");
     }
-    assert_eq!(entries[0]["old_values"], Value::Null, "an event has no old values");
+    assert_eq!(
+        entries[0]["old_values"],
+        Value::Null,
+        "an event has no old values"
+    );
     // A failure for an email that names no account is kept without one.
     let all = app
-        .get("/v1/audit?action=login_failed&limit=50", Some(&admin.access))
+        .get(
+            "/v1/audit?action=login_failed&limit=50",
+            Some(&admin.access),
+        )
         .await;
     let stranger = all.body["entries"]
         .as_array()

@@ -46,13 +46,24 @@ mod tests {
     #[test]
     fn common_ones_are_refused_whatever_their_case() {
         assert_eq!(list().len(), 10_000);
-        for p in ["password", "PassWord1", "12345678", "iloveyou", "QWERTYUI", "baseball"] {
+        for p in [
+            "password",
+            "PassWord1",
+            "12345678",
+            "iloveyou",
+            "QWERTYUI",
+            "baseball",
+        ] {
             assert!(is_common(p), "{p}");
         }
-        for p in ["correct horse battery", "a brand new secret", "Tr0ub4dor&3x"] {
+        for p in [
+            "correct horse battery",
+            "a brand new secret",
+            "Tr0ub4dor&3x",
+        ] {
             assert!(!is_common(p), "{p}");
         }
         let e = refuse_common("new_password", "Password1").unwrap_err();
-        assert_eq!(e.details.unwrap()["fields"]["new_password"].is_string(), true);
+        assert!(e.details.unwrap()["fields"]["new_password"].is_string());
     }
 }

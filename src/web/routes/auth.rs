@@ -433,7 +433,11 @@ pub async fn logout(
             // refresh theirs (their refresh tokens are untouched).
             if let Some(owner) = &owner {
                 bump_token_version(conn, owner)?;
-                let scope = if token.is_some() { "session" } else { "everywhere" };
+                let scope = if token.is_some() {
+                    "session"
+                } else {
+                    "everywhere"
+                };
                 audit::record_account_event(
                     conn,
                     &meta,

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
+use crate::features::audit::RequestMeta;
 use crate::features::auth::shared_limit::{Attempt, SharedLimiter};
 use crate::features::auth::{client_addr, users};
 use crate::features::classes;
@@ -19,7 +20,6 @@ use crate::features::pupils::{self, SignInList};
 use crate::infra::error::{AppError, AppResult, Code};
 use crate::web::extract::{Normalize, ValidJson};
 pub use crate::web::sign_in::AuthResponse;
-use crate::features::audit::RequestMeta;
 use crate::web::sign_in::signed_in;
 use crate::web::state::AppState;
 
