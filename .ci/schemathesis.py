@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
-"""Runs schemathesis against a real server, as a parent and as a teacher, with every check.
+"""Runs schemathesis against a real server, as every role (parent, teacher, student, admin), with
+every check.
 
 Usage: .ci/schemathesis.py BINARY [DATABASE_URL]
+(`STUDYHUB_SCHEMATHESIS_ROLES=student,admin` runs only those roles.)
 
 Starts BINARY (`studyhub`) on a free port with a fresh data folder (and the given database,
 SQLite when none), makes one small world through the API (a parent with a child who has
-played, a teacher with a class, a student in it), then lets schemathesis loose on
+played, a teacher with a class, a student in it, an admin made with `create-admin`), then
+lets schemathesis loose on
 /v1/openapi.json with the ids of that world filled in. Exits non-zero on any failure.
 
 Left out, and why: the websockets (/v1/play, /v1/parent/live, /v1/classes/{id}/live; the
 integration suite drives them for real), and the calls that end the caller's own access on
 purpose (logout, password change, erasing the account), which would turn every later call
-into a correct but useless 401.
+into a correct but useless 401. The REST budget is off (a budget of 0): schemathesis sends
+calls as fast as it can, and the budget has its own test (tests/api/security.rs).
 """
 
 import json
@@ -41,7 +45,6 @@ SEMANTIC = [
     ("/v1/activities", 422, "`after` must be the id of an activity"),
     ("/v1/learners/{id}/progress/daily", 422, "`from` at most 366 days before `to`"),
     ("/v1/me/import", 422, "the body must be an export of studyhub"),
-    ("/v1/learners/{id}/drawings", 415, "the image must really be a PNG, JPEG or WebP"),
     ("/v1/content", 415, "the file must really be MP3, Ogg, WAV, PNG, JPEG, WebP or SVG"),
     ("/v1/quizzes/submit", 422, "a score is at most totalQuestions; completedAt is an RFC 3339 time"),
     ("/v1/me/import/study-hub", 422, "a score is at most totalQuestions; times are RFC 3339"),
@@ -65,6 +68,9 @@ SEMANTIC = [
     ("/v1/auth/verify-email", 422, "the token must be one sent by email, unused and at most 7 days old"),
     ("/v1/learners/{id}/sync", 422, "spans inside a pack issued to the learner, in the past, ending after they start; "
         "answers after their session's start and not in the future; a device_id not blank; at most 2000 answers"),
+    ("/v1/me/settings", 422, "a downtime window's start must differ from its end"),
+    ("/v1/learners/{id}/drawings", (400, 415), "bad_multipart: a part header actix-multipart cannot read (control characters in a part's name); the image must really be PNG, JPEG or WebP"),
+    ("/v1/audit", 400, "`from` and `to` in the years 1970..9999 (date_out_of_range)"),
 ]
 
 
@@ -135,6 +141,7 @@ def make_world(api):
     return {
         "parent": parent,
         "teacher": teacher,
+        "student": student,
         "child": child["id"],
         "activity": activity,
         "session": session_id,
@@ -142,6 +149,19 @@ def make_world(api):
         "learner": learner,
         "assessment": assessment["id"],
     }
+
+
+def make_admin(binary, env, data, api):
+    """An admin (admins cannot register): `studyhub create-admin` on the server's database,
+    the password on stdin, then a login."""
+    email = f"admin-{time.time_ns()}@example.org"
+    password = "schemathesis admin at work"
+    subprocess.run(
+        [binary, "create-admin", "--email", email, "--name", "Ada Admin"],
+        env=env, cwd=data, input=password + "\n", text=True, check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return api.call("POST", "/v1/auth/login", {"email": email, "password": password})["access_token"]
 
 
 def config(world, who):
@@ -195,6 +215,8 @@ def main():
         STUDYHUB_DATA_DIR=data,
         STUDYHUB_BCRYPT_COST="4",
         STUDYHUB_REGISTER_LIMIT_PER_HOUR="1000000",
+        STUDYHUB_REST_BUDGET_PER_SEC="0",
+        STUDYHUB_REST_BUDGET_ANONYMOUS_PER_SEC="0",
         STUDYHUB_LOG_FORMAT="json",
         RUST_LOG="warn",
     )
@@ -214,8 +236,11 @@ def main():
                 if server.poll() is not None:
                     raise SystemExit("the server exited while starting; see " + log.name)
                 time.sleep(0.1)
-        world = make_world(Api(base))
-        for who in ("parent", "teacher"):
+        api = Api(base)
+        world = make_world(api)
+        world["admin"] = make_admin(binary, env, data, api)
+        roles = os.environ.get("STUDYHUB_SCHEMATHESIS_ROLES", "parent,teacher,student,admin")
+        for who in roles.split(","):
             cfg = os.path.join(data, f"schemathesis-{who}.toml")
             with open(cfg, "w") as f:
                 f.write(config(world, who))

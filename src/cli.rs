@@ -122,6 +122,9 @@ pub fn main() -> anyhow::Result<()> {
             if !(8..=128).contains(&password.chars().count()) {
                 bail!("the password must be 8 to 128 characters");
             }
+            if crate::features::auth::common_passwords::is_common(&password) {
+                bail!("this password is one of the most common ones: choose another");
+            }
             let hash = crate::features::auth::password::hash_now(&password, settings.bcrypt_cost)?;
             let mut conn =
                 db::establish(&settings.database_url).context("cannot reach the database")?;

@@ -46,6 +46,33 @@ pub fn record(conn: &mut DbConnection, meta: &RequestMeta, c: Change<'_>) -> Res
     Ok(())
 }
 
+/// An event of an account that changes no row of its own: a sign-in (`login`, with how),
+/// a refused one (`login_failed`: `user_id` is the account when the email names one, the
+/// email tried is kept, never the password), a sign-out (`logout`). Entity `session`, its id the account's.
+pub fn record_account_event(
+    conn: &mut DbConnection,
+    meta: &RequestMeta,
+    user_id: Option<&str>,
+    action: &str,
+    details: serde_json::Value,
+) -> Result<(), AppError> {
+    diesel::insert_into(audit_logs::table)
+        .values((
+            audit_logs::id.eq(uuid::Uuid::now_v7().to_string()),
+            audit_logs::user_id.eq(user_id),
+            audit_logs::action.eq(action),
+            audit_logs::entity_type.eq("session"),
+            audit_logs::entity_id.eq(user_id.unwrap_or("")),
+            audit_logs::old_values.eq(None::<String>),
+            audit_logs::new_values.eq(Some(details.to_string())),
+            audit_logs::ip_address.eq(meta.ip.as_deref()),
+            audit_logs::user_agent.eq(meta.user_agent.as_deref()),
+            audit_logs::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// A value as the audit log keeps it.
 pub fn json<T: Serialize>(v: &T) -> Option<serde_json::Value> {
     serde_json::to_value(v).ok()
@@ -58,9 +85,11 @@ pub struct AuditEntry {
     pub action: String,
     pub entity_type: String,
     pub entity_id: String,
-    #[schema(value_type = Object)]
+    /// The values before the change; null when there were none (a creation, an event).
+    #[schema(value_type = Option<Object>)]
     pub old_values: Option<serde_json::Value>,
-    #[schema(value_type = Object)]
+    /// The values after the change; null when there are none (a deletion).
+    #[schema(value_type = Option<Object>)]
     pub new_values: Option<serde_json::Value>,
     pub ip_address: Option<String>,
     pub user_agent: Option<String>,

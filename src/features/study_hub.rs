@@ -119,8 +119,10 @@ pub struct PageVisit {
     pub visited_at: DateTime<Utc>,
 }
 
-/// What an import did.
+/// What an import did. Named apart in the OpenAPI document: the pupils' CSV import has an
+/// `Imported` of its own, and one name for both gave this route the other's schema.
 #[derive(Debug, Default, Serialize, ToSchema)]
+#[schema(as = StudyHubImported)]
 pub struct Imported {
     /// Items stored now.
     pub imported: usize,

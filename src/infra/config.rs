@@ -114,6 +114,13 @@ pub struct RawConfig {
     pub mail_retry_base_ms: u64,
     /// Tries before an email is kept as a dead letter.
     pub mail_max_attempts: u32,
+    /// REST calls (`/v1/…`, not websockets) an account may make a second on one node, and
+    /// how many it may save up; 0 turns the budget off (`web::rest_budget`).
+    pub rest_budget_per_sec: u32,
+    pub rest_budget_burst: u32,
+    /// The same for calls without a valid access token, per client address.
+    pub rest_budget_anonymous_per_sec: u32,
+    pub rest_budget_anonymous_burst: u32,
 }
 
 impl Default for RawConfig {
@@ -165,6 +172,10 @@ impl Default for RawConfig {
             require_verified_email: false,
             mail_retry_base_ms: 30_000,
             mail_max_attempts: 8,
+            rest_budget_per_sec: 20,
+            rest_budget_burst: 200,
+            rest_budget_anonymous_per_sec: 50,
+            rest_budget_anonymous_burst: 500,
         }
     }
 }
@@ -356,6 +367,12 @@ impl RawConfig {
             push,
             public_url,
             mail,
+            rest_budget: RestBudgetSettings {
+                per_sec: self.rest_budget_per_sec,
+                burst: self.rest_budget_burst,
+                anonymous_per_sec: self.rest_budget_anonymous_per_sec,
+                anonymous_burst: self.rest_budget_anonymous_burst,
+            },
         })
     }
 
@@ -460,6 +477,7 @@ pub struct Settings {
     /// The live engine's group commit, linger and idle time.
     pub engine: EngineConfig,
     pub register_limit_per_hour: usize,
+    pub rest_budget: RestBudgetSettings,
     pub push: PushSettings,
     /// Where links in emails point (no trailing slash).
     pub public_url: String,
@@ -475,6 +493,15 @@ pub struct MailSettings {
     pub require_verified_email: bool,
     pub retry_base: Duration,
     pub max_attempts: u32,
+}
+
+/// The REST budget per account and per address (0 a second: no budget).
+#[derive(Clone, Copy, Debug)]
+pub struct RestBudgetSettings {
+    pub per_sec: u32,
+    pub burst: u32,
+    pub anonymous_per_sec: u32,
+    pub anonymous_burst: u32,
 }
 
 /// An S3-compatible object store (credentials from the standard AWS variables).

@@ -61,12 +61,17 @@ impl Application {
         };
         let hsts = tls.is_some();
         let server_state = state.clone();
+        // One budget for every worker of this node.
+        let rest_budget = web::Data::new(crate::web::rest_budget::RestBudget::new(
+            &settings.rest_budget,
+        ));
         let workers = settings
             .workers
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(server_state.clone())
+                .app_data(rest_budget.clone())
                 .app_data(web::QueryConfig::default().error_handler(|e, _| {
                     AppError::invalid_field("query", e.to_string()).into()
                 }))
@@ -98,8 +103,11 @@ impl Application {
                     }
                 })
                 .wrap(actix_web::middleware::from_fn(crate::web::uri_guard::refuse_nul))
+                .wrap(actix_web::middleware::from_fn(crate::web::rest_budget::limit))
                 .wrap(cors(&server_state.settings.cors_origins))
                 .wrap(TracingLogger::default())
+                // Outermost: every answer, errors of the layers above included.
+                .wrap(actix_web::middleware::from_fn(crate::web::security_headers::add))
                 .configure(routes::configure)
                 .default_service(web::to(routes::not_found))
         })

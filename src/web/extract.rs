@@ -103,9 +103,13 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             format!("the body is not valid JSON: {e}"),
         ));
     }
-    refuse_nul(bytes)?;
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    let mut result = serde_path_to_error::deserialize::<_, T>(de);
+    let mut result = match refuse_nul(bytes)? {
+        Some(cleaned) => serde_path_to_error::deserialize::<_, T>(cleaned),
+        None => {
+            let de = &mut serde_json::Deserializer::from_slice(bytes);
+            serde_path_to_error::deserialize::<_, T>(de)
+        }
+    };
     if let Err(err) = &result {
         // JSON does not tell `2` from `2.0`, and JSON Schema calls both an integer: take an
         // integral number where an integer is wanted (the slow path, only when it matters).
@@ -115,6 +119,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             .starts_with("invalid type: floating point")
             && let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(bytes)
         {
+            drop_nul_names(&mut value);
             integral_floats_to_integers(&mut value);
             result = serde_path_to_error::deserialize::<_, T>(value);
         }
@@ -176,20 +181,40 @@ fn integral_floats_to_integers(v: &mut serde_json::Value) {
 
 /// Text with NUL cannot be stored by PostgreSQL (SQLite would take it, and a move between
 /// them would then fail), so no body may carry it: 422 naming the field, on both backends.
-fn refuse_nul(bytes: &[u8]) -> Result<(), AppError> {
+/// Refuses a NUL in any string of the body (422 naming where), and drops members whose
+/// *name* holds NUL: no field of ours has such a name, so they are unknown fields, ignored
+/// as every unknown field is (request schemas allow additional properties). Dropped, not
+/// passed on: a body read as free JSON never keeps them. `Some` is the body without them.
+fn refuse_nul(bytes: &[u8]) -> Result<Option<serde_json::Value>, AppError> {
     // A JSON string can only hold NUL as the escape `\u0000`: parse further only then.
     if !bytes.windows(6).any(|w| w == b"\\u0000") {
-        return Ok(());
+        return Ok(None);
     }
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
-        return Ok(());
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Ok(None);
     };
+    let dropped = drop_nul_names(&mut value);
     match nul_path(&value, "") {
         Some(field) => Err(AppError::invalid_field(
             if field.is_empty() { "body" } else { &field },
             "must not contain the NUL character",
         )),
-        None => Ok(()),
+        None => Ok(dropped.then_some(value)),
+    }
+}
+
+/// Removes object members whose name holds NUL, at any depth; whether any were.
+fn drop_nul_names(v: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    match v {
+        Value::Array(items) => items.iter_mut().fold(false, |d, i| drop_nul_names(i) | d),
+        Value::Object(map) => {
+            let before = map.len();
+            map.retain(|k, _| !k.contains('\0'));
+            let dropped = map.len() != before;
+            map.values_mut().fold(dropped, |d, i| drop_nul_names(i) | d)
+        }
+        _ => false,
     }
 }
 
@@ -208,13 +233,7 @@ fn nul_path(v: &serde_json::Value, at: &str) -> Option<String> {
             .iter()
             .enumerate()
             .find_map(|(i, item)| nul_path(item, &format!("{at}[{i}]"))),
-        Value::Object(map) => map.iter().find_map(|(k, item)| {
-            if k.contains('\0') {
-                Some(join(&k.replace('\0', "\\u0000")))
-            } else {
-                nul_path(item, &join(k))
-            }
-        }),
+        Value::Object(map) => map.iter().find_map(|(k, item)| nul_path(item, &join(k))),
         _ => None,
     }
 }
@@ -382,6 +401,15 @@ mod tests {
         assert!(fields(&e).get("a[1].b").is_some(), "{:?}", e.details);
         // An escaped backslash followed by the letters is not NUL.
         assert!(parse_json::<serde_json::Value>(br#"{"a": "\\u0000"}"#).is_ok());
+    }
+
+    /// A member whose name holds NUL is an unknown field: ignored, and gone from free JSON.
+    #[test]
+    fn a_name_with_nul_is_an_unknown_field() {
+        let b = parse_json::<Body>(br#"{"email": "a@b.c", "age": 3, "x\u0000y": "z"}"#).unwrap();
+        assert_eq!(b.age, 3);
+        let v = parse_json::<serde_json::Value>(br#"{"a": {"\u0000": 1, "b": 2}}"#).unwrap();
+        assert_eq!(v, serde_json::json!({"a": {"b": 2}}));
     }
 
     #[test]

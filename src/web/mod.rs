@@ -4,7 +4,9 @@
 pub mod app;
 pub mod extract;
 pub mod extractors;
+pub mod rest_budget;
 pub mod routes;
+pub mod security_headers;
 pub mod shutdown;
 pub mod sign_in;
 pub mod socket;

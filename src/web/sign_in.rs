@@ -6,6 +6,7 @@ use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::features::audit::{self, RequestMeta};
 use crate::features::auth::jwt::ACCESS_TTL_SECS;
 use crate::features::auth::refresh::{self, REFRESH_TTL_DAYS};
 use crate::features::auth::users::{self, UserView};
@@ -25,15 +26,27 @@ pub struct AuthResponse {
     pub expires_in: i64,
 }
 
-/// Signs `user` in (a new refresh family, its last sign-in set) and answers 200 with the
-/// tokens and their cookies, as a login does.
-pub async fn signed_in(state: &AppState, user: UserRow) -> AppResult<HttpResponse> {
+/// Signs `user` in (a new refresh family, its last sign-in set, the audit log's `login`
+/// entry naming `method`) and answers 200 with the tokens and their cookies, as a login does.
+pub async fn signed_in(
+    state: &AppState,
+    user: UserRow,
+    meta: RequestMeta,
+    method: &'static str,
+) -> AppResult<HttpResponse> {
     let uid = user.id.clone();
     let (user, refresh_token) = state
         .db
         .transaction(move |conn| {
             let t = now();
             users::signed_in(conn, &uid, t)?;
+            audit::record_account_event(
+                conn,
+                &meta,
+                Some(&uid),
+                "login",
+                serde_json::json!({ "method": method }),
+            )?;
             let token = refresh::issue(conn, &uid, None)?;
             Ok((
                 UserRow {

@@ -99,6 +99,17 @@ async fn a_reset_link_works_once_and_ends_every_session() {
         .link_param("/reset", "token")
         .expect("a token in the link");
 
+    // One of the most common passwords is refused (and the token is not spent by it).
+    let res = app
+        .post(
+            "/v1/auth/password-reset/confirm",
+            None,
+            &json!({"token": token, "password": "password1"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert!(res.body["error"]["details"]["fields"]["password"].is_string());
+
     // Signed in on a socket meanwhile: it closes when the password is reset.
     let mut feed = app.ws("/v1/parent/live", &parent.access).await;
     let res = app

@@ -39,6 +39,7 @@ mod redis_nodes;
 mod redis_outages;
 mod rest;
 mod rotate_key;
+mod security;
 mod shutdown;
 mod starts;
 mod storage_outages;

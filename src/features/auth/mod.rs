@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod child;
+pub mod common_passwords;
 pub mod email_tokens;
 pub mod gate;
 pub mod jwt;

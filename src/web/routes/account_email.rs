@@ -115,7 +115,7 @@ pub async fn request_reset(
 /// websockets close with 4003. The token is spent (as is every other reset link of the
 /// account).
 #[utoipa::path(tag = "auth", request_body = ResetConfirm,
-    responses((status = 204), (status = 422, description = "a field; `token` when it is unknown, already used or expired")))]
+    responses((status = 204), (status = 422, description = "a field; `token` when it is unknown, already used or expired; `password` when it is one of the most common")))]
 #[post("/auth/password-reset/confirm")]
 pub async fn confirm_reset(
     state: web::Data<AppState>,
@@ -123,6 +123,7 @@ pub async fn confirm_reset(
     body: ValidJson<ResetConfirm>,
 ) -> AppResult<HttpResponse> {
     let ResetConfirm { token, password } = body.0;
+    crate::features::auth::common_passwords::refuse_common("password", &password)?;
     // The token is checked before the password is hashed: a wrong one costs no bcrypt.
     let t = token.clone();
     state

@@ -27,7 +27,7 @@ pub struct AuditQuery {
     /// create, update, delete, deactivate, reactivate, retry, discard, …
     #[param(max_length = 100)]
     pub action: Option<String>,
-    /// RFC 3339 times, inclusive.
+    /// RFC 3339 times, inclusive, in the years 1970..9999 (else 400 `date_out_of_range`).
     pub from: Option<chrono::DateTime<chrono::Utc>>,
     pub to: Option<chrono::DateTime<chrono::Utc>>,
     /// 1..200, default 50.
@@ -52,6 +52,11 @@ pub async fn list(
     }
     if let Some(t) = q.to {
         crate::infra::time::check_instant(t, "to")?;
+    }
+    for (name, value) in [("entity_type", &q.entity_type), ("action", &q.action)] {
+        if value.as_ref().is_some_and(|v| v.chars().count() > 100) {
+            return Err(AppError::invalid_field(name, "at most 100 characters"));
+        }
     }
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {

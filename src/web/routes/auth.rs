@@ -12,7 +12,9 @@ use crate::features::auth::recovery;
 use crate::features::auth::refresh::{self, Rotation};
 pub use crate::features::auth::users::UserView;
 use crate::features::auth::users::{self, bump_token_version};
-use crate::features::auth::{AuthUser, REFRESH_COOKIE, Role, bearer_token, client_addr, password};
+use crate::features::auth::{
+    AuthUser, REFRESH_COOKIE, Role, bearer_token, client_addr, common_passwords, password,
+};
 use crate::features::classes::{self, Class};
 use crate::features::learners::LearnerView;
 use crate::infra::db::models::UserRow;
@@ -131,7 +133,7 @@ pub fn normalize_email(email: &str) -> String {
 
 /// Create an account (parent, teacher or student) and sign in.
 #[utoipa::path(tag = "auth", request_body = RegisterRequest,
-    responses((status = 201, body = AuthResponse), (status = 400), (status = 409, description = "email_taken"), (status = 422, description = "a field, or an unknown join_code"), (status = 429, description = "rate_limited: 10 registrations an hour per address (60 an hour per class with a join_code), with Retry-After")))]
+    responses((status = 201, body = AuthResponse), (status = 400), (status = 409, description = "email_taken"), (status = 422, description = "a field (a password among the most common ones is refused on `password`), or an unknown join_code"), (status = 429, description = "rate_limited: 10 registrations an hour per address (60 an hour per class with a join_code), with Retry-After")))]
 #[post("/auth/register")]
 pub async fn register(
     req: HttpRequest,
@@ -140,6 +142,7 @@ pub async fn register(
     body: ValidJson<RegisterRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.0;
+    common_passwords::refuse_common("password", &body.password)?;
     let class = joined_class(&state, &body).await?;
     let (limiter, key) = match &class {
         Some(class) => (&state.class_register_limiter, format!("class:{}", class.id)),
@@ -282,6 +285,7 @@ fn email_taken() -> AppError {
 pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
+    meta: RequestMeta,
     body: ValidJson<LoginRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.0;
@@ -304,8 +308,23 @@ pub async fn login(
         .as_ref()
         .map_or_else(|| state.dummy_hash.clone(), |u| u.password_hash.clone());
     let ok = password::verify(body.password, hash).await? && found.is_some();
+    let account = found.as_ref().map(|u| u.id.clone());
     let Some(user) = found.filter(|_| ok) else {
-        // The attempt counted above stays counted: it was a failure.
+        // The attempt counted above stays counted: it was a failure. Audited with the
+        // account when the email names one, and the email tried (never the password).
+        let email = body.email.clone();
+        state
+            .db
+            .run(move |conn| {
+                audit::record_account_event(
+                    conn,
+                    &meta,
+                    account.as_deref(),
+                    "login_failed",
+                    serde_json::json!({ "method": "password", "email": email }),
+                )
+            })
+            .await?;
         return Err(AppError::unauthorized(
             Code::InvalidCredentials,
             "wrong email or password",
@@ -313,7 +332,7 @@ pub async fn login(
     };
     state.login_limiter.release(&keys, attempt).await;
     state.login_limiter.clear(&email_key).await;
-    crate::web::sign_in::signed_in(&state, user).await
+    crate::web::sign_in::signed_in(&state, user, meta, "password").await
 }
 
 /// The refresh token from the JSON body, else from the cookie.
@@ -393,6 +412,7 @@ pub async fn logout(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
+    meta: RequestMeta,
 ) -> AppResult<HttpResponse> {
     let mut payload = payload.into_inner();
     let token = presented_refresh_token(&req, &mut payload).await?;
@@ -426,6 +446,18 @@ pub async fn logout(
             // refresh theirs (their refresh tokens are untouched).
             if let Some(owner) = &owner {
                 bump_token_version(conn, owner)?;
+                let scope = if token.is_some() {
+                    "session"
+                } else {
+                    "everywhere"
+                };
+                audit::record_account_event(
+                    conn,
+                    &meta,
+                    Some(owner),
+                    "logout",
+                    serde_json::json!({ "scope": scope }),
+                )?;
             }
             Ok(owner)
         })
@@ -450,14 +482,16 @@ impl Normalize for PasswordChange {}
 /// Change the password: every refresh family is revoked, access tokens issued before stop
 /// working, and the account's open websockets close with 4003.
 #[utoipa::path(tag = "auth", request_body = PasswordChange, security(("bearer" = [])),
-    responses((status = 204), (status = 401, description = "unauthenticated, or invalid_credentials: the current password is wrong"), (status = 422), (status = 429, description = "rate_limited, with Retry-After")))]
+    responses((status = 204), (status = 401, description = "unauthenticated, or invalid_credentials: the current password is wrong"), (status = 422, description = "a field; a new_password among the most common ones is refused"), (status = 429, description = "rate_limited, with Retry-After")))]
 #[post("/auth/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
     user: AuthUser,
+    meta: RequestMeta,
     body: ValidJson<PasswordChange>,
 ) -> AppResult<HttpResponse> {
     let body = body.0;
+    common_passwords::refuse_common("new_password", &body.new_password)?;
     let key = format!("password:{}", user.id);
     let attempt = state
         .login_limiter
@@ -482,6 +516,18 @@ pub async fn change_password(
         .db
         .transaction(move |conn| {
             users::set_password_hash(conn, &uid, &hash)?;
+            audit::record(
+                conn,
+                &meta,
+                Change {
+                    user_id: &uid,
+                    action: "update",
+                    entity_type: "password",
+                    entity_id: &uid,
+                    old: None,
+                    new: Some(serde_json::json!({ "sessions_ended": true })),
+                },
+            )?;
             users::end_sessions(conn, &uid)
         })
         .await?;

@@ -224,6 +224,19 @@ pub async fn parent_unlock(
     };
     if !password::verify(secret, hash).await? {
         tracing::info!(user_id = %uid, "a wrong PIN on a child's device");
+        let (meta, uid) = (meta.clone(), uid.clone());
+        state
+            .db
+            .run(move |conn| {
+                audit::record_account_event(
+                    conn,
+                    &meta,
+                    Some(&uid),
+                    "login_failed",
+                    serde_json::json!({ "method": "parent_unlock" }),
+                )
+            })
+            .await?;
         return Err(AppError::unauthorized(
             Code::InvalidCredentials,
             "that is not the grown-up's PIN",
@@ -237,6 +250,7 @@ pub async fn parent_unlock(
         .map(|c| c.value().to_string())
         .filter(|t| !t.is_empty());
     let learner = device.0.device_learner.clone().unwrap_or_default();
+    let sign_meta = meta.clone();
     state
         .db
         .transaction(move |conn| {
@@ -257,5 +271,5 @@ pub async fn parent_unlock(
             )
         })
         .await?;
-    signed_in(&state, user).await
+    signed_in(&state, user, sign_meta, "parent_unlock").await
 }

@@ -162,7 +162,7 @@ fn secured(req: &HttpRequest, res: &mut HttpResponse) {
     );
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
+        HeaderValue::from_static("no-referrer"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
 }

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
+use crate::features::audit::RequestMeta;
 use crate::features::auth::shared_limit::{Attempt, SharedLimiter};
 use crate::features::auth::{client_addr, users};
 use crate::features::classes;
@@ -113,6 +114,7 @@ pub async fn class_list(
 pub async fn class_login(
     req: HttpRequest,
     state: web::Data<AppState>,
+    meta: RequestMeta,
     body: ValidJson<ClassLogin>,
 ) -> AppResult<HttpResponse> {
     let body = body.0;
@@ -153,7 +155,7 @@ pub async fn class_login(
         .pupil_address_limiter
         .release(&[ip.as_str()], address)
         .await;
-    signed_in(&state, user).await
+    signed_in(&state, user, meta, "class").await
 }
 
 /// A pupil signs in with their card's token (the QR code's `/signin?card=…`).
@@ -163,6 +165,7 @@ pub async fn class_login(
 pub async fn card_login(
     req: HttpRequest,
     state: web::Data<AppState>,
+    meta: RequestMeta,
     body: ValidJson<CardLogin>,
 ) -> AppResult<HttpResponse> {
     let token = body.0.token;
@@ -187,5 +190,5 @@ pub async fn card_login(
         .pupil_address_limiter
         .release(&[ip.as_str()], address)
         .await;
-    signed_in(&state, user).await
+    signed_in(&state, user, meta, "card").await
 }

@@ -246,6 +246,12 @@ pub fn test_config(db: &TestDb) -> RawConfig {
         workers: Some(1),
         // Tests register many accounts from one address; `hostile` tests the real limit.
         register_limit_per_hour: 1_000,
+        // Tests drive hundreds of calls a second from one address and one account;
+        // `security::one_account_past_its_budget…` tests the budget itself.
+        rest_budget_per_sec: 10_000,
+        rest_budget_burst: 100_000,
+        rest_budget_anonymous_per_sec: 10_000,
+        rest_budget_anonymous_burst: 100_000,
         ..RawConfig::default()
     }
 }

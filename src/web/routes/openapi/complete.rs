@@ -43,6 +43,12 @@ const SHARED: &[Shared] = &[
         |s| s.has_body || s.has_query,
     ),
     Shared(
+        "429",
+        "rate_limited: past this account's (or, without a token, this address's) budget of \
+         REST calls, with Retry-After (docs/protocol.md)",
+        |s| s.rest,
+    ),
+    Shared(
         "503",
         "The database (or the object store) is not answering",
         |_| true,
@@ -54,6 +60,8 @@ struct Shape {
     has_body: bool,
     has_query: bool,
     has_path: bool,
+    /// Under `/v1/`: counted by the REST budget (`web::rest_budget`).
+    rest: bool,
 }
 
 impl Modify for SharedResponses {
@@ -73,6 +81,7 @@ impl Modify for SharedResponses {
                         .flatten()
                         .any(|p| matches!(p.parameter_in, ParameterIn::Query)),
                     has_path: !names.is_empty(),
+                    rest: path.starts_with("/v1/"),
                 };
                 for Shared(status, description, applies) in SHARED {
                     if applies(&shape) {
