@@ -178,6 +178,8 @@ pub struct GameActor {
     appending: bool,
     reading: bool,
     read_again: bool,
+    /// The question whose close this replica's timer is set for.
+    timer_for: Option<usize>,
 }
 
 /// What a game may use of the engine around it, and nothing more.
@@ -224,6 +226,7 @@ impl GameActor {
             appending: false,
             reading: false,
             read_again: false,
+            timer_for: None,
         };
         for entry in past {
             game.apply(entry);
@@ -501,6 +504,11 @@ impl GameActor {
             return;
         };
         let index = round.index;
+        // One timer per question, however often the journal is read meanwhile.
+        if self.timer_for == Some(index) {
+            return;
+        }
+        self.timer_for = Some(index);
         ctx.run_later(until(round.closes), move |act, ctx| {
             if act.state == GameState::Question
                 && act.round.as_ref().is_some_and(|r| r.index == index)
