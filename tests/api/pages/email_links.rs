@@ -11,6 +11,20 @@ use super::look::check;
 use crate::common::smtp::{Received, SmtpSink};
 use crate::common::{TEST_PASSWORD, spawn_app_with};
 
+/// The PDF attached to a message (base64, as every attachment is sent).
+fn digest_pdf(m: &Received) -> Vec<u8> {
+    let at = m
+        .data
+        .find("Content-Type: application/pdf")
+        .expect("a PDF attached");
+    let (_, body) = m.data[at..].split_once("\r\n\r\n").unwrap();
+    let body = &body[..body.find("\r\n--").unwrap_or(body.len())];
+    let b64: String = body.split_whitespace().collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap()
+}
+
 /// The HTML part of a message, its transfer encoding undone.
 fn html_part(m: &Received) -> String {
     let at = m
@@ -284,6 +298,17 @@ async fn the_weekly_digest_reads_well() {
         std::fs::create_dir_all(&dir).unwrap();
         let png = b.c.screenshot().await.unwrap();
         std::fs::write(dir.join("digest-email.png"), png).unwrap();
+        // The report it carries, its first page as a picture where poppler's pdftoppm is
+        // installed (a screenshot step only, not a test).
+        let pdf = digest_pdf(&digest);
+        assert!(pdf.starts_with(b"%PDF-"));
+        let file = std::env::temp_dir().join(format!("digest-{}.pdf", std::process::id()));
+        std::fs::write(&file, &pdf).unwrap();
+        let _ = std::process::Command::new("pdftoppm")
+            .args(["-png", "-r", "60", "-singlefile", "-f", "1", "-l", "1"])
+            .arg(&file)
+            .arg(dir.join("digest-report"))
+            .status();
     }
 
     // The family page turns it off (what the email's footer says), saved by the server.
