@@ -44,7 +44,7 @@ pub async fn list(
     if !(1..=200).contains(&limit) {
         return Err(AppError::invalid_field("limit", "between 1 and 200"));
     }
-    if q.before.as_ref().is_some_and(|b| b.len() > 100) {
+    if q.before.as_ref().is_some_and(|b| b.chars().count() > 100) {
         return Err(AppError::invalid_field("before", "at most 100 characters"));
     }
     let page = state
