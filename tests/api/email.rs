@@ -348,7 +348,7 @@ async fn an_smtp_server_going_away_mid_send_loses_no_email_and_sends_it_once() {
     assert_eq!(sink.to(&first.email).len(), 1);
 
     // Away altogether, then back.
-    sink.stop();
+    sink.stop().await;
     let second = app.register("parent").await;
     poll_until(Duration::from_secs(20), "a failed try recorded", || {
         let url = app.db.url.clone();
@@ -376,7 +376,7 @@ async fn an_smtp_server_going_away_mid_send_loses_no_email_and_sends_it_once() {
 #[actix_web::test]
 async fn an_email_that_never_goes_becomes_a_dead_letter_an_admin_can_retry() {
     let sink = SmtpSink::start().await;
-    sink.stop();
+    sink.stop().await;
     let app = app_mailing_to(&sink, |raw| {
         raw.mail_max_attempts = 3;
         raw.mail_retry_base_ms = 20;
@@ -384,22 +384,20 @@ async fn an_email_that_never_goes_becomes_a_dead_letter_an_admin_can_retry() {
     .await;
     let admin = app.admin().await;
     let parent = app.register("parent").await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    let letter = loop {
-        let page = app.get("/v1/admin/dead-letters", Some(&admin.access)).await;
-        if let Some(l) = page.body["dead_letters"]
-            .as_array()
-            .and_then(|a| a.iter().find(|l| l["kind"] == "email"))
-        {
-            break l.clone();
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no dead letter: {}",
-            page.body
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let found = std::cell::RefCell::new(serde_json::Value::Null);
+    crate::common::wait::poll_until(
+        Duration::from_secs(20),
+        "the email becomes a dead letter",
+        || async {
+            let page = app.get("/v1/admin/dead-letters", Some(&admin.access)).await;
+            let letter = page.body["dead_letters"]
+                .as_array()
+                .and_then(|a| a.iter().find(|l| l["kind"] == "email").cloned());
+            letter.map(|l| *found.borrow_mut() = l).is_some()
+        },
+    )
+    .await;
+    let letter = found.into_inner();
     assert_eq!(letter["payload"]["to"], parent.email.as_str(), "{letter}");
     assert_eq!(letter["payload"]["attempts"], 3);
     assert!(sink.received().is_empty());

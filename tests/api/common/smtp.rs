@@ -91,22 +91,21 @@ impl SmtpSink {
         format!("smtp://{}", self.addr)
     }
 
-    /// Stops listening: connections are refused until [`Self::resume`].
-    pub fn stop(&self) {
-        if let Some(task) = self.accept.lock().unwrap().take() {
+    /// Stops listening: connections are refused until [`Self::resume`]. Returns once the
+    /// accepting task (and with it the listener) is gone, so the port is free again.
+    pub async fn stop(&self) {
+        let task = self.accept.lock().unwrap().take();
+        if let Some(task) = task {
             task.abort();
+            let _ = task.await;
         }
     }
 
     /// Listens again on the same port.
     pub async fn resume(&self) {
-        let listener = loop {
-            match TcpListener::bind(self.addr).await {
-                Ok(l) => break l,
-                // The aborted task's listener may take a moment to close.
-                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
-            }
-        };
+        let listener = TcpListener::bind(self.addr)
+            .await
+            .expect("the port the sink listened on is free once stop() returned");
         *self.accept.lock().unwrap() =
             Some(tokio::spawn(accept_loop(listener, self.inner.clone())));
     }
@@ -149,7 +148,9 @@ impl SmtpSink {
 
 impl Drop for SmtpSink {
     fn drop(&mut self) {
-        self.stop();
+        if let Some(task) = self.accept.lock().unwrap().take() {
+            task.abort();
+        }
     }
 }
 
