@@ -5,21 +5,12 @@
 
 use std::time::Duration;
 
-use crate::common::Api;
 use crate::common::nginx::Nginx;
 use crate::common::players::{ADDITION, Player, stored_seqs};
 use crate::common::process::two_nodes;
 use crate::common::wait::poll_until;
 
 const PLAYERS: usize = 6;
-
-/// Open play sockets on a node, from its own metrics.
-async fn play_sockets(node: &Api) -> u64 {
-    let text = String::from_utf8(node.get("/metrics", None).await.raw).unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("studyhub_live_connections{feed=\"play\"} "))
-        .map_or(0, |v| v.trim().parse::<f64>().unwrap() as u64)
-}
 
 #[actix_web::test]
 async fn behind_nginx_sockets_spread_and_a_stopping_node_hands_its_learners_over() {
@@ -34,16 +25,16 @@ async fn behind_nginx_sockets_spread_and_a_stopping_node_hands_its_learners_over
     // Children join one after the other through nginx; each node's metrics say where.
     let mut players: Vec<(Player, bool)> = Vec::new();
     for i in 0..PLAYERS {
-        let before = play_sockets(&a).await;
+        let before = a.live_sockets("play").await;
         let mut p = Player::join(&lb, &format!("Kid {i}")).await;
         p.answer().await;
         p.answer().await;
         p.saved_up_to(2).await;
         poll_until(Duration::from_secs(5), "the socket is counted", || async {
-            play_sockets(&a).await + play_sockets(&b).await == i as u64 + 1
+            a.live_sockets("play").await + b.live_sockets("play").await == i as u64 + 1
         })
         .await;
-        let on_a = play_sockets(&a).await > before;
+        let on_a = a.live_sockets("play").await > before;
         players.push((p, on_a));
     }
     let on_a = players.iter().filter(|(_, a)| *a).count();
@@ -71,7 +62,12 @@ async fn behind_nginx_sockets_spread_and_a_stopping_node_hands_its_learners_over
         }
         p.finish().await;
     }
-    assert_eq!(play_sockets(&b).await, PLAYERS as u64, "{}", nginx.errors());
+    assert_eq!(
+        b.live_sockets("play").await,
+        PLAYERS as u64,
+        "{}",
+        nginx.errors()
+    );
     for (p, _) in &players {
         let want: Vec<u32> = (1..=ADDITION.len() as u32).collect();
         poll_until(

@@ -14,6 +14,7 @@ mod family;
 mod family_phone;
 mod games;
 mod kid;
+mod lesson;
 mod look;
 mod media;
 mod offline;

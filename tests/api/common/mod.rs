@@ -25,6 +25,8 @@ use studyhub::infra::db::{self, Backend};
 use studyhub::{Application, RawConfig};
 use tempfile::TempDir;
 
+/// The JWT secret of every test server, in-process or a child process.
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret!";
 pub const TEST_PASSWORD: &str = "correct horse battery";
 
 /// A database for one test.
@@ -240,7 +242,7 @@ pub fn test_config(db: &TestDb) -> RawConfig {
         data_dir: db.data_dir(),
         database_url: Some(db.url.clone()),
         database_pool_size: 4,
-        jwt_secret: Some("test-secret-test-secret-test-secret!".into()),
+        jwt_secret: Some(JWT_SECRET.into()),
         encryption_key: Some("11".repeat(32)),
         bcrypt_cost: 4,
         workers: Some(1),
@@ -350,6 +352,15 @@ impl Api {
         Self::finish(req.send().await.unwrap()).await
     }
 
+    /// This node's open websockets of one kind (`play`, `game_host`…), from its metrics.
+    pub async fn live_sockets(&self, feed: &str) -> u64 {
+        let text = String::from_utf8(self.get("/metrics", None).await.raw).unwrap();
+        let prefix = format!("studyhub_live_connections{{feed=\"{feed}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(prefix.as_str()))
+            .map_or(0, |v| v.trim().parse::<f64>().unwrap() as u64)
+    }
+
     pub async fn register(&self, role: &str) -> Account {
         let email = format!("{}-{}@example.com", role, uuid::Uuid::new_v4().simple());
         let res = self
@@ -369,6 +380,8 @@ impl Api {
 /// A websocket client for the play and live feeds.
 pub struct Ws {
     framed: actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>,
+    /// The events of a `batch` frame (class views) not read yet.
+    batched: std::collections::VecDeque<Value>,
 }
 
 #[derive(Debug)]
@@ -424,12 +437,23 @@ impl Ws {
         }
     }
 
-    /// The next message or close (answering pings).
+    /// The next message or close (answering pings). A `batch` (class views) is read as the
+    /// events in it, in order.
     pub async fn recv(&mut self) -> WsEvent {
         loop {
+            if let Some(event) = self.batched.pop_front() {
+                return WsEvent::Json(event);
+            }
             match self.frame().await {
                 Some(awc::ws::Frame::Text(t)) => {
-                    return WsEvent::Json(serde_json::from_slice(&t).unwrap());
+                    let v: Value = serde_json::from_slice(&t).unwrap();
+                    if v["type"] == "batch" {
+                        let events = v["events"].as_array().expect("a batch has events");
+                        assert!(events.len() > 1, "a batch of one: {v}");
+                        self.batched.extend(events.iter().cloned());
+                        continue;
+                    }
+                    return WsEvent::Json(v);
                 }
                 Some(awc::ws::Frame::Close(reason)) => {
                     return WsEvent::Close(reason.map(|r| u16::from(r.code)));
@@ -503,7 +527,10 @@ impl Api {
             .await
             .unwrap_or_else(|e| panic!("websocket {path}: {e}"));
         assert_eq!(res.status(), StatusCode::SWITCHING_PROTOCOLS);
-        Ws { framed }
+        Ws {
+            framed,
+            batched: Default::default(),
+        }
     }
 
     /// Tries to open a websocket; the HTTP status when it is refused.

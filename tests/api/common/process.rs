@@ -30,10 +30,7 @@ impl Served {
             .env("STUDYHUB_DATA_DIR", db.data_dir())
             .env("STUDYHUB_BIND", "127.0.0.1:0")
             .env("STUDYHUB_ENCRYPTION_KEY", "11".repeat(32))
-            .env(
-                "STUDYHUB_JWT_SECRET",
-                "test-secret-test-secret-test-secret!",
-            )
+            .env("STUDYHUB_JWT_SECRET", super::JWT_SECRET)
             .env("STUDYHUB_BCRYPT_COST", "4")
             .env("STUDYHUB_REGISTER_LIMIT_PER_HOUR", "1000")
             .env("STUDYHUB_WORKERS", "2")

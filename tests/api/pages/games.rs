@@ -139,7 +139,7 @@ async fn press(b: &Browser, key: char) {
 const ARROW_RIGHT: char = '\u{E014}';
 
 /// Waits for the live table's row of `name` to count `n` answers.
-async fn live_answered(teacher: &Browser, name: &str, n: u32) {
+pub(super) async fn live_answered(teacher: &Browser, name: &str, n: u32) {
     teacher
         .wait_js(
             &format!("{name}'s live row counts {n} answers"),
@@ -177,7 +177,7 @@ async fn in_game(b: &Browser) -> bool {
 }
 
 /// Taps Join on the open-game card (past any celebration over it) until the game screen shows.
-async fn join_by_card(b: &Browser) {
+pub(super) async fn join_by_card(b: &Browser) {
     b.until("join by the open-game card", || async {
         if in_game(b).await || closed_celebration(b).await {
             return in_game(b).await;

@@ -6,21 +6,47 @@ use awc::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::actions::sign_in;
-use super::browser::Driver;
+use super::browser::{Browser, Driver};
 use super::look::{check, phone};
-use crate::common::{TestApp, spawn_app};
+use crate::common::spawn_app;
+use studyhub::features::pupils::card::CardKey;
 
-/// A pupil's card token, made as the server makes it (the printed QR code holds it).
-fn card_token(app: &TestApp, learner_id: &str) -> String {
+/// A pupil's card token, made as the server with `key` makes it from the card's nonce in the
+/// database at `db_url` (the printed QR code holds it).
+pub(super) fn card_token(db_url: &str, key: &CardKey, learner_id: &str) -> String {
     use diesel::prelude::*;
     use studyhub::infra::db::schema::pupils;
-    let mut conn = studyhub::infra::db::establish(&app.db.url).unwrap();
+    let mut conn = studyhub::infra::db::establish(db_url).unwrap();
     let nonce: String = pupils::table
         .find(learner_id)
         .select(pupils::card_nonce)
         .first(&mut conn)
         .unwrap();
-    app.state.card_key.token(learner_id, &nonce)
+    key.token(learner_id, &nonce)
+}
+
+/// At `/signin` (open already): the class code (the class `class_name` is shown), then the
+/// pupil's name; returns once the pictures are shown.
+pub(super) async fn pick_pupil(p: &Browser, code: &str, class_name: &str, name: &str) {
+    p.wait_js(
+        "the sign-in page is ready",
+        "document.body.dataset.ready === 'true'",
+    )
+    .await;
+    p.fill("#join-code", &code.to_lowercase()).await;
+    p.click("#code-form button[type=submit]", None).await;
+    p.wait_text("#class-name", class_name).await;
+    p.click("#pupil-names button", Some(name)).await;
+    p.shown("#pictures button[data-picture=sun]", None).await;
+}
+
+/// Taps the two `pictures` (from the class's list of pupils) in order.
+pub(super) async fn tap_pictures(p: &Browser, pictures: &Value) {
+    for picture in [&pictures[0], &pictures[1]] {
+        let picture = picture.as_str().unwrap();
+        p.click(&format!("#pictures button[data-picture={picture}]"), None)
+            .await;
+    }
 }
 
 #[actix_web::test]
@@ -90,30 +116,13 @@ async fn a_teacher_imports_pupils_who_sign_in_by_pictures_and_by_card() {
     .await;
     check(&p, "pupil-signin-code").await;
     phone(&p).await;
-    p.fill("#join-code", &code.to_lowercase()).await;
-    p.click("#code-form button[type=submit]", None).await;
-    p.wait_text("#class-name", "Class 1A").await;
-    p.click("#pupil-names button", Some("Ada")).await;
-    p.shown("#pictures button[data-picture=sun]", None).await;
+    pick_pupil(&p, &code, "Class 1A", "Ada").await;
     check(&p, "pupil-signin-pictures").await;
     phone(&p).await;
     // A wrong pair first: she is told so and may try again.
-    let wrong = [
-        ada["picture"][1].as_str().unwrap(),
-        ada["picture"][0].as_str().unwrap(),
-    ];
-    for picture in wrong {
-        p.click(&format!("#pictures button[data-picture={picture}]"), None)
-            .await;
-    }
+    tap_pictures(&p, &json!([ada["picture"][1], ada["picture"][0]])).await;
     p.wait_text("#pictures-error", "not your pictures").await;
-    for picture in [
-        ada["picture"][0].as_str().unwrap(),
-        ada["picture"][1].as_str().unwrap(),
-    ] {
-        p.click(&format!("#pictures button[data-picture={picture}]"), None)
-            .await;
-    }
+    tap_pictures(&p, &ada["picture"]).await;
     p.until("/play after the pictures", || async {
         p.path().await == "/play"
     })
@@ -121,7 +130,11 @@ async fn a_teacher_imports_pupils_who_sign_in_by_pictures_and_by_card() {
     p.wait_text("#hello-name", "Ada").await;
 
     // Bo scans his card: its address signs him in at once.
-    let token = card_token(&app, bo["learner_id"].as_str().unwrap());
+    let token = card_token(
+        &app.db.url,
+        &app.state.card_key,
+        bo["learner_id"].as_str().unwrap(),
+    );
     let q = driver.browser(&app.address, "pupil Bo").await;
     q.goto(&format!("/signin?card={token}")).await;
     q.until("/play after the card", || async {
