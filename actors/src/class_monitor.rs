@@ -2,12 +2,14 @@
 //! online, in which activity, how far) and streams what changes to the teacher's
 //! connections: a snapshot once on connect, then only deltas, so a big class does not re-send
 //! the roster on every answer. Never the answer itself: only whether it was right.
+//! Deltas closer together than [`BATCH_EVERY`] go out as one `batch` frame, so a busy class
+//! costs its viewers at most four frames a second however fast it plays.
 //! The server holds a [`ClassFeed`]; the monitor sees of the engine only its `ClassEnv`.
 
 use crate::ids::{ClassId, LearnerId};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::outbox::OutboxTx;
 use actix::prelude::*;
@@ -20,6 +22,10 @@ use crate::protocol::feeds::{ClassFeedFrame, ClassInfo};
 use crate::shared::LearnerStatus;
 
 pub use crate::protocol::feeds::StudentState;
+
+/// The least time between two frames to a class's viewers (the contract: at most four
+/// batches a second per view). The first delta after a quiet spell goes at once.
+pub const BATCH_EVERY: Duration = Duration::from_millis(250);
 
 /// What a class monitor may use of the engine around it, and nothing more.
 pub(crate) trait ClassEnv: Send + Sync {
@@ -74,6 +80,10 @@ pub struct ClassMonitor {
     students: BTreeMap<LearnerId, StudentState>,
     env: Arc<dyn ClassEnv>,
     audience: Audience,
+    /// Deltas waiting for the next frame, in order.
+    pending: Vec<String>,
+    last_sent: Option<Instant>,
+    flush_scheduled: bool,
 }
 
 impl ClassMonitor {
@@ -89,6 +99,9 @@ impl ClassMonitor {
             students: BTreeMap::new(),
             env,
             audience: Audience::new(),
+            pending: Vec::new(),
+            last_sent: None,
+            flush_scheduled: false,
         };
         m.set_roster(roster);
         m
@@ -139,11 +152,46 @@ impl ClassMonitor {
                         }
                     }
                     if announce {
+                        act.flush();
                         let snapshot = act.snapshot();
                         act.audience.broadcast(snapshot);
                     }
                 }),
         );
+    }
+}
+
+impl ClassMonitor {
+    /// Sends a delta now if the last frame went [`BATCH_EVERY`] ago, or with the others
+    /// that come until then.
+    fn send(&mut self, json: String, ctx: &mut Context<Self>) {
+        self.pending.push(json);
+        if self.flush_scheduled {
+            return;
+        }
+        let wait = self.last_sent.map_or(Duration::ZERO, |at| {
+            BATCH_EVERY.saturating_sub(at.elapsed())
+        });
+        if wait.is_zero() {
+            self.flush();
+        } else {
+            self.flush_scheduled = true;
+            ctx.run_later(wait, |act, _| {
+                act.flush_scheduled = false;
+                act.flush();
+            });
+        }
+    }
+
+    /// What waits, to every viewer: one frame as it is, several as a `batch`.
+    fn flush(&mut self) {
+        let json = match self.pending.len() {
+            0 => return,
+            1 => self.pending.pop().expect("one waits"),
+            _ => ClassFeedFrame::batch(&std::mem::take(&mut self.pending)),
+        };
+        self.last_sent = Some(Instant::now());
+        self.audience.broadcast(json);
     }
 }
 
@@ -193,7 +241,7 @@ impl Handler<Roster> for ClassMonitor {
 
 impl Handler<ClassEvent> for ClassMonitor {
     type Result = ();
-    fn handle(&mut self, event: ClassEvent, _: &mut Context<Self>) {
+    fn handle(&mut self, event: ClassEvent, ctx: &mut Context<Self>) {
         // A learner no longer on the roster (removed on another node a moment ago, its actor
         // not told yet) streams nothing here.
         if !self.students.contains_key(event.learner_id()) {
@@ -284,6 +332,97 @@ impl Handler<ClassEvent> for ClassMonitor {
                 .to_json()
             }
         };
-        self.audience.broadcast(json);
+        self.send(json, ctx);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outbox::{OutboxRx, outbox};
+    use serde_json::Value;
+
+    /// An engine where nobody plays anywhere yet.
+    struct Quiet;
+
+    impl ClassEnv for Quiet {
+        fn linger(&self) -> Duration {
+            Duration::from_secs(60)
+        }
+        fn where_are(
+            &self,
+            _: Vec<LearnerId>,
+        ) -> LocalBoxFuture<'static, HashMap<LearnerId, LearnerStatus>> {
+            Box::pin(async { HashMap::new() })
+        }
+        fn unregister(&self, _: &str, _: &Addr<ClassMonitor>) {}
+    }
+
+    fn answer(n: u32) -> ClassEvent {
+        ClassEvent::Answer {
+            learner_id: LearnerId::from("ada"),
+            session_id: "s1".into(),
+            question_id: format!("q{n}"),
+            correct: true,
+            answered: n,
+            right: n,
+        }
+    }
+
+    async fn frame(rx: &mut OutboxRx) -> (Value, Instant) {
+        match rx.recv().await {
+            Some(Outbound::Frame { json, .. }) => {
+                (serde_json::from_str(&json).unwrap(), Instant::now())
+            }
+            other => panic!("a frame, not {other:?}"),
+        }
+    }
+
+    #[actix_rt::test]
+    async fn answers_close_together_reach_the_view_as_one_batch_in_order() {
+        let class = ClassInfo {
+            id: "c1".into(),
+            name: "4B".into(),
+            subject: None,
+            join_code: "ABC123".into(),
+        };
+        let roster = vec![(LearnerId::from("ada"), "Ada".to_string())];
+        let monitor = ClassMonitor::new("c1".into(), class, roster, Arc::new(Quiet)).start();
+        let (tx, mut rx) = outbox(64);
+        monitor.do_send(MonitorConnect { conn_id: 1, tx });
+        assert_eq!(frame(&mut rx).await.0["type"], "snapshot");
+
+        // A quiet class: the first answer goes at once, on its own.
+        monitor.do_send(answer(1));
+        let (first, first_at) = frame(&mut rx).await;
+        assert_eq!(
+            (first["type"].as_str(), first["answered"].as_u64()),
+            (Some("answer"), Some(1))
+        );
+
+        // Nine more at once: one batch, in order, no sooner than BATCH_EVERY after the first.
+        for n in 2..=10 {
+            monitor.do_send(answer(n));
+        }
+        let (batch, batch_at) = frame(&mut rx).await;
+        assert_eq!(batch["type"], "batch");
+        let answered: Vec<u64> = batch["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["answered"].as_u64().unwrap())
+            .collect();
+        assert_eq!(answered, (2..=10).collect::<Vec<_>>());
+        assert!(batch_at - first_at >= BATCH_EVERY - Duration::from_millis(5));
+
+        // One more after a quiet spell: alone again, and the roster's state is kept.
+        tokio::time::sleep(BATCH_EVERY).await;
+        monitor.do_send(answer(11));
+        let (last, _) = frame(&mut rx).await;
+        assert_eq!(
+            (last["type"].as_str(), last["answered"].as_u64()),
+            (Some("answer"), Some(11))
+        );
+        assert!(rx.try_recv().is_none());
     }
 }

@@ -31,29 +31,47 @@ pub(crate) async fn observe(
         let Message::Text(text) = msg else { continue };
         let v: Value = serde_json::from_str(&text).unwrap_or_default();
         let measuring = shared.measuring.load(Ordering::Relaxed);
-        match v["type"].as_str() {
-            Some("answer") => {
-                let key = (
-                    v["learner_id"].as_str().unwrap_or_default().to_string(),
-                    v["session_id"].as_str().unwrap_or_default().to_string(),
-                    v["question_id"].as_str().unwrap_or_default().to_string(),
-                );
-                let cause = shared.causes.answers.lock().unwrap().remove(&key);
-                if let (Some(at), true) = (cause, measuring) {
-                    record(&teacher, at);
-                }
-            }
-            Some("notification") if v["notification"]["kind"] == "activity_completed" => {
-                let child = v["notification"]["child_id"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
-                let cause = shared.causes.completions.lock().unwrap().remove(&child);
-                if let (Some(at), true) = (cause, measuring) {
-                    record(&parent, at);
-                }
-            }
-            _ => {}
+        // A class view's `batch`: its events, in order, each timed when the batch came.
+        let events = match v["events"].as_array() {
+            Some(events) if v["type"] == "batch" => events.clone(),
+            _ => vec![v],
+        };
+        for v in events {
+            observed(&v, measuring, &shared, &parent, &teacher);
         }
+    }
+}
+
+/// Times one event against its cause.
+fn observed(
+    v: &Value,
+    measuring: bool,
+    shared: &Shared,
+    parent: &std::sync::Mutex<Histogram<u64>>,
+    teacher: &std::sync::Mutex<Histogram<u64>>,
+) {
+    match v["type"].as_str() {
+        Some("answer") => {
+            let key = (
+                v["learner_id"].as_str().unwrap_or_default().to_string(),
+                v["session_id"].as_str().unwrap_or_default().to_string(),
+                v["question_id"].as_str().unwrap_or_default().to_string(),
+            );
+            let cause = shared.causes.answers.lock().unwrap().remove(&key);
+            if let (Some(at), true) = (cause, measuring) {
+                record(teacher, at);
+            }
+        }
+        Some("notification") if v["notification"]["kind"] == "activity_completed" => {
+            let child = v["notification"]["child_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let cause = shared.causes.completions.lock().unwrap().remove(&child);
+            if let (Some(at), true) = (cause, measuring) {
+                record(parent, at);
+            }
+        }
+        _ => {}
     }
 }

@@ -113,6 +113,22 @@ impl ClassFeedFrame<'_> {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a feed frame serializes")
     }
+
+    /// `{"type":"batch","events":[…]}` of frames already serialized, in their order (joined
+    /// as they are, not parsed and written again).
+    pub fn batch(events: &[String]) -> String {
+        let mut json =
+            String::with_capacity(32 + events.iter().map(|e| e.len() + 1).sum::<usize>());
+        json.push_str(r#"{"type":"batch","events":["#);
+        for (i, event) in events.iter().enumerate() {
+            if i > 0 {
+                json.push(',');
+            }
+            json.push_str(event);
+        }
+        json.push_str("]}");
+        json
+    }
 }
 
 impl ParentFeedFrame<'_> {
