@@ -7,7 +7,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::features::audit::{self, RequestMeta};
+use crate::features::auth::alerts;
 use crate::features::auth::jwt::ACCESS_TTL_SECS;
+use crate::features::auth::recovery::Links;
 use crate::features::auth::refresh::{self, REFRESH_TTL_DAYS};
 use crate::features::auth::users::{self, UserView};
 use crate::features::auth::{ACCESS_COOKIE, REFRESH_COOKIE, Role};
@@ -35,10 +37,26 @@ pub async fn signed_in(
     method: &'static str,
 ) -> AppResult<HttpResponse> {
     let uid = user.id.clone();
-    let (user, refresh_token) = state
+    let (from, public_url) = (
+        state.settings.mail.from.clone(),
+        state.settings.public_url.clone(),
+    );
+    let (user, refresh_token, alerted) = state
         .db
         .transaction(move |conn| {
             let t = now();
+            // A browser the account has not used before: its owner is told by email (a
+            // pupil's pictures or card sign no one in by password, and pupils have no email).
+            let alerted = method == "password"
+                && alerts::signing_in(
+                    conn,
+                    &Links {
+                        from: &from,
+                        public_url: &public_url,
+                    },
+                    &user,
+                    &meta,
+                )?;
             users::signed_in(conn, &uid, t)?;
             audit::record_account_event(
                 conn,
@@ -54,9 +72,13 @@ pub async fn signed_in(
                     ..user
                 },
                 token,
+                alerted,
             ))
         })
         .await?;
+    if alerted {
+        state.mailer.wake();
+    }
     let role = Role::parse(&user.role).unwrap_or(Role::Student);
     let (access, expires_in) = state.jwt.issue(&user.id, role, user.token_version)?;
     let cookies = auth_cookies(state, &access, &refresh_token);

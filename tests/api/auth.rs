@@ -164,6 +164,57 @@ async fn refresh_rotates_and_a_reused_token_revokes_the_family() {
 }
 
 #[actix_web::test]
+async fn a_sign_in_lasts_thirty_days_however_often_it_is_refreshed() {
+    use diesel::prelude::*;
+    use studyhub::infra::db::schema::refresh_tokens;
+    let app = spawn_app().await;
+    let a = app.register("parent").await;
+    // Refreshed every day, the family would live forever without a cap: make this one
+    // begin 29 days ago, then 31 (a family's id carries when it began).
+    let began = |days: u64| {
+        let at = std::time::SystemTime::now() - std::time::Duration::from_secs(days * 86_400);
+        let secs = at.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        uuid::Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, secs, 0)).to_string()
+    };
+    let mut conn = studyhub::infra::db::establish(&app.db.url).unwrap();
+    let mut age = |days: u64| {
+        diesel::update(refresh_tokens::table.filter(refresh_tokens::user_id.eq(&a.id)))
+            .set(refresh_tokens::family_id.eq(began(days)))
+            .execute(&mut conn)
+            .unwrap();
+    };
+    age(29);
+    let young = app
+        .post(
+            "/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": a.refresh}),
+        )
+        .await;
+    assert_eq!(young.status, StatusCode::OK, "{}", young.body);
+    let next = young.body["refresh_token"].as_str().unwrap().to_string();
+    age(31);
+    let old = app
+        .post("/v1/auth/refresh", None, &json!({"refresh_token": next}))
+        .await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED, "{}", old.body);
+    assert_eq!(old.code(), "token_expired");
+    // Signing in again starts a new one.
+    let login = app
+        .post(
+            "/v1/auth/login",
+            None,
+            &json!({"email": a.email, "password": TEST_PASSWORD}),
+        )
+        .await;
+    let fresh = login.body["refresh_token"].as_str().unwrap();
+    let ok = app
+        .post("/v1/auth/refresh", None, &json!({"refresh_token": fresh}))
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+}
+
+#[actix_web::test]
 async fn refresh_and_access_work_from_cookies() {
     let app = spawn_app().await;
     let a = app.register("parent").await;

@@ -141,6 +141,9 @@ async fn a_reset_link_works_once_and_ends_every_session() {
         login(&app, &parent.email, "a brand new password").await,
         StatusCode::OK
     );
+    // The owner is told, whoever asked for the link.
+    let told = email_to(&sink, &parent.email, "password was changed").await;
+    assert!(told.text().contains("reset link"), "{}", told.data);
 
     // Once only.
     let again = app
@@ -565,4 +568,74 @@ async fn the_weekly_digest_goes_once_whoever_sends_it_and_unsubscribes_in_one_cl
         .await;
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(send_last_full_week(&one).await.unwrap(), 1);
+}
+
+/// Signs in as a browser naming itself `user_agent`.
+async fn login_from(app: &TestApp, email: &str, user_agent: &str) -> StatusCode {
+    app.client
+        .post(app.url("/v1/auth/login"))
+        .insert_header(("user-agent", user_agent))
+        .send_json(&json!({"email": email, "password": TEST_PASSWORD}))
+        .await
+        .unwrap()
+        .status()
+}
+
+#[actix_web::test]
+async fn the_owner_is_told_of_a_new_browser_and_of_a_password_change() {
+    let sink = SmtpSink::start().await;
+    let app = app_mailing_to(&sink, |_| {}).await;
+    let parent = app.register("parent").await;
+    let new_sign_ins = || {
+        sink.to(&parent.email)
+            .into_iter()
+            .filter(|m| {
+                m.header("Subject")
+                    .is_some_and(|s| s.contains("new sign-in"))
+            })
+            .count()
+    };
+
+    // The browser that registered is known: signing in again from it tells nobody.
+    assert_eq!(
+        login(&app, &parent.email, TEST_PASSWORD).await,
+        StatusCode::OK
+    );
+    // Another one: its owner is told which, and from where.
+    let laptop = "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0";
+    assert_eq!(
+        login_from(&app, &parent.email, laptop).await,
+        StatusCode::OK
+    );
+    let told = email_to(&sink, &parent.email, "new sign-in").await;
+    assert!(told.text().contains("Firefox/140.0"), "{}", told.data);
+    assert!(told.text().contains("127.0.0.1"), "{}", told.data);
+    assert!(
+        told.text().contains("https://studyhub.example/reset"),
+        "{}",
+        told.data
+    );
+    // Known now: the next sign-in from it tells nobody. A wrong password tells nobody either.
+    assert_eq!(
+        login_from(&app, &parent.email, laptop).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        login(&app, &parent.email, "not the password").await,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // The password changed in the settings: told too. The emails go out in order, so by
+    // then any second "new sign-in" would have arrived.
+    let res = app
+        .post(
+            "/v1/auth/password",
+            Some(&parent.access),
+            &json!({"current_password": TEST_PASSWORD, "new_password": "a brand new password"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
+    let changed = email_to(&sink, &parent.email, "password was changed").await;
+    assert!(changed.text().contains("settings"), "{}", changed.data);
+    assert_eq!(new_sign_ins(), 1, "{:?}", sink.received());
 }

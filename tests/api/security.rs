@@ -233,6 +233,7 @@ async fn sign_ins_sign_outs_and_password_changes_are_audited() {
     assert_eq!(
         seen,
         [
+            "session:register",
             "session:login_failed",
             "session:login",
             "password:update",

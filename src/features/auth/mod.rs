@@ -5,6 +5,7 @@
 //! one is the web layer's (`web::extractors`).
 
 pub mod access;
+pub mod alerts;
 pub mod child;
 pub mod common_passwords;
 pub mod email_tokens;

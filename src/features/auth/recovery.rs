@@ -45,16 +45,18 @@ pub fn reset_owner(conn: &mut DbConnection, token: &str) -> AppResult<String> {
 
 /// Spends the reset token and sets the password (`hash`): every session of the account ends
 /// as with a password change (the caller then tells the nodes: `account_changed`), every
-/// other reset link of the account stops working, and the address counts as verified (the
-/// link reached it). Returns the account.
+/// other reset link of the account stops working, the address counts as verified (the link
+/// reached it), and the owner is told by email. Returns the account.
 pub fn confirm_reset(
     conn: &mut DbConnection,
+    links: &Links,
     meta: &RequestMeta,
     token: &str,
     hash: &str,
 ) -> AppResult<String> {
     let user_id = email_tokens::spend(conn, token, Purpose::PasswordReset)?.ok_or_else(unusable)?;
     users::set_password_hash(conn, &user_id, hash)?;
+    super::alerts::password_changed(conn, links, &user_id, true)?;
     users::end_sessions(conn, &user_id)?;
     email_tokens::spend_all(conn, &user_id, Purpose::PasswordReset)?;
     users::mark_verified(conn, &user_id)?;

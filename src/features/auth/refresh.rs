@@ -1,6 +1,7 @@
 //! Refresh tokens: 7 days, random, stored only as a SHA-256 hash, rotated on every use.
 //! Every token belongs to a family (one sign-in); presenting a token that was already spent
-//! means it was stolen or replayed, so the whole family is revoked.
+//! means it was stolen or replayed, so the whole family is revoked. A family lives at most
+//! [`SESSION_MAX_DAYS`] however often it is used: then its owner signs in again.
 
 use base64::Engine;
 use chrono::{Duration, NaiveDateTime, Utc};
@@ -14,6 +15,18 @@ use crate::infra::db::schema::{refresh_tokens, users};
 use crate::infra::error::{AppError, Code};
 
 pub const REFRESH_TTL_DAYS: i64 = 7;
+/// The longest one sign-in lasts, refreshed or not (ASVS 3.3.2; a child's device too).
+pub const SESSION_MAX_DAYS: i64 = 30;
+
+/// When a family began: its id is a UUIDv7 (after a child's device's prefix), which carries
+/// the time it was made.
+fn family_began(family_id: &str) -> Option<NaiveDateTime> {
+    let id = family_id
+        .strip_prefix(super::child::DEVICE_FAMILY)
+        .unwrap_or(family_id);
+    let (secs, nanos) = uuid::Uuid::parse_str(id).ok()?.get_timestamp()?.to_unix();
+    chrono::DateTime::from_timestamp(secs as i64, nanos).map(|t| t.naive_utc())
+}
 
 pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
@@ -96,6 +109,14 @@ fn rotate_inner(conn: &mut DbConnection, token: &str) -> Result<Outcome, AppErro
             "the refresh token has expired",
         )));
     }
+    let began = family_began(&row.family_id).unwrap_or(row.created_at);
+    if now - began >= Duration::days(SESSION_MAX_DAYS) {
+        revoke_family(conn, &row.family_id, now)?;
+        return Ok(Err(AppError::unauthorized(
+            Code::TokenExpired,
+            "this sign-in is 30 days old: sign in again",
+        )));
+    }
     // Conditional update: of two racing refreshes with one token, exactly one wins.
     let won = diesel::update(
         refresh_tokens::table
@@ -173,4 +194,19 @@ fn reused() -> AppError {
         Code::TokenReused,
         "this refresh token was already used; sign in again",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_familys_id_says_when_it_began_a_devices_too() {
+        let id = uuid::Uuid::now_v7().to_string();
+        let began = family_began(&id).unwrap();
+        assert!((Utc::now().naive_utc() - began).num_seconds().abs() < 5);
+        let device = format!("{}{id}", super::super::child::DEVICE_FAMILY);
+        assert_eq!(family_began(&device), Some(began));
+        assert_eq!(family_began("not-a-uuid"), None);
+    }
 }

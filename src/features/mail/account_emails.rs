@@ -1,4 +1,5 @@
-//! The account's emails: a password reset link and an address verification link.
+//! The account's emails: a password reset link, an address verification link, and the alerts
+//! that the password changed or that a new browser signed in.
 
 use super::compose::{Draft, escape};
 
@@ -84,5 +85,57 @@ pub fn verify_email(public_url: &str, to: &str, name: &str, token: &str) -> Draf
         ],
         "Confirm my address",
         &link,
+    )
+}
+
+/// Told after the password changed (`reset`: by a link sent to this address).
+pub fn password_changed(public_url: &str, to: &str, name: &str, when: &str, reset: bool) -> Draft {
+    let how = if reset {
+        "with a reset link sent to this address"
+    } else {
+        "from the account's settings"
+    };
+    let first = format!(
+        "The password of your StudyHub account was changed on {when} (UTC), {how}. Every device was signed out."
+    );
+    with_link(
+        "password_changed",
+        to,
+        name,
+        "Your StudyHub password was changed",
+        &[
+            first.as_str(),
+            "If this was you, there is nothing to do.",
+            "If it was not, choose a new password now: it signs every device out again.",
+        ],
+        "Choose a new password",
+        &format!("{public_url}/reset"),
+    )
+}
+
+/// Told after a sign-in from a browser the account had not used before.
+pub fn new_sign_in(
+    public_url: &str,
+    to: &str,
+    name: &str,
+    when: &str,
+    browser: &str,
+    address: &str,
+) -> Draft {
+    let first = format!(
+        "Your StudyHub account was signed in to on {when} (UTC) from a browser it had not used before: {browser}, from the address {address}."
+    );
+    with_link(
+        "new_sign_in",
+        to,
+        name,
+        "A new sign-in to your StudyHub account",
+        &[
+            first.as_str(),
+            "If this was you, there is nothing to do.",
+            "If it was not, choose a new password now: it signs every device out.",
+        ],
+        "Choose a new password",
+        &format!("{public_url}/reset"),
     )
 }

@@ -131,10 +131,21 @@ pub async fn confirm_reset(
         .run(move |conn| recovery::reset_owner(conn, &t))
         .await?;
     let hash = password::hash(password, state.settings.bcrypt_cost).await?;
+    let (from, public_url) = (
+        state.settings.mail.from.clone(),
+        state.settings.public_url.clone(),
+    );
     let user_id = state
         .db
-        .transaction(move |conn| recovery::confirm_reset(conn, &meta, &token, &hash))
+        .transaction(move |conn| {
+            let links = Links {
+                from: &from,
+                public_url: &public_url,
+            };
+            recovery::confirm_reset(conn, &links, &meta, &token, &hash)
+        })
         .await?;
+    state.mailer.wake();
     state.control.account_changed(&user_id).await;
     tracing::info!(user_id = %user_id, "password reset by email; every session of the account ended");
     Ok(with_cookies(HttpResponse::NoContent(), cleared_cookies()).finish())

@@ -192,6 +192,14 @@ pub async fn register(
                 public_url: &public_url,
             };
             recovery::send_verification(conn, &links, &user.id, &user.email, &user.name)?;
+            // The first sign-in: its browser is known from now on (`alerts::signing_in`).
+            audit::record_account_event(
+                conn,
+                &meta,
+                Some(&user.id),
+                "register",
+                serde_json::json!({ "role": user.role }),
+            )?;
             let mut learner_id = None;
             if role == Role::Student {
                 let learner = crate::features::learners::for_student(&user.id, &user.name, t);
@@ -512,10 +520,19 @@ pub async fn change_password(
     state.login_limiter.release(&[key.as_str()], attempt).await;
     let hash = password::hash(body.new_password, state.settings.bcrypt_cost).await?;
     let uid = user.id.clone();
+    let (from, public_url) = (
+        state.settings.mail.from.clone(),
+        state.settings.public_url.clone(),
+    );
     state
         .db
         .transaction(move |conn| {
             users::set_password_hash(conn, &uid, &hash)?;
+            let links = recovery::Links {
+                from: &from,
+                public_url: &public_url,
+            };
+            crate::features::auth::alerts::password_changed(conn, &links, &uid, false)?;
             audit::record(
                 conn,
                 &meta,
@@ -531,6 +548,7 @@ pub async fn change_password(
             users::end_sessions(conn, &uid)
         })
         .await?;
+    state.mailer.wake();
     state.control.account_changed(&user.id).await;
     tracing::info!(user_id = %user.id, "password changed; every session of the account ended");
     Ok(with_cookies(HttpResponse::NoContent(), cleared_cookies()).finish())
