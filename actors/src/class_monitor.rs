@@ -2,8 +2,9 @@
 //! online, in which activity, how far) and streams what changes to the teacher's
 //! connections: a snapshot once on connect, then only deltas, so a big class does not re-send
 //! the roster on every answer. Never the answer itself: only whether it was right.
-//! Deltas closer together than [`BATCH_EVERY`] go out as one `batch` frame, so a busy class
-//! costs its viewers at most four frames a second however fast it plays.
+//! A quiet class's deltas go out at once; past four frames a second ([`Pacer`]) the rest wait
+//! and go together as one `batch` frame, so a busy class costs its viewers at most four
+//! frames a second however fast it plays.
 //! The server holds a [`ClassFeed`]; the monitor sees of the engine only its `ClassEnv`.
 
 use crate::ids::{ClassId, LearnerId};
@@ -17,15 +18,12 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::audience::Audience;
 use crate::events::ClassEvent;
+use crate::pacer::Pacer;
 use crate::protocol::Outbound;
 use crate::protocol::feeds::{ClassFeedFrame, ClassInfo};
 use crate::shared::LearnerStatus;
 
 pub use crate::protocol::feeds::StudentState;
-
-/// The least time between two frames to a class's viewers (the contract: at most four
-/// batches a second per view). The first delta after a quiet spell goes at once.
-pub const BATCH_EVERY: Duration = Duration::from_millis(250);
 
 /// What a class monitor may use of the engine around it, and nothing more.
 pub(crate) trait ClassEnv: Send + Sync {
@@ -82,7 +80,7 @@ pub struct ClassMonitor {
     audience: Audience,
     /// Deltas waiting for the next frame, in order.
     pending: Vec<String>,
-    last_sent: Option<Instant>,
+    pacer: Pacer,
     flush_scheduled: bool,
 }
 
@@ -100,7 +98,7 @@ impl ClassMonitor {
             env,
             audience: Audience::new(),
             pending: Vec::new(),
-            last_sent: None,
+            pacer: Pacer::new(Instant::now()),
             flush_scheduled: false,
         };
         m.set_roster(roster);
@@ -162,24 +160,25 @@ impl ClassMonitor {
 }
 
 impl ClassMonitor {
-    /// Sends a delta now if the last frame went [`BATCH_EVERY`] ago, or with the others
-    /// that come until then.
+    /// Sends a delta now if the [`Pacer`] allows a frame, or with those that come until it
+    /// does.
     fn send(&mut self, json: String, ctx: &mut Context<Self>) {
         self.pending.push(json);
-        if self.flush_scheduled {
-            return;
+        if !self.flush_scheduled {
+            self.flush_when_paced(ctx);
         }
-        let wait = self.last_sent.map_or(Duration::ZERO, |at| {
-            BATCH_EVERY.saturating_sub(at.elapsed())
-        });
-        if wait.is_zero() {
-            self.flush();
-        } else {
-            self.flush_scheduled = true;
-            ctx.run_later(wait, |act, _| {
-                act.flush_scheduled = false;
-                act.flush();
-            });
+    }
+
+    fn flush_when_paced(&mut self, ctx: &mut Context<Self>) {
+        match self.pacer.take(Instant::now()) {
+            Ok(()) => self.flush(),
+            Err(wait) => {
+                self.flush_scheduled = true;
+                ctx.run_later(wait, |act, ctx| {
+                    act.flush_scheduled = false;
+                    act.flush_when_paced(ctx);
+                });
+            }
         }
     }
 
@@ -190,7 +189,6 @@ impl ClassMonitor {
             1 => self.pending.pop().expect("one waits"),
             _ => ClassFeedFrame::batch(&std::mem::take(&mut self.pending)),
         };
-        self.last_sent = Some(Instant::now());
         self.audience.broadcast(json);
     }
 }
@@ -379,7 +377,7 @@ mod tests {
     }
 
     #[actix_rt::test]
-    async fn answers_close_together_reach_the_view_as_one_batch_in_order() {
+    async fn a_quiet_class_streams_at_once_and_a_busy_one_in_batches_in_order() {
         let class = ClassInfo {
             id: "c1".into(),
             name: "4B".into(),
@@ -392,17 +390,20 @@ mod tests {
         monitor.do_send(MonitorConnect { conn_id: 1, tx });
         assert_eq!(frame(&mut rx).await.0["type"], "snapshot");
 
-        // A quiet class: the first answer goes at once, on its own.
-        monitor.do_send(answer(1));
-        let (first, first_at) = frame(&mut rx).await;
-        assert_eq!(
-            (first["type"].as_str(), first["answered"].as_u64()),
-            (Some("answer"), Some(1))
-        );
-
-        // Nine more at once: one batch, in order, no sooner than BATCH_EVERY after the first.
-        for n in 2..=10 {
+        // Twenty answers at once: the pacer's burst goes at once, each on its own; the rest
+        // in one batch, in order, no sooner than a frame's share of a second later.
+        for n in 1..=20 {
             monitor.do_send(answer(n));
+        }
+        let burst = Pacer::BURST as u64;
+        let mut last_single = Instant::now();
+        for n in 1..=burst {
+            let (single, at) = frame(&mut rx).await;
+            assert_eq!(
+                (single["type"].as_str(), single["answered"].as_u64()),
+                (Some("answer"), Some(n))
+            );
+            last_single = at;
         }
         let (batch, batch_at) = frame(&mut rx).await;
         assert_eq!(batch["type"], "batch");
@@ -412,17 +413,9 @@ mod tests {
             .iter()
             .map(|e| e["answered"].as_u64().unwrap())
             .collect();
-        assert_eq!(answered, (2..=10).collect::<Vec<_>>());
-        assert!(batch_at - first_at >= BATCH_EVERY - Duration::from_millis(5));
-
-        // One more after a quiet spell: alone again, and the roster's state is kept.
-        tokio::time::sleep(BATCH_EVERY).await;
-        monitor.do_send(answer(11));
-        let (last, _) = frame(&mut rx).await;
-        assert_eq!(
-            (last["type"].as_str(), last["answered"].as_u64()),
-            (Some("answer"), Some(11))
-        );
+        assert_eq!(answered, (burst + 1..=20).collect::<Vec<_>>());
+        let share = Duration::from_secs_f64(1.0 / Pacer::PER_SECOND);
+        assert!(batch_at - last_single >= share - Duration::from_millis(5));
         assert!(rx.try_recv().is_none());
     }
 }

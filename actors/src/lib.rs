@@ -22,6 +22,7 @@ mod loader;
 pub mod memory;
 pub mod next_activity;
 pub mod outbox;
+pub(crate) mod pacer;
 pub mod parents;
 pub mod protocol;
 pub mod screen_time;

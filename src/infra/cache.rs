@@ -255,12 +255,13 @@ impl RedisCache {
         let Some(mut conn) = self.conn() else {
             return false;
         };
-        let keys: Vec<String> = names.iter().map(|n| self.key(n)).collect();
-        let mut ok = matches!(
-            tokio::time::timeout(CALL_TIMEOUT, conn.del::<_, ()>(keys)).await,
-            Ok(Ok(()))
-        );
+        let mut ok = true;
         for n in names {
+            // One key a DEL: keys of several slots in one would be refused by a Redis Cluster.
+            ok &= matches!(
+                tokio::time::timeout(CALL_TIMEOUT, conn.del::<_, ()>(self.key(n))).await,
+                Ok(Ok(()))
+            );
             ok &= matches!(
                 tokio::time::timeout(
                     CALL_TIMEOUT,

@@ -94,12 +94,14 @@ impl RedisShared {
     }
 }
 
+// A learner's keys carry the learner as a hash tag (`{…}`): on a Redis Cluster they share one
+// slot, so the script that counts a tick may touch both (docs/capacity.md).
 fn day_key(redis: &RedisCache, learner_id: &str, date: NaiveDate) -> String {
-    redis.key(&format!("time:{learner_id}:{date}"))
+    redis.key(&format!("time:{{{learner_id}}}:{date}"))
 }
 
 fn presence_key(redis: &RedisCache, learner_id: &str) -> String {
-    redis.key(&format!("presence:{learner_id}"))
+    redis.key(&format!("presence:{{{learner_id}}}"))
 }
 
 fn word(status: Option<LearnerStatus>) -> String {

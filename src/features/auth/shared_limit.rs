@@ -92,8 +92,10 @@ impl SharedLimiter {
         Self::new("pupil-address", 50, Duration::from_secs(15 * 60), redis)
     }
 
+    /// The limiter's name is a hash tag: an attempt counts against several keys in one
+    /// script, which a Redis Cluster runs only on keys of one slot.
     fn key(&self, redis: &RedisCache, key: &str) -> String {
-        redis.key(&format!("limit:{}:{key}", self.name))
+        redis.key(&format!("limit:{{{}}}:{key}", self.name))
     }
 
     /// Counts one attempt against every key at once, or `Err(retry_after)` without counting
