@@ -1,4 +1,5 @@
-//! Accounts and tokens: register, login, refresh, logout, me.
+//! Accounts: register, login, me. Tokens (refresh, logout) are in `auth_tokens`, the password
+//! change in `password`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web::{get, post};
@@ -9,29 +10,22 @@ use validator::Validate;
 
 use crate::features::audit::{self, Change, RequestMeta};
 use crate::features::auth::recovery;
-use crate::features::auth::refresh::{self, Rotation};
+use crate::features::auth::refresh;
+use crate::features::auth::users;
 pub use crate::features::auth::users::UserView;
-use crate::features::auth::users::{self, bump_token_version};
-use crate::features::auth::{
-    AuthUser, REFRESH_COOKIE, Role, bearer_token, client_addr, common_passwords, password,
-};
+use crate::features::auth::{AuthUser, Role, client_addr, common_passwords, password};
 use crate::features::classes::{self, Class};
 use crate::features::learners::LearnerView;
 use crate::infra::db::models::UserRow;
 use crate::infra::error::{AppError, AppResult, Code};
 use crate::infra::time::now;
-use crate::web::extract::{Normalize, ValidJson, parse_json, read_body};
+use crate::web::extract::{Normalize, ValidJson};
 pub use crate::web::sign_in::AuthResponse;
-use crate::web::sign_in::{auth_cookies, cleared_cookies, with_cookies};
+use crate::web::sign_in::{auth_cookies, with_cookies};
 use crate::web::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(register)
-        .service(login)
-        .service(refresh_tokens)
-        .service(logout)
-        .service(me)
-        .service(change_password);
+    cfg.service(register).service(login).service(me);
 }
 
 /// Roles that may sign themselves up (admins are made with `studyhub create-admin`).
@@ -102,18 +96,6 @@ impl Normalize for LoginRequest {
     fn normalize(&mut self) {
         self.email = normalize_email(&self.email);
     }
-}
-
-#[derive(Debug, Default, Deserialize, ToSchema)]
-pub struct RefreshRequest {
-    pub refresh_token: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TokenResponse {
-    pub access_token: String,
-    pub refresh_token: String,
-    pub expires_in: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -341,217 +323,6 @@ pub async fn login(
     state.login_limiter.release(&keys, attempt).await;
     state.login_limiter.clear(&email_key).await;
     crate::web::sign_in::signed_in(&state, user, meta, "password").await
-}
-
-/// The refresh token from the JSON body, else from the cookie.
-async fn presented_refresh_token(
-    req: &HttpRequest,
-    payload: &mut actix_web::dev::Payload,
-) -> AppResult<Option<String>> {
-    let bytes = read_body(req, payload, 8 * 1024).await?;
-    let from_body = if bytes.iter().all(u8::is_ascii_whitespace) {
-        None
-    } else {
-        parse_json::<RefreshRequest>(&bytes)?.refresh_token
-    };
-    Ok(from_body.filter(|t| !t.is_empty()).or_else(|| {
-        req.cookie(REFRESH_COOKIE)
-            .map(|c| c.value().to_string())
-            .filter(|t| !t.is_empty())
-    }))
-}
-
-/// Trade a refresh token for a new access token and a new refresh token. The old one is
-/// spent; presenting it again revokes the whole family (`token_reused`).
-#[utoipa::path(tag = "auth", request_body(content = RefreshRequest, description = "or the refresh_token cookie"),
-    responses((status = 200, body = TokenResponse), (status = 401, description = "invalid_token, token_expired, token_revoked or token_reused")))]
-#[post("/auth/refresh")]
-pub async fn refresh_tokens(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> AppResult<HttpResponse> {
-    let mut payload = payload.into_inner();
-    let token = presented_refresh_token(&req, &mut payload)
-        .await?
-        .ok_or_else(|| {
-            AppError::unauthorized(Code::Unauthenticated, "no refresh token was presented")
-        })?;
-    // A child's device's family gives child tokens again (and none once the child is gone).
-    let rotation = state
-        .db
-        .transaction(move |conn| {
-            Ok(match refresh::rotate(conn, &token)? {
-                Rotation::Rotated(user, next, family) => {
-                    match crate::features::auth::child::family_learner(conn, &family) {
-                        Ok(device) => Ok((user, next, device)),
-                        Err(refusal) => Err(refusal),
-                    }
-                }
-                Rotation::Refused(err) => Err(err),
-            })
-        })
-        .await?;
-    let (user, refresh_token, device) = rotation?;
-    let role = Role::parse(&user.role).unwrap_or(Role::Student);
-    // A child's device stays the child's across refreshes (and reloads).
-    let (access, expires_in) = match &device {
-        Some(learner) => state
-            .jwt
-            .issue_child(&user.id, learner, user.token_version)?,
-        None => state.jwt.issue(&user.id, role, user.token_version)?,
-    };
-    let cookies = auth_cookies(&state, &access, &refresh_token);
-    Ok(
-        with_cookies(HttpResponse::Ok(), cookies).json(TokenResponse {
-            access_token: access,
-            refresh_token,
-            expires_in,
-        }),
-    )
-}
-
-/// Sign out: revokes the presented refresh token's family (or, with only an access token,
-/// every session of the account) and clears the cookies.
-#[utoipa::path(tag = "auth", request_body(content = RefreshRequest, description = "optional"),
-    responses((status = 204)))]
-#[post("/auth/logout")]
-pub async fn logout(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-    meta: RequestMeta,
-) -> AppResult<HttpResponse> {
-    let mut payload = payload.into_inner();
-    let token = presented_refresh_token(&req, &mut payload).await?;
-    let claims = bearer_token(&req).and_then(|t| state.jwt.verify(&t).ok());
-    // A child's device signs out only its own session (its refresh token), never the
-    // parent's everywhere.
-    if token.is_none() && claims.as_ref().is_some_and(|c| c.role == Role::Child) {
-        return Err(AppError::forbidden(
-            "a child's device signs out with its refresh token only",
-        ));
-    }
-    let user = claims.map(|c| c.sub);
-    if token.is_none() && user.is_none() {
-        return Err(AppError::unauthorized(
-            Code::Unauthenticated,
-            "nothing to sign out of",
-        ));
-    }
-    let signed_out = state
-        .db
-        .transaction(move |conn| {
-            let owner = match (&token, &user) {
-                (Some(token), _) => refresh::revoke_by_token(conn, token)?,
-                (None, Some(user)) => {
-                    refresh::revoke_user(conn, user)?;
-                    Some(user.clone())
-                }
-                (None, None) => None,
-            };
-            // Access tokens issued so far stop working too; other devices of the account
-            // refresh theirs (their refresh tokens are untouched).
-            if let Some(owner) = &owner {
-                bump_token_version(conn, owner)?;
-                let scope = if token.is_some() {
-                    "session"
-                } else {
-                    "everywhere"
-                };
-                audit::record_account_event(
-                    conn,
-                    &meta,
-                    Some(owner),
-                    "logout",
-                    serde_json::json!({ "scope": scope }),
-                )?;
-            }
-            Ok(owner)
-        })
-        .await?;
-    if let Some(owner) = signed_out {
-        state.token_gate.forget(&owner);
-    }
-    Ok(with_cookies(HttpResponse::NoContent(), cleared_cookies()).finish())
-}
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-pub struct PasswordChange {
-    #[validate(length(min = 1, max = 128, message = "required"))]
-    #[schema(min_length = 1, max_length = 128)]
-    pub current_password: String,
-    #[validate(length(min = 8, max = 128, message = "between 8 and 128 characters"))]
-    #[schema(min_length = 8, max_length = 128)]
-    pub new_password: String,
-}
-impl Normalize for PasswordChange {}
-
-/// Change the password: every refresh family is revoked, access tokens issued before stop
-/// working, and the account's open websockets close with 4003.
-#[utoipa::path(tag = "auth", request_body = PasswordChange, security(("bearer" = [])),
-    responses((status = 204), (status = 401, description = "unauthenticated, or invalid_credentials: the current password is wrong"), (status = 422, description = "a field; a new_password among the most common ones is refused"), (status = 429, description = "rate_limited, with Retry-After")))]
-#[post("/auth/password")]
-pub async fn change_password(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    meta: RequestMeta,
-    body: ValidJson<PasswordChange>,
-) -> AppResult<HttpResponse> {
-    let body = body.0;
-    common_passwords::refuse_common("new_password", &body.new_password)?;
-    let key = format!("password:{}", user.id);
-    let attempt = state
-        .login_limiter
-        .try_acquire(&[key.as_str()])
-        .await
-        .map_err(|wait| AppError::rate_limited(wait.as_secs().max(1)))?;
-    let uid = user.id.clone();
-    let stored: String = state
-        .db
-        .run(move |conn| Ok(users::password_hash(conn, &uid)?))
-        .await?;
-    if !password::verify(body.current_password, stored).await? {
-        return Err(AppError::unauthorized(
-            Code::InvalidCredentials,
-            "the current password is wrong",
-        ));
-    }
-    state.login_limiter.release(&[key.as_str()], attempt).await;
-    let hash = password::hash(body.new_password, state.settings.bcrypt_cost).await?;
-    let uid = user.id.clone();
-    let (from, public_url) = (
-        state.settings.mail.from.clone(),
-        state.settings.public_url.clone(),
-    );
-    state
-        .db
-        .transaction(move |conn| {
-            users::set_password_hash(conn, &uid, &hash)?;
-            let links = recovery::Links {
-                from: &from,
-                public_url: &public_url,
-            };
-            crate::features::auth::alerts::password_changed(conn, &links, &uid, false)?;
-            audit::record(
-                conn,
-                &meta,
-                Change {
-                    user_id: &uid,
-                    action: "update",
-                    entity_type: "password",
-                    entity_id: &uid,
-                    old: None,
-                    new: Some(serde_json::json!({ "sessions_ended": true })),
-                },
-            )?;
-            users::end_sessions(conn, &uid)
-        })
-        .await?;
-    state.mailer.wake();
-    state.control.account_changed(&user.id).await;
-    tracing::info!(user_id = %user.id, "password changed; every session of the account ended");
-    Ok(with_cookies(HttpResponse::NoContent(), cleared_cookies()).finish())
 }
 
 /// The signed-in account, with the student's learner or the parent's children. A child's

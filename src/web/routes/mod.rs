@@ -8,6 +8,7 @@ pub mod admin_accounts;
 pub mod assessments;
 pub mod audit_log;
 pub mod auth;
+pub mod auth_tokens;
 pub mod backups;
 pub mod child_device;
 pub mod children;
@@ -25,6 +26,7 @@ pub mod offline;
 pub mod openapi;
 pub mod pages;
 pub mod parent_live;
+pub mod password;
 pub mod play;
 pub mod progress;
 pub mod pupil_sign_in;
@@ -57,6 +59,8 @@ pub fn api(cfg: &mut ServiceConfig) {
         .service(
             scope("/v1")
                 .configure(auth::routes)
+                .configure(auth_tokens::routes)
+                .configure(password::routes)
                 // Links sent by email: a password reset, an address verified.
                 .configure(account_email::routes)
                 .configure(account::routes)
