@@ -6,10 +6,9 @@
 use chrono::Duration;
 use diesel::prelude::*;
 
-use super::recovery::Links;
 use super::users;
 use crate::features::audit::RequestMeta;
-use crate::features::mail::{account_emails, compose, outbox};
+use crate::features::mail::{Links, account_emails, compose, outbox};
 use crate::infra::db::DbConnection;
 use crate::infra::db::models::UserRow;
 use crate::infra::db::schema::audit_logs;

@@ -45,8 +45,7 @@ pub const CHILD_ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/children/{id}/settings"),
 ];
 
-/// The id prefix of a child's device's refresh families.
-pub const DEVICE_FAMILY: &str = "device-";
+pub use super::refresh::DEVICE_FAMILY;
 
 /// Whether a child's token may call `method` on the route `pattern`.
 pub fn may_call(method: &Method, pattern: Option<&str>) -> bool {

@@ -6,15 +6,10 @@
 use super::email_tokens::{self, Purpose};
 use super::users;
 use crate::features::audit::{self, Change, RequestMeta};
+pub use crate::features::mail::Links;
 use crate::features::mail::{account_emails, compose, outbox};
 use crate::infra::db::DbConnection;
 use crate::infra::error::{AppError, AppResult};
-
-/// Who an email comes from and where its links point.
-pub struct Links<'a> {
-    pub from: &'a str,
-    pub public_url: &'a str,
-}
 
 /// Queues a reset link for the active account with `email`. The email is put together
 /// whether or not there is such an account (only stored when there is), so the answer

@@ -15,15 +15,15 @@ use crate::infra::db::schema::{refresh_tokens, users};
 use crate::infra::error::{AppError, Code};
 
 pub const REFRESH_TTL_DAYS: i64 = 7;
+/// The id prefix of a child's device's refresh families (`child`).
+pub const DEVICE_FAMILY: &str = "device-";
 /// The longest one sign-in lasts, refreshed or not (ASVS 3.3.2; a child's device too).
 pub const SESSION_MAX_DAYS: i64 = 30;
 
 /// When a family began: its id is a UUIDv7 (after a child's device's prefix), which carries
 /// the time it was made.
 fn family_began(family_id: &str) -> Option<NaiveDateTime> {
-    let id = family_id
-        .strip_prefix(super::child::DEVICE_FAMILY)
-        .unwrap_or(family_id);
+    let id = family_id.strip_prefix(DEVICE_FAMILY).unwrap_or(family_id);
     let (secs, nanos) = uuid::Uuid::parse_str(id).ok()?.get_timestamp()?.to_unix();
     chrono::DateTime::from_timestamp(secs as i64, nanos).map(|t| t.naive_utc())
 }
@@ -68,7 +68,7 @@ pub fn issue(
 /// family's revocation commits with the transaction instead of rolling back with it.
 pub enum Rotation {
     /// The account, the next token, and the family (a child's device's is one of
-    /// `child::DEVICE_FAMILY`).
+    /// [`DEVICE_FAMILY`]).
     Rotated(UserRow, String, String),
     Refused(AppError),
 }
@@ -205,7 +205,7 @@ mod tests {
         let id = uuid::Uuid::now_v7().to_string();
         let began = family_began(&id).unwrap();
         assert!((Utc::now().naive_utc() - began).num_seconds().abs() < 5);
-        let device = format!("{}{id}", super::super::child::DEVICE_FAMILY);
+        let device = format!("{DEVICE_FAMILY}{id}");
         assert_eq!(family_began(&device), Some(began));
         assert_eq!(family_began("not-a-uuid"), None);
     }

@@ -11,3 +11,9 @@ pub mod preferences;
 pub mod sender;
 
 pub use sender::Mailer;
+
+/// Who an email comes from and where its links point.
+pub struct Links<'a> {
+    pub from: &'a str,
+    pub public_url: &'a str,
+}
