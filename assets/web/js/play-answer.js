@@ -68,6 +68,15 @@ export class Attempts {
     else this.result(screen, box, msg, chosen, { onNext, last });
   }
 
+  // After a reload: the question on screen has a wrong first answer (`seq`) the server
+  // keeps, and its one more try is due. What the child chose is not known here any more.
+  reopen(seq) {
+    this.tries = [{ seq, value: undefined }];
+    const screen = $('[data-screen=question]');
+    const box = screen.querySelector('.feedback');
+    if (box) this.retry(screen, box, undefined);
+  }
+
   // A wrong first answer: the choice is marked as the child's and wrong, the rest opens again.
   retry(screen, box, chosen) {
     const type = this.question.answer_type;
@@ -81,7 +90,7 @@ export class Attempts {
         mine.classList.add('mine', 'is-wrong');
         mine.append(tag(t('play.mark.yours_wrong'), '✗'));
       }
-    } else if (type !== 'multi_select') {
+    } else if (type !== 'multi_select' && chosen !== undefined) {
       // A typed answer: what was said, and the field empty again. (A multi_select's boxes stay
       // ticked for the child to change; nothing says which one was wrong.)
       said = h('p', { class: 'said' }, t('play.said', { answer: answerText(chosen) }));

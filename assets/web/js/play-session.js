@@ -21,6 +21,9 @@ export class PlaySession {
     this.pending = new Map(); // seq → answer frame, until `saved`
     this.feedback = new Map(); // question id → latest feedback
     this.awaiting = new Set(); // seqs sent whose feedback has not come yet
+    // {question_id, seq}: the latest answer the server has, wrong and its question's only one
+    // (`started`): its one more try may still be due after a reload.
+    this.retryOf = null;
     this.persist();
   }
 
@@ -79,7 +82,21 @@ export class PlaySession {
         this.feedback.set(a.question_id, { question_id: a.question_id, correct: a.correct, seq: a.seq });
       }
     }
+    const answers = msg.answers ?? [];
+    const latest = answers.reduce((a, b) => (b.seq > (a?.seq ?? 0) ? b : a), null);
+    this.retryOf = latest && !latest.correct
+      && answers.filter((a) => a.question_id === latest.question_id).length === 1
+      ? { question_id: latest.question_id, seq: latest.seq } : null;
     this.resend(msg.last_saved_seq ?? 0);
+  }
+
+  // The one more try still due when the page picks a session up (a reload forgets what the
+  // screen showed): none once the question has a later answer here.
+  retryDue() {
+    const r = this.retryOf;
+    if (!r || this.done || this.game) return null;
+    const later = [...this.pending.values()].some((f) => f.question_id === r.question_id && f.seq > r.seq);
+    return later ? null : r;
   }
 
   // `game_joined`: the game's session is an ordinary session, picked up again by `join_game`.
@@ -114,6 +131,7 @@ export class PlaySession {
 
   // Answers `question` now (or as soon as the socket is back); returns the seq.
   answer(questionId, value) {
+    this.retryOf = null;
     const seq = this.nextSeq;
     this.nextSeq += 1;
     const frame = { type: 'answer', session_id: this.id, seq, question_id: questionId, answer: value };
@@ -126,6 +144,7 @@ export class PlaySession {
 
   gotFeedback(msg) {
     if (msg.session_id !== this.id) return false;
+    if (this.retryOf?.question_id === msg.question_id && msg.seq > this.retryOf.seq) this.retryOf = null;
     this.awaiting.delete(msg.seq);
     this.feedback.set(msg.question_id, msg);
     return true;

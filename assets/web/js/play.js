@@ -12,7 +12,7 @@ import { BadgesView } from './play-badges.js';
 import { StudyView } from './play-study.js';
 import { PlayTime } from './play-time.js';
 import { childDevicePlay, TimeUpAsk } from './child-device.js';
-import { Attempts } from './play-answer.js';
+import { Attempts, allowsRetry } from './play-answer.js';
 import { activityCard, bestStars, catalogSections } from './play-catalog.js';
 import { celebrate, showDone, showIntro, showQuestion } from './play-view.js';
 import { OfflinePlay, refreshOffline, syncedText } from './play-offline.js';
@@ -259,15 +259,22 @@ function continueSession() {
   send(session.rejoinFrame());
 }
 
-// The next question of the session; after the last one, the stars.
+// The next question of the session (or the one whose second try is due); after the last
+// one, the stars.
 function nextQuestion() {
+  const due = session.activity ? session.retryDue() : null;
+  const again = due && session.activity.questions.find((q) => q.id === due.question_id);
+  if (again && allowsRetry(again, session.activity)) {
+    ask(again);
+    attempts.reopen(due.seq);
+    return;
+  }
   const question = session.activity && !session.done ? session.current() : null;
   if (!question) {
     showing = null;
     if (finished) done(finished);
     return;
   }
-  const questions = session.activity.questions;
   // The introduction first, when the activity has one and nothing is answered yet.
   const { introduction } = session.activity;
   if (introduction && !introduced.has(session.id) && session.progress().answered === 0) {
@@ -282,6 +289,12 @@ function nextQuestion() {
     });
     return;
   }
+  ask(question);
+}
+
+// `question` on screen, to be answered.
+function ask(question) {
+  const { questions } = session.activity;
   showing = question.id;
   attempts.reset(question, session.activity);
   showQuestion({
