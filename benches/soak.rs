@@ -99,6 +99,9 @@ struct Args {
     /// db-latency, redis-cut, redis-restart, clock, store)
     #[arg(long, value_delimiter = ',')]
     kinds: Vec<String>,
+    /// Keep the run's folder (nginx's and each node's logs) and print where it is
+    #[arg(long)]
+    keep: bool,
     #[command(flatten)]
     server: ServerBin,
 }
@@ -171,8 +174,9 @@ async fn game_class(port: u16, n: usize) -> GameClass {
     }
 }
 
-/// How long after `from` the answers saved came back to 80 % of their rate in the 10 s
-/// before the fault (a 1 s window sliding by a bucket): `None` when it never did before
+/// How long after `from` the answers saved came back to 80 % of their rate before the fault
+/// (the median of the 1 s windows of the 10 s before it: a flush after an earlier fault does
+/// not raise the bar), in 1 s windows sliding by a bucket: `None` when it never did before
 /// the next fault, or there was no rate to come back to.
 fn recovery(
     buckets: &[u32],
@@ -184,22 +188,20 @@ fn recovery(
     let idx =
         |t: Instant| (t.saturating_duration_since(t0).as_millis() / BUCKET.as_millis()) as usize;
     let per_window = (Duration::from_secs(1).as_millis() / BUCKET.as_millis()) as usize;
-    let (b, f) = (idx(began), idx(from));
-    let before = &buckets[b.saturating_sub(40).min(buckets.len())..b.min(buckets.len())];
-    let baseline = before.iter().map(|&c| c as f64).sum::<f64>() / before.len().max(1) as f64
-        * per_window as f64;
+    let window = |start: usize| -> u32 { buckets[start..start + per_window].iter().sum() };
+    let b = idx(began).min(buckets.len());
+    let mut before: Vec<u32> = (b.saturating_sub(10 * per_window)..b.saturating_sub(per_window))
+        .map(window)
+        .collect();
+    before.sort();
+    let baseline = before.get(before.len() / 2).copied().unwrap_or(0) as f64;
     if baseline < 1.0 {
         return None;
     }
-    let first = f + 1;
-    for start in first..idx(until).min(buckets.len().saturating_sub(per_window)) {
-        let window: u32 = buckets[start..start + per_window].iter().sum();
-        if window as f64 >= 0.8 * baseline {
-            let end = BUCKET * (start + per_window) as u32;
-            return Some(end.saturating_sub(from.saturating_duration_since(t0)));
-        }
-    }
-    None
+    let last = idx(until).min(buckets.len().saturating_sub(per_window));
+    let start = (idx(from) + 1..last).find(|&s| window(s) as f64 >= 0.8 * baseline)?;
+    let end = BUCKET * (start + per_window) as u32;
+    Some(end.saturating_sub(from.saturating_duration_since(t0)))
 }
 
 fn secs(d: Option<Duration>) -> String {
@@ -295,6 +297,12 @@ fn main() {
         );
         let command = move || {
             let mut cmd = node_command(&bin, &url, &redis_url, &prefix, &data, port);
+            // Both nodes' logs (each restart appended), kept with `--keep`.
+            let log = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(data.join("node.log"))
+                .unwrap();
             cmd.env("STUDYHUB_S3_BUCKET", &bucket)
                 .env("STUDYHUB_S3_ENDPOINT", &store_url)
                 .env("STUDYHUB_S3_REGION", "us-east-1")
@@ -308,13 +316,8 @@ fn main() {
                     std::env::var("AWS_SECRET_ACCESS_KEY").unwrap_or_else(|_| "test".into()),
                 )
                 .env("STUDYHUB_DATABASE_POOL_SIZE", "16")
-                .stderr(
-                    std::fs::OpenOptions::new()
-                        .create(true)
-                        .append(true)
-                        .open(data.join("stderr.log"))
-                        .unwrap(),
-                );
+                .stdout(log.try_clone().unwrap())
+                .stderr(log);
             if let Some(f) = &clock_file {
                 // The wall clock only: tokio's timers and Instant stay on the real monotonic
                 // clock, as after an NTP step.
@@ -546,7 +549,7 @@ fn main() {
 
     // Quiet: no new answers, everything healed, every learner's last `saved` awaited.
     let sent_during_load = ledger.sent.load(Ordering::Relaxed);
-    ledger.stop_sending.store(true, Ordering::Relaxed);
+    ledger.wind_down();
     let stopped = Instant::now();
     targets.heal_all();
     let (drained, left) = rt.block_on(async {
@@ -696,6 +699,9 @@ fn main() {
     );
     drop(targets);
     drop(db);
+    if args.keep {
+        println!("the run's folder: {}", dir.keep().display());
+    }
     if !violations.is_empty() {
         std::process::exit(1);
     }

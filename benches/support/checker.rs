@@ -96,7 +96,12 @@ pub(crate) fn check(
             _ => {}
         }
     }
-    // ... and counted once: one first attempt per question, the session's count the stored one.
+    // ... and never taken back: a resume answers at least what was already `saved`.
+    for (learner, session, saved, last) in ledger.went_back.lock().unwrap().iter() {
+        out.push(v("resume keeps what was saved", learner, Some(*last + 1), format!("session {session}: `saved` up to {saved} seen, then a resume said last_saved_seq {last}")));
+    }
+    // ... and counted once: one first attempt per question; a completed session counts the
+    // questions stored (an open one's count is written when it ends).
     for r in rows(
         url,
         "SELECT s.learner_id, min(a.seq), a.session_id, a.question_id, count(*) FROM answers a JOIN activity_sessions s ON s.id = a.session_id WHERE a.first_attempt GROUP BY 1, 3, 4 HAVING count(*) > 1",
@@ -113,7 +118,7 @@ pub(crate) fn check(
     }
     for r in rows(
         url,
-        "SELECT s.learner_id, s.id, s.questions_answered, count(DISTINCT a.question_id), s.status FROM activity_sessions s LEFT JOIN answers a ON a.session_id = s.id GROUP BY s.id HAVING s.questions_answered <> count(DISTINCT a.question_id)",
+        "SELECT s.learner_id, s.id, s.questions_answered, count(DISTINCT a.question_id), s.status FROM activity_sessions s LEFT JOIN answers a ON a.session_id = s.id WHERE s.status = 'completed' GROUP BY s.id HAVING s.questions_answered <> count(DISTINCT a.question_id)",
     ) {
         out.push(v(
             "answer counted once",

@@ -53,7 +53,7 @@ pub(crate) async fn run(
             &body,
         )
         .await;
-        ledger.status("game create", r.as_ref().map(|r| r.0));
+        ledger.answered("game create", &r);
         let Some((201, made)) = r else { continue };
         let game = made["game_id"].as_str().unwrap_or_default().to_string();
         games.lock().unwrap().push(game.clone());

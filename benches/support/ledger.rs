@@ -38,8 +38,13 @@ pub(crate) struct Ledger {
     pub errors: Mutex<BTreeMap<String, u64>>,
     /// (what, status) → count, for every REST call (0: no answer).
     pub statuses: Mutex<BTreeMap<(String, u16), u64>>,
+    /// The first body of each refused REST call, by (what, status).
+    pub samples: Mutex<BTreeMap<(String, u16), String>>,
     /// (game, learner) → score in the player's `game_over`.
     pub game_scores: Mutex<BTreeMap<(String, String), i64>>,
+    /// Resumes whose `last_saved_seq` was below what the client had already seen `saved`:
+    /// (learner, session, seen saved, resume's last_saved_seq).
+    pub went_back: Mutex<Vec<(String, String, u32, u32)>>,
     /// When a drawing was stored (201), for the object store's recovery.
     pub stored_drawings: Mutex<Vec<Instant>>,
     pub sent: AtomicU64,
@@ -49,6 +54,7 @@ pub(crate) struct Ledger {
     pub stop_sending: AtomicBool,
     /// Every client leaves now.
     pub quit: AtomicBool,
+    stop_ms: AtomicU64,
 }
 
 impl Ledger {
@@ -61,6 +67,8 @@ impl Ledger {
             dropped: Mutex::default(),
             errors: Mutex::default(),
             statuses: Mutex::default(),
+            samples: Mutex::default(),
+            went_back: Mutex::default(),
             game_scores: Mutex::default(),
             stored_drawings: Mutex::default(),
             sent: AtomicU64::new(0),
@@ -68,7 +76,20 @@ impl Ledger {
             notifications: AtomicU64::new(0),
             stop_sending: AtomicBool::new(false),
             quit: AtomicBool::new(false),
+            stop_ms: AtomicU64::new(0),
         }
+    }
+
+    /// When the run began winding down (since `t0`).
+    pub(crate) fn stop_at(&self) -> Duration {
+        Duration::from_millis(self.stop_ms.load(Ordering::Relaxed))
+    }
+
+    /// No new answers from now on.
+    pub(crate) fn wind_down(&self) {
+        self.stop_ms
+            .store(self.t0.elapsed().as_millis() as u64, Ordering::Relaxed);
+        self.stop_sending.store(true, Ordering::Relaxed);
     }
 
     pub(crate) fn stopping(&self) -> bool {
@@ -127,6 +148,20 @@ impl Ledger {
             .unwrap()
             .entry(code.to_string())
             .or_default() += 1;
+    }
+
+    /// A REST call's status, and its body when it was refused (the first of its kind).
+    pub(crate) fn answered(&self, what: &str, reply: &Option<(u16, serde_json::Value)>) {
+        self.status(what, reply.as_ref().map(|r| r.0));
+        if let Some((status, body)) = reply
+            && *status >= 400
+        {
+            self.samples
+                .lock()
+                .unwrap()
+                .entry((what.to_string(), *status))
+                .or_insert_with(|| body.to_string());
+        }
     }
 
     pub(crate) fn status(&self, what: &str, status: Option<u16>) {

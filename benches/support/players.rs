@@ -108,6 +108,7 @@ pub(crate) async fn play(me: Learner, world: Arc<World>) {
     };
     let mut backoff = Duration::from_millis(250);
     let mut granted = false;
+    let mut told_stuck = false;
     let source = Ipv4Addr::new(127, 0, 0, 1 + (me.n % 8) as u8);
     let path = format!("/v1/play?learner_id={}", me.id);
     // Connections spread over the first answer interval.
@@ -180,6 +181,13 @@ pub(crate) async fn play(me: Learner, world: Arc<World>) {
                 m = rx.next() => m,
                 () = tokio::time::sleep_until(next_answer) => {
                     next_answer = tokio::time::Instant::now() + jitter(&mut rng);
+                    if ledger.stopping() && !told_stuck && ledger.t0.elapsed() > ledger.stop_at() + Duration::from_secs(60) {
+                        told_stuck = true;
+                        eprintln!(
+                            "still waiting: learner {} session {:?}, sent {:?}, saved {}, fed back {}, starting {}, retry {:?}",
+                            me.id, g.session, g.sent.iter().map(|s| s.0).collect::<Vec<_>>(), g.saved, g.fed_back, g.starting, g.retry
+                        );
+                    }
                     if let Some((from, at)) = g.retry
                         && Instant::now() >= at
                     {
@@ -230,6 +238,14 @@ pub(crate) async fn play(me: Learner, world: Arc<World>) {
                     if g.session.as_deref() == Some(&id) {
                         // Resumed: what it says is stored is acknowledged; the rest goes again.
                         let last = v["last_saved_seq"].as_u64().unwrap_or(0) as u32;
+                        if last < g.saved {
+                            ledger.went_back.lock().unwrap().push((
+                                me.id.clone(),
+                                id.clone(),
+                                g.saved,
+                                last,
+                            ));
+                        }
                         g.ack(last, &me.id, &ledger);
                         g.fed_back = g.fed_back.min(g.sent.len() as u32);
                         if !resend(&mut tx, &g, g.saved + 1).await {
@@ -271,6 +287,16 @@ pub(crate) async fn play(me: Learner, world: Arc<World>) {
                 "error" => {
                     let code = v["code"].as_str().unwrap_or("?").to_string();
                     ledger.error(&code);
+                    if code != "busy" && code != "time_up" {
+                        eprintln!(
+                            "{:>4} s: learner {} (session {:?}, sent {}, saved {}): {text}",
+                            ledger.t0.elapsed().as_secs(),
+                            me.id,
+                            g.session,
+                            g.sent.len(),
+                            g.saved
+                        );
+                    }
                     let seq = v["seq"].as_u64().map(|s| s as u32);
                     match (code.as_str(), seq) {
                         ("busy" | "storage_unavailable" | "rate_limited", Some(s)) => {
@@ -370,7 +396,7 @@ async fn time_up(me: &Learner, world: &World, g: Game, granted: &mut bool) -> Ga
                 &json!({"seconds": 60}),
             )
             .await;
-            world.ledger.status("grant", r.as_ref().map(|r| r.0));
+            world.ledger.answered("grant", &r);
             if matches!(r, Some((s, _)) if s < 300) || world.ledger.stopping() {
                 break;
             }

@@ -44,7 +44,7 @@ pub(crate) async fn readers(
                 Duration::from_secs(20),
             )
             .await;
-            ledger.status("progress read", r.map(|r| r.0));
+            ledger.answered("progress read", &r);
         });
     }
 }
@@ -75,7 +75,7 @@ pub(crate) async fn syncs(
                 Duration::from_secs(20),
             )
             .await;
-            ledger.status("offline pack", pack.as_ref().map(|r| r.0));
+            ledger.answered("offline pack", &pack);
             let Some((200, pack)) = pack else { return };
             let Some(issued) = pack["issued_at"]
                 .as_str()
@@ -100,7 +100,7 @@ pub(crate) async fn syncs(
                         &body,
                     )
                     .await;
-                    ledger.status("sync", r.as_ref().map(|r| r.0));
+                    ledger.answered("sync", &r);
                     if let Some((200, reply)) = &r {
                         let stored = reply["sessions"][0]["stored_up_to_seq"]
                             .as_u64()
@@ -183,7 +183,7 @@ pub(crate) async fn drawings(
                 Duration::from_secs(30),
             )
             .await;
-            ledger.status("drawing", r.as_ref().map(|r| r.0));
+            ledger.answered("drawing", &r);
             if matches!(r, Some((201, _))) {
                 ledger.stored_drawings.lock().unwrap().push(Instant::now());
             }
