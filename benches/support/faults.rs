@@ -207,6 +207,8 @@ impl Targets {
         let began = Instant::now();
         let mut note = String::new();
         let mut health = None;
+        // When a held fault was healed (before waiting for the nodes to say so).
+        let mut healed = None;
         match f.kind {
             Kind::Kill9 => {
                 let node = &mut self.nodes[f.node];
@@ -290,12 +292,14 @@ impl Targets {
                 self.redis_proxy.cut();
                 std::thread::sleep(f.hold);
                 self.redis_proxy.heal();
+                healed = Some(Instant::now());
                 health = self.wait_health(|h| {
                     h["services"]["nodes"] == "shared" && h["services"]["cache"] == "redis"
                 });
             }
             Kind::RedisRestart => {
                 self.redis.restart();
+                healed = Some(Instant::now());
                 health = self.wait_health(|h| {
                     h["services"]["nodes"] == "shared" && h["services"]["cache"] == "redis"
                 });
@@ -315,10 +319,11 @@ impl Targets {
                 self.store.cut();
                 std::thread::sleep(f.hold);
                 self.store.heal();
+                healed = Some(Instant::now());
                 health = self.wait_health(|h| h["services"]["storage"] != "down");
             }
         }
-        let ended = Instant::now();
+        let ended = healed.unwrap_or_else(Instant::now);
         let health_back = health.map(|at: Instant| at.saturating_duration_since(ended));
         Done {
             fault: f.clone(),
