@@ -522,7 +522,8 @@ fn main() {
         }
         let d = targets.inject(f);
         println!(
-            "{:>4} s: {}{} — {:.1} s{}{}",
+            "{} UTC {:>4} s: {}{} — {:.1} s{}{}",
+            chrono::Utc::now().format("%H:%M:%S"),
             d.began.duration_since(started).as_secs(),
             f.kind.label(),
             if matches!(f.kind, Kind::Kill9 | Kind::Sigterm | Kind::ClockStep) {
@@ -650,6 +651,9 @@ fn main() {
         "REST statuses (client side): {:?}",
         ledger.statuses.lock().unwrap()
     );
+    for ((what, status), body) in ledger.samples.lock().unwrap().iter() {
+        println!("a {what} answered {status}, the first time: {body}");
+    }
     println!(
         "nginx statuses: {:?}",
         statuses(&dir.path().join("access.log"))
@@ -698,7 +702,13 @@ fn main() {
         recovery_cells.join("; ")
     );
     drop(targets);
-    drop(db);
+    if args.keep {
+        // The database too, for a look at what the checker found.
+        println!("the run's database: {}", db.url);
+        std::mem::forget(db);
+    } else {
+        drop(db);
+    }
     if args.keep {
         println!("the run's folder: {}", dir.keep().display());
     }

@@ -168,13 +168,13 @@ pub(crate) fn check(
     // 3. Every completion and unlock: exactly one notification for the parent.
     for r in rows(
         url,
-        "SELECT s.learner_id, s.id, count(n.id) FROM activity_sessions s JOIN learners l ON l.id = s.learner_id AND l.parent_id IS NOT NULL LEFT JOIN notifications n ON n.learner_id = s.learner_id AND n.parent_id = l.parent_id AND n.kind = 'activity_completed' AND (n.data::json->>'session_id') = s.id WHERE s.status = 'completed' GROUP BY 1, 2 HAVING count(n.id) <> 1",
+        "SELECT s.learner_id, s.id, count(n.id), s.ended_at FROM activity_sessions s JOIN learners l ON l.id = s.learner_id AND l.parent_id IS NOT NULL LEFT JOIN notifications n ON n.learner_id = s.learner_id AND n.parent_id = l.parent_id AND n.kind = 'activity_completed' AND (n.data::json->>'session_id') = s.id WHERE s.status = 'completed' GROUP BY 1, 2, 4 HAVING count(n.id) <> 1",
     ) {
         out.push(v(
             "one notification per completion",
             &r[0],
             None,
-            format!("session {}: {} notifications", r[1], r[2]),
+            format!("session {} (ended {} UTC): {} notifications", r[1], r[3], r[2]),
         ));
     }
     for r in rows(
@@ -193,13 +193,13 @@ pub(crate) fn check(
     }
     for r in rows(
         url,
-        "SELECT la.learner_id, la.achievement_id, count(n.id) FROM learner_achievements la JOIN learners l ON l.id = la.learner_id AND l.parent_id IS NOT NULL LEFT JOIN notifications n ON n.learner_id = la.learner_id AND n.parent_id = l.parent_id AND n.kind = 'achievement_unlocked' AND (n.data::json->>'achievement_id') = la.achievement_id GROUP BY 1, 2 HAVING count(n.id) <> 1",
+        "SELECT la.learner_id, la.achievement_id, count(n.id), la.unlocked_at FROM learner_achievements la JOIN learners l ON l.id = la.learner_id AND l.parent_id IS NOT NULL LEFT JOIN notifications n ON n.learner_id = la.learner_id AND n.parent_id = l.parent_id AND n.kind = 'achievement_unlocked' AND (n.data::json->>'achievement_id') = la.achievement_id GROUP BY 1, 2, 4 HAVING count(n.id) <> 1",
     ) {
         out.push(v(
             "one notification per unlock",
             &r[0],
             None,
-            format!("achievement {}: {} notifications", r[1], r[2]),
+            format!("achievement {} (unlocked {} UTC): {} notifications", r[1], r[3], r[2]),
         ));
     }
     for r in rows(

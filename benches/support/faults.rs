@@ -59,7 +59,7 @@ impl Kind {
     pub(crate) fn held(self) -> bool {
         matches!(
             self,
-            Kind::DbCut | Kind::DbLatency | Kind::RedisCut | Kind::StoreFail
+            Kind::DbCut | Kind::DbLatency | Kind::RedisCut | Kind::StoreFail | Kind::ClockStep
         )
     }
 }
@@ -305,12 +305,15 @@ impl Targets {
                 });
             }
             Kind::ClockStep => {
+                // Forward 2 minutes for the hold, then back (as NTP would set it right): the
+                // node's wall clock only, its monotonic clock untouched.
                 let node = &mut self.nodes[f.node];
                 match &node.clock {
                     Some(file) => {
-                        node.offset_secs += 120;
+                        std::fs::write(file, format!("+{}\n", node.offset_secs + 120)).unwrap();
+                        std::thread::sleep(f.hold);
                         std::fs::write(file, format!("+{}\n", node.offset_secs)).unwrap();
-                        note = format!("node {} now {} s ahead", f.node, node.offset_secs);
+                        note = format!("node {} 120 s ahead for {} s, then back", f.node, f.hold.as_secs());
                     }
                     None => note = "skipped: no libfaketime".into(),
                 }
