@@ -83,6 +83,8 @@ pub(crate) async fn syncs(
             else {
                 return;
             };
+            // Played offline after the pack came: a few seconds of it.
+            tokio::time::sleep(Duration::from_secs(activity.questions.len() as u64 / 2 + 2)).await;
             let body = sync_body(&activity, issued);
             let session = body["sessions"][0]["session_id"]
                 .as_str()
@@ -120,6 +122,10 @@ pub(crate) async fn syncs(
                         );
                         break;
                     }
+                    // Refused for good (4xx): a device keeps it no longer.
+                    if matches!(&r, Some((s, _)) if (400..500).contains(s)) {
+                        break;
+                    }
                     if Instant::now() > until || ledger.quitting() {
                         break;
                     }
@@ -130,11 +136,11 @@ pub(crate) async fn syncs(
     }
 }
 
-/// One offline session of `activity`, every answer right, played in the last minute (after
-/// the pack was issued), and its time span.
+/// One offline session of `activity`, every answer right, played since the pack was issued
+/// (an answer every half second from then), and its time span.
 fn sync_body(activity: &Activity, issued: chrono::DateTime<chrono::Utc>) -> Value {
     let now = chrono::Utc::now();
-    let start = (now - chrono::Duration::seconds(activity.questions.len() as i64 + 5)).max(issued);
+    let start = issued + chrono::Duration::milliseconds(200);
     let answers: Vec<Value> = activity
         .questions
         .iter()
