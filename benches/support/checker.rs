@@ -174,7 +174,10 @@ pub(crate) fn check(
             "one notification per completion",
             &r[0],
             None,
-            format!("session {} (ended {} UTC): {} notifications", r[1], r[3], r[2]),
+            format!(
+                "session {} (ended {} UTC): {} notifications",
+                r[1], r[3], r[2]
+            ),
         ));
     }
     for r in rows(
@@ -199,7 +202,10 @@ pub(crate) fn check(
             "one notification per unlock",
             &r[0],
             None,
-            format!("achievement {} (unlocked {} UTC): {} notifications", r[1], r[3], r[2]),
+            format!(
+                "achievement {} (unlocked {} UTC): {} notifications",
+                r[1], r[3], r[2]
+            ),
         ));
     }
     for r in rows(

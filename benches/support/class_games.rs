@@ -131,12 +131,13 @@ async fn host(
             backoff = Duration::from_millis(250);
             let v: Value = serde_json::from_str(&text).unwrap_or_default();
             match v["type"].as_str().unwrap_or("") {
-                "lobby" if state == "lobby" => {
-                    if v["players"].as_array().map_or(0, Vec::len) >= players {
-                        lobby_since = tokio::time::Instant::now() + Duration::from_secs(3600);
-                        if tx.send(Message::text(r#"{"type":"next"}"#)).await.is_err() {
-                            break;
-                        }
+                "lobby"
+                    if state == "lobby"
+                        && v["players"].as_array().map_or(0, Vec::len) >= players =>
+                {
+                    lobby_since = tokio::time::Instant::now() + Duration::from_secs(3600);
+                    if tx.send(Message::text(r#"{"type":"next"}"#)).await.is_err() {
+                        break;
                     }
                 }
                 "question" => state = "open",

@@ -313,7 +313,11 @@ impl Targets {
                         std::fs::write(file, format!("+{}\n", node.offset_secs + 120)).unwrap();
                         std::thread::sleep(f.hold);
                         std::fs::write(file, format!("+{}\n", node.offset_secs)).unwrap();
-                        note = format!("node {} 120 s ahead for {} s, then back", f.node, f.hold.as_secs());
+                        note = format!(
+                            "node {} 120 s ahead for {} s, then back",
+                            f.node,
+                            f.hold.as_secs()
+                        );
                     }
                     None => note = "skipped: no libfaketime".into(),
                 }

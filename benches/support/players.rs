@@ -260,29 +260,23 @@ pub(crate) async fn play(me: Learner, world: Arc<World>) {
                         g.retry = None;
                     }
                 }
-                "feedback" => {
+                "feedback" if v["session_id"].as_str() == g.session.as_deref() => {
                     let seq = v["seq"].as_u64().unwrap_or(0) as u32;
-                    if v["session_id"].as_str() == g.session.as_deref() {
-                        g.fed_back = g.fed_back.max(seq);
-                    }
+                    g.fed_back = g.fed_back.max(seq);
                 }
-                "saved" => {
-                    if v["session_id"].as_str() == g.session.as_deref() {
-                        let up = v["up_to_seq"].as_u64().unwrap_or(0) as u32;
-                        g.ack(up, &me.id, &ledger);
-                    }
+                "saved" if v["session_id"].as_str() == g.session.as_deref() => {
+                    let up = v["up_to_seq"].as_u64().unwrap_or(0) as u32;
+                    g.ack(up, &me.id, &ledger);
                 }
-                "completed" => {
-                    if v["session_id"].as_str() == g.session.as_deref() {
-                        if g.starting {
-                            // A resume of a session completed meanwhile: every answer is in
-                            // it, but what was never `saved` is not acknowledged.
-                            let saved = g.saved;
-                            g.sent.retain(|(s, _, _)| *s <= saved);
-                        }
-                        g.completed = true;
-                        g.starting = false;
+                "completed" if v["session_id"].as_str() == g.session.as_deref() => {
+                    if g.starting {
+                        // A resume of a session completed meanwhile: every answer is in it,
+                        // but what was never `saved` is not acknowledged.
+                        let saved = g.saved;
+                        g.sent.retain(|(s, _, _)| *s <= saved);
                     }
+                    g.completed = true;
+                    g.starting = false;
                 }
                 "error" => {
                     let code = v["code"].as_str().unwrap_or("?").to_string();
