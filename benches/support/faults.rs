@@ -1,7 +1,7 @@
 //! The soak's faults: a seeded schedule (printed, repeatable) and how each is injected and
 //! healed — a node killed (-9) or stopped (SIGTERM) and started again on its port, the
 //! database cut, restarted or slowed (200 ms) behind its proxy, Redis cut or restarted, a
-//! node's wall clock stepped 2 minutes forward (libfaketime), the object store cut.
+//! node's wall clock stepped 2 minutes forward for a while (libfaketime), the object store cut.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
