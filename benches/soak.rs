@@ -17,8 +17,8 @@
 //!   printed before the load starts, one at a time: kill -9 or SIGTERM of a node (started
 //!   again on its port), the database cut 5–20 s, restarted (this run's connections ended by
 //!   the server; `--restart-postgres`: the machine's cluster restarted) or slowed by 200 ms,
-//!   Redis cut or restarted, a node's wall clock 2 minutes forward for 5–20 s (then set right), the object
-//!   store cut 5–20 s.
+//!   Redis cut or restarted, a node's wall clock 2 minutes forward for 5–20 s (then set
+//!   right), the object store cut 5–20 s.
 //! - Then quiet: no new answers, every fault healed, every learner waits for its last `saved`;
 //!   the checker (`checker.rs`) prints every violation with its learner and seq.
 //!
