@@ -36,13 +36,14 @@ use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 
 mod support;
+use support::cluster::{nginx, node_command};
 use support::fixtures::{Fixture, make_children};
 use support::generator::{Load, Mode, run_load};
 use support::learner::connect;
 use support::options::ServerBin;
 use support::report::{print, print_header};
 use support::{
-    BenchDatabase, Server, catalog, free_port, hist, ms, options, raise_nofile, rss_kib, studyhub,
+    BenchDatabase, Server, catalog, free_port, hist, ms, options, raise_nofile, rss_kib,
     wait_for_port,
 };
 
@@ -128,63 +129,9 @@ fn node(
     data: &std::path::Path,
 ) -> (Server, u16) {
     let port = free_port();
-    let child = studyhub(bin, url, port, data)
-        .env("REDIS_URL", redis)
-        .env("STUDYHUB_REDIS_PREFIX", prefix)
-        .env("STUDYHUB_TRUST_PROXY", "true")
-        .env("STUDYHUB_ENCRYPTION_KEY", "11".repeat(32))
-        .env(
-            "STUDYHUB_JWT_SECRET",
-            "bench-secret-bench-secret-bench-secret!",
-        )
+    let child = node_command(bin, url, redis, prefix, data, port)
         .spawn()
         .expect("the studyhub binary");
-    wait_for_port(port);
-    (Server(child), port)
-}
-
-/// nginx from the sample configuration, four workers, each under the open-file limit.
-fn nginx(nodes: [u16; 2], dir: &std::path::Path) -> (Server, u16) {
-    let port = free_port();
-    let sample = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/deploy/nginx/studyhub.conf"
-    ))
-    .unwrap();
-    let site = sample
-        .replace(
-            "server 127.0.0.1:8081",
-            &format!("server 127.0.0.1:{}", nodes[0]),
-        )
-        .replace(
-            "server 127.0.0.1:8082",
-            &format!("server 127.0.0.1:{}", nodes[1]),
-        )
-        .replace(
-            "listen 80;",
-            &format!("listen 127.0.0.1:{port} reuseport backlog=4096;"),
-        );
-    let d = dir.display();
-    std::fs::write(dir.join("studyhub.conf"), site).unwrap();
-    let main = format!(
-        "daemon off;\nuser root;\nworker_processes 4;\nworker_rlimit_nofile 19000;\npid {d}/nginx.pid;\n\
-         error_log {d}/error.log warn;\nevents {{ worker_connections 18000; }}\n\
-         http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
-         fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
-         include {d}/studyhub.conf;\n}}\n"
-    );
-    std::fs::write(dir.join("nginx.conf"), main).unwrap();
-    let child = Command::new("/usr/sbin/nginx")
-        .arg("-p")
-        .arg(dir)
-        .arg("-c")
-        .arg(dir.join("nginx.conf"))
-        .arg("-e")
-        .arg(dir.join("error.log"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("nginx (apt-get install nginx)");
     wait_for_port(port);
     (Server(child), port)
 }
@@ -281,7 +228,7 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let (a, a_port) = node(&o.server.bin, &url, &redis, &prefix, dir.path());
     let (b, b_port) = node(&o.server.bin, &url, &redis, &prefix, dir.path());
-    let (lb, lb_port) = nginx([a_port, b_port], dir.path());
+    let (lb, lb_port) = nginx([a_port, b_port], dir.path(), false);
 
     let t = Instant::now();
     let fixtures: Vec<Fixture> = make_children(a_port, o.learners, 20);

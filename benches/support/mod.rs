@@ -4,16 +4,29 @@
 #![allow(dead_code)]
 
 pub(crate) mod catalog;
+pub(crate) mod checker;
+pub(crate) mod class_games;
+pub(crate) mod cluster;
 pub(crate) mod cpu;
 pub(crate) mod echo;
+pub(crate) mod faults;
 pub(crate) mod fixtures;
 pub(crate) mod generator;
+pub(crate) mod http;
 pub(crate) mod learner;
+pub(crate) mod ledger;
 pub(crate) mod observers;
 pub(crate) mod options;
+pub(crate) mod players;
+/// The TCP proxy the API tests use (cut, heal, latency), shared rather than copied.
+#[path = "../../tests/api/common/proxy.rs"]
+pub(crate) mod proxy;
 pub(crate) mod reads;
 pub(crate) mod relay;
 pub(crate) mod report;
+pub(crate) mod rest_load;
+pub(crate) mod tokens;
+pub(crate) mod watchers;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

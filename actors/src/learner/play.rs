@@ -191,9 +191,8 @@ impl LearnerActor {
     }
 
     pub(super) fn resume(&mut self, session_id: SessionId, to: ReplyTo, ctx: &mut Context<Self>) {
-        if let Some(s) = self.session.as_ref().filter(|s| s.id == session_id) {
-            let msg = Self::started_msg(s);
-            return self.reply(to, vec![msg], None);
+        if self.session.as_ref().is_some_and(|s| s.id == session_id) {
+            return self.resume_remembered(session_id, to, ctx);
         }
         // Ended here: as the database will have it once the end is committed.
         if let Some((_, status, c)) = self.ended.as_deref().filter(|e| e.0 == session_id) {
@@ -260,6 +259,76 @@ impl LearnerActor {
                     "could not resume now; try again shortly",
                     None,
                 )
+            }
+        }));
+    }
+
+    /// A resume of the session this actor holds. With several nodes the learner may have
+    /// played it on another node since (this actor lingering here, or started by a sync or a
+    /// REST call while the learner played elsewhere): what is stored then goes further than
+    /// what this actor remembers, and answering from memory would say less is saved than the
+    /// client was told (it would resend nothing, and its next seq would be refused as a gap).
+    /// So the stored session is read first: further along, it replaces the remembered one;
+    /// ended elsewhere, it is answered as stored. Memory answers when it is as far or further
+    /// (its answers not yet committed) and when the database cannot be read.
+    fn resume_remembered(&mut self, session_id: SessionId, to: ReplyTo, ctx: &mut Context<Self>) {
+        let store = self.env.store().clone();
+        let id = session_id.clone();
+        let io = async move { store.load_session(&id).await };
+        ctx.wait(io.into_actor(self).map(move |res, act, ctx| {
+            let Some(remembered) = act.session.as_ref().filter(|s| s.id == session_id) else {
+                // No longer held here: answered as any session not held is.
+                return act.resume(session_id, to, ctx);
+            };
+            match res {
+                Ok(Some(stored))
+                    if stored.status == SessionStatus::Completed
+                        && stored.learner_id == act.learner_id =>
+                {
+                    // Completed on another node: nothing of it is left to play here.
+                    act.session = None;
+                    let completed = ServerMsg::Completed(crate::protocol::Completion {
+                        session_id: stored.session_id,
+                        activity_id: stored.activity_id,
+                        questions_total: stored.questions_total,
+                        questions_correct: stored.questions_correct,
+                        accuracy: stored.accuracy.unwrap_or(0.0),
+                        stars: stored.stars.unwrap_or(1),
+                        duration_seconds: stored.duration_seconds.unwrap_or(0),
+                    });
+                    act.reply(to, vec![completed], None);
+                    act.announce_presence();
+                }
+                Ok(Some(stored))
+                    if stored.status == SessionStatus::Abandoned
+                        && stored.learner_id == act.learner_id =>
+                {
+                    act.session = None;
+                    act.error(
+                        to,
+                        ErrorCode::NoSession,
+                        "no open session with that id",
+                        None,
+                    );
+                    act.announce_presence();
+                }
+                Ok(Some(stored))
+                    if stored.status == SessionStatus::Open
+                        && stored
+                            .answers
+                            .last()
+                            .is_some_and(|a| a.seq > remembered.last_seq()) =>
+                {
+                    let session = LiveSession::from_snapshot(&stored, remembered.activity.clone());
+                    let msg = Self::started_msg(&session);
+                    act.session = Some(session);
+                    act.reply(to, vec![msg], None);
+                    act.announce_presence();
+                }
+                _ => {
+                    let msg = Self::started_msg(remembered);
+                    act.reply(to, vec![msg], None);
+                }
             }
         }));
     }

@@ -84,3 +84,51 @@ async fn with_the_shared_state_away_each_node_counts_alone() {
     let today = studyhub_actors::screen_time::local_date(chrono_tz::Tz::UTC, Utc::now());
     assert_eq!(shared.used("kid", today), None);
 }
+
+/// A node keeps a learner's actor a while after its last socket (the linger), remembering the
+/// open session as it was then. When the learner comes back to that node after playing on
+/// the other (its node died), a resume answers what is stored, not what was remembered: the
+/// client was told seq 2 is saved, so it sends seq 3 next (found by the chaos soak).
+#[actix_rt::test]
+async fn a_resume_where_the_session_is_remembered_answers_what_the_other_node_stored() {
+    let (store, content) = setup(3600);
+    let shared = MemoryShared::new();
+    let (a, b) = (
+        node(&store, &content, &shared, "a"),
+        node(&store, &content, &shared, "b"),
+    );
+    let answer = |sid: &str, seq: u64, q: &str| json!({"type": "answer", "session_id": sid, "seq": seq, "question_id": q, "answer": seq});
+    // Node A: a session, its first answer saved; the socket goes, the actor lingers.
+    let mut phone = Conn::open(&a, "kid", 1).await;
+    phone.expect("hello").await;
+    phone.send(json!({"type": "start", "activity_id": "math-test"}));
+    let sid = phone.expect("started").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    phone.send(answer(&sid, 1, "q1"));
+    phone.expect("feedback").await;
+    phone.saved_up_to(1).await;
+    phone.learner.disconnect(phone.id);
+    // Node B: the same session resumed and played on, seq 2 saved.
+    let mut again = Conn::open(&b, "kid", 2).await;
+    again.expect("hello").await;
+    again.send(json!({"type": "resume", "session_id": sid}));
+    assert_eq!(again.expect("started").await["last_saved_seq"], 1);
+    again.send(answer(&sid, 2, "q2"));
+    again.expect("feedback").await;
+    again.saved_up_to(2).await;
+    again.learner.disconnect(again.id);
+    // Back on node A: seq 2 is saved, seq 3 is next.
+    let mut back = Conn::open(&a, "kid", 3).await;
+    back.expect("hello").await;
+    back.send(json!({"type": "resume", "session_id": sid}));
+    let started = back.expect("started").await;
+    assert_eq!(started["last_saved_seq"], 2, "{started}");
+    back.send(answer(&sid, 3, "q3"));
+    let fb = back.expect("feedback").await;
+    assert_eq!(fb["seq"], 3, "{fb}");
+    back.saved_up_to(3).await;
+    let seqs: Vec<i64> = store.answers(&sid).iter().map(|a| a.seq.into()).collect();
+    assert_eq!(seqs, [1, 2, 3]);
+}

@@ -1,11 +1,15 @@
 //! A TCP proxy in front of PostgreSQL, Redis or S3 that a test can cut (every connection
-//! dropped at once, new ones closed as soon as they are accepted) and heal, without touching
-//! the machine's services. It runs on a thread of its own, so a test that blocks (a direct
-//! database query, joining a server's thread) does not stall it.
+//! dropped at once, new ones closed as soon as they are accepted) and heal, or slow down
+//! (a delay before every chunk it forwards), without touching the machine's services. It runs
+//! on a thread of its own, so a test that blocks (a direct database query, joining a server's
+//! thread) does not stall it. The chaos soak (`benches/soak.rs`) uses the same file.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
 
@@ -18,6 +22,8 @@ struct State {
 pub struct Proxy {
     pub addr: SocketAddr,
     state: Arc<Mutex<State>>,
+    /// Added to every chunk forwarded, either way, in ms (0: none).
+    latency_ms: Arc<AtomicU64>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -51,6 +57,8 @@ impl Proxy {
         let state = Arc::new(Mutex::new(State::default()));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (target, shared) = (target.to_string(), state.clone());
+        let latency_ms = Arc::new(AtomicU64::new(0));
+        let delay = latency_ms.clone();
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -69,12 +77,15 @@ impl Proxy {
                             drop(client);
                             continue;
                         }
-                        let target = target.clone();
+                        let (target, delay) = (target.clone(), delay.clone());
                         let task = tokio::spawn(async move {
-                            let mut client = client;
-                            if let Ok(mut server) = TcpStream::connect(&target).await {
-                                let _ =
-                                    tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                            if let Ok(server) = TcpStream::connect(&target).await {
+                                let (cr, cw) = client.into_split();
+                                let (sr, sw) = server.into_split();
+                                tokio::select! {
+                                    () = forward(cr, sw, delay.clone()) => {}
+                                    () = forward(sr, cw, delay) => {}
+                                }
                             }
                         });
                         state.conns.retain(|c| !c.is_finished());
@@ -90,6 +101,7 @@ impl Proxy {
         Proxy {
             addr,
             state,
+            latency_ms,
             stop: Some(stop),
             thread: Some(thread),
         }
@@ -117,6 +129,35 @@ impl Proxy {
     pub fn heal(&self) {
         self.state.lock().unwrap().cut = false;
     }
+
+    /// Delays every chunk forwarded (both ways) by `latency` from now on; zero for none.
+    pub fn set_latency(&self, latency: Duration) {
+        self.latency_ms
+            .store(latency.as_millis() as u64, Ordering::Relaxed);
+    }
+}
+
+/// Copies one direction until either side closes, each chunk after the current delay.
+async fn forward(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    delay: Arc<AtomicU64>,
+) {
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        let ms = delay.load(Ordering::Relaxed);
+        if ms > 0 {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown().await;
 }
 
 impl Drop for Proxy {
