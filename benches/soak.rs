@@ -352,7 +352,7 @@ fn main() {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
-    let (_lb, lb_port) = nginx(ports, dir.path(), true);
+    let (lb, lb_port) = nginx(ports, dir.path(), true);
     let nginx_addr = std::net::SocketAddr::from(([127, 0, 0, 1], lb_port));
 
     // The people, made on node A before the run.
@@ -702,7 +702,8 @@ fn main() {
         },
         recovery_cells.join("; ")
     );
-    drop(targets);
+    // Everything the run started stops here: `exit` below runs no destructor.
+    drop((lb, targets));
     if args.keep {
         // The database too, for a look at what the checker found.
         println!("the run's database: {}", db.url);
