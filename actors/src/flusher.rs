@@ -61,10 +61,12 @@ pub enum Item {
     Answer(AnswerRecord),
     End(SessionEnd),
     Span(ScreenTimeSpan),
-    /// Achievements met: `to` hears which ones this commit stored first.
+    /// Achievements met: `to` hears which ones this commit stored first; their notices,
+    /// stored with them, go to the parent's notifier (`parent`, pushed if its `bool`).
     Unlock {
         request: UnlockRequest,
         to: Recipient<Unlocked>,
+        parent: Option<(Recipient<Stored>, bool)>,
     },
     /// A parent's notification; `to` pushes it once stored (if `push`).
     Notification {
@@ -350,7 +352,19 @@ fn acknowledge(taken: Vec<Pending>, result: &BatchResult) {
                 }
                 continue;
             }
-            Item::Unlock { request, to } => {
+            Item::Unlock {
+                request,
+                to,
+                parent,
+            } => {
+                if let Some((notifier, push)) = parent {
+                    for n in request.notices_of(&result.unlocked) {
+                        notifier.do_send(Stored {
+                            notification: n.clone(),
+                            push,
+                        });
+                    }
+                }
                 let new: Vec<String> = request
                     .achievement_ids
                     .into_iter()

@@ -395,15 +395,18 @@ impl Store for MemoryStore {
         }
         st.notifications.extend(batch.notifications);
         for u in batch.unlocks {
-            for id in u.achievement_ids {
+            let mut first = Vec::new();
+            for id in &u.achievement_ids {
                 if st
                     .unlocked
                     .insert((u.learner_id.clone(), id.clone()), u.at)
                     .is_none()
                 {
-                    result.unlocked.push((u.learner_id.clone(), id));
+                    first.push((u.learner_id.clone(), id.clone()));
                 }
             }
+            st.notifications.extend(u.notices_of(&first).cloned());
+            result.unlocked.extend(first);
         }
         self.batches_written.fetch_add(1, Ordering::SeqCst);
         ready(Ok(result))
@@ -481,5 +484,50 @@ impl ContentSource for MemoryContent {
 
     fn achievements(&self) -> StoreFuture<Arc<Vec<crate::achievements::Achievement>>> {
         ready(Ok(self.achievements.lock().unwrap().clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An unlock and its parent's notice are one write: stored together the first time, and
+    /// neither again when the same unlock comes a second time (a retried batch, another node).
+    #[actix_rt::test]
+    async fn an_unlocks_notice_is_stored_with_it_and_only_the_first_time() {
+        let store = MemoryStore::new();
+        let at = chrono::Utc::now();
+        let notice = Notification {
+            id: "n-1".into(),
+            parent_id: "parent".into(),
+            child_id: LearnerId::from("kid"),
+            kind: NotificationKind::AchievementUnlocked,
+            title: "Kid unlocked “First Steps”".into(),
+            body: "Complete your first activity".into(),
+            data: serde_json::json!({"achievement_id": "first-steps"}),
+            created_at: at,
+        };
+        let unlock = |id: &str| UnlockRequest {
+            learner_id: LearnerId::from("kid"),
+            achievement_ids: vec!["first-steps".into()],
+            at,
+            notices: vec![(
+                "first-steps".into(),
+                Notification {
+                    id: id.into(),
+                    ..notice.clone()
+                },
+            )],
+        };
+        let batch = |u| Batch {
+            unlocks: vec![u],
+            ..Batch::default()
+        };
+        let first = store.write_batch(batch(unlock("n-1"))).await.unwrap();
+        assert_eq!(first.unlocked.len(), 1);
+        assert_eq!(store.notifications().len(), 1);
+        let again = store.write_batch(batch(unlock("n-2"))).await.unwrap();
+        assert!(again.unlocked.is_empty());
+        assert_eq!(store.notifications().len(), 1, "told once");
     }
 }

@@ -233,12 +233,28 @@ pub struct Batch {
 }
 
 /// Achievements a learner has just met, to be stored under the unique key (learner,
-/// achievement): only the ones that were not there yet come back as unlocked.
+/// achievement): only the ones that were not there yet come back as unlocked. The parent's
+/// notification of each (`notices`, by achievement id) is stored in the same transaction, for
+/// the ones stored first only: an unlock is never stored without it, nor told twice.
 #[derive(Debug, Clone)]
 pub struct UnlockRequest {
     pub learner_id: LearnerId,
     pub achievement_ids: Vec<String>,
     pub at: DateTime<Utc>,
+    pub notices: Vec<(String, Notification)>,
+}
+
+impl UnlockRequest {
+    /// The notifications of the unlocks in `stored` (pairs this batch stored first).
+    pub fn notices_of<'a>(
+        &'a self,
+        stored: &'a [(LearnerId, String)],
+    ) -> impl Iterator<Item = &'a Notification> + 'a {
+        self.notices
+            .iter()
+            .filter(move |(id, _)| stored.iter().any(|(l, a)| *l == self.learner_id && a == id))
+            .map(|(_, n)| n)
+    }
 }
 
 /// What a committed batch reports back.

@@ -85,20 +85,10 @@ impl LearnerActor {
         data: serde_json::Value,
         at: chrono::DateTime<Utc>,
     ) {
-        let Some(parent_id) = self.parent_id.clone() else {
+        let Some(notification) = self.parent_notice(kind, title, body, data, at) else {
             return;
         };
-        let notification = Notification {
-            id: uuid::Uuid::now_v7().to_string(),
-            parent_id: parent_id.clone(),
-            child_id: self.learner_id.clone(),
-            kind,
-            title,
-            body,
-            data,
-            created_at: at,
-        };
-        let to = self.env.parent(&parent_id).recipient();
+        let to = self.env.parent(&notification.parent_id).recipient();
         // Stored in the group commit; the notifier pushes it once it is committed.
         self.env.flush().push(
             Item::Notification {
@@ -110,8 +100,31 @@ impl LearnerActor {
         );
     }
 
+    /// A notification for the parent, if the learner has one.
+    fn parent_notice(
+        &self,
+        kind: NotificationKind,
+        title: String,
+        body: String,
+        data: serde_json::Value,
+        at: chrono::DateTime<Utc>,
+    ) -> Option<Notification> {
+        Some(Notification {
+            id: uuid::Uuid::now_v7().to_string(),
+            parent_id: self.parent_id.clone()?,
+            child_id: self.learner_id.clone(),
+            kind,
+            title,
+            body,
+            data,
+            created_at: at,
+        })
+    }
+
     /// Checks the catalog after a completion; the database decides each unlock once, and only
-    /// what it stored is announced (to the child, the parent and the classes).
+    /// what it stored is announced (to the child, the parent and the classes). The parent's
+    /// notification is stored with the unlock, in one transaction: a crash between the two
+    /// cannot leave an unlock the parent never hears of.
     pub(super) fn check_achievements(&mut self, ctx: &mut Context<Self>) {
         self.check_achievements_at(ctx, Utc::now());
     }
@@ -131,15 +144,36 @@ impl LearnerActor {
         if met.is_empty() {
             return;
         }
+        let notices = self
+            .catalog
+            .iter()
+            .filter(|a| met.contains(&a.id))
+            .filter_map(|a| {
+                let n = self.parent_notice(
+                    NotificationKind::AchievementUnlocked,
+                    format!("{} unlocked “{}”", self.name, a.title),
+                    a.description.clone(),
+                    serde_json::json!({"achievement_id": a.id, "reward_points": a.reward_points, "badge_icon_url": a.badge_icon_url}),
+                    at,
+                )?;
+                Some((a.id.clone(), n))
+            })
+            .collect();
+        let parent = self
+            .parent_id
+            .as_ref()
+            .map(|p| (self.env.parent(p).recipient(), self.notifications_enabled));
         let request = UnlockRequest {
             learner_id: self.learner_id.clone(),
             achievement_ids: met,
             at,
+            notices,
         };
         self.env.flush().push(
             Item::Unlock {
                 request,
                 to: ctx.address().recipient(),
+                parent,
             },
             None,
         );
@@ -149,7 +183,8 @@ impl LearnerActor {
 impl Handler<Unlocked> for LearnerActor {
     type Result = ();
 
-    /// Only what this commit stored first is announced: to the child, the parent, the classes.
+    /// Only what this commit stored first is announced: to the child and the classes (the
+    /// parent's notice was stored with it and goes to the parent's notifier from the flusher).
     fn handle(&mut self, msg: Unlocked, _: &mut Context<Self>) {
         let catalog = self.catalog.clone();
         for a in catalog
@@ -159,12 +194,6 @@ impl Handler<Unlocked> for LearnerActor {
             self.broadcast(&ServerMsg::Achievement {
                 achievement: a.view(),
             });
-            self.notify_parent(
-                NotificationKind::AchievementUnlocked,
-                format!("{} unlocked “{}”", self.name, a.title),
-                a.description.clone(),
-                serde_json::json!({"achievement_id": a.id, "reward_points": a.reward_points, "badge_icon_url": a.badge_icon_url}),
-            );
             self.class_event(ClassEvent::Achievement {
                 learner_id: self.learner_id.clone(),
                 achievement: a.view(),

@@ -154,6 +154,13 @@ pub(super) fn write_batch(
         write_spans(conn, &batch.spans)?;
         write_notifications(conn, &batch.notifications)?;
         let unlocked = write_unlocks(conn, &batch.unlocks)?;
+        // The parents' notifications of what was unlocked first, in the unlocks' transaction.
+        let notices: Vec<Notification> = batch
+            .unlocks
+            .iter()
+            .flat_map(|u| u.notices_of(&unlocked).cloned())
+            .collect();
+        write_notifications(conn, &notices)?;
         stored.rewards = rewards_of(conn, &unlocked)?;
         Ok((
             BatchResult {

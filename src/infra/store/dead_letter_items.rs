@@ -218,6 +218,8 @@ pub fn batch_of(cipher: &Cipher, kind: &str, payload: &str) -> Result<Batch, Str
                 learner_id: u.learner_id,
                 achievement_ids: u.achievement_ids,
                 at: u.at,
+                // A retried unlock tells no one: its learner's moment has passed.
+                notices: Vec::new(),
             });
         }
         other => return Err(format!("a {other:?} dead letter cannot be retried")),
@@ -301,6 +303,7 @@ mod tests {
             learner_id: kid,
             achievement_ids: vec!["first-steps".into()],
             at,
+            notices: Vec::new(),
         });
         out.push(("unlock", b));
         out
