@@ -22,6 +22,7 @@ pub mod offline;
 mod play;
 mod played;
 pub mod requests;
+mod resume;
 
 pub use handle::Learner;
 pub use messages::*;
