@@ -38,11 +38,11 @@ use serde_json::json;
 
 mod support;
 use support::checker::{check, statuses};
-use support::class_games::{self, GameClass, Games};
+use support::class_games::{self, Games, game_class};
 use support::cluster::{nginx, node_command};
 use support::faults::{Done, Kind, Node, Redis, Targets, health, schedule};
 use support::fixtures::{make_children, make_classes};
-use support::ledger::{BUCKET, Ledger};
+use support::ledger::{Ledger, recovery};
 use support::options::{self, ServerBin};
 use support::players::{self, Learner, World};
 use support::proxy::Proxy;
@@ -120,89 +120,6 @@ fn kind_of(name: &str) -> Kind {
         "store" => Kind::StoreFail,
         other => panic!("unknown fault kind {other:?}"),
     }
-}
-
-/// The game's class: a teacher, a class, `n` students who joined it with its code.
-async fn game_class(port: u16, n: usize) -> GameClass {
-    let register = |role: &'static str, i: usize| async move {
-        let body = json!({"email": format!("soak-{role}-{i}-{}@example.com", std::process::id()), "password": "soak-password", "name": format!("Soak {role} {i}"), "role": role});
-        let (status, v) = http::json(port, "POST", "/v1/auth/register", None, &body)
-            .await
-            .expect("register");
-        assert_eq!(status, 201, "{v}");
-        Identity::of(v["access_token"].as_str().unwrap())
-    };
-    let teacher = register("teacher", 0).await;
-    let (_, class) = http::json(
-        port,
-        "POST",
-        "/v1/classes",
-        Some(&teacher.token()),
-        &json!({"name": "Soak games"}),
-    )
-    .await
-    .unwrap();
-    let code = class["join_code"].as_str().expect("a class").to_string();
-    let mut students = Vec::new();
-    for i in 0..n {
-        let who = register("student", i).await;
-        let (status, v) = http::json(
-            port,
-            "POST",
-            "/v1/classes/join",
-            Some(&who.token()),
-            &json!({"join_code": code}),
-        )
-        .await
-        .unwrap();
-        assert!(status < 300, "{v}");
-        let (_, me) = http::request(
-            port,
-            "GET",
-            "/v1/auth/me",
-            Some(&who.token()),
-            None,
-            Duration::from_secs(10),
-        )
-        .await
-        .unwrap();
-        students.push((me["learner"]["id"].as_str().unwrap().to_string(), who));
-    }
-    GameClass {
-        id: class["id"].as_str().unwrap().to_string(),
-        teacher,
-        students,
-    }
-}
-
-/// How long after `from` the answers saved came back to 80 % of their rate before the fault
-/// (the median of the 1 s windows of the 10 s before it: a flush after an earlier fault does
-/// not raise the bar), in 1 s windows sliding by a bucket: `None` when it never did before
-/// the next fault, or there was no rate to come back to.
-fn recovery(
-    buckets: &[u32],
-    t0: Instant,
-    began: Instant,
-    from: Instant,
-    until: Instant,
-) -> Option<Duration> {
-    let idx =
-        |t: Instant| (t.saturating_duration_since(t0).as_millis() / BUCKET.as_millis()) as usize;
-    let per_window = (Duration::from_secs(1).as_millis() / BUCKET.as_millis()) as usize;
-    let window = |start: usize| -> u32 { buckets[start..start + per_window].iter().sum() };
-    let b = idx(began).min(buckets.len());
-    let mut before: Vec<u32> = (b.saturating_sub(10 * per_window)..b.saturating_sub(per_window))
-        .map(window)
-        .collect();
-    before.sort();
-    let baseline = before.get(before.len() / 2).copied().unwrap_or(0) as f64;
-    if baseline < 1.0 {
-        return None;
-    }
-    let last = idx(until).min(buckets.len().saturating_sub(per_window));
-    let start = (idx(from) + 1..last).find(|&s| window(s) as f64 >= 0.8 * baseline)?;
-    let end = BUCKET * (start + per_window) as u32;
-    Some(end.saturating_sub(from.saturating_duration_since(t0)))
 }
 
 fn secs(d: Option<Duration>) -> String {

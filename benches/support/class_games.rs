@@ -321,3 +321,56 @@ fn pick(question: &Value, rng: &mut rand::rngs::StdRng) -> Value {
         _ => json!("sum"),
     }
 }
+
+/// The game's class: a teacher, a class, `n` students who joined it with its code.
+pub(crate) async fn game_class(port: u16, n: usize) -> GameClass {
+    let register = |role: &'static str, i: usize| async move {
+        let body = json!({"email": format!("soak-{role}-{i}-{}@example.com", std::process::id()), "password": "soak-password", "name": format!("Soak {role} {i}"), "role": role});
+        let (status, v) = http::json(port, "POST", "/v1/auth/register", None, &body)
+            .await
+            .expect("register");
+        assert_eq!(status, 201, "{v}");
+        Identity::of(v["access_token"].as_str().unwrap())
+    };
+    let teacher = register("teacher", 0).await;
+    let (_, class) = http::json(
+        port,
+        "POST",
+        "/v1/classes",
+        Some(&teacher.token()),
+        &json!({"name": "Soak games"}),
+    )
+    .await
+    .unwrap();
+    let code = class["join_code"].as_str().expect("a class").to_string();
+    let mut students = Vec::new();
+    for i in 0..n {
+        let who = register("student", i).await;
+        let (status, v) = http::json(
+            port,
+            "POST",
+            "/v1/classes/join",
+            Some(&who.token()),
+            &json!({"join_code": code}),
+        )
+        .await
+        .unwrap();
+        assert!(status < 300, "{v}");
+        let (_, me) = http::request(
+            port,
+            "GET",
+            "/v1/auth/me",
+            Some(&who.token()),
+            None,
+            Duration::from_secs(10),
+        )
+        .await
+        .unwrap();
+        students.push((me["learner"]["id"].as_str().unwrap().to_string(), who));
+    }
+    GameClass {
+        id: class["id"].as_str().unwrap().to_string(),
+        teacher,
+        students,
+    }
+}

@@ -199,3 +199,33 @@ pub(crate) fn record_end(
         }
     }
 }
+
+/// How long after `from` the answers saved came back to 80 % of their rate before the fault
+/// (the median of the 1 s windows of the 10 s before it: a flush after an earlier fault does
+/// not raise the bar), in 1 s windows sliding by a bucket: `None` when it never did before
+/// the next fault, or there was no rate to come back to.
+pub(crate) fn recovery(
+    buckets: &[u32],
+    t0: Instant,
+    began: Instant,
+    from: Instant,
+    until: Instant,
+) -> Option<Duration> {
+    let idx =
+        |t: Instant| (t.saturating_duration_since(t0).as_millis() / BUCKET.as_millis()) as usize;
+    let per_window = (Duration::from_secs(1).as_millis() / BUCKET.as_millis()) as usize;
+    let window = |start: usize| -> u32 { buckets[start..start + per_window].iter().sum() };
+    let b = idx(began).min(buckets.len());
+    let mut before: Vec<u32> = (b.saturating_sub(10 * per_window)..b.saturating_sub(per_window))
+        .map(window)
+        .collect();
+    before.sort();
+    let baseline = before.get(before.len() / 2).copied().unwrap_or(0) as f64;
+    if baseline < 1.0 {
+        return None;
+    }
+    let last = idx(until).min(buckets.len().saturating_sub(per_window));
+    let start = (idx(from) + 1..last).find(|&s| window(s) as f64 >= 0.8 * baseline)?;
+    let end = BUCKET * (start + per_window) as u32;
+    Some(end.saturating_sub(from.saturating_duration_since(t0)))
+}
