@@ -11,7 +11,9 @@
 //! (`LiveControl::offline_time`), like a grant.
 //!
 //! A span must lie inside a pack the server issued to the learner (`offline_packs`): it may
-//! not start before that pack's `issued_at` or end after its `expires_at`. The device need
+//! not start before that pack's `issued_at` (less the allowed clock skew) or end after its
+//! `expires_at`. Both the pack's `issued_at` and the sync's "now" are the database's clock, so
+//! a node whose own clock is off changes nothing. The device need
 //! not send which pack it had: any pack of the learner's that covers the span will do.
 
 use std::collections::BTreeMap;
@@ -33,7 +35,8 @@ use crate::infra::time::{now, utc};
 
 /// How long a pack may be played from.
 pub const PACK_DAYS: i64 = 7;
-/// How far ahead of the server's clock a device's clock may be.
+/// How far a device's clock may be off the server's, either way: a span may end this much
+/// after the server's now, and start this much before its pack was issued.
 pub const CLOCK_SKEW: Duration = Duration::seconds(120);
 
 /// A question as a pack carries it: what the page shows, with the key and the explanation.
@@ -105,8 +108,9 @@ pub fn packable(a: &Activity, sight: &studyhub_actors::visibility::Sight) -> boo
 /// Records a pack issued now to the learner (what a synced span must lie inside); packs
 /// expired for good are dropped on the way. Returns `(issued_at, expires_at)`.
 pub async fn issue_pack(db: &Db, learner_id: &str) -> AppResult<(DateTime<Utc>, DateTime<Utc>)> {
-    // Whole seconds: the device sends the same instants back, compared as stored.
-    let issued = now().and_utc().timestamp();
+    // The database's clock, shared by every node (a node whose clock runs ahead would issue a
+    // pack the device's real play seems to come before); whole seconds, as stored.
+    let issued = db.clock().await?.timestamp();
     let issued_at = DateTime::<Utc>::from_timestamp(issued, 0).unwrap_or_else(Utc::now);
     let expires_at = issued_at + Duration::days(PACK_DAYS);
     let id = learner_id.to_string();
@@ -231,7 +235,9 @@ pub async fn record_spans(
         for (i, s) in spans.iter().enumerate() {
             let covered = packs
                 .iter()
-                .any(|(issued, expires)| utc(*issued) <= s.from && s.to <= utc(*expires));
+                .any(|(issued, expires)| {
+                    utc(*issued) - CLOCK_SKEW <= s.from && s.to <= utc(*expires)
+                });
             if !covered {
                 fields.insert(
                     format!("time[{i}].from"),

@@ -448,6 +448,46 @@ async fn spans_in_the_future_before_the_pack_or_backwards_are_refused_and_nothin
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
 }
 
+/// A device's clock may be a little behind the server's: play that seems to start before the
+/// pack came, by less than the allowed skew, is taken; by more, refused with nothing kept.
+#[actix_web::test]
+async fn a_device_clock_behind_the_servers_by_less_than_the_skew_is_taken() {
+    let app = spawn_app().await;
+    let (parent, child) = app.parent_with_child("Eve").await;
+    let body = pack(&app, &parent.access, &child).await;
+    let issued: DateTime<Utc> = body["issued_at"].as_str().unwrap().parse().unwrap();
+    let sync = |from: DateTime<Utc>, sid: &str| {
+        json!({"device_id": "slow-clock",
+            "sessions": [played(sid, "math-addition-1", from, &addition(), 1, &[], false)],
+            "time": [{"from": from, "to": from + Duration::seconds(40)}]})
+    };
+    let (far, near) = (new_id(), new_id());
+    let res = app
+        .post(
+            &sync_path(&child),
+            Some(&parent.access),
+            &sync(issued - Duration::minutes(4), &far),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert!(
+        res.body["error"]["details"]["fields"]["time[0].from"].is_string(),
+        "{}",
+        res.body
+    );
+    assert_eq!(stored_answers(&app, &far), 0);
+    let res = app
+        .post(
+            &sync_path(&child),
+            Some(&parent.access),
+            &sync(issued - Duration::seconds(90), &near),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(stored_answers(&app, &near), 1);
+    assert_eq!(today(&app, &parent.access, &child).await["used_seconds"], 40);
+}
+
 #[actix_web::test]
 async fn the_servers_key_stands_and_an_archived_activity_still_counts() {
     let app = spawn_app().await;

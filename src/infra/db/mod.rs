@@ -7,7 +7,7 @@ pub mod schema;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::r2d2::{CustomizeConnection, ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel::{
     Connection, PgConnection, QueryResult, QueryableByName, RunQueryDsl, SqliteConnection,
 };
@@ -49,7 +49,7 @@ impl Backend {
     }
 }
 
-pub type DbPool = Pool<ConnectionManager<DbConnection>>;
+pub type DbPool = Pool<Connector>;
 
 /// What can go wrong on the way to a query, besides the query itself.
 #[derive(Debug, thiserror::Error)]
@@ -96,7 +96,7 @@ where
     .await
     .map_err(|e| E::from(DbError::Task(e.to_string())))?
 }
-pub type PooledDb = PooledConnection<ConnectionManager<DbConnection>>;
+pub type PooledDb = PooledConnection<Connector>;
 
 /// SQLite needs per-connection pragmas: WAL so readers never block the writer,
 /// `synchronous=FULL` so a commit that was acknowledged survives a power cut, a busy
@@ -167,19 +167,43 @@ fn sqlite_path(url: &str) -> &str {
         .unwrap_or(url)
 }
 
+/// Makes the pool's connections with [`establish`]: only the backend the URL names, so a
+/// refusal is logged as that backend's own error. (Diesel's `ConnectionManager` over a
+/// `MultiConnection` tries each backend in turn, and when PostgreSQL refused it reported
+/// "Invalid connection url" from the SQLite attempt instead.)
+#[derive(Debug)]
+pub struct Connector {
+    url: String,
+}
+
+impl ManageConnection for Connector {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        establish(&self.url).map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
 /// Builds the pool. Connections are made lazily so a server can start (and report 503 on
 /// `/health`) while the database is away.
 pub fn build_pool(url: &str, max_size: u32) -> DbPool {
-    let manager = ConnectionManager::<DbConnection>::new(match Backend::of_url(url) {
-        Backend::Postgres => url.to_string(),
-        Backend::Sqlite => sqlite_path(url).to_string(),
-    });
     Pool::builder()
         .max_size(max_size)
         .min_idle(Some(0))
         .connection_timeout(Duration::from_secs(5))
         .connection_customizer(Box::new(ConnectionSetup))
-        .build_unchecked(manager)
+        .build_unchecked(Connector {
+            url: url.to_string(),
+        })
 }
 
 /// Applies every pending migration of the connection's backend.
@@ -235,6 +259,19 @@ impl Db {
         T: Send + 'static,
     {
         blocking(&self.pool, f).await
+    }
+
+    /// The database's clock, which every node shares: for times a client brings from its own
+    /// clock (an offline device's), so that one node's clock running ahead or behind does not
+    /// decide whether they are taken.
+    pub async fn clock(&self) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
+        self.run(|conn| {
+            diesel::select(diesel::dsl::now)
+                .get_result::<chrono::NaiveDateTime>(conn)
+                .map(|t| t.and_utc())
+                .map_err(AppError::from)
+        })
+        .await
     }
 
     /// Like [`Db::run`], inside one write transaction (see [`write_transaction`]).
@@ -298,5 +335,25 @@ where
             }
             Err(e)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_refused_postgres_connection_is_reported_as_postgres_refused_it() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port(); // nothing listens there once the listener is dropped
+        let pool = super::build_pool(&format!("postgres://nobody@127.0.0.1:{port}/none"), 1);
+        let err = pool
+            .get_timeout(std::time::Duration::from_secs(2))
+            .err()
+            .expect("no connection")
+            .to_string();
+        assert!(err.contains("refused"), "{err}");
+        assert!(!err.contains("Invalid connection url"), "{err}");
     }
 }

@@ -274,7 +274,7 @@ pub async fn sync(
     // Read here rather than through `ValidJson`: a sync may be larger than other bodies.
     check_content_type(&req)?;
     let bytes = read_body(&req, &mut payload.into_inner(), SYNC_BYTES).await?;
-    let at = Utc::now();
+    let at = state.db.clock().await?;
     let SyncRequest {
         device_id,
         sessions,
