@@ -76,6 +76,8 @@ impl Application {
                     AppError::invalid_field("query", e.to_string()).into()
                 }))
                 .app_data(web::PathConfig::default().error_handler(|_, _| AppError::not_found("resource").into()))
+                // Innermost: a handler's panic becomes a 500 that every layer above sees.
+                .wrap(actix_web::middleware::from_fn(crate::web::catch_panic::answer_500))
                 .wrap_fn(move |req, srv| {
                     // Request id header and HTTP metrics, labelled by route pattern (not by
                     // raw path, which would make one series per id).

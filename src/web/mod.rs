@@ -2,8 +2,10 @@
 //! answer; sockets run the connection loop around the engine's handles.
 
 pub mod app;
+pub mod catch_panic;
 pub mod extract;
 pub mod extractors;
+pub mod password_again;
 pub mod rest_budget;
 pub mod routes;
 pub mod security_headers;

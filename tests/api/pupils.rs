@@ -198,6 +198,39 @@ async fn a_pupil_made_by_the_teacher_signs_in_with_the_class_code_and_pictures()
         log.body
     );
     assert!(!log.body.to_string().contains("picture"));
+    // The refused tries are there too: the wrong pictures with Ada's account, a card that
+    // signs no one in without one; never the pictures or the token tried.
+    let res = app
+        .post(
+            "/v1/auth/card-login",
+            None,
+            &json!({"token": "not-a-card-of-anyone"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    let failed = app
+        .get(
+            "/v1/audit?action=login_failed&limit=50",
+            Some(&admin.access),
+        )
+        .await;
+    let entries = failed.body["entries"].as_array().cloned().unwrap_or_default();
+    assert!(
+        entries.iter().any(|e| e["user_id"] == ada["user_id"]
+            && e["new_values"]["method"] == "class"
+            && e["new_values"]["learner_id"] == ada["learner_id"]),
+        "{}",
+        failed.body
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["user_id"].is_null() && e["new_values"]["method"] == "card"),
+        "{}",
+        failed.body
+    );
+    let text = failed.body.to_string();
+    assert!(!text.contains("picture") && !text.contains("not-a-card-of-anyone"), "{text}");
 }
 
 #[actix_rt::test]

@@ -57,6 +57,26 @@ export function showScreen(name, { focus = true } = {}) {
   return shown;
 }
 
+// A "Show password" button after each password field under `root` that has none yet
+// (ASVS 2.1.12): a long password typed on a phone is easier to get right when it can be
+// read. Pressed, the field shows its text; sending the form hides it again.
+export function passwordToggles(root = document) {
+  for (const input of $$('input[type=password]', root)) {
+    if (input.dataset.toggle) continue;
+    input.dataset.toggle = 'on';
+    const button = h('button', {
+      type: 'button', class: 'link show-password', 'aria-controls': input.id, 'aria-pressed': 'false',
+    }, t('field.show_password'));
+    const show = (on) => {
+      input.type = on ? 'text' : 'password';
+      button.setAttribute('aria-pressed', String(on));
+    };
+    button.addEventListener('click', () => show(input.type === 'password'));
+    input.form?.addEventListener('submit', () => show(false));
+    input.after(button);
+  }
+}
+
 export function minutesText(seconds) {
   const minutes = Math.max(0, Math.ceil(seconds / 60));
   return t(minutes === 1 ? 'time.minute' : 'time.minutes', { n: minutes });

@@ -2,7 +2,7 @@
 // `/verify?token=` (the address confirmed). The token leaves the address bar at once, so it
 // is not kept in the history or sent on as a referrer.
 import { ApiError, post } from './api.js';
-import { $, announce, formValues, showFormError, showStatus } from './dom.js';
+import { $, announce, formValues, passwordToggles, showFormError, showStatus } from './dom.js';
 import { applyStrings, t } from './strings.js';
 
 const token = new URLSearchParams(location.search).get('token') ?? '';
@@ -57,6 +57,7 @@ async function verify() {
 
 async function main() {
   applyStrings();
+  passwordToggles();
   if (location.pathname === '/reset') reset();
   else await verify();
   document.body.dataset.ready = 'true';

@@ -3,7 +3,7 @@
 // cookies with the child's, so a reload stays the child's), and the grown-ups' PIN that gets
 // the device back (`PUT /v1/me/pin`).
 import { post, put } from './api.js';
-import { $, announce, formValues, h, showFormError } from './dom.js';
+import { $, announce, formValues, h, passwordToggles, showFormError } from './dom.js';
 import { deviceChannel } from './shell.js';
 import { t } from './strings.js';
 
@@ -88,5 +88,6 @@ export function familyDevice(children) {
       h('p', { id: 'pin-saved', class: 'success', role: 'status' }),
       h('button', { type: 'submit', class: 'primary' }, t('device.save_pin'))));
   $('#main').append(section);
+  passwordToggles(section);
   return section;
 }

@@ -1,6 +1,6 @@
 // The front page: sign in, or create an account, then on to the page for the role.
 import { ApiError, me, post, register, signIn } from './api.js';
-import { $, announce, formValues, showFormError } from './dom.js';
+import { $, announce, formValues, passwordToggles, showFormError } from './dom.js';
 import { homeOf } from './shell.js';
 import { applyStrings, t } from './strings.js';
 
@@ -39,6 +39,7 @@ async function submit(form, action) {
 
 async function main() {
   applyStrings();
+  passwordToggles();
   $('#to-register').addEventListener('click', () => show('register'));
   $('#to-signin').addEventListener('click', () => show('signin'));
   $('#to-forgot').addEventListener('click', () => show('forgot'));

@@ -122,6 +122,7 @@ const en = {
   'field.password': 'Password',
   'field.new_password': 'Password',
   'field.password_hint': 'At least 8 characters.',
+  'field.show_password': 'Show password',
   'field.name': 'Name',
 
   'time.minute': '1 minute',

@@ -11,10 +11,11 @@ use validator::Validate;
 
 use crate::features::account;
 use crate::features::audit::{self, Change, RequestMeta};
-use crate::features::auth::{AuthUser, password};
+use crate::features::auth::AuthUser;
 pub use crate::features::export::AccountExport;
-use crate::infra::error::{AppError, AppResult, Code};
+use crate::infra::error::{AppError, AppResult};
 use crate::web::extract::{Normalize, ValidJson};
+use crate::web::password_again;
 use crate::web::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -33,7 +34,7 @@ impl Normalize for EraseRequest {}
 /// files, assessments), notifications, classes taught, sign-ins. Activities it wrote stay in
 /// the catalog without an author. The erasure itself is audited (without personal data).
 #[utoipa::path(tag = "account", request_body = EraseRequest, security(("bearer" = [])),
-    responses((status = 204), (status = 401, description = "wrong password")))]
+    responses((status = 204), (status = 401, description = "wrong password"), (status = 429, description = "rate_limited: five wrong passwords in 15 minutes (the allowance a password change uses), with Retry-After")))]
 #[delete("/me")]
 pub async fn erase(
     state: web::Data<AppState>,
@@ -41,24 +42,17 @@ pub async fn erase(
     meta: RequestMeta,
     body: ValidJson<EraseRequest>,
 ) -> AppResult<HttpResponse> {
+    password_again::confirm(&state, &meta, &user.id, body.0.password, "wrong password").await?;
     let uid = user.id.clone();
-    let (hash, learner_ids) = state
+    let learner_ids: Vec<String> = state
         .db
         .run(move |conn| {
-            let hash = crate::features::auth::users::password_hash(conn, &uid)?;
-            let ids: Vec<String> = account::learners_of(conn, &uid)?
+            Ok(account::learners_of(conn, &uid)?
                 .into_iter()
                 .map(|l| l.id)
-                .collect();
-            Ok((hash, ids))
+                .collect())
         })
         .await?;
-    if !password::verify(body.0.password, hash).await? {
-        return Err(AppError::unauthorized(
-            Code::InvalidCredentials,
-            "wrong password",
-        ));
-    }
     // Play ends at once for every learner of the account.
     for id in &learner_ids {
         state.control.stop_play(&id.into()).await;

@@ -17,6 +17,7 @@ use crate::features::auth::{ChildUser, ParentUser, REFRESH_COOKIE, child, passwo
 use crate::infra::error::{AppError, AppResult, Code};
 use crate::infra::time::now;
 use crate::web::extract::{Normalize, ValidJson};
+use crate::web::password_again;
 pub use crate::web::sign_in::AuthResponse;
 use crate::web::sign_in::{auth_cookies, signed_in, with_cookies};
 use crate::web::state::AppState;
@@ -99,20 +100,7 @@ pub async fn set_pin(
     }
     let uid = parent.0.id.clone();
     // The password change's allowance: a PIN form is no way round it.
-    let key = format!("password:{uid}");
-    let attempt = counted(&state, &key).await?;
-    let id = uid.clone();
-    let stored = state
-        .db
-        .run(move |conn| Ok(users::password_hash(conn, &id)?))
-        .await?;
-    if !password::verify(body.password, stored).await? {
-        return Err(AppError::unauthorized(
-            Code::InvalidCredentials,
-            "wrong password",
-        ));
-    }
-    state.login_limiter.release(&[key.as_str()], attempt).await;
+    password_again::confirm(&state, &meta, &uid, body.password, "wrong password").await?;
     let hash = password::hash(body.pin, state.settings.bcrypt_cost).await?;
     state
         .db

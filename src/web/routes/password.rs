@@ -10,8 +10,9 @@ use crate::features::audit::{self, Change, RequestMeta};
 use crate::features::auth::recovery;
 use crate::features::auth::users;
 use crate::features::auth::{AuthUser, common_passwords, password};
-use crate::infra::error::{AppError, AppResult, Code};
+use crate::infra::error::AppResult;
 use crate::web::extract::{Normalize, ValidJson};
+use crate::web::password_again;
 use crate::web::sign_in::{cleared_cookies, with_cookies};
 use crate::web::state::AppState;
 
@@ -43,24 +44,14 @@ pub async fn change_password(
 ) -> AppResult<HttpResponse> {
     let body = body.0;
     common_passwords::refuse_common("new_password", &body.new_password)?;
-    let key = format!("password:{}", user.id);
-    let attempt = state
-        .login_limiter
-        .try_acquire(&[key.as_str()])
-        .await
-        .map_err(|wait| AppError::rate_limited(wait.as_secs().max(1)))?;
-    let uid = user.id.clone();
-    let stored: String = state
-        .db
-        .run(move |conn| Ok(users::password_hash(conn, &uid)?))
-        .await?;
-    if !password::verify(body.current_password, stored).await? {
-        return Err(AppError::unauthorized(
-            Code::InvalidCredentials,
-            "the current password is wrong",
-        ));
-    }
-    state.login_limiter.release(&[key.as_str()], attempt).await;
+    password_again::confirm(
+        &state,
+        &meta,
+        &user.id,
+        body.current_password,
+        "the current password is wrong",
+    )
+    .await?;
     let hash = password::hash(body.new_password, state.settings.bcrypt_cost).await?;
     let uid = user.id.clone();
     let (from, public_url) = (

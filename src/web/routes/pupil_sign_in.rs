@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
-use crate::features::audit::RequestMeta;
+use crate::features::audit::{self, RequestMeta};
 use crate::features::auth::shared_limit::{Attempt, SharedLimiter};
 use crate::features::auth::{client_addr, users};
 use crate::features::classes;
@@ -69,6 +69,22 @@ async fn acquire(limiter: &SharedLimiter, keys: &[&str]) -> AppResult<Attempt> {
         .try_acquire(keys)
         .await
         .map_err(|wait| AppError::rate_limited(wait.as_secs().max(1)))
+}
+
+/// A refused pupil sign-in goes in the audit log as a refused login does (`login_failed`),
+/// with the pupil's account when the name was right; never the pictures or the card's token.
+async fn audit_failure(
+    state: &AppState,
+    meta: RequestMeta,
+    account: Option<String>,
+    details: serde_json::Value,
+) -> AppResult<()> {
+    state
+        .db
+        .run(move |conn| {
+            audit::record_account_event(conn, &meta, account.as_deref(), "login_failed", details)
+        })
+        .await
 }
 
 fn wrong() -> AppError {
@@ -141,8 +157,11 @@ pub async fn class_login(
         .await?;
     let user = match found {
         Some((c, Some(user))) if pupils::pictures_match(&c, &body.picture) => user,
-        _ => {
+        found => {
             tracing::info!(learner_id = %body.learner_id, "a pupil's sign-in failed");
+            let account = found.and_then(|(_, user)| user.map(|u| u.id));
+            let details = serde_json::json!({"method": "class", "learner_id": body.learner_id});
+            audit_failure(&state, meta, account, details).await?;
             return Err(wrong());
         }
     };
@@ -179,13 +198,15 @@ pub async fn card_login(
             }
             _ => Ok(None),
         })
-        .await?
-        .ok_or_else(|| {
-            AppError::unauthorized(
-                Code::InvalidCredentials,
-                "this card does not sign anyone in (it may have been renewed)",
-            )
-        })?;
+        .await?;
+    let Some(user) = user else {
+        tracing::info!("a pupil's card did not sign in");
+        audit_failure(&state, meta, None, serde_json::json!({"method": "card"})).await?;
+        return Err(AppError::unauthorized(
+            Code::InvalidCredentials,
+            "this card does not sign anyone in (it may have been renewed)",
+        ));
+    };
     state
         .pupil_address_limiter
         .release(&[ip.as_str()], address)

@@ -37,8 +37,18 @@ async fn register_sign_out_sign_in_and_stay_signed_in() {
         .await;
     b.fill("#signin-email", &email).await;
     b.fill("#signin-password", "not the password").await;
+    // The password can be read before it is sent, and is hidden again when it is.
+    b.click("#signin .show-password", None).await;
+    assert_eq!(
+        b.js("return [document.querySelector('#signin-password').type, document.querySelector('#signin .show-password').getAttribute('aria-pressed')]").await,
+        serde_json::json!(["text", "true"])
+    );
     b.click("#signin button[type=submit]", None).await;
     b.wait_text("#signin .form-error", "do not match").await;
+    assert_eq!(
+        b.js("return document.querySelector('#signin-password').type").await,
+        "password"
+    );
 
     // The right one signs in.
     b.fill("#signin-password", TEST_PASSWORD).await;
