@@ -5,30 +5,31 @@
 
 use std::panic::AssertUnwindSafe;
 
-use actix_web::ResponseError;
-use actix_web::body::{EitherBody, MessageBody};
+use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use futures_util::FutureExt;
 
 use crate::infra::error::AppError;
 
+/// The request is not kept for the answer (actix routes it only while nothing else holds
+/// it): the panic becomes an error, which the layers above answer with its JSON body and
+/// the security headers.
 pub async fn answer_500(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let request = req.request().clone();
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     match AssertUnwindSafe(next.call(req)).catch_unwind().await {
-        Ok(res) => res.map(ServiceResponse::map_into_left_body),
+        Ok(res) => res,
         Err(panic) => {
             let what = panic
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            tracing::error!(path = %request.path(), panic = %what, "a handler panicked");
-            let error = AppError::internal(anyhow::anyhow!("a handler panicked: {what}"));
-            Ok(ServiceResponse::new(request, error.error_response()).map_into_right_body())
+            // Logged inside the request's span (its id, route and path).
+            tracing::error!(panic = %what, "a handler panicked");
+            Err(AppError::internal(anyhow::anyhow!("a handler panicked: {what}")).into())
         }
     }
 }
@@ -52,9 +53,14 @@ mod tests {
                 .route("/fine", web::get().to(|| async { "fine" })),
         )
         .await;
-        let res = test::call_service(&app, test::TestRequest::get().uri("/boom").to_request()).await;
+        let err = test::try_call_service(&app, test::TestRequest::get().uri("/boom").to_request())
+            .await
+            .err()
+            .expect("the panic is an error");
+        let res = err.error_response();
         assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        let body: serde_json::Value = test::read_body_json(res).await;
+        let body = actix_web::body::to_bytes(res.into_body()).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(body["error"]["code"], "internal_error", "{body}");
         let res = test::call_service(&app, test::TestRequest::get().uri("/fine").to_request()).await;
         assert_eq!(res.status(), StatusCode::OK);

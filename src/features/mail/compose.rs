@@ -101,3 +101,34 @@ pub fn escape(s: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod header_tests {
+    use super::{Draft, format};
+
+    /// A child's or parent's name goes into the subject and the `To` header: a line break in
+    /// it must not start a header of its own (ASVS 5.2.3).
+    #[test]
+    fn a_line_break_in_a_name_or_subject_adds_no_header() {
+        let evil = "Ana\r\nBcc: thief@example.com\r\n";
+        let email = format(
+            "StudyHub <noreply@example.com>",
+            Draft {
+                kind: "digest",
+                to: "parent@example.com".into(),
+                to_name: evil.into(),
+                subject: format!("{evil}'s week"),
+                text: "hello".into(),
+                html: "<p>hello</p>".into(),
+                attachments: vec![],
+                headers: vec![],
+            },
+        )
+        .unwrap();
+        let head = email.message.split("\r\n\r\n").next().unwrap();
+        assert!(
+            !head.lines().any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
+            "{head}"
+        );
+    }
+}

@@ -576,6 +576,22 @@ impl Api {
         }
         Self::finish(req.send().await.unwrap()).await
     }
+
+    /// Any method with a JSON body (`DELETE /v1/me {password}`, say).
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> Response {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        Self::finish(req.send_json(body).await.unwrap()).await
+    }
 }
 
 /// A server in its own actix system on its own thread, which a test can kill outright (no
