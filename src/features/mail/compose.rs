@@ -37,12 +37,12 @@ pub fn format(from: &str, draft: Draft) -> Result<Email, AppError> {
         .to
         .parse()
         .map_err(|e| AppError::internal(anyhow::anyhow!("a recipient's address: {e}")))?;
-    let to_box = Mailbox::new(Some(draft.to_name.clone()), address);
+    let to_box = Mailbox::new(Some(header_text(&draft.to_name)), address);
     let domain = from_box.email.domain().to_string();
     let mut builder = Message::builder()
         .from(from_box)
         .to(to_box)
-        .subject(draft.subject.clone())
+        .subject(header_text(&draft.subject))
         .message_id(Some(format!("<{}@{domain}>", uuid::Uuid::now_v7())));
     for (name, value) in draft.headers {
         builder = builder.raw_header(HeaderValue::new(
@@ -86,6 +86,15 @@ pub fn format(from: &str, draft: Draft) -> Result<Email, AppError> {
     })
 }
 
+/// Text a user wrote (a name, in the subject or beside the address), fit for a header:
+/// control characters become spaces. A line break must not end the header, and lettre
+/// panics on one in a display name rather than encode it.
+fn header_text(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 /// Text made safe inside HTML.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -107,7 +116,8 @@ mod header_tests {
     use super::{Draft, format};
 
     /// A child's or parent's name goes into the subject and the `To` header: a line break in
-    /// it must not start a header of its own (ASVS 5.2.3).
+    /// it must not start a header of its own (ASVS 5.2.3), nor stop the email (lettre panicked
+    /// on one in a display name).
     #[test]
     fn a_line_break_in_a_name_or_subject_adds_no_header() {
         let evil = "Ana\r\nBcc: thief@example.com\r\n";
