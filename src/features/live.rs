@@ -14,16 +14,18 @@ use crate::infra::crypto::Cipher;
 use crate::infra::db::DbPool;
 use crate::infra::store::DieselStore;
 
-/// Starts the engine (its flusher runs on the calling arbiter).
+/// Starts the engine (its flusher runs on the calling arbiter). `commits` is the group
+/// commit's own pool (see `DieselStore`).
 pub fn start_engine(
     pool: DbPool,
+    commits: DbPool,
     cipher: Cipher,
     content: Arc<ContentCache>,
     summaries: Arc<crate::features::progress::summary_cache::SummaryCache>,
     config: EngineConfig,
 ) -> Arc<Engine> {
     Engine::start(
-        Arc::new(DieselStore::new(pool, cipher, summaries)),
+        Arc::new(DieselStore::new(pool, commits, cipher, summaries)),
         Arc::new(CachedContent(content)),
         config,
     )

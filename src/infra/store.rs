@@ -38,6 +38,10 @@ const INSERT_CHUNK: usize = 1_000;
 
 pub struct DieselStore {
     pool: DbPool,
+    /// The group commit's own connections: REST handlers and the engine's reads share
+    /// `pool`, and however busy they keep it, a batch of answers never waits for one of
+    /// them (`saved` stays prompt).
+    commits: DbPool,
     cipher: Cipher,
     /// Told of every batch (the progress summaries kept in memory).
     watch: Arc<dyn CommitWatch>,
@@ -51,9 +55,15 @@ fn summary_learners(batch: &Batch) -> Vec<LearnerId> {
 }
 
 impl DieselStore {
-    pub fn new(pool: DbPool, cipher: Cipher, watch: Arc<dyn CommitWatch>) -> Self {
+    pub fn new(
+        pool: DbPool,
+        commits: DbPool,
+        cipher: Cipher,
+        watch: Arc<dyn CommitWatch>,
+    ) -> Self {
         Self {
             pool,
+            commits,
             cipher,
             watch,
         }
@@ -64,7 +74,15 @@ impl DieselStore {
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
     {
-        let pool = self.pool.clone();
+        Self::on(&self.pool, f)
+    }
+
+    fn on<T, F>(pool: &DbPool, f: F) -> StoreFuture<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> QueryResult<T> + Send + 'static,
+    {
+        let pool = pool.clone();
         Box::pin(async move {
             crate::infra::db::blocking(&pool, move |conn| f(conn).map_err(DbError::Query))
                 .await
@@ -362,7 +380,9 @@ impl Store for DieselStore {
         let touched = summary_learners(&batch);
         // Dropped without `stored` (an error, or this future dropped): read them again.
         let writing = (!touched.is_empty()).then(|| self.watch.clone().before_write(touched));
-        let fut = self.run(move |conn| refusals::write_batch_or_split(conn, &cipher, batch));
+        let fut = Self::on(&self.commits, move |conn| {
+            refusals::write_batch_or_split(conn, &cipher, batch)
+        });
         Box::pin(async move {
             let res = fut.await;
             metrics::histogram!("studyhub_flush_seconds").record(started.elapsed().as_secs_f64());

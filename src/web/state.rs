@@ -93,8 +93,12 @@ impl AppState {
         };
         let content = ContentCache::new(db.pool().clone(), redis.clone());
         let summaries = crate::features::progress::summary_cache::SummaryCache::new(redis.clone());
+        // The group commit writes one batch at a time; a second connection stands by for
+        // when the database dropped the first.
+        let commits = crate::infra::db::build_pool(&settings.database_url, 2);
         let engine = live::start_engine(
             db.pool().clone(),
+            commits,
             cipher.clone(),
             content.clone(),
             summaries.clone(),

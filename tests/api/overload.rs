@@ -337,3 +337,40 @@ async fn closes_are_counted_by_reason() {
         .await;
     }
 }
+
+/// REST handlers and the engine's reads may take every connection of the shared pool (a
+/// flood of reads, each within its budget): the group commit has connections of its own, so
+/// an answer is still `saved` while none of the shared ones is free.
+#[actix_web::test]
+async fn answers_are_saved_while_other_work_holds_every_shared_connection() {
+    let app = crate::common::spawn_app().await;
+    let (parent, child) = app.parent_with_child("Ivy").await;
+    let mut ws = app
+        .ws(&format!("/v1/play?learner_id={child}"), &parent.access)
+        .await;
+    ws.expect("hello").await;
+    ws.send(json!({"type": "start", "activity_id": "math-addition-1"}))
+        .await;
+    let sid = ws.expect("started").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Every connection of the shared pool, held until the end.
+    let pool = app.state.db.pool().clone();
+    let held = actix_web::web::block(move || {
+        std::iter::from_fn(|| pool.get_timeout(Duration::from_millis(200)).ok()).collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    assert!(!held.is_empty());
+    assert!(app.state.db.pool().try_get().is_none(), "the shared pool is exhausted");
+    let (q, right) = ADDITION[0];
+    ws.send(json!({"type": "answer", "session_id": sid, "seq": 1, "question_id": q,
+        "answer": serde_json::from_str::<Value>(right).unwrap()}))
+        .await;
+    ws.expect("feedback").await;
+    let saved = ws.expect("saved").await;
+    assert_eq!(saved["up_to_seq"], 1, "{saved}");
+    drop(held);
+    assert_eq!(stored_seqs(&app.db.url, &sid), [1]);
+}
