@@ -55,12 +55,7 @@ fn summary_learners(batch: &Batch) -> Vec<LearnerId> {
 }
 
 impl DieselStore {
-    pub fn new(
-        pool: DbPool,
-        commits: DbPool,
-        cipher: Cipher,
-        watch: Arc<dyn CommitWatch>,
-    ) -> Self {
+    pub fn new(pool: DbPool, commits: DbPool, cipher: Cipher, watch: Arc<dyn CommitWatch>) -> Self {
         Self {
             pool,
             commits,

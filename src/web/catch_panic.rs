@@ -43,13 +43,16 @@ mod tests {
         let app = test::init_service(
             App::new()
                 .wrap(from_fn(super::answer_500))
-                .route("/boom", web::get().to(|| async {
-                    let fail = true;
-                    if fail {
-                        panic!("boom");
-                    }
-                    "never"
-                }))
+                .route(
+                    "/boom",
+                    web::get().to(|| async {
+                        let fail = true;
+                        if fail {
+                            panic!("boom");
+                        }
+                        "never"
+                    }),
+                )
                 .route("/fine", web::get().to(|| async { "fine" })),
         )
         .await;
@@ -62,7 +65,8 @@ mod tests {
         let body = actix_web::body::to_bytes(res.into_body()).await.unwrap();
         let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(body["error"]["code"], "internal_error", "{body}");
-        let res = test::call_service(&app, test::TestRequest::get().uri("/fine").to_request()).await;
+        let res =
+            test::call_service(&app, test::TestRequest::get().uri("/fine").to_request()).await;
         assert_eq!(res.status(), StatusCode::OK);
     }
 }

@@ -485,7 +485,10 @@ async fn a_device_clock_behind_the_servers_by_less_than_the_skew_is_taken() {
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(stored_answers(&app, &near), 1);
-    assert_eq!(today(&app, &parent.access, &child).await["used_seconds"], 40);
+    assert_eq!(
+        today(&app, &parent.access, &child).await["used_seconds"],
+        40
+    );
 }
 
 #[actix_web::test]

@@ -363,11 +363,16 @@ async fn answers_are_saved_while_other_work_holds_every_shared_connection() {
     .await
     .unwrap();
     assert!(!held.is_empty());
-    assert!(app.state.db.pool().try_get().is_none(), "the shared pool is exhausted");
+    assert!(
+        app.state.db.pool().try_get().is_none(),
+        "the shared pool is exhausted"
+    );
     let (q, right) = ADDITION[0];
-    ws.send(json!({"type": "answer", "session_id": sid, "seq": 1, "question_id": q,
-        "answer": serde_json::from_str::<Value>(right).unwrap()}))
-        .await;
+    ws.send(
+        json!({"type": "answer", "session_id": sid, "seq": 1, "question_id": q,
+        "answer": serde_json::from_str::<Value>(right).unwrap()}),
+    )
+    .await;
     ws.expect("feedback").await;
     let saved = ws.expect("saved").await;
     assert_eq!(saved["up_to_seq"], 1, "{saved}");

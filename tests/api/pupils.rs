@@ -214,7 +214,10 @@ async fn a_pupil_made_by_the_teacher_signs_in_with_the_class_code_and_pictures()
             Some(&admin.access),
         )
         .await;
-    let entries = failed.body["entries"].as_array().cloned().unwrap_or_default();
+    let entries = failed.body["entries"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert!(
         entries.iter().any(|e| e["user_id"] == ada["user_id"]
             && e["new_values"]["method"] == "class"
@@ -230,7 +233,10 @@ async fn a_pupil_made_by_the_teacher_signs_in_with_the_class_code_and_pictures()
         failed.body
     );
     let text = failed.body.to_string();
-    assert!(!text.contains("picture") && !text.contains("not-a-card-of-anyone"), "{text}");
+    assert!(
+        !text.contains("picture") && !text.contains("not-a-card-of-anyone"),
+        "{text}"
+    );
 }
 
 #[actix_rt::test]

@@ -279,34 +279,68 @@ async fn the_password_asked_again_has_one_allowance_for_every_form() {
     let parent = app.register("parent").await;
     let wrong = "not the password";
     for (i, (method, path, body)) in [
-        ("POST", "/v1/auth/password", json!({"current_password": wrong, "new_password": "a brand new secret"})),
-        ("PUT", "/v1/me/pin", json!({"pin": "2468", "password": wrong})),
+        (
+            "POST",
+            "/v1/auth/password",
+            json!({"current_password": wrong, "new_password": "a brand new secret"}),
+        ),
+        (
+            "PUT",
+            "/v1/me/pin",
+            json!({"pin": "2468", "password": wrong}),
+        ),
         ("DELETE", "/v1/me", json!({"password": wrong})),
-        ("POST", "/v1/auth/password", json!({"current_password": wrong, "new_password": "a brand new secret"})),
-        ("PUT", "/v1/me/pin", json!({"pin": "2468", "password": wrong})),
+        (
+            "POST",
+            "/v1/auth/password",
+            json!({"current_password": wrong, "new_password": "a brand new secret"}),
+        ),
+        (
+            "PUT",
+            "/v1/me/pin",
+            json!({"pin": "2468", "password": wrong}),
+        ),
     ]
     .into_iter()
     .enumerate()
     {
         let res = app.send(method, path, Some(&parent.access), &body).await;
-        assert_eq!(res.status, StatusCode::UNAUTHORIZED, "try {i}: {}", res.body);
+        assert_eq!(
+            res.status,
+            StatusCode::UNAUTHORIZED,
+            "try {i}: {}",
+            res.body
+        );
     }
     // The sixth, on any form and even with the right password, waits.
     let res = app
-        .send("DELETE", "/v1/me", Some(&parent.access), &json!({"password": TEST_PASSWORD}))
+        .send(
+            "DELETE",
+            "/v1/me",
+            Some(&parent.access),
+            &json!({"password": TEST_PASSWORD}),
+        )
         .await;
     assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "{}", res.body);
     assert!(res.headers.contains_key("retry-after"));
-    assert_eq!(app.get("/v1/auth/me", Some(&parent.access)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/v1/auth/me", Some(&parent.access)).await.status,
+        StatusCode::OK
+    );
     let admin = app.admin().await;
     let log = app
-        .get("/v1/audit?action=login_failed&limit=50", Some(&admin.access))
+        .get(
+            "/v1/audit?action=login_failed&limit=50",
+            Some(&admin.access),
+        )
         .await;
     let again = log.body["entries"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|e| e["user_id"] == parent.id.as_str() && e["new_values"]["method"] == "password_again")
+        .filter(|e| {
+            e["user_id"] == parent.id.as_str() && e["new_values"]["method"] == "password_again"
+        })
         .count();
     assert_eq!(again, 5, "{}", log.body);
 }

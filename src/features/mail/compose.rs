@@ -137,7 +137,9 @@ mod header_tests {
         .unwrap();
         let head = email.message.split("\r\n\r\n").next().unwrap();
         assert!(
-            !head.lines().any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
+            !head
+                .lines()
+                .any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
             "{head}"
         );
     }

@@ -46,7 +46,8 @@ async fn register_sign_out_sign_in_and_stay_signed_in() {
     b.click("#signin button[type=submit]", None).await;
     b.wait_text("#signin .form-error", "do not match").await;
     assert_eq!(
-        b.js("return document.querySelector('#signin-password').type").await,
+        b.js("return document.querySelector('#signin-password').type")
+            .await,
         "password"
     );
 
