@@ -349,9 +349,7 @@ async fn answers_are_saved_while_other_work_holds_every_shared_connection() {
         .ws(&format!("/v1/play?learner_id={child}"), &parent.access)
         .await;
     ws.expect("hello").await;
-    ws.send(json!({"type": "start", "activity_id": "math-addition-1"}))
-        .await;
-    let sid = ws.expect("started").await["session_id"]
+    let sid = crate::play::start(&mut ws, "math-addition-1").await["session_id"]
         .as_str()
         .unwrap()
         .to_string();

@@ -278,7 +278,7 @@ async fn the_password_asked_again_has_one_allowance_for_every_form() {
     let app = spawn_app().await;
     let parent = app.register("parent").await;
     let wrong = "not the password";
-    for (i, (method, path, body)) in [
+    let forms = [
         (
             "POST",
             "/v1/auth/password",
@@ -290,21 +290,10 @@ async fn the_password_asked_again_has_one_allowance_for_every_form() {
             json!({"pin": "2468", "password": wrong}),
         ),
         ("DELETE", "/v1/me", json!({"password": wrong})),
-        (
-            "POST",
-            "/v1/auth/password",
-            json!({"current_password": wrong, "new_password": "a brand new secret"}),
-        ),
-        (
-            "PUT",
-            "/v1/me/pin",
-            json!({"pin": "2468", "password": wrong}),
-        ),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let res = app.send(method, path, Some(&parent.access), &body).await;
+    ];
+    // Five wrong ones, going round the three forms.
+    for (i, (method, path, body)) in forms.iter().cycle().take(5).enumerate() {
+        let res = app.send(method, path, Some(&parent.access), body).await;
         assert_eq!(
             res.status,
             StatusCode::UNAUTHORIZED,
@@ -329,18 +318,13 @@ async fn the_password_asked_again_has_one_allowance_for_every_form() {
     );
     let admin = app.admin().await;
     let log = app
-        .get(
-            "/v1/audit?action=login_failed&limit=50",
-            Some(&admin.access),
-        )
+        .audit_entries(&admin.access, "action=login_failed")
         .await;
-    let again = log.body["entries"]
-        .as_array()
-        .unwrap()
+    let again = log
         .iter()
         .filter(|e| {
             e["user_id"] == parent.id.as_str() && e["new_values"]["method"] == "password_again"
         })
         .count();
-    assert_eq!(again, 5, "{}", log.body);
+    assert_eq!(again, 5, "{log:?}");
 }

@@ -577,6 +577,15 @@ impl Api {
         Self::finish(req.send().await.unwrap()).await
     }
 
+    /// The audit log's entries for `query` (`action=login_failed`, say), read by an admin.
+    pub async fn audit_entries(&self, admin: &str, query: &str) -> Vec<Value> {
+        let res = self
+            .get(&format!("/v1/audit?{query}&limit=100"), Some(admin))
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        res.body["entries"].as_array().cloned().unwrap_or_default()
+    }
+
     /// Any method with a JSON body (`DELETE /v1/me {password}`, say).
     pub async fn send(
         &self,
