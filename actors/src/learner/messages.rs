@@ -171,6 +171,9 @@ impl Handler<Connect> for LearnerActor {
             return;
         }
         let now = Instant::now();
+        // Quiet here a while (lingering after its sockets left, or started by a sync or a
+        // REST call): with several nodes, the session it remembers may have gone on elsewhere.
+        let quiet = now.duration_since(self.last_activity) >= QUIET;
         self.settle(now);
         self.last_activity = now;
         self.empty_since = None;
@@ -191,6 +194,22 @@ impl Handler<Connect> for LearnerActor {
         }
         let first = self.conns.is_empty();
         self.conns.insert(msg.conn_id, msg.tx);
+        let remembered = self.session.as_ref().map(|s| s.id.clone());
+        if let Some(id) = remembered.filter(|_| first && quiet && self.env.shared().is_some()) {
+            // `hello` says what is stored (as `resume` does: see `catch_up`), nothing else
+            // reaching the actor before it.
+            let (store, conn_id) = (self.env.store().clone(), msg.conn_id);
+            let read = id.clone();
+            let io = async move { store.load_session(&read).await };
+            ctx.wait(io.into_actor(self).map(move |stored, act, ctx| {
+                act.catch_up(&id, stored);
+                let hello = Outbound::msg(&act.hello());
+                act.send_to(conn_id, hello);
+                act.announce_presence();
+                act.arm(ctx);
+            }));
+            return;
+        }
         self.send_to(msg.conn_id, hello);
         if first {
             self.announce_presence();
@@ -198,6 +217,10 @@ impl Handler<Connect> for LearnerActor {
         self.arm(ctx);
     }
 }
+
+/// How long an actor goes without a socket or an answer before `hello` reads its remembered
+/// session again (with several nodes): one that just started has just read it.
+const QUIET: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Handler<Disconnect> for LearnerActor {
     type Result = ();

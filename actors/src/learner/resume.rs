@@ -7,7 +7,7 @@ use super::{LearnerActor, ReplyTo};
 use crate::ids::SessionId;
 use crate::protocol::{ErrorCode, ServerMsg};
 use crate::session::LiveSession;
-use crate::store::{SessionStatus, StoreError};
+use crate::store::{SessionSnapshot, SessionStatus, StoreError};
 
 impl LearnerActor {
     pub(super) fn started_msg(session: &LiveSession) -> ServerMsg {
@@ -53,16 +53,7 @@ impl LearnerActor {
         };
         ctx.wait(io.into_actor(self).map(move |res, act, ctx| match res {
             Ok(Some((snapshot, _))) if snapshot.status == SessionStatus::Completed => {
-                let completed = ServerMsg::Completed(crate::protocol::Completion {
-                    session_id: snapshot.session_id,
-                    activity_id: snapshot.activity_id,
-                    questions_total: snapshot.questions_total,
-                    questions_correct: snapshot.questions_correct,
-                    accuracy: snapshot.accuracy.unwrap_or(0.0),
-                    stars: snapshot.stars.unwrap_or(1),
-                    duration_seconds: snapshot.duration_seconds.unwrap_or(0),
-                });
-                act.reply(to, vec![completed], None);
+                act.reply(to, vec![completed_msg(snapshot)], None);
             }
             Ok(Some((snapshot, Some(activity)))) if snapshot.status == SessionStatus::Open => {
                 if act.session.is_some() {
@@ -97,42 +88,20 @@ impl LearnerActor {
     /// REST call while the learner played elsewhere): what is stored then goes further than
     /// what this actor remembers, and answering from memory would say less is saved than the
     /// client was told (it would resend nothing, and its next seq would be refused as a gap).
-    /// So the stored session is read first: further along, it replaces the remembered one;
-    /// ended elsewhere, it is answered as stored. Memory answers when it is as far or further
-    /// (its answers not yet committed) and when the database cannot be read.
+    /// So the stored session is read first ([`Self::catch_up`]).
     fn resume_remembered(&mut self, session_id: SessionId, to: ReplyTo, ctx: &mut Context<Self>) {
         let store = self.env.store().clone();
         let id = session_id.clone();
         let io = async move { store.load_session(&id).await };
         ctx.wait(io.into_actor(self).map(move |res, act, ctx| {
-            let Some(remembered) = act.session.as_ref().filter(|s| s.id == session_id) else {
+            match act.catch_up(&session_id, res) {
                 // No longer held here: answered as any session not held is.
-                return act.resume(session_id, to, ctx);
-            };
-            match res {
-                Ok(Some(stored))
-                    if stored.status == SessionStatus::Completed
-                        && stored.learner_id == act.learner_id =>
-                {
-                    // Completed on another node: nothing of it is left to play here.
-                    act.session = None;
-                    let completed = ServerMsg::Completed(crate::protocol::Completion {
-                        session_id: stored.session_id,
-                        activity_id: stored.activity_id,
-                        questions_total: stored.questions_total,
-                        questions_correct: stored.questions_correct,
-                        accuracy: stored.accuracy.unwrap_or(0.0),
-                        stars: stored.stars.unwrap_or(1),
-                        duration_seconds: stored.duration_seconds.unwrap_or(0),
-                    });
-                    act.reply(to, vec![completed], None);
+                None => act.resume(session_id, to, ctx),
+                Some(CaughtUp::Completed(msg)) => {
+                    act.reply(to, vec![msg], None);
                     act.announce_presence();
                 }
-                Ok(Some(stored))
-                    if stored.status == SessionStatus::Abandoned
-                        && stored.learner_id == act.learner_id =>
-                {
-                    act.session = None;
+                Some(CaughtUp::Abandoned) => {
                     act.error(
                         to,
                         ErrorCode::NoSession,
@@ -141,24 +110,71 @@ impl LearnerActor {
                     );
                     act.announce_presence();
                 }
-                Ok(Some(stored))
-                    if stored.status == SessionStatus::Open
-                        && stored
-                            .answers
-                            .last()
-                            .is_some_and(|a| a.seq > remembered.last_seq()) =>
-                {
-                    let session = LiveSession::from_snapshot(&stored, remembered.activity.clone());
-                    let msg = Self::started_msg(&session);
-                    act.session = Some(session);
-                    act.reply(to, vec![msg], None);
-                    act.announce_presence();
-                }
-                _ => {
-                    let msg = Self::started_msg(remembered);
-                    act.reply(to, vec![msg], None);
+                Some(caught) => {
+                    let msg = act.session.as_ref().map(Self::started_msg);
+                    act.reply(to, msg.into_iter().collect(), None);
+                    if matches!(caught, CaughtUp::Further) {
+                        act.announce_presence();
+                    }
                 }
             }
         }));
     }
+
+    /// Brings the session this actor remembers (`session_id`) up to what is stored: further
+    /// along there, it replaces the remembered one; ended there (on another node), it is
+    /// dropped here. Memory stands when it is as far or further (its answers not yet
+    /// committed) and when the database could not be read. `None` when the actor no longer
+    /// holds that session. The caller tells the class views and parents of a change.
+    pub(super) fn catch_up(
+        &mut self,
+        session_id: &SessionId,
+        stored: Result<Option<SessionSnapshot>, StoreError>,
+    ) -> Option<CaughtUp> {
+        let remembered = self.session.as_ref().filter(|s| &s.id == session_id)?;
+        let (last_seq, activity) = (remembered.last_seq(), remembered.activity.clone());
+        Some(match stored {
+            Ok(Some(stored)) if stored.learner_id != self.learner_id => CaughtUp::Open,
+            Ok(Some(stored)) if stored.status == SessionStatus::Completed => {
+                self.session = None;
+                CaughtUp::Completed(completed_msg(stored))
+            }
+            Ok(Some(stored)) if stored.status == SessionStatus::Abandoned => {
+                self.session = None;
+                CaughtUp::Abandoned
+            }
+            Ok(Some(stored))
+                if stored.status == SessionStatus::Open
+                    && stored.answers.last().is_some_and(|a| a.seq > last_seq) =>
+            {
+                self.session = Some(LiveSession::from_snapshot(&stored, activity));
+                CaughtUp::Further
+            }
+            _ => CaughtUp::Open,
+        })
+    }
+}
+
+/// Where the remembered session stands once caught up with what is stored.
+pub(super) enum CaughtUp {
+    /// Open as remembered.
+    Open,
+    /// Open, and further along as stored: this actor now holds the stored one.
+    Further,
+    /// Completed elsewhere: what to answer.
+    Completed(ServerMsg),
+    /// Abandoned elsewhere.
+    Abandoned,
+}
+
+fn completed_msg(stored: SessionSnapshot) -> ServerMsg {
+    ServerMsg::Completed(crate::protocol::Completion {
+        session_id: stored.session_id,
+        activity_id: stored.activity_id,
+        questions_total: stored.questions_total,
+        questions_correct: stored.questions_correct,
+        accuracy: stored.accuracy.unwrap_or(0.0),
+        stars: stored.stars.unwrap_or(1),
+        duration_seconds: stored.duration_seconds.unwrap_or(0),
+    })
 }

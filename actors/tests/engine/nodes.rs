@@ -132,3 +132,61 @@ async fn a_resume_where_the_session_is_remembered_answers_what_the_other_node_st
     let seqs: Vec<i64> = store.answers(&sid).iter().map(|a| a.seq.into()).collect();
     assert_eq!(seqs, [1, 2, 3]);
 }
+
+/// `hello` on a node whose actor lingered says what is stored of the session it remembers:
+/// how far it was saved elsewhere, or that it ended there (found by the chaos soak, after
+/// `resume`'s fix). The actor must have been quiet a second (one just started has just read
+/// the session), hence the waits: they make that precondition, nothing races them.
+#[actix_rt::test]
+async fn hello_on_a_node_that_remembers_the_session_says_what_the_other_node_stored() {
+    let (store, content) = setup(3600);
+    let shared = MemoryShared::new();
+    let (a, b) = (
+        node(&store, &content, &shared, "a"),
+        node(&store, &content, &shared, "b"),
+    );
+    let answer = |sid: &str, seq: u64, q: &str| json!({"type": "answer", "session_id": sid, "seq": seq, "question_id": q, "answer": seq});
+    let quiet = || tokio::time::sleep(std::time::Duration::from_millis(1100));
+    let mut phone = Conn::open(&a, "kid", 1).await;
+    phone.expect("hello").await;
+    phone.send(json!({"type": "start", "activity_id": "math-test"}));
+    let sid = phone.expect("started").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    phone.send(answer(&sid, 1, "q1"));
+    phone.expect("feedback").await;
+    phone.saved_up_to(1).await;
+    phone.learner.disconnect(phone.id);
+    // On B, seq 2 saved; back on A, hello says so.
+    let mut other = Conn::open(&b, "kid", 2).await;
+    other.expect("hello").await;
+    other.send(json!({"type": "resume", "session_id": sid}));
+    other.expect("started").await;
+    other.send(answer(&sid, 2, "q2"));
+    other.expect("feedback").await;
+    other.saved_up_to(2).await;
+    other.learner.disconnect(other.id);
+    quiet().await;
+    let mut back = Conn::open(&a, "kid", 3).await;
+    let hello = back.expect("hello").await;
+    assert_eq!(hello["open_session"]["session_id"], sid.as_str(), "{hello}");
+    assert_eq!(hello["open_session"]["last_saved_seq"], 2, "{hello}");
+    back.learner.disconnect(back.id);
+    // Finished on B; back on A, hello has no open session.
+    let mut other = Conn::open(&b, "kid", 4).await;
+    other.expect("hello").await;
+    other.send(json!({"type": "resume", "session_id": sid}));
+    other.expect("started").await;
+    for (seq, q) in [(3, "q3"), (4, "q4")] {
+        other.send(answer(&sid, seq, q));
+        other.expect("feedback").await;
+    }
+    other.expect("completed").await;
+    other.saved_up_to(4).await;
+    other.learner.disconnect(other.id);
+    quiet().await;
+    let mut last = Conn::open(&a, "kid", 5).await;
+    let hello = last.expect("hello").await;
+    assert_eq!(hello["open_session"], serde_json::Value::Null, "{hello}");
+}
