@@ -76,7 +76,8 @@ impl Application {
                     AppError::invalid_field("query", e.to_string()).into()
                 }))
                 .app_data(web::PathConfig::default().error_handler(|_, _| AppError::not_found("resource").into()))
-                // Innermost: a handler's panic becomes a 500 that every layer above sees.
+                // Innermost: a handler's panic becomes a 500 (an error, answered by the layer
+                // just above with the request id, and counted).
                 .wrap(actix_web::middleware::from_fn(crate::web::catch_panic::answer_500))
                 .wrap_fn(move |req, srv| {
                     // Request id header and HTTP metrics, labelled by route pattern (not by
@@ -87,21 +88,38 @@ impl Application {
                     let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
                     let fut = srv.call(req);
                     async move {
-                        let mut res = fut.await?;
-                        let status = res.status().as_u16().to_string();
-                        metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status).increment(1);
+                        let result = fut.await;
+                        let status = match &result {
+                            Ok(res) => res.status(),
+                            Err(e) => e.as_response_error().status_code(),
+                        };
+                        metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status.as_u16().to_string()).increment(1);
                         metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
                             .record(started.elapsed().as_secs_f64());
-                        if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
-                            res.headers_mut().insert(HeaderName::from_static("x-request-id"), id);
+                        let decorate = |headers: &mut actix_web::http::header::HeaderMap| {
+                            if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                                headers.insert(HeaderName::from_static("x-request-id"), id);
+                            }
+                            if hsts {
+                                headers.insert(
+                                    STRICT_TRANSPORT_SECURITY,
+                                    HeaderValue::from_static(crate::web::tls::HSTS),
+                                );
+                            }
+                        };
+                        match result {
+                            Ok(mut res) => {
+                                decorate(res.headers_mut());
+                                Ok(res)
+                            }
+                            // An error from the layer below (`catch_panic`): answered with the
+                            // same headers, and counted, as any answer.
+                            Err(e) => {
+                                let mut answer = e.error_response();
+                                decorate(answer.headers_mut());
+                                Err(actix_web::error::InternalError::from_response(e, answer).into())
+                            }
                         }
-                        if hsts {
-                            res.headers_mut().insert(
-                                STRICT_TRANSPORT_SECURITY,
-                                HeaderValue::from_static(crate::web::tls::HSTS),
-                            );
-                        }
-                        Ok(res)
                     }
                 })
                 .wrap(actix_web::middleware::from_fn(crate::web::uri_guard::refuse_nul))

@@ -1,7 +1,8 @@
 //! The account's password asked again before a change that needs it: a new password, the
-//! parent's PIN, erasing the account. One allowance for all of them (five wrong tries in 15
-//! minutes per account, shared by every node through Redis), so no form is a way round
-//! another; a wrong one is audited as a refused sign-in is.
+//! parent's PIN, erasing the account. The three share one allowance (five wrong tries in 15
+//! minutes per account, shared by every node through Redis), so none of them is a way round
+//! another; a wrong one is audited as a refused sign-in is. (A child's device handed back to
+//! the parent counts its own tries: `child_device::unlock`.)
 
 use crate::features::audit::{self, RequestMeta};
 use crate::features::auth::{password, users};

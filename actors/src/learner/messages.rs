@@ -171,9 +171,12 @@ impl Handler<Connect> for LearnerActor {
             return;
         }
         let now = Instant::now();
-        // Quiet here a while (lingering after its sockets left, or started by a sync or a
-        // REST call): with several nodes, the session it remembers may have gone on elsewhere.
-        let quiet = now.duration_since(self.last_activity) >= QUIET;
+        // Without a socket here a while (lingering after its sockets left, or started by a
+        // sync or a REST call): with several nodes, the session it remembers may have gone on
+        // elsewhere. A quick reconnect (a network blip) reads nothing.
+        let quiet = self
+            .empty_since
+            .is_some_and(|since| now.duration_since(since) >= QUIET);
         self.settle(now);
         self.last_activity = now;
         self.empty_since = None;
@@ -218,8 +221,8 @@ impl Handler<Connect> for LearnerActor {
     }
 }
 
-/// How long an actor goes without a socket or an answer before `hello` reads its remembered
-/// session again (with several nodes): one that just started has just read it.
+/// How long an actor goes without a socket before `hello` reads its remembered session again
+/// (with several nodes): one that just started has just read it.
 const QUIET: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Handler<Disconnect> for LearnerActor {

@@ -57,16 +57,19 @@ export function showScreen(name, { focus = true } = {}) {
   return shown;
 }
 
-// A "Show password" button after each password field under `root` that has none yet
-// (ASVS 2.1.12): a long password typed on a phone is easier to get right when it can be
-// read. Pressed, the field shows its text; sending the form hides it again.
+// A "Show" button after each password field under `root` that has none yet (ASVS 2.1.12):
+// a long password typed on a phone is easier to get right when it can be read. Its name
+// says which field (a PIN form has two). Pressed, the field shows its text; sending the
+// form hides it again.
 export function passwordToggles(root = document) {
   for (const input of $$('input[type=password]', root)) {
     if (input.dataset.toggle) continue;
     input.dataset.toggle = 'on';
+    const field = input.labels?.[0]?.textContent.trim() || t('field.password');
     const button = h('button', {
       type: 'button', class: 'link show-password', 'aria-controls': input.id, 'aria-pressed': 'false',
-    }, t('field.show_password'));
+      'aria-label': t('field.show_named', { field }),
+    }, t('field.show'));
     const show = (on) => {
       input.type = on ? 'text' : 'password';
       button.setAttribute('aria-pressed', String(on));

@@ -122,7 +122,8 @@ const en = {
   'field.password': 'Password',
   'field.new_password': 'Password',
   'field.password_hint': 'At least 8 characters.',
-  'field.show_password': 'Show password',
+  'field.show': 'Show',
+  'field.show_named': 'Show {field}',
   'field.name': 'Name',
 
   'time.minute': '1 minute',

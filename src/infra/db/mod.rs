@@ -171,9 +171,17 @@ fn sqlite_path(url: &str) -> &str {
 /// refusal is logged as that backend's own error. (Diesel's `ConnectionManager` over a
 /// `MultiConnection` tries each backend in turn, and when PostgreSQL refused it reported
 /// "Invalid connection url" from the SQLite attempt instead.)
-#[derive(Debug)]
 pub struct Connector {
     url: String,
+}
+
+impl std::fmt::Debug for Connector {
+    /// The backend only: the URL may hold a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connector")
+            .field("backend", &Backend::of_url(&self.url))
+            .finish()
+    }
 }
 
 impl ManageConnection for Connector {
