@@ -59,7 +59,12 @@ pub struct Durable {
 pub enum Item {
     Start(NewSession),
     Answer(AnswerRecord),
-    End(SessionEnd),
+    /// A session's end; its notice, if this commit stored it (the end closed the session),
+    /// goes to the parent's notifier (`parent`, pushed if its `bool`).
+    End {
+        end: SessionEnd,
+        parent: Option<(Recipient<Stored>, bool)>,
+    },
     Span(ScreenTimeSpan),
     /// Achievements met: `to` hears which ones this commit stored first; their notices,
     /// stored with them, go to the parent's notifier (`parent`, pushed if its `bool`).
@@ -254,7 +259,7 @@ impl Flusher {
             match &p.item {
                 Item::Start(s) => batch.starts.push(s.clone()),
                 Item::Answer(a) => batch.answers.push(a.clone()),
-                Item::End(e) => batch.ends.push(e.clone()),
+                Item::End { end, .. } => batch.ends.push(end.clone()),
                 Item::Notification { notification, .. } => {
                     batch.notifications.push(notification.clone())
                 }
@@ -333,11 +338,16 @@ fn acknowledge(taken: Vec<Pending>, result: &BatchResult) {
             }
             // Only an offline sync asks to hear of an end (`Seq::MAX`: the whole session, its
             // end included, is committed); live ends go without a recipient.
-            Item::End(e) => {
+            Item::End { end, parent } => {
                 let r = refused.iter().any(
-                    |k| matches!(k, ItemKey::End { session_id } if *session_id == e.session_id),
+                    |k| matches!(k, ItemKey::End { session_id } if *session_id == end.session_id),
                 );
-                (e.session_id, Seq::MAX, r)
+                if let (Some(notification), Some((notifier, push))) = (end.notice, parent)
+                    && result.ended.contains(&end.session_id)
+                {
+                    notifier.do_send(Stored { notification, push });
+                }
+                (end.session_id, Seq::MAX, r)
             }
             Item::Notification {
                 notification,

@@ -381,13 +381,21 @@ impl Store for MemoryStore {
             st.answers.entry((a.session_id.clone(), a.seq)).or_insert(a);
         }
         for e in batch.ends {
-            if let Some(s) = st.sessions.get_mut(&e.session_id) {
+            // Closes only an open session, as the real table's update does; the end that
+            // closes it stores its notice.
+            if let Some(s) = st
+                .sessions
+                .get_mut(&e.session_id)
+                .filter(|s| s.status == SessionStatus::Open)
+            {
                 s.status = e.status;
                 s.questions_correct = e.questions_correct;
                 s.accuracy = Some(e.accuracy);
                 s.stars = Some(e.stars);
                 s.duration_seconds = Some(e.duration_seconds);
                 s.ended_at = Some(e.ended_at);
+                st.notifications.extend(e.notice);
+                result.ended.push(e.session_id);
             }
         }
         for span in batch.spans {

@@ -217,6 +217,11 @@ pub struct SessionEnd {
     pub activity_id: String,
     pub category: String,
     pub local_date: NaiveDate,
+    /// The parent's notification of a completion: stored in the end's own transaction, and
+    /// only by the end that closes the session. A session completed twice (resent answers
+    /// finishing it on a second node before the first node's end was committed) is closed
+    /// once and told once.
+    pub notice: Option<Notification>,
 }
 
 /// What one group commit writes, in one transaction and in this order: new sessions, answers
@@ -262,6 +267,8 @@ impl UnlockRequest {
 pub struct BatchResult {
     /// (learner, achievement) pairs this batch stored for the first time.
     pub unlocked: Vec<(LearnerId, String)>,
+    /// Sessions this batch closed (and whose end's notice it stored).
+    pub ended: Vec<SessionId>,
     /// Items the database refuses every time (text it cannot hold, a number out of range, a
     /// parent row gone): parked as dead letters, never acknowledged as saved.
     pub refused: Vec<ItemKey>,

@@ -555,3 +555,64 @@ async fn sockets_opened_together_are_pinged_at_different_times() {
         "pinged together: {firsts:?}"
     );
 }
+
+/// A session completed twice (answers resent to a second node finish it there before the
+/// first node's end was committed; found by the chaos soak during a database cut): the first
+/// end to commit closes it and stores its notice, the other stores nothing, so the parent is
+/// told once. Straight on the store, both backends.
+#[actix_web::test]
+async fn a_session_ended_twice_is_closed_once_and_the_parent_told_once() {
+    use crate::dead_letters::{end, new_id, start};
+    use studyhub_actors::store::{Batch, Notification, NotificationKind};
+    let app = spawn_app().await;
+    let (parent, kid) = app.parent_with_child("Ada").await;
+    let store = app.state.engine.store().clone();
+    let sid = new_id();
+    store
+        .write_batch(Batch {
+            starts: vec![start(&sid, &kid)],
+            ..Batch::default()
+        })
+        .await
+        .unwrap();
+    let ended = || {
+        let mut e = end(&sid, &kid, 60);
+        e.notice = Some(Notification {
+            id: new_id(),
+            parent_id: parent.id.clone(),
+            child_id: kid.as_str().into(),
+            kind: NotificationKind::ActivityCompleted,
+            title: "Ada completed “Addition”".into(),
+            body: "7 of 7 right, 3 stars".into(),
+            data: json!({"session_id": sid}),
+            created_at: chrono::Utc::now(),
+        });
+        e
+    };
+    let first = store
+        .write_batch(Batch {
+            ends: vec![ended()],
+            ..Batch::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(first.ended, [sid.as_str()]);
+    let second = store
+        .write_batch(Batch {
+            ends: vec![ended()],
+            ..Batch::default()
+        })
+        .await
+        .unwrap();
+    assert!(second.ended.is_empty(), "{:?}", second.ended);
+    let res = app
+        .get("/v1/notifications?limit=50", Some(&parent.access))
+        .await;
+    let told = res.body["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "activity_completed" && n["data"]["session_id"] == sid.as_str())
+        .count();
+    assert_eq!(told, 1, "{}", res.body);
+}

@@ -27,7 +27,7 @@ fn answer(session_id: &str, learner_id: &str, seq: u16, question_id: &str) -> An
     }
 }
 
-fn start(session_id: &str, learner_id: &str) -> NewSession {
+pub(crate) fn start(session_id: &str, learner_id: &str) -> NewSession {
     NewSession {
         session_id: session_id.into(),
         learner_id: learner_id.into(),
@@ -37,7 +37,7 @@ fn start(session_id: &str, learner_id: &str) -> NewSession {
     }
 }
 
-fn end(session_id: &str, learner_id: &str, duration_seconds: u64) -> SessionEnd {
+pub(crate) fn end(session_id: &str, learner_id: &str, duration_seconds: u64) -> SessionEnd {
     SessionEnd {
         session_id: session_id.into(),
         learner_id: learner_id.into(),
@@ -51,10 +51,11 @@ fn end(session_id: &str, learner_id: &str, duration_seconds: u64) -> SessionEnd 
         activity_id: "math-addition-1".into(),
         category: "math".into(),
         local_date: Utc::now().date_naive(),
+        notice: None,
     }
 }
 
-fn new_id() -> String {
+pub(crate) fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 

@@ -100,6 +100,31 @@ impl LearnerActor {
         );
     }
 
+    /// A session's end for the flusher, with the parent's notification of a completion (see
+    /// `SessionEnd::notice`) and the notifier that pushes it once stored.
+    pub(super) fn end_item(
+        &self,
+        mut end: crate::store::SessionEnd,
+        notice: Option<(String, String, serde_json::Value)>,
+    ) -> Item {
+        end.notice = notice.and_then(|(title, body, data)| {
+            self.parent_notice(
+                NotificationKind::ActivityCompleted,
+                title,
+                body,
+                data,
+                end.ended_at,
+            )
+        });
+        let parent = end.notice.as_ref().map(|n| {
+            (
+                self.env.parent(&n.parent_id).recipient(),
+                self.notifications_enabled,
+            )
+        });
+        Item::End { end, parent }
+    }
+
     /// A notification for the parent, if the learner has one.
     fn parent_notice(
         &self,

@@ -19,8 +19,7 @@ use crate::protocol::{Completion, ErrorCode};
 use crate::screen_time::local_date;
 use crate::session::{AnswerResult, LiveSession};
 use crate::store::{
-    Activity, AnswerRecord, NewSession, NotificationKind, SessionEnd, SessionSnapshot,
-    SessionStatus, StoreError,
+    Activity, AnswerRecord, NewSession, SessionEnd, SessionSnapshot, SessionStatus, StoreError,
 };
 
 /// One answer as the device gave it.
@@ -332,25 +331,7 @@ impl LearnerActor {
     ) -> Completion {
         let c = session.completion(at);
         let day = local_date(self.tz, at);
-        self.env.flush().push(
-            Item::End(SessionEnd {
-                session_id: session.id.clone(),
-                learner_id: self.learner_id.clone(),
-                status: SessionStatus::Completed,
-                questions_answered: session.progress().answered,
-                questions_correct: c.questions_correct,
-                accuracy: c.accuracy,
-                stars: c.stars,
-                duration_seconds: c.duration_seconds,
-                ended_at: at,
-                activity_id: session.activity.id.clone(),
-                category: session.activity.category.clone(),
-                local_date: day,
-            }),
-            Some(ctx.address().recipient()),
-        );
-        self.notify_parent_at(
-            NotificationKind::ActivityCompleted,
+        let notice = (
             format!(
                 "{} completed “{}” offline",
                 self.name, session.activity.title
@@ -364,8 +345,27 @@ impl LearnerActor {
             ),
             serde_json::json!({"session_id": c.session_id, "activity_id": c.activity_id,
                 "accuracy": c.accuracy, "stars": c.stars, "offline": true}),
-            at,
         );
+        let end = self.end_item(
+            SessionEnd {
+                session_id: session.id.clone(),
+                learner_id: self.learner_id.clone(),
+                status: SessionStatus::Completed,
+                questions_answered: session.progress().answered,
+                questions_correct: c.questions_correct,
+                accuracy: c.accuracy,
+                stars: c.stars,
+                duration_seconds: c.duration_seconds,
+                ended_at: at,
+                activity_id: session.activity.id.clone(),
+                category: session.activity.category.clone(),
+                local_date: day,
+                notice: None,
+            },
+            Some(notice),
+        );
+        // The notice is dated `at`: the parent is told as of when it was played.
+        self.env.flush().push(end, Some(ctx.address().recipient()));
         self.note_played(session, &c, at);
         self.history.record(
             PastCompletion {

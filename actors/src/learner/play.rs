@@ -16,8 +16,7 @@ use crate::flusher::{Durable, Item, Refusal};
 use crate::protocol::{ClientMsg, ErrorCode, ServerMsg};
 use crate::session::{AnswerResult, LiveSession};
 use crate::store::{
-    Activity, AnswerRecord, NewSession, NotificationKind, SessionEnd, SessionStatus, Store,
-    StoreError,
+    Activity, AnswerRecord, NewSession, SessionEnd, SessionStatus, Store, StoreError,
 };
 use crate::visibility::{Sight, Visibility};
 
@@ -365,8 +364,17 @@ impl LearnerActor {
         let now = Utc::now();
         let c = session.completion(now);
         self.ended = Some(Box::new((session.id.clone(), status, c.clone())));
-        self.env.flush().push(
-            Item::End(SessionEnd {
+        // The parent hears of a completion from the end's own commit (once, whichever node's
+        // end closes the session).
+        let notice = (status == SessionStatus::Completed).then(|| {
+            (
+                format!("{} completed “{}”", self.name, session.activity.title),
+                format!("{} of {} right, {} star{}", c.questions_correct, c.questions_total, c.stars, if c.stars == 1 { "" } else { "s" }),
+                serde_json::json!({"session_id": c.session_id, "activity_id": c.activity_id, "accuracy": c.accuracy, "stars": c.stars}),
+            )
+        });
+        let end = self.end_item(
+            SessionEnd {
                 session_id: session.id.clone(),
                 learner_id: self.learner_id.clone(),
                 status,
@@ -379,9 +387,11 @@ impl LearnerActor {
                 activity_id: session.activity.id.clone(),
                 category: session.activity.category.clone(),
                 local_date: self.local_date(),
-            }),
-            None,
+                notice: None,
+            },
+            notice,
         );
+        self.env.flush().push(end, None);
         if status == SessionStatus::Completed {
             self.broadcast(&ServerMsg::Completed(c.clone()));
             self.class_event(ClassEvent::Completed {
@@ -391,12 +401,6 @@ impl LearnerActor {
                 accuracy: c.accuracy,
                 stars: c.stars,
             });
-            self.notify_parent(
-                NotificationKind::ActivityCompleted,
-                format!("{} completed “{}”", self.name, session.activity.title),
-                format!("{} of {} right, {} star{}", c.questions_correct, c.questions_total, c.stars, if c.stars == 1 { "" } else { "s" }),
-                serde_json::json!({"session_id": c.session_id, "activity_id": c.activity_id, "accuracy": c.accuracy, "stars": c.stars}),
-            );
             self.note_played(&session, &c, now);
             self.history.record(
                 PastCompletion {

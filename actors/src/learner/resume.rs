@@ -98,7 +98,7 @@ impl LearnerActor {
                 // No longer held here: answered as any session not held is.
                 None => act.resume(session_id, to, ctx),
                 Some(CaughtUp::Completed(msg)) => {
-                    act.reply(to, vec![msg], None);
+                    act.reply(to, vec![*msg], None);
                     act.announce_presence();
                 }
                 Some(CaughtUp::Abandoned) => {
@@ -137,7 +137,7 @@ impl LearnerActor {
             Ok(Some(stored)) if stored.learner_id != self.learner_id => CaughtUp::Open,
             Ok(Some(stored)) if stored.status == SessionStatus::Completed => {
                 self.session = None;
-                CaughtUp::Completed(completed_msg(stored))
+                CaughtUp::Completed(Box::new(completed_msg(stored)))
             }
             Ok(Some(stored)) if stored.status == SessionStatus::Abandoned => {
                 self.session = None;
@@ -162,7 +162,7 @@ pub(super) enum CaughtUp {
     /// Open, and further along as stored: this actor now holds the stored one.
     Further,
     /// Completed elsewhere: what to answer.
-    Completed(ServerMsg),
+    Completed(Box<ServerMsg>),
     /// Abandoned elsewhere.
     Abandoned,
 }

@@ -153,6 +153,14 @@ pub(super) fn write_batch(
         add_progress_many(conn, &stored.days)?;
         write_spans(conn, &batch.spans)?;
         write_notifications(conn, &batch.notifications)?;
+        // A completion's notice, by the end that closed its session only.
+        let end_notices: Vec<Notification> = batch
+            .ends
+            .iter()
+            .filter(|e| applied.contains(&e.session_id))
+            .filter_map(|e| e.notice.clone())
+            .collect();
+        write_notifications(conn, &end_notices)?;
         let unlocked = write_unlocks(conn, &batch.unlocks)?;
         // The parents' notifications of what was unlocked first, in the unlocks' transaction.
         let notices: Vec<Notification> = batch
@@ -165,6 +173,7 @@ pub(super) fn write_batch(
         Ok((
             BatchResult {
                 unlocked,
+                ended: applied.into_iter().collect(),
                 refused: Vec::new(),
             },
             stored,

@@ -31,20 +31,25 @@ pub(super) fn payload(cipher: &Cipher, b: &Batch) -> String {
                "questions_answered": e.questions_answered,
                "questions_correct": e.questions_correct, "accuracy": e.accuracy,
                "stars": e.stars, "duration_seconds": e.duration_seconds, "ended_at": e.ended_at,
-               "activity_id": e.activity_id, "category": e.category, "local_date": e.local_date})
+               "activity_id": e.activity_id, "category": e.category, "local_date": e.local_date,
+               "notice": e.notice.as_ref().map(note_json)})
     } else if let Some(s) = b.spans.first() {
         json!({"id": s.id, "learner_id": s.learner_id, "date": s.date, "seconds": s.seconds,
                "started_at": s.started_at, "ended_at": s.ended_at})
     } else if let Some(n) = b.notifications.first() {
-        json!({"id": n.id, "parent_id": n.parent_id, "child_id": n.child_id,
-               "kind": n.kind.as_str(), "title": n.title, "body": n.body, "data": n.data,
-               "created_at": n.created_at})
+        note_json(n)
     } else if let Some(u) = b.unlocks.first() {
         json!({"learner_id": u.learner_id, "achievement_ids": u.achievement_ids, "at": u.at})
     } else {
         json!({})
     };
     v.to_string()
+}
+
+fn note_json(n: &Notification) -> serde_json::Value {
+    json!({"id": n.id, "parent_id": n.parent_id, "child_id": n.child_id,
+           "kind": n.kind.as_str(), "title": n.title, "body": n.body, "data": n.data,
+           "created_at": n.created_at})
 }
 
 #[derive(Deserialize)]
@@ -84,6 +89,9 @@ struct End {
     activity_id: String,
     category: String,
     local_date: NaiveDate,
+    /// Parked before ends carried their notice: none.
+    #[serde(default)]
+    notice: Option<Note>,
 }
 
 #[derive(Deserialize)]
@@ -113,6 +121,20 @@ struct Unlock {
     learner_id: LearnerId,
     achievement_ids: Vec<String>,
     at: DateTime<Utc>,
+}
+
+fn notification(n: Note) -> Result<Notification, String> {
+    Ok(Notification {
+        kind: notification_kind(&n.kind)
+            .ok_or_else(|| format!("unknown notification kind {:?}", n.kind))?,
+        id: n.id,
+        parent_id: n.parent_id,
+        child_id: n.child_id,
+        title: n.title,
+        body: n.body,
+        data: n.data,
+        created_at: n.created_at,
+    })
 }
 
 fn notification_kind(s: &str) -> Option<NotificationKind> {
@@ -185,6 +207,7 @@ pub fn batch_of(cipher: &Cipher, kind: &str, payload: &str) -> Result<Batch, Str
                 activity_id: e.activity_id,
                 category: e.category,
                 local_date: e.local_date,
+                notice: e.notice.map(notification).transpose()?,
             });
         }
         "screen_time" => {
@@ -200,17 +223,7 @@ pub fn batch_of(cipher: &Cipher, kind: &str, payload: &str) -> Result<Batch, Str
         }
         "notification" => {
             let n: Note = parse(payload)?;
-            b.notifications.push(Notification {
-                kind: notification_kind(&n.kind)
-                    .ok_or_else(|| format!("unknown notification kind {:?}", n.kind))?,
-                id: n.id,
-                parent_id: n.parent_id,
-                child_id: n.child_id,
-                title: n.title,
-                body: n.body,
-                data: n.data,
-                created_at: n.created_at,
-            });
+            b.notifications.push(notification(n)?);
         }
         "unlock" => {
             let u: Unlock = parse(payload)?;
@@ -264,7 +277,7 @@ mod tests {
         b.ends.push(SessionEnd {
             session_id: session.clone(),
             learner_id: kid.clone(),
-            status: SessionStatus::Abandoned,
+            status: SessionStatus::Completed,
             questions_answered: 5,
             questions_correct: 4,
             accuracy: 80.0,
@@ -274,6 +287,16 @@ mod tests {
             activity_id: "math-addition-1".into(),
             category: "math".into(),
             local_date: day,
+            notice: Some(Notification {
+                id: "note-0".into(),
+                parent_id: "parent-1".into(),
+                child_id: kid.clone(),
+                kind: NotificationKind::ActivityCompleted,
+                title: "Ada completed “Addition”".into(),
+                body: "4 of 5 right, 2 stars".into(),
+                data: json!({"session_id": session, "stars": 2}),
+                created_at: at,
+            }),
         });
         out.push(("end", b));
         let mut b = Batch::default();

@@ -62,7 +62,10 @@ pub(super) fn write_batch_or_split(
             let read_again = super::summary_learners(&batch);
             for (key, single) in batch.into_singles() {
                 match write_batch(conn, cipher, &single) {
-                    Ok((r, _)) => result.unlocked.extend(r.unlocked),
+                    Ok((r, _)) => {
+                        result.unlocked.extend(r.unlocked);
+                        result.ended.extend(r.ended);
+                    }
                     Err(e) if is_permanent(&e) => {
                         match learner_of(&key, &single) {
                             // Its learner was erased meanwhile (`DELETE /v1/me`): the item
