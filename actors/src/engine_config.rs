@@ -19,6 +19,10 @@ pub struct EngineConfig {
     pub tick: Duration,
     /// A REST request keeps a learner "connected" for screen time this long.
     pub rest_presence: Duration,
+    /// With several nodes, an actor this long without a socket reads the session it
+    /// remembers again before `hello` (it may have gone on elsewhere); one that just started
+    /// has just read it, and a blip's reconnect need not.
+    pub reread_after: Duration,
 }
 
 impl Default for EngineConfig {
@@ -31,6 +35,7 @@ impl Default for EngineConfig {
             push_every: Duration::from_secs(60),
             tick: Duration::from_secs(1),
             rest_presence: Duration::from_secs(60),
+            reread_after: Duration::from_secs(1),
         }
     }
 }

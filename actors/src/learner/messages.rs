@@ -174,9 +174,10 @@ impl Handler<Connect> for LearnerActor {
         // Without a socket here a while (lingering after its sockets left, or started by a
         // sync or a REST call): with several nodes, the session it remembers may have gone on
         // elsewhere. A quick reconnect (a network blip) reads nothing.
+        let reread_after = self.env.config().reread_after;
         let quiet = self
             .empty_since
-            .is_some_and(|since| now.duration_since(since) >= QUIET);
+            .is_some_and(|since| now.duration_since(since) >= reread_after);
         self.settle(now);
         self.last_activity = now;
         self.empty_since = None;
@@ -220,10 +221,6 @@ impl Handler<Connect> for LearnerActor {
         self.arm(ctx);
     }
 }
-
-/// How long an actor goes without a socket before `hello` reads its remembered session again
-/// (with several nodes): one that just started has just read it.
-const QUIET: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Handler<Disconnect> for LearnerActor {
     type Result = ();

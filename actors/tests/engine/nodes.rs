@@ -135,18 +135,22 @@ async fn a_resume_where_the_session_is_remembered_answers_what_the_other_node_st
 
 /// `hello` on a node whose actor lingered says what is stored of the session it remembers:
 /// how far it was saved elsewhere, or that it ended there (found by the chaos soak, after
-/// `resume`'s fix). The actor must have been quiet a second (one just started has just read
-/// the session), hence the waits: they make that precondition, nothing races them.
+/// `resume`'s fix). The nodes read again at once (`reread_after` zero; a second by default).
 #[actix_rt::test]
 async fn hello_on_a_node_that_remembers_the_session_says_what_the_other_node_stored() {
     let (store, content) = setup(3600);
     let shared = MemoryShared::new();
-    let (a, b) = (
-        node(&store, &content, &shared, "a"),
-        node(&store, &content, &shared, "b"),
-    );
+    let at_once = |name: &str| {
+        let config = EngineConfig {
+            reread_after: std::time::Duration::ZERO,
+            ..config()
+        };
+        let engine = Engine::start(store.clone(), content.clone(), config);
+        engine.set_shared(shared.node(name));
+        engine
+    };
+    let (a, b) = (at_once("a"), at_once("b"));
     let answer = |sid: &str, seq: u64, q: &str| json!({"type": "answer", "session_id": sid, "seq": seq, "question_id": q, "answer": seq});
-    let quiet = || tokio::time::sleep(std::time::Duration::from_millis(1100));
     let mut phone = Conn::open(&a, "kid", 1).await;
     phone.expect("hello").await;
     phone.send(json!({"type": "start", "activity_id": "math-test"}));
@@ -167,7 +171,6 @@ async fn hello_on_a_node_that_remembers_the_session_says_what_the_other_node_sto
     other.expect("feedback").await;
     other.saved_up_to(2).await;
     other.learner.disconnect(other.id);
-    quiet().await;
     let mut back = Conn::open(&a, "kid", 3).await;
     let hello = back.expect("hello").await;
     assert_eq!(hello["open_session"]["session_id"], sid.as_str(), "{hello}");
@@ -185,7 +188,6 @@ async fn hello_on_a_node_that_remembers_the_session_says_what_the_other_node_sto
     other.expect("completed").await;
     other.saved_up_to(4).await;
     other.learner.disconnect(other.id);
-    quiet().await;
     let mut last = Conn::open(&a, "kid", 5).await;
     let hello = last.expect("hello").await;
     assert_eq!(hello["open_session"], serde_json::Value::Null, "{hello}");
