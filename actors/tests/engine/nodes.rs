@@ -19,6 +19,46 @@ fn node(
     engine
 }
 
+fn answer(sid: &str, seq: u64, q: &str) -> serde_json::Value {
+    json!({"type": "answer", "session_id": sid, "seq": seq, "question_id": q, "answer": seq})
+}
+
+/// On `node`: a `math-test` session, its first answer saved; then the socket goes (the actor
+/// lingers). Returns the session's id.
+async fn first_answer_then_leave(node: &Arc<Engine>, conn: u64) -> String {
+    let mut phone = Conn::open(node, "kid", conn).await;
+    phone.expect("hello").await;
+    phone.send(json!({"type": "start", "activity_id": "math-test"}));
+    let sid = phone.expect("started").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    phone.send(answer(&sid, 1, "q1"));
+    phone.expect("feedback").await;
+    phone.saved_up_to(1).await;
+    phone.learner.disconnect(phone.id);
+    sid
+}
+
+/// On `node`: the session resumed (`started` returned), one answer saved, the socket gone.
+async fn resume_answer_then_leave(
+    node: &Arc<Engine>,
+    conn: u64,
+    sid: &str,
+    seq: u64,
+    q: &str,
+) -> serde_json::Value {
+    let mut c = Conn::open(node, "kid", conn).await;
+    c.expect("hello").await;
+    c.send(json!({"type": "resume", "session_id": sid}));
+    let started = c.expect("started").await;
+    c.send(answer(sid, seq, q));
+    c.expect("feedback").await;
+    c.saved_up_to(seq).await;
+    c.learner.disconnect(c.id);
+    started
+}
+
 async fn closed_with(c: &mut Conn, code: u16) {
     loop {
         if let Outbound::Close { code: got, .. } = c.next().await {
@@ -97,28 +137,11 @@ async fn a_resume_where_the_session_is_remembered_answers_what_the_other_node_st
         node(&store, &content, &shared, "a"),
         node(&store, &content, &shared, "b"),
     );
-    let answer = |sid: &str, seq: u64, q: &str| json!({"type": "answer", "session_id": sid, "seq": seq, "question_id": q, "answer": seq});
     // Node A: a session, its first answer saved; the socket goes, the actor lingers.
-    let mut phone = Conn::open(&a, "kid", 1).await;
-    phone.expect("hello").await;
-    phone.send(json!({"type": "start", "activity_id": "math-test"}));
-    let sid = phone.expect("started").await["session_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    phone.send(answer(&sid, 1, "q1"));
-    phone.expect("feedback").await;
-    phone.saved_up_to(1).await;
-    phone.learner.disconnect(phone.id);
+    let sid = first_answer_then_leave(&a, 1).await;
     // Node B: the same session resumed and played on, seq 2 saved.
-    let mut again = Conn::open(&b, "kid", 2).await;
-    again.expect("hello").await;
-    again.send(json!({"type": "resume", "session_id": sid}));
-    assert_eq!(again.expect("started").await["last_saved_seq"], 1);
-    again.send(answer(&sid, 2, "q2"));
-    again.expect("feedback").await;
-    again.saved_up_to(2).await;
-    again.learner.disconnect(again.id);
+    let started = resume_answer_then_leave(&b, 2, &sid, 2, "q2").await;
+    assert_eq!(started["last_saved_seq"], 1);
     // Back on node A: seq 2 is saved, seq 3 is next.
     let mut back = Conn::open(&a, "kid", 3).await;
     back.expect("hello").await;
@@ -150,27 +173,9 @@ async fn hello_on_a_node_that_remembers_the_session_says_what_the_other_node_sto
         engine
     };
     let (a, b) = (at_once("a"), at_once("b"));
-    let answer = |sid: &str, seq: u64, q: &str| json!({"type": "answer", "session_id": sid, "seq": seq, "question_id": q, "answer": seq});
-    let mut phone = Conn::open(&a, "kid", 1).await;
-    phone.expect("hello").await;
-    phone.send(json!({"type": "start", "activity_id": "math-test"}));
-    let sid = phone.expect("started").await["session_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    phone.send(answer(&sid, 1, "q1"));
-    phone.expect("feedback").await;
-    phone.saved_up_to(1).await;
-    phone.learner.disconnect(phone.id);
+    let sid = first_answer_then_leave(&a, 1).await;
     // On B, seq 2 saved; back on A, hello says so.
-    let mut other = Conn::open(&b, "kid", 2).await;
-    other.expect("hello").await;
-    other.send(json!({"type": "resume", "session_id": sid}));
-    other.expect("started").await;
-    other.send(answer(&sid, 2, "q2"));
-    other.expect("feedback").await;
-    other.saved_up_to(2).await;
-    other.learner.disconnect(other.id);
+    resume_answer_then_leave(&b, 2, &sid, 2, "q2").await;
     let mut back = Conn::open(&a, "kid", 3).await;
     let hello = back.expect("hello").await;
     assert_eq!(hello["open_session"]["session_id"], sid.as_str(), "{hello}");
