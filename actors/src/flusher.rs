@@ -1,7 +1,8 @@
 //! Group commit. Every learner's graded answers (and session ends) join one queue; the
-//! flusher writes them in batches, one transaction each, at most `window` after the first
-//! one arrived or as soon as a batch is full. Only after a commit does it tell each learner
-//! which seqs are durable. A failed write is retried with backoff and never acknowledged.
+//! flusher writes them in batches, one transaction each, `window` after the first one
+//! arrived, or as soon as the write before them is committed. Only after a commit does it
+//! tell each learner which seqs are durable. A failed write is retried with backoff and
+//! never acknowledged.
 //!
 //! The queue is bounded twice (see [`Load`]): while the database takes writes, past
 //! `max_queue` items new answers are refused as `busy` (so the answers taken keep a bounded
@@ -24,6 +25,7 @@ use crate::store::{
 #[derive(Debug, Clone, Copy)]
 pub struct FlushConfig {
     pub window: Duration,
+    /// The most items one transaction writes.
     pub max_batch: usize,
     /// Items that may wait while the database is away; past it answers are refused
     /// (`storage_unavailable`).
@@ -31,6 +33,9 @@ pub struct FlushConfig {
     /// Items that may wait while the database takes writes; past it answers are refused as
     /// `busy`: the database is slower than the answers coming in.
     pub max_queue: usize,
+    /// How late a worker thread may run ready work (see [`crate::lag`]) before the answers
+    /// it handles are refused as `busy`: the node has more to do than its cores can.
+    pub max_lag: Duration,
 }
 
 impl Default for FlushConfig {
@@ -40,6 +45,7 @@ impl Default for FlushConfig {
             max_batch: 2_000,
             max_buffer: 200_000,
             max_queue: 5_000,
+            max_lag: Duration::from_millis(50),
         }
     }
 }
@@ -96,17 +102,59 @@ pub struct Stored {
     pub push: bool,
 }
 
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Enqueue {
-    pub item: Item,
-    pub notify: Option<Recipient<Durable>>,
-}
-
 struct Pending {
     item: Item,
     notify: Option<Recipient<Durable>>,
 }
+
+/// Where learners leave items for the flusher: one list shared by every worker thread. An
+/// item costs a lock and a push; only the first item after the flusher went idle wakes it
+/// (a message to its thread), and the rest wait out the window or the write in flight
+/// without waking anyone. A message per item woke the flusher's thread for nearly every
+/// answer (issue #31: a context switch per answer).
+#[derive(Default)]
+struct Intake(std::sync::Mutex<IntakeState>);
+
+#[derive(Default)]
+struct IntakeState {
+    items: Vec<Pending>,
+    /// The flusher knows there is work (a window or a write is under way, or a [`Wake`] is
+    /// on its way): items added meanwhile need not wake it.
+    awake: bool,
+}
+
+impl Intake {
+    fn lock(&self) -> std::sync::MutexGuard<'_, IntakeState> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds an item; `true` when the flusher must be woken for it.
+    fn add(&self, pending: Pending) -> bool {
+        let mut state = self.lock();
+        state.items.push(pending);
+        !std::mem::replace(&mut state.awake, true)
+    }
+
+    /// Everything added so far, in order.
+    fn take(&self) -> Vec<Pending> {
+        std::mem::take(&mut self.lock().items)
+    }
+
+    /// Marks the flusher idle if nothing is waiting (`true`); decided under the lock, so an
+    /// item added at the same moment either is seen here or wakes the flusher.
+    fn idle_if_empty(&self) -> bool {
+        let mut state = self.lock();
+        if state.items.is_empty() {
+            state.awake = false;
+        }
+        !state.awake
+    }
+}
+
+/// Told to the flusher when items wait in the [`Intake`] and it was idle.
+#[derive(Message)]
+#[rtype(result = "()")]
+struct Wake;
 
 /// Why an answer cannot be taken now (nothing of it was kept).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,12 +180,18 @@ struct LoadState {
     rate: AtomicU64,
     max_queue: usize,
     max_buffer: usize,
+    max_lag: Duration,
     window: Duration,
 }
 
 /// The shortest and longest wait a `busy` asks for.
 const RETRY_MIN: Duration = Duration::from_millis(100);
 const RETRY_MAX: Duration = Duration::from_secs(5);
+
+/// `wait` and up to a quarter more, at random, so refused clients do not all come back at once.
+fn spread(wait: Duration) -> Duration {
+    wait.mul_f64(1.0 + (uuid::Uuid::new_v4().as_u128() % 1_000) as f64 / 4_000.0)
+}
 
 impl Load {
     fn new(config: &FlushConfig) -> Self {
@@ -147,6 +201,7 @@ impl Load {
             rate: AtomicU64::new(0f64.to_bits()),
             max_queue: config.max_queue.max(1),
             max_buffer: config.max_buffer.max(1),
+            max_lag: config.max_lag,
             window: config.window,
         }))
     }
@@ -161,20 +216,24 @@ impl Load {
     }
 
     fn refusal_at(&self, n: usize) -> Option<Refusal> {
+        let late = crate::lag::late();
         if n >= self.0.max_buffer {
             Some(Refusal::Unavailable)
         } else if n >= self.0.max_queue && !self.0.failing.load(Ordering::Acquire) {
             Some(Refusal::Busy {
                 retry_after: self.retry_after(n),
             })
+        } else if late > self.0.max_lag {
+            Some(Refusal::Busy {
+                retry_after: spread(late * 4).clamp(RETRY_MIN, RETRY_MAX),
+            })
         } else {
             None
         }
     }
 
-    /// The retry hint while busy: about the time the queue takes to drain to half its bound
-    /// at the rate it has been committing, spread by a random quarter so refused clients do
-    /// not all come back at once.
+    /// The retry hint while the queue is full: about the time it takes to drain to half its
+    /// bound at the rate it has been committing, [`spread`].
     fn retry_after(&self, n: usize) -> Duration {
         let rate = f64::from_bits(self.0.rate.load(Ordering::Relaxed));
         let excess = n.saturating_sub(self.0.max_queue / 2) as f64;
@@ -183,8 +242,7 @@ impl Load {
         } else {
             self.0.window * 2
         };
-        let spread = 1.0 + (uuid::Uuid::new_v4().as_u128() % 1_000) as f64 / 4_000.0;
-        base.mul_f64(spread).clamp(RETRY_MIN, RETRY_MAX)
+        spread(base).clamp(RETRY_MIN, RETRY_MAX)
     }
 
     fn committed(&self, items: usize, took: Duration) {
@@ -204,6 +262,9 @@ impl Load {
 pub struct Flusher {
     store: Arc<dyn Store>,
     config: FlushConfig,
+    intake: Arc<Intake>,
+    /// Items taken from the intake and not yet committed (a batch's worth at a time is
+    /// written; a failed batch comes back to the front).
     queue: VecDeque<Pending>,
     in_flight: bool,
     timer: Option<SpawnHandle>,
@@ -223,6 +284,7 @@ impl Flusher {
         Self {
             store,
             config,
+            intake: Arc::default(),
             queue: VecDeque::new(),
             in_flight: false,
             timer: None,
@@ -245,8 +307,23 @@ impl Flusher {
         }
     }
 
+    /// Writes the next batch, unless one is in flight; with nothing left to write, the
+    /// flusher goes idle and answers the drains.
     fn flush(&mut self, ctx: &mut Context<Self>) {
-        if self.in_flight || self.queue.is_empty() {
+        if self.in_flight {
+            return;
+        }
+        self.queue.extend(self.intake.take());
+        if self.queue.is_empty() {
+            if self.intake.idle_if_empty() {
+                for d in self.drains.drain(..) {
+                    let _ = d.send(());
+                }
+            } else {
+                // Added between the two looks: written with the next window.
+                let window = self.config.window;
+                self.schedule(ctx, window);
+            }
             return;
         }
         if let Some(t) = self.timer.take() {
@@ -284,13 +361,7 @@ impl Flusher {
                         act.backoff = Duration::from_millis(50);
                         acknowledge(taken, &result);
                         // Whatever arrived during the write has waited long enough.
-                        if act.queue.is_empty() {
-                            for d in act.drains.drain(..) {
-                                let _ = d.send(());
-                            }
-                        } else {
-                            act.flush(ctx);
-                        }
+                        act.flush(ctx);
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, items = taken.len(), retry_in_ms = act.backoff.as_millis() as u64, "batch failed; will retry");
@@ -422,29 +493,16 @@ impl Handler<Drain> for Flusher {
     type Result = ();
 
     fn handle(&mut self, msg: Drain, ctx: &mut Context<Self>) {
-        if self.queue.is_empty() && !self.in_flight {
-            let _ = msg.0.send(());
-        } else {
-            self.drains.push(msg.0);
-            self.flush(ctx);
-        }
+        self.drains.push(msg.0);
+        self.flush(ctx);
     }
 }
 
-impl Handler<Enqueue> for Flusher {
+impl Handler<Wake> for Flusher {
     type Result = ();
 
-    fn handle(&mut self, msg: Enqueue, ctx: &mut Context<Self>) {
-        self.queue.push_back(Pending {
-            item: msg.item,
-            notify: msg.notify,
-        });
-        if self.in_flight {
-            return;
-        }
-        if self.queue.len() >= self.config.max_batch {
-            self.flush(ctx);
-        } else {
+    fn handle(&mut self, _: Wake, ctx: &mut Context<Self>) {
+        if !self.in_flight {
             let window = self.config.window;
             self.schedule(ctx, window);
         }
@@ -456,6 +514,7 @@ impl Handler<Enqueue> for Flusher {
 #[derive(Clone)]
 pub struct FlushHandle {
     addr: Addr<Flusher>,
+    intake: Arc<Intake>,
     load: Load,
 }
 
@@ -463,8 +522,10 @@ impl FlushHandle {
     pub fn start(store: Arc<dyn Store>, config: FlushConfig) -> Self {
         let flusher = Flusher::new(store, config);
         let load = flusher.load();
+        let intake = flusher.intake.clone();
         Self {
             addr: flusher.start(),
+            intake,
             load,
         }
     }
@@ -495,7 +556,13 @@ impl FlushHandle {
     /// must stay in order around its answers.
     pub fn push(&self, item: Item, notify: Option<Recipient<Durable>>) {
         self.load.0.items.fetch_add(1, Ordering::AcqRel);
-        self.addr.do_send(Enqueue { item, notify });
+        self.enqueue(Pending { item, notify });
+    }
+
+    fn enqueue(&self, pending: Pending) {
+        if self.intake.add(pending) {
+            self.addr.do_send(Wake);
+        }
     }
 
     pub fn backlog(&self) -> usize {
@@ -523,7 +590,7 @@ pub struct Reservation {
 impl Reservation {
     pub fn send(mut self, record: AnswerRecord, notify: Recipient<Durable>) {
         if let Some(h) = self.handle.take() {
-            h.addr.do_send(Enqueue {
+            h.enqueue(Pending {
                 item: Item::Answer(record),
                 notify: Some(notify),
             });

@@ -15,6 +15,7 @@ pub mod events;
 pub mod flusher;
 pub mod game;
 pub mod ids;
+pub mod lag;
 pub mod learner;
 mod loader;
 /// The in-memory store and content the engine's own tests run on; not in a release build.

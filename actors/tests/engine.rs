@@ -64,6 +64,9 @@ fn activity() -> Activity {
 fn config() -> EngineConfig {
     let mut c = EngineConfig::default();
     c.flush.window = Duration::from_millis(5);
+    // Tests run side by side on few cores, so a thread often runs late; only the test of
+    // the refusal for it sets a bound.
+    c.flush.max_lag = Duration::from_secs(3_600);
     c.tick = Duration::from_millis(100);
     c
 }
@@ -404,6 +407,71 @@ async fn past_capacity_answers_are_busy_keep_nothing_and_pipelined_ones_too() {
         [1, 2, 3],
         "each answer taken is stored once, none refused is"
     );
+}
+
+/// Waits (bounded) until this thread's lag probe says `ok` of how late it runs.
+async fn until_late(ok: impl Fn(Duration) -> bool) {
+    for _ in 0..2_000 {
+        if ok(studyhub_actors::lag::late()) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    panic!("the lag probe still says {:?}", studyhub_actors::lag::late());
+}
+
+#[actix_rt::test]
+async fn a_node_running_late_answers_busy_at_once_and_takes_the_answer_once_it_catches_up() {
+    let (store, content) = setup(3600);
+    let mut cfg = config();
+    cfg.flush.max_lag = Duration::from_millis(50);
+    let engine = Engine::start(store.clone(), content, cfg);
+    let mut c = Conn::open(&engine, "kid", 1).await;
+    c.expect("hello").await;
+    c.send(json!({"type": "start", "activity_id": "math-test"}));
+    let sid = c.expect("started").await["session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let answer = |seq: u64, q: &str, a: u64| json!({"type": "answer", "session_id": sid, "seq": seq, "question_id": q, "answer": a});
+    c.send(answer(1, "q1", 1));
+    c.expect("feedback").await;
+    // The thread the learner's actor runs on is held for 200 ms, as more ready work than it
+    // can run would hold it; the group commit's queue is empty all along.
+    let held = std::time::Instant::now();
+    while held.elapsed() < Duration::from_millis(200) {
+        std::hint::spin_loop();
+    }
+    until_late(|late| late > Duration::from_millis(50)).await;
+    c.send(answer(2, "q2", 2));
+    let err = c.expect("error").await;
+    assert_eq!(err["code"], "busy", "{err}");
+    assert_eq!(err["seq"], 2);
+    assert!(err["retry_after_ms"].as_u64().unwrap() >= 100, "{err}");
+    // On time again: the same seq is a new answer (the refused one kept nothing). Sent again
+    // after any other `busy`, as a client does: a busy test machine may hold this thread too.
+    let fb = loop {
+        until_late(|late| late <= Duration::from_millis(50)).await;
+        c.send(answer(2, "q2", 2));
+        let frame = loop {
+            let Outbound::Frame { json, .. } = c.next().await else {
+                panic!("closed")
+            };
+            let v: Value = serde_json::from_str(&json).unwrap();
+            if v["type"] == "feedback" || v["type"] == "error" {
+                break v;
+            }
+        };
+        if frame["type"] == "feedback" {
+            break frame;
+        }
+        assert_eq!(frame["code"], "busy", "{frame}");
+    };
+    assert_eq!(fb["seq"], 2);
+    assert!(fb.get("duplicate").is_none(), "{fb}");
+    c.saved_up_to(2).await;
+    let seqs: Vec<i64> = store.answers(&sid).iter().map(|a| a.seq.into()).collect();
+    assert_eq!(seqs, [1, 2]);
 }
 
 #[actix_rt::test]

@@ -49,3 +49,35 @@ pub(crate) fn machine_micros() -> (u64, u64) {
         .sum();
     (busy * 1_000_000 / hz, postgres)
 }
+
+/// Context switches (voluntary and not) of each of a process's threads so far, by thread id:
+/// each is a hop between threads or a wait, the cost issue #31 counts next to CPU.
+pub(crate) fn switches(pid: u32) -> std::collections::HashMap<u32, u64> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|t| {
+            let tid = t.file_name().to_str()?.parse().ok()?;
+            let status = std::fs::read_to_string(t.path().join("status")).ok()?;
+            let n = status
+                .lines()
+                .filter(|l| l.contains("ctxt_switches:"))
+                .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .sum();
+            Some((tid, n))
+        })
+        .collect()
+}
+
+/// The switches between two [`switches`] readings: threads born in between count from zero;
+/// a thread that ended in between takes its count with it (the figure is if anything low).
+pub(crate) fn switches_between(
+    before: &std::collections::HashMap<u32, u64>,
+    after: &std::collections::HashMap<u32, u64>,
+) -> u64 {
+    after
+        .iter()
+        .map(|(tid, n)| n.saturating_sub(before.get(tid).copied().unwrap_or(0)))
+        .sum()
+}

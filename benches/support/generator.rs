@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use hdrhistogram::Histogram;
 
 use super::catalog::Activity;
-use super::cpu::{cpu_micros, machine_micros};
+use super::cpu::{cpu_micros, machine_micros, switches, switches_between};
 use super::learner::{Pace, Play, drive};
 use super::observers::observe;
 use super::report::Report;
@@ -163,6 +163,7 @@ pub(crate) fn run_load(
         shared.measuring.store(true, Ordering::Relaxed);
         let t0 = Instant::now();
         let cpu0 = (pid.map(cpu_micros), cpu_micros(std::process::id()));
+        let switches0 = pid.map(switches);
         let machine0 = machine_micros();
         // A line a second on stderr: a stall shows as a dip, and whether the generator's
         // sends dipped too tells which side stalled.
@@ -193,6 +194,7 @@ pub(crate) fn run_load(
         shared.measuring.store(false, Ordering::Relaxed);
         let elapsed = t0.elapsed().as_secs_f64();
         let cpu1 = (pid.map(cpu_micros), cpu_micros(std::process::id()));
+        let switches1 = pid.map(switches);
         let rss = pid.map(rss_kib);
         shared.stop.store(true, Ordering::Relaxed);
         for t in tasks {
@@ -229,6 +231,10 @@ pub(crate) fn run_load(
             closed: shared.closed.load(Ordering::Relaxed),
             server_cpu_us: match (cpu0.0, cpu1.0) {
                 (Some(a), Some(b)) if done > 0 => Some((b - a) as f64 / done as f64),
+                _ => None,
+            },
+            server_switches: match (&switches0, &switches1) {
+                (Some(a), Some(b)) if done > 0 => Some(switches_between(a, b) as f64 / done as f64),
                 _ => None,
             },
             generator_cpu_us: (done > 0).then(|| (cpu1.1 - cpu0.1) as f64 / done as f64),

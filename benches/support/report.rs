@@ -17,6 +17,8 @@ pub(crate) struct Report {
     pub closed: u64,
     /// Server CPU µs per unit of work (engine: per durable answer; echo: per message).
     pub server_cpu_us: Option<f64>,
+    /// The server's context switches per unit of work, over all its threads.
+    pub server_switches: Option<f64>,
     pub generator_cpu_us: Option<f64>,
     pub server_cores: f64,
     /// Cores busy over the window: the whole machine, and PostgreSQL's processes.
@@ -35,16 +37,16 @@ pub(crate) struct Report {
 /// The table's head, its first column named `first` ("target", "shard").
 pub(crate) fn print_header(first: &str) {
     println!(
-        "| {first} | sessions held | failed | answers/s | saved/s | busy | errors | closed | server CPU µs/answer | generator CPU µs/answer | server cores | feedback p50 ms | feedback p99 ms | saved p50 ms | saved p99 ms | server RSS KiB/session |"
+        "| {first} | sessions held | failed | answers/s | saved/s | busy | errors | closed | server CPU µs/answer | server switches/answer | generator CPU µs/answer | server cores | feedback p50 ms | feedback p99 ms | saved p50 ms | saved p99 ms | server RSS KiB/session |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 }
 
 /// The report's row of the table.
 pub(crate) fn print(r: &Report) {
     let us = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.0}"));
     println!(
-        "| {} | {} | {} | {:.0} | {} | {} | {} | {} | {} | {} | {:.2} | {} | {} | {} | {} | {} |",
+        "| {} | {} | {} | {:.0} | {} | {} | {} | {} | {} | {} | {} | {:.2} | {} | {} | {} | {} | {} |",
         r.label,
         r.held,
         r.failed,
@@ -58,6 +60,7 @@ pub(crate) fn print(r: &Report) {
         r.errors,
         r.closed,
         us(r.server_cpu_us),
+        r.server_switches.map_or("-".into(), |v| format!("{v:.2}")),
         us(r.generator_cpu_us),
         r.server_cores,
         ms(&r.feedback, 0.5),

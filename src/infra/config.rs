@@ -89,6 +89,9 @@ pub struct RawConfig {
     /// Items that may wait for the group commit while the database takes writes; past it new
     /// answers are refused as `busy` (the database is slower than the answers coming in).
     pub flush_queue_max: usize,
+    /// How late (ms) a worker thread may run ready work before its answers are refused as
+    /// `busy`: the node has more to do than its cores can.
+    pub busy_after_lag_ms: u64,
     /// How long a learner's live state stays in memory after the last connection closed.
     pub learner_linger_secs: u64,
     /// Screen time stops counting this many seconds after the learner last did something.
@@ -165,6 +168,7 @@ impl Default for RawConfig {
             flush_max_batch: 2_000,
             answer_buffer_max: 200_000,
             flush_queue_max: 5_000,
+            busy_after_lag_ms: 50,
             learner_linger_secs: 120,
             screen_time_idle_secs: 60,
             register_limit_per_hour: 10,
@@ -272,6 +276,7 @@ impl RawConfig {
                 max_batch: self.flush_max_batch.max(1),
                 max_buffer: self.answer_buffer_max.max(1),
                 max_queue: self.flush_queue_max.max(1),
+                max_lag: Duration::from_millis(self.busy_after_lag_ms.max(1)),
             },
             linger: Duration::from_secs(self.learner_linger_secs),
             idle_after: Duration::from_secs(self.screen_time_idle_secs.max(1)),

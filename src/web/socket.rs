@@ -227,14 +227,14 @@ pub type Handed = Pin<Box<dyn Future<Output = bool>>>;
 
 /// Frames of one connection an actor may hold unhandled before the socket stops reading.
 pub const IN_FLIGHT: usize = 8;
-/// The longest a socket stops reading because the group commit is past capacity.
+/// How long a socket stops reading while the database is away and its buffer is full.
 const PAUSE_MAX: Duration = Duration::from_secs(1);
 
 /// Runs one connection until either side closes it. `on_text` takes each text frame and
 /// returns the `error` to send back for a bad one, or what it handed to an actor; everything
-/// else reaches the client through `rx`. With `load` (play), a group commit past capacity
-/// also pauses reading for a while after each frame (answers would be refused as `busy`
-/// meanwhile). Returns when the connection is closed.
+/// else reaches the client through `rx`. With `load` (play), a full buffer while the
+/// database is away also pauses reading for a while after each frame (answers would be
+/// refused as `storage_unavailable` meanwhile). Returns when the connection is closed.
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     feed: &'static str,
@@ -398,10 +398,12 @@ pub fn first_ping() -> tokio::time::Instant {
     origin + Duration::from_millis((next + rand::random_range(0..slots)) * slot)
 }
 
-/// How long to stop reading after a frame, while the group commit is past capacity.
+/// How long to stop reading after a frame, while the database is away and the answers
+/// waiting for it fill the buffer. Past capacity (`busy`), reading goes on: a prompt `busy`
+/// is better than frames waiting unread in the socket's buffer (issue #31).
 fn pause_for(load: &Load) -> Option<tokio::time::Instant> {
     let wait = match load.refusal()? {
-        Refusal::Busy { retry_after } => retry_after.min(PAUSE_MAX),
+        Refusal::Busy { .. } => return None,
         Refusal::Unavailable => PAUSE_MAX,
     };
     metrics::counter!("studyhub_ws_read_pauses_total").increment(1);

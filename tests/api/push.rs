@@ -368,6 +368,51 @@ async fn a_childs_request_reaches_the_parents_browser_with_approve_and_deny() {
     assert_eq!(status.body["status"], "approved");
 }
 
+/// Notifications stored together are pushed with one read of their parents' subscriptions:
+/// each still reaches its own parent's browser, and only theirs.
+#[actix_web::test]
+async fn requests_of_several_families_at_once_each_reach_their_own_parent() {
+    let app = insecure_app().await;
+    let mut receiver = Receiver::start(Answer::Created).await;
+    let mut families = Vec::new();
+    for name in ["Ada", "Ben", "Cy"] {
+        let (parent, child) = app.parent_with_child(name).await;
+        let browser = Browser::new();
+        let path = format!("/push/{name}");
+        let endpoint = format!("{}{path}", receiver.origin);
+        let res = subscribe(&app, &parent.access, &browser.subscription(&endpoint)).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        let (device, _) = hand_over(&app, &parent, &child).await;
+        families.push((path, browser, child, device));
+    }
+    // The three children ask at the same moment.
+    let asks = families.iter().map(|(_, _, child, device)| {
+        app.post(
+            &format!("/v1/learners/{child}/time-requests"),
+            Some(device),
+            &json!({"seconds": 600, "reason": "one more song"}),
+        )
+    });
+    for res in futures_util::future::join_all(asks).await {
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    }
+    let mut heard = Vec::new();
+    for _ in 0..families.len() {
+        let push = receiver.next().await;
+        let (path, browser, child, _) = families
+            .iter()
+            .find(|(path, ..)| *path == push.path)
+            .unwrap_or_else(|| panic!("a push to {}", push.path));
+        // Only that parent's browser can read it, and it is about that parent's child.
+        let msg = browser.decrypt(&push);
+        assert_eq!(msg["kind"], "time_request", "{msg}");
+        assert_eq!(msg["child_id"], child.as_str(), "{path}: {msg}");
+        heard.push(path.clone());
+    }
+    heard.sort();
+    assert_eq!(heard, ["/push/Ada", "/push/Ben", "/push/Cy"]);
+}
+
 #[actix_web::test]
 async fn an_endpoint_its_service_calls_gone_is_forgotten() {
     let app = insecure_app().await;

@@ -241,6 +241,7 @@ impl Actor for LearnerActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
+        crate::lag::watch_this_thread();
         self.arm(ctx);
     }
 

@@ -89,36 +89,47 @@ impl PushSender {
     }
 }
 
+/// Notifications taken from the queue at once: their users' subscriptions are read in one
+/// query. One read a notification was most of the database's commits under load (a
+/// completion or an unlock a few answers apart, issue #31).
+const READ_TOGETHER: usize = 256;
+
 async fn run(sender: Arc<Sender>, mut rx: mpsc::Receiver<Notification>) {
     let in_flight = Arc::new(Semaphore::new(CONCURRENCY));
-    while let Some(n) = rx.recv().await {
-        let user = n.parent_id.clone();
+    let mut taken = Vec::with_capacity(READ_TOGETHER);
+    while rx.recv_many(&mut taken, READ_TOGETHER).await > 0 {
+        let mut users: Vec<String> = taken.iter().map(|n| n.parent_id.clone()).collect();
+        users.sort_unstable();
+        users.dedup();
         let subs = match sender
             .db
-            .run(move |conn| subscriptions::of_user(conn, &user))
+            .run(move |conn| subscriptions::of_users(conn, &users))
             .await
         {
             Ok(subs) => subs,
             Err(e) => {
-                tracing::warn!(notification = %n.id, error = %e, "push: cannot read subscriptions");
+                tracing::warn!(notifications = taken.len(), error = %e, "push: cannot read subscriptions");
+                taken.clear();
                 continue;
             }
         };
-        if subs.is_empty() {
-            continue;
-        }
-        let body: Arc<str> = payload::for_notification(&n).into();
-        let urgency = payload::urgency(n.kind);
-        for sub in subs {
-            // Waiting here fills the queue instead of memory when the services are slow.
-            let Ok(permit) = in_flight.clone().acquire_owned().await else {
-                return;
+        for n in taken.drain(..) {
+            let Some(subs) = subs.get(&n.parent_id) else {
+                continue;
             };
-            let (sender, body) = (sender.clone(), body.clone());
-            tokio::spawn(async move {
-                sender.push(sub, &body, urgency).await;
-                drop(permit);
-            });
+            let body: Arc<str> = payload::for_notification(&n).into();
+            let urgency = payload::urgency(n.kind);
+            for sub in subs.clone() {
+                // Waiting here fills the queue instead of memory when the services are slow.
+                let Ok(permit) = in_flight.clone().acquire_owned().await else {
+                    return;
+                };
+                let (sender, body) = (sender.clone(), body.clone());
+                tokio::spawn(async move {
+                    sender.push(sub, &body, urgency).await;
+                    drop(permit);
+                });
+            }
         }
     }
 }

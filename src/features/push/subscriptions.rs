@@ -140,13 +140,21 @@ pub fn unsubscribe(conn: &mut DbConnection, user_id: &str, id: &str) -> Result<b
     Ok(n == 1)
 }
 
-/// Every subscription of the user.
-pub fn of_user(conn: &mut DbConnection, user_id: &str) -> Result<Vec<Subscription>, AppError> {
-    Ok(subs::table
-        .filter(subs::user_id.eq(user_id))
+/// Every subscription of each of the users, in one query (users without any are absent).
+pub fn of_users(
+    conn: &mut DbConnection,
+    user_ids: &[String],
+) -> Result<std::collections::HashMap<String, Vec<Subscription>>, AppError> {
+    let rows: Vec<(String, Subscription)> = subs::table
+        .filter(subs::user_id.eq_any(user_ids))
         .order(subs::id)
-        .select(Subscription::as_select())
-        .load(conn)?)
+        .select((subs::user_id, Subscription::as_select()))
+        .load(conn)?;
+    let mut by_user = std::collections::HashMap::<String, Vec<Subscription>>::new();
+    for (user, sub) in rows {
+        by_user.entry(user).or_default().push(sub);
+    }
+    Ok(by_user)
 }
 
 /// Forgets a subscription its push service says is gone (404 or 410).
