@@ -33,6 +33,9 @@ pub struct FlushConfig {
     /// Items that may wait while the database takes writes; past it answers are refused as
     /// `busy`: the database is slower than the answers coming in.
     pub max_queue: usize,
+    /// The longest the items waiting may take to commit at the rate the database has been
+    /// taking them; past it answers are refused as `busy`, as past `max_queue`.
+    pub max_wait: Duration,
     /// How late a worker thread may run ready work (see [`crate::lag`]) before the answers
     /// it handles are refused as `busy`: the node has more to do than its cores can.
     pub max_lag: Duration,
@@ -45,6 +48,7 @@ impl Default for FlushConfig {
             max_batch: 2_000,
             max_buffer: 200_000,
             max_queue: 5_000,
+            max_wait: Duration::from_millis(250),
             max_lag: Duration::from_millis(50),
         }
     }
@@ -181,6 +185,7 @@ struct LoadState {
     max_queue: usize,
     max_buffer: usize,
     max_lag: Duration,
+    max_wait: Duration,
     window: Duration,
 }
 
@@ -202,6 +207,7 @@ impl Load {
             max_queue: config.max_queue.max(1),
             max_buffer: config.max_buffer.max(1),
             max_lag: config.max_lag,
+            max_wait: config.max_wait,
             window: config.window,
         }))
     }
@@ -219,7 +225,7 @@ impl Load {
         let late = crate::lag::late();
         if n >= self.0.max_buffer {
             Some(Refusal::Unavailable)
-        } else if n >= self.0.max_queue && !self.0.failing.load(Ordering::Acquire) {
+        } else if n >= self.bound() && !self.0.failing.load(Ordering::Acquire) {
             Some(Refusal::Busy {
                 retry_after: self.retry_after(n),
             })
@@ -232,11 +238,27 @@ impl Load {
         }
     }
 
+    fn rate(&self) -> f64 {
+        f64::from_bits(self.0.rate.load(Ordering::Relaxed))
+    }
+
+    /// The items that may wait: `max_queue`, or fewer when the database commits them more
+    /// slowly than `max_wait` allows (never fewer than a tenth of `max_queue`: the rate of
+    /// small batches says little of what the database can take).
+    fn bound(&self) -> usize {
+        let rate = self.rate();
+        if rate <= 0.0 {
+            return self.0.max_queue;
+        }
+        let by_rate = (rate * self.0.max_wait.as_secs_f64()) as usize;
+        by_rate.clamp(self.0.max_queue / 10, self.0.max_queue).max(1)
+    }
+
     /// The retry hint while the queue is full: about the time it takes to drain to half its
     /// bound at the rate it has been committing, [`spread`].
     fn retry_after(&self, n: usize) -> Duration {
-        let rate = f64::from_bits(self.0.rate.load(Ordering::Relaxed));
-        let excess = n.saturating_sub(self.0.max_queue / 2) as f64;
+        let rate = self.rate();
+        let excess = n.saturating_sub(self.bound() / 2) as f64;
         let base = if rate > 0.0 {
             Duration::from_secs_f64(excess / rate)
         } else {
@@ -603,5 +625,48 @@ impl Drop for Reservation {
         if let Some(h) = self.handle.take() {
             h.load.0.items.fetch_sub(1, Ordering::AcqRel);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(max_queue: usize) -> Load {
+        Load::new(&FlushConfig {
+            max_queue,
+            max_wait: Duration::from_millis(250),
+            ..FlushConfig::default()
+        })
+    }
+
+    #[test]
+    fn the_queue_is_bounded_by_what_the_database_commits_in_the_wait_allowed() {
+        let l = load(5_000);
+        // Before any commit: the bound is `max_queue`.
+        assert!(l.refusal_at(4_999).is_none());
+        assert!(matches!(l.refusal_at(5_000), Some(Refusal::Busy { .. })));
+        // Committing 4 000 a second: a quarter of a second is 1 000 items.
+        l.0.items.store(400, Ordering::Relaxed);
+        l.committed(400, Duration::from_millis(100));
+        assert!(l.refusal_at(999).is_none());
+        let Some(Refusal::Busy { retry_after }) = l.refusal_at(1_000) else {
+            panic!("busy past a quarter second's worth")
+        };
+        assert!(retry_after >= RETRY_MIN && retry_after <= RETRY_MAX);
+        // A fast database: `max_queue` bounds it again.
+        for _ in 0..50 {
+            l.0.items.store(2_000, Ordering::Relaxed);
+            l.committed(2_000, Duration::from_millis(10));
+        }
+        assert!(l.refusal_at(4_999).is_none());
+        assert!(l.refusal_at(5_000).is_some());
+        // A crawling one: never fewer than a tenth of `max_queue` may wait.
+        for _ in 0..50 {
+            l.0.items.store(1, Ordering::Relaxed);
+            l.committed(1, Duration::from_secs(1));
+        }
+        assert!(l.refusal_at(499).is_none());
+        assert!(l.refusal_at(500).is_some());
     }
 }

@@ -161,6 +161,22 @@ pub(crate) fn run_load(
         });
         tokio::time::sleep(Duration::from_secs(load.warmup)).await;
         shared.measuring.store(true, Ordering::Relaxed);
+        // The generator's own lag: a timer every 25 ms, and how late it runs. Every latency
+        // above is measured by this runtime, so it includes this wait (a saturated box).
+        let own_lag = {
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                let mut lag = hist();
+                let every = Duration::from_millis(25);
+                while !shared.stop.load(Ordering::Relaxed) && shared.measuring.load(Ordering::Relaxed) {
+                    let due = tokio::time::Instant::now() + every;
+                    tokio::time::sleep_until(due).await;
+                    let late = tokio::time::Instant::now().saturating_duration_since(due);
+                    let _ = lag.record((late.as_micros() as u64).max(1));
+                }
+                lag
+            })
+        };
         let t0 = Instant::now();
         let cpu0 = (pid.map(cpu_micros), cpu_micros(std::process::id()));
         let switches0 = pid.map(switches);
@@ -197,6 +213,7 @@ pub(crate) fn run_load(
         let switches1 = pid.map(switches);
         let rss = pid.map(rss_kib);
         shared.stop.store(true, Ordering::Relaxed);
+        let generator_lag = own_lag.await.unwrap_or_else(|_| hist());
         for t in tasks {
             let _ = tokio::time::timeout(Duration::from_secs(30), t).await;
         }
@@ -247,6 +264,7 @@ pub(crate) fn run_load(
             generator_cores: (cpu1.1 - cpu0.1) as f64 / 1e6 / elapsed,
             feedback,
             saved,
+            generator_lag,
             parent_notify,
             teacher_event,
             progress_reads,

@@ -27,6 +27,8 @@ pub(crate) struct Report {
     pub generator_cores: f64,
     pub feedback: Histogram<u64>,
     pub saved: Histogram<u64>,
+    /// How late the generator's own timer ran (a saturated box delays the generator too).
+    pub generator_lag: Histogram<u64>,
     pub parent_notify: Histogram<u64>,
     pub teacher_event: Histogram<u64>,
     pub rss_per_session_kib: Option<f64>,

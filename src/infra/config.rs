@@ -89,6 +89,9 @@ pub struct RawConfig {
     /// Items that may wait for the group commit while the database takes writes; past it new
     /// answers are refused as `busy` (the database is slower than the answers coming in).
     pub flush_queue_max: usize,
+    /// The longest (ms) the items waiting for the group commit may take at the rate it has
+    /// been committing; past it new answers are refused as `busy`.
+    pub flush_max_wait_ms: u64,
     /// How late (ms) a worker thread may run ready work before its answers are refused as
     /// `busy`: the node has more to do than its cores can.
     pub busy_after_lag_ms: u64,
@@ -168,6 +171,7 @@ impl Default for RawConfig {
             flush_max_batch: 2_000,
             answer_buffer_max: 200_000,
             flush_queue_max: 5_000,
+            flush_max_wait_ms: 250,
             busy_after_lag_ms: 50,
             learner_linger_secs: 120,
             screen_time_idle_secs: 60,
@@ -276,6 +280,7 @@ impl RawConfig {
                 max_batch: self.flush_max_batch.max(1),
                 max_buffer: self.answer_buffer_max.max(1),
                 max_queue: self.flush_queue_max.max(1),
+                max_wait: Duration::from_millis(self.flush_max_wait_ms.max(1)),
                 max_lag: Duration::from_millis(self.busy_after_lag_ms.max(1)),
             },
             linger: Duration::from_secs(self.learner_linger_secs),

@@ -254,9 +254,10 @@ pub fn test_config(db: &TestDb) -> RawConfig {
         rest_budget_burst: 100_000,
         rest_budget_anonymous_per_sec: 10_000,
         rest_budget_anonymous_burst: 100_000,
-        // Dozens of debug servers share two cores here, so a worker often runs late; the
-        // engine's `lag` test covers the refusal.
+        // Dozens of debug servers share two cores here, so a worker often runs late and a
+        // commit is slow; the engine's tests cover both refusals.
         busy_after_lag_ms: 3_600_000,
+        flush_max_wait_ms: 3_600_000,
         ..RawConfig::default()
     }
 }
