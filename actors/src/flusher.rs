@@ -1,6 +1,6 @@
 //! Group commit. Every learner's graded answers (and session ends) join one queue; the
 //! flusher writes them in batches, one transaction each, `window` after the first one
-//! arrived, or as soon as the write before them is committed. Only after a commit does it
+//! arrived, as soon as a batch is full, or as soon as the write before them is committed. Only after a commit does it
 //! tell each learner which seqs are durable. A failed write is retried with backoff and
 //! never acknowledged.
 //!
@@ -116,8 +116,11 @@ struct Pending {
 /// (a message to its thread), and the rest wait out the window or the write in flight
 /// without waking anyone. A message per item woke the flusher's thread for nearly every
 /// answer (issue #31: a context switch per answer).
-#[derive(Default)]
-struct Intake(std::sync::Mutex<IntakeState>);
+struct Intake {
+    state: std::sync::Mutex<IntakeState>,
+    /// A batch's worth: the flusher is woken to write it without waiting out the window.
+    full: usize,
+}
 
 #[derive(Default)]
 struct IntakeState {
@@ -128,15 +131,30 @@ struct IntakeState {
 }
 
 impl Intake {
-    fn lock(&self) -> std::sync::MutexGuard<'_, IntakeState> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    fn new(full: usize) -> Self {
+        Self {
+            state: Default::default(),
+            full: full.max(1),
+        }
     }
 
-    /// Adds an item; `true` when the flusher must be woken for it.
-    fn add(&self, pending: Pending) -> bool {
+    fn lock(&self) -> std::sync::MutexGuard<'_, IntakeState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds an item; what to tell the flusher, if anything.
+    fn add(&self, pending: Pending) -> Option<Wake> {
         let mut state = self.lock();
         state.items.push(pending);
-        !std::mem::replace(&mut state.awake, true)
+        if !std::mem::replace(&mut state.awake, true) {
+            Some(Wake {
+                full: state.items.len() >= self.full,
+            })
+        } else if state.items.len() == self.full {
+            Some(Wake { full: true })
+        } else {
+            None
+        }
     }
 
     /// Everything added so far, in order.
@@ -155,10 +173,13 @@ impl Intake {
     }
 }
 
-/// Told to the flusher when items wait in the [`Intake`] and it was idle.
+/// Told to the flusher when items wait in the [`Intake`] and it was idle, or when a batch's
+/// worth waits (`full`: write it now rather than at the end of the window).
 #[derive(Message)]
 #[rtype(result = "()")]
-struct Wake;
+struct Wake {
+    full: bool,
+}
 
 /// Why an answer cannot be taken now (nothing of it was kept).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,7 +272,9 @@ impl Load {
             return self.0.max_queue;
         }
         let by_rate = (rate * self.0.max_wait.as_secs_f64()) as usize;
-        by_rate.clamp(self.0.max_queue / 10, self.0.max_queue).max(1)
+        by_rate
+            .clamp(self.0.max_queue / 10, self.0.max_queue)
+            .max(1)
     }
 
     /// The retry hint while the queue is full: about the time it takes to drain to half its
@@ -306,7 +329,7 @@ impl Flusher {
         Self {
             store,
             config,
-            intake: Arc::default(),
+            intake: Arc::new(Intake::new(config.max_batch)),
             queue: VecDeque::new(),
             in_flight: false,
             timer: None,
@@ -523,8 +546,10 @@ impl Handler<Drain> for Flusher {
 impl Handler<Wake> for Flusher {
     type Result = ();
 
-    fn handle(&mut self, _: Wake, ctx: &mut Context<Self>) {
-        if !self.in_flight {
+    fn handle(&mut self, wake: Wake, ctx: &mut Context<Self>) {
+        if wake.full {
+            self.flush(ctx);
+        } else if !self.in_flight {
             let window = self.config.window;
             self.schedule(ctx, window);
         }
@@ -582,8 +607,8 @@ impl FlushHandle {
     }
 
     fn enqueue(&self, pending: Pending) {
-        if self.intake.add(pending) {
-            self.addr.do_send(Wake);
+        if let Some(wake) = self.intake.add(pending) {
+            self.addr.do_send(wake);
         }
     }
 

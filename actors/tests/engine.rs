@@ -417,7 +417,10 @@ async fn until_late(ok: impl Fn(Duration) -> bool) {
         }
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
-    panic!("the lag probe still says {:?}", studyhub_actors::lag::late());
+    panic!(
+        "the lag probe still says {:?}",
+        studyhub_actors::lag::late()
+    );
 }
 
 #[actix_rt::test]

@@ -386,13 +386,15 @@ async fn requests_of_several_families_at_once_each_reach_their_own_parent() {
         families.push((path, browser, child, device));
     }
     // The three children ask at the same moment.
-    let asks = families.iter().map(|(_, _, child, device)| {
-        app.post(
-            &format!("/v1/learners/{child}/time-requests"),
-            Some(device),
-            &json!({"seconds": 600, "reason": "one more song"}),
-        )
-    });
+    let body = json!({"seconds": 600, "reason": "one more song"});
+    let paths: Vec<String> = families
+        .iter()
+        .map(|(_, _, child, _)| format!("/v1/learners/{child}/time-requests"))
+        .collect();
+    let asks = families
+        .iter()
+        .zip(&paths)
+        .map(|((_, _, _, device), path)| app.post(path, Some(device), &body));
     for res in futures_util::future::join_all(asks).await {
         assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     }

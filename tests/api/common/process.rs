@@ -34,6 +34,9 @@ impl Served {
             .env("STUDYHUB_BCRYPT_COST", "4")
             .env("STUDYHUB_REGISTER_LIMIT_PER_HOUR", "1000")
             .env("STUDYHUB_WORKERS", "2")
+            // As `test_config`: debug servers side by side on two cores run late.
+            .env("STUDYHUB_BUSY_AFTER_LAG_MS", "3600000")
+            .env("STUDYHUB_FLUSH_MAX_WAIT_MS", "3600000")
             .env("STUDYHUB_LOG_FORMAT", "json")
             .env("RUST_LOG", "info");
         for (k, v) in env {
