@@ -8,7 +8,10 @@
 //! short wait and the rest hears `busy` at once instead of waiting in the socket's buffer.
 
 use std::cell::Cell;
+use std::rc::Rc;
 use std::time::Duration;
+
+use tokio::sync::Notify;
 
 /// How often the probe looks. It wakes its idle thread this often, which costs little.
 const EVERY: Duration = Duration::from_millis(25);
@@ -16,11 +19,20 @@ const EVERY: Duration = Duration::from_millis(25);
 thread_local! {
     static LATE: Cell<Duration> = const { Cell::new(Duration::ZERO) };
     static WATCHED: Cell<bool> = const { Cell::new(false) };
+    /// Told each time the probe has looked (no waiter, no cost but a check).
+    static LOOKED: Rc<Notify> = Rc::new(Notify::new());
 }
 
 /// How late this thread's probe last ran (zero on a thread without one).
 pub fn late() -> Duration {
     LATE.with(Cell::get)
+}
+
+/// Resolves once this thread's probe has looked again: what a test that holds the thread
+/// waits for, instead of sleeping.
+pub async fn next_look() {
+    let looked = LOOKED.with(Rc::clone);
+    looked.notified().await;
 }
 
 /// Starts this thread's probe, once: called from an actor's start, on the thread it runs on.
@@ -36,6 +48,7 @@ pub(crate) fn watch_this_thread() {
             let late = now.saturating_duration_since(due);
             LATE.with(|l| l.set(late));
             metrics::histogram!("studyhub_worker_lag_seconds").record(late.as_secs_f64());
+            LOOKED.with(|n| n.notify_waiters());
             due = now + EVERY;
         }
     });
@@ -48,22 +61,21 @@ mod tests {
     #[actix::test]
     async fn a_thread_kept_busy_is_seen_late_until_it_is_free_again() {
         watch_this_thread();
-        tokio::time::sleep(EVERY * 2).await;
+        next_look().await;
         // Hold the thread for 150 ms, as a burst of ready work would: the probe, due within
         // one look of the start, runs at least 125 ms late.
         let held = std::time::Instant::now();
         while held.elapsed() < Duration::from_millis(150) {
             std::hint::spin_loop();
         }
-        tokio::task::yield_now().await;
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        next_look().await;
         assert!(late() >= Duration::from_millis(100), "{:?}", late());
         // Once the thread is free, the probe is on time again within a few looks.
         let mut looks = 0;
         while late() >= Duration::from_millis(50) {
             looks += 1;
             assert!(looks < 80, "still {:?} late after {looks} looks", late());
-            tokio::time::sleep(EVERY).await;
+            next_look().await;
         }
     }
 }
