@@ -1,25 +1,33 @@
 //! Group commit. Every learner's graded answers (and session ends) join one queue; the
 //! flusher writes them in batches, one transaction each, `window` after the first one
-//! arrived, as soon as a batch is full, or as soon as the write before them is committed. Only after a commit does it
-//! tell each learner which seqs are durable. A failed write is retried with backoff and
-//! never acknowledged.
+//! arrived, as soon as a batch is full, or as soon as the write before them is committed.
+//! Only after a commit does it tell each learner which seqs are durable (`acknowledge`). A
+//! failed write is retried with backoff and never acknowledged.
 //!
-//! The queue is bounded twice (see [`Load`]): while the database takes writes, past
-//! `max_queue` items new answers are refused as `busy` (so the answers taken keep a bounded
-//! wait for `saved`); while it is away, the buffer holds up to `max_buffer`, then answers are
-//! refused as `storage_unavailable`.
+//! Learners leave items in the [`intake`](self::intake) list; the queue is bounded (see
+//! [`Load`]): while the database takes writes, past `max_queue` items (or 250 ms of commits)
+//! new answers are refused as `busy`, so the answers taken keep a bounded wait for `saved`;
+//! while it is away, the buffer holds up to `max_buffer`, then answers are refused as
+//! `storage_unavailable`.
 
-use std::collections::{HashMap, VecDeque};
+mod acknowledge;
+mod intake;
+mod load;
+
+pub use load::{Load, Refusal};
+
+use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use actix::prelude::*;
 
+use self::acknowledge::acknowledge;
+use self::intake::{Intake, Wake};
 use crate::ids::Seq;
 use crate::store::{
-    AnswerRecord, Batch, BatchResult, ItemKey, NewSession, Notification, ScreenTimeSpan,
-    SessionEnd, Store, UnlockRequest,
+    AnswerRecord, Batch, NewSession, Notification, ScreenTimeSpan, SessionEnd, Store, UnlockRequest,
 };
 
 #[derive(Debug, Clone, Copy)]
@@ -109,199 +117,6 @@ pub struct Stored {
 struct Pending {
     item: Item,
     notify: Option<Recipient<Durable>>,
-}
-
-/// Where learners leave items for the flusher: one list shared by every worker thread. An
-/// item costs a lock and a push; only the first item after the flusher went idle wakes it
-/// (a message to its thread), and the rest wait out the window or the write in flight
-/// without waking anyone. A message per item woke the flusher's thread for nearly every
-/// answer (issue #31: a context switch per answer).
-struct Intake {
-    state: std::sync::Mutex<IntakeState>,
-    /// A batch's worth: the flusher is woken to write it without waiting out the window.
-    full: usize,
-}
-
-#[derive(Default)]
-struct IntakeState {
-    items: Vec<Pending>,
-    /// The flusher knows there is work (a window or a write is under way, or a [`Wake`] is
-    /// on its way): items added meanwhile need not wake it.
-    awake: bool,
-}
-
-impl Intake {
-    fn new(full: usize) -> Self {
-        Self {
-            state: Default::default(),
-            full: full.max(1),
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, IntakeState> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Adds an item; what to tell the flusher, if anything.
-    fn add(&self, pending: Pending) -> Option<Wake> {
-        let mut state = self.lock();
-        state.items.push(pending);
-        if !std::mem::replace(&mut state.awake, true) {
-            Some(Wake {
-                full: state.items.len() >= self.full,
-            })
-        } else if state.items.len() == self.full {
-            Some(Wake { full: true })
-        } else {
-            None
-        }
-    }
-
-    /// Everything added so far, in order.
-    fn take(&self) -> Vec<Pending> {
-        std::mem::take(&mut self.lock().items)
-    }
-
-    /// Marks the flusher idle if nothing is waiting (`true`); decided under the lock, so an
-    /// item added at the same moment either is seen here or wakes the flusher.
-    fn idle_if_empty(&self) -> bool {
-        let mut state = self.lock();
-        if state.items.is_empty() {
-            state.awake = false;
-        }
-        !state.awake
-    }
-}
-
-/// Told to the flusher when items wait in the [`Intake`] and it was idle, or when a batch's
-/// worth waits (`full`: write it now rather than at the end of the window).
-#[derive(Message)]
-#[rtype(result = "()")]
-struct Wake {
-    full: bool,
-}
-
-/// Why an answer cannot be taken now (nothing of it was kept).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    /// Past capacity: the database is slower than the answers coming in. Send it again after
-    /// `retry_after`.
-    Busy { retry_after: Duration },
-    /// The database has been away so long that the buffer is full.
-    Unavailable,
-}
-
-/// The flusher's load, readable without a message round trip: learners read it to refuse
-/// an answer before grading it, sockets to slow their reads while answers would be refused.
-#[derive(Clone)]
-pub struct Load(Arc<LoadState>);
-
-struct LoadState {
-    /// Items waiting, the batch being written included (counted by the senders).
-    items: AtomicUsize,
-    /// The last write failed: the database is away, the buffer holds up to `max_buffer`.
-    failing: AtomicBool,
-    /// Items committed per second while writing (smoothed; `f64` bits), for retry hints.
-    rate: AtomicU64,
-    max_queue: usize,
-    max_buffer: usize,
-    max_lag: Duration,
-    max_wait: Duration,
-    window: Duration,
-}
-
-/// The shortest and longest wait a `busy` asks for.
-const RETRY_MIN: Duration = Duration::from_millis(100);
-const RETRY_MAX: Duration = Duration::from_secs(5);
-
-/// `wait` and up to a quarter more, at random, so refused clients do not all come back at once.
-fn spread(wait: Duration) -> Duration {
-    wait.mul_f64(1.0 + (uuid::Uuid::new_v4().as_u128() % 1_000) as f64 / 4_000.0)
-}
-
-impl Load {
-    fn new(config: &FlushConfig) -> Self {
-        Self(Arc::new(LoadState {
-            items: AtomicUsize::new(0),
-            failing: AtomicBool::new(false),
-            rate: AtomicU64::new(0f64.to_bits()),
-            max_queue: config.max_queue.max(1),
-            max_buffer: config.max_buffer.max(1),
-            max_lag: config.max_lag,
-            max_wait: config.max_wait,
-            window: config.window,
-        }))
-    }
-
-    pub fn get(&self) -> usize {
-        self.0.items.load(Ordering::Relaxed)
-    }
-
-    /// Why a new answer would be refused now, if it would.
-    pub fn refusal(&self) -> Option<Refusal> {
-        self.refusal_at(self.get())
-    }
-
-    fn refusal_at(&self, n: usize) -> Option<Refusal> {
-        let late = crate::lag::late();
-        if n >= self.0.max_buffer {
-            Some(Refusal::Unavailable)
-        } else if n >= self.bound() && !self.0.failing.load(Ordering::Acquire) {
-            Some(Refusal::Busy {
-                retry_after: self.retry_after(n),
-            })
-        } else if late > self.0.max_lag {
-            Some(Refusal::Busy {
-                retry_after: spread(late * 4).clamp(RETRY_MIN, RETRY_MAX),
-            })
-        } else {
-            None
-        }
-    }
-
-    fn rate(&self) -> f64 {
-        f64::from_bits(self.0.rate.load(Ordering::Relaxed))
-    }
-
-    /// The items that may wait: `max_queue`, or fewer when the database commits them more
-    /// slowly than `max_wait` allows (never fewer than a tenth of `max_queue`: the rate of
-    /// small batches says little of what the database can take).
-    fn bound(&self) -> usize {
-        let rate = self.rate();
-        if rate <= 0.0 {
-            return self.0.max_queue;
-        }
-        let by_rate = (rate * self.0.max_wait.as_secs_f64()) as usize;
-        by_rate
-            .clamp(self.0.max_queue / 10, self.0.max_queue)
-            .max(1)
-    }
-
-    /// The retry hint while the queue is full: about the time it takes to drain to half its
-    /// bound at the rate it has been committing, [`spread`].
-    fn retry_after(&self, n: usize) -> Duration {
-        let rate = self.rate();
-        let excess = n.saturating_sub(self.bound() / 2) as f64;
-        let base = if rate > 0.0 {
-            Duration::from_secs_f64(excess / rate)
-        } else {
-            self.0.window * 2
-        };
-        spread(base).clamp(RETRY_MIN, RETRY_MAX)
-    }
-
-    fn committed(&self, items: usize, took: Duration) {
-        let now = items as f64 / took.as_secs_f64().max(0.001);
-        let old = f64::from_bits(self.0.rate.load(Ordering::Relaxed));
-        let new = if old > 0.0 {
-            old * 0.8 + now * 0.2
-        } else {
-            now
-        };
-        self.0.rate.store(new.to_bits(), Ordering::Relaxed);
-        self.0.items.fetch_sub(items, Ordering::AcqRel);
-        self.0.failing.store(false, Ordering::Release);
-    }
 }
 
 pub struct Flusher {
@@ -425,111 +240,6 @@ impl Flusher {
     }
 }
 
-/// One `Durable` per session per batch, for the highest seq committed ([`Seq::NONE`]: the
-/// session row) and the seqs refused. Refused notifications and unlocks are never announced.
-fn acknowledge(taken: Vec<Pending>, result: &BatchResult) {
-    let mut best: HashMap<crate::ids::SessionId, (Seq, Vec<Seq>, Recipient<Durable>)> =
-        HashMap::new();
-    // Checked without building keys: on the answer path the list is almost always empty.
-    let refused = &result.refused;
-    let answer_refused = |sid: &str, n: Seq| {
-        refused.iter().any(
-            |k| matches!(k, ItemKey::Answer { session_id, seq } if session_id == sid && *seq == n),
-        )
-    };
-    let start_refused = |sid: &str| {
-        refused
-            .iter()
-            .any(|k| matches!(k, ItemKey::Start { session_id } if session_id == sid))
-    };
-    for p in taken {
-        let (session_id, seq, is_refused) = match p.item {
-            Item::Answer(a) => {
-                let r = answer_refused(&a.session_id, a.seq);
-                (a.session_id, a.seq, r)
-            }
-            Item::Start(s) => {
-                let r = start_refused(&s.session_id);
-                (s.session_id, Seq::NONE, r)
-            }
-            // Only an offline sync asks to hear of an end (`Seq::MAX`: the whole session, its
-            // end included, is committed); live ends go without a recipient.
-            Item::End { end, parent } => {
-                let r = refused.iter().any(
-                    |k| matches!(k, ItemKey::End { session_id } if *session_id == end.session_id),
-                );
-                if let (Some(notification), Some((notifier, push))) = (end.notice, parent)
-                    && result.ended.contains(&end.session_id)
-                {
-                    notifier.do_send(Stored { notification, push });
-                }
-                (end.session_id, Seq::MAX, r)
-            }
-            Item::Notification {
-                notification,
-                push,
-                to,
-            } => {
-                let dropped = refused
-                    .iter()
-                    .any(|k| matches!(k, ItemKey::Notification { id } if *id == notification.id));
-                if !dropped {
-                    to.do_send(Stored { notification, push });
-                }
-                continue;
-            }
-            Item::Unlock {
-                request,
-                to,
-                parent,
-            } => {
-                if let Some((notifier, push)) = parent {
-                    for n in request.notices_of(&result.unlocked) {
-                        notifier.do_send(Stored {
-                            notification: n.clone(),
-                            push,
-                        });
-                    }
-                }
-                let new: Vec<String> = request
-                    .achievement_ids
-                    .into_iter()
-                    .filter(|id| {
-                        result
-                            .unlocked
-                            .iter()
-                            .any(|(l, a)| *l == request.learner_id && a == id)
-                    })
-                    .collect();
-                if !new.is_empty() {
-                    to.do_send(Unlocked {
-                        achievement_ids: new,
-                    });
-                }
-                continue;
-            }
-            _ => continue,
-        };
-        if let Some(notify) = p.notify {
-            let entry = best
-                .entry(session_id)
-                .or_insert((Seq::NONE, Vec::new(), notify));
-            if is_refused {
-                entry.1.push(seq);
-            } else {
-                entry.0 = entry.0.max(seq);
-            }
-        }
-    }
-    for (session_id, (up_to_seq, refused, notify)) in best {
-        notify.do_send(Durable {
-            session_id,
-            up_to_seq,
-            refused,
-        });
-    }
-}
-
 impl Actor for Flusher {
     type Context = Context<Self>;
 }
@@ -650,48 +360,5 @@ impl Drop for Reservation {
         if let Some(h) = self.handle.take() {
             h.load.0.items.fetch_sub(1, Ordering::AcqRel);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn load(max_queue: usize) -> Load {
-        Load::new(&FlushConfig {
-            max_queue,
-            max_wait: Duration::from_millis(250),
-            ..FlushConfig::default()
-        })
-    }
-
-    #[test]
-    fn the_queue_is_bounded_by_what_the_database_commits_in_the_wait_allowed() {
-        let l = load(5_000);
-        // Before any commit: the bound is `max_queue`.
-        assert!(l.refusal_at(4_999).is_none());
-        assert!(matches!(l.refusal_at(5_000), Some(Refusal::Busy { .. })));
-        // Committing 4 000 a second: a quarter of a second is 1 000 items.
-        l.0.items.store(400, Ordering::Relaxed);
-        l.committed(400, Duration::from_millis(100));
-        assert!(l.refusal_at(999).is_none());
-        let Some(Refusal::Busy { retry_after }) = l.refusal_at(1_000) else {
-            panic!("busy past a quarter second's worth")
-        };
-        assert!(retry_after >= RETRY_MIN && retry_after <= RETRY_MAX);
-        // A fast database: `max_queue` bounds it again.
-        for _ in 0..50 {
-            l.0.items.store(2_000, Ordering::Relaxed);
-            l.committed(2_000, Duration::from_millis(10));
-        }
-        assert!(l.refusal_at(4_999).is_none());
-        assert!(l.refusal_at(5_000).is_some());
-        // A crawling one: never fewer than a tenth of `max_queue` may wait.
-        for _ in 0..50 {
-            l.0.items.store(1, Ordering::Relaxed);
-            l.committed(1, Duration::from_secs(1));
-        }
-        assert!(l.refusal_at(499).is_none());
-        assert!(l.refusal_at(500).is_some());
     }
 }
