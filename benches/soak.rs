@@ -37,17 +37,17 @@ use clap::Parser;
 use serde_json::json;
 
 mod support;
-use support::checker::{check, statuses};
+use support::checker::check;
 use support::class_games::{self, Games, game_class};
 use support::cluster::{nginx, node_command};
 use support::faults::{Done, Kind, Node, Redis, Targets, health, schedule};
 use support::fixtures::{make_children, make_classes};
-use support::ledger::{Ledger, recovery};
+use support::ledger::Ledger;
 use support::options::{self, ServerBin};
 use support::players::{self, Learner, World};
 use support::proxy::Proxy;
 use support::tokens::Identity;
-use support::{BenchDatabase, catalog, free_port, http, raise_nofile, rest_load};
+use support::{BenchDatabase, catalog, free_port, http, raise_nofile, rest_load, soak_report};
 
 const FAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
 
@@ -122,10 +122,6 @@ fn kind_of(name: &str) -> Kind {
     }
 }
 
-fn secs(d: Option<Duration>) -> String {
-    d.map_or("-".into(), |d| format!("{:.2}", d.as_secs_f64()))
-}
-
 fn main() {
     let args: Args = options::parse();
     raise_nofile();
@@ -155,24 +151,7 @@ fn main() {
         }
     );
     println!("chaos soak: {command}");
-    println!("schedule (seed {seed}):");
-    for f in &plan {
-        let held = if f.kind.held() {
-            format!(" for {} s", f.hold.as_secs())
-        } else {
-            String::new()
-        };
-        let node = if matches!(f.kind, Kind::Kill9 | Kind::Sigterm | Kind::ClockStep) {
-            format!(" (node {})", f.node)
-        } else {
-            String::new()
-        };
-        println!(
-            "  at {:>4} s: {}{node}{held}",
-            f.at.as_secs(),
-            f.kind.label()
-        );
-    }
+    soak_report::schedule(seed, &plan);
     let faketime = std::path::Path::new(FAKETIME).exists();
     if !faketime {
         println!(
@@ -512,112 +491,19 @@ fn main() {
     );
     println!("checked in {:.1} s", t.elapsed().as_secs_f64());
 
-    // Results.
-    let buckets = ledger.buckets();
-    let t0 = ledger.t0;
-    let mut by_kind: std::collections::BTreeMap<Kind, Vec<Option<Duration>>> = Default::default();
-    println!("\n| fault | at s | lasted s | recovery s | how measured |\n|---|---|---|---|---|");
-    for (i, d) in done.iter().enumerate() {
-        let until = done.get(i + 1).map_or(stopped, |n| n.began);
-        let (rec, how) = match d.fault.kind {
-            Kind::RedisCut | Kind::RedisRestart | Kind::StoreFail => (
-                d.health_back,
-                "both nodes' /health whole again, after the heal",
-            ),
-            k if k.held() => (
-                recovery(&buckets, t0, d.began, d.ended, until),
-                "saved rate back to 80 %, after the heal",
-            ),
-            _ => (
-                recovery(&buckets, t0, d.began, d.began, until),
-                "saved rate back to 80 %, from the fault",
-            ),
-        };
-        by_kind.entry(d.fault.kind).or_default().push(rec);
-        println!(
-            "| {} | {} | {:.1} | {} | {how}{} |",
-            d.fault.kind.label(),
-            d.began.duration_since(started).as_secs(),
-            d.ended.duration_since(d.began).as_secs_f64(),
-            secs(rec),
-            if d.note.is_empty() {
-                String::new()
-            } else {
-                format!("; {}", d.note)
-            }
-        );
-    }
-    let acked: std::collections::HashSet<(String, u32)> = ledger
-        .acked
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|a| (a.session.clone(), a.seq))
-        .collect();
-    println!(
-        "\nanswers sent {sent_during_load}, acknowledged saved {} (distinct), notifications received live {}",
-        acked.len(),
-        ledger.notifications.load(Ordering::Relaxed)
-    );
-    println!("play errors: {:?}", ledger.errors.lock().unwrap());
-    println!("closes: {:?}", ledger.closes.lock().unwrap());
-    println!(
-        "dropped without a close frame: {:?}",
-        ledger.dropped.lock().unwrap()
-    );
-    println!(
-        "REST statuses (client side): {:?}",
-        ledger.statuses.lock().unwrap()
-    );
-    for ((what, status), body) in ledger.samples.lock().unwrap().iter() {
-        println!("a {what} answered {status}, the first time: {body}");
-    }
-    println!(
-        "nginx statuses: {:?}",
-        statuses(&dir.path().join("access.log"))
-    );
-    let recovery_cells: Vec<String> = by_kind
-        .iter()
-        .map(|(k, v)| {
-            let mut ok: Vec<Duration> = v.iter().flatten().copied().collect();
-            ok.sort();
-            let p50 = ok.get(ok.len().saturating_sub(1) / 2).copied();
-            format!(
-                "{} ×{}: {}/{}{}",
-                k.label(),
-                v.len(),
-                secs(p50),
-                secs(ok.last().copied()),
-                if ok.len() < v.len() {
-                    format!(" ({} not back)", v.len() - ok.len())
-                } else {
-                    String::new()
-                }
-            )
-        })
-        .collect();
-    for v in &violations {
-        println!("{v}");
-    }
-    let mut rules: std::collections::BTreeMap<&str, usize> = Default::default();
-    for v in &violations {
-        *rules.entry(v.rule).or_default() += 1;
-    }
-    println!(
-        "\n| seed | load s | faults | answers acknowledged | violations | recovery p50/max s by fault | command |\n|---|---|---|---|---|---|---|"
-    );
-    println!(
-        "| {seed} | {} | {} | {} | {}{} | {} | `{command}` |",
-        args.seconds,
-        done.len(),
-        acked.len(),
-        violations.len(),
-        if rules.is_empty() {
-            String::new()
-        } else {
-            format!(" ({rules:?})")
+    soak_report::print(
+        &soak_report::Run {
+            seed,
+            seconds: args.seconds,
+            command: &command,
+            started,
+            stopped,
+            sent_during_load,
+            access_log: &dir.path().join("access.log"),
         },
-        recovery_cells.join("; ")
+        &done,
+        &ledger,
+        &violations,
     );
     // Everything the run started stops here: `exit` below runs no destructor.
     drop((lb, targets));

@@ -25,6 +25,7 @@ pub(crate) mod reads;
 pub(crate) mod relay;
 pub(crate) mod report;
 pub(crate) mod rest_load;
+pub(crate) mod soak_report;
 pub(crate) mod tokens;
 pub(crate) mod watchers;
 
