@@ -111,6 +111,15 @@ impl Conn {
         }
     }
 
+    /// Starts `math-test`; its session id.
+    async fn start(&mut self) -> String {
+        self.send(json!({"type": "start", "activity_id": "math-test"}));
+        self.expect("started").await["session_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     fn send(&self, msg: Value) {
         let msg: ClientMsg = serde_json::from_value(msg).unwrap();
         self.learner.push(self.id, msg);
@@ -124,6 +133,11 @@ impl Conn {
             }
         }
     }
+}
+
+/// An `answer` frame.
+fn answer(sid: &str, seq: u64, question_id: &str, value: u64) -> Value {
+    json!({"type": "answer", "session_id": sid, "seq": seq, "question_id": question_id, "answer": value})
 }
 
 fn setup(limit: u64) -> (Arc<MemoryStore>, Arc<MemoryContent>) {
@@ -183,11 +197,7 @@ async fn duplicates_are_counted_once_and_gaps_refused() {
     let engine = Engine::start(store.clone(), content, config());
     let mut c = Conn::open(&engine, "kid", 1).await;
     c.expect("hello").await;
-    c.send(json!({"type": "start", "activity_id": "math-test"}));
-    let sid = c.expect("started").await["session_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let sid = c.start().await;
     c.send(
         json!({"type": "answer", "session_id": sid, "seq": 1, "question_id": "q1", "answer": 1}),
     );
@@ -217,11 +227,7 @@ async fn seqs_out_of_range_are_bad_seq_echoed_as_sent() {
     let engine = Engine::start(store.clone(), content, config());
     let mut c = Conn::open(&engine, "kid", 1).await;
     c.expect("hello").await;
-    c.send(json!({"type": "start", "activity_id": "math-test"}));
-    let sid = c.expect("started").await["session_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let sid = c.start().await;
     c.send(
         json!({"type": "answer", "session_id": sid, "seq": 1, "question_id": "q1", "answer": 1}),
     );
@@ -254,11 +260,7 @@ async fn a_failing_database_delays_saved_but_loses_nothing() {
     let engine = Engine::start(store.clone(), content, config());
     let mut c = Conn::open(&engine, "kid", 1).await;
     c.expect("hello").await;
-    c.send(json!({"type": "start", "activity_id": "math-test"}));
-    let sid = c.expect("started").await["session_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let sid = c.start().await;
     store.set_failing(true);
     for (seq, q) in [(1, "q1"), (2, "q2")] {
         c.send(json!({"type": "answer", "session_id": sid, "seq": seq, "question_id": q, "answer": seq}));
@@ -289,11 +291,7 @@ async fn an_answer_the_database_refuses_is_not_saved_and_blocks_no_one() {
     let engine = Engine::start(store.clone(), content, config());
     let mut c = Conn::open(&engine, "kid", 1).await;
     c.expect("hello").await;
-    c.send(json!({"type": "start", "activity_id": "math-test"}));
-    let sid = c.expect("started").await["session_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let sid = c.start().await;
     for (seq, q) in [(1, "q1"), (2, "q2"), (3, "q3")] {
         c.send(json!({"type": "answer", "session_id": sid, "seq": seq, "question_id": q, "answer": seq}));
     }
@@ -336,11 +334,7 @@ async fn a_full_buffer_refuses_answers_without_using_their_seq() {
     c.expect("hello").await;
     // The database is away from the start: the session row and one answer fill the buffer.
     store.set_failing(true);
-    c.send(json!({"type": "start", "activity_id": "math-test"}));
-    let sid = c.expect("started").await["session_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let sid = c.start().await;
     c.send(
         json!({"type": "answer", "session_id": sid, "seq": 1, "question_id": "q1", "answer": 1}),
     );
@@ -371,18 +365,13 @@ async fn past_capacity_answers_are_busy_keep_nothing_and_pipelined_ones_too() {
     let engine = Engine::start(store.clone(), content, cfg);
     let mut c = Conn::open(&engine, "kid", 1).await;
     c.expect("hello").await;
-    c.send(json!({"type": "start", "activity_id": "math-test"}));
-    let sid = c.expect("started").await["session_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let answer = |seq: u64, q: &str, a: u64| json!({"type": "answer", "session_id": sid, "seq": seq, "question_id": q, "answer": a});
+    let sid = c.start().await;
     // The session row and seq 1 fill the queue; 2 is refused, and 3 sent behind it too
     // (busy, not bad_seq: the client sends both again).
-    c.send(answer(1, "q1", 1));
+    c.send(answer(&sid, 1, "q1", 1));
     c.expect("feedback").await;
-    c.send(answer(2, "q2", 2));
-    c.send(answer(3, "q3", 3));
+    c.send(answer(&sid, 2, "q2", 2));
+    c.send(answer(&sid, 3, "q3", 3));
     for seq in [2, 3] {
         let err = c.expect("error").await;
         assert_eq!(err["code"], "busy", "{err}");
@@ -395,7 +384,7 @@ async fn past_capacity_answers_are_busy_keep_nothing_and_pipelined_ones_too() {
     c.saved_up_to(1).await;
     // Once committed there is room: 2 and 3 are new answers (their seqs were kept free).
     for (seq, q) in [(2, "q2"), (3, "q3")] {
-        c.send(answer(seq, q, seq));
+        c.send(answer(&sid, seq, q, seq));
         let fb = c.expect("feedback").await;
         assert_eq!(fb["seq"], seq);
         assert!(fb.get("duplicate").is_none());
@@ -433,13 +422,8 @@ async fn a_node_running_late_answers_busy_at_once_and_takes_the_answer_once_it_c
     let engine = Engine::start(store.clone(), content, cfg);
     let mut c = Conn::open(&engine, "kid", 1).await;
     c.expect("hello").await;
-    c.send(json!({"type": "start", "activity_id": "math-test"}));
-    let sid = c.expect("started").await["session_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let answer = |seq: u64, q: &str, a: u64| json!({"type": "answer", "session_id": sid, "seq": seq, "question_id": q, "answer": a});
-    c.send(answer(1, "q1", 1));
+    let sid = c.start().await;
+    c.send(answer(&sid, 1, "q1", 1));
     c.expect("feedback").await;
     // The thread the learner's actor runs on is held for 200 ms, as more ready work than it
     // can run would hold it; the group commit's queue is empty all along.
@@ -448,7 +432,7 @@ async fn a_node_running_late_answers_busy_at_once_and_takes_the_answer_once_it_c
         std::hint::spin_loop();
     }
     until_late(|late| late > Duration::from_millis(50)).await;
-    c.send(answer(2, "q2", 2));
+    c.send(answer(&sid, 2, "q2", 2));
     let err = c.expect("error").await;
     assert_eq!(err["code"], "busy", "{err}");
     assert_eq!(err["seq"], 2);
@@ -457,7 +441,7 @@ async fn a_node_running_late_answers_busy_at_once_and_takes_the_answer_once_it_c
     // after any other `busy`, as a client does: a busy test machine may hold this thread too.
     let fb = loop {
         until_late(|late| late <= Duration::from_millis(50)).await;
-        c.send(answer(2, "q2", 2));
+        c.send(answer(&sid, 2, "q2", 2));
         let frame = loop {
             let Outbound::Frame { json, .. } = c.next().await else {
                 panic!("closed")
@@ -612,11 +596,7 @@ async fn drain_writes_what_is_queued() {
     let engine = Engine::start(store.clone(), content, cfg);
     let mut c = Conn::open(&engine, "kid", 1).await;
     c.expect("hello").await;
-    c.send(json!({"type": "start", "activity_id": "math-test"}));
-    let sid = c.expect("started").await["session_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let sid = c.start().await;
     c.send(
         json!({"type": "answer", "session_id": sid, "seq": 1, "question_id": "q1", "answer": 1}),
     );
