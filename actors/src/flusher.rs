@@ -4,8 +4,8 @@
 //! Only after a commit does it tell each learner which seqs are durable (`acknowledge`). A
 //! failed write is retried with backoff and never acknowledged.
 //!
-//! Learners leave items in the [`intake`](self::intake) list; the queue is bounded (see
-//! [`Load`]): while the database takes writes, past `max_queue` items (or 250 ms of commits)
+//! Learners leave items in the `intake` list; the queue is bounded (see
+//! [`Load`]): while the database takes writes, past `max_queue` items (or `max_wait` of commits)
 //! new answers are refused as `busy`, so the answers taken keep a bounded wait for `saved`;
 //! while it is away, the buffer holds up to `max_buffer`, then answers are refused as
 //! `storage_unavailable`.
