@@ -48,7 +48,13 @@ struct A {
 }
 
 fn content_of(a: A) -> Value {
-    let types = ["multiple_choice", "multi_select", "true_false", "number", "text"];
+    let types = [
+        "multiple_choice",
+        "multi_select",
+        "true_false",
+        "number",
+        "text",
+    ];
     let questions: Vec<Value> = a
         .questions
         .into_iter()
@@ -106,7 +112,10 @@ fuzz_target!(|data: &[u8]| {
     if problems.is_empty() {
         let stored = serde_json::to_string(&content).expect("valid content serializes");
         let back: ActivityContent = serde_json::from_str(&stored).expect("stored content parses");
-        assert!(back.validate().is_empty(), "stored content validates: {stored}");
+        assert!(
+            back.validate().is_empty(),
+            "stored content validates: {stored}"
+        );
     } else {
         for p in problems {
             assert!(!p.field.is_empty() && !p.reason.is_empty(), "{p:?}");

@@ -3,7 +3,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use studyhub_actors::protocol::{ClientMsg, ErrorCode, ServerMsg, is_plausible_id, parse_client_frame};
+use studyhub_actors::protocol::{
+    ClientMsg, ErrorCode, ServerMsg, is_plausible_id, parse_client_frame,
+};
 
 fuzz_target!(|data: &[u8]| {
     // Websocket text frames are UTF-8 (the transport refuses anything else).
