@@ -118,7 +118,7 @@ pub(super) fn slug_of(title: &str, category: &str) -> String {
 
 /// Everything `POST /v1/activities` checks before it touches the database: the body as
 /// JSON of the right shape, normalized and validated, and its questions (422 naming each
-/// field). Returns the request and its stored `content`. Public for the fuzz target.
+/// field). Returns the request and its stored `content`.
 pub fn validate_activity(body: &[u8]) -> AppResult<(ActivityRequest, String)> {
     let mut request: ActivityRequest = parse_valid(body)?;
     let content = content_of(&mut request)?;
